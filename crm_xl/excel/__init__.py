@@ -1,0 +1,1 @@
+"""The Excel surface, kept thin: worksheet functions (udfs), macros, add-in assets."""

@@ -1,0 +1,1 @@
+"""Renderers: ReportSpec -> .xlsx file (openpyxl) | ReportSpec -> live xlwings Book."""

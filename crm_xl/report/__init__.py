@@ -1,0 +1,1 @@
+"""ReportSpec: analysis results -> a frozen description of the report sheets (zh/en)."""

@@ -1,0 +1,78 @@
+"""Header mapping for each dialect the product promises (issue 3 item 2)."""
+
+import pytest
+
+from crm_xl.errors import MissingColumnsError
+from crm_xl.schema import CUSTOMERS, LEADS, ORDERS, map_headers, normalize_header, table_for_sheet
+
+
+def test_normalize_header_folds_width_case_units_and_spaces():
+    assert normalize_header("金额（元）") == "金额"
+    assert normalize_header(" Customer  ID ") == "customerid"
+    assert normalize_header("ＡＣＣＯＵＮＴ　ＩＤ") == "accountid"
+    assert normalize_header("累计购买金额(元)") == "累计购买金额"
+
+
+@pytest.mark.parametrize(
+    "headers, expected",
+    [
+        # the template's own Chinese headers
+        (["订单编号", "客户ID", "下单日期", "金额(元)", "产品"],
+         {"order_id", "customer_id", "order_date", "amount", "product"}),
+        # English
+        (["Order ID", "Customer ID", "Order Date", "Amount"], {"order_id", "customer_id", "order_date", "amount"}),
+        # Salesforce opportunity export
+        (["Opportunity ID", "Account ID", "Close Date", "Amount", "Opportunity Owner"],
+         {"order_id", "customer_id", "order_date", "amount", "owner"}),
+        # 用友 sales-outbound export
+        (["单据编号", "客户编码", "单据日期", "价税合计", "存货名称"],
+         {"order_id", "customer_id", "order_date", "amount", "product"}),
+    ],
+)
+def test_order_header_dialects(headers, expected):
+    m = map_headers(headers, ORDERS)
+    assert set(m.columns.values()) == expected
+    assert m.unknown == []
+
+
+def test_salesforce_account_export_maps_customers():
+    m = map_headers(["Account ID", "Account Name", "Industry", "Billing State/Province", "Account Owner"], CUSTOMERS)
+    assert m.rename_map() == {
+        "Account ID": "customer_id",
+        "Account Name": "customer_name",
+        "Industry": "industry",
+        "Billing State/Province": "region",
+        "Account Owner": "owner",
+    }
+
+
+def test_dingtalk_customer_export_maps_and_keeps_unknown_columns():
+    m = map_headers(["客户编码", "客户名称", "联系人", "所属行业", "客户来源", "备用字段1"], CUSTOMERS)
+    assert m.rename_map()["客户编码"] == "customer_id"
+    assert m.unknown == ["客户来源", "备用字段1"]
+
+
+def test_primary_name_beats_earlier_synonym():
+    # "客户" (a synonym of customer_name) comes first, "客户名称" is the primary name
+    m = map_headers(["客户ID", "客户", "客户名称"], CUSTOMERS)
+    assert m.rename_map()["客户名称"] == "customer_name"
+    assert "客户" not in m.rename_map()
+    assert m.duplicates == [("客户", "customer_name")]
+
+
+def test_missing_required_column_names_it_and_what_was_found():
+    with pytest.raises(MissingColumnsError) as e:
+        map_headers(["客户ID", "日期", "金额"], ORDERS, sheet="订单")
+    err = e.value
+    assert err.missing == ["order_id"]
+    zh = err.message("zh")
+    assert "工作表「订单」" in zh and "「订单编号」" in zh and "客户ID、日期、金额" in zh
+    en = err.message("en")
+    assert "sheet '订单'" in en and "'Order ID'" in en
+
+
+def test_sheet_names_resolve_to_tables():
+    assert table_for_sheet("订单明细") is ORDERS
+    assert table_for_sheet("Customers") is CUSTOMERS
+    assert table_for_sheet("销售线索") is LEADS
+    assert table_for_sheet("随便一个表") is None

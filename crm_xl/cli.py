@@ -59,7 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help / usage errors: argparse has printed its message
+            return int(exc.code or 0)
         if not args.command:
             parser.print_help()
             return 2

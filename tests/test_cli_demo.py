@@ -48,7 +48,8 @@ def test_demo_writes_data_sheets_and_cleaning_log(tmp_path, capsys):
     assert any(isinstance(n, str) and n.startswith("=HYPERLINK") for n in names)
     assert all(c.data_type != "f" for c in wb["客户"]["B"])
     log = wb["清洗日志"]
-    assert [c.value for c in log[3]] == ["工作表", "行号", "列", "原值", "新值", "规则", "原因"]
+    assert log.freeze_panes == "A5"
+    assert [c.value for c in log[4]] == ["工作表", "行号", "列", "原值", "新值", "规则", "原因"]
     assert log.max_row > 50
 
 

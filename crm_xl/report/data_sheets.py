@@ -64,7 +64,8 @@ def cleaning_log_sheet(log: pd.DataFrame, *, lang: str = "zh") -> SheetSpec:
         (f"共 {len(log)} 条记录。" if lang == "zh" else f"{len(log)} entries."),
     ), style="note")
     table = TableBlock(name="CleaningLog", columns=cols, data=log.reset_index(drop=True), style="TableStyleLight1")
-    return SheetSpec(name=LOG_SHEET_NAME[lang], blocks=stack([intro, table]), kind="log", freeze="A4")
+    blocks = stack([intro, table])
+    return SheetSpec(name=LOG_SHEET_NAME[lang], blocks=blocks, kind="log", freeze=f"A{blocks[1].first_data_row}")
 
 
 def guide_sheet(*, lang: str = "zh", summary: list[str] | None = None) -> SheetSpec:

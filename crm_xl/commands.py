@@ -44,7 +44,11 @@ def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool 
     from .core.clean import clean_dataset
     from .demo import generate_demo
     from .render.xlsx import render_workbook
+    from .core.rfm import resolve_analysis_date, rfm_table
+    from .core.segments import assign_layers
     from .report.data_sheets import cleaning_log_sheet, data_sheet, guide_sheet
+    from .report.rfm_sheet import rfm_layer_sheet
+    from .settings import AnalysisSettings
 
     zh = lang == "zh"
     with _progress(quiet, lang) as p:
@@ -60,7 +64,11 @@ def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool 
         lines = ([f"演示数据：{summary['customers']} 个客户，{summary['orders']} 条有效订单，清洗日志 {summary['log_entries']} 条。"]
                  if zh else [f"Demo data: {summary['customers']} customers, {summary['orders']} valid orders, "
                              f"{summary['log_entries']} cleaning-log entries."])
-        sheets = [guide_sheet(lang=lang, summary=lines)]
+        p.step("RFM 评分与客户分层" if zh else "RFM scoring and layering")
+        settings = AnalysisSettings(lang=lang)
+        as_of = resolve_analysis_date(cleaned.data, settings)
+        layers = assign_layers(rfm_table(cleaned.data, settings), cleaned.data.orders, as_of, settings)
+        sheets = [guide_sheet(lang=lang, summary=lines), rfm_layer_sheet(layers, settings, as_of)]
         sheets += [data_sheet(k, v, lang=lang) for k, v in raw.items()]
         sheets.append(cleaning_log_sheet(cleaned.log, lang=lang))
         p.step(f"写入工作簿 {out}" if zh else f"writing {out}")

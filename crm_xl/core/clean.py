@@ -35,6 +35,7 @@ from .parse import (
     EXCEL_ERRORS,
     is_blank,
     normalize_ids,
+    per_unique,
     normalize_text,
     parse_bools,
     parse_dates,
@@ -138,7 +139,7 @@ def _as_text(v, n: int) -> np.ndarray:
         if isinstance(x, float) and x.is_integer():
             return str(int(x))
         return str(x)
-    return s.map(fmt).to_numpy(dtype=object)
+    return per_unique(s, fmt).to_numpy(dtype=object)
 
 
 def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = None, header_row: int = 1,
@@ -191,7 +192,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         s = src[key]
         head = header_of[key]
         # Excel error values: rejected cells, logged
-        err = s.map(lambda v: isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS)
+        err = per_unique(s, lambda v: isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS).astype(bool)
         if err.any():
             log.add(excel_rows[err], head, s[err], "", _t("rule_parse", lang), _t("excel_error", lang))
             s = s.mask(err, None)
@@ -217,12 +218,13 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
             _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_bool", "bool_format")
         elif kind is ColumnKind.ID:
             val = normalize_ids(s)
-            changed = val.notna() & (val != s.map(lambda v: str(v) if not isinstance(v, float) else str(int(v)) if v.is_integer() else str(v)))
+            as_text = per_unique(s, lambda v: v if isinstance(v, str) else None)
+            changed = val.notna() & (val.astype(object) != as_text)
             if changed.any():
                 log.add(excel_rows[changed], head, s[changed], val[changed], _t("rule_parse", lang), _t("id_format", lang))
         else:
             val = normalize_text(s)
-            changed = val.notna() & s.map(lambda v: isinstance(v, str)) & (val != s.astype(object).where(val.notna(), None))
+            changed = val.notna() & per_unique(s, lambda v: isinstance(v, str) and v != v.strip()).astype(bool)
             if changed.any():
                 log.add(excel_rows[changed], head, s[changed], val[changed], _t("rule_parse", lang), _t("text_trim", lang))
             if kind is ColumnKind.INDUSTRY:
@@ -306,16 +308,18 @@ def _log_changes(log: _Log, rows: pd.Series, head: str, raw: pd.Series, val: pd.
         log.add(rows[bad], head, raw[bad], "", _t("rule_parse", lang), _t(bad_key, lang))
     # changed representation: text or numbers that were not already the clean type
     if fmt_key == "date_format":
-        changed = val.notna() & ~raw.map(lambda v: isinstance(v, pd.Timestamp) or type(v).__name__ in ("date", "datetime"))
-        # datetimes with a time part are also normalised
-        dtv = raw.map(lambda v: type(v).__name__ == "datetime" or isinstance(v, pd.Timestamp))
-        if dtv.any():
-            with_time = dtv & val.notna() & (pd.to_datetime(raw.where(dtv), errors="coerce") != val)
-            changed |= with_time
+        # already clean: a date/datetime at midnight, or text exactly YYYY-MM-DD
+        def clean_date(v) -> bool:
+            if isinstance(v, pd.Timestamp) or type(v).__name__ == "datetime":
+                return v.hour == 0 and v.minute == 0 and v.second == 0
+            if type(v).__name__ == "date":
+                return True
+            return isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-" and v[:4].isdigit()
+        changed = val.notna() & ~per_unique(raw, clean_date).astype(bool)
     elif fmt_key in ("money_format", "number_format"):
-        changed = val.notna() & raw.map(lambda v: isinstance(v, str))
+        changed = val.notna() & per_unique(raw, lambda v: isinstance(v, str)).astype(bool)
     else:  # yes/no: the canonical spellings 是/否 and real booleans are not changes
-        changed = val.notna() & ~raw.map(lambda v: isinstance(v, (bool, np.bool_)) or v in ("是", "否"))
+        changed = val.notna() & ~per_unique(raw, lambda v: isinstance(v, (bool, np.bool_)) or v in ("是", "否")).astype(bool)
     if changed.any():
         new = val[changed]
         log.add(rows[changed], head, raw[changed], new, _t("rule_parse", lang), _t(fmt_key, lang))

@@ -83,10 +83,10 @@ def map_industry(text: str) -> tuple[str, str] | None:
 
 def map_industries(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Vectorised over distinct values: (section name, code, unmapped mask). Blank stays NA."""
-    uniq = pd.unique(s.dropna())
-    m = {u: map_industry(u) for u in uniq}
-    hit = s.map(lambda v: m.get(v) if isinstance(v, str) else None)
-    names = hit.map(lambda h: h[1] if h else pd.NA).astype("str")
-    codes = hit.map(lambda h: h[0] if h else pd.NA).astype("str")
+    from .parse import per_unique
+
+    hit = per_unique(s, lambda v: map_industry(v) if isinstance(v, str) else None)
+    names = per_unique(hit, lambda h: h[1] if h else pd.NA).astype("str")
+    codes = per_unique(hit, lambda h: h[0] if h else pd.NA).astype("str")
     unmapped = s.notna() & hit.isna()
     return names, codes, unmapped

@@ -16,6 +16,7 @@ __all__ = [
     "normalize_ids",
     "normalize_text",
     "is_blank",
+    "per_unique",
     "EXCEL_ERRORS",
 ]
 
@@ -32,25 +33,49 @@ _BLANKS = frozenset({"", "nan", "none", "null", "n/a", "na", "-", "--", "—", "
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
+def per_unique(s: pd.Series, fn) -> pd.Series:
+    """``fn`` evaluated once per distinct value of ``s`` and mapped back (the hot path of
+    every parser: a million cells usually hold a few thousand distinct spellings)."""
+    if len(s) == 0:
+        return pd.Series([], index=s.index, dtype=object)
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    results = np.empty(len(uniq) + 1, dtype=object)
+    for i, u in enumerate(uniq):
+        results[i] = fn(u)
+    results[-1] = fn(None)  # NA cells (code -1)
+    return pd.Series(results[codes], index=s.index)
+
+
+def _blank_value(v) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, float) and np.isnan(v):
+        return True
+    return isinstance(v, str) and v.strip().lower() in _BLANKS
+
+
+def _str_part(s: pd.Series) -> pd.Series | None:
+    """``s`` as strings where cells are text (NaN elsewhere), vectorised; None if no text."""
+    try:
+        return s.str.strip()
+    except AttributeError:
+        return None
+
+
 def is_blank(s: pd.Series) -> pd.Series:
     """True where a cell is empty: None/NaN/NaT or blank-like text."""
-    na = s.isna()
-    txt = s.map(lambda v: isinstance(v, str))
-    out = na.copy()
-    if txt.any():
-        out[txt] = s[txt].str.strip().str.lower().isin(_BLANKS)
-    return out
+    out = s.isna()
+    txt = _str_part(s)
+    if txt is not None:
+        out = out | txt.str.lower().isin(_BLANKS)
+    return out.astype(bool)
 
 
 def _map_unique(s: pd.Series, fn, dtype) -> tuple[pd.Series, pd.Series]:
     """Apply ``fn(value) -> parsed or None`` once per distinct non-blank value."""
     blank = is_blank(s)
     work = s[~blank]
-    # key by (type, value) so that 1 and "1" are parsed separately
-    keys = work.map(lambda v: (type(v).__name__, v if not isinstance(v, float) or not np.isnan(v) else None))
-    uniq = pd.unique(keys)
-    parsed = {k: fn(k[1]) for k in uniq}
-    vals = keys.map(parsed)
+    vals = per_unique(work, lambda v: None if v is None else fn(v))
     out = pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=s.index, dtype=object)
     out[~blank] = vals
     bad = (~blank) & out.isna()
@@ -194,10 +219,16 @@ def normalize_ids(s: pd.Series) -> pd.Series:
     blank = is_blank(s)
     out = pd.Series(pd.NA, index=s.index, dtype="str")
     if (~blank).any():
-        txt = s[~blank].map(_to_text)
-        uniq = pd.unique(txt)
-        m = {u: re.sub(r"\s+", "", unicodedata.normalize("NFKC", u)).upper() for u in uniq}
-        out[~blank] = txt.map(m)
+        work = s[~blank]
+        # fast path: text that is already a clean ID (ASCII upper-case letters, digits, - _ . /)
+        txt = _str_part(work)
+        ok = (txt.eq(work) & txt.str.fullmatch(r"[A-Z0-9_\-./]+")).fillna(False).astype(bool) if txt is not None \
+            else pd.Series(False, index=work.index)
+        res = work.where(ok, None).astype(object)
+        rest = ~ok
+        if rest.any():
+            res[rest] = per_unique(work[rest], lambda v: re.sub(r"\s+", "", unicodedata.normalize("NFKC", _to_text(v))).upper())
+        out[~blank] = res
     return out
 
 
@@ -207,5 +238,12 @@ def normalize_text(s: pd.Series) -> pd.Series:
     blank = is_blank(s)
     out = pd.Series(pd.NA, index=s.index, dtype="str")
     if (~blank).any():
-        out[~blank] = s[~blank].map(_to_text).str.strip()
+        work = s[~blank]
+        txt = _str_part(work)
+        res = txt if txt is not None else pd.Series(np.nan, index=work.index, dtype=object)
+        nontext = res.isna()
+        res = res.astype(object)
+        if nontext.any():
+            res[nontext] = per_unique(work[nontext], lambda v: _to_text(v).strip())
+        out[~blank] = res
     return out

@@ -172,10 +172,12 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     unknown = mapping.unknown
 
     # drop fully empty rows silently (trailing blank rows in Excel); they are not data
-    if len(raw):
-        all_blank = pd.concat([is_blank(raw.iloc[:, i]) for i in range(raw.shape[1])], axis=1).all(axis=1)
-    else:
-        all_blank = pd.Series(False, index=raw.index)
+    all_blank = np.ones(len(raw), dtype=bool)
+    for i in range(raw.shape[1]):
+        d = _Distinct(raw.iloc[:, i])
+        all_blank &= is_blank(d.values).to_numpy()[d.codes]
+    all_blank = pd.Series(all_blank if raw.shape[1] else np.zeros(len(raw), dtype=bool), index=raw.index)
+    distinct = {key: _Distinct(series) for key, series in src.items()}
 
     out: dict[str, pd.Series] = {}
     reject = pd.Series(False, index=raw.index)
@@ -189,55 +191,28 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
             if col.kind is ColumnKind.INDUSTRY:
                 out["industry_code"] = pd.Series(pd.NA, index=raw.index, dtype="str")
             continue
-        s = src[key]
         head = header_of[key]
-        # Excel error values: rejected cells, logged
-        err = per_unique(s, lambda v: isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS).astype(bool)
-        if err.any():
-            log.add(excel_rows[err], head, s[err], "", _t("rule_parse", lang), _t("excel_error", lang))
-            s = s.mask(err, None)
         kind = col.kind
-        if kind is ColumnKind.DATE:
-            val, bad = parse_dates(s)
-            _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_date", "date_format")
-        elif kind is ColumnKind.MONEY:
-            val, bad = parse_money(s)
-            _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_money", "money_format")
-        elif kind in (ColumnKind.NUMBER, ColumnKind.INT, ColumnKind.SCORE):
-            val, bad = parse_numbers(s)
-            _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_number", "number_format")
-            if col.bounds is not None:
-                lo, hi = col.bounds
-                oob = val.notna() & ((val < lo) | (val > hi))
-                if oob.any():
-                    log.add(excel_rows[oob], head, s[oob], "", _t("rule_parse", lang),
-                            _t("out_of_bounds", lang, lo=_num(lo), hi=_num(hi)))
-                    val = val.mask(oob)
-        elif kind is ColumnKind.BOOL:
-            val, bad = parse_bools(s)
-            _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_bool", "bool_format")
-        elif kind is ColumnKind.ID:
-            val = normalize_ids(s)
-            as_text = per_unique(s, lambda v: v if isinstance(v, str) else None)
-            changed = val.notna() & (val.astype(object) != as_text)
-            if changed.any():
-                log.add(excel_rows[changed], head, s[changed], val[changed], _t("rule_parse", lang), _t("id_format", lang))
-        else:
-            val = normalize_text(s)
-            changed = val.notna() & per_unique(s, lambda v: isinstance(v, str) and v != v.strip()).astype(bool)
-            if changed.any():
-                log.add(excel_rows[changed], head, s[changed], val[changed], _t("rule_parse", lang), _t("text_trim", lang))
-            if kind is ColumnKind.INDUSTRY:
-                names, codes, unmapped = map_industries(val)
-                mapped = names.notna() & (names != val)
-                if mapped.any():
-                    log.add(excel_rows[mapped], head, val[mapped], codes[mapped] + " " + names[mapped],
-                            _t("rule_industry", lang), _t("industry_map", lang))
-                if unmapped.any():
-                    log.add(excel_rows[unmapped], head, val[unmapped], val[unmapped],
-                            _t("rule_industry", lang), _t("industry_unmapped", lang))
-                val = names.where(names.notna(), val)
-                out["industry_code"] = codes
+        dist = distinct[key]
+        ulog = _Log(sheet, lang)
+        upos = pd.Series(np.arange(len(dist.values)), index=dist.values.index)
+        val_u, industry_codes_u = _clean_distinct(dist.values, col, head, upos, ulog, lang)
+        val = dist.expand(val_u, raw.index)
+        if industry_codes_u is not None:
+            out["industry_code"] = dist.expand(industry_codes_u, raw.index)
+        for part in ulog.parts:  # expand the events found on distinct values to every row
+            pos = part["row"].to_numpy()
+            hit = np.zeros(len(dist.values), dtype=bool)
+            hit[pos] = True
+            rows_mask = hit[dist.codes]
+            old = pd.Series(part["old_value"].to_numpy(), index=pos)
+            new = pd.Series(part["new_value"].to_numpy(), index=pos)
+            codes_hit = dist.codes[rows_mask]
+            log.parts.append(pd.DataFrame({
+                "sheet": sheet, "row": excel_rows.to_numpy()[rows_mask], "column": part["column"].iloc[0],
+                "old_value": old.reindex(codes_hit).to_numpy(), "new_value": new.reindex(codes_hit).to_numpy(),
+                "rule": part["rule"].iloc[0], "reason": part["reason"].iloc[0],
+            }))
         # missing values
         missing = val.isna() & ~all_blank
         if col.required and missing.any():
@@ -292,6 +267,75 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     if len(logf):
         logf = logf.sort_values(["row"], kind="stable").reset_index(drop=True)
     return CleanResult(frame=frame, log=logf, unknown_columns=list(unknown))
+
+
+class _Distinct:
+    """A column's distinct values (plus one None for empty cells) and each row's code."""
+
+    def __init__(self, s: pd.Series):
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        n = len(uniq)
+        self.codes = np.where(codes < 0, n, codes)
+        self.values = pd.Series(np.append(np.asarray(uniq, dtype=object), [None]), dtype=object)
+
+    def expand(self, per_value: pd.Series, index: pd.Index) -> pd.Series:
+        arr = per_value.to_numpy()[self.codes]
+        return pd.Series(arr, index=index, dtype=per_value.dtype)
+
+
+def _clean_distinct(s: pd.Series, col, head: str, excel_rows: pd.Series, log: "_Log", lang: str):
+    """Parse/normalise the distinct values ``s`` of one column; events go to ``log`` with
+    positions in ``s`` as rows (expanded to Excel rows by the caller)."""
+    key = col.key
+    industry_codes = None
+    # Excel error values: rejected cells, logged
+    err = per_unique(s, lambda v: isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS).astype(bool)
+    if err.any():
+        log.add(excel_rows[err], head, s[err], "", _t("rule_parse", lang), _t("excel_error", lang))
+        s = s.mask(err, None)
+    kind = col.kind
+    if kind is ColumnKind.DATE:
+        val, bad = parse_dates(s)
+        _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_date", "date_format")
+    elif kind is ColumnKind.MONEY:
+        val, bad = parse_money(s)
+        _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_money", "money_format")
+    elif kind in (ColumnKind.NUMBER, ColumnKind.INT, ColumnKind.SCORE):
+        val, bad = parse_numbers(s)
+        _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_number", "number_format")
+        if col.bounds is not None:
+            lo, hi = col.bounds
+            oob = val.notna() & ((val < lo) | (val > hi))
+            if oob.any():
+                log.add(excel_rows[oob], head, s[oob], "", _t("rule_parse", lang),
+                        _t("out_of_bounds", lang, lo=_num(lo), hi=_num(hi)))
+                val = val.mask(oob)
+    elif kind is ColumnKind.BOOL:
+        val, bad = parse_bools(s)
+        _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_bool", "bool_format")
+    elif kind is ColumnKind.ID:
+        val = normalize_ids(s)
+        as_text = per_unique(s, lambda v: v if isinstance(v, str) else None)
+        changed = val.notna() & (val.astype(object) != as_text)
+        if changed.any():
+            log.add(excel_rows[changed], head, s[changed], val[changed], _t("rule_parse", lang), _t("id_format", lang))
+    else:
+        val = normalize_text(s)
+        changed = val.notna() & per_unique(s, lambda v: isinstance(v, str) and v != v.strip()).astype(bool)
+        if changed.any():
+            log.add(excel_rows[changed], head, s[changed], val[changed], _t("rule_parse", lang), _t("text_trim", lang))
+        if kind is ColumnKind.INDUSTRY:
+            names, codes, unmapped = map_industries(val)
+            mapped = names.notna() & (names != val)
+            if mapped.any():
+                log.add(excel_rows[mapped], head, val[mapped], codes[mapped] + " " + names[mapped],
+                        _t("rule_industry", lang), _t("industry_map", lang))
+            if unmapped.any():
+                log.add(excel_rows[unmapped], head, val[unmapped], val[unmapped],
+                        _t("rule_industry", lang), _t("industry_unmapped", lang))
+            val = names.where(names.notna(), val)
+            industry_codes = codes
+    return val, industry_codes
 
 
 # text columns where a missing value is filled with 未知 (seed: 客户行业、联系人信息 ...)

@@ -121,6 +121,7 @@ def generate_demo(
     ndays = int((end - start).astype(int)) + 1
     width = max(3, len(str(n_customers)))
     ids = np.array([f"C{i:0{width}d}" for i in range(1, n_customers + 1)], dtype=object)
+    ids[: len(SEED_CUSTOMERS)] = [c[0] for c in SEED_CUSTOMERS]  # Template 1's IDs as printed, at any size
 
     # --- customers -----------------------------------------------------------------
     n = n_customers

@@ -30,6 +30,12 @@ def test_template1_customers_as_printed_in_seed_004():
     assert o["order_date"].max() == pd.Timestamp("2024-09-30")  # the analysis date defaults to it
 
 
+def test_template1_ids_at_any_size():
+    c = generate_demo(1200)["customers"]["客户ID"]
+    assert c.iloc[:4].tolist() == ["C001", "C002", "C003", "C0004"]
+    assert c.is_unique
+
+
 def test_referential_integrity_and_size():
     data = clean_dataset(generate_demo(500)).data
     ids = set(data.customers["customer_id"])

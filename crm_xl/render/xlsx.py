@@ -104,13 +104,14 @@ def _draw_table(ws, b: TableBlock, widths: dict[int, int]) -> None:
                 cell.value = col.formula.format(row=hr + 1 + i)
                 cell.number_format = fmt
             else:
-                if col.kind == "date" and isinstance(_clean_value(v), (dt.datetime, dt.date)):
+                if col.kind == "date" and isinstance(_clean_value(v), (dt.datetime, dt.date)):  # NaT -> None above
                     v = _clean_value(v)
                     v = v.date() if isinstance(v, dt.datetime) else v
                 _set(cell, v, fmt)
             if i < 500:
-                shown = v.strftime("%Y-%m-%d") if isinstance(v, (dt.date, dt.datetime)) else (
-                    f"{v:,.2f}" if isinstance(v, float) else v)
+                cv = _clean_value(v)
+                shown = cv.strftime("%Y-%m-%d") if isinstance(cv, (dt.date, dt.datetime)) else (
+                    f"{cv:,.2f}" if isinstance(cv, float) else cv)
                 w = max(w, _display_width(shown) + 2)
         widths[colno] = w if col.width is None else int(col.width)
     last_row = b.last_row

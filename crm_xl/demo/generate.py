@@ -371,12 +371,14 @@ def build_demo(
 
     # campaigns: cost and reach from what they brought in
     rng = stream(5)
-    campaigns = _campaign_costs(rng, campaigns, orders, n)
+    campaigns = _campaign_costs(rng, campaigns, o["campaign"], o["amount"], o["cust"], n)
 
     # ---- interactions, leads, targets ----------------------------------------------------------
     interactions = _interactions(stream(6), sampler, ids, arch, owner, first_day, last_day, ndays, start, n_t1)
     leads = _leads(stream(7), sampler, ids, owner, first_day, pre_window, campaigns, start, ndays)
-    targets = _targets(stream(8), orders, start, months)
+    owner_code = {name: i for i, (name, _r) in enumerate(vocab.OWNERS)}
+    cust_owner_idx = np.array([owner_code[x] for x in owner], dtype=np.int64)
+    targets = _targets(stream(8), o["day"], o["amount"], cust_owner_idx[o["cust"]], start, months)
 
     data = CrmData(
         customers=_canonical(customers, "customers"),
@@ -726,6 +728,17 @@ def _order_values(rng, day, cust, kind, arch, size_mult, price_sensitive, camp_s
     return {"day": day, "cust": cust, "amount": amount, "product": product, "profit": profit,
             "discount": discount, "campaign": camp, "status": status}
 
+def _serial_ids(prefix: str, count: int, min_width: int = 6) -> np.ndarray:
+    """``prefix`` + 1..count zero-padded (HD000001, ...), built from two small tables of
+    digit strings instead of formatting every number."""
+    width = max(min_width, len(str(count)))
+    i = np.arange(1, count + 1)
+    low_digits = 3
+    high = np.array([prefix + f"{h:0{width - low_digits}d}" for h in range(count // 10**low_digits + 1)], dtype=object)
+    low = np.array([f"{j:0{low_digits}d}" for j in range(10**low_digits)], dtype=object)
+    return high[i // 10**low_digits] + low[i % 10**low_digits]
+
+
 def _order_ids(day: np.ndarray, start: np.datetime64, ndays: int) -> np.ndarray:
     """ERP-style order numbers SO + date + sequence within the day (SO202409150003)."""
     m = len(day)
@@ -740,12 +753,15 @@ def _order_ids(day: np.ndarray, start: np.datetime64, ndays: int) -> np.ndarray:
     return prefix[day] + seq_text[seq]
 
 
-def _campaign_costs(rng, campaigns: pd.DataFrame, orders: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Cost and reach of each campaign, sized by what it brought in (ROI of about 2-12)."""
-    by = orders.groupby("campaign_id", observed=True)
-    revenue = by["amount"].sum().reindex(campaigns["campaign_id"]).fillna(0.0).to_numpy()
-    buyers = by["customer_id"].nunique().reindex(campaigns["campaign_id"]).fillna(0).to_numpy()
+def _campaign_costs(rng, campaigns: pd.DataFrame, camp: np.ndarray, amount: np.ndarray, cust: np.ndarray,
+                    n: int) -> pd.DataFrame:
+    """Cost and reach of each campaign, sized by what it brought in (ROI of about 2-12).
+    ``camp`` is each order's campaign index (-1: none)."""
     k = len(campaigns)
+    has = camp >= 0
+    revenue = np.bincount(camp[has], weights=amount[has], minlength=k)
+    pairs = np.unique(camp[has].astype(np.int64) * (n + 1) + cust[has])
+    buyers = np.bincount(pairs // (n + 1), minlength=k)
     cost = np.maximum(np.round(revenue * rng.uniform(0.08, 0.45, k), -3), 5_000.0)
     reached = np.minimum(np.maximum(np.round(buyers * rng.uniform(3.0, 8.0, k)), buyers + 5), max(n, 10))
     out = campaigns.copy()
@@ -794,7 +810,8 @@ def _interactions(rng, sampler: _Sampler, ids, arch, owner, first_day, last_day,
     itype = types[t]
     r_c = risky[cust]
 
-    is_t = lambda name: itype == name  # noqa: E731
+    type_code = {name: i for i, name in enumerate(vocab.INTERACTION_TYPES)}
+    is_t = lambda name: t == type_code[name]  # noqa: E731
     ticket = is_t("技术支持") | is_t("投诉")
     outreach = is_t("拜访") | is_t("电话") | is_t("满意度调研")
     responded = np.where(outreach, rng.random(q) < np.where(r_c, 0.55, 0.9), True)
@@ -817,12 +834,11 @@ def _interactions(rng, sampler: _Sampler, ids, arch, owner, first_day, last_day,
     who = np.where(ticket, staff[rng.integers(0, len(staff), q)], owner[cust])
     content = np.empty(q, dtype=object)
     for name, texts in vocab.INTERACTION_TEXTS.items():
-        m = itype == name
+        m = is_t(name)
         content[m] = np.array(texts, dtype=object)[rng.integers(0, len(texts), int(m.sum()))]
     content = np.where(is_t("投诉") & (response > 24), "售后响应超时", content)
-    width = max(6, len(str(q)))
     return pd.DataFrame({
-        "interaction_id": [f"HD{i:0{width}d}" for i in range(1, q + 1)],
+        "interaction_id": _serial_ids("HD", q),
         "customer_id": ids[cust],
         "date": (start + day.astype("timedelta64[D]")).astype("datetime64[ns]"),
         "type": itype,
@@ -873,11 +889,10 @@ def _leads(rng, sampler: _Sampler, ids, owner, first_day, pre_window, campaigns:
 
     order = np.lexsort((rng.random(len(created)), created))
     created, stage, cust, closed, who, source, camp = (x[order] for x in (created, stage, cust, closed, who, source, camp))
-    width = max(5, len(str(len(created))))
     as_date = lambda d: (start + d.astype("timedelta64[D]")).astype("datetime64[ns]")  # noqa: E731
     closed_date = np.where(closed >= 0, as_date(np.maximum(closed, 0)), np.datetime64("NaT"))
     return pd.DataFrame({
-        "lead_id": [f"XS{i:0{width}d}" for i in range(1, len(created) + 1)],
+        "lead_id": _serial_ids("XS", len(created), 5),
         "created_date": as_date(created),
         "stage": stage,
         "customer_id": pd.array(cust, dtype="str"),
@@ -888,29 +903,28 @@ def _leads(rng, sampler: _Sampler, ids, owner, first_day, pre_window, campaigns:
     })
 
 
-def _targets(rng, orders: pd.DataFrame, start: np.datetime64, months: int) -> pd.DataFrame:
+def _targets(rng, day: np.ndarray, amount: np.ndarray, owner_idx: np.ndarray, start: np.datetime64,
+             months: int) -> pd.DataFrame:
     """A monthly sales target per owner (with the owner's region) for every month of the
     window: the owner's average month, shaped by the season, raised ~10 % a year, with
-    noise, rounded to thousands, so that attainment varies around 100 %."""
+    noise, rounded to thousands, so that attainment varies around 100 %. ``owner_idx``
+    is each order's index into ``vocab.OWNERS``."""
     periods = pd.period_range(pd.Timestamp(start), periods=months, freq="M")
     owners = [o for o, _r in vocab.OWNERS]
     region = dict(vocab.OWNERS)
-    month_key = orders["order_date"].dt.to_period("M")
-    actual = orders.groupby([month_key, "owner"], observed=True)["amount"].sum()
-    per_owner = orders.groupby("owner", observed=True)["amount"].sum() / months
-    season = orders.groupby(orders["order_date"].dt.month)["amount"].sum()
-    season = (season / season.mean()).reindex(range(1, 13)).fillna(1.0)
+    order_month = (start + day.astype("timedelta64[D]")).astype("datetime64[M]").astype(int) % 12  # 0 = Jan
+    per_owner = np.bincount(owner_idx, weights=amount, minlength=len(owners)) / months
+    season = np.bincount(order_month, weights=amount, minlength=12)
+    season = np.where(season > 0, season / max(season[season > 0].mean(), 1.0), 1.0)
     p_rep = np.repeat(np.arange(months), len(owners))
     o_rep = np.tile(np.arange(len(owners)), months)
-    base = per_owner.reindex(owners).fillna(0.0).to_numpy()[o_rep]
     mon = periods.month.to_numpy()[p_rep]
     growth = 1.0 + 0.1 * (p_rep - months / 2) / 12
-    amount = base * season.to_numpy()[mon - 1] * growth * rng.uniform(0.9, 1.15, len(p_rep))
-    amount = np.maximum(np.round(amount, -3), 10_000.0)
-    del actual
+    target = per_owner[o_rep] * season[mon - 1] * growth * rng.uniform(0.9, 1.15, len(p_rep))
+    target = np.maximum(np.round(target, -3), 10_000.0)
     return pd.DataFrame({
         "period": periods.strftime("%Y-%m").to_numpy()[p_rep],
         "owner": np.array(owners, dtype=object)[o_rep],
         "region": np.array([region[o] for o in owners], dtype=object)[o_rep],
-        "target_amount": amount,
+        "target_amount": target,
     })

@@ -170,19 +170,24 @@ class _Cells:
     def __init__(self, table: str):
         self.table, self.parts = table, []
 
-    def add(self, column: str, header: str, pos: np.ndarray, mess, dirty, clean, expected) -> None:
+    def add(self, column: str, header: str, pos: np.ndarray, mess, dirty, clean, expected=None) -> None:
+        """``expected`` None: the cell cleans back to ``clean`` (recoverable)."""
         if not len(pos):
             return
         k = len(pos)
-        expected = np.asarray(expected, dtype=object) if not np.isscalar(expected) else np.full(k, expected, dtype=object)
         clean = np.asarray(clean, dtype=object)
+        if expected is None:
+            expected, recoverable = clean, np.ones(k, dtype=bool)
+        else:
+            expected = np.asarray(expected, dtype=object) if not np.isscalar(expected) else np.full(k, expected, dtype=object)
+            recoverable = np.zeros(k, dtype=bool)
         self.parts.append(pd.DataFrame({
             "table": self.table, "row": np.asarray(pos, dtype=np.int64), "column": column, "header": header,
             "mess": mess if isinstance(mess, str) else np.asarray(mess, dtype=object),
             "dirty_value": pd.Series(list(dirty), dtype=object),
             "clean_value": pd.Series(list(clean), dtype=object),
             "expected_value": pd.Series(list(expected), dtype=object),
-            "recoverable": [_same(a, b) for a, b in zip(clean, expected)],
+            "recoverable": recoverable,
         }))
 
     def frame(self) -> pd.DataFrame:
@@ -193,12 +198,6 @@ class _Cells:
         f = pd.concat(self.parts, ignore_index=True)
         f["excel_row"] = f["row"] + 2
         return f[cols]
-
-
-def _same(a, b) -> bool:
-    if pd.isna(a) and pd.isna(b):
-        return True
-    return bool(a == b) if not (pd.isna(a) or pd.isna(b)) else False
 
 
 def _choose(rng, eligible: np.ndarray, share: float, minimum: int = 0) -> np.ndarray:
@@ -214,7 +213,11 @@ def _choose(rng, eligible: np.ndarray, share: float, minimum: int = 0) -> np.nda
 def _mess_column(rng, key, col, values: pd.Series, canon: pd.DataFrame, exp: pd.DataFrame, protected, rate, cells,
                  unknown, demo) -> np.ndarray | None:
     """Mess up one column; returns the new object array or None when untouched."""
-    arr = values.to_numpy(dtype=object, copy=True)
+    if col.kind is ColumnKind.DATE:  # datetime.date objects, converted in C (Timestamps are slow)
+        arr = values.to_numpy().astype("datetime64[D]").astype(object)
+        arr[pd.isna(values).to_numpy()] = None
+    else:
+        arr = values.to_numpy(dtype=object, copy=True)
     n = len(arr)
     if not n:
         return None
@@ -233,7 +236,13 @@ def _mess_column(rng, key, col, values: pd.Series, canon: pd.DataFrame, exp: pd.
         touched[pos] = True
         return pos
 
-    clean_vals = canon[col.key].to_numpy(dtype=object) if col.key in canon else None
+    canon_col = canon[col.key]
+
+    class _CleanValues:  # canonical values of selected rows, converted only there
+        def __getitem__(self, pos):
+            return canon_col.iloc[pos].to_numpy(dtype=object)
+
+    clean_vals = _CleanValues()
 
     # unrecoverable first (fixed small shares), then the format mess on other cells
     tin = _TEXT_IN_NUMBER.get((key, col.key))
@@ -270,12 +279,12 @@ def _mess_column(rng, key, col, values: pd.Series, canon: pd.DataFrame, exp: pd.
         pos = take(rate)
         dirty, mess = _dates(rng, arr[pos])
         arr[pos] = dirty
-        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos], clean_vals[pos])
+        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos])
     elif kind is ColumnKind.MONEY:
         pos = take(rate)
         dirty, mess = _money(rng, arr[pos])
         arr[pos] = dirty
-        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos], clean_vals[pos])
+        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos])
     elif kind in (ColumnKind.NUMBER, ColumnKind.SCORE, ColumnKind.INT):
         pos = take(rate / 2)
         v = arr[pos]
@@ -288,7 +297,7 @@ def _mess_column(rng, key, col, values: pd.Series, canon: pd.DataFrame, exp: pd.
             dirty = np.array([_num_text(x).translate(_FULLWIDTH) for x in v], dtype=object)
             mess = "fullwidth_digits"
         arr[pos] = dirty
-        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos], clean_vals[pos])
+        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos])
     elif kind is ColumnKind.BOOL:
         pos = take(rate)
         v = arr[pos]
@@ -296,23 +305,23 @@ def _mess_column(rng, key, col, values: pd.Series, canon: pd.DataFrame, exp: pd.
         no = ("N", "no", "0", "×", "FALSE") + (("未续签",) if col.key == "contract_renewed" else ())
         dirty = np.array([yes[rng.integers(len(yes))] if x == "是" else no[rng.integers(len(no))] for x in v], dtype=object)
         arr[pos] = dirty
-        cells.add(col.key, header, pos, "yes_no_variant", dirty, clean_vals[pos], clean_vals[pos])
+        cells.add(col.key, header, pos, "yes_no_variant", dirty, clean_vals[pos])
     elif kind is ColumnKind.ID:
         pos = take(rate)
         dirty, mess = _ids(rng, arr[pos])
         arr[pos] = dirty
-        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos], clean_vals[pos])
+        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos])
     elif kind is ColumnKind.INDUSTRY:
         pos = take(0.3)
         dirty = np.array([_synonym(rng, x) for x in arr[pos]], dtype=object)
         arr[pos] = dirty
-        cells.add(col.key, header, pos, "industry_synonym", dirty, clean_vals[pos], clean_vals[pos])
+        cells.add(col.key, header, pos, "industry_synonym", dirty, clean_vals[pos])
     elif kind is ColumnKind.TEXT and col.key in ("customer_name", "owner"):
         pos = take(rate / 2)
         pads = np.array([" ", "  ", "\u3000"], dtype=object)  # ideographic space: trimmed too
         dirty = pads[rng.integers(0, 3, len(pos))] + arr[pos].astype(object) + pads[rng.integers(0, 2, len(pos))]
         arr[pos] = dirty
-        cells.add(col.key, header, pos, "text_spaces", dirty, clean_vals[pos], clean_vals[pos])
+        cells.add(col.key, header, pos, "text_spaces", dirty, clean_vals[pos])
     if not touched.any():
         return None
     return arr
@@ -337,29 +346,35 @@ def _num_text(x: float) -> str:
     return r
 
 
+_NUM_TEXT = np.array([str(i) for i in range(10_000)], dtype=object)
+_TWO_DIGITS = np.array([f"{i:02d}" for i in range(100)], dtype=object)
+
+
 def _dates(rng, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each date in one of the messy spellings (Python ints for Excel serials)."""
+    """Each date (``datetime.date``) in one of the messy spellings (Python ints for Excel
+    serials), built from lookup tables of digit strings."""
     k = len(values)
     styles = np.array(["date_slash", "date_chinese", "date_with_time", "date_with_time", "date_dotted", "date_serial"],
                       dtype=object)
     s = rng.integers(0, len(styles), k)
-    hours = rng.integers(8, 19, k)
-    minutes = rng.integers(0, 60, k)
+    d64 = np.array(values, dtype="datetime64[D]")
+    y = d64.astype("datetime64[Y]").astype(int) + 1970
+    m = d64.astype("datetime64[M]").astype(int) % 12 + 1
+    d = (d64 - d64.astype("datetime64[M]")).astype(int) + 1
+    h = rng.integers(8, 19, k)
+    mi = rng.integers(0, 60, k)
+    Y, M, D = _NUM_TEXT[y], _NUM_TEXT[m], _NUM_TEXT[d]
+    M2, D2 = _TWO_DIGITS[m], _TWO_DIGITS[d]
     out = np.empty(k, dtype=object)
-    for i, (v, st, h, mi) in enumerate(zip(values, s, hours, minutes)):
-        ts = pd.Timestamp(v)
-        if st == 0:
-            out[i] = f"{ts.year}/{ts.month}/{ts.day}"
-        elif st == 1:
-            out[i] = f"{ts.year}年{ts.month}月{ts.day}日"
-        elif st == 2:
-            out[i] = f"{ts:%Y-%m-%d} {h:02d}:{mi:02d}"
-        elif st == 3:
-            out[i] = ts + pd.Timedelta(hours=int(h), minutes=int(mi))  # a datetime cell with a time
-        elif st == 4:
-            out[i] = f"{ts:%Y.%m.%d}"
-        else:
-            out[i] = int((ts - _EXCEL_EPOCH).days)
+    pick = [s == i for i in range(6)]
+    out[pick[0]] = (Y + "/" + M + "/" + D)[pick[0]]
+    out[pick[1]] = (Y + "年" + M + "月" + D + "日")[pick[1]]
+    out[pick[2]] = (Y + "-" + M2 + "-" + D2 + " " + _TWO_DIGITS[h] + ":" + _TWO_DIGITS[mi])[pick[2]]
+    stamps = d64[pick[3]].astype("datetime64[m]") + (h[pick[3]] * 60 + mi[pick[3]]).astype("timedelta64[m]")
+    out[np.flatnonzero(pick[3])] = list(pd.DatetimeIndex(stamps.astype("datetime64[ns]")))  # datetime cells with a time
+    out[pick[4]] = (Y + "." + M2 + "." + D2)[pick[4]]
+    serial = (d64 - np.datetime64("1899-12-30", "D")).astype(np.int64)
+    out[np.flatnonzero(pick[5])] = serial[pick[5]].tolist()  # Python ints, as a pasted serial reads
     return out, styles[s]
 
 
@@ -392,12 +407,12 @@ def _money(rng, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _ids(rng, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     k = len(values)
     s = rng.integers(0, 5, k)
-    out = np.empty(k, dtype=object)
+    v = pd.Series(values, dtype=object).astype(str)
+    options = np.stack([(" " + v).to_numpy(dtype=object), (v + " ").to_numpy(dtype=object),
+                        (" " + v + "  ").to_numpy(dtype=object), v.str.lower().to_numpy(dtype=object),
+                        v.str.translate(_FULLWIDTH).to_numpy(dtype=object)]) if k else np.empty((5, 0), dtype=object)
     names = np.array(["id_spaces", "id_spaces", "id_spaces", "id_lower_case", "id_fullwidth"], dtype=object)
-    for i, (v, st) in enumerate(zip(values, s)):
-        v = str(v)
-        out[i] = (" " + v, v + " ", " " + v + "  ", v.lower(), v.translate(_FULLWIDTH))[st]
-    return out, names[s]
+    return options[s, np.arange(k)], names[s]
 
 
 _SYNONYMS = {label: syns for label, syns in vocab.INDUSTRY_SYNONYMS.items()}

@@ -75,18 +75,20 @@ PRE_WINDOW_SHARE = 0.6
 # (id, name, contact, title, industry label, city, size, owner, first purchase,
 #  [(order date, amount 元), ...]); dates are shifted with ``as_of``.
 TEMPLATE1_CUSTOMERS = (
-    ("C001", "上海云启科技有限公司", "王经理", "IT主管", "信息技术", "上海", 2, "王磊", dt.date(2023, 10, 12),
-     [(dt.date(2023, 10, 12), 11_800), (dt.date(2023, 11, 16), 13_600), (dt.date(2023, 12, 14), 15_200),
-      (dt.date(2024, 1, 11), 9_800), (dt.date(2024, 2, 27), 8_600), (dt.date(2024, 3, 19), 12_400),
-      (dt.date(2024, 4, 16), 11_900), (dt.date(2024, 5, 21), 13_300), (dt.date(2024, 6, 18), 14_100),
-      (dt.date(2024, 7, 16), 12_700), (dt.date(2024, 8, 20), 12_200), (dt.date(2024, 9, 15), 14_400)]),
-    ("C002", "苏州恒通精密机械有限公司", "李总", "总经理", "制造业", "苏州", 1, "李娜", dt.date(2023, 10, 25),
-     [(dt.date(2023, 10, 25), 9_600), (dt.date(2023, 12, 6), 11_200), (dt.date(2024, 1, 17), 8_800),
+    ("C001", "上海云启科技有限公司", "王经理", "IT主管", "信息技术", "上海", 2, "王磊", dt.date(2023, 11, 8),
+     [(dt.date(2023, 11, 8), 11_800), (dt.date(2023, 12, 6), 13_600), (dt.date(2024, 1, 10), 15_200),
+      (dt.date(2024, 2, 26), 9_800), (dt.date(2024, 3, 19), 8_600), (dt.date(2024, 4, 16), 12_400),
+      (dt.date(2024, 5, 14), 11_900), (dt.date(2024, 6, 11), 13_300), (dt.date(2024, 7, 9), 14_100),
+      (dt.date(2024, 8, 6), 12_700), (dt.date(2024, 8, 27), 12_200), (dt.date(2024, 9, 15), 14_400)]),
+    ("C002", "苏州恒通精密机械有限公司", "李总", "总经理", "制造业", "苏州", 1, "李娜", dt.date(2023, 11, 15),
+     [(dt.date(2023, 11, 15), 9_600), (dt.date(2023, 12, 13), 11_200), (dt.date(2024, 1, 17), 8_800),
       (dt.date(2024, 3, 13), 10_400), (dt.date(2024, 4, 24), 9_900), (dt.date(2024, 5, 22), 10_600),
       (dt.date(2024, 6, 19), 9_700), (dt.date(2024, 7, 20), 9_800)]),
-    ("C003", "杭州瑞丰商贸有限公司", "陈女士", "采购经理", "零售", "杭州", 0, "张伟", dt.date(2023, 6, 14),
-     [(dt.date(2023, 6, 14), 7_800), (dt.date(2023, 11, 8), 5_900), (dt.date(2024, 3, 10), 6_300)]),
+    ("C003", "杭州瑞丰商贸有限公司", "陈女士", "采购经理", "零售", "杭州", 0, "张伟", dt.date(2023, 11, 22),
+     [(dt.date(2023, 11, 22), 7_800), (dt.date(2024, 1, 10), 5_900), (dt.date(2024, 3, 10), 6_300)]),
 )
+# all Template 1 orders lie within 327 days of the analysis date, so they fit any window of
+# 12 calendar months (at least 334 days)
 _TEMPLATE1_AS_OF = dt.date(2024, 9, 30)
 
 
@@ -176,8 +178,10 @@ class _Sampler:
         self.cdf = np.cumsum(weights) / weights.sum()
 
     def __call__(self, rng: np.random.Generator, lo, hi) -> np.ndarray:
-        lo = np.asarray(lo, dtype=np.int64)
-        hi = np.asarray(hi, dtype=np.int64)
+        """Ranges reaching outside the window are clipped to it (short windows)."""
+        top_day = len(self.cdf) - 1
+        hi = np.clip(np.asarray(hi, dtype=np.int64), 0, top_day)
+        lo = np.minimum(np.clip(np.asarray(lo, dtype=np.int64), 0, top_day), hi)
         base = np.where(lo > 0, self.cdf[np.maximum(lo - 1, 0)], 0.0)
         top = self.cdf[hi]
         u = base + rng.random(lo.shape) * (top - base)
@@ -514,6 +518,7 @@ def _order_days(rng, sampler: _Sampler, arch: np.ndarray, n_t1: int, ndays: int,
 
     def add_block(cust, lo, hi, k):
         cust, lo, hi, k = (np.asarray(x, dtype=np.int64) for x in (cust, lo, hi, k))
+        lo = np.maximum(lo, 0)
         ok = (hi >= lo) & (k > 0)
         blocks_c.append(cust[ok]), blocks_lo.append(lo[ok]), blocks_hi.append(hi[ok]), blocks_k.append(k[ok])
 
@@ -619,6 +624,7 @@ def _order_days(rng, sampler: _Sampler, arch: np.ndarray, n_t1: int, ndays: int,
             t1_day.append((_shift(d, as_of) - start_date).days)
         last_day[i] = max(t1_day[-len(c[9]):])
         first_day[i] = min(t1_day[-len(c[9]):])
+    assert min(t1_day) >= 0, "Template 1 orders must fit the window"
     cust = np.concatenate([np.array(t1_cust, dtype=np.int64), cust])
     day = np.concatenate([np.array(t1_day, dtype=np.int64), day])
     kind = np.concatenate([np.ones(len(t1_cust), dtype=np.int8), kind])

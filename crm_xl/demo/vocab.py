@@ -12,13 +12,17 @@ __all__ = [
     "CITIES",
     "BRAND_CHARS",
     "INDUSTRIES",
+    "INDUSTRY_SYNONYMS",
     "SURNAMES",
+    "SURNAME_WEIGHTS",
     "TITLES",
     "SIZES",
     "OWNERS",
     "SUPPORT_STAFF",
     "PRODUCTS",
     "NEW_PRODUCT",
+    "NEW_PRODUCT_LAUNCH_DAYS",
+    "LAUNCH_CAMPAIGN",
     "CAMPAIGN_CALENDAR",
     "LEAD_SOURCES",
     "INTERACTION_TYPES",
@@ -75,12 +79,10 @@ INDUSTRY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "房地产": ("地产", "房地产业"),
     "能源": ("新能源", "电力"),
 }
-__all__.append("INDUSTRY_SYNONYMS")
 
 SURNAMES: tuple[str, ...] = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈")
 # surname weights roughly follow their frequency in China (王李张刘陈 most common)
 SURNAME_WEIGHTS: tuple[float, ...] = tuple(max(1.0, 8.0 - 0.6 * i) for i in range(len(SURNAMES)))
-__all__.append("SURNAME_WEIGHTS")
 
 # (title, how the contact is addressed: 总 / 经理 / None = 女士 or 先生)
 TITLES: tuple[tuple[str, str | None, float], ...] = (
@@ -116,7 +118,6 @@ PRODUCTS: tuple[tuple[str, float, float, float], ...] = (
 )
 NEW_PRODUCT = "新品A"
 NEW_PRODUCT_LAUNCH_DAYS = 120  # launched this many days before the last day of the data
-__all__.append("NEW_PRODUCT_LAUNCH_DAYS")
 
 # (month, day, length in days, name, channel): the yearly marketing calendar
 CAMPAIGN_CALENDAR: tuple[tuple[int, int, int, str, str], ...] = (
@@ -127,7 +128,6 @@ CAMPAIGN_CALENDAR: tuple[tuple[int, int, int, str, str], ...] = (
     (12, 5, 20, "年终客户答谢会", "会员活动"),
 )
 LAUNCH_CAMPAIGN = ("新品A上市推广", "线上直播", 30)
-__all__.append("LAUNCH_CAMPAIGN")
 
 LEAD_SOURCES: tuple[tuple[str, float], ...] = (
     ("官网咨询", 0.22), ("展会", 0.14), ("老客户推荐", 0.16), ("电话营销", 0.14), ("线上广告", 0.16),

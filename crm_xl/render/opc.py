@@ -28,7 +28,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree as SafeET
 
@@ -182,7 +182,7 @@ _TABLE_ID = re.compile(rb'<(?:\w+:)?table\b[^>]*?\sid="(\d+)"')
 _TABLE_NAME = re.compile(rb'<(?:\w+:)?table\b[^>]*?\sdisplayName="([^"]*)"')
 
 
-def check_package(path_or_file, *, parse_limit: int = 20_000_000) -> list[str]:
+def check_package(path_or_file, *, parse_limit: int = 20_000_000, parse_only: set[str] | None = None) -> list[str]:
     """Problems that would make Excel repair or refuse a package; ``[]`` when consistent.
 
     Checks: ``[Content_Types].xml`` and the root rels exist; every internal relationship
@@ -190,7 +190,8 @@ def check_package(path_or_file, *, parse_limit: int = 20_000_000) -> list[str]:
     part; workbook sheet names, sheetIds and r:ids are unique and resolve to worksheet
     parts; table ids and names are unique across the package and every table is
     referenced by exactly one sheet; definedNames' ``localSheetId`` are in range; every XML
-    part below ``parse_limit`` bytes (uncompressed) is well-formed.
+    part below ``parse_limit`` bytes (uncompressed) is well-formed -- or, with
+    ``parse_only``, every part named there (the parts a refresh wrote).
     """
     problems: list[str] = []
     with zipfile.ZipFile(path_or_file) as zf:
@@ -270,17 +271,14 @@ def check_package(path_or_file, *, parse_limit: int = 20_000_000) -> list[str]:
                 if table_refs.get(n, 0) != 1:
                     problems.append(f"table part {n} is referenced by {table_refs.get(n, 0)} sheets")
         for n in names:
-            if n.endswith((".xml", ".rels", ".vml")) and pkg.infos[n].file_size <= parse_limit and not n.endswith(".vml"):
-                try:
-                    SafeET.fromstring(zf.read(n))
-                except Exception as exc:  # noqa: BLE001 - report any parse failure
-                    problems.append(f"{n} is not well-formed XML: {exc}")
+            if parse_only is not None:
+                if n not in parse_only or n.endswith(".vml"):
+                    continue
+            elif not n.endswith((".xml", ".rels")) or pkg.infos[n].file_size > parse_limit:
+                continue
+            try:
+                SafeET.fromstring(zf.read(n))
+            except Exception as exc:  # noqa: BLE001 - report any parse failure
+                problems.append(f"{n} is not well-formed XML: {exc}")
     return problems
 
-
-def xml_attr(v: str) -> str:
-    return quoteattr(v)
-
-
-def xml_text(v: str) -> str:
-    return escape(v)

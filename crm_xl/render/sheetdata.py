@@ -25,12 +25,13 @@ __all__ = [
     "formula_fragment",
     "escape_text",
     "MAX_CELL_CHARS",
+    "StyleMap",
 ]
 
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -131,7 +132,8 @@ def _text_of(v: object) -> str | None:
         return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(v, dt.date):
         return v.isoformat()
-    return str(v)
+    s = str(v)
+    return s if s else None  # an empty string is an empty cell
 
 
 def _serials(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -237,25 +239,40 @@ def formula_fragment(row: int, col: int, formula: str, style: int) -> str:
     return f'<c r="{column_letter(col)}{row}" s="{style}"><f>{f}</f></c>'
 
 
+StyleMap = Callable[[int], int]
+
+
+def _identity(i: int) -> int:
+    return i
+
+
 class SheetCells:
-    """All cells of one worksheet, collected block by block, written in row order."""
+    """All cells of one worksheet, collected block by block, written in row order.
+
+    Cells are registered as *producers* -- callables taking a style map (the renderer's
+    style id -> the ``cellXfs`` index in the final package) and returning XML -- so the
+    same drawing can be written into a new package (identity map) or spliced into a user's
+    package whose styles were merged first, without rewriting any cell afterwards.
+    """
 
     def __init__(self) -> None:
-        self._parts: list[tuple[int, int, str]] = []
+        self._blocks: list[tuple[int, int, int, Callable[[StyleMap], list[str]]]] = []
         self.row_attrs: dict[int, str] = {}
         self._min_row = self._min_col = 1 << 30
         self._max_row = self._max_col = 0
+        self._ncells = 0
 
-    def add_rows(self, first_row: int, first_col: int, last_col: int, rows: list[str]) -> None:
-        """Row fragments (the concatenated cells of one block in that row), top to bottom."""
-        if not rows:
+    def add_rows(self, first_row: int, first_col: int, last_col: int, n: int,
+                 producer: Callable[[StyleMap], list[str]]) -> None:
+        """``n`` row fragments (the block's cells in that row), top to bottom."""
+        if n <= 0:
             return
-        self._parts.extend(zip(range(first_row, first_row + len(rows)), [first_col] * len(rows), rows))
-        self._extent(first_row, first_col, first_row + len(rows) - 1, last_col)
+        self._blocks.append((first_row, first_col, n, producer))
+        self._extent(first_row, first_col, first_row + n - 1, last_col)
+        self._ncells += n * (last_col - first_col + 1)
 
-    def add_cell(self, row: int, col: int, fragment: str) -> None:
-        self._parts.append((row, col, fragment))
-        self._extent(row, col, row, col)
+    def add_cell(self, row: int, col: int, producer: Callable[[StyleMap], str]) -> None:
+        self.add_rows(row, col, col, 1, lambda m: [producer(m)])
 
     def _extent(self, r0: int, c0: int, r1: int, c1: int) -> None:
         self._min_row, self._min_col = min(self._min_row, r0), min(self._min_col, c0)
@@ -264,7 +281,7 @@ class SheetCells:
     @property
     def size_hint(self) -> int:
         """A generous estimate of the XML size in bytes."""
-        return sum(len(p[2]) for p in self._parts[:1000]) * max(1, len(self._parts) // 1000 + 1) + 64 * len(self._parts)
+        return 120 * self._ncells + 64 * (self._max_row + 1)
 
     @property
     def dimension(self) -> str:
@@ -274,26 +291,30 @@ class SheetCells:
         b = f"{column_letter(self._max_col)}{self._max_row}"
         return a if a == b else f"{a}:{b}"
 
-    def iter_xml(self, chunk_rows: int = 2000) -> Iterator[str]:
-        """``<sheetData>...</sheetData>`` in chunks."""
-        parts = sorted(self._parts, key=lambda p: (p[0], p[1]))
+    def iter_xml(self, style_map: StyleMap | None = None, chunk_rows: int = 2000) -> Iterator[str]:
+        """``<sheetData>...</sheetData>`` in chunks, cells' styles mapped by ``style_map``."""
+        m = style_map or _identity
+        parts: list[tuple[int, int, str]] = []
+        for first_row, first_col, n, producer in self._blocks:
+            rows = producer(m)
+            if len(rows) != n:
+                raise AssertionError("producer returned a wrong number of rows")
+            parts.extend(zip(range(first_row, first_row + n), [first_col] * n, rows))
         attrs = self.row_attrs
-        cell_rows = {p[0] for p in parts}
-        extra = sorted(r for r in attrs if r not in cell_rows)
-        if extra:
-            parts = sorted(parts + [(r, 0, "") for r in extra], key=lambda p: (p[0], p[1]))
+        cell_rows = {p[0] for p in parts} if attrs else set()
+        parts.extend((r, 0, "") for r in attrs if r not in cell_rows)
+        parts.sort(key=lambda p: (p[0], p[1]))
         yield "<sheetData>"
         buf: list[str] = []
         i, n = 0, len(parts)
         while i < n:
             r = parts[i][0]
-            j = i
-            cells = []
+            j = i + 1
             while j < n and parts[j][0] == r:
-                cells.append(parts[j][2])
                 j += 1
+            cells = parts[i][2] if j == i + 1 else "".join(p[2] for p in parts[i:j])
             a = attrs.get(r)
-            buf.append(f'<row r="{r}"{" " + a if a else ""}>' + "".join(cells) + "</row>")
+            buf.append(f'<row r="{r}" {a}>{cells}</row>' if a else f'<row r="{r}">{cells}</row>')
             i = j
             if len(buf) >= chunk_rows:
                 yield "".join(buf)

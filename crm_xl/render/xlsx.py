@@ -168,7 +168,7 @@ def _draw_text(ws, b: TextBlock, cells: SheetCells, sb: StyleBook, sink: StringS
     span = sum(widths.get(b.col + i, 8.43) for i in range(max(b.merge_cols, 1)))
     for i, line in enumerate(b.lines):
         r = b.row + i
-        cells.add_cell(r, b.col, text_fragment(r, b.col, str(line), style, sink))
+        cells.add_cell(r, b.col, lambda m, r=r, line=str(line): text_fragment(r, b.col, line, m(style), sink))
         height = _ROW_HEIGHT[b.style]
         if merge:
             ws.merge_cells(start_row=r, start_column=b.col, end_row=r, end_column=b.col + b.merge_cols - 1)
@@ -183,11 +183,12 @@ def _draw_table(ws, t: TableBlock, cells: SheetCells, sb: StyleBook, sink: Strin
     c0, c1 = t.col, t.col + ncol - 1
     L0, L1 = column_letter(c0), column_letter(c1)
     if t.title:
-        cells.add_cell(t.row, c0, text_fragment(t.row, c0, t.title, sb.caption(), sink))
+        cap = sb.caption()
+        cells.add_cell(t.row, c0, lambda m: text_fragment(t.row, c0, t.title, m(cap), sink))
         cells.row_attrs[t.row] = 'ht="21" customHeight="1"'
     h = t.header_row
     hs = sb.header(t.as_excel_table)
-    cells.add_rows(h, c0, c1, ["".join(text_fragment(h, c0 + i, c.header, hs, sink) for i, c in enumerate(t.columns))])
+    cells.add_rows(h, c0, c1, 1, lambda m: ["".join(text_fragment(h, c0 + i, c.header, m(hs), sink) for i, c in enumerate(t.columns))])
     lines = max(estimate_lines(c.header, widths.get(c0 + i, 8.43) - 2) for i, c in enumerate(t.columns))
     cells.row_attrs[h] = f'ht="{max(lines * _LINE_HEIGHT + 6, 21):g}" customHeight="1"'
     for i, c in enumerate(t.columns):
@@ -195,17 +196,20 @@ def _draw_table(ws, t: TableBlock, cells: SheetCells, sb: StyleBook, sink: Strin
             ws.cell(row=h, column=c0 + i).comment = Comment(c.comment, "crm_xl", height=120, width=240)
     first, last = t.first_data_row, t.last_row
     n = len(t.data)
+    styles = [sb.data(c, t.as_excel_table) for c in t.columns]
     if n:
-        cols = []
-        for i, c in enumerate(t.columns):
-            s = sb.data(c, t.as_excel_table)
-            if c.formula is not None:
-                cols.append([formula_fragment(r, c0 + i, c.formula.replace("{row}", str(r)), s) for r in range(first, first + n)])
-            else:
-                cols.append(column_fragments(t.data[c.key], c.kind, column_letter(c0 + i), first, s, sink))
-        cells.add_rows(first, c0, c1, list(map("".join, zip(*cols))))
+        def rows(m):
+            cols = []
+            for i, c in enumerate(t.columns):
+                s = m(styles[i])
+                if c.formula is not None:
+                    cols.append([formula_fragment(r, c0 + i, c.formula.replace("{row}", str(r)), s) for r in range(first, first + n)])
+                else:
+                    cols.append(column_fragments(t.data[c.key], c.kind, column_letter(c0 + i), first, s, sink))
+            return list(map("".join, zip(*cols)))
+        cells.add_rows(first, c0, c1, n, rows)
     elif t.as_excel_table:  # the table's one blank row keeps the columns' formats
-        cells.add_rows(first, c0, c1, ["".join(f'<c r="{column_letter(c0 + i)}{first}" s="{sb.data(c, True)}"/>' for i, c in enumerate(t.columns))])
+        cells.add_rows(first, c0, c1, 1, lambda m: ["".join(f'<c r="{column_letter(c0 + i)}{first}" s="{m(styles[i])}"/>' for i in range(ncol))])
     if t.as_excel_table:
         ref = f"{L0}{h}:{L1}{last}"
         ws.add_table(Table(
@@ -355,6 +359,10 @@ def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: String
                         out.write(chunk.encode("utf-8"))
                     out.write(xml[m.end():])
             elif name == "xl/sharedStrings.xml" and sink.mode == "shared":
-                zout.writestr(info, sink.xml())
+                continue  # written last, once every sheet has registered its strings
             else:
                 zout.writestr(info, extra.get(name) or zin.read(name))
+        if sink.mode == "shared":
+            info = zipfile.ZipInfo("xl/sharedStrings.xml", FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, sink.xml())

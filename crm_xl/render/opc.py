@@ -28,6 +28,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
+from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree as SafeET
@@ -182,6 +183,25 @@ _TABLE_ID = re.compile(rb'<(?:\w+:)?table\b[^>]*?\sid="(\d+)"')
 _TABLE_NAME = re.compile(rb'<(?:\w+:)?table\b[^>]*?\sdisplayName="([^"]*)"')
 
 
+def _no_dtd(*_args) -> None:
+    raise ValueError("DTDs are not allowed in OOXML parts")
+
+
+def _not_well_formed(zf: zipfile.ZipFile, name: str) -> str | None:
+    """Stream ``name`` through expat (no tree, no DTD allowed); the error or ``None``."""
+    p = expat.ParserCreate(namespace_separator=" ")
+    p.StartDoctypeDeclHandler = _no_dtd
+    try:
+        with zf.open(name) as fh:
+            while True:
+                chunk = fh.read(1 << 20)
+                p.Parse(chunk, not chunk)
+                if not chunk:
+                    return None
+    except (expat.ExpatError, ValueError) as exc:
+        return str(exc)
+
+
 def check_package(path_or_file, *, parse_limit: int = 20_000_000, parse_only: set[str] | None = None) -> list[str]:
     """Problems that would make Excel repair or refuse a package; ``[]`` when consistent.
 
@@ -276,9 +296,8 @@ def check_package(path_or_file, *, parse_limit: int = 20_000_000, parse_only: se
                     continue
             elif not n.endswith((".xml", ".rels")) or pkg.infos[n].file_size > parse_limit:
                 continue
-            try:
-                SafeET.fromstring(zf.read(n))
-            except Exception as exc:  # noqa: BLE001 - report any parse failure
-                problems.append(f"{n} is not well-formed XML: {exc}")
+            err = _not_well_formed(zf, n)
+            if err:
+                problems.append(f"{n} is not well-formed XML: {err}")
     return problems
 

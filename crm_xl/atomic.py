@@ -19,7 +19,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -107,14 +107,37 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-@contextlib.contextmanager
-def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
-    """Context manager yielding a binary file that replaces ``path`` on success.
+def atomic_write(path: str | Path, write: Callable[[Path], None] | None = None):
+    """Replace ``path`` atomically.
 
-    On an exception inside the block (or a failed replace) the temporary file is removed
-    and ``path`` is left exactly as it was. The new file keeps the old file's permission
-    bits; a new file gets the usual ``0666 & ~umask``.
+    Two forms:
+
+    * ``with atomic_write(path) as fh: fh.write(...)`` -- a binary file object;
+    * ``atomic_write(path, write)`` -- ``write(tmp_path)`` writes the temp file by name
+      (e.g. ``wb.save``); returns ``path``.
+
+    On an exception (or a failed replace) the temporary file is removed and ``path`` is
+    left exactly as it was. The new file keeps the old file's permission bits; a new file
+    gets the usual ``0666 & ~umask``. A missing folder is created.
     """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    if write is None:
+        return _file_only(path)
+    with _atomic(path) as (_fh, tmp):
+        write(tmp)  # written by name; the fsync below covers it (same inode)
+    return path
+
+
+@contextlib.contextmanager
+def _file_only(path: Path) -> Iterator[BinaryIO]:
+    with _atomic(path) as (fh, _tmp):
+        yield fh
+
+
+@contextlib.contextmanager
+def _atomic(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
     path = Path(path)
     ensure_writable(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -122,7 +145,7 @@ def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w+b") as fh:
-            yield fh
+            yield fh, tmp
             fh.flush()
             os.fsync(fh.fileno())
         if path.exists():

@@ -83,7 +83,7 @@ WRITER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
     sys.path.insert(0, {tests!r})
-    from report_samples import sample_spec
+    from tests.report_samples import sample_spec
     from crm_xl.render.splice import refresh_workbook
     print("start", flush=True)
     refresh_workbook(sample_spec(extra_rows=30000), {path!r})
@@ -96,7 +96,7 @@ def test_killing_the_writer_never_damages_the_workbook(tmp_path):
     import openpyxl
     from crm_xl.render.opc import check_package
     from crm_xl.render.xlsx import render_workbook
-    from report_samples import sample_spec
+    from tests.report_samples import sample_spec
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     p = tmp_path / "book.xlsx"

@@ -10,14 +10,13 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 
-import golden
-import lo
+from tests import golden, lo
 from crm_xl.errors import WorkbookError
 from crm_xl.render import splice
 from crm_xl.render.opc import check_package
 from crm_xl.render.splice import refresh_workbook
 from crm_xl.render.xlsx import render_workbook
-from report_samples import sample_spec
+from tests.report_samples import sample_spec
 
 REPORT = ["RFM分层表", "客户策略执行表", "图表", "结论与建议"]
 

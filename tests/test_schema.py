@@ -76,3 +76,28 @@ def test_sheet_names_resolve_to_tables():
     assert table_for_sheet("Customers") is CUSTOMERS
     assert table_for_sheet("销售线索") is LEADS
     assert table_for_sheet("随便一个表") is None
+
+
+@pytest.mark.parametrize(
+    "table, headers, expected",
+    [
+        ("interactions", ["Account ID", "Activity Date", "Type", "Subject"],
+         {"customer_id", "date", "type", "content"}),
+        ("interactions", ["客户编号", "工单日期", "工单类型", "满意度", "首次响应时长", "是否解决"],
+         {"customer_id", "date", "type", "satisfaction", "response_hours", "resolved"}),
+        ("leads", ["Lead ID", "Create Date", "Lead Status", "Lead Source", "Lead Owner"],
+         {"lead_id", "created_date", "stage", "source", "owner"}),
+        ("leads", ["线索编号", "创建日期", "阶段", "成交客户ID", "来源"],
+         {"lead_id", "created_date", "stage", "customer_id", "source"}),
+        ("campaigns", ["Campaign ID", "Campaign Name", "Start Date", "End Date", "Actual Cost", "Type"],
+         {"campaign_id", "campaign_name", "start_date", "end_date", "cost", "channel"}),
+        ("targets", ["月份", "业务员", "大区", "目标金额"], {"period", "owner", "region", "target_amount"}),
+        ("targets", ["Period", "Sales Rep", "Territory", "Quota"], {"period", "owner", "region", "target_amount"}),
+    ],
+)
+def test_other_tables_header_dialects(table, headers, expected):
+    from crm_xl.schema import TABLES
+
+    m = map_headers(headers, TABLES[table])
+    assert set(m.columns.values()) == expected
+    assert m.unknown == []

@@ -179,6 +179,12 @@ def column_fragments(
             serial, ok = _serials(obj.where(is_date, None))
             is_obj = True
             texts = [None if d else _text_of(v) for v, d in zip(obj.tolist(), is_date.tolist())]
+            # a number in a date column (an Excel serial pasted as such) stays that number
+            for i, v in enumerate(obj.tolist()):
+                if texts[i] is not None and isinstance(v, (int, float, np.integer, np.floating)) \
+                        and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v)):
+                    out[i] = refs[i] + "><v>" + _num_text(float(v)) + "</v></c>"
+                    texts[i] = None
         sl = serial.tolist()
         for i in np.flatnonzero(ok).tolist():
             out[i] = refs[i] + "><v>" + _num_text(sl[i]) + "</v></c>"

@@ -1,0 +1,113 @@
+"""The sub-commands of ``crm-xl`` (registered by ``crm_xl.cli``)."""
+
+from __future__ import annotations
+
+__all__ = ["register", "build_demo_workbook"]
+
+import argparse
+import pathlib
+import sys
+from contextlib import contextmanager
+
+from .report.spec import ReportSpec
+
+
+@contextmanager
+def _progress(quiet: bool, lang: str):
+    """Rich progress on stderr (stdout stays clean for scripting)."""
+    if quiet:
+        class _Null:
+            def step(self, text: str) -> None:
+                pass
+        yield _Null()
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+
+    class _Steps:
+        def __init__(self):
+            self.status = console.status("")
+
+        def step(self, text: str) -> None:
+            console.print(f"[dim]·[/dim] {text}")
+            self.status.update(text)
+
+    steps = _Steps()
+    with steps.status:
+        yield steps
+
+
+def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool = False, lang: str = "zh",
+                        seed: int = 2024, quiet: bool = True) -> dict:
+    """Generate demo data, clean it, and write the workbook. Returns a small summary."""
+    from .core.clean import clean_dataset
+    from .demo import generate_demo
+    from .render.xlsx import render_workbook
+    from .core.rfm import resolve_analysis_date, rfm_table
+    from .core.segments import assign_layers
+    from .report.data_sheets import cleaning_log_sheet, data_sheet, guide_sheet
+    from .report.rfm_sheet import rfm_layer_sheet
+    from .settings import AnalysisSettings
+
+    zh = lang == "zh"
+    with _progress(quiet, lang) as p:
+        p.step(f"生成演示数据：{customers} 个客户" if zh else f"generating demo data: {customers} customers")
+        raw = generate_demo(customers, seed=seed, dirty=dirty, lang=lang)
+        p.step("清洗数据" if zh else "cleaning")
+        cleaned = clean_dataset(raw, lang=lang)
+        summary = {
+            "customers": len(cleaned.data.customers),
+            "orders": len(cleaned.data.orders),
+            "log_entries": len(cleaned.log),
+        }
+        lines = ([f"演示数据：{summary['customers']} 个客户，{summary['orders']} 条有效订单，清洗日志 {summary['log_entries']} 条。"]
+                 if zh else [f"Demo data: {summary['customers']} customers, {summary['orders']} valid orders, "
+                             f"{summary['log_entries']} cleaning-log entries."])
+        p.step("RFM 评分与客户分层" if zh else "RFM scoring and layering")
+        settings = AnalysisSettings(lang=lang)
+        as_of = resolve_analysis_date(cleaned.data, settings)
+        layers = assign_layers(rfm_table(cleaned.data, settings), cleaned.data.orders, as_of, settings)
+        sheets = [guide_sheet(lang=lang, summary=lines), rfm_layer_sheet(layers, settings, as_of)]
+        sheets += [data_sheet(k, v, lang=lang) for k, v in raw.items()]
+        sheets.append(cleaning_log_sheet(cleaned.log, lang=lang))
+        p.step(f"写入工作簿 {out}" if zh else f"writing {out}")
+        render_workbook(ReportSpec(sheets=tuple(sheets), lang=lang), out)
+    return summary
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    out = pathlib.Path(args.output)
+    summary = build_demo_workbook(out, customers=args.customers, dirty=args.dirty, lang=args.lang,
+                                  seed=args.seed, quiet=args.quiet)
+    if args.lang == "zh":
+        print(f"已生成 {out.resolve()}（{summary['customers']} 个客户，{summary['orders']} 条订单，清洗日志 {summary['log_entries']} 条）")
+    else:
+        print(f"wrote {out.resolve()} ({summary['customers']} customers, {summary['orders']} orders, "
+              f"{summary['log_entries']} cleaning-log entries)")
+    return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 3:
+        raise argparse.ArgumentTypeError("at least 3 customers (the Template 1 customers are always included)")
+    return n
+
+
+def register(sub, add_common, commands: dict) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="build the report workbook on built-in demo data / 用演示数据生成报告工作簿",
+        description="Generate seeded demo CRM data (Chinese B2B customers), clean it and write the workbook "
+                    "with the data sheets and the cleaning log. / 生成演示数据、清洗并写入工作簿。",
+    )
+    p.add_argument("-o", "--output", default="crm_xl_demo.xlsx", help="output workbook (default: crm_xl_demo.xlsx)")
+    p.add_argument("--customers", type=_positive, default=300, help="number of customers (default: 300; ~8 orders each)")
+    p.add_argument("--dirty", action="store_true", help="make the data messy to show cleaning at work / 生成脏数据以演示清洗")
+    p.add_argument("--seed", type=int, default=2024, help="random seed (default: 2024)")
+    add_common(p)
+    commands["demo"] = _cmd_demo

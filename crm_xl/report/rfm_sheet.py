@@ -1,0 +1,94 @@
+"""The RFM分层表 sheet: seed 004 Template 1 (客户价值分层分析表), exactly its columns and order,
+as an Excel Table with layer colours, plus the layer shares with a native pie chart."""
+
+from __future__ import annotations
+
+__all__ = ["rfm_layer_sheet", "RFM_SHEET_NAME", "TEMPLATE1_HEADERS", "LAYER_FILLS"]
+
+import pandas as pd
+
+from ..settings import AnalysisSettings
+from .spec import ChartSpec, ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
+
+RFM_SHEET_NAME = {"zh": "RFM分层表", "en": "RFM Layers"}
+
+# (canonical key, zh header as printed in Template 1, en header, kind)
+TEMPLATE1_HEADERS = (
+    ("customer_id", "客户ID", "Customer ID", "text"),
+    ("customer_name", "客户名称", "Customer Name", "text"),
+    ("contact_name", "联系人", "Contact", "text"),
+    ("industry", "所属行业", "Industry", "text"),
+    ("last_purchase_date", "最近购买日期", "Last Purchase Date", "date"),
+    ("frequency", "购买频次(次)", "Purchases", "int"),
+    ("monetary", "累计购买金额(元)", "Total Amount (CNY)", "money"),
+    ("r_score", "R得分(1-5)", "R Score (1-5)", "score"),
+    ("f_score", "F得分(1-5)", "F Score (1-5)", "score"),
+    ("m_score", "M得分(1-5)", "M Score (1-5)", "score"),
+    ("rfm_total", "RFM总分", "RFM Total", "score"),
+    ("layer_label", "客户层级", "Customer Layer", "text"),
+    ("remark", "备注", "Remarks", "text"),
+)
+
+LAYER_FILLS = {"high_value": "C6EFCE", "potential": "FFEB9C", "regular": "DDEBF7", "at_risk": "FFC7CE",
+               "unclassified": "EDEDED"}
+
+
+def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.Timestamp) -> SheetSpec:
+    """Template 1 for every customer in ``layers`` (``assign_layers`` output)."""
+    lang = settings.lang
+    zh = lang == "zh"
+    cols = tuple(ColumnSpec(k, zh_h if zh else en_h, kind) for k, zh_h, en_h, kind in TEMPLATE1_HEADERS)
+    cfs = tuple(
+        ConditionalFormat("layer_label", "equals", settings.layer_label(key, lang), fill)
+        for key, fill in LAYER_FILLS.items()
+    )
+    table = TableBlock(name="RFMLayers", columns=cols, data=layers, conditional_formats=cfs,
+                       key_columns=("customer_id",))
+    r, f, m = settings.recency_breakpoints_days, settings.frequency_breakpoints, settings.monetary_breakpoints
+    if zh:
+        title = "客户价值分层分析表（基于RFM模型）"
+        note = (f"分析日期 {as_of:%Y-%m-%d}。R得分：最近购买日期越近得分越高（≤{r[0]}天=5分，≤{r[1]}天=4分，≤{r[2]}天=3分，"
+                f"≤{r[3]}天=2分，更早=1分）；F得分：购买频次 ≥{f[3]:g}次=5分，≥{f[2]:g}=4分，≥{f[1]:g}=3分，≥{f[0]:g}=2分；"
+                f"M得分：累计金额 ≥{m[3]:,.0f}元=5分，≥{m[2]:,.0f}=4分，≥{m[1]:,.0f}=3分，≥{m[0]:,.0f}=2分。分界点可在「设置」中修改。")
+    else:
+        title = "Customer value layers (RFM model)"
+        note = (f"Analysis date {as_of:%Y-%m-%d}. R: days since last purchase <= {r[0]} -> 5, <= {r[1]} -> 4, "
+                f"<= {r[2]} -> 3, <= {r[3]} -> 2, older -> 1; F: purchases >= {f[3]:g} -> 5, >= {f[2]:g} -> 4, "
+                f">= {f[1]:g} -> 3, >= {f[0]:g} -> 2; M: amount >= {m[3]:,.0f} -> 5, >= {m[2]:,.0f} -> 4, "
+                f">= {m[1]:,.0f} -> 3, >= {m[0]:,.0f} -> 2. Breakpoints are editable in Settings.")
+    # layer shares beside the table, with a native pie chart
+    counts = layers.groupby("layer", sort=False).agg(customers=("customer_id", "size"), amount=("monetary", "sum"))
+    order = [k for k in LAYER_FILLS if k in counts.index]
+    counts = counts.reindex(order)
+    share = pd.DataFrame({
+        "layer_label": [settings.layer_label(k, lang) for k in order],
+        "customers": counts["customers"].to_numpy(),
+        "share": (counts["customers"] / counts["customers"].sum()).to_numpy(),
+        "amount": counts["amount"].to_numpy(),
+    })
+    share_cols = (
+        ColumnSpec("layer_label", "客户层级" if zh else "Layer", "text"),
+        ColumnSpec("customers", "客户数" if zh else "Customers", "int"),
+        ColumnSpec("share", "占比" if zh else "Share", "percent"),
+        ColumnSpec("amount", "累计购买金额(元)" if zh else "Amount (CNY)", "money"),
+    )
+    blocks = stack([TextBlock((title,), style="title"), TextBlock((note,), style="note")])
+    main = stack([table], start_row=blocks[-1].row + 2)
+    start_col = len(cols) + 2
+    share_block = stack([TableBlock(name="LayerShares", columns=share_cols, data=share,
+                                    title="客户层级占比" if zh else "Layer shares")],
+                        start_row=main[0].row, col=start_col)
+    anchor_row = share_block[0].last_row + 2
+    chart = ChartSpec(kind="pie", title="客户层级占比" if zh else "Customers by layer", table="LayerShares",
+                      category="layer_label", series=("customers",),
+                      anchor=f"{_col_letter(start_col)}{anchor_row}", width_cm=13, height_cm=8)
+    return SheetSpec(name=RFM_SHEET_NAME[lang], blocks=blocks + main + share_block, charts=(chart,),
+                     freeze=f"C{main[0].first_data_row}", tab_color="2E75B6")
+
+
+def _col_letter(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s

@@ -1,0 +1,124 @@
+"""Cleaning (issue 3 item 4) on small inline tables with hand-checked results."""
+
+import pandas as pd
+import pytest
+
+from crm_xl.core.clean import LOG_COLUMNS, clean_dataset, clean_table
+from crm_xl.errors import InputError, MissingColumnsError
+
+
+def _orders():
+    return pd.DataFrame({
+        "订单编号": ["SO1", "SO2", "SO2", "SO3", "SO4", "SO5", "SO1"],
+        "客户ID": [" c001", "C001", "C001", "C002", None, "C009", " c001"],
+        "下单日期": ["2024/9/15", "2024年9月1日", "2024-09-02", 45550, "2024-09-03", "#N/A", "2024/9/15"],
+        "金额(元)": ["1.5万", "150,000元", "10", "面议", 100, 50, "1.5万"],
+        "客户来源": ["官网", "展会", "展会", "官网", "官网", "官网", "官网"],
+    }, dtype=object)
+
+
+def test_orders_cleaned_values_and_rejections():
+    raw = _orders()
+    before = raw.copy(deep=True)
+    res = clean_table(raw, "orders", sheet="订单")
+    pd.testing.assert_frame_equal(raw, before)  # the raw input is never mutated
+    f = res.frame
+    # SO1 duplicated exactly (row 8) -> removed; SO2 repeated ID -> first kept;
+    # SO3's amount "面议" is text in a required number column, SO4 has no customer,
+    # SO5 has an #N/A date -> those rows are rejected (and logged)
+    assert f["order_id"].tolist() == ["SO1", "SO2"]
+    assert f["customer_id"].tolist() == ["C001", "C001"]
+    assert f["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-09-15", "2024-09-01"]
+    assert f["amount"].tolist() == [15000.0, 150000.0]
+    # unknown column kept after the canonical ones and reported
+    assert list(f.columns)[-1] == "客户来源"
+    assert res.unknown_columns == ["客户来源"]
+
+
+def test_every_changed_cell_is_in_the_log_with_excel_row_numbers():
+    res = clean_table(_orders(), "orders", sheet="订单", header_row=1)
+    log = res.log
+    assert list(log.columns) == LOG_COLUMNS
+    def entry(row, col):
+        return log[(log["row"] == row) & (log["column"] == col)]
+    # row 2 is the first data row (header on row 1)
+    assert entry(2, "客户ID")["new_value"].tolist() == ["C001"]
+    assert entry(2, "金额(元)")["new_value"].tolist() == ["15000"]
+    assert entry(2, "下单日期")["new_value"].tolist() == ["2024-09-15"]
+    assert entry(5, "金额(元)")["reason"].tolist() == ["无法识别的金额", "该行被剔除：关键字段缺失（金额(元)）"]
+    assert entry(5, "下单日期")["old_value"].tolist() == ["45550"]
+    assert "关键字段缺失" in entry(6, "客户ID")["reason"].iloc[0]
+    assert entry(7, "下单日期")["reason"].tolist()[0] == "Excel 错误值"
+    assert entry(4, "订单编号")["reason"].tolist() == ["编号重复，保留第一条"]
+    assert (log.loc[log["row"] == 8, "reason"] == "完全重复的行，已删除").any()
+    assert set(log["sheet"]) == {"订单"}
+
+
+def test_log_in_english():
+    res = clean_table(_orders(), "orders", sheet="Orders", lang="en")
+    assert "amount converted to 元" in set(res.log["reason"])
+
+
+def test_missing_key_text_becomes_unknown_with_reason_and_industry_mapped():
+    raw = pd.DataFrame({"客户ID": ["C1", "C2", "C3", "C4"], "客户名称": ["甲公司", None, "丙公司", "丁公司"],
+                        "所属行业": ["IT", "制造", None, "宇宙航行"], "联系人": ["王经理", "李总", "", "赵女士"]},
+                       dtype=object)
+    res = clean_table(raw, "customers", sheet="客户")
+    f = res.frame
+    assert f["customer_name"].tolist() == ["甲公司", "未知", "丙公司", "丁公司"]
+    assert f["industry"].tolist() == ["信息传输、软件和信息技术服务业", "制造业", "未知", "宇宙航行"]
+    assert f["industry_code"].tolist()[:2] == ["I", "C"]
+    assert f["contact_name"].tolist() == ["王经理", "李总", "未知", "赵女士"]
+    log = res.log
+    filled = log[log["reason"] == "补全为未知"]
+    assert sorted(zip(filled["row"], filled["column"])) == [(3, "客户名称"), (4, "所属行业"), (4, "联系人")]
+    assert log[(log["row"] == 5) & (log["column"] == "所属行业")]["reason"].tolist() == [
+        "行业无法映射到国标门类，保留原文"]
+
+
+def test_conflicting_duplicate_customer_reported():
+    raw = pd.DataFrame({"客户ID": ["C1", "C1"], "客户名称": ["甲公司", "甲公司（新）"]}, dtype=object)
+    res = clean_table(raw, "customers", sheet="客户")
+    assert res.frame["customer_name"].tolist() == ["甲公司"]
+    assert res.log["reason"].tolist() == ["客户编号重复且信息不一致，保留第一条"]
+
+
+def test_scores_out_of_bounds_rejected():
+    raw = pd.DataFrame({"客户ID": ["C1", "C1", "C1"], "日期": ["2024-01-01", "2024-01-02", "2024-01-03"], "类型": ["满意度调研"] * 3,
+                        "推荐意愿(0-10)": [10, 11, "九"]}, dtype=object)
+    res = clean_table(raw, "interactions", sheet="互动")
+    assert res.frame["nps_score"].tolist()[0] == 10.0
+    assert res.frame["nps_score"].isna().tolist() == [False, True, True]
+    nps_log = res.log[res.log["column"] == "推荐意愿(0-10)"]
+    assert nps_log[["row", "reason"]].values.tolist() == [[3, "超出有效范围 0-10"], [4, "无法识别的数字"]]
+
+
+def test_formula_looking_text_is_kept_verbatim():
+    raw = pd.DataFrame({"客户ID": ["C1", "C2"], "客户名称": ["=HYPERLINK(\"x\")", "@营销部"]}, dtype=object)
+    res = clean_table(raw, "customers", sheet="客户")
+    assert res.frame["customer_name"].tolist() == ["=HYPERLINK(\"x\")", "@营销部"]
+    assert len(res.log) == 0
+
+
+def test_missing_required_column_is_a_clear_error():
+    raw = pd.DataFrame({"客户ID": ["C1"], "金额": [1]}, dtype=object)
+    with pytest.raises(MissingColumnsError) as e:
+        clean_table(raw, "orders", sheet="订单")
+    assert "「订单编号」" in e.value.message("zh") and "「下单日期」" in e.value.message("zh")
+
+
+def test_dataset_adds_customers_missing_from_the_customer_table():
+    customers = pd.DataFrame({"客户ID": ["C001"], "客户名称": ["甲公司"]}, dtype=object)
+    orders = pd.DataFrame({"订单编号": ["SO1", "SO2"], "客户ID": ["C001", "C777"], "下单日期": ["2024-01-01"] * 2,
+                           "金额": [100, 200]}, dtype=object)
+    res = clean_dataset({"customers": customers, "orders": orders})
+    assert res.data.customers["customer_id"].tolist() == ["C001", "C777"]
+    assert res.data.customers["customer_name"].tolist() == ["甲公司", "未知"]
+    assert (res.log["reason"] == "订单中的客户不在客户表中，已按订单补建（信息为未知）").sum() == 1
+    assert res.data.orders["amount"].sum() == 300  # no revenue lost
+
+
+def test_dataset_without_orders_is_a_clear_error():
+    with pytest.raises(InputError) as e:
+        clean_dataset({"customers": pd.DataFrame({"客户ID": ["C1"]}, dtype=object)})
+    assert "订单" in e.value.message("zh") and "order" in e.value.message("en")

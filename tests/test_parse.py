@@ -1,0 +1,73 @@
+"""Value parsers (issue 3 item 4): each rule on small inputs with hand-checked results."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crm_xl.core.parse import normalize_ids, parse_bools, parse_dates, parse_money, parse_numbers
+
+
+def test_dates_in_every_spelling_the_seed_mentions():
+    raw = pd.Series(["2024/9/15", "2024年9月15日", "2024-09-15 10:00", "2024.9.15", "20240915", 45550,
+                     dt.datetime(2024, 9, 15, 13, 30), dt.date(2024, 9, 15), "45550", "２０２４-０９-１５"], dtype=object)
+    val, bad = parse_dates(raw)
+    assert not bad.any()
+    # Excel serial 45550 is 2024-09-15 (1900 date system: serial 1 = 1900-01-01, epoch 1899-12-30)
+    assert (val == pd.Timestamp("2024-09-15")).all()
+
+
+def test_impossible_dates_and_serial_zero_are_rejected():
+    raw = pd.Series(["2024-02-30", 0, "明天", "2023-13-01", None, ""], dtype=object)
+    val, bad = parse_dates(raw)
+    assert bad.tolist() == [True, True, True, True, False, False]
+    assert val.isna().all()
+
+
+def test_money_spellings_to_yuan():
+    raw = pd.Series(["15万", "150,000元", "1.5w", "1.5万元", "¥1,200.50", "￥３００", "(1,200)", "-1200", 80000, "1.2亿"],
+                    dtype=object)
+    val, bad = parse_money(raw)
+    assert not bad.any()
+    assert val.tolist() == [150000.0, 150000.0, 15000.0, 15000.0, 1200.5, 300.0, -1200.0, -1200.0, 80000.0, 120000000.0]
+
+
+def test_text_in_money_column_is_bad_not_zero():
+    val, bad = parse_money(pd.Series(["面议", "abc", "12..5"], dtype=object))
+    assert bad.all() and val.isna().all()
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False).map(lambda x: round(x, 2)))
+def test_money_formatted_with_separators_and_yuan_parses_back(x):
+    for text in (f"{x:,.2f}元", f"¥{x:,.2f}", f"{x:.2f}"):
+        val, bad = parse_money(pd.Series([text], dtype=object))
+        assert not bad.any()
+        assert val.iloc[0] == x
+
+
+@given(st.integers(min_value=0, max_value=10**12))
+def test_full_width_digits_equal_half_width(n):
+    full = "".join(chr(ord(c) + 0xFEE0) for c in str(n))
+    a, _ = parse_money(pd.Series([full], dtype=object))
+    b, _ = parse_money(pd.Series([str(n)], dtype=object))
+    assert a.iloc[0] == b.iloc[0] == n
+
+
+def test_numbers_and_percentages():
+    val, bad = parse_numbers(pd.Series(["15%", "1,234.5", "７", "x"], dtype=object))
+    assert val.tolist()[:3] == [0.15, 1234.5, 7.0]
+    assert bad.tolist() == [False, False, False, True]
+
+
+def test_yes_no():
+    val, bad = parse_bools(pd.Series(["是", "否", "Y", "n", "TRUE", 0, 1, "已续签", "未续签", "也许"], dtype=object))
+    assert val.tolist()[:9] == [True, False, True, False, True, False, True, True, False]
+    assert bad.tolist() == [False] * 9 + [True]
+
+
+def test_ids_normalised():
+    val = normalize_ids(pd.Series([" c001 ", "Ｃ００２", "C 003", 1001.0, None], dtype=object))
+    assert val.tolist()[:4] == ["C001", "C002", "C003", "1001"]
+    assert pd.isna(val.iloc[4])

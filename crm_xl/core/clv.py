@@ -49,6 +49,8 @@ __all__ = [
     "customer_lifetime_value",
     "BetaGeoModel",
     "GammaGammaModel",
+    "clv_predictions",
+    "holdout_comparison",
 ]
 
 from collections.abc import Mapping, Sequence
@@ -946,3 +948,59 @@ class GammaGammaModel(_Model):
         return customer_lifetime_value(bgnbd.params_, self.params_, frequency, recency, T, monetary_value,
                                        horizon_months=horizon_months, monthly_discount_rate=monthly_discount_rate,
                                        periods_per_month=periods_per_month, margin=margin)
+
+
+# ----------------------------------------------------------------------------- tables
+
+def clv_predictions(
+    summary: pd.DataFrame,
+    bgnbd: BetaGeoModel,
+    gamma_gamma: GammaGammaModel | None = None,
+    *,
+    periods_per_month: float,
+    horizons_months: Sequence[int] = (3, 6, 12),
+    clv_months: int = 12,
+    monthly_discount_rate: float = 0.01,
+    margin: float = 1.0,
+) -> pd.DataFrame:
+    """Per-customer prediction table (one row per row of ``summary``, same index).
+
+    Columns: ``purchases_{h}m`` (expected purchases in the next h months) for each
+    horizon, ``p_alive``, and with a Gamma-Gamma model ``expected_spend`` (per purchase),
+    ``clv`` (discounted over ``clv_months``) and ``clv_rank`` (1 = highest CLV).
+    ``periods_per_month`` is the number of the summary's time units in a month
+    (``30.4375 / unit_days``; e.g. 4.348 for weeks).
+    """
+    freq, rec, T = _columns(summary, ("frequency", "recency", "T"))
+    out = pd.DataFrame(index=summary.index)
+    for h in horizons_months:
+        out[f"purchases_{int(h)}m"] = bgnbd.conditional_expected_purchases(h * periods_per_month, freq, rec, T)
+    out["p_alive"] = bgnbd.p_alive(freq, rec, T)
+    if gamma_gamma is not None:
+        (money,) = _columns(summary, ("monetary_value",))
+        out["expected_spend"] = gamma_gamma.expected_spend(freq, money)
+        out["clv"] = gamma_gamma.customer_lifetime_value(
+            bgnbd, freq, rec, T, money, horizon_months=clv_months, monthly_discount_rate=monthly_discount_rate,
+            periods_per_month=periods_per_month, margin=margin)
+        out["clv_rank"] = out["clv"].rank(ascending=False, method="min").astype(int)
+    return out
+
+
+def holdout_comparison(cal_holdout: pd.DataFrame, bgnbd: BetaGeoModel, *, max_frequency: int = 7) -> pd.DataFrame:
+    """Predicted vs actual holdout purchases, grouped by calibration-period frequency
+    (the papers' conditional-expectation check; frequencies >= ``max_frequency`` pooled).
+
+    ``cal_holdout`` is :func:`crm_xl.core.clv_summary.calibration_holdout_summary` output
+    and ``bgnbd`` a model fitted on its calibration columns. Returns one row per group
+    with ``customers``, ``actual`` and ``predicted`` mean holdout purchases.
+    """
+    x, tx, T, xh, dur = _columns(cal_holdout, ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout",
+                                               "duration_holdout"))
+    pred = bgnbd.conditional_expected_purchases(np.asarray(dur, dtype=float), x, tx, T)
+    group = np.minimum(np.asarray(x, dtype=float), max_frequency).astype(int)
+    df = pd.DataFrame({"group": group, "actual": np.asarray(xh, dtype=float), "predicted": pred})
+    out = df.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),
+                                  predicted=("predicted", "mean"))
+    out.index = [f"{g}+" if g == max_frequency else str(g) for g in out.index]
+    out.index.name = "frequency_cal"
+    return out

@@ -451,6 +451,7 @@ def customer_lifetime_value(
 # ----------------------------------------------------------------------------- fitting
 
 _LOG_BOUND = 25.0  # parameters kept in [e^-25, e^25] during optimisation
+_LOG_DEGENERATE = 15.0  # a fitted parameter beyond e^+-15 (3.3e6, 3.1e-7) means a degenerate fit
 
 
 @dataclass(frozen=True)
@@ -532,18 +533,18 @@ class _Model:
 
     # -- fitting
     def _objective(self, u: np.ndarray, data: _FitData, hess: bool = False):
-        """Penalised mean negative log-likelihood in log-parameters ``u = ln(theta)`` with its
-        gradient and Hessian (chain rule: ``H_u = diag(theta) H diag(theta) + diag(theta g)``)."""
+        """Penalised mean negative log-likelihood in log-parameters ``u = ln(theta)``
+        (penalty ``penalizer * sum(u**2)``) with its gradient and Hessian (chain rule: ``H_u = diag(theta) H diag(theta) + diag(theta g)``)."""
         theta = np.exp(u)
         with np.errstate(all="ignore"):
             ll, g, H = self._derivs(theta, data, hess)
         n = data.n
-        f = -ll / n + self.penalizer * float(theta @ theta)
-        gu = -(g * theta) / n + 2.0 * self.penalizer * theta * theta
+        f = -ll / n + self.penalizer * float(u @ u)
+        gu = -(g * theta) / n + 2.0 * self.penalizer * u
         Hu = None
         if hess:
             Hu = -(theta[:, None] * H * theta[None, :] + np.diag(theta * g)) / n \
-                + np.diag(4.0 * self.penalizer * theta * theta)
+                + 2.0 * self.penalizer * np.eye(u.size)
         return f, gu, Hu
 
     def _newton(self, u0: np.ndarray, data: _FitData, max_iter: int = 200):
@@ -606,7 +607,7 @@ class _Model:
                 "penalizer (e.g. 0.001)",
             )
         u = best[0]
-        at_bound = np.abs(u) >= _LOG_BOUND - 1e-3
+        at_bound = np.abs(u) >= _LOG_DEGENERATE
         if at_bound.any():
             names = ", ".join(np.array(self.param_names)[at_bound])
             raise ModelFitError(
@@ -715,8 +716,11 @@ class BetaGeoModel(_Model):
     Parameters
     ----------
     penalizer : float
-        L2 penalty ``penalizer * sum(theta**2)`` added to the mean negative
-        log-likelihood (as lifetimes' ``penalizer_coef``); 0 = plain maximum likelihood.
+        Penalty ``penalizer * sum(ln(theta)**2)`` added to the mean negative
+        log-likelihood: it pulls every parameter towards 1 on the log scale, so that
+        degenerate fits (a parameter running off to 0 or infinity) become finite. Unlike
+        lifetimes' ``penalizer_coef`` (``sum(theta**2)``, which pushes ``a`` further
+        towards 0) it is symmetric in both directions. 0 = plain maximum likelihood.
 
     Attributes
     ----------

@@ -1,212 +1,368 @@
-"""ReportSpec -> .xlsx file with openpyxl.
+"""ReportSpec -> .xlsx file.
 
-Draws what the spec says, nothing more: text blocks, tables as Excel Tables with number
-formats by semantic kind, widths, frozen header, validation lists, conditional formats,
-native charts, print setup. Text from data is always written as text: a value starting
-with ``=``, ``+``, ``-`` or ``@`` never becomes a formula (formula injection), and no
-hyperlink is created from data.
+openpyxl draws the workbook's structure -- styles, Excel Tables, data validation,
+conditional formats, native charts, frozen panes, print setup, properties -- and the cells
+are streamed into each worksheet part by :mod:`crm_xl.render.sheetdata` (column-wise,
+vectorised), which keeps a 100k-row report close to a raw streaming writer's speed.
+
+Public entry points:
+
+* :func:`render_workbook` -- write a new workbook (atomically).
+* :func:`write_package` -- the same into any binary file object (used by the refresh,
+  which renders the report sheets standalone and splices them into the user's package).
 """
 
 from __future__ import annotations
 
-__all__ = ["render_workbook", "write_spec"]
+__all__ = ["render_workbook", "write_package", "FIXED_ZIP_TIME"]
 
 import datetime as dt
-import math
-import os
-import unicodedata
+import io
+import re
+import zipfile
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from ..atomic import atomic_write
-from ..report.spec import ReportSpec, SheetSpec, TableBlock, TextBlock
+from ..report.spec import ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
+from .opc import REL, ContentTypes, PackageReader, Rel, relative, rels_part, rels_xml, workbook_part, workbook_sheets
+from .sheetdata import SheetCells, StringSink, column_fragments, column_letter, formula_fragment, text_fragment
+from .xlsx_styles import StyleBook, column_width, estimate_lines
 
-_TEXT_STYLES = {
-    "title": Font(size=16, bold=True, color="1F3864"),
-    "heading": Font(size=12, bold=True, color="1F3864"),
-    "body": Font(size=11),
-    "note": Font(size=9, italic=True, color="595959"),
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry time of generated parts: reproducible output
+
+SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+_LABELS = {
+    "zh": {
+        "dv_title": "请从列表中选择",
+        "dv_error": "此列只接受下拉列表中的值。",
+        "footer": "第 &P 页，共 &N 页",
+    },
+    "en": {
+        "dv_title": "Choose from the list",
+        "dv_error": "This column only accepts the values of its drop-down list.",
+        "footer": "Page &P of &N",
+    },
 }
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_ILLEGAL = {chr(i) for i in range(32)} - {"\t", "\n", "\r"}
+
+_ROW_HEIGHT = {"title": 30.0, "heading": 21.0, "body": 16.5, "note": 14.0}
+_LINE_HEIGHT = 15.0
 
 
-def _display_width(v: object) -> int:
-    s = v if isinstance(v, str) else ("" if v is None else str(v))
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s[:80])
+def render_workbook(spec: ReportSpec, path: str | Path) -> Path:
+    """Write ``spec`` as a new workbook at ``path`` (atomically: temp file, then replace).
+
+    Every sheet of the spec is drawn in order. Raises
+    :class:`~crm_xl.errors.WorkbookLockedError` if ``path`` exists and is open elsewhere
+    or read-only (the existing file is left untouched).
+    """
+    spec.validate()
+    path = Path(path)
+    with atomic_write(path) as fh:
+        write_package(spec, fh)
+    return path
 
 
-def _clean_value(v: object) -> object:
-    """Python value for a cell: NaN/NA -> None, numpy -> Python, Timestamp -> datetime."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, np.generic):
-        v = v.item()
-        if isinstance(v, float) and math.isnan(v):
-            return None
-    if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime()
-    if isinstance(v, str) and any(ch in _ILLEGAL for ch in v):
-        return "".join(ch for ch in v if ch not in _ILLEGAL)
-    return v
+def write_package(spec: ReportSpec, fh, *, strings: str = "shared") -> None:
+    """Write ``spec`` as an .xlsx package into the binary file object ``fh``.
+
+    ``strings='inline'`` writes text as inline strings (no shared-string table entries),
+    which is how parts destined for a user's package are made.
+    """
+    spec.validate()
+    sink = StringSink(strings)
+    wb, cells = _skeleton(spec, sink)
+    buf = io.BytesIO()
+    wb.save(buf)
+    _finish(buf, fh, cells, sink)
 
 
-def _set(cell, value: object, number_format: str | None = None) -> None:
-    value = _clean_value(value)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-    if number_format and value is not None:
-        cell.number_format = number_format
+# ---------------------------------------------------------------------------------------
+# skeleton: openpyxl draws everything but the cells
 
 
-def _draw_text(ws, b: TextBlock) -> None:
-    for i, line in enumerate(b.lines):
-        c = ws.cell(row=b.row + i, column=b.col)
-        _set(c, line)
-        c.font = _TEXT_STYLES[b.style]
-        c.alignment = Alignment(vertical="top", wrap_text=False)
-
-
-def _draw_table(ws, b: TableBlock, widths: dict[int, int]) -> None:
-    if b.title:
-        c = ws.cell(row=b.row, column=b.col)
-        _set(c, b.title)
-        c.font = _TEXT_STYLES["heading"]
-    hr = b.header_row
-    for j, col in enumerate(b.columns):
-        c = ws.cell(row=hr, column=b.col + j)
-        _set(c, col.header)
-        c.font = _HEADER_FONT
-        c.fill = _HEADER_FILL
-        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        widths[b.col + j] = max(widths.get(b.col + j, 0), _display_width(col.header) + 2)
-    data = b.data
-    for j, col in enumerate(b.columns):
-        colno = b.col + j
-        values = data[col.key].tolist() if col.key in data.columns else [None] * len(data)
-        fmt = col.number_format
-        w = widths.get(colno, 0)
-        for i, v in enumerate(values):
-            cell = ws.cell(row=hr + 1 + i, column=colno)
-            if col.formula:
-                cell.value = col.formula.format(row=hr + 1 + i)
-                cell.number_format = fmt
-            else:
-                if col.kind == "date" and isinstance(_clean_value(v), (dt.datetime, dt.date)):  # NaT -> None above
-                    v = _clean_value(v)
-                    v = v.date() if isinstance(v, dt.datetime) else v
-                _set(cell, v, fmt)
-            if i < 500:
-                cv = _clean_value(v)
-                shown = cv.strftime("%Y-%m-%d") if isinstance(cv, (dt.date, dt.datetime)) else (
-                    f"{cv:,.2f}" if isinstance(cv, float) else cv)
-                w = max(w, _display_width(shown) + 2)
-        widths[colno] = w if col.width is None else int(col.width)
-    last_row = b.last_row
-    last_col = b.col + len(b.columns) - 1
-    ref = f"{get_column_letter(b.col)}{hr}:{get_column_letter(last_col)}{last_row}"
-    if b.as_excel_table and b.columns:
-        t = Table(displayName=b.name, ref=ref)
-        t.tableStyleInfo = TableStyleInfo(name=b.style, showRowStripes=True)
-        ws.add_table(t)
-    first, last = b.first_data_row, max(b.first_data_row, last_row)
-    for j, col in enumerate(b.columns):
-        if col.validation:
-            letter = get_column_letter(b.col + j)
-            dv = DataValidation(type="list", formula1='"' + ",".join(col.validation) + '"', allow_blank=True)
-            dv.error = "请从下拉列表中选择 / choose from the list"
-            dv.add(f"{letter}{first}:{letter}{last}")
-            ws.add_data_validation(dv)
-    for cf in b.conditional_formats:
-        j = [c.key for c in b.columns].index(cf.column)
-        letter = get_column_letter(b.col + j)
-        if cf.kind == "equals":
-            formula = f'${letter}{first}="{cf.value}"'
-        else:
-            formula = cf.value.format(col=letter, row=first)
-        rng = (f"{get_column_letter(b.col)}{first}:{get_column_letter(last_col)}{last}" if cf.whole_row
-               else f"{letter}{first}:{letter}{last}")
-        font = Font(color=cf.font_color) if cf.font_color else None
-        ws.conditional_formatting.add(rng, FormulaRule(formula=[formula], fill=PatternFill("solid", bgColor=cf.fill), font=font))
-
-
-def _draw_chart(ws, sheet: SheetSpec, ch) -> None:
-    tb = sheet.table(ch.table)
-    first, last = tb.first_data_row, tb.first_data_row + max(len(tb.data), 1) - 1
-    cat_col = tb.column_index(ch.category)
-    cats = Reference(ws, min_col=cat_col, min_row=first, max_row=last)
-    if ch.kind == "pie":
-        chart = PieChart()
-    elif ch.kind == "line":
-        chart = LineChart()
-    else:
-        chart = BarChart()
-        chart.type = "bar" if ch.kind in ("bar", "funnel") else "col"
-        if ch.kind == "funnel":
-            chart.y_axis.scaling.orientation = "minMax"
-            chart.x_axis.scaling.orientation = "maxMin"  # first stage on top
-    for key in ch.series:
-        col = tb.column_index(key)
-        chart.add_data(Reference(ws, min_col=col, min_row=tb.header_row, max_row=last), titles_from_data=True)
-    chart.set_categories(cats)
-    chart.title = ch.title
-    if ch.y_axis_title and hasattr(chart, "y_axis"):
-        chart.y_axis.title = ch.y_axis_title
-    if ch.x_axis_title and hasattr(chart, "x_axis"):
-        chart.x_axis.title = ch.x_axis_title
-    chart.width, chart.height = ch.width_cm, ch.height_cm
-    ws.add_chart(chart, ch.anchor)
-
-
-def write_spec(spec: ReportSpec, wb: Workbook) -> Workbook:
-    """Draw every sheet of ``spec`` into ``wb`` (existing sheets of the same name are replaced)."""
-    for sheet in spec.sheets:
-        if sheet.name in wb.sheetnames:
-            del wb[sheet.name]
-        ws = wb.create_sheet(sheet.name)
-        if sheet.tab_color:
-            ws.sheet_properties.tabColor = sheet.tab_color
-        widths: dict[int, int] = {}
-        for b in sheet.blocks:
-            if isinstance(b, TextBlock):
-                _draw_text(ws, b)
-            else:
-                _draw_table(ws, b, widths)
-        for col, w in widths.items():
-            ws.column_dimensions[get_column_letter(col)].width = min(max(w, 8), 60)
-        for col, w in sheet.column_widths:
-            ws.column_dimensions[get_column_letter(col)].width = w
-        for ch in sheet.charts:
-            _draw_chart(ws, sheet, ch)
-        if sheet.freeze:
-            ws.freeze_panes = sheet.freeze
-        ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    return wb
-
-
-def render_workbook(spec: ReportSpec, path: str | os.PathLike) -> None:
-    """Write ``spec`` as a new workbook at ``path`` (atomically)."""
+def _skeleton(spec: ReportSpec, sink: StringSink) -> tuple[Workbook, dict[str, SheetCells]]:
     wb = Workbook()
     wb.remove(wb.active)
-    write_spec(spec, wb)
-    wb.properties.creator = "crm_xl"
-    wb.properties.title = "CRM 分析报告" if spec.lang == "zh" else "CRM analysis report"
-    fixed = dt.datetime(2000, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    atomic_write(path, lambda tmp: wb.save(tmp))
+    labels = _LABELS.get(spec.lang, _LABELS["en"])
+    props = dict(spec.properties)
+    for key in ("title", "subject", "creator", "keywords", "description", "category"):
+        if key in props:
+            setattr(wb.properties, key, props[key])
+    wb.properties.creator = props.get("creator", "crm_xl")
+    wb.properties.lastModifiedBy = props.get("creator", "crm_xl")
+    if "created" in props:
+        wb.properties.created = dt.datetime.fromisoformat(props["created"])
+    cells: dict[str, SheetCells] = {}
+    sheets = {}
+    for sh in spec.sheets:
+        ws = wb.create_sheet(sh.name)
+        sheets[sh.name] = ws
+        cells[sh.name] = _draw_sheet(ws, sh, sink, labels)
+    for sh in spec.sheets:
+        for ch in sh.charts:
+            sheets[sh.name].add_chart(_chart(spec, sheets, ch), ch.anchor)
+    return wb, cells
+
+
+def _widths(sh: SheetSpec) -> dict[int, float]:
+    widths: dict[int, float] = {}
+    for t in sh.tables:
+        for i, c in enumerate(t.columns):
+            data = None if c.formula is not None or c.key not in t.data.columns else t.data[c.key]
+            w = column_width(c, data)
+            widths[t.col + i] = max(widths.get(t.col + i, 0.0), w)
+    for col, w in sh.column_widths:
+        widths[col] = float(w)
+    return widths
+
+
+def _draw_sheet(ws, sh: SheetSpec, sink: StringSink, labels: dict[str, str]) -> SheetCells:
+    sb = StyleBook(ws)
+    cells = SheetCells()
+    widths = _widths(sh)
+    for col, w in sorted(widths.items()):
+        ws.column_dimensions[column_letter(col)].width = round(w, 2)
+    for b in sh.blocks:
+        if isinstance(b, TextBlock):
+            _draw_text(ws, b, cells, sb, sink, widths)
+        else:
+            _draw_table(ws, b, cells, sb, sink, widths, labels)
+    if sh.tab_color:
+        ws.sheet_properties.tabColor = sh.tab_color
+    ws.sheet_view.showGridLines = sh.gridlines
+    if sh.freeze:
+        ws.freeze_panes = sh.freeze
+    ws.page_setup.orientation = "landscape" if sh.landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    if sh.fit_width:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+    rows = sh.repeat_rows
+    if rows:
+        ws.print_title_rows = f"{rows[0]}:{rows[1]}"
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.oddFooter.center.text = labels["footer"]
+    ws.oddHeader.right.text = "&A"
+    return cells
+
+
+def _draw_text(ws, b: TextBlock, cells: SheetCells, sb: StyleBook, sink: StringSink, widths) -> None:
+    merge = b.merge_cols > 1
+    style = sb.text(b.style, wrap=merge)
+    span = sum(widths.get(b.col + i, 8.43) for i in range(max(b.merge_cols, 1)))
+    for i, line in enumerate(b.lines):
+        r = b.row + i
+        cells.add_cell(r, b.col, lambda m, r=r, line=str(line): text_fragment(r, b.col, line, m(style), sink))
+        height = _ROW_HEIGHT[b.style]
+        if merge:
+            ws.merge_cells(start_row=r, start_column=b.col, end_row=r, end_column=b.col + b.merge_cols - 1)
+            n = estimate_lines(str(line), span * (0.9 if b.style in ("title", "heading") else 1.0))
+            height = max(height, n * (_LINE_HEIGHT if b.style != "title" else 24.0) + 3)
+        if height != 15.0:
+            cells.row_attrs[r] = f'ht="{height:g}" customHeight="1"'
+
+
+def _draw_table(ws, t: TableBlock, cells: SheetCells, sb: StyleBook, sink: StringSink, widths, labels) -> None:
+    ncol = len(t.columns)
+    c0, c1 = t.col, t.col + ncol - 1
+    L0, L1 = column_letter(c0), column_letter(c1)
+    if t.title:
+        cap = sb.caption()
+        cells.add_cell(t.row, c0, lambda m: text_fragment(t.row, c0, t.title, m(cap), sink))
+        cells.row_attrs[t.row] = 'ht="21" customHeight="1"'
+    h = t.header_row
+    hs = sb.header(t.as_excel_table)
+    cells.add_rows(h, c0, c1, 1, lambda m: ["".join(text_fragment(h, c0 + i, c.header, m(hs), sink) for i, c in enumerate(t.columns))])
+    lines = max(estimate_lines(c.header, widths.get(c0 + i, 8.43) - 2) for i, c in enumerate(t.columns))
+    cells.row_attrs[h] = f'ht="{max(lines * _LINE_HEIGHT + 6, 21):g}" customHeight="1"'
+    for i, c in enumerate(t.columns):
+        if c.comment:
+            ws.cell(row=h, column=c0 + i).comment = Comment(c.comment, "crm_xl", height=120, width=240)
+    first, last = t.first_data_row, t.last_row
+    n = len(t.data)
+    styles = [sb.data(c, t.as_excel_table) for c in t.columns]
+    if n:
+        def rows(m):
+            cols = []
+            for i, c in enumerate(t.columns):
+                s = m(styles[i])
+                if c.formula is not None:
+                    cols.append([formula_fragment(r, c0 + i, c.formula.replace("{row}", str(r)), s) for r in range(first, first + n)])
+                else:
+                    cols.append(column_fragments(t.data[c.key], c.kind, column_letter(c0 + i), first, s, sink))
+            return list(map("".join, zip(*cols)))
+        cells.add_rows(first, c0, c1, n, rows)
+    elif t.as_excel_table:  # the table's one blank row keeps the columns' formats
+        cells.add_rows(first, c0, c1, 1, lambda m: ["".join(f'<c r="{column_letter(c0 + i)}{first}" s="{m(styles[i])}"/>' for i in range(ncol))])
+    if t.as_excel_table:
+        ref = f"{L0}{h}:{L1}{last}"
+        ws.add_table(Table(
+            displayName=t.name, name=t.name, ref=ref, autoFilter=AutoFilter(ref=ref),
+            tableColumns=[TableColumn(id=i + 1, name=c.header) for i, c in enumerate(t.columns)],
+            tableStyleInfo=TableStyleInfo(name=t.style, showRowStripes=True, showColumnStripes=False,
+                                          showFirstColumn=False, showLastColumn=False),
+        ))
+    if last < first:
+        return
+    for i, c in enumerate(t.columns):
+        if c.validation:
+            L = column_letter(c0 + i)
+            dv = DataValidation(type="list", formula1='"' + ",".join(c.validation) + '"', allow_blank=True,
+                                showErrorMessage=True, errorTitle=labels["dv_title"], error=labels["dv_error"])
+            dv.add(f"{L}{first}:{L}{last}")
+            ws.add_data_validation(dv)
+    for cf in t.conditional_formats:
+        L = column_letter(t.column_index(cf.column))
+        rng = f"{L0}{first}:{L1}{last}" if cf.whole_row else f"{L}{first}:{L}{last}"
+        if cf.kind == "equals":
+            formula = f'${L}{first}="' + cf.value.replace('"', '""') + '"'
+        else:
+            formula = cf.value.replace("{col}", L).replace("{row}", str(first)).lstrip("=")
+        font = Font(color=cf.font_color, bold=cf.bold or None) if (cf.font_color or cf.bold) else None
+        ws.conditional_formatting.add(rng, FormulaRule(
+            formula=[formula], fill=PatternFill(start_color=cf.fill, end_color=cf.fill, fill_type="solid"), font=font))
+
+
+def _chart(spec: ReportSpec, sheets: dict, ch: ChartSpec):
+    src, t = spec.find_table(ch.table)
+    ws = sheets[src.name]
+    first = t.first_data_row
+    last = max(t.last_row, first)
+    cats = Reference(ws, min_col=t.column_index(ch.category), min_row=first, max_row=last)
+
+    def data(key):
+        c = t.column_index(key)
+        return Reference(ws, min_col=c, min_row=t.header_row, max_row=last)
+
+    col_of = {c.key: c for c in t.columns}
+    primary = [k for k in ch.series if k not in ch.secondary]
+    if ch.kind == "pie":
+        chart = PieChart()
+        chart.add_data(data(ch.series[0]), titles_from_data=True)
+        chart.set_categories(cats)
+        chart.dataLabels = DataLabelList()
+        chart.dataLabels.showPercent = True
+        chart.dataLabels.showVal = False
+        chart.dataLabels.showCatName = False
+        chart.dataLabels.showSerName = False
+        chart.dataLabels.showLegendKey = False
+        chart.dataLabels.showLeaderLines = True
+        chart.legend.position = "r"
+    else:
+        if ch.kind == "line":
+            chart = LineChart()
+        else:
+            chart = BarChart()
+            chart.type = "col" if ch.kind == "column" else "bar"
+            chart.grouping = "clustered"
+            chart.gapWidth = 40 if ch.kind == "funnel" else 80
+        for k in primary:
+            chart.add_data(data(k), titles_from_data=True)
+        chart.set_categories(cats)
+        if ch.kind == "line":
+            for s in chart.series:
+                s.marker.symbol = "circle"
+                s.smooth = False
+        if ch.kind in ("bar", "funnel"):
+            chart.x_axis.scaling.orientation = "maxMin"  # first row on top, like the table
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.y_axis.number_format = col_of[primary[0]].number_format if primary else "General"
+        chart.y_axis.majorGridlines = chart.y_axis.majorGridlines  # keep default gridlines
+        if ch.y_axis_title:
+            chart.y_axis.title = ch.y_axis_title
+        if ch.x_axis_title:
+            chart.x_axis.title = ch.x_axis_title
+        if ch.kind == "funnel" or len(ch.series) == 1:
+            chart.legend = None
+        else:
+            chart.legend.position = "b"
+        if ch.data_labels or ch.kind == "funnel":
+            chart.dataLabels = DataLabelList()
+            chart.dataLabels.showVal = True
+            chart.dataLabels.showCatName = False
+            chart.dataLabels.showSerName = False
+            chart.dataLabels.showLegendKey = False
+            chart.dataLabels.showPercent = False
+        if ch.secondary:
+            extra = LineChart()
+            for k in ch.secondary:
+                extra.add_data(data(k), titles_from_data=True)
+            extra.set_categories(cats)
+            for s in extra.series:
+                s.marker.symbol = "triangle"
+            extra.y_axis.axId = 200
+            extra.y_axis.crosses = "max"
+            extra.y_axis.delete = False
+            extra.y_axis.majorGridlines = None
+            extra.y_axis.number_format = col_of[ch.secondary[0]].number_format
+            chart += extra
+    chart.title = ch.title
+    chart.width = ch.width_cm
+    chart.height = ch.height_cm
+    return chart
+
+
+# ---------------------------------------------------------------------------------------
+# finish: stream the cells into the skeleton's worksheet parts
+
+_SHEETDATA = re.compile(rb"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.S)
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
+
+
+def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: StringSink) -> None:
+    skeleton.seek(0)
+    with zipfile.ZipFile(skeleton) as zin, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
+        pkg = PackageReader(zin)
+        wb = workbook_part(pkg)
+        by_part = {part: cells[name] for name, _, _, part in workbook_sheets(pkg, wb)}
+        names = [i.filename for i in zin.infolist()]
+        extra: dict[str, bytes] = {}
+        if sink.mode == "shared" and "xl/sharedStrings.xml" not in names:
+            # openpyxl writes no shared-string part when its own cells have no text
+            ct = ContentTypes(zin.read("[Content_Types].xml"))
+            ct.overrides["xl/sharedStrings.xml"] = SST_TYPE
+            rels = pkg.rels(wb)
+            used = {r.id for r in rels}
+            rid = next(f"rId{i}" for i in range(len(rels) + 1, len(rels) + 1000) if f"rId{i}" not in used)
+            rels.append(Rel(rid, REL["sharedStrings"], relative(wb, "xl/sharedStrings.xml")))
+            extra = {"[Content_Types].xml": ct.xml(), rels_part(wb): rels_xml(rels), "xl/sharedStrings.xml": b""}
+            names.append("xl/sharedStrings.xml")
+        for name in names:
+            info = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if name in by_part:
+                sc = by_part[name]
+                xml = zin.read(name)
+                xml = _DIMENSION.sub(f'<dimension ref="{sc.dimension}"/>'.encode(), xml, count=1)
+                m = _SHEETDATA.search(xml)
+                # zip64 only when the part may pass 2 GiB: some Excel builds dislike it
+                with zout.open(info, "w", force_zip64=sc.size_hint > 1_500_000_000) as out:
+                    out.write(xml[: m.start()])
+                    for chunk in sc.iter_xml():
+                        out.write(chunk.encode("utf-8"))
+                    out.write(xml[m.end():])
+            elif name == "xl/sharedStrings.xml" and sink.mode == "shared":
+                continue  # written last, once every sheet has registered its strings
+            else:
+                zout.writestr(info, extra.get(name) or zin.read(name))
+        if sink.mode == "shared":
+            info = zipfile.ZipInfo("xl/sharedStrings.xml", FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, sink.xml())

@@ -8,6 +8,19 @@ translate this into cells; no layout decision is taken there.
 
 Build sheets with :func:`stack`, which places blocks top to bottom with a blank row
 between them, so builders never compute row numbers by hand.
+
+Contract (what renderers guarantee; see ``docs/rendering.md``):
+
+* Values in ``TableBlock.data`` and ``TextBlock.lines`` are *data*: text is always written
+  as text, even when it starts with ``=``, ``+``, ``-``, ``@``, tab or CR. Only
+  ``ColumnSpec.formula`` produces formulas. No hyperlink or external link is created.
+* A column's ``kind`` fixes its number format (:data:`NUMBER_FORMATS`, or ``fmt``) and how
+  values are converted: numeric kinds write numbers (non-numeric text stays text), ``date``
+  writes real date cells, ``text`` writes everything as text.
+* Sheets are owned by crm_xl: a refresh replaces them whole, except the values users typed
+  in ``editable`` columns, which are carried over by the table's ``key_columns``.
+* The spec is plain Python + pandas: no Excel library types, so it can be pickled, compared
+  and drawn by either renderer. :meth:`ReportSpec.validate` checks it before drawing.
 """
 
 from __future__ import annotations
@@ -22,8 +35,12 @@ __all__ = [
     "SheetSpec",
     "ReportSpec",
     "stack",
+    "SpecError",
+    "display_width",
 ]
 
+import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Literal, Union
 
@@ -45,6 +62,29 @@ NUMBER_FORMATS: dict[str, str] = {
 
 Kind = Literal["text", "general", "int", "money", "money2", "number", "ratio", "percent", "date", "score"]
 
+NUMERIC_KINDS = frozenset({"int", "money", "money2", "number", "ratio", "percent", "score"})
+
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_TABLE_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]*$")
+_CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*|[RrCc])$")
+_ANCHOR = re.compile(r"^([A-Z]{1,3})([1-9][0-9]*)$")
+
+
+class SpecError(ValueError):
+    """A ReportSpec breaks a rule of the contract (a bug in a spec builder, not user input)."""
+
+
+def display_width(text: str) -> int:
+    """Width of ``text`` in Excel character units: East Asian wide/full-width characters
+    count 2, everything else 1 (the widest line counts for multi-line text)."""
+    best = 0
+    for line in str(text).split("\n"):
+        w = 0
+        for ch in line:
+            w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        best = max(best, w)
+    return best
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -53,7 +93,12 @@ class ColumnSpec:
     ``editable`` marks user-owned columns (e.g. the strategy table's 负责人/执行状态/执行结果):
     renderers keep what the user typed there across refreshes, keyed by the table's
     ``key_columns``. ``formula`` is an optional Excel formula template for formula mode,
-    with ``{row}`` standing for the sheet row of the record.
+    with ``{row}`` standing for the sheet row of the record (e.g. ``"=H{row}+I{row}"``);
+    such a column needs no data. ``validation`` is a drop-down list of allowed values
+    (at most 255 characters joined, no commas in items). ``width`` fixes the column width
+    (otherwise it is computed from the content, CJK characters counting 2). ``fmt``
+    overrides the kind's number format; ``align`` the horizontal alignment; ``wrap``
+    wraps long text. ``comment`` becomes a note on the header cell.
     """
 
     key: str
@@ -64,10 +109,13 @@ class ColumnSpec:
     editable: bool = False
     formula: str | None = None
     comment: str | None = None
+    fmt: str | None = None
+    align: Literal["left", "center", "right"] | None = None
+    wrap: bool = False
 
     @property
     def number_format(self) -> str:
-        return NUMBER_FORMATS[self.kind]
+        return self.fmt or NUMBER_FORMATS[self.kind]
 
 
 @dataclass(frozen=True)
@@ -85,11 +133,16 @@ class ConditionalFormat:
     fill: str  # "RRGGBB"
     font_color: str | None = None
     whole_row: bool = False
+    bold: bool = False
 
 
 @dataclass(frozen=True)
 class TextBlock:
-    """Lines of text; ``style`` title / heading / body / note."""
+    """Lines of text; ``style`` title / heading / body / note.
+
+    With ``merge_cols > 1`` each line is merged across that many columns and wrapped (row
+    height grows with the text); otherwise a line simply overflows into empty cells.
+    """
 
     lines: tuple[str, ...]
     style: Literal["title", "heading", "body", "note"] = "body"
@@ -108,6 +161,9 @@ class TableBlock:
 
     ``data`` has one column per :class:`ColumnSpec` key, in any order; renderers use the
     columns' order. ``name`` is the Excel table name (ASCII, unique in the workbook).
+    ``key_columns`` identify a record across refreshes (needed when a column is editable).
+    With ``as_excel_table=False`` the block is drawn as a plain formatted range.
+    A table with no rows still occupies one (blank) data row.
     """
 
     name: str
@@ -149,8 +205,11 @@ class TableBlock:
 class ChartSpec:
     """A native Excel chart over a table block's columns.
 
-    ``kind='funnel'`` is drawn as a bar chart of stages (largest on top). ``anchor`` is the
-    top-left cell, e.g. "H2"; size in centimetres.
+    ``kind='funnel'`` is drawn as a horizontal bar chart of the stages in table order, the
+    first stage on top (builders put stages in funnel order). ``anchor`` is the top-left
+    cell, e.g. "H2"; size in centimetres. ``table`` may live on any sheet of the spec.
+    ``secondary`` names series (also listed in ``series``) drawn on a secondary value axis
+    (e.g. NPS next to a repurchase rate); ``data_labels`` shows values (percent for pie).
     """
 
     kind: Literal["pie", "bar", "column", "line", "funnel"]
@@ -163,6 +222,8 @@ class ChartSpec:
     height_cm: float = 8.0
     y_axis_title: str | None = None
     x_axis_title: str | None = None
+    secondary: tuple[str, ...] = ()
+    data_labels: bool = False
 
 
 Block = Union[TextBlock, TableBlock]
@@ -170,7 +231,13 @@ Block = Union[TextBlock, TableBlock]
 
 @dataclass(frozen=True)
 class SheetSpec:
-    """One report sheet."""
+    """One report sheet.
+
+    ``freeze`` is the top-left cell of the scrolling pane (``"A5"`` freezes rows 1-4).
+    ``print_title_rows`` (e.g. ``(4, 4)``) repeats rows on every printed page; by default
+    the header row of the sheet's first table. ``column_widths`` fixes widths by column
+    number and wins over computed widths.
+    """
 
     name: str
     blocks: tuple[Block, ...]
@@ -180,6 +247,22 @@ class SheetSpec:
     landscape: bool = True
     column_widths: tuple[tuple[int, float], ...] = ()  # extra (col, width) for text columns
     kind: Literal["report", "data", "settings", "log", "guide"] = "report"
+    gridlines: bool = False
+    print_title_rows: tuple[int, int] | None = None
+    fit_width: bool = True
+
+    @property
+    def tables(self) -> tuple[TableBlock, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, TableBlock))
+
+    @property
+    def repeat_rows(self) -> tuple[int, int] | None:
+        """Rows repeated on printed pages: ``print_title_rows`` or the first table's header."""
+        if self.print_title_rows:
+            return self.print_title_rows
+        for t in self.tables:
+            return (t.header_row, t.header_row)
+        return None
 
     def table(self, name: str) -> TableBlock:
         for b in self.blocks:
@@ -205,6 +288,103 @@ class ReportSpec:
     @property
     def sheet_names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.sheets)
+
+    def find_table(self, name: str) -> tuple[SheetSpec, TableBlock]:
+        """The sheet holding table ``name`` and the table."""
+        for s in self.sheets:
+            for t in s.tables:
+                if t.name == name:
+                    return s, t
+        raise KeyError(name)
+
+    def subset(self, names: tuple[str, ...] | list[str]) -> "ReportSpec":
+        """The same spec with only the sheets ``names`` (in spec order)."""
+        keep = set(names)
+        return replace(self, sheets=tuple(s for s in self.sheets if s.name in keep))
+
+    def validate(self) -> "ReportSpec":
+        """Check the contract; raise :class:`SpecError` naming the first problem found.
+
+        Sheet names: 1-31 characters, none of ``[]:*?/\\``, unique ignoring case. Table
+        names: ASCII identifiers that do not look like cell references, unique ignoring
+        case across the workbook. Headers: non-empty, unique per table ignoring case.
+        Data frames hold every non-formula column. Editable columns need key columns.
+        Validation lists fit Excel's 255-character limit. Charts refer to existing tables
+        and columns. Blocks on a sheet do not overlap. Returns ``self``.
+        """
+        seen_sheets: set[str] = set()
+        seen_tables: set[str] = set()
+        for sh in self.sheets:
+            n = sh.name
+            if not (1 <= len(n) <= 31) or _SHEET_FORBIDDEN.search(n) or n.startswith("'") or n.endswith("'"):
+                raise SpecError(f"invalid sheet name {n!r}")
+            if n.lower() in seen_sheets or n.lower() == "history":
+                raise SpecError(f"duplicate or reserved sheet name {n!r}")
+            seen_sheets.add(n.lower())
+            if sh.freeze and not _ANCHOR.match(sh.freeze):
+                raise SpecError(f"sheet {n!r}: freeze {sh.freeze!r} is not a cell like 'A2'")
+            boxes: list[tuple[int, int, int, int, str]] = []
+            for b in sh.blocks:
+                if isinstance(b, TableBlock):
+                    _validate_table(n, b, seen_tables)
+                    box = (b.row, b.col, b.last_row, b.col + len(b.columns) - 1, b.name)
+                else:
+                    if not b.lines:
+                        raise SpecError(f"sheet {n!r}: empty text block at row {b.row}")
+                    box = (b.row, b.col, b.row + b.height - 1, b.col + max(b.merge_cols, 1) - 1, "text")
+                if box[0] < 1 or box[1] < 1:
+                    raise SpecError(f"sheet {n!r}: block {box[4]!r} anchored outside the sheet")
+                for o in boxes:
+                    if box[0] <= o[2] and o[0] <= box[2] and box[1] <= o[3] and o[1] <= box[3]:
+                        raise SpecError(f"sheet {n!r}: blocks {o[4]!r} and {box[4]!r} overlap")
+                boxes.append(box)
+        for sh in self.sheets:
+            for ch in sh.charts:
+                try:
+                    _, t = self.find_table(ch.table)
+                except KeyError:
+                    raise SpecError(f"chart {ch.title!r}: no table {ch.table!r}") from None
+                keys = {c.key for c in t.columns}
+                for k in (ch.category, *ch.series, *ch.secondary):
+                    if k not in keys:
+                        raise SpecError(f"chart {ch.title!r}: table {ch.table!r} has no column {k!r}")
+                if not ch.series or not set(ch.secondary) <= set(ch.series):
+                    raise SpecError(f"chart {ch.title!r}: series missing or secondary not among series")
+                if not _ANCHOR.match(ch.anchor):
+                    raise SpecError(f"chart {ch.title!r}: anchor {ch.anchor!r} is not a cell like 'H2'")
+        return self
+
+
+def _validate_table(sheet: str, t: TableBlock, seen: set[str]) -> None:
+    if not _TABLE_NAME.match(t.name) or _CELL_LIKE.match(t.name) or len(t.name) > 255:
+        raise SpecError(f"sheet {sheet!r}: invalid table name {t.name!r} (ASCII identifier, not a cell reference)")
+    if t.name.lower() in seen:
+        raise SpecError(f"duplicate table name {t.name!r}")
+    seen.add(t.name.lower())
+    if not t.columns:
+        raise SpecError(f"table {t.name!r} has no columns")
+    headers: set[str] = set()
+    for c in t.columns:
+        h = c.header.strip().lower()
+        if not h or h in headers or "\n" in c.header or "\r" in c.header:
+            raise SpecError(f"table {t.name!r}: empty, multi-line or duplicate header {c.header!r}")
+        headers.add(h)
+        if c.formula is None and c.key not in t.data.columns:
+            raise SpecError(f"table {t.name!r}: data has no column {c.key!r}")
+        if c.validation is not None:
+            if any("," in v or '"' in v for v in c.validation) or len(",".join(c.validation)) > 255 or not c.validation:
+                raise SpecError(f"table {t.name!r}: validation list of {c.key!r} too long or has ',' / '\"'")
+        if c.kind not in NUMBER_FORMATS:
+            raise SpecError(f"table {t.name!r}: unknown kind {c.kind!r}")
+    keys = {c.key for c in t.columns}
+    if any(c.editable for c in t.columns) and not t.key_columns:
+        raise SpecError(f"table {t.name!r}: editable columns need key_columns")
+    for k in t.key_columns:
+        if k not in keys:
+            raise SpecError(f"table {t.name!r}: key column {k!r} is not a column")
+    for cf in t.conditional_formats:
+        if cf.column not in keys:
+            raise SpecError(f"table {t.name!r}: conditional format on unknown column {cf.column!r}")
 
 
 def stack(blocks: list[Block], *, start_row: int = 1, col: int = 1, gap: int = 1) -> tuple[Block, ...]:

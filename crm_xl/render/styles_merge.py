@@ -1,0 +1,184 @@
+"""Merge the report's ``styles.xml`` into a user's ``styles.xml``.
+
+The user's stylesheet is edited as *text*: new ``numFmt`` / ``font`` / ``fill`` /
+``border`` / ``xf`` / ``dxf`` elements are inserted before the closing tag of their list
+and the list's ``count`` is updated; nothing else in the file changes (its namespaces,
+``mc:Ignorable`` declarations, extension lists and named styles stay byte for byte).
+Elements the user's stylesheet already has (same content) are reused, so refreshing
+twice adds nothing the second time.
+"""
+
+from __future__ import annotations
+
+__all__ = ["StyleMerge", "merge_styles"]
+
+import re
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+from defusedxml import ElementTree as SafeET
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+          "tableStyles", "colors", "extLst")
+_BOOL = {"true": "1", "false": "0"}
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _canon(el) -> tuple:
+    """A comparable form of an element: local names, attributes (booleans normalised)."""
+    attrs = tuple(sorted((_local(k), _BOOL.get(v, v)) for k, v in el.attrib.items()))
+    text = (el.text or "").strip()
+    return (_local(el.tag), attrs, text, tuple(_canon(c) for c in el))
+
+
+def _serialize(el, prefix: str) -> str:
+    p = f"{prefix}:" if prefix else ""
+    tag = p + _local(el.tag)
+    attrs = "".join(f" {_local(k)}={quoteattr(v)}" for k, v in el.attrib.items() if not k.startswith("{"))
+    inner = escape(el.text or "") + "".join(_serialize(c, prefix) for c in el)
+    return f"<{tag}{attrs}>{inner}</{tag}>" if inner else f"<{tag}{attrs}/>"
+
+
+def _children(root, name: str) -> list:
+    sec = root.find(f"{{{MAIN}}}{name}")
+    return list(sec) if sec is not None else []
+
+
+@dataclass
+class StyleMerge:
+    """Result of a merge: the new ``styles.xml`` and the index maps."""
+
+    xml: bytes
+    xf: dict[int, int] = field(default_factory=dict)  # report cellXfs index -> user index
+    dxf: dict[int, int] = field(default_factory=dict)  # report dxfs index -> user index
+
+    def xf_of(self, i: int) -> int:
+        return self.xf[i]
+
+
+class _Text:
+    """Text-level editor of one stylesheet."""
+
+    def __init__(self, text: str, prefix: str) -> None:
+        self.text = text
+        self.p = prefix
+        self.pp = re.escape(prefix + ":") if prefix else ""
+
+    def _open(self, name: str):
+        return re.search(rf"<{self.pp}{name}\b[^>]*?(/?)>", self.text)
+
+    def append(self, name: str, items: list[str], existing: int) -> None:
+        if not items:
+            return
+        p = f"{self.p}:" if self.p else ""
+        count = existing + len(items)
+        m = self._open(name)
+        if m is None:
+            block = f'<{p}{name} count="{count}">{"".join(items)}</{p}{name}>'
+            pos = self._insert_pos(name)
+            self.text = self.text[:pos] + block + self.text[pos:]
+            return
+        opening = m.group(0)
+        if re.search(r'\scount="\d*"', opening):
+            new_open = re.sub(r'\scount="\d*"', f' count="{count}"', opening, count=1)
+        else:
+            new_open = opening[: -2 if m.group(1) else -1].rstrip() + f' count="{count}"' + ("/>" if m.group(1) else ">")
+        if m.group(1):  # self-closing: <dxfs count="0"/>
+            new_open = new_open[:-2] + ">"
+            self.text = self.text[: m.start()] + new_open + "".join(items) + f"</{p}{name}>" + self.text[m.end():]
+            return
+        close = re.compile(rf"</{self.pp}{name}\s*>").search(self.text, m.end())
+        self.text = self.text[: m.start()] + new_open + self.text[m.end(): close.start()] + "".join(items) + self.text[close.start():]
+
+    def _insert_pos(self, name: str) -> int:
+        after = _ORDER[_ORDER.index(name) + 1:]
+        for nxt in after:
+            m = self._open(nxt)
+            if m:
+                return m.start()
+        m = re.search(rf"</{self.pp}styleSheet\s*>", self.text)
+        if m:
+            return m.start()
+        raise ValueError("styleSheet element not found")
+
+
+def merge_styles(user_xml: bytes, report_xml: bytes) -> StyleMerge:
+    """Merge ``report_xml`` (openpyxl's stylesheet of the report sheets) into ``user_xml``."""
+    user = SafeET.fromstring(user_xml)
+    rep = SafeET.fromstring(report_xml)
+    m = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?styleSheet\b", user_xml)
+    prefix = m.group(1).decode() if m and m.group(1) else ""
+    ed = _Text(user_xml.decode("utf-8"), prefix)
+
+    # number formats
+    user_fmts = {n.get("numFmtId"): n.get("formatCode") for n in _children(user, "numFmts")}
+    by_code = {code: int(i) for i, code in user_fmts.items()}
+    next_id = max([163] + [int(i) for i in user_fmts]) + 1
+    fmt_map: dict[int, int] = {}
+    new_fmts: list[str] = []
+    for n in _children(rep, "numFmts"):
+        rid, code = int(n.get("numFmtId")), n.get("formatCode")
+        if code in by_code:
+            fmt_map[rid] = by_code[code]
+        else:
+            fmt_map[rid] = by_code[code] = next_id
+            new_fmts.append(f"<{prefix + ':' if prefix else ''}numFmt numFmtId=\"{next_id}\" formatCode={quoteattr(code)}/>")
+            next_id += 1
+    ed.append("numFmts", new_fmts, len(user_fmts))
+
+    def merge_list(name: str) -> dict[int, int]:
+        have = _children(user, name)
+        index = {}
+        for i, el in enumerate(have):
+            index.setdefault(_canon(el), i)
+        out, new = {}, []
+        for i, el in enumerate(_children(rep, name)):
+            c = _canon(el)
+            if c not in index:
+                index[c] = len(have) + len(new)
+                new.append(_serialize(el, prefix))
+            out[i] = index[c]
+        ed.append(name, new, len(have))
+        return out
+
+    font_map = merge_list("fonts")
+    fill_map = merge_list("fills")
+    border_map = merge_list("borders")
+
+    # cell formats: rewrite their references, then reuse or append
+    have = _children(user, "cellXfs")
+    index = {}
+    for i, el in enumerate(have):
+        index.setdefault(_canon(el), i)
+    xf_map, new_xfs = {}, []
+    for i, el in enumerate(_children(rep, "cellXfs")):
+        for attr, mp in (("numFmtId", fmt_map), ("fontId", font_map), ("fillId", fill_map), ("borderId", border_map)):
+            v = el.get(attr)
+            if v is not None:
+                el.set(attr, str(mp.get(int(v), int(v))))
+        el.set("xfId", "0")
+        c = _canon(el)
+        if c not in index:
+            index[c] = len(have) + len(new_xfs)
+            new_xfs.append(_serialize(el, prefix))
+        xf_map[i] = index[c]
+    ed.append("cellXfs", new_xfs, len(have))
+
+    # differential formats (conditional formatting): self-contained, reuse or append
+    have = _children(user, "dxfs")
+    index = {}
+    for i, el in enumerate(have):
+        index.setdefault(_canon(el), i)
+    dxf_map, new_dxfs = {}, []
+    for i, el in enumerate(_children(rep, "dxfs")):
+        c = _canon(el)
+        if c not in index:
+            index[c] = len(have) + len(new_dxfs)
+            new_dxfs.append(_serialize(el, prefix))
+        dxf_map[i] = index[c]
+    ed.append("dxfs", new_dxfs, len(have))
+    return StyleMerge(ed.text.encode("utf-8"), xf_map, dxf_map)

@@ -1,0 +1,155 @@
+"""The report's look for the openpyxl renderer: fonts, fills, borders, cell style ids.
+
+One palette for every sheet so the workbook reads as one report. Cell styles are
+registered once per distinct look and referred to by their ``cellXfs`` index (the ``s``
+attribute the fast cell writer puts on each cell).
+"""
+
+from __future__ import annotations
+
+__all__ = ["PALETTE", "StyleBook", "column_width", "estimate_lines"]
+
+import math
+
+import numpy as np
+import pandas as pd
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+from ..report.spec import NUMERIC_KINDS, ColumnSpec, display_width
+
+FONT_NAME = "Microsoft YaHei"  # 微软雅黑: on every Windows with Chinese support; others substitute
+
+PALETTE = {
+    "title": "1F3864",
+    "heading": "2F5597",
+    "note": "7F7F7F",
+    "header_fill": "1F4E78",
+    "header_font": "FFFFFF",
+    "border": "BFBFBF",
+    "heading_rule": "8EA9DB",
+}
+
+_THIN = Side(style="thin", color=PALETTE["border"])
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+class StyleBook:
+    """Style ids (``cellXfs`` indices) of the report's looks in one openpyxl workbook."""
+
+    def __init__(self, ws) -> None:
+        self._ws = ws
+        self._cache: dict[tuple, int] = {}
+
+    def _register(self, key: tuple, **attrs) -> int:
+        sid = self._cache.get(key)
+        if sid is None:
+            c = Cell(self._ws)
+            for k, v in attrs.items():
+                setattr(c, k, v)
+            sid = self._cache[key] = c.style_id
+        return sid
+
+    def text(self, style: str, wrap: bool = False) -> int:
+        """Text block line: title / heading / body / note."""
+        if style == "title":
+            font = Font(name=FONT_NAME, size=16, bold=True, color=PALETTE["title"])
+        elif style == "heading":
+            font = Font(name=FONT_NAME, size=12, bold=True, color=PALETTE["heading"])
+        elif style == "note":
+            font = Font(name=FONT_NAME, size=9, italic=True, color=PALETTE["note"])
+        else:
+            font = Font(name=FONT_NAME, size=10)
+        align = Alignment(vertical="top" if wrap else "center", wrap_text=wrap)
+        attrs = {"font": font, "alignment": align}
+        if style == "heading":
+            attrs["border"] = Border(bottom=Side(style="thin", color=PALETTE["heading_rule"]))
+        return self._register(("text", style, wrap), **attrs)
+
+    def caption(self) -> int:
+        """A table's title line."""
+        return self._register(
+            ("caption",), font=Font(name=FONT_NAME, size=11, bold=True, color=PALETTE["heading"]),
+            alignment=Alignment(vertical="center"),
+        )
+
+    def header(self, excel_table: bool) -> int:
+        """Header cells: white bold on dark blue, centred, wrapped, boxed. The fill is set on
+        the cells (not left to the table style) so every spreadsheet program shows it."""
+        return self._register(
+            ("th",), font=Font(name=FONT_NAME, size=10, bold=True, color=PALETTE["header_font"]),
+            fill=PatternFill("solid", fgColor=PALETTE["header_fill"]), border=_BOX,
+            alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        )
+
+    def data(self, col: ColumnSpec, excel_table: bool) -> int:
+        """Data cells of ``col``: its number format and alignment."""
+        fmt = col.number_format
+        if col.align:
+            horizontal = col.align
+        elif col.kind in NUMERIC_KINDS:
+            horizontal = "right"
+        elif col.kind == "date":
+            horizontal = "center"
+        else:
+            horizontal = None
+        key = ("td", fmt, horizontal, col.wrap)
+        return self._register(
+            key, font=Font(name=FONT_NAME, size=10), number_format=fmt, border=_BOX,
+            alignment=Alignment(horizontal=horizontal, vertical="center", wrap_text=col.wrap or None),
+        )
+
+
+_WIDE_RE = r"[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA960-\uA97F\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]"
+
+
+def _text_widths(values: pd.Series) -> int:
+    s = values.dropna()
+    if s.empty:
+        return 0
+    s = s.astype(str)
+    if len(s) > 20000:  # the widest of a large column is found among its longest texts
+        lens = s.str.len()
+        s = s[lens >= lens.quantile(0.99)]
+    first = s.str.split("\n").str[0] if s.str.contains("\n", regex=False).any() else s
+    w = first.str.len() + first.str.count(_WIDE_RE)
+    return int(w.max())
+
+
+def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, minimum: float = 6.0) -> float:
+    """Width (Excel character units) for ``col``: fixed by the spec, else fitted to the
+    header and the formatted content with CJK characters counting 2, capped at ``cap``."""
+    if col.width:
+        return float(col.width)
+    w = display_width(col.header) + 3  # room for the autofilter button
+    if data is not None and len(data):
+        if col.kind == "date":
+            w = max(w, 11)
+        elif col.kind in NUMERIC_KINDS:
+            num = pd.to_numeric(data, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            fin = num[np.isfinite(num)]
+            if fin.size:
+                big = float(np.max(np.abs(fin)))
+                if col.kind == "percent":
+                    digits = len(f"{big * 100:,.1f}%")
+                elif col.kind in ("money2", "number"):
+                    digits = len(f"{big:,.2f}")
+                elif col.kind == "ratio":
+                    digits = len(f"{big:.2f}")
+                else:
+                    digits = len(f"{big:,.0f}")
+                w = max(w, digits + (1 if np.any(fin < 0) else 0) + 2)
+            rest = data[~np.isfinite(num)] if len(num) else data
+            if len(rest):
+                w = max(w, _text_widths(rest) + 2)
+        else:
+            w = max(w, _text_widths(data) + 2)
+    return float(min(max(w, minimum), cap))
+
+
+def estimate_lines(text: str, width_chars: float) -> int:
+    """How many lines ``text`` wraps to in a cell ``width_chars`` wide (CJK counting 2)."""
+    total = 0
+    for line in str(text).split("\n"):
+        total += max(1, math.ceil(display_width(line) / max(width_chars - 1, 1.0)))
+    return total

@@ -264,8 +264,8 @@ def test_a_equal_one_is_continuous():
     assert all(np.isfinite(bgnbd_expected_purchases(near[1], [1.0, 52.0])))
 
 
-def test_large_inputs_use_deduplication_consistently(bg_fit, published_summary):
-    s = pd.concat([published_summary] * 3, ignore_index=True)  # > 4096 rows
+def test_predictions_are_elementwise_for_large_inputs(bg_fit, published_summary):
+    s = pd.concat([published_summary] * 3, ignore_index=True)
     big = bg_fit.conditional_expected_purchases(26, s)
     small = bg_fit.conditional_expected_purchases(26, published_summary)
     np.testing.assert_allclose(big, np.tile(small, 3), rtol=1e-13)
@@ -371,3 +371,14 @@ def test_independence_violation_is_reported():
     # non-positive spends are excluded and counted, not silently used
     g2 = GammaGammaModel().fit(np.append(x, [2.0, 3.0]), np.append(m, [0.0, -5.0]))
     assert g2.n_excluded_ == 2 and g2.n_customers_ == 400
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from([0.0, 1 / 7, 2.5, 39.0])), min_size=1, max_size=60))
+def test_unique_rows_partitions_the_rows(rows):
+    a = np.array([r[0] for r in rows], dtype=float)
+    b = np.array([r[1] for r in rows])
+    (ua, ub), inv, counts = clv._unique_rows(a, b)
+    np.testing.assert_array_equal(ua[inv], a)
+    np.testing.assert_array_equal(ub[inv], b)
+    assert counts.sum() == len(rows) and len(set(zip(ua, ub))) == len(ua) == len(set(rows))

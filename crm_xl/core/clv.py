@@ -146,6 +146,13 @@ def _bg_log_terms(r, alpha, a, b, x, tx, T):
     return ll, D, log_at, bx1, pos
 
 
+def _bg_dropout_logodds(r, alpha, a, b, x, tx, T):
+    """``D`` of :func:`_bg_log_terms` alone (no special functions): P(alive) = expit(-D)."""
+    pos = x > 0
+    bx1 = np.where(pos, b + x - 1.0, 1.0)
+    return np.where(pos, np.log(a) - np.log(bx1) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx)), -np.inf)
+
+
 def bgnbd_log_likelihood(params, frequency, recency, T) -> np.ndarray:
     """Per-customer BG/NBD log-likelihood ``ln L(r, alpha, a, b | x, t_x, T)``.
 
@@ -249,35 +256,29 @@ def _bg_core(r, alpha, a, b, t, x, T):
 
 def _bg_conditional(r, alpha, a, b, t, x, tx, T):
     """Vectorised conditional expectation (FHL 2005 eq. 10) for validated 1-d arrays.
-    The hyp2f1 part depends on (t, x, T) only; for many customers it is evaluated once per
-    distinct triple."""
-    if x.size > 4096:
+    For many customers the hyp2f1 part, a function of (t, x, T), is evaluated once per
+    distinct triple (customers share x and T values)."""
+    if x.size > 2000:
         (ut, ux, uT), inv, _ = _unique_rows(t, x, T)
-        if ut.size < 0.8 * x.size:
-            core = _bg_core(r, alpha, a, b, ut, ux, uT)[inv]
-        else:
-            core = _bg_core(r, alpha, a, b, t, x, T)
+        core = _bg_core(r, alpha, a, b, ut, ux, uT)[inv]
     else:
         core = _bg_core(r, alpha, a, b, t, x, T)
-    D = _bg_log_terms(r, alpha, a, b, x, tx, T)[1]
-    return core * expit(-D)
+    return core * expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, T))
 
 
 def _unique_rows(*cols):
-    """Distinct rows of equally long 1-d float arrays: (list of unique columns, inverse
-    index, counts). A lexsort is much faster than ``np.unique(axis=0)``."""
-    order = np.lexsort(cols[::-1])
-    sorted_cols = [c[order] for c in cols]
-    change = np.zeros(order.size, dtype=bool)
-    change[:1] = True
-    for c in sorted_cols:
-        change[1:] |= c[1:] != c[:-1]
-    starts = np.flatnonzero(change)
-    group = np.cumsum(change) - 1
-    inverse = np.empty(order.size, dtype=np.intp)
-    inverse[order] = group
-    counts = np.diff(np.append(starts, order.size))
-    return [c[starts] for c in sorted_cols], inverse, counts
+    """Distinct rows of equally long 1-d arrays: (list of unique columns, inverse index,
+    counts), by hashing (``pandas.factorize``), in order of first appearance."""
+    key = np.zeros(cols[0].size, dtype=np.int64)
+    for c in cols:
+        codes, uniques = pd.factorize(c)
+        key = key * max(len(uniques), 1) + codes
+        key, _ = pd.factorize(key)  # keep the combined key small
+    n_groups = int(key.max()) + 1 if key.size else 0
+    first = np.empty(n_groups, dtype=np.intp)
+    first[key[::-1]] = np.arange(key.size - 1, -1, -1)  # first row of each group
+    counts = np.bincount(key, minlength=n_groups)
+    return [c[first] for c in cols], key.astype(np.intp), counts
 
 
 def bgnbd_expected_purchases(params, t) -> np.ndarray:
@@ -309,7 +310,7 @@ def bgnbd_p_alive(params, frequency, recency, T) -> np.ndarray:
     active (FHL 2005 eq. 11; 1 for customers without repeat purchases)."""
     r, alpha, a, b = _bg_params(params)
     x, tx, TT = _rft(frequency, recency, T)
-    return expit(-_bg_log_terms(r, alpha, a, b, x, tx, TT)[1])
+    return expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
 # ----------------------------------------------------------------------------- Gamma-Gamma
 
 def _gg_inputs(frequency, monetary_value) -> tuple[np.ndarray, np.ndarray]:
@@ -440,12 +441,14 @@ def customer_lifetime_value(
     H = int(horizon_months)
     months = np.arange(1, H + 1, dtype=float)
     t = (months * periods_per_month)[:, None]
-    n = x.size
-    cum = _bg_conditional(r, alpha, a, b, np.broadcast_to(t, (H, n)).reshape(-1),
-                          np.tile(x, H), np.tile(tx, H), np.tile(TT, H)).reshape(H, n)
-    inc = np.diff(cum, axis=0, prepend=0.0)
+    # the hyp2f1 part depends on (x, T) only: evaluate it once per distinct pair
+    (ux, uT), inv, _ = _unique_rows(x, TT) if x.size > 1 else ([x, TT], np.zeros(x.size, dtype=np.intp), None)
+    core = _bg_core(r, alpha, a, b, t, ux[None, :], uT[None, :])  # (H, distinct)
+    inc = np.diff(core, axis=0, prepend=0.0)
     disc = (1.0 + monthly_discount_rate) ** -months
-    return (margin * spend * (disc @ inc)).reshape(shape)
+    per_pair = disc @ inc
+    alive = expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
+    return (margin * spend * alive * per_pair[inv]).reshape(shape)
 
 
 # ----------------------------------------------------------------------------- fitting

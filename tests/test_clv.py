@@ -371,6 +371,10 @@ def test_independence_violation_is_reported():
     # non-positive spends are excluded and counted, not silently used
     g2 = GammaGammaModel().fit(np.append(x, [2.0, 3.0]), np.append(m, [0.0, -5.0]))
     assert g2.n_excluded_ == 2 and g2.n_customers_ == 400
+    # an unknown mean spend is excluded from the fit and predicts NaN, not an error
+    g3 = GammaGammaModel().fit(np.append(x, 4.0), np.append(m, np.nan))
+    assert g3.n_excluded_ == 1
+    assert np.isnan(g3.expected_spend([4.0], [np.nan])[0])
 
 
 @settings(max_examples=30, deadline=None)

@@ -314,8 +314,11 @@ def bgnbd_p_alive(params, frequency, recency, T) -> np.ndarray:
 # ----------------------------------------------------------------------------- Gamma-Gamma
 
 def _gg_inputs(frequency, monetary_value) -> tuple[np.ndarray, np.ndarray]:
+    """Validated frequency and mean spend; a missing spend stays NaN (excluded from fits,
+    NaN predictions) because a summary has no spend when every repeat amount is unknown."""
     x = _num(frequency, "购买频次 frequency", "frequency")
-    m = _num(monetary_value, "平均消费金额 monetary_value", "monetary_value")
+    m = np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(monetary_value, dtype=object))), errors="coerce"),
+                   dtype=float).reshape(np.shape(monetary_value))
     x, m = np.broadcast_arrays(x, m)
     if np.any(x < 0) or np.any(x != np.round(x)):
         raise InputError("「frequency」（重复购买次数）必须是非负整数",

@@ -78,7 +78,7 @@ def test_bgnbd_reproduces_fader_hardie_lee_2005(bg_fit):
     for k, v in PUBLISHED_BG.items():
         assert round(bg_fit.params_[k], 3) == v, k
     assert round(bg_fit.log_likelihood_, 1) == -9582.4
-    assert bg_fit.n_customers_ == 2357
+    assert bg_fit.n_customers_ == 2357 and bg_fit.at_boundary_ == ()
 
 
 def test_bgnbd_from_raw_transactions_reproduces_the_paper(cal_holdout):
@@ -347,14 +347,18 @@ def test_fit_failures_raise_model_fit_error():
     with pytest.raises(ModelFitError) as e:
         BetaGeoModel().fit([0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [5, 6, 7, 8, 9])
     assert e.value.message("zh") and "repeat" in e.value.message("en")
-    # everyone buys like clockwork and never stops: drop-out is not identified (a -> 0)
+    # everyone buys like clockwork and never stops: the fit goes to the limit a -> 0 (no
+    # drop-out), which is kept, named and explained rather than refused
     x = np.full(50, 10.0)
-    with pytest.raises(ModelFitError) as e:
-        BetaGeoModel().fit(x, np.full(50, 39.0), np.full(50, 39.0))
-    assert "penalizer" in e.value.message("en")
-    # a small penalizer makes it fittable
+    m = BetaGeoModel().fit(x, np.full(50, 39.0), np.full(50, 39.0))
+    assert "a" in m.at_boundary_ and np.isnan(m.standard_errors_["a"])
+    assert "penalizer" in m.fit_note("en") and "惩罚系数" in m.fit_note("zh")
+    assert float(m.p_alive(10, 39, 39)) > 0.999
+    # a small penalizer keeps every parameter finite and away from the limits
     m = BetaGeoModel(penalizer=0.01).fit(x, np.full(50, 39.0), np.full(50, 39.0))
-    assert np.all(np.isfinite(m.params_array_)) and np.all(np.abs(np.log(m.params_array_)) < 5)
+    assert m.at_boundary_ == () and m.fit_note("zh") == ""
+    assert np.all(np.abs(np.log(m.params_array_)) < 5)
+    assert float(m.conditional_expected_purchases(39, 10, 39, 39)) == pytest.approx(10, rel=0.1)
     with pytest.raises(ModelFitError):
         GammaGammaModel().fit([0, 1, 0], [0, 10, 0])
     with pytest.raises(ModelFitError):

@@ -457,7 +457,7 @@ def customer_lifetime_value(
 # ----------------------------------------------------------------------------- fitting
 
 _LOG_BOUND = 25.0  # parameters kept in [e^-25, e^25] during optimisation
-_LOG_DEGENERATE = 15.0  # a fitted parameter beyond e^+-15 (3.3e6, 3.1e-7) means a degenerate fit
+_LOG_DEGENERATE = 15.0  # a fitted parameter beyond e^+-15 (3.3e6, 3.1e-7) is at a limit of the model
 
 
 @dataclass(frozen=True)
@@ -508,6 +508,7 @@ class _Model:
         self.covariance_: np.ndarray | None = None
         self.standard_errors_: dict[str, float] | None = None
         self.n_iterations_: int | None = None
+        self.at_boundary_: tuple[str, ...] = ()
 
     # -- subclass hooks
     def _derivs(self, theta: np.ndarray, data: _FitData, hess: bool):
@@ -589,6 +590,7 @@ class _Model:
         return u, f, float(np.max(np.abs(g))), max_iter
 
     def _maximise(self, data: _FitData, initial=None) -> np.ndarray:
+        """Maximum-likelihood parameters (log-scale optimisation from ``initial`` or a grid)."""
         starts = [np.log(_params(initial, self.param_names, self._name_zh + " 模型", self._name_en))] \
             if initial is not None else [np.log(s) for s in self._initial(data)]
         best = None
@@ -612,27 +614,20 @@ class _Model:
                 "(e.g. almost no repeat purchases). Add customers or history, or retry with a small "
                 "penalizer (e.g. 0.001)",
             )
-        u = best[0]
-        at_bound = np.abs(u) >= _LOG_DEGENERATE
-        if at_bound.any():
-            names = ", ".join(np.array(self.param_names)[at_bound])
-            raise ModelFitError(
-                f"{self._name_zh} 模型拟合退化：参数 {names} 趋于 0 或无穷大，数据不足以估计该模型。"
-                "请增加数据，或设置一个小的惩罚系数（penalizer）",
-                f"the {self._name_en} fit is degenerate: parameter(s) {names} run off to 0 or infinity; "
-                "the data cannot identify the model. Add data or set a small penalizer",
-            )
-        self.n_iterations_ = int(best[2])
-        return np.exp(u)
+        self._last_iterations = int(best[2])
+        return np.exp(best[0])
 
     def _finish(self, theta: np.ndarray, data: _FitData) -> None:
         self.params_ = dict(zip(self.param_names, map(float, theta)))
+        self.n_iterations_ = self._last_iterations
+        self.at_boundary_ = tuple(str(k) for k in np.array(self.param_names)[np.abs(np.log(theta)) >= _LOG_DEGENERATE])
         self._data = data
         self.n_customers_ = int(round(data.n))
         ll, _, H = self._derivs(theta, data, True)
         self.log_likelihood_ = float(ll)
         self.covariance_ = self._covariance(H)
         se = np.sqrt(np.diag(self.covariance_)) if self.covariance_ is not None else np.full(len(theta), np.nan)
+        se = np.where(np.isin(np.array(self.param_names), self.at_boundary_), np.nan, se)
         self.standard_errors_ = dict(zip(self.param_names, map(float, se)))
 
     def hessian(self, params=None) -> np.ndarray:
@@ -652,6 +647,23 @@ class _Model:
         if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
             return None
         return cov
+
+    def fit_note(self, lang: str = "zh") -> str:
+        """Plain-words remark when the fit lies at a limit of the model (``at_boundary_``),
+        else ''. Such a fit is valid (e.g. BG/NBD ``a`` -> 0: nobody is seen to drop out,
+        the model becomes the NBD), but those parameters have no standard error."""
+        self._check_fitted()
+        if not self.at_boundary_:
+            return ""
+        names = ", ".join(self.at_boundary_)
+        if lang == "zh":
+            return (f"{self._name_zh} 模型的参数 {names} 处于极限值（趋于 0 或无穷大）：数据中没有足够的信息估计它，"
+                    "模型退化为更简单的特例（例如 BG/NBD 的 a → 0 表示数据中看不到客户流失）。预测仍可使用，"
+                    "但这些参数没有标准误；如需避免，可设置一个小的惩罚系数（penalizer）。")
+        return (f"{self._name_en} parameter(s) {names} are at a limit (towards 0 or infinity): the data do not "
+                "identify them and the model reduces to a simpler special case (e.g. BG/NBD a -> 0: no customer "
+                "is seen to drop out). Predictions remain usable but these parameters have no standard error; "
+                "set a small penalizer to avoid this.")
 
     def confidence_intervals(self, level: float = 0.95) -> pd.DataFrame:
         """Wald intervals from the Hessian, computed on the log scale (so they stay
@@ -724,7 +736,7 @@ class BetaGeoModel(_Model):
     penalizer : float
         Penalty ``penalizer * sum(ln(theta)**2)`` added to the mean negative
         log-likelihood: it pulls every parameter towards 1 on the log scale, so that
-        degenerate fits (a parameter running off to 0 or infinity) become finite. Unlike
+        fits at a limit of the model (a parameter running off to 0 or infinity) finite. Unlike
         lifetimes' ``penalizer_coef`` (``sum(theta**2)``, which pushes ``a`` further
         towards 0) it is symmetric in both directions. 0 = plain maximum likelihood.
 
@@ -756,7 +768,9 @@ class BetaGeoModel(_Model):
         ``frequency`` may be a DataFrame with ``frequency``, ``recency``, ``T`` columns
         (then ``recency`` and ``T`` are omitted), otherwise three arrays. ``initial``
         optionally gives starting parameters. Raises :class:`ModelFitError` when the
-        optimiser does not converge or the fit is degenerate.
+        optimiser does not converge or the data cannot be fitted; a fit at a limit of the
+        model (a parameter towards 0 or infinity) is kept and named in ``at_boundary_``
+        (see :meth:`fit_note`).
         """
         if isinstance(frequency, pd.DataFrame):
             frequency, recency, T = _columns(frequency, ("frequency", "recency", "T"))

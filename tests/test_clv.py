@@ -78,7 +78,7 @@ def test_bgnbd_reproduces_fader_hardie_lee_2005(bg_fit):
     for k, v in PUBLISHED_BG.items():
         assert round(bg_fit.params_[k], 3) == v, k
     assert round(bg_fit.log_likelihood_, 1) == -9582.4
-    assert bg_fit.n_customers_ == 2357
+    assert bg_fit.n_customers_ == 2357 and bg_fit.at_boundary_ == ()
 
 
 def test_bgnbd_from_raw_transactions_reproduces_the_paper(cal_holdout):
@@ -264,8 +264,8 @@ def test_a_equal_one_is_continuous():
     assert all(np.isfinite(bgnbd_expected_purchases(near[1], [1.0, 52.0])))
 
 
-def test_large_inputs_use_deduplication_consistently(bg_fit, published_summary):
-    s = pd.concat([published_summary] * 3, ignore_index=True)  # > 4096 rows
+def test_predictions_are_elementwise_for_large_inputs(bg_fit, published_summary):
+    s = pd.concat([published_summary] * 3, ignore_index=True)
     big = bg_fit.conditional_expected_purchases(26, s)
     small = bg_fit.conditional_expected_purchases(26, published_summary)
     np.testing.assert_allclose(big, np.tile(small, 3), rtol=1e-13)
@@ -347,14 +347,18 @@ def test_fit_failures_raise_model_fit_error():
     with pytest.raises(ModelFitError) as e:
         BetaGeoModel().fit([0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [5, 6, 7, 8, 9])
     assert e.value.message("zh") and "repeat" in e.value.message("en")
-    # everyone buys like clockwork and never stops: drop-out is not identified (a -> 0)
+    # everyone buys like clockwork and never stops: the fit goes to the limit a -> 0 (no
+    # drop-out), which is kept, named and explained rather than refused
     x = np.full(50, 10.0)
-    with pytest.raises(ModelFitError) as e:
-        BetaGeoModel().fit(x, np.full(50, 39.0), np.full(50, 39.0))
-    assert "penalizer" in e.value.message("en")
-    # a small penalizer makes it fittable
+    m = BetaGeoModel().fit(x, np.full(50, 39.0), np.full(50, 39.0))
+    assert "a" in m.at_boundary_ and np.isnan(m.standard_errors_["a"])
+    assert "penalizer" in m.fit_note("en") and "惩罚系数" in m.fit_note("zh")
+    assert float(m.p_alive(10, 39, 39)) > 0.999
+    # a small penalizer keeps every parameter finite and away from the limits
     m = BetaGeoModel(penalizer=0.01).fit(x, np.full(50, 39.0), np.full(50, 39.0))
-    assert np.all(np.isfinite(m.params_array_)) and np.all(np.abs(np.log(m.params_array_)) < 5)
+    assert m.at_boundary_ == () and m.fit_note("zh") == ""
+    assert np.all(np.abs(np.log(m.params_array_)) < 5)
+    assert float(m.conditional_expected_purchases(39, 10, 39, 39)) == pytest.approx(10, rel=0.1)
     with pytest.raises(ModelFitError):
         GammaGammaModel().fit([0, 1, 0], [0, 10, 0])
     with pytest.raises(ModelFitError):
@@ -371,3 +375,18 @@ def test_independence_violation_is_reported():
     # non-positive spends are excluded and counted, not silently used
     g2 = GammaGammaModel().fit(np.append(x, [2.0, 3.0]), np.append(m, [0.0, -5.0]))
     assert g2.n_excluded_ == 2 and g2.n_customers_ == 400
+    # an unknown mean spend is excluded from the fit and predicts NaN, not an error
+    g3 = GammaGammaModel().fit(np.append(x, 4.0), np.append(m, np.nan))
+    assert g3.n_excluded_ == 1
+    assert np.isnan(g3.expected_spend([4.0], [np.nan])[0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from([0.0, 1 / 7, 2.5, 39.0])), min_size=1, max_size=60))
+def test_unique_rows_partitions_the_rows(rows):
+    a = np.array([r[0] for r in rows], dtype=float)
+    b = np.array([r[1] for r in rows])
+    (ua, ub), inv, counts = clv._unique_rows(a, b)
+    np.testing.assert_array_equal(ua[inv], a)
+    np.testing.assert_array_equal(ub[inv], b)
+    assert counts.sum() == len(rows) and len(set(zip(ua, ub))) == len(ua) == len(set(rows))

@@ -114,3 +114,12 @@ def test_cdnow_summary_matches_the_papers_data():
     rep = s[s["frequency_cal"] > 0]
     assert len(rep) == 946
     assert np.corrcoef(rep["frequency_cal"], rep["monetary_value_cal"])[0, 1] == pytest.approx(0.11, abs=0.005)
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    import crm_xl.core.clv_summary as mod
+
+    result = doctest.testmod(mod, extraglobs={"pd": pd})
+    assert result.attempted >= 2 and result.failed == 0

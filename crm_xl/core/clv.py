@@ -146,6 +146,13 @@ def _bg_log_terms(r, alpha, a, b, x, tx, T):
     return ll, D, log_at, bx1, pos
 
 
+def _bg_dropout_logodds(r, alpha, a, b, x, tx, T):
+    """``D`` of :func:`_bg_log_terms` alone (no special functions): P(alive) = expit(-D)."""
+    pos = x > 0
+    bx1 = np.where(pos, b + x - 1.0, 1.0)
+    return np.where(pos, np.log(a) - np.log(bx1) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx)), -np.inf)
+
+
 def bgnbd_log_likelihood(params, frequency, recency, T) -> np.ndarray:
     """Per-customer BG/NBD log-likelihood ``ln L(r, alpha, a, b | x, t_x, T)``.
 
@@ -249,35 +256,29 @@ def _bg_core(r, alpha, a, b, t, x, T):
 
 def _bg_conditional(r, alpha, a, b, t, x, tx, T):
     """Vectorised conditional expectation (FHL 2005 eq. 10) for validated 1-d arrays.
-    The hyp2f1 part depends on (t, x, T) only; for many customers it is evaluated once per
-    distinct triple."""
-    if x.size > 4096:
+    For many customers the hyp2f1 part, a function of (t, x, T), is evaluated once per
+    distinct triple (customers share x and T values)."""
+    if x.size > 2000:
         (ut, ux, uT), inv, _ = _unique_rows(t, x, T)
-        if ut.size < 0.8 * x.size:
-            core = _bg_core(r, alpha, a, b, ut, ux, uT)[inv]
-        else:
-            core = _bg_core(r, alpha, a, b, t, x, T)
+        core = _bg_core(r, alpha, a, b, ut, ux, uT)[inv]
     else:
         core = _bg_core(r, alpha, a, b, t, x, T)
-    D = _bg_log_terms(r, alpha, a, b, x, tx, T)[1]
-    return core * expit(-D)
+    return core * expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, T))
 
 
 def _unique_rows(*cols):
-    """Distinct rows of equally long 1-d float arrays: (list of unique columns, inverse
-    index, counts). A lexsort is much faster than ``np.unique(axis=0)``."""
-    order = np.lexsort(cols[::-1])
-    sorted_cols = [c[order] for c in cols]
-    change = np.zeros(order.size, dtype=bool)
-    change[:1] = True
-    for c in sorted_cols:
-        change[1:] |= c[1:] != c[:-1]
-    starts = np.flatnonzero(change)
-    group = np.cumsum(change) - 1
-    inverse = np.empty(order.size, dtype=np.intp)
-    inverse[order] = group
-    counts = np.diff(np.append(starts, order.size))
-    return [c[starts] for c in sorted_cols], inverse, counts
+    """Distinct rows of equally long 1-d arrays: (list of unique columns, inverse index,
+    counts), by hashing (``pandas.factorize``), in order of first appearance."""
+    key = np.zeros(cols[0].size, dtype=np.int64)
+    for c in cols:
+        codes, uniques = pd.factorize(c)
+        key = key * max(len(uniques), 1) + codes
+        key, _ = pd.factorize(key)  # keep the combined key small
+    n_groups = int(key.max()) + 1 if key.size else 0
+    first = np.empty(n_groups, dtype=np.intp)
+    first[key[::-1]] = np.arange(key.size - 1, -1, -1)  # first row of each group
+    counts = np.bincount(key, minlength=n_groups)
+    return [c[first] for c in cols], key.astype(np.intp), counts
 
 
 def bgnbd_expected_purchases(params, t) -> np.ndarray:
@@ -309,12 +310,15 @@ def bgnbd_p_alive(params, frequency, recency, T) -> np.ndarray:
     active (FHL 2005 eq. 11; 1 for customers without repeat purchases)."""
     r, alpha, a, b = _bg_params(params)
     x, tx, TT = _rft(frequency, recency, T)
-    return expit(-_bg_log_terms(r, alpha, a, b, x, tx, TT)[1])
+    return expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
 # ----------------------------------------------------------------------------- Gamma-Gamma
 
 def _gg_inputs(frequency, monetary_value) -> tuple[np.ndarray, np.ndarray]:
+    """Validated frequency and mean spend; a missing spend stays NaN (excluded from fits,
+    NaN predictions) because a summary has no spend when every repeat amount is unknown."""
     x = _num(frequency, "购买频次 frequency", "frequency")
-    m = _num(monetary_value, "平均消费金额 monetary_value", "monetary_value")
+    m = np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(monetary_value, dtype=object))), errors="coerce"),
+                   dtype=float).reshape(np.shape(monetary_value))
     x, m = np.broadcast_arrays(x, m)
     if np.any(x < 0) or np.any(x != np.round(x)):
         raise InputError("「frequency」（重复购买次数）必须是非负整数",
@@ -440,18 +444,20 @@ def customer_lifetime_value(
     H = int(horizon_months)
     months = np.arange(1, H + 1, dtype=float)
     t = (months * periods_per_month)[:, None]
-    n = x.size
-    cum = _bg_conditional(r, alpha, a, b, np.broadcast_to(t, (H, n)).reshape(-1),
-                          np.tile(x, H), np.tile(tx, H), np.tile(TT, H)).reshape(H, n)
-    inc = np.diff(cum, axis=0, prepend=0.0)
+    # the hyp2f1 part depends on (x, T) only: evaluate it once per distinct pair
+    (ux, uT), inv, _ = _unique_rows(x, TT) if x.size > 1 else ([x, TT], np.zeros(x.size, dtype=np.intp), None)
+    core = _bg_core(r, alpha, a, b, t, ux[None, :], uT[None, :])  # (H, distinct)
+    inc = np.diff(core, axis=0, prepend=0.0)
     disc = (1.0 + monthly_discount_rate) ** -months
-    return (margin * spend * (disc @ inc)).reshape(shape)
+    per_pair = disc @ inc
+    alive = expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
+    return (margin * spend * alive * per_pair[inv]).reshape(shape)
 
 
 # ----------------------------------------------------------------------------- fitting
 
 _LOG_BOUND = 25.0  # parameters kept in [e^-25, e^25] during optimisation
-_LOG_DEGENERATE = 15.0  # a fitted parameter beyond e^+-15 (3.3e6, 3.1e-7) means a degenerate fit
+_LOG_DEGENERATE = 15.0  # a fitted parameter beyond e^+-15 (3.3e6, 3.1e-7) is at a limit of the model
 
 
 @dataclass(frozen=True)
@@ -502,6 +508,7 @@ class _Model:
         self.covariance_: np.ndarray | None = None
         self.standard_errors_: dict[str, float] | None = None
         self.n_iterations_: int | None = None
+        self.at_boundary_: tuple[str, ...] = ()
 
     # -- subclass hooks
     def _derivs(self, theta: np.ndarray, data: _FitData, hess: bool):
@@ -583,6 +590,7 @@ class _Model:
         return u, f, float(np.max(np.abs(g))), max_iter
 
     def _maximise(self, data: _FitData, initial=None) -> np.ndarray:
+        """Maximum-likelihood parameters (log-scale optimisation from ``initial`` or a grid)."""
         starts = [np.log(_params(initial, self.param_names, self._name_zh + " 模型", self._name_en))] \
             if initial is not None else [np.log(s) for s in self._initial(data)]
         best = None
@@ -606,27 +614,20 @@ class _Model:
                 "(e.g. almost no repeat purchases). Add customers or history, or retry with a small "
                 "penalizer (e.g. 0.001)",
             )
-        u = best[0]
-        at_bound = np.abs(u) >= _LOG_DEGENERATE
-        if at_bound.any():
-            names = ", ".join(np.array(self.param_names)[at_bound])
-            raise ModelFitError(
-                f"{self._name_zh} 模型拟合退化：参数 {names} 趋于 0 或无穷大，数据不足以估计该模型。"
-                "请增加数据，或设置一个小的惩罚系数（penalizer）",
-                f"the {self._name_en} fit is degenerate: parameter(s) {names} run off to 0 or infinity; "
-                "the data cannot identify the model. Add data or set a small penalizer",
-            )
-        self.n_iterations_ = int(best[2])
-        return np.exp(u)
+        self._last_iterations = int(best[2])
+        return np.exp(best[0])
 
     def _finish(self, theta: np.ndarray, data: _FitData) -> None:
         self.params_ = dict(zip(self.param_names, map(float, theta)))
+        self.n_iterations_ = self._last_iterations
+        self.at_boundary_ = tuple(str(k) for k in np.array(self.param_names)[np.abs(np.log(theta)) >= _LOG_DEGENERATE])
         self._data = data
         self.n_customers_ = int(round(data.n))
         ll, _, H = self._derivs(theta, data, True)
         self.log_likelihood_ = float(ll)
         self.covariance_ = self._covariance(H)
         se = np.sqrt(np.diag(self.covariance_)) if self.covariance_ is not None else np.full(len(theta), np.nan)
+        se = np.where(np.isin(np.array(self.param_names), self.at_boundary_), np.nan, se)
         self.standard_errors_ = dict(zip(self.param_names, map(float, se)))
 
     def hessian(self, params=None) -> np.ndarray:
@@ -646,6 +647,23 @@ class _Model:
         if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
             return None
         return cov
+
+    def fit_note(self, lang: str = "zh") -> str:
+        """Plain-words remark when the fit lies at a limit of the model (``at_boundary_``),
+        else ''. Such a fit is valid (e.g. BG/NBD ``a`` -> 0: nobody is seen to drop out,
+        the model becomes the NBD), but those parameters have no standard error."""
+        self._check_fitted()
+        if not self.at_boundary_:
+            return ""
+        names = ", ".join(self.at_boundary_)
+        if lang == "zh":
+            return (f"{self._name_zh} 模型的参数 {names} 处于极限值（趋于 0 或无穷大）：数据中没有足够的信息估计它，"
+                    "模型退化为更简单的特例（例如 BG/NBD 的 a → 0 表示数据中看不到客户流失）。预测仍可使用，"
+                    "但这些参数没有标准误；如需避免，可设置一个小的惩罚系数（penalizer）。")
+        return (f"{self._name_en} parameter(s) {names} are at a limit (towards 0 or infinity): the data do not "
+                "identify them and the model reduces to a simpler special case (e.g. BG/NBD a -> 0: no customer "
+                "is seen to drop out). Predictions remain usable but these parameters have no standard error; "
+                "set a small penalizer to avoid this.")
 
     def confidence_intervals(self, level: float = 0.95) -> pd.DataFrame:
         """Wald intervals from the Hessian, computed on the log scale (so they stay
@@ -718,7 +736,7 @@ class BetaGeoModel(_Model):
     penalizer : float
         Penalty ``penalizer * sum(ln(theta)**2)`` added to the mean negative
         log-likelihood: it pulls every parameter towards 1 on the log scale, so that
-        degenerate fits (a parameter running off to 0 or infinity) become finite. Unlike
+        fits at a limit of the model (a parameter running off to 0 or infinity) finite. Unlike
         lifetimes' ``penalizer_coef`` (``sum(theta**2)``, which pushes ``a`` further
         towards 0) it is symmetric in both directions. 0 = plain maximum likelihood.
 
@@ -750,7 +768,9 @@ class BetaGeoModel(_Model):
         ``frequency`` may be a DataFrame with ``frequency``, ``recency``, ``T`` columns
         (then ``recency`` and ``T`` are omitted), otherwise three arrays. ``initial``
         optionally gives starting parameters. Raises :class:`ModelFitError` when the
-        optimiser does not converge or the fit is degenerate.
+        optimiser does not converge or the data cannot be fitted; a fit at a limit of the
+        model (a parameter towards 0 or infinity) is kept and named in ``at_boundary_``
+        (see :meth:`fit_note`).
         """
         if isinstance(frequency, pd.DataFrame):
             frequency, recency, T = _columns(frequency, ("frequency", "recency", "T"))

@@ -170,6 +170,7 @@ def clv_summary(
     ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]),
     ...     "amount": [100.0, 50.0, 80.0, 30.0]})
     >>> clv_summary(orders, observation_end="2024-01-29")[["frequency", "recency", "T", "monetary_value"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
                  frequency  recency    T  monetary_value
     customer_id
     C1                 1.0      2.0  4.0            80.0

@@ -93,8 +93,8 @@ def _positive(text: str) -> int:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if n < 3:
-        raise argparse.ArgumentTypeError("at least 3 customers (the Template 1 customers are always included)")
+    if n < 4:
+        raise argparse.ArgumentTypeError("at least 4 customers (the three Template 1 customers are always included)")
     return n
 
 
@@ -106,7 +106,7 @@ def register(sub, add_common, commands: dict) -> None:
                     "with the data sheets and the cleaning log. / 生成演示数据、清洗并写入工作簿。",
     )
     p.add_argument("-o", "--output", default="crm_xl_demo.xlsx", help="output workbook (default: crm_xl_demo.xlsx)")
-    p.add_argument("--customers", type=_positive, default=300, help="number of customers (default: 300; ~8 orders each)")
+    p.add_argument("--customers", type=_positive, default=300, help="number of customers (default: 300; about 10 orders each)")
     p.add_argument("--dirty", action="store_true", help="make the data messy to show cleaning at work / 生成脏数据以演示清洗")
     p.add_argument("--seed", type=int, default=2024, help="random seed (default: 2024)")
     add_common(p)

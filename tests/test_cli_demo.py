@@ -61,8 +61,8 @@ def test_demo_in_english(tmp_path):
 
 
 def test_user_errors_are_one_line_and_non_zero(tmp_path, capsys):
-    assert main(["demo", "--customers", "2"]) == 2  # argparse: at least 3
-    assert "at least 3" in capsys.readouterr().err
+    assert main(["demo", "--customers", "3"]) == 2  # argparse: at least 4
+    assert "at least 4" in capsys.readouterr().err
 
 
 def test_console_script_help_runs():

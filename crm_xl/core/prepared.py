@@ -12,7 +12,7 @@ calendar arithmetic (``pd.DateOffset``), so "近3个月" from 2024-09-30 starts 
 
 from __future__ import annotations
 
-__all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords"]
+__all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches"]
 
 import re
 from dataclasses import dataclass
@@ -88,6 +88,17 @@ def match_keywords(values: pd.Series, keywords: tuple[str, ...]) -> np.ndarray:
     ok = codes >= 0
     out[ok] = hit[codes[ok]]
     return out
+
+
+def stage_matches(stage: pd.Series, names: tuple[str, ...]) -> np.ndarray:
+    """Boolean array: which lead ``stage`` values equal one of ``names`` (case- and
+    space-insensitive)."""
+    wanted = {n.strip().lower() for n in names}
+    codes, uniques = pd.factorize(stage)
+    hit = np.array([str(u).strip().lower() in wanted for u in uniques], dtype=bool)
+    if hit.size == 0:
+        return np.zeros(len(stage), dtype=bool)
+    return np.where(codes >= 0, hit[np.maximum(codes, 0)], False)
 
 
 @dataclass(frozen=True, eq=False)

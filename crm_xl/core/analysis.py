@@ -93,7 +93,7 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
     p = prepare(data, s)
     layers = assign_layers(rfm_table(data, s, prepared=p), data.orders, p.as_of, s, prepared=p)
     tags = customer_tags(settings=s, prepared=p, metrics=tag_metrics(settings=s, prepared=p))
-    per = tags_per_customer(tags, s.lang)
+    per = tags_per_customer(tags, s.lang, tuple(r.tag for r in s.tag_rules))
     layers["tags"] = per.reindex(layers["customer_id"]).fillna("").astype("str").to_numpy()
     base = kpi_base(p, layers)
     kpis = kpi_table(base, s, leads=data.leads, as_of=p.as_of)

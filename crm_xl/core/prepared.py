@@ -71,6 +71,16 @@ def _bool_float(s: pd.Series) -> np.ndarray:
     return s.astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _match_codes(codes: np.ndarray, uniques: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
+    pattern = "|".join(re.escape(k.lower()) for k in keywords if k)
+    if not pattern or codes.size == 0:
+        return np.zeros(codes.size, dtype=bool)
+    hit = pd.Series(uniques, dtype="str").str.lower().str.contains(pattern, regex=True, na=False).to_numpy(dtype=bool)
+    if hit.size == 0:
+        return np.zeros(codes.size, dtype=bool)
+    return np.where(codes >= 0, hit[np.maximum(codes, 0)], False)
+
+
 def match_keywords(values: pd.Series, keywords: tuple[str, ...]) -> np.ndarray:
     """Boolean array: which ``values`` contain any of ``keywords`` (case-insensitive).
 
@@ -191,21 +201,22 @@ class Prepared:
     def median_gap_days(self) -> np.ndarray:
         """Each customer's usual gap between purchase days: the median of the gaps between
         consecutive distinct order days (NaN with fewer than two distinct days)."""
-        if self.o_code.size == 0:
-            return np.full(self.n, np.nan)
-        order = np.lexsort((self.o_day, self.o_code))
-        c, d = self.o_code[order], self.o_day[order]
-        keep = np.ones(c.size, dtype=bool)
-        keep[1:] = (c[1:] != c[:-1]) | (d[1:] != d[:-1])  # one purchase day counts once
-        c, d = c[keep], d[keep]
-        same = c[1:] == c[:-1]
-        gc, gap = c[1:][same], (d[1:] - d[:-1])[same].astype(float)
         out = np.full(self.n, np.nan)
+        if self.o_code.size == 0:
+            return out
+        # one int64 sort on (customer, day) packed into a single key
+        d0 = int(self.o_day.min())
+        span = int(self.o_day.max()) - d0 + 1
+        bits = max(int(span).bit_length(), 1)
+        key = np.sort((self.o_code << bits) | (self.o_day - d0))
+        key = key[np.r_[True, key[1:] != key[:-1]]]  # one purchase day counts once
+        c, d = key >> bits, key & ((1 << bits) - 1)
+        same = c[1:] == c[:-1]
+        gc, gap = c[1:][same], (d[1:] - d[:-1])[same]
         if gc.size == 0:
             return out
-        # median per customer on sorted (customer, gap)
-        o2 = np.lexsort((gap, gc))
-        gc, gap = gc[o2], gap[o2]
+        k2 = np.sort((gc << bits) | gap)  # sorted by customer, then gap
+        gc, gap = k2 >> bits, (k2 & ((1 << bits) - 1)).astype(float)
         starts = np.flatnonzero(np.r_[True, gc[1:] != gc[:-1]])
         counts = np.diff(np.r_[starts, gc.size])
         lo = starts + (counts - 1) // 2
@@ -213,14 +224,24 @@ class Prepared:
         out[gc[starts]] = (gap[lo] + gap[hi]) / 2
         return out
 
+    @cached_property
+    def _type_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        codes, uniques = pd.factorize(self.i_type)
+        return codes, np.asarray(uniques, dtype=object)
+
+    @cached_property
+    def _content_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        codes, uniques = pd.factorize(self.i_content)
+        return codes, np.asarray(uniques, dtype=object)
+
     def interactions_matching(self, keywords: tuple[str, ...]) -> np.ndarray:
         """Boolean per interaction: type or notes contain one of ``keywords``."""
-        return match_keywords(self.i_type, keywords) | match_keywords(self.i_content, keywords)
+        return (_match_codes(*self._type_codes, keywords) | _match_codes(*self._content_codes, keywords))
 
     @cached_property
     def i_complaint(self) -> np.ndarray:
         """Boolean per interaction: a complaint (type or notes match ``keywords_complaint``)."""
-        return match_keywords(self.i_type, self.settings.keywords_complaint)
+        return _match_codes(*self._type_codes, self.settings.keywords_complaint)
 
     def text(self, key: str) -> np.ndarray:
         """A customers-table text column aligned to ``ids`` as an object array ('' for missing)."""

@@ -103,6 +103,17 @@ def _fmt_value(metric: str, v: float, zh: bool) -> str:
     return f"{v:g}{unit_zh if zh else unit_en}" if float(v).is_integer() else f"{v:.1f}{unit_zh if zh else unit_en}"
 
 
+def _fmt_values(metric: str, v: np.ndarray, zh: bool) -> np.ndarray:
+    """Vectorised :func:`_fmt_value` (object array of texts)."""
+    name_zh, name_en, unit_zh, unit_en, share = METRIC_NAMES[metric]
+    if share:
+        return pd.Series(np.round(v * 100)).astype(np.int64).astype(str).to_numpy(dtype=object) + "%"
+    whole = np.isclose(v, np.round(v))
+    txt = np.where(whole, pd.Series(np.round(v)).astype(np.int64).astype(str).to_numpy(dtype=object),
+                   pd.Series(np.round(v, 1)).astype(str).to_numpy(dtype=object))
+    return txt.astype(object) + (unit_zh if zh else unit_en)
+
+
 def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
                   prepared: Prepared | None = None, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every tag that fires, one row per (customer, rule that fired).
@@ -127,7 +138,7 @@ def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None
         vals = v[hit]
         name = METRIC_NAMES[rule.metric][0 if zh else 1]
         thr = _fmt_value(rule.metric, rule.min_value, zh)
-        reasons = [f"{name} {_fmt_value(rule.metric, x, zh)} ≥ {thr}" for x in vals]
+        reasons = f"{name} " + _fmt_values(rule.metric, vals, zh) + f" ≥ {thr}"
         parts.append(pd.DataFrame({
             "customer_id": metrics.index.to_numpy()[hit],
             "tag": rule.tag,
@@ -148,11 +159,23 @@ def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None
     return out[list(TAG_COLUMNS)]
 
 
-def tags_per_customer(tags: pd.DataFrame, lang: str = "zh") -> pd.Series:
-    """One text per customer: its distinct tag labels in rule order, joined with '、' (zh)
-    or ', ' (en); indexed by ``customer_id``."""
+def tags_per_customer(tags: pd.DataFrame, lang: str = "zh", order: tuple[str, ...] | None = None) -> pd.Series:
+    """One text per customer: its distinct tag labels joined with '、' (zh) or ', ' (en), in
+    ``order`` of tag keys (default: first appearance); indexed by ``customer_id``
+    (customers without tags are absent)."""
     if len(tags) == 0:
         return pd.Series(dtype="str", name="tags")
     sep = "、" if lang == "zh" else ", "
     first = tags.drop_duplicates(["customer_id", "tag"])
-    return first.groupby("customer_id", sort=False)["tag_label"].agg(sep.join).astype("str").rename("tags")
+    codes, ids = pd.factorize(first["customer_id"])
+    out = np.full(len(ids), "", dtype=object)
+    labels = first["tag_label"].to_numpy(dtype=object)
+    tag_codes, tag_keys = pd.factorize(first["tag"])
+    keys = list(dict.fromkeys([*(order or ()), *tags["tag"]]))
+    order = {t: i for i, t in enumerate(keys)}
+    for t in sorted(range(len(tag_keys)), key=lambda i: order[tag_keys[i]]):
+        m = tag_codes == t
+        c, lab = codes[m], labels[m]
+        cur = out[c]
+        out[c] = np.where(cur == "", lab, cur + sep + lab)
+    return pd.Series(out, index=pd.Index(ids, name="customer_id"), dtype="str", name="tags")

@@ -44,15 +44,17 @@ import pandas as pd
 from ..settings import AnalysisSettings
 from .prepared import Prepared
 
-# The 11-segment R x FM map. Segment names and score ranges follow the widely used
-# RFM segment grid published by Putler ("RFM Analysis For Successful Customer
-# Segmentation", https://www.putler.com/rfm-analysis/): Champions R4-5/FM4-5, Loyal
-# R2-5/FM3-5, Potential Loyalist R3-5/FM1-3, New R4-5/FM<=1, Promising R3-4/FM<=1,
-# Need Attention R2-3/FM2-3, About to Sleep R2-3/FM<=2, At Risk R<=2/FM2-5,
-# Can't Lose Them R<=1/FM4-5, Hibernating R1-2/FM1-2, Lost R<=2/FM<=2.
-# Those ranges overlap; here each of the 25 cells gets exactly one segment (rows R = 5..1,
-# columns FM = 1..5), the more specific segment winning an overlap, so every customer
-# lands in exactly one segment. FM = round-half-up of (F + M) / 2.
+# The 11-segment R x FM map. The segment list (Champions, Loyal, Potential Loyalist, New,
+# Promising, Need Attention, About to Sleep, At Risk, Can't Lose Them, Hibernating, Lost)
+# is the widely used one popularised by Putler ("RFM analysis for successful customer
+# segmentation", putler.com). Score ranges as published in the churned.io documentation
+# ("RFM-Model", docs.churned.io, R vs F&M): Champion R4-5/FM4-5, Loyalist R2-5/FM3-5,
+# Potential Loyalist R3-5/FM1-3, New R4-5/FM0-1, Need Attention R2-3/FM2-3, At Risk
+# R0-2/FM2-5, Hibernating R1-2/FM1-2, Lost R0-2/FM0-2; Putler's remaining three: Promising
+# R3-4/FM<=1, About to Sleep R2-3/FM<=2, Can't Lose Them R<=1/FM4-5.
+# The published ranges overlap; here each of the 25 cells gets exactly one segment (rows
+# R = 5..1, columns FM = 1..5), the more specific segment winning an overlap, so every
+# customer lands in exactly one segment. FM = round-half-up of (F + M) / 2.
 RFM11_GRID = (
     # FM=1            2                     3                     4              5
     ("new_customers", "potential_loyalist", "loyal", "champions", "champions"),  # R=5

@@ -7,4 +7,13 @@ and a headless report (``crm-xl``). See README.md.
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "analyze", "AnalysisResult"]
+
+
+def __getattr__(name: str):
+    # lazy: ``import crm_xl`` stays cheap (no pandas) until the analysis is used
+    if name in ("analyze", "AnalysisResult"):
+        from .core import analysis
+
+        return getattr(analysis, name)
+    raise AttributeError(f"module 'crm_xl' has no attribute {name!r}")

@@ -9,23 +9,38 @@ Defaults come from the two seed templates (see ``../shared/seeds``):
 * Layering by RFM total (default, Template 1) or by seed 000's business rules
   (高价值: purchase within 3 months, >= 5 purchases a year, >= 50万; 潜力: within 3 months,
   3-4 a year, 20-50万; 流失风险: none for 6 months, <= 2 a year, <= 10万), with a named
-  fallback layer for customers no rule matches.
+  fallback layer for customers no rule matches; or the 11-segment R x FM map.
+* Remarks (备注), tags (价格敏感型, 技术需求型, 决策链复杂, 需定制化服务, 关注售后响应), churn
+  indicators (seed 000 step 4: frequency change over the last 3 months, days since the last
+  purchase, negative feedback; plus unresolved complaints and response timeouts, "售后响应超时3次").
+* KPI windows (seed 004 "近12个月有购买记录的活跃客户"), NPS bands (9-10 / 0-6), trend months (近6个月).
 * Strategy per layer (seed 000 step 5): owner role, action, deadline.
 
-Every field is editable from the workbook's 设置 sheet (name / value / description rows).
+Every field is editable from the workbook's 设置 sheet: :func:`settings_to_rows` writes one
+row per value (name / value / description, lists as ``"30, 60, 90, 180"``, rules and
+strategies as one row per field with a dotted readable name such as
+``layer_rule.high_value.monetary_min``) and :func:`settings_from_rows` reads them back,
+raising :class:`~crm_xl.errors.SettingsError` that names the setting (and its row) for a
+bad value.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "LAYER_KEYS",
+    "RFM11_KEYS",
+    "TAG_METRICS",
     "LayerRule",
     "StrategyRule",
+    "TagRule",
     "AnalysisSettings",
     "DEFAULT_SETTINGS",
+    "settings_to_rows",
+    "settings_from_rows",
 ]
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -33,6 +48,9 @@ from .errors import SettingsError
 
 # Layer keys are stable identifiers; what the user sees comes from ``layer_labels``.
 LAYER_KEYS = ("high_value", "potential", "regular", "at_risk", "unclassified")
+# the 11 segments of the R x FM map (layer_mode="rfm11"), see crm_xl.core.segments
+RFM11_KEYS = ("champions", "loyal", "potential_loyalist", "new_customers", "promising", "need_attention",
+              "about_to_sleep", "at_risk_rfm", "cant_lose", "hibernating", "lost")
 
 DEFAULT_LAYER_LABELS_ZH = {
     "high_value": "高价值客户",
@@ -40,6 +58,18 @@ DEFAULT_LAYER_LABELS_ZH = {
     "regular": "一般客户",
     "at_risk": "流失风险客户",
     "unclassified": "未匹配规则客户",
+    "no_purchase": "无购买记录客户",
+    "champions": "冠军客户",
+    "loyal": "忠诚客户",
+    "potential_loyalist": "潜在忠诚客户",
+    "new_customers": "新客户",
+    "promising": "有潜力客户",
+    "need_attention": "需关注客户",
+    "about_to_sleep": "即将沉睡客户",
+    "at_risk_rfm": "有流失风险客户",
+    "cant_lose": "不能失去的客户",
+    "hibernating": "休眠客户",
+    "lost": "已流失客户",
 }
 DEFAULT_LAYER_LABELS_EN = {
     "high_value": "High value",
@@ -47,7 +77,29 @@ DEFAULT_LAYER_LABELS_EN = {
     "regular": "Regular",
     "at_risk": "Churn risk",
     "unclassified": "No rule matched",
+    "no_purchase": "No purchases",
+    "champions": "Champions",
+    "loyal": "Loyal",
+    "potential_loyalist": "Potential loyalist",
+    "new_customers": "New customers",
+    "promising": "Promising",
+    "need_attention": "Need attention",
+    "about_to_sleep": "About to sleep",
+    "at_risk_rfm": "At risk",
+    "cant_lose": "Can't lose them",
+    "hibernating": "Hibernating",
+    "lost": "Lost",
 }
+
+# per-customer metrics a tag rule can test (computed in crm_xl.core.tags)
+TAG_METRICS = (
+    "discount_order_share",  # share of orders bought at a discount or in a campaign (0-1)
+    "technical_interactions",  # interactions matching keywords_technical
+    "visits",  # interactions matching keywords_visit (meetings, visits, demos)
+    "lead_cycle_days",  # mean days from lead creation to deal, over the customer's won leads
+    "custom_requests",  # interactions matching keywords_custom
+    "after_sales_contacts",  # interactions matching keywords_after_sales
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +126,21 @@ class StrategyRule:
     action_zh: str
     action_en: str
     deadline_days: int
+
+
+@dataclass(frozen=True)
+class TagRule:
+    """A tag fires for a customer when ``metric >= min_value`` (seed 000 step 3 标签化).
+
+    Several rules may share a ``tag``: the tag fires when any of them does, and the
+    explanation names every rule that fired with the customer's value.
+    """
+
+    tag: str
+    label_zh: str
+    label_en: str
+    metric: str
+    min_value: float
 
 
 DEFAULT_LAYER_RULES = (
@@ -104,6 +171,17 @@ DEFAULT_STRATEGIES = (
                  7),
 )
 
+DEFAULT_TAG_RULES = (
+    TagRule("price_sensitive", "价格敏感型", "Price-sensitive", "discount_order_share", 0.5),
+    TagRule("technical", "技术需求型", "Technical needs", "technical_interactions", 3),
+    TagRule("complex_decision", "决策链复杂", "Complex decision chain", "lead_cycle_days", 60),
+    TagRule("complex_decision", "决策链复杂", "Complex decision chain", "visits", 6),
+    TagRule("custom_service", "需定制化服务", "Needs customisation", "custom_requests", 1),
+    TagRule("after_sales", "关注售后响应", "Cares about after-sales response", "after_sales_contacts", 2),
+)
+
+_LABEL_T = tuple[tuple[str, str], ...]
+
 
 @dataclass(frozen=True)
 class AnalysisSettings:
@@ -117,6 +195,13 @@ class AnalysisSettings:
     ``frequency_breakpoints`` and ``monetary_breakpoints`` are *lower* bounds (inclusive)
     for scores 2, 3, 4, 5: with frequency (2, 4, 6, 10), 1 purchase scores 1, 2-3 score 2,
     4-5 score 3, 6-9 score 4, 10 or more score 5.
+
+    Windows
+    -------
+    ``rfm_window_months`` (None = all history, Template 1's 累计) counts frequency and
+    monetary for the RFM scores; ``rule_window_months`` is the "year" of seed 000's rules
+    (年度合作频次); ``kpi_window_months`` is the period of the KPIs (近12个月 by default;
+    None = all history); ``trend_months`` the months of the trend series (近6个月).
     """
 
     lang: Literal["zh", "en"] = "zh"
@@ -125,6 +210,8 @@ class AnalysisSettings:
     # months of history used for frequency / monetary; None = all history (Template 1's 累计)
     rfm_window_months: int | None = None
     trend_months: int = 6
+    kpi_window_months: int | None = 12
+    rule_window_months: int = 12
 
     score_mode: Literal["absolute", "quantile"] = "absolute"
     recency_breakpoints_days: tuple[int, int, int, int] = (30, 60, 90, 180)
@@ -142,12 +229,53 @@ class AnalysisSettings:
         ("at_risk", 0),
     )
     layer_rules: tuple[LayerRule, ...] = DEFAULT_LAYER_RULES
-    layer_labels_zh: tuple[tuple[str, str], ...] = tuple(DEFAULT_LAYER_LABELS_ZH.items())
-    layer_labels_en: tuple[tuple[str, str], ...] = tuple(DEFAULT_LAYER_LABELS_EN.items())
+    layer_labels_zh: _LABEL_T = tuple(DEFAULT_LAYER_LABELS_ZH.items())
+    layer_labels_en: _LABEL_T = tuple(DEFAULT_LAYER_LABELS_EN.items())
+
+    # remarks (备注), Template 1
+    remark_inactive_days: int = 180  # 超过6个月未购买
+    remark_no_order_days: int = 90  # 近3个月未下单
+    remark_trend_days: int = 60  # 近2个月购买频次下降: last N days vs the N days before
+    remark_new_days: int = 90  # 新客户: first purchase within N days
+
+    # tags
+    tag_rules: tuple[TagRule, ...] = DEFAULT_TAG_RULES
+    tag_min_orders: int = 3  # discount_order_share needs at least this many orders
+    keywords_technical: tuple[str, ...] = ("技术", "实施", "接口", "部署", "培训", "technical", "support")
+    keywords_visit: tuple[str, ...] = ("拜访", "会议", "演示", "visit", "meeting", "demo")
+    keywords_custom: tuple[str, ...] = ("定制", "个性化", "custom")
+    keywords_after_sales: tuple[str, ...] = ("售后", "响应", "维修", "投诉", "after-sales", "complaint")
+    keywords_complaint: tuple[str, ...] = ("投诉", "complaint")
 
     # NPS bands (seed: 9-10 promoters, 0-6 detractors)
     nps_promoter_min: int = 9
     nps_detractor_max: int = 6
+
+    # churn warning (seed 000 step 4)
+    churn_compare_months: int = 3  # last N months vs the N months before
+    churn_freq_drop: float = 0.5  # frequency fell by at least this share ...
+    churn_min_prev_orders: int = 2  # ... given at least this many orders in the earlier period
+    churn_gap_multiple: float = 2.0  # days since last purchase > multiple x the usual gap
+    churn_inactive_days: int = 180  # or > this many days, whatever the usual gap
+    churn_feedback_days: int = 180  # negative feedback, complaints, timeouts: last N days
+    churn_negative_feedback_min: int = 2
+    negative_satisfaction_max: float = 2  # satisfaction (1-5) at or below this is negative
+    churn_unresolved_min: int = 1
+    churn_timeout_hours: float = 48  # a response slower than this is a timeout (售后响应超时)
+    churn_timeout_min: int = 2
+    churn_high_min_signals: int = 2  # indicators firing for 高 risk
+    churn_medium_min_signals: int = 1  # ... for 中 risk
+
+    # funnel stages (lead stage text, case-insensitive)
+    stage_opportunity: tuple[str, ...] = ("商机", "opportunity", "qualified", "proposal", "negotiation")
+    stage_won: tuple[str, ...] = ("成交", "赢单", "won", "closed won", "converted")
+    stage_lost: tuple[str, ...] = ("丢失", "输单", "lost", "closed lost")
+
+    # diagnosis
+    insight_period_months: int = 3  # change = last N months vs the N months before
+    insight_min_customers: int = 5  # smaller groups are not compared
+    insight_gap_min: float = 0.10  # flag a group deviating from the others' median by this much
+    new_product_days: int = 90  # products first sold within N days are 新品
 
     strategies: tuple[StrategyRule, ...] = DEFAULT_STRATEGIES
     # customer lifespan (years) used by the seed's LTV formula when no contract data gives it
@@ -156,18 +284,72 @@ class AnalysisSettings:
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
+        if self.lang not in ("zh", "en"):
+            raise SettingsError(f"语言必须是 zh 或 en，而不是 {self.lang!r}", f"lang must be zh or en, not {self.lang!r}")
         _check_increasing("recency_breakpoints_days", self.recency_breakpoints_days)
         _check_increasing("frequency_breakpoints", self.frequency_breakpoints)
         _check_increasing("monetary_breakpoints", self.monetary_breakpoints)
-        if self.lang not in ("zh", "en"):
-            raise SettingsError(f"语言必须是 zh 或 en，而不是 {self.lang!r}", f"lang must be zh or en, not {self.lang!r}")
-        if self.trend_months < 1:
-            raise SettingsError("趋势月数必须至少为 1", "trend_months must be at least 1")
+        if self.analysis_date is not None and not isinstance(self.analysis_date, dt.date):
+            raise SettingsError(f"分析日期必须是日期，而不是 {self.analysis_date!r}",
+                                f"analysis_date must be a date, not {self.analysis_date!r}")
+        _choice("score_mode", self.score_mode, ("absolute", "quantile"))
+        _choice("layer_mode", self.layer_mode, ("score", "rules", "rfm11"))
+        for name in ("trend_months", "rule_window_months", "remark_inactive_days", "remark_no_order_days",
+                     "remark_trend_days", "remark_new_days", "churn_compare_months", "churn_feedback_days",
+                     "insight_period_months", "new_product_days"):
+            _positive(name, getattr(self, name))
+        for name in ("rfm_window_months", "kpi_window_months"):
+            if getattr(self, name) is not None:
+                _positive(name, getattr(self, name))
+        for name in ("tag_min_orders", "churn_min_prev_orders", "churn_inactive_days", "churn_negative_feedback_min",
+                     "churn_unresolved_min", "churn_timeout_min", "churn_medium_min_signals", "insight_min_customers"):
+            _non_negative(name, getattr(self, name))
+        if len(self.rfm_weights) != 3 or any(not _finite(w) or w < 0 for w in self.rfm_weights) or sum(self.rfm_weights) <= 0:
+            raise SettingsError(f"rfm_weights 需要 3 个非负权重且不全为 0：{self.rfm_weights}",
+                                f"rfm_weights needs 3 non-negative weights, not all zero: {self.rfm_weights}")
+        if self.remark_no_order_days >= self.remark_inactive_days:
+            raise SettingsError("remark_no_order_days 必须小于 remark_inactive_days",
+                                "remark_no_order_days must be less than remark_inactive_days")
+        if not (0 < self.churn_freq_drop <= 1):
+            raise SettingsError("churn_freq_drop 必须在 0 到 1 之间（如 0.5 表示下降一半）",
+                                "churn_freq_drop must be in (0, 1] (0.5 = halved)")
+        for name in ("churn_gap_multiple", "churn_timeout_hours", "default_lifespan_years"):
+            v = getattr(self, name)
+            if not _finite(v) or v <= 0:
+                raise SettingsError(f"{name} 必须为正数，而不是 {v!r}", f"{name} must be positive, not {v!r}")
+        if not (0 <= self.insight_gap_min < 10):
+            raise SettingsError("insight_gap_min 必须在 0 到 10 之间", "insight_gap_min must be between 0 and 10")
+        if self.churn_high_min_signals < max(self.churn_medium_min_signals, 1):
+            raise SettingsError("churn_high_min_signals 必须不小于 churn_medium_min_signals 且至少为 1",
+                                "churn_high_min_signals must be >= churn_medium_min_signals and at least 1")
         if not (0 <= self.nps_detractor_max < self.nps_promoter_min <= 10):
             raise SettingsError(
                 "NPS 分段无效：需要 0 ≤ 贬损者上限 < 推荐者下限 ≤ 10",
                 "invalid NPS bands: need 0 <= detractor max < promoter min <= 10",
             )
+        if not (1 <= self.negative_satisfaction_max <= 5):
+            raise SettingsError("negative_satisfaction_max 必须在 1 到 5 之间", "negative_satisfaction_max must be in 1..5")
+        thresholds = [t for _, t in self.score_layer_thresholds]
+        if not thresholds or any(b >= a for a, b in zip(thresholds, thresholds[1:])):
+            raise SettingsError(f"score_layer_thresholds 的最低总分必须从高到低严格递减：{self.score_layer_thresholds}",
+                                f"score_layer_thresholds minimum totals must strictly decrease: {self.score_layer_thresholds}")
+        for r in self.layer_rules:
+            for lo, hi, what in ((r.recency_days_min, r.recency_days_max, "recency_days"),
+                                 (r.frequency_min, r.frequency_max, "frequency"),
+                                 (r.monetary_min, r.monetary_max, "monetary")):
+                if lo is not None and hi is not None and lo > hi:
+                    raise SettingsError(f"分层规则 {r.layer} 的 {what} 下限 {lo} 大于上限 {hi}",
+                                        f"layer rule {r.layer}: {what} min {lo} exceeds max {hi}")
+        for t in self.tag_rules:
+            if t.metric not in TAG_METRICS:
+                raise SettingsError(f"标签规则 {t.tag} 的指标 {t.metric!r} 未知；可用：{', '.join(TAG_METRICS)}",
+                                    f"tag rule {t.tag}: unknown metric {t.metric!r}; known: {', '.join(TAG_METRICS)}")
+            if not _finite(t.min_value):
+                raise SettingsError(f"标签规则 {t.tag} 的阈值无效：{t.min_value!r}",
+                                    f"tag rule {t.tag}: invalid threshold {t.min_value!r}")
+        for s in self.strategies:
+            if s.deadline_days < 0:
+                raise SettingsError(f"策略 {s.layer} 的期限天数不能为负", f"strategy {s.layer}: deadline_days must be >= 0")
 
     def layer_label(self, key: str, lang: str | None = None) -> str:
         labels = dict(self.layer_labels_zh if (lang or self.lang) == "zh" else self.layer_labels_en)
@@ -184,13 +366,384 @@ class AnalysisSettings:
         return replace(self, **changes)
 
 
+def _finite(v) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _choice(name: str, value, allowed: tuple) -> None:
+    if value not in allowed:
+        raise SettingsError(f"{name} 必须是 {' / '.join(allowed)} 之一，而不是 {value!r}",
+                            f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def _positive(name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SettingsError(f"{name} 必须是正整数，而不是 {value!r}", f"{name} must be a positive whole number, not {value!r}")
+
+
+def _non_negative(name: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SettingsError(f"{name} 必须是非负整数，而不是 {value!r}",
+                            f"{name} must be a non-negative whole number, not {value!r}")
+
+
 def _check_increasing(name: str, values: tuple) -> None:
     if len(values) != 4:
         raise SettingsError(f"{name} 需要 4 个分界点（对应 2-5 分），实际为 {len(values)} 个",
                             f"{name} needs 4 breakpoints (for scores 2-5), got {len(values)}")
+    if any(not _finite(v) for v in values):
+        raise SettingsError(f"{name} 的分界点必须是数字：{values}", f"{name} breakpoints must be numbers: {values}")
     if any(b <= a for a, b in zip(values, values[1:])):
         raise SettingsError(f"{name} 的分界点必须严格递增：{values}",
                             f"{name} breakpoints must be strictly increasing: {values}")
 
 
 DEFAULT_SETTINGS = AnalysisSettings()
+
+# --------------------------------------------------------------------------------------
+# the 设置 sheet: rows of name / value / description
+# --------------------------------------------------------------------------------------
+
+# scalar and list fields: name -> (kind, zh description, en description)
+# kinds: int, int?, float, date?, choice, ints, floats, strs
+_FIELDS: dict[str, tuple[str, str, str]] = {
+    "lang": ("choice", "报告语言：zh（中文）或 en（英文）", "Report language: zh or en"),
+    "analysis_date": ("date?", "分析日期（YYYY-MM-DD）；留空 = 最新订单日期", "Analysis date (YYYY-MM-DD); blank = latest order date"),
+    "rfm_window_months": ("int?", "RFM 频次/金额统计的月数；留空 = 全部历史（累计）",
+                          "Months counted for RFM frequency/amount; blank = all history"),
+    "trend_months": ("int", "趋势图的月数（近6个月）", "Months in the trend series"),
+    "kpi_window_months": ("int?", "KPI 统计期（月），如 12 = 近12个月；留空 = 全部历史",
+                          "KPI period in months (12 = last 12 months); blank = all history"),
+    "rule_window_months": ("int", "规则分层中“年度”频次/金额的月数", "Months that make the 'year' of rule-mode layering"),
+    "score_mode": ("choice", "评分方式：absolute（固定分界点）或 quantile（按五分位）",
+                   "Scoring: absolute (fixed breakpoints) or quantile (quintiles)"),
+    "recency_breakpoints_days": ("ints", "R 分界点（天，含）：≤第1个=5分，≤第2个=4分，≤第3个=3分，≤第4个=2分，更久=1分",
+                                 "R breakpoints (days, inclusive): <= 1st -> 5, <= 2nd -> 4, <= 3rd -> 3, <= 4th -> 2, older -> 1"),
+    "frequency_breakpoints": ("floats", "F 分界点（次，含）：≥第1个=2分 … ≥第4个=5分",
+                              "F breakpoints (purchases, inclusive): >= 1st -> 2 ... >= 4th -> 5"),
+    "monetary_breakpoints": ("floats", "M 分界点（元，含）：≥第1个=2分 … ≥第4个=5分",
+                             "M breakpoints (CNY, inclusive): >= 1st -> 2 ... >= 4th -> 5"),
+    "rfm_weights": ("floats", "R、F、M 权重（RFM总分 = 加权和）", "Weights of R, F, M (RFM total = weighted sum)"),
+    "layer_mode": ("choice", "分层方式：score（按RFM总分）、rules（业务规则）或 rfm11（11类R×FM矩阵）",
+                   "Layering: score (RFM total), rules (business rules) or rfm11 (11-segment R x FM map)"),
+    "remark_inactive_days": ("int", "备注“超过N个月未购买”的天数", "Days for the remark 'no purchase for over N months'"),
+    "remark_no_order_days": ("int", "备注“近N个月未下单”的天数", "Days for the remark 'no order in the last N months'"),
+    "remark_trend_days": ("int", "备注“近N个月购买频次下降”：近N天与之前N天比较",
+                          "Remark 'frequency fell': last N days vs the N days before"),
+    "remark_new_days": ("int", "备注“新客户”：首购在N天内", "Remark 'new customer': first purchase within N days"),
+    "tag_min_orders": ("int", "判断价格敏感型所需的最少订单数", "Minimum orders before the price-sensitive tag can fire"),
+    "keywords_technical": ("strs", "技术类互动的关键词（类型或内容包含即算）", "Keywords of technical interactions (type or notes)"),
+    "keywords_visit": ("strs", "拜访/会议类互动的关键词", "Keywords of visits / meetings"),
+    "keywords_custom": ("strs", "定制化需求的关键词", "Keywords of customisation requests"),
+    "keywords_after_sales": ("strs", "售后类互动的关键词", "Keywords of after-sales contacts"),
+    "keywords_complaint": ("strs", "投诉类互动的关键词（投诉率、负面反馈）", "Keywords of complaints (complaint rate, negative feedback)"),
+    "nps_promoter_min": ("int", "NPS 推荐者最低分（默认 9）", "NPS promoter minimum score (default 9)"),
+    "nps_detractor_max": ("int", "NPS 贬损者最高分（默认 6）", "NPS detractor maximum score (default 6)"),
+    "churn_compare_months": ("int", "流失预警：近N个月与之前N个月的购买频次比较", "Churn: last N months vs the N before"),
+    "churn_freq_drop": ("float", "流失预警：购买频次下降比例达到该值即触发（0.5 = 下降一半）",
+                        "Churn: fires when frequency fell by at least this share (0.5 = halved)"),
+    "churn_min_prev_orders": ("int", "流失预警：前一期至少有这么多订单才比较频次", "Churn: minimum orders in the earlier period"),
+    "churn_gap_multiple": ("float", "流失预警：距上次购买天数超过其通常间隔的倍数", "Churn: days since last purchase > this x the usual gap"),
+    "churn_inactive_days": ("int", "流失预警：距上次购买超过该天数即触发", "Churn: fires after this many days without purchase"),
+    "churn_feedback_days": ("int", "流失预警：统计负面反馈、未解决投诉、响应超时的天数", "Churn: days counted for feedback, complaints, timeouts"),
+    "churn_negative_feedback_min": ("int", "流失预警：负面反馈次数达到该值即触发", "Churn: negative feedback count that fires"),
+    "negative_satisfaction_max": ("float", "满意度（1-5）不高于该值视为负面反馈", "Satisfaction (1-5) at or below this is negative"),
+    "churn_unresolved_min": ("int", "流失预警：未解决投诉/工单数达到该值即触发", "Churn: unresolved complaints/tickets that fire"),
+    "churn_timeout_hours": ("float", "响应时长超过该小时数视为响应超时", "A response slower than this many hours is a timeout"),
+    "churn_timeout_min": ("int", "流失预警：响应超时次数达到该值即触发", "Churn: response timeouts that fire"),
+    "churn_high_min_signals": ("int", "触发指标数 ≥ 该值 = 高风险", "Indicators firing for High risk"),
+    "churn_medium_min_signals": ("int", "触发指标数 ≥ 该值 = 中风险", "Indicators firing for Medium risk"),
+    "stage_opportunity": ("strs", "线索阶段中表示“商机”的名称", "Lead stage names meaning opportunity"),
+    "stage_won": ("strs", "线索阶段中表示“成交”的名称", "Lead stage names meaning won"),
+    "stage_lost": ("strs", "线索阶段中表示“丢失”的名称", "Lead stage names meaning lost"),
+    "insight_period_months": ("int", "问题诊断：近N个月与之前N个月比较", "Diagnosis: last N months vs the N before"),
+    "insight_min_customers": ("int", "问题诊断：少于该客户数的分组不参与比较", "Diagnosis: smaller groups are not compared"),
+    "insight_gap_min": ("float", "问题诊断：与其他分组中位数相差达到该值即标记", "Diagnosis: flag a deviation from the others' median this large"),
+    "new_product_days": ("int", "近N天首次销售的产品视为新品", "Products first sold within N days count as new"),
+    "default_lifespan_years": ("float", "LTV 公式中的客户生命周期（年）", "Customer lifespan (years) in the LTV formula"),
+}
+
+_RULE_FIELDS = {
+    "recency_days_min": ("int?", "最近购买天数下限（含）", "recency days, minimum (inclusive)"),
+    "recency_days_max": ("int?", "最近购买天数上限（含）", "recency days, maximum (inclusive)"),
+    "frequency_min": ("float?", "年度购买频次下限（含）", "purchases per year, minimum (inclusive)"),
+    "frequency_max": ("float?", "年度购买频次上限（含）", "purchases per year, maximum (inclusive)"),
+    "monetary_min": ("float?", "年度金额下限（元，含）", "amount per year (CNY), minimum (inclusive)"),
+    "monetary_max": ("float?", "年度金额上限（元，含）", "amount per year (CNY), maximum (inclusive)"),
+}
+_STRATEGY_FIELDS = {
+    "owner_role_zh": ("str", "负责人角色（中文）", "owner role (Chinese)"),
+    "owner_role_en": ("str", "负责人角色（英文）", "owner role (English)"),
+    "action_zh": ("str", "策略动作（中文）", "action (Chinese)"),
+    "action_en": ("str", "策略动作（英文）", "action (English)"),
+    "deadline_days": ("int", "完成期限（天）", "deadline (days)"),
+}
+_TAG_FIELDS = {
+    "label_zh": ("str", "标签名称（中文）", "tag label (Chinese)"),
+    "label_en": ("str", "标签名称（英文）", "tag label (English)"),
+    "metric": ("str", f"判断指标（{', '.join(TAG_METRICS)}）", f"metric ({', '.join(TAG_METRICS)})"),
+    "min_value": ("float", "指标 ≥ 该值时打标签", "tag fires when the metric >= this"),
+}
+
+
+def _fmt(kind: str, value):
+    if value is None:
+        return ""
+    if kind in ("ints", "floats", "strs"):
+        return ", ".join(_num_text(v) if kind != "strs" else str(v) for v in value)
+    if kind == "date?":
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _num_text(v) -> str:
+    f = float(v)
+    return str(int(f)) if f.is_integer() else repr(f)
+
+
+def settings_to_rows(settings: AnalysisSettings | None = None, lang: str | None = None) -> "pd.DataFrame":
+    """The settings as the 设置 sheet's rows: columns ``name``, ``value``, ``description``.
+
+    Parameters
+    ----------
+    settings : AnalysisSettings, optional
+        Defaults to :data:`DEFAULT_SETTINGS`.
+    lang : {'zh', 'en'}, optional
+        Language of the descriptions (default ``settings.lang``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value. Lists are written as ``"30, 60, 90, 180"``; layer thresholds,
+        labels, rules, tag rules and strategies as one row per field with a dotted name
+        (``score_layer.high_value``, ``layer_label_zh.high_value``,
+        ``layer_rule.high_value.monetary_min``, ``tag_rule.1.metric``,
+        ``strategy.at_risk.deadline_days``). A blank value means "none / unbounded".
+    """
+    import pandas as pd
+
+    s = settings or DEFAULT_SETTINGS
+    zh = (lang or s.lang) == "zh"
+    rows: list[tuple[str, object, str]] = []
+    for name, (kind, dzh, den) in _FIELDS.items():
+        rows.append((name, _fmt(kind, getattr(s, name)), dzh if zh else den))
+    for key, minimum in s.score_layer_thresholds:
+        lab = s.layer_label(key, "zh" if zh else "en")
+        rows.append((f"score_layer.{key}", _fmt("float", float(minimum)),
+                     f"按总分分层：{lab} 的最低 RFM 总分（自上而下判断）" if zh else
+                     f"score mode: minimum RFM total for '{lab}' (checked top-down)"))
+    for key, text in s.layer_labels_zh:
+        rows.append((f"layer_label_zh.{key}", text, "客户层级名称（中文）" if zh else "layer name (Chinese)"))
+    for key, text in s.layer_labels_en:
+        rows.append((f"layer_label_en.{key}", text, "客户层级名称（英文）" if zh else "layer name (English)"))
+    for r in s.layer_rules:
+        lab = s.layer_label(r.layer, "zh" if zh else "en")
+        for f, (kind, dzh, den) in _RULE_FIELDS.items():
+            rows.append((f"layer_rule.{r.layer}.{f}", _fmt(kind, getattr(r, f)),
+                         f"规则分层「{lab}」：{dzh}；留空 = 不限" if zh else f"rule '{lab}': {den}; blank = unbounded"))
+    for i, t in enumerate(s.tag_rules, 1):
+        rows.append((f"tag_rule.{i}.tag", t.tag, "标签规则：标签编号（同编号的规则任一满足即打标签）" if zh
+                     else "tag rule: tag key (rules sharing a key fire the tag when any fires)"))
+        for f, (kind, dzh, den) in _TAG_FIELDS.items():
+            rows.append((f"tag_rule.{i}.{f}", _fmt(kind, getattr(t, f)),
+                         f"标签规则「{t.label_zh}」：{dzh}" if zh else f"tag rule '{t.label_en}': {den}"))
+    for st in s.strategies:
+        lab = s.layer_label(st.layer, "zh" if zh else "en")
+        for f, (kind, dzh, den) in _STRATEGY_FIELDS.items():
+            rows.append((f"strategy.{st.layer}.{f}", _fmt(kind, getattr(st, f)),
+                         f"「{lab}」策略：{dzh}" if zh else f"strategy for '{lab}': {den}"))
+    for k, v in s.extra:
+        rows.append((k, v, "（未识别的设置，原样保留）" if zh else "(unrecognised setting, kept as is)"))
+    return pd.DataFrame(rows, columns=["name", "value", "description"]).astype({"value": object})
+
+
+_NAME_COLS = ("name", "名称", "设置项", "参数", "setting")
+_VALUE_COLS = ("value", "值", "取值", "设置值")
+
+
+def _blank(v) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    try:
+        import pandas as pd
+
+        if v is pd.NaT or v is pd.NA:
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return isinstance(v, str) and not v.strip()
+
+
+def _parse(kind: str, v, name: str, row: int | None, sheet: str | None):
+    def bad(zh_what: str, en_what: str):
+        return SettingsError(f"设置「{name}」的值 {v!r} 无效：{zh_what}", f"setting '{name}': invalid value {v!r}: {en_what}",
+                             sheet=sheet, row=row, column=name)
+
+    optional = kind.endswith("?")
+    base = kind.rstrip("?")
+    if _blank(v):
+        if optional:
+            return None
+        if base == "strs":
+            return ()
+        raise bad("不能为空", "must not be blank")
+    if base in ("int", "float"):
+        if isinstance(v, bool):
+            raise bad("需要数字", "a number is needed")
+        try:
+            f = float(str(v).replace(",", "").replace("，", "").strip()) if isinstance(v, str) else float(v)
+        except (TypeError, ValueError):
+            raise bad("需要数字", "a number is needed") from None
+        if not math.isfinite(f):
+            raise bad("需要有限的数字", "a finite number is needed")
+        if base == "int":
+            if not f.is_integer():
+                raise bad("需要整数", "a whole number is needed")
+            return int(f)
+        return f
+    if base == "date":
+        import pandas as pd
+
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, dt.date):
+            return v
+        try:
+            ts = pd.Timestamp(str(v).strip())
+        except (ValueError, TypeError):
+            raise bad("需要 YYYY-MM-DD 格式的日期", "a date like YYYY-MM-DD is needed") from None
+        if ts is pd.NaT:
+            raise bad("需要 YYYY-MM-DD 格式的日期", "a date like YYYY-MM-DD is needed")
+        return ts.date()
+    if base in ("ints", "floats", "strs"):
+        parts = [p.strip() for p in str(v).replace("，", ",").replace("、", ",").replace(";", ",").split(",")]
+        parts = [p for p in parts if p]
+        if base == "strs":
+            return tuple(parts)
+        out = []
+        for p in parts:
+            try:
+                f = float(p)
+            except ValueError:
+                raise bad("需要用逗号分隔的数字，如 30, 60, 90, 180", "comma-separated numbers are needed, e.g. 30, 60, 90, 180") from None
+            if base == "ints":
+                if not f.is_integer():
+                    raise bad("需要整数", "whole numbers are needed")
+                f = int(f)
+            out.append(f)
+        return tuple(out)
+    # str / choice
+    return str(v).strip()
+
+
+def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = None,
+                       sheet: str | None = None) -> AnalysisSettings:
+    """Read the 设置 sheet's rows back into :class:`AnalysisSettings`.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Columns ``name`` and ``value`` (or 名称/设置项 and 值/取值); other columns such as the
+        description are ignored. Row ``i`` of the frame is Excel row ``i + 2`` (below the header).
+    base : AnalysisSettings, optional
+        Values not present in ``rows`` are taken from here (default: the seed defaults).
+        Groups (layer rules, tag rules, strategies, score layers, labels) present in
+        ``rows`` replace the base's group entirely, in the order of the rows.
+    sheet : str, optional
+        Sheet name for error messages.
+
+    Raises
+    ------
+    SettingsError
+        A value cannot be parsed or the resulting settings are invalid; the message names
+        the setting (and row).
+    """
+    import pandas as pd
+
+    base = base or DEFAULT_SETTINGS
+    cols = {str(c).strip().lower(): c for c in rows.columns}
+    name_col = next((cols[c] for c in _NAME_COLS if c in cols), None)
+    value_col = next((cols[c] for c in _VALUE_COLS if c in cols), None)
+    if name_col is None or value_col is None:
+        raise SettingsError("设置表需要「名称」和「值」两列", "the settings sheet needs 'name' and 'value' columns", sheet=sheet)
+    changes: dict[str, object] = {}
+    score_layers: list[tuple[str, float]] = []
+    labels = {"zh": {}, "en": {}}
+    rules: dict[str, dict] = {}
+    tags: dict[str, dict] = {}
+    strategies: dict[str, dict] = {}
+    extra: list[tuple[str, str]] = []
+    field_rows: dict[str, int] = {}
+    for pos, (name, value) in enumerate(zip(rows[name_col].tolist(), rows[value_col].tolist())):
+        if _blank(name):
+            continue
+        name = str(name).strip()
+        row = pos + 2
+        parts = name.split(".")
+        if name in _FIELDS:
+            changes[name] = _parse(_FIELDS[name][0], value, name, row, sheet)
+            field_rows[name] = row
+        elif parts[0] == "score_layer" and len(parts) == 2:
+            score_layers.append((parts[1], _parse("float", value, name, row, sheet)))
+        elif parts[0] in ("layer_label_zh", "layer_label_en") and len(parts) == 2:
+            labels[parts[0][-2:]][parts[1]] = _parse("str", value, name, row, sheet)
+        elif parts[0] == "layer_rule" and len(parts) == 3 and parts[2] in _RULE_FIELDS:
+            rules.setdefault(parts[1], {})[parts[2]] = _parse(_RULE_FIELDS[parts[2]][0], value, name, row, sheet)
+        elif parts[0] == "tag_rule" and len(parts) == 3 and (parts[2] in _TAG_FIELDS or parts[2] == "tag"):
+            kind = "str" if parts[2] == "tag" else _TAG_FIELDS[parts[2]][0]
+            tags.setdefault(parts[1], {})[parts[2]] = _parse(kind, value, name, row, sheet)
+        elif parts[0] == "strategy" and len(parts) == 3 and parts[2] in _STRATEGY_FIELDS:
+            strategies.setdefault(parts[1], {})[parts[2]] = _parse(_STRATEGY_FIELDS[parts[2]][0], value, name, row, sheet)
+        else:
+            extra.append((name, "" if _blank(value) else str(value)))
+    if score_layers:
+        changes["score_layer_thresholds"] = tuple(score_layers)
+    for lang in ("zh", "en"):
+        if labels[lang]:
+            merged = dict(getattr(base, f"layer_labels_{lang}"))
+            merged.update(labels[lang])
+            changes[f"layer_labels_{lang}"] = tuple(merged.items())
+    if rules:
+        changes["layer_rules"] = tuple(LayerRule(layer, **{k: v for k, v in f.items()}) for layer, f in rules.items())
+    if tags:
+        out = []
+        for key, f in tags.items():
+            missing = [k for k in ("tag", *_TAG_FIELDS) if k not in f]
+            if missing:
+                raise SettingsError(f"标签规则 tag_rule.{key} 缺少：{', '.join(missing)}",
+                                    f"tag rule tag_rule.{key} lacks: {', '.join(missing)}", sheet=sheet)
+            out.append(TagRule(**f))
+        changes["tag_rules"] = tuple(out)
+    if strategies:
+        out = []
+        for layer, f in strategies.items():
+            old = base.strategy_for(layer)
+            merged = {k: getattr(old, k) for k in _STRATEGY_FIELDS} if old else {}
+            merged.update(f)
+            missing = [k for k in _STRATEGY_FIELDS if k not in merged]
+            if missing:
+                raise SettingsError(f"策略 strategy.{layer} 缺少：{', '.join(missing)}",
+                                    f"strategy strategy.{layer} lacks: {', '.join(missing)}", sheet=sheet)
+            out.append(StrategyRule(layer, **merged))
+        changes["strategies"] = tuple(out)
+    if extra:
+        changes["extra"] = tuple(extra)
+    try:
+        return replace(base, **changes)
+    except SettingsError as e:
+        # name the row of the first single value that is invalid on its own
+        for name, row in field_rows.items():
+            try:
+                replace(base, **{name: changes[name]})
+            except SettingsError as one:
+                raise SettingsError(one.zh, one.en, sheet=sheet, row=row, column=name) from None
+        raise SettingsError(e.zh, e.en, sheet=sheet) from None
+    except (TypeError, ValueError) as e:  # e.g. a tuple of the wrong length
+        raise SettingsError(f"设置无效：{e}", f"invalid settings: {e}", sheet=sheet) from None

@@ -18,18 +18,34 @@ __all__ = [
     "rfm_summary",
     "rfm_scores",
     "rfm_table",
+    "rfm_total",
     "resolve_analysis_date",
+    "RFM_COLUMNS",
 ]
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
 from ..settings import AnalysisSettings
 from .dataset import CrmData
+from .prepared import Prepared, prepare, resolve_analysis_date
+
+DAYS_PER_MONTH = 365.25 / 12
+
+RFM_COLUMNS = (
+    "customer_id", "customer_name", "contact_name", "industry", "region", "owner", "last_purchase_date",
+    "first_purchase_date", "recency_days", "recency_months", "frequency", "frequency_per_year", "monetary",
+    "r_score", "f_score", "m_score", "rfm_total",
+)
 
 
 def _as_float(x) -> np.ndarray:
+    """Anything array-like -> float array of the same shape; non-numbers -> NaN."""
+    if isinstance(x, pd.Series) and pd.api.types.is_numeric_dtype(x.dtype):
+        return x.to_numpy(dtype=float, na_value=np.nan)
+    a = np.asarray(x)
+    if a.dtype.kind in "fiub":
+        return a.astype(float)
     return np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(x, dtype=object))), errors="coerce"),
                       dtype=float).reshape(np.shape(x))
 
@@ -74,15 +90,6 @@ def score_quantile(values, *, higher_is_better: bool = True) -> np.ndarray:
     return np.where(np.isnan(v), np.nan, np.clip(out, 1, 5))
 
 
-def resolve_analysis_date(data: CrmData, settings: AnalysisSettings) -> pd.Timestamp:
-    """The analysis date: the setting, else the latest order date."""
-    if settings.analysis_date is not None:
-        return pd.Timestamp(settings.analysis_date)
-    if len(data.orders) == 0 or data.orders["order_date"].isna().all():
-        raise InputError("没有有效订单，无法确定分析日期。", "no valid orders: cannot determine the analysis date.")
-    return pd.Timestamp(data.orders["order_date"].max()).normalize()
-
-
 def rfm_summary(orders: pd.DataFrame, as_of: pd.Timestamp, window_months: int | None = None) -> pd.DataFrame:
     """Per customer: last purchase date, recency (days), frequency and monetary value.
 
@@ -105,8 +112,18 @@ def rfm_summary(orders: pd.DataFrame, as_of: pd.Timestamp, window_months: int | 
     return out
 
 
+def rfm_total(r, f, m, weights=(1.0, 1.0, 1.0)) -> np.ndarray:
+    """Weighted RFM total ``wR*R + wF*F + wM*M`` (Template 1's RFM总分 with weights 1, 1, 1).
+
+    NaN in any score -> NaN.
+    """
+    wr, wf, wm = weights
+    return wr * _as_float(r) + wf * _as_float(f) + wm * _as_float(m)
+
+
 def rfm_scores(summary: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
-    """R, F, M scores and the weighted total for an :func:`rfm_summary` frame."""
+    """R, F, M scores and the weighted total for a frame with ``recency_days``,
+    ``frequency`` and ``monetary`` (e.g. :func:`rfm_summary`)."""
     if settings.score_mode == "quantile":
         r = score_quantile(summary["recency_days"], higher_is_better=False)
         f = score_quantile(summary["frequency"])
@@ -115,27 +132,74 @@ def rfm_scores(summary: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFram
         r = score_recency(summary["recency_days"], settings.recency_breakpoints_days)
         f = score_frequency(summary["frequency"], settings.frequency_breakpoints)
         m = score_monetary(summary["monetary"], settings.monetary_breakpoints)
-    wr, wf, wm = settings.rfm_weights
-    total = wr * r + wf * f + wm * m
+    total = rfm_total(r, f, m, settings.rfm_weights)
     return pd.DataFrame({"r_score": r, "f_score": f, "m_score": m, "rfm_total": total}, index=summary.index)
 
 
-def rfm_table(data: CrmData, settings: AnalysisSettings | None = None) -> pd.DataFrame:
-    """Template 1 per customer (customers with at least one order up to the analysis date).
+def _date(days: np.ndarray) -> np.ndarray:
+    out = days.astype("datetime64[D]").astype("datetime64[ns]")
+    out[days == np.iinfo(np.int64).min] = np.datetime64("NaT")
+    return out
 
-    Columns: customer_id, customer_name, contact_name, industry, last_purchase_date,
-    first_purchase_date, recency_days, frequency, monetary, r_score, f_score, m_score,
-    rfm_total; ordered by customer ID.
+
+def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
+              prepared: Prepared | None = None) -> pd.DataFrame:
+    """Template 1 per customer: every customer with at least one order up to the analysis date.
+
+    Parameters
+    ----------
+    data : CrmData
+        Cleaned tables (only ``customers`` and ``orders`` are used).
+    settings : AnalysisSettings, optional
+        Breakpoints, weights, ``score_mode`` and ``rfm_window_months``.
+    prepared : Prepared, optional
+        Shared arrays from :func:`crm_xl.core.prepared.prepare` (built when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`RFM_COLUMNS`, ordered by customer ID:
+
+        * ``recency_days`` = analysis date - last purchase date (days);
+          ``recency_months`` = recency_days / 30.44;
+        * ``frequency`` = orders, ``monetary`` = sum of amounts (元), both over
+          ``rfm_window_months`` (None = all history, Template 1's 累计);
+        * ``frequency_per_year`` = frequency / window years, or without a window
+          frequency / max(1, years since the first purchase);
+        * ``r_score``, ``f_score``, ``m_score`` 1-5 and ``rfm_total`` = weighted sum.
     """
     settings = settings or AnalysisSettings()
-    as_of = resolve_analysis_date(data, settings)
-    summary = rfm_summary(data.orders, as_of, settings.rfm_window_months)
-    scores = rfm_scores(summary, settings)
-    info = data.customers.drop_duplicates("customer_id").set_index("customer_id")
-    out = pd.concat([summary, scores], axis=1)
-    for col in ("customer_name", "contact_name", "industry"):
-        out[col] = info[col].reindex(out.index) if col in info else pd.NA
-    out = out.reset_index().sort_values("customer_id", kind="stable").reset_index(drop=True)
-    return out[["customer_id", "customer_name", "contact_name", "industry", "last_purchase_date",
-                "first_purchase_date", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
-                "rfm_total"]]
+    p = prepared if prepared is not None else prepare(data, settings)
+    if settings.rfm_window_months is None:
+        freq, mon = p.o_count, p.count(p.o_code, p.o_amount)
+    else:
+        start = p.day_months_before(settings.rfm_window_months)
+        w = p.o_day > start
+        freq, mon = p.count(p.o_code[w]), p.count(p.o_code[w], p.o_amount[w])
+    rows = np.flatnonzero(p.has_orders)
+    rows = rows[np.argsort(p.ids.to_numpy()[rows], kind="stable")]
+    last, first = p.last_day[rows], p.first_day[rows]
+    recency = (p.today - last).astype(float)
+    if settings.rfm_window_months is None:
+        years = np.maximum((p.today - first + 1) / 365.25, 1.0)
+    else:
+        years = settings.rfm_window_months / 12
+    out = pd.DataFrame({
+        "customer_id": pd.array(p.ids.to_numpy()[rows], dtype="str"),
+        "customer_name": p.text("customer_name")[rows],
+        "contact_name": p.text("contact_name")[rows],
+        "industry": p.text("industry")[rows],
+        "region": p.text("region")[rows],
+        "owner": p.text("owner")[rows],
+        "last_purchase_date": _date(last),
+        "first_purchase_date": _date(first),
+        "recency_days": recency,
+        "recency_months": np.round(recency / DAYS_PER_MONTH, 1),
+        "frequency": freq[rows],
+        "frequency_per_year": freq[rows] / years,
+        "monetary": mon[rows],
+    })
+    for c in ("customer_name", "contact_name", "industry", "region", "owner"):
+        out[c] = out[c].astype("str")
+    scores = rfm_scores(out, settings)
+    return pd.concat([out, scores], axis=1)[list(RFM_COLUMNS)]

@@ -1,25 +1,75 @@
 """Customer layers (客户层级) and remarks (备注).
 
-* Score mode (default, seed 004 Template 1): the RFM total against
-  ``settings.score_layer_thresholds`` (top-down, minimum total inclusive).
-* Rule mode (seed 000 step 3): the first of ``settings.layer_rules`` whose bounds all
-  hold; customers matching no rule get the named fallback layer ``unclassified``
-  ("未匹配规则客户"), never dropped.
+Three layering modes (``settings.layer_mode``):
 
-Remarks follow Template 1's examples, each from one explainable rule:
-超过6个月未购买 (recency > 180 days), 近3个月未下单 (90 < recency <= 180),
-近2个月购买频次下降 (fewer orders in the last 60 days than in the 60 before),
-新客户 (first purchase within the last 90 days).
+* ``"score"`` (default, seed 004 Template 1): the RFM total against
+  ``settings.score_layer_thresholds`` (top-down, minimum total inclusive).
+* ``"rules"`` (seed 000 step 3): the first of ``settings.layer_rules`` whose bounds all
+  hold, with frequency and amount counted over ``settings.rule_window_months`` (the
+  seed's 年度); customers matching no rule get the named fallback layer ``unclassified``
+  ("未匹配规则客户"), never dropped.
+* ``"rfm11"``: the 11-segment R x FM map (see :data:`RFM11_GRID`).
+
+Every mode also fills ``layer_group``, one of the four seed layers (high_value /
+potential / regular / at_risk, or unclassified) so per-layer strategies still apply in
+rfm11 mode (:data:`RFM11_TO_LAYER`).
+
+Remarks follow Template 1's examples, each from one explainable rule with thresholds from
+the settings (defaults in brackets):
+
+* 超过6个月未购买: recency > ``remark_inactive_days`` (180);
+* 近3个月未下单: ``remark_no_order_days`` (90) < recency <= ``remark_inactive_days``;
+* 近2个月购买频次下降: fewer orders in the last ``remark_trend_days`` (60) days than in the
+  same number of days before, which had at least one;
+* 新客户: first purchase within ``remark_new_days`` (90) days.
 """
 
 from __future__ import annotations
 
-__all__ = ["assign_layers", "layer_by_score", "layer_by_rules", "customer_remarks"]
+__all__ = [
+    "assign_layers",
+    "layer_by_score",
+    "layer_by_rules",
+    "layer_by_rfm11",
+    "fm_score",
+    "customer_remarks",
+    "remark_texts",
+    "RFM11_GRID",
+    "RFM11_TO_LAYER",
+]
 
 import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from .prepared import Prepared
+
+# The 11-segment R x FM map. The segment list (Champions, Loyal, Potential Loyalist, New,
+# Promising, Need Attention, About to Sleep, At Risk, Can't Lose Them, Hibernating, Lost)
+# is the widely used one popularised by Putler ("RFM analysis for successful customer
+# segmentation", putler.com). Score ranges as published in the churned.io documentation
+# ("RFM-Model", docs.churned.io, R vs F&M): Champion R4-5/FM4-5, Loyalist R2-5/FM3-5,
+# Potential Loyalist R3-5/FM1-3, New R4-5/FM0-1, Need Attention R2-3/FM2-3, At Risk
+# R0-2/FM2-5, Hibernating R1-2/FM1-2, Lost R0-2/FM0-2; Putler's remaining three: Promising
+# R3-4/FM<=1, About to Sleep R2-3/FM<=2, Can't Lose Them R<=1/FM4-5.
+# The published ranges overlap; here each of the 25 cells gets exactly one segment (rows
+# R = 5..1, columns FM = 1..5), the more specific segment winning an overlap, so every
+# customer lands in exactly one segment. FM = round-half-up of (F + M) / 2.
+RFM11_GRID = (
+    # FM=1            2                     3                     4              5
+    ("new_customers", "potential_loyalist", "loyal", "champions", "champions"),  # R=5
+    ("promising", "potential_loyalist", "loyal", "champions", "champions"),  # R=4
+    ("about_to_sleep", "need_attention", "need_attention", "loyal", "loyal"),  # R=3
+    ("hibernating", "hibernating", "at_risk_rfm", "at_risk_rfm", "at_risk_rfm"),  # R=2
+    ("lost", "lost", "at_risk_rfm", "cant_lose", "cant_lose"),  # R=1
+)
+
+RFM11_TO_LAYER = {
+    "champions": "high_value", "loyal": "high_value",
+    "potential_loyalist": "potential", "new_customers": "potential", "promising": "potential",
+    "need_attention": "regular", "about_to_sleep": "regular",
+    "at_risk_rfm": "at_risk", "cant_lose": "at_risk", "hibernating": "at_risk", "lost": "at_risk",
+}
 
 
 def layer_by_score(total, settings: AnalysisSettings) -> np.ndarray:
@@ -35,7 +85,8 @@ def layer_by_score(total, settings: AnalysisSettings) -> np.ndarray:
 
 
 def layer_by_rules(recency_days, frequency_per_year, monetary, settings: AnalysisSettings) -> np.ndarray:
-    """Layer keys by seed 000's business rules; no match -> 'unclassified'."""
+    """Layer keys by seed 000's business rules (first matching rule wins, all bounds
+    inclusive); no match -> 'unclassified'. NaN never satisfies a bound."""
     r = np.asarray(recency_days, dtype=float)
     f = np.asarray(frequency_per_year, dtype=float)
     m = np.asarray(monetary, dtype=float)
@@ -55,43 +106,139 @@ def layer_by_rules(recency_days, frequency_per_year, monetary, settings: Analysi
     return out
 
 
-def customer_remarks(rfm: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp, lang: str = "zh") -> pd.Series:
-    """Template 1 remarks per customer (joined with '；'), aligned to ``rfm``'s rows."""
-    o = orders[orders["order_date"] <= as_of]
-    age = (as_of - o["order_date"]).dt.days
-    recent = o[age <= 60].groupby("customer_id").size()
-    before = o[(age > 60) & (age <= 120)].groupby("customer_id").size()
-    ids = rfm["customer_id"]
-    n_recent = recent.reindex(ids).fillna(0).to_numpy()
-    n_before = before.reindex(ids).fillna(0).to_numpy()
-    rec = rfm["recency_days"].to_numpy(dtype=float)
-    first_age = (as_of - pd.to_datetime(rfm["first_purchase_date"])).dt.days.to_numpy(dtype=float)
-    zh = lang == "zh"
+def fm_score(f, m) -> np.ndarray:
+    """The FM score of the R x FM map: (F + M) / 2 rounded half up, in 1..5 (NaN -> NaN)."""
+    f = np.asarray(f, dtype=float)
+    m = np.asarray(m, dtype=float)
+    return np.clip(np.floor((f + m) / 2 + 0.5), 1, 5)
+
+
+def layer_by_rfm11(r, f, m) -> np.ndarray:
+    """Segment keys of the 11-segment R x FM map (:data:`RFM11_GRID`) from R, F, M scores
+    1-5. Any NaN score -> 'unclassified'."""
+    r = np.asarray(r, dtype=float)
+    fm = fm_score(f, m)
+    ok = ~(np.isnan(r) | np.isnan(fm))
+    grid = np.array(RFM11_GRID, dtype=object)
+    out = np.full(r.shape, "unclassified", dtype=object)
+    ri = (5 - np.clip(r[ok], 1, 5)).astype(int)
+    ci = (fm[ok] - 1).astype(int)
+    out[ok] = grid[ri, ci]
+    return out
+
+
+def _period(days: int, zh: bool) -> str:
+    months, rest = divmod(int(days), 30)
+    if rest == 0 and months > 0:
+        return f"{months}个月" if zh else f"{months} month{'s' if months > 1 else ''}"
+    return f"{int(days)}天" if zh else f"{int(days)} days"
+
+
+def remark_texts(settings: AnalysisSettings, lang: str | None = None) -> dict[str, str]:
+    """The remark texts by key ('inactive', 'no_order', 'freq_drop', 'new') in ``lang``,
+    worded from the settings' thresholds (180 days -> "超过6个月未购买")."""
+    zh = (lang or settings.lang) == "zh"
+    s = settings
+    if zh:
+        return {
+            "inactive": f"超过{_period(s.remark_inactive_days, True)}未购买",
+            "no_order": f"近{_period(s.remark_no_order_days, True)}未下单",
+            "freq_drop": f"近{_period(s.remark_trend_days, True)}购买频次下降",
+            "new": "新客户",
+        }
+    return {
+        "inactive": f"no purchase for over {_period(s.remark_inactive_days, False)}",
+        "no_order": f"no order in the last {_period(s.remark_no_order_days, False)}",
+        "freq_drop": f"purchase frequency fell in the last {_period(s.remark_trend_days, False)}",
+        "new": "new customer",
+    }
+
+
+def _remarks_from_arrays(recency, n_recent, n_before, first_age, settings: AnalysisSettings, lang: str) -> np.ndarray:
+    s = settings
+    texts = remark_texts(s, lang)
     rules = [
-        (rec > 180, "超过6个月未购买" if zh else "no purchase for over 6 months"),
-        ((rec > 90) & (rec <= 180), "近3个月未下单" if zh else "no order in the last 3 months"),
-        ((n_before > 0) & (n_recent < n_before), "近2个月购买频次下降" if zh else "purchase frequency fell in the last 2 months"),
-        (first_age <= 90, "新客户" if zh else "new customer"),
+        (recency > s.remark_inactive_days, texts["inactive"]),
+        ((recency > s.remark_no_order_days) & (recency <= s.remark_inactive_days), texts["no_order"]),
+        ((n_before > 0) & (n_recent < n_before), texts["freq_drop"]),
+        (first_age <= s.remark_new_days, texts["new"]),
     ]
-    texts = np.full(len(ids), "", dtype=object)
-    sep = "；" if zh else "; "
+    out = np.full(len(recency), "", dtype=object)
+    sep = "；" if lang == "zh" else "; "
     for mask, text in rules:
-        texts = np.where(mask, np.where(texts == "", text, texts + sep + text), texts)
+        out = np.where(mask, np.where(out == "", text, out + sep + text), out)
+    return out
+
+
+def customer_remarks(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Timestamp, lang: str | None = None,
+                     settings: AnalysisSettings | None = None, *, prepared: Prepared | None = None) -> pd.Series:
+    """Template 1 remarks per customer (joined with '；'), aligned to ``rfm``'s rows.
+
+    ``rfm`` needs ``customer_id``, ``recency_days`` and ``first_purchase_date``; order
+    counts for the frequency-drop rule come from ``prepared`` when given, else ``orders``.
+    """
+    settings = settings or AnalysisSettings()
+    lang = lang or settings.lang
+    trend = settings.remark_trend_days
+    if prepared is not None:
+        p = prepared
+        codes = p.ids.get_indexer(rfm["customer_id"].astype("str"))
+        recent_all = p.orders_between(p.today - trend - 1)
+        before_all = p.orders_between(p.today - 2 * trend - 1, p.today - trend - 1)
+        n_recent = np.where(codes >= 0, recent_all[codes], 0.0)
+        n_before = np.where(codes >= 0, before_all[codes], 0.0)
+    else:
+        o = orders[orders["order_date"] <= as_of]
+        age = (as_of - o["order_date"]).dt.days
+        recent = o[age <= trend].groupby("customer_id").size()
+        before = o[(age > trend) & (age <= 2 * trend)].groupby("customer_id").size()
+        n_recent = recent.reindex(rfm["customer_id"]).fillna(0).to_numpy(dtype=float)
+        n_before = before.reindex(rfm["customer_id"]).fillna(0).to_numpy(dtype=float)
+    rec = rfm["recency_days"].to_numpy(dtype=float)
+    first_age = (as_of - pd.to_datetime(rfm["first_purchase_date"])).dt.days.to_numpy(dtype=float, na_value=np.nan)
+    texts = _remarks_from_arrays(rec, n_recent, n_before, first_age, settings, lang)
     return pd.Series(texts, index=rfm.index, dtype="str")
 
 
-def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp, settings: AnalysisSettings) -> pd.DataFrame:
-    """``rfm`` plus ``layer`` (key), ``layer_label`` (in settings.lang) and ``remark``."""
+def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Timestamp, settings: AnalysisSettings,
+                  *, prepared: Prepared | None = None) -> pd.DataFrame:
+    """``rfm`` (from :func:`crm_xl.core.rfm.rfm_table`) plus ``layer`` (key),
+    ``layer_label`` (in ``settings.lang``), ``layer_group`` (seed layer for strategies)
+    and ``remark``.
+
+    In rules mode the rules see ``rule_frequency`` and ``rule_monetary`` (orders and
+    amount over the last ``settings.rule_window_months`` months), added as columns.
+    """
     out = rfm.copy()
     if settings.layer_mode == "rules":
-        # seed 000 speaks of 年度合作频次 and 金额: count the 12 months up to the analysis date
-        o = orders[(orders["order_date"] <= as_of) & (orders["order_date"] > as_of - pd.DateOffset(months=12))]
-        g = o.groupby("customer_id")
-        f12 = g.size().reindex(out["customer_id"]).fillna(0).to_numpy(dtype=float)
-        m12 = g["amount"].sum().reindex(out["customer_id"]).fillna(0).to_numpy(dtype=float)
-        out["layer"] = layer_by_rules(out["recency_days"], f12, m12, settings)
+        if prepared is not None:
+            p = prepared
+            w = p.o_day > p.day_months_before(settings.rule_window_months)
+            codes = p.ids.get_indexer(out["customer_id"].astype("str"))
+            f_all, m_all = p.count(p.o_code[w]), p.count(p.o_code[w], p.o_amount[w])
+            f12 = np.where(codes >= 0, f_all[codes], 0.0)
+            m12 = np.where(codes >= 0, m_all[codes], 0.0)
+        else:
+            o = orders[(orders["order_date"] <= as_of)
+                       & (orders["order_date"] > as_of - pd.DateOffset(months=settings.rule_window_months))]
+            g = o.groupby("customer_id")
+            f12 = g.size().reindex(out["customer_id"]).fillna(0).to_numpy(dtype=float)
+            m12 = g["amount"].sum().reindex(out["customer_id"]).fillna(0).to_numpy(dtype=float)
+        # seed 000 speaks of 年度合作频次 and 金额: per year over the rule window
+        years = settings.rule_window_months / 12
+        out["rule_frequency"] = f12 / years
+        out["rule_monetary"] = m12 / years
+        layer = layer_by_rules(out["recency_days"], out["rule_frequency"], out["rule_monetary"], settings)
+        group = layer
+    elif settings.layer_mode == "rfm11":
+        layer = layer_by_rfm11(out["r_score"], out["f_score"], out["m_score"])
+        group = np.array([RFM11_TO_LAYER.get(k, "unclassified") for k in layer], dtype=object)
     else:
-        out["layer"] = layer_by_score(out["rfm_total"], settings)
-    out["layer_label"] = [settings.layer_label(k) for k in out["layer"]]
-    out["remark"] = customer_remarks(out, orders, as_of, settings.lang)
+        layer = layer_by_score(out["rfm_total"], settings)
+        group = layer
+    labels = {k: settings.layer_label(k) for k in set(layer)}
+    out["layer"] = pd.array(layer, dtype="str")
+    out["layer_label"] = pd.array([labels[k] for k in layer], dtype="str")
+    out["layer_group"] = pd.array(group, dtype="str")
+    out["remark"] = customer_remarks(out, orders, as_of, settings.lang, settings, prepared=prepared)
     return out

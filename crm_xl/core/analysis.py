@@ -1,0 +1,112 @@
+"""``analyze(data, settings) -> AnalysisResult``: the whole analysis in one call.
+
+Every frame uses canonical English column keys (labels are the report's job); texts meant
+for the user (layer labels, remarks, tags, churn reasons and levels, diagnosis,
+conclusions) are in ``settings.lang``. Column lists are the ``*_COLUMNS`` constants of the
+modules named below; ``docs/analytics.md`` describes every column.
+
+==================  ======================================================================
+attribute           content
+==================  ======================================================================
+as_of               the analysis date (``settings.analysis_date`` or the latest order date)
+rfm                 Template 1 per customer with orders (:data:`crm_xl.core.rfm.RFM_COLUMNS`)
+                    plus ``layer``, ``layer_label``, ``layer_group``, ``remark``, ``tags``
+                    (and ``rule_frequency``/``rule_monetary`` in rules mode)
+tags                one row per (customer, tag rule fired) (:data:`~crm_xl.core.tags.TAG_COLUMNS`)
+kpis                overall KPIs, long (:data:`~crm_xl.core.kpis.KPI_COLUMNS`)
+kpis_by_layer       the same per layer (``group`` = layer key, ``group_label`` its label)
+kpis_by_dimension   the same per industry, region and owner (``dimension`` column)
+churn               warning list sorted by risk and value (:data:`~crm_xl.core.churn.CHURN_COLUMNS`)
+funnel              lead -> opportunity -> deal (:data:`~crm_xl.core.funnel.FUNNEL_COLUMNS`)
+trends              monthly series (:data:`~crm_xl.core.trends.TREND_COLUMNS`)
+diagnosis           cross analysis (:data:`~crm_xl.core.insights.DIAGNOSIS_COLUMNS`)
+problems            problems per layer (:data:`~crm_xl.core.insights.PROBLEM_COLUMNS`)
+conclusions         findings and recommendations (:data:`~crm_xl.core.insights.CONCLUSION_COLUMNS`)
+==================  ======================================================================
+"""
+
+from __future__ import annotations
+
+__all__ = ["AnalysisResult", "analyze"]
+
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+from ..settings import AnalysisSettings
+from .churn import churn_table
+from .dataset import CrmData
+from .funnel import funnel_table
+from .insights import conclusions, cross_analysis, layer_problems
+from .kpis import DIMENSIONS, kpi_base, kpi_table
+from .prepared import prepare
+from .rfm import rfm_table
+from .segments import assign_layers
+from .tags import customer_tags, tag_metrics, tags_per_customer
+from .trends import monthly_trends
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisResult:
+    """All tables of one analysis (see the module docstring for their columns)."""
+
+    as_of: pd.Timestamp
+    settings: AnalysisSettings
+    rfm: pd.DataFrame
+    tags: pd.DataFrame
+    kpis: pd.DataFrame
+    kpis_by_layer: pd.DataFrame
+    kpis_by_dimension: pd.DataFrame
+    churn: pd.DataFrame
+    funnel: pd.DataFrame
+    trends: pd.DataFrame
+    diagnosis: pd.DataFrame
+    problems: pd.DataFrame
+    conclusions: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The frames by attribute name."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), pd.DataFrame)}
+
+
+def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> AnalysisResult:
+    """Run the whole analysis on cleaned data.
+
+    Parameters
+    ----------
+    data : CrmData
+        Cleaned canonical tables; only ``customers`` and ``orders`` need rows (empty other
+        tables give NaN KPIs with a reason, never an exception).
+    settings : AnalysisSettings, optional
+        Thresholds and language (defaults: the seeds').
+
+    Returns
+    -------
+    AnalysisResult
+
+    Raises
+    ------
+    crm_xl.errors.InputError
+        No analysis date is set and no order has a valid date.
+    """
+    s = settings or AnalysisSettings()
+    p = prepare(data, s)
+    layers = assign_layers(rfm_table(data, s, prepared=p), data.orders, p.as_of, s, prepared=p)
+    tags = customer_tags(settings=s, prepared=p, metrics=tag_metrics(settings=s, prepared=p))
+    per = tags_per_customer(tags, s.lang, tuple(r.tag for r in s.tag_rules))
+    layers["tags"] = per.reindex(layers["customer_id"]).fillna("").astype("str").to_numpy()
+    base = kpi_base(p, layers)
+    kpis = kpi_table(base, s, leads=data.leads, as_of=p.as_of)
+    by_layer = kpi_table(base, s, by="layer", leads=data.leads, as_of=p.as_of)
+    by_dim = pd.concat([kpi_table(base, s, by=d, leads=data.leads, as_of=p.as_of) for d in DIMENSIONS if d != "layer"],
+                       ignore_index=True)
+    churn = churn_table(settings=s, prepared=p, layers=layers)
+    funnel = funnel_table(data.leads, s, p.as_of)
+    trends = monthly_trends(settings=s, prepared=p)
+    diagnosis = cross_analysis(p, base, s, by_dim)
+    problems = layer_problems(p, layers, s, churn, by_layer)
+    concl = conclusions(settings=s, layers=layers, kpis=kpis, churn=churn, funnel=funnel, trends=trends,
+                        diagnosis=diagnosis, problems=problems)
+    return AnalysisResult(as_of=p.as_of, settings=s, rfm=layers, tags=tags, kpis=kpis, kpis_by_layer=by_layer,
+                          kpis_by_dimension=by_dim, churn=churn, funnel=funnel, trends=trends, diagnosis=diagnosis,
+                          problems=problems, conclusions=concl)

@@ -1,0 +1,223 @@
+"""Churn warning (客户流失预警, seed 000 step 4 and seed 004 section 1).
+
+Five indicators per customer, each fires on a threshold from the settings (defaults):
+
+==================  ===========================================================================
+indicator           fires when
+==================  ===========================================================================
+frequency_drop      orders in the last ``churn_compare_months`` (3) months fell by at least
+                    ``churn_freq_drop`` (50%) against the 3 months before, which had at least
+                    ``churn_min_prev_orders`` (2) orders (近3个月合作频次变化)
+inactive            days since the last purchase > ``churn_gap_multiple`` (2) x the customer's
+                    usual gap (median days between purchase days), or > ``churn_inactive_days``
+                    (180) whatever the gap (最近一次合作间隔时间)
+negative_feedback   >= ``churn_negative_feedback_min`` (2) interactions in the last
+                    ``churn_feedback_days`` (180) days that are complaints, satisfaction <=
+                    ``negative_satisfaction_max`` (2 of 5) or recommendation <= the NPS
+                    detractor maximum (6) (客户负面反馈数量)
+unresolved          >= ``churn_unresolved_min`` (1) interactions in that period marked not
+                    resolved (投诉未解决)
+timeouts            >= ``churn_timeout_min`` (2) responses slower than ``churn_timeout_hours``
+                    (48 h) in that period (售后响应超时)
+==================  ===========================================================================
+
+Risk: 高 (high) when at least ``churn_high_min_signals`` (2) indicators fire, 中 (medium) at
+least ``churn_medium_min_signals`` (1), else 低 (low). ``reasons`` lists what fired in
+words with the numbers, e.g. "售后响应超时3次".
+"""
+
+from __future__ import annotations
+
+__all__ = ["churn_signals", "churn_risk", "churn_reasons", "churn_table", "RISK_LABELS", "CHURN_COLUMNS",
+           "SIGNALS"]
+
+import numpy as np
+import pandas as pd
+
+from ..settings import AnalysisSettings
+from .dataset import CrmData
+from .prepared import Prepared, prepare
+
+SIGNALS = ("frequency_drop", "inactive", "negative_feedback", "unresolved", "timeouts")
+RISK_LABELS = {"zh": {"high": "高", "medium": "中", "low": "低"},
+               "en": {"high": "High", "medium": "Medium", "low": "Low"}}
+CHURN_COLUMNS = (
+    "customer_id", "customer_name", "owner", "layer", "layer_label", "monetary", "last_purchase_date",
+    "days_since_last", "usual_gap_days", "orders_last", "orders_prev", "frequency_change", "negative_feedback",
+    "unresolved_complaints", "response_timeouts", "signals", "risk", "risk_label", "reasons",
+)
+
+
+def _arr(x, n: int | None = None) -> np.ndarray:
+    a = np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(x, dtype=object))), errors="coerce"), dtype=float) \
+        if not (isinstance(x, np.ndarray) and x.dtype.kind in "fiub") else np.ravel(x).astype(float)
+    if n is not None and a.size == 1 and n != 1:
+        a = np.full(n, a[0])
+    return a
+
+
+def churn_signals(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_prev=np.nan, negative_feedback=0,
+                  unresolved=0, timeouts=0, settings: AnalysisSettings | None = None) -> dict[str, np.ndarray]:
+    """Which of the five indicators fire, elementwise (see module docstring).
+
+    All arguments are array-likes of the same length (scalars broadcast); NaN never fires.
+
+    Returns
+    -------
+    dict
+        Boolean arrays keyed by :data:`SIGNALS`.
+    """
+    s = settings or AnalysisSettings()
+    d = _arr(days_since_last)
+    n = d.size
+    gap, last, prev = _arr(usual_gap, n), _arr(orders_last, n), _arr(orders_prev, n)
+    neg, unres, tmo = _arr(negative_feedback, n), _arr(unresolved, n), _arr(timeouts, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        drop = (prev >= max(s.churn_min_prev_orders, 1)) & ((prev - last) / prev >= s.churn_freq_drop - 1e-12)
+        inactive = (d > s.churn_inactive_days) | (~np.isnan(gap) & (gap > 0) & (d > s.churn_gap_multiple * gap))
+    return {
+        "frequency_drop": drop,
+        "inactive": inactive,
+        "negative_feedback": neg >= max(s.churn_negative_feedback_min, 1),
+        "unresolved": unres >= max(s.churn_unresolved_min, 1),
+        "timeouts": tmo >= max(s.churn_timeout_min, 1),
+    }
+
+
+def _level(count: np.ndarray, s: AnalysisSettings) -> np.ndarray:
+    return np.where(count >= s.churn_high_min_signals, "high",
+                    np.where((count >= max(s.churn_medium_min_signals, 1)), "medium", "low")).astype(object)
+
+
+def churn_risk(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_prev=np.nan, negative_feedback=0,
+               unresolved=0, timeouts=0, settings: AnalysisSettings | None = None, lang: str | None = None) -> np.ndarray:
+    """Risk level per customer: 高/中/低 (High/Medium/Low in English), elementwise.
+
+    Parameters are as in :func:`churn_signals`; ``lang`` defaults to ``settings.lang``.
+    A row whose ``days_since_last`` is NaN (never bought) is "" (no level).
+    """
+    s = settings or AnalysisSettings()
+    sig = churn_signals(days_since_last, usual_gap, orders_last, orders_prev, negative_feedback, unresolved,
+                        timeouts, s)
+    count = sum(v.astype(int) for v in sig.values())
+    labels = RISK_LABELS[lang or s.lang]
+    out = np.array([labels[k] for k in _level(count, s)], dtype=object)
+    out[np.isnan(_arr(days_since_last))] = ""
+    return out
+
+
+def churn_reasons(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_prev=np.nan, negative_feedback=0,
+                  unresolved=0, timeouts=0, settings: AnalysisSettings | None = None,
+                  lang: str | None = None) -> np.ndarray:
+    """The indicators that fired, in words with their numbers, per customer ('' if none).
+
+    Examples (zh): "近3个月购买1次，较前3个月4次下降75%；售后响应超时3次".
+    """
+    s = settings or AnalysisSettings()
+    zh = (lang or s.lang) == "zh"
+    d = _arr(days_since_last)
+    n = d.size
+    gap, last, prev = _arr(usual_gap, n), _arr(orders_last, n), _arr(orders_prev, n)
+    neg, unres, tmo = _arr(negative_feedback, n), _arr(unresolved, n), _arr(timeouts, n)
+    sig = churn_signals(d, gap, last, prev, neg, unres, tmo, s)
+    m = s.churn_compare_months
+    parts = np.full(n, "", dtype=object)
+    sep = "；" if zh else "; "
+
+    def add(mask, texts):
+        idx = np.flatnonzero(mask)
+        for i, t in zip(idx, texts):
+            parts[i] = t if not parts[i] else parts[i] + sep + t
+
+    i = np.flatnonzero(sig["frequency_drop"])
+    add(sig["frequency_drop"], [
+        (f"近{m}个月购买{last[k]:.0f}次，较前{m}个月{prev[k]:.0f}次下降{(prev[k] - last[k]) / prev[k]:.0%}" if zh else
+         f"{last[k]:.0f} orders in the last {m} months vs {prev[k]:.0f} before (-{(prev[k] - last[k]) / prev[k]:.0%})")
+        for k in i])
+    i = np.flatnonzero(sig["inactive"])
+    add(sig["inactive"], [
+        ((f"已{d[k]:.0f}天未购买（通常间隔{gap[k]:.0f}天）" if zh else
+          f"no purchase for {d[k]:.0f} days (usual gap {gap[k]:.0f} days)") if not np.isnan(gap[k]) and gap[k] > 0 else
+         (f"已{d[k]:.0f}天未购买" if zh else f"no purchase for {d[k]:.0f} days"))
+        for k in i])
+    for key, arr, zt, et in (("negative_feedback", neg, "负面反馈{}次", "{} negative feedback"),
+                             ("unresolved", unres, "未解决投诉{}个", "{} unresolved complaints"),
+                             ("timeouts", tmo, "售后响应超时{}次", "{} response timeouts")):
+        i = np.flatnonzero(sig[key])
+        add(sig[key], [(zt if zh else et).format(f"{arr[k]:.0f}") for k in i])
+    return parts
+
+
+def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
+                prepared: Prepared | None = None, layers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The churn warning list: every customer with orders, sorted by risk (高 first), then by
+    monetary value (largest first), then customer ID.
+
+    Parameters
+    ----------
+    data, settings, prepared
+        As elsewhere; ``prepared`` is built when omitted.
+    layers : DataFrame, optional
+        :func:`crm_xl.core.segments.assign_layers` output, for ``layer``/``layer_label``
+        and ``monetary`` (else monetary is all history up to the analysis date).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CHURN_COLUMNS`. ``frequency_change`` = (orders_last - orders_prev) /
+        orders_prev (NaN when orders_prev = 0); ``signals`` = number of indicators fired;
+        ``risk`` in high/medium/low with ``risk_label`` in ``settings.lang``.
+    """
+    settings = settings or (prepared.settings if prepared is not None else AnalysisSettings())
+    p = prepared if prepared is not None else prepare(data, settings)
+    s = settings
+    rows = np.flatnonzero(p.has_orders)
+    m = s.churn_compare_months
+    mid, start = p.day_months_before(m), p.day_months_before(2 * m)
+    last = p.orders_between(mid)[rows]
+    prev = p.orders_between(start, mid)[rows]
+    days = (p.today - p.last_day[rows]).astype(float)
+    gap = p.median_gap_days[rows]
+    fw = p.i_day > p.today - s.churn_feedback_days
+    negative = fw & (p.i_complaint | (p.i_sat <= s.negative_satisfaction_max) | (p.i_nps <= s.nps_detractor_max))
+    neg = p.count(p.i_code[negative])[rows]
+    unres = p.count(p.i_code[fw & (p.i_resolved == 0)])[rows]
+    tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[rows]
+    sig = churn_signals(days, gap, last, prev, neg, unres, tmo, s)
+    count = sum(v.astype(int) for v in sig.values())
+    level = _level(count, s)
+    ids = p.ids.to_numpy()[rows]
+    out = pd.DataFrame({
+        "customer_id": ids,
+        "customer_name": p.text("customer_name")[rows],
+        "owner": p.text("owner")[rows],
+        "days_since_last": days,
+        "usual_gap_days": gap,
+        "orders_last": last,
+        "orders_prev": prev,
+        "frequency_change": np.where(prev > 0, (last - prev) / np.where(prev > 0, prev, 1), np.nan),
+        "negative_feedback": neg,
+        "unresolved_complaints": unres,
+        "response_timeouts": tmo,
+        "signals": count.astype(float),
+        "risk": level,
+        "risk_label": [RISK_LABELS[s.lang][k] for k in level],
+        "reasons": churn_reasons(days, gap, last, prev, neg, unres, tmo, s),
+    })
+    last_date = p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]")
+    out["last_purchase_date"] = last_date
+    if layers is not None and len(layers):
+        lay = layers.set_index("customer_id")
+        out["layer"] = lay["layer"].reindex(ids).to_numpy()
+        out["layer_label"] = lay["layer_label"].reindex(ids).to_numpy()
+        out["monetary"] = lay["monetary"].reindex(ids).to_numpy(dtype=float)
+    else:
+        out["layer"] = ""
+        out["layer_label"] = ""
+        out["monetary"] = p.count(p.o_code, p.o_amount)[rows]
+    rank = out["risk"].map({"high": 0, "medium": 1, "low": 2}).to_numpy()
+    order = np.lexsort((ids, -out["monetary"].to_numpy(dtype=float), rank))
+    out = out.iloc[order].reset_index(drop=True)
+    for c in ("customer_id", "customer_name", "owner", "layer", "layer_label", "risk", "risk_label", "reasons"):
+        out[c] = out[c].astype("str")
+    return out[list(CHURN_COLUMNS)]

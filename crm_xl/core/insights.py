@@ -1,0 +1,435 @@
+"""Diagnosis and conclusions (seed 004 section 2.5, seed 000 step 4): every sentence is
+built from numbers computed here, never canned text.
+
+* :func:`cross_analysis` (问题定位 by 交叉分析): per dimension (industry, region, owner) and
+  KPI, the group that deviates most from the median of the other groups, e.g.
+  "制造业客户复购率下降幅度达20%，远高于其他行业（中位数下降3%）". KPIs compared:
+
+  - ``repurchase_change`` / ``revenue_change``: relative change of the repurchase rate
+    (customers with >= 2 orders / customers with >= 1 order in the period) and of revenue,
+    last ``insight_period_months`` months vs the same number of months before;
+  - ``nps``, ``complaint_rate``, ``response_rate``: levels over the KPI window.
+
+  A group is compared only with at least ``insight_min_customers`` customers; it is
+  ``flagged`` when it is worse than the others' median by at least ``insight_gap_min``
+  (a fraction for rates and changes, x100 points for NPS).
+* :func:`layer_problems` (问题定位 per layer, from interactions and orders): response
+  timeouts (售后响应超时), unresolved complaints, no purchase of new products (未采购新品),
+  negative NPS, high churn risk; each with the customers affected and a cause.
+* :func:`conclusions`: findings and recommendations (strategy per layer from the settings,
+  with the customer counts, owners and deadlines), in ``settings.lang``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["cross_analysis", "layer_problems", "conclusions", "DIAGNOSIS_COLUMNS", "PROBLEM_COLUMNS",
+           "CONCLUSION_COLUMNS"]
+
+import numpy as np
+import pandas as pd
+
+from ..settings import AnalysisSettings
+from .churn import churn_signals
+from .kpis import safe_ratio
+from .prepared import Prepared
+
+DIAGNOSIS_COLUMNS = ("dimension", "group", "kpi", "value", "previous", "others_median", "deviation", "n_customers",
+                     "flagged", "text")
+PROBLEM_COLUMNS = ("layer", "layer_label", "problem", "customers_affected", "customers", "share", "count", "text")
+CONCLUSION_COLUMNS = ("kind", "topic", "value", "text")
+
+_DIM_WORD = {"industry": ("行业", "industries"), "region": ("区域", "regions"), "owner": ("客户经理", "owners")}
+# kpi -> (zh name, en name, higher is better, is a change, points scale)
+_KPI_WORD = {
+    "repurchase_change": ("复购率", "repurchase rate", True, True, 1.0),
+    "revenue_change": ("销售额", "revenue", True, True, 1.0),
+    "nps": ("NPS", "NPS", True, False, 100.0),
+    "complaint_rate": ("投诉率", "complaint rate", False, False, 1.0),
+    "response_rate": ("互动响应率", "response rate", True, False, 1.0),
+}
+
+
+def _pct(x: float, signed: bool = False) -> str:
+    if np.isnan(x):
+        return "—"
+    return f"{x:+.0%}" if signed else f"{x:.0%}"
+
+
+def _money(x: float, zh: bool) -> str:
+    if zh and abs(x) >= 10_000:
+        return f"{x / 10_000:,.1f}万元"
+    return f"{x:,.0f}元" if zh else f"CNY {x:,.0f}"
+
+
+def _period_sums(p: Prepared, months: int) -> pd.DataFrame:
+    mid, start = p.day_months_before(months), p.day_months_before(2 * months)
+    cur = p.o_day > mid
+    prev = (p.o_day > start) & ~cur
+    n_cur, n_prev = p.count(p.o_code[cur]), p.count(p.o_code[prev])
+    return pd.DataFrame({
+        "buyers_cur": (n_cur >= 1).astype(float), "repeat_cur": (n_cur >= 2).astype(float),
+        "buyers_prev": (n_prev >= 1).astype(float), "repeat_prev": (n_prev >= 2).astype(float),
+        "revenue_cur": p.count(p.o_code[cur], p.o_amount[cur]),
+        "revenue_prev": p.count(p.o_code[prev], p.o_amount[prev]),
+    }, index=p.ids)
+
+
+def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSettings,
+                   kpis_by_dimension: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The most deviating group per (dimension, KPI); see the module docstring.
+
+    Parameters
+    ----------
+    prepared : Prepared
+    base : DataFrame
+        :func:`crm_xl.core.kpis.kpi_base` output (grouping columns and customer counts).
+    settings : AnalysisSettings
+    kpis_by_dimension : DataFrame, optional
+        :func:`crm_xl.core.kpis.kpi_table` rows for the dimensions (for the level KPIs).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`DIAGNOSIS_COLUMNS`, flagged rows first, then by size of deviation.
+        ``value``/``previous`` are the group's KPI (for changes: the relative change and
+        the previous period's rate or revenue), ``deviation`` = value - others_median
+        (signed so that negative is worse).
+    """
+    s = settings
+    zh = s.lang == "zh"
+    per = _period_sums(prepared, s.insight_period_months)
+    rows = []
+    for dim in ("industry", "region", "owner"):
+        if dim not in base:
+            continue
+        key = base[dim].to_numpy()
+        g = per.groupby(key).sum()
+        n = base.groupby(dim)["customers"].sum().reindex(g.index)
+        rate_cur = np.atleast_1d(safe_ratio(g["repeat_cur"], g["buyers_cur"]))
+        rate_prev = np.atleast_1d(safe_ratio(g["repeat_prev"], g["buyers_prev"]))
+        metrics = {
+            "repurchase_change": (np.atleast_1d(safe_ratio(rate_cur - rate_prev, rate_prev)), rate_prev),
+            "revenue_change": (np.atleast_1d(safe_ratio(g["revenue_cur"] - g["revenue_prev"], g["revenue_prev"])),
+                               g["revenue_prev"].to_numpy(dtype=float)),
+        }
+        if kpis_by_dimension is not None and len(kpis_by_dimension):
+            kd = kpis_by_dimension[kpis_by_dimension["dimension"] == dim]
+            for k in ("nps", "complaint_rate", "response_rate"):
+                v = kd[kd["kpi"] == k].set_index("group")["value"].reindex(g.index).to_numpy(dtype=float)
+                metrics[k] = (v, np.full(len(v), np.nan))
+        for kpi, (values, previous) in metrics.items():
+            name_zh, name_en, higher_better, is_change, scale = _KPI_WORD[kpi]
+            ok = (n.to_numpy(dtype=float) >= s.insight_min_customers) & ~np.isnan(values)
+            if ok.sum() < 2:
+                continue
+            idx = np.flatnonzero(ok)
+            v = values[idx]
+            sign = 1.0 if higher_better else -1.0
+            devs = []
+            for j in range(len(idx)):
+                others = np.delete(v, j)
+                devs.append(sign * (v[j] - np.median(others)))
+            devs = np.array(devs)
+            w = int(np.argmin(devs))
+            gi = idx[w]
+            others_med = float(np.median(np.delete(v, w)))
+            dev = float(devs[w])
+            flagged = dev <= -s.insight_gap_min * scale
+            group = str(g.index[gi])
+            rows.append({
+                "dimension": dim, "group": group, "kpi": kpi, "value": float(v[w]), "previous": float(previous[gi]),
+                "others_median": others_med, "deviation": dev, "n_customers": float(n.iloc[gi]), "flagged": bool(flagged),
+                "text": _cross_text(dim, group, kpi, float(v[w]), others_med, flagged, zh),
+                "_norm": dev / scale,
+            })
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="bool" if c == "flagged" else ("float64" if c in (
+            "value", "previous", "others_median", "deviation", "n_customers") else "str")) for c in DIAGNOSIS_COLUMNS})
+    out = pd.DataFrame(rows).sort_values(["flagged", "_norm"], ascending=[False, True], kind="stable")
+    out = out.drop(columns="_norm").reset_index(drop=True)
+    for c in ("dimension", "group", "kpi", "text"):
+        out[c] = out[c].astype("str")
+    return out[list(DIAGNOSIS_COLUMNS)]
+
+
+def _cross_text(dim: str, group: str, kpi: str, value: float, median: float, flagged: bool, zh: bool) -> str:
+    name_zh, name_en, higher_better, is_change, scale = _KPI_WORD[kpi]
+    dz, de = _DIM_WORD[dim]
+    who_zh = f"{group}客户" if dim != "owner" else f"客户经理{group}名下客户"
+    who_en = f"{group} customers" if dim != "owner" else f"customers of {group}"
+    if is_change:
+        if zh:
+            move = f"下降幅度达{_pct(-value)}" if value < 0 else f"仅增长{_pct(value)}"
+            med = f"下降{_pct(-median)}" if median < 0 else f"增长{_pct(median)}"
+            tail = f"，远差于其他{dz}（中位数{med}）" if flagged else f"，其他{dz}中位数{med}"
+            return f"{who_zh}{name_zh}{move}{tail}"
+        move = f"fell by {_pct(-value)}" if value < 0 else f"grew only {_pct(value)}"
+        med = f"{_pct(median, True)}"
+        tail = f", far worse than other {de} (median {med})" if flagged else f"; other {de}: median {med}"
+        return f"{who_en}: {name_en} {move}{tail}"
+    fmt = (lambda x: f"{x:.0f}") if kpi == "nps" else _pct
+    if zh:
+        comp = "远差于" if flagged else "对比"
+        return f"{who_zh}{name_zh}为{fmt(value)}，{comp}其他{dz}中位数{fmt(median)}"
+    comp = "far worse than" if flagged else "vs"
+    return f"{who_en}: {name_en} {fmt(value)}, {comp} the median of other {de} ({fmt(median)})"
+
+
+def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisSettings,
+                   churn: pd.DataFrame | None = None, kpis_by_layer: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Problem statements per layer (seed 000 step 4 问题定位), each with its numbers.
+
+    Problems (only those that occur are listed):
+
+    * ``response_timeouts``: customers with responses slower than ``churn_timeout_hours``
+      in the last ``churn_feedback_days`` days, total and worst count -> 客服流程效率不足;
+    * ``unresolved``: interactions marked not resolved in that period -> 问题闭环跟进不足;
+    * ``no_new_product``: active customers (orders in the last ``new_product_days``) who
+      bought none of the products first sold in that period -> 新产品推广触达不足;
+    * ``low_nps``: layer NPS below 0 -> 满意度偏低、贬损者多于推荐者;
+    * ``high_churn_risk``: customers at high churn risk and their purchase amount.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`PROBLEM_COLUMNS`, layers in settings order.
+    """
+    s = settings
+    zh = s.lang == "zh"
+    p = prepared
+    if len(layers) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("customers_affected", "customers", "share", "count")
+                                          else "str") for c in PROBLEM_COLUMNS})
+    codes = p.ids.get_indexer(layers["customer_id"].astype("str"))
+    lay = layers["layer"].to_numpy(dtype=object)
+    fw = p.i_day > p.today - s.churn_feedback_days
+    tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[codes]
+    unres = p.count(p.i_code[fw & (p.i_resolved == 0)])[codes]
+    since = p.today - s.new_product_days
+    new_products: list[str] = []
+    bought_new = np.zeros(len(codes), dtype=bool)
+    active_recent = p.orders_between(since - 1)[codes] > 0
+    if p.o_product.size:
+        prod = pd.Series(p.o_product, dtype="str")
+        first_sale = pd.Series(p.o_day).groupby(prod.to_numpy()).min()
+        new_products = sorted(first_sale.index[first_sale.to_numpy() >= since].astype(str))
+        if new_products:
+            is_new = prod.isin(new_products).to_numpy()
+            bought_new = p.count(p.o_code[is_new])[codes] > 0
+    nps_by_layer = {}
+    if kpis_by_layer is not None and len(kpis_by_layer):
+        k = kpis_by_layer[kpis_by_layer["kpi"] == "nps"]
+        nps_by_layer = dict(zip(k["group"], zip(k["value"], k["denominator"])))
+    high = {}
+    if churn is not None and len(churn):
+        hc = churn[churn["risk"] == "high"]
+        high = {k: (len(v), float(v["monetary"].sum())) for k, v in hc.groupby("layer")}
+    order = [k for k, _ in s.layer_labels_zh]
+    rows = []
+    for key in sorted(set(lay), key=lambda k: order.index(k) if k in order else len(order)):
+        m = lay == key
+        n = float(m.sum())
+        label = s.layer_label(key)
+        t = tmo[m]
+        if t.sum() > 0:
+            aff = float((t > 0).sum())
+            text = (f"{label}：{aff:.0f}位客户（占{_pct(aff / n)}）近{s.churn_feedback_days}天发生售后响应超时共{t.sum():.0f}次"
+                    f"（单个客户最多{t.max():.0f}次，超时标准{s.churn_timeout_hours:g}小时），问题定位：客服流程效率不足"
+                    if zh else
+                    f"{label}: {aff:.0f} customers ({_pct(aff / n)}) had {t.sum():.0f} response timeouts in the last "
+                    f"{s.churn_feedback_days} days (up to {t.max():.0f} for one customer; limit {s.churn_timeout_hours:g} h): "
+                    "service process too slow")
+            rows.append((key, label, "response_timeouts", aff, n, aff / n, float(t.sum()), text))
+        u = unres[m]
+        if u.sum() > 0:
+            aff = float((u > 0).sum())
+            text = (f"{label}：{u.sum():.0f}个投诉/工单未解决（涉及{aff:.0f}位客户），问题定位：问题闭环跟进不足" if zh else
+                    f"{label}: {u.sum():.0f} complaints/tickets unresolved ({aff:.0f} customers): issues not followed "
+                    "through")
+            rows.append((key, label, "unresolved", aff, n, aff / n, float(u.sum()), text))
+        if new_products:
+            act = active_recent[m]
+            miss = act & ~bought_new[m]
+            if act.sum() > 0 and miss.sum() > 0:
+                names = "、".join(f"「{x}」" for x in new_products[:3]) if zh else ", ".join(new_products[:3])
+                text = (f"{label}：{_pct(miss.sum() / act.sum())}的活跃客户（{miss.sum():.0f}/{act.sum():.0f}）未采购新品{names}，"
+                        "问题定位：新产品推广触达不足" if zh else
+                        f"{label}: {_pct(miss.sum() / act.sum())} of active customers ({miss.sum():.0f}/{act.sum():.0f}) "
+                        f"have not bought the new product(s) {names}: new-product promotion not reaching them")
+                rows.append((key, label, "no_new_product", float(miss.sum()), float(act.sum()),
+                             float(miss.sum() / act.sum()), float(miss.sum()), text))
+        if key in nps_by_layer:
+            v, resp = nps_by_layer[key]
+            if not np.isnan(v) and v < 0:
+                text = (f"{label}：NPS为{v:.0f}（{resp:.0f}份评分），贬损者多于推荐者，问题定位：客户满意度偏低" if zh else
+                        f"{label}: NPS {v:.0f} ({resp:.0f} responses), more detractors than promoters: low satisfaction")
+                rows.append((key, label, "low_nps", np.nan, n, np.nan, float(v), text))
+        if key in high:
+            cnt, amount = high[key]
+            text = (f"{label}：{cnt}位客户为高流失风险，累计购买金额{_money(amount, True)}，需优先挽回" if zh else
+                    f"{label}: {cnt} customers at high churn risk with {_money(amount, False)} of purchases: win back first")
+            rows.append((key, label, "high_churn_risk", float(cnt), n, cnt / n, amount, text))
+    out = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    for c in ("layer", "layer_label", "problem", "text"):
+        out[c] = out[c].astype("str")
+    return out
+
+
+def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.DataFrame, churn: pd.DataFrame,
+                funnel: pd.DataFrame, trends: pd.DataFrame, diagnosis: pd.DataFrame,
+                problems: pd.DataFrame) -> pd.DataFrame:
+    """Findings (``kind`` = "conclusion") and recommendations ("recommendation"), each one
+    sentence built from the numbers passed in; ``value`` is the sentence's key number.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CONCLUSION_COLUMNS` in reading order.
+    """
+    s = settings
+    zh = s.lang == "zh"
+    out: list[tuple[str, str, float, str]] = []
+    kv = dict(zip(kpis["kpi"], kpis["value"])) if len(kpis) else {}
+    window = (f"近{s.kpi_window_months}个月" if zh else f"over the last {s.kpi_window_months} months") \
+        if s.kpi_window_months else ("全部历史" if zh else "over all history")
+    # layer structure
+    if len(layers):
+        total_rev = float(layers["monetary"].sum())
+        n_all = len(layers)
+        order = [k for k, _ in s.layer_labels_zh]
+        g = layers.groupby("layer").agg(n=("customer_id", "size"), rev=("monetary", "sum"))
+        g = g.reindex(sorted(g.index, key=lambda k: order.index(k) if k in order else len(order)))
+        parts = []
+        for key, r in g.iterrows():
+            share_n, share_r = r.n / n_all, safe_ratio(r.rev, total_rev)
+            parts.append(f"{s.layer_label(key)}{int(r.n)}位（占{_pct(share_n)}），贡献{_pct(share_r)}的购买金额" if zh else
+                         f"{s.layer_label(key)}: {int(r.n)} customers ({_pct(share_n)}), {_pct(share_r)} of purchases")
+        out.append(("conclusion", "layers", float(g.iloc[0].n / n_all),
+                    ("客户分层：" + "；".join(parts) + "。") if zh else ("Customer layers: " + "; ".join(parts) + ".")))
+    # KPIs
+    if kv:
+        if zh:
+            text = (f"{window}：复购率{_pct(kv.get('repurchase_rate', np.nan))}，新客户复购率"
+                    f"{_pct(kv.get('new_customer_repurchase_rate', np.nan))}，客单价{_money(kv.get('aov', np.nan), True)}，"
+                    f"NPS {_num(kv.get('nps', np.nan))}（推荐者{_pct(kv.get('promoter_share', np.nan))}、贬损者"
+                    f"{_pct(kv.get('detractor_share', np.nan))}），投诉率{_pct(kv.get('complaint_rate', np.nan))}，"
+                    f"线索-成交转化率{_pct(kv.get('lead_conversion_rate', np.nan))}。")
+        else:
+            text = (f"KPIs {window}: repurchase rate {_pct(kv.get('repurchase_rate', np.nan))}, new-customer repurchase "
+                    f"{_pct(kv.get('new_customer_repurchase_rate', np.nan))}, average order "
+                    f"{_money(kv.get('aov', np.nan), False)}, NPS {_num(kv.get('nps', np.nan))} (promoters "
+                    f"{_pct(kv.get('promoter_share', np.nan))}, detractors {_pct(kv.get('detractor_share', np.nan))}), "
+                    f"complaint rate {_pct(kv.get('complaint_rate', np.nan))}, lead conversion "
+                    f"{_pct(kv.get('lead_conversion_rate', np.nan))}.")
+        out.append(("conclusion", "kpis", float(kv.get("repurchase_rate", np.nan)), text))
+    # churn
+    high = churn[churn["risk"] == "high"] if len(churn) else churn
+    if len(churn):
+        amount = float(high["monetary"].sum()) if len(high) else 0.0
+        share = safe_ratio(amount, float(churn["monetary"].sum()))
+        reasons = _top_signal(high, zh, s)
+        text = (f"流失预警：高风险客户{len(high)}位（占{_pct(len(high) / len(churn))}），累计购买金额{_money(amount, True)}"
+                f"（占{_pct(share)}）" + (f"，最常见原因：{reasons}" if reasons else "") + "。" if zh else
+                f"Churn warning: {len(high)} customers at high risk ({_pct(len(high) / len(churn))}) with "
+                f"{_money(amount, False)} of purchases ({_pct(share)})" + (f"; most common: {reasons}" if reasons else "") + ".")
+        out.append(("conclusion", "churn", float(len(high)), text))
+    # diagnosis
+    flagged = diagnosis[diagnosis["flagged"]] if len(diagnosis) else diagnosis
+    for _, r in flagged.head(3).iterrows():
+        out.append(("conclusion", "diagnosis", float(r["value"]), ("问题定位：" if zh else "Problem: ") + r["text"] +
+                    ("。" if zh else ".")))
+    # funnel
+    if len(funnel) and funnel["count"].iloc[0] > 0:
+        c = funnel["count"].to_numpy(dtype=float)
+        conv = funnel["conversion_from_previous"].to_numpy(dtype=float)
+        lost = funnel["lost_from_previous"].to_numpy(dtype=float)
+        worst = 1 if (np.nan_to_num(lost[1]) >= np.nan_to_num(lost[2])) else 2
+        lab = funnel["stage_label"].tolist()
+        text = (f"销售漏斗：线索{c[0]:.0f}条 → 商机{c[1]:.0f}条（转化率{_pct(conv[1])}）→ 成交{c[2]:.0f}条（转化率{_pct(conv[2])}），"
+                f"流失最多在{lab[worst - 1]}→{lab[worst]}阶段（{lost[worst]:.0f}条）。" if zh else
+                f"Funnel: {c[0]:.0f} leads -> {c[1]:.0f} opportunities ({_pct(conv[1])}) -> {c[2]:.0f} deals "
+                f"({_pct(conv[2])}); most are lost between {lab[worst - 1]} and {lab[worst]} ({lost[worst]:.0f}).")
+        out.append(("conclusion", "funnel", float(conv[2]) if not np.isnan(conv[2]) else np.nan, text))
+    # trends
+    if len(trends):
+        rr = trends.dropna(subset=["repurchase_rate"])
+        nn = trends.dropna(subset=["nps"])
+        bits = []
+        if len(rr) >= 2:
+            a, b = rr["repurchase_rate"].iloc[0], rr["repurchase_rate"].iloc[-1]
+            bits.append(f"复购率从{_pct(a)}（{rr['month'].iloc[0]}）变为{_pct(b)}（{rr['month'].iloc[-1]}）" if zh else
+                        f"repurchase rate {_pct(a)} ({rr['month'].iloc[0]}) -> {_pct(b)} ({rr['month'].iloc[-1]})")
+        if len(nn) >= 2:
+            a, b = nn["nps"].iloc[0], nn["nps"].iloc[-1]
+            bits.append(f"NPS从{a:.0f}变为{b:.0f}" if zh else f"NPS {a:.0f} -> {b:.0f}")
+        if bits:
+            out.append(("conclusion", "trends", np.nan,
+                        (f"近{len(trends)}个月趋势：" + "，".join(bits) + "。") if zh else
+                        (f"Last {len(trends)} months: " + "; ".join(bits) + ".")))
+    # recommendations: per layer strategy with counts
+    if len(layers):
+        counts = layers.groupby("layer_group").size()
+        for st in s.strategies:
+            n = int(counts.get(st.layer, 0))
+            if n == 0:
+                continue
+            lab = s.layer_label(st.layer)
+            extra = ""
+            if st.layer == "at_risk" and len(high):
+                top_ids = "、".join(high["customer_id"].head(3)) if zh else ", ".join(high["customer_id"].head(3))
+                extra = (f"；全部高流失风险客户{len(high)}位优先处理（金额最高：{top_ids}）" if zh else
+                         f"; handle all {len(high)} high-risk customers first (largest: {top_ids})")
+            text = (f"{lab}（{n}位）：由{st.owner_role_zh}负责，{st.action_zh}，{st.deadline_days}天内完成{extra}。" if zh else
+                    f"{lab} ({n} customers): owner {st.owner_role_en}; {st.action_en}; within {st.deadline_days} "
+                    f"days{extra}.")
+            out.append(("recommendation", st.layer, float(n), text))
+    for _, r in flagged.head(3).iterrows():
+        name_zh, name_en, higher_better, is_change, scale = _KPI_WORD[r["kpi"]]
+        dz, de = _DIM_WORD[r["dimension"]]
+        target = r["others_median"]
+        tgt = (f"{target:.0f}" if r["kpi"] == "nps" else _pct(target, is_change))
+        text = (f"针对{r['group']}（{dz}），安排专属客户成功经理排查{name_zh}原因，目标在{s.insight_period_months}个月内"
+                f"将{name_zh}{'变化' if is_change else ''}拉回到其他{dz}中位数{tgt}。" if zh else
+                f"For {r['group']} ({r['dimension']}), assign a customer-success manager to find the cause of the "
+                f"{name_en}{' change' if is_change else ''}; target: back to the other {de}' median ({tgt}) within "
+                f"{s.insight_period_months} months.")
+        out.append(("recommendation", "diagnosis", float(target), text))
+    if len(problems):
+        for prob, (zt, et) in {
+            "response_timeouts": ("优化售后流程：{n}位客户发生响应超时，建议将首次响应控制在{h:g}小时内并设置超时提醒",
+                                  "Fix after-sales response: {n} customers had timeouts; keep first response within "
+                                  "{h:g} h and alert on overdue tickets"),
+            "no_new_product": ("加强新品推广：向{n}位未采购新品的活跃客户推送试用与培训",
+                               "Promote new products: offer trials and training to {n} active customers who have not "
+                               "bought them"),
+        }.items():
+            rows = problems[problems["problem"] == prob]
+            if len(rows):
+                n = int(rows["customers_affected"].sum())
+                out.append(("recommendation", prob, float(n),
+                            (zt if zh else et).format(n=n, h=s.churn_timeout_hours) + ("。" if zh else ".")))
+    frame = pd.DataFrame(out, columns=list(CONCLUSION_COLUMNS))
+    for c in ("kind", "topic", "text"):
+        frame[c] = frame[c].astype("str")
+    return frame
+
+
+def _num(x: float) -> str:
+    return "—" if np.isnan(x) else f"{x:.0f}"
+
+
+def _top_signal(high: pd.DataFrame, zh: bool, settings: AnalysisSettings) -> str:
+    if len(high) == 0:
+        return ""
+    names = {"frequency_drop": ("购买频次下降", "purchase frequency fell"),
+             "inactive": ("长时间未购买", "long time since last purchase"),
+             "negative_feedback": ("负面反馈", "negative feedback"),
+             "unresolved": ("投诉未解决", "unresolved complaints"),
+             "timeouts": ("售后响应超时", "response timeouts")}
+    # recount the indicators from the numeric columns the churn table carries
+    sig = churn_signals(high["days_since_last"], high["usual_gap_days"], high["orders_last"], high["orders_prev"],
+                        high["negative_feedback"], high["unresolved_complaints"], high["response_timeouts"], settings)
+    counts = {k: int(v.sum()) for k, v in sig.items()}
+    best = sorted(counts.items(), key=lambda kv: -kv[1])[:2]
+    return ("、" if zh else ", ").join(f"{names[k][0 if zh else 1]}（{v}位）" if zh else f"{names[k][1]} ({v})"
+                                       for k, v in best if v > 0)

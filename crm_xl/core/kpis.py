@@ -1,0 +1,514 @@
+"""KPIs of seed 004 section 3 and seed 000 step 4, overall and per group.
+
+Two levels:
+
+* **Array-level functions** the worksheet functions call on whole columns:
+  :func:`nps`, :func:`nps_breakdown`, :func:`ltv`, :func:`aov`, :func:`repurchase_rate`,
+  :func:`safe_ratio`. NaN in -> ignored; nothing to divide by -> NaN, never an exception.
+* **Table level**: :func:`kpi_base` builds one row per customer with named numerator /
+  denominator columns over the KPI window (``settings.kpi_window_months``, 近12个月 by
+  default); every KPI in :data:`KPIS` is sum(numerator) / sum(denominator) x scale over a
+  group, so :func:`kpi_table` gives overall and per-group values (layer, industry, region,
+  owner) from one ``groupby().sum()``. A KPI with nothing to divide by is NaN with a reason
+  (zh/en) in the ``reason`` column.
+
+Formulas (W = the KPI window, customers = customers table plus any customer with orders):
+
+=============================  =================================================================
+KPI                            formula
+=============================  =================================================================
+customers                      number of customers
+active_customers               customers with >= 1 order in W
+revenue / orders               sum of order amounts / number of orders in W
+aov 客单价                     revenue / orders in W
+repurchase_rate 复购率         customers with >= 2 orders in W / customers with >= 1 order in W
+new_customer_repurchase_rate   (二次购买客户数 / 首购客户总数): customers whose first purchase is
+新客户复购率                   in W and who bought again by the analysis date / customers whose
+                               first purchase is in W
+lead_conversion_rate           (成交客户数 / 线索总数): leads created in W at a won stage / leads
+线索-成交转化率                created in W (overall and per lead owner only)
+profit_share 利润贡献率        group profit in W / total profit in W
+profit_margin 毛利率           profit / revenue, over orders with a known profit in W
+ltv 客户生命周期价值           mean over active customers of average order amount x purchases per
+                               year x lifespan = revenue_W / years(W) x default_lifespan_years
+ltv_cac_ratio_seed             seed 004's LTV: (平均购买金额 x 购买频次 x 客户生命周期) / 获客成本,
+                               i.e. sum(LTV) / sum(acquisition cost), customers with both known
+ltv_cac LTV:CAC                gross-margin LTV (LTV x profit / revenue) / acquisition cost
+nps 净推荐值                   (promoters - detractors) / responses x 100, 0-10 scores in W;
+                               promoters >= nps_promoter_min (9), detractors <= nps_detractor_max (6)
+promoter/passive/detractor     share of responses in each band
+complaint_rate 投诉率          customers with >= 1 complaint in W / customers
+response_rate 互动响应率       interactions in W the customer responded to / those with a known answer
+renewal_rate 合同续签率        contracts ending in W that were renewed / contracts ending in W with
+                               a known renewal status
+rfm_score_avg RFM加权得分      mean weighted RFM total of customers with orders
+=============================  =================================================================
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "KpiDef",
+    "KPIS",
+    "KPI_COLUMNS",
+    "DIMENSIONS",
+    "safe_ratio",
+    "nps",
+    "nps_breakdown",
+    "ltv",
+    "aov",
+    "repurchase_rate",
+    "kpi_base",
+    "kpi_table",
+    "kpi_wide",
+    "lead_conversion",
+]
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..settings import AnalysisSettings
+from .prepared import Prepared, stage_matches
+
+KPI_COLUMNS = ("dimension", "group", "group_label", "kpi", "label", "unit", "value", "numerator", "denominator", "n_customers",
+               "reason")
+DIMENSIONS = ("layer", "industry", "region", "owner")
+_DIM_LABELS = {"overall": ("总体", "Overall"), "layer": ("客户层级", "Layer"), "industry": ("行业", "Industry"),
+               "region": ("区域", "Region"), "owner": ("客户经理", "Owner")}
+
+
+# ----------------------------------------------------------------------------------------
+# array level
+# ----------------------------------------------------------------------------------------
+
+def _flat(x) -> np.ndarray:
+    a = np.asarray(x, dtype=object).ravel() if not isinstance(x, np.ndarray) or x.dtype.kind not in "fiub" else x.ravel()
+    return np.asarray(pd.to_numeric(pd.Series(a), errors="coerce"), dtype=float)
+
+
+def safe_ratio(numerator, denominator):
+    """``numerator / denominator`` elementwise; NaN where the denominator is 0 or NaN.
+
+    Scalars in -> float out; arrays in -> float array out. Never raises ZeroDivisionError.
+    """
+    n = np.asarray(numerator, dtype=float)
+    d = np.asarray(denominator, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where((d == 0) | np.isnan(d), np.nan, n / np.where(d == 0, 1.0, d))
+    return float(out) if out.ndim == 0 else out
+
+
+def nps_breakdown(scores, promoter_min: int = 9, detractor_max: int = 6) -> dict[str, float]:
+    """NPS with its promoter / passive / detractor counts and shares.
+
+    Parameters
+    ----------
+    scores : array-like
+        0-10 "how likely are you to recommend us" answers; blanks, text and values outside
+        0-10 are ignored.
+    promoter_min, detractor_max : int
+        Bands (seed: 9-10 promoters, 0-6 detractors, 7-8 passives).
+
+    Returns
+    -------
+    dict
+        ``nps`` = (promoters - detractors) / responses x 100 (NaN without responses),
+        ``responses``, ``promoters``, ``passives``, ``detractors`` and the shares
+        ``promoter_share``, ``passive_share``, ``detractor_share`` (fractions).
+
+    Examples
+    --------
+    >>> nps_breakdown([10, 9, 8, 7, 6, 0])["nps"]
+    0.0
+    """
+    s = _flat(scores)
+    s = s[~np.isnan(s) & (s >= 0) & (s <= 10)]
+    n = float(s.size)
+    p = float((s >= promoter_min).sum())
+    d = float((s <= detractor_max).sum())
+    pa = n - p - d
+    return {
+        "nps": safe_ratio(p - d, n) * 100 if n else float("nan"),
+        "responses": n,
+        "promoters": p,
+        "passives": pa,
+        "detractors": d,
+        "promoter_share": safe_ratio(p, n),
+        "passive_share": safe_ratio(pa, n),
+        "detractor_share": safe_ratio(d, n),
+    }
+
+
+def nps(scores, promoter_min: int = 9, detractor_max: int = 6) -> float:
+    """Net Promoter Score = (推荐者比例 - 贬损者比例) x 100, in -100..100 (NaN without responses).
+
+    See :func:`nps_breakdown` for the bands and what is ignored.
+    """
+    return nps_breakdown(scores, promoter_min, detractor_max)["nps"]
+
+
+def ltv(avg_amount, frequency, lifespan, cac=None):
+    """Customer lifetime value, elementwise.
+
+    Parameters
+    ----------
+    avg_amount : array-like
+        Average purchase amount (客户平均购买金额, 元).
+    frequency : array-like
+        Purchases per year (购买频次).
+    lifespan : array-like
+        Customer lifespan in years (客户生命周期).
+    cac : array-like, optional
+        Customer acquisition cost (获取客户成本). When given, the result is seed 004's
+        formula, the ratio (avg_amount x frequency x lifespan) / cac (NaN where cac <= 0);
+        otherwise the plain LTV avg_amount x frequency x lifespan in 元.
+
+    Examples
+    --------
+    >>> float(ltv(10_000, 4, 3))
+    120000.0
+    >>> float(ltv(10_000, 4, 3, cac=20_000))
+    6.0
+    """
+    value = np.asarray(avg_amount, dtype=float) * np.asarray(frequency, dtype=float) * np.asarray(lifespan, dtype=float)
+    if cac is None:
+        return value
+    c = np.asarray(cac, dtype=float)
+    return safe_ratio(value, np.where(c > 0, c, np.nan))
+
+
+def aov(amounts) -> float:
+    """客单价 (average order value) = total amount / number of orders; blanks ignored,
+    NaN without orders."""
+    a = _flat(amounts)
+    a = a[~np.isnan(a)]
+    return safe_ratio(a.sum(), a.size)
+
+
+def repurchase_rate(order_counts) -> float:
+    """复购率 = customers with >= 2 orders / customers with >= 1 order (NaN when no buyer)."""
+    c = _flat(order_counts)
+    c = c[~np.isnan(c)]
+    return safe_ratio((c >= 2).sum(), (c >= 1).sum())
+
+
+# ----------------------------------------------------------------------------------------
+# table level
+# ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KpiDef:
+    """One KPI: ``value = sum(numerator) / sum(denominator) * scale`` over a group.
+
+    ``denominator=None`` means the KPI is a plain sum (counts, revenue);
+    ``total_denominator`` divides by the overall total instead of the group's (shares).
+    """
+
+    key: str
+    zh: str
+    en: str
+    unit: str  # count | money | ratio | score | nps
+    numerator: str
+    denominator: str | None
+    formula_zh: str
+    formula_en: str
+    empty_zh: str = ""
+    empty_en: str = ""
+    scale: float = 1.0
+    total_denominator: bool = False
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+KPIS: tuple[KpiDef, ...] = (
+    KpiDef("customers", "客户数", "Customers", "count", "customers", None, "客户总数", "number of customers"),
+    KpiDef("active_customers", "活跃客户数", "Active customers", "count", "active", None,
+           "统计期内有购买的客户数", "customers with an order in the period"),
+    KpiDef("orders", "订单数", "Orders", "count", "orders", None, "统计期内订单数", "orders in the period"),
+    KpiDef("revenue", "销售额(元)", "Revenue (CNY)", "money", "revenue", None, "统计期内订单金额合计",
+           "sum of order amounts in the period"),
+    KpiDef("aov", "客单价(元)", "Average order value (CNY)", "money", "revenue", "orders",
+           "销售额 / 订单数", "revenue / orders", "统计期内没有订单", "no orders in the period"),
+    KpiDef("repurchase_rate", "复购率", "Repurchase rate", "ratio", "repeat", "active",
+           "购买≥2次的客户数 / 有购买的客户数", "customers with >= 2 orders / customers with >= 1 order",
+           "统计期内没有购买客户", "no buying customers in the period"),
+    KpiDef("new_customer_repurchase_rate", "新客户复购率", "New-customer repurchase rate", "ratio", "new_repeat",
+           "new_buyers", "二次购买客户数 / 首购客户总数", "customers buying a second time / first-time buyers",
+           "统计期内没有首购客户", "no first-time buyers in the period"),
+    KpiDef("lead_conversion_rate", "线索-成交转化率", "Lead-to-deal conversion", "ratio", "leads_won", "leads",
+           "成交线索数 / 线索总数", "won leads / all leads", "统计期内没有线索记录", "no leads in the period"),
+    KpiDef("profit_share", "利润贡献率", "Profit contribution", "ratio", "profit", "profit",
+           "该组毛利 / 全部毛利", "group profit / total profit", "没有毛利数据", "no profit data",
+           total_denominator=True),
+    KpiDef("profit_margin", "毛利率", "Gross margin", "ratio", "profit", "revenue_with_profit",
+           "毛利 / 销售额（有毛利数据的订单）", "profit / revenue (orders with a known profit)",
+           "没有毛利数据", "no profit data"),
+    KpiDef("ltv", "客户生命周期价值LTV(元)", "Customer lifetime value (CNY)", "money", "ltv", "active",
+           "平均购买金额 × 年购买频次 × 客户生命周期", "average amount x purchases per year x lifespan",
+           "统计期内没有购买客户", "no buying customers in the period"),
+    KpiDef("ltv_cac_ratio_seed", "LTV/获客成本（模板公式）", "LTV / acquisition cost (seed formula)", "score",
+           "ltv_with_cac", "cac",
+           "(客户平均购买金额 × 购买频次 × 客户生命周期) / 获取客户成本",
+           "(average amount x purchase frequency x lifespan) / acquisition cost",
+           "没有获客成本数据", "no acquisition-cost data"),
+    KpiDef("ltv_cac", "LTV:CAC（毛利口径）", "LTV:CAC (gross margin)", "score", "ltv_margin_with_cac",
+           "cac_with_margin", "毛利口径LTV / 获客成本", "gross-margin LTV / acquisition cost",
+           "没有同时具备毛利和获客成本的数据", "no customers with both profit and acquisition-cost data"),
+    KpiDef("nps", "净推荐值NPS", "Net Promoter Score", "nps", "nps_net", "nps_n",
+           "(推荐者数 − 贬损者数) / 评分数 × 100", "(promoters - detractors) / responses x 100",
+           "没有推荐意愿(0-10)评分", "no 0-10 recommendation scores", scale=100.0),
+    KpiDef("promoter_share", "推荐者比例", "Promoters", "ratio", "nps_prom", "nps_n", "推荐者数 / 评分数",
+           "promoters / responses", "没有推荐意愿(0-10)评分", "no 0-10 recommendation scores"),
+    KpiDef("passive_share", "中立者比例", "Passives", "ratio", "nps_pass", "nps_n", "中立者数 / 评分数",
+           "passives / responses", "没有推荐意愿(0-10)评分", "no 0-10 recommendation scores"),
+    KpiDef("detractor_share", "贬损者比例", "Detractors", "ratio", "nps_det", "nps_n", "贬损者数 / 评分数",
+           "detractors / responses", "没有推荐意愿(0-10)评分", "no 0-10 recommendation scores"),
+    KpiDef("complaint_rate", "投诉率", "Complaint rate", "ratio", "complained", "customers",
+           "投诉客户数 / 总客户数", "customers who complained / all customers", "没有客户", "no customers"),
+    KpiDef("response_rate", "互动响应率", "Interaction response rate", "ratio", "responded_yes", "responded_known",
+           "客户有响应的互动数 / 有响应记录的互动数", "interactions answered / interactions with a known answer",
+           "没有互动响应记录", "no interactions with a response record"),
+    KpiDef("renewal_rate", "合同续签率", "Contract renewal rate", "ratio", "renew_yes", "renew_due",
+           "续签合同数 / 统计期内到期合同数", "renewed contracts / contracts ending in the period",
+           "统计期内没有到期合同（或未填写续签状态）", "no contracts ending in the period (or renewal unknown)"),
+    KpiDef("rfm_score_avg", "RFM加权得分（均值）", "Average RFM score", "score", "rfm_total_sum", "rfm_n",
+           "RFM加权总分之和 / 有购买记录的客户数", "sum of weighted RFM totals / customers with orders",
+           "没有购买记录的客户", "no customers with orders"),
+)
+
+_BASE_SUMS = ("customers", "active", "orders", "revenue", "repeat", "new_buyers", "new_repeat", "profit",
+              "revenue_with_profit", "ltv", "ltv_with_cac", "cac", "ltv_margin_with_cac", "cac_with_margin",
+              "nps_prom", "nps_pass", "nps_det", "nps_n", "nps_net", "complained", "responded_yes", "responded_known",
+              "renew_yes", "renew_due", "rfm_total_sum", "rfm_n")
+
+
+def _window_start(p: Prepared) -> int:
+    m = p.settings.kpi_window_months
+    return np.iinfo(np.int64).min if m is None else p.day_months_before(m)
+
+
+def _window_years(p: Prepared) -> np.ndarray:
+    """Years of the KPI window per customer; without a window, years since the first
+    purchase (at least one)."""
+    m = p.settings.kpi_window_months
+    if m is not None:
+        return np.full(p.n, m / 12)
+    first = p.first_day.astype(float)
+    with np.errstate(invalid="ignore"):
+        return np.maximum((p.today - first + 1) / 365.25, 1.0)
+
+
+def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per customer (index ``customer_id``) with the numerator/denominator
+    columns of :data:`KPIS` and the grouping columns ``layer``, ``industry``, ``region``,
+    ``owner`` (missing -> "未知"/"Unknown"; customers without orders -> layer ``no_purchase``).
+
+    Parameters
+    ----------
+    prepared : Prepared
+        From :func:`crm_xl.core.prepared.prepare`.
+    layers : DataFrame, optional
+        :func:`crm_xl.core.segments.assign_layers` output (``customer_id``, ``layer``,
+        ``rfm_total``); without it every customer's layer is ``unclassified``.
+    """
+    p, s = prepared, prepared.settings
+    start = _window_start(p)
+    ow = p.o_day > start
+    oc = p.o_code[ow]
+    orders = p.count(oc)
+    revenue = p.count(oc, p.o_amount[ow])
+    prof_known = ow & ~np.isnan(p.o_profit)
+    profit = p.count(p.o_code[prof_known], p.o_profit[prof_known])
+    rev_wp = p.count(p.o_code[prof_known], p.o_amount[prof_known])
+    active = orders >= 1
+    new_buyers = (p.first_day > start) & p.has_orders
+    new_repeat = new_buyers & (p.o_count >= 2)
+    ltv_i = np.where(active, revenue / _window_years(p) * s.default_lifespan_years, 0.0)
+    cac = p.customers["acquisition_cost"].to_numpy(dtype=float, na_value=np.nan) if "acquisition_cost" in p.customers \
+        else np.full(p.n, np.nan)
+    has_cac = active & (cac > 0)
+    margin = safe_ratio(profit, rev_wp)
+    has_margin = has_cac & ~np.isnan(margin)
+    iw = p.i_day > start
+    ic = p.i_code[iw]
+    score = p.i_nps[iw]
+    valid = ~np.isnan(score) & (score >= 0) & (score <= 10)
+    prom = p.count(ic[valid & (score >= s.nps_promoter_min)])
+    det = p.count(ic[valid & (score <= s.nps_detractor_max)])
+    n_resp = p.count(ic[valid])
+    complained = p.count(ic[p.i_complaint[iw]]) > 0
+    resp = p.i_responded[iw]
+    if "contract_end" in p.customers and "contract_renewed" in p.customers:
+        end = p.customers["contract_end"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+        ended = ~np.isnat(p.customers["contract_end"].to_numpy(dtype="datetime64[D]")) & (end > start) & (end <= p.today)
+        ren = p.customers["contract_renewed"].astype("boolean")
+        due = ended & ren.notna().to_numpy()
+        renew_yes = due & ren.fillna(False).to_numpy(dtype=bool)
+    else:
+        due = renew_yes = np.zeros(p.n, dtype=bool)
+    base = pd.DataFrame({
+        "customers": np.ones(p.n),
+        "active": active.astype(float),
+        "orders": orders,
+        "revenue": revenue,
+        "repeat": (orders >= 2).astype(float),
+        "new_buyers": new_buyers.astype(float),
+        "new_repeat": new_repeat.astype(float),
+        "profit": profit,
+        "revenue_with_profit": rev_wp,
+        "ltv": ltv_i,
+        "ltv_with_cac": np.where(has_cac, ltv_i, 0.0),
+        "cac": np.where(has_cac, cac, 0.0),
+        "ltv_margin_with_cac": np.where(has_margin, ltv_i * np.nan_to_num(margin), 0.0),
+        "cac_with_margin": np.where(has_margin, cac, 0.0),
+        "nps_prom": prom,
+        "nps_pass": n_resp - prom - det,
+        "nps_det": det,
+        "nps_n": n_resp,
+        "nps_net": prom - det,
+        "complained": complained.astype(float),
+        "responded_yes": p.count(ic[resp == 1]),
+        "responded_known": p.count(ic[~np.isnan(resp)]),
+        "renew_yes": renew_yes.astype(float),
+        "renew_due": due.astype(float),
+    }, index=p.ids)
+    unknown = "未知" if s.lang == "zh" else "Unknown"
+    if layers is not None and len(layers):
+        lay = layers.set_index("customer_id")
+        base["rfm_total_sum"] = lay["rfm_total"].reindex(p.ids).fillna(0.0).to_numpy(dtype=float)
+        base["rfm_n"] = lay["rfm_total"].reindex(p.ids).notna().to_numpy(dtype=float)
+        layer = lay["layer"].reindex(p.ids).astype(object).to_numpy()
+    else:
+        base["rfm_total_sum"] = 0.0
+        base["rfm_n"] = 0.0
+        layer = np.where(p.has_orders, "unclassified", None).astype(object)
+    base["layer"] = pd.array(np.where(pd.isna(layer), "no_purchase", layer), dtype="str")
+    for dim in ("industry", "region", "owner"):
+        t = p.text(dim)
+        base[dim] = pd.array(np.where(t == "", unknown, t), dtype="str")
+    return base
+
+
+def lead_conversion(leads: pd.DataFrame, settings: AnalysisSettings, as_of: pd.Timestamp,
+                    by: str | None = None) -> pd.DataFrame:
+    """Leads and won leads created in the KPI window, overall or per ``by`` column of the
+    leads table (e.g. ``owner``): columns ``leads``, ``leads_won``; index the group
+    (``"__all__"`` overall). Empty when the leads table is empty."""
+    if len(leads) == 0:
+        return pd.DataFrame({"leads": pd.Series(dtype=float), "leads_won": pd.Series(dtype=float)})
+    created = pd.to_datetime(leads["created_date"])
+    ok = (created <= as_of) | created.isna()
+    if settings.kpi_window_months is not None:
+        ok &= (created > as_of - pd.DateOffset(months=settings.kpi_window_months)) | created.isna()
+    lw = leads.loc[ok.to_numpy()]
+    won = stage_matches(lw["stage"], settings.stage_won).astype(float)
+    frame = pd.DataFrame({"leads": 1.0, "leads_won": won}, index=lw.index)
+    if by is None:
+        return frame.sum().to_frame("__all__").T
+    unknown = "未知" if settings.lang == "zh" else "Unknown"
+    key = lw[by].astype(object).where(lw[by].notna(), unknown) if by in lw else pd.Series(unknown, index=lw.index)
+    return frame.groupby(key.to_numpy(), sort=True).sum()
+
+
+def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
+              no_dim_reason: tuple[str, str] | None = None) -> pd.DataFrame:
+    """Long KPI rows for each row (group) of ``sums``."""
+    zh = lang == "zh"
+    parts = []
+    groups = sums.index.to_numpy()
+    ncust = sums["customers"].to_numpy(dtype=float) if "customers" in sums else np.full(len(sums), np.nan)
+    for k in KPIS:
+        num = sums[k.numerator].to_numpy(dtype=float) if k.numerator in sums else np.full(len(sums), np.nan)
+        if k.denominator is None:
+            den = np.full(len(sums), np.nan)
+            value = num
+            reason = np.full(len(sums), "", dtype=object)
+        else:
+            if k.total_denominator:
+                den = np.full(len(sums), float(totals.get(k.denominator, np.nan)))
+            else:
+                den = sums[k.denominator].to_numpy(dtype=float) if k.denominator in sums else np.full(len(sums), np.nan)
+            value = safe_ratio(num, den) * k.scale
+            value = np.atleast_1d(value)
+            if k.denominator not in sums and no_dim_reason is not None:
+                why = no_dim_reason[0 if zh else 1]
+            else:
+                why = k.empty_zh if zh else k.empty_en
+            reason = np.where(np.isnan(value), why, "").astype(object)
+        parts.append(pd.DataFrame({
+            "dimension": dimension, "group": groups, "kpi": k.key, "label": k.label(lang), "unit": k.unit,
+            "value": value, "numerator": num, "denominator": den, "n_customers": ncust, "reason": reason,
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None = None,
+              leads: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """KPIs in long form: one row per (group, KPI), columns :data:`KPI_COLUMNS`.
+
+    Parameters
+    ----------
+    base : DataFrame
+        :func:`kpi_base` output.
+    settings : AnalysisSettings
+        Language of labels and reasons; the KPI window for leads.
+    by : {None, 'layer', 'industry', 'region', 'owner'}
+        None -> one overall group (``group`` = "全部"/"All"); otherwise one group per value.
+    leads, as_of : optional
+        The leads table and analysis date for 线索-成交转化率; overall it uses every lead,
+        per owner the lead's owner; per layer, industry or region it is NaN with a reason
+        (leads that did not convert belong to no customer).
+
+    Returns
+    -------
+    DataFrame
+        ``value`` = numerator / denominator x scale (sums for counts); NaN with ``reason``
+        when nothing to divide by. Groups are ordered by name (layers in settings order).
+    """
+    zh = settings.lang == "zh"
+    cols = [c for c in _BASE_SUMS if c in base.columns]
+    totals = base[cols].sum()
+    if by is None:
+        sums = totals.to_frame("全部" if zh else "All").T
+        dim = "overall"
+    else:
+        sums = base.groupby(by, sort=True)[cols].sum()
+        if by == "layer":
+            order = [k for k, _ in settings.layer_labels_zh]
+            sums = sums.reindex(sorted(sums.index, key=lambda k: order.index(k) if k in order else len(order)))
+        dim = by
+    has_leads = leads is not None and len(leads) > 0 and as_of is not None
+    no_dim = None
+    if has_leads and by is None:
+        lc = lead_conversion(leads, settings, as_of)
+        sums = sums.assign(leads=float(lc["leads"].iloc[0]), leads_won=float(lc["leads_won"].iloc[0]))
+    elif has_leads and by == "owner" and "owner" in leads:
+        lc = lead_conversion(leads, settings, as_of, by="owner")
+        sums = sums.reindex(sums.index.union(lc.index)).fillna(0.0)
+        sums["leads"] = lc["leads"].reindex(sums.index).fillna(0.0)
+        sums["leads_won"] = lc["leads_won"].reindex(sums.index).fillna(0.0)
+    elif has_leads:
+        no_dim = ("线索未关联到该维度（未成交线索没有客户）", "leads are not linked to this dimension "
+                  "(unconverted leads have no customer)")
+    else:
+        no_dim = ("没有线索记录", "no leads")
+    out = _evaluate(sums, totals, settings.lang, dim, no_dim)
+    if by == "layer":
+        out.insert(2, "group_label", [settings.layer_label(g) for g in out["group"]])
+    else:
+        out.insert(2, "group_label", out["group"])
+    for c in ("dimension", "group", "group_label", "kpi", "label", "unit", "reason"):
+        out[c] = out[c].astype("str")
+    return out
+
+
+def kpi_wide(long: pd.DataFrame, value: str = "value") -> pd.DataFrame:
+    """Pivot :func:`kpi_table` output to one row per group and one column per KPI key
+    (in :data:`KPIS` order)."""
+    wide = long.pivot_table(index=["dimension", "group"], columns="kpi", values=value, aggfunc="first", sort=False,
+                            dropna=False)
+    keys = [k.key for k in KPIS if k.key in wide.columns]
+    return wide[keys].reset_index()

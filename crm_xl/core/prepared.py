@@ -1,0 +1,310 @@
+"""One pass over ``CrmData`` that every analysis module shares.
+
+Customers get integer codes (position in :attr:`Prepared.ids`); orders and interactions
+up to the analysis date are kept as plain numpy arrays (customer code, day number,
+amount, ...). Every per-customer aggregate is then a ``np.bincount`` or ``ufunc.at`` on
+integer codes instead of a string ``groupby``, which is what keeps a 100k-customer /
+1M-order analysis near the speed of a single pandas groupby.
+
+Dates become day numbers (days since 1970-01-01); "N months before the analysis date" is
+calendar arithmetic (``pd.DateOffset``), so "近3个月" from 2024-09-30 starts after 2024-06-30.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches"]
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..settings import AnalysisSettings
+from .dataset import CrmData, empty_table
+
+_NAT = np.iinfo(np.int64).min
+
+
+def resolve_analysis_date(data: CrmData, settings: AnalysisSettings) -> pd.Timestamp:
+    """The analysis date: ``settings.analysis_date``, else the latest order date.
+
+    Raises
+    ------
+    InputError
+        No analysis date is set and there is no order with a valid date.
+    """
+    if settings.analysis_date is not None:
+        return pd.Timestamp(settings.analysis_date)
+    if len(data.orders) == 0 or data.orders["order_date"].isna().all():
+        raise InputError("没有有效订单，无法确定分析日期。请在「设置」中填写分析日期。",
+                         "no valid orders: cannot determine the analysis date. Set analysis_date in Settings.")
+    return pd.Timestamp(data.orders["order_date"].max()).normalize()
+
+
+def _days(values) -> np.ndarray:
+    """datetime-like -> int64 day numbers; NaT -> int64 min."""
+    a = np.asarray(pd.to_datetime(pd.Series(values)).to_numpy(), dtype="datetime64[D]")
+    out = a.astype(np.int64)
+    out[np.isnat(a)] = _NAT
+    return out
+
+
+def _col(df: pd.DataFrame, key: str, table: str) -> pd.Series:
+    """``df[key]``, or an all-missing column of the canonical dtype when absent."""
+    if key in df.columns:
+        return df[key]
+    dtype = empty_table(table)[key].dtype
+    return pd.Series(pd.array([None] * len(df), dtype=dtype), index=df.index)
+
+
+def _float(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _bool_float(s: pd.Series) -> np.ndarray:
+    """nullable boolean -> 1.0 / 0.0 / NaN."""
+    if s.dtype == bool:
+        return s.to_numpy(dtype=float)
+    return s.astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _match_codes(codes: np.ndarray, uniques: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
+    pattern = "|".join(re.escape(k.lower()) for k in keywords if k)
+    if not pattern or codes.size == 0:
+        return np.zeros(codes.size, dtype=bool)
+    hit = pd.Series(uniques, dtype="str").str.lower().str.contains(pattern, regex=True, na=False).to_numpy(dtype=bool)
+    if hit.size == 0:
+        return np.zeros(codes.size, dtype=bool)
+    return np.where(codes >= 0, hit[np.maximum(codes, 0)], False)
+
+
+def match_keywords(values: pd.Series, keywords: tuple[str, ...]) -> np.ndarray:
+    """Boolean array: which ``values`` contain any of ``keywords`` (case-insensitive).
+
+    Each distinct value is tested once, so a column with few distinct texts (types,
+    templated notes) costs one pass over its codes.
+    """
+    if len(values) == 0 or not keywords:
+        return np.zeros(len(values), dtype=bool)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    pattern = "|".join(re.escape(k.lower()) for k in keywords if k)
+    if not pattern:
+        return np.zeros(len(values), dtype=bool)
+    hit = pd.Series(uniques, dtype="str").str.lower().str.contains(pattern, regex=True, na=False).to_numpy(dtype=bool)
+    out = np.zeros(len(values), dtype=bool)
+    ok = codes >= 0
+    out[ok] = hit[codes[ok]]
+    return out
+
+
+def stage_matches(stage: pd.Series, names: tuple[str, ...]) -> np.ndarray:
+    """Boolean array: which lead ``stage`` values equal one of ``names`` (case- and
+    space-insensitive)."""
+    wanted = {n.strip().lower() for n in names}
+    codes, uniques = pd.factorize(stage)
+    hit = np.array([str(u).strip().lower() in wanted for u in uniques], dtype=bool)
+    if hit.size == 0:
+        return np.zeros(len(stage), dtype=bool)
+    return np.where(codes >= 0, hit[np.maximum(codes, 0)], False)
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """The data of one analysis as integer-coded numpy arrays (see module docstring).
+
+    Attributes
+    ----------
+    as_of : Timestamp
+        The analysis date; ``today`` is its day number.
+    ids : Index
+        Customer universe: the customers table's IDs, then IDs that appear only in orders.
+    customers : DataFrame
+        The customers table aligned to ``ids`` (index ``customer_id``).
+    o_* : arrays
+        Orders dated up to ``as_of`` with a known customer: ``o_code`` (position in
+        ``ids``), ``o_day``, ``o_amount``, ``o_profit`` (NaN unknown), ``o_promo`` (bought at
+        a discount or in a campaign), ``o_product`` (object array).
+    i_* : arrays
+        Interactions dated up to ``as_of``: ``i_code``, ``i_day``, ``i_sat``, ``i_nps``,
+        ``i_resp_hours``, ``i_responded`` / ``i_resolved`` (1.0 / 0.0 / NaN),
+        ``i_type`` / ``i_content`` (Series for keyword matching).
+    """
+
+    settings: AnalysisSettings
+    as_of: pd.Timestamp
+    today: int
+    ids: pd.Index
+    customers: pd.DataFrame
+    o_code: np.ndarray
+    o_day: np.ndarray
+    o_amount: np.ndarray
+    o_profit: np.ndarray
+    o_promo: np.ndarray
+    o_product: np.ndarray
+    i_code: np.ndarray
+    i_day: np.ndarray
+    i_sat: np.ndarray
+    i_nps: np.ndarray
+    i_resp_hours: np.ndarray
+    i_responded: np.ndarray
+    i_resolved: np.ndarray
+    i_type: pd.Series
+    i_content: pd.Series
+    leads: pd.DataFrame
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def day_months_before(self, months: int) -> int:
+        """Day number of ``as_of`` minus ``months`` calendar months."""
+        return int((self.as_of - pd.DateOffset(months=months)).to_datetime64().astype("datetime64[D]").astype(np.int64))
+
+    def count(self, codes: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Per-customer count (or weighted sum) of ``codes`` -> float array of length n."""
+        return np.bincount(codes, weights=weights, minlength=self.n).astype(float)
+
+    def orders_between(self, start_excl: int, end_incl: int | None = None) -> np.ndarray:
+        """Per-customer order counts with ``start_excl < day <= end_incl`` (default ``today``)."""
+        end = self.today if end_incl is None else end_incl
+        m = (self.o_day > start_excl) & (self.o_day <= end)
+        return self.count(self.o_code[m])
+
+    @cached_property
+    def o_count(self) -> np.ndarray:
+        """All orders up to ``as_of`` per customer."""
+        return self.count(self.o_code)
+
+    @cached_property
+    def first_day(self) -> np.ndarray:
+        """Day of each customer's first order (int64 min when none)."""
+        out = np.full(self.n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(out, self.o_code, self.o_day)
+        out[out == np.iinfo(np.int64).max] = _NAT
+        return out
+
+    @cached_property
+    def last_day(self) -> np.ndarray:
+        """Day of each customer's last order (int64 min when none)."""
+        out = np.full(self.n, _NAT, dtype=np.int64)
+        np.maximum.at(out, self.o_code, self.o_day)
+        return out
+
+    @cached_property
+    def has_orders(self) -> np.ndarray:
+        return self.o_count > 0
+
+    @cached_property
+    def median_gap_days(self) -> np.ndarray:
+        """Each customer's usual gap between purchase days: the median of the gaps between
+        consecutive distinct order days (NaN with fewer than two distinct days)."""
+        out = np.full(self.n, np.nan)
+        if self.o_code.size == 0:
+            return out
+        # one int64 sort on (customer, day) packed into a single key
+        d0 = int(self.o_day.min())
+        span = int(self.o_day.max()) - d0 + 1
+        bits = max(int(span).bit_length(), 1)
+        key = np.sort((self.o_code << bits) | (self.o_day - d0))
+        key = key[np.r_[True, key[1:] != key[:-1]]]  # one purchase day counts once
+        c, d = key >> bits, key & ((1 << bits) - 1)
+        same = c[1:] == c[:-1]
+        gc, gap = c[1:][same], (d[1:] - d[:-1])[same]
+        if gc.size == 0:
+            return out
+        k2 = np.sort((gc << bits) | gap)  # sorted by customer, then gap
+        gc, gap = k2 >> bits, (k2 & ((1 << bits) - 1)).astype(float)
+        starts = np.flatnonzero(np.r_[True, gc[1:] != gc[:-1]])
+        counts = np.diff(np.r_[starts, gc.size])
+        lo = starts + (counts - 1) // 2
+        hi = starts + counts // 2
+        out[gc[starts]] = (gap[lo] + gap[hi]) / 2
+        return out
+
+    @cached_property
+    def _type_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        codes, uniques = pd.factorize(self.i_type)
+        return codes, np.asarray(uniques, dtype=object)
+
+    @cached_property
+    def _content_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        codes, uniques = pd.factorize(self.i_content)
+        return codes, np.asarray(uniques, dtype=object)
+
+    def interactions_matching(self, keywords: tuple[str, ...]) -> np.ndarray:
+        """Boolean per interaction: type or notes contain one of ``keywords``."""
+        return (_match_codes(*self._type_codes, keywords) | _match_codes(*self._content_codes, keywords))
+
+    @cached_property
+    def i_complaint(self) -> np.ndarray:
+        """Boolean per interaction: a complaint (type or notes match ``keywords_complaint``)."""
+        return _match_codes(*self._type_codes, self.settings.keywords_complaint)
+
+    def text(self, key: str) -> np.ndarray:
+        """A customers-table text column aligned to ``ids`` as an object array ('' for missing)."""
+        if key not in self.customers.columns:
+            return np.full(self.n, "", dtype=object)
+        return self.customers[key].astype(object).where(self.customers[key].notna(), "").to_numpy(dtype=object)
+
+
+def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | None = None) -> Prepared:
+    """Build the shared :class:`Prepared` arrays for ``data`` at the analysis date."""
+    as_of = resolve_analysis_date(data, settings) if as_of is None else pd.Timestamp(as_of).normalize()
+    today = int(np.datetime64(as_of, "D").astype(np.int64))
+    cust, orders, inter = data.customers, data.orders, data.interactions
+
+    cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique())
+    o_ids = _col(orders, "customer_id", "orders").astype("str")
+    o_codes = cust_ids.get_indexer(o_ids)
+    extra = o_ids[(o_codes < 0) & o_ids.notna().to_numpy()].unique()
+    ids = cust_ids.append(pd.Index(extra, dtype="str")) if len(extra) else cust_ids
+    ids = ids.astype("str").rename("customer_id")
+    if len(extra):
+        o_codes = ids.get_indexer(o_ids)
+    o_day = _days(_col(orders, "order_date", "orders"))
+    amount = _float(_col(orders, "amount", "orders"))
+    keep = (o_codes >= 0) & (o_day != _NAT) & (o_day <= today) & ~np.isnan(amount)
+    profit = _float(_col(orders, "profit", "orders"))
+    disc = _float(_col(orders, "discount", "orders"))
+    promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
+    product = _col(orders, "product", "orders").astype(object).to_numpy()
+
+    i_codes = ids.get_indexer(_col(inter, "customer_id", "interactions").astype("str"))
+    i_day = _days(_col(inter, "date", "interactions"))
+    ikeep = (i_codes >= 0) & (i_day != _NAT) & (i_day <= today)
+    if not ikeep.all():
+        inter = inter.loc[ikeep]
+        i_codes, i_day = i_codes[ikeep], i_day[ikeep]
+
+    if len(cust):
+        c = cust.drop_duplicates("customer_id").set_index("customer_id")
+        c.index = c.index.astype("str")
+        customers = c.reindex(ids)
+    else:
+        customers = empty_table("customers").set_index("customer_id").reindex(ids)
+    return Prepared(
+        settings=settings,
+        as_of=as_of,
+        today=today,
+        ids=ids,
+        customers=customers,
+        o_code=o_codes[keep].astype(np.int64),
+        o_day=o_day[keep],
+        o_amount=amount[keep],
+        o_profit=profit[keep],
+        o_promo=promo[keep],
+        o_product=product[keep],
+        i_code=i_codes.astype(np.int64),
+        i_day=i_day,
+        i_sat=_float(_col(inter, "satisfaction", "interactions")),
+        i_nps=_float(_col(inter, "nps_score", "interactions")),
+        i_resp_hours=_float(_col(inter, "response_hours", "interactions")),
+        i_responded=_bool_float(_col(inter, "responded", "interactions")),
+        i_resolved=_bool_float(_col(inter, "resolved", "interactions")),
+        i_type=_col(inter, "type", "interactions").reset_index(drop=True),
+        i_content=_col(inter, "content", "interactions").reset_index(drop=True),
+        leads=data.leads,
+    )

@@ -1,0 +1,181 @@
+"""Behaviour and need tags (seed 000 step 3 标签化补充), each from an editable rule.
+
+A :class:`~crm_xl.settings.TagRule` fires for a customer when one per-customer metric is at
+least its threshold. The metrics (over the KPI window, ``settings.kpi_window_months``):
+
+==========================  ==================================================================
+metric                      definition
+==========================  ==================================================================
+discount_order_share        orders bought at a discount (``discount > 0``) or in a campaign /
+                            orders; NaN below ``settings.tag_min_orders`` orders
+technical_interactions      interactions whose type or notes match ``keywords_technical``
+visits                      interactions matching ``keywords_visit`` (visits, meetings, demos)
+lead_cycle_days             mean days from lead creation to closing, over the customer's won leads
+custom_requests             interactions matching ``keywords_custom`` (定制, 个性化, ...)
+after_sales_contacts        interactions matching ``keywords_after_sales`` (售后, 响应, 投诉, ...)
+==========================  ==================================================================
+
+Default rules: 价格敏感型 (discount_order_share >= 50%), 技术需求型 (technical_interactions >= 3),
+决策链复杂 (lead_cycle_days >= 60 or visits >= 6), 需定制化服务 (custom_requests >= 1),
+关注售后响应 (after_sales_contacts >= 2). Every tag row says which rule fired and with what
+value, e.g. "折扣/活动订单占比 80% ≥ 50%".
+"""
+
+from __future__ import annotations
+
+__all__ = ["tag_metrics", "customer_tags", "tags_per_customer", "TAG_COLUMNS", "METRIC_NAMES"]
+
+import numpy as np
+import pandas as pd
+
+from ..settings import TAG_METRICS, AnalysisSettings
+from .dataset import CrmData
+from .prepared import Prepared, prepare, stage_matches
+
+TAG_COLUMNS = ("customer_id", "tag", "tag_label", "metric", "value", "threshold", "reason")
+
+# metric -> (zh name, en name, zh unit, en unit, is a share)
+METRIC_NAMES = {
+    "discount_order_share": ("折扣/活动订单占比", "share of discounted/campaign orders", "", "", True),
+    "technical_interactions": ("技术类互动", "technical interactions", "次", " times", False),
+    "visits": ("拜访/会议", "visits/meetings", "次", " times", False),
+    "lead_cycle_days": ("线索成交周期", "lead-to-deal cycle", "天", " days", False),
+    "custom_requests": ("定制化需求", "customisation requests", "次", " times", False),
+    "after_sales_contacts": ("售后类互动", "after-sales contacts", "次", " times", False),
+}
+
+
+def _window_start(p: Prepared) -> int:
+    m = p.settings.kpi_window_months
+    return np.iinfo(np.int64).min if m is None else p.day_months_before(m)
+
+
+def tag_metrics(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
+                prepared: Prepared | None = None) -> pd.DataFrame:
+    """The tag metrics (see module docstring) for every customer, indexed by ``customer_id``."""
+    settings = settings or (prepared.settings if prepared is not None else AnalysisSettings())
+    p = prepared if prepared is not None else prepare(data, settings)
+    s = settings
+    start = _window_start(p)
+    ow = p.o_day > start
+    n_orders = p.count(p.o_code[ow])
+    n_promo = p.count(p.o_code[ow & p.o_promo])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n_orders >= max(s.tag_min_orders, 1), n_promo / n_orders, np.nan)
+    iw = p.i_day > start
+
+    def inter(keywords):
+        return p.count(p.i_code[iw & p.interactions_matching(keywords)])
+
+    out = pd.DataFrame({
+        "discount_order_share": share,
+        "technical_interactions": inter(s.keywords_technical),
+        "visits": inter(s.keywords_visit),
+        "lead_cycle_days": _lead_cycle_days(p),
+        "custom_requests": inter(s.keywords_custom),
+        "after_sales_contacts": inter(s.keywords_after_sales),
+    }, index=p.ids)
+    return out[list(TAG_METRICS)]
+
+
+def _lead_cycle_days(p: Prepared) -> np.ndarray:
+    out = np.full(p.n, np.nan)
+    leads = p.leads
+    if len(leads) == 0 or "closed_date" not in leads or "customer_id" not in leads:
+        return out
+    won = stage_matches(leads["stage"], p.settings.stage_won) if "stage" in leads else np.zeros(len(leads), bool)
+    days = (pd.to_datetime(leads["closed_date"]) - pd.to_datetime(leads["created_date"])).dt.days.to_numpy(
+        dtype=float, na_value=np.nan)
+    codes = p.ids.get_indexer(leads["customer_id"].astype("str"))
+    ok = won & (codes >= 0) & ~np.isnan(days) & (days >= 0)
+    if ok.any():
+        total = np.bincount(codes[ok], weights=days[ok], minlength=p.n)
+        n = np.bincount(codes[ok], minlength=p.n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(n > 0, total / n, np.nan)
+    return out
+
+
+def _fmt_value(metric: str, v: float, zh: bool) -> str:
+    name_zh, name_en, unit_zh, unit_en, share = METRIC_NAMES[metric]
+    if share:
+        return f"{v:.0%}"
+    return f"{v:g}{unit_zh if zh else unit_en}" if float(v).is_integer() else f"{v:.1f}{unit_zh if zh else unit_en}"
+
+
+def _fmt_values(metric: str, v: np.ndarray, zh: bool) -> np.ndarray:
+    """Vectorised :func:`_fmt_value` (object array of texts)."""
+    name_zh, name_en, unit_zh, unit_en, share = METRIC_NAMES[metric]
+    if share:
+        return pd.Series(np.round(v * 100)).astype(np.int64).astype(str).to_numpy(dtype=object) + "%"
+    whole = np.isclose(v, np.round(v))
+    txt = np.where(whole, pd.Series(np.round(v)).astype(np.int64).astype(str).to_numpy(dtype=object),
+                   pd.Series(np.round(v, 1)).astype(str).to_numpy(dtype=object))
+    return txt.astype(object) + (unit_zh if zh else unit_en)
+
+
+def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
+                  prepared: Prepared | None = None, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every tag that fires, one row per (customer, rule that fired).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TAG_COLUMNS`: ``tag`` (key), ``tag_label`` (in ``settings.lang``),
+        ``metric``, ``value`` (the customer's metric), ``threshold`` (the rule's minimum)
+        and ``reason`` ("折扣/活动订单占比 80% ≥ 50%"). Ordered by customer ID, then rule order.
+    """
+    settings = settings or (prepared.settings if prepared is not None else AnalysisSettings())
+    if metrics is None:
+        metrics = tag_metrics(data, settings, prepared=prepared)
+    zh = settings.lang == "zh"
+    parts = []
+    for order, rule in enumerate(settings.tag_rules):
+        v = metrics[rule.metric].to_numpy(dtype=float)
+        hit = np.flatnonzero(v >= rule.min_value)
+        if hit.size == 0:
+            continue
+        vals = v[hit]
+        name = METRIC_NAMES[rule.metric][0 if zh else 1]
+        thr = _fmt_value(rule.metric, rule.min_value, zh)
+        reasons = f"{name} " + _fmt_values(rule.metric, vals, zh) + f" ≥ {thr}"
+        parts.append(pd.DataFrame({
+            "customer_id": metrics.index.to_numpy()[hit],
+            "tag": rule.tag,
+            "tag_label": rule.label_zh if zh else rule.label_en,
+            "metric": rule.metric,
+            "value": vals,
+            "threshold": float(rule.min_value),
+            "reason": reasons,
+            "_order": order,
+        }))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("value", "threshold") else "str")
+                             for c in TAG_COLUMNS})
+    out = pd.concat(parts, ignore_index=True).sort_values(["customer_id", "_order"], kind="stable")
+    out = out.drop(columns="_order").reset_index(drop=True)
+    for c in ("customer_id", "tag", "tag_label", "metric", "reason"):
+        out[c] = out[c].astype("str")
+    return out[list(TAG_COLUMNS)]
+
+
+def tags_per_customer(tags: pd.DataFrame, lang: str = "zh", order: tuple[str, ...] | None = None) -> pd.Series:
+    """One text per customer: its distinct tag labels joined with '、' (zh) or ', ' (en), in
+    ``order`` of tag keys (default: first appearance); indexed by ``customer_id``
+    (customers without tags are absent)."""
+    if len(tags) == 0:
+        return pd.Series(dtype="str", name="tags")
+    sep = "、" if lang == "zh" else ", "
+    first = tags.drop_duplicates(["customer_id", "tag"])
+    codes, ids = pd.factorize(first["customer_id"])
+    out = np.full(len(ids), "", dtype=object)
+    labels = first["tag_label"].to_numpy(dtype=object)
+    tag_codes, tag_keys = pd.factorize(first["tag"])
+    keys = list(dict.fromkeys([*(order or ()), *tags["tag"]]))
+    order = {t: i for i, t in enumerate(keys)}
+    for t in sorted(range(len(tag_keys)), key=lambda i: order[tag_keys[i]]):
+        m = tag_codes == t
+        c, lab = codes[m], labels[m]
+        cur = out[c]
+        out[c] = np.where(cur == "", lab, cur + sep + lab)
+    return pd.Series(out, index=pd.Index(ids, name="customer_id"), dtype="str", name="tags")

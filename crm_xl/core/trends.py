@@ -1,0 +1,90 @@
+"""Monthly trend series (seed 004 section 2.4: 近6个月客户复购率、NPS值变化趋势).
+
+The last ``settings.trend_months`` calendar months ending with the analysis date's month
+(that month counts up to the analysis date). Per month:
+
+* ``active_customers``: customers with at least one order in the month;
+* ``new_customers``: customers whose first order ever is in the month;
+* ``orders``, ``revenue``: orders and their amounts in the month;
+* ``repurchase_rate`` (复购率): active customers who had bought before the month / active
+  customers (NaN without buyers);
+* ``nps``: (promoters - detractors) / responses x 100 over the month's 0-10 scores, with
+  ``nps_responses`` (NaN without responses);
+* ``reason``: why a rate is NaN.
+"""
+
+from __future__ import annotations
+
+__all__ = ["monthly_trends", "TREND_COLUMNS"]
+
+import numpy as np
+import pandas as pd
+
+from ..settings import AnalysisSettings
+from .dataset import CrmData
+from .kpis import safe_ratio
+from .prepared import Prepared, prepare
+
+TREND_COLUMNS = ("month", "month_start", "active_customers", "new_customers", "orders", "revenue",
+                 "repurchase_rate", "nps", "nps_responses", "reason")
+
+
+def _month_index(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
+                   prepared: Prepared | None = None) -> pd.DataFrame:
+    """Monthly series, oldest month first; columns :data:`TREND_COLUMNS` (``month`` as "YYYY-MM")."""
+    settings = settings or (prepared.settings if prepared is not None else AnalysisSettings())
+    p = prepared if prepared is not None else prepare(data, settings)
+    s = settings
+    t = s.trend_months
+    last_m = int(np.datetime64(p.as_of, "M").astype(np.int64))
+    first_m = last_m - t + 1
+    om = _month_index(p.o_day)
+    ok = om >= first_m
+    mi = (om[ok] - first_m).astype(np.int64)
+    codes = p.o_code[ok]
+    orders = np.bincount(mi, minlength=t).astype(float)
+    revenue = np.bincount(mi, weights=p.o_amount[ok], minlength=t)
+    pairs = np.unique(codes * t + mi)
+    pc, pm = pairs // t, pairs % t
+    active = np.bincount(pm, minlength=t).astype(float)
+    month_start_day = (np.arange(first_m, last_m + 1).astype("datetime64[M]").astype("datetime64[D]")
+                       .astype(np.int64))
+    returning = np.bincount(pm[p.first_day[pc] < month_start_day[pm]], minlength=t).astype(float)
+    fm = _month_index(p.first_day[p.has_orders])
+    fm = fm[fm >= first_m] - first_m
+    new = np.bincount(fm, minlength=t).astype(float)
+    im = _month_index(p.i_day)
+    score = p.i_nps
+    valid = (im >= first_m) & ~np.isnan(score) & (score >= 0) & (score <= 10)
+    vm = (im[valid] - first_m).astype(np.int64)
+    sc = score[valid]
+    n_resp = np.bincount(vm, minlength=t).astype(float)
+    net = np.bincount(vm, weights=(sc >= s.nps_promoter_min).astype(float) - (sc <= s.nps_detractor_max), minlength=t)
+    rate = np.atleast_1d(safe_ratio(returning, active))
+    nps = np.atleast_1d(safe_ratio(net, n_resp)) * 100
+    zh = s.lang == "zh"
+    reasons = []
+    for a, r in zip(active, n_resp):
+        why = []
+        if a == 0:
+            why.append("当月没有购买客户" if zh else "no buying customers this month")
+        if r == 0:
+            why.append("当月没有推荐意愿评分" if zh else "no recommendation scores this month")
+        reasons.append(("；" if zh else "; ").join(why))
+    months = np.arange(first_m, last_m + 1).astype("datetime64[M]")
+    return pd.DataFrame({
+        "month": pd.array([str(m) for m in months], dtype="str"),
+        "month_start": months.astype("datetime64[ns]"),
+        "active_customers": active,
+        "new_customers": new,
+        "orders": orders,
+        "revenue": revenue,
+        "repurchase_rate": rate,
+        "nps": nps,
+        "nps_responses": n_resp,
+        "reason": pd.array(reasons, dtype="str"),
+    })

@@ -1,0 +1,171 @@
+"""KPIs (issue 4 item 4): array helpers and the KPI table on a small hand-checked data set.
+
+Analysis date 2024-09-30, KPI window the 12 months after 2023-09-30. Every expected value
+below is worked out by hand in the comments.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
+
+from crm_xl.core.dataset import CrmData
+from crm_xl.core.kpis import aov, kpi_base, kpi_table, kpi_wide, ltv, nps, nps_breakdown, repurchase_rate, safe_ratio
+from crm_xl.core.prepared import prepare
+from crm_xl.core.rfm import rfm_table
+from crm_xl.core.segments import assign_layers
+from crm_xl.settings import AnalysisSettings
+
+T = pd.Timestamp
+S = AnalysisSettings(analysis_date=T("2024-09-30").date())
+
+
+def small_data() -> CrmData:
+    customers = pd.DataFrame({
+        "customer_id": ["A", "B", "C", "D"],
+        "customer_name": ["甲公司", "乙公司", "丙公司", "丁公司"],
+        "industry": ["制造业", "零售", "制造业", "零售"],
+        "region": ["华东", "华东", "华南", "华南"],
+        "owner": ["王", "李", "王", "李"],
+        "acquisition_cost": [1000.0, 2000.0, np.nan, 500.0],
+        "contract_end": pd.to_datetime(["2024-06-30", "2024-03-01", "2025-01-01", "2023-05-01"]),
+        "contract_renewed": pd.array([True, False, None, True], dtype="boolean"),
+    })
+    orders = pd.DataFrame({
+        "order_id": [f"O{i}" for i in range(7)],
+        "customer_id": ["A", "A", "A", "A", "B", "C", "C"],
+        "order_date": pd.to_datetime(["2023-01-01", "2024-01-10", "2024-05-10", "2024-09-01", "2024-08-15",
+                                      "2024-02-01", "2024-03-01"]),
+        "amount": [500.0, 1000, 3000, 2000, 4000, 1000, 1000],
+        "profit": [100.0, 300, 900, 600, np.nan, 100, 100],
+    })
+    interactions = pd.DataFrame({
+        "customer_id": ["A", "A", "B", "C", "D", "A", "B", "D"],
+        "date": pd.to_datetime(["2024-03-01", "2024-04-01", "2024-05-01", "2024-06-01", "2024-07-01", "2023-01-05",
+                                "2024-06-01", "2024-07-01"]),
+        "type": ["满意度调研"] * 6 + ["投诉", "投诉"],
+        "nps_score": [10, 9, 7, 3, 0, 0, np.nan, np.nan],
+        "responded": pd.array([True, True, False, None, True, False, None, None], dtype="boolean"),
+    })
+    leads = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3", "L4", "L5"],
+        "created_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2023-01-01"]),
+        "stage": ["成交", "商机", "丢失", "线索", "成交"],
+        "owner": ["王", "王", "李", "李", "王"],
+    })
+    return CrmData(customers=customers, orders=orders, interactions=interactions, leads=leads)
+
+
+def _kpis(data, settings=S, by=None):
+    p = prepare(data, settings)
+    layers = assign_layers(rfm_table(data, settings, prepared=p), data.orders, p.as_of, settings, prepared=p)
+    base = kpi_base(p, layers)
+    return kpi_table(base, settings, by=by, leads=data.leads, as_of=p.as_of)
+
+
+def _values(long):
+    return dict(zip(long["kpi"], long["value"]))
+
+
+def test_overall_kpis_by_hand():
+    v = _values(_kpis(small_data()))
+    assert v["customers"] == 4 and v["active_customers"] == 3  # D never bought
+    assert v["orders"] == 6 and v["revenue"] == 12_000  # A 3 (6000), B 1 (4000), C 2 (2000) in the window
+    assert v["aov"] == pytest.approx(2_000)  # 12000 / 6
+    assert v["repurchase_rate"] == pytest.approx(2 / 3)  # A and C bought twice or more, of A, B, C
+    assert v["new_customer_repurchase_rate"] == pytest.approx(1 / 2)  # first buyers B, C; C bought again
+    assert v["lead_conversion_rate"] == pytest.approx(1 / 4)  # L1 won of L1-L4 (L5 is before the window)
+    assert v["profit_share"] == pytest.approx(1.0)
+    assert v["profit_margin"] == pytest.approx(2_000 / 8_000)  # B's order has no profit: left out of both
+    assert v["ltv"] == pytest.approx(36_000 / 3)  # revenue per year x 3 years: 18000, 12000, 6000
+    assert v["ltv_cac_ratio_seed"] == pytest.approx((18_000 + 12_000) / (1_000 + 2_000))  # C has no CAC
+    assert v["ltv_cac"] == pytest.approx(18_000 * 0.3 / 1_000)  # only A has margin (1800/6000) and CAC
+    assert v["nps"] == pytest.approx(0.0)  # 10, 9 | 7 | 3, 0 -> (2 - 2) / 5; A's 2023 zero is outside
+    assert (v["promoter_share"], v["passive_share"], v["detractor_share"]) == pytest.approx((0.4, 0.2, 0.4))
+    assert v["complaint_rate"] == pytest.approx(2 / 4)  # B and D complained
+    assert v["response_rate"] == pytest.approx(3 / 4)  # T, T, F, T answered in the window
+    assert v["renewal_rate"] == pytest.approx(1 / 2)  # A renewed, B not; C not due, D ended before the window
+    # R/F/M: A 29 days / 4 / 6500 -> 5+3+1; B 46 / 1 / 4000 -> 4+1+1; C 213 / 2 / 2000 -> 1+2+1
+    assert v["rfm_score_avg"] == pytest.approx((9 + 6 + 4) / 3)
+
+
+def test_kpis_by_industry_and_owner():
+    ind = _kpis(small_data(), by="industry")
+    w = kpi_wide(ind).set_index("group")
+    assert w.loc["制造业", "revenue"] == 8_000 and w.loc["零售", "revenue"] == 4_000
+    assert w.loc["制造业", "profit_share"] == pytest.approx(1.0) and w.loc["零售", "profit_share"] == 0.0
+    assert w.loc["零售", "complaint_rate"] == pytest.approx(1.0)  # B and D
+    assert math.isnan(w.loc["零售", "profit_margin"])  # no profit data for B
+    reason = ind[(ind.group == "零售") & (ind.kpi == "profit_margin")]["reason"].item()
+    assert reason == "没有毛利数据"
+    # leads are linked to owners, not industries
+    assert ind[ind.kpi == "lead_conversion_rate"]["value"].isna().all()
+    own = kpi_wide(_kpis(small_data(), by="owner")).set_index("group")
+    assert own.loc["王", "lead_conversion_rate"] == pytest.approx(1 / 2)  # L1 won, L2 open
+    assert own.loc["李", "lead_conversion_rate"] == 0.0
+
+
+def test_kpis_by_layer_include_customers_without_orders():
+    lay = kpi_wide(_kpis(small_data(), by="layer")).set_index("group")
+    assert list(lay.index) == ["potential", "regular", "at_risk", "no_purchase"]  # A 9, B 6, C 4, D none
+    assert lay.loc["no_purchase", "customers"] == 1 and lay.loc["no_purchase", "complaint_rate"] == 1.0
+    assert math.isnan(lay.loc["no_purchase", "aov"])
+
+
+def test_empty_optional_tables_give_nan_with_reason_never_an_error():
+    d = small_data()
+    data = CrmData(customers=d.customers[["customer_id"]], orders=d.orders[["order_id", "customer_id", "order_date",
+                                                                            "amount"]])
+    for lang in ("zh", "en"):
+        k = _kpis(data, S.replace(lang=lang)).set_index("kpi")
+        for key in ("nps", "promoter_share", "lead_conversion_rate", "renewal_rate", "response_rate",
+                    "ltv_cac_ratio_seed", "profit_margin"):
+            assert math.isnan(k.loc[key, "value"]), key
+            assert k.loc[key, "reason"], key
+        assert k.loc["aov", "value"] == pytest.approx(2_000)
+        assert k.loc["complaint_rate", "value"] == 0.0
+    assert _kpis(data).set_index("kpi").loc["nps", "reason"] == "没有推荐意愿(0-10)评分"
+
+
+def test_array_helpers():
+    assert nps([10, 9, 8, 7, 6, 0]) == 0.0
+    assert nps([10, 10, 0]) == pytest.approx(100 / 3)
+    assert nps(["10", None, "n/a", 11, -1, 9]) == 100.0  # text, blanks and out-of-range ignored
+    assert math.isnan(nps([]))
+    b = nps_breakdown([10, 8, 8, 3])
+    assert (b["promoters"], b["passives"], b["detractors"], b["responses"]) == (1, 2, 1, 4)
+    assert b["passive_share"] == 0.5
+    assert nps_breakdown([9, 8, 7], promoter_min=8, detractor_max=7)["nps"] == pytest.approx(100 / 3)
+    assert float(ltv(10_000, 4, 3)) == 120_000
+    assert float(ltv(10_000, 4, 3, cac=20_000)) == 6.0
+    assert np.isnan(ltv([1, 1], [1, 1], [1, 1], cac=[0, np.nan])).all()
+    assert aov([100, 200, None]) == 150
+    assert math.isnan(aov([]))
+    assert repurchase_rate([0, 1, 2, 3]) == pytest.approx(2 / 3)
+    assert math.isnan(safe_ratio(1, 0))
+    assert list(safe_ratio([1, 2], [2, 0])[:1]) == [0.5]
+
+
+@hsettings(max_examples=10, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_kpis_invariant_to_row_order(rnd):
+    d = small_data()
+    perm = lambda df: df.iloc[rnd.sample(range(len(df)), len(df))].reset_index(drop=True)  # noqa: E731
+    shuffled = CrmData(customers=perm(d.customers), orders=perm(d.orders), interactions=perm(d.interactions),
+                       leads=perm(d.leads))
+    a, b = _kpis(d, by="industry"), _kpis(shuffled, by="industry")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_duplicated_input_after_cleaning_gives_the_same_kpis():
+    from crm_xl.core.clean import clean_dataset
+
+    d = small_data()
+    raw = {"customers": pd.concat([d.customers, d.customers]).astype(object),
+           "orders": pd.concat([d.orders, d.orders]).astype(object)}
+    once = clean_dataset({"customers": d.customers.astype(object), "orders": d.orders.astype(object)}).data
+    twice = clean_dataset(raw).data
+    pd.testing.assert_frame_equal(_kpis(once), _kpis(twice))

@@ -1,0 +1,95 @@
+"""Settings (issue 4 item 1): validation with zh/en errors, and the 设置 sheet round trip."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from crm_xl.errors import SettingsError
+from crm_xl.settings import DEFAULT_SETTINGS, AnalysisSettings, LayerRule, TagRule, settings_from_rows, settings_to_rows
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_defaults_round_trip_through_rows(lang):
+    rows = settings_to_rows(DEFAULT_SETTINGS, lang)
+    assert list(rows.columns) == ["name", "value", "description"]
+    assert rows["name"].is_unique
+    assert settings_from_rows(rows) == DEFAULT_SETTINGS
+
+
+def test_edited_settings_round_trip():
+    s = AnalysisSettings(
+        lang="en", analysis_date=dt.date(2024, 9, 30), rfm_window_months=12, layer_mode="rules",
+        recency_breakpoints_days=(15, 45, 90, 200), rfm_weights=(2.0, 1.0, 1.5),
+        layer_rules=(LayerRule("high_value", recency_days_max=60, monetary_min=1e6),),
+        tag_rules=(TagRule("price_sensitive", "价格敏感型", "Price-sensitive", "discount_order_share", 0.7),),
+        keywords_complaint=("投诉", "差评"),
+    )
+    back = settings_from_rows(settings_to_rows(s))
+    assert back == s
+
+
+def test_lists_are_written_readably_and_descriptions_follow_lang():
+    zh = settings_to_rows(lang="zh").set_index("name")
+    en = settings_to_rows(lang="en").set_index("name")
+    assert zh.loc["recency_breakpoints_days", "value"] == "30, 60, 90, 180"
+    assert zh.loc["layer_rule.high_value.monetary_min", "value"] == 500000
+    assert zh.loc["layer_rule.high_value.monetary_max", "value"] == ""  # unbounded
+    assert "天" in zh.loc["recency_breakpoints_days", "description"]
+    assert "days" in en.loc["recency_breakpoints_days", "description"]
+    assert zh.loc["strategy.at_risk.deadline_days", "value"] == 7
+
+
+def test_values_typed_by_a_user_are_accepted():
+    rows = pd.DataFrame({"名称": ["analysis_date", "recency_breakpoints_days", "trend_months", "layer_rule.potential.monetary_max"],
+                         "值": [pd.Timestamp("2024-09-30"), "30，60、90, 180", "12", None]})
+    s = settings_from_rows(rows)
+    assert s.analysis_date == dt.date(2024, 9, 30)
+    assert s.recency_breakpoints_days == (30, 60, 90, 180)
+    assert s.trend_months == 12
+    assert s.layer_rules == (LayerRule("potential"),)  # the group given replaces the default rules
+
+
+@pytest.mark.parametrize("name, value, zh_part", [
+    ("trend_months", "六", "需要数字"),
+    ("trend_months", "2.5", "需要整数"),
+    ("recency_breakpoints_days", "30, 20, 90, 180", "严格递增"),
+    ("analysis_date", "not a date", "YYYY-MM-DD"),
+    ("layer_mode", "magic", "layer_mode"),
+])
+def test_a_bad_value_names_the_setting_and_row(name, value, zh_part):
+    rows = settings_to_rows()
+    pos = rows.index[rows["name"] == name][0]
+    rows.loc[pos, "value"] = value
+    with pytest.raises(SettingsError) as e:
+        settings_from_rows(rows, sheet="设置")
+    msg = e.value.message("zh")
+    assert zh_part in msg and name in msg
+    assert e.value.location.sheet == "设置" and e.value.location.row == pos + 2
+    assert name in e.value.message("en")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"lang": "fr"},
+    {"frequency_breakpoints": (2, 4, 6)},
+    {"monetary_breakpoints": (10, 10, 20, 30)},
+    {"trend_months": 0},
+    {"rfm_weights": (0, 0, 0)},
+    {"nps_promoter_min": 6, "nps_detractor_max": 6},
+    {"score_layer_thresholds": (("high_value", 9), ("potential", 12))},
+    {"layer_rules": (LayerRule("high_value", monetary_min=10, monetary_max=5),)},
+    {"tag_rules": (TagRule("x", "x", "x", "no_such_metric", 1),)},
+    {"churn_freq_drop": 1.5},
+    {"remark_no_order_days": 200},
+])
+def test_invalid_settings_rejected_in_both_languages(kwargs):
+    with pytest.raises(SettingsError) as e:
+        AnalysisSettings(**kwargs)
+    assert e.value.zh and e.value.en
+
+
+def test_layer_labels_in_both_languages():
+    s = AnalysisSettings()
+    assert s.layer_label("high_value") == "高价值客户"
+    assert s.layer_label("at_risk", "en") == "Churn risk"
+    assert s.replace(lang="en").layer_label("potential") == "Potential"

@@ -9,7 +9,6 @@ import pathlib
 import sys
 from contextlib import contextmanager
 
-from .report.spec import ReportSpec
 
 
 @contextmanager
@@ -40,40 +39,20 @@ def _progress(quiet: bool, lang: str):
 
 def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool = False, lang: str = "zh",
                         seed: int = 2024, quiet: bool = True) -> dict:
-    """Generate demo data, clean it, and write the workbook. Returns a small summary."""
-    from .core.clean import clean_dataset
+    """Generate demo data, run the report pipeline and write the workbook. Returns a small summary."""
     from .demo import generate_demo
     from .render.xlsx import render_workbook
-    from .core.rfm import resolve_analysis_date, rfm_table
-    from .core.segments import assign_layers
-    from .report.data_sheets import cleaning_log_sheet, data_sheet, guide_sheet
-    from .report.rfm_sheet import rfm_layer_sheet
+    from .report.build import build_report
     from .settings import AnalysisSettings
 
     zh = lang == "zh"
     with _progress(quiet, lang) as p:
         p.step(f"生成演示数据：{customers} 个客户" if zh else f"generating demo data: {customers} customers")
         raw = generate_demo(customers, seed=seed, dirty=dirty, lang=lang)
-        p.step("清洗数据" if zh else "cleaning")
-        cleaned = clean_dataset(raw, lang=lang)
-        summary = {
-            "customers": len(cleaned.data.customers),
-            "orders": len(cleaned.data.orders),
-            "log_entries": len(cleaned.log),
-        }
-        lines = ([f"演示数据：{summary['customers']} 个客户，{summary['orders']} 条有效订单，清洗日志 {summary['log_entries']} 条。"]
-                 if zh else [f"Demo data: {summary['customers']} customers, {summary['orders']} valid orders, "
-                             f"{summary['log_entries']} cleaning-log entries."])
-        p.step("RFM 评分与客户分层" if zh else "RFM scoring and layering")
-        settings = AnalysisSettings(lang=lang)
-        as_of = resolve_analysis_date(cleaned.data, settings)
-        layers = assign_layers(rfm_table(cleaned.data, settings), cleaned.data.orders, as_of, settings)
-        sheets = [guide_sheet(lang=lang, summary=lines), rfm_layer_sheet(layers, settings, as_of)]
-        sheets += [data_sheet(k, v, lang=lang) for k, v in raw.items()]
-        sheets.append(cleaning_log_sheet(cleaned.log, lang=lang))
+        run = build_report(raw, AnalysisSettings(lang=lang), include_data_sheets=True, progress=p.step)
         p.step(f"写入工作簿 {out}" if zh else f"writing {out}")
-        render_workbook(ReportSpec(sheets=tuple(sheets), lang=lang), out)
-    return summary
+        render_workbook(run.spec, out)
+    return run.summary
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ names the sheet, row and column of every problem.
 
 from __future__ import annotations
 
-__all__ = ["RawTable", "read_sources", "read_workbook", "read_csv"]
+__all__ = ["RawTable", "read_sources", "read_workbook", "read_csv", "read_sheet_rows", "tables_from_sheet_rows"]
 
 import csv
 import io as _io
@@ -92,43 +92,57 @@ def _rows_to_frame(rows: list[list[object]], header_idx: int) -> pd.DataFrame:
     return df.replace({"": None})
 
 
-def read_workbook(path: str | pathlib.Path) -> dict[str, RawTable]:
-    """The data sheets of a workbook, keyed by table key."""
+def read_sheet_rows(path: str | pathlib.Path) -> list[tuple[str, list[list[object]]]]:
+    """Every sheet of a workbook as (name, rows of cell values), through python-calamine
+    (openpyxl read-only where calamine is unavailable, e.g. in Pyodide)."""
     p = pathlib.Path(path)
     if not p.exists():
         raise InputError(f"找不到文件：{p}", f"file not found: {p}")
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - Pyodide: read through openpyxl instead
-        return _read_workbook_openpyxl(p)
+        return _sheet_rows_openpyxl(p)
     try:
         wb = CalamineWorkbook.from_path(str(p))
+        return [(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names]
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
         raise WorkbookError(
             f"无法打开工作簿（文件损坏、加密或不是 Excel 文件）：{p.name}（{exc}）",
             f"cannot open the workbook (corrupt, password-protected or not an Excel file): {p.name} ({exc})",
         ) from None
+
+
+def read_workbook(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> dict[str, RawTable]:
+    """The data sheets of a workbook, keyed by table key (sheets named in ``skip`` ignored)."""
+    return tables_from_sheet_rows(read_sheet_rows(path), source=str(path), skip=skip)
+
+
+def tables_from_sheet_rows(sheets: "Iterable[tuple[str, list[list[object]]]]", *, source: str = "",
+                           skip: "Iterable[str]" = ()) -> dict[str, RawTable]:
+    """The data tables among already-read sheets (name, rows of cell values), keyed by table
+    key -- the same detection as :func:`read_workbook`, for sources that are not files
+    (a live xlwings Book, xlwings Lite). Sheets named in ``skip`` (compared ignoring case;
+    e.g. the report's own sheets) are ignored."""
+    skipped = {str(n).strip().lower() for n in skip}
     out: dict[str, RawTable] = {}
     unknown: list[str] = []
-    for name in wb.sheet_names:
-        table = table_for_sheet(name)
-        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        _collect(out, unknown, name, rows, table, str(p))
+    for name, rows in sheets:
+        if str(name).strip().lower() in skipped:
+            continue
+        _collect(out, unknown, name, rows, table_for_sheet(name), source)
     for t in out.values():
         t.unknown_sheets = unknown
     return out
 
 
-def _read_workbook_openpyxl(p: pathlib.Path) -> dict[str, RawTable]:
+def _sheet_rows_openpyxl(p: pathlib.Path) -> list[tuple[str, list[list[object]]]]:
     import openpyxl
 
     wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    out: dict[str, RawTable] = {}
-    unknown: list[str] = []
-    for ws in wb.worksheets:
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        _collect(out, unknown, ws.title, rows, table_for_sheet(ws.title), str(p))
-    return out
+    try:
+        return [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
+    finally:
+        wb.close()
 
 
 def _collect(out: dict[str, RawTable], unknown: list[str], name: str, rows: list[list[object]],

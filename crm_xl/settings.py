@@ -644,7 +644,7 @@ def _parse(kind: str, v, name: str, row: int | None, sheet: str | None):
 
 
 def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = None,
-                       sheet: str | None = None) -> AnalysisSettings:
+                       sheet: str | None = None, header_row: int = 1) -> AnalysisSettings:
     """Read the 设置 sheet's rows back into :class:`AnalysisSettings`.
 
     Parameters
@@ -658,6 +658,9 @@ def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = 
         ``rows`` replace the base's group entirely, in the order of the rows.
     sheet : str, optional
         Sheet name for error messages.
+    header_row : int
+        Excel row of the header above ``rows`` (row ``i`` of the frame is Excel row
+        ``header_row + 1 + i``), for error messages.
 
     Raises
     ------
@@ -685,7 +688,7 @@ def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = 
         if _blank(name):
             continue
         name = str(name).strip()
-        row = pos + 2
+        row = pos + header_row + 1
         parts = name.split(".")
         if name in _FIELDS:
             changes[name] = _parse(_FIELDS[name][0], value, name, row, sheet)

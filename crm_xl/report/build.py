@@ -1,0 +1,96 @@
+"""From raw data tables to the whole report: clean -> analyse -> ReportSpec.
+
+This is the one pipeline behind ``crm-xl demo``, ``crm-xl report`` and the Excel macros:
+callers only differ in where the raw tables come from (demo generator, files, a workbook
+package, a live xlwings Book) and which renderer draws the spec.
+
+>>> run = build_report(raw_tables, AnalysisSettings())      # doctest: +SKIP
+>>> run.spec.sheet_names                                     # doctest: +SKIP
+('说明', '分析目标', '设置', 'RFM分层表', ...)
+"""
+
+from __future__ import annotations
+
+__all__ = ["ReportRun", "build_report", "report_sheets"]
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import pandas as pd
+
+from ..core.analysis import AnalysisResult, analyze
+from ..core.clean import CleanedData, clean_dataset
+from ..settings import AnalysisSettings
+from .data_sheets import cleaning_log_sheet, data_sheet, guide_sheet
+from .rfm_sheet import rfm_layer_sheet
+from .spec import ReportSpec, SheetSpec
+
+
+@dataclass(frozen=True, eq=False)
+class ReportRun:
+    """Everything one report run produced."""
+
+    cleaned: CleanedData
+    result: AnalysisResult
+    spec: ReportSpec
+
+    @property
+    def summary(self) -> dict[str, int]:
+        d = self.cleaned.data
+        return {"customers": len(d.customers), "orders": len(d.orders), "log_entries": len(self.cleaned.log)}
+
+
+def _summary_lines(run_summary: dict[str, int], as_of: pd.Timestamp, lang: str) -> list[str]:
+    s = run_summary
+    if lang == "zh":
+        return [f"分析日期 {as_of:%Y-%m-%d}：{s['customers']} 个客户，{s['orders']} 条有效订单，清洗日志 {s['log_entries']} 条。"]
+    return [f"Analysis date {as_of:%Y-%m-%d}: {s['customers']} customers, {s['orders']} valid orders, "
+            f"{s['log_entries']} cleaning-log entries."]
+
+
+def report_sheets(cleaned: CleanedData, result: AnalysisResult) -> list[SheetSpec]:
+    """The report sheets (no data sheets), in workbook order."""
+    s = result.settings
+    lang = s.lang
+    summary = {"customers": len(cleaned.data.customers), "orders": len(cleaned.data.orders),
+               "log_entries": len(cleaned.log)}
+    return [
+        guide_sheet(lang=lang, summary=_summary_lines(summary, result.as_of, lang)),
+        rfm_layer_sheet(result.rfm, s, result.as_of),
+        cleaning_log_sheet(cleaned.log, lang=lang),
+    ]
+
+
+def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | None = None, *,
+                 include_data_sheets: bool = False,
+                 progress: Callable[[str], None] | None = None) -> ReportRun:
+    """Clean ``raw_tables``, analyse them and describe the report.
+
+    Parameters
+    ----------
+    raw_tables : mapping
+        Table key (``customers``, ``orders``, ...) -> DataFrame with the user's headers, or
+        an object with ``frame``/``sheet``/``header_row`` (as :mod:`crm_xl.io` returns), so
+        cleaning-log rows name the user's sheet and row.
+    settings : AnalysisSettings, optional
+    include_data_sheets : bool
+        Also describe the data sheets (for a new workbook; a refresh leaves the user's
+        data sheets alone).
+    progress : callable, optional
+        Called with a short, translated text before each step.
+    """
+    s = settings or AnalysisSettings()
+    zh = s.lang == "zh"
+    step = progress or (lambda _text: None)
+    step("清洗数据" if zh else "cleaning")
+    cleaned = clean_dataset(raw_tables, lang=s.lang)
+    step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
+    result = analyze(cleaned.data, s)
+    step("生成报告工作表" if zh else "building the report sheets")
+    sheets = report_sheets(cleaned, result)
+    if include_data_sheets:
+        data = [data_sheet(k, getattr(v, "frame", v), lang=s.lang, sheet_name=getattr(v, "sheet", None))
+                for k, v in raw_tables.items()]
+        sheets = sheets[:-1] + data + sheets[-1:]
+    spec = ReportSpec(sheets=tuple(sheets), lang=s.lang).validate()
+    return ReportRun(cleaned=cleaned, result=result, spec=spec)

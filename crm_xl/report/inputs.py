@@ -1,0 +1,141 @@
+"""What a report run reads from a workbook: the data tables, the 设置 sheet and the 分析目标
+sheet. Works on (sheet name, rows of values) pairs, so a file (calamine) and a live
+xlwings Book feed it the same way.
+
+Layout read back (the file renderer writes it; see :mod:`crm_xl.report.goals_sheet` and
+:mod:`crm_xl.report.settings_sheet`):
+
+* 设置 / Settings: a header row with 名称/值 (or name/value) anywhere in the first 20
+  rows; below it one setting per row (:func:`crm_xl.settings.settings_from_rows`).
+* 分析目标 / Goals: a header row with 项目/内容 (or item/content); below it one item per
+  row, the item's key in a hidden-in-plain-sight first column (``goal``, ``customer_group``,
+  ``time_window``, ``dimensions``, ``owner``, ``audience``, ``notes``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["WorkbookInputs", "inputs_from_sheet_rows", "read_workbook_inputs", "GOAL_ITEMS", "default_goals"]
+
+import pathlib
+from dataclasses import dataclass, field, replace
+from typing import Iterable
+
+import pandas as pd
+
+from ..errors import InputError
+from ..io import RawTable, read_sheet_rows, tables_from_sheet_rows
+from ..settings import AnalysisSettings, settings_from_rows
+from .names import REPORT_SHEETS
+
+# key -> (zh label, en label, zh default, en default)
+GOAL_ITEMS: dict[str, tuple[str, str, str, str]] = {
+    "goal": ("分析目标", "Goal",
+             "识别高价值客户与流失风险客户，制定分层维护策略，提升复购率与客户满意度",
+             "Find high-value and at-risk customers, set a strategy per layer, raise repurchase and satisfaction"),
+    "customer_group": ("客户群体", "Customer group", "全部客户", "All customers"),
+    "time_window": ("时间范围", "Time window", "近12个月", "Last 12 months"),
+    "dimensions": ("分析维度", "Dimensions", "客户层级、行业、地区、负责人", "Layer, industry, region, owner"),
+    "owner": ("分析负责人", "Analyst", "", ""),
+    "audience": ("汇报对象", "Audience", "销售主管、客户运营负责人", "Sales lead, customer-operations lead"),
+    "notes": ("备注", "Notes", "", ""),
+}
+
+_GOAL_KEY_HEADERS = ("键", "key")
+_GOAL_VALUE_HEADERS = ("内容", "content", "value", "值")
+_SETTING_NAME_HEADERS = ("name", "名称", "设置项", "参数", "setting")
+_SETTING_VALUE_HEADERS = ("value", "值", "取值", "设置值")
+_SCAN_ROWS = 20
+
+
+def default_goals(lang: str = "zh") -> dict[str, str]:
+    """The 分析目标 items pre-filled for a new workbook."""
+    return {k: (v[2] if lang == "zh" else v[3]) for k, v in GOAL_ITEMS.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class WorkbookInputs:
+    """The inputs of one report run as found in a workbook."""
+
+    raw_tables: dict[str, RawTable]
+    settings: AnalysisSettings
+    goals: dict[str, str]
+    settings_found: bool = False
+    goals_found: bool = False
+    unknown_sheets: list[str] = field(default_factory=list)
+
+
+def _norm(v: object) -> str:
+    return "" if v is None else str(v).strip().lower()
+
+
+def _header_table(rows: list[list[object]], first: tuple[str, ...], second: tuple[str, ...]):
+    """(header row index, first col, second col) of a two-column header among the first rows."""
+    for i, row in enumerate(rows[:_SCAN_ROWS]):
+        cells = [_norm(v) for v in row]
+        a = next((j for j, c in enumerate(cells) if c in first), None)
+        b = next((j for j, c in enumerate(cells) if c in second), None)
+        if a is not None and b is not None:
+            return i, a, b
+    return None
+
+
+def _settings_from_sheet(name: str, rows: list[list[object]], base: AnalysisSettings) -> AnalysisSettings:
+    found = _header_table(rows, _SETTING_NAME_HEADERS, _SETTING_VALUE_HEADERS)
+    if found is None:
+        raise InputError(f"「{name}」工作表中找不到「名称」「值」表头，无法读取设置。",
+                         f"sheet '{name}': no 'name' / 'value' header row; cannot read the settings.", sheet=name)
+    i, a, b = found
+    body = rows[i + 1:]
+    frame = pd.DataFrame({"name": [r[a] if a < len(r) else None for r in body],
+                          "value": [r[b] if b < len(r) else None for r in body]}, dtype=object)
+    return settings_from_rows(frame, base=base, sheet=name, header_row=i + 1)
+
+
+def _goals_from_sheet(rows: list[list[object]], lang: str) -> dict[str, str] | None:
+    found = _header_table(rows, _GOAL_KEY_HEADERS, _GOAL_VALUE_HEADERS)
+    if found is None:
+        return None
+    i, a, b = found
+    goals = default_goals(lang)
+    for r in rows[i + 1:]:
+        key = _norm(r[a] if a < len(r) else None)
+        if key in GOAL_ITEMS:
+            v = r[b] if b < len(r) else None
+            goals[key] = "" if v is None else str(v).strip()
+    return goals
+
+
+def inputs_from_sheet_rows(sheets: Iterable[tuple[str, list[list[object]]]], *, source: str = "",
+                           settings: AnalysisSettings | None = None) -> WorkbookInputs:
+    """Read data tables, settings and goals from (sheet name, rows) pairs.
+
+    The report's own sheets are never taken for data. ``settings`` is the base the 设置
+    sheet's values override (default: the seed defaults, with ``lang`` guessed from the
+    sheet names when the workbook has no 设置 sheet).
+    """
+    sheets = list(sheets)
+    report_names = {n.lower(): key for key, pair in REPORT_SHEETS.items() for n in pair}
+    by_key: dict[str, tuple[str, list[list[object]]]] = {}
+    for name, rows in sheets:
+        key = report_names.get(str(name).strip().lower())
+        if key in ("settings", "goals") and key not in by_key:
+            by_key[key] = (name, rows)
+    base = settings or AnalysisSettings()
+    if settings is None and "settings" in by_key and by_key["settings"][0].strip().lower() == "settings":
+        base = replace(base, lang="en")
+    s = base
+    if "settings" in by_key:
+        s = _settings_from_sheet(*by_key["settings"], base=base)
+    goals = None
+    if "goals" in by_key:
+        goals = _goals_from_sheet(by_key["goals"][1], s.lang)
+    tables = tables_from_sheet_rows(sheets, source=source, skip=report_names)
+    unknown = next(iter(tables.values())).unknown_sheets if tables else []
+    return WorkbookInputs(raw_tables=tables, settings=s, goals=goals or default_goals(s.lang),
+                          settings_found="settings" in by_key, goals_found=goals is not None,
+                          unknown_sheets=list(unknown))
+
+
+def read_workbook_inputs(path: str | pathlib.Path, *, settings: AnalysisSettings | None = None) -> WorkbookInputs:
+    """:func:`inputs_from_sheet_rows` for a workbook file (read once, through calamine)."""
+    return inputs_from_sheet_rows(read_sheet_rows(path), source=str(path), settings=settings)

@@ -1,0 +1,34 @@
+"""Names of the report sheets, zh and en, in workbook order: one registry for both renderers,
+the CLI, the macros and the tests."""
+
+from __future__ import annotations
+
+__all__ = ["REPORT_SHEETS", "sheet_name", "report_sheet_names"]
+
+# key -> (zh, en); the order is the workbook order of the report part.
+REPORT_SHEETS: dict[str, tuple[str, str]] = {
+    "guide": ("说明", "Guide"),
+    "goals": ("分析目标", "Goals"),
+    "settings": ("设置", "Settings"),
+    "rfm": ("RFM分层表", "RFM Layers"),
+    "tags": ("客户标签", "Customer Tags"),
+    "kpis": ("指标看板", "KPI Dashboard"),
+    "churn": ("流失预警", "Churn Warning"),
+    "diagnosis": ("问题诊断", "Diagnosis"),
+    "strategy": ("客户策略执行表", "Strategy Execution"),
+    "effect": ("效果跟踪", "Effect Tracking"),
+    "clv": ("客户价值预测", "CLV Forecast"),
+    "charts": ("图表", "Charts"),
+    "conclusions": ("结论与建议", "Conclusions"),
+    "log": ("清洗日志", "Cleaning Log"),
+}
+
+
+def sheet_name(key: str, lang: str = "zh") -> str:
+    """The sheet name of report sheet ``key`` in ``lang``."""
+    zh, en = REPORT_SHEETS[key]
+    return zh if lang == "zh" else en
+
+
+def report_sheet_names(lang: str = "zh") -> tuple[str, ...]:
+    return tuple(sheet_name(k, lang) for k in REPORT_SHEETS)

@@ -164,7 +164,8 @@ def _draw_sheet(ws, sh: SheetSpec, sink: StringSink, labels: dict[str, str]) -> 
 
 def _draw_text(ws, b: TextBlock, cells: SheetCells, sb: StyleBook, sink: StringSink, widths) -> None:
     merge = b.merge_cols > 1
-    style = sb.text(b.style, wrap=merge)
+    wrap = merge or b.wrap
+    style = sb.text(b.style, wrap=wrap)
     span = sum(widths.get(b.col + i, 8.43) for i in range(max(b.merge_cols, 1)))
     for i, line in enumerate(b.lines):
         r = b.row + i
@@ -172,6 +173,7 @@ def _draw_text(ws, b: TextBlock, cells: SheetCells, sb: StyleBook, sink: StringS
         height = _ROW_HEIGHT[b.style]
         if merge:
             ws.merge_cells(start_row=r, start_column=b.col, end_row=r, end_column=b.col + b.merge_cols - 1)
+        if wrap:
             n = estimate_lines(str(line), span * (0.9 if b.style in ("title", "heading") else 1.0))
             height = max(height, n * (_LINE_HEIGHT if b.style != "title" else 24.0) + 3)
         if height != 15.0:

@@ -93,10 +93,14 @@ class StyleBook:
             horizontal = "center"
         else:
             horizontal = None
-        key = ("td", fmt, horizontal, col.wrap)
+        fill = col.background
+        key = ("td", fmt, horizontal, col.wrap, fill)
+        attrs = {}
+        if fill:
+            attrs["fill"] = PatternFill("solid", fgColor=fill)
         return self._register(
             key, font=Font(name=FONT_NAME, size=10), number_format=fmt, border=_BOX,
-            alignment=Alignment(horizontal=horizontal, vertical="center", wrap_text=col.wrap or None),
+            alignment=Alignment(horizontal=horizontal, vertical="center", wrap_text=col.wrap or None), **attrs,
         )
 
 

@@ -22,7 +22,15 @@ from ..core.analysis import AnalysisResult, analyze
 from ..core.clean import CleanedData, clean_dataset
 from ..settings import AnalysisSettings
 from .data_sheets import cleaning_log_sheet, data_sheet, guide_sheet
+from .charts_sheet import charts_sheet
+from .churn_sheet import churn_sheet
+from .conclusions_sheet import conclusions_sheet
+from .diagnosis_sheet import diagnosis_sheet
+from .goals_sheet import goals_sheet
+from .kpi_sheet import kpi_sheet
 from .rfm_sheet import rfm_layer_sheet
+from .settings_sheet import settings_sheet
+from .tags_sheet import tags_sheet
 from .spec import ReportSpec, SheetSpec
 
 
@@ -48,21 +56,29 @@ def _summary_lines(run_summary: dict[str, int], as_of: pd.Timestamp, lang: str) 
             f"{s['log_entries']} cleaning-log entries."]
 
 
-def report_sheets(cleaned: CleanedData, result: AnalysisResult) -> list[SheetSpec]:
-    """The report sheets (no data sheets), in workbook order."""
+def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None) -> list[SheetSpec]:
+    """The report sheets (no data sheets), in workbook order (:data:`~crm_xl.report.names.REPORT_SHEETS`)."""
     s = result.settings
     lang = s.lang
     summary = {"customers": len(cleaned.data.customers), "orders": len(cleaned.data.orders),
                "log_entries": len(cleaned.log)}
     return [
         guide_sheet(lang=lang, summary=_summary_lines(summary, result.as_of, lang)),
+        goals_sheet(dict(goals or {}), lang),
+        settings_sheet(s),
         rfm_layer_sheet(result.rfm, s, result.as_of),
+        tags_sheet(result),
+        kpi_sheet(result),
+        churn_sheet(result),
+        diagnosis_sheet(result),
+        charts_sheet(result),
+        conclusions_sheet(result, dict(goals or {})),
         cleaning_log_sheet(cleaned.log, lang=lang),
     ]
 
 
 def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | None = None, *,
-                 include_data_sheets: bool = False,
+                 goals: Mapping[str, str] | None = None, include_data_sheets: bool = False,
                  progress: Callable[[str], None] | None = None) -> ReportRun:
     """Clean ``raw_tables``, analyse them and describe the report.
 
@@ -73,6 +89,8 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         an object with ``frame``/``sheet``/``header_row`` (as :mod:`crm_xl.io` returns), so
         cleaning-log rows name the user's sheet and row.
     settings : AnalysisSettings, optional
+    goals : mapping, optional
+        The 分析目标 items (:data:`crm_xl.report.inputs.GOAL_ITEMS` keys); defaults pre-filled.
     include_data_sheets : bool
         Also describe the data sheets (for a new workbook; a refresh leaves the user's
         data sheets alone).
@@ -87,10 +105,10 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
     result = analyze(cleaned.data, s)
     step("生成报告工作表" if zh else "building the report sheets")
-    sheets = report_sheets(cleaned, result)
+    sheets = report_sheets(cleaned, result, goals)
     if include_data_sheets:
         data = [data_sheet(k, getattr(v, "frame", v), lang=s.lang, sheet_name=getattr(v, "sheet", None))
                 for k, v in raw_tables.items()]
-        sheets = sheets[:-1] + data + sheets[-1:]
+        sheets = sheets[:-1] + data + sheets[-1:]  # the cleaning log follows the data it describes
     spec = ReportSpec(sheets=tuple(sheets), lang=s.lang).validate()
     return ReportRun(cleaned=cleaned, result=result, spec=spec)

@@ -7,9 +7,8 @@ Layout read back (the file renderer writes it; see :mod:`crm_xl.report.goals_she
 
 * 设置 / Settings: a header row with 名称/值 (or name/value) anywhere in the first 20
   rows; below it one setting per row (:func:`crm_xl.settings.settings_from_rows`).
-* 分析目标 / Goals: a header row with 项目/内容 (or item/content); below it one item per
-  row, the item's key in a hidden-in-plain-sight first column (``goal``, ``customer_group``,
-  ``time_window``, ``dimensions``, ``owner``, ``audience``, ``notes``).
+* 分析目标 / Goals: a header row with 项目/内容 (or Item/Content); below it one item per
+  row, recognised by its label in either language (:data:`GOAL_ITEMS`).
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ GOAL_ITEMS: dict[str, tuple[str, str, str, str]] = {
     "notes": ("备注", "Notes", "", ""),
 }
 
-_GOAL_KEY_HEADERS = ("键", "key")
+_GOAL_KEY_HEADERS = ("项目", "item")
 _GOAL_VALUE_HEADERS = ("内容", "content", "value", "值")
 _SETTING_NAME_HEADERS = ("name", "名称", "设置项", "参数", "setting")
 _SETTING_VALUE_HEADERS = ("value", "值", "取值", "设置值")
@@ -97,9 +96,10 @@ def _goals_from_sheet(rows: list[list[object]], lang: str) -> dict[str, str] | N
         return None
     i, a, b = found
     goals = default_goals(lang)
+    by_label = {_norm(lab): k for k, v in GOAL_ITEMS.items() for lab in (v[0], v[1], k)}
     for r in rows[i + 1:]:
-        key = _norm(r[a] if a < len(r) else None)
-        if key in GOAL_ITEMS:
+        key = by_label.get(_norm(r[a] if a < len(r) else None))
+        if key is not None:
             v = r[b] if b < len(r) else None
             goals[key] = "" if v is None else str(v).strip()
     return goals

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 __all__ = [
     "NUMBER_FORMATS",
+    "INPUT_FILL",
     "ColumnSpec",
     "ConditionalFormat",
     "TextBlock",
@@ -59,6 +60,8 @@ NUMBER_FORMATS: dict[str, str] = {
     "date": "yyyy-mm-dd",
     "score": "0",
 }
+
+INPUT_FILL = "FFF2CC"  # cells the user is expected to type into
 
 Kind = Literal["text", "general", "int", "money", "money2", "number", "ratio", "percent", "date", "score"]
 
@@ -112,10 +115,16 @@ class ColumnSpec:
     fmt: str | None = None
     align: Literal["left", "center", "right"] | None = None
     wrap: bool = False
+    fill: str | None = None
 
     @property
     def number_format(self) -> str:
         return self.fmt or NUMBER_FORMATS[self.kind]
+
+    @property
+    def background(self) -> str | None:
+        """The data cells' fill colour, if any."""
+        return self.fill or (INPUT_FILL if self.editable else None)
 
 
 @dataclass(frozen=True)
@@ -141,7 +150,8 @@ class TextBlock:
     """Lines of text; ``style`` title / heading / body / note.
 
     With ``merge_cols > 1`` each line is merged across that many columns and wrapped (row
-    height grows with the text); otherwise a line simply overflows into empty cells.
+    height grows with the text); with ``wrap`` a line wraps inside its own cell; otherwise
+    a line simply overflows into empty cells.
     """
 
     lines: tuple[str, ...]
@@ -149,6 +159,7 @@ class TextBlock:
     row: int = 1
     col: int = 1
     merge_cols: int = 1  # how many columns the text may span visually
+    wrap: bool = False
 
     @property
     def height(self) -> int:

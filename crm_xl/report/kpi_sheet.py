@@ -1,0 +1,121 @@
+"""The 指标看板 sheet: the seed KPIs overall and per layer, industry, region and owner, one
+column per KPI (so each column carries its own number format), with a legend giving every
+KPI's formula (seed 004 section 3.3) and why a value is blank when it is."""
+
+from __future__ import annotations
+
+__all__ = ["kpi_sheet", "KPI_COLUMNS_SHOWN"]
+
+import pandas as pd
+
+from ..core.analysis import AnalysisResult
+from ..core.kpis import KPIS, kpi_wide
+from .common import UNIT_KIND, title_blocks
+from .names import sheet_name
+from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
+
+# every KPI of crm_xl.core.kpis, in the order of KPIS
+KPI_COLUMNS_SHOWN = tuple(k.key for k in KPIS)
+
+_DIMS = (("layer", "按客户层级", "By layer", "KpiByLayer"),
+         ("industry", "按行业", "By industry", "KpiByIndustry"),
+         ("region", "按区域", "By region", "KpiByRegion"),
+         ("owner", "按客户经理", "By account owner", "KpiByOwner"))
+
+
+_GROUPS = (
+    ("经营指标", "Business KPIs", "",
+     ("customers", "active_customers", "orders", "revenue", "aov", "repurchase_rate", "new_customer_repurchase_rate",
+      "lead_conversion_rate", "profit_share", "profit_margin", "ltv", "ltv_cac_ratio_seed", "ltv_cac")),
+    ("客户体验与服务指标", "Experience and service KPIs", "Cx",
+     ("nps", "promoter_share", "passive_share", "detractor_share", "complaint_rate", "response_rate", "renewal_rate",
+      "rfm_score_avg")),
+)
+
+
+def _columns(first_header: str, lang: str, keys: tuple[str, ...] = KPI_COLUMNS_SHOWN) -> tuple[ColumnSpec, ...]:
+    cols = [ColumnSpec("group_label", first_header, "text", width=18)]
+    defs = {k.key: k for k in KPIS}
+    for key in keys:
+        k = defs[key]
+        fmt = "0.0" if k.unit == "nps" else None
+        cols.append(ColumnSpec(k.key, k.label(lang), UNIT_KIND[k.unit], fmt=fmt,
+                               comment=k.formula_zh if lang == "zh" else k.formula_en))
+    return tuple(cols)
+
+
+def _wide(long: pd.DataFrame) -> pd.DataFrame:
+    if long.empty:
+        return pd.DataFrame(columns=["group_label", *KPI_COLUMNS_SHOWN])
+    w = kpi_wide(long)
+    labels = long.drop_duplicates(["dimension", "group"]).set_index(["dimension", "group"])["group_label"]
+    w["group_label"] = labels.reindex(pd.MultiIndex.from_frame(w[["dimension", "group"]])).to_numpy()
+    for k in KPI_COLUMNS_SHOWN:
+        if k not in w.columns:
+            w[k] = float("nan")
+    return w
+
+
+def kpi_sheet(result: AnalysisResult) -> SheetSpec:
+    s = result.settings
+    lang = s.lang
+    z = lang == "zh"
+    window = (f"近{s.kpi_window_months}个月" if z else f"last {s.kpi_window_months} months") \
+        if s.kpi_window_months else ("全部历史" if z else "all history")
+    note = (f"统计期：{window}（截至 {result.as_of:%Y-%m-%d}）。每列一个指标，表头批注和下方「指标说明」给出计算公式；"
+            "空白表示该组没有可计算的数据（原因见指标说明）。" if z else
+            f"Period: {window} up to {result.as_of:%Y-%m-%d}. One column per KPI; header notes and the legend below "
+            "give each formula. Blank = nothing to compute for that group (see the legend).")
+    overall = _wide(result.kpis)
+    overall["group_label"] = "全部客户" if z else "All customers"
+    by_layer = _wide(result.kpis_by_layer)
+    blocks: list = [*title_blocks("客户指标看板" if z else "KPI dashboard", note), _headline(result, overall)]
+    top = pd.concat([overall, by_layer], ignore_index=True)
+    dims = result.kpis_by_dimension
+    for g_zh, g_en, suffix, keys in _GROUPS:
+        blocks.append(TextBlock((g_zh if z else g_en,), style="heading"))
+        blocks.append(TableBlock(name="KpiOverall" + suffix, columns=_columns("范围" if z else "Scope", lang, keys),
+                                 data=top, title="总体与各层级" if z else "Overall and by layer",
+                                 style="TableStyleMedium2"))
+        for dim, t_zh, t_en, name in _DIMS[1:]:
+            part = dims[dims["dimension"] == dim] if not dims.empty else dims
+            if part.empty:
+                continue
+            blocks.append(TableBlock(name=name + suffix, columns=_columns(t_zh[1:] if z else t_en[3:].capitalize(), lang, keys),
+                                     data=_wide(part), title=t_zh if z else t_en, style="TableStyleLight9"))
+    reasons = result.kpis.set_index("kpi")["reason"] if not result.kpis.empty else pd.Series(dtype=object)
+    legend = pd.DataFrame({
+        "label": [k.label(lang) for k in KPIS],
+        "formula": [k.formula_zh if z else k.formula_en for k in KPIS],
+        "note": [str(reasons.get(k.key, "") or "") for k in KPIS],
+    })
+    legend_block = (TableBlock(
+        name="KpiLegend", data=legend, title="指标说明" if z else "KPI legend", style="TableStyleLight1",
+        columns=(ColumnSpec("label", "指标" if z else "KPI", width=24),
+                 ColumnSpec("formula", "计算公式" if z else "Formula", width=60),
+                 ColumnSpec("note", "总体为空的原因" if z else "Why overall is blank", width=40)),
+    ))
+    placed = stack(blocks)
+    # the legend sits right of the widest table, so its wide text columns do not widen the KPI columns
+    right = max(b.col + len(b.columns) for b in placed if isinstance(b, TableBlock)) + 1
+    placed += stack([legend_block], start_row=placed[2].row, col=right)
+    return SheetSpec(name=sheet_name("kpis", lang), blocks=placed, tab_color="00B050",
+                     freeze="B1")
+
+
+_HEADLINE = ("customers", "active_customers", "revenue", "aov", "repurchase_rate", "new_customer_repurchase_rate",
+             "lead_conversion_rate", "nps", "complaint_rate")
+
+
+def _headline(result: AnalysisResult, overall: pd.DataFrame) -> TableBlock:
+    """The key figures in one row, for the manager who reads nothing else."""
+    lang = result.settings.lang
+    z = lang == "zh"
+    defs = {k.key: k for k in KPIS}
+    row = {k: overall[k].iloc[0] if len(overall) else float("nan") for k in _HEADLINE}
+    row["high_risk"] = int((result.churn["risk"] == "high").sum()) if len(result.churn) else 0
+    cols = [ColumnSpec(k, defs[k].label(lang), UNIT_KIND[defs[k].unit], fmt="0.0" if defs[k].unit == "nps" else None,
+                       comment=defs[k].formula_zh if z else defs[k].formula_en, width=14) for k in _HEADLINE]
+    cols.append(ColumnSpec("high_risk", "高流失风险客户" if z else "High churn risk", "int", width=14))
+    return TableBlock(name="KpiHeadline", columns=tuple(cols), data=pd.DataFrame([row]),
+                      title="核心指标" if z else "Key figures", style="TableStyleMedium9")

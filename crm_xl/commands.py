@@ -90,3 +90,6 @@ def register(sub, add_common, commands: dict) -> None:
     p.add_argument("--seed", type=int, default=2024, help="random seed (default: 2024)")
     add_common(p)
     commands["demo"] = _cmd_demo
+    from . import report_command
+
+    report_command.register(sub, add_common, commands)

@@ -204,7 +204,9 @@ def read_sources(paths: Iterable[str | pathlib.Path]) -> dict[str, RawTable]:
         if p.suffix.lower() == ".csv":
             items = {(rt := read_csv(p)).table: rt}
         elif p.suffix.lower() in (".xlsx", ".xlsm"):
-            items = read_workbook(p)
+            from .report.names import REPORT_SHEETS
+
+            items = read_workbook(p, skip=[n for pair in REPORT_SHEETS.values() for n in pair])
         else:
             raise InputError(f"不支持的文件类型：{p.name}（支持 .xlsx、.xlsm、.csv）",
                              f"unsupported file type: {p.name} (.xlsx, .xlsm and .csv are supported)")

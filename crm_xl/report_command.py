@@ -1,0 +1,123 @@
+"""``crm-xl report``: (re)write the report sheets of a workbook from its data sheets.
+
+``crm-xl report BOOK.xlsx`` reads BOOK's data sheets (客户, 订单, ...), its 设置 and
+分析目标 sheets, and writes the report sheets back into BOOK, in place and atomically:
+everything else in BOOK (other sheets, formulas, names, widths) is kept byte for byte,
+values typed into editable report columns are carried over, and on any error BOOK is
+left untouched. ``-o OUT.xlsx`` writes a new file instead. ``--input`` takes the data
+from CSV/XLSX exports instead of BOOK's data sheets; when BOOK does not exist yet, it is
+created with those exports as its data sheets.
+"""
+
+from __future__ import annotations
+
+__all__ = ["register", "run_report"]
+
+import argparse
+import datetime as dt
+import pathlib
+from dataclasses import replace
+
+from .errors import InputError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: list[pathlib.Path] | None = None,
+               as_of: dt.date | None = None, lang: str | None = None, formulas: bool = False,
+               progress=None) -> dict:
+    """The work behind ``crm-xl report``; returns a small summary (see module docstring)."""
+    from .io import read_sources
+    from .render.splice import refresh_workbook
+    from .render.xlsx import render_workbook
+    from .report.build import build_report
+    from .report.inputs import default_goals, read_workbook_inputs
+    from .settings import AnalysisSettings
+
+    step = progress or (lambda _t: None)
+    z = (lang or "zh") == "zh"
+    book = pathlib.Path(book)
+    exists = book.exists()
+    if not exists and not inputs:
+        raise InputError(f"找不到工作簿「{book}」。可以先用 crm-xl template 生成模板，或用 --input 指定 CRM 导出文件。",
+                         f"workbook '{book}' not found. Create one with `crm-xl template`, or give CRM exports with --input.")
+    step(f"读取 {book.name}" if z else f"reading {book.name}")
+    if exists:
+        wi = read_workbook_inputs(book)
+        settings, goals, raw = wi.settings, wi.goals, wi.raw_tables
+    else:
+        settings, goals, raw = AnalysisSettings(lang=lang or "zh"), default_goals(lang or "zh"), {}
+    if lang and lang != settings.lang:
+        settings = replace(settings, lang=lang)
+    if as_of is not None:
+        settings = replace(settings, analysis_date=as_of)
+    if inputs:
+        step("读取导出文件" if settings.lang == "zh" else "reading the exports")
+        raw = read_sources(inputs)
+    run = build_report(raw, settings, goals=goals, include_data_sheets=not exists, progress=step)
+    spec = run.spec
+    if formulas:
+        from .report.formulas import with_formulas
+
+        spec = with_formulas(spec, run)
+    target = out or book
+    step(f"写入 {target}" if settings.lang == "zh" else f"writing {target}")
+    if exists:
+        refresh_workbook(spec, book, out=out)
+    else:
+        render_workbook(spec, target)
+    return {**run.summary, "path": str(pathlib.Path(target).resolve()), "as_of": f"{run.result.as_of:%Y-%m-%d}",
+            "sheets": len(spec.sheets), "created": not exists}
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .commands import _progress
+
+    with _progress(args.quiet, args.lang) as p:
+        s = run_report(pathlib.Path(args.book), out=pathlib.Path(args.output) if args.output else None,
+                       inputs=[pathlib.Path(x) for x in args.input] if args.input else None,
+                       as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step)
+    if args.lang == "zh":
+        verb = "已生成" if s["created"] else "已更新"
+        print(f"{verb} {s['path']}（分析日期 {s['as_of']}，{s['customers']} 个客户，{s['orders']} 条订单，"
+              f"清洗日志 {s['log_entries']} 条，报告工作表 {s['sheets']} 个）")
+    else:
+        verb = "wrote" if s["created"] else "updated"
+        print(f"{verb} {s['path']} (analysis date {s['as_of']}, {s['customers']} customers, {s['orders']} orders, "
+              f"{s['log_entries']} cleaning-log entries, {s['sheets']} report sheets)")
+    return 0
+
+
+class _LangAction(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace.lang_explicit = values
+
+
+def register(sub, add_common, commands: dict) -> None:
+    p = sub.add_parser(
+        "report",
+        help="(re)write the report sheets of a workbook from its data / 根据数据表生成或刷新报告工作表",
+        description="Read the data sheets, 设置 and 分析目标 of BOOK and (re)write the report sheets "
+                    "(RFM分层表, 指标看板, 流失预警, 图表, 结论与建议, ...) into it, atomically; everything else in "
+                    "BOOK is kept. / 读取工作簿的数据表、设置和分析目标，重新生成报告工作表；其他内容保持不变。",
+    )
+    p.add_argument("book", help="the workbook (.xlsx/.xlsm) / 工作簿")
+    p.add_argument("-o", "--output", help="write a new workbook instead of updating BOOK / 另存为新文件")
+    p.add_argument("--input", nargs="+", metavar="FILE",
+                   help="CSV/XLSX exports to analyse instead of BOOK's data sheets / 使用 CRM 导出文件作为数据")
+    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                   help="analysis date (default: the 设置 sheet's, else the latest order date) / 分析日期")
+    p.add_argument("--formulas", action="store_true",
+                   help="write R/F/M scores, totals, layers and KPI cells as live Excel formulas / 以 Excel 公式写入得分与分层")
+    add_common(p)
+    p.set_defaults(lang_explicit=None)
+    for a in p._actions:  # remember whether --lang was given (else the workbook's 设置 decides)
+        if a.dest == "lang":
+            a.__class__ = _LangAction
+    commands["report"] = _cmd_report

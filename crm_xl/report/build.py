@@ -77,6 +77,12 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
     ]
 
 
+def _data_sheet_name(raw: object) -> str | None:
+    """The sheet a raw table came from; None (the table's default sheet name) for a CSV file."""
+    name = getattr(raw, "sheet", None)
+    return None if not name or str(name).lower().endswith((".csv", ".txt")) else name
+
+
 def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | None = None, *,
                  goals: Mapping[str, str] | None = None, include_data_sheets: bool = False,
                  progress: Callable[[str], None] | None = None) -> ReportRun:
@@ -107,7 +113,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     step("生成报告工作表" if zh else "building the report sheets")
     sheets = report_sheets(cleaned, result, goals)
     if include_data_sheets:
-        data = [data_sheet(k, getattr(v, "frame", v), lang=s.lang, sheet_name=getattr(v, "sheet", None))
+        data = [data_sheet(k, getattr(v, "frame", v), lang=s.lang, sheet_name=_data_sheet_name(v))
                 for k, v in raw_tables.items()]
         sheets = sheets[:-1] + data + sheets[-1:]  # the cleaning log follows the data it describes
     spec = ReportSpec(sheets=tuple(sheets), lang=s.lang).validate()

@@ -59,12 +59,8 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     if inputs:
         step("读取导出文件" if settings.lang == "zh" else "reading the exports")
         raw = read_sources(inputs)
-    run = build_report(raw, settings, goals=goals, include_data_sheets=not exists, progress=step)
+    run = build_report(raw, settings, goals=goals, include_data_sheets=not exists, formulas=formulas, progress=step)
     spec = run.spec
-    if formulas:
-        from .report.formulas import with_formulas
-
-        spec = with_formulas(spec, run)
     target = out or book
     step(f"写入 {target}" if settings.lang == "zh" else f"writing {target}")
     if exists:

@@ -26,6 +26,7 @@ from .charts_sheet import charts_sheet
 from .churn_sheet import churn_sheet
 from .conclusions_sheet import conclusions_sheet
 from .diagnosis_sheet import diagnosis_sheet
+from .formulas import settings_refs
 from .goals_sheet import goals_sheet
 from .kpi_sheet import kpi_sheet
 from .rfm_sheet import rfm_layer_sheet
@@ -56,17 +57,23 @@ def _summary_lines(run_summary: dict[str, int], as_of: pd.Timestamp, lang: str) 
             f"{s['log_entries']} cleaning-log entries."]
 
 
-def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None) -> list[SheetSpec]:
-    """The report sheets (no data sheets), in workbook order (:data:`~crm_xl.report.names.REPORT_SHEETS`)."""
+def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None, *,
+                  formulas: bool = False) -> list[SheetSpec]:
+    """The report sheets (no data sheets), in workbook order (:data:`~crm_xl.report.names.REPORT_SHEETS`).
+
+    ``formulas``: R/F/M scores, totals, layers and layer counts as Excel formulas over 设置
+    (:mod:`crm_xl.report.formulas`)."""
     s = result.settings
     lang = s.lang
     summary = {"customers": len(cleaned.data.customers), "orders": len(cleaned.data.orders),
                "log_entries": len(cleaned.log)}
+    settings_spec = settings_sheet(s)
+    refs = settings_refs(settings_spec) if formulas else None
     return [
         guide_sheet(lang=lang, summary=_summary_lines(summary, result.as_of, lang)),
         goals_sheet(dict(goals or {}), lang),
-        settings_sheet(s),
-        rfm_layer_sheet(result.rfm, s, result.as_of),
+        settings_spec,
+        rfm_layer_sheet(result.rfm, s, result.as_of, refs),
         tags_sheet(result),
         kpi_sheet(result),
         churn_sheet(result),
@@ -84,7 +91,7 @@ def _data_sheet_name(raw: object) -> str | None:
 
 
 def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | None = None, *,
-                 goals: Mapping[str, str] | None = None, include_data_sheets: bool = False,
+                 goals: Mapping[str, str] | None = None, include_data_sheets: bool = False, formulas: bool = False,
                  progress: Callable[[str], None] | None = None) -> ReportRun:
     """Clean ``raw_tables``, analyse them and describe the report.
 
@@ -100,6 +107,8 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     include_data_sheets : bool
         Also describe the data sheets (for a new workbook; a refresh leaves the user's
         data sheets alone).
+    formulas : bool
+        Formula mode (:mod:`crm_xl.report.formulas`).
     progress : callable, optional
         Called with a short, translated text before each step.
     """
@@ -111,7 +120,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
     result = analyze(cleaned.data, s)
     step("生成报告工作表" if zh else "building the report sheets")
-    sheets = report_sheets(cleaned, result, goals)
+    sheets = report_sheets(cleaned, result, goals, formulas=formulas)
     if include_data_sheets:
         data = [data_sheet(k, getattr(v, "frame", v), lang=s.lang, sheet_name=_data_sheet_name(v))
                 for k, v in raw_tables.items()]

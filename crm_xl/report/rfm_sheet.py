@@ -5,9 +5,14 @@ from __future__ import annotations
 
 __all__ = ["rfm_layer_sheet", "RFM_SHEET_NAME", "TEMPLATE1_HEADERS", "LAYER_FILLS"]
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from ..settings import AnalysisSettings
+if TYPE_CHECKING:
+    from .formulas import SettingRefs
 from .spec import ChartSpec, ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
 
 RFM_SHEET_NAME = {"zh": "RFM分层表", "en": "RFM Layers"}
@@ -33,8 +38,13 @@ LAYER_FILLS = {"high_value": "C6EFCE", "potential": "FFEB9C", "regular": "DDEBF7
                "unclassified": "EDEDED"}
 
 
-def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.Timestamp) -> SheetSpec:
-    """Template 1 for every customer in ``layers`` (``assign_layers`` output)."""
+def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.Timestamp,
+                    refs: "SettingRefs | None" = None) -> SheetSpec:
+    """Template 1 for every customer in ``layers`` (``assign_layers`` output).
+
+    With ``refs`` (formula mode, :mod:`crm_xl.report.formulas`) the R/F/M scores, total,
+    layer and the layer-share counts are Excel formulas over the 设置 sheet's cells.
+    """
     lang = settings.lang
     zh = lang == "zh"
     cols = tuple(ColumnSpec(k, zh_h if zh else en_h, kind) for k, zh_h, en_h, kind in TEMPLATE1_HEADERS)
@@ -75,16 +85,58 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
     blocks = stack([TextBlock((title,), style="title"), TextBlock((note,), style="note")])
     main = stack([table], start_row=blocks[-1].row + 2)
     start_col = len(cols) + 2
-    share_block = stack([TableBlock(name="LayerShares", columns=share_cols, data=share,
-                                    title="客户层级占比" if zh else "Layer shares")],
-                        start_row=main[0].row, col=start_col)
-    anchor_row = share_block[0].last_row + 2
+    as_of_block = TableBlock(name="RFMAsOf", as_excel_table=False, data=pd.DataFrame({"as_of": [as_of]}),
+                             columns=(ColumnSpec("as_of", "分析日期" if zh else "Analysis date", "date", width=14),))
+    side = stack([as_of_block, TableBlock(name="LayerShares", columns=share_cols, data=share,
+                                          title="客户层级占比" if zh else "Layer shares")],
+                 start_row=main[0].row, col=start_col)
+    if refs is not None:
+        main, side = _with_formulas(main[0], side, settings, refs), side
+        side = (side[0], _share_formulas(side[1], main[0]))
+    anchor_row = side[-1].last_row + 2
     chart = ChartSpec(kind="pie", title="客户层级占比" if zh else "Customers by layer", table="LayerShares",
                       category="layer_label", series=("customers",),
-                      anchor=f"{_col_letter(start_col)}{anchor_row}", width_cm=13, height_cm=8)
-    return SheetSpec(name=RFM_SHEET_NAME[lang], blocks=blocks + main + share_block, charts=(chart,),
+                      anchor=f"{_col_letter(start_col)}{anchor_row}", width_cm=13, height_cm=8, data_labels=True)
+    return SheetSpec(name=RFM_SHEET_NAME[lang], blocks=blocks + tuple(main) + tuple(side), charts=(chart,),
                      freeze=f"C{main[0].first_data_row}", tab_color="2E75B6")
 
+
+def _with_formulas(t: TableBlock, side, settings: AnalysisSettings, refs) -> tuple[TableBlock]:
+    """Template 1 with R/F/M, total (and layer in score mode) as formulas."""
+    from .formulas import layer_formula, recency_formula, total_formula, up_formula
+
+    if settings.score_mode != "absolute":
+        return (t,)
+    L = {c.key: _col_letter(t.column_index(c.key)) + "{row}" for c in t.columns}
+    a = side[0]
+    as_of = f"${_col_letter(a.col)}${a.first_data_row}"
+    f = {
+        "r_score": recency_formula(refs, L["last_purchase_date"], as_of),
+        "f_score": up_formula(refs, "frequency_breakpoints", L["frequency"]),
+        "m_score": up_formula(refs, "monetary_breakpoints", L["monetary"]),
+        "rfm_total": total_formula(refs, L["r_score"], L["f_score"], L["m_score"]),
+    }
+    if settings.layer_mode == "score":
+        keys = tuple(k for k, _ in settings.score_layer_thresholds)
+        f["layer_label"] = layer_formula(refs, L["rfm_total"], keys, "unclassified", settings.lang)
+    cols = tuple(replace(c, formula=f[c.key]) if c.key in f else c for c in t.columns)
+    return (replace(t, columns=cols),)
+
+
+def _share_formulas(shares: TableBlock, main: TableBlock) -> TableBlock:
+    """Layer counts and amounts as COUNTIF/SUMIF over the RFM table, so they follow the layers."""
+    first, last = main.first_data_row, main.last_row
+    lay = _col_letter(main.column_index("layer_label"))
+    amt = _col_letter(main.column_index("monetary"))
+    lab = _col_letter(shares.column_index("layer_label")) + "{row}"
+    cnt = _col_letter(shares.column_index("customers"))
+    s0, s1 = shares.first_data_row, shares.last_row
+    f = {
+        "customers": f"=COUNTIF(${lay}${first}:${lay}${last},{lab})",
+        "share": f"=IF(SUM(${cnt}${s0}:${cnt}${s1})=0,0,{cnt}{{row}}/SUM(${cnt}${s0}:${cnt}${s1}))",
+        "amount": f"=SUMIF(${lay}${first}:${lay}${last},{lab},${amt}${first}:${amt}${last})",
+    }
+    return replace(shares, columns=tuple(replace(c, formula=f[c.key]) if c.key in f else c for c in shares.columns))
 
 def _col_letter(n: int) -> str:
     s = ""

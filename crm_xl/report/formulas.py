@@ -1,0 +1,94 @@
+"""Formula mode (``crm-xl report --formulas``): the RFM scores, RFM总分, 客户层级 and the
+layer counts written as native Excel formulas that read the breakpoints, weights,
+thresholds and layer names from the 设置 sheet, so a colleague without Python changes a
+threshold on 设置 and the layers (and the pie chart) follow.
+
+What stays a value, and why: 最近购买日期, 购买频次 and 累计购买金额 come from the
+*cleaned* orders (duplicates removed, amounts like "1.5万" parsed), which a formula over the
+raw data sheet could not reproduce; the analysis date is a value cell next to the table
+(``settings.analysis_date`` or the latest order). Layers are formulas in score mode only
+(rules and 11-segment modes keep values). KPI tables are recomputed by the next report run.
+
+List settings are one cell of text ("30, 60, 90, 180"); the formulas take item *k* with the
+classic ``TRIM(MID(SUBSTITUTE(text, ",", REPT(" ", 99)), (k-1)*99+1, 99))``, which Excel
+and LibreOffice both evaluate (full-width commas are accepted too).
+"""
+
+from __future__ import annotations
+
+__all__ = ["SettingRefs", "settings_refs", "recency_formula", "up_formula", "total_formula", "layer_formula"]
+
+from dataclasses import dataclass
+
+from .spec import SheetSpec
+
+
+def _quote(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class SettingRefs:
+    """Absolute addresses of the value cells of the 设置 sheet, by setting name."""
+
+    sheet: str
+    cells: dict[str, str]  # name -> "$B$12"
+
+    def ref(self, name: str) -> str:
+        return f"{_quote(self.sheet)}!{self.cells[name]}"
+
+    def item(self, name: str, k: int) -> str:
+        """Item ``k`` (1-based) of a comma-separated list setting, as a number."""
+        text = f'SUBSTITUTE({self.ref(name)},"，",",")'
+        return f'VALUE(TRIM(MID(SUBSTITUTE({text},",",REPT(" ",99)),{(k - 1) * 99 + 1},99)))'
+
+
+def settings_refs(settings_sheet: SheetSpec) -> SettingRefs:
+    """The value-cell address of every setting row of a :func:`settings_sheet` spec."""
+    from .settings_sheet import SETTINGS_TABLE
+
+    t = settings_sheet.table(SETTINGS_TABLE)
+    col = t.column_index("value")
+    letter = _letter(col)
+    cells = {str(n): f"${letter}${t.first_data_row + i}" for i, n in enumerate(t.data["name"].tolist())}
+    return SettingRefs(settings_sheet.name, cells)
+
+
+def _letter(col: int) -> str:
+    s = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def recency_formula(refs: SettingRefs, last_date: str, as_of: str) -> str:
+    """R score: days since ``last_date`` <= breakpoint 1 -> 5 ... > breakpoint 4 -> 1; blank date -> 1."""
+    days = f"({as_of}-{last_date})"
+    name = "recency_breakpoints_days"
+    inner = "1"
+    for k, score in ((4, 2), (3, 3), (2, 4), (1, 5)):
+        inner = f"IF({days}<={refs.item(name, k)},{score},{inner})"
+    return f'=IF({last_date}="",1,{inner})'
+
+
+def up_formula(refs: SettingRefs, name: str, value: str) -> str:
+    """F or M score: value >= breakpoint 4 -> 5 ... >= breakpoint 1 -> 2, else 1."""
+    inner = "1"
+    for k, score in ((1, 2), (2, 3), (3, 4), (4, 5)):
+        inner = f"IF({value}>={refs.item(name, k)},{score},{inner})"
+    return "=" + inner
+
+
+def total_formula(refs: SettingRefs, r: str, f: str, m: str) -> str:
+    w = [refs.item("rfm_weights", k) for k in (1, 2, 3)]
+    return f"={r}*{w[0]}+{f}*{w[1]}+{m}*{w[2]}"
+
+
+def layer_formula(refs: SettingRefs, total: str, layer_keys: tuple[str, ...], fallback: str, lang: str) -> str:
+    """客户层级 by RFM total: the first ``score_layer.<key>`` threshold reached, top-down."""
+    label = "layer_label_zh" if lang == "zh" else "layer_label_en"
+    inner = refs.ref(f"{label}.{fallback}")
+    for key in reversed(layer_keys):
+        inner = f"IF({total}>={refs.ref(f'score_layer.{key}')},{refs.ref(f'{label}.{key}')},{inner})"
+    return "=" + inner

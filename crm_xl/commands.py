@@ -93,3 +93,4 @@ def register(sub, add_common, commands: dict) -> None:
     from . import report_command
 
     report_command.register(sub, add_common, commands)
+    report_command.register_template(sub, add_common, commands)

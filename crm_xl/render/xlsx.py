@@ -86,7 +86,8 @@ def write_package(spec: ReportSpec, fh, *, strings: str = "shared") -> None:
     wb, cells = _skeleton(spec, sink)
     buf = io.BytesIO()
     wb.save(buf)
-    _finish(buf, fh, cells, sink)
+    created = dict(spec.properties).get("created")
+    _finish(buf, fh, cells, sink, modified=wb.properties.created if created else None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -103,8 +104,8 @@ def _skeleton(spec: ReportSpec, sink: StringSink) -> tuple[Workbook, dict[str, S
             setattr(wb.properties, key, props[key])
     wb.properties.creator = props.get("creator", "crm_xl")
     wb.properties.lastModifiedBy = props.get("creator", "crm_xl")
-    if "created" in props:
-        wb.properties.created = dt.datetime.fromisoformat(props["created"])
+    if "created" in props:  # a fixed date makes the file reproducible byte for byte (checked-in templates)
+        wb.properties.created = wb.properties.modified = dt.datetime.fromisoformat(props["created"])
     cells: dict[str, SheetCells] = {}
     sheets = {}
     for sh in spec.sheets:
@@ -328,7 +329,8 @@ _SHEETDATA = re.compile(rb"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.S)
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
 
 
-def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: StringSink) -> None:
+def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: StringSink, *,
+            modified: dt.datetime | None = None) -> None:
     skeleton.seek(0)
     with zipfile.ZipFile(skeleton) as zin, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zout:
         pkg = PackageReader(zin)
@@ -346,6 +348,11 @@ def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: String
             rels.append(Rel(rid, REL["sharedStrings"], relative(wb, "xl/sharedStrings.xml")))
             extra = {"[Content_Types].xml": ct.xml(), rels_part(wb): rels_xml(rels), "xl/sharedStrings.xml": b""}
             names.append("xl/sharedStrings.xml")
+        if modified is not None and "docProps/core.xml" in names:
+            # openpyxl stamps the save time; a spec with a fixed date is reproducible byte for byte
+            stamp = modified.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+            extra["docProps/core.xml"] = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(),
+                                                zin.read("docProps/core.xml"))
         for name in names:
             info = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED

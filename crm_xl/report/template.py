@@ -1,0 +1,105 @@
+"""The empty template workbook (``crm-xl template``; checked in under ``workbook_templates/``):
+a guide, the 分析目标 and 设置 sheets, and one data sheet per canonical table with the
+template headers, a note on each header saying what to put there, and drop-down lists
+where the values are a fixed set. Users paste their CRM export (template headers or the
+export's own, see docs/data-intake.md) and run the report."""
+
+from __future__ import annotations
+
+__all__ = ["template_spec", "template_data_sheet"]
+
+import pandas as pd
+
+from ..schema import TABLES, ColumnKind
+from ..settings import AnalysisSettings
+from .data_sheets import _KIND_TO_SPEC, _TABLE_NAMES
+from .goals_sheet import goals_sheet
+from .names import sheet_name
+from .settings_sheet import settings_sheet
+from .spec import ColumnSpec, ReportSpec, SheetSpec, TableBlock, TextBlock, stack
+
+_HINTS = {
+    ColumnKind.ID: ("编号，用于关联各表（如 C001）", "identifier linking the tables (e.g. C001)"),
+    ColumnKind.TEXT: ("文字", "text"),
+    ColumnKind.CATEGORY: ("类别文字", "category text"),
+    ColumnKind.INDUSTRY: ("行业，会归入国民经济行业分类（GB/T 4754）门类", "industry; mapped to the GB/T 4754 sections"),
+    ColumnKind.DATE: ("日期，如 2024-09-30（也可 2024/9/30、2024年9月30日）", "date, e.g. 2024-09-30"),
+    ColumnKind.MONEY: ("金额（元），可写 150000、150,000元、15万、1.5w", "amount in CNY: 150000, 150,000元, 15万, 1.5w"),
+    ColumnKind.INT: ("整数", "whole number"),
+    ColumnKind.NUMBER: ("数字", "number"),
+    ColumnKind.SCORE: ("评分：满意度 1-5，推荐意愿 0-10", "score: satisfaction 1-5, recommendation 0-10"),
+    ColumnKind.BOOL: ("是 / 否", "yes / no"),
+}
+
+_LISTS = {
+    ("leads", "stage"): (("线索", "商机", "成交", "丢失"), ("lead", "opportunity", "won", "lost")),
+    ("interactions", "type"): (("拜访", "电话", "投诉", "建议", "满意度调查", "技术支持", "售后"),
+                               ("visit", "call", "complaint", "suggestion", "survey", "technical", "after-sales")),
+}
+
+
+def template_data_sheet(table_key: str, lang: str = "zh") -> SheetSpec:
+    """An empty data sheet with the template headers, notes and drop-down lists."""
+    z = lang == "zh"
+    t = TABLES[table_key]
+    cols = []
+    for c in t.columns:
+        hint = _HINTS.get(c.kind, ("", ""))[0 if z else 1]
+        req = ("必填。" if z else "Required. ") if c.required else ""
+        desc = (c.description_zh if z else c.description_en) or ""
+        comment = f"{req}{hint}" + (f"\n{desc}" if desc else "")
+        validation = None
+        if c.kind is ColumnKind.BOOL:
+            validation = ("是", "否") if z else ("yes", "no")
+        elif (table_key, c.key) in _LISTS:
+            validation = _LISTS[(table_key, c.key)][0 if z else 1]
+        cols.append(ColumnSpec(key=c.key, header=c.zh if z else c.en, kind=_KIND_TO_SPEC.get(c.kind, "general")
+                               if c.kind is not ColumnKind.ID else "text", comment=comment, validation=validation,
+                               width=max(12.0, len(c.zh) * 2.2 + 4 if z else len(c.en) + 4)))
+    data = pd.DataFrame({c.key: pd.Series([], dtype=object) for c in cols})
+    block = TableBlock(name=_TABLE_NAMES[table_key], columns=tuple(cols), data=data, style="TableStyleLight9")
+    return SheetSpec(name=t.sheet_name(lang), blocks=(block,), freeze="A2", kind="data", tab_color="A6A6A6")
+
+
+def _guide(lang: str) -> SheetSpec:
+    z = lang == "zh"
+    if z:
+        title = "客户关系管理（CRM）分析模板"
+        steps = (
+            "第 1 步：在「分析目标」中写下本次分析的目标、客户群体、时间范围和分析维度。",
+            "第 2 步：把 CRM 导出的数据粘贴到数据表：客户、订单（必需）、互动、线索、活动、销售目标。从 A1 单元格（表头）开始粘贴；"
+            "表头可以是模板名称，也可以是 Salesforce、钉钉、用友等导出的原始表头。把鼠标停在表头上可以看到每列的填写说明。",
+            "第 3 步：需要时在「设置」中修改评分分界点、分层阈值、流失预警规则、负责人与截止天数。",
+            "第 4 步：生成报告：在 Excel 中点击「CRM 分析」选项卡的「全部刷新」，或在命令行运行 crm-xl report 本文件.xlsx。",
+            "报告会新增或更新这些工作表：RFM分层表、客户标签、指标看板、流失预警、问题诊断、图表、结论与建议、清洗日志。"
+            "你粘贴的数据不会被修改；每处清洗（去重、日期与金额格式、缺失值）都记录在「清洗日志」中。",
+            "重复运行是安全的：报告工作表会整体重建，你自己的工作表、公式和在报告中填写的跟踪信息会保留。",
+        )
+    else:
+        title = "CRM analysis template"
+        steps = (
+            "Step 1: write the goal, customer group, time window and dimensions on the Goals sheet.",
+            "Step 2: paste your CRM export into the data sheets: Customers, Orders (required), Interactions, Leads, "
+            "Campaigns, Sales Targets, starting at cell A1 (headers). Template headers or the export's own (Salesforce, "
+            "DingTalk, Yonyou, ...) both work; hover over a header for what to put there.",
+            "Step 3: if needed, change score breakpoints, layer thresholds, churn rules, owners and deadlines on Settings.",
+            "Step 4: build the report: press 'Refresh all' on Excel's 'CRM 分析' tab, or run `crm-xl report this_file.xlsx`.",
+            "The report adds or updates: RFM Layers, Customer Tags, KPI Dashboard, Churn Warning, Diagnosis, Charts, "
+            "Conclusions, Cleaning Log. Your pasted data is never modified; every cleaning step is in the Cleaning Log.",
+            "Running it again is safe: report sheets are rebuilt, your own sheets, formulas and tracking entries are kept.",
+        )
+    blocks = stack([TextBlock((title,), style="title"), TextBlock(steps, wrap=True)])
+    return SheetSpec(name=sheet_name("guide", lang), blocks=blocks, kind="guide", column_widths=((1, 110),),
+                     landscape=False)
+
+
+def template_spec(lang: str = "zh", extra_sheets: tuple[SheetSpec, ...] = ()) -> ReportSpec:
+    """The template workbook's spec."""
+    s = AnalysisSettings(lang=lang)
+    sheets = [_guide(lang), goals_sheet(None, lang), settings_sheet(s)]
+    sheets += [template_data_sheet(k, lang) for k in TABLES]
+    sheets += list(extra_sheets)
+    title = "客户关系管理分析模板" if lang == "zh" else "CRM analysis template"
+    # a fixed date: the checked-in template is reproducible byte for byte
+    return ReportSpec(sheets=tuple(sheets), lang=lang,
+                      properties=(("title", title), ("created", "2024-01-01T00:00:00"))).validate()

@@ -92,19 +92,22 @@ def _rows_to_frame(rows: list[list[object]], header_idx: int) -> pd.DataFrame:
     return df.replace({"": None})
 
 
-def read_sheet_rows(path: str | pathlib.Path) -> list[tuple[str, list[list[object]]]]:
+def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> list[tuple[str, list[list[object]]]]:
     """Every sheet of a workbook as (name, rows of cell values), through python-calamine
-    (openpyxl read-only where calamine is unavailable, e.g. in Pyodide)."""
+    (openpyxl read-only where calamine is unavailable, e.g. in Pyodide). Sheets named in
+    ``skip`` (ignoring case) are not read at all."""
+    skipped = {str(n).strip().lower() for n in skip}
     p = pathlib.Path(path)
     if not p.exists():
         raise InputError(f"找不到文件：{p}", f"file not found: {p}")
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - Pyodide: read through openpyxl instead
-        return _sheet_rows_openpyxl(p)
+        return [(n, r) for n, r in _sheet_rows_openpyxl(p) if n.strip().lower() not in skipped]
     try:
         wb = CalamineWorkbook.from_path(str(p))
-        return [(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names]
+        return [(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names
+                if name.strip().lower() not in skipped]
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
         raise WorkbookError(
             f"无法打开工作簿（文件损坏、加密或不是 Excel 文件）：{p.name}（{exc}）",

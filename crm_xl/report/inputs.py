@@ -138,4 +138,6 @@ def inputs_from_sheet_rows(sheets: Iterable[tuple[str, list[list[object]]]], *, 
 
 def read_workbook_inputs(path: str | pathlib.Path, *, settings: AnalysisSettings | None = None) -> WorkbookInputs:
     """:func:`inputs_from_sheet_rows` for a workbook file (read once, through calamine)."""
-    return inputs_from_sheet_rows(read_sheet_rows(path), source=str(path), settings=settings)
+    # the report's own sheets (but 设置 and 分析目标) are never data: do not even read them
+    skip = [n for key, pair in REPORT_SHEETS.items() if key not in ("settings", "goals") for n in pair]
+    return inputs_from_sheet_rows(read_sheet_rows(path, skip=skip), source=str(path), settings=settings)

@@ -1,0 +1,75 @@
+"""Benchmark: the whole report end to end (issue 5 performance).
+
+Run from the repository root:  python benchmarks/bench_report.py [--customers 10000]
+
+Steps, each timed in this one run (no absolute time is asserted anywhere):
+
+1. ``crm-xl report`` work on a fresh workbook: read the data sheets (calamine), clean,
+   analyse, build every report sheet and write the file -- the number issue 5 bounds
+   (10k customers / ~100k orders end to end).
+2. The same, refreshing the report into the workbook written in step 1 (data sheets
+   and the previous report already there).
+3. Where the time goes: read / clean+analyse / spec / write, as shares of step 2.
+Peak resident memory of the process is printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--customers", type=int, default=10_000)
+    args = ap.parse_args()
+
+    from crm_xl.demo import generate_demo
+    from crm_xl.render.splice import refresh_workbook
+    from crm_xl.render.xlsx import render_workbook
+    from crm_xl.report.build import build_report
+    from crm_xl.report.inputs import read_workbook_inputs
+    from crm_xl.report_command import run_report
+    from crm_xl.settings import AnalysisSettings
+
+    raw = generate_demo(args.customers)
+    n_orders = len(raw["orders"])
+    with tempfile.TemporaryDirectory() as tmp:
+        book = os.path.join(tmp, "book.xlsx")
+        # a workbook holding only the data sheets, as a user would have after pasting
+        from crm_xl.report.data_sheets import data_sheet
+        from crm_xl.report.spec import ReportSpec
+
+        render_workbook(ReportSpec(sheets=tuple(data_sheet(k, v) for k, v in raw.items())), book)
+        t0 = time.perf_counter()
+        run_report(__import__("pathlib").Path(book))
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        run_report(__import__("pathlib").Path(book))
+        again = time.perf_counter() - t0
+        # breakdown of a refresh
+        t0 = time.perf_counter()
+        wi = read_workbook_inputs(book)
+        t1 = time.perf_counter()
+        run = build_report(wi.raw_tables, wi.settings, goals=wi.goals)
+        t2 = time.perf_counter()
+        refresh_workbook(run.spec, book)
+        t3 = time.perf_counter()
+    total = t3 - t0
+    print(f"customers={args.customers} orders={n_orders}")
+    print(f"report into a data-only workbook : {first:6.2f} s")
+    print(f"refresh of an existing report    : {again:6.2f} s")
+    print(f"  read {100 * (t1 - t0) / total:4.0f}% | clean+analyse+spec {100 * (t2 - t1) / total:4.0f}% | "
+          f"write {100 * (t3 - t2) / total:4.0f}%")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,16 @@ and a headless report (``crm-xl``). See README.md.
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "analyze", "AnalysisResult"]
+__all__ = ["__version__", "analyze", "AnalysisResult", "main"]
+
+
+def main(book=None):
+    """Entry point of the Excel ribbon add-in (``crm_xl.xlam`` runs ``import crm_xl; crm_xl.main()``):
+    runs the action chosen on the 控制台 sheet, or the one that fits the active sheet.
+    See :func:`crm_xl.excel.macros.main` and docs/excel.md."""
+    from .excel.macros import main as _main
+
+    return _main(book)
 
 
 def __getattr__(name: str):

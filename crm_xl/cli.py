@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import commands  # registers the sub-commands
 
     commands.register(sub, _add_common, _COMMANDS)
+    from . import addin_cli  # crm-xl addin build / install
+
+    addin_cli.register(sub, _add_common, _COMMANDS)
     return parser
 
 

@@ -193,7 +193,10 @@ def _read_inputs(book, ui: _Ui):
 
     ui.status("读取工作簿" if ui.zh else "reading the workbook")
     rows = read_sheet_rows_from_book(book, skip=_output_sheet_names())
-    inputs = inputs_from_sheet_rows(rows, source=book.name)
+    from ..settings import AnalysisSettings
+
+    # the workbook's language (from its sheet names) unless its 设置 sheet says otherwise
+    inputs = inputs_from_sheet_rows(rows, source=book.name, settings=AnalysisSettings(lang=ui.lang))
     ui.lang = inputs.settings.lang
     if not inputs.raw_tables or all(len(getattr(t, "frame", [])) == 0 for t in inputs.raw_tables.values()):
         raise InputError(

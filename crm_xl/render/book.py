@@ -577,7 +577,15 @@ def _draw_sheet(ws, plan: _SheetPlan, book, opt, lang: str) -> None:
             _draw_table(ws, plan.tables[b.name], opt, where, lang)
     opt(where, "gridlines", lambda: setattr(ws, "show_gridlines", sh.gridlines))
     if sh.freeze:
-        opt(where, "frozen panes", lambda: ws.freeze_panes.freeze_at(sh.freeze))
+        def freeze():
+            try:
+                ws.freeze_panes.freeze_at(sh.freeze)
+            except (NotImplementedError, AttributeError):  # classic Windows engine: through COM
+                com = _com(ws)
+                if com is None:
+                    raise
+                _com_freeze(com, sh.freeze)
+        opt(where, "frozen panes", freeze)
     com = _com(ws)
     if com is not None:  # Windows desktop: what xlwings' API does not cover
         opt(where, "tab colour / page setup", lambda: _com_extras(com, sh, lang))
@@ -585,6 +593,21 @@ def _draw_sheet(ws, plan: _SheetPlan, book, opt, lang: str) -> None:
         if sh.tab_color or sh.landscape or sh.fit_width or sh.repeat_rows:
             plan_note = "tab colour, page setup (orientation, fit to width, print titles, footer)"
             opt(where, plan_note, lambda: (_ for _ in ()).throw(NotImplementedError("not in xlwings' API")))
+
+
+def _com_freeze(com, cell: str) -> None:
+    m = re.match(r"([A-Z]+)(\d+)$", cell)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    com.Activate()
+    win = com.Application.ActiveWindow
+    win.FreezePanes = False
+    win.ScrollRow = 1
+    win.ScrollColumn = 1
+    win.SplitColumn = col - 1
+    win.SplitRow = int(m.group(2)) - 1
+    win.FreezePanes = True
 
 
 def _com_extras(com, sh: SheetSpec, lang: str) -> None:

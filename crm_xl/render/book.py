@@ -477,14 +477,16 @@ def _draw_text(ws, b: TextBlock, widths: dict[int, float], opt, where: str) -> N
 
     opt(where, "text font", font)
     merge = b.merge_cols > 1
+    wrap = merge or getattr(b, "wrap", False)
     if merge:
         opt(where, "merged text lines", lambda: full.merge(across=True))
+    if wrap:
         opt(where, "wrapped text", lambda: setattr(full, "wrap_text", True))
         opt(where, "text alignment", lambda: setattr(full, "vertical_alignment", "top"))
     span = sum(widths.get(b.col + i, 8.43) for i in range(max(b.merge_cols, 1)))
     for i, line in enumerate(b.lines):
         h = height
-        if merge:
+        if wrap:
             lines = estimate_lines(str(line), span * (0.9 if b.style in ("title", "heading") else 1.0))
             h = max(h, lines * (_LINE_HEIGHT if b.style != "title" else 24.0) + 3)
         if h != 15.0:
@@ -532,6 +534,9 @@ def _draw_table(ws, tp: _TablePlan, opt, where: str, lang: str) -> None:
                 opt(where, f"alignment of {c.header}", lambda col=col, align=align: setattr(col, "horizontal_alignment", align))
             if c.wrap:
                 opt(where, f"wrap of {c.header}", lambda col=col: setattr(col, "wrap_text", True))
+            fill = getattr(c, "background", None)
+            if fill:  # input cells (editable columns) and explicit fills
+                opt(where, f"fill of {c.header}", lambda col=col, fill=fill: setattr(col, "color", "#" + fill))
     box = ws.range((h, c0), (last, c1))
     opt(where, "cell borders", lambda: box.borders.set("all", line_style="continuous", weight="thin",
                                                         color="#" + PALETTE["border"]))

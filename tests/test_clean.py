@@ -122,3 +122,14 @@ def test_dataset_without_orders_is_a_clear_error():
     with pytest.raises(InputError) as e:
         clean_dataset({"customers": pd.DataFrame({"客户ID": ["C1"]}, dtype=object)})
     assert "订单" in e.value.message("zh") and "order" in e.value.message("en")
+
+
+def test_small_dirty_demo_cleans_without_error():
+    """Regression: with 12 customers a dirty column's distinct values had no text left after
+    stripping, and the blank check crashed (AttributeError) instead of cleaning."""
+    from crm_xl.core.clean import clean_dataset
+    from crm_xl.demo import generate_demo
+
+    for n in (12, 13):
+        cleaned = clean_dataset(generate_demo(n, dirty=True))
+        assert len(cleaned.data.customers) >= n - 1

@@ -57,9 +57,11 @@ def _blank_value(v) -> bool:
 def _str_part(s: pd.Series) -> pd.Series | None:
     """``s`` as strings where cells are text (NaN elsewhere), vectorised; None if no text."""
     try:
-        return s.str.strip()
+        out = s.str.strip()
     except AttributeError:
         return None
+    # a column whose only text cells are missing comes back as float NaN: no text at all
+    return out if out.dtype == object or pd.api.types.is_string_dtype(out.dtype) else None
 
 
 def is_blank(s: pd.Series) -> pd.Series:

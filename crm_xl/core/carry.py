@@ -152,6 +152,10 @@ def carry_over(new: pd.DataFrame, old: pd.DataFrame | None, *, keys: Sequence[st
     old = old[nonblank].reset_index(drop=True)
     if len(old) == 0:
         return new
+    old = old.astype(object)
+    for c in editable:  # an empty text and an empty cell are the same cell
+        if c in old.columns:
+            old[c] = [None if _blank(v) else v for v in old[c].tolist()]
     new = new.reset_index(drop=True).copy()
     for c in cols:
         if c not in new.columns:

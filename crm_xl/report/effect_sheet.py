@@ -12,6 +12,7 @@ import pandas as pd
 from ..core.effect import EffectResult
 from ..settings import AnalysisSettings
 from .names import sheet_name
+from .scenario_sheets import note_lines
 from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
 
 # key, zh, en, kind
@@ -121,8 +122,8 @@ def effect_sheet(effect: EffectResult, settings: AnalysisSettings) -> SheetSpec:
                                              for k, z, e, kind in _OVERDUE), od,
                         title=(f"逾期清单（{len(od)} 条）" if zh else f"Overdue list ({len(od)})"))
     head = stack([TextBlock(("效果跟踪" if zh else "Effect tracking",), style="title"),
-                  TextBlock(_summary(effect, settings), style="body", merge_cols=12),
-                  TextBlock((note,), style="note", merge_cols=12)], gap=0)
+                  TextBlock(tuple(x for line in _summary(effect, settings) for x in note_lines(line)), style="body"),
+                  TextBlock(note_lines(note), style="note")], gap=0)
     start = head[-1].row + head[-1].height + 1
     top = stack([t_overall, t_owner], start_row=start)
     owner_block = top[1]

@@ -8,7 +8,9 @@ tables, never an error.
 
 from __future__ import annotations
 
-__all__ = ["target_review_sheet", "campaign_sheet", "activation_sheet", "key_account_sheet", "scenario_sheets"]
+__all__ = ["note_lines", "target_review_sheet", "campaign_sheet", "activation_sheet", "key_account_sheet", "scenario_sheets"]
+
+import re
 
 import pandas as pd
 
@@ -18,7 +20,7 @@ from ..core.scenarios import (
 )
 from ..settings import AnalysisSettings
 from .names import sheet_name
-from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
+from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, TextBlock, display_width, stack
 
 
 def _cols(spec, zh: bool) -> tuple[ColumnSpec, ...]:
@@ -28,6 +30,23 @@ def _cols(spec, zh: bool) -> tuple[ColumnSpec, ...]:
         width = item[4] if len(item) > 4 else None
         out.append(ColumnSpec(k, z if zh else e, kind, width=width, wrap=width is not None and width >= 30))
     return tuple(out)
+
+
+def note_lines(text: str, width: int = 110) -> tuple[str, ...]:
+    """Split a long note into lines of at most about ``width`` display columns, at sentence
+    or clause ends (。；; . ), so notes stay readable without merged cells."""
+    parts = re.split(r"(?<=[。；;])\s*|(?<=\. )", text)
+    lines: list[str] = []
+    cur = ""
+    for p in (x for x in parts if x):
+        if cur and display_width(cur + p) > width:
+            lines.append(cur.rstrip())
+            cur = p
+        else:
+            cur += p
+    if cur.strip():
+        lines.append(cur.rstrip())
+    return tuple(lines) or (text,)
 
 
 def _letter(n: int) -> str:
@@ -41,10 +60,10 @@ def _letter(n: int) -> str:
 def _head(title: str, conclusions: tuple[str, ...], note: str, formula: str) -> list:
     blocks = [TextBlock((title,), style="title")]
     if conclusions:
-        blocks.append(TextBlock(conclusions, style="body", merge_cols=12))
+        blocks.append(TextBlock(tuple(x for c in conclusions for x in note_lines(c)), style="body"))
     if note:
-        blocks.append(TextBlock((note,), style="note", merge_cols=12))
-    blocks.append(TextBlock((formula,), style="note", merge_cols=12))
+        blocks.append(TextBlock(note_lines(note), style="note"))
+    blocks.append(TextBlock(note_lines(formula), style="note"))
     return list(stack(blocks, gap=0))
 
 
@@ -155,11 +174,12 @@ def activation_sheet(act: Activation, settings: AnalysisSettings) -> SheetSpec:
     name = sheet_name("activation", settings.lang)
     if len(act.customers) == 0:
         return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
-    summ = act.summary.copy()
-    t_sum = TableBlock("ActivationSummary", (ColumnSpec("label", "指标" if zh else "Metric", "text", width=26),
-                                             ColumnSpec("value", "数值" if zh else "Value", "general")),
-                       summ.assign(value=[round(v, 4) if v == v else None for v in summ["value"]]).astype({"value": object}),
-                       title="概览" if zh else "Summary")
+    vals = dict(zip(act.summary["metric"], act.summary["value"]))
+    kinds = {"new_customers": "int", "eligible": "int", "activated": "int", "activation_rate": "percent",
+             "median_days_to_second": "number", "needs_attention": "int"}
+    labels = dict(zip(act.summary["metric"], act.summary["label"]))
+    t_sum = TableBlock("ActivationSummary", tuple(ColumnSpec(k, labels[k], kind) for k, kind in kinds.items()),
+                       pd.DataFrame({k: [vals.get(k)] for k in kinds}), title="概览" if zh else "Summary")
     t_c = TableBlock("NewCustomers", _cols((
         ("customer_id", "客户ID", "Customer ID", "text"), ("customer_name", "客户名称", "Customer Name", "text", 24),
         ("owner", "客户经理", "Owner", "text"), ("first_order_date", "首购日期", "First order", "date"),

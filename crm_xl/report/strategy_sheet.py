@@ -75,10 +75,10 @@ def _note(lang: str, as_of: pd.Timestamp) -> tuple[str, ...]:
             f"分析日期 {as_of:%Y-%m-%d}。每位客户按其层级生成一条策略：负责人角色、策略措施和完成期限来自「设置」中的 strategy.* 项；"
             "开始日期为分析日期，截止日期 = 开始日期 + 期限天数（如流失风险客户 1 周内回访）。",
             "请在「负责人」「开始日期」「截止日期」「执行状态」「执行记录」「执行结果」「备注」列中填写跟进情况（可填写具体人名）。",
-            f"刷新规则：以「客户ID + 客户层级」识别一行。① 您填写的列在每次刷新后原样保留（包括清空的单元格）；"
-            f"② 新出现的客户追加到表格末尾，已有行的顺序不变；③ 不再生成的行不会删除，在「系统标记」中注明"
-            f"「{o['stale']}（日期）：原因」（如客户已转为其他层级）并以灰色显示；④ 您手工添加的行保留，系统标记为「{o['hand']}」；"
-            "⑤ 其余列（问题/原因、策略措施等）随数据更新。重复刷新结果不变。",
+            "刷新规则（以「客户ID + 客户层级」识别一行）：① 您填写的列在每次刷新后原样保留（包括清空的单元格）；",
+            "② 新出现的客户追加到表格末尾，已有行的顺序不变；",
+            f"③ 不再生成的行不会删除：「系统标记」注明「{o['stale']}（日期）：原因」（如客户已转为其他层级），整行灰色显示；",
+            f"④ 您手工添加的行保留，系统标记为「{o['hand']}」；⑤ 其余列（问题/原因、策略措施等）随数据更新。重复刷新结果不变。",
             f"执行状态：{' / '.join(st)}。截止日期早于今天且状态不是「{st[2]}」「{st[4]}」的行以红色突出显示（逾期）。",
         )
     return (
@@ -86,11 +86,13 @@ def _note(lang: str, as_of: pd.Timestamp) -> tuple[str, ...]:
         "the strategy.* settings; the start date is the analysis date, the deadline start + the deadline days "
         "(e.g. call back churn-risk customers within 1 week).",
         "Fill Owner, Start Date, Deadline, Status, Activity Log, Result and Notes as you follow up (a person's name is fine).",
-        f"Refresh rule: a row is identified by Customer ID + Customer Layer. (1) What you typed in your columns is kept "
-        f"as is on every refresh (cleared cells too); (2) new customers are appended at the end, existing rows keep "
-        f"their order; (3) rows no longer produced are not deleted: the System Note says '{o['stale']} (date): reason' "
-        f"(e.g. the customer moved to another layer) and they are greyed; (4) rows you added by hand are kept and "
-        f"noted '{o['hand']}'; (5) the other columns (problem, action, ...) follow the data. Refreshing twice changes nothing.",
+        "Refresh rule (a row is identified by Customer ID + Customer Layer): (1) what you typed in your columns is "
+        "kept as is on every refresh (cleared cells too);",
+        "(2) new customers are appended at the end, existing rows keep their order;",
+        f"(3) rows no longer produced are not deleted: the System Note says '{o['stale']} (date): reason' (e.g. the "
+        "customer moved to another layer) and the row is greyed;",
+        f"(4) rows you added by hand are kept and noted '{o['hand']}'; (5) the other columns (problem, action, ...) "
+        "follow the data. Refreshing twice changes nothing.",
         f"Status: {' / '.join(st)}. Rows whose deadline is before today and whose status is neither '{st[2]}' nor "
         f"'{st[4]}' are highlighted in red (overdue).",
     )
@@ -130,7 +132,7 @@ def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.Da
     tb = TableBlock(name=STRATEGY_TABLE, columns=cols, data=data, conditional_formats=cfs, key_columns=STRATEGY_KEYS,
                     lifecycle=strategy_lifecycle(result), style="TableStyleMedium2")
     head = stack([TextBlock(("客户策略执行表" if zh else "Strategy execution table",), style="title"),
-                  TextBlock(_note(lang, pd.Timestamp(result.as_of)), style="note", merge_cols=12)], gap=0)
+                  TextBlock(_note(lang, pd.Timestamp(result.as_of)), style="note")], gap=0)
     body = stack([tb], start_row=head[-1].row + head[-1].height + 1)
     return SheetSpec(name=sheet_name("strategy", lang), blocks=head + body, freeze=f"C{body[0].first_data_row}",
                      tab_color="C00000")

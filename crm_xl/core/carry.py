@@ -148,7 +148,7 @@ def carry_over(new: pd.DataFrame, old: pd.DataFrame | None, *, keys: Sequence[st
         return new
     cols = list(columns) if columns is not None else list(new.columns)
     old = old[[c for c in cols if c in old.columns]].reset_index(drop=True)
-    nonblank = [not all(_blank(v) for v in row) for row in old.itertuples(index=False, name=None)]
+    nonblank = [any(not _blank(v) for v in row) for row in old.itertuples(index=False, name=None)]
     old = old[nonblank].reset_index(drop=True)
     if len(old) == 0:
         return new
@@ -167,16 +167,13 @@ def carry_over(new: pd.DataFrame, old: pd.DataFrame | None, *, keys: Sequence[st
     new_pos = {k: i for i, k in enumerate(_occurrences(_key_tuples(new, keys)))}
     old_occ = _occurrences(_key_tuples(old, keys))
     ed_in_old = [c for c in editable if c in old.columns]
-    ed_idx = [new.columns.get_loc(c) for c in ed_in_old]
-    matched_new: list[int | None] = []  # per old row: the new row it matched, or None
-    for j, k in enumerate(old_occ):
-        i = new_pos.get(k)
-        matched_new.append(i)
-        if i is not None:
-            vals = old.iloc[j]
-            for c, ci in zip(ed_in_old, ed_idx):
-                v = vals[c]
-                new.iat[i, ci] = None if _blank(v) else v
+    matched_new: list[int | None] = [new_pos.get(k) for k in old_occ]  # per old row: its new row, or None
+    for c in ed_in_old:  # blanks are already None in ``old``
+        vals, olds = new[c].tolist(), old[c].tolist()
+        for j, i in enumerate(matched_new):
+            if i is not None:
+                vals[i] = olds[j]
+        new[c] = pd.Series(vals, index=new.index, dtype=object)
     unmatched = [j for j, i in enumerate(matched_new) if i is None]
     if lifecycle is None:
         if not unmatched:

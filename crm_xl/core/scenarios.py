@@ -238,6 +238,14 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
               else [""] * len(orders))
     o = pd.DataFrame({"customer_id": orders["customer_id"].to_numpy(), "date": orders["order_date"].to_numpy(),
                       "amount": orders["amount"].to_numpy(), "owner": owner, "region": region})
+    o = o.sort_values("date", kind="stable").reset_index(drop=True)
+    o_day = o["date"].to_numpy(dtype="datetime64[ns]")
+    o_amount = o["amount"].to_numpy(dtype=float)
+    oc, ou = pd.factorize(o["owner"])
+    rc, ru = pd.factorize(o["region"])
+    o_owner_code, o_region_code = oc, rc
+    owner_code = {v: i for i, v in enumerate(ou)}
+    region_code = {v: i for i, v in enumerate(ru)}
     rows, bad, future = [], [], 0
     for i, tr in enumerate(targets.itertuples(index=False)):
         tr = tr._asdict()
@@ -251,13 +259,14 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
             future += 1
             continue
         own, reg = _text(tr.get("owner")), _text(tr.get("region"))
-        m = (o["date"] >= start) & (o["date"] < end)
+        lo, hi = np.searchsorted(o_day, start.to_datetime64()), np.searchsorted(o_day, end.to_datetime64())
+        m = np.ones(hi - lo, dtype=bool)
         if own:
-            m &= o["owner"] == own
+            m &= o_owner_code[lo:hi] == owner_code.get(own, -2)
         if reg:
-            m &= o["region"] == reg
+            m &= o_region_code[lo:hi] == region_code.get(reg, -2)
         target = pd.to_numeric(pd.Series([tr.get("target_amount")]), errors="coerce").iloc[0]
-        actual = float(o.loc[m, "amount"].sum())
+        actual = float(o_amount[lo:hi][m].sum())
         rows.append({"period": label, "owner": own or ("全部" if zh else "All"), "region": reg or ("全部" if zh else "All"),
                      "period_start": start, "period_end": end - pd.Timedelta(days=1), "partial": bool(end - pd.Timedelta(days=1) > as_of),
                      "target": float(target) if target == target else np.nan, "actual": actual})
@@ -395,9 +404,13 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
     l_camp = leads["campaign_id"].map(_text) if len(leads) and "campaign_id" in leads else pd.Series(dtype=object)
     won = stage_matches(leads["stage"], s.stage_won) if len(leads) else np.zeros(0, dtype=bool)
     l_cust = leads["customer_id"].map(_text) if len(leads) and "customer_id" in leads else pd.Series("", index=leads.index)
-    by_cust = orders.sort_values("order_date", kind="stable")
-    cid_arr, day_arr, amt_arr = (by_cust["customer_id"].to_numpy(dtype=object), by_cust["order_date"].to_numpy(),
-                                 by_cust["amount"].to_numpy(float))
+    orders = orders.reset_index(drop=True)
+    cust_code, cust_uniques = pd.factorize(orders["customer_id"])
+    code_of = {v: i for i, v in enumerate(cust_uniques)}
+    day_arr, amt_arr = orders["order_date"].to_numpy(dtype="datetime64[ns]"), orders["amount"].to_numpy(float)
+    camp_code, camp_uniques = pd.factorize(o_camp)
+    camp_of = {v: i for i, v in enumerate(camp_uniques)}
+    cust_arr = orders["customer_id"].to_numpy(dtype=object)
     rows, skipped = [], 0
     for c in camp.itertuples(index=False):
         c = c._asdict()
@@ -415,9 +428,9 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
         w_end = min(w_end_full, as_of)
         days = (w_end - start).days + 1
         before_start = start - pd.Timedelta(days=days)
-        in_win = (orders["order_date"] >= start) & (orders["order_date"] <= w_end)
-        tagged = in_win & (o_camp == cid)
-        buyers = set(orders.loc[tagged, "customer_id"].tolist())
+        in_win = (day_arr >= start.to_datetime64()) & (day_arr <= w_end.to_datetime64())
+        tagged = in_win & (camp_code == camp_of.get(cid, -2))
+        buyers = set(cust_arr[tagged].tolist())
         lm = (l_camp == cid).to_numpy() if len(leads) else np.zeros(0, dtype=bool)
         lc = l_cust[lm].tolist() if len(leads) else []
         lw = won[lm] if len(leads) else np.zeros(0, dtype=bool)
@@ -428,7 +441,8 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
         part_custs = lead_custs | buyers
         participants = len(part_custs) + anon
         converted = len(buyers | won_custs) + won_anon
-        pc = np.isin(cid_arr, list(part_custs)) if part_custs else np.zeros(len(cid_arr), dtype=bool)
+        codes = [code_of[x] for x in part_custs if x in code_of]
+        pc = np.isin(cust_code, codes) if codes else np.zeros(len(cust_code), dtype=bool)
         during = float(amt_arr[pc & (day_arr >= start.to_datetime64()) & (day_arr <= w_end.to_datetime64())].sum())
         before = float(amt_arr[pc & (day_arr >= before_start.to_datetime64()) & (day_arr < start.to_datetime64())].sum())
         cost = pd.to_numeric(pd.Series([c.get("cost")]), errors="coerce").iloc[0]
@@ -442,7 +456,7 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
             "participation_rate": participants / reached if reached == reached and reached > 0 else np.nan,
             "leads": float(lm.sum()), "leads_won": float(lw.sum()), "converted": float(converted),
             "conversion_rate": converted / participants if participants else np.nan,
-            "attributed_revenue": float(orders.loc[tagged, "amount"].sum()),
+            "attributed_revenue": float(amt_arr[tagged].sum()),
             "revenue_before": before, "revenue_during": during, "incremental_revenue": incr,
             "roi": (incr - cost) / cost if cost == cost and cost > 0 else np.nan,
         })

@@ -281,6 +281,14 @@ class AnalysisSettings:
     # customer lifespan (years) used by the seed's LTV formula when no contract data gives it
     default_lifespan_years: float = 3.0
 
+    # strategy execution and effect tracking, scenarios (issue 8; docs/strategy.md)
+    effect_window_days: int = 90  # KPIs in the N days before vs after a strategy's start
+    campaign_attribution_days: int = 30  # orders up to N days after a campaign's end count for it
+    new_customer_days: int = 180  # first purchase within N days of the analysis date = new customer
+    activation_days: int = 60  # a second order within N days of the first = activated
+    activation_attention_days: int = 30  # no second order after N days = needs attention
+    key_account_top_n: int = 20  # key accounts: the top N customers by amount (Top20客户)
+
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -296,13 +304,15 @@ class AnalysisSettings:
         _choice("layer_mode", self.layer_mode, ("score", "rules", "rfm11"))
         for name in ("trend_months", "rule_window_months", "remark_inactive_days", "remark_no_order_days",
                      "remark_trend_days", "remark_new_days", "churn_compare_months", "churn_feedback_days",
-                     "insight_period_months", "new_product_days"):
+                     "insight_period_months", "new_product_days", "effect_window_days", "activation_days",
+                     "new_customer_days", "key_account_top_n"):
             _positive(name, getattr(self, name))
         for name in ("rfm_window_months", "kpi_window_months"):
             if getattr(self, name) is not None:
                 _positive(name, getattr(self, name))
         for name in ("tag_min_orders", "churn_min_prev_orders", "churn_inactive_days", "churn_negative_feedback_min",
-                     "churn_unresolved_min", "churn_timeout_min", "churn_medium_min_signals", "insight_min_customers"):
+                     "churn_unresolved_min", "churn_timeout_min", "churn_medium_min_signals", "insight_min_customers",
+                     "campaign_attribution_days", "activation_attention_days"):
             _non_negative(name, getattr(self, name))
         if len(self.rfm_weights) != 3 or any(not _finite(w) or w < 0 for w in self.rfm_weights) or sum(self.rfm_weights) <= 0:
             raise SettingsError(f"rfm_weights 需要 3 个非负权重且不全为 0：{self.rfm_weights}",
@@ -464,6 +474,12 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
     "insight_gap_min": ("float", "问题诊断：与其他分组中位数相差达到该值即标记", "Diagnosis: flag a deviation from the others' median this large"),
     "new_product_days": ("int", "近N天首次销售的产品视为新品", "Products first sold within N days count as new"),
     "default_lifespan_years": ("float", "LTV 公式中的客户生命周期（年）", "Customer lifespan (years) in the LTV formula"),
+    "effect_window_days": ("int", "效果跟踪：比较策略开始前后各N天的指标", "Effect tracking: KPIs N days before vs after a strategy starts"),
+    "campaign_attribution_days": ("int", "活动评估：活动结束后N天内的订单仍计入该活动", "Campaigns: orders up to N days after the end count"),
+    "new_customer_days": ("int", "新客户激活：近N天首次购买的客户为新客户", "Activation: first purchase within N days = new customer"),
+    "activation_days": ("int", "新客户激活：首购后N天内再次购买即为已激活", "Activation: a second order within N days of the first"),
+    "activation_attention_days": ("int", "新客户激活：首购超过N天仍未再次购买需关注", "Activation: no second order after N days needs attention"),
+    "key_account_top_n": ("int", "重点客户画像：累计金额前N名客户", "Key accounts: the top N customers by amount"),
 }
 
 _RULE_FIELDS = {

@@ -215,7 +215,8 @@ def test_input_exports_create_a_new_workbook(tmp_path):
     assert main(["report", str(book), "--input", str(orders), "--lang", "en", "-q"]) == 0
     wb = openpyxl.load_workbook(book)
     assert wb.sheetnames == ["Guide", "Goals", "Settings", "RFM Layers", "Customer Tags", "KPI Dashboard",
-                             "Churn Warning", "Diagnosis", "Charts", "Conclusions", "Orders", "Cleaning Log"]
+                             "Churn Warning", "Diagnosis", "Strategy Execution", "Effect Tracking", "Target Review",
+                             "Campaign Review", "Activation", "Key Accounts", "Charts", "Conclusions", "Orders", "Cleaning Log"]
     rows = table_rows(wb["RFM Layers"], "RFMLayers")
     assert {r["Customer ID"]: r["Purchases"] for r in rows} == {"A1": 2, "A2": 1}
 

@@ -4,15 +4,20 @@ Renderer-agnostic (pandas only): the file refresh reads the old values from the
 workbook package, a live-Book renderer reads them from the sheet; both call
 :func:`apply_editable` and draw the result.
 
-Rules (``docs/rendering.md``):
+Rules (``docs/rendering.md``, ``docs/strategy.md``; implemented in
+:func:`crm_xl.core.carry.carry_over`):
 
 * Rows are matched on the table's ``key_columns`` (values compared as trimmed text;
-  a date compares as ``YYYY-MM-DD``, ``12.0`` as ``12``).
+  a date compares as ``YYYY-MM-DD``, ``12.0`` as ``12``); the n-th old row with a key
+  matches the n-th new row with it.
 * For a matched row, every ``editable`` column takes the old value -- including an
   empty one: once written, those cells belong to the user.
 * New rows (keys not in the old sheet) keep the generated defaults.
 * Old rows whose key is not in the new data (rows a user added by hand, or records no
-  longer produced) are kept, with all their columns, after the new rows.
+  longer produced) are kept, with all their columns, after the new rows -- or, for a
+  table with a ``lifecycle`` (the strategy execution table), in the user's order with
+  new rows appended, rows no longer produced marked retired and hand-added rows marked
+  as such.
 * Completely empty old rows are dropped. Running the merge again on its own output
   changes nothing (idempotent).
 """
@@ -21,75 +26,31 @@ from __future__ import annotations
 
 __all__ = ["apply_editable", "merge_editable", "key_text"]
 
-import datetime as dt
-import math
 from dataclasses import replace
 
 import pandas as pd
 
+from ..core.carry import carry_over, key_text
 from ..report.spec import SheetSpec, TableBlock
-
-
-def key_text(v: object) -> str:
-    """The comparable text of one key value."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return ""
-    if isinstance(v, float):
-        if math.isnan(v):
-            return ""
-        if v.is_integer():
-            return str(int(v))
-    if isinstance(v, (pd.Timestamp, dt.datetime)):
-        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat(sep=" ")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v).strip()
-
-
-def _blank(v: object) -> bool:
-    return key_text(v) == ""
 
 
 def merge_editable(table: TableBlock, old: pd.DataFrame) -> TableBlock:
     """``table`` with the editable values (and hand-added rows) of ``old`` merged in.
 
     ``old`` holds the previous sheet's rows, columns named by the spec's column keys
-    (columns the old sheet lacked may be absent).
+    (columns the old sheet lacked may be absent). The rule is
+    :func:`crm_xl.core.carry.carry_over`, with the table's ``lifecycle`` when it has one.
     """
     editable = [c.key for c in table.columns if c.editable]
     keys = list(table.key_columns)
-    if not editable or not keys or old is None or old.empty or not set(keys) <= set(old.columns):
+    if old is None or old.empty or not keys or (not editable and table.lifecycle is None):
         return table
     value_cols = [c.key for c in table.columns if c.formula is None]
-    old = old[[k for k in value_cols if k in old.columns]].reset_index(drop=True)
-    old = old[~old.apply(lambda r: all(_blank(v) for v in r), axis=1)] if len(old) else old
-    new = table.data.copy()
-    for k in editable:
-        if k in new.columns:
-            new[k] = new[k].astype(object)
-        else:
-            new[k] = pd.Series([None] * len(new), dtype=object)
-    new_keys = [tuple(key_text(v) for v in row) for row in new[keys].itertuples(index=False, name=None)]
-    new_pos = {}
-    for i, k in enumerate(new_keys):
-        new_pos.setdefault(k, i)
-    old_keys = [tuple(key_text(v) for v in row) for row in old[keys].itertuples(index=False, name=None)]
-    taken: set[tuple] = set()
-    extra_rows = []
-    cols_in_old = [k for k in editable if k in old.columns]
-    for j, k in enumerate(old_keys):
-        i = new_pos.get(k)
-        if i is not None and k not in taken and any(k):
-            taken.add(k)
-            for c in cols_in_old:
-                v = old.iloc[j][c]
-                new.iat[i, new.columns.get_loc(c)] = None if _blank(v) else v
-        else:
-            extra_rows.append(j)
-    if extra_rows:
-        extra = old.iloc[extra_rows].astype(object)
-        new = pd.concat([new.astype(object), extra], ignore_index=True)
-    return replace(table, data=new.reset_index(drop=True))
+    merged = carry_over(table.data, old, keys=keys, editable=editable, columns=value_cols,
+                        lifecycle=table.lifecycle)
+    if merged is table.data:
+        return table
+    return replace(table, data=merged.reset_index(drop=True))
 
 
 def _shift_anchor(anchor: str, after_row: int, delta: int) -> str:

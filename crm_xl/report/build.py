@@ -21,16 +21,21 @@ import pandas as pd
 from ..core.analysis import AnalysisResult, analyze
 from ..core.clean import CleanedData, clean_dataset
 from ..settings import AnalysisSettings
+from ..core.effect import effect_tracking
+from ..core.strategy import strategy_table
 from .data_sheets import cleaning_log_sheet, data_sheet, guide_sheet
 from .charts_sheet import charts_sheet
 from .churn_sheet import churn_sheet
 from .conclusions_sheet import conclusions_sheet
 from .diagnosis_sheet import diagnosis_sheet
+from .effect_sheet import effect_sheet
 from .formulas import settings_refs
 from .goals_sheet import goals_sheet
 from .kpi_sheet import kpi_sheet
 from .rfm_sheet import rfm_layer_sheet
+from .scenario_sheets import scenario_sheets
 from .settings_sheet import settings_sheet
+from .strategy_sheet import strategy_sheet
 from .tags_sheet import tags_sheet
 from .spec import ReportSpec, SheetSpec
 
@@ -58,17 +63,24 @@ def _summary_lines(run_summary: dict[str, int], as_of: pd.Timestamp, lang: str) 
 
 
 def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None, *,
-                  formulas: bool = False) -> list[SheetSpec]:
+                  formulas: bool = False,
+                  previous_strategy: pd.DataFrame | None = None) -> list[SheetSpec]:
     """The report sheets (no data sheets), in workbook order (:data:`~crm_xl.report.names.REPORT_SHEETS`).
 
     ``formulas``: R/F/M scores, totals, layers and layer counts as Excel formulas over 设置
-    (:mod:`crm_xl.report.formulas`)."""
+    (:mod:`crm_xl.report.formulas`).
+
+    ``previous_strategy``: the 客户策略执行表 as the user left it
+    (:func:`crm_xl.report.strategy_sheet.previous_strategy_rows`), so effect tracking sees
+    the typed statuses and start dates before the refresh merges them into the sheet."""
     s = result.settings
     lang = s.lang
     summary = {"customers": len(cleaned.data.customers), "orders": len(cleaned.data.orders),
                "log_entries": len(cleaned.log)}
     settings_spec = settings_sheet(s)
     refs = settings_refs(settings_spec) if formulas else None
+    table = strategy_table(result, previous_strategy)
+    effect = effect_tracking(table, cleaned.data, s, as_of=result.as_of)
     return [
         guide_sheet(lang=lang, summary=_summary_lines(summary, result.as_of, lang)),
         goals_sheet(dict(goals or {}), lang),
@@ -78,6 +90,9 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
         kpi_sheet(result),
         churn_sheet(result),
         diagnosis_sheet(result),
+        strategy_sheet(result, table=table),
+        effect_sheet(effect, s),
+        *scenario_sheets(result, cleaned.data, s),
         charts_sheet(result),
         conclusions_sheet(result, dict(goals or {})),
         cleaning_log_sheet(cleaned.log, lang=lang),
@@ -92,7 +107,8 @@ def _data_sheet_name(raw: object) -> str | None:
 
 def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | None = None, *,
                  goals: Mapping[str, str] | None = None, include_data_sheets: bool = False, formulas: bool = False,
-                 progress: Callable[[str], None] | None = None) -> ReportRun:
+                 progress: Callable[[str], None] | None = None,
+                 previous_strategy: pd.DataFrame | None = None) -> ReportRun:
     """Clean ``raw_tables``, analyse them and describe the report.
 
     Parameters
@@ -111,6 +127,9 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         Formula mode (:mod:`crm_xl.report.formulas`).
     progress : callable, optional
         Called with a short, translated text before each step.
+    previous_strategy : DataFrame, optional
+        The strategy table as the user left it (a refresh reads it from the workbook with
+        :func:`crm_xl.report.strategy_sheet.previous_strategy_rows`).
     """
     s = settings or AnalysisSettings()
     zh = s.lang == "zh"
@@ -120,7 +139,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
     result = analyze(cleaned.data, s)
     step("生成报告工作表" if zh else "building the report sheets")
-    sheets = report_sheets(cleaned, result, goals, formulas=formulas)
+    sheets = report_sheets(cleaned, result, goals, formulas=formulas, previous_strategy=previous_strategy)
     if include_data_sheets:
         data = [data_sheet(k, getattr(v, "frame", v), lang=s.lang, sheet_name=_data_sheet_name(v))
                 for k, v in raw_tables.items()]

@@ -47,6 +47,8 @@ from typing import Literal, Union
 
 import pandas as pd
 
+from ..core.carry import RowLifecycle
+
 # Semantic column kind -> Excel number format. One place, both renderers.
 NUMBER_FORMATS: dict[str, str] = {
     "text": "@",
@@ -173,6 +175,8 @@ class TableBlock:
     ``data`` has one column per :class:`ColumnSpec` key, in any order; renderers use the
     columns' order. ``name`` is the Excel table name (ASCII, unique in the workbook).
     ``key_columns`` identify a record across refreshes (needed when a column is editable).
+    ``lifecycle`` (optional) keeps the user's row order on refresh, appends new rows and
+    marks rows no longer produced (:class:`crm_xl.core.carry.RowLifecycle`).
     With ``as_excel_table=False`` the block is drawn as a plain formatted range.
     A table with no rows still occupies one (blank) data row.
     """
@@ -187,6 +191,8 @@ class TableBlock:
     row: int = 1
     col: int = 1
     as_excel_table: bool = True
+    # what a refresh does with rows no longer produced (crm_xl.core.carry; the strategy table)
+    lifecycle: RowLifecycle | None = None
 
     @property
     def header_row(self) -> int:
@@ -393,6 +399,8 @@ def _validate_table(sheet: str, t: TableBlock, seen: set[str]) -> None:
     for k in t.key_columns:
         if k not in keys:
             raise SpecError(f"table {t.name!r}: key column {k!r} is not a column")
+    if t.lifecycle is not None and (t.lifecycle.mark_column not in keys or not t.key_columns):
+        raise SpecError(f"table {t.name!r}: lifecycle needs key_columns and its mark column among the columns")
     for cf in t.conditional_formats:
         if cf.column not in keys:
             raise SpecError(f"table {t.name!r}: conditional format on unknown column {cf.column!r}")

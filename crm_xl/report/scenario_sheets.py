@@ -1,0 +1,242 @@
+"""Scenario sheets (issue 8 item 4): 销售目标复盘, 活动评估, 新客户激活, 重点客户画像.
+
+Each sheet: a title, the conclusions (sentences from :mod:`crm_xl.core.scenarios`), a note
+with the formulas, the tables, and a native chart where one helps. An empty input (no
+销售目标 / 活动 rows, no new customers) gives the scenario's explanatory note instead of
+tables, never an error.
+"""
+
+from __future__ import annotations
+
+__all__ = ["note_lines", "target_review_sheet", "campaign_sheet", "activation_sheet", "key_account_sheet", "scenario_sheets"]
+
+import re
+
+import pandas as pd
+
+from ..core.scenarios import (
+    Activation, CampaignReview, TargetReview, campaign_evaluation, key_account_profiles, new_customer_activation,
+    sales_target_review,
+)
+from ..settings import AnalysisSettings
+from .names import sheet_name
+from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, TextBlock, display_width, stack
+
+
+def _cols(spec, zh: bool) -> tuple[ColumnSpec, ...]:
+    out = []
+    for item in spec:
+        k, z, e, kind = item[:4]
+        width = item[4] if len(item) > 4 else None
+        out.append(ColumnSpec(k, z if zh else e, kind, width=width, wrap=width is not None and width >= 30))
+    return tuple(out)
+
+
+def note_lines(text: str, width: int = 110) -> tuple[str, ...]:
+    """Split a long note into lines of at most about ``width`` display columns, at sentence
+    or clause ends (。；; . ), so notes stay readable without merged cells."""
+    parts = re.split(r"(?<=[。；;])\s*|(?<=\. )", text)
+    lines: list[str] = []
+    cur = ""
+    for p in (x for x in parts if x):
+        if cur and display_width(cur + p) > width:
+            lines.append(cur.rstrip())
+            cur = p
+        else:
+            cur += p
+    if cur.strip():
+        lines.append(cur.rstrip())
+    return tuple(lines) or (text,)
+
+
+def _letter(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _head(title: str, conclusions: tuple[str, ...], note: str, formula: str) -> list:
+    blocks = [TextBlock((title,), style="title")]
+    if conclusions:
+        blocks.append(TextBlock(tuple(x for c in conclusions for x in note_lines(c)), style="body"))
+    if note:
+        blocks.append(TextBlock(note_lines(note), style="note"))
+    blocks.append(TextBlock(note_lines(formula), style="note"))
+    return list(stack(blocks, gap=0))
+
+
+def _after(blocks: list) -> int:
+    last = blocks[-1]
+    return last.row + (last.height if isinstance(last, TextBlock) else last.height) + 1
+
+
+_GROUP_COLS = (("target", "目标金额(元)", "Target (CNY)", "money"), ("actual", "实际金额(元)", "Actual (CNY)", "money"),
+               ("attainment", "达成率", "Attainment", "percent"), ("gap", "差额(元)", "Gap (CNY)", "money"))
+
+
+def target_review_sheet(review: TargetReview, settings: AnalysisSettings) -> SheetSpec:
+    """销售目标复盘: by period (with a column chart of target vs actual), owner, region,
+    growth contributors and every target row."""
+    zh = settings.lang == "zh"
+    formula = ("达成率 = 实际金额 / 目标金额；实际金额 = 期间内（截至分析日期）该负责人（订单的销售负责人，缺失时用客户经理）"
+               "在该区域（客户所属区域）的订单金额，负责人或区域为空表示全部。增长贡献 = 最近期间较上一期间的客户销售额增加，"
+               "占比 = 该客户增加额 / 所有增长客户增加额之和。" if zh else
+               "Attainment = actual / target; actual = order amounts in the period (up to the analysis date) of the owner "
+               "(the order's sales owner, else the account owner) in the region (the customer's); a blank owner or "
+               "region means all. Growth contribution = a customer's revenue increase in the latest period vs the one "
+               "before; share = its increase / the summed increase of all growing customers.")
+    head = _head("销售目标复盘" if zh else "Sales target review", review.conclusions, review.note, formula)
+    name = sheet_name("target_review", settings.lang)
+    if len(review.detail) == 0:
+        return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
+    g = lambda key, zh_t, en_t, title_zh, title_en, frame: TableBlock(  # noqa: E731
+        key, _cols((("group", zh_t, en_t, "text"),) + _GROUP_COLS, zh), frame, title=title_zh if zh else title_en)
+    t_period = g("TargetByPeriod", "期间", "Period", "按期间", "By period", review.by_period)
+    t_owner = g("TargetByOwner", "负责人", "Owner", "按负责人", "By owner", review.by_owner)
+    t_region = g("TargetByRegion", "区域", "Region", "按区域", "By region", review.by_region)
+    t_contrib = TableBlock("GrowthContributors", _cols((
+        ("customer_id", "客户ID", "Customer ID", "text"), ("customer_name", "客户名称", "Customer Name", "text", 24),
+        ("owner", "客户经理", "Owner", "text"), ("region", "区域", "Region", "text"),
+        ("revenue_previous", "上期销售额(元)", "Previous (CNY)", "money"),
+        ("revenue_latest", "本期销售额(元)", "Latest (CNY)", "money"), ("change", "增加额(元)", "Increase (CNY)", "money"),
+        ("share_of_growth", "增长占比", "Share of growth", "percent")), zh), review.contributors,
+        title=(f"增长贡献客户（{review.latest_period} 较上期）" if zh else f"Growth contributors ({review.latest_period} vs before)"))
+    t_detail = TableBlock("TargetDetail", _cols((
+        ("period", "期间", "Period", "text"), ("owner", "负责人", "Owner", "text"), ("region", "区域", "Region", "text"),
+        ("period_start", "开始日期", "Start", "date"), ("period_end", "结束日期", "End", "date"),
+        ("target", "目标金额(元)", "Target (CNY)", "money"), ("actual", "实际金额(元)", "Actual (CNY)", "money"),
+        ("attainment", "达成率", "Attainment", "percent"), ("gap", "差额(元)", "Gap (CNY)", "money")), zh),
+        review.detail, title="目标明细" if zh else "Every target")
+    start = _after(head)
+    top = stack([t_period], start_row=start)
+    rows_needed = max(top[0].last_row, top[0].row + 18) + 2
+    rest = stack([t_owner, t_region, t_contrib, t_detail], start_row=rows_needed)
+    chart = ChartSpec(kind="column", title="目标与实际（按期间）" if zh else "Target vs actual by period",
+                      table="TargetByPeriod", category="group", series=("target", "actual"),
+                      anchor=f"{_letter(len(_GROUP_COLS) + 3)}{top[0].row}", width_cm=20, height_cm=9,
+                      secondary=(), y_axis_title="元" if zh else "CNY")
+    return SheetSpec(name=name, blocks=tuple(head) + top + rest, charts=(chart,), tab_color="7030A0")
+
+
+def campaign_sheet(review: CampaignReview, settings: AnalysisSettings) -> SheetSpec:
+    """营销活动评估: one row per started campaign, with a column chart of ROI."""
+    zh = settings.lang == "zh"
+    A = settings.campaign_attribution_days
+    formula = (f"评估窗口 = 活动开始日期至结束日期后 {A} 天（不超过分析日期）。参与客户 = 活动线索的客户 ∪ 窗口内带该活动ID订单的客户"
+               f"（无客户ID的线索各计 1）；参与率 = 参与客户 / 触达客户数；转化客户 = 窗口内带活动ID下单的客户 ∪ 成交线索的客户，"
+               f"转化率 = 转化客户 / 参与客户；归因收入 = 窗口内带活动ID的订单金额；增量收入 = 参与客户窗口内全部订单金额 − 活动前同样天数内的金额；"
+               f"ROI = (增量收入 − 活动成本) / 活动成本。" if zh else
+               f"Window = start to end + {A} days (not past the analysis date). Participants = customers of the "
+               f"campaign's leads plus customers with an order tagged with it in the window (leads without a customer "
+               f"count 1 each); participation = participants / reached; converted = buyers with a tagged order plus "
+               f"customers of won leads, conversion = converted / participants; attributed revenue = tagged orders in "
+               f"the window; incremental revenue = participants' orders in the window - the same number of days before "
+               f"the start; ROI = (incremental revenue - cost) / cost.")
+    head = _head("营销活动评估" if zh else "Campaign evaluation", review.conclusions, review.note, formula)
+    name = sheet_name("campaign_review", settings.lang)
+    if len(review.campaigns) == 0:
+        return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
+    t = TableBlock("CampaignReview", _cols((
+        ("campaign_id", "活动ID", "Campaign ID", "text"), ("campaign_name", "活动名称", "Campaign", "text", 22),
+        ("channel", "渠道", "Channel", "text"), ("start_date", "开始日期", "Start", "date"),
+        ("window_end", "评估截止", "Window end", "date"), ("cost", "活动成本(元)", "Cost (CNY)", "money"),
+        ("reached", "触达客户数", "Reached", "int"), ("participants", "参与客户数", "Participants", "int"),
+        ("participation_rate", "参与率", "Participation", "percent"), ("leads", "线索数", "Leads", "int"),
+        ("leads_won", "成交线索", "Won leads", "int"), ("converted", "转化客户数", "Converted", "int"),
+        ("conversion_rate", "转化率", "Conversion", "percent"),
+        ("attributed_revenue", "归因收入(元)", "Attributed (CNY)", "money"),
+        ("revenue_before", "活动前收入(元)", "Before (CNY)", "money"),
+        ("revenue_during", "活动期收入(元)", "During (CNY)", "money"),
+        ("incremental_revenue", "增量收入(元)", "Incremental (CNY)", "money"), ("roi", "ROI", "ROI", "percent")), zh),
+        review.campaigns.iloc[::-1].reset_index(drop=True))
+    body = stack([t], start_row=_after(head))
+    chart = ChartSpec(kind="column", title="各活动 ROI" if zh else "ROI by campaign", table="CampaignReview",
+                      category="campaign_name", series=("roi",), anchor=f"A{body[0].last_row + 2}", width_cm=22,
+                      height_cm=8)
+    return SheetSpec(name=name, blocks=tuple(head) + body, charts=(chart,), tab_color="7030A0")
+
+
+def activation_sheet(act: Activation, settings: AnalysisSettings) -> SheetSpec:
+    """新客户激活: the summary metrics and every new customer, those needing attention first."""
+    zh = settings.lang == "zh"
+    s = settings
+    formula = (f"新客户 = 近{s.new_customer_days}天首次购买的客户；二次购买 = 首购之后另一天的订单。已激活 = 首购后{s.activation_days}天内再次购买；"
+               f"延迟激活 = 之后才再次购买；未再次购买的：首购不超过{s.activation_attention_days}天为观察期，不超过{s.activation_days}天为需关注，"
+               f"更久为未激活。激活率 = 已激活 / 首购已满{s.activation_days}天的新客户。天数可在「设置」中修改。" if zh else
+               f"New customers: first purchase in the last {s.new_customer_days} days; a second purchase is an order on "
+               f"a later day. Activated: bought again within {s.activation_days} days; activated late: later; without a "
+               f"second order: watching up to {s.activation_attention_days} days, needs attention up to "
+               f"{s.activation_days}, not activated after that. Activation rate = activated / new customers whose first "
+               f"order is at least {s.activation_days} days old. The days are settings.")
+    head = _head("新客户激活" if zh else "New-customer activation", act.conclusions, act.note, formula)
+    name = sheet_name("activation", settings.lang)
+    if len(act.customers) == 0:
+        return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
+    vals = dict(zip(act.summary["metric"], act.summary["value"]))
+    kinds = {"new_customers": "int", "eligible": "int", "activated": "int", "activation_rate": "percent",
+             "median_days_to_second": "number", "needs_attention": "int"}
+    labels = dict(zip(act.summary["metric"], act.summary["label"]))
+    t_sum = TableBlock("ActivationSummary", tuple(ColumnSpec(k, labels[k], kind) for k, kind in kinds.items()),
+                       pd.DataFrame({k: [vals.get(k)] for k in kinds}), title="概览" if zh else "Summary")
+    t_c = TableBlock("NewCustomers", _cols((
+        ("customer_id", "客户ID", "Customer ID", "text"), ("customer_name", "客户名称", "Customer Name", "text", 24),
+        ("owner", "客户经理", "Owner", "text"), ("first_order_date", "首购日期", "First order", "date"),
+        ("first_amount", "首购金额(元)", "First amount (CNY)", "money"),
+        ("second_order_date", "二次购买日期", "Second order", "date"),
+        ("days_to_second", "间隔天数", "Days to 2nd", "int"), ("days_since_first", "首购至今天数", "Days since 1st", "int"),
+        ("status_label", "激活状态", "Status", "text")), zh), act.customers,
+        title="新客户明细（需关注的在前）" if zh else "New customers (needing attention first)")
+    attention = ("需关注", "未激活") if zh else ("Needs attention", "Not activated")
+    from .spec import ConditionalFormat
+    t_c = TableBlock(t_c.name, t_c.columns, t_c.data, title=t_c.title, conditional_formats=tuple(
+        ConditionalFormat("status_label", "equals", a, "FFC7CE", font_color="9C0006") for a in attention))
+    body = stack([t_sum, t_c], start_row=_after(head))
+    return SheetSpec(name=name, blocks=tuple(head) + body, tab_color="7030A0")
+
+
+def key_account_sheet(profiles: pd.DataFrame, settings: AnalysisSettings) -> SheetSpec:
+    """重点客户画像: one row per key account with history, products, interactions, open
+    issues, tags, churn risk and recommended actions."""
+    zh = settings.lang == "zh"
+    m = settings.kpi_window_months or 12
+    formula = (f"重点客户 = 累计购买金额前 {settings.key_account_top_n} 名。近期 = 近{m}个月，上期 = 之前{m}个月；主要产品为金额占比前三；"
+               "未解决问题 = 标记为未解决的互动记录；建议措施由未解决问题、流失风险、销售额变化和所在层级的策略生成。" if zh else
+               f"Key accounts = the top {settings.key_account_top_n} customers by amount. Recent = last {m} months, "
+               f"previous = the {m} before; top products by share of amount; open issues = interactions marked not "
+               "resolved; actions come from open issues, churn risk, revenue change and the layer's strategy.")
+    head = _head("重点客户画像" if zh else "Key-account profiles", (), "" if len(profiles) else
+                 ("没有有购买记录的客户。" if zh else "No customer with purchases."), formula)
+    name = sheet_name("key_accounts", settings.lang)
+    if len(profiles) == 0:
+        return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
+    t = TableBlock("KeyAccounts", _cols((
+        ("rank", "排名", "Rank", "int"), ("customer_id", "客户ID", "Customer ID", "text"),
+        ("customer_name", "客户名称", "Customer Name", "text", 24), ("industry", "所属行业", "Industry", "text", 16),
+        ("region", "区域", "Region", "text"), ("owner", "客户经理", "Owner", "text"),
+        ("layer_label", "客户层级", "Layer", "text"), ("first_purchase_date", "首次购买", "First purchase", "date"),
+        ("last_purchase_date", "最近购买", "Last purchase", "date"), ("orders", "购买频次(次)", "Purchases", "int"),
+        ("monetary", "累计金额(元)", "Amount (CNY)", "money"), ("revenue_recent", "近期销售额(元)", "Recent (CNY)", "money"),
+        ("revenue_previous", "上期销售额(元)", "Previous (CNY)", "money"), ("revenue_change", "变化", "Change", "percent"),
+        ("top_products", "主要产品", "Top products", "text", 30), ("interactions_recent", "近期互动", "Interactions", "int"),
+        ("last_interaction_date", "最近互动", "Last interaction", "date"),
+        ("satisfaction_avg", "满意度(1-5)", "Satisfaction", "ratio"), ("nps_avg", "推荐意愿(0-10)", "Recommend", "ratio"),
+        ("open_issues", "未解决问题", "Open issues", "int"), ("open_issue_text", "最近未解决问题", "Latest open issue", "text", 24),
+        ("tags", "客户标签", "Tags", "text", 20), ("risk_label", "流失风险", "Churn risk", "text"),
+        ("reasons", "风险原因", "Risk reasons", "text", 30), ("actions", "建议措施", "Recommended actions", "text", 50)), zh),
+        profiles)
+    body = stack([t], start_row=_after(head))
+    return SheetSpec(name=name, blocks=tuple(head) + body, tab_color="7030A0", freeze=f"D{body[0].first_data_row}")
+
+
+def scenario_sheets(result, data, settings: AnalysisSettings | None = None) -> list[SheetSpec]:
+    """The four scenario sheets for ``result`` on cleaned ``data``."""
+    s = settings or result.settings
+    as_of = result.as_of
+    return [
+        target_review_sheet(sales_target_review(data, s, as_of=as_of), s),
+        campaign_sheet(campaign_evaluation(data, s, as_of=as_of), s),
+        activation_sheet(new_customer_activation(data, s, as_of=as_of), s),
+        key_account_sheet(key_account_profiles(result, data, s), s),
+    ]

@@ -1,0 +1,168 @@
+"""The 客户策略执行表 sheet (issue 8 items 1-2): the table staff live in for weeks.
+
+One row per customer x strategy (:mod:`crm_xl.core.strategy`); 负责人, 开始日期, 截止日期,
+执行状态 (drop-down), 执行记录, 执行结果, 备注 are the user's (editable: carried over on every
+refresh, byte for byte); rows are keyed by 客户ID + 客户层级; the table has a
+:class:`~crm_xl.core.carry.RowLifecycle`, so a refresh keeps the user's row order, appends new
+rows, marks rows no longer produced "不再适用（date）：reason" in 系统标记 and keeps rows added
+by hand. Overdue rows are highlighted (截止日期 before ``TODAY()`` and status neither 已完成
+nor 不再适用); retired rows are greyed. The merge rule is explained in the sheet's note.
+
+:func:`previous_strategy_rows` finds the table in a workbook's (name, rows) pairs, so the
+pipeline can pass what the user typed to :func:`crm_xl.core.strategy.strategy_table`
+before effect tracking is computed.
+"""
+
+from __future__ import annotations
+
+__all__ = ["strategy_sheet", "strategy_columns", "previous_strategy_rows", "STRATEGY_TABLE", "STRATEGY_HEADERS"]
+
+from typing import Iterable
+
+import pandas as pd
+
+from ..core.strategy import STRATEGY_KEYS, ORIGIN_LABELS, status_labels, strategy_lifecycle, strategy_table
+from .names import sheet_name
+from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
+
+STRATEGY_TABLE = "StrategyExecution"
+
+# key, zh header, en header, kind, editable, width, wrap
+STRATEGY_HEADERS = (
+    ("customer_id", "客户ID", "Customer ID", "text", False, 10, False),
+    ("customer_name", "客户名称", "Customer Name", "text", False, 24, False),
+    ("layer_label", "客户层级", "Customer Layer", "text", False, 13, False),
+    ("risk_label", "流失风险", "Churn Risk", "text", False, 9, False),
+    ("problem", "问题/原因", "Problem / Cause", "text", False, 40, True),
+    ("action", "策略措施", "Action", "text", False, 44, True),
+    ("owner", "负责人", "Owner", "general", True, 13, False),
+    ("start_date", "开始日期", "Start Date", "date", True, 11, False),
+    ("deadline", "截止日期", "Deadline", "date", True, 11, False),
+    ("status", "执行状态", "Status", "general", True, 11, False),
+    ("log", "执行记录", "Activity Log", "general", True, 30, True),
+    ("result", "执行结果", "Result", "general", True, 24, True),
+    ("note", "备注", "Notes", "general", True, 18, True),
+    ("origin", "系统标记", "System Note", "text", False, 30, True),
+)
+
+
+def _letter(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def strategy_columns(lang: str = "zh") -> tuple[ColumnSpec, ...]:
+    """The table's columns (editable ones marked; the status column has the drop-down)."""
+    zh = lang == "zh"
+    out = []
+    for key, h_zh, h_en, kind, editable, width, wrap in STRATEGY_HEADERS:
+        comment = None
+        if editable:
+            comment = "由您填写：刷新时原样保留" if zh else "Yours to fill: kept as typed on every refresh"
+        out.append(ColumnSpec(key, h_zh if zh else h_en, kind, width=width, editable=editable, wrap=wrap,
+                              validation=status_labels(lang) if key == "status" else None, comment=comment))
+    return tuple(out)
+
+
+def _note(lang: str, as_of: pd.Timestamp) -> tuple[str, ...]:
+    st = status_labels(lang)
+    o = ORIGIN_LABELS[lang]
+    if lang == "zh":
+        return (
+            f"分析日期 {as_of:%Y-%m-%d}。每位客户按其层级生成一条策略：负责人角色、策略措施和完成期限来自「设置」中的 strategy.* 项；"
+            "开始日期为分析日期，截止日期 = 开始日期 + 期限天数（如流失风险客户 1 周内回访）。",
+            "请在「负责人」「开始日期」「截止日期」「执行状态」「执行记录」「执行结果」「备注」列中填写跟进情况（可填写具体人名）。",
+            "刷新规则（以「客户ID + 客户层级」识别一行）：① 您填写的列在每次刷新后原样保留（包括清空的单元格）；",
+            "② 新出现的客户追加到表格末尾，已有行的顺序不变；",
+            f"③ 不再生成的行不会删除：「系统标记」注明「{o['stale']}（日期）：原因」（如客户已转为其他层级），整行灰色显示；",
+            f"④ 您手工添加的行保留，系统标记为「{o['hand']}」；⑤ 其余列（问题/原因、策略措施等）随数据更新。重复刷新结果不变。",
+            f"执行状态：{' / '.join(st)}。截止日期早于今天且状态不是「{st[2]}」「{st[4]}」的行以红色突出显示（逾期）。",
+        )
+    return (
+        f"Analysis date {as_of:%Y-%m-%d}. One strategy per customer by layer: owner role, action and deadline come from "
+        "the strategy.* settings; the start date is the analysis date, the deadline start + the deadline days "
+        "(e.g. call back churn-risk customers within 1 week).",
+        "Fill Owner, Start Date, Deadline, Status, Activity Log, Result and Notes as you follow up (a person's name is fine).",
+        "Refresh rule (a row is identified by Customer ID + Customer Layer): (1) what you typed in your columns is "
+        "kept as is on every refresh (cleared cells too);",
+        "(2) new customers are appended at the end, existing rows keep their order;",
+        f"(3) rows no longer produced are not deleted: the System Note says '{o['stale']} (date): reason' (e.g. the "
+        "customer moved to another layer) and the row is greyed;",
+        f"(4) rows you added by hand are kept and noted '{o['hand']}'; (5) the other columns (problem, action, ...) "
+        "follow the data. Refreshing twice changes nothing.",
+        f"Status: {' / '.join(st)}. Rows whose deadline is before today and whose status is neither '{st[2]}' nor "
+        f"'{st[4]}' are highlighted in red (overdue).",
+    )
+
+
+def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.DataFrame | None = None) -> SheetSpec:
+    """The 客户策略执行表 sheet.
+
+    Parameters
+    ----------
+    result : AnalysisResult
+    previous : DataFrame, optional
+        The table as the user left it (see :func:`previous_strategy_rows`); merged in with
+        :func:`crm_xl.core.strategy.strategy_table`.
+    table : DataFrame, optional
+        An already merged table (what effect tracking used); wins over ``previous``.
+    """
+    s = result.settings
+    lang = s.lang
+    zh = lang == "zh"
+    data = table if table is not None else strategy_table(result, previous)
+    cols = strategy_columns(lang)
+    keys = [c.key for c in cols]
+    letter = {k: _letter(i + 1) for i, k in enumerate(keys)}
+    st = status_labels(lang)
+    stale = ORIGIN_LABELS[lang]["stale"]
+    D, S_, O = letter["deadline"], letter["status"], letter["origin"]
+    retired = f'LEFT(${O}{{row}},{len(stale)})="{stale}"'
+    overdue = (f'OR(${S_}{{row}}="{st[3]}",AND(ISNUMBER(${D}{{row}}),${D}{{row}}<TODAY(),'
+               f'${S_}{{row}}<>"{st[2]}",${S_}{{row}}<>"{st[4]}",NOT({retired})))')
+    cfs = (
+        ConditionalFormat("origin", "formula", retired, "EDEDED", font_color="7F7F7F", whole_row=True),
+        ConditionalFormat("deadline", "formula", overdue, "FFC7CE", font_color="9C0006", whole_row=True),
+        ConditionalFormat("status", "equals", st[2], "C6EFCE", font_color="006100"),
+        ConditionalFormat("status", "equals", st[1], "FFEB9C", font_color="9C5700"),
+    )
+    tb = TableBlock(name=STRATEGY_TABLE, columns=cols, data=data, conditional_formats=cfs, key_columns=STRATEGY_KEYS,
+                    lifecycle=strategy_lifecycle(result), style="TableStyleMedium2")
+    head = stack([TextBlock(("客户策略执行表" if zh else "Strategy execution table",), style="title"),
+                  TextBlock(_note(lang, pd.Timestamp(result.as_of)), style="note")], gap=0)
+    body = stack([tb], start_row=head[-1].row + head[-1].height + 1)
+    return SheetSpec(name=sheet_name("strategy", lang), blocks=head + body, freeze=f"C{body[0].first_data_row}",
+                     tab_color="C00000")
+
+
+def previous_strategy_rows(sheets: Iterable[tuple[str, list[list[object]]]], lang: str = "zh") -> pd.DataFrame | None:
+    """The strategy table as the user left it, from a workbook's (sheet name, rows) pairs
+    (what :func:`crm_xl.io.read_sheet_rows` or a live Book gives), or None.
+
+    The sheet is found by name (客户策略执行表 / Strategy Execution, either language); the
+    header row is the first row holding both 客户ID and 执行状态 headers (zh or en); rows
+    below it are read until the first completely empty row. Columns are named by the
+    table's keys; unknown headers are ignored.
+    """
+    names = {sheet_name("strategy", "zh").lower(), sheet_name("strategy", "en").lower()}
+    by_header = {}
+    for key, h_zh, h_en, *_ in STRATEGY_HEADERS:
+        by_header[h_zh.lower()] = key
+        by_header[h_en.lower()] = key
+    for name, rows in sheets:
+        if str(name).strip().lower() not in names:
+            continue
+        for i, row in enumerate(rows[:60]):
+            cells = [str(v).strip().lower() if v is not None else "" for v in row]
+            found = {j: by_header[c] for j, c in enumerate(cells) if c in by_header}
+            if "customer_id" in found.values() and "status" in found.values():
+                body = []
+                for r in rows[i + 1:]:
+                    if all(v is None or (isinstance(v, str) and not v.strip()) for v in r):
+                        break
+                    body.append({k: (r[j] if j < len(r) else None) for j, k in found.items()})
+                return pd.DataFrame(body, columns=list(dict.fromkeys(found.values())), dtype=object)
+    return None

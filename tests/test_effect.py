@@ -1,0 +1,95 @@
+"""Effect tracking (issue 8 item 3) on a small table checked by hand."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_xl.core.dataset import CrmData, empty_table
+from crm_xl.core.effect import EFFECT_COLUMNS, effect_tracking
+from crm_xl.settings import AnalysisSettings
+
+S = AnalysisSettings(analysis_date=pd.Timestamp("2024-09-30").date(), effect_window_days=60)
+
+
+def _data() -> CrmData:
+    customers = empty_table("customers").reindex(range(3))
+    customers["customer_id"] = ["A", "B", "C"]
+    orders = pd.DataFrame({
+        "order_id": ["o1", "o2", "o3", "o4", "o5"],
+        "customer_id": ["A", "A", "A", "B", "C"],
+        "order_date": pd.to_datetime(["2024-06-15", "2024-08-10", "2024-09-20", "2024-07-01", "2024-05-01"]),
+        "amount": [1000.0, 2000.0, 500.0, 3000.0, 100.0],
+    })
+    inter = empty_table("interactions").reindex(range(3))
+    inter["customer_id"] = ["A", "A", "A"]
+    inter["date"] = pd.to_datetime(["2024-07-01", "2024-08-20", "2024-09-01"])
+    inter["type"] = ["回访", "回访", "投诉"]
+    inter["nps_score"] = [3.0, 10.0, np.nan]
+    return CrmData(customers=customers, orders=orders, interactions=inter)
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer_id": ["A", "B", "C", "D", "A"],
+        "layer_label": ["流失风险客户", "流失风险客户", "潜力客户", None, "旧层级"],
+        "action": ["回访", "回访", "培训", "自定义", "回访"],
+        "owner": ["张三", "张三", "李四", None, "王五"],
+        "start_date": [pd.Timestamp("2024-08-01"), pd.Timestamp("2024-09-01"), pd.Timestamp("2024-09-30"),
+                       "2024-09-10", pd.Timestamp("2024-06-01")],
+        "deadline": [pd.Timestamp("2024-08-08"), pd.Timestamp("2024-09-07"), pd.Timestamp("2024-09-15"), None,
+                     pd.Timestamp("2024-06-08")],
+        "status": ["进行中", "已完成", "未开始", "进行中", None],
+        "origin": ["自动生成", "自动生成", "自动生成", "手工添加", "不再适用（2024-09-30）：客户当前为「流失风险客户」"],
+    }, dtype=object)
+
+
+@pytest.fixture(scope="module")
+def effect():
+    return effect_tracking(_table(), _data(), S)
+
+
+def test_overall_by_hand(effect):
+    o = effect.dimension("overall").iloc[0]
+    assert list(effect.by_group.columns) == list(EFFECT_COLUMNS)
+    # 5 rows, the retired one not applicable; B done -> 1 / 4
+    assert (o.rows, o.applicable, o.done, o.completion_rate) == (5, 4, 1, 0.25)
+    # overdue: A (due 08-08, in progress) and C (due 09-15, not started); B done, D no deadline, retired row never
+    assert o.overdue == 2
+    # evaluated: A (start 08-01, window min(60, 61) = 60 days) and B (start 09-01, window 30 days);
+    # D is a customer without data, C has not started
+    assert o.started == 2 and o.window_days == 45
+    # before: A's 06-15 order (1000) in [06-02, 08-01); B nothing in [08-02, 09-01)
+    # after: A's 08-10 and 09-20 orders (2500) in [08-01, 09-30); B nothing
+    assert (o.repurchase_before, o.repurchase_after) == (0.5, 0.5)
+    assert (o.revenue_before, o.revenue_after, o.revenue_change) == (1000.0, 2500.0, 1.5)
+    # NPS: a detractor (3) before, a promoter (10) after; the complaint (投诉) after
+    assert (o.nps_before, o.nps_after) == (-100.0, 100.0)
+    assert (o.complaints_before, o.complaints_after) == (0.0, 1.0)
+
+
+def test_by_owner_and_overdue_list(effect):
+    owners = effect.dimension("owner").set_index("group")
+    assert owners.loc["张三", "completion_rate"] == 0.5 and owners.loc["李四", "completion_rate"] == 0.0
+    assert owners.loc["（未填写）", "rows"] == 1  # D, typed by hand without an owner
+    assert np.isnan(owners.loc["王五", "completion_rate"])  # only a retired row: nothing to complete
+    assert effect.overdue["customer_id"].tolist() == ["A", "C"]
+    assert effect.overdue["days_overdue"].tolist() == [53, 15]
+
+
+def test_reference_day_moves_the_overdue_list():
+    e = effect_tracking(_table(), _data(), S, today=pd.Timestamp("2024-09-15"))
+    # C is due on 09-15 itself: not overdue yet
+    assert e.overdue["customer_id"].tolist() == ["A"]
+
+
+def test_empty_table_gives_empty_frames():
+    e = effect_tracking(_table().iloc[:0], _data(), S)
+    assert len(e.by_group) == 0 and len(e.overdue) == 0
+
+
+def test_english_status_labels_count_the_same():
+    t = _table()
+    t["status"] = ["In progress", "Done", "Not started", "In progress", None]
+    e = effect_tracking(t, _data(), S.replace(lang="en"))
+    o = e.dimension("overall").iloc[0]
+    assert (o.done, o.completion_rate, o.overdue, o.group) == (1, 0.25, 2, "Overall")

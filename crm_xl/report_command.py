@@ -47,9 +47,10 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
         raise InputError(f"找不到工作簿「{book}」。可以先用 crm-xl template 生成模板，或用 --input 指定 CRM 导出文件。",
                          f"workbook '{book}' not found. Create one with `crm-xl template`, or give CRM exports with --input.")
     step(f"读取 {book.name}" if z else f"reading {book.name}")
+    previous = None
     if exists:
         wi = read_workbook_inputs(book)
-        settings, goals, raw = wi.settings, wi.goals, wi.raw_tables
+        settings, goals, raw, previous = wi.settings, wi.goals, wi.raw_tables, wi.previous_strategy
     else:
         settings, goals, raw = AnalysisSettings(lang=lang or "zh"), default_goals(lang or "zh"), {}
     if lang and lang != settings.lang:
@@ -59,7 +60,8 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     if inputs:
         step("读取导出文件" if settings.lang == "zh" else "reading the exports")
         raw = read_sources(inputs)
-    run = build_report(raw, settings, goals=goals, include_data_sheets=not exists, formulas=formulas, progress=step)
+    run = build_report(raw, settings, goals=goals, include_data_sheets=not exists, formulas=formulas,
+                       previous_strategy=previous, progress=step)
     spec = run.spec
     target = out or book
     step(f"写入 {target}" if settings.lang == "zh" else f"writing {target}")

@@ -231,3 +231,24 @@ def test_libreoffice_opens_the_refreshed_report(report, tmp_path):
     from tests import lo
 
     assert lo.roundtrip_ok(report, tmp_path / "lo") == []
+
+
+def test_typed_strategy_status_reaches_effect_tracking(report):
+    """What the user types into 客户策略执行表 (status) is read back by the next run and counted
+    in 效果跟踪's completion rate."""
+    wb = openpyxl.load_workbook(report)
+    ws = wb["客户策略执行表"]
+    header_row = int(ws.tables[next(iter(ws.tables))].ref.split(":")[0][1:])
+    headers = {c.value: c.column_letter for c in ws[header_row]}
+    status_cells = [ws[f"{headers['执行状态']}{r}"] for r in range(header_row + 1, ws.max_row + 1)
+                    if ws[f"{headers['客户ID']}{r}"].value]
+    assert status_cells
+    for c in status_cells:
+        c.value = "已完成"
+    wb.save(report)
+    assert main(["report", str(report), "-q"]) == 0
+    wb = openpyxl.load_workbook(report)
+    ws = wb["客户策略执行表"]
+    assert all(ws[c.coordinate].value == "已完成" for c in status_cells)
+    (overall,) = table_rows(wb["效果跟踪"], "EffectOverall")
+    assert overall["已完成"] == len(status_cells) and overall["完成率"] == 1

@@ -183,7 +183,8 @@ def _pending(book):
 def _output_sheet_names() -> set[str]:
     from ..report.names import REPORT_SHEETS
 
-    return {n.lower() for key, pair in REPORT_SHEETS.items() if key not in _INPUT_KEYS for n in pair} | \
+    # the strategy table is read back too: its typed statuses and dates feed effect tracking
+    return {n.lower() for key, pair in REPORT_SHEETS.items() if key not in (*_INPUT_KEYS, "strategy") for n in pair} | \
         {n.lower() for n in CONSOLE_SHEET.values()}
 
 
@@ -235,7 +236,8 @@ def _refresh(action: str, keys: tuple[str, ...] | None, book, lang: str | None =
         from ..report.names import sheet_name
 
         inputs = _read_inputs(book, ui)
-        run = build_report(inputs.raw_tables, inputs.settings, progress=ui.status)
+        run = build_report(inputs.raw_tables, inputs.settings, goals=inputs.goals,
+                           previous_strategy=inputs.previous_strategy, progress=ui.status)
         spec = run.spec
         existing = {s.name.strip().lower() for s in book.sheets}
         if keys is None:

@@ -61,6 +61,7 @@ class WorkbookInputs:
     settings_found: bool = False
     goals_found: bool = False
     unknown_sheets: list[str] = field(default_factory=list)
+    previous_strategy: pd.DataFrame | None = None  # the 客户策略执行表 as the user left it
 
 
 def _norm(v: object) -> str:
@@ -109,7 +110,8 @@ def inputs_from_sheet_rows(sheets: Iterable[tuple[str, list[list[object]]]], *, 
                            settings: AnalysisSettings | None = None) -> WorkbookInputs:
     """Read data tables, settings and goals from (sheet name, rows) pairs.
 
-    The report's own sheets are never taken for data. ``settings`` is the base the 设置
+    The report's own sheets are never taken for data; the 客户策略执行表 is read back as
+    ``previous_strategy`` (what the user typed feeds effect tracking). ``settings`` is the base the 设置
     sheet's values override (default: the seed defaults, with ``lang`` guessed from the
     sheet names when the workbook has no 设置 sheet).
     """
@@ -131,13 +133,15 @@ def inputs_from_sheet_rows(sheets: Iterable[tuple[str, list[list[object]]]], *, 
         goals = _goals_from_sheet(by_key["goals"][1], s.lang)
     tables = tables_from_sheet_rows(sheets, source=source, skip=report_names)
     unknown = next(iter(tables.values())).unknown_sheets if tables else []
+    from .strategy_sheet import previous_strategy_rows
+
     return WorkbookInputs(raw_tables=tables, settings=s, goals=goals or default_goals(s.lang),
                           settings_found="settings" in by_key, goals_found=goals is not None,
-                          unknown_sheets=list(unknown))
+                          unknown_sheets=list(unknown), previous_strategy=previous_strategy_rows(sheets, s.lang))
 
 
 def read_workbook_inputs(path: str | pathlib.Path, *, settings: AnalysisSettings | None = None) -> WorkbookInputs:
     """:func:`inputs_from_sheet_rows` for a workbook file (read once, through calamine)."""
     # the report's own sheets (but 设置 and 分析目标) are never data: do not even read them
-    skip = [n for key, pair in REPORT_SHEETS.items() if key not in ("settings", "goals") for n in pair]
+    skip = [n for key, pair in REPORT_SHEETS.items() if key not in ("settings", "goals", "strategy") for n in pair]
     return inputs_from_sheet_rows(read_sheet_rows(path, skip=skip), source=str(path), settings=settings)

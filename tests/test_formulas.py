@@ -63,6 +63,20 @@ def test_libreoffice_recalculates_every_formula_to_the_python_value(tmp_path):
         assert r["客户数"] == counts[label]
         assert r["累计购买金额(元)"] == pytest.approx(py.loc[py["layer_label"] == label, "monetary"].sum())
     assert sum(r["占比"] for r in shares.values()) == pytest.approx(1.0)
+    wb = openpyxl.load_workbook(out, data_only=True)
+    # 图表: the layer table behind the pie / column charts, counted from the RFM table
+    chart_layers = {r["客户层级"]: r for r in table_rows(wb["图表"], "ChartLayers")}
+    for label, r in chart_layers.items():
+        assert r["客户数"] == counts[label] and r["累计购买金额(元)"] == pytest.approx(shares[label]["累计购买金额(元)"])
+    # 指标看板: 客单价 = 销售额 / 订单数 per row; high-risk count = COUNTIF over 流失预警
+    (head,) = table_rows(wb["指标看板"], "KpiHeadline")
+    kpis = run.result.kpis.set_index("kpi")["value"]
+    assert head["客单价(元)"] == pytest.approx(kpis["aov"])
+    assert head["高流失风险客户"] == (run.result.churn["risk"] == "high").sum()
+    by_layer = run.result.kpis_by_layer
+    aov = by_layer[by_layer["kpi"] == "aov"].set_index("group_label")["value"]
+    for r in table_rows(wb["指标看板"], "KpiOverall")[1:]:
+        assert r["客单价(元)"] == pytest.approx(aov[r["范围"]])
 
 
 @pytest.mark.libreoffice

@@ -29,7 +29,7 @@ from .churn_sheet import churn_sheet
 from .conclusions_sheet import conclusions_sheet
 from .diagnosis_sheet import diagnosis_sheet
 from .effect_sheet import effect_sheet
-from .formulas import settings_refs
+from .formulas import chart_layer_formulas, kpi_formulas, settings_refs
 from .goals_sheet import goals_sheet
 from .kpi_sheet import kpi_sheet
 from .rfm_sheet import rfm_layer_sheet
@@ -67,8 +67,8 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
                   previous_strategy: pd.DataFrame | None = None) -> list[SheetSpec]:
     """The report sheets (no data sheets), in workbook order (:data:`~crm_xl.report.names.REPORT_SHEETS`).
 
-    ``formulas``: R/F/M scores, totals, layers and layer counts as Excel formulas over 设置
-    (:mod:`crm_xl.report.formulas`).
+    ``formulas``: R/F/M scores, totals, layers and layer counts (RFM分层表 and 图表), 客单价 and
+    the high-risk count as Excel formulas (:mod:`crm_xl.report.formulas`).
 
     ``previous_strategy``: the 客户策略执行表 as the user left it
     (:func:`crm_xl.report.strategy_sheet.previous_strategy_rows`), so effect tracking sees
@@ -81,19 +81,24 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
     refs = settings_refs(settings_spec) if formulas else None
     table = strategy_table(result, previous_strategy)
     effect = effect_tracking(table, cleaned.data, s, as_of=result.as_of)
+    rfm = rfm_layer_sheet(result.rfm, s, result.as_of, refs)
+    kpis, churn, charts = kpi_sheet(result), churn_sheet(result), charts_sheet(result)
+    if formulas:
+        kpis = kpi_formulas(kpis, churn, "高" if lang == "zh" else "High")
+        charts = chart_layer_formulas(charts, rfm)
     return [
         guide_sheet(lang=lang, summary=_summary_lines(summary, result.as_of, lang)),
         goals_sheet(dict(goals or {}), lang),
         settings_spec,
-        rfm_layer_sheet(result.rfm, s, result.as_of, refs),
+        rfm,
         tags_sheet(result),
-        kpi_sheet(result),
-        churn_sheet(result),
+        kpis,
+        churn,
         diagnosis_sheet(result),
         strategy_sheet(result, table=table),
         effect_sheet(effect, s),
         *scenario_sheets(result, cleaned.data, s),
-        charts_sheet(result),
+        charts,
         conclusions_sheet(result, dict(goals or {})),
         cleaning_log_sheet(cleaned.log, lang=lang),
     ]

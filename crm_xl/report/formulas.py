@@ -1,13 +1,16 @@
 """Formula mode (``crm-xl report --formulas``): the RFM scores, RFM总分, 客户层级 and the
 layer counts written as native Excel formulas that read the breakpoints, weights,
 thresholds and layer names from the 设置 sheet, so a colleague without Python changes a
-threshold on 设置 and the layers (and the pie chart) follow.
+threshold on 设置 and the layers (and the pie charts on RFM分层表 and 图表) follow. On
+指标看板, 客单价 is 销售额 / 订单数 of its row and the headline's high-risk count a COUNTIF
+over 流失预警.
 
 What stays a value, and why: 最近购买日期, 购买频次 and 累计购买金额 come from the
 *cleaned* orders (duplicates removed, amounts like "1.5万" parsed), which a formula over the
 raw data sheet could not reproduce; the analysis date is a value cell next to the table
 (``settings.analysis_date`` or the latest order). Layers are formulas in score mode only
-(rules and 11-segment modes keep values). KPI tables are recomputed by the next report run.
+(rules and 11-segment modes keep values). The other KPI cells (window sums, rates from
+interactions and leads) are recomputed by the next report run.
 
 List settings are one cell of text ("30, 60, 90, 180"); the formulas take item *k* with the
 classic ``TRIM(MID(SUBSTITUTE(text, ",", REPT(" ", 99)), (k-1)*99+1, 99))``, which Excel
@@ -92,3 +95,65 @@ def layer_formula(refs: SettingRefs, total: str, layer_keys: tuple[str, ...], fa
     for key in reversed(layer_keys):
         inner = f"IF({total}>={refs.ref(f'score_layer.{key}')},{refs.ref(f'{label}.{key}')},{inner})"
     return "=" + inner
+
+
+# ---------------------------------------------------------------------------------------
+# overlays: formula columns put onto sheets the builders laid out
+
+
+def _with_column_formulas(t, formulas: dict[str, str]):
+    from dataclasses import replace
+
+    return replace(t, columns=tuple(replace(c, formula=formulas[c.key]) if c.key in formulas else c for c in t.columns))
+
+
+def _replace_table(sheet: SheetSpec, new) -> SheetSpec:
+    from dataclasses import replace
+
+    return replace(sheet, blocks=tuple(new if getattr(b, "name", None) == new.name and hasattr(b, "columns") else b
+                                       for b in sheet.blocks))
+
+
+def _col_range(sheet_name: str, t, key: str) -> str:
+    L = _letter(t.column_index(key))
+    return f"{_quote(sheet_name)}!${L}${t.first_data_row}:${L}${t.last_row}"
+
+
+def kpi_formulas(kpi: SheetSpec, churn: SheetSpec, high_label: str) -> SheetSpec:
+    """客单价 = 销售额 / 订单数 in every KPI table (a blank when there are no orders), and the
+    headline's high-risk count as a COUNTIF over the 流失预警 table."""
+    from .spec import TableBlock
+
+    for b in list(kpi.blocks):
+        if not isinstance(b, TableBlock):
+            continue
+        keys = {c.key for c in b.columns}
+        f = {}
+        if {"aov", "revenue", "orders"} <= keys:
+            rev, n = _letter(b.column_index("revenue")) + "{row}", _letter(b.column_index("orders")) + "{row}"
+            f["aov"] = f'=IF(N({n})=0,"",{rev}/{n})'
+        if "high_risk" in keys:
+            t = churn.table("ChurnWarning")
+            f["high_risk"] = f'=COUNTIF({_col_range(churn.name, t, "risk_label")},"{high_label}")'
+        if f:
+            kpi = _replace_table(kpi, _with_column_formulas(b, f))
+    return kpi
+
+
+def chart_layer_formulas(charts: SheetSpec, rfm: SheetSpec) -> SheetSpec:
+    """The 图表 sheet's layer table (pie and column charts) counted from the RFM table, so
+    the charts follow when the layers change."""
+    t = charts.table("ChartLayers")
+    main = rfm.table("RFMLayers")
+    lay, amt = _col_range(rfm.name, main, "layer_label"), _col_range(rfm.name, main, "monetary")
+    lab = _letter(t.column_index("layer_label")) + "{row}"
+    cnt = _letter(t.column_index("customers"))
+    rev = _letter(t.column_index("revenue"))
+    s0, s1 = t.first_data_row, t.last_row
+    f = {
+        "customers": f"=COUNTIF({lay},{lab})",
+        "share": f"=IF(SUM(${cnt}${s0}:${cnt}${s1})=0,0,{cnt}{{row}}/SUM(${cnt}${s0}:${cnt}${s1}))",
+        "revenue": f"=SUMIF({lay},{lab},{amt})",
+        "revenue_share": f"=IF(SUM(${rev}${s0}:${rev}${s1})=0,0,{rev}{{row}}/SUM(${rev}${s0}:${rev}${s1}))",
+    }
+    return _replace_table(charts, _with_column_formulas(t, f))

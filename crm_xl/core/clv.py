@@ -43,6 +43,7 @@ __all__ = [
     "bgnbd_expected_purchases",
     "bgnbd_conditional_expected_purchases",
     "bgnbd_p_alive",
+    "valid_history",
     "gamma_gamma_log_likelihood",
     "gamma_gamma_expected_spend",
     "gamma_gamma_population_mean",
@@ -129,6 +130,20 @@ def _rft(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise InputError("没有重复购买（frequency = 0）的客户，recency 必须为 0",
                          "customers without repeat purchases (frequency = 0) must have recency 0")
     return x, tx, TT
+
+
+def valid_history(frequency, recency, T) -> np.ndarray:
+    """Elementwise: which ``(frequency, recency, T)`` rows the models accept (the checks of
+    the prediction functions, per row instead of for the whole array): finite, frequency a
+    non-negative whole number, ``0 <= recency <= T``, recency 0 when frequency is 0.
+    Arrays broadcast; worksheet functions use it to compute the valid rows and mark the
+    others."""
+    x, tx, TT = np.broadcast_arrays(*(np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(v, dtype=object))),
+                                                                errors="coerce"), dtype=float).reshape(np.shape(v))
+                                      for v in (frequency, recency, T)))
+    with np.errstate(invalid="ignore"):
+        return (np.isfinite(x) & np.isfinite(tx) & np.isfinite(TT) & (x >= 0) & (x == np.round(x)) & (tx >= 0)
+                & (TT >= 0) & (tx <= TT * (1 + 1e-12) + 1e-12) & ~((x == 0) & (tx != 0)))
 
 
 # ----------------------------------------------------------------------------- BG/NBD

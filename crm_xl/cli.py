@@ -47,11 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"crm-xl {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     from . import commands  # registers the sub-commands
+    from .excel import udf_setup
 
     commands.register(sub, _add_common, _COMMANDS)
     from . import addin_cli  # crm-xl addin build / install
 
     addin_cli.register(sub, _add_common, _COMMANDS)
+    udf_setup.register(sub, _add_common, _COMMANDS)
     return parser
 
 

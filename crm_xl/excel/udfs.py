@@ -55,7 +55,7 @@ UDF_NAMES = tuple(n for n in __all__ if n != "UDF_NAMES")
 
 
 def _doc(zh: str, en: str) -> str:
-    return f"{zh} / {en}"
+    return f"{zh} | {en}"
 
 
 def _arg(name: str, zh: str, en: str):
@@ -235,7 +235,7 @@ _KINDS = {"r": "r", "recency": "r", "最近": "r", "最近购买": "r", "f": "f"
 @xw.ret(ResultConverter)
 @udf
 def RFM_SCORE(value, kind, breakpoints=None, as_of=None):
-    """RFM 单项得分 1-5（R/F/M）/ One RFM score 1-5 (R, F or M)"""
+    """RFM 单项得分 1-5（R/F/M） | One RFM score 1-5 (R, F or M)"""
     k = _KINDS.get(str(kind).strip().lower()) if kind is not None else None
     if k is None:
         raise _CallError(f"未知的得分类型 {kind!r}：请用 R、F 或 M", f"unknown score type {kind!r}: use R, F or M")
@@ -272,7 +272,7 @@ def RFM_SCORE(value, kind, breakpoints=None, as_of=None):
 @xw.ret(ResultConverter)
 @udf
 def RFM_SCORES(last_dates, frequencies, amounts, as_of=None, settings_range=None):
-    """整列计算 R、F、M 得分和 RFM 总分（溢出 4 列）/ R, F, M scores and RFM total for whole columns (spills 4 columns)"""
+    """整列计算 R、F、M 得分和 RFM 总分（溢出 4 列） | R, F, M scores and RFM total for whole columns (spills 4 columns)"""
     s = _settings(settings_range)
     d, f, m = read(last_dates, "date"), read(frequencies, "number"), read(amounts, "money")
     n = _same_size(d, f, m)
@@ -319,7 +319,7 @@ def _scores(r, f, m):
 @xw.ret(ResultConverter)
 @udf
 def RFM_TOTAL(r, f, m, settings_range=None):
-    """RFM 加权总分（权重见设置）/ Weighted RFM total (weights from the settings)"""
+    """RFM 加权总分（权重见设置） | Weighted RFM total (weights from the settings)"""
     s = _settings(settings_range)
     shape, rv, fv, mv, err, blank = _scores(r, f, m)
     return Result(_rfm.rfm_total(rv, fv, mv, s.rfm_weights), err, blank)
@@ -340,7 +340,7 @@ _MODES = {"score": "score", "总分": "score", "rfm11": "rfm11", "11": "rfm11", 
 @xw.ret(ResultConverter)
 @udf
 def RFM_SEGMENT(r, f, m, mode=None, settings_range=None, lang=None):
-    """客户层级名称（高价值客户/潜力客户/…）/ Customer layer name from R, F, M scores"""
+    """客户层级名称（高价值客户/潜力客户/…） | Customer layer name from R, F, M scores"""
     s = _settings(settings_range)
     lg = _lang(lang, s)
     key = _MODES.get(str(mode).strip().lower()) if mode is not None else (s.layer_mode if s.layer_mode != "rules"
@@ -370,7 +370,7 @@ def RFM_SEGMENT(r, f, m, mode=None, settings_range=None, lang=None):
 @xw.ret(ResultConverter)
 @udf
 def RFM_RULE_SEGMENT(recency, frequency_per_year, amount_per_year, as_of=None, settings_range=None, lang=None):
-    """按业务规则分层（高价值/潜力/流失风险，未匹配则为兜底层级）/ Layer by business rules (seed 000)"""
+    """按业务规则分层（高价值/潜力/流失风险，未匹配则为兜底层级） | Layer by business rules (seed 000)"""
     s = _settings(settings_range)
     lg = _lang(lang, s)
     shape, (rc, fc, mc) = broadcast(read(recency, "number_or_date"), read(frequency_per_year, "number"),
@@ -405,7 +405,7 @@ def _nps_scores(scores) -> tuple[np.ndarray, int]:
 @xw.ret(ResultConverter)
 @udf
 def NPS(scores, settings_range=None):
-    """净推荐值 NPS =（推荐者比例 − 贬损者比例）× 100 / Net Promoter Score"""
+    """净推荐值 NPS =（推荐者比例 − 贬损者比例）× 100 | Net Promoter Score"""
     s = _settings(settings_range)
     v, code = _nps_scores(scores)
     if code:
@@ -423,7 +423,7 @@ def NPS(scores, settings_range=None):
 @xw.ret(ResultConverter)
 @udf
 def NPS_BREAKDOWN(scores, with_labels=None, settings_range=None, lang=None):
-    """推荐者、中立者、贬损者比例（溢出一行 3 个值）/ Promoter, passive, detractor shares (spills a row)"""
+    """推荐者、中立者、贬损者比例（溢出一行 3 个值） | Promoter, passive, detractor shares (spills a row)"""
     s = _settings(settings_range)
     lg = _lang(lang, s)
     v, code = _nps_scores(scores)
@@ -449,7 +449,7 @@ def NPS_BREAKDOWN(scores, with_labels=None, settings_range=None, lang=None):
 @xw.ret(ResultConverter)
 @udf
 def NPS_GROUP(score, settings_range=None, lang=None):
-    """推荐者/中立者/贬损者（逐个评分）/ Promoter, passive or detractor per score"""
+    """推荐者/中立者/贬损者（逐个评分） | Promoter, passive or detractor per score"""
     s = _settings(settings_range)
     lg = _lang(lang, s)
     c = read(score, "number")
@@ -498,7 +498,7 @@ def _ltv(avg_purchase, frequency, lifespan, cac, need_cac: bool) -> Result:
 @xw.ret(ResultConverter)
 @udf
 def LTV(avg_purchase, frequency, lifespan=None, cac=None):
-    """客户生命周期价值 LTV = 平均购买金额 × 购买频次 × 生命周期（÷ 获客成本）/ Customer lifetime value (seed 004)"""
+    """客户生命周期价值 LTV = 平均购买金额 × 购买频次 × 生命周期（÷ 获客成本） | Customer lifetime value (seed 004)"""
     return _ltv(avg_purchase, frequency, lifespan, cac, need_cac=False)
 
 
@@ -510,7 +510,7 @@ def LTV(avg_purchase, frequency, lifespan=None, cac=None):
 @xw.ret(ResultConverter)
 @udf
 def LTV_CAC(avg_purchase, frequency, lifespan, cac):
-    """LTV 与获客成本之比（模板 004 的 LTV 公式）/ LTV to acquisition-cost ratio (seed 004 formula)"""
+    """LTV 与获客成本之比（模板 004 的 LTV 公式） | LTV to acquisition-cost ratio (seed 004 formula)"""
     return _ltv(avg_purchase, frequency, lifespan, cac, need_cac=True)
 
 
@@ -521,7 +521,7 @@ def LTV_CAC(avg_purchase, frequency, lifespan, cac):
 @xw.ret(ResultConverter)
 @udf
 def AOV(amounts, customers=None):
-    """客单价 = 销售额 / 订单数（或 / 客户数）/ Average order value (or revenue per customer)"""
+    """客单价 = 销售额 / 订单数（或 / 客户数） | Average order value (or revenue per customer)"""
     a = read(amounts, "money").flat()
     code = _first_code(a)
     if code:
@@ -576,7 +576,7 @@ def _rate(numerator, denominator, flags_ok: bool, what: tuple[str, str, str, str
 @xw.ret(ResultConverter)
 @udf
 def REPURCHASE_RATE(customer_ids, order_dates=None, as_of=None, months=None):
-    """复购率 = 购买≥2次的客户数 / 有购买的客户数 / Repurchase rate"""
+    """复购率 = 购买≥2次的客户数 / 有购买的客户数 | Repurchase rate"""
     ids = read(customer_ids, "text").flat()
     if order_dates is None:
         return _ratio(_kpis.repurchase_rate_from_orders(ids.values[ids.ok]))
@@ -608,7 +608,7 @@ def _date(serial: float) -> pd.Timestamp:
 @xw.ret(ResultConverter)
 @udf
 def NEW_CUSTOMER_REPURCHASE_RATE(customer_ids, order_dates, as_of=None, months=None):
-    """新客户复购率 = 二次购买客户数 / 首购客户总数 / New-customer repurchase rate"""
+    """新客户复购率 = 二次购买客户数 / 首购客户总数 | New-customer repurchase rate"""
     ids, d = read(customer_ids, "text").flat(), read(order_dates, "date").flat()
     _same_size(ids, d)
     ok = ids.ok & d.ok
@@ -626,7 +626,7 @@ def NEW_CUSTOMER_REPURCHASE_RATE(customer_ids, order_dates, as_of=None, months=N
 @xw.ret(ResultConverter)
 @udf
 def CONVERSION_RATE(deals, leads=None, settings_range=None):
-    """线索-成交转化率 = 成交客户数 / 线索总数（或按阶段列计算）/ Lead-to-deal conversion rate"""
+    """线索-成交转化率 = 成交客户数 / 线索总数（或按阶段列计算） | Lead-to-deal conversion rate"""
     if leads is None:
         s = _settings(settings_range)
         c = read(deals, "text").flat()
@@ -643,7 +643,7 @@ def CONVERSION_RATE(deals, leads=None, settings_range=None):
 @xw.ret(ResultConverter)
 @udf
 def COMPLAINT_RATE(complaint_customers, all_customers):
-    """投诉率 = 投诉客户数 / 总客户数 / Complaint rate"""
+    """投诉率 = 投诉客户数 / 总客户数 | Complaint rate"""
     return _rate(complaint_customers, all_customers, False, ("投诉客户数", "complaint customers", "总客户数",
                                                              "all customers"))
 
@@ -654,7 +654,7 @@ def COMPLAINT_RATE(complaint_customers, all_customers):
 @xw.ret(ResultConverter)
 @udf
 def RESPONSE_RATE(responded, total=None):
-    """互动响应率 = 有响应的互动数 / 互动总数 / Interaction response rate"""
+    """互动响应率 = 有响应的互动数 / 互动总数 | Interaction response rate"""
     return _rate(responded, total, True, ("有响应的互动数", "responded", "互动总数", "total"))
 
 
@@ -664,7 +664,7 @@ def RESPONSE_RATE(responded, total=None):
 @xw.ret(ResultConverter)
 @udf
 def RENEWAL_RATE(renewed, due=None):
-    """合同续签率 = 续签合同数 / 到期合同数 / Contract renewal rate"""
+    """合同续签率 = 续签合同数 / 到期合同数 | Contract renewal rate"""
     return _rate(renewed, due, True, ("续签合同数", "renewed", "到期合同数", "due"))
 
 
@@ -717,7 +717,7 @@ def _churn_decorators(fn):
 @udf
 def CHURN_RISK(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as_of=None, unresolved=None,
                timeouts=None, usual_gap_days=None, settings_range=None, lang=None):
-    """流失风险等级 高/中/低 / Churn risk level High, Medium or Low"""
+    """流失风险等级 高/中/低 | Churn risk level High, Medium or Low"""
     s = _settings(settings_range)
     lg = _lang(lang, s)
     shape, args, err, blank = _churn_inputs(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as_of,
@@ -732,7 +732,7 @@ def CHURN_RISK(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as
 @udf
 def CHURN_REASONS(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as_of=None, unresolved=None,
                   timeouts=None, usual_gap_days=None, settings_range=None, lang=None):
-    """触发流失预警的原因（文字）/ Why a customer is at risk (text)"""
+    """触发流失预警的原因（文字） | Why a customer is at risk (text)"""
     s = _settings(settings_range)
     lg = _lang(lang, s)
     shape, args, err, blank = _churn_inputs(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as_of,
@@ -789,7 +789,7 @@ def _history(frequency, recency, T, *more):
 @xw.ret(ResultConverter)
 @udf
 def CLV_FIT(frequency, recency, T, monetary_value=None, penalizer=None, lang=None):
-    """拟合 BG/NBD（及 Gamma-Gamma）模型，溢出参数表 / Fit BG/NBD (and Gamma-Gamma), spilling the parameters"""
+    """拟合 BG/NBD（及 Gamma-Gamma）模型，溢出参数表 | Fit BG/NBD (and Gamma-Gamma), spilling the parameters"""
     lg = _lang_value(lang) or "zh"
     more = () if monetary_value is None else (monetary_value,)
     shape, cells, valid, err, row_blank = _history(frequency, recency, T)
@@ -828,7 +828,7 @@ def CLV_FIT(frequency, recency, T, monetary_value=None, penalizer=None, lang=Non
 @xw.ret(ResultConverter)
 @udf
 def P_ALIVE(frequency, recency, T, params):
-    """客户仍活跃的概率 P(alive)（BG/NBD）/ Probability the customer is still active (BG/NBD)"""
+    """客户仍活跃的概率 P(alive)（BG/NBD） | Probability the customer is still active (BG/NBD)"""
     p = _params(params, _clv.BGNBD_PARAMS, "BG/NBD")
     shape, cells, valid, err, blank = _history(frequency, recency, T)
     out = np.full(shape, np.nan)
@@ -846,7 +846,7 @@ def P_ALIVE(frequency, recency, T, params):
 @xw.ret(ResultConverter)
 @udf
 def CLV_PURCHASES(frequency, recency, T, horizon, params):
-    """未来一段时间的预期购买次数（BG/NBD）/ Expected purchases over the horizon (BG/NBD)"""
+    """未来一段时间的预期购买次数（BG/NBD） | Expected purchases over the horizon (BG/NBD)"""
     p = _params(params, _clv.BGNBD_PARAMS, "BG/NBD")
     shape, cells, valid, err, blank = _history(frequency, recency, T, horizon)
     h = cells[3]
@@ -877,7 +877,7 @@ def CLV_PURCHASES(frequency, recency, T, horizon, params):
 @udf
 def CLV(frequency, recency, T, monetary_value, bgnbd_params, gg_params=None, months=None, monthly_discount=None,
         unit=None, margin=None):
-    """预测的客户生命周期价值（贴现，BG/NBD + Gamma-Gamma）/ Predicted discounted customer lifetime value"""
+    """预测的客户生命周期价值（贴现，BG/NBD + Gamma-Gamma） | Predicted discounted customer lifetime value"""
     pb = _params(bgnbd_params, _clv.BGNBD_PARAMS, "BG/NBD")
     pg = _params(bgnbd_params if gg_params is None else gg_params, _clv.GAMMA_GAMMA_PARAMS, "Gamma-Gamma")
     h, _ = read_scalar(months, "number", default=12)

@@ -1,0 +1,1 @@
+"""Files for xlwings Lite: ``main.py`` and ``requirements.txt`` (``crm-xl udfs lite`` copies them)."""

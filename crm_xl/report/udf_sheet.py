@@ -1,0 +1,192 @@
+"""The 函数示例 sheet: every worksheet function of :mod:`crm_xl.excel.udfs` used on a small
+example, for the template workbook.
+
+Live formulas need the functions loaded (classic xlwings add-in with ``UDF Modules`` =
+``crm_xl.excel.udfs``, or xlwings Lite); without them Excel shows ``#NAME?`` and the
+expected results in the 预期结果 column tell the user what the formulas should give.
+
+Layout (top to bottom): title and note; the analysis date; Template 1's three customers
+with R/F/M/total/layer, LTV and churn formulas per row; ten survey answers with their NPS
+group; a strip of aggregate KPIs (NPS, shares, AOV, repurchase rates, conversion, ...);
+the reference list of all functions with an example formula each.
+
+Formulas are written as ordinary (non-array) formulas, so functions that spill
+(RFM_SCORES, NPS_BREAKDOWN, CLV_FIT) are shown through ``INDEX(..., i, j)`` here; typed
+into a cell of Excel 365 they spill.
+"""
+
+from __future__ import annotations
+
+__all__ = ["udf_demo_sheet", "UDF_SHEET_NAME", "FUNCTION_REFERENCE"]
+
+import datetime as dt
+import pandas as pd
+
+from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
+
+UDF_SHEET_NAME = {"zh": "函数示例", "en": "Function Examples"}
+
+# name -> (zh purpose, en purpose, example formula; {fields} are cells of this sheet)
+FUNCTION_REFERENCE: tuple[tuple[str, str, str, str], ...] = (
+    ("RFM_SCORE", "单项得分 1-5（R：天数或日期；F：次数；M：金额）", "One score 1-5 (R: days or date; F: count; M: amount)",
+     '=RFM_SCORE({date1},"R","30,60,90,180",{as_of})'),
+    ("RFM_SCORES", "整列计算 R、F、M 和总分（溢出 4 列）", "R, F, M and total for whole columns (spills 4 columns)",
+     "=RFM_SCORES({dates},{freqs},{amounts},{as_of})"),
+    ("RFM_TOTAL", "RFM 加权总分", "Weighted RFM total", "=RFM_TOTAL({r1},{f1},{m1})"),
+    ("RFM_SEGMENT", "客户层级（按总分或 11 类矩阵）", "Customer layer (by total or 11-segment map)",
+     '=RFM_SEGMENT({r1},{f1},{m1},"rfm11")'),
+    ("RFM_RULE_SEGMENT", "按业务规则分层", "Layer by business rules", "=RFM_RULE_SEGMENT(30,6,600000)"),
+    ("NPS", "净推荐值", "Net Promoter Score", "=NPS({scores})"),
+    ("NPS_BREAKDOWN", "推荐者/中立者/贬损者比例（溢出）", "Promoter/passive/detractor shares (spills)",
+     "=NPS_BREAKDOWN({scores},TRUE)"),
+    ("NPS_GROUP", "单个评分的类别", "Group of one score", "=NPS_GROUP(9)"),
+    ("LTV", "客户生命周期价值（给出获客成本时为比值）", "Lifetime value (ratio with CAC)", "=LTV(10000,4,3)"),
+    ("LTV_CAC", "LTV / 获客成本", "LTV / acquisition cost", "=LTV_CAC(10000,4,3,20000)"),
+    ("AOV", "客单价", "Average order value", "=AOV(订单!E2:E1000)"),
+    ("REPURCHASE_RATE", "复购率（按订单列表）", "Repurchase rate (from orders)", "=REPURCHASE_RATE(订单!B2:B1000)"),
+    ("NEW_CUSTOMER_REPURCHASE_RATE", "新客户复购率", "New-customer repurchase rate",
+     "=NEW_CUSTOMER_REPURCHASE_RATE(订单!B2:B1000,订单!C2:C1000)"),
+    ("CONVERSION_RATE", "线索-成交转化率（数字或阶段列）", "Lead conversion (numbers or a stage column)",
+     "=CONVERSION_RATE(15,60)"),
+    ("COMPLAINT_RATE", "投诉率", "Complaint rate", "=COMPLAINT_RATE(3,120)"),
+    ("RESPONSE_RATE", "互动响应率（数字或是/否列）", "Response rate (numbers or a yes/no column)", "=RESPONSE_RATE(45,60)"),
+    ("RENEWAL_RATE", "合同续签率（数字或是否续签列）", "Renewal rate (numbers or a yes/no column)", "=RENEWAL_RATE(18,20)"),
+    ("CHURN_RISK", "流失风险 高/中/低", "Churn risk High/Medium/Low", "=CHURN_RISK({date3},{k3},{l3},{m3},{as_of})"),
+    ("CHURN_REASONS", "流失预警原因", "Churn reasons", "=CHURN_REASONS({date3},{k3},{l3},{m3},{as_of})"),
+    ("CLV_FIT", "拟合 BG/NBD（和 Gamma-Gamma），溢出参数", "Fit BG/NBD (and Gamma-Gamma), spills parameters",
+     "=CLV_FIT(frequency,recency,T,monetary_value)"),
+    ("P_ALIVE", "仍活跃的概率", "Probability still active", "=P_ALIVE(2,30.43,38.86,{{0.243;4.414;0.793;2.426}})"),
+    ("CLV_PURCHASES", "预期购买次数", "Expected purchases", "=CLV_PURCHASES(2,30.43,38.86,39,{{0.243;4.414;0.793;2.426}})"),
+    ("CLV", "预测的客户生命周期价值（贴现）", "Predicted discounted CLV", "=CLV(x,t_x,T,m,CLV_FIT(...),,12,0.01,\"weeks\")"),
+)
+
+_AS_OF = dt.date(2024, 9, 30)
+# Template 1's customers (seed 004) plus churn inputs chosen to show each risk level
+_CUSTOMERS = pd.DataFrame({
+    "customer_id": ["C001", "C002", "C003"],
+    "last_purchase_date": pd.to_datetime(["2024-09-15", "2024-07-20", "2024-03-10"]),
+    "frequency": [12, 8, 3],
+    "monetary": [150_000.0, 80_000.0, 20_000.0],
+    "orders_last": [3, 1, 0],
+    "orders_prev": [3, 4, 1],
+    "negative_feedback": [0, 0, 3],
+})
+_EXPECTED = {
+    "zh": ["5, 5, 5 = 15 高价值客户；风险 低", "3, 4, 4 = 11 潜力客户；风险 中", "1, 2, 2 = 5 流失风险客户；风险 高"],
+    "en": ["5, 5, 5 = 15 High value; risk Low", "3, 4, 4 = 11 Potential; risk Medium",
+           "1, 2, 2 = 5 Churn risk; risk High"],
+}
+_SCORES = [10, 9, 9, 8, 7, 7, 6, 5, 10, 3]  # NPS = (4 - 3) / 10 x 100 = 10
+
+
+def _L(col: int) -> str:
+    s = ""
+    while col:
+        col, r = divmod(col - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
+    """The 函数示例 sheet (``Function Examples`` in English) as a :class:`SheetSpec`."""
+    zh = lang == "zh"
+    en_arg = "" if zh else ',"","en"'
+    title = TextBlock(("工作表函数示例" if zh else "Worksheet function examples",), style="title")
+    note = TextBlock((
+        ("以下公式使用 crm_xl 的工作表函数。需要先启用：Windows 版 Excel 安装 xlwings 加载项并把 UDF Modules 设为 "
+         "crm_xl.excel.udfs（命令 crm-xl udfs config），或在 xlwings Lite 中使用 crm-xl udfs lite 生成的 main.py。"
+         "未启用时单元格显示 #NAME?，可对照「预期结果」列。说明见 docs/udfs.md。")
+        if zh else
+        ("The formulas below use crm_xl's worksheet functions. Enable them first: on Windows install the xlwings "
+         "add-in and set UDF Modules to crm_xl.excel.udfs (crm-xl udfs config), or use the main.py written by "
+         "crm-xl udfs lite in xlwings Lite. Without them cells show #NAME?; compare with the Expected column. "
+         "See docs/udfs.md."),
+    ), style="note", merge_cols=12)
+    as_of = TableBlock(
+        name="UdfAsOf", as_excel_table=False,
+        columns=(ColumnSpec("label", "参数" if zh else "Parameter", "text"),
+                 ColumnSpec("value", "值" if zh else "Value", "date")),
+        data=pd.DataFrame({"label": ["分析日期" if zh else "Analysis date"], "value": [pd.Timestamp(_AS_OF)]}),
+    )
+    cust_cols_data = (
+        ColumnSpec("customer_id", "客户ID" if zh else "Customer ID", "text"),
+        ColumnSpec("last_purchase_date", "最近购买日期" if zh else "Last purchase", "date"),
+        ColumnSpec("frequency", "购买频次(次)" if zh else "Purchases", "int"),
+        ColumnSpec("monetary", "累计购买金额(元)" if zh else "Amount (CNY)", "money"),
+    )
+    survey = TableBlock(
+        name="UdfSurvey", title="NPS 调查（0-10 分）" if zh else "NPS survey (0-10)",
+        columns=(ColumnSpec("score", "推荐意愿评分" if zh else "Score", "int"),
+                 ColumnSpec("group", "类别" if zh else "Group", "text", formula="=NPS_GROUP(A{row}" + en_arg + ")")),
+        data=pd.DataFrame({"score": _SCORES}),
+    )
+    # first pass: positions (heights do not depend on the formulas)
+    placeholder = TableBlock(name="UdfCustomers", columns=cust_cols_data, data=_CUSTOMERS,
+                             title="模板1 的三个客户" if zh else "Template 1's three customers")
+    placed = stack([title, note, as_of, placeholder, survey])
+    as_of_ref = f"$B${placed[2].first_data_row}"
+    c_first, c_last = placed[3].first_data_row, placed[3].last_row
+    s_first, s_last = placed[4].first_data_row, placed[4].last_row
+    cust_cols = cust_cols_data + (
+        ColumnSpec("r", "R得分" if zh else "R", "score", formula=f'=RFM_SCORE(B{{row}},"R","30,60,90,180",{as_of_ref})'),
+        ColumnSpec("f", "F得分" if zh else "F", "score", formula='=RFM_SCORE(C{row},"F")'),
+        ColumnSpec("m", "M得分" if zh else "M", "score", formula='=RFM_SCORE(D{row},"M")'),
+        ColumnSpec("total", "RFM总分" if zh else "RFM total", "score", formula="=RFM_TOTAL(E{row},F{row},G{row})"),
+        ColumnSpec("layer", "客户层级" if zh else "Layer", "text",
+                   formula='=RFM_SEGMENT(E{row},F{row},G{row}' + ("" if zh else ',"score","","en"') + ")"),
+        ColumnSpec("ltv", "LTV(元)" if zh else "LTV (CNY)", "money", formula="=LTV(D{row}/C{row},C{row},3)"),
+        ColumnSpec("orders_last", "近3个月购买次数" if zh else "Orders last 3m", "int"),
+        ColumnSpec("orders_prev", "前3个月购买次数" if zh else "Orders prev 3m", "int"),
+        ColumnSpec("negative_feedback", "负面反馈次数" if zh else "Negative feedback", "int"),
+        ColumnSpec("risk", "流失风险" if zh else "Churn risk", "text",
+                   formula=f"=CHURN_RISK(B{{row}},K{{row}},L{{row}},M{{row}},{as_of_ref}" + ("" if zh else ',,,,"","en"')
+                   + ")"),
+        ColumnSpec("reasons", "预警原因" if zh else "Reasons", "text", wrap=True, width=40,
+                   formula=f"=CHURN_REASONS(B{{row}},K{{row}},L{{row}},M{{row}},{as_of_ref}"
+                   + ("" if zh else ',,,,"","en"') + ")"),
+        ColumnSpec("expected", "预期结果" if zh else "Expected", "text", width=34),
+    )
+    customers = TableBlock(name="UdfCustomers", columns=cust_cols, data=_CUSTOMERS.assign(expected=_EXPECTED[lang]),
+                           title=placeholder.title)
+    scores = f"A{s_first}:A{s_last}"
+    cells = {"as_of": as_of_ref, "dates": f"B{c_first}:B{c_last}", "freqs": f"C{c_first}:C{c_last}",
+             "amounts": f"D{c_first}:D{c_last}", "date1": f"B{c_first}", "r1": f"E{c_first}", "f1": f"F{c_first}",
+             "m1": f"G{c_first}", "date3": f"B{c_last}", "k3": f"K{c_last}", "l3": f"L{c_last}", "m3": f"M{c_last}",
+             "scores": scores}
+    b, c, d = (f"{x}{c_first}:{x}{c_last}" for x in "BCD")
+    kpis = (
+        ("NPS", f"=NPS({scores})", "10"),
+        ("推荐者比例" if zh else "Promoters", f"=INDEX(NPS_BREAKDOWN({scores}),1,1)", "40%"),
+        ("贬损者比例" if zh else "Detractors", f"=INDEX(NPS_BREAKDOWN({scores}),1,3)", "30%"),
+        ("C003 RFM总分" if zh else "C003 RFM total", f"=INDEX(RFM_SCORES({b},{c},{d},{as_of_ref}),3,4)", "5"),
+        ("客单价(元)" if zh else "AOV (CNY)", f"=AOV({d})", "83,333"),
+        ("LTV/获客成本" if zh else "LTV/CAC", "=LTV_CAC(10000,4,3,20000)", "6"),
+        ("线索-成交转化率" if zh else "Lead conversion", "=CONVERSION_RATE(15,60)", "25%"),
+        ("投诉率" if zh else "Complaint rate", "=COMPLAINT_RATE(3,120)", "2.5%"),
+        ("续签率" if zh else "Renewal rate", "=RENEWAL_RATE(18,20)", "90%"),
+        ("P(alive)", "=P_ALIVE(2,30.43,38.86,{0.243;4.414;0.793;2.426})", "0.72"),
+        ("预期购买次数(39周)" if zh else "Purchases (39 wk)",
+         "=CLV_PURCHASES(2,30.43,38.86,39,{0.243;4.414;0.793;2.426})", "1.226"),
+    )
+    ref = TableBlock(
+        name="UdfReference", title="函数一览" if zh else "All functions",
+        columns=(ColumnSpec("name", "函数" if zh else "Function", "text", width=24),
+                 ColumnSpec("purpose", "用途" if zh else "Purpose", "text", width=30, wrap=True),
+                 ColumnSpec("example", "示例公式" if zh else "Example", "text", width=40, wrap=True)),
+        data=pd.DataFrame({"name": [r[0] for r in FUNCTION_REFERENCE],
+                           "purpose": [r[1] if zh else r[2] for r in FUNCTION_REFERENCE],
+                           "example": [r[3].format(**cells) for r in FUNCTION_REFERENCE]}),
+    )
+    heading = TextBlock(("汇总指标（第一行为指标和预期结果，第二行为公式结果）" if zh else
+                         "Aggregate KPIs (label with the expected result; the formula below)",), style="heading")
+    blocks = list(stack([title, note, as_of, customers, survey, heading]))
+    strip_row = blocks[-1].row + 1
+    # one formula per KPI: a column formula is a template shared by every row of a block, so
+    # each KPI is its own one-column block, side by side in one band
+    for i, (label, formula, expected) in enumerate(kpis):
+        head = f"{label}（预期 {expected}）" if zh else f"{label} (expected {expected})"
+        blocks.append(TableBlock(name=f"UdfKpi{i + 1}", as_excel_table=False, row=strip_row, col=i + 1,
+                                 columns=(ColumnSpec("v", head, "general", width=18, formula=formula),),
+                                 data=pd.DataFrame(index=[0])))
+    blocks.extend(stack([ref], start_row=strip_row + 3))
+    return SheetSpec(name=UDF_SHEET_NAME[lang], blocks=tuple(blocks), tab_color="7030A0")

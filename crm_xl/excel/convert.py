@@ -357,8 +357,8 @@ class Result:
     """What a UDF returns: values (2-D) with per-cell error codes and blanks.
 
     ``values`` may be float or object (text); cells where ``err != 0`` show that error,
-    cells where ``blank`` is True show nothing, NaN left in a float result shows
-    ``nan_error`` (``#NUM!`` by default).
+    cells where ``blank`` is True show nothing, NaN or infinity left in a float result
+    shows ``nan_error`` (``#NUM!`` by default).
     """
 
     __slots__ = ("values", "err", "blank", "nan_error")
@@ -390,7 +390,7 @@ class Result:
         v = self.values
         err = self.err
         if v.dtype.kind == "f":
-            nan = np.isnan(v)
+            nan = ~np.isfinite(v)  # NaN and +-inf (not representable in a cell)
             if nan.any():
                 err = np.where(nan & (err == 0) & ~self.blank, self.nan_error, err)
             rows = v.tolist()

@@ -102,7 +102,8 @@ def udf(fn):
         except CrmXlError:
             pass
         try:
-            return fn(*args)
+            with np.errstate(all="ignore"):  # overflow -> inf -> #NUM! per cell, not a warning
+                return fn(*args)
         except CrmXlError as exc:
             return Result.message(exc.message(lang))
         except Exception as exc:  # noqa: BLE001 - a cell shows one line, never a traceback

@@ -164,7 +164,7 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
         ("线索-成交转化率" if zh else "Lead conversion", "=CONVERSION_RATE(15,60)", "25%"),
         ("投诉率" if zh else "Complaint rate", "=COMPLAINT_RATE(3,120)", "2.5%"),
         ("续签率" if zh else "Renewal rate", "=RENEWAL_RATE(18,20)", "90%"),
-        ("P(alive)", "=P_ALIVE(2,30.43,38.86,{0.243;4.414;0.793;2.426})", "0.72"),
+        ("P(alive)", "=P_ALIVE(2,30.43,38.86,{0.243;4.414;0.793;2.426})", "0.73"),
         ("预期购买次数(39周)" if zh else "Purchases (39 wk)",
          "=CLV_PURCHASES(2,30.43,38.86,39,{0.243;4.414;0.793;2.426})", "1.226"),
     )

@@ -50,6 +50,7 @@ __all__ = [
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -275,6 +276,16 @@ def read(arg, kind: str = "number") -> Cells:
         (numbers written without a trailing ``.0``, dates as ``YYYY-MM-DD``); ``any``: the
         cell values themselves (object), with blanks and errors marked.
     """
+    if kind not in ("text", "any") and isinstance(arg, (list, tuple)) and arg and isinstance(arg[0], (list, tuple)):
+        # fast path for the common case: a rectangular range of numbers and blanks
+        flat_list = list(chain.from_iterable(arg))
+        rows, width = len(arg), len(arg[0])
+        types = set(map(type, flat_list))
+        if len(flat_list) == rows * width and types <= _FAST_TYPES and int not in types:
+            values = np.array(flat_list, dtype=float)
+            blank = np.isnan(values)
+            err = np.zeros(values.size, dtype=np.int8)
+            return _finish(values, err, blank, kind, (rows, width), False)
     grid, scalar = _grid(arg)
     shape = grid.shape
     flat = grid.reshape(-1)
@@ -297,8 +308,13 @@ def read(arg, kind: str = "number") -> Cells:
                     values[hit] = np.nan
     else:
         values, err, blank = _classify(flat, kind)
+    return _finish(values, err, blank, kind, shape, scalar)
+
+
+def _finish(values, err, blank, kind, shape, scalar) -> Cells:
     if kind == "date":
-        bad = (err == 0) & ~blank & ((values < 1) | (values > MAX_SERIAL))
+        with np.errstate(invalid="ignore"):
+            bad = (err == 0) & ~blank & ((values < 1) | (values > MAX_SERIAL))
         err[bad] = NUM
         values = np.floor(values)
         values[bad] = np.nan

@@ -35,7 +35,7 @@ from ..core import segments as _seg
 from ..core.clv_summary import unit_days
 from ..errors import CrmXlError, SettingsError, format_error
 from ..settings import DEFAULT_SETTINGS, AnalysisSettings, settings_from_rows
-from .convert import (DATE_SERIAL_MIN, DIV0, NA, NUM, VALUE, Cells, Result, ResultConverter, broadcast,
+from .convert import (DATE_SERIAL_MIN, DIV0, NA, NUM, Cells, Result, ResultConverter, broadcast,
                       first_error, read, read_scalar)
 
 __all__ = [
@@ -208,10 +208,6 @@ def _negative(c: Cells) -> np.ndarray:
 
 def _is_row(*cells: Cells) -> bool:
     return all(c.shape[0] == 1 and c.shape[1] > 1 for c in cells)
-
-
-def _shape_like(values, err, blank, shape) -> Result:
-    return Result(np.asarray(values).reshape(shape), np.asarray(err).reshape(shape), np.asarray(blank).reshape(shape))
 
 
 def _first_code(c: Cells) -> int:

@@ -108,6 +108,10 @@ def test_rfm_scores_settings_range_from_the_settings_sheet():
     out = call("RFM_SCORES", col(T1_DATES), col(T1_FREQ), col(T1_AMOUNT), AS_OF, rng)
     # C001: R 5, F 12 < 13 -> 4, M 5; total 2*5 + 4 + 5 = 19
     assert out[0] == [5.0, 4.0, 5.0, 19.0]
+    # the 设置 sheet as the report writes it in Chinese: 名称 / 值 / 说明
+    zh_rows = settings_to_rows(AnalysisSettings(rfm_weights=(2.0, 1.0, 1.0)))
+    zh_rng = [["名称", "值", "说明"]] + zh_rows.astype(object).where(zh_rows.notna(), "").values.tolist()
+    assert call("RFM_SCORES", col(T1_DATES), col(T1_FREQ), col(T1_AMOUNT), AS_OF, zh_rng)[1] == [3.0, 4.0, 4.0, 14.0]
     bad = [["name", "value"], ["recency_breakpoints_days", "30, 20"]]
     msg = call("RFM_SCORES", col(T1_DATES), col(T1_FREQ), col(T1_AMOUNT), AS_OF, bad)[0][0]
     assert msg.startswith("#VALUE! ") and "recency_breakpoints_days" in msg
@@ -212,6 +216,9 @@ def test_repurchase_rates():
     assert call("REPURCHASE_RATE", ids, dates, AS_OF, 12) == [[pytest.approx(1 / 3)]]
     # first purchases in the last 12 months: C2 (one order) and C3 (three) -> 1 / 2; C1 started in 2023
     assert call("NEW_CUSTOMER_REPURCHASE_RATE", ids, dates, AS_OF) == [[0.5]]
+    # an error cell in the data is the result, as with SUM
+    assert call("REPURCHASE_RATE", col(["C1", ERR_NA_IN])) == [[NA]]
+    assert call("NEW_CUSTOMER_REPURCHASE_RATE", ids, col([1.0, 2.0, "x", 4.0, 5.0, 6.0])) == [[VALUE]]
 
 
 def test_conversion_complaint_response_renewal():
@@ -224,6 +231,8 @@ def test_conversion_complaint_response_renewal():
     assert call("RESPONSE_RATE", col(["是", "否", "是", "", "yes"])) == [[0.75]]
     assert call("RENEWAL_RATE", col(["已续签", "未续签"])) == [[0.5]]
     assert call("RENEWAL_RATE", 18, 20) == [[0.9]]
+    assert call("COMPLAINT_RATE", col(["C1", ERR_NA_IN]), 10) == [[NA]]
+    assert call("AOV", col([1, 2]), col(["C1", ERR_NA_IN])) == [[NA]]
 
 
 # ----------------------------------------------------------------------------- churn

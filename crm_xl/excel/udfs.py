@@ -528,6 +528,8 @@ def AOV(amounts, customers=None):
         return Result.error(DIV0) if v.size == 0 else Result(_kpis.aov(v))
     c = read(customers, "text").flat()
     _same_size(a, c)
+    if _first_code(c):
+        return Result.error(_first_code(c))
     ok = a.ok & c.ok
     if not ok.any():
         return Result.error(DIV0)
@@ -541,6 +543,14 @@ def _ratio(value: float) -> Result:
     return Result.error(DIV0) if np.isnan(value) else Result(float(value))
 
 
+class _CellError(Exception):
+    """An error cell in an aggregated range: the result is that error."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
 def _count(arg, what_zh: str, what_en: str) -> float:
     """A single cell is a number (a count); a range counts its distinct non-blank values."""
     c = read(arg, "any")
@@ -550,6 +560,8 @@ def _count(arg, what_zh: str, what_en: str) -> float:
             raise _CallError(f"「{what_zh}」需要一个数字或一列ID", f"'{what_en}' needs a number or a column of IDs")
         return float(v)
     t = read(arg, "text").flat()
+    if _first_code(t):
+        raise _CellError(_first_code(t))
     return float(pd.unique(t.values[t.ok]).size)
 
 
@@ -562,7 +574,10 @@ def _rate(numerator, denominator, flags_ok: bool, what: tuple[str, str, str, str
         if code:
             return Result.error(code)
         return _ratio(_kpis.share_true(c.values[c.ok]))
-    return _ratio(_kpis.safe_ratio(_count(numerator, what[0], what[1]), _count(denominator, what[2], what[3])))
+    try:
+        return _ratio(_kpis.safe_ratio(_count(numerator, what[0], what[1]), _count(denominator, what[2], what[3])))
+    except _CellError as exc:
+        return Result.error(exc.code)
 
 
 @xw.func(category="crm_xl")
@@ -576,9 +591,13 @@ def REPURCHASE_RATE(customer_ids, order_dates=None, as_of=None, months=None):
     """复购率 = 购买≥2次的客户数 / 有购买的客户数 | Repurchase rate"""
     ids = read(customer_ids, "text").flat()
     if order_dates is None:
-        return _ratio(_kpis.repurchase_rate_from_orders(ids.values[ids.ok]))
+        return Result.error(_first_code(ids)) if _first_code(ids) else \
+            _ratio(_kpis.repurchase_rate_from_orders(ids.values[ids.ok]))
     d = read(order_dates, "date").flat()
     _same_size(ids, d)
+    code = _first_code(ids) or _first_code(d)
+    if code:
+        return Result.error(code)
     ok = ids.ok & d.ok
     dates = np.asarray(d.values[ok], dtype=float)
     ref = _as_of(as_of, DEFAULT_SETTINGS, lambda: np.max(dates) if dates.size else _today_serial())
@@ -608,6 +627,9 @@ def NEW_CUSTOMER_REPURCHASE_RATE(customer_ids, order_dates, as_of=None, months=N
     """新客户复购率 = 二次购买客户数 / 首购客户总数 | New-customer repurchase rate"""
     ids, d = read(customer_ids, "text").flat(), read(order_dates, "date").flat()
     _same_size(ids, d)
+    code = _first_code(ids) or _first_code(d)
+    if code:
+        return Result.error(code)
     ok = ids.ok & d.ok
     dates = np.asarray(d.values[ok], dtype=float)
     ref = _as_of(as_of, DEFAULT_SETTINGS, lambda: np.max(dates) if dates.size else _today_serial())

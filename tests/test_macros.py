@@ -302,7 +302,7 @@ def test_crm_xl_main_uses_the_calling_book(demo_payload):
 
 
 def _lite_module():
-    spec = importlib.util.spec_from_file_location("crm_lite_main", ROOT / "workbook_templates/xlwings_lite/main.py")
+    spec = importlib.util.spec_from_file_location("crm_lite_main", ROOT / "crm_xl/excel/lite/main.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -321,4 +321,4 @@ def test_xlwings_lite_scripts(demo_payload):
     asyncio.run(custom_scripts_call(mod, "crm_refresh_rfm", typehint_to_value={xw.Book: book}))
     rp = Replay(demo_payload, book.json()["actions"])
     assert {s for s in rp.touched if writes(rp, s)} == {"RFM分层表"}
-    assert (ROOT / "workbook_templates/xlwings_lite/requirements.txt").read_text().count("crm-xl") >= 1
+    assert (ROOT / "crm_xl/excel/lite/requirements.txt").read_text().count("crm-xl") >= 1

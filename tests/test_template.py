@@ -25,7 +25,8 @@ def test_checked_in_template_is_what_the_command_generates(tmp_path, lang):
 
 def test_template_guides_the_paste():
     wb = openpyxl.load_workbook(ROOT / "workbook_templates" / "crm_xl_template_zh.xlsx")
-    assert wb.sheetnames == ["说明", "分析目标", "设置", "客户", "订单", "互动", "线索", "活动", "销售目标"]
+    assert wb.sheetnames == ["说明", "分析目标", "设置", "客户", "订单", "互动", "线索", "活动", "销售目标", "函数示例"]
+    assert any(c.data_type == "f" and "RFM_SCORE" in str(c.value) for row in wb["函数示例"].iter_rows() for c in row)
     orders = wb["订单"]
     assert [c.value for c in orders[1]][:4] == ["订单编号", "客户ID", "下单日期", "金额(元)"]
     assert orders["A1"].comment.text.startswith("必填")
@@ -53,3 +54,11 @@ def test_pasting_an_export_into_the_template_and_running_the_report(tmp_path):
     ref = ws.tables["RFMLayers"].ref
     got = {r[0].value: r[6].value for r in ws[ref][1:]}
     assert got == {"C001": 150000, "C002": 80000, "C003": 20000}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_libreoffice_opens_the_template(tmp_path, lang):
+    from tests import lo
+
+    assert lo.roundtrip_ok(ROOT / "workbook_templates" / f"crm_xl_template_{lang}.xlsx", tmp_path / "lo") == []

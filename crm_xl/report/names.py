@@ -25,6 +25,7 @@ REPORT_SHEETS: dict[str, tuple[str, str]] = {
     "charts": ("图表", "Charts"),
     "conclusions": ("结论与建议", "Conclusions"),
     "log": ("清洗日志", "Cleaning Log"),
+    "udfs": ("函数示例", "Function Examples"),  # in the template workbook only (crm_xl.report.udf_sheet)
 }
 
 

@@ -98,6 +98,9 @@ def template_spec(lang: str = "zh", extra_sheets: tuple[SheetSpec, ...] = ()) ->
     s = AnalysisSettings(lang=lang)
     sheets = [_guide(lang), goals_sheet(None, lang), settings_sheet(s)]
     sheets += [template_data_sheet(k, lang) for k in TABLES]
+    from .udf_sheet import udf_demo_sheet
+
+    sheets.append(udf_demo_sheet(lang))  # the worksheet functions on a small example (docs/udfs.md)
     sheets += list(extra_sheets)
     title = "客户关系管理分析模板" if lang == "zh" else "CRM analysis template"
     # a fixed date: the checked-in template is reproducible byte for byte

@@ -1,12 +1,22 @@
-"""xlwings Lite: crm_xl's worksheet functions in Excel without a local Python.
+"""xlwings Lite: crm_xl's worksheet functions and report scripts in Excel without a local Python.
 
 Paste this file into the ``main.py`` tab of the xlwings Lite task pane and the lines of
 ``requirements.txt`` (next to this file) into its ``requirements.txt`` tab. xlwings Lite
 registers every function decorated with ``@func`` that ``main.py`` defines *or imports*,
 so the import below makes =RFM_SCORE(...), =RFM_SCORES(...), =NPS(...), =LTV(...),
 =CHURN_RISK(...), =CLV(...) and the others available in every cell of the workbook,
-with the same help texts as in the classic add-in. See docs/udfs.md.
+with the same help texts as in the classic add-in (docs/udfs.md).
+
+The ``@script`` functions below appear in the task pane with a Run button (and can be bound
+to a shape on a sheet with ``button=``): they read the workbook's data sheets, build the
+report and write the report sheets, as the ribbon does on Windows (docs/excel.md). Errors
+come back as an alert, never a traceback.
 """
+
+import xlwings as xw
+from xlwings import script
+
+from crm_xl.excel import macros
 
 from crm_xl.excel.udfs import (  # noqa: F401 - imported to register them as custom functions
     AOV,
@@ -33,3 +43,45 @@ from crm_xl.excel.udfs import (  # noqa: F401 - imported to register them as cus
     RFM_SEGMENT,
     RFM_TOTAL,
 )
+
+
+@script
+def crm_refresh_all(book: xw.Book):
+    """刷新全部报告 / Refresh every report sheet."""
+    macros.refresh_all(book)
+
+
+@script
+def crm_refresh_rfm(book: xw.Book):
+    """只刷新RFM分层表 / Refresh the RFM layering table."""
+    macros.refresh_rfm(book)
+
+
+@script
+def crm_refresh_strategy(book: xw.Book):
+    """只刷新客户策略执行表（保留跟踪信息）/ Refresh the strategy table, keeping tracking entries."""
+    macros.refresh_strategy(book)
+
+
+@script
+def crm_refresh_kpis_charts(book: xw.Book):
+    """刷新指标看板和图表 / Refresh the KPI dashboard and the charts."""
+    macros.refresh_kpis_charts(book)
+
+
+@script
+def crm_insert_template(book: xw.Book):
+    """插入模板工作表 / Add the data sheets, Settings, Goals and Console where missing."""
+    macros.insert_template(book)
+
+
+@script
+def crm_validate_data(book: xw.Book):
+    """检查数据 / Check the data sheets and list problems in the Cleaning Log."""
+    macros.validate_data(book)
+
+
+@script
+def crm_run(book: xw.Book):
+    """运行 / Run what the Console sheet (or the active sheet) asks for, like the ribbon button."""
+    macros.main(book)

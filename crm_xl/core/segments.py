@@ -163,11 +163,14 @@ def _remarks_from_arrays(recency, n_recent, n_before, first_age, settings: Analy
         ((n_before > 0) & (n_recent < n_before), texts["freq_drop"]),
         (first_age <= s.remark_new_days, texts["new"]),
     ]
-    out = np.full(len(recency), "", dtype=object)
     sep = "；" if lang == "zh" else "; "
-    for mask, text in rules:
-        out = np.where(mask, np.where(out == "", text, out + sep + text), out)
-    return out
+    # which rules fired, as a 4-bit code per customer -> one of 16 precomputed texts
+    code = np.zeros(len(recency), dtype=np.int64)
+    for bit, (mask, _) in enumerate(rules):
+        code |= np.asarray(mask, dtype=bool).astype(np.int64) << bit
+    table = np.array([sep.join(t for b, (_, t) in enumerate(rules) if k >> b & 1) for k in range(1 << len(rules))],
+                     dtype=object)
+    return table[code]
 
 
 def customer_remarks(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Timestamp, lang: str | None = None,

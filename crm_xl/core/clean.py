@@ -30,17 +30,15 @@ import pandas as pd
 from ..errors import InputError
 from ..schema import CUSTOMERS, TABLES, ColumnKind, Table, map_headers
 from .dataset import DTYPE_BY_KIND, CrmData, empty_table
-from .industry import map_industries
+from .industry import map_industry
 from .parse import (
-    EXCEL_ERRORS,
-    is_blank,
-    normalize_ids,
-    per_unique,
-    normalize_text,
-    parse_bools,
-    parse_dates,
-    parse_money,
-    parse_numbers,
+    Distinct,
+    bools_distinct,
+    dates_distinct,
+    ids_distinct,
+    money_distinct,
+    numbers_distinct,
+    text_distinct,
 )
 
 LOG_COLUMNS = ["sheet", "row", "column", "old_value", "new_value", "rule", "reason"]
@@ -101,45 +99,95 @@ class CleanedData:
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
 
 
-class _Log:
-    def __init__(self, sheet: str, lang: str):
-        self.sheet, self.lang, self.parts = sheet, lang, []
+def _fmt(x) -> str:
+    """A cell value as the log shows it."""
+    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA or x is pd.NaT:
+        return ""
+    if isinstance(x, pd.Timestamp):
+        return x.strftime("%Y-%m-%d") if x == x.normalize() else str(x)
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
 
-    def add(self, rows: pd.Series, column: str, old, new, rule: str, reason: str) -> None:
-        """``rows`` are Excel row numbers; ``old``/``new`` scalars or aligned Series."""
-        if len(rows) == 0:
+
+def _texts(values, mask: np.ndarray) -> np.ndarray:
+    """Log texts of ``values[mask]`` (an object array, or a Series on the same positions),
+    as an object array over all positions (None elsewhere)."""
+    out = np.empty(len(mask), dtype=object)
+    idx = np.flatnonzero(mask)
+    sel = values.iloc[idx] if isinstance(values, pd.Series) else values[idx]
+    out[idx] = [_fmt(x) for x in sel]
+    return out
+
+
+class _Log:
+    """Log events collected as arrays; one DataFrame is built at the end.
+
+    Each event is a set of data-row positions (0-based) with a column, old and new texts
+    (a scalar, or an object array aligned with the positions), rule and reason. Rows are
+    shown as Excel row numbers; events keep their order within a row.
+    """
+
+    def __init__(self, sheet: str, lang: str, header_row: int = 1):
+        self.sheet, self.lang, self.header_row = sheet, lang, header_row
+        self.events: list[tuple] = []
+
+    def add(self, pos: np.ndarray, column: str, old, new, rule: str, reason: str) -> None:
+        """``pos``: data-row positions; ``old``/``new``: scalars or arrays aligned with ``pos``."""
+        pos = np.asarray(pos, dtype=np.int64)
+        if len(pos):
+            self.events.append((pos, column, old, new, rule, reason))
+
+    def add_distinct(self, d: Distinct, hit: np.ndarray, column: str, old, new, rule: str, reason: str,
+                     rows: np.ndarray | None = None) -> None:
+        """An event found on distinct values (``hit``), for every cell holding one of them.
+        ``old``/``new`` are scalars or object arrays over the distinct values. ``rows``
+        restricts the cells (a boolean mask over data rows)."""
+        if not hit.any():
             return
-        n = len(rows)
-        self.parts.append(pd.DataFrame({
-            "sheet": self.sheet,
-            "row": np.asarray(rows, dtype="int64"),
-            "column": column,
-            "old_value": _as_text(old, n),
-            "new_value": _as_text(new, n),
-            "rule": rule,
-            "reason": reason,
-        }))
+        cell = hit[d.codes]
+        if rows is not None:
+            cell &= rows
+        pos = np.flatnonzero(cell)
+        codes = d.codes[pos]
+        self.add(pos, column, old if isinstance(old, str) else old[codes],
+                 new if isinstance(new, str) else new[codes], rule, reason)
 
     def frame(self) -> pd.DataFrame:
-        if not self.parts:
+        if not self.events:
             return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in LOG_COLUMNS})
-        return pd.concat(self.parts, ignore_index=True)
+        sizes = np.array([len(e[0]) for e in self.events])
+        pos = np.concatenate([e[0] for e in self.events])
+        order = np.argsort(pos, kind="stable")
 
+        def text(i: int) -> np.ndarray:
+            parts = []
+            for e, n in zip(self.events, sizes):
+                v = e[i]
+                if isinstance(v, str):
+                    part = np.empty(n, dtype=object)
+                    part[:] = v
+                    parts.append(part)
+                else:
+                    parts.append(np.asarray(v, dtype=object))
+            return pd.array(np.concatenate(parts)[order], dtype="str")
 
-def _as_text(v, n: int) -> np.ndarray:
-    if isinstance(v, pd.Series):
-        s = v
-    else:
-        s = pd.Series([v] * n)
-    def fmt(x):
-        if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA or x is pd.NaT:
-            return ""
-        if isinstance(x, pd.Timestamp):
-            return x.strftime("%Y-%m-%d") if x == x.normalize() else str(x)
-        if isinstance(x, float) and x.is_integer():
-            return str(int(x))
-        return str(x)
-    return per_unique(s, fmt).to_numpy(dtype=object)
+        def const(i: int) -> np.ndarray:
+            labels = np.array([e[i] for e in self.events], dtype=object)
+            return pd.array(np.repeat(labels, sizes)[order], dtype="str")
+
+        n = int(sizes.sum())
+        sheet = np.empty(n, dtype=object)
+        sheet[:] = self.sheet
+        return pd.DataFrame({
+            "sheet": pd.array(sheet, dtype="str"),
+            "row": pos[order] + (self.header_row + 1),
+            "column": const(1),
+            "old_value": text(2),
+            "new_value": text(3),
+            "rule": const(4),
+            "reason": const(5),
+        })
 
 
 def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = None, header_row: int = 1,
@@ -160,32 +208,38 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         ``header_row + 1 + i``.
     lang : {"zh", "en"}
         Language of the log's rule/reason texts and of the "未知" filler.
+
+    Notes
+    -----
+    Each column is factorised once (:class:`crm_xl.core.parse.Distinct`); every rule runs
+    on the distinct values and is mapped back to the cells through the codes, so the cost
+    is one hash pass per column plus work proportional to the number of distinct values.
     """
     t = TABLES[table] if isinstance(table, str) else table
     sheet = sheet or t.sheet_name(lang)
-    log = _Log(sheet, lang)
+    log = _Log(sheet, lang, header_row)
     headers = [str(c) for c in raw.columns]
     mapping = map_headers(headers, t, sheet=sheet)
-    excel_rows = pd.Series(header_row + 1 + np.arange(len(raw)), index=raw.index)
-    src = {key: raw.iloc[:, i] for i, key in mapping.columns.items()}
-    header_of = {key: headers[i] for i, key in mapping.columns.items()}
+    n = len(raw)
+    col_of = {key: i for i, key in mapping.columns.items()}  # canonical key -> raw column position
+    header_of = {key: headers[i] for key, i in col_of.items()}
     unknown = mapping.unknown
 
-    # drop fully empty rows silently (trailing blank rows in Excel); they are not data
-    all_blank = np.ones(len(raw), dtype=bool)
-    for i in range(raw.shape[1]):
-        d = _Distinct(raw.iloc[:, i])
-        all_blank &= is_blank(d.values).to_numpy()[d.codes]
-    all_blank = pd.Series(all_blank if raw.shape[1] else np.zeros(len(raw), dtype=bool), index=raw.index)
-    distinct = {key: _Distinct(series) for key, series in src.items()}
+    # one factorisation per column; fully empty rows (trailing blank rows in Excel) are not data
+    dists = [Distinct(raw.iloc[:, i]) for i in range(raw.shape[1])]
+    all_blank = np.ones(n, dtype=bool) if dists else np.zeros(n, dtype=bool)
+    for d in dists:
+        all_blank &= d.blank[d.codes]
+    not_blank = ~all_blank
 
     out: dict[str, pd.Series] = {}
-    reject = pd.Series(False, index=raw.index)
-    reject_why: dict[str, pd.Series] = {}
+    final_codes: dict[str, np.ndarray] = {}  # per cell: code of the cleaned value (-1 = NA), ID columns
+    reject = np.zeros(n, dtype=bool)
+    reject_why: dict[str, np.ndarray] = {}
     unknown_text = _t("unknown", lang)
     for col in t.columns:
         key = col.key
-        if key not in src:
+        if key not in col_of:
             out[key] = pd.Series(pd.NA if DTYPE_BY_KIND[col.kind] == "str" else None, index=raw.index,
                                  dtype=DTYPE_BY_KIND[col.kind])
             if col.kind is ColumnKind.INDUSTRY:
@@ -193,38 +247,23 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
             continue
         head = header_of[key]
         kind = col.kind
-        dist = distinct[key]
-        ulog = _Log(sheet, lang)
-        upos = pd.Series(np.arange(len(dist.values)), index=dist.values.index)
-        val_u, industry_codes_u = _clean_distinct(dist.values, col, head, upos, ulog, lang)
-        val = dist.expand(val_u, raw.index)
+        d = dists[col_of[key]]
+        val_u, industry_codes_u, ids_changed = _clean_distinct(d, col, head, log, lang)
         if industry_codes_u is not None:
-            out["industry_code"] = dist.expand(industry_codes_u, raw.index)
-        for part in ulog.parts:  # expand the events found on distinct values to every row
-            pos = part["row"].to_numpy()
-            hit = np.zeros(len(dist.values), dtype=bool)
-            hit[pos] = True
-            rows_mask = hit[dist.codes]
-            old = pd.Series(part["old_value"].to_numpy(), index=pos)
-            new = pd.Series(part["new_value"].to_numpy(), index=pos)
-            codes_hit = dist.codes[rows_mask]
-            log.parts.append(pd.DataFrame({
-                "sheet": sheet, "row": excel_rows.to_numpy()[rows_mask], "column": part["column"].iloc[0],
-                "old_value": old.reindex(codes_hit).to_numpy(), "new_value": new.reindex(codes_hit).to_numpy(),
-                "rule": part["rule"].iloc[0], "reason": part["reason"].iloc[0],
-            }))
+            out["industry_code"] = d.expand(industry_codes_u, raw.index)
         # missing values
-        missing = val.isna() & ~all_blank
+        missing_u = val_u.isna().to_numpy()
+        missing = missing_u[d.codes] & not_blank
         if col.required and missing.any():
             reject |= missing
             reject_why[key] = missing
-        elif missing.any() and kind in (ColumnKind.TEXT, ColumnKind.CATEGORY, ColumnKind.INDUSTRY) and col.key in _FILL_UNKNOWN:
-            log.add(excel_rows[missing], head, "", unknown_text, _t("rule_missing", lang), _t("fill_unknown", lang))
-            val = val.mask(missing, unknown_text)
-        out[key] = val.astype(DTYPE_BY_KIND[kind]) if kind is not ColumnKind.INDUSTRY else val.astype("str")
+        elif missing.any() and kind in (ColumnKind.TEXT, ColumnKind.CATEGORY, ColumnKind.INDUSTRY) and key in _FILL_UNKNOWN:
+            log.add(np.flatnonzero(missing), head, "", unknown_text, _t("rule_missing", lang), _t("fill_unknown", lang))
+            val_u = val_u.mask(missing_u, unknown_text)
+        if kind is ColumnKind.ID and key in t.primary_key:
+            final_codes[key] = _value_codes(val_u, ids_changed)[d.codes]
+        out[key] = d.expand(val_u.astype(DTYPE_BY_KIND[kind]), raw.index)
 
-    # also fill 未知 for key text columns absent from the sheet entirely? no: absent columns
-    # are reported once via the header mapping, not per row.
     order = [c.key for c in t.columns]
     if "industry_code" in out:
         i = order.index("industry") + 1
@@ -233,7 +272,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     for name in unknown:
         frame[name] = raw[name] if name in raw.columns else None
 
-    keep = ~all_blank
+    keep = not_blank
     # rejected rows (missing required key)
     if (reject & keep).any():
         for key, miss in reject_why.items():
@@ -241,101 +280,155 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
             if m.any():
                 head = header_of.get(key, t.column(key).label(lang))
                 why = _t("missing_key", lang) + f"（{head}）" if lang == "zh" else _t("missing_key", lang) + f" ({head})"
-                log.add(excel_rows[m], head, "", "", _t("rule_missing", lang), _t("row_rejected", lang, why=why))
-        keep &= ~reject
-    frame = frame[keep]
-    rows = excel_rows[keep]
+                log.add(np.flatnonzero(m), head, "", "", _t("rule_missing", lang), _t("row_rejected", lang, why=why))
+        keep = keep & ~reject
+    pos = np.flatnonzero(keep)
+    if len(pos) < n:
+        frame = frame.iloc[pos]
+        final_codes = {k: v[pos] for k, v in final_codes.items()}
 
-    # exact duplicate rows (on the cleaned canonical values)
+    # exact duplicate rows (on the cleaned canonical values), then repeated primary keys
     canon = [c.key for c in t.columns]
-    dup_row = frame.duplicated(subset=canon, keep="first")
+    pk = [k for k in t.primary_key if k in col_of]
+    pk_codes = final_codes.get(pk[0]) if len(pk) == 1 == len(t.primary_key) else None
+    dup_row = _duplicate_rows(frame, canon, pk_codes)
     if dup_row.any():
-        log.add(rows[dup_row], "", "", "", _t("rule_dedupe", lang), _t("dup_row", lang))
-        frame, rows = frame[~dup_row], rows[~dup_row]
-    # repeated primary keys
-    pk = [k for k in t.primary_key if k in src]
+        log.add(pos[dup_row], "", "", "", _t("rule_dedupe", lang), _t("dup_row", lang))
+        frame, pos = frame[~dup_row], pos[~dup_row]
+        if pk_codes is not None:
+            pk_codes = pk_codes[~dup_row]
     if pk and len(pk) == len(t.primary_key):
-        dup_key = frame.duplicated(subset=pk, keep="first") & frame[pk].notna().all(axis=1)
+        if pk_codes is not None:
+            dup_key = _repeated(pk_codes) & (pk_codes >= 0)
+        else:
+            dup_key = (frame.duplicated(subset=pk, keep="first") & frame[pk].notna().all(axis=1)).to_numpy()
         if dup_key.any():
             reason = "dup_conflict" if t is CUSTOMERS else "dup_key"
             head = header_of[pk[0]]
-            log.add(rows[dup_key], head, frame.loc[dup_key, pk[0]], "", _t("rule_dedupe", lang), _t(reason, lang))
-            frame, rows = frame[~dup_key], rows[~dup_key]
+            log.add(pos[dup_key], head, _texts(frame[pk[0]], dup_key)[dup_key], "", _t("rule_dedupe", lang),
+                    _t(reason, lang))
+            frame, pos = frame[~dup_key], pos[~dup_key]
 
     frame = frame.reset_index(drop=True)
-    logf = log.frame()
-    if len(logf):
-        logf = logf.sort_values(["row"], kind="stable").reset_index(drop=True)
-    return CleanResult(frame=frame, log=logf, unknown_columns=list(unknown))
+    return CleanResult(frame=frame, log=log.frame(), unknown_columns=list(unknown))
 
 
-class _Distinct:
-    """A column's distinct values (plus one None for empty cells) and each row's code."""
+def _value_codes(val_u: pd.Series, changed: np.ndarray | None) -> np.ndarray:
+    """Per distinct value: a code shared by equal cleaned values, -1 for NA."""
+    na = val_u.isna().to_numpy()
+    if changed is not None and not changed.any():
+        # no value was rewritten: the non-NA cleaned values are the distinct raw texts themselves
+        codes = np.arange(len(val_u), dtype=np.intp)
+    else:
+        codes, _ = pd.factorize(val_u.to_numpy(dtype=object), use_na_sentinel=True)
+        codes = np.asarray(codes, dtype=np.intp)
+    codes[na] = -1
+    return codes
 
-    def __init__(self, s: pd.Series):
-        codes, uniq = pd.factorize(s, use_na_sentinel=True)
-        n = len(uniq)
-        self.codes = np.where(codes < 0, n, codes)
-        self.values = pd.Series(np.append(np.asarray(uniq, dtype=object), [None]), dtype=object)
 
-    def expand(self, per_value: pd.Series, index: pd.Index) -> pd.Series:
-        arr = per_value.to_numpy()[self.codes]
-        return pd.Series(arr, index=index, dtype=per_value.dtype)
+def _repeated(codes: np.ndarray) -> np.ndarray:
+    """True for each occurrence of a code after its first (``duplicated(keep="first")``)."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=bool)
+    _, first = np.unique(codes, return_index=True)
+    rep = np.ones(len(codes), dtype=bool)
+    rep[first] = False
+    return rep
 
 
-def _clean_distinct(s: pd.Series, col, head: str, excel_rows: pd.Series, log: "_Log", lang: str):
-    """Parse/normalise the distinct values ``s`` of one column; events go to ``log`` with
-    positions in ``s`` as rows (expanded to Excel rows by the caller)."""
-    key = col.key
-    industry_codes = None
+def _duplicate_rows(frame: pd.DataFrame, canon: list[str], pk_codes: np.ndarray | None) -> np.ndarray:
+    """``frame.duplicated(subset=canon)``; with one primary-key column only rows whose key
+    occurs more than once can repeat, so only those are compared."""
+    if pk_codes is None:
+        return frame.duplicated(subset=canon, keep="first").to_numpy()
+    dup = np.zeros(len(frame), dtype=bool)
+    if len(pk_codes) == 0:
+        return dup
+    counts = np.bincount(pk_codes + 1)
+    cand = np.flatnonzero(counts[pk_codes + 1] > 1)
+    if len(cand):
+        dup[cand] = frame.iloc[cand].duplicated(subset=canon, keep="first").to_numpy()
+    return dup
+
+
+def _clean_distinct(d: Distinct, col, head: str, log: _Log, lang: str):
+    """Parse/normalise the distinct values of one column; events go to ``log`` for every
+    cell holding an affected value. Returns (cleaned value per distinct value as a Series,
+    industry code per distinct value or None, ID rewritten per distinct value or None)."""
+    values = d.values
+    industry_codes = ids_changed = None
     # Excel error values: rejected cells, logged
-    err = per_unique(s, lambda v: isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS).astype(bool)
+    err = d.error
     if err.any():
-        log.add(excel_rows[err], head, s[err], "", _t("rule_parse", lang), _t("excel_error", lang))
-        s = s.mask(err, None)
+        log.add_distinct(d, err, head, _texts(values, err), "", _t("rule_parse", lang), _t("excel_error", lang))
+        values = values.copy()
+        values[err] = None
+    blank = d.blank | err
     kind = col.kind
     if kind is ColumnKind.DATE:
-        val, bad = parse_dates(s)
-        _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_date", "date_format")
+        val, bad = dates_distinct(values, blank)
+        _log_changes(log, d, head, values, val, bad, lang, "bad_date", "date_format")
     elif kind is ColumnKind.MONEY:
-        val, bad = parse_money(s)
-        _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_money", "money_format")
+        val, bad = money_distinct(values, blank)
+        _log_changes(log, d, head, values, val, bad, lang, "bad_money", "money_format")
     elif kind in (ColumnKind.NUMBER, ColumnKind.INT, ColumnKind.SCORE):
-        val, bad = parse_numbers(s)
-        _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_number", "number_format")
+        val, bad = numbers_distinct(values, blank)
+        _log_changes(log, d, head, values, val, bad, lang, "bad_number", "number_format")
         if col.bounds is not None:
             lo, hi = col.bounds
-            oob = val.notna() & ((val < lo) | (val > hi))
+            v = val.to_numpy()
+            oob = ~np.isnan(v) & ((v < lo) | (v > hi))
             if oob.any():
-                log.add(excel_rows[oob], head, s[oob], "", _t("rule_parse", lang),
-                        _t("out_of_bounds", lang, lo=_num(lo), hi=_num(hi)))
+                log.add_distinct(d, oob, head, _texts(values, oob), "", _t("rule_parse", lang),
+                                 _t("out_of_bounds", lang, lo=_num(lo), hi=_num(hi)))
                 val = val.mask(oob)
     elif kind is ColumnKind.BOOL:
-        val, bad = parse_bools(s)
-        _log_changes(log, excel_rows, head, s, val, bad, lang, "bad_bool", "bool_format")
+        val, bad = bools_distinct(values, blank)
+        _log_changes(log, d, head, values, val, bad, lang, "bad_bool", "bool_format")
     elif kind is ColumnKind.ID:
-        val = normalize_ids(s)
-        as_text = per_unique(s, lambda v: v if isinstance(v, str) else None)
-        changed = val.notna() & (val.astype(object) != as_text)
-        if changed.any():
-            log.add(excel_rows[changed], head, s[changed], val[changed], _t("rule_parse", lang), _t("id_format", lang))
+        ids, ids_changed = ids_distinct(d, blank)
+        if ids_changed.any():
+            log.add_distinct(d, ids_changed, head, _texts(values, ids_changed), ids, _t("rule_parse", lang),
+                             _t("id_format", lang))
+        val = pd.Series(ids, dtype="str")
     else:
-        val = normalize_text(s)
-        changed = val.notna() & per_unique(s, lambda v: isinstance(v, str) and v != v.strip()).astype(bool)
-        if changed.any():
-            log.add(excel_rows[changed], head, s[changed], val[changed], _t("rule_parse", lang), _t("text_trim", lang))
+        text, trimmed = text_distinct(d, blank)
+        if trimmed.any():
+            log.add_distinct(d, trimmed, head, _texts(values, trimmed), text, _t("rule_parse", lang),
+                             _t("text_trim", lang))
         if kind is ColumnKind.INDUSTRY:
-            names, codes, unmapped = map_industries(val)
-            mapped = names.notna() & (names != val)
-            if mapped.any():
-                log.add(excel_rows[mapped], head, val[mapped], codes[mapped] + " " + names[mapped],
-                        _t("rule_industry", lang), _t("industry_map", lang))
-            if unmapped.any():
-                log.add(excel_rows[unmapped], head, val[unmapped], val[unmapped],
-                        _t("rule_industry", lang), _t("industry_unmapped", lang))
-            val = names.where(names.notna(), val)
-            industry_codes = codes
-    return val, industry_codes
+            text, industry_codes = _map_industry_distinct(d, text, head, log, lang)
+        val = pd.Series(text, dtype="str")
+    return val, industry_codes, ids_changed
+
+
+def _map_industry_distinct(d: Distinct, text: np.ndarray, head: str, log: _Log, lang: str):
+    """Section names (or the text itself where unmapped) and codes per distinct value."""
+    n = len(text)
+    names = np.empty(n, dtype=object)
+    codes = np.empty(n, dtype=object)
+    seen: dict[str, tuple[str, str] | None] = {}
+    for i, v in enumerate(text):
+        if v is None:
+            continue
+        if v not in seen:
+            seen[v] = map_industry(v)
+        hit = seen[v]
+        if hit is not None:
+            codes[i], names[i] = hit
+    present = np.array([v is not None for v in text], dtype=bool)
+    has_name = np.array([v is not None for v in names], dtype=bool)
+    mapped = has_name & (names != text)
+    if mapped.any():
+        new = np.empty(n, dtype=object)
+        new[mapped] = codes[mapped] + " " + names[mapped]
+        log.add_distinct(d, mapped, head, _texts(text, mapped), new, _t("rule_industry", lang), _t("industry_map", lang))
+    unmapped = present & ~has_name
+    if unmapped.any():
+        t = _texts(text, unmapped)
+        log.add_distinct(d, unmapped, head, t, t, _t("rule_industry", lang), _t("industry_unmapped", lang))
+    names[~has_name] = text[~has_name]
+    return names, pd.Series(codes, dtype="str")
 
 
 # text columns where a missing value is filled with 未知 (seed: 客户行业、联系人信息 ...)
@@ -346,27 +439,32 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _log_changes(log: _Log, rows: pd.Series, head: str, raw: pd.Series, val: pd.Series, bad: pd.Series,
+def _clean_date(v) -> bool:
+    """Already clean: a date/datetime at midnight, or text exactly YYYY-MM-DD."""
+    if isinstance(v, pd.Timestamp) or type(v).__name__ == "datetime":
+        return v.hour == 0 and v.minute == 0 and v.second == 0
+    if type(v).__name__ == "date":
+        return True
+    return isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-" and v[:4].isdigit()
+
+
+def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Series, bad: np.ndarray,
                  lang: str, bad_key: str, fmt_key: str) -> None:
     if bad.any():
-        log.add(rows[bad], head, raw[bad], "", _t("rule_parse", lang), _t(bad_key, lang))
+        log.add_distinct(d, bad, head, _texts(raw, bad), "", _t("rule_parse", lang), _t(bad_key, lang))
     # changed representation: text or numbers that were not already the clean type
+    parsed = val.notna().to_numpy()
     if fmt_key == "date_format":
-        # already clean: a date/datetime at midnight, or text exactly YYYY-MM-DD
-        def clean_date(v) -> bool:
-            if isinstance(v, pd.Timestamp) or type(v).__name__ == "datetime":
-                return v.hour == 0 and v.minute == 0 and v.second == 0
-            if type(v).__name__ == "date":
-                return True
-            return isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-" and v[:4].isdigit()
-        changed = val.notna() & ~per_unique(raw, clean_date).astype(bool)
+        same = np.fromiter((_clean_date(v) for v in raw), dtype=bool, count=len(raw))
     elif fmt_key in ("money_format", "number_format"):
-        changed = val.notna() & per_unique(raw, lambda v: isinstance(v, str)).astype(bool)
+        same = ~np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=len(raw))
     else:  # yes/no: the canonical spellings 是/否 and real booleans are not changes
-        changed = val.notna() & ~per_unique(raw, lambda v: isinstance(v, (bool, np.bool_)) or v in ("是", "否")).astype(bool)
+        same = np.fromiter((isinstance(v, (bool, np.bool_)) or v in ("是", "否") for v in raw), dtype=bool,
+                           count=len(raw))
+    changed = parsed & ~same
     if changed.any():
-        new = val[changed]
-        log.add(rows[changed], head, raw[changed], new, _t("rule_parse", lang), _t(fmt_key, lang))
+        log.add_distinct(d, changed, head, _texts(raw, changed), _texts(val, changed), _t("rule_parse", lang),
+                         _t(fmt_key, lang))
 
 
 def clean_dataset(raw_tables: Mapping[str, object], *, lang: str = "zh") -> CleanedData:

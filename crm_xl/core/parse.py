@@ -1,9 +1,19 @@
 """Value parsers for messy CRM exports: dates, amounts in 元, numbers, booleans, IDs.
 
-Each parser works on a pandas Series and is vectorised over *distinct* values: a column
-of a million cells with a few thousand distinct spellings is parsed once per spelling
-and mapped back. Each returns ``(parsed, bad)`` where ``bad`` marks non-empty cells that
-could not be parsed (they become NaN/NaT and are logged by the caller).
+Every parser works on the *distinct* values of a column: a column of a million cells with
+a few thousand distinct spellings is factorised once (:class:`Distinct`) and each spelling
+is parsed once. The public functions take and return pandas Series; the ``*_distinct``
+kernels take a :class:`Distinct` so that cleaning (``crm_xl.core.clean``) factorises each
+column exactly once and runs every check on the same distinct values.
+
+Long columns of text (IDs: a million distinct order numbers) are screened without a
+Python loop per value: the texts are joined and encoded once as UTF-32 code points, and
+per-value facts (length, first/last character, any character outside an allowed set)
+come from numpy. Only values the screen cannot decide go through the Python rules, so
+the result is the same as applying the rule to every value.
+
+Parsers return ``(parsed, bad)`` where ``bad`` marks non-empty cells that could not be
+parsed (they become NaN/NaT and are logged by the caller).
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ __all__ = [
     "normalize_text",
     "is_blank",
     "per_unique",
+    "Distinct",
     "EXCEL_ERRORS",
 ]
 
@@ -26,11 +37,21 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                           "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
 _BLANKS = frozenset({"", "nan", "none", "null", "n/a", "na", "-", "--", "—", "无", "空"})
+_BLANK_MAX_LEN = max(len(b) for b in _BLANKS)  # lower() never shortens a text
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+# screening tables over Unicode code points (see Distinct.facts)
+_WS = np.zeros(0x110000, dtype=bool)  # str.isspace(); every such character is below U+3001
+_WS[[c for c in range(0x3001) if chr(c).isspace()]] = True
+_ID_CHARS = np.zeros(0x110000, dtype=bool)  # an ID made of these is already normalised
+_ID_CHARS[[ord(c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./"]] = True
+_CLEAN_ID = re.compile(r"[A-Z0-9_\-./]+")
+_FACTS_MIN = 2048  # below this many distinct values a plain Python loop is as fast
 
 
 def per_unique(s: pd.Series, fn) -> pd.Series:
@@ -54,38 +75,125 @@ def _blank_value(v) -> bool:
     return isinstance(v, str) and v.strip().lower() in _BLANKS
 
 
-def _str_part(s: pd.Series) -> pd.Series | None:
-    """``s`` as strings where cells are text (NaN elsewhere), vectorised; None if no text."""
-    try:
-        out = s.str.strip()
-    except AttributeError:
-        return None
-    # a column whose only text cells are missing comes back as float NaN: no text at all
-    return out if out.dtype == object or pd.api.types.is_string_dtype(out.dtype) else None
+def _error_value(v) -> bool:
+    return isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS
+
+
+class _TextFacts:
+    """Per-value facts about an array of texts, computed with numpy on their code points."""
+
+    def __init__(self, texts: np.ndarray):
+        n = len(texts)
+        self.lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+        ends = np.cumsum(self.lengths)
+        self.starts = ends - self.lengths
+        self.cp = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        nonempty = self.lengths > 0
+        first = np.zeros(n, dtype=np.uint32)
+        last = np.zeros(n, dtype=np.uint32)
+        first[nonempty] = self.cp[self.starts[nonempty]]
+        last[nonempty] = self.cp[ends[nonempty] - 1]
+        self.nonempty, self.first = nonempty, first
+        self.edge_space = nonempty & (_WS[first] | _WS[last])  # v != v.strip()
+
+    def any_char_outside(self, allowed: np.ndarray) -> np.ndarray:
+        """True for values holding a character outside ``allowed`` (a code-point table)."""
+        out = np.zeros(len(self.lengths), dtype=bool)
+        pos = np.flatnonzero(~allowed[self.cp])
+        if len(pos):
+            out[np.searchsorted(self.starts, pos, side="right") - 1] = True
+        return out
+
+
+class Distinct:
+    """A column's distinct values and each cell's code into them.
+
+    ``values`` holds the distinct non-empty values in order of first appearance plus one
+    ``None`` (the code of NA cells); ``codes[i]`` is cell i's position in ``values``.
+    ``blank`` and ``error`` (Excel error texts such as ``#N/A``) are per distinct value.
+    """
+
+    def __init__(self, s: pd.Series):
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        n = len(uniq)
+        codes = np.asarray(codes, dtype=np.intp)
+        codes[codes < 0] = n
+        self.codes = codes
+        self.values = np.append(np.asarray(uniq, dtype=object), [None])
+        self._facts: _TextFacts | None | bool = False
+        self._blank: np.ndarray | None = None
+        self._error: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def facts(self) -> _TextFacts | None:
+        """Code-point facts when the distinct values are many and all text, else None."""
+        if self._facts is False:
+            real = self.values[:-1]
+            self._facts = (_TextFacts(real) if len(real) >= _FACTS_MIN and infer_dtype(real, skipna=False) == "string"
+                           else None)
+        return self._facts
+
+    def _screened(self, pred, candidates) -> np.ndarray:
+        """``pred`` per value; with text facts, only where ``candidates`` (a superset of the
+        values where ``pred`` can hold) is True."""
+        out = np.zeros(len(self.values), dtype=bool)
+        facts = self.facts
+        idx = np.flatnonzero(candidates(facts)) if facts is not None else range(len(self.values) - 1)
+        vals = self.values
+        for i in idx:
+            if pred(vals[i]):
+                out[i] = True
+        return out
+
+    @property
+    def blank(self) -> np.ndarray:
+        """Empty or blank-like text (``""``, ``-``, ``nan``, ``无`` ...); the NA slot too."""
+        if self._blank is None:
+            self._blank = self._screened(_blank_value, lambda f: f.edge_space | (f.lengths <= _BLANK_MAX_LEN))
+            self._blank[-1] = True
+        return self._blank
+
+    @property
+    def error(self) -> np.ndarray:
+        """Excel error values (``#N/A``, ``#VALUE!`` ...) given as text."""
+        if self._error is None:
+            self._error = self._screened(_error_value, lambda f: f.edge_space | (f.first == ord("#")))
+        return self._error
+
+    def expand(self, per_value, index: pd.Index | None = None) -> pd.Series:
+        """A per-distinct-value Series (or array) back to one value per cell."""
+        if isinstance(per_value, pd.Series):
+            arr = per_value.array
+            return pd.Series(arr.take(self.codes), index=index)
+        return pd.Series(np.asarray(per_value)[self.codes], index=index)
 
 
 def is_blank(s: pd.Series) -> pd.Series:
     """True where a cell is empty: None/NaN/NaT or blank-like text."""
-    out = s.isna()
-    txt = _str_part(s)
-    if txt is not None:
-        out = out | txt.str.lower().isin(_BLANKS)
-    return out.astype(bool)
+    d = Distinct(s)
+    return pd.Series(d.blank[d.codes], index=s.index)
 
 
-def _map_unique(s: pd.Series, fn, dtype) -> tuple[pd.Series, pd.Series]:
-    """Apply ``fn(value) -> parsed or None`` once per distinct non-blank value."""
-    blank = is_blank(s)
-    work = s[~blank]
-    vals = per_unique(work, lambda v: None if v is None else fn(v))
-    out = pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=s.index, dtype=object)
-    out[~blank] = vals
-    bad = (~blank) & out.isna()
+def _parse_each(values: np.ndarray, blank: np.ndarray, fn, dtype) -> tuple[pd.Series, np.ndarray]:
+    """``fn(value) -> parsed or None`` on each non-blank distinct value."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = pd.NaT if dtype == "datetime64[ns]" else pd.NA
+    for i in np.flatnonzero(~blank):
+        out[i] = fn(values[i])
+    obj = pd.Series(out, dtype=object)
+    bad = ~blank & obj.isna().to_numpy()
     if dtype == "datetime64[ns]":
-        return pd.to_datetime(out, errors="coerce").astype("datetime64[ns]"), bad
+        return pd.to_datetime(obj, errors="coerce").astype("datetime64[ns]"), bad
     if dtype == "float64":
-        return pd.to_numeric(out, errors="coerce").astype("float64"), bad
-    return out.astype(dtype), bad
+        return pd.to_numeric(obj, errors="coerce").astype("float64"), bad
+    return obj.astype(dtype), bad
+
+
+def _is_real_numbers(values: np.ndarray) -> bool:
+    return len(values) >= _FACTS_MIN and infer_dtype(values, skipna=False) in ("floating", "integer", "mixed-integer-float")
 
 
 _DATE_PATTERNS = [
@@ -124,11 +232,22 @@ def _parse_date_value(v) -> pd.Timestamp | None:
     return None
 
 
+def dates_distinct(values: np.ndarray, blank: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """:func:`parse_dates` on distinct values (``blank`` marks the empty ones)."""
+    return _parse_each(values, blank, _parse_date_value, "datetime64[ns]")
+
+
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Dates from ``2024/9/15``, ``2024年9月15日``, ``2024-09-15 10:00``, ``2024.9.15``,
     ``20240915``, Excel serial numbers, datetimes -> datetime64 at midnight.
     Impossible dates (2024-02-30) and serial 0 are bad."""
-    return _map_unique(s, _parse_date_value, "datetime64[ns]")
+    return _public(s, dates_distinct)
+
+
+def _public(s: pd.Series, kernel) -> tuple[pd.Series, pd.Series]:
+    d = Distinct(s)
+    val, bad = kernel(d.values, d.blank)
+    return d.expand(val, s.index), pd.Series(bad[d.codes], index=s.index)
 
 
 _MONEY_STRIP = re.compile(r"[,\s¥￥元$]|rmb|cny", re.IGNORECASE)
@@ -156,10 +275,21 @@ def _parse_money_value(v) -> float | None:
     return round(-val if neg else val, 6)
 
 
+def money_distinct(values: np.ndarray, blank: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """:func:`parse_money` on distinct values (``blank`` marks the empty ones)."""
+    real = values[:-1]
+    if _is_real_numbers(real) and not blank[:-1].any():  # numbers only: no text to parse
+        f = np.append(real.astype("float64"), np.nan)
+        bad = np.isinf(f)
+        f[bad] = np.nan
+        return pd.Series(f), bad
+    return _parse_each(values, blank, _parse_money_value, "float64")
+
+
 def parse_money(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Amounts in 元 from ``15万``, ``150,000元``, ``1.5w``, ``1.5万元``, ``¥1,200.50``,
     ``￥``, full-width digits, ``(1,200)`` (refund -> negative)."""
-    return _map_unique(s, _parse_money_value, "float64")
+    return _public(s, money_distinct)
 
 
 def _parse_number_value(v) -> float | None:
@@ -180,9 +310,17 @@ def _parse_number_value(v) -> float | None:
     return None
 
 
+def numbers_distinct(values: np.ndarray, blank: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """:func:`parse_numbers` on distinct values (``blank`` marks the empty ones)."""
+    real = values[:-1]
+    if _is_real_numbers(real) and not blank[:-1].any():
+        return pd.Series(np.append(real.astype("float64"), np.nan)), np.zeros(len(values), dtype=bool)
+    return _parse_each(values, blank, _parse_number_value, "float64")
+
+
 def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Plain numbers (full-width digits, thousands separators, ``15%`` -> 0.15)."""
-    return _map_unique(s, _parse_number_value, "float64")
+    return _public(s, numbers_distinct)
 
 
 _TRUE = {"是", "y", "yes", "true", "1", "已续签", "已解决", "已响应", "√", "t", "续签"}
@@ -203,10 +341,15 @@ def _parse_bool_value(v) -> bool | None:
     return None
 
 
+def bools_distinct(values: np.ndarray, blank: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """:func:`parse_bools` on distinct values (``blank`` marks the empty ones)."""
+    out, bad = _parse_each(values, blank, _parse_bool_value, object)
+    return out.astype("boolean"), bad
+
+
 def parse_bools(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Yes/no from 是/否, Y/N, true/false, 1/0, 已续签/未续签, ..."""
-    out, bad = _map_unique(s, _parse_bool_value, object)
-    return out.astype("boolean"), bad
+    return _public(s, bools_distinct)
 
 
 def _to_text(v) -> str:
@@ -215,37 +358,69 @@ def _to_text(v) -> str:
     return str(v)
 
 
+def _normalize_id(v) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _to_text(v))).upper()
+
+
+def ids_distinct(d: Distinct, blank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised IDs for the distinct values of ``d`` (None where ``blank``) and which of
+    them changed (the cleaned ID differs from the cell, or the cell was not text)."""
+    n = len(d)
+    val = np.empty(n, dtype=object)
+    changed = np.zeros(n, dtype=bool)
+    facts = d.facts
+    values = d.values
+    if facts is not None:  # text already made of A-Z 0-9 _ - . / is its own normal form
+        todo = facts.any_char_outside(_ID_CHARS) | ~facts.nonempty
+        val[:-1] = values[:-1]
+        todo = np.append(todo, False)
+    else:
+        todo = np.ones(n, dtype=bool)
+    val[blank] = None
+    for i in np.flatnonzero(todo & ~blank):
+        v = values[i]
+        if isinstance(v, str) and _CLEAN_ID.fullmatch(v):
+            val[i] = v
+            continue
+        val[i] = new = _normalize_id(v)
+        changed[i] = not isinstance(v, str) or new != v
+    return val, changed
+
+
 def normalize_ids(s: pd.Series) -> pd.Series:
     """IDs: full-width -> half-width (NFKC), all spaces removed, letters upper-cased;
     numbers read as floats (1001.0) become "1001". Blank -> NA."""
-    blank = is_blank(s)
-    out = pd.Series(pd.NA, index=s.index, dtype="str")
-    if (~blank).any():
-        work = s[~blank]
-        # fast path: text that is already a clean ID (ASCII upper-case letters, digits, - _ . /)
-        txt = _str_part(work)
-        ok = (txt.eq(work) & txt.str.fullmatch(r"[A-Z0-9_\-./]+")).fillna(False).astype(bool) if txt is not None \
-            else pd.Series(False, index=work.index)
-        res = work.where(ok, None).astype(object)
-        rest = ~ok
-        if rest.any():
-            res[rest] = per_unique(work[rest], lambda v: re.sub(r"\s+", "", unicodedata.normalize("NFKC", _to_text(v))).upper())
-        out[~blank] = res
-    return out
+    d = Distinct(s)
+    val, _ = ids_distinct(d, d.blank)
+    return d.expand(pd.Series(val, dtype="str"), s.index)
+
+
+def text_distinct(d: Distinct, blank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Trimmed texts for the distinct values of ``d`` (None where ``blank``; non-text
+    cells as their text) and which were text with surrounding spaces."""
+    n = len(d)
+    values = d.values
+    val = values.copy()
+    trimmed = np.zeros(n, dtype=bool)
+    facts = d.facts
+    if facts is not None:
+        todo = np.append(facts.edge_space, False)
+    else:
+        todo = np.ones(n, dtype=bool)
+    for i in np.flatnonzero(todo & ~blank):
+        v = values[i]
+        if isinstance(v, str):
+            val[i] = t = v.strip()
+            trimmed[i] = t != v
+        else:
+            val[i] = _to_text(v).strip()
+    val[blank] = None
+    return val, trimmed
 
 
 def normalize_text(s: pd.Series) -> pd.Series:
     """Free text: surrounding spaces trimmed (inner text untouched); blank -> NA.
     Formula-looking text (``=...``, ``+...``) is kept as text, verbatim."""
-    blank = is_blank(s)
-    out = pd.Series(pd.NA, index=s.index, dtype="str")
-    if (~blank).any():
-        work = s[~blank]
-        txt = _str_part(work)
-        res = txt if txt is not None else pd.Series(np.nan, index=work.index, dtype=object)
-        nontext = res.isna()
-        res = res.astype(object)
-        if nontext.any():
-            res[nontext] = per_unique(work[nontext], lambda v: _to_text(v).strip())
-        out[~blank] = res
-    return out
+    d = Distinct(s)
+    val, _ = text_distinct(d, d.blank)
+    return d.expand(pd.Series(val, dtype="str"), s.index)

@@ -328,11 +328,15 @@ def _value_codes(val_u: pd.Series, changed: np.ndarray | None) -> np.ndarray:
 
 def _repeated(codes: np.ndarray) -> np.ndarray:
     """True for each occurrence of a code after its first (``duplicated(keep="first")``)."""
+    rep = np.zeros(len(codes), dtype=bool)
     if len(codes) == 0:
-        return np.zeros(0, dtype=bool)
-    _, first = np.unique(codes, return_index=True)
-    rep = np.ones(len(codes), dtype=bool)
-    rep[first] = False
+        return rep
+    counts = np.bincount(codes + 1)
+    cand = np.flatnonzero(counts[codes + 1] > 1)  # only codes seen twice can repeat
+    if len(cand):
+        _, first = np.unique(codes[cand], return_index=True)
+        rep[cand] = True
+        rep[cand[first]] = False
     return rep
 
 

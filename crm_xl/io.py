@@ -12,11 +12,19 @@
 
 Values arrive as read (no parsing here): cleaning (``crm_xl.core.clean``) does that and
 names the sheet, row and column of every problem.
+
+Merged cells (see ``docs/data-intake.md``): workbook readers return each sheet's merged
+ranges with its rows (:class:`SheetRows`). A header merged down over title rows gives
+its text to the header row; a header merged across several columns is one column when
+the columns it covers hold no data, and a clear error naming the cells when they do.
+Merges below the header travel with the table (``RawTable.merged``) to cleaning, which
+fills or reports the covered cells and logs each one.
 """
 
 from __future__ import annotations
 
-__all__ = ["RawTable", "read_sources", "read_workbook", "read_csv", "read_sheet_rows", "tables_from_sheet_rows"]
+__all__ = ["RawTable", "SheetRows", "read_sources", "read_workbook", "read_csv", "read_sheet_rows",
+           "tables_from_sheet_rows"]
 
 import csv
 import io as _io
@@ -24,6 +32,7 @@ import pathlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError, WorkbookError
@@ -43,6 +52,34 @@ class RawTable:
     header_row: int = 1
     path: str = ""
     unknown_sheets: list[str] = field(default_factory=list)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    """Merged ranges below the header as (first row, first column, last row, last column),
+    0-based positions in ``frame`` (row i of the frame is Excel row header_row + 1 + i)."""
+
+
+class SheetRows(list):
+    """A sheet's rows of cell values (a plain list) that also carries the sheet's merged
+    ranges: ``merged`` holds (first row, first column, last row, last column), 0-based
+    indices into the rows and cells, inclusive."""
+
+    merged: tuple[tuple[int, int, int, int], ...] = ()
+
+    def __init__(self, rows=(), merged=()):
+        super().__init__(rows)
+        self.merged = tuple(tuple(int(x) for x in m) for m in merged)
+
+
+def _col_letter(j: int) -> str:
+    s = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _a1(r0: int, c0: int, r1: int, c1: int) -> str:
+    return f"{_col_letter(c0)}{r0 + 1}:{_col_letter(c1)}{r1 + 1}"
 
 
 def _match_score(headers: list[object], table: Table) -> int:
@@ -68,9 +105,11 @@ def _locate_header(rows: list[list[object]], table: Table | None) -> tuple[Table
     return best[1], best[2]
 
 
-def _rows_to_frame(rows: list[list[object]], header_idx: int) -> pd.DataFrame:
-    header = rows[header_idx] if rows else []
-    width = max((len(r) for r in rows), default=0)
+def _cell_blank(v) -> bool:
+    return v is None or (isinstance(v, str) and v == "")
+
+
+def _header_names(header: list[object], width: int) -> list[str]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for j in range(width):
@@ -84,30 +123,66 @@ def _rows_to_frame(rows: list[list[object]], header_idx: int) -> pd.DataFrame:
         else:
             seen[name] = 0
         names.append(name)
-    body = [list(r) + [None] * (width - len(r)) for r in rows[header_idx + 1:]]
+    return names
+
+
+def _rows_to_frame(rows: list[list[object]], header_idx: int, header: list[object] | None = None,
+                   drop_columns: "set[int] | frozenset[int]" = frozenset()) -> pd.DataFrame:
+    """The rows below ``header_idx`` as an object DataFrame named by the header row.
+
+    Built column-wise: one 2-D object array from the rows (C loop), empty strings turned
+    into None with one vectorised comparison; no per-cell Python work.
+    """
+    if header is None:
+        header = rows[header_idx] if rows else []
+    width = max(map(len, rows), default=0)
+    names = _header_names(list(header), width)
+    body = rows[header_idx + 1:]
     # trailing all-empty rows are not data
-    while body and all(v in (None, "") for v in body[-1]):
-        body.pop()
-    df = pd.DataFrame(body, columns=names, dtype=object)
-    return df.replace({"": None})
+    end = len(body)
+    while end and all(_cell_blank(v) for v in body[end - 1]):
+        end -= 1
+    body = body[:end]
+    if all(len(r) == width for r in body):
+        arr = np.empty((len(body), width), dtype=object)
+        if body:
+            arr[:] = body if isinstance(body[0], list) else [list(r) for r in body]
+    else:  # ragged rows (CSV): pad with None
+        arr = np.empty((len(body), width), dtype=object)
+        arr[:] = None
+        for i, r in enumerate(body):
+            arr[i, :len(r)] = r
+    if arr.size:
+        arr[arr == ""] = None
+    keep = [j for j in range(width) if j not in drop_columns]
+    if len(keep) < width:
+        arr, names = arr[:, keep], [names[j] for j in keep]
+    return pd.DataFrame(arr, columns=names, dtype=object, copy=False)
 
 
-def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> list[tuple[str, list[list[object]]]]:
+def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> list[tuple[str, SheetRows]]:
     """Every sheet of a workbook as (name, rows of cell values), through python-calamine
-    (openpyxl read-only where calamine is unavailable, e.g. in Pyodide). Sheets named in
-    ``skip`` (ignoring case) are not read at all."""
-    skipped = {str(n).strip().lower() for n in skip}
+    (openpyxl read-only where calamine is unavailable, e.g. in Pyodide). The rows are a
+    :class:`SheetRows`: a list that also carries the sheet's merged ranges. Sheets named in
+    ``skip`` (compared ignoring case) are not read."""
     p = pathlib.Path(path)
     if not p.exists():
         raise InputError(f"找不到文件：{p}", f"file not found: {p}")
+    skipped = {str(n).strip().lower() for n in skip}
     try:
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - Pyodide: read through openpyxl instead
-        return [(n, r) for n, r in _sheet_rows_openpyxl(p) if n.strip().lower() not in skipped]
+        return _sheet_rows_openpyxl(p, skipped)
     try:
         wb = CalamineWorkbook.from_path(str(p))
-        return [(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names
-                if name.strip().lower() not in skipped]
+        out = []
+        for name in wb.sheet_names:
+            if name.strip().lower() in skipped:
+                continue
+            sheet = wb.get_sheet_by_name(name)
+            merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or ())]
+            out.append((name, SheetRows(sheet.to_python(skip_empty_area=False), merged)))
+        return out
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
         raise WorkbookError(
             f"无法打开工作簿（文件损坏、加密或不是 Excel 文件）：{p.name}（{exc}）",
@@ -117,7 +192,7 @@ def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> 
 
 def read_workbook(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> dict[str, RawTable]:
     """The data sheets of a workbook, keyed by table key (sheets named in ``skip`` ignored)."""
-    return tables_from_sheet_rows(read_sheet_rows(path), source=str(path), skip=skip)
+    return tables_from_sheet_rows(read_sheet_rows(path, skip=skip), source=str(path), skip=skip)
 
 
 def tables_from_sheet_rows(sheets: "Iterable[tuple[str, list[list[object]]]]", *, source: str = "",
@@ -138,30 +213,106 @@ def tables_from_sheet_rows(sheets: "Iterable[tuple[str, list[list[object]]]]", *
     return out
 
 
-def _sheet_rows_openpyxl(p: pathlib.Path) -> list[tuple[str, list[list[object]]]]:
+def _sheet_rows_openpyxl(p: pathlib.Path, skipped: "set[str]" = frozenset()) -> list[tuple[str, SheetRows]]:
     import openpyxl
 
     wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     try:
-        return [(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
+        return [(ws.title, SheetRows([list(r) for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)],
+                                     _merged_openpyxl(ws)))
+                for ws in wb.worksheets if ws.title.strip().lower() not in skipped]
     finally:
         wb.close()
 
 
+def _merged_openpyxl(ws) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of a read-only openpyxl sheet (read-only sheets do not expose them:
+    the sheet XML's ``mergeCell`` elements are scanned)."""
+    from defusedxml.ElementTree import iterparse
+    from openpyxl.utils import range_boundaries
+
+    out = []
+    try:
+        with ws._get_source() as src:  # noqa: SLF001 - the read-only sheet's XML part
+            for _, el in iterparse(src):
+                if el.tag.endswith("}mergeCell") and el.get("ref"):
+                    c0, r0, c1, r1 = range_boundaries(el.get("ref"))
+                    out.append((r0 - 1, c0 - 1, r1 - 1, c1 - 1))
+                el.clear()
+    except Exception:  # noqa: BLE001 - merges are a refinement; reading the values must not fail on them
+        return []
+    return out
+
+
 def _collect(out: dict[str, RawTable], unknown: list[str], name: str, rows: list[list[object]],
              table: Table | None, path: str) -> None:
-    if not rows or not any(any(v not in (None, "") for v in r) for r in rows):
+    if not rows or not any(any(not _cell_blank(v) for v in r) for r in rows):
         if table is not None:
             out.setdefault(table.key, RawTable(table.key, name, pd.DataFrame(), 1, path))
         return
-    t, idx = _locate_header(rows, table)
+    merged = tuple(getattr(rows, "merged", ()) or ())
+    scan = _fill_header_merges(rows, merged) if merged else rows
+    t, idx = _locate_header(scan, table)
     if t is None:
         unknown.append(name)
         return
     if t.key in out and len(out[t.key].frame):
         unknown.append(name)  # a second sheet for the same table is reported, not merged
         return
-    out[t.key] = RawTable(t.key, name, _rows_to_frame(rows, idx), idx + 1, path)
+    header, drop = list(scan[idx]) if merged else None, set()
+    if merged:
+        drop = _merged_header_columns(rows, merged, idx, header, name)
+    frame = _rows_to_frame(rows, idx, header, drop)
+    data_merges = []
+    if merged:
+        kept = [j for j in range(max(map(len, rows), default=0)) if j not in drop]
+        pos = {j: k for k, j in enumerate(kept)}
+        for r0, c0, r1, c1 in merged:
+            if r0 > idx and r1 > r0 and c0 in pos and r0 - idx - 1 < len(frame):
+                data_merges.append((r0 - idx - 1, pos[c0], min(r1 - idx - 1, len(frame) - 1), pos[c0]))
+    out[t.key] = RawTable(t.key, name, frame, idx + 1, path, merged=data_merges)
+
+
+def _fill_header_merges(rows: list[list[object]], merged) -> list[list[object]]:
+    """The first rows with each vertically merged cell's value copied down its merge, so
+    a header merged over two header rows names its column in either of them."""
+    top = [list(r) for r in rows[:_HEADER_SCAN_ROWS]]
+    for r0, c0, r1, c1 in merged:
+        if r0 >= len(top) or r1 == r0 or c0 >= len(top[r0]):
+            continue
+        v = top[r0][c0]
+        for r in range(r0 + 1, min(r1, len(top) - 1) + 1):
+            for c in range(c0, min(c1, len(top[r]) - 1) + 1):
+                if _cell_blank(top[r][c]):
+                    top[r][c] = v
+    return top
+
+
+def _merged_header_columns(rows: list[list[object]], merged, idx: int, header: list[object], sheet: str) -> set[int]:
+    """Columns covered by a header cell merged across columns (beyond its first column).
+    They are dropped when empty below the header; holding data, they are an error: which
+    column would be the header's is a guess crm_xl does not make."""
+    drop: set[int] = set()
+    for r0, c0, r1, c1 in merged:
+        if not (r0 <= idx <= r1) or c1 == c0:
+            continue
+        covered = range(c0 + 1, c1 + 1)
+        filled = [j for j in covered
+                  if any(j < len(r) and not _cell_blank(r[j]) for r in rows[max(idx, r1) + 1:])]
+        text = "" if c0 >= len(header) or header[c0] is None else str(header[c0]).strip()
+        if filled:
+            where = _a1(r0, c0, r1, c1)
+            cols = "、".join(_col_letter(j) for j in filled)
+            cols_en = ", ".join(_col_letter(j) for j in filled)
+            raise InputError(
+                f"表头「{text}」是跨列的合并单元格（{where}），而它下面的 {cols} 列也有数据，无法判断哪一列是「{text}」。"
+                "请取消合并，给每一列写上自己的表头。",
+                f"the header '{text}' is a cell merged across columns ({where}) and column(s) {cols_en} under it "
+                f"hold data too, so which column is '{text}' is ambiguous. Unmerge it and give every column its own header.",
+                sheet=sheet, row=idx + 1, column=text or _col_letter(c0),
+            )
+        drop.update(covered)
+    return drop
 
 
 _ENCODINGS = ("utf-8-sig", "utf-16", "gb18030")

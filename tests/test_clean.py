@@ -133,3 +133,82 @@ def test_small_dirty_demo_cleans_without_error():
     for n in (12, 13):
         cleaned = clean_dataset(generate_demo(n, dirty=True))
         assert len(cleaned.data.customers) >= n - 1
+
+
+def test_merged_cells_fill_descriptive_columns_and_count_numbers_once():
+    # Excel rows 2-4: one customer's three orders with the customer ID, the date and the
+    # product merged down (value in the first row only, as Excel stores merged cells);
+    # rows 5-6: an amount merged over two orders
+    raw = pd.DataFrame({
+        "订单编号": ["SO1", "SO2", "SO3", "SO4", "SO5"],
+        "客户ID": ["C001", None, None, "C002", "C003"],
+        "下单日期": ["2024-09-01", None, None, "2024-09-05", "2024-09-06"],
+        "金额(元)": [100, 200, 300, 5000, None],
+        "产品": ["CRM标准版", None, None, "实施服务", "实施服务"],
+    }, dtype=object)
+    before = raw.copy(deep=True)
+    merged = [(0, 1, 2, 1), (0, 2, 2, 2), (0, 4, 2, 4), (3, 3, 4, 3)]
+    res = clean_table(raw, "orders", sheet="订单", merged=merged)
+    pd.testing.assert_frame_equal(raw, before)
+    f = res.frame
+    assert f["order_id"].tolist() == ["SO1", "SO2", "SO3", "SO4"]  # SO5 has no amount of its own
+    assert f["customer_id"].tolist() == ["C001", "C001", "C001", "C002"]
+    assert f["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-09-01"] * 3 + ["2024-09-05"]
+    assert f["product"].tolist() == ["CRM标准版"] * 3 + ["实施服务"]
+    assert f["amount"].sum() == 5600  # the merged 5000 is not doubled
+    log = res.log
+    fills = log[log["rule"] == "合并单元格"]
+    assert fills[["row", "column", "new_value"]].values.tolist() == [
+        [3, "客户ID", "C001"], [3, "下单日期", "2024-09-01"], [3, "产品", "CRM标准版"],
+        [4, "客户ID", "C001"], [4, "下单日期", "2024-09-01"], [4, "产品", "CRM标准版"],
+        [6, "金额(元)", ""],
+    ]
+    assert fills["reason"].tolist()[-1] == "合并单元格中的数值只计入第一行（避免重复计算）"
+    assert log[log["row"] == 6]["reason"].tolist()[-1] == "该行被剔除：关键字段缺失（金额(元)）"
+
+
+def test_merged_cells_flow_from_a_workbook_into_the_log(tmp_path):
+    from openpyxl import Workbook
+
+    from crm_xl.io import read_workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(["订单编号", "客户ID", "下单日期", "金额(元)"])
+    ws.append(["SO1", "C001", "2024-09-01", 100])
+    ws.append(["SO2", None, "2024-09-02", 200])
+    ws.merge_cells("B2:B3")
+    p = tmp_path / "m.xlsx"
+    wb.save(p)
+    res = clean_dataset(read_workbook(p))
+    assert res.data.orders["customer_id"].tolist() == ["C001", "C001"]
+    entry = res.log[res.log["rule"] == "合并单元格"]
+    assert entry[["sheet", "row", "column", "new_value"]].values.tolist() == [["订单", 3, "客户ID", "C001"]]
+
+
+def test_long_columns_clean_like_short_ones():
+    """A column with thousands of distinct texts is screened with numpy (crm_xl.core.parse);
+    it must clean exactly like the same values in small pieces, which take the plain path."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n = 6000
+    ids = np.array([f"SO{i}" for i in range(n)], dtype=object)
+    messy = [" so90001 ", "ＳＯ９０００２", "S O90003", "#N/A", "-", "NULL", "", "  ", "so-90004/x.y", "SO90005\t",
+             "null "]  # rewritten IDs stay unique, so de-duplication cannot tell the pieces apart
+    spots = rng.choice(n, len(messy), replace=False)
+    ids[spots] = np.array(messy, dtype=object)
+    names = np.array([f"客户{i}" if i % 5 else f" 客户{i} " for i in range(n)], dtype=object)
+    raw = pd.DataFrame({"订单编号": ids, "客户ID": names, "下单日期": "2024-09-01", "金额(元)": 1,
+                        "负责人": names}, dtype=object)
+    from crm_xl.core.parse import Distinct
+
+    assert all(Distinct(raw[c]).facts is not None for c in ("订单编号", "客户ID", "负责人"))  # the numpy screen
+    assert Distinct(raw["订单编号"].iloc[:500]).facts is None  # the plain path
+    whole = clean_table(raw, "orders", sheet="订单")
+    parts = [clean_table(raw.iloc[i:i + 500].reset_index(drop=True), "orders", sheet="订单", header_row=1 + i)
+             for i in range(0, n, 500)]
+    pd.testing.assert_frame_equal(whole.frame, pd.concat([p.frame for p in parts], ignore_index=True))
+    pd.testing.assert_frame_equal(whole.log, pd.concat([p.log for p in parts], ignore_index=True))
+    assert len(whole.log) > 1000  # trims and ID rewrites were found on both paths

@@ -74,3 +74,78 @@ def test_missing_and_corrupt_files_are_clear_errors(tmp_path):
     assert "corrupt.xlsx" in e.value.message("zh")
     with pytest.raises(InputError):
         read_sources([tmp_path / "data.txt"])
+
+
+# ---- merged cells (issue 10's bad inputs) -------------------------------------------------
+
+
+def _merged_workbook(tmp_path, *, header_merge_with_data=False):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(["订单信息", None, None, None, None])  # a group title merged over the header row
+    ws.merge_cells("A1:E1")
+    ws.append(["订单编号", "客户ID", "下单日期", "金额(元)", None])
+    ws.merge_cells("D2:E2")  # the amount header spans two columns
+    ws.append(["SO1", "C001", "2024-09-01", 100, "备注" if header_merge_with_data else None])
+    ws.append(["SO2", None, "2024-09-02", 200, None])
+    ws.append(["SO3", None, "2024-09-03", 300, None])
+    ws.merge_cells("B3:B5")  # one customer's orders, the ID merged down
+    p = tmp_path / "merged.xlsx"
+    wb.save(p)
+    return p
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_merged_cells_are_read_with_their_ranges(tmp_path, monkeypatch, engine):
+    import crm_xl.io as io_mod
+
+    if engine == "openpyxl":  # the Pyodide path: python-calamine unavailable
+        import builtins
+
+        real_import = builtins.__import__
+
+        def no_calamine(name, *a, **k):
+            if name == "python_calamine":
+                raise ImportError(name)
+            return real_import(name, *a, **k)
+
+        monkeypatch.setattr(builtins, "__import__", no_calamine)
+    sheets = io_mod.read_sheet_rows(_merged_workbook(tmp_path))
+    (name, rows), = sheets
+    assert sorted(rows.merged) == [(0, 0, 0, 4), (1, 3, 1, 4), (2, 1, 4, 1)]
+    rt = io_mod.tables_from_sheet_rows(sheets)["orders"]
+    # the header merged over D:E is one column (E holds no data); the title row is skipped
+    assert list(rt.frame.columns) == ["订单编号", "客户ID", "下单日期", "金额(元)"]
+    assert rt.header_row == 2
+    # the customer ID merged down B3:B5 reaches cleaning as frame rows 0..2 of column 1
+    assert rt.merged == [(0, 1, 2, 1)]
+    assert rt.frame["客户ID"].tolist() == ["C001", None, None]
+
+
+def test_header_merged_across_columns_that_hold_data_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError) as e:
+        read_workbook(_merged_workbook(tmp_path, header_merge_with_data=True))
+    msg = e.value.message("zh")
+    assert msg.startswith("工作表「订单」第 2 行「金额(元)」列：")
+    assert "D2:E2" in msg and "E 列也有数据" in msg and "取消合并" in msg
+    assert "D2:E2" in e.value.message("en") and "Unmerge" in e.value.message("en")
+    assert e.value.location.sheet == "订单" and e.value.location.row == 2
+
+
+def test_header_merged_down_over_two_header_rows_names_its_column(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(["订单编号", "客户ID", "订单明细", None])
+    ws.append([None, None, "下单日期", "金额(元)"])
+    ws.merge_cells("A1:A2")
+    ws.merge_cells("B1:B2")
+    ws.merge_cells("C1:D1")
+    ws.append(["SO1", "C001", "2024-09-01", 100])
+    p = tmp_path / "two_rows.xlsx"
+    wb.save(p)
+    rt = read_workbook(p)["orders"]
+    assert rt.header_row == 2
+    assert list(rt.frame.columns) == ["订单编号", "客户ID", "下单日期", "金额(元)"]
+    assert rt.frame.iloc[0].tolist() == ["SO1", "C001", "2024-09-01", 100]

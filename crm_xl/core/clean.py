@@ -21,7 +21,7 @@ from __future__ import annotations
 
 __all__ = ["CleanResult", "CleanedData", "clean_table", "clean_dataset", "LOG_COLUMNS"]
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,6 +73,10 @@ _T = {
     "rule_dedupe": ("去重", "de-duplication"),
     "rule_industry": ("行业分类", "industry classification"),
     "rule_reference": ("关联检查", "reference check"),
+    "rule_merged": ("合并单元格", "merged cells"),
+    "merged_fill": ("合并单元格的值填入合并区域的每一行", "merged cell's value filled into every row it covers"),
+    "merged_once": ("合并单元格中的数值只计入第一行（避免重复计算）",
+                    "a number in a merged cell counts for its first row only (not multiplied)"),
 }
 
 
@@ -191,7 +195,7 @@ class _Log:
 
 
 def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = None, header_row: int = 1,
-                lang: str = "zh") -> CleanResult:
+                lang: str = "zh", merged: "Sequence[tuple[int, int, int, int]]" = ()) -> CleanResult:
     """Clean one raw sheet into ``table``'s canonical form.
 
     Parameters
@@ -208,6 +212,12 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         ``header_row + 1 + i``.
     lang : {"zh", "en"}
         Language of the log's rule/reason texts and of the "未知" filler.
+    merged : sequence of (first row, first column, last row, last column)
+        Cells merged down rows in the data area, 0-based positions in ``raw`` (as
+        ``crm_xl.io`` reads them: the value sits in the first row, the rest are empty).
+        In columns of text, IDs, dates and yes/no the value is filled into every row of
+        the merge (it describes each of them); in number and amount columns it counts for
+        the first row only, so totals are not multiplied. Each covered cell is logged.
 
     Notes
     -----
@@ -225,8 +235,10 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     header_of = {key: headers[i] for key, i in col_of.items()}
     unknown = mapping.unknown
 
+    columns = [raw.iloc[:, i] for i in range(raw.shape[1])]
+    merge_events = _apply_merges(columns, merged, t, mapping.columns, headers, lang) if len(merged) else {}
     # one factorisation per column; fully empty rows (trailing blank rows in Excel) are not data
-    dists = [Distinct(raw.iloc[:, i]) for i in range(raw.shape[1])]
+    dists = [Distinct(c) for c in columns]
     all_blank = np.ones(n, dtype=bool) if dists else np.zeros(n, dtype=bool)
     for d in dists:
         all_blank &= d.blank[d.codes]
@@ -248,6 +260,8 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         head = header_of[key]
         kind = col.kind
         d = dists[col_of[key]]
+        for event in merge_events.get(col_of[key], ()):
+            log.add(*event)
         val_u, industry_codes_u, ids_changed = _clean_distinct(d, col, head, log, lang)
         if industry_codes_u is not None:
             out["industry_code"] = d.expand(industry_codes_u, raw.index)
@@ -311,6 +325,46 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
 
     frame = frame.reset_index(drop=True)
     return CleanResult(frame=frame, log=log.frame(), unknown_columns=list(unknown))
+
+
+def _empty_cell(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and v == "")
+
+
+_FILLED_BY_MERGE = (ColumnKind.ID, ColumnKind.TEXT, ColumnKind.CATEGORY, ColumnKind.INDUSTRY, ColumnKind.DATE,
+                    ColumnKind.BOOL)
+
+
+def _apply_merges(columns: list[pd.Series], merged, t: Table, mapped: Mapping[int, str], headers: list[str],
+                  lang: str) -> dict[int, list[tuple]]:
+    """Fill vertically merged cells of canonical columns (``columns`` entries are replaced
+    by filled copies; the raw frame is untouched). Returns log events per column."""
+    events: dict[int, list[tuple]] = {}
+    filled: dict[int, np.ndarray] = {}
+    n = len(columns[0]) if columns else 0
+    for r0, c0, r1, c1 in merged:
+        r0, c0, r1 = int(r0), int(c0), min(int(r1), n - 1)
+        if c0 not in mapped or not (0 <= r0 < r1):
+            continue
+        kind = t.column(mapped[c0]).kind
+        if c0 not in filled:
+            filled[c0] = columns[c0].to_numpy(dtype=object, copy=True)
+        arr = filled[c0]
+        value = arr[r0]
+        cover = np.arange(r0 + 1, r1 + 1)
+        cover = cover[np.array([_empty_cell(v) for v in arr[cover]], dtype=bool)]
+        if _empty_cell(value) or len(cover) == 0:
+            continue
+        if kind in _FILLED_BY_MERGE:
+            arr[cover] = value
+            events.setdefault(c0, []).append((cover, headers[c0], "", _fmt(value), _t("rule_merged", lang),
+                                              _t("merged_fill", lang)))
+        else:
+            events.setdefault(c0, []).append((cover, headers[c0], "", "", _t("rule_merged", lang),
+                                              _t("merged_once", lang)))
+    for c0, arr in filled.items():
+        columns[c0] = pd.Series(arr, index=columns[c0].index, dtype=object)
+    return events
 
 
 def _value_codes(val_u: pd.Series, changed: np.ndarray | None) -> np.ndarray:
@@ -485,7 +539,8 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str = "zh") -> Clea
         frame = getattr(item, "frame", item)
         sheet = getattr(item, "sheet", None) or TABLES[key].sheet_name(lang)
         header_row = getattr(item, "header_row", 1)
-        results[key] = clean_table(frame, key, sheet=sheet, header_row=header_row, lang=lang)
+        results[key] = clean_table(frame, key, sheet=sheet, header_row=header_row, lang=lang,
+                                   merged=getattr(item, "merged", ()) or ())
     if "orders" not in results:
         raise InputError(
             "没有找到订单数据（工作表「订单」或含订单编号/客户ID/下单日期/金额列的表），无法分析。",

@@ -71,3 +71,12 @@ def test_ids_normalised():
     val = normalize_ids(pd.Series([" c001 ", "Ｃ００２", "C 003", 1001.0, None], dtype=object))
     assert val.tolist()[:4] == ["C001", "C002", "C003", "1001"]
     assert pd.isna(val.iloc[4])
+
+
+def test_dates_beyond_what_a_date_column_holds_are_bad_not_a_crash():
+    # datetime64[ns] spans 1677-09-22 .. 2262-04-11; a typo such as 2500 or 1024 is a bad date
+    raw = pd.Series(["2500-01-01", dt.datetime(2500, 1, 1, 10, 0), dt.date(1024, 5, 1), "2262-04-11", "1677-09-22"],
+                    dtype=object)
+    val, bad = parse_dates(raw)
+    assert bad.tolist() == [True, True, True, False, False]
+    assert val.dt.strftime("%Y-%m-%d").tolist()[3:] == ["2262-04-11", "1677-09-22"]

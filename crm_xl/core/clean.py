@@ -21,6 +21,7 @@ from __future__ import annotations
 
 __all__ = ["CleanResult", "CleanedData", "clean_table", "clean_dataset", "LOG_COLUMNS"]
 
+import datetime as _dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ from .parse import (
     bools_distinct,
     dates_distinct,
     ids_distinct,
+    midnight,
     money_distinct,
     numbers_distinct,
     text_distinct,
@@ -105,6 +107,11 @@ class CleanedData:
 
 def _fmt(x) -> str:
     """A cell value as the log shows it."""
+    tx = type(x)
+    if tx is str:
+        return x
+    if tx is _dt.datetime or tx is _dt.date:
+        return str(x)
     if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA or x is pd.NaT:
         return ""
     if isinstance(x, pd.Timestamp):
@@ -119,6 +126,12 @@ def _texts(values, mask: np.ndarray) -> np.ndarray:
     as an object array over all positions (None elsewhere)."""
     out = np.empty(len(mask), dtype=object)
     idx = np.flatnonzero(mask)
+    if isinstance(values, pd.Series) and values.dtype.kind == "M":  # parsed dates: at midnight
+        sel = values.to_numpy()[idx]
+        days = sel.astype("datetime64[D]")
+        if not np.isnat(sel).any() and (days == sel).all():
+            out[idx] = np.datetime_as_string(days, unit="D").astype(object)
+            return out
     sel = values.iloc[idx] if isinstance(values, pd.Series) else values[idx]
     out[idx] = [_fmt(x) for x in sel]
     return out
@@ -497,15 +510,6 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
-def _clean_date(v) -> bool:
-    """Already clean: a date/datetime at midnight, or text exactly YYYY-MM-DD."""
-    if isinstance(v, pd.Timestamp) or type(v).__name__ == "datetime":
-        return v.hour == 0 and v.minute == 0 and v.second == 0
-    if type(v).__name__ == "date":
-        return True
-    return isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-" and v[:4].isdigit()
-
-
 def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Series, bad: np.ndarray,
                  lang: str, bad_key: str, fmt_key: str) -> None:
     if bad.any():
@@ -513,9 +517,10 @@ def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Ser
     # changed representation: text or numbers that were not already the clean type
     parsed = val.notna().to_numpy()
     if fmt_key == "date_format":
-        same = np.fromiter((_clean_date(v) for v in raw), dtype=bool, count=len(raw))
+        same = midnight(raw)
     elif fmt_key in ("money_format", "number_format"):
-        same = ~np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=len(raw))
+        same = (np.ones(len(raw), dtype=bool) if not d.has_text
+                else ~np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=len(raw)))
     else:  # yes/no: the canonical spellings 是/否 and real booleans are not changes
         same = np.fromiter((isinstance(v, (bool, np.bool_)) or v in ("是", "否") for v in raw), dtype=bool,
                            count=len(raw))

@@ -28,6 +28,7 @@ __all__ = [
     "is_blank",
     "per_unique",
     "Distinct",
+    "midnight",
     "EXCEL_ERRORS",
 ]
 
@@ -52,6 +53,10 @@ _ID_CHARS = np.zeros(0x110000, dtype=bool)  # an ID made of these is already nor
 _ID_CHARS[[ord(c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./"]] = True
 _CLEAN_ID = re.compile(r"[A-Z0-9_\-./]+")
 _FACTS_MIN = 2048  # below this many distinct values a plain Python loop is as fast
+# infer_dtype results of arrays that hold no text (so no blank-like or error texts either)
+_TEXTLESS_KINDS = frozenset({"empty", "floating", "integer", "mixed-integer-float", "decimal", "complex", "boolean",
+                             "datetime64", "datetime", "date", "timedelta64", "timedelta", "time", "period",
+                             "interval"})
 
 
 def per_unique(s: pd.Series, fn) -> pd.Series:
@@ -123,23 +128,38 @@ class Distinct:
         self._facts: _TextFacts | None | bool = False
         self._blank: np.ndarray | None = None
         self._error: np.ndarray | None = None
+        self._kind: str | None = None
 
     def __len__(self) -> int:
         return len(self.values)
+
+    @property
+    def kind(self) -> str:
+        """``pandas.api.types.infer_dtype`` of the distinct values ("string", "datetime",
+        "floating", "mixed", ...)."""
+        if self._kind is None:
+            self._kind = infer_dtype(self.values[:-1], skipna=False)
+        return self._kind
+
+    @property
+    def has_text(self) -> bool:
+        """False when no distinct value can be text (numbers, dates, datetimes only)."""
+        return self.kind not in _TEXTLESS_KINDS
 
     @property
     def facts(self) -> _TextFacts | None:
         """Code-point facts when the distinct values are many and all text, else None."""
         if self._facts is False:
             real = self.values[:-1]
-            self._facts = (_TextFacts(real) if len(real) >= _FACTS_MIN and infer_dtype(real, skipna=False) == "string"
-                           else None)
+            self._facts = _TextFacts(real) if len(real) >= _FACTS_MIN and self.kind == "string" else None
         return self._facts
 
     def _screened(self, pred, candidates) -> np.ndarray:
-        """``pred`` per value; with text facts, only where ``candidates`` (a superset of the
-        values where ``pred`` can hold) is True."""
+        """``pred`` (true only for some texts) per value; with text facts, only where
+        ``candidates`` (a superset of the values where ``pred`` can hold) is True."""
         out = np.zeros(len(self.values), dtype=bool)
+        if not self.has_text:
+            return out
         facts = self.facts
         idx = np.flatnonzero(candidates(facts)) if facts is not None else range(len(self.values) - 1)
         vals = self.values
@@ -202,6 +222,24 @@ _DATE_PATTERNS = [
 ]
 
 
+def midnight(values: np.ndarray) -> np.ndarray:
+    """Per value: already a clean date -- a date, a datetime at 00:00:00 (fractions of a
+    second ignored) or text exactly ``YYYY-MM-DD``; vectorised for many datetimes."""
+    real = values[:-1]
+    stamps = _naive_datetimes(real)
+    if stamps is not None:
+        return np.append(np.asarray(stamps.floor("s") == stamps.normalize()), False)
+    return np.fromiter((_clean_date(v) for v in values), dtype=bool, count=len(values))
+
+
+def _clean_date(v) -> bool:
+    if isinstance(v, pd.Timestamp) or type(v).__name__ == "datetime":
+        return v.hour == 0 and v.minute == 0 and v.second == 0
+    if type(v).__name__ == "date":
+        return True
+    return isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-" and v[:4].isdigit()
+
+
 def _parse_date_value(v) -> pd.Timestamp | None:
     if isinstance(v, pd.Timestamp):
         return None if pd.isna(v) else v.normalize()
@@ -234,7 +272,37 @@ def _parse_date_value(v) -> pd.Timestamp | None:
 
 def dates_distinct(values: np.ndarray, blank: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """:func:`parse_dates` on distinct values (``blank`` marks the empty ones)."""
-    return _parse_each(values, blank, _parse_date_value, "datetime64[ns]")
+    stamps = _naive_datetimes(values[:-1])
+    if stamps is not None and not blank[:-1].any():  # datetime cells only: midnight of each, vectorised
+        days = stamps.normalize().astype("datetime64[ns]")
+        return pd.Series(np.append(days.to_numpy(), np.datetime64("NaT", "ns"))), np.zeros(len(values), dtype=bool)
+    return _parse_each(values, blank, _parse_date_in_range, "datetime64[ns]")
+
+
+_FIRST_DAY, _LAST_DAY = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+
+
+def _parse_date_in_range(v) -> pd.Timestamp | None:
+    """A date datetime64[ns] can hold (1677-09-22 .. 2262-04-11); later or earlier is bad."""
+    ts = _parse_date_value(v)
+    if ts is None or not (_FIRST_DAY <= ts <= _LAST_DAY):
+        return None
+    return ts
+
+
+def _naive_datetimes(values: np.ndarray) -> pd.DatetimeIndex | None:
+    """``values`` as a DatetimeIndex when they are many timezone-naive datetimes that fit
+    datetime64[ns]; None otherwise (the per-value rules then decide)."""
+    if len(values) < _FACTS_MIN or infer_dtype(values, skipna=False) != "datetime":
+        return None
+    try:
+        idx = pd.DatetimeIndex(values)
+        if idx.tz is not None:
+            return None
+        idx.astype("datetime64[ns]")  # out of range raises
+        return idx
+    except (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        return None
 
 
 def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:

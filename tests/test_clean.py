@@ -212,3 +212,23 @@ def test_long_columns_clean_like_short_ones():
     pd.testing.assert_frame_equal(whole.frame, pd.concat([p.frame for p in parts], ignore_index=True))
     pd.testing.assert_frame_equal(whole.log, pd.concat([p.log for p in parts], ignore_index=True))
     assert len(whole.log) > 1000  # trims and ID rewrites were found on both paths
+
+
+def test_industry_compound_words_map_to_their_own_section():
+    from crm_xl.core.industry import map_industry
+
+    # GB/T 4754-2017: 互联网零售 F5292 and e-commerce trade are 批发和零售业 (F), not
+    # 电子 manufacturing (C) or 互联网 services (I); car dealers (汽车零售 F5261) are F too
+    assert map_industry("电子商务")[0] == "F"
+    assert map_industry("互联网零售")[0] == "F"
+    assert map_industry("汽车销售")[0] == "F"
+    assert map_industry("电子元器件")[0] == "C"
+    assert map_industry("互联网")[0] == "I"
+
+
+def test_industry_keeps_the_users_text_in_the_log():
+    raw = pd.DataFrame({"客户ID": ["C1", "C2"], "所属行业": ["电子商务", "IT"]}, dtype=object)
+    res = clean_table(raw, "customers", sheet="客户")
+    assert res.frame["industry"].tolist() == ["批发和零售业", "信息传输、软件和信息技术服务业"]
+    assert res.log[["row", "old_value", "new_value"]].values.tolist() == [
+        [2, "电子商务", "F 批发和零售业"], [3, "IT", "I 信息传输、软件和信息技术服务业"]]

@@ -1,7 +1,13 @@
 """Industry names -> GB/T 4754-2017 sections (门类): code letter and official name.
 
 Seed 004 asks for "分类字段（如行业分类按国家标准代码）". Matching is by exact section name
-or code first, then by keyword (e.g. IT / 软件 / 互联网 -> I, 制造 / 工厂 -> C, 零售 / 商贸 -> F).
+or code first, then by keyword (e.g. IT / 软件 / 互联网 -> I, 制造 / 工厂 -> C, 零售 / 商贸 -> F);
+the first keyword found in the text wins, so compound words come first (电子商务 -> F).
+
+Cleaning (``crm_xl.core.clean``) puts the section name in ``industry`` (what reports group
+by) and its letter in ``industry_code``; the user's own text stays in the data sheet and
+in the cleaning log (one entry per mapped cell: old = the user's text, new = "I 信息传输、…").
+Text that matches nothing is kept as it is, logged, and forms its own group.
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ SECTIONS: dict[str, str] = {
 
 # keyword -> section; checked in order, first hit wins (more specific words first)
 _KEYWORDS: list[tuple[str, str]] = [
+    # compound words whose parts would point elsewhere (电子商务 is not 电子 manufacturing)
+    ("电子商务", "F"), ("互联网零售", "F"), ("网络零售", "F"), ("汽车销售", "F"), ("汽车经销", "F"),
+    ("生物医药", "C"), ("生物科技", "M"),
     ("医疗器械", "C"), ("医药制造", "C"), ("汽车", "C"), ("机械", "C"), ("制造", "C"), ("工厂", "C"),
     ("电子", "C"), ("化工", "C"), ("manufactur", "C"),
     ("信息技术", "I"), ("软件", "I"), ("互联网", "I"), ("it", "I"), ("科技", "I"), ("通信", "I"), ("电信", "I"),

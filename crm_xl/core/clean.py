@@ -437,8 +437,9 @@ def _clean_distinct(d: Distinct, col, head: str, log: _Log, lang: str):
     blank = d.blank | err
     kind = col.kind
     if kind is ColumnKind.DATE:
-        val, bad = dates_distinct(values, blank)
-        _log_changes(log, d, head, values, val, bad, lang, "bad_date", "date_format")
+        stamps = d.datetimes if not err.any() else None
+        val, bad = dates_distinct(values, blank, stamps)
+        _log_changes(log, d, head, values, val, bad, lang, "bad_date", "date_format", stamps)
     elif kind is ColumnKind.MONEY:
         val, bad = money_distinct(values, blank)
         _log_changes(log, d, head, values, val, bad, lang, "bad_money", "money_format")
@@ -511,13 +512,13 @@ def _num(x: float) -> str:
 
 
 def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Series, bad: np.ndarray,
-                 lang: str, bad_key: str, fmt_key: str) -> None:
+                 lang: str, bad_key: str, fmt_key: str, stamps: pd.DatetimeIndex | None = None) -> None:
     if bad.any():
         log.add_distinct(d, bad, head, _texts(raw, bad), "", _t("rule_parse", lang), _t(bad_key, lang))
     # changed representation: text or numbers that were not already the clean type
     parsed = val.notna().to_numpy()
     if fmt_key == "date_format":
-        same = midnight(raw)
+        same = midnight(raw, stamps)
     elif fmt_key in ("money_format", "number_format"):
         same = (np.ones(len(raw), dtype=bool) if not d.has_text
                 else ~np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=len(raw)))
@@ -526,8 +527,23 @@ def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Ser
                            count=len(raw))
     changed = parsed & ~same
     if changed.any():
-        log.add_distinct(d, changed, head, _texts(raw, changed), _texts(val, changed), _t("rule_parse", lang),
-                         _t(fmt_key, lang))
+        old = _stamp_texts(stamps, changed) if stamps is not None else None
+        log.add_distinct(d, changed, head, old if old is not None else _texts(raw, changed), _texts(val, changed),
+                         _t("rule_parse", lang), _t(fmt_key, lang))
+
+
+def _stamp_texts(stamps: pd.DatetimeIndex, mask: np.ndarray) -> np.ndarray | None:
+    """``str(x)`` of the datetimes at ``mask`` (not at midnight), vectorised: the text
+    ``str`` gives a datetime or Timestamp without fractions of a second. None if some have
+    fractions (``str`` spells those differently; the caller formats them one by one)."""
+    idx = np.flatnonzero(mask[:-1])
+    sel = stamps[idx]
+    if (sel.microsecond != 0).any() or (sel.nanosecond != 0).any():
+        return None
+    text = np.datetime_as_string(sel.to_numpy().astype("datetime64[s]"), unit="s")
+    out = np.empty(len(mask), dtype=object)
+    out[idx] = np.char.replace(text, "T", " ").astype(object)
+    return out
 
 
 def clean_dataset(raw_tables: Mapping[str, object], *, lang: str = "zh") -> CleanedData:

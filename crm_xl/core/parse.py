@@ -129,6 +129,7 @@ class Distinct:
         self._blank: np.ndarray | None = None
         self._error: np.ndarray | None = None
         self._kind: str | None = None
+        self._datetimes: pd.DatetimeIndex | None | bool = False
 
     def __len__(self) -> int:
         return len(self.values)
@@ -145,6 +146,14 @@ class Distinct:
     def has_text(self) -> bool:
         """False when no distinct value can be text (numbers, dates, datetimes only)."""
         return self.kind not in _TEXTLESS_KINDS
+
+    @property
+    def datetimes(self) -> pd.DatetimeIndex | None:
+        """The distinct values (without the NA slot) as a DatetimeIndex when they are many
+        naive datetimes that fit datetime64[ns], else None."""
+        if self._datetimes is False:
+            self._datetimes = _naive_datetimes(self.values[:-1]) if self.kind == "datetime" else None
+        return self._datetimes
 
     @property
     def facts(self) -> _TextFacts | None:
@@ -222,11 +231,12 @@ _DATE_PATTERNS = [
 ]
 
 
-def midnight(values: np.ndarray) -> np.ndarray:
+def midnight(values: np.ndarray, stamps: pd.DatetimeIndex | None = None) -> np.ndarray:
     """Per value: already a clean date -- a date, a datetime at 00:00:00 (fractions of a
-    second ignored) or text exactly ``YYYY-MM-DD``; vectorised for many datetimes."""
-    real = values[:-1]
-    stamps = _naive_datetimes(real)
+    second ignored) or text exactly ``YYYY-MM-DD``; vectorised for many datetimes
+    (``stamps``: the values but the last as :attr:`Distinct.datetimes`, if known)."""
+    if stamps is None:
+        stamps = _naive_datetimes(values[:-1])
     if stamps is not None:
         return np.append(np.asarray(stamps.floor("s") == stamps.normalize()), False)
     return np.fromiter((_clean_date(v) for v in values), dtype=bool, count=len(values))
@@ -270,9 +280,12 @@ def _parse_date_value(v) -> pd.Timestamp | None:
     return None
 
 
-def dates_distinct(values: np.ndarray, blank: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    """:func:`parse_dates` on distinct values (``blank`` marks the empty ones)."""
-    stamps = _naive_datetimes(values[:-1])
+def dates_distinct(values: np.ndarray, blank: np.ndarray,
+                   stamps: pd.DatetimeIndex | None = None) -> tuple[pd.Series, np.ndarray]:
+    """:func:`parse_dates` on distinct values (``blank`` marks the empty ones; ``stamps`` as
+    in :func:`midnight`)."""
+    if stamps is None:
+        stamps = _naive_datetimes(values[:-1])
     if stamps is not None and not blank[:-1].any():  # datetime cells only: midnight of each, vectorised
         days = stamps.normalize().astype("datetime64[ns]")
         return pd.Series(np.append(days.to_numpy(), np.datetime64("NaT", "ns"))), np.zeros(len(values), dtype=bool)

@@ -1,5 +1,5 @@
 """Cleaning 1M order rows (issue 3 performance): crm_xl's clean_table vs a trivial pandas
-baseline (to_datetime + to_numeric on already-clean columns) in the same run.
+baseline (to_datetime + to_numeric on already-clean columns) in the same run (each the best of 3 runs).
 
 Two inputs: text as in a CSV export (15 % of dates as 2024/9/5, 15 % of amounts as 1.5万),
 and cells as calamine returns an Excel export (datetimes with a time of day, amounts with
@@ -40,16 +40,23 @@ def make_orders(n: int, seed: int = 1) -> pd.DataFrame:
     }), days, amount
 
 
+def best_of(k: int, fn):
+    """(best wall time of k runs, last result): the machine is shared, the minimum is the
+    least disturbed run."""
+    best, res = float("inf"), None
+    for _ in range(k):
+        t0 = time.perf_counter()
+        res = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, res
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     raw, days, amount = make_orders(n)
-    t0 = time.perf_counter()
-    pd.to_datetime(pd.Series(days.strftime("%Y-%m-%d")), format="%Y-%m-%d")
-    pd.to_numeric(pd.Series(amount))
-    base = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    res = clean_table(raw, "orders", sheet="订单")
-    ours = time.perf_counter() - t0
+    texts = pd.Series(days.strftime("%Y-%m-%d"))
+    base, _ = best_of(3, lambda: (pd.to_datetime(texts, format="%Y-%m-%d"), pd.to_numeric(pd.Series(amount))))
+    ours, res = best_of(3, lambda: clean_table(raw, "orders", sheet="订单"))
     print(f"rows={n:,} cleaned={len(res.frame):,} log_entries={len(res.log):,}")
     print(f"baseline (to_datetime+to_numeric on clean columns): {base:.2f} s")
     print(f"crm_xl clean_table (all rules, log):                {ours:.2f} s  ratio {ours / base:.1f}x")
@@ -58,9 +65,7 @@ def main() -> None:
     stamps = days + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s")
     cells["下单日期"] = pd.Series(stamps.to_pydatetime(), dtype=object)
     cells["金额(元)"] = pd.Series(np.round(rng.lognormal(9, 0.8, n), 2), dtype=object)
-    t0 = time.perf_counter()
-    res = clean_table(cells, "orders", sheet="订单")
-    cell_time = time.perf_counter() - t0
+    cell_time, res = best_of(3, lambda: clean_table(cells, "orders", sheet="订单"))
     print(f"Excel cells (datetimes with times, amounts with cents): {cell_time:.2f} s  ratio {cell_time / base:.1f}x"
           f"  log_entries={len(res.log):,}")
 

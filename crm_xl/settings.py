@@ -265,6 +265,9 @@ class AnalysisSettings:
     churn_timeout_min: int = 2
     churn_high_min_signals: int = 2  # indicators firing for 高 risk
     churn_medium_min_signals: int = 1  # ... for 中 risk
+    # P(alive) from the BG/NBD model as an extra churn signal: fires when P(alive) < this;
+    # 0 = off (the churn table still shows P(alive)); see docs/clv.md
+    churn_p_alive_below: float = 0.0
 
     # funnel stages (lead stage text, case-insensitive)
     stage_opportunity: tuple[str, ...] = ("商机", "opportunity", "qualified", "proposal", "negotiation")
@@ -288,6 +291,15 @@ class AnalysisSettings:
     activation_days: int = 60  # a second order within N days of the first = activated
     activation_attention_days: int = 30  # no second order after N days = needs attention
     key_account_top_n: int = 20  # key accounts: the top N customers by amount (Top20客户)
+    # predictive customer value (BG/NBD + Gamma-Gamma, crm_xl.core.clv_report)
+    clv_time_unit: Literal["days", "weeks", "months"] = "weeks"  # time unit the models are fitted in
+    clv_horizon_months: int = 12  # CLV = discounted value of the next N months
+    clv_discount_rate: float = 0.01  # monthly discount rate of the CLV
+    clv_margin: float = 1.0  # gross margin share: CLV x margin (1 = revenue)
+    clv_holdout_months: int = 6  # calibration check: last N months held out (0 = no check)
+    clv_penalizer: float = 0.0  # 0 = plain maximum likelihood; a failed fit is retried with 0.001
+    clv_min_repeat_customers: int = 20  # fewer customers with repeat purchases: no model
+    clv_max_abs_correlation: float = 0.3  # Gamma-Gamma check: |corr(frequency, spend)| above this (and significant) warns
 
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
@@ -302,17 +314,18 @@ class AnalysisSettings:
                                 f"analysis_date must be a date, not {self.analysis_date!r}")
         _choice("score_mode", self.score_mode, ("absolute", "quantile"))
         _choice("layer_mode", self.layer_mode, ("score", "rules", "rfm11"))
+        _choice("clv_time_unit", self.clv_time_unit, ("days", "weeks", "months"))
         for name in ("trend_months", "rule_window_months", "remark_inactive_days", "remark_no_order_days",
                      "remark_trend_days", "remark_new_days", "churn_compare_months", "churn_feedback_days",
                      "insight_period_months", "new_product_days", "effect_window_days", "activation_days",
-                     "new_customer_days", "key_account_top_n"):
+                     "new_customer_days", "key_account_top_n", "clv_horizon_months"):
             _positive(name, getattr(self, name))
         for name in ("rfm_window_months", "kpi_window_months"):
             if getattr(self, name) is not None:
                 _positive(name, getattr(self, name))
         for name in ("tag_min_orders", "churn_min_prev_orders", "churn_inactive_days", "churn_negative_feedback_min",
                      "churn_unresolved_min", "churn_timeout_min", "churn_medium_min_signals", "insight_min_customers",
-                     "campaign_attribution_days", "activation_attention_days"):
+                     "campaign_attribution_days", "activation_attention_days", "clv_holdout_months", "clv_min_repeat_customers"):
             _non_negative(name, getattr(self, name))
         if len(self.rfm_weights) != 3 or any(not _finite(w) or w < 0 for w in self.rfm_weights) or sum(self.rfm_weights) <= 0:
             raise SettingsError(f"rfm_weights 需要 3 个非负权重且不全为 0：{self.rfm_weights}",
@@ -327,6 +340,13 @@ class AnalysisSettings:
             v = getattr(self, name)
             if not _finite(v) or v <= 0:
                 raise SettingsError(f"{name} 必须为正数，而不是 {v!r}", f"{name} must be positive, not {v!r}")
+        for name, lo, hi, lo_open in (("churn_p_alive_below", 0.0, 1.0, False), ("clv_discount_rate", 0.0, 1.0, False),
+                                      ("clv_margin", 0.0, 1.0, True), ("clv_penalizer", 0.0, 10.0, False),
+                                      ("clv_max_abs_correlation", 0.0, 1.0, False)):
+            v = getattr(self, name)
+            if not _finite(v) or v < lo or v > hi or (lo_open and v <= lo):
+                raise SettingsError(f"{name} 必须在 {lo:g} 到 {hi:g} 之间{'（不含 0）' if lo_open else ''}，而不是 {v!r}",
+                                    f"{name} must be between {lo:g} and {hi:g}{' (not 0)' if lo_open else ''}, not {v!r}")
         if not (0 <= self.insight_gap_min < 10):
             raise SettingsError("insight_gap_min 必须在 0 到 10 之间", "insight_gap_min must be between 0 and 10")
         if self.churn_high_min_signals < max(self.churn_medium_min_signals, 1):
@@ -480,6 +500,21 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
     "activation_days": ("int", "新客户激活：首购后N天内再次购买即为已激活", "Activation: a second order within N days of the first"),
     "activation_attention_days": ("int", "新客户激活：首购超过N天仍未再次购买需关注", "Activation: no second order after N days needs attention"),
     "key_account_top_n": ("int", "重点客户画像：累计金额前N名客户", "Key accounts: the top N customers by amount"),
+    "churn_p_alive_below": ("float", "流失预警：模型活跃概率 P(alive) 低于该值时作为额外信号；0 = 不作为信号（仅显示）",
+                            "Churn: model P(alive) below this is an extra signal; 0 = off (shown only)"),
+    "clv_time_unit": ("choice", "客户价值预测模型的时间单位：days（天）、weeks（周）或 months（月）",
+                      "CLV models' time unit: days, weeks or months"),
+    "clv_horizon_months": ("int", "客户价值预测：CLV 计算未来N个月", "CLV: value of the next N months"),
+    "clv_discount_rate": ("float", "客户价值预测：月贴现率（0.01 = 每月1%）", "CLV: monthly discount rate (0.01 = 1% a month)"),
+    "clv_margin": ("float", "客户价值预测：毛利率（CLV × 毛利率；1 = 按销售额）", "CLV: gross margin share (1 = revenue)"),
+    "clv_holdout_months": ("int", "客户价值预测：用最后N个月检验模型（0 = 不检验）",
+                           "CLV: hold out the last N months to check the model (0 = no check)"),
+    "clv_penalizer": ("float", "客户价值预测：惩罚系数（0 = 标准最大似然；拟合失败时自动用 0.001 重试）",
+                      "CLV: penalizer (0 = plain maximum likelihood; a failed fit is retried with 0.001)"),
+    "clv_min_repeat_customers": ("int", "客户价值预测：有重复购买的客户少于该数时不建模",
+                                 "CLV: no model with fewer customers with repeat purchases"),
+    "clv_max_abs_correlation": ("float", "客户价值预测：购买频次与平均金额的相关系数绝对值超过该值（且显著）时提示金额模型假设可能不成立",
+                                "CLV: warn when |correlation of frequency and mean spend| exceeds this (and is significant)"),
 }
 
 _RULE_FIELDS = {

@@ -22,6 +22,8 @@ trends              monthly series (:data:`~crm_xl.core.trends.TREND_COLUMNS`)
 diagnosis           cross analysis (:data:`~crm_xl.core.insights.DIAGNOSIS_COLUMNS`)
 problems            problems per layer (:data:`~crm_xl.core.insights.PROBLEM_COLUMNS`)
 conclusions         findings and recommendations (:data:`~crm_xl.core.insights.CONCLUSION_COLUMNS`)
+clv                 predictive customer value (:class:`~crm_xl.core.clv_report.ClvResult`:
+                    BG/NBD + Gamma-Gamma predictions, model summary, calibration check)
 ==================  ======================================================================
 """
 
@@ -35,6 +37,7 @@ import pandas as pd
 
 from ..settings import AnalysisSettings
 from .churn import churn_table
+from .clv_report import ClvResult, clv_analysis
 from .dataset import CrmData
 from .funnel import funnel_table
 from .insights import conclusions, cross_analysis, layer_problems
@@ -63,6 +66,7 @@ class AnalysisResult:
     diagnosis: pd.DataFrame
     problems: pd.DataFrame
     conclusions: pd.DataFrame
+    clv: ClvResult | None = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by attribute name."""
@@ -100,7 +104,8 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
     by_layer = kpi_table(base, s, by="layer", leads=data.leads, as_of=p.as_of)
     by_dim = pd.concat([kpi_table(base, s, by=d, leads=data.leads, as_of=p.as_of) for d in DIMENSIONS if d != "layer"],
                        ignore_index=True)
-    churn = churn_table(settings=s, prepared=p, layers=layers)
+    clv = clv_analysis(settings=s, prepared=p, layers=layers)
+    churn = churn_table(settings=s, prepared=p, layers=layers, p_alive=clv.p_alive() if clv.ok else None)
     funnel = funnel_table(data.leads, s, p.as_of)
     trends = monthly_trends(settings=s, prepared=p)
     diagnosis = cross_analysis(p, base, s, by_dim)
@@ -109,4 +114,4 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
                         diagnosis=diagnosis, problems=problems)
     return AnalysisResult(as_of=p.as_of, settings=s, rfm=layers, tags=tags, kpis=kpis, kpis_by_layer=by_layer,
                           kpis_by_dimension=by_dim, churn=churn, funnel=funnel, trends=trends, diagnosis=diagnosis,
-                          problems=problems, conclusions=concl)
+                          problems=problems, conclusions=concl, clv=clv)

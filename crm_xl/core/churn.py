@@ -1,6 +1,7 @@
 """Churn warning (客户流失预警, seed 000 step 4 and seed 004 section 1).
 
-Five indicators per customer, each fires on a threshold from the settings (defaults):
+Five indicators per customer (and an optional sixth, P(alive)), each fires on a threshold from
+the settings (defaults):
 
 ==================  ===========================================================================
 indicator           fires when
@@ -19,6 +20,9 @@ unresolved          >= ``churn_unresolved_min`` (1) interactions in that period 
                     resolved (投诉未解决)
 timeouts            >= ``churn_timeout_min`` (2) responses slower than ``churn_timeout_hours``
                     (48 h) in that period (售后响应超时)
+p_alive             optional, off by default: the BG/NBD model's probability that the customer
+                    is still active (:mod:`crm_xl.core.clv_report`) is below
+                    ``churn_p_alive_below`` (0 = off; the table shows P(alive) either way)
 ==================  ===========================================================================
 
 Risk: 高 (high) when at least ``churn_high_min_signals`` (2) indicators fire, 中 (medium) at
@@ -38,13 +42,13 @@ from ..settings import AnalysisSettings
 from .dataset import CrmData
 from .prepared import Prepared, prepare
 
-SIGNALS = ("frequency_drop", "inactive", "negative_feedback", "unresolved", "timeouts")
+SIGNALS = ("frequency_drop", "inactive", "negative_feedback", "unresolved", "timeouts", "p_alive")
 RISK_LABELS = {"zh": {"high": "高", "medium": "中", "low": "低"},
                "en": {"high": "High", "medium": "Medium", "low": "Low"}}
 CHURN_COLUMNS = (
     "customer_id", "customer_name", "owner", "layer", "layer_label", "monetary", "last_purchase_date",
     "days_since_last", "usual_gap_days", "orders_last", "orders_prev", "frequency_change", "negative_feedback",
-    "unresolved_complaints", "response_timeouts", "signals", "risk", "risk_label", "reasons",
+    "unresolved_complaints", "response_timeouts", "p_alive", "signals", "risk", "risk_label", "reasons",
 )
 
 
@@ -57,10 +61,13 @@ def _arr(x, n: int | None = None) -> np.ndarray:
 
 
 def churn_signals(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_prev=np.nan, negative_feedback=0,
-                  unresolved=0, timeouts=0, settings: AnalysisSettings | None = None) -> dict[str, np.ndarray]:
-    """Which of the five indicators fire, elementwise (see module docstring).
+                  unresolved=0, timeouts=0, settings: AnalysisSettings | None = None, *,
+                  p_alive=np.nan) -> dict[str, np.ndarray]:
+    """Which of the indicators fire, elementwise (see module docstring).
 
     All arguments are array-likes of the same length (scalars broadcast); NaN never fires.
+    ``p_alive`` (the BG/NBD model's P(alive)) fires only when ``settings.churn_p_alive_below``
+    is above 0.
 
     Returns
     -------
@@ -72,15 +79,18 @@ def churn_signals(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_
     n = d.size
     gap, last, prev = _arr(usual_gap, n), _arr(orders_last, n), _arr(orders_prev, n)
     neg, unres, tmo = _arr(negative_feedback, n), _arr(unresolved, n), _arr(timeouts, n)
+    alive = _arr(p_alive, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         drop = (prev >= max(s.churn_min_prev_orders, 1)) & ((prev - last) / prev >= s.churn_freq_drop - 1e-12)
         inactive = (d > s.churn_inactive_days) | (~np.isnan(gap) & (gap > 0) & (d > s.churn_gap_multiple * gap))
+        low_alive = (alive < s.churn_p_alive_below) if s.churn_p_alive_below > 0 else np.zeros(n, dtype=bool)
     return {
         "frequency_drop": drop,
         "inactive": inactive,
         "negative_feedback": neg >= max(s.churn_negative_feedback_min, 1),
         "unresolved": unres >= max(s.churn_unresolved_min, 1),
         "timeouts": tmo >= max(s.churn_timeout_min, 1),
+        "p_alive": low_alive,
     }
 
 
@@ -90,7 +100,8 @@ def _level(count: np.ndarray, s: AnalysisSettings) -> np.ndarray:
 
 
 def churn_risk(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_prev=np.nan, negative_feedback=0,
-               unresolved=0, timeouts=0, settings: AnalysisSettings | None = None, lang: str | None = None) -> np.ndarray:
+               unresolved=0, timeouts=0, settings: AnalysisSettings | None = None, lang: str | None = None, *,
+               p_alive=np.nan) -> np.ndarray:
     """Risk level per customer: 高/中/低 (High/Medium/Low in English), elementwise.
 
     Parameters are as in :func:`churn_signals`; ``lang`` defaults to ``settings.lang``.
@@ -98,7 +109,7 @@ def churn_risk(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_pre
     """
     s = settings or AnalysisSettings()
     sig = churn_signals(days_since_last, usual_gap, orders_last, orders_prev, negative_feedback, unresolved,
-                        timeouts, s)
+                        timeouts, s, p_alive=p_alive)
     count = sum(v.astype(int) for v in sig.values())
     labels = RISK_LABELS[lang or s.lang]
     out = np.array([labels[k] for k in _level(count, s)], dtype=object)
@@ -108,7 +119,7 @@ def churn_risk(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_pre
 
 def churn_reasons(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_prev=np.nan, negative_feedback=0,
                   unresolved=0, timeouts=0, settings: AnalysisSettings | None = None,
-                  lang: str | None = None) -> np.ndarray:
+                  lang: str | None = None, *, p_alive=np.nan) -> np.ndarray:
     """The indicators that fired, in words with their numbers, per customer ('' if none).
 
     Examples (zh): "近3个月购买1次，较前3个月4次下降75%；售后响应超时3次".
@@ -119,7 +130,8 @@ def churn_reasons(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_
     n = d.size
     gap, last, prev = _arr(usual_gap, n), _arr(orders_last, n), _arr(orders_prev, n)
     neg, unres, tmo = _arr(negative_feedback, n), _arr(unresolved, n), _arr(timeouts, n)
-    sig = churn_signals(d, gap, last, prev, neg, unres, tmo, s)
+    alive = _arr(p_alive, n)
+    sig = churn_signals(d, gap, last, prev, neg, unres, tmo, s, p_alive=alive)
     m = s.churn_compare_months
     parts = np.full(n, "", dtype=object)
     sep = "；" if zh else "; "
@@ -145,11 +157,14 @@ def churn_reasons(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_
                              ("timeouts", tmo, "售后响应超时{}次", "{} response timeouts")):
         i = np.flatnonzero(sig[key])
         add(sig[key], [(zt if zh else et).format(f"{arr[k]:.0f}") for k in i])
+    i = np.flatnonzero(sig["p_alive"])
+    add(sig["p_alive"], [(f"模型活跃概率仅{alive[k]:.0%}" if zh else f"model P(alive) only {alive[k]:.0%}") for k in i])
     return parts
 
 
 def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
-                prepared: Prepared | None = None, layers: pd.DataFrame | None = None) -> pd.DataFrame:
+                prepared: Prepared | None = None, layers: pd.DataFrame | None = None,
+                p_alive: pd.Series | None = None) -> pd.DataFrame:
     """The churn warning list: every customer with orders, sorted by risk (高 first), then by
     monetary value (largest first), then customer ID.
 
@@ -160,6 +175,10 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     layers : DataFrame, optional
         :func:`crm_xl.core.segments.assign_layers` output, for ``layer``/``layer_label``
         and ``monetary`` (else monetary is all history up to the analysis date).
+    p_alive : Series, optional
+        The BG/NBD P(alive) by customer ID (:meth:`crm_xl.core.clv_report.ClvResult.p_alive`):
+        shown in column ``p_alive`` (NaN when absent) and a signal when
+        ``settings.churn_p_alive_below`` > 0.
 
     Returns
     -------
@@ -183,10 +202,12 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     neg = p.count(p.i_code[negative])[rows]
     unres = p.count(p.i_code[fw & (p.i_resolved == 0)])[rows]
     tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[rows]
-    sig = churn_signals(days, gap, last, prev, neg, unres, tmo, s)
+    ids = p.ids.to_numpy()[rows]
+    alive = (pd.to_numeric(p_alive, errors="coerce").reindex(pd.Index(ids).astype("str")).to_numpy(dtype=float)
+             if p_alive is not None and len(p_alive) else np.full(rows.size, np.nan))
+    sig = churn_signals(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive)
     count = sum(v.astype(int) for v in sig.values())
     level = _level(count, s)
-    ids = p.ids.to_numpy()[rows]
     out = pd.DataFrame({
         "customer_id": ids,
         "customer_name": p.text("customer_name")[rows],
@@ -199,10 +220,11 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         "negative_feedback": neg,
         "unresolved_complaints": unres,
         "response_timeouts": tmo,
+        "p_alive": alive,
         "signals": count.astype(float),
         "risk": level,
         "risk_label": [RISK_LABELS[s.lang][k] for k in level],
-        "reasons": churn_reasons(days, gap, last, prev, neg, unres, tmo, s),
+        "reasons": churn_reasons(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive),
     })
     last_date = p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]")
     out["last_purchase_date"] = last_date

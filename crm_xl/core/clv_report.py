@@ -1,0 +1,532 @@
+"""Predictive customer value for the report: cleaned data + settings -> predictions, model
+summary and calibration check (issue 9, the report part).
+
+Glue around :mod:`crm_xl.core.clv` (BG/NBD, Gamma-Gamma) and the lifetimes-style summary of
+:mod:`crm_xl.core.clv_summary`. The per-customer summary is built here from the shared
+:class:`~crm_xl.core.prepared.Prepared` arrays with ``np.add.reduceat`` on integer codes
+(the same numbers as :func:`~crm_xl.core.clv_summary.clv_summary`, several times faster
+on 1M orders), once for the whole history and once for the calibration period.
+
+What :func:`clv_analysis` does, with the settings that steer it:
+
+1. Summary per customer with orders up to the analysis date, in ``clv_time_unit``
+   (weeks by default). Customers whose ID is unknown ("未知") are left out.
+2. Fewer than ``clv_min_repeat_customers`` customers with a repeat purchase: no model;
+   the result says so in words (``status='unavailable'``) and the report still builds.
+3. BG/NBD and Gamma-Gamma by maximum likelihood with ``clv_penalizer`` (0 = none). A fit
+   that fails (no convergence) or gives non-finite predictions is retried with penalizer
+   0.001, then 0.01; the penalizer used is reported. A fit at a limit of the model (e.g.
+   BG/NBD ``a`` -> 0) is kept and explained (:meth:`~crm_xl.core.clv.BetaGeoModel.fit_note`).
+4. Predictions: purchases in the next 3/6/12 months, P(alive), expected spend per
+   purchase, CLV over ``clv_horizon_months`` discounted at ``clv_discount_rate`` a month,
+   times ``clv_margin``, and the CLV rank.
+5. Calibration check: the last ``clv_holdout_months`` months are held out, BG/NBD is
+   refitted on the history before them, and predicted vs actual repeat purchases in the
+   holdout are compared by calibration-period frequency (0, 1, ..., 7+), as in Fader,
+   Hardie & Lee (2005), Figure 5.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CLV_COLUMNS",
+    "PARAMETER_COLUMNS",
+    "FIT_COLUMNS",
+    "CALIBRATION_COLUMNS",
+    "PURCHASE_HORIZONS",
+    "ClvResult",
+    "clv_analysis",
+    "prepared_clv_summary",
+]
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..settings import AnalysisSettings
+from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, holdout_comparison
+from .clv_summary import TIME_UNITS
+from .dataset import CrmData
+from .prepared import Prepared, prepare
+
+#: Months of the ``purchases_{h}m`` prediction columns.
+PURCHASE_HORIZONS = (3, 6, 12)
+CLV_COLUMNS = (
+    "customer_id", "customer_name", "owner", "layer", "layer_label", "purchases", "frequency", "recency", "T",
+    "first_purchase", "last_purchase", "monetary_value", *(f"purchases_{h}m" for h in PURCHASE_HORIZONS),
+    "p_alive", "expected_spend", "clv", "clv_rank",
+)
+PARAMETER_COLUMNS = ("model", "parameter", "estimate", "std_error", "lower", "upper", "meaning")
+FIT_COLUMNS = ("item", "label", "value", "value_text", "note")
+CALIBRATION_COLUMNS = ("frequency_cal", "customers", "actual", "predicted")
+
+_UNKNOWN_IDS = ("未知", "Unknown", "")
+_FALLBACK_PENALIZERS = (0.001, 0.01)
+_UNIT_WORDS = {"days": ("天", "day"), "weeks": ("周", "week"), "months": ("月", "month")}
+
+
+# ----------------------------------------------------------------------------- summary
+
+def _purchase_days(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One row per (customer, purchase day), sorted by customer code then day: codes,
+    day numbers and the day's total amount. Customers with an unknown ID are dropped."""
+    bad = np.isin(p.ids.to_numpy(dtype=object).astype(str), _UNKNOWN_IDS)
+    keep = ~bad[p.o_code] if p.o_code.size else np.zeros(0, dtype=bool)
+    code, day, amount = p.o_code[keep], p.o_day[keep], p.o_amount[keep]
+    if code.size == 0:
+        return code, day, amount
+    d0 = int(day.min())
+    bits = max(int(int(day.max()) - d0 + 1).bit_length(), 1)
+    key = (code << bits) | (day - d0)
+    order = np.argsort(key, kind="stable")
+    key, amount = key[order], amount[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    total = np.add.reduceat(amount, starts)
+    key = key[starts]
+    return key >> bits, (key & ((1 << bits) - 1)) + d0, total
+
+
+def _summarise(p: Prepared, code: np.ndarray, day: np.ndarray, amount: np.ndarray, end_day: int,
+               days_per_unit: float) -> pd.DataFrame:
+    """The lifetimes summary of purchase-day rows (sorted by code, then day) up to ``end_day``."""
+    if code.size == 0:
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ("frequency", "recency", "T", "monetary_value")})
+        empty["first_purchase"] = pd.Series(dtype="datetime64[ns]")
+        empty["last_purchase"] = pd.Series(dtype="datetime64[ns]")
+        empty.index = pd.Index([], dtype="str", name="customer_id")
+        return empty
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    ends = np.r_[starts[1:], code.size] - 1
+    first, last = day[starts], day[ends]
+    freq = (ends - starts).astype(float)
+    repeat = amount.copy()
+    repeat[starts] = 0.0
+    repeat_sum = np.add.reduceat(repeat, starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        money = np.where(freq > 0, repeat_sum / np.where(freq > 0, freq, 1.0), 0.0)
+    out = pd.DataFrame({
+        "frequency": freq,
+        "recency": (last - first) / days_per_unit,
+        "T": (end_day - first) / days_per_unit,
+        "monetary_value": money,
+        "first_purchase": first.astype("datetime64[D]").astype("datetime64[ns]"),
+        "last_purchase": last.astype("datetime64[D]").astype("datetime64[ns]"),
+    }, index=pd.Index(p.ids.to_numpy()[code[starts]], name="customer_id"))
+    out.attrs["codes"] = code[starts]
+    return out
+
+
+def prepared_clv_summary(p: Prepared, unit: str = "weeks", *, holdout_months: int = 0
+                         ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The model inputs from the shared prepared arrays.
+
+    Parameters
+    ----------
+    p : Prepared
+        :func:`crm_xl.core.prepared.prepare` output (orders up to the analysis date with a
+        known amount).
+    unit : {'days', 'weeks', 'months'}
+        Time unit of ``recency`` and ``T``.
+    holdout_months : int
+        With ``> 0``, also the calibration/holdout split: the calibration period ends
+        ``holdout_months`` calendar months before the analysis date.
+
+    Returns
+    -------
+    summary : DataFrame
+        As :func:`crm_xl.core.clv_summary.clv_summary` with ``observation_end`` = the
+        analysis date (index ``customer_id``; ``frequency``, ``recency``, ``T``,
+        ``monetary_value``, ``first_purchase``, ``last_purchase``).
+    cal_holdout : DataFrame or None
+        As :func:`crm_xl.core.clv_summary.calibration_holdout_summary`; None without a
+        holdout or when no customer bought before the calibration end.
+    """
+    days_per_unit = TIME_UNITS[unit]
+    code, day, amount = _purchase_days(p)
+    summary = _summarise(p, code, day, amount, p.today, days_per_unit)
+    summary.attrs.update(observation_end=p.as_of, unit_days=days_per_unit)
+    if holdout_months <= 0:
+        return summary, None
+    cal_day = p.day_months_before(holdout_months)
+    in_cal = day <= cal_day
+    cal = _summarise(p, code[in_cal], day[in_cal], amount[in_cal], cal_day, days_per_unit)
+    if cal.empty:
+        return summary, None
+    cohort = np.zeros(p.n, dtype=bool)
+    cohort[cal.attrs["codes"]] = True
+    hold = ~in_cal & cohort[code]
+    n_hold = np.bincount(code[hold], minlength=p.n).astype(float)
+    s_hold = np.bincount(code[hold], weights=amount[hold], minlength=p.n)
+    cc = cal.attrs["codes"]
+    out = cal.rename(columns={"frequency": "frequency_cal", "recency": "recency_cal", "T": "T_cal",
+                              "monetary_value": "monetary_value_cal"})
+    out["frequency_holdout"] = n_hold[cc]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["monetary_value_holdout"] = np.where(n_hold[cc] > 0, s_hold[cc] / np.maximum(n_hold[cc], 1), 0.0)
+    out["duration_holdout"] = (p.today - cal_day) / days_per_unit
+    out.attrs.update(calibration_end=pd.Timestamp(np.datetime64(cal_day, "D")), observation_end=p.as_of,
+                     unit_days=days_per_unit)
+    return summary, out
+
+
+# ----------------------------------------------------------------------------- result
+
+@dataclass(frozen=True, eq=False)
+class ClvResult:
+    """Predictive customer value of one analysis (see the module docstring).
+
+    Attributes
+    ----------
+    status : {'ok', 'partial', 'unavailable'}
+        'partial': purchases and P(alive) but no spend model (no expected spend, no CLV);
+        'unavailable': no model at all (``notes`` says why; ``predictions`` is empty).
+    predictions : DataFrame
+        :data:`CLV_COLUMNS`, one row per customer with orders, sorted by CLV (highest
+        first; then expected purchases in 12 months, then customer ID).
+    parameters : DataFrame
+        :data:`PARAMETER_COLUMNS`: one row per fitted parameter, with its standard error,
+        95 % interval (Wald, log scale) and meaning in words.
+    fit : DataFrame
+        :data:`FIT_COLUMNS`: key figures (customers, log-likelihoods, penalizer, mean
+        purchase rate, drop-out probability, mean spend, frequency/spend correlation and
+        its verdict, calibration totals), ``label``/``value_text``/``note`` in words.
+    calibration : DataFrame
+        :data:`CALIBRATION_COLUMNS`: mean holdout purchases, actual vs predicted, by
+        calibration-period frequency ("0" ... "7+"); empty without a check.
+    notes : tuple of str
+        Plain-words remarks: why there is no model, retries with a penalizer, parameters at
+        a limit, the independence verdict, the calibration result.
+    """
+
+    status: str
+    settings: AnalysisSettings
+    as_of: pd.Timestamp
+    predictions: pd.DataFrame
+    parameters: pd.DataFrame
+    fit: pd.DataFrame
+    calibration: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    unit: str = "weeks"
+    periods_per_month: float = float("nan")
+    penalizer: float | None = None
+    calibration_end: pd.Timestamp | None = None
+    independence: dict | None = None
+    bgnbd: BetaGeoModel | None = field(default=None, repr=False)
+    gamma_gamma: GammaGammaModel | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when per-customer predictions exist."""
+        return self.status != "unavailable"
+
+    def p_alive(self) -> pd.Series:
+        """P(alive) by customer ID (empty when there is no model)."""
+        return self.predictions.set_index("customer_id")["p_alive"]
+
+
+def _empty_predictions() -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype=float) for c in CLV_COLUMNS})
+    for c in ("customer_id", "customer_name", "owner", "layer", "layer_label"):
+        out[c] = out[c].astype("str")
+    for c in ("first_purchase", "last_purchase"):
+        out[c] = out[c].astype("datetime64[ns]")
+    return out
+
+
+def _frame(columns: tuple[str, ...], rows: list[dict] | None = None) -> pd.DataFrame:
+    return pd.DataFrame(rows or [], columns=list(columns))
+
+
+def _fit_with_retries(make, fit_args, check, penalizer: float, initial=None):
+    """Fit ``make(penalizer)`` on ``fit_args`` (from ``initial`` if given, then from the
+    model's own starting grid); on :class:`ModelFitError` or a failed ``check(model)``
+    retry with the fallback penalizers. Returns (model, penalizer used,
+    first error or None); raises the last error when every attempt failed."""
+    tries = ([(penalizer, initial)] if initial is not None else []) + [(penalizer, None)] \
+        + [(q, None) for q in _FALLBACK_PENALIZERS if q > penalizer]
+    first_err: Exception | None = None
+    for pen, start in tries:
+        try:
+            model = make(pen).fit(*fit_args, initial=start)
+        except ModelFitError as e:
+            first_err = first_err or e
+            continue
+        if check(model):
+            return model, pen, first_err
+        first_err = first_err or ModelFitError("模型预测值无效（数值溢出）", "the model's predictions are not finite")
+    raise first_err  # type: ignore[misc]
+
+
+def _fmt_num(v: float, digits: int = 4) -> str:
+    if v is None or not np.isfinite(v):
+        return "—"
+    a = abs(v)
+    if a != 0 and (a < 1e-3 or a >= 1e6):
+        return f"{v:.{digits - 1}e}"
+    return f"{v:,.{digits}g}" if a < 1000 else f"{v:,.1f}"
+
+
+_MEANINGS = {
+    "r": ("购买频率分布（Gamma）的形状参数：越小，客户之间购买频率差异越大",
+          "shape of the purchase-rate distribution (Gamma): smaller = customers differ more"),
+    "alpha": ("购买频率分布的尺度参数（单位：{u}）；r/alpha = 活跃客户平均每{u}购买次数",
+              "scale of the purchase-rate distribution (per {u}); r/alpha = mean purchases per {u} while active"),
+    "a": ("流失概率分布 Beta(a, b) 的参数；a/(a+b) = 每次购买后流失的平均概率",
+          "drop-out probability ~ Beta(a, b); a/(a+b) = mean chance of leaving after a purchase"),
+    "b": ("流失概率分布 Beta(a, b) 的参数", "drop-out probability ~ Beta(a, b)"),
+    "p": ("单次消费金额分布（Gamma）的形状参数", "shape of the spend-per-purchase distribution (Gamma)"),
+    "q": ("客户平均消费水平分布的形状参数；越大，客户之间越相似",
+          "shape of the distribution of customers' spend levels; larger = customers more alike"),
+    "gamma": ("客户平均消费水平分布的尺度参数；p·gamma/(q−1) = 总体平均客单价",
+              "scale of the distribution of spend levels; p·gamma/(q−1) = population mean spend"),
+}
+
+
+def _parameter_rows(model, name: str, zh: bool, unit_word: str) -> list[dict]:
+    summ = model.summary()
+    rows = []
+    for k, row in summ.iterrows():
+        text = _MEANINGS[k][0 if zh else 1].format(u=unit_word)
+        rows.append({"model": name, "parameter": k, "estimate": row["estimate"], "std_error": row["std_error"],
+                     "lower": row["lower"], "upper": row["upper"], "meaning": text})
+    return rows
+
+
+# ----------------------------------------------------------------------------- main
+
+def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
+                 prepared: Prepared | None = None, layers: pd.DataFrame | None = None) -> ClvResult:
+    """Per-customer predictions, model summary and calibration check (module docstring).
+
+    Parameters
+    ----------
+    data, settings, prepared
+        As elsewhere in core; ``prepared`` is built from ``data`` when omitted.
+    layers : DataFrame, optional
+        :func:`crm_xl.core.segments.assign_layers` output, for ``layer``/``layer_label``.
+
+    Returns
+    -------
+    ClvResult
+        Never raises for lack of data or a failed fit: ``status`` and ``notes`` say what
+        happened, in ``settings.lang``.
+    """
+    s = settings or (prepared.settings if prepared is not None else AnalysisSettings())
+    p = prepared if prepared is not None else prepare(data, s)
+    zh = s.lang == "zh"
+    unit = s.clv_time_unit
+    unit_word = _UNIT_WORDS[unit][0 if zh else 1]
+    ppm = TIME_UNITS["months"] / TIME_UNITS[unit]
+    summary, cal = prepared_clv_summary(p, unit, holdout_months=s.clv_holdout_months)
+    n = len(summary)
+    n_repeat = int((summary["frequency"] > 0).sum()) if n else 0
+    notes: list[str] = []
+    fit_rows: list[dict] = []
+
+    def add(item, label_zh, label_en, value, text=None, note_zh="", note_en=""):
+        fit_rows.append({"item": item, "label": label_zh if zh else label_en, "value": value,
+                         "value_text": text if text is not None else _fmt_num(value),
+                         "note": note_zh if zh else note_en})
+
+    base = dict(settings=s, as_of=p.as_of, unit=unit, periods_per_month=ppm)
+    add("customers", "有购买记录的客户数", "Customers with purchases", float(n), f"{n:,}")
+    add("repeat_customers", "有重复购买的客户数", "Customers with repeat purchases", float(n_repeat), f"{n_repeat:,}",
+        "重复购买 = 首次购买之后的其他购买日", "repeat purchase = any purchase day after the first")
+    unavailable = None
+    min_rep = max(s.clv_min_repeat_customers, 1)
+    if n_repeat < min_rep:
+        unavailable = (f"只有 {n_repeat} 位客户有重复购买（少于 {min_rep} 位，见设置 clv_min_repeat_customers），"
+                       "数据不足以可靠地估计购买和流失规律，因此本表不做预测。积累更多订单历史后再刷新报告。"
+                       if zh else
+                       f"Only {n_repeat} customers have repeat purchases (fewer than {min_rep}, setting "
+                       "clv_min_repeat_customers): too little data to estimate buying and drop-out patterns, so no "
+                       "predictions are made. Refresh the report when more order history has accumulated.")
+    bg = None
+    pen_used = s.clv_penalizer
+    if unavailable is None:
+        freq, rec, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+
+        def bg_ok(m):
+            with np.errstate(all="ignore"):
+                probe = m.conditional_expected_purchases(max(PURCHASE_HORIZONS) * ppm, freq, rec, T)
+            return bool(np.all(np.isfinite(probe)))
+
+        try:
+            bg, pen_used, err = _fit_with_retries(BetaGeoModel, (freq, rec, T), bg_ok, s.clv_penalizer)
+        except ModelFitError as e:
+            unavailable = ("购买模型（BG/NBD）无法拟合：" + e.zh if zh else
+                           "The purchase model (BG/NBD) could not be fitted: " + e.en)
+        else:
+            if pen_used != s.clv_penalizer:
+                notes.append(f"按设置的惩罚系数 {s.clv_penalizer:g} 拟合失败（{err.zh if err else ''}），已自动改用 {pen_used:g}；"
+                             "参数会略向 1 收缩，预测仍可使用。" if zh else
+                             f"The fit with penalizer {s.clv_penalizer:g} failed ({err.en if err else ''}); "
+                             f"penalizer {pen_used:g} was used instead, which shrinks the parameters slightly "
+                             "towards 1. Predictions remain usable.")
+            if bg.fit_note(s.lang):
+                notes.append(bg.fit_note(s.lang))
+    if unavailable is not None:
+        notes.insert(0, unavailable)
+        return ClvResult(status="unavailable", predictions=_empty_predictions(),
+                         parameters=_frame(PARAMETER_COLUMNS), fit=_frame(FIT_COLUMNS, fit_rows),
+                         calibration=_frame(CALIBRATION_COLUMNS), notes=tuple(notes), penalizer=None, **base)
+
+    # spend model
+    money = summary["monetary_value"].to_numpy(dtype=float)
+    gg = None
+    try:
+        def gg_ok(m):
+            with np.errstate(all="ignore"):
+                return bool(np.all(np.isfinite(m.expected_spend(freq, money))))
+
+        gg, gg_pen, gg_err = _fit_with_retries(lambda pen: GammaGammaModel(pen, s.clv_max_abs_correlation),
+                                               (freq, money), gg_ok, pen_used)
+    except ModelFitError as e:
+        notes.append("消费金额模型（Gamma-Gamma）无法拟合，因此没有预计客单价和 CLV：" + e.zh if zh else
+                     "The spend model (Gamma-Gamma) could not be fitted, so there is no expected spend or CLV: " + e.en)
+    else:
+        if gg_pen != pen_used:
+            notes.append(f"消费金额模型按惩罚系数 {pen_used:g} 拟合失败，已改用 {gg_pen:g}。" if zh else
+                         f"The spend model failed with penalizer {pen_used:g}; {gg_pen:g} was used instead.")
+        if gg.fit_note(s.lang):
+            notes.append(gg.fit_note(s.lang))
+        notes.append(gg.independence_note(s.lang))
+
+    # predictions
+    pred = pd.DataFrame(index=summary.index)
+    with np.errstate(all="ignore"):
+        for h in PURCHASE_HORIZONS:
+            pred[f"purchases_{h}m"] = bg.conditional_expected_purchases(h * ppm, freq, rec, T)
+        pred["p_alive"] = bg.p_alive(freq, rec, T)
+        if gg is not None:
+            pred["expected_spend"] = gg.expected_spend(freq, money)
+            pred["clv"] = gg.customer_lifetime_value(bg, freq, rec, T, money, horizon_months=s.clv_horizon_months,
+                                                     monthly_discount_rate=s.clv_discount_rate,
+                                                     periods_per_month=ppm, margin=s.clv_margin)
+        else:
+            pred["expected_spend"] = np.nan
+            pred["clv"] = np.nan
+    codes = summary.attrs["codes"]
+    out = pd.DataFrame({
+        "customer_id": summary.index.to_numpy(),
+        "customer_name": p.text("customer_name")[codes],
+        "owner": p.text("owner")[codes],
+        "purchases": summary["frequency"].to_numpy() + 1.0,
+        **{c: summary[c].to_numpy() for c in ("frequency", "recency", "T", "first_purchase", "last_purchase",
+                                               "monetary_value")},
+        **{c: pred[c].to_numpy() for c in pred.columns},
+    })
+    if layers is not None and len(layers):
+        lay = layers.set_index("customer_id")
+        out["layer"] = lay["layer"].reindex(out["customer_id"]).fillna("").to_numpy()
+        out["layer_label"] = lay["layer_label"].reindex(out["customer_id"]).fillna("").to_numpy()
+    else:
+        out["layer"] = ""
+        out["layer_label"] = ""
+    clv = out["clv"].to_numpy(dtype=float)
+    ids = out["customer_id"].to_numpy().astype(str)
+    order = np.lexsort((ids, -np.nan_to_num(out["purchases_12m"].to_numpy(dtype=float), nan=-np.inf),
+                        -np.nan_to_num(clv, nan=-np.inf)))
+    out = out.iloc[order].reset_index(drop=True)
+    out["clv_rank"] = out["clv"].rank(ascending=False, method="min")
+    for c in ("customer_id", "customer_name", "owner", "layer", "layer_label"):
+        out[c] = out[c].astype("str")
+    out = out[list(CLV_COLUMNS)]
+
+    # model summary
+    params = _parameter_rows(bg, "BG/NBD", zh, unit_word)
+    if gg is not None:
+        params += _parameter_rows(gg, "Gamma-Gamma", zh, unit_word)
+    bp = bg.params_
+    add("penalizer", "惩罚系数", "Penalizer", pen_used, f"{pen_used:g}",
+        "0 = 标准最大似然估计" if pen_used == 0 else "参数向 1 收缩，避免极限值",
+        "0 = plain maximum likelihood" if pen_used == 0 else "shrinks the parameters towards 1, away from limits")
+    add("unit", "时间单位", "Time unit", unit, unit_word, f"每月 = {ppm:.4g} {unit_word}", f"a month = {ppm:.4g} {unit}s")
+    add("bgnbd_log_likelihood", "购买模型（BG/NBD）对数似然", "Purchase model (BG/NBD) log-likelihood",
+        bg.log_likelihood_, f"{bg.log_likelihood_:,.2f}", f"{bg.n_customers_:,} 位客户", f"{bg.n_customers_:,} customers")
+    rate = bp["r"] / bp["alpha"] * ppm
+    add("mean_monthly_purchases", "活跃客户平均每月购买次数", "Mean purchases a month while active", rate, f"{rate:.3g}",
+        "r / alpha，换算为每月", "r / alpha, per month")
+    drop = bp["a"] / (bp["a"] + bp["b"])
+    add("mean_dropout", "每次购买后流失的平均概率", "Mean chance of leaving after a purchase", drop, f"{drop:.1%}",
+        "a / (a + b)", "a / (a + b)")
+    if gg is not None:
+        add("gamma_gamma_log_likelihood", "消费金额模型（Gamma-Gamma）对数似然", "Spend model (Gamma-Gamma) log-likelihood",
+            gg.log_likelihood_, f"{gg.log_likelihood_:,.2f}",
+            f"{gg.n_customers_:,} 位有重复购买且金额为正的客户", f"{gg.n_customers_:,} repeat customers with positive spend")
+        pm = gg.population_mean()
+        add("population_mean_spend", "总体平均客单价(元)", "Population mean spend (CNY)", pm, f"{pm:,.0f}",
+            "p·gamma/(q−1)", "p·gamma/(q−1)")
+        ind = gg.independence_
+        add("frequency_spend_correlation", "购买频次与平均金额的相关系数", "Correlation of frequency and mean spend",
+            ind["pearson_r"], f"{ind['pearson_r']:.2f}",
+            f"p 值 {ind['pearson_p']:.3g}；" + (f"|r| ≤ {s.clv_max_abs_correlation:g} 或不显著：可按独立处理" if ind["ok"]
+                                               else f"|r| > {s.clv_max_abs_correlation:g} 且显著：独立性假设可能不成立"),
+            f"p-value {ind['pearson_p']:.3g}; " + (f"|r| <= {s.clv_max_abs_correlation:g} or not significant: "
+                                                  "treated as independent" if ind["ok"] else
+                                                  f"|r| > {s.clv_max_abs_correlation:g} and significant: "
+                                                  "the independence assumption may not hold"))
+        total = float(np.nansum(clv))
+        add("total_clv", f"未来{s.clv_horizon_months}个月 CLV 合计(元)", f"Total CLV, next {s.clv_horizon_months} months (CNY)",
+            total, f"{total:,.0f}",
+            f"月贴现率 {s.clv_discount_rate:.2%}，毛利率 {s.clv_margin:.0%}",
+            f"monthly discount rate {s.clv_discount_rate:.2%}, margin {s.clv_margin:.0%}")
+    tot12 = float(np.nansum(out["purchases_12m"].to_numpy(dtype=float)))
+    add("total_purchases_12m", "未来12个月预计购买次数合计", "Expected purchases, next 12 months", tot12, f"{tot12:,.0f}")
+
+    # calibration check
+    calibration = _frame(CALIBRATION_COLUMNS)
+    cal_end = None
+    h = s.clv_holdout_months
+    if h <= 0:
+        notes.append("未做模型检验（设置 clv_holdout_months = 0）。" if zh else
+                     "No model check (setting clv_holdout_months = 0).")
+    elif cal is None or int((cal["frequency_cal"] > 0).sum()) < min_rep:
+        k = 0 if cal is None else int((cal["frequency_cal"] > 0).sum())
+        notes.append(f"未做模型检验：最后 {h} 个月之前只有 {k} 位客户有重复购买（少于 {min_rep} 位）。可减小 clv_holdout_months。"
+                     if zh else
+                     f"No model check: before the last {h} months only {k} customers have repeat purchases "
+                     f"(fewer than {min_rep}). Consider a smaller clv_holdout_months.")
+    else:
+        cal_end = cal.attrs["calibration_end"]
+        cx, crec, cT = (cal[c].to_numpy(dtype=float) for c in ("frequency_cal", "recency_cal", "T_cal"))
+        dur = float(cal["duration_holdout"].iloc[0])
+
+        def cal_ok(m):
+            with np.errstate(all="ignore"):
+                return bool(np.all(np.isfinite(m.conditional_expected_purchases(dur, cx, crec, cT))))
+
+        try:
+            # start from the full-history fit: the calibration fit is usually close to it
+            bg_cal, _, _ = _fit_with_retries(BetaGeoModel, (cx, crec, cT), cal_ok, pen_used, initial=bg.params_)
+        except ModelFitError as e:
+            notes.append(("模型检验未完成：校准期的购买模型无法拟合。" + e.zh) if zh else
+                         ("No model check: the purchase model could not be fitted on the calibration period. " + e.en))
+            cal_end = None
+        else:
+            comp = holdout_comparison(cal, bg_cal)
+            calibration = comp.reset_index()[list(CALIBRATION_COLUMNS)]
+            pred_h = bg_cal.conditional_expected_purchases(dur, cx, crec, cT)
+            actual, predicted = float(cal["frequency_holdout"].sum()), float(np.sum(pred_h))
+            err = (predicted - actual) / actual if actual > 0 else np.nan
+            start = (cal_end + pd.Timedelta(days=1)).date()
+            add("holdout_actual", f"检验期（最后{h}个月）实际购买次数", f"Holdout (last {h} months): actual purchases",
+                actual, f"{actual:,.0f}", f"截至 {cal_end.date()} 已购买的 {len(cal):,} 位客户",
+                f"{len(cal):,} customers who bought by {cal_end.date()}")
+            add("holdout_predicted", f"检验期模型预测购买次数", "Holdout: predicted purchases", predicted, f"{predicted:,.0f}",
+                f"相差 {err:+.1%}" if np.isfinite(err) else "", f"difference {err:+.1%}" if np.isfinite(err) else "")
+            notes.append(
+                f"模型检验：只用截至 {cal_end.date()} 的订单拟合，预测 {start} 至 {p.as_of.date()} 这 {h} 个月内，"
+                f"{len(cal):,} 位老客户共购买 {predicted:,.0f} 次，实际 {actual:,.0f} 次"
+                + (f"（相差 {err:+.1%}）" if np.isfinite(err) else "") + "。按历史购买次数分组的对比见右侧检验表和图。"
+                if zh else
+                f"Model check: fitted on orders up to {cal_end.date()} only, the model predicts {predicted:,.0f} "
+                f"purchases by these {len(cal):,} customers from {start} to {p.as_of.date()} ({h} months); "
+                f"they actually made {actual:,.0f}" + (f" ({err:+.1%})" if np.isfinite(err) else "")
+                + ". The table and chart compare them by number of earlier repeat purchases.")
+    return ClvResult(status="ok" if gg is not None else "partial", predictions=out,
+                     parameters=_frame(PARAMETER_COLUMNS, params), fit=_frame(FIT_COLUMNS, fit_rows),
+                     calibration=calibration, notes=tuple(n for n in notes if n), penalizer=pen_used,
+                     calibration_end=cal_end, independence=gg.independence_ if gg is not None else None,
+                     bgnbd=bg, gamma_gamma=gg, **base)

@@ -24,7 +24,8 @@ def test_demo_writes_data_sheets_and_cleaning_log(tmp_path, capsys):
     assert "demo.xlsx" in capsys.readouterr().out
     wb = load_workbook(out)
     assert wb.sheetnames == ["说明", "分析目标", "设置", "RFM分层表", "客户标签", "指标看板", "流失预警", "问题诊断",
-                             "客户策略执行表", "效果跟踪", "销售目标复盘", "活动评估", "新客户激活", "重点客户画像", "图表",
+                             "客户策略执行表", "效果跟踪", "销售目标复盘", "活动评估", "新客户激活", "重点客户画像", "客户价值预测",
+                             "图表",
                              "结论与建议", "客户", "订单", "互动", "线索", "活动", "销售目标", "清洗日志"]
     ws = wb["订单"]
     assert [c.value for c in ws[1]][:4] == ["订单编号", "客户ID", "下单日期", "金额(元)"]
@@ -61,7 +62,7 @@ def test_demo_in_english(tmp_path):
     assert load_workbook(out).sheetnames == [
         "Guide", "Goals", "Settings", "RFM Layers", "Customer Tags", "KPI Dashboard", "Churn Warning", "Diagnosis",
         "Strategy Execution", "Effect Tracking", "Target Review", "Campaign Review", "Activation", "Key Accounts",
-        "Charts", "Conclusions", "Customers", "Orders", "Interactions", "Leads", "Campaigns", "Sales Targets",
+        "CLV Forecast", "Charts", "Conclusions", "Customers", "Orders", "Interactions", "Leads", "Campaigns", "Sales Targets",
         "Cleaning Log"]
 
 

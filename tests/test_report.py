@@ -22,7 +22,7 @@ import pytest
 
 from crm_xl.cli import main
 
-REPORT_ZH = ["说明", "分析目标", "设置", "RFM分层表", "客户标签", "指标看板", "流失预警", "问题诊断", "图表", "结论与建议",
+REPORT_ZH = ["说明", "分析目标", "设置", "RFM分层表", "客户标签", "指标看板", "流失预警", "问题诊断", "客户价值预测", "图表", "结论与建议",
              "清洗日志"]
 
 D = dt.datetime
@@ -216,7 +216,7 @@ def test_input_exports_create_a_new_workbook(tmp_path):
     wb = openpyxl.load_workbook(book)
     assert wb.sheetnames == ["Guide", "Goals", "Settings", "RFM Layers", "Customer Tags", "KPI Dashboard",
                              "Churn Warning", "Diagnosis", "Strategy Execution", "Effect Tracking", "Target Review",
-                             "Campaign Review", "Activation", "Key Accounts", "Charts", "Conclusions", "Orders", "Cleaning Log"]
+                             "Campaign Review", "Activation", "Key Accounts", "CLV Forecast", "Charts", "Conclusions", "Orders", "Cleaning Log"]
     rows = table_rows(wb["RFM Layers"], "RFMLayers")
     assert {r["Customer ID"]: r["Purchases"] for r in rows} == {"A1": 2, "A2": 1}
 

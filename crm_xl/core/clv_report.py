@@ -383,7 +383,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         gg, gg_pen, gg_err = _fit_with_retries(lambda pen: GammaGammaModel(pen, s.clv_max_abs_correlation),
                                                (freq, money), gg_ok, pen_used)
     except ModelFitError as e:
-        notes.append("消费金额模型（Gamma-Gamma）无法拟合，因此没有预计客单价和 CLV：" + e.zh if zh else
+        notes.insert(0, "消费金额模型（Gamma-Gamma）无法拟合，因此没有预计客单价和 CLV：" + e.zh if zh else
                      "The spend model (Gamma-Gamma) could not be fitted, so there is no expected spend or CLV: " + e.en)
     else:
         if gg_pen != pen_used:
@@ -442,7 +442,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
     add("penalizer", "惩罚系数", "Penalizer", pen_used, f"{pen_used:g}",
         "0 = 标准最大似然估计" if pen_used == 0 else "参数向 1 收缩，避免极限值",
         "0 = plain maximum likelihood" if pen_used == 0 else "shrinks the parameters towards 1, away from limits")
-    add("unit", "时间单位", "Time unit", unit, unit_word, f"每月 = {ppm:.4g} {unit_word}", f"a month = {ppm:.4g} {unit}s")
+    add("unit", "时间单位", "Time unit", unit, unit_word, f"每月 = {ppm:.4g} {unit_word}", f"a month = {ppm:.4g} {unit}")
     add("bgnbd_log_likelihood", "购买模型（BG/NBD）对数似然", "Purchase model (BG/NBD) log-likelihood",
         bg.log_likelihood_, f"{bg.log_likelihood_:,.2f}", f"{bg.n_customers_:,} 位客户", f"{bg.n_customers_:,} customers")
     rate = bp["r"] / bp["alpha"] * ppm
@@ -519,7 +519,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
             notes.append(
                 f"模型检验：只用截至 {cal_end.date()} 的订单拟合，预测 {start} 至 {p.as_of.date()} 这 {h} 个月内，"
                 f"{len(cal):,} 位老客户共购买 {predicted:,.0f} 次，实际 {actual:,.0f} 次"
-                + (f"（相差 {err:+.1%}）" if np.isfinite(err) else "") + "。按历史购买次数分组的对比见右侧检验表和图。"
+                + (f"（相差 {err:+.1%}）" if np.isfinite(err) else "") + "。按此前重复购买次数分组的对比见检验表和图。"
                 if zh else
                 f"Model check: fitted on orders up to {cal_end.date()} only, the model predicts {predicted:,.0f} "
                 f"purchases by these {len(cal):,} customers from {start} to {p.as_of.date()} ({h} months); "

@@ -26,6 +26,7 @@ from ..core.strategy import strategy_table
 from .data_sheets import cleaning_log_sheet, data_sheet, guide_sheet
 from .charts_sheet import charts_sheet
 from .churn_sheet import churn_sheet
+from .clv_sheet import clv_sheet
 from .conclusions_sheet import conclusions_sheet
 from .diagnosis_sheet import diagnosis_sheet
 from .effect_sheet import effect_sheet
@@ -98,6 +99,7 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
         strategy_sheet(result, table=table),
         effect_sheet(effect, s),
         *scenario_sheets(result, cleaned.data, s),
+        *([clv_sheet(result)] if result.clv is not None else []),
         charts,
         conclusions_sheet(result, dict(goals or {})),
         cleaning_log_sheet(cleaned.log, lang=lang),

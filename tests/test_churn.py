@@ -98,3 +98,25 @@ def test_risk_never_falls_when_an_indicator_count_grows(rows):
     more = churn_signals(*worse.T)
     for k in ("inactive", "negative_feedback", "unresolved", "timeouts"):
         assert (more[k] >= base[k]).all()
+
+
+def test_p_alive_is_an_extra_signal_only_when_switched_on():
+    days, alive = [10, 10, 10, 10], [0.2, 0.5, 0.49, np.nan]
+    assert churn_signals(days, p_alive=alive)["p_alive"].tolist() == [False] * 4  # off by default
+    on = S.replace(churn_p_alive_below=0.5)
+    assert churn_signals(days, p_alive=alive, settings=on)["p_alive"].tolist() == [True, False, True, False]
+    assert churn_risk(days, p_alive=alive, settings=on).tolist() == ["中", "低", "中", "低"]
+    assert churn_reasons([10], p_alive=[0.2], settings=on).tolist() == ["模型活跃概率仅20%"]
+    assert churn_reasons([10], p_alive=[0.2], settings=on.replace(lang="en")).tolist() == ["model P(alive) only 20%"]
+
+
+def test_churn_table_shows_p_alive_and_counts_it_when_switched_on():
+    d = _data()
+    alive = pd.Series({"X": 0.9, "Y": 0.1})  # Z unknown to the model -> blank, never a signal
+    t = churn_table(d, S, p_alive=alive).set_index("customer_id")
+    assert t.loc["X", "p_alive"] == 0.9 and t.loc["Y", "p_alive"] == 0.1 and np.isnan(t.loc["Z", "p_alive"])
+    assert t.loc["Y", "risk"] == "low"  # shown only: the default threshold 0 switches the signal off
+    t = churn_table(d, S.replace(churn_p_alive_below=0.3), p_alive=alive).set_index("customer_id")
+    assert t.loc["Y", "signals"] == 1 and t.loc["Y", "risk"] == "medium" and t.loc["Y", "reasons"] == "模型活跃概率仅10%"
+    assert t.loc["X", "signals"] == 5  # 0.9 is not below 0.3
+    assert np.isnan(churn_table(d, S)["p_alive"]).all()  # no model given

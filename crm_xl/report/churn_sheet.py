@@ -44,6 +44,12 @@ def churn_sheet(result: AnalysisResult) -> SheetSpec:
         ColumnSpec("negative_feedback", "负面反馈(次)" if z else "Negative Feedback", "int"),
         ColumnSpec("unresolved_complaints", "未解决投诉" if z else "Unresolved Complaints", "int"),
         ColumnSpec("response_timeouts", "售后响应超时" if z else "Response Timeouts", "int"),
+        ColumnSpec("p_alive", "活跃概率(模型)" if z else "P(alive) (model)", "percent",
+                   comment=("BG/NBD 模型估计的客户仍会继续购买的概率，见「客户价值预测」表"
+                            + ("" if s.churn_p_alive_below > 0 else "；仅供参考，不计入预警信号（设置 churn_p_alive_below）")
+                            if z else "probability that the customer still buys, from the BG/NBD model (CLV Forecast "
+                            "sheet)" + ("" if s.churn_p_alive_below > 0 else
+                                        "; shown only, not a signal (setting churn_p_alive_below)"))),
         ColumnSpec("signals", "预警信号数" if z else "Signals", "int"),
         ColumnSpec("reasons", "预警原因" if z else "Reasons", width=50),
     )
@@ -54,13 +60,18 @@ def churn_sheet(result: AnalysisResult) -> SheetSpec:
             f"信号：近{m}个月购买频次较前{m}个月下降 ≥{s.churn_freq_drop:.0%}；未购买天数超过通常间隔的 {s.churn_gap_multiple:g} 倍"
             f"或超过 {s.churn_inactive_days} 天；近{s.churn_feedback_days}天负面反馈 ≥{s.churn_negative_feedback_min} 次、"
             f"未解决投诉 ≥{s.churn_unresolved_min} 个、售后响应超时（>{s.churn_timeout_hours:g}小时）≥{s.churn_timeout_min} 次。"
-            "阈值可在「设置」中修改。" if z else
+            + (f"模型活跃概率低于 {s.churn_p_alive_below:.0%} 也是一个信号。" if s.churn_p_alive_below > 0 else
+               "「活跃概率(模型)」列仅供参考，不计入信号。")
+            + "阈值可在「设置」中修改。" if z else
             f"Risk: >= {hi} signals = High, >= {med} = Medium, otherwise Low (Low is not listed; see the summary). "
             f"Signals: purchases in the last {m} months down >= {s.churn_freq_drop:.0%} vs the {m} before; days since "
             f"last purchase > {s.churn_gap_multiple:g} x the usual gap or > {s.churn_inactive_days}; in the last "
             f"{s.churn_feedback_days} days >= {s.churn_negative_feedback_min} negative feedback, >= "
             f"{s.churn_unresolved_min} unresolved complaints, >= {s.churn_timeout_min} responses slower than "
-            f"{s.churn_timeout_hours:g} h. Thresholds are editable in Settings.")
+            f"{s.churn_timeout_hours:g} h. "
+            + (f"A model P(alive) below {s.churn_p_alive_below:.0%} is also a signal. " if s.churn_p_alive_below > 0 else
+               "The P(alive) (model) column is shown for reference, not counted as a signal. ")
+            + "Thresholds are editable in Settings.")
     summary_cols = (
         ColumnSpec("risk_label", "风险等级" if z else "Risk", align="center"),
         ColumnSpec("customers", "客户数" if z else "Customers", "int"),

@@ -180,6 +180,13 @@ def bgnbd_log_likelihood(params, frequency, recency, T) -> np.ndarray:
     return _bg_log_terms(r, alpha, a, b, x, tx, TT)[0]
 
 
+def _dot(a, b) -> float:
+    """Dot product of two long vectors without BLAS: a threaded BLAS ``ddot`` on ~1e5
+    elements becomes tens of times slower when the cores are busy with other work (the
+    usual case next to Excel), while this plain loop does not."""
+    return float(np.einsum("i,i->", a, b))
+
+
 def _trigamma(v):
     """psi'(v) = zeta(2, v)."""
     return zeta(2.0, v)
@@ -200,14 +207,14 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     bx1_u = np.where(pos_u, b + ux - 1.0, 1.0)
     # per distinct x
     ll_u = gammaln(r + ux) + betaln(a, b + ux)
-    base_ll = float(wx @ ll_u) + data.n * (-gammaln(r) + r * np.log(alpha) - betaln(a, b))
+    base_ll = _dot(wx, ll_u) + data.n * (-gammaln(r) + r * np.log(alpha) - betaln(a, b))
     L1 = np.log(alpha + T)
     L2 = np.log(alpha + tx)
     xi = ux[ix]
     rx = r + xi
     pos = xi > 0
     D = np.where(pos, np.log(a) - np.log(bx1_u[ix]) + rx * (L1 - L2), -np.inf)
-    ll = base_ll + float(w @ (np.logaddexp(0.0, D) - rx * L1))
+    ll = base_ll + _dot(w, (np.logaddexp(0.0, D) - rx * L1))
     s = expit(D)  # 0 where x == 0
     iT, itx = 1.0 / (alpha + T), 1.0 / (alpha + tx)
     dig_r_u, dig_abx_u, dig_bx_u = digamma(r + ux), digamma(a + b + ux), digamma(b + ux)
@@ -216,10 +223,10 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     Dal = rx * (iT - itx)
     ws = w * s
     g = np.array([
-        float(wx @ dig_r_u) + data.n * (np.log(alpha) - digamma(r)) - float(w @ L1) + float(ws @ Dr),
-        data.n * r / alpha - float(w @ (rx * iT)) + float(ws @ Dal),
-        data.n * dig_ab - float(wx @ dig_abx_u) + float(ws.sum()) / a,
-        float(wx @ (dig_bx_u - dig_abx_u)) + data.n * (dig_ab - dig_b) - float(ws @ (1.0 / np.where(pos, bx1_u[ix], 1.0))),
+        _dot(wx, dig_r_u) + data.n * (np.log(alpha) - digamma(r)) - _dot(w, L1) + _dot(ws, Dr),
+        data.n * r / alpha - _dot(w, (rx * iT)) + _dot(ws, Dal),
+        data.n * dig_ab - _dot(wx, dig_abx_u) + float(ws.sum()) / a,
+        _dot(wx, (dig_bx_u - dig_abx_u)) + data.n * (dig_ab - dig_b) - _dot(ws, (1.0 / np.where(pos, bx1_u[ix], 1.0))),
     ])
     if not hess:
         return ll, g, None
@@ -228,21 +235,21 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     tri_ab = float(tg(a + b))
     H = np.zeros((4, 4))
     # base (no drop-out term)
-    H[0, 0] = float(wx @ tg(r + ux)) - data.n * float(tg(r))
-    H[0, 1] = data.n / alpha - float(w @ iT)
-    H[1, 1] = -data.n * r / alpha**2 + float(w @ (rx * iT**2))
-    H[2, 2] = data.n * tri_ab - float(wx @ tri_abx_u)
+    H[0, 0] = _dot(wx, tg(r + ux)) - data.n * float(tg(r))
+    H[0, 1] = data.n / alpha - _dot(w, iT)
+    H[1, 1] = -data.n * r / alpha**2 + _dot(w, (rx * iT**2))
+    H[2, 2] = data.n * tri_ab - _dot(wx, tri_abx_u)
     H[2, 3] = H[2, 2]
-    H[3, 3] = float(wx @ (tg(b + ux) - tri_abx_u)) + data.n * (tri_ab - float(tg(b)))
+    H[3, 3] = _dot(wx, (tg(b + ux) - tri_abx_u)) + data.n * (tri_ab - float(tg(b)))
     # drop-out term: s * d2D + s (1 - s) dD dD'
     inv_bx1 = 1.0 / np.where(pos, bx1_u[ix], 1.0)
-    H[0, 1] += float(ws @ (iT - itx))
-    H[1, 1] += float(ws @ (rx * (itx**2 - iT**2)))
+    H[0, 1] += _dot(ws, (iT - itx))
+    H[1, 1] += _dot(ws, (rx * (itx**2 - iT**2)))
     H[2, 2] += -float(ws.sum()) / a**2
-    H[3, 3] += float(ws @ inv_bx1**2)
+    H[3, 3] += _dot(ws, inv_bx1**2)
     dD = np.stack([Dr, Dal, np.full_like(Dr, 1.0 / a), -inv_bx1])
     wss = w * s * (1.0 - s)
-    H += (dD * wss) @ dD.T
+    H += np.einsum("in,jn->ij", dD * wss, dD)
     H = np.triu(H) + np.triu(H, 1).T
     return ll, g, H
 
@@ -373,23 +380,23 @@ def _gg_derivs(theta, data: "_FitData", hess: bool):
     igxm = 1.0 / (g + x * m)
     wxx = w * x
     dig_pxq, dig_px = digamma(pu + q), digamma(pu)
-    total = (-float(w @ np.log(m)) - float(wx @ betaln(pu, q)) + q * (n * np.log(g) - float(w @ lgxm))
-             + p * float(wxx @ (lxm - lgxm)))
+    total = (-_dot(w, np.log(m)) - _dot(wx, betaln(pu, q)) + q * (n * np.log(g) - _dot(w, lgxm))
+             + p * _dot(wxx, (lxm - lgxm)))
     grad = np.array([
-        float((wx * ux) @ (dig_pxq - dig_px)) + float(wxx @ (lxm - lgxm)),
-        float(wx @ dig_pxq) - float(w @ lgxm) + n * (np.log(g) - digamma(q)),
-        n * q / g - float(w @ ((p * x + q) * igxm)),
+        _dot((wx * ux), (dig_pxq - dig_px)) + _dot(wxx, (lxm - lgxm)),
+        _dot(wx, dig_pxq) - _dot(w, lgxm) + n * (np.log(g) - digamma(q)),
+        n * q / g - _dot(w, ((p * x + q) * igxm)),
     ])
     if not hess:
         return total, grad, None
     tri_pxq = _trigamma(pu + q)
     H = np.empty((3, 3))
-    H[0, 0] = float((wx * ux**2) @ (tri_pxq - _trigamma(pu)))
-    H[0, 1] = float((wx * ux) @ tri_pxq)
-    H[0, 2] = -float(wxx @ igxm)
-    H[1, 1] = float(wx @ tri_pxq) - n * float(_trigamma(q))
-    H[1, 2] = n / g - float(w @ igxm)
-    H[2, 2] = -n * q / g**2 + float(w @ ((p * x + q) * igxm**2))
+    H[0, 0] = _dot((wx * ux**2), (tri_pxq - _trigamma(pu)))
+    H[0, 1] = _dot((wx * ux), tri_pxq)
+    H[0, 2] = -_dot(wxx, igxm)
+    H[1, 1] = _dot(wx, tri_pxq) - n * float(_trigamma(q))
+    H[1, 2] = n / g - _dot(w, igxm)
+    H[2, 2] = -n * q / g**2 + _dot(w, ((p * x + q) * igxm**2))
     H = np.triu(H) + np.triu(H, 1).T
     return total, grad, H
 
@@ -464,7 +471,7 @@ def customer_lifetime_value(
     core = _bg_core(r, alpha, a, b, t, ux[None, :], uT[None, :])  # (H, distinct)
     inc = np.diff(core, axis=0, prepend=0.0)
     disc = (1.0 + monthly_discount_rate) ** -months
-    per_pair = disc @ inc
+    per_pair = np.einsum("h,hn->n", disc, inc)  # no threaded BLAS (see _dot)
     alive = expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
     return (margin * spend * alive * per_pair[inv]).reshape(shape)
 
@@ -854,10 +861,10 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     if n < 3:
         return float("nan"), float("nan")
     xc, yc = x - x.mean(), y - y.mean()
-    den = np.sqrt(float(xc @ xc) * float(yc @ yc))
+    den = np.sqrt(_dot(xc, xc) * _dot(yc, yc))
     if den == 0:
         return float("nan"), float("nan")
-    r = float(np.clip(float(xc @ yc) / den, -1.0, 1.0))
+    r = float(np.clip(_dot(xc, yc) / den, -1.0, 1.0))
     if abs(r) == 1.0:
         return r, 0.0
     t = r * np.sqrt((n - 2) / (1.0 - r * r))

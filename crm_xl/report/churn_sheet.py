@@ -45,10 +45,10 @@ def churn_sheet(result: AnalysisResult) -> SheetSpec:
         ColumnSpec("unresolved_complaints", "未解决投诉" if z else "Unresolved Complaints", "int"),
         ColumnSpec("response_timeouts", "售后响应超时" if z else "Response Timeouts", "int"),
         ColumnSpec("p_alive", "活跃概率(模型)" if z else "P(alive) (model)", "percent",
-                   comment=("BG/NBD 模型估计的客户仍会继续购买的概率，见「客户价值预测」表"
+                   comment=("BG/NBD 模型估计的客户仍会继续购买的概率，见「客户价值预测」表；只买过一次的客户为 100%（模型无从判断）"
                             + ("" if s.churn_p_alive_below > 0 else "；仅供参考，不计入预警信号（设置 churn_p_alive_below）")
                             if z else "probability that the customer still buys, from the BG/NBD model (CLV Forecast "
-                            "sheet)" + ("" if s.churn_p_alive_below > 0 else
+                            "sheet); 100% for one-time buyers (the model cannot tell)" + ("" if s.churn_p_alive_below > 0 else
                                         "; shown only, not a signal (setting churn_p_alive_below)"))),
         ColumnSpec("signals", "预警信号数" if z else "Signals", "int"),
         ColumnSpec("reasons", "预警原因" if z else "Reasons", width=50),

@@ -1,7 +1,10 @@
 """Reading CRM data: workbook data sheets and CSV/XLSX exports.
 
-* .xlsx/.xlsm are read with python-calamine (fast; imported lazily so the package still
-  imports in xlwings Lite where it is absent).
+* .xlsx/.xlsm (and .xls, .xlsb, .ods, which python-calamine also reads) are read with
+  python-calamine (fast; imported lazily so the package still imports in xlwings Lite
+  where it is absent), after :func:`crm_xl.safety.check_workbook_file` has refused
+  encrypted files, non-workbooks and zip bombs. Merged ranges spanning several rows give
+  their value to each of those rows (what the user sees).
 * CSV encodings are sniffed: UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030 (a superset
   of GBK).
 * Title rows above the header (用友/钉钉 exports put a report title and an export date
@@ -173,6 +176,9 @@ def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> 
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - Pyodide: read through openpyxl instead
         return _sheet_rows_openpyxl(p, skipped)
+    from .safety import check_workbook_file
+
+    check_workbook_file(p)  # encrypted / not a workbook / zip bomb: refused before parsing
     try:
         wb = CalamineWorkbook.from_path(str(p))
         out = []
@@ -330,6 +336,25 @@ def _decode(data: bytes, name: str) -> str:
                      f"cannot detect the file's encoding (UTF-8, GBK/GB18030, UTF-16 are supported): {name}")
 
 
+def _csv_rows(text: str, delim: str, name: str) -> list[list[str]]:
+    """Rows of a CSV text; a quote opened and never closed (which would swallow every
+    following line into one cell) is an error naming the row where it opens."""
+    rows: list[list[str]] = []
+    reader = csv.reader(_io.StringIO(text), delimiter=delim, strict=True)
+    try:
+        for r in reader:
+            rows.append(list(r))
+        return rows
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            row = len(rows) + 1
+            raise InputError(f"第 {row} 行有一个引号（\"）没有闭合，之后的所有行都会被当成同一个单元格。请检查该行的引号。",
+                             f"a quote (\") opened on row {row} is never closed, so every later line would become one cell. "
+                             "Check the quotes on that row.", sheet=name, row=row) from None
+    # other irregular quoting (a stray quote inside a cell): read leniently, as Excel does
+    return [list(r) for r in csv.reader(_io.StringIO(text), delimiter=delim)]
+
+
 def read_csv(path: str | pathlib.Path, table: str | None = None) -> RawTable:
     """One CSV export; the table is taken from ``table`` or guessed from the headers."""
     p = pathlib.Path(path)
@@ -341,7 +366,7 @@ def read_csv(path: str | pathlib.Path, table: str | None = None) -> RawTable:
         delim = dialect.delimiter
     except csv.Error:
         delim = ","
-    rows = [list(r) for r in csv.reader(_io.StringIO(text), delimiter=delim)]
+    rows = _csv_rows(text, delim, p.name)
     t = TABLES[table] if table else table_for_sheet(p.stem)
     found, idx = _locate_header(rows, t)
     if found is None:
@@ -357,13 +382,13 @@ def read_sources(paths: Iterable[str | pathlib.Path]) -> dict[str, RawTable]:
         p = pathlib.Path(path)
         if p.suffix.lower() == ".csv":
             items = {(rt := read_csv(p)).table: rt}
-        elif p.suffix.lower() in (".xlsx", ".xlsm"):
+        elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
             from .report.names import REPORT_SHEETS
 
             items = read_workbook(p, skip=[n for pair in REPORT_SHEETS.values() for n in pair])
         else:
-            raise InputError(f"不支持的文件类型：{p.name}（支持 .xlsx、.xlsm、.csv）",
-                             f"unsupported file type: {p.name} (.xlsx, .xlsm and .csv are supported)")
+            raise InputError(f"不支持的文件类型：{p.name}（支持 .xlsx、.xlsm、.xls、.xlsb、.ods、.csv）",
+                             f"unsupported file type: {p.name} (.xlsx, .xlsm, .xls, .xlsb, .ods and .csv are supported)")
         for k, v in items.items():
             out.setdefault(k, v)
     return out

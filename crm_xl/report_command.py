@@ -32,7 +32,10 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
                as_of: dt.date | None = None, lang: str | None = None, formulas: bool = False,
                progress=None) -> dict:
     """The work behind ``crm-xl report``; returns a small summary (see module docstring)."""
+    from .atomic import ensure_writable
+    from .errors import WorkbookError
     from .io import read_sources
+    from .safety import file_kind
     from .render.splice import refresh_workbook
     from .render.xlsx import render_workbook
     from .report.build import build_report
@@ -60,12 +63,25 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     if inputs:
         step("读取导出文件" if settings.lang == "zh" else "reading the exports")
         raw = read_sources(inputs)
-    run = build_report(raw, settings, goals=goals, include_data_sheets=not exists, formulas=formulas,
+    # a workbook calamine reads but that is no zip package (.xls) cannot be spliced: its
+    # data and the report go into a new .xlsx (-o) instead
+    legacy = exists and file_kind(book) == "ole"
+    if legacy and out is None:
+        raise WorkbookError(
+            f"「{book.name}」是旧的 .xls 格式，无法在原文件中写入报表。请用 -o 指定新的 .xlsx 文件，"
+            "数据会连同报表一起写入新文件，原文件不会改动。",
+            f"'{book.name}' is an old .xls workbook; the report cannot be written into it. Give a new .xlsx file with -o: "
+            "the data and the report go there and the original is not changed.")
+    target = out or book
+    if target.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise InputError(f"报表只能写入 .xlsx 或 .xlsm 文件：{target.name}",
+                         f"the report can only be written to an .xlsx or .xlsm file: {target.name}")
+    ensure_writable(target)  # a locked or read-only target is refused before any work
+    run = build_report(raw, settings, goals=goals, include_data_sheets=not exists or legacy, formulas=formulas,
                        previous_strategy=previous, progress=step)
     spec = run.spec
-    target = out or book
     step(f"写入 {target}" if settings.lang == "zh" else f"writing {target}")
-    if exists:
+    if exists and not legacy:
         refresh_workbook(spec, book, out=out)
     else:
         render_workbook(spec, target)

@@ -35,6 +35,7 @@ from defusedxml import ElementTree as SafeET
 from ..atomic import atomic_write, ensure_writable
 from ..errors import CrmXlError, WorkbookError
 from ..report.spec import ReportSpec
+from ..safety import check_workbook_file, check_zip_limits
 from .editable import apply_editable
 from .opc import (
     NS, REL, ContentTypes, PackageReader, Rel, check_package, parse_rels, relative, rels_part, rels_xml, resolve,
@@ -70,9 +71,15 @@ def refresh_workbook(spec: ReportSpec, path: str | Path, *, out: str | Path | No
     if not path.is_file():
         raise WorkbookError(f"找不到工作簿「{path}」。", f"Workbook '{path}' not found.")
     ensure_writable(target)
+    if check_workbook_file(path) != "zip":  # encrypted, .xls, not a workbook, zip bomb: refused here
+        raise WorkbookError(
+            f"「{path.name}」是旧的 .xls 格式，无法在原文件中写入报表。请用 -o 另存为新的 .xlsx 工作簿。",
+            f"'{path.name}' is an old .xls workbook; the report cannot be written into it. Write a new .xlsx with -o.",
+        )
     with open(path, "rb") as src:
         try:
             zin = zipfile.ZipFile(src)
+            check_zip_limits(zin, path.name)
         except zipfile.BadZipFile:
             raise WorkbookError(
                 f"「{path.name}」不是有效的 .xlsx/.xlsm 工作簿（可能已损坏、已加密或是旧的 .xls 格式）。",

@@ -1,0 +1,123 @@
+"""Guards run before a workbook file is parsed: what kind of file it is, and whether its
+zip package is small enough to open safely.
+
+An .xlsx/.xlsm file is a zip package of XML parts. A hostile or broken one can claim
+gigabytes of XML in a few hundred kilobytes (a "zip bomb"); python-calamine reads a whole
+part into memory, so such a file would exhaust the machine's memory before any cell is
+seen. :func:`check_zip_limits` reads only the zip directory (no decompression) and refuses
+a package whose declared sizes exceed the limits below. Lying about the sizes does not
+help an attacker: both python-calamine (Rust ``zip``) and Python's ``zipfile`` stop with
+an error when a part inflates beyond its declared size.
+
+XML entity expansion ("billion laughs") and external entities are refused by the parsers
+themselves: python-calamine rejects any DTD entity, and every XML part crm_xl parses is
+read through ``defusedxml`` or expat with DTDs forbidden (:mod:`crm_xl.render.opc`).
+
+The limits are module constants, not analysis settings: they protect the process, and a
+real CRM workbook (a million order rows is about 150 MB of XML) is far below them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MAX_PART_BYTES",
+    "MAX_TOTAL_BYTES",
+    "MAX_RATIO",
+    "RATIO_MIN_BYTES",
+    "MAX_PARTS",
+    "file_kind",
+    "check_zip_limits",
+    "check_workbook_file",
+]
+
+import pathlib
+import zipfile
+
+from .errors import WorkbookError
+
+MAX_PART_BYTES = 1_500_000_000  # one uncompressed part (a worksheet's XML)
+MAX_TOTAL_BYTES = 4_000_000_000  # all parts together
+MAX_RATIO = 200  # uncompressed / compressed size of one part ...
+RATIO_MIN_BYTES = 50_000_000  # ... checked for parts above this size (real sheet XML compresses 5-30x)
+MAX_PARTS = 20_000
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def file_kind(path: str | pathlib.Path) -> str:
+    """'zip' (xlsx/xlsm/xlsb/ods), 'ole' (xls, or an encrypted xlsx), 'empty' or 'other',
+    from the first bytes of the file."""
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head:
+        return "empty"
+    if head.startswith(_ZIP_MAGIC):
+        return "zip"
+    if head == _OLE_MAGIC:
+        return "ole"
+    return "other"
+
+
+def _too_large(name: str, why_zh: str, why_en: str) -> WorkbookError:
+    return WorkbookError(
+        f"工作簿「{name}」{why_zh}，可能已损坏或是恶意构造的文件（压缩炸弹），已拒绝打开。",
+        f"The workbook '{name}' {why_en}; it may be damaged or maliciously crafted (a zip bomb), so it was not opened.",
+    )
+
+
+def check_zip_limits(zf: zipfile.ZipFile, name: str = "") -> None:
+    """Raise :class:`~crm_xl.errors.WorkbookError` if the package's zip directory declares
+    more than the limits allow (no part is decompressed)."""
+    infos = zf.infolist()
+    if len(infos) > MAX_PARTS:
+        raise _too_large(name, f"包含 {len(infos)} 个部件", f"has {len(infos)} parts")
+    total = 0
+    for info in infos:
+        size = info.file_size
+        total += size
+        if size > MAX_PART_BYTES:
+            raise _too_large(name, f"中的部件 {info.filename} 解压后有 {size / 1e9:.1f} GB",
+                             f"has a part ({info.filename}) of {size / 1e9:.1f} GB uncompressed")
+        if size > RATIO_MIN_BYTES and size > MAX_RATIO * max(info.compress_size, 1):
+            raise _too_large(name, f"中的部件 {info.filename} 压缩比异常（{size // max(info.compress_size, 1)} 倍）",
+                             f"has a part ({info.filename}) compressed {size // max(info.compress_size, 1)} times")
+    if total > MAX_TOTAL_BYTES:
+        raise _too_large(name, f"解压后共有 {total / 1e9:.1f} GB", f"holds {total / 1e9:.1f} GB uncompressed")
+
+
+def check_workbook_file(path: str | pathlib.Path) -> str:
+    """Check a workbook file before it is parsed; returns its :func:`file_kind`.
+
+    Raises :class:`~crm_xl.errors.WorkbookError` for an empty file, a password-protected
+    (encrypted) .xlsx/.xlsm, a file that is not a workbook at all, or a zip package over the
+    limits (:func:`check_zip_limits`).
+    """
+    p = pathlib.Path(path)
+    kind = file_kind(p)
+    suffix = p.suffix.lower()
+    if kind == "empty":
+        raise WorkbookError(f"「{p.name}」是空文件（0 字节），不是工作簿。", f"'{p.name}' is an empty file (0 bytes), not a workbook.")
+    if kind == "ole" and suffix in (".xlsx", ".xlsm", ".xlsb"):
+        raise WorkbookError(
+            f"工作簿「{p.name}」设置了打开密码（已加密），无法读取。请在 Excel 中打开它，"
+            "在「文件 > 信息 > 保护工作簿 > 用密码进行加密」中删除密码并保存，然后重试。",
+            f"The workbook '{p.name}' is password-protected (encrypted) and cannot be read. Open it in Excel, remove the "
+            "password (File > Info > Protect Workbook > Encrypt with Password), save, and try again.",
+        )
+    if kind == "other":
+        raise WorkbookError(
+            f"「{p.name}」不是有效的 Excel 工作簿（文件内容既不是 .xlsx/.xlsm 也不是 .xls 格式；可能已损坏或只是改了扩展名）。",
+            f"'{p.name}' is not a valid Excel workbook (its content is neither .xlsx/.xlsm nor .xls; damaged, or just renamed).",
+        )
+    if kind == "zip":
+        try:
+            with zipfile.ZipFile(p) as zf:
+                check_zip_limits(zf, p.name)
+        except zipfile.BadZipFile:
+            raise WorkbookError(
+                f"工作簿「{p.name}」已损坏（zip 结构不完整），无法打开。可以尝试在 Excel 中打开并“打开并修复”。",
+                f"The workbook '{p.name}' is damaged (incomplete zip structure) and cannot be opened. "
+                "Excel's 'Open and Repair' may recover it.",
+            ) from None
+    return kind

@@ -45,6 +45,9 @@ EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM
 _BLANKS = frozenset({"", "nan", "none", "null", "n/a", "na", "-", "--", "—", "无", "空"})
 _BLANK_MAX_LEN = max(len(b) for b in _BLANKS)  # lower() never shortens a text
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# dates before 1901 are not CRM dates: Excel shows an empty date cell as 1900-01-00 and
+# exports write 1900-01-01 as a "no date" placeholder, so they are treated as unparseable
+_MIN_YEAR = 1901
 
 # screening tables over Unicode code points (see Distinct.facts)
 _WS = np.zeros(0x110000, dtype=bool)  # str.isspace(); every such character is below U+3001
@@ -253,6 +256,8 @@ def _clean_date(v) -> bool:
 def _parse_date_value(v) -> pd.Timestamp | None:
     if isinstance(v, pd.Timestamp):
         return None if pd.isna(v) else v.normalize()
+    if isinstance(v, (dt.datetime, dt.date)) and v.year < _MIN_YEAR:
+        return None
     if isinstance(v, dt.datetime):
         return pd.Timestamp(v.date())
     if isinstance(v, dt.date):
@@ -262,7 +267,7 @@ def _parse_date_value(v) -> pd.Timestamp | None:
         if 19000101 <= f <= 29991231 and f == int(f):
             return _parse_date_value(str(int(f)))
         # Excel serial day numbers (1900 date system); 0 and the phantom 1900-02-29 are not dates
-        if 1 <= f < 2958466 and f != 60:
+        if 367 <= f < 2958466:  # from 1901-01-01: serials 1-366 (year 1900) are placeholder dates
             return pd.Timestamp(_EXCEL_EPOCH + dt.timedelta(days=int(f)))
         return None
     if isinstance(v, str):
@@ -271,6 +276,8 @@ def _parse_date_value(v) -> pd.Timestamp | None:
             m = pat.match(t)
             if m:
                 y, mo, d = (int(x) for x in m.groups())
+                if y < _MIN_YEAR:
+                    return None
                 try:
                     return pd.Timestamp(dt.date(y, mo, d))
                 except ValueError:
@@ -332,7 +339,7 @@ def _public(s: pd.Series, kernel) -> tuple[pd.Series, pd.Series]:
 
 
 _MONEY_STRIP = re.compile(r"[,\s¥￥元$]|rmb|cny", re.IGNORECASE)
-_MONEY = re.compile(r"^([+-]?\d+(?:\.\d+)?)(万|w|千|k|亿)?$", re.IGNORECASE)
+_MONEY = re.compile(r"^([+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(万|w|千|k|亿)?$", re.IGNORECASE)  # 1.5E+11: Excel CSV
 _UNIT = {"万": 1e4, "w": 1e4, "千": 1e3, "k": 1e3, "亿": 1e8}
 
 
@@ -353,6 +360,8 @@ def _parse_money_value(v) -> float | None:
     if not m:
         return None
     val = float(m.group(1)) * _UNIT.get((m.group(2) or "").lower(), 1.0)
+    if not np.isfinite(val):  # 1e400
+        return None
     return round(-val if neg else val, 6)
 
 
@@ -377,7 +386,7 @@ def _parse_number_value(v) -> float | None:
     if isinstance(v, bool):
         return None
     if isinstance(v, (int, float, np.integer, np.floating)):
-        return None if np.isnan(float(v)) else float(v)
+        return float(v) if np.isfinite(float(v)) else None
     if isinstance(v, str):
         t = unicodedata.normalize("NFKC", v).strip().replace(",", "")
         pct = t.endswith("%")
@@ -386,6 +395,8 @@ def _parse_number_value(v) -> float | None:
         try:
             f = float(t)
         except ValueError:
+            return None
+        if not np.isfinite(f):  # "inf", "1e400"
             return None
         return f / 100 if pct else f
     return None

@@ -536,7 +536,7 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     days = o.groupby("customer_id")["order_date"]
     first = days.min()
     first_amount = o.sort_values("order_date", kind="stable").groupby("customer_id")["amount"].first()
-    later = o.merge(first.rename("first"), left_on="customer_id", right_index=True)
+    later = o.merge(first.rename("first").reset_index(), on="customer_id")  # (index merge is ambiguous when empty)
     later = later[later["order_date"] > later["first"]]
     second = later.groupby("customer_id")["order_date"].min()
     new = first[first > as_of - pd.Timedelta(days=int(s.new_customer_days))]

@@ -106,6 +106,50 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
     ]
 
 
+def _log_future_orders(cleaned: CleanedData, raw_tables: Mapping[str, object], as_of: pd.Timestamp,
+                       lang: str) -> CleanedData:
+    """One cleaning-log entry per order dated after the analysis date (kept in the data,
+    left out of the RFM layering), on the order's Excel row where it can be found."""
+    orders = cleaned.data.orders
+    late = orders[orders["order_date"] > as_of]
+    if late.empty:
+        return cleaned
+    from dataclasses import replace as _replace
+
+    from ..core.parse import normalize_ids
+    from ..schema import ORDERS, map_headers
+
+    raw = raw_tables.get("orders")
+    frame = getattr(raw, "frame", raw)
+    sheet = getattr(raw, "sheet", None) or ORDERS.sheet_name(lang)
+    header_row = getattr(raw, "header_row", 1)
+    head = ORDERS.column("order_date").label(lang)
+    row_of: dict[str, int] = {}
+    if isinstance(frame, pd.DataFrame) and len(frame.columns):
+        cols = {key: i for i, key in map_headers([str(c) for c in frame.columns], ORDERS, strict=False).columns.items()}
+        if "order_date" in cols:
+            head = str(frame.columns[cols["order_date"]])
+        if "order_id" in cols:
+            ids = normalize_ids(frame.iloc[:, cols["order_id"]])
+            for pos, v in enumerate(ids.tolist()):
+                if isinstance(v, str):
+                    row_of.setdefault(v, header_row + 1 + pos)
+    day = f"{as_of:%Y-%m-%d}"
+    reason = (f"订单日期晚于分析日期（{day}），未计入 RFM 分层" if lang == "zh"
+              else f"order dated after the analysis date ({day}); not used in the RFM layering")
+    entries = pd.DataFrame({
+        "sheet": sheet,
+        "row": [row_of.get(str(i), 0) for i in late["order_id"]],
+        "column": head,
+        "old_value": late["order_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "new_value": "",
+        "rule": "关联检查" if lang == "zh" else "reference check",
+        "reason": reason,
+    })
+    log = pd.concat([cleaned.log, entries], ignore_index=True) if len(cleaned.log) else entries
+    return _replace(cleaned, log=log)
+
+
 def _data_sheet_name(raw: object) -> str | None:
     """The sheet a raw table came from; None (the table's default sheet name) for a CSV file."""
     name = getattr(raw, "sheet", None)
@@ -145,6 +189,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     cleaned = clean_dataset(raw_tables, lang=s.lang)
     step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
     result = analyze(cleaned.data, s)
+    cleaned = _log_future_orders(cleaned, raw_tables, result.as_of, s.lang)
     step("生成报告工作表" if zh else "building the report sheets")
     sheets = report_sheets(cleaned, result, goals, formulas=formulas, previous_strategy=previous_strategy)
     if include_data_sheets:

@@ -18,8 +18,10 @@ FIXTURES = pathlib.Path(__file__).with_name("fixtures")
 
 
 def xlsx(path: pathlib.Path, sheets: dict[str, list[list[object]]], *, merges: dict[str, list[str]] | None = None,
-         hidden_rows: dict[str, list[int]] | None = None, chartsheet: str | None = None) -> pathlib.Path:
-    """An .xlsx written by openpyxl (fixed document dates, so the content is reproducible)."""
+         hidden_rows: dict[str, list[int]] | None = None, chartsheet: str | None = None,
+         formulas: bool = False) -> pathlib.Path:
+    """An .xlsx written by openpyxl (fixed document dates, so the content is reproducible).
+    Text starting with "=" is stored as text unless ``formulas`` (then as a formula)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -28,6 +30,10 @@ def xlsx(path: pathlib.Path, sheets: dict[str, list[list[object]]], *, merges: d
         ws = wb.create_sheet(name)
         for r in rows:
             ws.append(r)
+        for row in ws.iter_rows():  # text stays text: openpyxl would store "=..." as a formula
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("=") and not formulas:
+                    c.data_type = "s"
         for m in (merges or {}).get(name, []):
             ws.merge_cells(m)
         for h in (hidden_rows or {}).get(name, []):

@@ -51,7 +51,7 @@ from .xlsx_styles import FONT_NAME, PALETTE, column_width, estimate_lines
 _MIN_DATE = pd.Timestamp("1900-03-01")  # before this Excel's 1900 leap-year bug shifts serials
 MAX_CELL_CHARS = 32767
 
-_FORMULA_START = ("=", "+", "-", "@", "'")
+_FORMULA_START = ("=", "+", "-", "@", "'", "\t", "\r")  # tab / CR: OWASP CSV-injection prefixes
 # text Excel's input parser would turn into a number, date, time, percentage or currency
 _COERCIBLE = re.compile(r"^[\s\d.,:/\-+%()$¥￥€£eE年月日时分秒]*\d[\s\d.,:/\-+%()$¥￥€£eE年月日时分秒]*$")
 _WORDS = frozenset({"TRUE", "FALSE", "真", "假"})

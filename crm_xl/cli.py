@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .errors import CrmXlError, format_error
+from .errors import CrmXlError, exit_code, format_error
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         print(format_error(exc, lang), file=sys.stderr)
-        return 1
+        return exit_code(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

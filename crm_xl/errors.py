@@ -17,7 +17,9 @@ __all__ = [
     "WorkbookError",
     "WorkbookLockedError",
     "Location",
+    "as_user_error",
     "format_error",
+    "exit_code",
 ]
 
 from dataclasses import dataclass
@@ -117,14 +119,70 @@ class WorkbookLockedError(WorkbookError):
     """The workbook is open in another program (usually Excel) and cannot be replaced."""
 
 
-def format_error(exc: BaseException, lang: str = "zh") -> str:
-    """One line for the user, whatever ``exc`` is.
+def as_user_error(exc: BaseException) -> CrmXlError | None:
+    """``exc`` as the :class:`CrmXlError` a user should see, or ``None`` for a bug.
 
-    A :class:`CrmXlError` gives its own message; anything else is an internal error and
-    says so, asking the user to report it (the traceback is shown only with ``--debug``).
+    The one translation table from errors raised *outside* crm_xl's own code (the file
+    system, the zip and XML layers, memory) into plain words; used by :func:`format_error`
+    and so by the CLI, the macros and the worksheet functions alike.
     """
+    import errno
+    import zipfile
+
     if isinstance(exc, CrmXlError):
-        return exc.message(lang)
+        return exc
+    name = getattr(exc, "filename", None)
+    where = f"「{name}」" if name else ""
+    where_en = f" '{name}'" if name else ""
+    if isinstance(exc, MemoryError):
+        return WorkbookError("内存不足：数据太大，无法在这台电脑上处理。请关闭其他程序，或按时间范围拆分数据后重试。",
+                             "Out of memory: the data is too large for this computer. Close other programs, or split the "
+                             "data (e.g. by period) and try again.")
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"找不到文件{where}。", f"File not found{where_en}.")
+    if isinstance(exc, IsADirectoryError):
+        return InputError(f"{where}是一个文件夹，不是文件。", f"{where_en.strip() or 'The path'} is a folder, not a file.")
+    if isinstance(exc, PermissionError):
+        return WorkbookLockedError(f"没有权限访问文件{where}（可能正被其他程序打开，或文件夹不允许写入）。原文件未做任何修改。",
+                                   f"No permission to access{where_en or ' the file'} (it may be open in another program, or "
+                                   "the folder is read-only). The original file was not changed.")
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return WorkbookError("磁盘空间不足，无法保存。原文件未做任何修改；请清理磁盘后重试。",
+                             "The disk is full, so nothing could be saved. The original file was not changed; free some "
+                             "space and try again.")
+    if isinstance(exc, zipfile.BadZipFile):
+        return WorkbookError("工作簿文件已损坏（zip 结构错误），无法读取。", "The workbook file is damaged (bad zip structure).")
+    if isinstance(exc, UnicodeDecodeError):
+        return InputError("无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）。",
+                          "Cannot detect the file's encoding (UTF-8, GBK/GB18030, UTF-16 are supported).")
+    if type(exc).__module__.startswith("defusedxml"):
+        return WorkbookError("工作簿包含不允许的 XML 内容（DTD 或实体定义，可能是恶意构造的文件），已拒绝处理。",
+                             "The workbook contains forbidden XML (a DTD or entity definitions; possibly a malicious "
+                             "file), so it was not processed.")
+    return None
+
+
+def format_error(exc: BaseException, lang: str = "zh") -> str:
+    """The message for the user, whatever ``exc`` is: the one place every surface (CLI,
+    macros, worksheet functions) turns an error into words.
+
+    A :class:`CrmXlError` -- or an error :func:`as_user_error` knows (memory, disk full,
+    permissions, damaged zip, forbidden XML) -- gives its message with sheet, row and column
+    where known; anything else is an internal error and says so, asking the user to report
+    it (the traceback is shown only with ``--debug``). ``lang``: "zh", "en", or "both"
+    (Chinese line, then English line).
+    """
+    if lang == "both":
+        return format_error(exc, "zh") + "\n" + format_error(exc, "en")
+    user = as_user_error(exc)
+    if user is not None:
+        return user.message(lang)
     if lang == "zh":
         return f"crm_xl 内部错误（{type(exc).__name__}: {exc}）。请使用 --debug 重新运行并把输出发给开发者。"
     return f"Internal crm_xl error ({type(exc).__name__}: {exc}). Please re-run with --debug and report the output."
+
+
+def exit_code(exc: BaseException) -> int:
+    """The CLI's exit code for ``exc``: the error's own (2 for user errors), 1 for a bug."""
+    user = as_user_error(exc)
+    return user.exit_code if user is not None else 1

@@ -47,7 +47,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..errors import CrmXlError, InputError, format_error
+from ..errors import InputError, as_user_error, format_error
 
 log = logging.getLogger("crm_xl.excel")
 
@@ -159,7 +159,7 @@ def _run(action: str, book, body: Callable[[object, _Ui], MacroOutcome], lang: s
         if actions is not None:
             del actions[mark:]  # remote engine: the failed run's queued writes never reach Excel
         message = format_error(exc, ui.lang)
-        if not isinstance(exc, CrmXlError):
+        if as_user_error(exc) is None:  # a bug, not a user error: keep the traceback in the log
             log.error("crm_xl macro %s failed:\n%s", action, traceback.format_exc())
         ui.status(False)
         ui.alert(message, mode="critical")

@@ -189,7 +189,10 @@ def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> 
             merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or ())]
             out.append((name, SheetRows(sheet.to_python(skip_empty_area=False), merged)))
         return out
-    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - calamine's own errors, and Rust panics (pyo3 PanicException
+        # derives from BaseException) on damaged files, found by tests/test_fuzz_readers.py
         raise WorkbookError(
             f"无法打开工作簿（文件损坏、加密或不是 Excel 文件）：{p.name}（{exc}）",
             f"cannot open the workbook (corrupt, password-protected or not an Excel file): {p.name} ({exc})",
@@ -326,7 +329,11 @@ _ENCODINGS = ("utf-8-sig", "utf-16", "gb18030")
 
 def _decode(data: bytes, name: str) -> str:
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:  # odd length / broken surrogates: not a readable UTF-16 file
+            raise InputError(f"文件看起来是 UTF-16 编码，但内容已损坏：{name}",
+                             f"the file looks like UTF-16 but its content is damaged: {name}") from None
     for enc in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(enc)

@@ -22,6 +22,7 @@ from __future__ import annotations
 __all__ = ["CleanResult", "CleanedData", "clean_table", "clean_dataset", "LOG_COLUMNS"]
 
 import datetime as _dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -42,6 +43,8 @@ from .parse import (
     numbers_distinct,
     text_distinct,
 )
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
 
 LOG_COLUMNS = ["sheet", "row", "column", "old_value", "new_value", "rule", "reason"]
 
@@ -520,8 +523,10 @@ def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Ser
     if fmt_key == "date_format":
         same = midnight(raw, stamps)
     elif fmt_key in ("money_format", "number_format"):
+        # text that is already a plain number ("12345", "-3.5": every CSV cell) is not a change
         same = (np.ones(len(raw), dtype=bool) if not d.has_text
-                else ~np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=len(raw)))
+                else ~np.fromiter((isinstance(v, str) and not _PLAIN_NUMBER.match(v) for v in raw), dtype=bool,
+                                  count=len(raw)))
     else:  # yes/no: the canonical spellings 是/否 and real booleans are not changes
         same = np.fromiter((isinstance(v, (bool, np.bool_)) or v in ("是", "否") for v in raw), dtype=bool,
                            count=len(raw))

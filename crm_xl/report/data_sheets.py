@@ -27,10 +27,23 @@ _TABLE_NAMES = {"customers": "Customers", "orders": "Orders", "interactions": "I
                 "leads": "Leads", "campaigns": "Campaigns", "targets": "Targets"}
 
 
+EXCEL_MAX_ROWS = 1_048_576
+MAX_LOG_ROWS = EXCEL_MAX_ROWS - 10  # the log's intro and header rows sit above the table
+
+
 def data_sheet(table_key: str, frame: pd.DataFrame, *, lang: str = "zh", sheet_name: str | None = None) -> SheetSpec:
     """A data sheet: ``frame`` as given (the user's headers), as an Excel Table with number
-    formats taken from the canonical column each header maps to."""
+    formats taken from the canonical column each header maps to. A table longer than an
+    Excel sheet (1,048,576 rows with the header) is an :class:`~crm_xl.errors.InputError`."""
     t = TABLES[table_key]
+    if len(frame) >= EXCEL_MAX_ROWS:
+        from ..errors import InputError
+
+        raise InputError(f"「{t.sheet_name(lang)}」有 {len(frame):,} 行数据，超过 Excel 工作表的上限（1,048,575 行数据），"
+                         "无法写入新工作簿。请按时间拆分导出文件，或把报表写入已有工作簿（不复制数据）。",
+                         f"'{t.sheet_name(lang)}' has {len(frame):,} data rows, more than an Excel sheet holds (1,048,575); "
+                         "it cannot be copied into a new workbook. Split the export (e.g. by period), or refresh an existing "
+                         "workbook instead.", sheet=sheet_name or t.sheet_name(lang))
     mapping = map_headers(list(frame.columns), t, strict=False)
     kinds = {mapping.source_headers[i]: t.column(k).kind for i, k in mapping.columns.items()}
     cols = []
@@ -58,12 +71,17 @@ def cleaning_log_sheet(log: pd.DataFrame, *, lang: str = "zh") -> SheetSpec:
     """The 清洗日志: one row per changed or rejected cell."""
     h = _LOG_HEADERS[lang]
     cols = tuple(ColumnSpec(k, h[k], "int" if k == "row" else "text") for k in h)
+    shown = log.iloc[:MAX_LOG_ROWS]
+    count = (f"共 {len(log)} 条记录。" if lang == "zh" else f"{len(log)} entries.")
+    if len(shown) < len(log):  # an Excel sheet holds 1,048,576 rows
+        count += (f"只列出前 {len(shown)} 条（Excel 工作表的行数上限），其余 {len(log) - len(shown)} 条未列出。" if lang == "zh"
+                  else f" Only the first {len(shown)} are listed (an Excel sheet's row limit); {len(log) - len(shown)} are not.")
     intro = TextBlock((
         "清洗日志：每一行是一处被修改或剔除的单元格。原始数据表保持不变。" if lang == "zh"
         else "Cleaning log: one row per changed or rejected cell. The data sheets themselves are never modified.",
-        (f"共 {len(log)} 条记录。" if lang == "zh" else f"{len(log)} entries."),
+        count,
     ), style="note")
-    table = TableBlock(name="CleaningLog", columns=cols, data=log.reset_index(drop=True), style="TableStyleLight1")
+    table = TableBlock(name="CleaningLog", columns=cols, data=shown.reset_index(drop=True), style="TableStyleLight1")
     blocks = stack([intro, table])
     return SheetSpec(name=LOG_SHEET_NAME[lang], blocks=blocks, kind="log", freeze=f"A{blocks[1].first_data_row}")
 

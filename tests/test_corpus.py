@@ -12,6 +12,8 @@ from tests.corpus.runner import run_case, verify
 
 def _param(c):
     marks = [pytest.mark.slow] if c.slow else []
+    if c.needs == "libreoffice":
+        marks.append(pytest.mark.libreoffice)
     return pytest.param(c, id=f"{c.id}-{c.area}", marks=marks)
 
 

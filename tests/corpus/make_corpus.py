@@ -63,6 +63,7 @@ class Case:
     prepare: Callable[[pathlib.Path, list[pathlib.Path]], None] | None = None  # before the run (e.g. lock)
     check: Callable[[object], list[str]] | None = None  # extra checks on the Outcome
     slow: bool = False
+    needs: str | None = None  # "libreoffice": skipped where soffice is absent
 
 
 def _orders(rows, name="订单.xlsx", sheet="订单", header=OH, **kw):
@@ -120,8 +121,101 @@ def _refreshed_book(d: pathlib.Path) -> list[pathlib.Path]:
     notes = wb.create_sheet("我的笔记")
     notes["A1"] = "自己的数据"
     notes["B2"] = "=1+1"
+    ws = wb["客户策略执行表"]  # tracking entries typed into the strategy table
+    hdr, cols = _header_row(ws, "执行状态")
+    for r in range(hdr + 1, ws.max_row + 1):
+        if ws.cell(r, cols["客户ID"]).value == "C001":
+            ws.cell(r, cols["执行状态"], "进行中")
+            ws.cell(r, cols["执行记录"], "=已电话沟通")  # typed text that looks like a formula
+            ws.cell(r, cols["执行记录"]).data_type = "s"
     wb.save(p)
     return [p]
+
+
+def _header_row(ws, label: str):
+    for row in ws.iter_rows():
+        vals = [c.value for c in row]
+        if label in vals:
+            return row[0].row, {v: i + 1 for i, v in enumerate(vals) if v}
+    raise AssertionError(f"no header {label} in {ws.title}")
+
+
+def _edited_report(edit):
+    """A book refreshed once, then changed by ``edit(openpyxl workbook)``."""
+
+    def make(d: pathlib.Path) -> list[pathlib.Path]:
+        import openpyxl
+
+        from crm_xl.report_command import run_report
+
+        p = _report_book(d)
+        run_report(p, as_of=AS_OF)
+        wb = openpyxl.load_workbook(p)
+        edit(wb)
+        wb.save(p)
+        return [p]
+
+    return make
+
+
+def _saved_by(fmt: str):
+    """A refreshed book opened and saved again by LibreOffice (its own zip layout, part
+    names, shared strings and styles) -- as a user on LibreOffice or WPS would."""
+
+    def make(d: pathlib.Path) -> list[pathlib.Path]:
+        import shutil
+
+        from crm_xl.report_command import run_report
+        from tests.lo import convert
+
+        src = _report_book(d, name="src.xlsx")
+        run_report(src, as_of=AS_OF)
+        out = convert(src, fmt, d / "lo")
+        book = d / "book.xlsx"
+        shutil.move(out, book)
+        shutil.rmtree(d / "lo")
+        src.unlink()
+        return [book]
+
+    return make
+
+
+def _rename_rfm(wb):
+    wb["RFM分层表"].title = "RFM分层表（上月）"
+
+
+def _delete_churn(wb):
+    del wb["流失预警"]
+
+
+def _mess_up_rfm(wb):
+    from openpyxl.comments import Comment
+
+    ws = wb["RFM分层表"]
+    ws.merge_cells("A1:D2")
+    ws["H3"].comment = Comment("我的批注", "用户")
+    ws["Z40"] = "=SUM(A1:A3)"
+    ws.insert_rows(2, 3)
+
+
+def _name_into_report(wb):
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb.defined_names["我的高价值客户数"] = DefinedName("我的高价值客户数", attr_text="'RFM分层表'!$A$1")
+    wb.create_sheet("汇总")["A1"] = "=COUNTA(RFM分层表!A:A)"
+
+
+def _check_sheets(*names):
+    def check(o) -> list[str]:
+        import openpyxl
+
+        from crm_xl.render.opc import check_package
+
+        bad = [f"package: {p}" for p in check_package(o.target)]
+        have = openpyxl.load_workbook(o.target, read_only=True).sheetnames
+        return bad + [f"sheet {n} missing" for n in names if n not in have]
+
+    return check
 
 
 def _lock(d, files):
@@ -144,6 +238,13 @@ def _check_refreshed(o) -> list[str]:
     vals = [c.value for row in wb["设置"].iter_rows() for c in row]
     if not any(isinstance(v, str) and v.replace(" ", "") == "10,60,90,180" for v in vals):
         bad.append("edited setting not kept in 设置")
+    ws = wb["客户策略执行表"]
+    hdr, cols = _header_row(ws, "执行状态")
+    c001 = [r for r in range(hdr + 1, ws.max_row + 1) if ws.cell(r, cols["客户ID"]).value == "C001"]
+    if not c001 or ws.cell(c001[0], cols["执行状态"]).value != "进行中" or ws.cell(c001[0], cols["执行记录"]).value != "=已电话沟通":
+        bad.append("tracking entries typed into the strategy table were not kept")
+    if c001 and ws.cell(c001[0], cols["执行记录"]).data_type != "s":
+        bad.append("typed '=已电话沟通' came back as a formula")
     # C001 bought 15 days before 2024-09-30: R = 4 with the edited breakpoint 10 (was 5)
     rows = [[c.value for c in r] for r in wb["RFM分层表"].iter_rows()]
     hdr = next(i for i, r in enumerate(rows) if "R得分(1-5)" in r)
@@ -509,6 +610,20 @@ CASES: list[Case] = [
          Expect(error="InputError", message=(".xlsx",)), "InputError; nothing written", mode="report", out="out.csv"),
     Case("r13", "report", "data sheet renamed by the user ('订单 (2)')", lambda d: [B.xlsx(d / "book.xlsx", {"订单 (2)": B.orders_rows()})],
          Expect(), "found by its headers; report written", mode="report"),
+    Case("r15", "report", "a report sheet renamed by the user", _edited_report(_rename_rfm),
+         Expect(), "renamed sheet kept as the user's; a fresh RFM分层表 added; table names stay unique", mode="report",
+         check=_check_sheets("RFM分层表", "RFM分层表（上月）")),
+    Case("r16", "report", "a report sheet deleted by the user", _edited_report(_delete_churn),
+         Expect(), "written again", mode="report", check=_check_sheets("流失预警")),
+    Case("r17", "report", "merged cells, a comment, a formula and inserted rows in a report sheet", _edited_report(_mess_up_rfm),
+         Expect(), "the sheet is regenerated clean; package consistent", mode="report", check=_check_sheets("RFM分层表")),
+    Case("r18", "report", "a defined name and a user formula pointing into a report sheet", _edited_report(_name_into_report),
+         Expect(), "name and formula kept; package consistent", mode="report",
+         check=lambda o: _check_sheets("汇总")(o) + ([] if "我的高价值客户数" in __import__("openpyxl").load_workbook(o.target).defined_names
+                                                  else ["defined name lost"])),
+    Case("r19", "report", "a report book saved again by LibreOffice", _saved_by("xlsx:Calc MS Excel 2007 XML"),
+         Expect(), "refreshed in place; package consistent", mode="report", check=_check_sheets("RFM分层表", "客户"),
+         needs="libreoffice"),
     Case("r14", "report", "encrypted book updated in place", lambda d: [B.encrypted(d / "secret.xlsx")],
          Expect(error="WorkbookError", message=("password-protected",)), "WorkbookError; file unchanged", mode="report"),
 ]

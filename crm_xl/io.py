@@ -3,8 +3,8 @@
 * .xlsx/.xlsm (and .xls, .xlsb, .ods, which python-calamine also reads) are read with
   python-calamine (fast; imported lazily so the package still imports in xlwings Lite
   where it is absent), after :func:`crm_xl.safety.check_workbook_file` has refused
-  encrypted files, non-workbooks and zip bombs. Merged ranges spanning several rows give
-  their value to each of those rows (what the user sees).
+  encrypted files, non-workbooks and zip bombs. Excel error cells (which calamine returns
+  empty) are found in the sheet XML so cleaning can log them as such.
 * CSV encodings are sniffed: UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030 (a superset
   of GBK).
 * Title rows above the header (用友/钉钉 exports put a report title and an export date

@@ -75,8 +75,21 @@ def test_ids_normalised():
 
 def test_dates_beyond_what_a_date_column_holds_are_bad_not_a_crash():
     # datetime64[ns] spans 1677-09-22 .. 2262-04-11; a typo such as 2500 or 1024 is a bad date
+    # (dates before 1901 are placeholder dates anyway, issue 10: 1677-09-22 is bad too)
     raw = pd.Series(["2500-01-01", dt.datetime(2500, 1, 1, 10, 0), dt.date(1024, 5, 1), "2262-04-11", "1677-09-22"],
                     dtype=object)
     val, bad = parse_dates(raw)
-    assert bad.tolist() == [True, True, True, False, False]
-    assert val.dt.strftime("%Y-%m-%d").tolist()[3:] == ["2262-04-11", "1677-09-22"]
+    assert bad.tolist() == [True, True, True, False, True]
+    assert val.dt.strftime("%Y-%m-%d").tolist()[3] == "2262-04-11"
+
+
+def test_year_1900_placeholder_dates_are_bad_in_every_form():
+    """Excel shows an empty date as 1900-01-00 and exports write 1900-01-01 for "no date"
+    (issue 10): text, datetime cells (also a column of datetimes only) and serials 1-366."""
+    for raw in (pd.Series(["1900-01-01", "2024-09-15"], dtype=object),
+                pd.Series([dt.datetime(1900, 1, 1), dt.datetime(2024, 9, 15)], dtype=object),
+                pd.Series([dt.datetime(1900, 1, 1), dt.datetime(2024, 9, 15)]),
+                pd.Series([1, 45550], dtype=object)):
+        val, bad = parse_dates(raw)
+        assert bad.tolist() == [True, False], raw
+        assert val.dt.strftime("%Y-%m-%d").tolist()[1] == "2024-09-15"

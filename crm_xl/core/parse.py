@@ -255,7 +255,7 @@ def _clean_date(v) -> bool:
 
 def _parse_date_value(v) -> pd.Timestamp | None:
     if isinstance(v, pd.Timestamp):
-        return None if pd.isna(v) else v.normalize()
+        return None if pd.isna(v) or v.year < _MIN_YEAR else v.normalize()
     if isinstance(v, (dt.datetime, dt.date)) and v.year < _MIN_YEAR:
         return None
     if isinstance(v, dt.datetime):
@@ -295,7 +295,10 @@ def dates_distinct(values: np.ndarray, blank: np.ndarray,
         stamps = _naive_datetimes(values[:-1])
     if stamps is not None and not blank[:-1].any():  # datetime cells only: midnight of each, vectorised
         days = stamps.normalize().astype("datetime64[ns]")
-        return pd.Series(np.append(days.to_numpy(), np.datetime64("NaT", "ns"))), np.zeros(len(values), dtype=bool)
+        early = np.asarray(days.year < _MIN_YEAR)  # placeholder dates (1900-01-01), as for text
+        out = days.to_numpy().copy()
+        out[early] = np.datetime64("NaT", "ns")
+        return pd.Series(np.append(out, np.datetime64("NaT", "ns"))), np.append(early, False)
     return _parse_each(values, blank, _parse_date_in_range, "datetime64[ns]")
 
 

@@ -36,7 +36,8 @@ def test_plain_numbers_as_text_are_not_logged_as_changes():
     from crm_xl.core.clean import clean_table
 
     raw = pd.DataFrame({"订单编号": ["O1", "O2", "O3"], "客户ID": ["C1", "C2", "C3"], "下单日期": ["2024-09-01"] * 3,
-                        "金额(元)": ["12345", "-3.5", "1.5万"]}, dtype=object)
+                        "金额(元)": ["12345", "-3.5", "１２３"]}, dtype=object)
     r = clean_table(raw, "orders")
-    assert r.frame["amount"].tolist() == [12345.0, -3.5, 15000.0]
+    assert r.frame["amount"].tolist() == [12345.0, -3.5, 123.0]
+    # full-width digits are a change (logged); plain ASCII numbers are not
     assert r.log["row"].tolist() == [4] and r.log["reason"].iloc[0] == "金额统一为元"

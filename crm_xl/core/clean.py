@@ -44,7 +44,7 @@ from .parse import (
     text_distinct,
 )
 
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")  # ASCII digits only: full-width ones are a change
 
 LOG_COLUMNS = ["sheet", "row", "column", "old_value", "new_value", "rule", "reason"]
 

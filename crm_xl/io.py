@@ -399,10 +399,12 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _csv_rows(text: str, delim: str, name: str) -> list[list[str]]:
-    """Rows of a CSV text; a quote opened and never closed (which would swallow every
-    following line into one cell) is an error naming the row where it opens."""
+    """Rows of a CSV text. Line breaks are CR, LF or CRLF (``newline=""``, as the csv
+    module wants; a lone CR used to be an error). A quote opened and never closed (which
+    would swallow every following line into one cell) and any other unreadable row are
+    errors naming the row."""
     rows: list[list[str]] = []
-    reader = csv.reader(_io.StringIO(text), delimiter=delim, strict=True)
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delim, strict=True)
     try:
         for r in reader:
             rows.append(list(r))
@@ -414,7 +416,14 @@ def _csv_rows(text: str, delim: str, name: str) -> list[list[str]]:
                              f"a quote (\") opened on row {row} is never closed, so every later line would become one cell. "
                              "Check the quotes on that row.", sheet=name, row=row) from None
     # other irregular quoting (a stray quote inside a cell): read leniently, as Excel does
-    return [list(r) for r in csv.reader(_io.StringIO(text), delimiter=delim)]
+    rows = []
+    try:
+        for r in csv.reader(_io.StringIO(text, newline=""), delimiter=delim):
+            rows.append(list(r))
+    except csv.Error as exc:  # e.g. a cell longer than the csv module's field limit (131,072 characters)
+        row = len(rows) + 1
+        raise InputError(f"第 {row} 行无法读取（{exc}）。", f"row {row} cannot be read ({exc}).", sheet=name, row=row) from None
+    return rows
 
 
 def read_csv(path: str | pathlib.Path, table: str | None = None) -> RawTable:

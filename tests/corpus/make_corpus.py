@@ -441,6 +441,12 @@ CASES: list[Case] = [
     Case("i41", "intake", "entity expansion in sharedStrings",
          lambda d: [B.with_doctype(d / "sst.xlsx", B.LAUGHS, b"&lol9;", part="xl/sharedStrings.xml")],
          Expect(orders=2), "openpyxl writes no sharedStrings here: unaffected (see hostile tests for the sst case)"),
+    Case("i43", "intake", "CSV with CR-only line ends (Excel 'CSV (Macintosh)')",
+         _csv((CSV_H + "O1,C001,2024-09-15,1\nO2,C002,2024-09-15,2\n").replace("\n", "\r")),
+         Expect(orders=2), "read (a lone CR used to stop the reader with a csv.Error)"),
+    Case("i44", "intake", "CSV cell of 200,000 characters", _csv(CSV_H + "O1,C001,2024-09-15," + "9" * 200_000 + "\n"),
+         Expect(error="InputError", where=("订单.csv", 2, None), message=("cannot be read",)),
+         "InputError naming row 2 (longer than the csv module's field limit; Excel's cell limit is 32,767)"),
     Case("i42", "intake", "one million order rows (CSV)", lambda d: [_million(d)],
          Expect(orders=1_000_000, customers=1000), "read, cleaned and analysed", slow=True),
     # ---------------------------------------------------------------- cleaning

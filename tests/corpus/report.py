@@ -47,6 +47,9 @@ FINDINGS = [
     ("corpus i42", "every plain number in a CSV was logged as 'amount converted to 元' (a million-row CSV gave a "
      "million log entries, more than a sheet holds)", "core/clean.py: plain numeric text is not a change; "
      "report/data_sheets.py: log cut at the sheet limit with a note, over-long data tables refused"),
+    ("fuzzer", "a lone CR inside a CSV line stopped the reader with csv.Error ('new-line character seen in unquoted "
+     "field')", "io.py: CSV text read with newline='' (CR, LF, CRLF all end a row); any unreadable row is an InputError"),
+    ("corpus i44", "a CSV cell over 131,072 characters raised csv.Error", "io.py: InputError naming the row"),
     ("fuzzer", "a damaged UTF-16 CSV (odd length) raised UnicodeDecodeError", "io.py: InputError"),
     ("fuzzer", "a damaged .xls made python-calamine panic (pyo3 PanicException is a BaseException, not an Exception)",
      "io.py: caught and reported as a damaged workbook"),
@@ -235,6 +238,8 @@ def write(rows, fz, kill, kill_seconds, args) -> str:
         "- Hidden rows are read as data (filters hide rows; the data is still there). Merged cells follow",
         "  `docs/data-intake.md` (filled into the rows they cover and logged, corpus i12/i13).",
         "- .xls/.xlsb/.ods are read; a report can only be written to .xlsx/.xlsm (`-o NEW.xlsx` for an .xls book).",
+        "- When python-calamine panics on a damaged .xls, Rust's panic hook prints a 'thread panicked at ...' line to",
+        "  stderr before crm_xl's own message; the run still ends with the clear WorkbookError and no Python traceback.",
         "- The one-million-row case (CSV) takes about 40 s and 1.8 GB peak memory on the development machine;",
         "  it is marked `slow`.",
     ]

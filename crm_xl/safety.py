@@ -114,7 +114,10 @@ def check_workbook_file(path: str | pathlib.Path) -> str:
         try:
             with zipfile.ZipFile(p) as zf:
                 check_zip_limits(zf, p.name)
-        except zipfile.BadZipFile:
+        except WorkbookError:
+            raise
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError):
+            # (a damaged zip directory can also claim an unsupported zip version or bad offsets)
             raise WorkbookError(
                 f"工作簿「{p.name}」已损坏（zip 结构不完整），无法打开。可以尝试在 Excel 中打开并“打开并修复”。",
                 f"The workbook '{p.name}' is damaged (incomplete zip structure) and cannot be opened. "

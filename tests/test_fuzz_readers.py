@@ -51,3 +51,18 @@ def test_mutated_files_give_only_documented_errors(seed_bytes, work, m):
     t = time.perf_counter()
     run_one(_SEEDS, pathlib.Path(work), m)
     assert time.perf_counter() - t < 20  # bounded time per file (generous for slow CI)
+
+
+REFRESH_EXAMPLES = int(os.environ.get("CRM_XL_FUZZ_REFRESH_EXAMPLES", "40"))
+
+
+@settings(max_examples=REFRESH_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(m=mutations(["demo.xlsx"]))
+def test_mutated_report_books_refresh_or_stay_unchanged(seed_bytes, work, m):
+    """``crm-xl report BOOK`` on a damaged report workbook: refused with a CrmXlError and
+    the file byte-identical, or refreshed into a consistent package."""
+    from tests.corpus.fuzz import refresh_one
+
+    folder = pathlib.Path(work) / "refresh"
+    folder.mkdir(exist_ok=True)
+    refresh_one(_SEEDS, folder, m)

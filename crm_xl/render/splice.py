@@ -26,6 +26,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import replace
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -128,7 +129,8 @@ def splice_report(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
         return _splice(spec, zin, fh)
     except CrmXlError:
         raise
-    except (KeyError, ValueError, SafeET.ParseError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+    except (KeyError, ValueError, SafeET.ParseError, zipfile.BadZipFile, UnicodeDecodeError, NotImplementedError,
+            zlib.error, EOFError) as exc:
         raise WorkbookError(
             f"工作簿结构无法识别，无法写入报表（{type(exc).__name__}: {exc}）。原文件未修改。",
             f"The workbook's structure is not recognised, so the report cannot be written ({type(exc).__name__}: {exc}). "

@@ -128,3 +128,35 @@ def run_one(seed_bytes: dict[str, bytes], folder: pathlib.Path, m, stats: FuzzSt
         if stats is not None:
             stats.examples += 1
             stats.slowest = max(stats.slowest, time.perf_counter() - t)
+
+
+def refresh_one(seed_bytes: dict[str, bytes], folder: pathlib.Path, m, stats: FuzzStats | None = None) -> None:
+    """Apply mutation ``m`` to a report workbook and refresh it in place (``crm-xl report``):
+    a ``CrmXlError`` must leave the file byte-identical; a success must leave a consistent
+    package. Raises AssertionError otherwise (and anything that is not a CrmXlError)."""
+    from crm_xl.errors import CrmXlError
+    from crm_xl.render.opc import check_package
+    from crm_xl.report_command import run_report
+
+    name, structural, part, edits = m
+    data = seed_bytes[name]
+    data = mutate_part(data, part, edits) if structural else mutate(data, edits)
+    p = folder / ("book" + pathlib.Path(name).suffix)
+    p.write_bytes(data)
+    t = time.perf_counter()
+    try:
+        run_report(p, as_of=AS_OF)
+    except CrmXlError as exc:
+        assert p.read_bytes() == data, "a failed refresh changed the workbook"
+        if stats is not None:
+            stats.refused[type(exc).__name__] = stats.refused.get(type(exc).__name__, 0) + 1
+    else:
+        assert check_package(p) == [], "a refresh wrote an inconsistent package"
+        if stats is not None:
+            stats.read_ok += 1
+    finally:
+        for leftover in folder.glob(".~book*.tmp"):
+            raise AssertionError(f"temporary file left: {leftover.name}")
+        if stats is not None:
+            stats.examples += 1
+            stats.slowest = max(stats.slowest, time.perf_counter() - t)

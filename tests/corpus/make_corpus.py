@@ -309,6 +309,13 @@ def _long_text_check(o) -> list[str]:
     return bad
 
 
+def _zip_version_83() -> bytes:
+    data = bytearray(B.buffer_xlsx({"订单": B.orders_rows()}))
+    i = data.index(b"PK\x01\x02")
+    data[i + 6:i + 8] = (83).to_bytes(2, "little")  # 'version needed to extract' of the first entry
+    return bytes(data)
+
+
 def _million(d: pathlib.Path) -> pathlib.Path:
     import numpy as np
 
@@ -447,6 +454,8 @@ CASES: list[Case] = [
     Case("i44", "intake", "CSV cell of 200,000 characters", _csv(CSV_H + "O1,C001,2024-09-15," + "9" * 200_000 + "\n"),
          Expect(error="InputError", where=("订单.csv", 2, None), message=("cannot be read",)),
          "InputError naming row 2 (longer than the csv module's field limit; Excel's cell limit is 32,767)"),
+    Case("i45", "intake", "zip directory claiming an unsupported zip version (8.3)", lambda d: [B.raw(d / "v83.xlsx", _zip_version_83())],
+         Expect(error="WorkbookError", message=("damaged",)), "WorkbookError: damaged (found by the fuzzer)"),
     Case("i42", "intake", "one million order rows (CSV)", lambda d: [_million(d)],
          Expect(orders=1_000_000, customers=1000), "read, cleaned and analysed", slow=True),
     # ---------------------------------------------------------------- cleaning

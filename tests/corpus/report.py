@@ -50,6 +50,8 @@ FINDINGS = [
     ("fuzzer", "a lone CR inside a CSV line stopped the reader with csv.Error ('new-line character seen in unquoted "
      "field')", "io.py: CSV text read with newline='' (CR, LF, CRLF all end a row); any unreadable row is an InputError"),
     ("corpus i44", "a CSV cell over 131,072 characters raised csv.Error", "io.py: InputError naming the row"),
+    ("fuzzer (corpus i45)", "a zip directory claiming an unsupported zip version made the new size check raise "
+     "NotImplementedError", "safety.py: any unreadable zip directory is a damaged workbook"),
     ("fuzzer", "a damaged UTF-16 CSV (odd length) raised UnicodeDecodeError", "io.py: InputError"),
     ("fuzzer", "a damaged .xls made python-calamine panic (pyo3 PanicException is a BaseException, not an Exception)",
      "io.py: caught and reported as a damaged workbook"),
@@ -79,22 +81,25 @@ def corpus_rows(slow: bool) -> list[dict]:
     return rows
 
 
-def fuzz_session(examples: int):
+def fuzz_session(examples: int, refresh: bool = False):
+    """``refresh``: mutate the report workbook and refresh it in place (tests.corpus.fuzz.refresh_one)."""
     from hypothesis import HealthCheck, given, settings
 
-    from tests.corpus.fuzz import FuzzStats, mutations, run_one, seeds
+    from tests.corpus.fuzz import FuzzStats, mutations, refresh_one, run_one, seeds
+
+    one = refresh_one if refresh else run_one
 
     stats = FuzzStats()
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
         seed = seeds(work / "seeds")
-        names = sorted(seed)
+        names = ["demo.xlsx"] if refresh else sorted(seed)
 
         @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(mutations(names))
         def session(m):
             try:
-                run_one(seed, work, m, stats)
+                one(seed, work, m, stats)
             except BaseException as exc:  # noqa: BLE001 - recorded, not raised: the report lists it
                 stats.crashes.append(f"{m[0]} {'part' if m[1] else 'bytes'} {m[3]!r}: {type(exc).__name__}: {exc}")
 
@@ -113,7 +118,7 @@ def kill_session(runs: int):
         return rep, time.perf_counter() - t
 
 
-def write(rows, fz, kill, kill_seconds, args) -> str:
+def write(rows, fz, fr, kill, kill_seconds, args) -> str:
     from crm_xl import safety
 
     ran = [r for r in rows if r["pass"] is not None]
@@ -127,14 +132,15 @@ def write(rows, fz, kill, kill_seconds, args) -> str:
         "",
         "What the test suite proves about bad input, hostile files and interrupted saves (issue 10).",
         "Regenerate this page with `PYTHONPATH=. python tests/corpus/report.py"
-        + (" --slow" if args.slow else "") + f" --fuzz-examples {args.fuzz_examples} --kill-runs {args.kill_runs}`"
+        + (" --slow" if args.slow else "") + f" --fuzz-examples {args.fuzz_examples} --refresh-examples {args.refresh_examples} --kill-runs {args.kill_runs}`"
         f" (last run {dt.date.today():%Y-%m-%d}, Python {platform.python_version()}, {platform.system()}).",
         "",
         "| | result |",
         "|---|---|",
         f"| bad-input corpus | {len(rows)} cases ({', '.join(f'{k} {v}' for k, v in by_area.items())}); "
         f"{passed} of {len(ran)} run as expected, {crashes} crashes |",
-        f"| fuzzing | {fz.examples} mutated files in {fz.seconds:.0f} s; {len(fz.crashes)} crashes |",
+        f"| fuzzing | {fz.examples} mutated files read in {fz.seconds:.0f} s, {fr.examples} mutated report workbooks "
+        f"refreshed in {fr.seconds:.0f} s; {len(fz.crashes) + len(fr.crashes)} crashes |",
         f"| kill test | {kill.runs} runs killed ({kill.killed_while_writing} while writing); "
         f"{len(kill.damaged)} damaged workbooks |",
         "",
@@ -175,6 +181,16 @@ def write(rows, fz, kill, kill_seconds, args) -> str:
         "",
     ]
     lines += [f"- crash: {_cell(c, 200)}" for c in fz.crashes]
+    fr_refused = ", ".join(f"{k} {v}" for k, v in sorted(fr.refused.items())) or "none"
+    lines += [
+        "The same mutations applied to a report workbook that is then refreshed in place (`crm-xl report BOOK`,",
+        "`test_mutated_report_books_refresh_or_stay_unchanged`, 40 examples in CI) must either be refused with a",
+        "`CrmXlError` -- the file byte-identical -- or give a consistent package, with no temporary file left.",
+        f"This session: **{fr.examples} workbooks in {fr.seconds:.0f} s**, {fr.read_ok} refreshed, refused: {fr_refused};",
+        f"**{len(fr.crashes)} crashes or changed files**.",
+        "",
+    ]
+    lines += [f"- crash: {_cell(c, 200)}" for c in fr.crashes]
     lines += [
         "Findings so far (all fixed, each with a regression case):",
         "",
@@ -251,14 +267,16 @@ def main(argv=None) -> int:
     ap.add_argument("--slow", action="store_true", help="also run the 1M-row case")
     ap.add_argument("--fuzz-examples", type=int, default=1000)
     ap.add_argument("--kill-runs", type=int, default=20)
+    ap.add_argument("--refresh-examples", type=int, default=300)
     ap.add_argument("--out", default=str(DOC))
     args = ap.parse_args(argv)
     rows = corpus_rows(args.slow)
     fz = fuzz_session(args.fuzz_examples)
+    fr = fuzz_session(args.refresh_examples, refresh=True)
     kill, kill_seconds = kill_session(args.kill_runs)
-    pathlib.Path(args.out).write_text(write(rows, fz, kill, kill_seconds, args), encoding="utf-8")
+    pathlib.Path(args.out).write_text(write(rows, fz, fr, kill, kill_seconds, args), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
-    bad = [r for r in rows if r["pass"] is False] or fz.crashes or kill.damaged
+    bad = [r for r in rows if r["pass"] is False] or fz.crashes or fr.crashes or kill.damaged
     return 1 if bad else 0
 
 

@@ -101,7 +101,7 @@ def fuzz_session(examples: int, refresh: bool = False):
             try:
                 one(seed, work, m, stats)
             except BaseException as exc:  # noqa: BLE001 - recorded, not raised: the report lists it
-                stats.crashes.append(f"{m[0]} {'part' if m[1] else 'bytes'} {m[3]!r}: {type(exc).__name__}: {exc}")
+                stats.crashes.append(f"{m[0]} {'part %.4f' % m[2] if m[1] else 'bytes'} {m[3]!r}: {type(exc).__name__}: {exc}")
 
         t = time.perf_counter()
         session()
@@ -132,7 +132,8 @@ def write(rows, fz, fr, kill, kill_seconds, args) -> str:
         "",
         "What the test suite proves about bad input, hostile files and interrupted saves (issue 10).",
         "Regenerate this page with `PYTHONPATH=. python tests/corpus/report.py"
-        + (" --slow" if args.slow else "") + f" --fuzz-examples {args.fuzz_examples} --refresh-examples {args.refresh_examples} --kill-runs {args.kill_runs}`"
+        + (" --slow" if args.slow else "")
+        + f" --fuzz-examples {args.fuzz_examples} --refresh-examples {args.refresh_examples} --kill-runs {args.kill_runs}`"
         f" (last run {dt.date.today():%Y-%m-%d}, Python {platform.python_version()}, {platform.system()}).",
         "",
         "| | result |",

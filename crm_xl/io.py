@@ -1,10 +1,11 @@
 """Reading CRM data: workbook data sheets and CSV/XLSX exports.
 
-* .xlsx/.xlsm (and .xls, .xlsb, .ods, which python-calamine also reads) are read with
+* .xlsx/.xlsm (and legacy .xls, which python-calamine also reads) are read with
   python-calamine (fast; imported lazily so the package still imports in xlwings Lite
   where it is absent), after :func:`crm_xl.safety.check_workbook_file` has refused
-  encrypted files, non-workbooks and zip bombs. Excel error cells (which calamine returns
-  empty) are found in the sheet XML so cleaning can log them as such.
+  encrypted files, non-workbooks and zip bombs, and :func:`crm_xl.safety.scan_sheets` has
+  checked each sheet's extent (a lone cell at XFD1048576 would make calamine allocate a
+  17-billion-cell grid) and found Excel error cells, which calamine returns empty.
 * CSV encodings are sniffed: UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030 (a superset
   of GBK).
 * Title rows above the header (用友/钉钉 exports put a report title and an export date
@@ -32,7 +33,6 @@ __all__ = ["RawTable", "SheetRows", "read_sources", "read_workbook", "read_csv",
 import csv
 import io as _io
 import pathlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -177,25 +177,29 @@ def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> 
         from python_calamine import CalamineWorkbook
     except ImportError:  # pragma: no cover - Pyodide: read through openpyxl instead
         return _sheet_rows_openpyxl(p, skipped)
-    from .safety import check_workbook_file
+    from .safety import check_sheet_extent, check_workbook_file, scan_sheets
 
     kind = check_workbook_file(p)  # encrypted / not a workbook / zip bomb: refused before parsing
     try:
         wb = CalamineWorkbook.from_path(str(p))
-        errors = _excel_error_cells(p, skipped) if kind == "zip" else {}
+        # xlsx/xlsm: each sheet's extent is checked before calamine builds its (dense) grid,
+        # and Excel error cells, which calamine returns empty, are found (crm_xl.safety)
+        scans = scan_sheets(p, skipped) if kind == "zip" else {}
         out = []
         for name in wb.sheet_names:
             if name.strip().lower() in skipped:
                 continue
+            if name in scans:
+                check_sheet_extent(name, scans[name])
             sheet = wb.get_sheet_by_name(name)
             merged = [(a[0], a[1], b[0], b[1]) for a, b in (sheet.merged_cell_ranges or ())]
             rows = sheet.to_python(skip_empty_area=False)
-            for (r, c), v in errors.get(name, {}).items():
+            for (r, c), v in (scans[name].errors if name in scans else {}).items():
                 if r < len(rows) and c < len(rows[r]) and rows[r][c] in (None, ""):
                     rows[r][c] = v
             out.append((name, SheetRows(rows, merged)))
         return out
-    except (KeyboardInterrupt, SystemExit, MemoryError):
+    except (KeyboardInterrupt, SystemExit, MemoryError, WorkbookError):
         raise
     except BaseException as exc:  # noqa: BLE001 - calamine's own errors, and Rust panics (pyo3 PanicException
         # derives from BaseException) on damaged files, found by tests/test_fuzz_readers.py
@@ -203,55 +207,6 @@ def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> 
             f"无法打开工作簿（文件损坏、加密或不是 Excel 文件）：{p.name}（{exc}）",
             f"cannot open the workbook (corrupt, password-protected or not an Excel file): {p.name} ({exc})",
         ) from None
-
-
-_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b(?=[^>]*?\st="e")[^>]*?\sr="([A-Z]{1,3})(\d{1,7})"[^>]*>'
-                         rb'(?:(?!</(?:\w+:)?c>).){0,2000}?<(?:\w+:)?v>([^<]{1,40})</(?:\w+:)?v>', re.S)
-
-
-def _excel_error_cells(p: pathlib.Path, skipped: set[str] = frozenset()) -> dict[str, dict[tuple[int, int], str]]:
-    """Error cells (``t="e"``: #N/A, #DIV/0!, ...) of an .xlsx/.xlsm by sheet name, as
-    0-based (row, column) -> error text. python-calamine returns them as empty cells; the
-    cleaning log should say "Excel error value", not "missing". Each worksheet part is
-    streamed once through zlib and searched only where the bytes ``t="e"`` occur."""
-    import zipfile
-
-    from defusedxml import ElementTree as SafeET
-
-    out: dict[str, dict[tuple[int, int], str]] = {}
-    try:
-        with zipfile.ZipFile(p) as z:
-            names = {n.lower(): n for n in z.namelist()}
-            wb = names.get("xl/workbook.xml")
-            rels = names.get("xl/_rels/workbook.xml.rels")
-            if wb is None or rels is None:
-                return out
-            targets = {el.get("Id"): el.get("Target", "") for el in SafeET.fromstring(z.read(rels))}
-            ns_r = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-            for el in SafeET.fromstring(z.read(wb)).iter():
-                if not el.tag.endswith("}sheet") or str(el.get("name", "")).strip().lower() in skipped:
-                    continue
-                target = targets.get(el.get(ns_r), "")
-                part = names.get((target.lstrip("/") if target.startswith("/") else "xl/" + target).lower())
-                if part is None:
-                    continue
-                cells: dict[tuple[int, int], str] = {}
-                tail = b""
-                with z.open(part) as fh:
-                    while chunk := fh.read(1 << 22):
-                        buf = tail + chunk
-                        if b't="e"' in buf:
-                            for m in _ERROR_CELL.finditer(buf):
-                                col = 0
-                                for ch in m.group(1):
-                                    col = col * 26 + ch - 64
-                                cells[(int(m.group(2)) - 1, col - 1)] = m.group(3).decode("ascii", "replace")
-                        tail = buf[-4096:]
-                if cells:
-                    out[el.get("name")] = cells
-    except Exception:  # noqa: BLE001 - best effort: calamine has read the file; errors stay blank
-        return {}
-    return out
 
 
 def read_workbook(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> dict[str, RawTable]:
@@ -453,13 +408,13 @@ def read_sources(paths: Iterable[str | pathlib.Path]) -> dict[str, RawTable]:
         p = pathlib.Path(path)
         if p.suffix.lower() == ".csv":
             items = {(rt := read_csv(p)).table: rt}
-        elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
+        elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
             from .report.names import REPORT_SHEETS
 
             items = read_workbook(p, skip=[n for pair in REPORT_SHEETS.values() for n in pair])
         else:
-            raise InputError(f"不支持的文件类型：{p.name}（支持 .xlsx、.xlsm、.xls、.xlsb、.ods、.csv）",
-                             f"unsupported file type: {p.name} (.xlsx, .xlsm, .xls, .xlsb, .ods and .csv are supported)")
+            raise InputError(f"不支持的文件类型：{p.name}（支持 .xlsx、.xlsm、.xls、.csv）",
+                             f"unsupported file type: {p.name} (.xlsx, .xlsm, .xls and .csv are supported)")
         for k, v in items.items():
             out.setdefault(k, v)
     return out

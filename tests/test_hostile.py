@@ -190,6 +190,17 @@ MEMORY_PROBE = textwrap.dedent("""
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS")
+def test_far_cell_is_refused_within_bounded_memory(tmp_path):
+    """One cell at XFD1048576 in a 5 kB file: python-calamine would allocate a dense grid of
+    17 billion cells and abort the process; it is refused first, under a 1.5 GB cap."""
+    p = B.far_cell(tmp_path / "far.xlsx")
+    assert p.stat().st_size < 20_000
+    r = subprocess.run([sys.executable, "-c", MEMORY_PROBE.format(root=str(ROOT), limit=1_500_000_000, path=str(p))],
+                       capture_output=True, text=True, timeout=120, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    assert r.stdout.startswith("REFUSED") and "16,384 columns" in r.stdout, r.stdout + r.stderr[-2000:]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS")
 @pytest.mark.parametrize("honest", [True, False], ids=["declared-3GB", "understated"])
 def test_zip_bomb_is_refused_within_bounded_memory(tmp_path, honest):
     """A 3 GB sheet in a 3 MB file, read with the address space capped at 1.5 GB: the

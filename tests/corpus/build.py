@@ -224,3 +224,18 @@ def buffer_xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def far_cell(path: pathlib.Path, ref: tuple[str, int] = ("XFD", 1_048_576), positional: int = 0) -> pathlib.Path:
+    """An orders workbook (a few kB) with one more cell far away -- at ``ref``, or, with
+    ``positional``, a row ``ref[1]`` of that many cells without r attributes. python-calamine
+    would build a dense grid up to that cell (17 billion cells for XFD1048576)."""
+    base = xlsx(path.with_suffix(".base.xlsx"), {"订单": orders_rows()})
+    col, row = ref
+    if positional:
+        extra = f'<row r="{row}">'.encode() + b'<c t="n"><v>1</v></c>' * positional + b"</row>"
+    else:
+        extra = f'<row r="{row}"><c r="{col}{row}" t="n"><v>1</v></c></row>'.encode()
+    rewrite_part(base, path, "xl/worksheets/sheet1.xml", lambda d: d.replace(b"</sheetData>", extra + b"</sheetData>"))
+    base.unlink()
+    return path

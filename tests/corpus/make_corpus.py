@@ -456,6 +456,13 @@ CASES: list[Case] = [
          "InputError naming row 2 (longer than the csv module's field limit; Excel's cell limit is 32,767)"),
     Case("i45", "intake", "zip directory claiming an unsupported zip version (8.3)", lambda d: [B.raw(d / "v83.xlsx", _zip_version_83())],
          Expect(error="WorkbookError", message=("damaged",)), "WorkbookError: damaged (found by the fuzzer)"),
+    Case("i46", "intake", "one stray cell at XFD1048576 (a 5 kB file)", lambda d: [B.far_cell(d / "far.xlsx")],
+         Expect(error="WorkbookError", where=("订单", None, None), message=("1,048,576 rows x 16,384 columns",), seconds=10),
+         "refused before python-calamine builds a 17-billion-cell grid (the process used to be killed)"),
+    Case("i47", "intake", "a far row of 20,000 cells without cell references", lambda d: [B.far_cell(d / "pos.xlsx", positional=20_000)],
+         Expect(error="WorkbookError", where=("订单", None, None), message=("20,000 columns",), seconds=10), "refused"),
+    Case("i48", "intake", "a stray cell at A1048576 (a tall but narrow grid)", lambda d: [B.far_cell(d / "tall.xlsx", ("A", 1_048_576))],
+         Expect(orders=2), "read: 1,048,576 x 4 cells is within the limit; the empty rows are not data", slow=True),
     Case("i42", "intake", "one million order rows (CSV)", lambda d: [_million(d)],
          Expect(orders=1_000_000, customers=1000), "read, cleaned and analysed", slow=True),
     # ---------------------------------------------------------------- cleaning

@@ -50,6 +50,9 @@ FINDINGS = [
     ("fuzzer", "a lone CR inside a CSV line stopped the reader with csv.Error ('new-line character seen in unquoted "
      "field')", "io.py: CSV text read with newline='' (CR, LF, CRLF all end a row); any unreadable row is an InputError"),
     ("corpus i44", "a CSV cell over 131,072 characters raised csv.Error", "io.py: InputError naming the row"),
+    ("fuzzer (report session; corpus i46/i47)", "a mutated cell reference far from the data (e.g. XFD1048576) made "
+     "python-calamine allocate a dense grid of billions of cells: the process grew to 24 GB and was killed by the OS",
+     "safety.py: each sheet's extent is read from its XML and checked before calamine builds it"),
     ("fuzzer (corpus i45)", "a zip directory claiming an unsupported zip version made the new size check raise "
      "NotImplementedError", "safety.py: any unreadable zip directory is a damaged workbook"),
     ("fuzzer", "a damaged UTF-16 CSV (odd length) raised UnicodeDecodeError", "io.py: InputError"),
@@ -231,6 +234,8 @@ def write(rows, fz, fr, kill, kill_seconds, args) -> str:
         f"{safety.MAX_PART_BYTES / 1e9:.1f} GB,",
         f"  a package over {safety.MAX_TOTAL_BYTES / 1e9:.0f} GB, more than {safety.MAX_PARTS:,} parts, or a part above "
         f"{safety.RATIO_MIN_BYTES // 1_000_000} MB compressed more than {safety.MAX_RATIO}:1.",
+        f"  Each sheet's grid (first to last cell) is measured from its XML and refused above {safety.MAX_SHEET_CELLS:,} cells:",
+        "  python-calamine builds the grid densely, so one stray cell at XFD1048576 would otherwise kill the process.",
         "  A package that understates a part's size is refused by the reader when the part overflows it. Measured:",
         "  a 3 GB bomb is refused in well under a second with the address space capped at 1.5 GB (`test_hostile.py`).",
         "- **XML entities**: python-calamine rejects DTD entities (billion laughs, external entities) and every XML",
@@ -254,7 +259,8 @@ def write(rows, fz, fr, kill, kill_seconds, args) -> str:
         "  returns them as empty, so `io.py` finds them in the sheet XML (about 10-15% of the read time).",
         "- Hidden rows are read as data (filters hide rows; the data is still there). Merged cells follow",
         "  `docs/data-intake.md` (filled into the rows they cover and logged, corpus i12/i13).",
-        "- .xls/.xlsb/.ods are read; a report can only be written to .xlsx/.xlsm (`-o NEW.xlsx` for an .xls book).",
+        "- .xls is read (no extent check: BIFF8 sheets are at most 65,536 x 256 cells); .xlsb and .ods are not",
+        "  accepted. A report can only be written to .xlsx/.xlsm (`-o NEW.xlsx` for an .xls book).",
         "- When python-calamine panics on a damaged .xls, Rust's panic hook prints a 'thread panicked at ...' line to",
         "  stderr before crm_xl's own message; the run still ends with the clear WorkbookError and no Python traceback.",
         "- The one-million-row case (CSV) takes about 40 s and 1.8 GB peak memory on the development machine;",

@@ -594,7 +594,9 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str = "zh") -> Clea
         for k in ("customer_name", "contact_name", "industry", "region", "owner"):
             add[k] = unknown_text
         add["industry_code"] = pd.Series(pd.NA, index=add.index, dtype="str")
-        customers = pd.concat([customers, add.astype(customers.dtypes.to_dict() | {})[list(customers.columns.intersection(add.columns))]],
+        # (the customer sheet's unknown extra columns stay empty for the added customers)
+        dtypes = {k: v for k, v in customers.dtypes.to_dict().items() if k in add.columns}
+        customers = pd.concat([customers, add.astype(dtypes)[list(customers.columns.intersection(add.columns))]],
                               ignore_index=True)
         if "customers" in results:
             sheet = getattr(raw_tables["orders"], "sheet", None) or TABLES["orders"].sheet_name(lang)

@@ -130,7 +130,7 @@ def splice_report(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     except CrmXlError:
         raise
     except (KeyError, ValueError, SafeET.ParseError, zipfile.BadZipFile, UnicodeDecodeError, NotImplementedError,
-            zlib.error, EOFError) as exc:
+            zlib.error, EOFError, AttributeError, TypeError) as exc:  # (a part missing required attributes)
         raise WorkbookError(
             f"工作簿结构无法识别，无法写入报表（{type(exc).__name__}: {exc}）。原文件未修改。",
             f"The workbook's structure is not recognised, so the report cannot be written ({type(exc).__name__}: {exc}). "

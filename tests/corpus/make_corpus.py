@@ -309,6 +309,15 @@ def _long_text_check(o) -> list[str]:
     return bad
 
 
+def _no_content_type(d: pathlib.Path) -> pathlib.Path:
+    src = _report_book(d, name="src.xlsx")
+    out = B.rewrite_part(src, d / "book.xlsx", "[Content_Types].xml",
+                         lambda x: x.replace(b'PartName="/xl/worksheets/sheet1.xml" ContentType=',
+                                             b'PartName="/xl/worksheets/sheet1.xml" Content=', 1))
+    src.unlink()
+    return out
+
+
 def _zip_version_83() -> bytes:
     data = bytearray(B.buffer_xlsx({"订单": B.orders_rows()}))
     i = data.index(b"PK\x01\x02")
@@ -563,6 +572,10 @@ CASES: list[Case] = [
     Case("c29", "cleaning", "non-finite numbers in a number column (inf discount)",
          _orders([["O1", "C001", "2024-09-01", 1, "inf"]], header=OH + ["折扣率"]),
          Expect(orders=1, log=(("订单", 2, "折扣率", "无法识别的数字"),)), "logged, cell cleared"),
+    Case("c30", "cleaning", "customer sheet with an extra column, orders of a customer not in it",
+         _book({"客户": [CH + ["自定义列"], ["C001", "甲", "张", "软件", "x"]], "订单": B.orders_rows(2)}),
+         Expect(customers=2, values=(("customers", "customer_id", "C002", "customer_name", "未知"),)),
+         "C002 added (its extra column empty); used to crash with KeyError (found by the fuzzer)"),
     # ---------------------------------------------------------------- analysis
     Case("a01", "analysis", "Template 1's own example (C001/C002/C003)", _orders(_seed_orders()),
          Expect(customers=3, scores={"C001": (5, 5, 5, 15), "C002": (3, 4, 4, 11), "C003": (1, 2, 2, 5)},
@@ -647,6 +660,9 @@ CASES: list[Case] = [
     Case("r19", "report", "a report book saved again by LibreOffice", _saved_by("xlsx:Calc MS Excel 2007 XML"),
          Expect(), "refreshed in place; package consistent", mode="report", check=_check_sheets("RFM分层表", "客户"),
          needs="libreoffice"),
+    Case("r20", "report", "[Content_Types].xml entry without a ContentType", lambda d: [_no_content_type(d)],
+         Expect(error="WorkbookError", message=("not recognised",)), "refused; file unchanged (used to crash with "
+         "AttributeError, found by the fuzzer)", mode="report"),
     Case("r14", "report", "encrypted book updated in place", lambda d: [B.encrypted(d / "secret.xlsx")],
          Expect(error="WorkbookError", message=("password-protected",)), "WorkbookError; file unchanged", mode="report"),
 ]

@@ -53,6 +53,10 @@ FINDINGS = [
     ("fuzzer (report session; corpus i46/i47)", "a mutated cell reference far from the data (e.g. XFD1048576) made "
      "python-calamine allocate a dense grid of billions of cells: the process grew to 24 GB and was killed by the OS",
      "safety.py: each sheet's extent is read from its XML and checked before calamine builds it"),
+    ("fuzzer (corpus c30)", "orders of a customer missing from a customer sheet that has an extra column: KeyError "
+     "in clean_dataset", "core/clean.py: dtypes taken for the columns the added rows have"),
+    ("fuzzer (corpus r20)", "a [Content_Types].xml entry without its ContentType: AttributeError in the refresh",
+     "render/splice.py: reported as an unrecognised workbook structure, file unchanged"),
     ("fuzzer (corpus i45)", "a zip directory claiming an unsupported zip version made the new size check raise "
      "NotImplementedError", "safety.py: any unreadable zip directory is a damaged workbook"),
     ("fuzzer", "a damaged UTF-16 CSV (odd length) raised UnicodeDecodeError", "io.py: InputError"),

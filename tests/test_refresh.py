@@ -208,3 +208,51 @@ def test_libreoffice_opens_the_refreshed_workbook(user_book, tmp_path):
     assert lo.roundtrip_ok(user_book, tmp_path / "rt") == []
     shutil.copy(user_book, tmp_path / "copy.xlsx")
     assert lo.to_png(tmp_path / "copy.xlsx", tmp_path / "png", last=1)
+
+
+def test_old_editable_rows_read_the_same_through_calamine_and_the_xml_reader(tmp_path):
+    """The refresh reads the previous strategy table through python-calamine (fast path) and
+    falls back to its own XML reader; both must give the same values (types included)."""
+    import pandas as pd
+    import datetime as dt
+    import zipfile
+
+    import openpyxl
+
+    from crm_xl.demo import generate_demo
+    from crm_xl.render.opc import PackageReader, workbook_part, workbook_sheets
+    from crm_xl.render.xlsx import render_workbook
+    from crm_xl.render.xlsx_read import SharedStrings, read_table_rows
+    from crm_xl.report.build import build_report
+
+    run = build_report(generate_demo(30))
+    path = render_workbook(run.spec, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)  # a user types into the tracking columns, as in Excel
+    ws = wb["客户策略执行表"]
+    ref = ws.tables["StrategyExecution"].ref if "StrategyExecution" in ws.tables else next(iter(ws.tables.values()))
+    header_row = int(str(ref).split(":")[0][1:]) if isinstance(ref, str) else ref.min_row
+    headers = {c.value: c.column for c in ws[header_row]}
+    ws.cell(header_row + 1, headers["执行状态"], "进行中")
+    ws.cell(header_row + 1, headers["执行记录"], "=已电话回访")
+    ws.cell(header_row + 2, headers["开始日期"], dt.datetime(2024, 10, 8))
+    ws.cell(header_row + 2, headers["执行结果"], 12.5)
+    wb.save(path)
+    sheet_spec = run.spec.sheet("客户策略执行表")
+    table = next(t for t in sheet_spec.tables if any(c.editable for c in t.columns))
+    with zipfile.ZipFile(path) as z:
+        pkg = PackageReader(z)
+        wbp = workbook_part(pkg)
+        part = next(p for name, _, _, p in workbook_sheets(pkg, wbp) if name == "客户策略执行表")
+        sst = SharedStrings(pkg, "xl/sharedStrings.xml")
+        fast = read_table_rows(pkg, part, table, sst, sheet_name="客户策略执行表")
+        slow = read_table_rows(pkg, part, table, sst)
+    assert list(fast.columns) == list(slow.columns) and len(fast) == len(slow) == len(table.data)
+
+    def norm(v):
+        if isinstance(v, (dt.datetime, dt.date)):
+            return pd.Timestamp(v)
+        return None if v is None or (isinstance(v, float) and v != v) else v
+
+    for col in fast.columns:
+        assert [norm(v) for v in fast[col]] == [norm(v) for v in slow[col]], col
+    assert fast["status"].iloc[0] == "进行中" and fast["result"].iloc[1] == 12.5

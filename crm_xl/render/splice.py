@@ -169,7 +169,7 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
             old = {}
             for t in sh.tables:
                 if any(c.editable for c in t.columns):
-                    rows = read_table_rows(pkg, part, t, sst)
+                    rows = read_table_rows(pkg, part, t, sst, sheet_name=sheets[replaced[sh.name]][0])
                     if rows is not None:
                         old[t.name] = rows
             sh = apply_editable(sh, old)

@@ -85,15 +85,61 @@ def _table_ref(pkg: PackageReader, sheet_part: str, name: str) -> tuple[int, int
     return None
 
 
-def read_table_rows(pkg: PackageReader, sheet_part: str, table: TableBlock, sst: SharedStrings) -> pd.DataFrame | None:
+def _calamine_values(pkg: PackageReader, sheet_part: str, sheet_name: str, box) -> dict | None:
+    """The cells of ``box`` (c0, r0, c1, r1) read by python-calamine from the package's own
+    file, or None when calamine is unavailable, the sheet's grid is implausibly large, or
+    anything about the file puzzles it (the XML reader then decides)."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # pragma: no cover - Pyodide
+        return None
+    fp = getattr(pkg.zf, "fp", None)
+    if fp is None or not hasattr(fp, "seek"):
+        return None
+    from ..safety import _scan_part, check_sheet_extent
+
+    c0, r0, c1, r1 = box
+    try:
+        check_sheet_extent(sheet_name, _scan_part(pkg.zf, pkg.name(sheet_part)))
+        pos = fp.tell()
+        try:
+            fp.seek(0)
+            wb = CalamineWorkbook.from_filelike(fp)
+            grid = wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        finally:
+            fp.seek(pos)
+    except BaseException as exc:  # noqa: BLE001 - calamine raises its own types (and panics)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return None
+    out: dict[tuple[int, int], object] = {}
+    for r in range(r0, min(r1, len(grid)) + 1):
+        row = grid[r - 1]
+        for c in range(c0, min(c1, len(row)) + 1):
+            v = row[c - 1]
+            if v is None or v == "":
+                continue
+            if isinstance(v, int) and not isinstance(v, bool):
+                v = float(v)  # as the XML reader gives numbers
+            out[(r, c)] = v
+    return out
+
+
+def read_table_rows(pkg: PackageReader, sheet_part: str, table: TableBlock, sst: SharedStrings,
+                    sheet_name: str | None = None) -> pd.DataFrame | None:
     """The rows of Excel table ``table.name`` on ``sheet_part`` as a frame whose columns are
     the spec's column keys (matched by header text); ``None`` when the sheet has no such
-    table or it has no header row."""
+    table or it has no header row. With ``sheet_name`` the cells are read through
+    python-calamine (several times faster than parsing the XML here), falling back to the
+    XML reader whenever calamine cannot be used."""
     ref = _table_ref(pkg, sheet_part, table.name)
     if ref is None or ref[4] == 0:
         return None
     c0, r0, c1, r1, _ = ref
-    values: dict[tuple[int, int], object] = {}
+    values = _calamine_values(pkg, sheet_part, sheet_name, (c0, r0, c1, r1)) if sheet_name else None
+    if values is not None:
+        return _frame(values, table, (c0, r0, c1, r1))
+    values = {}
     with pkg.zf.open(pkg.name(sheet_part)) as fh:
         for ev, el in SafeET.iterparse(fh, events=("end",)):
             tag = el.tag
@@ -108,6 +154,11 @@ def read_table_rows(pkg: PackageReader, sheet_part: str, table: TableBlock, sst:
                 if int(el.get("r", "0") or 0) > r1:
                     break
                 el.clear()
+    return _frame(values, table, (c0, r0, c1, r1))
+
+
+def _frame(values: dict, table: TableBlock, box) -> pd.DataFrame | None:
+    c0, r0, c1, r1 = box
     by_header = {c.header.strip().lower(): c for c in table.columns}
     cols: dict[int, str] = {}
     for col in range(c0, c1 + 1):

@@ -71,20 +71,12 @@ _UNIT_WORDS = {"days": ("天", "day"), "weeks": ("周", "week"), "months": ("月
 def _purchase_days(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One row per (customer, purchase day), sorted by customer code then day: codes,
     day numbers and the day's total amount. Customers with an unknown ID are dropped."""
-    bad = np.isin(p.ids.to_numpy(dtype=object).astype(str), _UNKNOWN_IDS)
-    keep = ~bad[p.o_code] if p.o_code.size else np.zeros(0, dtype=bool)
-    code, day, amount = p.o_code[keep], p.o_day[keep], p.o_amount[keep]
-    if code.size == 0:
-        return code, day, amount
-    d0 = int(day.min())
-    bits = max(int(int(day.max()) - d0 + 1).bit_length(), 1)
-    key = (code << bits) | (day - d0)
-    order = np.argsort(key, kind="stable")
-    key, amount = key[order], amount[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    total = np.add.reduceat(amount, starts)
-    key = key[starts]
-    return key >> bits, (key & ((1 << bits) - 1)) + d0, total
+    code, day, amount = p.purchase_days
+    bad = np.asarray(p.ids.isin(_UNKNOWN_IDS), dtype=bool)
+    if code.size and bad.any():
+        keep = ~bad[code]
+        code, day, amount = code[keep], day[keep], amount[keep]
+    return code, day, amount
 
 
 def _summarise(p: Prepared, code: np.ndarray, day: np.ndarray, amount: np.ndarray, end_day: int,

@@ -417,8 +417,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         out["layer"] = ""
         out["layer_label"] = ""
     clv = out["clv"].to_numpy(dtype=float)
-    ids = out["customer_id"].to_numpy().astype(str)
-    order = np.lexsort((ids, -np.nan_to_num(out["purchases_12m"].to_numpy(dtype=float), nan=-np.inf),
+    order = np.lexsort((p.id_rank[codes], -np.nan_to_num(out["purchases_12m"].to_numpy(dtype=float), nan=-np.inf),
                         -np.nan_to_num(clv, nan=-np.inf)))
     out = out.iloc[order].reset_index(drop=True)
     out["clv_rank"] = out["clv"].rank(ascending=False, method="min")

@@ -256,6 +256,19 @@ class Prepared:
         return out
 
     @cached_property
+    def id_rank(self) -> np.ndarray:
+        """Position of each customer ID in sorted (text) order: sorting by ``id_rank``
+        sorts by customer ID, with an integer sort."""
+        ids = self.ids.to_numpy(dtype=object)
+        rank = np.empty(ids.size, dtype=np.int64)
+        if ids.size == 0:
+            return rank
+        if max(map(len, ids)) <= 64 and "\x00" not in "".join(ids):
+            ids = ids.astype(str)  # fixed-width text sorts several times faster than objects, same order
+        rank[np.argsort(ids, kind="stable")] = np.arange(ids.size)
+        return rank
+
+    @cached_property
     def _type_codes(self) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(self.i_type)
         return codes, np.asarray(uniques, dtype=object)

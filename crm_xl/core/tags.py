@@ -129,7 +129,7 @@ def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None
     if metrics is None:
         metrics = tag_metrics(data, settings, prepared=prepared)
     zh = settings.lang == "zh"
-    parts = []
+    pos, rule_no, values, reasons = [], [], [], []
     for order, rule in enumerate(settings.tag_rules):
         v = metrics[rule.metric].to_numpy(dtype=float)
         hit = np.flatnonzero(v >= rule.min_value)
@@ -138,24 +138,37 @@ def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None
         vals = v[hit]
         name = METRIC_NAMES[rule.metric][0 if zh else 1]
         thr = _fmt_value(rule.metric, rule.min_value, zh)
-        reasons = f"{name} " + _fmt_values(rule.metric, vals, zh) + f" ≥ {thr}"
-        parts.append(pd.DataFrame({
-            "customer_id": metrics.index.to_numpy()[hit],
-            "tag": rule.tag,
-            "tag_label": rule.label_zh if zh else rule.label_en,
-            "metric": rule.metric,
-            "value": vals,
-            "threshold": float(rule.min_value),
-            "reason": reasons,
-            "_order": order,
-        }))
-    if not parts:
+        # the reason text once per distinct value
+        codes, uniq = pd.factorize(vals)
+        texts = f"{name} " + _fmt_values(rule.metric, np.asarray(uniq, dtype=float), zh) + f" ≥ {thr}"
+        pos.append(hit)
+        rule_no.append(np.full(hit.size, order))
+        values.append(vals)
+        reasons.append(np.asarray(texts, dtype=object)[codes])
+    if not pos:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("value", "threshold") else "str")
                              for c in TAG_COLUMNS})
-    out = pd.concat(parts, ignore_index=True).sort_values(["customer_id", "_order"], kind="stable")
-    out = out.drop(columns="_order").reset_index(drop=True)
-    for c in ("customer_id", "tag", "tag_label", "metric", "reason"):
-        out[c] = out[c].astype("str")
+    pos, rule_no = np.concatenate(pos), np.concatenate(rule_no)
+    # ordered by customer ID, then rule order
+    index = metrics.index
+    if prepared is not None and (index is prepared.ids or index.equals(prepared.ids)):
+        id_rank = prepared.id_rank
+    else:
+        id_rank, _ = pd.factorize(index, sort=True)
+        id_rank = np.where(id_rank < 0, len(index), id_rank)
+    order = np.lexsort((rule_no, id_rank[pos]))
+    pos, rule_no = pos[order], rule_no[order]
+    rules = settings.tag_rules
+    pick = (lambda f: np.array([f(r) for r in rules], dtype=object)[rule_no])
+    out = pd.DataFrame({
+        "customer_id": pd.array(index.to_numpy()[pos], dtype="str"),
+        "tag": pd.array(pick(lambda r: r.tag), dtype="str"),
+        "tag_label": pd.array(pick(lambda r: r.label_zh if zh else r.label_en), dtype="str"),
+        "metric": pd.array(pick(lambda r: r.metric), dtype="str"),
+        "value": np.concatenate(values)[order],
+        "threshold": np.array([float(r.min_value) for r in rules])[rule_no],
+        "reason": pd.array(np.concatenate(reasons)[order], dtype="str"),
+    })
     return out[list(TAG_COLUMNS)]
 
 
@@ -171,7 +184,7 @@ def tags_per_customer(tags: pd.DataFrame, lang: str = "zh", order: tuple[str, ..
     out = np.full(len(ids), "", dtype=object)
     labels = first["tag_label"].to_numpy(dtype=object)
     tag_codes, tag_keys = pd.factorize(first["tag"])
-    keys = list(dict.fromkeys([*(order or ()), *tags["tag"]]))
+    keys = list(dict.fromkeys([*(order or ()), *pd.unique(tags["tag"])]))
     order = {t: i for i, t in enumerate(keys)}
     for t in sorted(range(len(tag_keys)), key=lambda i: order[tag_keys[i]]):
         m = tag_codes == t

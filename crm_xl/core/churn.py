@@ -253,10 +253,10 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     last_date = p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]")
     out["last_purchase_date"] = last_date
     if layers is not None and len(layers):
-        lay = layers.set_index("customer_id")
-        out["layer"] = lay["layer"].reindex(ids).to_numpy()
-        out["layer_label"] = lay["layer_label"].reindex(ids).to_numpy()
-        out["monetary"] = lay["monetary"].reindex(ids).to_numpy(dtype=float)
+        codes = p.codes_of(layers["customer_id"])
+        out["layer"] = p.by_code(codes, layers["layer"].astype(object).to_numpy())[rows]
+        out["layer_label"] = p.by_code(codes, layers["layer_label"].astype(object).to_numpy())[rows]
+        out["monetary"] = p.by_code(codes, layers["monetary"].to_numpy(dtype=float, na_value=np.nan))[rows]
     else:
         out["layer"] = ""
         out["layer_label"] = ""

@@ -410,9 +410,9 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         **{c: pred[c].to_numpy() for c in pred.columns},
     })
     if layers is not None and len(layers):
-        lay = layers.set_index("customer_id")
-        out["layer"] = lay["layer"].reindex(out["customer_id"]).fillna("").to_numpy()
-        out["layer_label"] = lay["layer_label"].reindex(out["customer_id"]).fillna("").to_numpy()
+        lcodes = p.codes_of(layers["customer_id"])
+        out["layer"] = p.by_code(lcodes, layers["layer"].astype(object).fillna("").to_numpy(), fill="")[codes]
+        out["layer_label"] = p.by_code(lcodes, layers["layer_label"].astype(object).fillna("").to_numpy(), fill="")[codes]
     else:
         out["layer"] = ""
         out["layer_label"] = ""

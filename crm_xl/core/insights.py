@@ -200,7 +200,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     if len(layers) == 0:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("customers_affected", "customers", "share", "count")
                                           else "str") for c in PROBLEM_COLUMNS})
-    codes = p.ids.get_indexer(layers["customer_id"].astype("str"))
+    codes = p.codes_of(layers["customer_id"])
     lay = layers["layer"].to_numpy(dtype=object)
     fw = p.i_day > p.today - s.churn_feedback_days
     tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[codes]

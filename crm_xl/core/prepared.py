@@ -269,6 +269,39 @@ class Prepared:
         return rank
 
     @cached_property
+    def id_array(self) -> np.ndarray:
+        """``ids`` as an object array."""
+        return self.ids.to_numpy(dtype=object)
+
+    @cached_property
+    def rfm_rows(self) -> np.ndarray:
+        """Codes of the customers with orders, in customer-ID order: the rows of the RFM
+        table (:func:`crm_xl.core.rfm.rfm_table`) and of the layers built on it."""
+        rows = np.flatnonzero(self.has_orders)
+        return rows[np.argsort(self.id_rank[rows])]
+
+    def codes_of(self, customer_ids) -> np.ndarray:
+        """Position in ``ids`` of each of ``customer_ids`` (-1 when not a known customer).
+
+        The customer IDs of a table built on :attr:`rfm_rows` (RFM table, layers) are
+        recognised by comparison, without hashing the IDs again."""
+        v = np.asarray(customer_ids.to_numpy(dtype=object) if hasattr(customer_ids, "to_numpy") else customer_ids,
+                       dtype=object).ravel()
+        rows = self.rfm_rows
+        if v.size == rows.size and bool((self.id_array[rows] == v).all()):
+            return rows
+        return self.ids.get_indexer(pd.Index(v, dtype="str"))
+
+    def by_code(self, codes: np.ndarray, values: np.ndarray, fill=np.nan) -> np.ndarray:
+        """Array of length ``n`` with ``values`` at ``codes`` (codes < 0 are skipped) and
+        ``fill`` elsewhere (float if ``values`` is numeric, else object)."""
+        values = np.asarray(values)
+        out = np.full(self.n, fill, dtype=float if values.dtype.kind in "fiub" else object)
+        ok = codes >= 0
+        out[codes[ok]] = values[ok]
+        return out
+
+    @cached_property
     def _type_codes(self) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(self.i_type)
         return codes, np.asarray(uniques, dtype=object)

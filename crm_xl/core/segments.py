@@ -185,7 +185,7 @@ def customer_remarks(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.T
     trend = settings.remark_trend_days
     if prepared is not None:
         p = prepared
-        codes = p.ids.get_indexer(rfm["customer_id"].astype("str"))
+        codes = p.codes_of(rfm["customer_id"])
         recent_all = p.orders_between(p.today - trend - 1)
         before_all = p.orders_between(p.today - 2 * trend - 1, p.today - trend - 1)
         n_recent = np.where(codes >= 0, recent_all[codes], 0.0)
@@ -217,7 +217,7 @@ def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Time
         if prepared is not None:
             p = prepared
             w = p.o_day > p.day_months_before(settings.rule_window_months)
-            codes = p.ids.get_indexer(out["customer_id"].astype("str"))
+            codes = p.codes_of(out["customer_id"])
             f_all, m_all = p.count(p.o_code[w]), p.count(p.o_code[w], p.o_amount[w])
             f12 = np.where(codes >= 0, f_all[codes], 0.0)
             m12 = np.where(codes >= 0, m_all[codes], 0.0)

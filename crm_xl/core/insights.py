@@ -102,9 +102,11 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
     for dim in ("industry", "region", "owner"):
         if dim not in base:
             continue
-        key = base[dim].to_numpy()
-        g = per.groupby(key).sum()
-        n = base.groupby(dim)["customers"].sum().reindex(g.index)
+        codes, groups = pd.factorize(base[dim], sort=True)  # one hashing of the group names
+        known = codes >= 0  # a missing group name is left out, as groupby does
+        g = per[known].groupby(codes[known]).sum() if not known.all() else per.groupby(codes).sum()
+        n = base["customers"][known].groupby(codes[known]).sum()
+        g.index = n.index = pd.Index(np.asarray(groups, dtype=object)[g.index.to_numpy()])
         rate_cur = np.atleast_1d(safe_ratio(g["repeat_cur"], g["buyers_cur"]))
         rate_prev = np.atleast_1d(safe_ratio(g["repeat_prev"], g["buyers_prev"]))
         metrics = {
@@ -210,11 +212,14 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     bought_new = np.zeros(len(codes), dtype=bool)
     active_recent = p.orders_between(since - 1)[codes] > 0
     if p.o_product.size:
-        prod = pd.Series(p.o_product, dtype="str")
-        first_sale = pd.Series(p.o_day).groupby(prod.to_numpy()).min()
-        new_products = sorted(first_sale.index[first_sale.to_numpy() >= since].astype(str))
+        pc, products = pd.factorize(pd.Series(p.o_product, dtype="str"))  # missing product: -1
+        known = pc >= 0
+        first_sale = np.full(len(products), np.iinfo(np.int64).max)
+        np.minimum.at(first_sale, pc[known], p.o_day[known])
+        is_new_product = first_sale >= since
+        new_products = sorted(str(x) for x in np.asarray(products, dtype=object)[is_new_product])
         if new_products:
-            is_new = prod.isin(new_products).to_numpy()
+            is_new = known & is_new_product[np.maximum(pc, 0)]
             bought_new = p.count(p.o_code[is_new])[codes] > 0
     nps_by_layer = {}
     if kpis_by_layer is not None and len(kpis_by_layer):

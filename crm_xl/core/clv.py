@@ -339,8 +339,11 @@ def _gg_inputs(frequency, monetary_value) -> tuple[np.ndarray, np.ndarray]:
     """Validated frequency and mean spend; a missing spend stays NaN (excluded from fits,
     NaN predictions) because a summary has no spend when every repeat amount is unknown."""
     x = _num(frequency, "购买频次 frequency", "frequency")
-    m = np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(monetary_value, dtype=object))), errors="coerce"),
-                   dtype=float).reshape(np.shape(monetary_value))
+    if isinstance(monetary_value, np.ndarray) and monetary_value.dtype.kind in "fiu":
+        m = monetary_value.astype(float, copy=False)
+    else:
+        m = np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(monetary_value, dtype=object))), errors="coerce"),
+                       dtype=float).reshape(np.shape(monetary_value))
     x, m = np.broadcast_arrays(x, m)
     if np.any(x < 0) or np.any(x != np.round(x)):
         raise InputError("「frequency」（重复购买次数）必须是非负整数",
@@ -464,22 +467,35 @@ def customer_lifetime_value(
     shape = x.shape
     x, tx, TT, spend = (v.reshape(-1) for v in (x, tx, TT, spend))
     H = int(horizon_months)
-    months = np.arange(1, H + 1, dtype=float)
-    t = (months * periods_per_month)[:, None]
-    # the hyp2f1 part depends on (x, T) only: evaluate it once per distinct pair
-    (ux, uT), inv, _ = _unique_rows(x, TT) if x.size > 1 else ([x, TT], np.zeros(x.size, dtype=np.intp), None)
-    core = _bg_core(r, alpha, a, b, t, ux[None, :], uT[None, :])  # (H, distinct)
+    core, inv = _bg_horizon_core(r, alpha, a, b, np.arange(1, H + 1, dtype=float) * periods_per_month, x, TT)
+    alive = expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
+    return _clv_from_core(core, inv, alive, spend, monthly_discount_rate, margin).reshape(shape)
+
+
+def _bg_horizon_core(r, alpha, a, b, t: np.ndarray, x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_bg_core` for every horizon in ``t`` (1-d) and every distinct ``(x, T)``
+    pair (the hyp2f1 part depends on those only): matrix (horizons, distinct pairs) and
+    the pair of each customer. Times ``P(alive)`` a row gives the conditional expected
+    purchases of that horizon, exactly as :func:`bgnbd_conditional_expected_purchases`."""
+    (ux, uT), inv, _ = _unique_rows(x, T) if x.size > 1 else ([x, T], np.zeros(x.size, dtype=np.intp), None)
+    return _bg_core(r, alpha, a, b, t[:, None], ux[None, :], uT[None, :]), inv
+
+
+def _clv_from_core(core: np.ndarray, inv: np.ndarray, alive: np.ndarray, spend: np.ndarray,
+                   monthly_discount_rate: float, margin: float) -> np.ndarray:
+    """The CLV sum of :func:`customer_lifetime_value` from the first ``H`` rows of a
+    monthly :func:`_bg_horizon_core` (months 1..H)."""
+    months = np.arange(1, core.shape[0] + 1, dtype=float)
     inc = np.diff(core, axis=0, prepend=0.0)
     disc = (1.0 + monthly_discount_rate) ** -months
     per_pair = np.einsum("h,hn->n", disc, inc)  # no threaded BLAS (see _dot)
-    alive = expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
-    return (margin * spend * alive * per_pair[inv]).reshape(shape)
+    return margin * spend * alive * per_pair[inv]
 
 
 # ----------------------------------------------------------------------------- fitting
 
 _LOG_BOUND = 25.0  # parameters kept in [e^-25, e^25] during optimisation
-_LOG_HEADING = 8.0  # a parameter beyond e^+-8 moving further out is heading to a limit
+_LOG_HEADING = 4.0  # a parameter beyond e^+-4 moving further out may be heading to a limit
 _LOG_DEGENERATE = 15.0  # a fitted parameter beyond e^+-15 (3.3e6, 3.1e-7) is at a limit of the model
 
 
@@ -595,7 +611,10 @@ class _Model:
                 u_new = jump
                 f_new, g_new, H_new = self._objective(u_new, data, True)
                 ok = np.isfinite(f_new) and np.all(np.isfinite(g_new)) and np.all(np.isfinite(H_new))
-                if ok and f_new <= f + 1e-14 * abs(f):
+                moved = u_new != u
+                # kept if better and still no reason to come back (gradient not pointing inwards)
+                if ok and f_new <= f + 1e-14 * abs(f) and not np.any(moved & (np.sign(g_new) == np.sign(u_new))
+                                                                      & (np.abs(g_new) > 1e-12)):
                     last_step = u_new - u
                     u, f, g, H = u_new, f_new, g_new, H_new
                     continue
@@ -630,9 +649,12 @@ class _Model:
         Near a limit of the model (e.g. BG/NBD ``a`` -> 0) the objective is ``f* + c
         exp(-|u|)`` in the log-parameter ``u``, and Newton's method moves ``u`` by one unit
         per iteration (a fit at ``a`` = 1e-9 took twenty iterations). A parameter beyond
-        e^+-8 whose last step went further out by at least half a unit, and whose gradient
-        still points outwards, is moved at once to where its gradient will be below
-        1e-12 (the gradient falls by a factor e per unit), within the bounds."""
+        e^+-4 whose last step went further out by at least half a unit, and whose gradient
+        still points outwards, is tried at once where its gradient will be below 1e-12 (the
+        gradient falls by a factor e per unit), within the bounds. :meth:`_newton` keeps
+        that point only if the objective is lower there and the gradient does not point
+        back inwards (an optimum further out but not at the limit); otherwise it takes its
+        usual step, as if no jump had been tried."""
         heading = (np.abs(u) >= _LOG_HEADING) & (np.sign(last_step) == np.sign(u)) & (np.abs(last_step) >= 0.5) \
             & (np.sign(-g) == np.sign(u)) & (np.abs(g) > 1e-12)
         if not heading.any():
@@ -1063,17 +1085,20 @@ def clv_predictions(
     return out
 
 
-def holdout_comparison(cal_holdout: pd.DataFrame, bgnbd: BetaGeoModel, *, max_frequency: int = 7) -> pd.DataFrame:
+def holdout_comparison(cal_holdout: pd.DataFrame, bgnbd: BetaGeoModel, *, max_frequency: int = 7,
+                       predicted: np.ndarray | None = None) -> pd.DataFrame:
     """Predicted vs actual holdout purchases, grouped by calibration-period frequency
     (the papers' conditional-expectation check; frequencies >= ``max_frequency`` pooled).
 
     ``cal_holdout`` is :func:`crm_xl.core.clv_summary.calibration_holdout_summary` output
-    and ``bgnbd`` a model fitted on its calibration columns. Returns one row per group
+    and ``bgnbd`` a model fitted on its calibration columns (``predicted``: its conditional
+    expected holdout purchases per row, if already computed). Returns one row per group
     with ``customers``, ``actual`` and ``predicted`` mean holdout purchases.
     """
     x, tx, T, xh, dur = _columns(cal_holdout, ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout",
                                                "duration_holdout"))
-    pred = bgnbd.conditional_expected_purchases(np.asarray(dur, dtype=float), x, tx, T)
+    pred = bgnbd.conditional_expected_purchases(np.asarray(dur, dtype=float), x, tx, T) if predicted is None \
+        else np.asarray(predicted, dtype=float)
     group = np.minimum(np.asarray(x, dtype=float), max_frequency).astype(int)
     df = pd.DataFrame({"group": group, "actual": np.asarray(xh, dtype=float), "predicted": pred})
     out = df.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
-from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, holdout_comparison
+from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, _bg_horizon_core, _clv_from_core, holdout_comparison
 from .clv_summary import TIME_UNITS
 from .dataset import CrmData
 from .prepared import Prepared, prepare
@@ -338,10 +338,17 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
     pen_used = s.clv_penalizer
     if unavailable is None:
         freq, rec, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+        months = np.arange(1, max(s.clv_horizon_months, *PURCHASE_HORIZONS) + 1, dtype=float)
+        horizons: dict[int, tuple] = {}
 
         def bg_ok(m):
+            # the model's expected purchases for every month up to the longest horizon, kept
+            # for the predictions (rows of the same matrix): finite at the longest horizon?
             with np.errstate(all="ignore"):
-                probe = m.conditional_expected_purchases(max(PURCHASE_HORIZONS) * ppm, freq, rec, T)
+                core, inv = _bg_horizon_core(*m.params_array_, months * ppm, freq, T)
+                alive = m.p_alive(freq, rec, T)
+                probe = core[max(PURCHASE_HORIZONS) - 1][inv] * alive
+            horizons[id(m)] = (m, core, inv, alive)
             return bool(np.all(np.isfinite(probe)))
 
         try:
@@ -386,16 +393,21 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         notes.append(gg.independence_note(s.lang))
 
     # predictions
+    # (bg.conditional_expected_purchases, p_alive and gg.customer_lifetime_value, from the
+    # matrix of monthly expected purchases computed once when the fit was checked)
     pred = pd.DataFrame(index=summary.index)
     with np.errstate(all="ignore"):
+        if horizons.get(id(bg), (None,))[0] is not bg:
+            bg_ok(bg)
+        _, core, inv, alive = horizons[id(bg)]
         for h in PURCHASE_HORIZONS:
-            pred[f"purchases_{h}m"] = bg.conditional_expected_purchases(h * ppm, freq, rec, T)
-        pred["p_alive"] = bg.p_alive(freq, rec, T)
+            pred[f"purchases_{h}m"] = core[h - 1][inv] * alive
+        pred["p_alive"] = alive
         if gg is not None:
-            pred["expected_spend"] = gg.expected_spend(freq, money)
-            pred["clv"] = gg.customer_lifetime_value(bg, freq, rec, T, money, horizon_months=s.clv_horizon_months,
-                                                     monthly_discount_rate=s.clv_discount_rate,
-                                                     periods_per_month=ppm, margin=s.clv_margin)
+            spend = gg.expected_spend(freq, money)
+            pred["expected_spend"] = spend
+            pred["clv"] = _clv_from_core(core[:s.clv_horizon_months], inv, alive, spend, s.clv_discount_rate,
+                                         s.clv_margin)
         else:
             pred["expected_spend"] = np.nan
             pred["clv"] = np.nan
@@ -484,9 +496,13 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         cx, crec, cT = (cal[c].to_numpy(dtype=float) for c in ("frequency_cal", "recency_cal", "T_cal"))
         dur = float(cal["duration_holdout"].iloc[0])
 
+        cal_pred: dict[int, tuple] = {}
+
         def cal_ok(m):
             with np.errstate(all="ignore"):
-                return bool(np.all(np.isfinite(m.conditional_expected_purchases(dur, cx, crec, cT))))
+                pred_h = m.conditional_expected_purchases(dur, cx, crec, cT)
+            cal_pred[id(m)] = (m, pred_h)
+            return bool(np.all(np.isfinite(pred_h)))
 
         try:
             # start from the full-history fit: the calibration fit is usually close to it
@@ -496,9 +512,10 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
                          ("No model check: the purchase model could not be fitted on the calibration period. " + e.en))
             cal_end = None
         else:
-            comp = holdout_comparison(cal, bg_cal)
+            kept = cal_pred.get(id(bg_cal), (None, None))
+            pred_h = kept[1] if kept[0] is bg_cal else bg_cal.conditional_expected_purchases(dur, cx, crec, cT)
+            comp = holdout_comparison(cal, bg_cal, predicted=pred_h)
             calibration = comp.reset_index()[list(CALIBRATION_COLUMNS)]
-            pred_h = bg_cal.conditional_expected_purchases(dur, cx, crec, cT)
             actual, predicted = float(cal["frequency_holdout"].sum()), float(np.sum(pred_h))
             err = (predicted - actual) / actual if actual > 0 else np.nan
             start = (cal_end + pd.Timedelta(days=1)).date()

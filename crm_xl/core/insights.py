@@ -212,7 +212,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     bought_new = np.zeros(len(codes), dtype=bool)
     active_recent = p.orders_between(since - 1)[codes] > 0
     if p.o_product.size:
-        pc, products = pd.factorize(pd.Series(p.o_product, dtype="str"))  # missing product: -1
+        pc, products = p.product_codes  # missing product: -1
         known = pc >= 0
         first_sale = np.full(len(products), np.iinfo(np.int64).max)
         np.minimum.at(first_sale, pc[known], p.o_day[known])

@@ -466,8 +466,9 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
     orders = p.count(oc)
     revenue = p.count(oc, p.o_amount[ow])
     prof_known = ow & ~np.isnan(p.o_profit)
-    profit = p.count(p.o_code[prof_known], p.o_profit[prof_known])
-    rev_wp = p.count(p.o_code[prof_known], p.o_amount[prof_known])
+    pc = p.o_code[prof_known]
+    profit = p.count(pc, p.o_profit[prof_known])
+    rev_wp = p.count(pc, p.o_amount[prof_known])
     active = orders >= 1
     new_buyers = (p.first_day > start) & p.has_orders
     new_repeat = new_buyers & (p.o_count >= 2)

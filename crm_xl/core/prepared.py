@@ -302,6 +302,20 @@ class Prepared:
         return out
 
     @cached_property
+    def product_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each order's product as a code into the distinct product names (text; -1 when
+        missing): the factorisation of the product column as text."""
+        codes, uniques = pd.factorize(self.o_product)  # hashing the objects once
+        names = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+        keep = names.notna().to_numpy()
+        # distinct objects may be the same text (1 and "1"), and a value may read as missing
+        merged, texts = pd.factorize(names)
+        if len(texts) == len(names) and keep.all():
+            return codes, np.asarray(texts, dtype=object)
+        remap = np.where(keep, merged, -1)
+        return np.where(codes >= 0, remap[np.maximum(codes, 0)], -1), np.asarray(texts, dtype=object)
+
+    @cached_property
     def _type_codes(self) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(self.i_type)
         return codes, np.asarray(uniques, dtype=object)
@@ -321,10 +335,18 @@ class Prepared:
         return _match_codes(*self._type_codes, self.settings.keywords_complaint)
 
     def text(self, key: str) -> np.ndarray:
-        """A customers-table text column aligned to ``ids`` as an object array ('' for missing)."""
-        if key not in self.customers.columns:
-            return np.full(self.n, "", dtype=object)
-        return self.customers[key].astype(object).where(self.customers[key].notna(), "").to_numpy(dtype=object)
+        """A customers-table text column aligned to ``ids`` as an object array ('' for
+        missing); computed once per column and read-only (index it, do not modify it)."""
+        cache = self.__dict__.setdefault("_texts", {})
+        if key not in cache:
+            if key not in self.customers.columns:
+                out = np.full(self.n, "", dtype=object)
+            else:
+                col = self.customers[key]
+                out = col.astype(object).where(col.notna(), "").to_numpy(dtype=object)
+            out.flags.writeable = False
+            cache[key] = out
+        return cache[key]
 
 
 def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | None = None) -> Prepared:

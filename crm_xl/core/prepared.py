@@ -358,11 +358,12 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique())
     o_ids = _col(orders, "customer_id", "orders").astype("str")
     o_codes = cust_ids.get_indexer(o_ids)
-    extra = o_ids[(o_codes < 0) & o_ids.notna().to_numpy()].unique()
+    missing = np.flatnonzero(o_codes < 0)  # IDs not in the customers table (or blank)
+    extra = o_ids.iloc[missing].dropna().unique() if missing.size else []
     ids = cust_ids.append(pd.Index(extra, dtype="str")) if len(extra) else cust_ids
     ids = ids.astype("str").rename("customer_id")
-    if len(extra):
-        o_codes = ids.get_indexer(o_ids)
+    if len(extra):  # the customers table's IDs keep their positions; look up the others only
+        o_codes[missing] = ids.get_indexer(o_ids.iloc[missing])
     o_day = _days(_col(orders, "order_date", "orders"))
     amount = _float(_col(orders, "amount", "orders"))
     keep = (o_codes >= 0) & (o_day != _NAT) & (o_day <= today) & ~np.isnan(amount)

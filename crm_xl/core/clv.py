@@ -192,13 +192,8 @@ def _trigamma(v):
     return zeta(2.0, v)
 
 
-def _bg_derivs(theta, data: "_FitData", hess: bool):
-    """Weighted total log-likelihood, gradient and (optionally) Hessian w.r.t.
-    (r, alpha, a, b). Functions of ``x`` alone are evaluated once per distinct ``x``.
-
-    With ``D`` the drop-out log-odds and ``s = expit(D)``:
-    ``d ll = d base + s dD`` and ``d2 ll = d2 base + s d2D + s (1 - s) dD dD'``.
-    """
+def _bg_ll(theta, data: "_FitData"):
+    """Weighted total log-likelihood (first item) and the terms :func:`_bg_derivs` reuses."""
     r, alpha, a, b = theta
     x, tx, T = data.cols
     w = data.weights
@@ -213,20 +208,36 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     xi = ux[ix]
     rx = r + xi
     pos = xi > 0
-    D = np.where(pos, np.log(a) - np.log(bx1_u[ix]) + rx * (L1 - L2), -np.inf)
+    Dr = L1 - L2
+    D = np.where(pos, np.log(a) - np.log(bx1_u)[ix] + rx * Dr, -np.inf)  # logs per distinct x
     ll = base_ll + _dot(w, (np.logaddexp(0.0, D) - rx * L1))
+    return ll, bx1_u, L1, L2, Dr, D, rx, pos
+
+
+def _bg_derivs(theta, data: "_FitData", hess: bool):
+    """Weighted total log-likelihood, gradient and (optionally) Hessian w.r.t.
+    (r, alpha, a, b). Functions of ``x`` alone are evaluated once per distinct ``x``.
+
+    With ``D`` the drop-out log-odds and ``s = expit(D)``:
+    ``d ll = d base + s dD`` and ``d2 ll = d2 base + s d2D + s (1 - s) dD dD'``.
+    """
+    r, alpha, a, b = theta
+    x, tx, T = data.cols
+    w = data.weights
+    ux, ix, wx = data.ux, data.ix, data.wx
+    ll, bx1_u, L1, L2, Dr, D, rx, pos = _bg_ll(theta, data)
     s = expit(D)  # 0 where x == 0
     iT, itx = 1.0 / (alpha + T), 1.0 / (alpha + tx)
     dig_r_u, dig_abx_u, dig_bx_u = digamma(r + ux), digamma(a + b + ux), digamma(b + ux)
     dig_ab, dig_b = digamma(a + b), digamma(b)
-    Dr = L1 - L2
     Dal = rx * (iT - itx)
     ws = w * s
+    inv_bx1 = (1.0 / bx1_u)[ix]  # bx1_u is 1 where x == 0
     g = np.array([
         _dot(wx, dig_r_u) + data.n * (np.log(alpha) - digamma(r)) - _dot(w, L1) + _dot(ws, Dr),
         data.n * r / alpha - _dot(w, (rx * iT)) + _dot(ws, Dal),
         data.n * dig_ab - _dot(wx, dig_abx_u) + float(ws.sum()) / a,
-        _dot(wx, (dig_bx_u - dig_abx_u)) + data.n * (dig_ab - dig_b) - _dot(ws, (1.0 / np.where(pos, bx1_u[ix], 1.0))),
+        _dot(wx, (dig_bx_u - dig_abx_u)) + data.n * (dig_ab - dig_b) - _dot(ws, inv_bx1),
     ])
     if not hess:
         return ll, g, None
@@ -242,7 +253,6 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     H[2, 3] = H[2, 2]
     H[3, 3] = _dot(wx, (tg(b + ux) - tri_abx_u)) + data.n * (tri_ab - float(tg(b)))
     # drop-out term: s * d2D + s (1 - s) dD dD'
-    inv_bx1 = 1.0 / np.where(pos, bx1_u[ix], 1.0)
     H[0, 1] += _dot(ws, (iT - itx))
     H[1, 1] += _dot(ws, (rx * (itx**2 - iT**2)))
     H[2, 2] += -float(ws.sum()) / a**2
@@ -593,6 +603,16 @@ class _Model:
                 + 2.0 * self.penalizer * np.eye(u.size)
         return f, gu, Hu
 
+    def _loglik(self, theta: np.ndarray, data: _FitData) -> float:
+        """Total log-likelihood alone (the same number as the first item of ``_derivs``)."""
+        return self._derivs(theta, data, False)[0]
+
+    def _objective_value(self, u: np.ndarray, data: _FitData) -> float:
+        """The first item of :meth:`_objective`, without derivatives (to rank starting points)."""
+        with np.errstate(all="ignore"):
+            ll = self._loglik(np.exp(u), data)
+        return -ll / data.n + self.penalizer * float(u @ u)
+
     def _newton(self, u0: np.ndarray, data: _FitData, max_iter: int = 200):
         """Damped Newton (Levenberg-Marquardt) on the log-parameters; returns (u, f, |g|, iterations)."""
         u = u0.astype(float)
@@ -862,6 +882,9 @@ class BetaGeoModel(_Model):
     def _derivs(self, theta, data, hess):
         return _bg_derivs(theta, data, hess)
 
+    def _loglik(self, theta, data):
+        return _bg_ll(theta, data)[0]
+
     def _initial(self, data):
         x, tx, T = data.cols
         w = data.weights
@@ -869,7 +892,7 @@ class BetaGeoModel(_Model):
         rate = max(float(w @ x) / data.n, 0.1) / mean_T  # rough repeat-purchase rate per unit time
         # a small grid of plausible starts (purchase-rate mean r / alpha = rate), best first
         grid = [np.array([r, r / rate, a, b]) for r in (0.25, 1.0) for a, b in ((0.5, 2.0), (1.0, 5.0), (2.0, 20.0))]
-        f = [self._objective(np.log(g), data)[0] for g in grid]
+        f = [self._objective_value(np.log(g), data) for g in grid]
         order = np.argsort(np.where(np.isfinite(f), f, np.inf))
         return [grid[i] for i in order[:3]] + [np.array([0.1, 0.1, 0.1, 0.1])]
 
@@ -1011,7 +1034,7 @@ class GammaGammaModel(_Model):
         mean_m = float(data.weights @ m) / data.n
         # plausible starts with population mean p * gamma / (q - 1) equal to the observed mean
         grid = [np.array([p, q, mean_m * (q - 1.0) / p]) for p in (1.0, 5.0) for q in (2.0, 4.0, 10.0)]
-        f = [self._objective(np.log(s), data)[0] for s in grid]
+        f = [self._objective_value(np.log(s), data) for s in grid]
         order = np.argsort(np.where(np.isfinite(f), f, np.inf))
         return [grid[i] for i in order[:3]] + [np.array([1.0, 1.0, 1.0])]
 

@@ -105,7 +105,7 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
     by_dim = pd.concat([kpi_table(base, s, by=d, leads=data.leads, as_of=p.as_of) for d in DIMENSIONS if d != "layer"],
                        ignore_index=True)
     clv = clv_analysis(settings=s, prepared=p, layers=layers)
-    churn = churn_table(settings=s, prepared=p, layers=layers, p_alive=clv.p_alive() if clv.ok else None)
+    churn = churn_table(settings=s, prepared=p, layers=layers, p_alive=clv.p_alive_by_code(p.n) if clv.ok else None)
     funnel = funnel_table(data.leads, s, p.as_of)
     trends = monthly_trends(settings=s, prepared=p)
     diagnosis = cross_analysis(p, base, s, by_dim)

@@ -198,10 +198,11 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     layers : DataFrame, optional
         :func:`crm_xl.core.segments.assign_layers` output, for ``layer``/``layer_label``
         and ``monetary`` (else monetary is all history up to the analysis date).
-    p_alive : Series, optional
-        The BG/NBD P(alive) by customer ID (:meth:`crm_xl.core.clv_report.ClvResult.p_alive`):
-        shown in column ``p_alive`` (NaN when absent) and a signal when
-        ``settings.churn_p_alive_below`` > 0.
+    p_alive : Series or ndarray, optional
+        The BG/NBD P(alive) by customer ID (:meth:`crm_xl.core.clv_report.ClvResult.p_alive`),
+        or as an array aligned to ``prepared.ids``
+        (:meth:`~crm_xl.core.clv_report.ClvResult.p_alive_by_code`): shown in column
+        ``p_alive`` (NaN when absent) and a signal when ``settings.churn_p_alive_below`` > 0.
 
     Returns
     -------
@@ -225,15 +226,31 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     neg = p.count(p.i_code[negative])[rows]
     unres = p.count(p.i_code[fw & (p.i_resolved == 0)])[rows]
     tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[rows]
-    ids = p.ids.to_numpy()[rows]
-    alive = (pd.to_numeric(p_alive, errors="coerce").reindex(pd.Index(ids).astype("str")).to_numpy(dtype=float)
-             if p_alive is not None and len(p_alive) else np.full(rows.size, np.nan))
+    if isinstance(p_alive, np.ndarray) and p_alive.ndim == 1 and p_alive.size == p.n:
+        alive = p_alive.astype(float)[rows]  # aligned to the customer codes
+    elif p_alive is not None and len(p_alive):
+        ids = p.id_array[rows]
+        alive = pd.to_numeric(p_alive, errors="coerce").reindex(pd.Index(ids).astype("str")).to_numpy(dtype=float)
+    else:
+        alive = np.full(rows.size, np.nan)
     sig = churn_signals(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive)
     count = sum(v.astype(int) for v in sig.values())
     rank = np.where(count >= s.churn_high_min_signals, 0, np.where(count >= max(s.churn_medium_min_signals, 1), 1, 2))
-    level = np.array(["high", "medium", "low"], dtype=object)[rank]
+    if layers is not None and len(layers):
+        codes = p.codes_of(layers["customer_id"])
+        layer = p.by_code(codes, layers["layer"].astype(object).to_numpy())[rows]
+        layer_label = p.by_code(codes, layers["layer_label"].astype(object).to_numpy())[rows]
+        monetary = p.by_code(codes, layers["monetary"].to_numpy(dtype=float, na_value=np.nan))[rows]
+    else:
+        layer = layer_label = np.full(rows.size, "", dtype=object)
+        monetary = p.count(p.o_code, p.o_amount)[rows]
+    # sorted by risk, then value (largest first), then customer ID; every column in that order
+    order = np.lexsort((p.id_rank[rows], -monetary, rank))
+    rows, rank, count = rows[order], rank[order], count[order]
+    days, gap, last, prev, neg, unres, tmo, alive, layer, layer_label, monetary = (
+        v[order] for v in (days, gap, last, prev, neg, unres, tmo, alive, layer, layer_label, monetary))
     out = pd.DataFrame({
-        "customer_id": ids,
+        "customer_id": p.id_array[rows],
         "customer_name": p.text("customer_name")[rows],
         "owner": p.text("owner")[rows],
         "days_since_last": days,
@@ -246,23 +263,14 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         "response_timeouts": tmo,
         "p_alive": alive,
         "signals": count.astype(float),
-        "risk": level,
+        "risk": np.array(["high", "medium", "low"], dtype=object)[rank],
         "risk_label": np.array([RISK_LABELS[s.lang][k] for k in ("high", "medium", "low")], dtype=object)[rank],
         "reasons": churn_reasons(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive),
+        "last_purchase_date": p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]"),
+        "layer": layer,
+        "layer_label": layer_label,
+        "monetary": monetary,
     })
-    last_date = p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]")
-    out["last_purchase_date"] = last_date
-    if layers is not None and len(layers):
-        codes = p.codes_of(layers["customer_id"])
-        out["layer"] = p.by_code(codes, layers["layer"].astype(object).to_numpy())[rows]
-        out["layer_label"] = p.by_code(codes, layers["layer_label"].astype(object).to_numpy())[rows]
-        out["monetary"] = p.by_code(codes, layers["monetary"].to_numpy(dtype=float, na_value=np.nan))[rows]
-    else:
-        out["layer"] = ""
-        out["layer_label"] = ""
-        out["monetary"] = p.count(p.o_code, p.o_amount)[rows]
-    order = np.lexsort((p.id_rank[rows], -out["monetary"].to_numpy(dtype=float), rank))
-    out = out.iloc[order].reset_index(drop=True)
     for c in ("customer_id", "customer_name", "owner", "layer", "layer_label", "risk", "risk_label", "reasons"):
         out[c] = out[c].astype("str")
     return out[list(CHURN_COLUMNS)]

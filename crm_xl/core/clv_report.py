@@ -206,6 +206,7 @@ class ClvResult:
     independence: dict | None = None
     bgnbd: BetaGeoModel | None = field(default=None, repr=False)
     gamma_gamma: GammaGammaModel | None = field(default=None, repr=False)
+    codes: np.ndarray | None = field(default=None, repr=False)  # customer code (Prepared.ids) of each prediction
 
     @property
     def ok(self) -> bool:
@@ -215,6 +216,15 @@ class ClvResult:
     def p_alive(self) -> pd.Series:
         """P(alive) by customer ID (empty when there is no model)."""
         return self.predictions.set_index("customer_id")["p_alive"]
+
+    def p_alive_by_code(self, n: int) -> np.ndarray:
+        """P(alive) as an array aligned to the customer codes of the
+        :class:`~crm_xl.core.prepared.Prepared` the analysis used (``n`` = its number of
+        customers; NaN for customers without a prediction)."""
+        out = np.full(n, np.nan)
+        if self.codes is not None and len(self.predictions):
+            out[self.codes] = self.predictions["p_alive"].to_numpy(dtype=float)
+        return out
 
 
 def _empty_predictions() -> pd.DataFrame:
@@ -432,6 +442,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
     order = np.lexsort((p.id_rank[codes], -np.nan_to_num(out["purchases_12m"].to_numpy(dtype=float), nan=-np.inf),
                         -np.nan_to_num(clv, nan=-np.inf)))
     out = out.iloc[order].reset_index(drop=True)
+    codes = codes[order]
     out["clv_rank"] = out["clv"].rank(ascending=False, method="min")
     for c in ("customer_id", "customer_name", "owner", "layer", "layer_label"):
         out[c] = out[c].astype("str")
@@ -537,4 +548,4 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
                      parameters=_frame(PARAMETER_COLUMNS, params), fit=_frame(FIT_COLUMNS, fit_rows),
                      calibration=calibration, notes=tuple(n for n in notes if n), penalizer=pen_used,
                      calibration_end=cal_end, independence=gg.independence_ if gg is not None else None,
-                     bgnbd=bg, gamma_gamma=gg, **base)
+                     bgnbd=bg, gamma_gamma=gg, codes=codes, **base)

@@ -422,27 +422,29 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
             pred["expected_spend"] = np.nan
             pred["clv"] = np.nan
     codes = summary.attrs["codes"]
-    out = pd.DataFrame({
-        "customer_id": summary.index.to_numpy(),
-        "customer_name": p.text("customer_name")[codes],
-        "owner": p.text("owner")[codes],
-        "purchases": summary["frequency"].to_numpy() + 1.0,
-        **{c: summary[c].to_numpy() for c in ("frequency", "recency", "T", "first_purchase", "last_purchase",
-                                               "monetary_value")},
-        **{c: pred[c].to_numpy() for c in pred.columns},
-    })
+    # sorted by CLV (highest first), then expected purchases in 12 months, then customer ID;
+    # every column is put in that order before the frame is built
+    clv = pred["clv"].to_numpy(dtype=float)
+    order = np.lexsort((p.id_rank[codes], -np.nan_to_num(pred["purchases_12m"].to_numpy(dtype=float), nan=-np.inf),
+                        -np.nan_to_num(clv, nan=-np.inf)))
+    codes = codes[order]
     if layers is not None and len(layers):
         lcodes = p.codes_of(layers["customer_id"])
-        out["layer"] = p.by_code(lcodes, layers["layer"].astype(object).fillna("").to_numpy(), fill="")[codes]
-        out["layer_label"] = p.by_code(lcodes, layers["layer_label"].astype(object).fillna("").to_numpy(), fill="")[codes]
+        layer = p.by_code(lcodes, layers["layer"].astype(object).fillna("").to_numpy(), fill="")[codes]
+        layer_label = p.by_code(lcodes, layers["layer_label"].astype(object).fillna("").to_numpy(), fill="")[codes]
     else:
-        out["layer"] = ""
-        out["layer_label"] = ""
-    clv = out["clv"].to_numpy(dtype=float)
-    order = np.lexsort((p.id_rank[codes], -np.nan_to_num(out["purchases_12m"].to_numpy(dtype=float), nan=-np.inf),
-                        -np.nan_to_num(clv, nan=-np.inf)))
-    out = out.iloc[order].reset_index(drop=True)
-    codes = codes[order]
+        layer = layer_label = ""
+    out = pd.DataFrame({
+        "customer_id": summary.index.to_numpy()[order],
+        "customer_name": p.text("customer_name")[codes],
+        "owner": p.text("owner")[codes],
+        "purchases": summary["frequency"].to_numpy()[order] + 1.0,
+        **{c: summary[c].to_numpy()[order] for c in ("frequency", "recency", "T", "first_purchase", "last_purchase",
+                                                      "monetary_value")},
+        **{c: pred[c].to_numpy()[order] for c in pred.columns},
+        "layer": layer,
+        "layer_label": layer_label,
+    })
     out["clv_rank"] = out["clv"].rank(ascending=False, method="min")
     for c in ("customer_id", "customer_name", "owner", "layer", "layer_label"):
         out[c] = out[c].astype("str")

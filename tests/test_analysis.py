@@ -145,3 +145,8 @@ def test_result_frames_use_documented_columns():
     assert len(r.trends) == 6 and set(r.kpis_by_dimension["dimension"]) == {"industry", "region", "owner"}
     risk_rank = r.churn["risk"].map({"high": 0, "medium": 1, "low": 2}).to_numpy()
     assert (np.diff(risk_rank) >= 0).all()
+    # the tag text per customer (built by customer code inside analyze) is tags_per_customer's
+    from crm_xl.core.tags import tags_per_customer
+    per = tags_per_customer(r.tags, "zh", tuple(t.tag for t in r.settings.tag_rules))
+    assert (r.rfm["tags"] != "").any()
+    assert r.rfm["tags"].tolist() == per.reindex(r.rfm["customer_id"]).fillna("").tolist()

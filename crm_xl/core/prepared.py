@@ -379,6 +379,8 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         inter = inter.loc[ikeep]
         i_codes, i_day = i_codes[ikeep], i_day[ikeep]
 
+    # orders kept (a plain copy when all are: faster than a masked gather, never a view of the input)
+    sel = (lambda a: a.copy()) if keep.all() else (lambda a: a[keep])
     if len(cust):
         c = cust.drop_duplicates("customer_id").set_index("customer_id")
         c.index = c.index.astype("str")
@@ -391,12 +393,12 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         today=today,
         ids=ids,
         customers=customers,
-        o_code=o_codes[keep].astype(np.int64),
-        o_day=o_day[keep],
-        o_amount=amount[keep],
-        o_profit=profit[keep],
-        o_promo=promo[keep],
-        o_product=product[keep],
+        o_code=sel(o_codes).astype(np.int64, copy=False),
+        o_day=sel(o_day),
+        o_amount=sel(amount),
+        o_profit=sel(profit),
+        o_promo=sel(promo),
+        o_product=sel(product),
         i_code=i_codes.astype(np.int64),
         i_day=i_day,
         i_sat=_float(_col(inter, "satisfaction", "interactions")),

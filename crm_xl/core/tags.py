@@ -125,6 +125,13 @@ def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None
         ``metric``, ``value`` (the customer's metric), ``threshold`` (the rule's minimum)
         and ``reason`` ("折扣/活动订单占比 80% ≥ 50%"). Ordered by customer ID, then rule order.
     """
+    return _customer_tags(data, settings, prepared=prepared, metrics=metrics)[0]
+
+
+def _customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
+                   prepared: Prepared | None = None, metrics: pd.DataFrame | None = None
+                   ) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`customer_tags` and the position of each row's customer in ``metrics.index``."""
     settings = settings or (prepared.settings if prepared is not None else AnalysisSettings())
     if metrics is None:
         metrics = tag_metrics(data, settings, prepared=prepared)
@@ -147,7 +154,7 @@ def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None
         reasons.append(np.asarray(texts, dtype=object)[codes])
     if not pos:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("value", "threshold") else "str")
-                             for c in TAG_COLUMNS})
+                             for c in TAG_COLUMNS}), np.zeros(0, dtype=np.intp)
     pos, rule_no = np.concatenate(pos), np.concatenate(rule_no)
     # ordered by customer ID, then rule order
     index = metrics.index
@@ -169,7 +176,28 @@ def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None
         "threshold": np.array([float(r.min_value) for r in rules])[rule_no],
         "reason": pd.array(np.concatenate(reasons)[order], dtype="str"),
     })
-    return out[list(TAG_COLUMNS)]
+    return out[list(TAG_COLUMNS)], pos
+
+
+def _tag_texts_by_position(tags: pd.DataFrame, pos: np.ndarray, n: int, lang: str = "zh",
+                           order: tuple[str, ...] | None = None) -> np.ndarray:
+    """:func:`tags_per_customer` as an object array of length ``n`` ('' without tags), for
+    ``tags`` whose row ``i`` belongs to customer position ``pos[i]`` (no ID lookups)."""
+    out = np.full(n, "", dtype=object)
+    if len(tags) == 0:
+        return out
+    sep = "、" if lang == "zh" else ", "
+    keys = tags["tag"].to_numpy(dtype=object)
+    labels = tags["tag_label"].to_numpy(dtype=object)
+    for t in dict.fromkeys([*(order or ()), *pd.unique(tags["tag"])]):
+        m = np.flatnonzero(keys == t)
+        if m.size == 0:
+            continue
+        c, first = np.unique(pos[m], return_index=True)  # a tag counts once per customer (its first row)
+        lab = labels[m[first]]
+        cur = out[c]
+        out[c] = np.where(cur == "", lab, cur + sep + lab)
+    return out
 
 
 def tags_per_customer(tags: pd.DataFrame, lang: str = "zh", order: tuple[str, ...] | None = None) -> pd.Series:

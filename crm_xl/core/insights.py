@@ -65,12 +65,13 @@ def _period_sums(p: Prepared, months: int) -> pd.DataFrame:
     mid, start = p.day_months_before(months), p.day_months_before(2 * months)
     cur = p.o_day > mid
     prev = (p.o_day > start) & ~cur
-    n_cur, n_prev = p.count(p.o_code[cur]), p.count(p.o_code[prev])
+    c_cur, c_prev = p.o_code[cur], p.o_code[prev]
+    n_cur, n_prev = p.count(c_cur), p.count(c_prev)
     return pd.DataFrame({
         "buyers_cur": (n_cur >= 1).astype(float), "repeat_cur": (n_cur >= 2).astype(float),
         "buyers_prev": (n_prev >= 1).astype(float), "repeat_prev": (n_prev >= 2).astype(float),
-        "revenue_cur": p.count(p.o_code[cur], p.o_amount[cur]),
-        "revenue_prev": p.count(p.o_code[prev], p.o_amount[prev]),
+        "revenue_cur": p.count(c_cur, p.o_amount[cur]),
+        "revenue_prev": p.count(c_prev, p.o_amount[prev]),
     }, index=p.ids)
 
 

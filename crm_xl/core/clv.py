@@ -888,8 +888,8 @@ class BetaGeoModel(_Model):
     def _initial(self, data):
         x, tx, T = data.cols
         w = data.weights
-        mean_T = max(float(w @ T) / data.n, 1e-6)
-        rate = max(float(w @ x) / data.n, 0.1) / mean_T  # rough repeat-purchase rate per unit time
+        mean_T = max(_dot(w, T) / data.n, 1e-6)
+        rate = max(_dot(w, x) / data.n, 0.1) / mean_T  # rough repeat-purchase rate per unit time
         # a small grid of plausible starts (purchase-rate mean r / alpha = rate), best first
         grid = [np.array([r, r / rate, a, b]) for r in (0.25, 1.0) for a, b in ((0.5, 2.0), (1.0, 5.0), (2.0, 20.0))]
         f = [self._objective_value(np.log(g), data) for g in grid]
@@ -1031,7 +1031,7 @@ class GammaGammaModel(_Model):
 
     def _initial(self, data):
         x, m = data.cols
-        mean_m = float(data.weights @ m) / data.n
+        mean_m = _dot(data.weights, m) / data.n
         # plausible starts with population mean p * gamma / (q - 1) equal to the observed mean
         grid = [np.array([p, q, mean_m * (q - 1.0) / p]) for p in (1.0, 5.0) for q in (2.0, 4.0, 10.0)]
         f = [self._objective_value(np.log(s), data) for s in grid]

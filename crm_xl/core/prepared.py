@@ -12,7 +12,8 @@ calendar arithmetic (``pd.DateOffset``), so "近3个月" from 2024-09-30 starts 
 
 from __future__ import annotations
 
-__all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort"]
+__all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort",
+           "factorize_objects"]
 
 import re
 from dataclasses import dataclass
@@ -59,6 +60,45 @@ def stable_argsort(key: np.ndarray, bits: int) -> np.ndarray:
         step = np.argsort(digit, kind="stable")
         order = step if order is None else order[step]
     return order
+
+
+def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values)`` of an object array (codes, -1 for missing; distinct values
+    in order of first appearance), hashing each distinct *object* once.
+
+    Columns that went through cleaning (and most columns built from a few distinct values)
+    hold the same Python object wherever the value repeats, so the rows are first grouped by
+    object identity (integer hashing of the array's references), and only one object per
+    group is hashed by value; objects that are equal but distinct end up in the same group
+    at that second step. When most objects are distinct this falls back to hashing all.
+    """
+    values = np.asarray(values, dtype=object)
+    if values.ndim != 1 or values.size < 10_000:
+        codes, uniques = pd.factorize(values)
+        return codes, np.asarray(uniques, dtype=object)
+    try:
+        refs = np.frombuffer(np.ascontiguousarray(values), dtype=np.intp)  # the objects' identities
+    except (TypeError, ValueError, BufferError):
+        refs = None
+    if refs is not None:
+        ref_codes, ref_uniques = pd.factorize(refs)
+        if len(ref_uniques) <= values.size // 2:
+            first = np.empty(len(ref_uniques), dtype=np.intp)
+            first[ref_codes[::-1]] = np.arange(values.size - 1, -1, -1)  # first row of each object
+            codes, uniques = pd.factorize(values[first])  # in order of first appearance
+            return codes[ref_codes], np.asarray(uniques, dtype=object)
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _lookup(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """``index.get_indexer(values)`` (text IDs) through :func:`factorize_objects`: each
+    distinct ID is looked up once."""
+    codes, uniques = factorize_objects(values.to_numpy(dtype=object))
+    if codes.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    found = index.get_indexer(pd.Index(uniques, dtype="str")) if len(uniques) else np.zeros(0, dtype=np.intp)
+    return np.where(codes >= 0, found[np.maximum(codes, 0)] if len(found) else -1, -1)
 
 
 def _days(values) -> np.ndarray:
@@ -305,7 +345,7 @@ class Prepared:
     def product_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """Each order's product as a code into the distinct product names (text; -1 when
         missing): the factorisation of the product column as text."""
-        codes, uniques = pd.factorize(self.o_product)  # hashing the objects once
+        codes, uniques = factorize_objects(self.o_product)
         names = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
         keep = names.notna().to_numpy()
         # distinct objects may be the same text (1 and "1"), and a value may read as missing
@@ -317,13 +357,11 @@ class Prepared:
 
     @cached_property
     def _type_codes(self) -> tuple[np.ndarray, np.ndarray]:
-        codes, uniques = pd.factorize(self.i_type)
-        return codes, np.asarray(uniques, dtype=object)
+        return factorize_objects(self.i_type.to_numpy(dtype=object))
 
     @cached_property
     def _content_codes(self) -> tuple[np.ndarray, np.ndarray]:
-        codes, uniques = pd.factorize(self.i_content)
-        return codes, np.asarray(uniques, dtype=object)
+        return factorize_objects(self.i_content.to_numpy(dtype=object))
 
     def interactions_matching(self, keywords: tuple[str, ...]) -> np.ndarray:
         """Boolean per interaction: type or notes contain one of ``keywords``."""
@@ -357,7 +395,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
 
     cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique())
     o_ids = _col(orders, "customer_id", "orders").astype("str")
-    o_codes = cust_ids.get_indexer(o_ids)
+    o_codes = _lookup(cust_ids, o_ids)
     missing = np.flatnonzero(o_codes < 0)  # IDs not in the customers table (or blank)
     extra = o_ids.iloc[missing].dropna().unique() if missing.size else []
     ids = cust_ids.append(pd.Index(extra, dtype="str")) if len(extra) else cust_ids
@@ -372,7 +410,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
     product = _col(orders, "product", "orders").astype(object).to_numpy()
 
-    i_codes = ids.get_indexer(_col(inter, "customer_id", "interactions").astype("str"))
+    i_codes = _lookup(ids, _col(inter, "customer_id", "interactions").astype("str"))
     i_day = _days(_col(inter, "date", "interactions"))
     ikeep = (i_codes >= 0) & (i_day != _NAT) & (i_day <= today)
     if not ikeep.all():

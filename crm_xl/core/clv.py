@@ -530,7 +530,7 @@ class _FitData:
             cols_u, w = tuple(uniq), counts.astype(float)
         else:
             cols_u, w = cols, np.asarray(weights, dtype=float)
-        ux, ix = np.unique(cols_u[0], return_inverse=True)
+        ix, ux = pd.factorize(cols_u[0], sort=True)  # = np.unique(..., return_inverse=True), hashed: few distinct x
         wx = np.bincount(ix, weights=w, minlength=ux.size)
         return cls(cols_u, w, ux, ix, wx, float(w.sum()))
 

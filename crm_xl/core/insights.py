@@ -75,6 +75,24 @@ def _period_sums(p: Prepared, months: int) -> pd.DataFrame:
     }, index=p.ids)
 
 
+def _median_of_others(v: np.ndarray) -> np.ndarray:
+    """For each ``j``: ``np.median(np.delete(v, j))`` (the same numbers), from one sort.
+    ``v`` has at least two values and no NaN."""
+    n = v.size
+    order = np.argsort(v, kind="stable")
+    sv = v[order]
+    pos = np.empty(n, dtype=np.intp)
+    pos[order] = np.arange(n)  # where each value sits in sorted order
+
+    def kth(k: int) -> np.ndarray:  # the k-th smallest of the others, for every j
+        return np.where(k < pos, sv[k], sv[min(k + 1, n - 1)])
+
+    m = n - 1
+    if m % 2:
+        return kth(m // 2)
+    return (kth(m // 2 - 1) + kth(m // 2)) / 2
+
+
 def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSettings,
                    kpis_by_dimension: pd.DataFrame | None = None) -> pd.DataFrame:
     """The most deviating group per (dimension, KPI); see the module docstring.
@@ -128,11 +146,7 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
             idx = np.flatnonzero(ok)
             v = values[idx]
             sign = 1.0 if higher_better else -1.0
-            devs = []
-            for j in range(len(idx)):
-                others = np.delete(v, j)
-                devs.append(sign * (v[j] - np.median(others)))
-            devs = np.array(devs)
+            devs = sign * (v - _median_of_others(v))
             w = int(np.argmin(devs))
             gi = idx[w]
             others_med = float(np.median(np.delete(v, w)))

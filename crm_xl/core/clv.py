@@ -594,6 +594,8 @@ class _Model:
         theta = np.exp(u)
         with np.errstate(all="ignore"):
             ll, g, H = self._derivs(theta, data, hess)
+        if hess:  # the fit's last point: _finish needs its log-likelihood and Hessian again
+            self._last_point = (theta, data, ll, H)
         n = data.n
         f = -ll / n + self.penalizer * float(u @ u)
         gu = -(g * theta) / n + 2.0 * self.penalizer * u
@@ -718,7 +720,12 @@ class _Model:
         self.at_boundary_ = tuple(str(k) for k in np.array(self.param_names)[np.abs(np.log(theta)) >= _LOG_DEGENERATE])
         self._data = data
         self.n_customers_ = int(round(data.n))
-        ll, _, H = self._derivs(theta, data, True)
+        last = getattr(self, "_last_point", None)
+        if last is not None and last[1] is data and np.array_equal(last[0], theta):
+            ll, H = last[2], last[3]  # evaluated there already (same numbers)
+        else:
+            ll, _, H = self._derivs(theta, data, True)
+        self._last_point = None
         self.log_likelihood_ = float(ll)
         self.covariance_ = self._covariance(H)
         se = np.sqrt(np.diag(self.covariance_)) if self.covariance_ is not None else np.full(len(theta), np.nan)

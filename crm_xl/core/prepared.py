@@ -414,7 +414,11 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
 
     # orders kept (a plain copy when all are: faster than a masked gather, never a view of the input)
     sel = (lambda a: a.copy()) if keep.all() else (lambda a: a[keep])
-    if len(cust):
+    if len(cust) and len(cust_ids) == len(cust) and not len(extra):
+        # every row a distinct known ID: the table is already aligned to ids
+        customers = cust.set_index("customer_id")
+        customers.index = ids
+    elif len(cust):
         c = cust.drop_duplicates("customer_id").set_index("customer_id")
         c.index = c.index.astype("str")
         customers = c.reindex(ids)

@@ -78,3 +78,16 @@ def test_lookups_and_shared_arrays_match_the_string_operations():
     rows = p.rfm_rows
     np.testing.assert_array_equal(p.codes_of(p.ids.to_numpy()[rows]), rows)
     np.testing.assert_array_equal(p.codes_of(["NEW1", "nobody", ids[5]]), [p.n - 1, -1, 0 + 5])
+
+
+def test_factorize_sorted_is_pandas_sorted_factorize():
+    from crm_xl.core.prepared import factorize_sorted
+
+    rng = np.random.default_rng(3)
+    names = np.array(["制造业", "金融业", "未知", "Zeta", "alpha", "教育", None], dtype=object)
+    for values in (names[rng.integers(0, len(names), 20_000)], names[rng.integers(0, 3, 50)],
+                   np.array([3, "b", "a", 3, None] * 3000, dtype=object)):
+        codes, uniques = factorize_sorted(values)
+        ref_codes, ref_uniques = pd.factorize(values, sort=True)
+        np.testing.assert_array_equal(codes, ref_codes)
+        assert list(uniques) == list(ref_uniques)

@@ -31,7 +31,7 @@ import pandas as pd
 from ..settings import AnalysisSettings
 from .churn import churn_signals
 from .kpis import safe_ratio
-from .prepared import Prepared
+from .prepared import Prepared, factorize_sorted
 
 DIAGNOSIS_COLUMNS = ("dimension", "group", "kpi", "value", "previous", "others_median", "deviation", "n_customers",
                      "flagged", "text")
@@ -121,7 +121,7 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
     for dim in ("industry", "region", "owner"):
         if dim not in base:
             continue
-        codes, groups = pd.factorize(base[dim], sort=True)  # one hashing of the group names
+        codes, groups = factorize_sorted(base[dim].to_numpy(dtype=object))  # = pd.factorize(sort=True)
         known = codes >= 0  # a missing group name is left out, as groupby does
         g = per[known].groupby(codes[known]).sum() if not known.all() else per.groupby(codes).sum()
         n = base["customers"][known].groupby(codes[known]).sum()

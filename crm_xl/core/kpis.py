@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
-from .prepared import Prepared, stage_matches
+from .prepared import Prepared, factorize_sorted, stage_matches
 
 KPI_COLUMNS = ("dimension", "group", "group_label", "kpi", "label", "unit", "value", "numerator", "denominator", "n_customers",
                "reason")
@@ -636,7 +636,10 @@ def kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None 
         sums = totals.to_frame("全部" if zh else "All").T
         dim = "overall"
     else:
-        sums = base.groupby(by, sort=True)[cols].sum()
+        codes, groups = factorize_sorted(base[by].to_numpy(dtype=object))  # = groupby(by, sort=True)
+        known = codes >= 0
+        sums = (base[cols] if known.all() else base.loc[known, cols]).groupby(codes[known]).sum()
+        sums.index = pd.Index(groups[sums.index.to_numpy()], name=by)
         if by == "layer":
             order = [k for k, _ in settings.layer_labels_zh]
             sums = sums.reindex(sorted(sums.index, key=lambda k: order.index(k) if k in order else len(order)))

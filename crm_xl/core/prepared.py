@@ -13,7 +13,7 @@ calendar arithmetic (``pd.DateOffset``), so "近3个月" from 2024-09-30 starts 
 from __future__ import annotations
 
 __all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort",
-           "factorize_objects"]
+           "factorize_objects", "factorize_sorted"]
 
 import re
 from dataclasses import dataclass
@@ -92,6 +92,19 @@ def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
             return codes[ref_codes], np.asarray(uniques, dtype=object)
     codes, uniques = pd.factorize(values)
     return codes, np.asarray(uniques, dtype=object)
+
+
+def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)`` (codes into the sorted distinct values, -1 for
+    missing) through :func:`factorize_objects`; the few distinct texts are sorted after."""
+    codes, uniques = factorize_objects(values)
+    if not all(isinstance(u, str) for u in uniques):
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True)
+        return codes, np.asarray(uniques, dtype=object)
+    order = np.array(sorted(range(len(uniques)), key=uniques.__getitem__), dtype=np.intp)
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else -1, -1), uniques[order]
 
 
 def _days(values) -> np.ndarray:

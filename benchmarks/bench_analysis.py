@@ -8,7 +8,12 @@ the same prepared arrays ``analyze`` builds.
 Data are synthesised here with numpy directly in canonical cleaned form (what
 ``crm_xl.core.clean`` produces), so only the analysis is timed. Run from the repository root:
 
-    python benchmarks/bench_analysis.py [customers] [orders]
+    python benchmarks/bench_analysis.py [customers] [orders] [--steps]
+
+``--steps`` also prints where the time goes: every function ``analyze`` calls is wrapped
+with a timer (best of 3 runs per function). Shared arrays computed on first use
+(``Prepared``'s cached properties: the sorted purchase days, the median purchase gap, ID
+ranks, ...) count in the step that first needs them.
 """
 
 from __future__ import annotations
@@ -110,9 +115,44 @@ def best_of(fn, repeat: int = 3, clock=time.perf_counter) -> float:
     return min(times)
 
 
+def steps(data: CrmData, settings: AnalysisSettings, repeat: int = 3) -> list[tuple[str, float]]:
+    """Seconds per function called by ``crm_xl.core.analysis.analyze`` (best of ``repeat``)."""
+    from crm_xl.core import analysis
+
+    names = [n for n, f in vars(analysis).items() if callable(f) and getattr(f, "__module__", "").startswith(
+        "crm_xl.core.") and f.__module__ != analysis.__name__ and not isinstance(f, type)]
+    best: dict[str, float] = {}
+    originals = {n: getattr(analysis, n) for n in names}
+
+    def timed(name, fn):
+        def run(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+        return run
+
+    try:
+        for n in names:
+            setattr(analysis, n, timed(n, originals[n]))
+        for _ in range(repeat):
+            spent: dict[str, float] = {}
+            t = time.perf_counter()
+            analysis.analyze(data, settings)
+            spent["(analyze in all)"] = time.perf_counter() - t
+            for k, v in spent.items():
+                best[k] = min(best.get(k, v), v)
+    finally:
+        for n, f in originals.items():
+            setattr(analysis, n, f)
+    return sorted(best.items(), key=lambda kv: -kv[1])
+
+
 def main() -> None:
-    n_cust = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    n_orders = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n_cust = int(args[0]) if len(args) > 0 else 100_000
+    n_orders = int(args[1]) if len(args) > 1 else 1_000_000
     data = synth(n_cust, n_orders)
     settings = AnalysisSettings()
     t_floor = best_of(lambda: floor(data))
@@ -137,6 +177,10 @@ def main() -> None:
     print(f"  CPU time: analyze {cpu_full:.2f} s, clv_analysis {cpu_clv:.2f} s ({cpu_clv / cpu_full:.0%})")
     print(f"peak memory: analyze() allocations (tracemalloc) {peak / 2**20:,.0f} MB; "
           f"process max RSS incl. data {maxrss_mb:,.0f} MB")
+    if "--steps" in sys.argv:
+        print("where the time goes (best of 3 per step; ratio to the floor):")
+        for name, sec in steps(data, settings):
+            print(f"  {name:28s} {sec:6.3f} s  {sec / t_floor:5.2f}x")
 
 
 if __name__ == "__main__":

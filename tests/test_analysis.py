@@ -145,3 +145,20 @@ def test_result_frames_use_documented_columns():
     assert len(r.trends) == 6 and set(r.kpis_by_dimension["dimension"]) == {"industry", "region", "owner"}
     risk_rank = r.churn["risk"].map({"high": 0, "medium": 1, "low": 2}).to_numpy()
     assert (np.diff(risk_rank) >= 0).all()
+    # the tag text per customer (built by customer code inside analyze) is tags_per_customer's
+    from crm_xl.core.tags import tags_per_customer
+    per = tags_per_customer(r.tags, "zh", tuple(t.tag for t in r.settings.tag_rules))
+    assert (r.rfm["tags"] != "").any()
+    assert r.rfm["tags"].tolist() == per.reindex(r.rfm["customer_id"]).fillna("").tolist()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_median_of_the_other_groups_is_numpys(seed):
+    # the cross analysis compares each group with the median of the others, from one sort
+    from crm_xl.core.insights import _median_of_others
+
+    rng = np.random.default_rng(seed)
+    for n in range(2, 15):
+        for v in (rng.normal(size=n), rng.integers(0, 3, n).astype(float), np.round(rng.normal(size=n), 1)):
+            expected = np.array([np.median(np.delete(v, j)) for j in range(n)])
+            np.testing.assert_array_equal(_median_of_others(v), expected)

@@ -365,6 +365,27 @@ def test_fit_failures_raise_model_fit_error():
         gamma_gamma_expected_spend({"p": 1, "q": 0.9, "gamma": 1}, 1, 10)
 
 
+def test_a_fit_at_the_limit_jumps_there_and_loses_nothing(monkeypatch):
+    # customers buy as Poisson processes with gamma-distributed rates and never drop out:
+    # the maximum is at the limit a -> 0 (the NBD model). The optimiser moves a parameter
+    # that is heading to a limit there in one step instead of one e-fold per iteration;
+    # the log-likelihood is the same (the gradient is below 1e-10 either way)
+    rng = np.random.default_rng(1)
+    n = 3000
+    T = rng.uniform(20, 100, n)
+    x = rng.poisson(rng.gamma(1.0, 1 / 10.0, n) * T).astype(float)
+    tx = np.array([rng.uniform(0, t, int(k)).max() if k else 0.0 for k, t in zip(x, T)])
+    m = BetaGeoModel().fit(x, tx, T)
+    assert m.at_boundary_ == ("a",) and m.params_["a"] < 1e-9
+    assert m.params_["r"] == pytest.approx(1.0, rel=0.1) and m.params_["alpha"] == pytest.approx(10, rel=0.1)
+    monkeypatch.setattr(clv._Model, "_boundary_jump", staticmethod(lambda u, g, last_step: None))
+    plain = BetaGeoModel().fit(x, tx, T)
+    assert plain.at_boundary_ == ("a",)
+    assert m.log_likelihood_ >= plain.log_likelihood_ - 1e-9 * abs(plain.log_likelihood_)
+    assert m.n_iterations_ < plain.n_iterations_ - 5
+    assert m.p_alive(x, tx, T) == pytest.approx(plain.p_alive(x, tx, T), rel=1e-6)
+
+
 def test_independence_violation_is_reported():
     rng = np.random.default_rng(3)
     x = rng.integers(1, 30, 400).astype(float)

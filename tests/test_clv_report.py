@@ -20,6 +20,7 @@ import pytest
 
 from crm_xl.core import clv_report
 from crm_xl.core.analysis import analyze
+from crm_xl.core.churn import churn_table
 from crm_xl.core.clean import clean_dataset
 from crm_xl.core.clv import BetaGeoModel, GammaGammaModel, ModelFitError
 from crm_xl.core.clv_report import CLV_COLUMNS, clv_analysis, prepared_clv_summary
@@ -264,6 +265,14 @@ def test_analyze_carries_clv_and_feeds_churn(demo):
     alive = res.clv.p_alive()
     np.testing.assert_allclose(churn.loc[alive.index], alive, rtol=0)
     assert res.clv.predictions.set_index("customer_id").loc[alive.index, "layer_label"].ne("").all()
+    # P(alive) handed over by customer code (what analyze does) or by ID: the same warning list
+    s = AnalysisSettings(churn_p_alive_below=0.9)
+    p = prepare(demo, s)
+    clv = clv_analysis(settings=s, prepared=p)
+    by_code = churn_table(settings=s, prepared=p, p_alive=clv.p_alive_by_code(p.n))
+    by_id = churn_table(settings=s, prepared=p, p_alive=clv.p_alive())
+    pd.testing.assert_frame_equal(by_code, by_id)
+    assert by_code["reasons"].str.contains("模型活跃概率仅").any()
 
 
 def test_clv_sheet_columns_order_and_chart(result):

@@ -33,6 +33,7 @@ __all__ = ["AnalysisResult", "analyze"]
 
 from dataclasses import dataclass, fields
 
+import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
@@ -45,7 +46,7 @@ from .kpis import DIMENSIONS, kpi_base, kpi_table
 from .prepared import prepare
 from .rfm import rfm_table
 from .segments import assign_layers
-from .tags import customer_tags, tag_metrics, tags_per_customer
+from .tags import _customer_tags, _tag_texts_by_position, tag_metrics
 from .trends import monthly_trends
 
 
@@ -96,16 +97,18 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
     s = settings or AnalysisSettings()
     p = prepare(data, s)
     layers = assign_layers(rfm_table(data, s, prepared=p), data.orders, p.as_of, s, prepared=p)
-    tags = customer_tags(settings=s, prepared=p, metrics=tag_metrics(settings=s, prepared=p))
-    per = tags_per_customer(tags, s.lang, tuple(r.tag for r in s.tag_rules))
-    layers["tags"] = per.reindex(layers["customer_id"]).fillna("").astype("str").to_numpy()
+    tags, tag_pos = _customer_tags(settings=s, prepared=p, metrics=tag_metrics(settings=s, prepared=p))
+    # tags_per_customer(tags) by customer code (the metrics are indexed by p.ids)
+    texts = _tag_texts_by_position(tags, tag_pos, p.n, s.lang, tuple(r.tag for r in s.tag_rules))
+    codes = p.codes_of(layers["customer_id"])
+    layers["tags"] = np.where(codes >= 0, texts[codes], "").astype(object)
     base = kpi_base(p, layers)
     kpis = kpi_table(base, s, leads=data.leads, as_of=p.as_of)
     by_layer = kpi_table(base, s, by="layer", leads=data.leads, as_of=p.as_of)
     by_dim = pd.concat([kpi_table(base, s, by=d, leads=data.leads, as_of=p.as_of) for d in DIMENSIONS if d != "layer"],
                        ignore_index=True)
     clv = clv_analysis(settings=s, prepared=p, layers=layers)
-    churn = churn_table(settings=s, prepared=p, layers=layers, p_alive=clv.p_alive() if clv.ok else None)
+    churn = churn_table(settings=s, prepared=p, layers=layers, p_alive=clv.p_alive_by_code(p.n) if clv.ok else None)
     funnel = funnel_table(data.leads, s, p.as_of)
     trends = monthly_trends(settings=s, prepared=p)
     diagnosis = cross_analysis(p, base, s, by_dim)

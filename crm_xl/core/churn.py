@@ -133,33 +133,56 @@ def churn_reasons(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_
     alive = _arr(p_alive, n)
     sig = churn_signals(d, gap, last, prev, neg, unres, tmo, s, p_alive=alive)
     m = s.churn_compare_months
-    parts = np.full(n, "", dtype=object)
     sep = "；" if zh else "; "
+    parts = []  # (rows where the indicator fired, their texts), in the order of the text
 
-    def add(mask, texts):
-        idx = np.flatnonzero(mask)
-        for i, t in zip(idx, texts):
-            parts[i] = t if not parts[i] else parts[i] + sep + t
+    def part(key, fmt, *values):
+        rows = np.flatnonzero(sig[key])
+        parts.append((rows, _format_distinct(fmt, *(v[rows] for v in values))))
 
-    i = np.flatnonzero(sig["frequency_drop"])
-    add(sig["frequency_drop"], [
-        (f"近{m}个月购买{last[k]:.0f}次，较前{m}个月{prev[k]:.0f}次下降{(prev[k] - last[k]) / prev[k]:.0%}" if zh else
-         f"{last[k]:.0f} orders in the last {m} months vs {prev[k]:.0f} before (-{(prev[k] - last[k]) / prev[k]:.0%})")
-        for k in i])
-    i = np.flatnonzero(sig["inactive"])
-    add(sig["inactive"], [
-        ((f"已{d[k]:.0f}天未购买（通常间隔{gap[k]:.0f}天）" if zh else
-          f"no purchase for {d[k]:.0f} days (usual gap {gap[k]:.0f} days)") if not np.isnan(gap[k]) and gap[k] > 0 else
-         (f"已{d[k]:.0f}天未购买" if zh else f"no purchase for {d[k]:.0f} days"))
-        for k in i])
+    part("frequency_drop",
+         (lambda lt, pv: f"近{m}个月购买{lt:.0f}次，较前{m}个月{pv:.0f}次下降{(pv - lt) / pv:.0%}") if zh else
+         (lambda lt, pv: f"{lt:.0f} orders in the last {m} months vs {pv:.0f} before (-{(pv - lt) / pv:.0%})"),
+         last, prev)
+    # inactive: "已{days}天未购买" + "（通常间隔{gap}天）" when the usual gap is known, each
+    # piece formatted once per distinct number
+    rows = np.flatnonzero(sig["inactive"])
+    with np.errstate(invalid="ignore"):
+        known = ~np.isnan(gap[rows]) & (gap[rows] > 0)
+    texts = _format_distinct((lambda v: f"已{v:.0f}天未购买") if zh else (lambda v: f"no purchase for {v:.0f} days"),
+                             d[rows])
+    if known.any():
+        texts[known] = texts[known] + _format_distinct(
+            (lambda v: f"（通常间隔{v:.0f}天）") if zh else (lambda v: f" (usual gap {v:.0f} days)"), gap[rows[known]])
+    parts.append((rows, texts))
     for key, arr, zt, et in (("negative_feedback", neg, "负面反馈{}次", "{} negative feedback"),
                              ("unresolved", unres, "未解决投诉{}个", "{} unresolved complaints"),
                              ("timeouts", tmo, "售后响应超时{}次", "{} response timeouts")):
-        i = np.flatnonzero(sig[key])
-        add(sig[key], [(zt if zh else et).format(f"{arr[k]:.0f}") for k in i])
-    i = np.flatnonzero(sig["p_alive"])
-    add(sig["p_alive"], [(f"模型活跃概率仅{alive[k]:.0%}" if zh else f"model P(alive) only {alive[k]:.0%}") for k in i])
-    return parts
+        part(key, lambda v, t=(zt if zh else et): t.format(f"{v:.0f}"), arr)
+    part("p_alive", (lambda v: f"模型活跃概率仅{v:.0%}") if zh else (lambda v: f"model P(alive) only {v:.0%}"), alive)
+    # joined with vectorised concatenation of the texts (no Python work per customer)
+    out = np.full(n, "", dtype=object)
+    for rows, texts in parts:
+        if rows.size == 0:
+            continue
+        cur = out[rows]
+        out[rows] = np.where(cur == "", texts, cur + sep + texts)
+    return out
+
+
+def _format_distinct(fmt, *values: np.ndarray) -> np.ndarray:
+    """``fmt(*row)`` for every row of the equally long float arrays ``values``, called
+    once per distinct row (object array of texts; NaN is passed as NaN)."""
+    if values[0].size == 0:
+        return np.empty(0, dtype=object)
+    key = np.zeros(values[0].size, dtype=np.int64)
+    for v in values:
+        codes, uniques = pd.factorize(v, use_na_sentinel=False)
+        key, _ = pd.factorize(key * max(len(uniques), 1) + codes)
+    first = np.empty(int(key.max()) + 1, dtype=np.intp)
+    first[key[::-1]] = np.arange(key.size - 1, -1, -1)
+    texts = np.array([fmt(*(float(v[i]) for v in values)) for i in first], dtype=object)
+    return texts[key]
 
 
 def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
@@ -175,10 +198,11 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     layers : DataFrame, optional
         :func:`crm_xl.core.segments.assign_layers` output, for ``layer``/``layer_label``
         and ``monetary`` (else monetary is all history up to the analysis date).
-    p_alive : Series, optional
-        The BG/NBD P(alive) by customer ID (:meth:`crm_xl.core.clv_report.ClvResult.p_alive`):
-        shown in column ``p_alive`` (NaN when absent) and a signal when
-        ``settings.churn_p_alive_below`` > 0.
+    p_alive : Series or ndarray, optional
+        The BG/NBD P(alive) by customer ID (:meth:`crm_xl.core.clv_report.ClvResult.p_alive`),
+        or as an array aligned to ``prepared.ids``
+        (:meth:`~crm_xl.core.clv_report.ClvResult.p_alive_by_code`): shown in column
+        ``p_alive`` (NaN when absent) and a signal when ``settings.churn_p_alive_below`` > 0.
 
     Returns
     -------
@@ -202,14 +226,31 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     neg = p.count(p.i_code[negative])[rows]
     unres = p.count(p.i_code[fw & (p.i_resolved == 0)])[rows]
     tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[rows]
-    ids = p.ids.to_numpy()[rows]
-    alive = (pd.to_numeric(p_alive, errors="coerce").reindex(pd.Index(ids).astype("str")).to_numpy(dtype=float)
-             if p_alive is not None and len(p_alive) else np.full(rows.size, np.nan))
+    if isinstance(p_alive, np.ndarray) and p_alive.ndim == 1 and p_alive.size == p.n:
+        alive = p_alive.astype(float)[rows]  # aligned to the customer codes
+    elif p_alive is not None and len(p_alive):
+        ids = p.id_array[rows]
+        alive = pd.to_numeric(p_alive, errors="coerce").reindex(pd.Index(ids).astype("str")).to_numpy(dtype=float)
+    else:
+        alive = np.full(rows.size, np.nan)
     sig = churn_signals(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive)
     count = sum(v.astype(int) for v in sig.values())
-    level = _level(count, s)
+    rank = np.where(count >= s.churn_high_min_signals, 0, np.where(count >= max(s.churn_medium_min_signals, 1), 1, 2))
+    if layers is not None and len(layers):
+        codes = p.codes_of(layers["customer_id"])
+        layer = p.by_code(codes, layers["layer"].astype(object).to_numpy())[rows]
+        layer_label = p.by_code(codes, layers["layer_label"].astype(object).to_numpy())[rows]
+        monetary = p.by_code(codes, layers["monetary"].to_numpy(dtype=float, na_value=np.nan))[rows]
+    else:
+        layer = layer_label = np.full(rows.size, "", dtype=object)
+        monetary = p.count(p.o_code, p.o_amount)[rows]
+    # sorted by risk, then value (largest first), then customer ID; every column in that order
+    order = np.lexsort((p.id_rank[rows], -monetary, rank))
+    rows, rank, count = rows[order], rank[order], count[order]
+    days, gap, last, prev, neg, unres, tmo, alive, layer, layer_label, monetary = (
+        v[order] for v in (days, gap, last, prev, neg, unres, tmo, alive, layer, layer_label, monetary))
     out = pd.DataFrame({
-        "customer_id": ids,
+        "customer_id": p.id_array[rows],
         "customer_name": p.text("customer_name")[rows],
         "owner": p.text("owner")[rows],
         "days_since_last": days,
@@ -222,24 +263,14 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         "response_timeouts": tmo,
         "p_alive": alive,
         "signals": count.astype(float),
-        "risk": level,
-        "risk_label": [RISK_LABELS[s.lang][k] for k in level],
+        "risk": np.array(["high", "medium", "low"], dtype=object)[rank],
+        "risk_label": np.array([RISK_LABELS[s.lang][k] for k in ("high", "medium", "low")], dtype=object)[rank],
         "reasons": churn_reasons(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive),
+        "last_purchase_date": p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]"),
+        "layer": layer,
+        "layer_label": layer_label,
+        "monetary": monetary,
     })
-    last_date = p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]")
-    out["last_purchase_date"] = last_date
-    if layers is not None and len(layers):
-        lay = layers.set_index("customer_id")
-        out["layer"] = lay["layer"].reindex(ids).to_numpy()
-        out["layer_label"] = lay["layer_label"].reindex(ids).to_numpy()
-        out["monetary"] = lay["monetary"].reindex(ids).to_numpy(dtype=float)
-    else:
-        out["layer"] = ""
-        out["layer_label"] = ""
-        out["monetary"] = p.count(p.o_code, p.o_amount)[rows]
-    rank = out["risk"].map({"high": 0, "medium": 1, "low": 2}).to_numpy()
-    order = np.lexsort((ids, -out["monetary"].to_numpy(dtype=float), rank))
-    out = out.iloc[order].reset_index(drop=True)
     for c in ("customer_id", "customer_name", "owner", "layer", "layer_label", "risk", "risk_label", "reasons"):
         out[c] = out[c].astype("str")
     return out[list(CHURN_COLUMNS)]

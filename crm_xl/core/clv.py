@@ -192,13 +192,8 @@ def _trigamma(v):
     return zeta(2.0, v)
 
 
-def _bg_derivs(theta, data: "_FitData", hess: bool):
-    """Weighted total log-likelihood, gradient and (optionally) Hessian w.r.t.
-    (r, alpha, a, b). Functions of ``x`` alone are evaluated once per distinct ``x``.
-
-    With ``D`` the drop-out log-odds and ``s = expit(D)``:
-    ``d ll = d base + s dD`` and ``d2 ll = d2 base + s d2D + s (1 - s) dD dD'``.
-    """
+def _bg_ll(theta, data: "_FitData"):
+    """Weighted total log-likelihood (first item) and the terms :func:`_bg_derivs` reuses."""
     r, alpha, a, b = theta
     x, tx, T = data.cols
     w = data.weights
@@ -213,20 +208,36 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     xi = ux[ix]
     rx = r + xi
     pos = xi > 0
-    D = np.where(pos, np.log(a) - np.log(bx1_u[ix]) + rx * (L1 - L2), -np.inf)
+    Dr = L1 - L2
+    D = np.where(pos, np.log(a) - np.log(bx1_u)[ix] + rx * Dr, -np.inf)  # logs per distinct x
     ll = base_ll + _dot(w, (np.logaddexp(0.0, D) - rx * L1))
+    return ll, bx1_u, L1, L2, Dr, D, rx, pos
+
+
+def _bg_derivs(theta, data: "_FitData", hess: bool):
+    """Weighted total log-likelihood, gradient and (optionally) Hessian w.r.t.
+    (r, alpha, a, b). Functions of ``x`` alone are evaluated once per distinct ``x``.
+
+    With ``D`` the drop-out log-odds and ``s = expit(D)``:
+    ``d ll = d base + s dD`` and ``d2 ll = d2 base + s d2D + s (1 - s) dD dD'``.
+    """
+    r, alpha, a, b = theta
+    x, tx, T = data.cols
+    w = data.weights
+    ux, ix, wx = data.ux, data.ix, data.wx
+    ll, bx1_u, L1, L2, Dr, D, rx, pos = _bg_ll(theta, data)
     s = expit(D)  # 0 where x == 0
     iT, itx = 1.0 / (alpha + T), 1.0 / (alpha + tx)
     dig_r_u, dig_abx_u, dig_bx_u = digamma(r + ux), digamma(a + b + ux), digamma(b + ux)
     dig_ab, dig_b = digamma(a + b), digamma(b)
-    Dr = L1 - L2
     Dal = rx * (iT - itx)
     ws = w * s
+    inv_bx1 = (1.0 / bx1_u)[ix]  # bx1_u is 1 where x == 0
     g = np.array([
         _dot(wx, dig_r_u) + data.n * (np.log(alpha) - digamma(r)) - _dot(w, L1) + _dot(ws, Dr),
         data.n * r / alpha - _dot(w, (rx * iT)) + _dot(ws, Dal),
         data.n * dig_ab - _dot(wx, dig_abx_u) + float(ws.sum()) / a,
-        _dot(wx, (dig_bx_u - dig_abx_u)) + data.n * (dig_ab - dig_b) - _dot(ws, (1.0 / np.where(pos, bx1_u[ix], 1.0))),
+        _dot(wx, (dig_bx_u - dig_abx_u)) + data.n * (dig_ab - dig_b) - _dot(ws, inv_bx1),
     ])
     if not hess:
         return ll, g, None
@@ -242,7 +253,6 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     H[2, 3] = H[2, 2]
     H[3, 3] = _dot(wx, (tg(b + ux) - tri_abx_u)) + data.n * (tri_ab - float(tg(b)))
     # drop-out term: s * d2D + s (1 - s) dD dD'
-    inv_bx1 = 1.0 / np.where(pos, bx1_u[ix], 1.0)
     H[0, 1] += _dot(ws, (iT - itx))
     H[1, 1] += _dot(ws, (rx * (itx**2 - iT**2)))
     H[2, 2] += -float(ws.sum()) / a**2
@@ -339,8 +349,11 @@ def _gg_inputs(frequency, monetary_value) -> tuple[np.ndarray, np.ndarray]:
     """Validated frequency and mean spend; a missing spend stays NaN (excluded from fits,
     NaN predictions) because a summary has no spend when every repeat amount is unknown."""
     x = _num(frequency, "购买频次 frequency", "frequency")
-    m = np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(monetary_value, dtype=object))), errors="coerce"),
-                   dtype=float).reshape(np.shape(monetary_value))
+    if isinstance(monetary_value, np.ndarray) and monetary_value.dtype.kind in "fiu":
+        m = monetary_value.astype(float, copy=False)
+    else:
+        m = np.asarray(pd.to_numeric(pd.Series(np.ravel(np.asarray(monetary_value, dtype=object))), errors="coerce"),
+                       dtype=float).reshape(np.shape(monetary_value))
     x, m = np.broadcast_arrays(x, m)
     if np.any(x < 0) or np.any(x != np.round(x)):
         raise InputError("「frequency」（重复购买次数）必须是非负整数",
@@ -464,21 +477,35 @@ def customer_lifetime_value(
     shape = x.shape
     x, tx, TT, spend = (v.reshape(-1) for v in (x, tx, TT, spend))
     H = int(horizon_months)
-    months = np.arange(1, H + 1, dtype=float)
-    t = (months * periods_per_month)[:, None]
-    # the hyp2f1 part depends on (x, T) only: evaluate it once per distinct pair
-    (ux, uT), inv, _ = _unique_rows(x, TT) if x.size > 1 else ([x, TT], np.zeros(x.size, dtype=np.intp), None)
-    core = _bg_core(r, alpha, a, b, t, ux[None, :], uT[None, :])  # (H, distinct)
+    core, inv = _bg_horizon_core(r, alpha, a, b, np.arange(1, H + 1, dtype=float) * periods_per_month, x, TT)
+    alive = expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
+    return _clv_from_core(core, inv, alive, spend, monthly_discount_rate, margin).reshape(shape)
+
+
+def _bg_horizon_core(r, alpha, a, b, t: np.ndarray, x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_bg_core` for every horizon in ``t`` (1-d) and every distinct ``(x, T)``
+    pair (the hyp2f1 part depends on those only): matrix (horizons, distinct pairs) and
+    the pair of each customer. Times ``P(alive)`` a row gives the conditional expected
+    purchases of that horizon, exactly as :func:`bgnbd_conditional_expected_purchases`."""
+    (ux, uT), inv, _ = _unique_rows(x, T) if x.size > 1 else ([x, T], np.zeros(x.size, dtype=np.intp), None)
+    return _bg_core(r, alpha, a, b, t[:, None], ux[None, :], uT[None, :]), inv
+
+
+def _clv_from_core(core: np.ndarray, inv: np.ndarray, alive: np.ndarray, spend: np.ndarray,
+                   monthly_discount_rate: float, margin: float) -> np.ndarray:
+    """The CLV sum of :func:`customer_lifetime_value` from the first ``H`` rows of a
+    monthly :func:`_bg_horizon_core` (months 1..H)."""
+    months = np.arange(1, core.shape[0] + 1, dtype=float)
     inc = np.diff(core, axis=0, prepend=0.0)
     disc = (1.0 + monthly_discount_rate) ** -months
     per_pair = np.einsum("h,hn->n", disc, inc)  # no threaded BLAS (see _dot)
-    alive = expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
-    return (margin * spend * alive * per_pair[inv]).reshape(shape)
+    return margin * spend * alive * per_pair[inv]
 
 
 # ----------------------------------------------------------------------------- fitting
 
 _LOG_BOUND = 25.0  # parameters kept in [e^-25, e^25] during optimisation
+_LOG_HEADING = 4.0  # a parameter beyond e^+-4 moving further out may be heading to a limit
 _LOG_DEGENERATE = 15.0  # a fitted parameter beyond e^+-15 (3.3e6, 3.1e-7) is at a limit of the model
 
 
@@ -503,7 +530,7 @@ class _FitData:
             cols_u, w = tuple(uniq), counts.astype(float)
         else:
             cols_u, w = cols, np.asarray(weights, dtype=float)
-        ux, ix = np.unique(cols_u[0], return_inverse=True)
+        ix, ux = pd.factorize(cols_u[0], sort=True)  # = np.unique(..., return_inverse=True), hashed: few distinct x
         wx = np.bincount(ix, weights=w, minlength=ux.size)
         return cls(cols_u, w, ux, ix, wx, float(w.sum()))
 
@@ -567,6 +594,8 @@ class _Model:
         theta = np.exp(u)
         with np.errstate(all="ignore"):
             ll, g, H = self._derivs(theta, data, hess)
+        if hess:  # the fit's last point: _finish needs its log-likelihood and Hessian again
+            self._last_point = (theta, data, ll, H)
         n = data.n
         f = -ll / n + self.penalizer * float(u @ u)
         gu = -(g * theta) / n + 2.0 * self.penalizer * u
@@ -576,6 +605,16 @@ class _Model:
                 + 2.0 * self.penalizer * np.eye(u.size)
         return f, gu, Hu
 
+    def _loglik(self, theta: np.ndarray, data: _FitData) -> float:
+        """Total log-likelihood alone (the same number as the first item of ``_derivs``)."""
+        return self._derivs(theta, data, False)[0]
+
+    def _objective_value(self, u: np.ndarray, data: _FitData) -> float:
+        """The first item of :meth:`_objective`, without derivatives (to rank starting points)."""
+        with np.errstate(all="ignore"):
+            ll = self._loglik(np.exp(u), data)
+        return -ll / data.n + self.penalizer * float(u @ u)
+
     def _newton(self, u0: np.ndarray, data: _FitData, max_iter: int = 200):
         """Damped Newton (Levenberg-Marquardt) on the log-parameters; returns (u, f, |g|, iterations)."""
         u = u0.astype(float)
@@ -584,10 +623,23 @@ class _Model:
             return u, np.inf, np.inf, 0
         lam = 1e-3
         eye = np.eye(u.size)
+        last_step = np.zeros(u.size)
         for it in range(1, max_iter + 1):
             gmax = float(np.max(np.abs(g)))
             if gmax < 1e-10:
                 return u, f, gmax, it
+            jump = self._boundary_jump(u, g, last_step)
+            if jump is not None:
+                u_new = jump
+                f_new, g_new, H_new = self._objective(u_new, data, True)
+                ok = np.isfinite(f_new) and np.all(np.isfinite(g_new)) and np.all(np.isfinite(H_new))
+                moved = u_new != u
+                # kept if better and still no reason to come back (gradient not pointing inwards)
+                if ok and f_new <= f + 1e-14 * abs(f) and not np.any(moved & (np.sign(g_new) == np.sign(u_new))
+                                                                      & (np.abs(g_new) > 1e-12)):
+                    last_step = u_new - u
+                    u, f, g, H = u_new, f_new, g_new, H_new
+                    continue
             while True:
                 try:
                     step = -np.linalg.solve(H + lam * (1.0 + np.abs(np.diag(H))) * eye, g)
@@ -605,11 +657,34 @@ class _Model:
                 if lam > 1e12:
                     return u, f, gmax, it
             converged = abs(f - f_new) <= 1e-15 * max(1.0, abs(f)) and float(np.max(np.abs(g_new))) < 1e-7
+            last_step = u_new - u
             u, f, g, H = u_new, f_new, g_new, H_new
             lam = max(lam / 10.0, 1e-12)
             if converged:
                 return u, f, float(np.max(np.abs(g))), it
         return u, f, float(np.max(np.abs(g))), max_iter
+
+    @staticmethod
+    def _boundary_jump(u: np.ndarray, g: np.ndarray, last_step: np.ndarray) -> np.ndarray | None:
+        """A step straight to the limit for parameters heading to 0 or infinity, else None.
+
+        Near a limit of the model (e.g. BG/NBD ``a`` -> 0) the objective is ``f* + c
+        exp(-|u|)`` in the log-parameter ``u``, and Newton's method moves ``u`` by one unit
+        per iteration (a fit at ``a`` = 1e-9 took twenty iterations). A parameter beyond
+        e^+-4 whose last step went further out by at least half a unit, and whose gradient
+        still points outwards, is tried at once where its gradient will be below 1e-12 (the
+        gradient falls by a factor e per unit), within the bounds. :meth:`_newton` keeps
+        that point only if the objective is lower there and the gradient does not point
+        back inwards (an optimum further out but not at the limit); otherwise it takes its
+        usual step, as if no jump had been tried."""
+        heading = (np.abs(u) >= _LOG_HEADING) & (np.sign(last_step) == np.sign(u)) & (np.abs(last_step) >= 0.5) \
+            & (np.sign(-g) == np.sign(u)) & (np.abs(g) > 1e-12)
+        if not heading.any():
+            return None
+        out = u.copy()
+        dist = np.maximum(np.log(np.abs(g[heading]) / 1e-12), 1.0)
+        out[heading] = np.clip(u[heading] + np.sign(u[heading]) * dist, -_LOG_BOUND, _LOG_BOUND)
+        return None if np.array_equal(out, u) else out
 
     def _maximise(self, data: _FitData, initial=None) -> np.ndarray:
         """Maximum-likelihood parameters (log-scale optimisation from ``initial`` or a grid)."""
@@ -645,7 +720,12 @@ class _Model:
         self.at_boundary_ = tuple(str(k) for k in np.array(self.param_names)[np.abs(np.log(theta)) >= _LOG_DEGENERATE])
         self._data = data
         self.n_customers_ = int(round(data.n))
-        ll, _, H = self._derivs(theta, data, True)
+        last = getattr(self, "_last_point", None)
+        if last is not None and last[1] is data and np.array_equal(last[0], theta):
+            ll, H = last[2], last[3]  # evaluated there already (same numbers)
+        else:
+            ll, _, H = self._derivs(theta, data, True)
+        self._last_point = None
         self.log_likelihood_ = float(ll)
         self.covariance_ = self._covariance(H)
         se = np.sqrt(np.diag(self.covariance_)) if self.covariance_ is not None else np.full(len(theta), np.nan)
@@ -809,14 +889,17 @@ class BetaGeoModel(_Model):
     def _derivs(self, theta, data, hess):
         return _bg_derivs(theta, data, hess)
 
+    def _loglik(self, theta, data):
+        return _bg_ll(theta, data)[0]
+
     def _initial(self, data):
         x, tx, T = data.cols
         w = data.weights
-        mean_T = max(float(w @ T) / data.n, 1e-6)
-        rate = max(float(w @ x) / data.n, 0.1) / mean_T  # rough repeat-purchase rate per unit time
+        mean_T = max(_dot(w, T) / data.n, 1e-6)
+        rate = max(_dot(w, x) / data.n, 0.1) / mean_T  # rough repeat-purchase rate per unit time
         # a small grid of plausible starts (purchase-rate mean r / alpha = rate), best first
         grid = [np.array([r, r / rate, a, b]) for r in (0.25, 1.0) for a, b in ((0.5, 2.0), (1.0, 5.0), (2.0, 20.0))]
-        f = [self._objective(np.log(g), data)[0] for g in grid]
+        f = [self._objective_value(np.log(g), data) for g in grid]
         order = np.argsort(np.where(np.isfinite(f), f, np.inf))
         return [grid[i] for i in order[:3]] + [np.array([0.1, 0.1, 0.1, 0.1])]
 
@@ -955,10 +1038,10 @@ class GammaGammaModel(_Model):
 
     def _initial(self, data):
         x, m = data.cols
-        mean_m = float(data.weights @ m) / data.n
+        mean_m = _dot(data.weights, m) / data.n
         # plausible starts with population mean p * gamma / (q - 1) equal to the observed mean
         grid = [np.array([p, q, mean_m * (q - 1.0) / p]) for p in (1.0, 5.0) for q in (2.0, 4.0, 10.0)]
-        f = [self._objective(np.log(s), data)[0] for s in grid]
+        f = [self._objective_value(np.log(s), data) for s in grid]
         order = np.argsort(np.where(np.isfinite(f), f, np.inf))
         return [grid[i] for i in order[:3]] + [np.array([1.0, 1.0, 1.0])]
 
@@ -1032,17 +1115,20 @@ def clv_predictions(
     return out
 
 
-def holdout_comparison(cal_holdout: pd.DataFrame, bgnbd: BetaGeoModel, *, max_frequency: int = 7) -> pd.DataFrame:
+def holdout_comparison(cal_holdout: pd.DataFrame, bgnbd: BetaGeoModel, *, max_frequency: int = 7,
+                       predicted: np.ndarray | None = None) -> pd.DataFrame:
     """Predicted vs actual holdout purchases, grouped by calibration-period frequency
     (the papers' conditional-expectation check; frequencies >= ``max_frequency`` pooled).
 
     ``cal_holdout`` is :func:`crm_xl.core.clv_summary.calibration_holdout_summary` output
-    and ``bgnbd`` a model fitted on its calibration columns. Returns one row per group
+    and ``bgnbd`` a model fitted on its calibration columns (``predicted``: its conditional
+    expected holdout purchases per row, if already computed). Returns one row per group
     with ``customers``, ``actual`` and ``predicted`` mean holdout purchases.
     """
     x, tx, T, xh, dur = _columns(cal_holdout, ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout",
                                                "duration_holdout"))
-    pred = bgnbd.conditional_expected_purchases(np.asarray(dur, dtype=float), x, tx, T)
+    pred = bgnbd.conditional_expected_purchases(np.asarray(dur, dtype=float), x, tx, T) if predicted is None \
+        else np.asarray(predicted, dtype=float)
     group = np.minimum(np.asarray(x, dtype=float), max_frequency).astype(int)
     df = pd.DataFrame({"group": group, "actual": np.asarray(xh, dtype=float), "predicted": pred})
     out = df.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
-from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, holdout_comparison
+from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, _bg_horizon_core, _clv_from_core, holdout_comparison
 from .clv_summary import TIME_UNITS
 from .dataset import CrmData
 from .prepared import Prepared, prepare
@@ -71,20 +71,12 @@ _UNIT_WORDS = {"days": ("天", "day"), "weeks": ("周", "week"), "months": ("月
 def _purchase_days(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One row per (customer, purchase day), sorted by customer code then day: codes,
     day numbers and the day's total amount. Customers with an unknown ID are dropped."""
-    bad = np.isin(p.ids.to_numpy(dtype=object).astype(str), _UNKNOWN_IDS)
-    keep = ~bad[p.o_code] if p.o_code.size else np.zeros(0, dtype=bool)
-    code, day, amount = p.o_code[keep], p.o_day[keep], p.o_amount[keep]
-    if code.size == 0:
-        return code, day, amount
-    d0 = int(day.min())
-    bits = max(int(int(day.max()) - d0 + 1).bit_length(), 1)
-    key = (code << bits) | (day - d0)
-    order = np.argsort(key, kind="stable")
-    key, amount = key[order], amount[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    total = np.add.reduceat(amount, starts)
-    key = key[starts]
-    return key >> bits, (key & ((1 << bits) - 1)) + d0, total
+    code, day, amount = p.purchase_days
+    bad = np.asarray(p.ids.isin(_UNKNOWN_IDS), dtype=bool)
+    if code.size and bad.any():
+        keep = ~bad[code]
+        code, day, amount = code[keep], day[keep], amount[keep]
+    return code, day, amount
 
 
 def _summarise(p: Prepared, code: np.ndarray, day: np.ndarray, amount: np.ndarray, end_day: int,
@@ -214,6 +206,7 @@ class ClvResult:
     independence: dict | None = None
     bgnbd: BetaGeoModel | None = field(default=None, repr=False)
     gamma_gamma: GammaGammaModel | None = field(default=None, repr=False)
+    codes: np.ndarray | None = field(default=None, repr=False)  # customer code (Prepared.ids) of each prediction
 
     @property
     def ok(self) -> bool:
@@ -223,6 +216,15 @@ class ClvResult:
     def p_alive(self) -> pd.Series:
         """P(alive) by customer ID (empty when there is no model)."""
         return self.predictions.set_index("customer_id")["p_alive"]
+
+    def p_alive_by_code(self, n: int) -> np.ndarray:
+        """P(alive) as an array aligned to the customer codes of the
+        :class:`~crm_xl.core.prepared.Prepared` the analysis used (``n`` = its number of
+        customers; NaN for customers without a prediction)."""
+        out = np.full(n, np.nan)
+        if self.codes is not None and len(self.predictions):
+            out[self.codes] = self.predictions["p_alive"].to_numpy(dtype=float)
+        return out
 
 
 def _empty_predictions() -> pd.DataFrame:
@@ -346,10 +348,17 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
     pen_used = s.clv_penalizer
     if unavailable is None:
         freq, rec, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+        months = np.arange(1, max(s.clv_horizon_months, *PURCHASE_HORIZONS) + 1, dtype=float)
+        horizons: dict[int, tuple] = {}
 
         def bg_ok(m):
+            # the model's expected purchases for every month up to the longest horizon, kept
+            # for the predictions (rows of the same matrix): finite at the longest horizon?
             with np.errstate(all="ignore"):
-                probe = m.conditional_expected_purchases(max(PURCHASE_HORIZONS) * ppm, freq, rec, T)
+                core, inv = _bg_horizon_core(*m.params_array_, months * ppm, freq, T)
+                alive = m.p_alive(freq, rec, T)
+                probe = core[max(PURCHASE_HORIZONS) - 1][inv] * alive
+            horizons[id(m)] = (m, core, inv, alive)
             return bool(np.all(np.isfinite(probe)))
 
         try:
@@ -394,41 +403,48 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         notes.append(gg.independence_note(s.lang))
 
     # predictions
+    # (bg.conditional_expected_purchases, p_alive and gg.customer_lifetime_value, from the
+    # matrix of monthly expected purchases computed once when the fit was checked)
     pred = pd.DataFrame(index=summary.index)
     with np.errstate(all="ignore"):
+        if horizons.get(id(bg), (None,))[0] is not bg:
+            bg_ok(bg)
+        _, core, inv, alive = horizons[id(bg)]
         for h in PURCHASE_HORIZONS:
-            pred[f"purchases_{h}m"] = bg.conditional_expected_purchases(h * ppm, freq, rec, T)
-        pred["p_alive"] = bg.p_alive(freq, rec, T)
+            pred[f"purchases_{h}m"] = core[h - 1][inv] * alive
+        pred["p_alive"] = alive
         if gg is not None:
-            pred["expected_spend"] = gg.expected_spend(freq, money)
-            pred["clv"] = gg.customer_lifetime_value(bg, freq, rec, T, money, horizon_months=s.clv_horizon_months,
-                                                     monthly_discount_rate=s.clv_discount_rate,
-                                                     periods_per_month=ppm, margin=s.clv_margin)
+            spend = gg.expected_spend(freq, money)
+            pred["expected_spend"] = spend
+            pred["clv"] = _clv_from_core(core[:s.clv_horizon_months], inv, alive, spend, s.clv_discount_rate,
+                                         s.clv_margin)
         else:
             pred["expected_spend"] = np.nan
             pred["clv"] = np.nan
     codes = summary.attrs["codes"]
+    # sorted by CLV (highest first), then expected purchases in 12 months, then customer ID;
+    # every column is put in that order before the frame is built
+    clv = pred["clv"].to_numpy(dtype=float)
+    order = np.lexsort((p.id_rank[codes], -np.nan_to_num(pred["purchases_12m"].to_numpy(dtype=float), nan=-np.inf),
+                        -np.nan_to_num(clv, nan=-np.inf)))
+    codes = codes[order]
+    if layers is not None and len(layers):
+        lcodes = p.codes_of(layers["customer_id"])
+        layer = p.by_code(lcodes, layers["layer"].astype(object).fillna("").to_numpy(), fill="")[codes]
+        layer_label = p.by_code(lcodes, layers["layer_label"].astype(object).fillna("").to_numpy(), fill="")[codes]
+    else:
+        layer = layer_label = ""
     out = pd.DataFrame({
-        "customer_id": summary.index.to_numpy(),
+        "customer_id": summary.index.to_numpy()[order],
         "customer_name": p.text("customer_name")[codes],
         "owner": p.text("owner")[codes],
-        "purchases": summary["frequency"].to_numpy() + 1.0,
-        **{c: summary[c].to_numpy() for c in ("frequency", "recency", "T", "first_purchase", "last_purchase",
-                                               "monetary_value")},
-        **{c: pred[c].to_numpy() for c in pred.columns},
+        "purchases": summary["frequency"].to_numpy()[order] + 1.0,
+        **{c: summary[c].to_numpy()[order] for c in ("frequency", "recency", "T", "first_purchase", "last_purchase",
+                                                      "monetary_value")},
+        **{c: pred[c].to_numpy()[order] for c in pred.columns},
+        "layer": layer,
+        "layer_label": layer_label,
     })
-    if layers is not None and len(layers):
-        lay = layers.set_index("customer_id")
-        out["layer"] = lay["layer"].reindex(out["customer_id"]).fillna("").to_numpy()
-        out["layer_label"] = lay["layer_label"].reindex(out["customer_id"]).fillna("").to_numpy()
-    else:
-        out["layer"] = ""
-        out["layer_label"] = ""
-    clv = out["clv"].to_numpy(dtype=float)
-    ids = out["customer_id"].to_numpy().astype(str)
-    order = np.lexsort((ids, -np.nan_to_num(out["purchases_12m"].to_numpy(dtype=float), nan=-np.inf),
-                        -np.nan_to_num(clv, nan=-np.inf)))
-    out = out.iloc[order].reset_index(drop=True)
     out["clv_rank"] = out["clv"].rank(ascending=False, method="min")
     for c in ("customer_id", "customer_name", "owner", "layer", "layer_label"):
         out[c] = out[c].astype("str")
@@ -493,9 +509,13 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         cx, crec, cT = (cal[c].to_numpy(dtype=float) for c in ("frequency_cal", "recency_cal", "T_cal"))
         dur = float(cal["duration_holdout"].iloc[0])
 
+        cal_pred: dict[int, tuple] = {}
+
         def cal_ok(m):
             with np.errstate(all="ignore"):
-                return bool(np.all(np.isfinite(m.conditional_expected_purchases(dur, cx, crec, cT))))
+                pred_h = m.conditional_expected_purchases(dur, cx, crec, cT)
+            cal_pred[id(m)] = (m, pred_h)
+            return bool(np.all(np.isfinite(pred_h)))
 
         try:
             # start from the full-history fit: the calibration fit is usually close to it
@@ -505,9 +525,10 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
                          ("No model check: the purchase model could not be fitted on the calibration period. " + e.en))
             cal_end = None
         else:
-            comp = holdout_comparison(cal, bg_cal)
+            kept = cal_pred.get(id(bg_cal), (None, None))
+            pred_h = kept[1] if kept[0] is bg_cal else bg_cal.conditional_expected_purchases(dur, cx, crec, cT)
+            comp = holdout_comparison(cal, bg_cal, predicted=pred_h)
             calibration = comp.reset_index()[list(CALIBRATION_COLUMNS)]
-            pred_h = bg_cal.conditional_expected_purchases(dur, cx, crec, cT)
             actual, predicted = float(cal["frequency_holdout"].sum()), float(np.sum(pred_h))
             err = (predicted - actual) / actual if actual > 0 else np.nan
             start = (cal_end + pd.Timedelta(days=1)).date()
@@ -529,4 +550,4 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
                      parameters=_frame(PARAMETER_COLUMNS, params), fit=_frame(FIT_COLUMNS, fit_rows),
                      calibration=calibration, notes=tuple(n for n in notes if n), penalizer=pen_used,
                      calibration_end=cal_end, independence=gg.independence_ if gg is not None else None,
-                     bgnbd=bg, gamma_gamma=gg, **base)
+                     bgnbd=bg, gamma_gamma=gg, codes=codes, **base)

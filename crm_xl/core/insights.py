@@ -31,7 +31,7 @@ import pandas as pd
 from ..settings import AnalysisSettings
 from .churn import churn_signals
 from .kpis import safe_ratio
-from .prepared import Prepared
+from .prepared import Prepared, factorize_sorted
 
 DIAGNOSIS_COLUMNS = ("dimension", "group", "kpi", "value", "previous", "others_median", "deviation", "n_customers",
                      "flagged", "text")
@@ -65,13 +65,32 @@ def _period_sums(p: Prepared, months: int) -> pd.DataFrame:
     mid, start = p.day_months_before(months), p.day_months_before(2 * months)
     cur = p.o_day > mid
     prev = (p.o_day > start) & ~cur
-    n_cur, n_prev = p.count(p.o_code[cur]), p.count(p.o_code[prev])
+    c_cur, c_prev = p.o_code[cur], p.o_code[prev]
+    n_cur, n_prev = p.count(c_cur), p.count(c_prev)
     return pd.DataFrame({
         "buyers_cur": (n_cur >= 1).astype(float), "repeat_cur": (n_cur >= 2).astype(float),
         "buyers_prev": (n_prev >= 1).astype(float), "repeat_prev": (n_prev >= 2).astype(float),
-        "revenue_cur": p.count(p.o_code[cur], p.o_amount[cur]),
-        "revenue_prev": p.count(p.o_code[prev], p.o_amount[prev]),
+        "revenue_cur": p.count(c_cur, p.o_amount[cur]),
+        "revenue_prev": p.count(c_prev, p.o_amount[prev]),
     }, index=p.ids)
+
+
+def _median_of_others(v: np.ndarray) -> np.ndarray:
+    """For each ``j``: ``np.median(np.delete(v, j))`` (the same numbers), from one sort.
+    ``v`` has at least two values and no NaN."""
+    n = v.size
+    order = np.argsort(v, kind="stable")
+    sv = v[order]
+    pos = np.empty(n, dtype=np.intp)
+    pos[order] = np.arange(n)  # where each value sits in sorted order
+
+    def kth(k: int) -> np.ndarray:  # the k-th smallest of the others, for every j
+        return np.where(k < pos, sv[k], sv[min(k + 1, n - 1)])
+
+    m = n - 1
+    if m % 2:
+        return kth(m // 2)
+    return (kth(m // 2 - 1) + kth(m // 2)) / 2
 
 
 def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSettings,
@@ -102,9 +121,11 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
     for dim in ("industry", "region", "owner"):
         if dim not in base:
             continue
-        key = base[dim].to_numpy()
-        g = per.groupby(key).sum()
-        n = base.groupby(dim)["customers"].sum().reindex(g.index)
+        codes, groups = factorize_sorted(base[dim].to_numpy(dtype=object))  # = pd.factorize(sort=True)
+        known = codes >= 0  # a missing group name is left out, as groupby does
+        g = per[known].groupby(codes[known]).sum() if not known.all() else per.groupby(codes).sum()
+        n = base["customers"][known].groupby(codes[known]).sum()
+        g.index = n.index = pd.Index(np.asarray(groups, dtype=object)[g.index.to_numpy()])
         rate_cur = np.atleast_1d(safe_ratio(g["repeat_cur"], g["buyers_cur"]))
         rate_prev = np.atleast_1d(safe_ratio(g["repeat_prev"], g["buyers_prev"]))
         metrics = {
@@ -125,11 +146,7 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
             idx = np.flatnonzero(ok)
             v = values[idx]
             sign = 1.0 if higher_better else -1.0
-            devs = []
-            for j in range(len(idx)):
-                others = np.delete(v, j)
-                devs.append(sign * (v[j] - np.median(others)))
-            devs = np.array(devs)
+            devs = sign * (v - _median_of_others(v))
             w = int(np.argmin(devs))
             gi = idx[w]
             others_med = float(np.median(np.delete(v, w)))
@@ -200,7 +217,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     if len(layers) == 0:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("customers_affected", "customers", "share", "count")
                                           else "str") for c in PROBLEM_COLUMNS})
-    codes = p.ids.get_indexer(layers["customer_id"].astype("str"))
+    codes = p.codes_of(layers["customer_id"])
     lay = layers["layer"].to_numpy(dtype=object)
     fw = p.i_day > p.today - s.churn_feedback_days
     tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[codes]
@@ -210,11 +227,14 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     bought_new = np.zeros(len(codes), dtype=bool)
     active_recent = p.orders_between(since - 1)[codes] > 0
     if p.o_product.size:
-        prod = pd.Series(p.o_product, dtype="str")
-        first_sale = pd.Series(p.o_day).groupby(prod.to_numpy()).min()
-        new_products = sorted(first_sale.index[first_sale.to_numpy() >= since].astype(str))
+        pc, products = p.product_codes  # missing product: -1
+        known = pc >= 0
+        first_sale = np.full(len(products), np.iinfo(np.int64).max)
+        np.minimum.at(first_sale, pc[known], p.o_day[known])
+        is_new_product = first_sale >= since
+        new_products = sorted(str(x) for x in np.asarray(products, dtype=object)[is_new_product])
         if new_products:
-            is_new = prod.isin(new_products).to_numpy()
+            is_new = known & is_new_product[np.maximum(pc, 0)]
             bought_new = p.count(p.o_code[is_new])[codes] > 0
     nps_by_layer = {}
     if kpis_by_layer is not None and len(kpis_by_layer):

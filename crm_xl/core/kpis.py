@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
-from .prepared import Prepared, stage_matches
+from .prepared import Prepared, factorize_sorted, stage_matches
 
 KPI_COLUMNS = ("dimension", "group", "group_label", "kpi", "label", "unit", "value", "numerator", "denominator", "n_customers",
                "reason")
@@ -466,8 +466,9 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
     orders = p.count(oc)
     revenue = p.count(oc, p.o_amount[ow])
     prof_known = ow & ~np.isnan(p.o_profit)
-    profit = p.count(p.o_code[prof_known], p.o_profit[prof_known])
-    rev_wp = p.count(p.o_code[prof_known], p.o_amount[prof_known])
+    pc = p.o_code[prof_known]
+    profit = p.count(pc, p.o_profit[prof_known])
+    rev_wp = p.count(pc, p.o_amount[prof_known])
     active = orders >= 1
     new_buyers = (p.first_day > start) & p.has_orders
     new_repeat = new_buyers & (p.o_count >= 2)
@@ -522,10 +523,11 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
     }, index=p.ids)
     unknown = "未知" if s.lang == "zh" else "Unknown"
     if layers is not None and len(layers):
-        lay = layers.set_index("customer_id")
-        base["rfm_total_sum"] = lay["rfm_total"].reindex(p.ids).fillna(0.0).to_numpy(dtype=float)
-        base["rfm_n"] = lay["rfm_total"].reindex(p.ids).notna().to_numpy(dtype=float)
-        layer = lay["layer"].reindex(p.ids).astype(object).to_numpy()
+        codes = p.codes_of(layers["customer_id"])
+        total = p.by_code(codes, layers["rfm_total"].to_numpy(dtype=float, na_value=np.nan))
+        base["rfm_total_sum"] = np.where(np.isnan(total), 0.0, total)
+        base["rfm_n"] = (~np.isnan(total)).astype(float)
+        layer = p.by_code(codes, layers["layer"].astype(object).to_numpy())
     else:
         base["rfm_total_sum"] = 0.0
         base["rfm_n"] = 0.0
@@ -562,20 +564,21 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
               no_dim_reason: tuple[str, str] | None = None) -> pd.DataFrame:
     """Long KPI rows for each row (group) of ``sums``."""
     zh = lang == "zh"
-    parts = []
     groups = sums.index.to_numpy()
-    ncust = sums["customers"].to_numpy(dtype=float) if "customers" in sums else np.full(len(sums), np.nan)
+    g = len(sums)
+    ncust = sums["customers"].to_numpy(dtype=float) if "customers" in sums else np.full(g, np.nan)
+    nums, dens, values, reasons = [], [], [], []
     for k in KPIS:
-        num = sums[k.numerator].to_numpy(dtype=float) if k.numerator in sums else np.full(len(sums), np.nan)
+        num = sums[k.numerator].to_numpy(dtype=float) if k.numerator in sums else np.full(g, np.nan)
         if k.denominator is None:
-            den = np.full(len(sums), np.nan)
+            den = np.full(g, np.nan)
             value = num
-            reason = np.full(len(sums), "", dtype=object)
+            reason = np.full(g, "", dtype=object)
         else:
             if k.total_denominator:
-                den = np.full(len(sums), float(totals.get(k.denominator, np.nan)))
+                den = np.full(g, float(totals.get(k.denominator, np.nan)))
             else:
-                den = sums[k.denominator].to_numpy(dtype=float) if k.denominator in sums else np.full(len(sums), np.nan)
+                den = sums[k.denominator].to_numpy(dtype=float) if k.denominator in sums else np.full(g, np.nan)
             value = safe_ratio(num, den) * k.scale
             value = np.atleast_1d(value)
             if k.denominator not in sums and no_dim_reason is not None:
@@ -583,11 +586,24 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
             else:
                 why = k.empty_zh if zh else k.empty_en
             reason = np.where(np.isnan(value), why, "").astype(object)
-        parts.append(pd.DataFrame({
-            "dimension": dimension, "group": groups, "kpi": k.key, "label": k.label(lang), "unit": k.unit,
-            "value": value, "numerator": num, "denominator": den, "n_customers": ncust, "reason": reason,
-        }))
-    return pd.concat(parts, ignore_index=True)
+        nums.append(num)
+        dens.append(den)
+        values.append(value)
+        reasons.append(reason)
+    # one frame, KPI by KPI (rows: KPI-major, then group)
+    per_kpi = (lambda f: np.repeat(np.array([f(k) for k in KPIS], dtype=object), g))
+    return pd.DataFrame({
+        "dimension": np.full(g * len(KPIS), dimension, dtype=object),
+        "group": np.tile(np.asarray(groups, dtype=object), len(KPIS)),
+        "kpi": per_kpi(lambda k: k.key),
+        "label": per_kpi(lambda k: k.label(lang)),
+        "unit": per_kpi(lambda k: k.unit),
+        "value": np.concatenate(values).astype(float),
+        "numerator": np.concatenate(nums),
+        "denominator": np.concatenate(dens),
+        "n_customers": np.tile(ncust, len(KPIS)),
+        "reason": np.concatenate(reasons),
+    })
 
 
 def kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None = None,
@@ -620,7 +636,10 @@ def kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None 
         sums = totals.to_frame("全部" if zh else "All").T
         dim = "overall"
     else:
-        sums = base.groupby(by, sort=True)[cols].sum()
+        codes, groups = factorize_sorted(base[by].to_numpy(dtype=object))  # = groupby(by, sort=True)
+        known = codes >= 0
+        sums = (base[cols] if known.all() else base.loc[known, cols]).groupby(codes[known]).sum()
+        sums.index = pd.Index(groups[sums.index.to_numpy()], name=by)
         if by == "layer":
             order = [k for k, _ in settings.layer_labels_zh]
             sums = sums.reindex(sorted(sums.index, key=lambda k: order.index(k) if k in order else len(order)))

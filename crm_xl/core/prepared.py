@@ -12,7 +12,8 @@ calendar arithmetic (``pd.DateOffset``), so "近3个月" from 2024-09-30 starts 
 
 from __future__ import annotations
 
-__all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches"]
+__all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort",
+           "factorize_objects", "factorize_sorted"]
 
 import re
 from dataclasses import dataclass
@@ -42,6 +43,68 @@ def resolve_analysis_date(data: CrmData, settings: AnalysisSettings) -> pd.Times
         raise InputError("没有有效订单，无法确定分析日期。请在「设置」中填写分析日期。",
                          "no valid orders: cannot determine the analysis date. Set analysis_date in Settings.")
     return pd.Timestamp(data.orders["order_date"].max()).normalize()
+
+
+def stable_argsort(key: np.ndarray, bits: int) -> np.ndarray:
+    """``np.argsort(key, kind="stable")`` for non-negative integer keys below ``2**bits``.
+
+    Up to 48 bits the keys are sorted by 16-bit digits, least significant first: numpy's
+    stable sort of 16-bit integers is a radix sort, so two or three passes over 1M keys
+    take about a third of a comparison sort of the int64 keys.
+    """
+    if bits > 48 or key.size < 1000:
+        return np.argsort(key, kind="stable")
+    order = None
+    for shift in range(0, bits, 16):
+        digit = ((key if order is None else key[order]) >> shift).astype(np.uint16)  # low 16 bits
+        step = np.argsort(digit, kind="stable")
+        order = step if order is None else order[step]
+    return order
+
+
+def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values)`` of an object array (codes, -1 for missing; distinct values
+    in order of first appearance), hashing each distinct *object* once.
+
+    Columns that went through cleaning (and most columns built from a few distinct values)
+    hold the same Python object wherever the value repeats, so the rows are first grouped by
+    object identity (integer hashing of the array's references), and only one object per
+    group is hashed by value; objects that are equal but distinct end up in the same group
+    at that second step. When most objects are distinct this falls back to hashing all.
+    Worth it for columns with few distinct values (products, interaction types: 4x to 6x
+    faster on 1M rows); for customer IDs (100k distinct in 1M) the integer hash table is as
+    slow as looking the texts up directly, so IDs are looked up directly.
+    """
+    values = np.asarray(values, dtype=object)
+    if values.ndim != 1 or values.size < 10_000:
+        codes, uniques = pd.factorize(values)
+        return codes, np.asarray(uniques, dtype=object)
+    try:
+        refs = np.frombuffer(np.ascontiguousarray(values), dtype=np.intp)  # the objects' identities
+    except (TypeError, ValueError, BufferError):
+        refs = None
+    if refs is not None:
+        ref_codes, ref_uniques = pd.factorize(refs)
+        if len(ref_uniques) <= values.size // 2:
+            first = np.empty(len(ref_uniques), dtype=np.intp)
+            first[ref_codes[::-1]] = np.arange(values.size - 1, -1, -1)  # first row of each object
+            codes, uniques = pd.factorize(values[first])  # in order of first appearance
+            return codes[ref_codes], np.asarray(uniques, dtype=object)
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)`` (codes into the sorted distinct values, -1 for
+    missing) through :func:`factorize_objects`; the few distinct texts are sorted after."""
+    codes, uniques = factorize_objects(values)
+    if not all(isinstance(u, str) for u in uniques):
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True)
+        return codes, np.asarray(uniques, dtype=object)
+    order = np.array(sorted(range(len(uniques)), key=uniques.__getitem__), dtype=np.intp)
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else -1, -1), uniques[order]
 
 
 def _days(values) -> np.ndarray:
@@ -198,24 +261,40 @@ class Prepared:
         return self.o_count > 0
 
     @cached_property
+    def purchase_days(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One row per (customer, purchase day), sorted by customer code, then day: codes,
+        day numbers and the day's total amount (the orders of a day added in their order in
+        the orders table)."""
+        if self.o_code.size == 0:
+            return self.o_code[:0], self.o_day[:0], self.o_amount[:0]
+        # one stable sort on (customer, day) packed into a single non-negative key
+        d0 = int(self.o_day.min())
+        bits = max(int(int(self.o_day.max()) - d0 + 1).bit_length(), 1)
+        key = (self.o_code << bits) | (self.o_day - d0)
+        order = stable_argsort(key, bits + max(int(self.n).bit_length(), 1))
+        key, amount = key[order], self.o_amount[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        total = np.add.reduceat(amount, starts)
+        key = key[starts]
+        return key >> bits, (key & ((1 << bits) - 1)) + d0, total
+
+    @cached_property
     def median_gap_days(self) -> np.ndarray:
         """Each customer's usual gap between purchase days: the median of the gaps between
         consecutive distinct order days (NaN with fewer than two distinct days)."""
         out = np.full(self.n, np.nan)
-        if self.o_code.size == 0:
-            return out
-        # one int64 sort on (customer, day) packed into a single key
-        d0 = int(self.o_day.min())
-        span = int(self.o_day.max()) - d0 + 1
-        bits = max(int(span).bit_length(), 1)
-        key = np.sort((self.o_code << bits) | (self.o_day - d0))
-        key = key[np.r_[True, key[1:] != key[:-1]]]  # one purchase day counts once
-        c, d = key >> bits, key & ((1 << bits) - 1)
+        c, d, _ = self.purchase_days  # one purchase day counts once
         same = c[1:] == c[:-1]
         gc, gap = c[1:][same], (d[1:] - d[:-1])[same]
         if gc.size == 0:
             return out
-        k2 = np.sort((gc << bits) | gap)  # sorted by customer, then gap
+        bits = max(int(gap.max()).bit_length(), 1)
+        key = (gc << bits) | gap
+        if int(self.n).bit_length() + bits <= 31:  # a 32-bit sort is twice as fast
+            key = key.astype(np.int32)
+        # sorted by customer, then gap; the keys are already grouped by customer, which the
+        # run-detecting stable sort (timsort) exploits: about 2.5x faster than quicksort here
+        k2 = np.sort(key, kind="stable").astype(np.int64)
         gc, gap = k2 >> bits, (k2 & ((1 << bits) - 1)).astype(float)
         starts = np.flatnonzero(np.r_[True, gc[1:] != gc[:-1]])
         counts = np.diff(np.r_[starts, gc.size])
@@ -225,14 +304,72 @@ class Prepared:
         return out
 
     @cached_property
+    def id_rank(self) -> np.ndarray:
+        """Position of each customer ID in sorted (text) order: sorting by ``id_rank``
+        sorts by customer ID, with an integer sort."""
+        ids = self.ids.to_numpy(dtype=object)
+        rank = np.empty(ids.size, dtype=np.int64)
+        if ids.size == 0:
+            return rank
+        if max(map(len, ids)) <= 64 and "\x00" not in "".join(ids):
+            ids = ids.astype(str)  # fixed-width text sorts several times faster than objects, same order
+        rank[np.argsort(ids, kind="stable")] = np.arange(ids.size)
+        return rank
+
+    @cached_property
+    def id_array(self) -> np.ndarray:
+        """``ids`` as an object array."""
+        return self.ids.to_numpy(dtype=object)
+
+    @cached_property
+    def rfm_rows(self) -> np.ndarray:
+        """Codes of the customers with orders, in customer-ID order: the rows of the RFM
+        table (:func:`crm_xl.core.rfm.rfm_table`) and of the layers built on it."""
+        rows = np.flatnonzero(self.has_orders)
+        return rows[np.argsort(self.id_rank[rows])]
+
+    def codes_of(self, customer_ids) -> np.ndarray:
+        """Position in ``ids`` of each of ``customer_ids`` (-1 when not a known customer).
+
+        The customer IDs of a table built on :attr:`rfm_rows` (RFM table, layers) are
+        recognised by comparison, without hashing the IDs again."""
+        v = np.asarray(customer_ids.to_numpy(dtype=object) if hasattr(customer_ids, "to_numpy") else customer_ids,
+                       dtype=object).ravel()
+        rows = self.rfm_rows
+        if v.size == rows.size and bool((self.id_array[rows] == v).all()):
+            return rows
+        return self.ids.get_indexer(pd.Index(v, dtype="str"))
+
+    def by_code(self, codes: np.ndarray, values: np.ndarray, fill=np.nan) -> np.ndarray:
+        """Array of length ``n`` with ``values`` at ``codes`` (codes < 0 are skipped) and
+        ``fill`` elsewhere (float if ``values`` is numeric, else object)."""
+        values = np.asarray(values)
+        out = np.full(self.n, fill, dtype=float if values.dtype.kind in "fiub" else object)
+        ok = codes >= 0
+        out[codes[ok]] = values[ok]
+        return out
+
+    @cached_property
+    def product_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each order's product as a code into the distinct product names (text; -1 when
+        missing): the factorisation of the product column as text."""
+        codes, uniques = factorize_objects(self.o_product)
+        names = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+        keep = names.notna().to_numpy()
+        # distinct objects may be the same text (1 and "1"), and a value may read as missing
+        merged, texts = pd.factorize(names)
+        if len(texts) == len(names) and keep.all():
+            return codes, np.asarray(texts, dtype=object)
+        remap = np.where(keep, merged, -1)
+        return np.where(codes >= 0, remap[np.maximum(codes, 0)], -1), np.asarray(texts, dtype=object)
+
+    @cached_property
     def _type_codes(self) -> tuple[np.ndarray, np.ndarray]:
-        codes, uniques = pd.factorize(self.i_type)
-        return codes, np.asarray(uniques, dtype=object)
+        return factorize_objects(self.i_type.to_numpy(dtype=object))
 
     @cached_property
     def _content_codes(self) -> tuple[np.ndarray, np.ndarray]:
-        codes, uniques = pd.factorize(self.i_content)
-        return codes, np.asarray(uniques, dtype=object)
+        return factorize_objects(self.i_content.to_numpy(dtype=object))
 
     def interactions_matching(self, keywords: tuple[str, ...]) -> np.ndarray:
         """Boolean per interaction: type or notes contain one of ``keywords``."""
@@ -244,10 +381,18 @@ class Prepared:
         return _match_codes(*self._type_codes, self.settings.keywords_complaint)
 
     def text(self, key: str) -> np.ndarray:
-        """A customers-table text column aligned to ``ids`` as an object array ('' for missing)."""
-        if key not in self.customers.columns:
-            return np.full(self.n, "", dtype=object)
-        return self.customers[key].astype(object).where(self.customers[key].notna(), "").to_numpy(dtype=object)
+        """A customers-table text column aligned to ``ids`` as an object array ('' for
+        missing); computed once per column and read-only (index it, do not modify it)."""
+        cache = self.__dict__.setdefault("_texts", {})
+        if key not in cache:
+            if key not in self.customers.columns:
+                out = np.full(self.n, "", dtype=object)
+            else:
+                col = self.customers[key]
+                out = col.astype(object).where(col.notna(), "").to_numpy(dtype=object)
+            out.flags.writeable = False
+            cache[key] = out
+        return cache[key]
 
 
 def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | None = None) -> Prepared:
@@ -259,11 +404,12 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique())
     o_ids = _col(orders, "customer_id", "orders").astype("str")
     o_codes = cust_ids.get_indexer(o_ids)
-    extra = o_ids[(o_codes < 0) & o_ids.notna().to_numpy()].unique()
+    missing = np.flatnonzero(o_codes < 0)  # IDs not in the customers table (or blank)
+    extra = o_ids.iloc[missing].dropna().unique() if missing.size else []
     ids = cust_ids.append(pd.Index(extra, dtype="str")) if len(extra) else cust_ids
     ids = ids.astype("str").rename("customer_id")
-    if len(extra):
-        o_codes = ids.get_indexer(o_ids)
+    if len(extra):  # the customers table's IDs keep their positions; look up the others only
+        o_codes[missing] = ids.get_indexer(o_ids.iloc[missing])
     o_day = _days(_col(orders, "order_date", "orders"))
     amount = _float(_col(orders, "amount", "orders"))
     keep = (o_codes >= 0) & (o_day != _NAT) & (o_day <= today) & ~np.isnan(amount)
@@ -279,7 +425,13 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         inter = inter.loc[ikeep]
         i_codes, i_day = i_codes[ikeep], i_day[ikeep]
 
-    if len(cust):
+    # orders kept (a plain copy when all are: faster than a masked gather, never a view of the input)
+    sel = (lambda a: a.copy()) if keep.all() else (lambda a: a[keep])
+    if len(cust) and len(cust_ids) == len(cust) and not len(extra):
+        # every row a distinct known ID: the table is already aligned to ids
+        customers = cust.set_index("customer_id")
+        customers.index = ids
+    elif len(cust):
         c = cust.drop_duplicates("customer_id").set_index("customer_id")
         c.index = c.index.astype("str")
         customers = c.reindex(ids)
@@ -291,12 +443,12 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         today=today,
         ids=ids,
         customers=customers,
-        o_code=o_codes[keep].astype(np.int64),
-        o_day=o_day[keep],
-        o_amount=amount[keep],
-        o_profit=profit[keep],
-        o_promo=promo[keep],
-        o_product=product[keep],
+        o_code=sel(o_codes).astype(np.int64, copy=False),
+        o_day=sel(o_day),
+        o_amount=sel(amount),
+        o_profit=sel(profit),
+        o_promo=sel(promo),
+        o_product=sel(product),
         i_code=i_codes.astype(np.int64),
         i_day=i_day,
         i_sat=_float(_col(inter, "satisfaction", "interactions")),

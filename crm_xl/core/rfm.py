@@ -176,8 +176,7 @@ def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
         start = p.day_months_before(settings.rfm_window_months)
         w = p.o_day > start
         freq, mon = p.count(p.o_code[w]), p.count(p.o_code[w], p.o_amount[w])
-    rows = np.flatnonzero(p.has_orders)
-    rows = rows[np.argsort(p.ids.to_numpy()[rows], kind="stable")]
+    rows = p.rfm_rows
     last, first = p.last_day[rows], p.first_day[rows]
     recency = (p.today - last).astype(float)
     if settings.rfm_window_months is None:

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
-from .prepared import Prepared
+from .prepared import Prepared, factorize_objects
 
 # The 11-segment R x FM map. The segment list (Champions, Loyal, Potential Loyalist, New,
 # Promising, Need Attention, About to Sleep, At Risk, Can't Lose Them, Hibernating, Lost)
@@ -75,13 +75,14 @@ RFM11_TO_LAYER = {
 def layer_by_score(total, settings: AnalysisSettings) -> np.ndarray:
     """Layer keys from RFM totals (score mode). NaN totals -> 'unclassified'."""
     t = np.asarray(total, dtype=float)
-    out = np.full(t.shape, "unclassified", dtype=object)
+    keys = np.array([k for k, _ in settings.score_layer_thresholds] + ["unclassified"], dtype=object)
+    pick = np.full(t.shape, len(keys) - 1)  # position in keys, filled rule by rule
     undecided = ~np.isnan(t)
-    for key, minimum in settings.score_layer_thresholds:
+    for i, (_, minimum) in enumerate(settings.score_layer_thresholds):
         hit = undecided & (t >= minimum)
-        out[hit] = key
+        pick[hit] = i
         undecided &= ~hit
-    return out
+    return np.asarray(keys[pick], dtype=object)
 
 
 def layer_by_rules(recency_days, frequency_per_year, monetary, settings: AnalysisSettings) -> np.ndarray:
@@ -185,7 +186,7 @@ def customer_remarks(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.T
     trend = settings.remark_trend_days
     if prepared is not None:
         p = prepared
-        codes = p.ids.get_indexer(rfm["customer_id"].astype("str"))
+        codes = p.codes_of(rfm["customer_id"])
         recent_all = p.orders_between(p.today - trend - 1)
         before_all = p.orders_between(p.today - 2 * trend - 1, p.today - trend - 1)
         n_recent = np.where(codes >= 0, recent_all[codes], 0.0)
@@ -217,7 +218,7 @@ def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Time
         if prepared is not None:
             p = prepared
             w = p.o_day > p.day_months_before(settings.rule_window_months)
-            codes = p.ids.get_indexer(out["customer_id"].astype("str"))
+            codes = p.codes_of(out["customer_id"])
             f_all, m_all = p.count(p.o_code[w]), p.count(p.o_code[w], p.o_amount[w])
             f12 = np.where(codes >= 0, f_all[codes], 0.0)
             m12 = np.where(codes >= 0, m_all[codes], 0.0)
@@ -239,9 +240,10 @@ def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Time
     else:
         layer = layer_by_score(out["rfm_total"], settings)
         group = layer
-    labels = {k: settings.layer_label(k) for k in set(layer)}
+    codes, keys = factorize_objects(layer)  # labels looked up once per distinct layer
+    labels = np.array([settings.layer_label(k) for k in keys], dtype=object)
     out["layer"] = pd.array(layer, dtype="str")
-    out["layer_label"] = pd.array([labels[k] for k in layer], dtype="str")
+    out["layer_label"] = pd.array(labels[codes], dtype="str")
     out["layer_group"] = pd.array(group, dtype="str")
     out["remark"] = customer_remarks(out, orders, as_of, settings.lang, settings, prepared=prepared)
     return out

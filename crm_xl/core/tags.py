@@ -125,11 +125,18 @@ def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None
         ``metric``, ``value`` (the customer's metric), ``threshold`` (the rule's minimum)
         and ``reason`` ("折扣/活动订单占比 80% ≥ 50%"). Ordered by customer ID, then rule order.
     """
+    return _customer_tags(data, settings, prepared=prepared, metrics=metrics)[0]
+
+
+def _customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
+                   prepared: Prepared | None = None, metrics: pd.DataFrame | None = None
+                   ) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`customer_tags` and the position of each row's customer in ``metrics.index``."""
     settings = settings or (prepared.settings if prepared is not None else AnalysisSettings())
     if metrics is None:
         metrics = tag_metrics(data, settings, prepared=prepared)
     zh = settings.lang == "zh"
-    parts = []
+    pos, rule_no, values, reasons = [], [], [], []
     for order, rule in enumerate(settings.tag_rules):
         v = metrics[rule.metric].to_numpy(dtype=float)
         hit = np.flatnonzero(v >= rule.min_value)
@@ -138,25 +145,59 @@ def customer_tags(data: CrmData | None = None, settings: AnalysisSettings | None
         vals = v[hit]
         name = METRIC_NAMES[rule.metric][0 if zh else 1]
         thr = _fmt_value(rule.metric, rule.min_value, zh)
-        reasons = f"{name} " + _fmt_values(rule.metric, vals, zh) + f" ≥ {thr}"
-        parts.append(pd.DataFrame({
-            "customer_id": metrics.index.to_numpy()[hit],
-            "tag": rule.tag,
-            "tag_label": rule.label_zh if zh else rule.label_en,
-            "metric": rule.metric,
-            "value": vals,
-            "threshold": float(rule.min_value),
-            "reason": reasons,
-            "_order": order,
-        }))
-    if not parts:
+        # the reason text once per distinct value
+        codes, uniq = pd.factorize(vals)
+        texts = f"{name} " + _fmt_values(rule.metric, np.asarray(uniq, dtype=float), zh) + f" ≥ {thr}"
+        pos.append(hit)
+        rule_no.append(np.full(hit.size, order))
+        values.append(vals)
+        reasons.append(np.asarray(texts, dtype=object)[codes])
+    if not pos:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("value", "threshold") else "str")
-                             for c in TAG_COLUMNS})
-    out = pd.concat(parts, ignore_index=True).sort_values(["customer_id", "_order"], kind="stable")
-    out = out.drop(columns="_order").reset_index(drop=True)
-    for c in ("customer_id", "tag", "tag_label", "metric", "reason"):
-        out[c] = out[c].astype("str")
-    return out[list(TAG_COLUMNS)]
+                             for c in TAG_COLUMNS}), np.zeros(0, dtype=np.intp)
+    pos, rule_no = np.concatenate(pos), np.concatenate(rule_no)
+    # ordered by customer ID, then rule order
+    index = metrics.index
+    if prepared is not None and (index is prepared.ids or index.equals(prepared.ids)):
+        id_rank = prepared.id_rank
+    else:
+        id_rank, _ = pd.factorize(index, sort=True)
+        id_rank = np.where(id_rank < 0, len(index), id_rank)
+    order = np.lexsort((rule_no, id_rank[pos]))
+    pos, rule_no = pos[order], rule_no[order]
+    rules = settings.tag_rules
+    pick = (lambda f: np.array([f(r) for r in rules], dtype=object)[rule_no])
+    out = pd.DataFrame({
+        "customer_id": pd.array(index.to_numpy()[pos], dtype="str"),
+        "tag": pd.array(pick(lambda r: r.tag), dtype="str"),
+        "tag_label": pd.array(pick(lambda r: r.label_zh if zh else r.label_en), dtype="str"),
+        "metric": pd.array(pick(lambda r: r.metric), dtype="str"),
+        "value": np.concatenate(values)[order],
+        "threshold": np.array([float(r.min_value) for r in rules])[rule_no],
+        "reason": pd.array(np.concatenate(reasons)[order], dtype="str"),
+    })
+    return out[list(TAG_COLUMNS)], pos
+
+
+def _tag_texts_by_position(tags: pd.DataFrame, pos: np.ndarray, n: int, lang: str = "zh",
+                           order: tuple[str, ...] | None = None) -> np.ndarray:
+    """:func:`tags_per_customer` as an object array of length ``n`` ('' without tags), for
+    ``tags`` whose row ``i`` belongs to customer position ``pos[i]`` (no ID lookups)."""
+    out = np.full(n, "", dtype=object)
+    if len(tags) == 0:
+        return out
+    sep = "、" if lang == "zh" else ", "
+    keys = tags["tag"].to_numpy(dtype=object)
+    labels = tags["tag_label"].to_numpy(dtype=object)
+    for t in dict.fromkeys([*(order or ()), *pd.unique(tags["tag"])]):
+        m = np.flatnonzero(keys == t)
+        if m.size == 0:
+            continue
+        c, first = np.unique(pos[m], return_index=True)  # a tag counts once per customer (its first row)
+        lab = labels[m[first]]
+        cur = out[c]
+        out[c] = np.where(cur == "", lab, cur + sep + lab)
+    return out
 
 
 def tags_per_customer(tags: pd.DataFrame, lang: str = "zh", order: tuple[str, ...] | None = None) -> pd.Series:
@@ -171,7 +212,7 @@ def tags_per_customer(tags: pd.DataFrame, lang: str = "zh", order: tuple[str, ..
     out = np.full(len(ids), "", dtype=object)
     labels = first["tag_label"].to_numpy(dtype=object)
     tag_codes, tag_keys = pd.factorize(first["tag"])
-    keys = list(dict.fromkeys([*(order or ()), *tags["tag"]]))
+    keys = list(dict.fromkeys([*(order or ()), *pd.unique(tags["tag"])]))
     order = {t: i for i, t in enumerate(keys)}
     for t in sorted(range(len(tag_keys)), key=lambda i: order[tag_keys[i]]):
         m = tag_codes == t

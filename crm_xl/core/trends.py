@@ -30,6 +30,12 @@ TREND_COLUMNS = ("month", "month_start", "active_customers", "new_customers", "o
 
 
 def _month_index(days: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 of day numbers (days since 1970-01-01); no missing days."""
+    if days.size > 1000:
+        lo, hi = int(days.min()), int(days.max())
+        if hi - lo < days.size:  # month of each day in the range once, then a lookup
+            lut = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+            return lut[days - lo]
     return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
 
 
@@ -48,7 +54,13 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
     codes = p.o_code[ok]
     orders = np.bincount(mi, minlength=t).astype(float)
     revenue = np.bincount(mi, weights=p.o_amount[ok], minlength=t)
-    pairs = np.unique(codes * t + mi)
+    key = codes * t + mi  # (customer, month) pairs with an order, distinct and sorted
+    if p.n * t <= 50_000_000:
+        seen = np.zeros(p.n * t, dtype=bool)
+        seen[key] = True
+        pairs = np.flatnonzero(seen)
+    else:
+        pairs = np.unique(key)
     pc, pm = pairs // t, pairs % t
     active = np.bincount(pm, minlength=t).astype(float)
     month_start_day = (np.arange(first_m, last_m + 1).astype("datetime64[M]").astype("datetime64[D]")

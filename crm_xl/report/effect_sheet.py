@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..core.effect import EffectResult
 from ..settings import AnalysisSettings
+from .common import col_letter
 from .names import sheet_name
 from .scenario_sheets import note_lines
 from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
@@ -130,7 +131,7 @@ def effect_sheet(effect: EffectResult, settings: AnalysisSettings) -> SheetSpec:
     chart_col = len(_PROGRESS) + 3
     height = max(6.0, 1.5 + 0.7 * max(len(owners), 1))
     chart = ChartSpec(kind="bar", title="各负责人完成率" if zh else "Completion by owner", table="EffectByOwner",
-                      category="group", series=("completion_rate",), anchor=f"{_letter(chart_col)}{owner_block.row}",
+                      category="group", series=("completion_rate",), anchor=f"{col_letter(chart_col)}{owner_block.row}",
                       width_cm=14, height_cm=height, data_labels=True)
     chart_rows = int(np.ceil(height / 0.53)) + 1  # default rows are 15 pt = 0.53 cm
     rest_start = max(owner_block.last_row, owner_block.row + chart_rows) + 2
@@ -140,9 +141,3 @@ def effect_sheet(effect: EffectResult, settings: AnalysisSettings) -> SheetSpec:
                      freeze=None)
 
 
-def _letter(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s

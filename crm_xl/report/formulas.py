@@ -21,9 +21,10 @@ from __future__ import annotations
 
 __all__ = ["SettingRefs", "settings_refs", "recency_formula", "up_formula", "total_formula", "layer_formula"]
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .spec import SheetSpec
+from .common import col_letter
+from .spec import SheetSpec, TableBlock
 
 
 def _quote(sheet: str) -> str:
@@ -52,17 +53,10 @@ def settings_refs(settings_sheet: SheetSpec) -> SettingRefs:
 
     t = settings_sheet.table(SETTINGS_TABLE)
     col = t.column_index("value")
-    letter = _letter(col)
+    letter = col_letter(col)
     cells = {str(n): f"${letter}${t.first_data_row + i}" for i, n in enumerate(t.data["name"].tolist())}
     return SettingRefs(settings_sheet.name, cells)
 
-
-def _letter(col: int) -> str:
-    s = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 def recency_formula(refs: SettingRefs, last_date: str, as_of: str) -> str:
@@ -102,35 +96,55 @@ def layer_formula(refs: SettingRefs, total: str, layer_keys: tuple[str, ...], fa
 
 
 def _with_column_formulas(t, formulas: dict[str, str]):
-    from dataclasses import replace
-
     return replace(t, columns=tuple(replace(c, formula=formulas[c.key]) if c.key in formulas else c for c in t.columns))
 
 
 def _replace_table(sheet: SheetSpec, new) -> SheetSpec:
-    from dataclasses import replace
-
     return replace(sheet, blocks=tuple(new if getattr(b, "name", None) == new.name and hasattr(b, "columns") else b
                                        for b in sheet.blocks))
 
 
-def _col_range(sheet_name: str, t, key: str) -> str:
-    L = _letter(t.column_index(key))
-    return f"{_quote(sheet_name)}!${L}${t.first_data_row}:${L}${t.last_row}"
+def _col_range(sheet_name: str | None, t, key: str) -> str:
+    """Absolute range of column ``key``'s data rows in table ``t`` (sheet-qualified if named)."""
+    L = col_letter(t.column_index(key))
+    prefix = f"{_quote(sheet_name)}!" if sheet_name else ""
+    return f"{prefix}${L}${t.first_data_row}:${L}${t.last_row}"
+
+
+def _share_of_total(t, key: str) -> str:
+    """``key`` of this row over the column's total (0 when the total is 0)."""
+    L = col_letter(t.column_index(key))
+    total = f"SUM(${L}${t.first_data_row}:${L}${t.last_row})"
+    return f"=IF({total}=0,0,{L}{{row}}/{total})"
+
+
+def layer_table_formulas(t, main, *, amount: str, amount_share: str | None = None,
+                         main_sheet: str | None = None):
+    """A layer summary table (``layer_label``, ``customers``, ``share``, ``amount``[,
+    ``amount_share``]) counted with COUNTIF/SUMIF from the RFM table ``main`` (on
+    ``main_sheet``, or the same sheet), so it follows when the layers change."""
+    lay, amt = _col_range(main_sheet, main, "layer_label"), _col_range(main_sheet, main, "monetary")
+    lab = col_letter(t.column_index("layer_label")) + "{row}"
+    f = {
+        "customers": f"=COUNTIF({lay},{lab})",
+        "share": _share_of_total(t, "customers"),
+        amount: f"=SUMIF({lay},{lab},{amt})",
+    }
+    if amount_share:
+        f[amount_share] = _share_of_total(t, amount)
+    return _with_column_formulas(t, f)
 
 
 def kpi_formulas(kpi: SheetSpec, churn: SheetSpec, high_label: str) -> SheetSpec:
     """客单价 = 销售额 / 订单数 in every KPI table (a blank when there are no orders), and the
     headline's high-risk count as a COUNTIF over the 流失预警 table."""
-    from .spec import TableBlock
-
     for b in list(kpi.blocks):
         if not isinstance(b, TableBlock):
             continue
         keys = {c.key for c in b.columns}
         f = {}
         if {"aov", "revenue", "orders"} <= keys:
-            rev, n = _letter(b.column_index("revenue")) + "{row}", _letter(b.column_index("orders")) + "{row}"
+            rev, n = col_letter(b.column_index("revenue")) + "{row}", col_letter(b.column_index("orders")) + "{row}"
             f["aov"] = f'=IF(N({n})=0,"",{rev}/{n})'
         if "high_risk" in keys:
             t = churn.table("ChurnWarning")
@@ -143,17 +157,6 @@ def kpi_formulas(kpi: SheetSpec, churn: SheetSpec, high_label: str) -> SheetSpec
 def chart_layer_formulas(charts: SheetSpec, rfm: SheetSpec) -> SheetSpec:
     """The 图表 sheet's layer table (pie and column charts) counted from the RFM table, so
     the charts follow when the layers change."""
-    t = charts.table("ChartLayers")
-    main = rfm.table("RFMLayers")
-    lay, amt = _col_range(rfm.name, main, "layer_label"), _col_range(rfm.name, main, "monetary")
-    lab = _letter(t.column_index("layer_label")) + "{row}"
-    cnt = _letter(t.column_index("customers"))
-    rev = _letter(t.column_index("revenue"))
-    s0, s1 = t.first_data_row, t.last_row
-    f = {
-        "customers": f"=COUNTIF({lay},{lab})",
-        "share": f"=IF(SUM(${cnt}${s0}:${cnt}${s1})=0,0,{cnt}{{row}}/SUM(${cnt}${s0}:${cnt}${s1}))",
-        "revenue": f"=SUMIF({lay},{lab},{amt})",
-        "revenue_share": f"=IF(SUM(${rev}${s0}:${rev}${s1})=0,0,{rev}{{row}}/SUM(${rev}${s0}:${rev}${s1}))",
-    }
-    return _replace_table(charts, _with_column_formulas(t, f))
+    t = layer_table_formulas(charts.table("ChartLayers"), rfm.table("RFMLayers"), amount="revenue",
+                             amount_share="revenue_share", main_sheet=rfm.name)
+    return _replace_table(charts, t)

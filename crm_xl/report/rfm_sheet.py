@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from .common import col_letter
 if TYPE_CHECKING:
     from .formulas import SettingRefs
 from .spec import ChartSpec, ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
@@ -91,12 +92,14 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
                                           title="客户层级占比" if zh else "Layer shares")],
                  start_row=main[0].row, col=start_col)
     if refs is not None:
-        main, side = _with_formulas(main[0], side, settings, refs), side
-        side = (side[0], _share_formulas(side[1], main[0]))
+        main = _with_formulas(main[0], side, settings, refs)
+        from .formulas import layer_table_formulas
+
+        side = (side[0], layer_table_formulas(side[1], main[0], amount="amount"))
     anchor_row = side[-1].last_row + 2
     chart = ChartSpec(kind="pie", title="客户层级占比" if zh else "Customers by layer", table="LayerShares",
                       category="layer_label", series=("customers",),
-                      anchor=f"{_col_letter(start_col)}{anchor_row}", width_cm=13, height_cm=8, data_labels=True)
+                      anchor=f"{col_letter(start_col)}{anchor_row}", width_cm=13, height_cm=8, data_labels=True)
     return SheetSpec(name=RFM_SHEET_NAME[lang], blocks=blocks + tuple(main) + tuple(side), charts=(chart,),
                      freeze=f"C{main[0].first_data_row}", tab_color="2E75B6")
 
@@ -107,9 +110,9 @@ def _with_formulas(t: TableBlock, side, settings: AnalysisSettings, refs) -> tup
 
     if settings.score_mode != "absolute":
         return (t,)
-    L = {c.key: _col_letter(t.column_index(c.key)) + "{row}" for c in t.columns}
+    L = {c.key: col_letter(t.column_index(c.key)) + "{row}" for c in t.columns}
     a = side[0]
-    as_of = f"${_col_letter(a.col)}${a.first_data_row}"
+    as_of = f"${col_letter(a.col)}${a.first_data_row}"
     f = {
         "r_score": recency_formula(refs, L["last_purchase_date"], as_of),
         "f_score": up_formula(refs, "frequency_breakpoints", L["frequency"]),
@@ -121,26 +124,3 @@ def _with_formulas(t: TableBlock, side, settings: AnalysisSettings, refs) -> tup
         f["layer_label"] = layer_formula(refs, L["rfm_total"], keys, "unclassified", settings.lang)
     cols = tuple(replace(c, formula=f[c.key]) if c.key in f else c for c in t.columns)
     return (replace(t, columns=cols),)
-
-
-def _share_formulas(shares: TableBlock, main: TableBlock) -> TableBlock:
-    """Layer counts and amounts as COUNTIF/SUMIF over the RFM table, so they follow the layers."""
-    first, last = main.first_data_row, main.last_row
-    lay = _col_letter(main.column_index("layer_label"))
-    amt = _col_letter(main.column_index("monetary"))
-    lab = _col_letter(shares.column_index("layer_label")) + "{row}"
-    cnt = _col_letter(shares.column_index("customers"))
-    s0, s1 = shares.first_data_row, shares.last_row
-    f = {
-        "customers": f"=COUNTIF(${lay}${first}:${lay}${last},{lab})",
-        "share": f"=IF(SUM(${cnt}${s0}:${cnt}${s1})=0,0,{cnt}{{row}}/SUM(${cnt}${s0}:${cnt}${s1}))",
-        "amount": f"=SUMIF(${lay}${first}:${lay}${last},{lab},${amt}${first}:${amt}${last})",
-    }
-    return replace(shares, columns=tuple(replace(c, formula=f[c.key]) if c.key in f else c for c in shares.columns))
-
-def _col_letter(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s

@@ -19,6 +19,7 @@ from ..core.scenarios import (
     sales_target_review,
 )
 from ..settings import AnalysisSettings
+from .common import col_letter
 from .names import sheet_name
 from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, TextBlock, display_width, stack
 
@@ -48,13 +49,6 @@ def note_lines(text: str, width: int = 110) -> tuple[str, ...]:
         lines.append(cur.rstrip())
     return tuple(lines) or (text,)
 
-
-def _letter(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _head(title: str, conclusions: tuple[str, ...], note: str, formula: str) -> list:
@@ -115,7 +109,7 @@ def target_review_sheet(review: TargetReview, settings: AnalysisSettings) -> She
     rest = stack([t_owner, t_region, t_contrib, t_detail], start_row=rows_needed)
     chart = ChartSpec(kind="column", title="目标与实际（按期间）" if zh else "Target vs actual by period",
                       table="TargetByPeriod", category="group", series=("target", "actual"),
-                      anchor=f"{_letter(len(_GROUP_COLS) + 3)}{top[0].row}", width_cm=20, height_cm=9,
+                      anchor=f"{col_letter(len(_GROUP_COLS) + 3)}{top[0].row}", width_cm=20, height_cm=9,
                       secondary=(), y_axis_title="元" if zh else "CNY")
     return SheetSpec(name=name, blocks=tuple(head) + top + rest, charts=(chart,), tab_color="7030A0")
 

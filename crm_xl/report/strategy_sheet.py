@@ -22,6 +22,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..core.strategy import STRATEGY_KEYS, ORIGIN_LABELS, status_labels, strategy_lifecycle, strategy_table
+from .common import col_letter
 from .names import sheet_name
 from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
 
@@ -45,13 +46,6 @@ STRATEGY_HEADERS = (
     ("origin", "系统标记", "System Note", "text", False, 30, True),
 )
 
-
-def _letter(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def strategy_columns(lang: str = "zh") -> tuple[ColumnSpec, ...]:
@@ -116,7 +110,7 @@ def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.Da
     data = table if table is not None else strategy_table(result, previous)
     cols = strategy_columns(lang)
     keys = [c.key for c in cols]
-    letter = {k: _letter(i + 1) for i, k in enumerate(keys)}
+    letter = {k: col_letter(i + 1) for i, k in enumerate(keys)}
     st = status_labels(lang)
     stale = ORIGIN_LABELS[lang]["stale"]
     D, S_, O = letter["deadline"], letter["status"], letter["origin"]

@@ -252,3 +252,20 @@ def test_typed_strategy_status_reaches_effect_tracking(report):
     assert all(ws[c.coordinate].value == "已完成" for c in status_cells)
     (overall,) = table_rows(wb["效果跟踪"], "EffectOverall")
     assert overall["已完成"] == len(status_cells) and overall["完成率"] == 1
+
+
+def test_layer_shares_list_every_layer_in_the_11_segment_mode():
+    """Regression: with layer_mode='rfm11' the RFM sheet's layer-share table (and its pie)
+    was empty, because it only knew the score layers; it now lists the same layers as 图表."""
+    from crm_xl.demo import generate_demo
+    from crm_xl.report.build import build_report
+    from crm_xl.settings import AnalysisSettings
+
+    run = build_report(generate_demo(60), AnalysisSettings(layer_mode="rfm11"))
+    shares = run.spec.sheet("RFM分层表").table("LayerShares").data
+    charts = run.spec.sheet("图表").table("ChartLayers").data
+    counts = run.result.rfm["layer_label"].value_counts()
+    assert len(shares) == counts.size > 4
+    assert dict(zip(shares["layer_label"], shares["customers"])) == counts.to_dict()
+    assert list(shares["layer_label"]) == list(charts["layer_label"])
+    assert shares["share"].sum() == pytest.approx(1.0)

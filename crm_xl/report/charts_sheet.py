@@ -12,7 +12,7 @@ import pandas as pd
 from ..core.analysis import AnalysisResult
 from .common import title_blocks
 from .names import sheet_name
-from .rfm_sheet import LAYER_FILLS
+from .rfm_sheet import layer_summary
 from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, stack
 
 
@@ -20,17 +20,7 @@ def charts_sheet(result: AnalysisResult) -> SheetSpec:
     s = result.settings
     lang = s.lang
     z = lang == "zh"
-    rfm = result.rfm
-    g = rfm.groupby("layer", sort=False).agg(customers=("customer_id", "size"), revenue=("monetary", "sum"))
-    order = [k for k in LAYER_FILLS if k in g.index] + [k for k in g.index if k not in LAYER_FILLS]
-    g = g.reindex(order)
-    layers = pd.DataFrame({
-        "layer_label": [s.layer_label(k, lang) for k in order],
-        "customers": g["customers"].to_numpy(),
-        "share": (g["customers"] / g["customers"].sum()).to_numpy() if len(g) else [],
-        "revenue": g["revenue"].to_numpy(),
-        "revenue_share": (g["revenue"] / g["revenue"].sum()).to_numpy() if len(g) else [],
-    })
+    layers = layer_summary(result.rfm, s).rename(columns={"amount": "revenue", "amount_share": "revenue_share"})
     layer_cols = (
         ColumnSpec("layer_label", "客户层级" if z else "Layer"),
         ColumnSpec("customers", "客户数" if z else "Customers", "int"),

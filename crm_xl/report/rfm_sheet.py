@@ -3,7 +3,7 @@ as an Excel Table with layer colours, plus the layer shares with a native pie ch
 
 from __future__ import annotations
 
-__all__ = ["rfm_layer_sheet", "RFM_SHEET_NAME", "TEMPLATE1_HEADERS", "LAYER_FILLS"]
+__all__ = ["rfm_layer_sheet", "layer_summary", "RFM_SHEET_NAME", "TEMPLATE1_HEADERS", "LAYER_FILLS"]
 
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -68,15 +68,7 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
                 f">= {f[1]:g} -> 3, >= {f[0]:g} -> 2; M: amount >= {m[3]:,.0f} -> 5, >= {m[2]:,.0f} -> 4, "
                 f">= {m[1]:,.0f} -> 3, >= {m[0]:,.0f} -> 2. Breakpoints are editable in Settings.")
     # layer shares beside the table, with a native pie chart
-    counts = layers.groupby("layer", sort=False).agg(customers=("customer_id", "size"), amount=("monetary", "sum"))
-    order = [k for k in LAYER_FILLS if k in counts.index]
-    counts = counts.reindex(order)
-    share = pd.DataFrame({
-        "layer_label": [settings.layer_label(k, lang) for k in order],
-        "customers": counts["customers"].to_numpy(),
-        "share": (counts["customers"] / counts["customers"].sum()).to_numpy(),
-        "amount": counts["amount"].to_numpy(),
-    })
+    share = layer_summary(layers, settings)
     share_cols = (
         ColumnSpec("layer_label", "客户层级" if zh else "Layer", "text"),
         ColumnSpec("customers", "客户数" if zh else "Customers", "int"),
@@ -102,6 +94,22 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
                       anchor=f"{col_letter(start_col)}{anchor_row}", width_cm=13, height_cm=8, data_labels=True)
     return SheetSpec(name=RFM_SHEET_NAME[lang], blocks=blocks + tuple(main) + tuple(side), charts=(chart,),
                      freeze=f"C{main[0].first_data_row}", tab_color="2E75B6")
+
+
+def layer_summary(layers: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
+    """Customers and amount per layer (``layer_label``, ``customers``, ``share``, ``amount``,
+    ``amount_share``): the score layers in their usual order, then any other layer (rules
+    fallback, 11-segment map) in order of appearance. Shared by RFM分层表 and 图表."""
+    g = layers.groupby("layer", sort=False).agg(customers=("customer_id", "size"), amount=("monetary", "sum"))
+    order = [k for k in LAYER_FILLS if k in g.index] + [k for k in g.index if k not in LAYER_FILLS]
+    g = g.reindex(order)
+    return pd.DataFrame({
+        "layer_label": [settings.layer_label(k, settings.lang) for k in order],
+        "customers": g["customers"].to_numpy(),
+        "share": (g["customers"] / g["customers"].sum()).to_numpy() if len(g) else [],
+        "amount": g["amount"].to_numpy(),
+        "amount_share": (g["amount"] / g["amount"].sum()).to_numpy() if len(g) else [],
+    })
 
 
 def _with_formulas(t: TableBlock, side, settings: AnalysisSettings, refs) -> tuple[TableBlock]:

@@ -180,18 +180,20 @@ def carry_over(new: pd.DataFrame, old: pd.DataFrame | None, *, keys: Sequence[st
             return new
         extra = old.iloc[unmatched].astype(object)
         return pd.concat([new.astype(object), extra], ignore_index=True)
-    # lifecycle: the user's order; new rows appended
+    # lifecycle: the user's order; new rows appended (built column by column)
     mark = lifecycle.mark_column
-    rows: list[dict] = []
-    new_records = new.astype(object).to_dict("records")
-    old_records = old.astype(object).to_dict("records")
-    for j, i in enumerate(matched_new):
-        if i is not None:
-            rows.append(new_records[i])
-        else:
-            r = {c: old_records[j].get(c) for c in new.columns}
-            r[mark] = lifecycle.mark_for_unmatched(old_records[j].get(mark), old_records[j])
-            rows.append(r)
-    taken = {i for i in matched_new if i is not None}
-    rows.extend(new_records[i] for i in range(len(new_records)) if i not in taken)
-    return pd.DataFrame(rows, columns=list(new.columns), dtype=object)
+    taken = set(i for i in matched_new if i is not None)
+    rest = [i for i in range(len(new)) if i not in taken]
+    new_cols = {c: new[c].astype(object).tolist() for c in new.columns}
+    old_cols = {c: old[c].tolist() if c in old.columns else [None] * len(old) for c in new.columns}
+    out: dict[str, list] = {}
+    for c in new.columns:
+        nv, ov = new_cols[c], old_cols[c]
+        out[c] = [nv[i] if i is not None else ov[j] for j, i in enumerate(matched_new)] + [nv[i] for i in rest]
+    if unmatched:
+        old_marks = old[mark].tolist() if mark in old.columns else [None] * len(old)
+        reason_of = old[lifecycle.reason_column].tolist() if lifecycle.reason_column in old.columns else [None] * len(old)
+        marks = out[mark]
+        for j in unmatched:
+            marks[j] = lifecycle.mark_for_unmatched(old_marks[j], {lifecycle.reason_column: reason_of[j]})
+    return pd.DataFrame(out, columns=list(new.columns), dtype=object)

@@ -235,7 +235,7 @@ def read_old_tables(sheet, spec_sheet: SheetSpec) -> dict[str, pd.DataFrame]:
     columns by header text. Returns {table name: frame with the spec's column keys}."""
     old: dict[str, pd.DataFrame] = {}
     for t in spec_sheet.tables:
-        if not any(c.editable for c in t.columns):
+        if not t.needs_carry_over:
             continue
         rows = None
         xt = _find_table(sheet, t.name)
@@ -722,7 +722,7 @@ def render_book(spec: ReportSpec, book, *, progress: Callable[[str], None] | Non
     sheets = []
     for sh in spec.sheets:
         old = existing.get(sh.name.lower())
-        if old is not None and any(c.editable for t in sh.tables for c in t.columns):
+        if old is not None and any(t.needs_carry_over for t in sh.tables):
             sh = apply_editable(sh, read_old_tables(old, sh))
         sheets.append(sh)
     spec = replace(spec, sheets=tuple(sheets)).validate()

@@ -164,11 +164,11 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     sst = SharedStrings(pkg, sst_part)
     new_sheets = []
     for sh in spec.sheets:
-        if sh.name in replaced and any(c.editable for t in sh.tables for c in t.columns):
+        if sh.name in replaced and any(t.needs_carry_over for t in sh.tables):
             part = sheets[replaced[sh.name]][3]
             old = {}
             for t in sh.tables:
-                if any(c.editable for c in t.columns):
+                if t.needs_carry_over:
                     rows = read_table_rows(pkg, part, t, sst, sheet_name=sheets[replaced[sh.name]][0])
                     if rows is not None:
                         old[t.name] = rows

@@ -96,7 +96,7 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
         kpis,
         churn,
         diagnosis_sheet(result),
-        strategy_sheet(result, table=table),
+        strategy_sheet(result, table=table, carried_over=previous_strategy is not None),
         effect_sheet(effect, s),
         *scenario_sheets(result, cleaned.data, s),
         *([clv_sheet(result)] if result.clv is not None else []),

@@ -177,6 +177,10 @@ class TableBlock:
     ``key_columns`` identify a record across refreshes (needed when a column is editable).
     ``lifecycle`` (optional) keeps the user's row order on refresh, appends new rows and
     marks rows no longer produced (:class:`crm_xl.core.carry.RowLifecycle`).
+    ``carried_over`` says the editable values were already merged from the previous version
+    of this table in the workbook the spec is drawn into (the caller read it, e.g. the
+    strategy table that effect tracking needed): renderers then neither read the old rows
+    again nor merge a second time (the merge is idempotent, so this only saves the work).
     With ``as_excel_table=False`` the block is drawn as a plain formatted range.
     A table with no rows still occupies one (blank) data row.
     """
@@ -193,6 +197,12 @@ class TableBlock:
     as_excel_table: bool = True
     # what a refresh does with rows no longer produced (crm_xl.core.carry; the strategy table)
     lifecycle: RowLifecycle | None = None
+    carried_over: bool = False
+
+    @property
+    def needs_carry_over(self) -> bool:
+        """Whether a refresh must read this table's old rows and merge the user's entries."""
+        return not self.carried_over and any(c.editable for c in self.columns)
 
     @property
     def header_row(self) -> int:

@@ -92,7 +92,8 @@ def _note(lang: str, as_of: pd.Timestamp) -> tuple[str, ...]:
     )
 
 
-def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.DataFrame | None = None) -> SheetSpec:
+def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.DataFrame | None = None,
+                   carried_over: bool | None = None) -> SheetSpec:
     """The 客户策略执行表 sheet.
 
     Parameters
@@ -103,6 +104,10 @@ def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.Da
         :func:`crm_xl.core.strategy.strategy_table`.
     table : DataFrame, optional
         An already merged table (what effect tracking used); wins over ``previous``.
+    carried_over : bool, optional
+        Whether the rows already carry the user's entries from the workbook the sheet is
+        drawn into (default: whether ``previous`` was given); then the renderers skip their
+        own read-back and merge (:attr:`crm_xl.report.spec.TableBlock.carried_over`).
     """
     s = result.settings
     lang = s.lang
@@ -124,7 +129,8 @@ def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.Da
         ConditionalFormat("status", "equals", st[1], "FFEB9C", font_color="9C5700"),
     )
     tb = TableBlock(name=STRATEGY_TABLE, columns=cols, data=data, conditional_formats=cfs, key_columns=STRATEGY_KEYS,
-                    lifecycle=strategy_lifecycle(result), style="TableStyleMedium2")
+                    lifecycle=strategy_lifecycle(result), style="TableStyleMedium2",
+                    carried_over=(previous is not None) if carried_over is None else carried_over)
     head = stack([TextBlock(("客户策略执行表" if zh else "Strategy execution table",), style="title"),
                   TextBlock(_note(lang, pd.Timestamp(result.as_of)), style="note")], gap=0)
     body = stack([tb], start_row=head[-1].row + head[-1].height + 1)

@@ -144,6 +144,9 @@ _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b(?=[^>]*?\st="e")[^>]*?\sr="([A-Z]{1,3}
                          rb'(?:(?!</(?:\w+:)?c>).){0,2000}?<(?:\w+:)?v>([^<]{1,40})</(?:\w+:)?v>', re.S)
 _ROW_SPLIT = re.compile(rb"<(?:\w+:)?row\b")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
+# a cell whose first attribute is not r (the character after the space must be present: a
+# chunk ending in "<c " is not a match; the next chunk's overlap sees the whole tag)
+_CELL_WITHOUT_R = re.compile(rb'<c(?:[>/]|\s[^r])')
 
 
 @dataclass
@@ -168,33 +171,41 @@ def _col_number(letters: bytes) -> int:
 
 
 def _scan_part(z: zipfile.ZipFile, part: str) -> SheetScan:
+    """One worksheet part's grid extent and error cells, in a few C-speed passes per chunk.
+
+    Rows: the ``r`` of every ``<row r="...">`` (the fast pattern; the general one when a
+    row has ``r`` elsewhere or tags are prefixed) and, for rows without ``r``, their count.
+    Columns: the widest multi-letter cell reference, else Z when there are cells at all.
+    Cells without an ``r`` attribute (``<c>``, ``<c/>``, ``<c s="1" r=...>``) or prefixed
+    tags are placed by position, so then the widest row is counted instead.
+    """
     scan = SheetScan()
     tail = b""
-    cells = rows = refs = 0
+    rows = 0
+    any_cell = positional = False
     with z.open(part) as fh:
         while chunk := fh.read(1 << 22):
-            buf = tail + chunk
-            # counts on the new bytes only (a tag split across chunks may be missed: tolerance below);
-            # every writer puts r first (<c r="A1" ...>), so cells without r show as a difference
-            cells += chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/>")
-            refs += chunk.count(b'<c r="')
-            n_rows = chunk.count(b"<row ") + chunk.count(b"<row>")
+            buf = tail + chunk  # the tail repeats the previous chunk's end: no tag is missed at the seam
+            n_rows = chunk.count(b"<row")  # (<rowBreaks, outside sheetData, may add one: harmless)
             rows += n_rows
+            prefixed = not n_rows and b":row" in chunk  # <x:row ...>: no "<row" at all
             found = _ROW_FAST.findall(buf)
-            if len(found) < n_rows or b":row" in chunk:  # r not first, or prefixed tags: the general pattern
+            if len(found) < n_rows or prefixed:  # r not first, or prefixed tags: the general pattern
                 found = _ROW_R.findall(buf)
             if found:
                 scan.rows = max(scan.rows, max(map(int, found)))
             wide = set(_WIDE_REF.findall(buf))  # distinct column letters (AA, AB, ...): a few dozen
             if wide:
                 scan.cols = max(scan.cols, max(map(_col_number, wide)))
+            any_cell = any_cell or b"<c" in chunk or prefixed
+            positional = positional or prefixed or _CELL_WITHOUT_R.search(buf) is not None
             if b't="e"' in buf:
                 for m in _ERROR_CELL.finditer(buf):
                     scan.errors[(int(m.group(2)) - 1, _col_number(m.group(1)) - 1)] = m.group(3).decode("ascii", "replace")
             tail = buf[-4096:]
     scan.rows = max(scan.rows, rows)  # rows without r are numbered by position
-    scan.cols = max(scan.cols, 26 if cells else 0)  # single-letter columns: at most Z
-    if cells - refs > 16 or (cells == 0 and rows):  # cells without r first (or prefixed tags): columns by position, count the widest row
+    scan.cols = max(scan.cols, 26 if any_cell else 0)  # single-letter columns: at most Z
+    if positional:  # columns by position: count the widest row
         widest = 0
         with z.open(part) as fh:
             data = fh.read()

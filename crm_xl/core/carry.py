@@ -28,13 +28,14 @@ changes nothing (idempotent).
 
 from __future__ import annotations
 
-__all__ = ["RowLifecycle", "carry_over", "key_text"]
+__all__ = ["RowLifecycle", "carry_over", "key_text", "key_texts"]
 
 import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 
@@ -56,6 +57,17 @@ def key_text(v: object) -> str:
 
 def _blank(v: object) -> bool:
     return key_text(v) == ""
+
+
+def key_texts(values: Sequence[object] | pd.Series) -> list[str]:
+    """:func:`key_text` of every value; a column holding only text is done once per
+    distinct value (other columns value by value: factorising would merge 1, 1.0 and True)."""
+    s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    if len(s) >= 64 and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        codes, uniq = pd.factorize(s.to_numpy(dtype=object))
+        texts = [key_text(v) for v in uniq] + [""]
+        return [texts[c] for c in codes.tolist()]
+    return [key_text(v) for v in s.tolist()]
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,8 +115,8 @@ class RowLifecycle:
 
 
 def _key_tuples(frame: pd.DataFrame, keys: Sequence[str]) -> list[tuple[str, ...]]:
-    cols = [frame[k] if k in frame.columns else pd.Series([None] * len(frame), index=frame.index) for k in keys]
-    return [tuple(key_text(v) for v in row) for row in zip(*[c.tolist() for c in cols])] if keys else []
+    cols = [key_texts(frame[k]) if k in frame.columns else [""] * len(frame) for k in keys]
+    return list(zip(*cols)) if keys else []
 
 
 def _occurrences(keys: list[tuple[str, ...]]) -> list[tuple[tuple[str, ...], int]]:
@@ -147,15 +159,15 @@ def carry_over(new: pd.DataFrame, old: pd.DataFrame | None, *, keys: Sequence[st
     if old is None or len(old) == 0 or not keys or not set(keys) <= set(old.columns) or (not editable and lifecycle is None):
         return new
     cols = list(columns) if columns is not None else list(new.columns)
-    old = old[[c for c in cols if c in old.columns]].reset_index(drop=True)
-    nonblank = [any(not _blank(v) for v in row) for row in old.itertuples(index=False, name=None)]
+    old = old[[c for c in cols if c in old.columns]].reset_index(drop=True).astype(object)
+    blank = {c: np.fromiter((t == "" for t in key_texts(old[c])), dtype=bool, count=len(old)) for c in old.columns}
+    nonblank = ~np.logical_and.reduce(list(blank.values())) if blank else np.zeros(len(old), dtype=bool)
     old = old[nonblank].reset_index(drop=True)
     if len(old) == 0:
         return new
-    old = old.astype(object)
     for c in editable:  # an empty text and an empty cell are the same cell
         if c in old.columns:
-            old[c] = [None if _blank(v) else v for v in old[c].tolist()]
+            old[c] = [None if b else v for v, b in zip(old[c].tolist(), blank[c][nonblank].tolist())]
     new = new.reset_index(drop=True).copy()
     for c in cols:
         if c not in new.columns:

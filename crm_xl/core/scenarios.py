@@ -94,6 +94,16 @@ def _text(v: object) -> str:
     return str(v).strip()
 
 
+def _texts(s: pd.Series) -> pd.Series:
+    """``s.map(_text)``, computed once per distinct value when ``s`` holds only text
+    (factorising would merge 1, 1.0 and True, so mixed columns are mapped value by value)."""
+    if len(s) < 64 or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        return s.map(_text).astype(object)
+    codes, uniq = pd.factorize(s.to_numpy(dtype=object))
+    vals = np.array([_text(v) for v in uniq] + [""], dtype=object)
+    return pd.Series(vals[codes], index=s.index, dtype=object)
+
+
 # --------------------------------------------------------------------------------------
 # periods
 # --------------------------------------------------------------------------------------
@@ -232,9 +242,11 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
     cust = data.customers.drop_duplicates("customer_id").set_index(data.customers["customer_id"].drop_duplicates().astype(str))
     o_owner = orders["owner"].astype(object) if "owner" in orders else pd.Series(None, index=orders.index, dtype=object)
     c_owner = cust["owner"].reindex(orders["customer_id"]).to_numpy(dtype=object) if "owner" in cust else None
-    owner = [(_text(a) or (_text(b) if c_owner is not None else "")) for a, b in
-             zip(o_owner.tolist(), c_owner.tolist() if c_owner is not None else [None] * len(orders))]
-    region = (cust["region"].reindex(orders["customer_id"]).map(_text).tolist() if "region" in cust
+    owner = _texts(o_owner).to_numpy().copy()
+    if c_owner is not None:
+        blank = owner == ""
+        owner[blank] = _texts(pd.Series(c_owner[blank], dtype=object)).to_numpy()
+    region = (_texts(cust["region"].reindex(orders["customer_id"])).tolist() if "region" in cust
               else [""] * len(orders))
     o = pd.DataFrame({"customer_id": orders["customer_id"].to_numpy(), "date": orders["order_date"].to_numpy(),
                       "amount": orders["amount"].to_numpy(), "owner": owner, "region": region})
@@ -308,9 +320,9 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
         ids = grow.index.astype(str)
         contrib = pd.DataFrame({
             "customer_id": ids,
-            "customer_name": cust["customer_name"].reindex(ids).map(_text).to_numpy() if "customer_name" in cust else "",
-            "owner": cust["owner"].reindex(ids).map(_text).to_numpy() if "owner" in cust else "",
-            "region": cust["region"].reindex(ids).map(_text).to_numpy() if "region" in cust else "",
+            "customer_name": _texts(cust["customer_name"].reindex(ids)).to_numpy() if "customer_name" in cust else "",
+            "owner": _texts(cust["owner"].reindex(ids)).to_numpy() if "owner" in cust else "",
+            "region": _texts(cust["region"].reindex(ids)).to_numpy() if "region" in cust else "",
             "revenue_previous": grow["revenue_previous"].to_numpy(), "revenue_latest": grow["revenue_latest"].to_numpy(),
             "change": grow["change"].to_numpy(), "share_of_growth": grow["share_of_growth"].to_numpy(),
         })
@@ -399,11 +411,11 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
     if as_of is None:
         return CampaignReview(empty, "没有有效订单，无法评估活动收入。" if zh else "No valid orders: campaign revenue cannot be evaluated.")
     orders = _valid_orders(data, as_of)
-    o_camp = orders["campaign_id"].map(_text) if "campaign_id" in orders else pd.Series("", index=orders.index)
+    o_camp = _texts(orders["campaign_id"]) if "campaign_id" in orders else pd.Series("", index=orders.index)
     leads = data.leads
-    l_camp = leads["campaign_id"].map(_text) if len(leads) and "campaign_id" in leads else pd.Series(dtype=object)
+    l_camp = _texts(leads["campaign_id"]) if len(leads) and "campaign_id" in leads else pd.Series(dtype=object)
     won = stage_matches(leads["stage"], s.stage_won) if len(leads) else np.zeros(0, dtype=bool)
-    l_cust = leads["customer_id"].map(_text) if len(leads) and "customer_id" in leads else pd.Series("", index=leads.index)
+    l_cust = _texts(leads["customer_id"]) if len(leads) and "customer_id" in leads else pd.Series("", index=leads.index)
     orders = orders.reset_index(drop=True)
     cust_code, cust_uniques = pd.factorize(orders["customer_id"])
     code_of = {v: i for i, v in enumerate(cust_uniques)}
@@ -554,8 +566,8 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     cust = cust.set_index(cust["customer_id"].astype(str))
     out = pd.DataFrame({
         "customer_id": ids,
-        "customer_name": cust["customer_name"].reindex(ids).map(_text).to_numpy() if "customer_name" in cust else "",
-        "owner": cust["owner"].reindex(ids).map(_text).to_numpy() if "owner" in cust else "",
+        "customer_name": _texts(cust["customer_name"].reindex(ids)).to_numpy() if "customer_name" in cust else "",
+        "owner": _texts(cust["owner"].reindex(ids)).to_numpy() if "owner" in cust else "",
         "first_order_date": new.to_numpy(), "first_amount": first_amount.reindex(ids).to_numpy(),
         "second_order_date": sec.to_numpy(), "days_to_second": d2, "days_since_first": since,
         "status": status, "status_label": [_ACT_LABELS[k][lang] for k in status],
@@ -642,7 +654,7 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
     prv = o[(o["order_date"] > prev_start) & (o["order_date"] <= recent_start)].groupby("customer_id")["amount"].sum()
     prods = {}
     if "product" in o and len(o):
-        pa = o.assign(product=o["product"].map(_text)).groupby(["customer_id", "product"])["amount"].sum()
+        pa = o.assign(product=_texts(o["product"])).groupby(["customer_id", "product"])["amount"].sum()
         for cid, grp in pa.groupby(level=0):
             g = grp.droplevel(0).sort_values(ascending=False)
             g = g[g.index != ""]

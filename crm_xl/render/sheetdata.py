@@ -118,6 +118,34 @@ def _num_text(x: float) -> str:
     return r[:-2] if r.endswith(".0") else r
 
 
+def number_texts(arr: np.ndarray) -> list[str]:
+    """:func:`_num_text` of every (finite) float of ``arr``; whole numbers below 1e15 are
+    converted in bulk (the same digits ``repr`` gives them), the rest one by one."""
+    whole = (arr == np.trunc(arr)) & (np.abs(arr) < 1e15) & ~((arr == 0) & np.signbit(arr))
+    if whole.all():
+        return list(map(str, arr.astype(np.int64).tolist()))
+    out = [_num_text(x) for x in arr.tolist()]
+    idx = np.flatnonzero(whole)
+    for i, t in zip(idx.tolist(), map(str, arr[idx].astype(np.int64).tolist())):
+        out[i] = t
+    return out
+
+
+def _string_column(vals: pd.Series, refs: list[str], strings: "StringSink") -> list[str]:
+    """:func:`column_fragments` of a text column holding only strings (and missing
+    values): each distinct string is escaped and registered once, in order of first
+    appearance (as the general path does), empty strings and missing values give empty
+    styled cells."""
+    codes, uniq = pd.factorize(vals.to_numpy(dtype=object))
+    keep = [k for k, u in enumerate(uniq) if u != ""]
+    n_refs = int(np.isin(codes, keep).sum()) if len(keep) < len(uniq) else int((codes >= 0).sum())
+    suffix = strings.cell_suffixes([uniq[k] for k in keep], n_refs)
+    by_code = ["/>"] * (len(uniq) + 1)
+    for k, suf in zip(keep, suffix):
+        by_code[k] = suf
+    return [r + by_code[c] for r, c in zip(refs, codes.tolist())]
+
+
 def _text_of(v: object) -> str | None:
     """The text a value shows in a text column (None for missing)."""
     if v is None or v is pd.NA or v is pd.NaT:
@@ -167,6 +195,8 @@ def column_fragments(
     out: list[str | None] = [None] * n
     vals = values.reset_index(drop=True)
     if kind in ("text",):
+        if n >= 64 and pd.api.types.infer_dtype(vals, skipna=True) == "string":
+            return _string_column(vals, refs, strings)
         texts = [_text_of(v) for v in vals.tolist()]
     elif kind == "date":
         texts = [None] * n
@@ -216,9 +246,8 @@ def column_fragments(
         num = pd.to_numeric(vals, errors="coerce") if not pd.api.types.is_numeric_dtype(vals.dtype) else vals
         arr = num.to_numpy(dtype="float64", na_value=np.nan)
         fin = np.isfinite(arr)
-        fl = arr.tolist()
-        for i in np.flatnonzero(fin).tolist():
-            out[i] = refs[i] + "><v>" + _num_text(fl[i]) + "</v></c>"
+        for i, t in zip(np.flatnonzero(fin).tolist(), number_texts(arr[fin])):
+            out[i] = refs[i] + "><v>" + t + "</v></c>"
         texts = [None] * n
         if not pd.api.types.is_numeric_dtype(vals.dtype):
             for i in np.flatnonzero(~fin & vals.notna().to_numpy()).tolist():

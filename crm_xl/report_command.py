@@ -138,14 +138,13 @@ def register(sub, add_common, commands: dict) -> None:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from .render.xlsx import render_workbook
-    from .report.template import template_spec
+    from .report.template import write_template
 
     out = pathlib.Path(args.output or ("crm_xl_template.xlsx" if args.lang == "zh" else "crm_xl_template_en.xlsx"))
     from .atomic import ensure_writable
 
     ensure_writable(out)
-    render_workbook(template_spec(args.lang), out)
+    write_template(out, args.lang)
     print(f"已生成模板 {out.resolve()}" if args.lang == "zh" else f"wrote the template {out.resolve()}")
     return 0
 

@@ -243,7 +243,7 @@ def check_package(path_or_file, *, parse_limit: int = 20_000_000, parse_only: se
                 if r.id in ids:
                     problems.append(f"duplicate relationship id {r.id} in {n}")
                 ids.add(r.id)
-                if r.external:
+                if r.external or r.target.startswith("#"):  # '#Sheet!A1': a place in this document, not a part
                     continue
                 tgt = resolve(src, r.target)
                 if not pkg.has(tgt):

@@ -1,12 +1,16 @@
 """The empty template workbook (``crm-xl template``; checked in under ``workbook_templates/``):
-a guide, the 分析目标 and 设置 sheets, and one data sheet per canonical table with the
+a guide, the 控制台 console (xlwings Lite sheet buttons and the ribbon's drop-down), the
+分析目标 and 设置 sheets, and one data sheet per canonical table with the
 template headers, a note on each header saying what to put there, and drop-down lists
 where the values are a fixed set. Users paste their CRM export (template headers or the
 export's own, see docs/data-intake.md) and run the report."""
 
 from __future__ import annotations
 
-__all__ = ["template_spec", "template_data_sheet"]
+__all__ = ["template_spec", "template_data_sheet", "write_template"]
+
+import io
+from pathlib import Path
 
 import pandas as pd
 
@@ -70,7 +74,8 @@ def _guide(lang: str) -> SheetSpec:
             "第 2 步：把 CRM 导出的数据粘贴到数据表：客户、订单（必需）、互动、线索、活动、销售目标。从 A1 单元格（表头）开始粘贴；"
             "表头可以是模板名称，也可以是 Salesforce、钉钉、用友等导出的原始表头。把鼠标停在表头上可以看到每列的填写说明。",
             "第 3 步：需要时在「设置」中修改评分分界点、分层阈值、流失预警规则、负责人与截止天数。",
-            "第 4 步：生成报告：在 Excel 中点击「CRM 分析」选项卡的「全部刷新」，或在命令行运行 crm-xl report 本文件.xlsx。",
+            "第 4 步：生成报告：在「控制台」中点击「刷新全部报告」按钮（xlwings Lite：Excel 网页版、Mac、Windows），"
+            "或在 Windows 的「CRM 分析」选项卡上点击「运行」，或在命令行运行 crm-xl report 本文件.xlsx。",
             "报告会新增或更新这些工作表：RFM分层表、客户标签、指标看板、流失预警、问题诊断、图表、结论与建议、清洗日志。"
             "你粘贴的数据不会被修改；每处清洗（去重、日期与金额格式、缺失值）都记录在「清洗日志」中。",
             "重复运行是安全的：报告工作表会整体重建，你自己的工作表、公式和在报告中填写的跟踪信息会保留。",
@@ -83,7 +88,8 @@ def _guide(lang: str) -> SheetSpec:
             "Campaigns, Sales Targets, starting at cell A1 (headers). Template headers or the export's own (Salesforce, "
             "DingTalk, Yonyou, ...) both work; hover over a header for what to put there.",
             "Step 3: if needed, change score breakpoints, layer thresholds, churn rules, owners and deadlines on Settings.",
-            "Step 4: build the report: press 'Refresh all' on Excel's 'CRM 分析' tab, or run `crm-xl report this_file.xlsx`.",
+            "Step 4: build the report: click 'Refresh all reports' on the Console sheet (xlwings Lite: Excel on the web, "
+            "Mac, Windows), or press 'Run' on the 'CRM 分析' tab in Windows, or run `crm-xl report this_file.xlsx`.",
             "The report adds or updates: RFM Layers, Customer Tags, KPI Dashboard, Churn Warning, Diagnosis, Charts, "
             "Conclusions, Cleaning Log. Your pasted data is never modified; every cleaning step is in the Cleaning Log.",
             "Running it again is safe: report sheets are rebuilt, your own sheets, formulas and tracking entries are kept.",
@@ -94,9 +100,12 @@ def _guide(lang: str) -> SheetSpec:
 
 
 def template_spec(lang: str = "zh", extra_sheets: tuple[SheetSpec, ...] = ()) -> ReportSpec:
-    """The template workbook's spec."""
+    """The template workbook's spec: 说明, 控制台 (the console with the button panel),
+    分析目标, 设置, the data sheets, 函数示例."""
+    from ..excel.macros import console_sheet
+
     s = AnalysisSettings(lang=lang)
-    sheets = [_guide(lang), goals_sheet(None, lang), settings_sheet(s)]
+    sheets = [_guide(lang), console_sheet(lang, buttons=True), goals_sheet(None, lang), settings_sheet(s)]
     sheets += [template_data_sheet(k, lang) for k in TABLES]
     from .udf_sheet import udf_demo_sheet
 
@@ -106,3 +115,22 @@ def template_spec(lang: str = "zh", extra_sheets: tuple[SheetSpec, ...] = ()) ->
     # a fixed date: the checked-in template is reproducible byte for byte
     return ReportSpec(sheets=tuple(sheets), lang=lang,
                       properties=(("title", title), ("created", "2024-01-01T00:00:00"))).validate()
+
+
+def write_template(path, lang: str = "zh") -> Path:
+    """Write the template workbook to ``path`` (atomically): :func:`template_spec` drawn
+    by the file renderer, then the xlwings Lite sheet buttons on the console
+    (:func:`crm_xl.excel.macros.console_buttons`, :mod:`crm_xl.render.shapes`).
+    Reproducible byte for byte."""
+    from ..atomic import atomic_write
+    from ..excel.macros import CONSOLE_SHEET, console_buttons
+    from ..render.shapes import add_buttons
+    from ..render.xlsx import write_package
+
+    path = Path(path)
+    buf = io.BytesIO()
+    write_package(template_spec(lang), buf)
+    buf.seek(0)
+    with atomic_write(path) as fh:
+        add_buttons(buf, fh, CONSOLE_SHEET[lang], console_buttons(lang), lang=lang)
+    return path

@@ -3,7 +3,7 @@
     python docs/screenshots.py        # needs LibreOffice (soffice) and pdftoppm
 
 Renders the report sheets of a 60-customer demo to PDF with LibreOffice, then the first
-page of each sheet named below to PNG.
+page of each sheet named below to PNG; and the template's console sheet with its buttons.
 """
 
 from __future__ import annotations
@@ -37,6 +37,14 @@ def main() -> None:
             subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                             str(out / stem)], check=True)
             print("wrote", out / f"{stem}.png")
+        # the template's console with its xlwings Lite sheet buttons (docs/excel.md): the
+        # sheet's second page of the PDF, top part
+        from crm_xl.report.template import write_template
+
+        pdf = lo.to_pdf(write_template(tmp / "template.xlsx", "zh"), tmp / "pdf")
+        subprocess.run(["pdftoppm", "-png", "-r", "90", "-f", "2", "-l", "2", "-x", "0", "-y", "0", "-W", "745",
+                        "-H", "500", "-singlefile", str(pdf), str(out / "console_buttons")], check=True)
+        print("wrote", out / "console_buttons.png")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ def test_checked_in_template_is_what_the_command_generates(tmp_path, lang):
 
 def test_template_guides_the_paste():
     wb = openpyxl.load_workbook(ROOT / "workbook_templates" / "crm_xl_template_zh.xlsx")
-    assert wb.sheetnames == ["说明", "分析目标", "设置", "客户", "订单", "互动", "线索", "活动", "销售目标", "函数示例"]
+    assert wb.sheetnames == ["说明", "控制台", "分析目标", "设置", "客户", "订单", "互动", "线索", "活动", "销售目标", "函数示例"]
     assert any(c.data_type == "f" and "RFM_SCORE" in str(c.value) for row in wb["函数示例"].iter_rows() for c in row)
     orders = wb["订单"]
     assert [c.value for c in orders[1]][:4] == ["订单编号", "客户ID", "下单日期", "金额(元)"]

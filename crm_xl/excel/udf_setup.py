@@ -5,7 +5,8 @@
   the xlwings config file and as the rows of an ``xlwings.conf`` sheet; ``--write`` merges
   them into the user config file ``~/.xlwings/xlwings.conf`` (other keys are kept),
   ``--dir DIR`` into ``DIR/xlwings.conf`` (the folder of a workbook).
-* ``crm-xl udfs lite -o DIR`` writes ``main.py`` and ``requirements.txt`` for xlwings Lite.
+* ``crm-xl udfs lite -o DIR [--lang en]`` writes ``main.py`` and ``requirements.txt`` for
+  xlwings Lite (``--lang`` picks the template whose console sheet the buttons refer to).
 * ``crm-xl udfs list`` lists the functions with their one-line help.
 
 This module imports no Excel library at import time (the CLI must start anywhere).
@@ -16,7 +17,6 @@ from __future__ import annotations
 __all__ = ["register", "config_entries", "config_file_text", "merge_config", "USER_CONFIG"]
 
 import argparse
-import importlib.resources
 import pathlib
 import re
 import sys
@@ -91,15 +91,12 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lite_files() -> dict[str, str]:
-    base = importlib.resources.files("crm_xl.excel.lite")
-    return {name: (base / name).read_text(encoding="utf-8") for name in ("main.py", "requirements.txt")}
-
-
 def _cmd_lite(args: argparse.Namespace) -> int:
+    from .lite import lite_files  # main.py with the sheet buttons of the --lang template
+
     out = pathlib.Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in _lite_files().items():
+    for name, text in lite_files(args.lang).items():
         (out / name).write_text(text, encoding="utf-8")
         print(f"已写入 {out / name}" if args.lang == "zh" else f"wrote {out / name}")
     return 0
@@ -125,7 +122,8 @@ def register(sub, add_common, commands: dict) -> None:
     c.add_argument("--dir", help="merge into DIR/xlwings.conf (the folder of a workbook)")
     c.add_argument("--interpreter", help="Python interpreter path (default: this Python)")
     add_common(c)
-    lite = actions.add_parser("lite", help="write main.py and requirements.txt for xlwings Lite")
+    lite = actions.add_parser("lite", help="write main.py and requirements.txt for xlwings Lite "
+                                           "(--lang en: sheet buttons of the English template)")
     lite.add_argument("-o", "--output", default="crm_xl_lite", help="output folder (default: crm_xl_lite)")
     add_common(lite)
     ls = actions.add_parser("list", help="list the worksheet functions / 列出工作表函数")

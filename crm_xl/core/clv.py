@@ -59,8 +59,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, stdtr, zeta
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, ndtri, stdtr, zeta
 
 from ..errors import CrmXlError, InputError, MissingColumnsError
 
@@ -694,6 +693,8 @@ class _Model:
         for u0 in starts:
             u, f, gmax, nit = self._newton(u0, data)
             if not (np.isfinite(f) and gmax < 1e-6):  # fall back on a quasi-Newton method
+                from scipy import optimize  # (imported only here: scipy.optimize adds ~0.2 s to start-up)
+
                 res = optimize.minimize(lambda v: self._objective(v, data)[:2], u, jac=True, method="L-BFGS-B",
                                         bounds=[(-_LOG_BOUND, _LOG_BOUND)] * u.size,
                                         options={"maxiter": 5000, "ftol": 1e-15, "gtol": 1e-10})
@@ -771,7 +772,7 @@ class _Model:
         """Wald intervals from the Hessian, computed on the log scale (so they stay
         positive): ``exp(ln(theta) +- z * se / theta)``."""
         self._check_fitted()
-        z = stats.norm.ppf(0.5 + level / 2.0)
+        z = float(ndtri(0.5 + level / 2.0))  # the standard normal quantile (= scipy.stats.norm.ppf)
         theta = self.params_array_
         se = np.array([self.standard_errors_[k] for k in self.param_names]) if self.standard_errors_ else np.nan
         half = z * se / theta

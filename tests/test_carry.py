@@ -45,3 +45,17 @@ def test_typed_values_survive_and_merge_is_idempotent(new, old, with_lifecycle):
     again = carry_over(merged, old, **kw)
     pd.testing.assert_frame_equal(again.astype(object).reset_index(drop=True),
                                   merged.astype(object).reset_index(drop=True), check_dtype=False)
+
+
+def test_map_distinct_keeps_equal_values_of_different_types_apart():
+    from crm_xl.core.carry import map_distinct
+
+    calls = []
+
+    def f(v):
+        calls.append(v)
+        return repr(v)
+
+    vals = [1, 1.0, True, 1, "1", 1.0, [1], [1], None, None]
+    assert map_distinct(f, vals) == [repr(v) for v in vals]
+    assert calls == [1, 1.0, True, "1", [1], [1], None]  # lists are unhashable: not cached

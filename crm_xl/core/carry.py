@@ -28,15 +28,17 @@ changes nothing (idempotent).
 
 from __future__ import annotations
 
-__all__ = ["RowLifecycle", "carry_over", "key_text", "key_texts"]
+__all__ = ["RowLifecycle", "carry_over", "key_text", "key_texts", "map_distinct"]
 
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence, TypeVar
 
 import numpy as np
 import pandas as pd
+
+T = TypeVar("T")
 
 
 def key_text(v: object) -> str:
@@ -59,15 +61,31 @@ def _blank(v: object) -> bool:
     return key_text(v) == ""
 
 
+def map_distinct(func: Callable[[object], T], values: Iterable[object]) -> list[T]:
+    """``[func(v) for v in values]`` with ``func`` called once per distinct value (values
+    told apart by type too, so 1, 1.0 and True stay distinct; unhashable ones are not cached)."""
+    cache: dict = {}
+    out = []
+    for v in values:
+        k = (v.__class__, v)
+        try:
+            r = cache[k]
+        except KeyError:
+            r = cache[k] = func(v)
+        except TypeError:
+            r = func(v)
+        out.append(r)
+    return out
+
+
 def key_texts(values: Sequence[object] | pd.Series) -> list[str]:
-    """:func:`key_text` of every value; a column holding only text is done once per
-    distinct value (other columns value by value: factorising would merge 1, 1.0 and True)."""
+    """:func:`key_text` of every value, computed once per distinct value."""
     s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     if len(s) >= 64 and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        codes, uniq = pd.factorize(s.to_numpy(dtype=object))
+        codes, uniq = pd.factorize(s.to_numpy(dtype=object))  # (text only: nothing to merge)
         texts = [key_text(v) for v in uniq] + [""]
         return [texts[c] for c in codes.tolist()]
-    return [key_text(v) for v in s.tolist()]
+    return map_distinct(key_text, s.tolist())
 
 
 @dataclass(frozen=True, eq=False)

@@ -49,6 +49,7 @@ import pandas as pd
 from ..settings import AnalysisSettings
 from .dataset import CrmData
 from .prepared import match_keywords, prepare
+from .carry import map_distinct
 from .strategy import _dates, is_retired, overdue_mask, status_key
 
 EFFECT_COLUMNS = (
@@ -90,7 +91,7 @@ class EffectResult:
 
 def row_status(table: pd.DataFrame) -> np.ndarray:
     """Status key per row: blank -> not_started, unknown text -> in_progress."""
-    keys = np.array([status_key(v) for v in table["status"].tolist()] if "status" in table else [""] * len(table),
+    keys = np.array(map_distinct(status_key, table["status"].tolist()) if "status" in table else [""] * len(table),
                     dtype=object)
     keys[keys == ""] = "not_started"
     keys[keys == "other"] = "in_progress"

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
-from .carry import RowLifecycle, carry_over, key_text
+from .carry import RowLifecycle, carry_over, key_text, map_distinct
 
 STATUS_KEYS = ("not_started", "in_progress", "done", "overdue", "not_applicable")
 STATUS_LABELS = {
@@ -216,24 +216,23 @@ def strategy_table(result, previous: pd.DataFrame | None = None,
 def is_retired(origin: pd.Series) -> np.ndarray:
     """Rows marked retired by a refresh (系统标记 starting with 不再适用 / Not applicable)."""
     prefixes = tuple(v["stale"] for v in ORIGIN_LABELS.values())
-    return np.array([key_text(v).startswith(prefixes) for v in origin.tolist()], dtype=bool)
+    return np.array(map_distinct(lambda v: key_text(v).startswith(prefixes), origin.tolist()), dtype=bool)
+
+
+def _date_of(v: object) -> pd.Timestamp:
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        f = float(v)
+        return pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(f)) if np.isfinite(f) and 1 <= f < 2958466 else pd.NaT
+    try:
+        ts = pd.Timestamp(v) if not (v is None or key_text(v) == "") else pd.NaT
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    return ts.normalize() if ts is not pd.NaT and ts.tzinfo is None else pd.NaT
 
 
 def _dates(values: pd.Series) -> pd.Series:
     """Dates typed in a column: real dates, Excel serials, or text like 2024-10-07."""
-    out = []
-    for v in values.tolist():
-        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-            f = float(v)
-            out.append(pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(f)) if np.isfinite(f) and 1 <= f < 2958466
-                       else pd.NaT)
-            continue
-        try:
-            ts = pd.Timestamp(v) if not (v is None or key_text(v) == "") else pd.NaT
-        except (ValueError, TypeError):
-            ts = pd.NaT
-        out.append(ts.normalize() if ts is not pd.NaT and ts.tzinfo is None else pd.NaT)
-    return pd.Series(out, index=values.index, dtype="datetime64[ns]")
+    return pd.Series(map_distinct(_date_of, values.tolist()), index=values.index, dtype="datetime64[ns]")
 
 
 def overdue_mask(table: pd.DataFrame, today: pd.Timestamp) -> np.ndarray:
@@ -242,7 +241,7 @@ def overdue_mask(table: pd.DataFrame, today: pd.Timestamp) -> np.ndarray:
     not overdue yet. (The sheet's highlight uses the same rule with Excel's ``TODAY()``.)"""
     if len(table) == 0:
         return np.zeros(0, dtype=bool)
-    st = np.array([status_key(v) for v in table["status"].tolist()], dtype=object)
+    st = np.array(map_distinct(status_key, table["status"].tolist()), dtype=object)
     deadline = _dates(table["deadline"]) if "deadline" in table else pd.Series(pd.NaT, index=table.index)
     late = (deadline < pd.Timestamp(today).normalize()).fillna(False).to_numpy(dtype=bool)
     retired = is_retired(table["origin"]) if "origin" in table else np.zeros(len(table), dtype=bool)

@@ -294,3 +294,22 @@ def test_new_file_gets_normal_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+from hypothesis import given as _given, settings as _settings, strategies as _st  # noqa: E402
+
+
+@_settings(max_examples=300, deadline=None)
+@_given(_st.lists(_st.text(alphabet="abcXYZ12 客户价值分层\n", max_size=14), min_size=1, max_size=40))
+def test_text_column_width_is_the_widest_first_line(texts):
+    """Auto column widths: the widest first line of the column, CJK characters counting 2
+    (the shortcut that skips texts too short to matter must not change the answer)."""
+    import pandas as pd
+
+    from crm_xl.render.xlsx_styles import _text_widths
+
+    def width(t):
+        line = t.split("\n", 1)[0]
+        return sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in line)
+
+    assert _text_widths(pd.Series(texts, dtype=object)) == max(width(t) for t in texts)

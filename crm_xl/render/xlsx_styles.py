@@ -124,7 +124,13 @@ def _text_widths(values: pd.Series) -> int:
         cut = np.quantile(lens, 0.99)
         texts = [t for t, n in zip(texts, lens.tolist()) if n >= cut]
     best = 0
-    for t in texts:
+    lens = list(map(len, texts))
+    for i in sorted(range(len(texts)), key=lens.__getitem__, reverse=True):
+        if 2 * lens[i] <= best:  # no shorter text can be wider (a character counts at most 2)
+            break
+        t = texts[i]
+        if t.isascii() and lens[i] <= best:
+            continue
         line = t.split("\n", 1)[0]
         best = max(best, len(line) if line.isascii() else len(line) + len(_WIDE.findall(line)))
     return best

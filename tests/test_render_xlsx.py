@@ -313,3 +313,15 @@ def test_text_column_width_is_the_widest_first_line(texts):
         return sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in line)
 
     assert _text_widths(pd.Series(texts, dtype=object)) == max(width(t) for t in texts)
+
+
+@_settings(max_examples=300, deadline=None)
+@_given(_st.lists(_st.lists(_st.sampled_from(["a", "_x0041_", "_x", "&", "<", ">", "\x01", "\r", "\n", "\t", " ",
+                                              "\u3000", "客", "\ufffe", "\ue000", "0"]), max_size=8).map("".join),
+                  max_size=80))
+def test_batch_text_escaping_equals_one_by_one(texts):
+    """Strings are escaped for the sheet XML in one batch; every string must come out
+    exactly as escaping it alone would (control characters, CR, `_xHHHH_`, &<>, spaces)."""
+    from crm_xl.render.sheetdata import _t_element, _t_elements
+
+    assert _t_elements(texts) == [_t_element(t) for t in texts]

@@ -166,10 +166,67 @@ def test_sheet_has_dropdown_overdue_highlight_and_note(tmp_path):
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
     formulas = [f for r in rules for f in (r.formula or [])]
     first = int(ref.split(":")[0][1:]) + 1
-    assert f'OR($J{first}="已逾期",AND(ISNUMBER($I{first}),$I{first}<TODAY(),$J{first}<>"已完成",' \
+    # overdue on the analysis date (2024-09-30), not on TODAY(): the demo and any --as-of review
+    # would otherwise open with every open row red
+    assert f'OR($J{first}="已逾期",AND(ISNUMBER($I{first}),$I{first}<DATE(2024,9,30),$J{first}<>"已完成",' \
            f'$J{first}<>"不再适用",NOT(LEFT($N{first},4)="不再适用")))' in formulas
+    assert not any("TODAY" in f for f in formulas)
     text = " ".join(str(c.value) for row in ws.iter_rows(max_row=first - 2) for c in row if c.value)
     assert "刷新规则" in text and "手工添加" in text and "不再适用（日期）：原因" in text
+    assert "截止日期早于分析日期 2024-09-30" in text and "与「效果跟踪」的逾期清单一致" in text
+
+
+def _hand_table() -> pd.DataFrame:
+    """Eight rows around the analysis date 2024-09-30, overdue by hand: a deadline the day
+    before (yes), on the day (no: due today), next week but typed 已逾期 (yes), past but done /
+    not applicable / retired (no), a text deadline (no), next week and not started (no -- red
+    under TODAY() on any day after 2024-10-07)."""
+    from crm_xl.core.strategy import STRATEGY_COLUMNS
+
+    d = lambda s: pd.Timestamp(s)  # noqa: E731
+    rows = [
+        ("A1", d("2024-09-29"), "未开始", "自动生成"),
+        ("A2", d("2024-09-30"), "未开始", "自动生成"),
+        ("A3", d("2024-10-07"), "已逾期", "自动生成"),
+        ("A4", d("2024-09-01"), "已完成", "自动生成"),
+        ("A5", d("2024-09-01"), "不再适用", "自动生成"),
+        ("A6", d("2024-09-01"), "进行中", "不再适用（2024-09-30）：客户当前为「高价值客户」，本策略不再生成"),
+        ("A7", "年底前", "进行中", "自动生成"),
+        ("A8", d("2024-10-07"), "未开始", "自动生成"),
+    ]
+    t = pd.DataFrame({c: [None] * len(rows) for c in STRATEGY_COLUMNS}, dtype=object)
+    t["customer_id"] = [r[0] for r in rows]
+    t["layer_label"] = "流失风险客户"
+    t["start_date"] = d("2024-09-23")
+    t["deadline"] = [r[1] for r in rows]
+    t["status"] = [r[2] for r in rows]
+    t["origin"] = [r[3] for r in rows]
+    return t
+
+
+@pytest.mark.libreoffice
+def test_overdue_highlight_is_effect_trackings_overdue_rule_on_the_analysis_date(tmp_path):
+    # the conditional format's formula, copied into a cell of every row and recalculated by
+    # LibreOffice, marks exactly the rows core.strategy.overdue_mask marks on the analysis date
+    import re
+
+    from crm_xl.core.strategy import overdue_mask
+    from tests import lo
+
+    table = _hand_table()
+    expected = [True, False, True, False, False, False, False, False]
+    assert overdue_mask(table, AS_OF).tolist() == expected
+    r = analyze(_v1(), S)
+    p = tmp_path / "s.xlsx"
+    render_workbook(ReportSpec((strategy_sheet(r, table=table),)), p)
+    wb, ws, ref, header, rows = _table_rows(p)
+    first = int(ref.split(":")[0][1:]) + 1
+    (rule,) = [f for cf in ws.conditional_formatting for r_ in cf.rules for f in (r_.formula or []) if "已逾期" in f]
+    for i in range(len(table)):
+        ws.cell(first + i, 20).value = "=IF(" + re.sub(rf"(\$[A-Z]+){first}\b", rf"\g<1>{first + i}", rule) + ",1,0)"
+    wb.save(p)
+    got = lo.recalculated_values(p, tmp_path / "lo")[SHEET]
+    assert [bool(got[first - 1 + i][19]) for i in range(len(table))] == expected
 
 
 def test_english_sheet(tmp_path):

@@ -112,9 +112,9 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
     funnel = funnel_table(data.leads, s, p.as_of)
     trends = monthly_trends(settings=s, prepared=p)
     diagnosis = cross_analysis(p, base, s, by_dim)
-    problems = layer_problems(p, layers, s, churn, by_layer)
+    problems = layer_problems(p, layers, s, churn, by_layer, clv=clv)
     concl = conclusions(settings=s, layers=layers, kpis=kpis, churn=churn, funnel=funnel, trends=trends,
-                        diagnosis=diagnosis, problems=problems)
+                        diagnosis=diagnosis, problems=problems, clv=clv)
     return AnalysisResult(as_of=p.as_of, settings=s, rfm=layers, tags=tags, kpis=kpis, kpis_by_layer=by_layer,
                           kpis_by_dimension=by_dim, churn=churn, funnel=funnel, trends=trends, diagnosis=diagnosis,
                           problems=problems, conclusions=concl, clv=clv)

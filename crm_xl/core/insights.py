@@ -15,15 +15,27 @@ built from numbers computed here, never canned text.
   (a fraction for rates and changes, x100 points for NPS).
 * :func:`layer_problems` (问题定位 per layer, from interactions and orders): response
   timeouts (售后响应超时), unresolved complaints, no purchase of new products (未采购新品),
-  negative NPS, high churn risk; each with the customers affected and a cause.
-* :func:`conclusions`: findings and recommendations (strategy per layer from the settings,
-  with the customer counts, owners and deadlines), in ``settings.lang``.
+  negative NPS, high churn risk, and valuable customers the BG/NBD model thinks have
+  probably left (low P(alive)); each with the customers affected and a cause.
+* :func:`conclusions`: findings (including where the predicted customer value sits and how
+  many high-value customers have a low P(alive)) and recommendations (strategy per layer
+  from the settings, with the customer counts, owners and deadlines), in ``settings.lang``.
+
+Low P(alive)
+------------
+A customer's P(alive) is "low" below :func:`p_alive_cutoff`: the setting
+``churn_p_alive_below`` when it is switched on (> 0), else 0.5 -- the point where the model
+rates the customer more likely gone than active. The churn *signal* stays off by default
+(docs/clv.md explains why); the diagnosis and the conclusions still report what the model
+sees, as a finding rather than a change of anyone's risk level.
 """
 
 from __future__ import annotations
 
-__all__ = ["cross_analysis", "layer_problems", "conclusions", "DIAGNOSIS_COLUMNS", "PROBLEM_COLUMNS",
-           "CONCLUSION_COLUMNS"]
+__all__ = ["cross_analysis", "layer_problems", "conclusions", "p_alive_cutoff", "DIAGNOSIS_COLUMNS", "PROBLEM_COLUMNS",
+           "CONCLUSION_COLUMNS", "VALUABLE_GROUPS", "P_ALIVE_LIKELY_LOST", "CLV_TOP_SHARE"]
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,10 +45,21 @@ from .churn import churn_signals
 from .kpis import safe_ratio
 from .prepared import Prepared, factorize_sorted
 
+if TYPE_CHECKING:
+    from .clv_report import ClvResult
+
 DIAGNOSIS_COLUMNS = ("dimension", "group", "kpi", "value", "previous", "others_median", "deviation", "n_customers",
                      "flagged", "text")
 PROBLEM_COLUMNS = ("layer", "layer_label", "problem", "customers_affected", "customers", "share", "count", "text")
 CONCLUSION_COLUMNS = ("kind", "topic", "value", "text")
+
+#: P(alive) below this means "more likely gone than active" (used when the churn signal
+#: ``churn_p_alive_below`` is off, i.e. 0)
+P_ALIVE_LIKELY_LOST = 0.5
+#: layer groups whose customers are worth a diagnosis line when the model thinks they left
+VALUABLE_GROUPS = ("high_value", "potential")
+#: the conclusions say how much of the predicted value the top 20% of customers hold (Pareto)
+CLV_TOP_SHARE = 0.2
 
 _DIM_WORD = {"industry": ("行业", "industries"), "region": ("区域", "regions"), "owner": ("客户经理", "owners")}
 # kpi -> (zh name, en name, higher is better, is a change, points scale)
@@ -47,6 +70,24 @@ _KPI_WORD = {
     "complaint_rate": ("投诉率", "complaint rate", False, False, 1.0),
     "response_rate": ("互动响应率", "response rate", True, False, 1.0),
 }
+
+
+def p_alive_cutoff(settings: AnalysisSettings) -> float:
+    """P(alive) below which a customer counts as probably lost in the diagnosis and the
+    conclusions: ``settings.churn_p_alive_below`` when the churn signal is on (> 0), else
+    :data:`P_ALIVE_LIKELY_LOST` (0.5)."""
+    return settings.churn_p_alive_below if settings.churn_p_alive_below > 0 else P_ALIVE_LIKELY_LOST
+
+
+def _p_alive_of(clv: "ClvResult | None", prepared: Prepared | None, ids: pd.Series) -> np.ndarray | None:
+    """P(alive) for ``ids`` (NaN where the model has no prediction), or None without a model."""
+    if clv is None or not clv.ok or len(clv.predictions) == 0:
+        return None
+    if prepared is not None and clv.codes is not None:
+        codes = prepared.codes_of(ids)
+        alive = clv.p_alive_by_code(prepared.n)
+        return np.where(codes >= 0, alive[np.maximum(codes, 0)], np.nan)
+    return pd.to_numeric(clv.p_alive(), errors="coerce").reindex(pd.Index(ids).astype("str")).to_numpy(dtype=float)
 
 
 def _pct(x: float, signed: bool = False) -> str:
@@ -193,7 +234,8 @@ def _cross_text(dim: str, group: str, kpi: str, value: float, median: float, fla
 
 
 def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisSettings,
-                   churn: pd.DataFrame | None = None, kpis_by_layer: pd.DataFrame | None = None) -> pd.DataFrame:
+                   churn: pd.DataFrame | None = None, kpis_by_layer: pd.DataFrame | None = None,
+                   clv: "ClvResult | None" = None) -> pd.DataFrame:
     """Problem statements per layer (seed 000 step 4 问题定位), each with its numbers.
 
     Problems (only those that occur are listed):
@@ -204,7 +246,23 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     * ``no_new_product``: active customers (orders in the last ``new_product_days``) who
       bought none of the products first sold in that period -> 新产品推广触达不足;
     * ``low_nps``: layer NPS below 0 -> 满意度偏低、贬损者多于推荐者;
-    * ``high_churn_risk``: customers at high churn risk and their purchase amount.
+    * ``high_churn_risk``: customers at high churn risk and their purchase amount;
+    * ``low_p_alive``: in a layer whose group is in :data:`VALUABLE_GROUPS` (高价值 /
+      潜力, or their rfm11 segments), at least ``insight_min_customers`` customers whose
+      BG/NBD P(alive) is below :func:`p_alive_cutoff`, with their purchase amount and how
+      many of them the churn rules rate low risk -> 有价值客户可能已悄然流失. Needs ``clv``
+      (a fitted model); ``count`` is their purchase amount, as for ``high_churn_risk``.
+
+    Parameters
+    ----------
+    prepared, layers, settings
+        As elsewhere in core (``layers``: :func:`crm_xl.core.segments.assign_layers`).
+    churn : DataFrame, optional
+        :func:`crm_xl.core.churn.churn_table` output (high risk; risk of low-P(alive) customers).
+    kpis_by_layer : DataFrame, optional
+        :func:`crm_xl.core.kpis.kpi_table` by layer (NPS).
+    clv : ClvResult, optional
+        :func:`crm_xl.core.clv_report.clv_analysis` output (P(alive)).
 
     Returns
     -------
@@ -241,9 +299,16 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
         k = kpis_by_layer[kpis_by_layer["kpi"] == "nps"]
         nps_by_layer = dict(zip(k["group"], zip(k["value"], k["denominator"])))
     high = {}
+    risk_by_id = None
     if churn is not None and len(churn):
         hc = churn[churn["risk"] == "high"]
         high = {k: (len(v), float(v["monetary"].sum())) for k, v in hc.groupby("layer")}
+        risk_by_id = pd.Series(churn["risk"].to_numpy(dtype=object), index=churn["customer_id"].astype("str"))
+    alive = _p_alive_of(clv, p, layers["customer_id"])
+    cut = p_alive_cutoff(s)
+    group_of = dict(zip(lay, layers["layer_group"].to_numpy(dtype=object))) if "layer_group" in layers else {}
+    monetary = layers["monetary"].to_numpy(dtype=float, na_value=np.nan)
+    ids = layers["customer_id"].to_numpy(dtype=object)
     order = [k for k, _ in s.layer_labels_zh]
     rows = []
     for key in sorted(set(lay), key=lambda k: order.index(k) if k in order else len(order)):
@@ -289,6 +354,21 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
             text = (f"{label}：{cnt}位客户为高流失风险，累计购买金额{_money(amount, True)}，需优先挽回" if zh else
                     f"{label}: {cnt} customers at high churn risk with {_money(amount, False)} of purchases: win back first")
             rows.append((key, label, "high_churn_risk", float(cnt), n, cnt / n, amount, text))
+        if alive is not None and group_of.get(key) in VALUABLE_GROUPS:
+            low = m & (alive < cut)  # NaN (no prediction) is not low
+            cnt = int(low.sum())
+            if cnt >= max(s.insight_min_customers, 1):
+                amount = float(np.nansum(monetary[low]))
+                quiet = 0 if risk_by_id is None else int((risk_by_id.reindex(pd.Index(ids[low]).astype("str")) == "low").sum())
+                text = (f"{label}：{cnt}位客户（占{_pct(cnt / n)}）的模型活跃概率低于{cut:.0%}，累计购买金额{_money(amount, True)}"
+                        + (f"，其中{quiet}位未被流失预警规则标记" if quiet else "")
+                        + "，问题定位：有价值客户可能已悄然流失，跟进不及时" if zh else
+                        f"{label}: {cnt} customer{'' if cnt == 1 else 's'} ({_pct(cnt / n)}) {'has' if cnt == 1 else 'have'} "
+                        f"a model P(alive) below {cut:.0%}, with "
+                        f"{_money(amount, False)} of purchases" + (f"; {quiet} of them not flagged by the churn rules"
+                                                                   if quiet else "")
+                        + ": valuable customers may have quietly left, follow-up too late")
+                rows.append((key, label, "low_p_alive", float(cnt), n, cnt / n, amount, text))
     out = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
     for c in ("layer", "layer_label", "problem", "text"):
         out[c] = out[c].astype("str")
@@ -297,9 +377,12 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
 
 def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.DataFrame, churn: pd.DataFrame,
                 funnel: pd.DataFrame, trends: pd.DataFrame, diagnosis: pd.DataFrame,
-                problems: pd.DataFrame) -> pd.DataFrame:
+                problems: pd.DataFrame, clv: "ClvResult | None" = None) -> pd.DataFrame:
     """Findings (``kind`` = "conclusion") and recommendations ("recommendation"), each one
     sentence built from the numbers passed in; ``value`` is the sentence's key number.
+
+    Findings in order: layers, KPIs, churn warning, predicted customer value (with ``clv``,
+    see :func:`_clv_sentences`), up to three flagged cross-analysis groups, funnel, trends.
 
     Returns
     -------
@@ -353,6 +436,9 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
                 f"Churn warning: {len(high)} customers at high risk ({_pct(len(high) / len(churn))}) with "
                 f"{_money(amount, False)} of purchases ({_pct(share)})" + (f"; most common: {reasons}" if reasons else "") + ".")
         out.append(("conclusion", "churn", float(len(high)), text))
+    # predicted customer value (BG/NBD + Gamma-Gamma)
+    if clv is not None:
+        out.extend(_clv_sentences(clv, layers, churn, s))
     # diagnosis
     flagged = diagnosis[diagnosis["flagged"]] if len(diagnosis) else diagnosis
     for _, r in flagged.head(3).iterrows():
@@ -432,6 +518,97 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
     for c in ("kind", "topic", "text"):
         frame[c] = frame[c].astype("str")
     return frame
+
+
+def _clv_sentences(clv: "ClvResult", layers: pd.DataFrame, churn: pd.DataFrame,
+                   s: AnalysisSettings) -> list[tuple[str, str, float, str]]:
+    """The conclusions' sentences on predicted customer value (topics ``clv`` and
+    ``clv_risk``).
+
+    * status 'ok': ``clv`` -- the total CLV over ``clv_horizon_months``, its share per layer
+      group (high value / potential / regular / at risk, in that order) and the share held
+      by the top :data:`CLV_TOP_SHARE` (20%) of customers by CLV (``ceil(0.2 n)`` customers,
+      ``value`` = that share);
+    * status 'partial' (no spend model): ``clv`` -- expected purchases over the next 12
+      months instead;
+    * both: ``clv_risk`` -- how many customers of the high-value group have P(alive) below
+      :func:`p_alive_cutoff`, their purchase amount and how many of them the churn rules
+      rate low risk (``value`` = that count); omitted without high-value customers;
+    * status 'unavailable': one ``clv`` sentence saying why (too few repeat customers, or
+      the fit failed), ``value`` NaN.
+    """
+    zh = s.lang == "zh"
+    if not clv.ok:
+        fit = dict(zip(clv.fit["item"], clv.fit["value"])) if len(clv.fit) else {}
+        n_rep = fit.get("repeat_customers", np.nan)
+        min_rep = max(s.clv_min_repeat_customers, 1)
+        if np.isfinite(n_rep) and n_rep < min_rep:
+            text = (f"客户价值预测：只有{n_rep:.0f}位客户有重复购买（少于设置 clv_min_repeat_customers 的{min_rep}位），"
+                    "数据不足，未做预测。" if zh else
+                    f"Customer value forecast: only {n_rep:.0f} customers have repeat purchases (fewer than "
+                    f"clv_min_repeat_customers = {min_rep}), too little data; no forecast.")
+        else:
+            text = ("客户价值预测：购买模型无法拟合，未做预测（原因见「客户价值预测」表）。" if zh else
+                    "Customer value forecast: the purchase model could not be fitted; no forecast (see the CLV "
+                    "Forecast sheet).")
+        return [("conclusion", "clv", np.nan, text)]
+    pred = clv.predictions
+    out: list[tuple[str, str, float, str]] = []
+    h = s.clv_horizon_months
+    group_of = dict(zip(layers["layer"], layers["layer_group"])) if len(layers) and "layer_group" in layers else {}
+    groups = pred["layer"].map(group_of).fillna("")
+    value = pred["clv"].to_numpy(dtype=float)
+    if clv.status == "ok" and np.isfinite(value).any():
+        total = float(np.nansum(value))
+        k = int(np.ceil(CLV_TOP_SHARE * len(pred)))
+        top = float(np.nansum(np.sort(np.nan_to_num(value, nan=0.0))[::-1][:k]))
+        top_share = safe_ratio(top, total)
+        by = pd.Series(value).groupby(groups.to_numpy()).sum()
+        order = [g for g in ("high_value", "potential", "regular", "at_risk") if g in by.index]
+        order += [g for g in by.index if g not in order and g]
+        sep = "、" if zh else ", "
+        parts = sep.join(f"{s.layer_label(g)}占{_pct(safe_ratio(by[g], total))}" if zh else
+                         f"{s.layer_label(g)} {_pct(safe_ratio(by[g], total))}" for g in order)
+        text = (f"客户价值预测：未来{h}个月预计CLV合计{_money(total, True)}（{parts}），"
+                f"CLV最高的{CLV_TOP_SHARE:.0%}客户（{k}位）占{_pct(top_share)}。" if zh else
+                f"Customer value forecast: predicted CLV over the next {h} months {_money(total, False)} ({parts}); "
+                f"the top {CLV_TOP_SHARE:.0%} of customers by CLV ({k}) hold {_pct(top_share)}.")
+        out.append(("conclusion", "clv", float(top_share), text))
+    else:
+        tot12 = float(np.nansum(pred["purchases_12m"].to_numpy(dtype=float)))
+        text = (f"客户价值预测：未来12个月预计购买{tot12:,.0f}次；消费金额模型未能拟合，没有CLV（见「客户价值预测」表）。" if zh
+                else f"Customer value forecast: {tot12:,.0f} purchases expected over the next 12 months; the spend "
+                "model could not be fitted, so there is no CLV (see the CLV Forecast sheet).")
+        out.append(("conclusion", "clv", tot12, text))
+    hv = groups.to_numpy() == "high_value"
+    n_hv = int(hv.sum())
+    if n_hv:
+        cut = p_alive_cutoff(s)
+        alive = pred["p_alive"].to_numpy(dtype=float)
+        low = hv & (alive < cut)
+        cnt = int(low.sum())
+        label = s.layer_label("high_value")
+        if cnt:
+            ids = pd.Index(pred["customer_id"].to_numpy()[low]).astype("str")
+            by_id = layers.set_index(layers["customer_id"].astype("str"))["monetary"] if len(layers) else pd.Series()
+            amount = float(np.nansum(by_id.reindex(ids).to_numpy(dtype=float)))
+            risk = (pd.Series(churn["risk"].to_numpy(dtype=object), index=churn["customer_id"].astype("str"))
+                    if len(churn) else pd.Series(dtype=object))
+            quiet = int((risk.reindex(ids) == "low").sum())
+            text = (f"活跃概率：{label}中{cnt}位（占{_pct(cnt / n_hv)}）的模型活跃概率低于{cut:.0%}，可能已悄然流失，"
+                    f"累计购买金额{_money(amount, True)}" + (f"，其中{quiet}位未被流失预警规则标记" if quiet else "")
+                    + "，建议优先回访确认。" if zh else
+                    f"P(alive): {cnt} of the {n_hv} {label} customers ({_pct(cnt / n_hv)}) {'has' if cnt == 1 else 'have'} "
+                    f"a model P(alive) below {cut:.0%} and may have quietly left, with {_money(amount, False)} of purchases"
+                    + (f"; {quiet} of them are not flagged by the churn rules" if quiet else "")
+                    + "; call them back first.")
+        else:
+            text = (f"活跃概率：{n_hv}位{label}的模型活跃概率均不低于{cut:.0%}（最低{_pct(float(np.nanmin(alive[hv])))}）。"
+                    if zh else
+                    f"P(alive): none of the {n_hv} {label} customers has a model P(alive) below {cut:.0%} (lowest "
+                    f"{_pct(float(np.nanmin(alive[hv])))}).")
+        out.append(("conclusion", "clv_risk", float(cnt), text))
+    return out
 
 
 def _num(x: float) -> str:

@@ -238,7 +238,7 @@ def _dates(values: pd.Series) -> pd.Series:
 def overdue_mask(table: pd.DataFrame, today: pd.Timestamp) -> np.ndarray:
     """Rows overdue on ``today``: status 已逾期, or a deadline strictly before ``today`` while
     the status is neither 已完成 nor 不再适用 and the row is not retired. A row due today is
-    not overdue yet. (The sheet's highlight uses the same rule with Excel's ``TODAY()``.)"""
+    not overdue yet. (The sheet's highlight uses the same rule on the analysis date.)"""
     if len(table) == 0:
         return np.zeros(0, dtype=bool)
     st = np.array(map_distinct(status_key, table["status"].tolist()), dtype=object)

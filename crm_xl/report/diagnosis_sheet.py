@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.analysis import AnalysisResult
+from ..core.insights import P_ALIVE_LIKELY_LOST, p_alive_cutoff
+from ..settings import AnalysisSettings
 from .common import title_blocks
 from .names import sheet_name
 from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, stack
@@ -20,8 +22,9 @@ _KPI = {"repurchase_change": ("复购率变化", "Repurchase rate change"), "rev
         "response_rate": ("互动响应率", "Response rate")}
 _PROBLEM = {"response_timeouts": ("售后响应超时", "Slow after-sales response"),
             "unresolved": ("投诉未解决", "Unresolved complaints"),
-            "no_new_products": ("未采购新品", "No new products bought"),
-            "low_nps": ("NPS 偏低", "Low NPS"), "high_churn_risk": ("高流失风险", "High churn risk")}
+            "no_new_product": ("未采购新品", "No new products bought"),
+            "low_nps": ("NPS 偏低", "Low NPS"), "high_churn_risk": ("高流失风险", "High churn risk"),
+            "low_p_alive": ("活跃概率偏低", "Low P(alive)")}
 
 
 def diagnosis_sheet(result: AnalysisResult) -> SheetSpec:
@@ -70,8 +73,9 @@ def diagnosis_sheet(result: AnalysisResult) -> SheetSpec:
             f"Change = last {p} months vs the {p} before; levels (NPS, complaint and response rates) over the KPI "
             f"period. Groups under {s.insight_min_customers} customers are not compared; a group worse than the "
             f"others' median by {s.insight_gap_min:.0%} (x100 points for NPS) is flagged.")
+    note_alive = _p_alive_note(s) if result.clv is not None and result.clv.ok else ""
     blocks = stack([
-        *title_blocks("问题诊断" if z else "Diagnosis", note, merge_cols=10),
+        *title_blocks("问题诊断" if z else "Diagnosis", note, note_alive, merge_cols=10),
         TableBlock(name="LayerProblems", columns=prob_cols, data=probs.reset_index(drop=True),
                    title="各层级问题定位" if z else "Problems by layer", style="TableStyleLight9"),
         TableBlock(name="CrossAnalysis", columns=cross_cols, data=d.reset_index(drop=True),
@@ -81,3 +85,18 @@ def diagnosis_sheet(result: AnalysisResult) -> SheetSpec:
                    style="TableStyleLight9"),
     ])
     return SheetSpec(name=sheet_name("diagnosis", s.lang), blocks=blocks, tab_color="ED7D31")
+
+
+def _p_alive_note(s: AnalysisSettings) -> str:
+    """How 活跃概率偏低 is decided (the threshold and where it comes from)."""
+    cut = p_alive_cutoff(s)
+    z = s.lang == "zh"
+    if s.churn_p_alive_below > 0:
+        src = (f"设置 churn_p_alive_below = {cut:g}" if z else f"setting churn_p_alive_below = {cut:g}")
+    else:
+        src = (f"churn_p_alive_below 为 0（不作为流失信号）时取 {P_ALIVE_LIKELY_LOST:.0%}：模型判断流失的可能大于活跃" if z else
+               f"{P_ALIVE_LIKELY_LOST:.0%} while churn_p_alive_below is 0 (not a churn signal): more likely gone than active")
+    return (f"活跃概率偏低：高价值、潜力层级中至少 {max(s.insight_min_customers, 1)} 位客户的模型活跃概率（见「客户价值预测」）"
+            f"低于 {cut:.0%}（{src}）。" if z else
+            f"Low P(alive): at least {max(s.insight_min_customers, 1)} customers of a high-value or potential layer have a "
+            f"model P(alive) (CLV Forecast sheet) below {cut:.0%} ({src}).")

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..settings import AnalysisSettings
-from .common import col_letter
+from ..settings import RFM11_KEYS, AnalysisSettings
+from .common import LAYER_FILLS, col_letter, layer_fills
 if TYPE_CHECKING:
     from .formulas import SettingRefs
 from .spec import ChartSpec, ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
@@ -35,8 +35,6 @@ TEMPLATE1_HEADERS = (
     ("remark", "备注", "Remarks", "text"),
 )
 
-LAYER_FILLS = {"high_value": "C6EFCE", "potential": "FFEB9C", "regular": "DDEBF7", "at_risk": "FFC7CE",
-               "unclassified": "EDEDED"}
 
 
 def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.Timestamp,
@@ -50,8 +48,8 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
     zh = lang == "zh"
     cols = tuple(ColumnSpec(k, zh_h if zh else en_h, kind) for k, zh_h, en_h, kind in TEMPLATE1_HEADERS)
     cfs = tuple(
-        ConditionalFormat("layer_label", "equals", settings.layer_label(key, lang), fill)
-        for key, fill in LAYER_FILLS.items()
+        ConditionalFormat("layer_label", "equals", settings.layer_label(key, lang), fill, font_color=font)
+        for key, (fill, font) in layer_fills(settings.layer_mode).items()
     )
     table = TableBlock(name="RFMLayers", columns=cols, data=layers, conditional_formats=cfs,
                        key_columns=("customer_id",))
@@ -98,10 +96,12 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
 
 def layer_summary(layers: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
     """Customers and amount per layer (``layer_label``, ``customers``, ``share``, ``amount``,
-    ``amount_share``): the score layers in their usual order, then any other layer (rules
-    fallback, 11-segment map) in order of appearance. Shared by RFM分层表 and 图表."""
+    ``amount_share``): the score layers in their usual order, the 11 segments in map order
+    (champions ... lost), the fallback layer, then any other layer in order of appearance. Shared by RFM分层表
+    and 图表."""
     g = layers.groupby("layer", sort=False).agg(customers=("customer_id", "size"), amount=("monetary", "sum"))
-    order = [k for k in LAYER_FILLS if k in g.index] + [k for k in g.index if k not in LAYER_FILLS]
+    known = [*(k for k in LAYER_FILLS if k != "unclassified"), *RFM11_KEYS, "unclassified"]
+    order = [k for k in known if k in g.index] + [k for k in g.index if k not in known]
     g = g.reindex(order)
     return pd.DataFrame({
         "layer_label": [settings.layer_label(k, settings.lang) for k in order],

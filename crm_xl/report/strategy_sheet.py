@@ -5,8 +5,18 @@ One row per customer x strategy (:mod:`crm_xl.core.strategy`); 负责人, 开始
 refresh, byte for byte); rows are keyed by 客户ID + 客户层级; the table has a
 :class:`~crm_xl.core.carry.RowLifecycle`, so a refresh keeps the user's row order, appends new
 rows, marks rows no longer produced "不再适用（date）：reason" in 系统标记 and keeps rows added
-by hand. Overdue rows are highlighted (截止日期 before ``TODAY()`` and status neither 已完成
-nor 不再适用); retired rows are greyed. The merge rule is explained in the sheet's note.
+by hand. Overdue rows are highlighted (status 已逾期, or 截止日期 before the *analysis date*
+while the status is neither 已完成 nor 不再适用); retired rows are greyed. The merge rule and
+the overdue rule are explained in the sheet's note.
+
+Why the analysis date and not Excel's ``TODAY()``: the deadlines are generated from the
+analysis date, and the rest of the workbook (churn, KPIs, the overdue list on 效果跟踪) is a
+snapshot as of that date. With ``TODAY()`` a workbook built from older data -- the demo,
+which ends on 2024-09-30, or any ``--as-of`` review -- opens with every open row red, and
+the red rows disagree with 效果跟踪's overdue count. With the analysis date the highlight is
+:func:`crm_xl.core.strategy.overdue_mask` on the same day as effect tracking, the file looks
+the same whenever it is opened, and a refresh with new data (the analysis date defaults to
+the latest order date) moves it forward.
 
 :func:`previous_strategy_rows` finds the table in a workbook's (name, rows) pairs, so the
 pipeline can pass what the user typed to :func:`crm_xl.core.strategy.strategy_table`
@@ -73,7 +83,9 @@ def _note(lang: str, as_of: pd.Timestamp) -> tuple[str, ...]:
             "② 新出现的客户追加到表格末尾，已有行的顺序不变；",
             f"③ 不再生成的行不会删除：「系统标记」注明「{o['stale']}（日期）：原因」（如客户已转为其他层级），整行灰色显示；",
             f"④ 您手工添加的行保留，系统标记为「{o['hand']}」；⑤ 其余列（问题/原因、策略措施等）随数据更新。重复刷新结果不变。",
-            f"执行状态：{' / '.join(st)}。截止日期早于今天且状态不是「{st[2]}」「{st[4]}」的行以红色突出显示（逾期）。",
+            f"执行状态：{' / '.join(st)}。逾期（整行红色）：状态为「{st[3]}」，或截止日期早于分析日期 {as_of:%Y-%m-%d} "
+            f"且状态不是「{st[2]}」「{st[4]}」——与「效果跟踪」的逾期清单一致。逾期按分析日期而不是今天判断："
+            "用新数据刷新报告后，分析日期（默认为最新订单日期）随之更新。",
         )
     return (
         f"Analysis date {as_of:%Y-%m-%d}. One strategy per customer by layer: owner role, action and deadline come from "
@@ -87,8 +99,10 @@ def _note(lang: str, as_of: pd.Timestamp) -> tuple[str, ...]:
         "customer moved to another layer) and the row is greyed;",
         f"(4) rows you added by hand are kept and noted '{o['hand']}'; (5) the other columns (problem, action, ...) "
         "follow the data. Refreshing twice changes nothing.",
-        f"Status: {' / '.join(st)}. Rows whose deadline is before today and whose status is neither '{st[2]}' nor "
-        f"'{st[4]}' are highlighted in red (overdue).",
+        f"Status: {' / '.join(st)}. Overdue (whole row red): status '{st[3]}', or a deadline before the analysis "
+        f"date {as_of:%Y-%m-%d} while the status is neither '{st[2]}' nor '{st[4]}' -- the same rows as the overdue "
+        "list on Effect Tracking. Overdue is judged on the analysis date, not today: refreshing the report with new "
+        "data moves the analysis date (by default the latest order date).",
     )
 
 
@@ -120,7 +134,9 @@ def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.Da
     stale = ORIGIN_LABELS[lang]["stale"]
     D, S_, O = letter["deadline"], letter["status"], letter["origin"]
     retired = f'LEFT(${O}{{row}},{len(stale)})="{stale}"'
-    overdue = (f'OR(${S_}{{row}}="{st[3]}",AND(ISNUMBER(${D}{{row}}),${D}{{row}}<TODAY(),'
+    # overdue on the analysis date (see the module docstring), as core.strategy.overdue_mask
+    day = pd.Timestamp(result.as_of)
+    overdue = (f'OR(${S_}{{row}}="{st[3]}",AND(ISNUMBER(${D}{{row}}),${D}{{row}}<DATE({day.year},{day.month},{day.day}),'
                f'${S_}{{row}}<>"{st[2]}",${S_}{{row}}<>"{st[4]}",NOT({retired})))')
     cfs = (
         ConditionalFormat("origin", "formula", retired, "EDEDED", font_color="7F7F7F", whole_row=True),

@@ -269,3 +269,54 @@ def test_layer_shares_list_every_layer_in_the_11_segment_mode():
     assert dict(zip(shares["layer_label"], shares["customers"])) == counts.to_dict()
     assert list(shares["layer_label"]) == list(charts["layer_label"])
     assert shares["share"].sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_segment_has_its_colour_in_the_11_segment_mode(tmp_path, lang):
+    """Regression: with layer_mode='rfm11' the RFM sheet coloured only the score layers, so
+    none of the 11 segments had a colour. Now: value segments green, development blue,
+    retention amber, lost grey (the fills written in the file, by layer label)."""
+    from crm_xl.demo import generate_demo
+    from crm_xl.render.xlsx import render_workbook
+    from crm_xl.report.build import build_report
+    from crm_xl.settings import RFM11_KEYS, AnalysisSettings
+
+    s = AnalysisSettings(layer_mode="rfm11", lang=lang)
+    run = build_report(generate_demo(60, lang=lang), s)
+    name = "RFM分层表" if lang == "zh" else "RFM Layers"
+    p = render_workbook(run.spec.subset([name]), tmp_path / "rfm11.xlsx")
+    ws = openpyxl.load_workbook(p)[name]
+    first = ws.tables["RFMLayers"].ref.split(":")[0]
+    col = "L"  # 客户层级, the 12th column of Template 1
+    fill = {}
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            f = rule.formula[0]
+            prefix = f'${col}{int(first[1:]) + 1}="'
+            assert f.startswith(prefix) and str(cf.sqref).startswith(col)
+            fill[f[len(prefix):-1].replace('""', '"')] = rule.dxf.fill.fgColor.rgb[-6:]
+    family = {"A9D08E": "green", "C6EFCE": "green", "9BC2E6": "blue", "BDD7EE": "blue", "DDEBF7": "blue",
+              "FFF2CC": "amber", "FFE699": "amber", "FFD966": "amber", "F4B084": "amber", "D9D9D9": "grey",
+              "BFBFBF": "grey", "EDEDED": "grey"}
+    expected = {"champions": "green", "loyal": "green", "potential_loyalist": "blue", "new_customers": "blue",
+                "promising": "blue", "need_attention": "amber", "about_to_sleep": "amber", "at_risk_rfm": "amber",
+                "cant_lose": "amber", "hibernating": "grey", "lost": "grey", "unclassified": "grey"}
+    assert {k: family[fill[s.layer_label(k)]] for k in (*RFM11_KEYS, "unclassified")} == expected
+    assert len(set(fill.values())) == len(fill) == 12  # every segment its own shade
+    assert set(run.result.rfm["layer_label"]) <= set(fill)  # every layer in the table is coloured
+    # the shares beside the table (and the pie) list the segments in map order
+    shares = run.spec.sheet(name).table("LayerShares").data["layer_label"].tolist()
+    order = [s.layer_label(k) for k in RFM11_KEYS]
+    assert shares == [x for x in order if x in shares]
+
+
+def test_score_mode_keeps_its_four_layer_colours():
+    from crm_xl.report.rfm_sheet import rfm_layer_sheet
+    from crm_xl.settings import AnalysisSettings
+    import pandas as pd
+
+    s = AnalysisSettings()
+    cfs = rfm_layer_sheet(pd.DataFrame(columns=["customer_id", "layer", "monetary"]), s,
+                          pd.Timestamp("2024-09-30")).table("RFMLayers").conditional_formats
+    assert [(c.value, c.fill) for c in cfs] == [("高价值客户", "C6EFCE"), ("潜力客户", "FFEB9C"), ("一般客户", "DDEBF7"),
+                                               ("流失风险客户", "FFC7CE"), ("未匹配规则客户", "EDEDED")]

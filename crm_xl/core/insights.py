@@ -569,7 +569,7 @@ def _clv_sentences(clv: "ClvResult", layers: pd.DataFrame, churn: pd.DataFrame,
         sep = "、" if zh else ", "
         parts = sep.join(f"{s.layer_label(g)}占{_pct(safe_ratio(by[g], total))}" if zh else
                          f"{s.layer_label(g)} {_pct(safe_ratio(by[g], total))}" for g in order)
-        text = (f"客户价值预测：未来{h}个月预计CLV合计{_money(total, True)}（{parts}），"
+        text = (f"客户价值预测：未来{h}个月预计客户价值（CLV）合计{_money(total, True)}（{parts}），"
                 f"CLV最高的{CLV_TOP_SHARE:.0%}客户（{k}位）占{_pct(top_share)}。" if zh else
                 f"Customer value forecast: predicted CLV over the next {h} months {_money(total, False)} ({parts}); "
                 f"the top {CLV_TOP_SHARE:.0%} of customers by CLV ({k}) hold {_pct(top_share)}.")
@@ -600,7 +600,7 @@ def _clv_sentences(clv: "ClvResult", layers: pd.DataFrame, churn: pd.DataFrame,
                     + "，建议优先回访确认。" if zh else
                     f"P(alive): {cnt} of the {n_hv} {label} customers ({_pct(cnt / n_hv)}) {'has' if cnt == 1 else 'have'} "
                     f"a model P(alive) below {cut:.0%} and may have quietly left, with {_money(amount, False)} of purchases"
-                    + (f"; {quiet} of them are not flagged by the churn rules" if quiet else "")
+                    + (f"; {quiet} of them {'is' if quiet == 1 else 'are'} not flagged by the churn rules" if quiet else "")
                     + "; call them back first.")
         else:
             text = (f"活跃概率：{n_hv}位{label}的模型活跃概率均不低于{cut:.0%}（最低{_pct(float(np.nanmin(alive[hv])))}）。"

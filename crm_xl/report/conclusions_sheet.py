@@ -10,7 +10,9 @@ from .inputs import GOAL_ITEMS, default_goals
 from .names import sheet_name
 from .spec import SheetSpec, TextBlock, stack
 
-_WIDTH = 96
+# the one text column: 72 characters fits an A4 / Letter portrait page at 100% (LibreOffice
+# does not shrink this sheet to the page width, so a wider column was cut at the margin)
+_WIDTH = 72
 
 
 def conclusions_sheet(result: AnalysisResult, goals: dict[str, str] | None = None) -> SheetSpec:

@@ -90,13 +90,13 @@ def diagnosis_sheet(result: AnalysisResult) -> SheetSpec:
 def _p_alive_note(s: AnalysisSettings) -> str:
     """How 活跃概率偏低 is decided (the threshold and where it comes from)."""
     cut = p_alive_cutoff(s)
-    z = s.lang == "zh"
-    if s.churn_p_alive_below > 0:
-        src = (f"设置 churn_p_alive_below = {cut:g}" if z else f"setting churn_p_alive_below = {cut:g}")
-    else:
-        src = (f"churn_p_alive_below 为 0（不作为流失信号）时取 {P_ALIVE_LIKELY_LOST:.0%}：模型判断流失的可能大于活跃" if z else
-               f"{P_ALIVE_LIKELY_LOST:.0%} while churn_p_alive_below is 0 (not a churn signal): more likely gone than active")
-    return (f"活跃概率偏低：高价值、潜力层级中至少 {max(s.insight_min_customers, 1)} 位客户的模型活跃概率（见「客户价值预测」）"
-            f"低于 {cut:.0%}（{src}）。" if z else
-            f"Low P(alive): at least {max(s.insight_min_customers, 1)} customers of a high-value or potential layer have a "
-            f"model P(alive) (CLV Forecast sheet) below {cut:.0%} ({src}).")
+    n = max(s.insight_min_customers, 1)
+    if s.lang == "zh":
+        src = ("（设置 churn_p_alive_below）" if s.churn_p_alive_below > 0 else
+               "，即模型判断其流失的可能大于活跃（设置 churn_p_alive_below 大于 0 时改用该值）")
+        return f"活跃概率偏低：高价值、潜力层级中至少 {n} 位客户的模型活跃概率（见「客户价值预测」）低于 {cut:.0%}{src}。"
+    src = (" (setting churn_p_alive_below)" if s.churn_p_alive_below > 0 else
+           ", i.e. more likely gone than active (setting churn_p_alive_below, when above 0, replaces "
+           f"{P_ALIVE_LIKELY_LOST:.0%})")
+    return (f"Low P(alive): at least {n} customers of a high-value or potential layer have a model P(alive) "
+            f"(CLV Forecast sheet) below {cut:.0%}{src}.")

@@ -278,6 +278,9 @@ class AnalysisSettings:
     insight_period_months: int = 3  # change = last N months vs the N months before
     insight_min_customers: int = 5  # smaller groups are not compared
     insight_gap_min: float = 0.10  # flag a group deviating from the others' median by this much
+    # P(alive) below this counts as "probably lost" in 问题诊断 and 结论与建议 (0.5: the model
+    # rates the customer more likely gone than active); independent of churn_p_alive_below
+    insight_p_alive_below: float = 0.5
     new_product_days: int = 90  # products first sold within N days are 新品
 
     strategies: tuple[StrategyRule, ...] = DEFAULT_STRATEGIES
@@ -340,7 +343,8 @@ class AnalysisSettings:
             v = getattr(self, name)
             if not _finite(v) or v <= 0:
                 raise SettingsError(f"{name} 必须为正数，而不是 {v!r}", f"{name} must be positive, not {v!r}")
-        for name, lo, hi, lo_open in (("churn_p_alive_below", 0.0, 1.0, False), ("clv_discount_rate", 0.0, 1.0, False),
+        for name, lo, hi, lo_open in (("churn_p_alive_below", 0.0, 1.0, False), ("insight_p_alive_below", 0.0, 1.0, True),
+                                      ("clv_discount_rate", 0.0, 1.0, False),
                                       ("clv_margin", 0.0, 1.0, True), ("clv_penalizer", 0.0, 10.0, False),
                                       ("clv_max_abs_correlation", 0.0, 1.0, False)):
             v = getattr(self, name)
@@ -492,6 +496,8 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
     "insight_period_months": ("int", "问题诊断：近N个月与之前N个月比较", "Diagnosis: last N months vs the N before"),
     "insight_min_customers": ("int", "问题诊断：少于该客户数的分组不参与比较", "Diagnosis: smaller groups are not compared"),
     "insight_gap_min": ("float", "问题诊断：与其他分组中位数相差达到该值即标记", "Diagnosis: flag a deviation from the others' median this large"),
+    "insight_p_alive_below": ("float", "问题诊断与结论：模型活跃概率 P(alive) 低于该值的客户视为可能已流失",
+                              "Diagnosis and conclusions: customers with model P(alive) below this are probably lost"),
     "new_product_days": ("int", "近N天首次销售的产品视为新品", "Products first sold within N days count as new"),
     "default_lifespan_years": ("float", "LTV 公式中的客户生命周期（年）", "Customer lifespan (years) in the LTV formula"),
     "effect_window_days": ("int", "效果跟踪：比较策略开始前后各N天的指标", "Effect tracking: KPIs N days before vs after a strategy starts"),

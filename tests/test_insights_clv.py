@@ -96,16 +96,17 @@ def test_high_value_customers_with_low_p_alive():
     assert c.loc["clv_risk", "text"] == ("活跃概率：高价值客户中2位（占50%）的模型活跃概率低于50%，可能已悄然流失，"
                                          "累计购买金额14.0万元，其中1位未被流失预警规则标记，建议优先回访确认。")
     assert c.loc["clv_risk", "value"] == 2
-    # with the churn signal switched on, its threshold is the cut-off: only H2 (0.20 < 0.3)
-    s = S.replace(churn_p_alive_below=0.3)
+    # the cut-off is its own setting: at 0.3 only H2 (0.20 < 0.3); the churn signal's doesn't move it
+    s = S.replace(insight_p_alive_below=0.3)
     assert p_alive_cutoff(s) == 0.3 and p_alive_cutoff(S) == 0.5
+    assert p_alive_cutoff(S.replace(churn_p_alive_below=0.3)) == 0.5
     c = _conclusions(_clv(s), s).set_index("topic")
     assert c.loc["clv_risk", "text"] == ("活跃概率：高价值客户中1位（占25%）的模型活跃概率低于30%，可能已悄然流失，"
                                          "累计购买金额8.0万元，建议优先回访确认。")
 
 
 def test_no_high_value_customer_at_risk_is_said_with_the_lowest_p_alive():
-    s = S.replace(churn_p_alive_below=0.1)  # lowest high-value P(alive) is H2's 0.20
+    s = S.replace(insight_p_alive_below=0.1)  # lowest high-value P(alive) is H2's 0.20
     c = _conclusions(_clv(s), s).set_index("topic")
     assert c.loc["clv_risk", "text"] == "活跃概率：4位高价值客户的模型活跃概率均不低于10%（最低20%）。"
     assert c.loc["clv_risk", "value"] == 0
@@ -182,8 +183,8 @@ def test_diagnosis_names_valuable_layers_with_many_low_p_alive_customers():
     assert len(_low_alive(s1, clv=False)) == 0  # no model, no statement
 
 
-def test_diagnosis_english_and_the_churn_threshold():
-    en = S.replace(lang="en", insight_min_customers=1, churn_p_alive_below=0.25)
+def test_diagnosis_english_and_the_threshold_setting():
+    en = S.replace(lang="en", insight_min_customers=1, insight_p_alive_below=0.25)
     rows = _low_alive(en)
     # below 25%: H2 (0.20) only; no potential customer
     assert rows["text"].tolist() == ["High value: 1 customer (25%) has a model P(alive) below 25%, with CNY 80,000 of "
@@ -219,11 +220,11 @@ def test_diagnosis_sheet_labels_and_the_p_alive_note():
     sheet = diagnosis_sheet(dataclasses.replace(r, problems=probs))
     assert sheet.table("LayerProblems").data["problem_label"].tolist() == ["活跃概率偏低", "未采购新品"]
     notes = " ".join(line for b in sheet.blocks if not hasattr(b, "columns") for line in b.lines)
-    assert ("活跃概率偏低：高价值、潜力层级中至少 5 位客户的模型活跃概率（见「客户价值预测」）低于 50%，"
-            "即模型判断其流失的可能大于活跃（设置 churn_p_alive_below 大于 0 时改用该值）。") in notes
-    on = dataclasses.replace(r, settings=r.settings.replace(churn_p_alive_below=0.3), problems=probs)
+    assert ("活跃概率偏低：高价值、潜力层级中至少 5 位客户的模型活跃概率（见「客户价值预测」）低于 50%"
+            "（设置 insight_p_alive_below；50% 即模型判断其流失的可能大于活跃）。") in notes
+    on = dataclasses.replace(r, settings=r.settings.replace(insight_p_alive_below=0.3), problems=probs)
     notes = " ".join(line for b in diagnosis_sheet(on).blocks if not hasattr(b, "columns") for line in b.lines)
-    assert "模型活跃概率（见「客户价值预测」）低于 30%（设置 churn_p_alive_below）。" in notes
+    assert "模型活跃概率（见「客户价值预测」）低于 30%（设置 insight_p_alive_below" in notes
     no_model = dataclasses.replace(r, clv=dataclasses.replace(r.clv, status="unavailable"))
     notes = " ".join(line for b in diagnosis_sheet(no_model).blocks if not hasattr(b, "columns") for line in b.lines)
     assert "活跃概率偏低" not in notes

@@ -23,9 +23,9 @@ built from numbers computed here, never canned text.
 
 Low P(alive)
 ------------
-A customer's P(alive) is "low" below :func:`p_alive_cutoff`: the setting
-``churn_p_alive_below`` when it is switched on (> 0), else 0.5 -- the point where the model
-rates the customer more likely gone than active. The churn *signal* stays off by default
+A customer's P(alive) is "low" below :func:`p_alive_cutoff`, the setting
+``insight_p_alive_below`` (default 0.5 -- the point where the model rates the customer more
+likely gone than active). The churn *signal* (``churn_p_alive_below``) stays off by default
 (docs/clv.md explains why); the diagnosis and the conclusions still report what the model
 sees, as a finding rather than a change of anyone's risk level.
 """
@@ -53,9 +53,6 @@ DIAGNOSIS_COLUMNS = ("dimension", "group", "kpi", "value", "previous", "others_m
 PROBLEM_COLUMNS = ("layer", "layer_label", "problem", "customers_affected", "customers", "share", "count", "text")
 CONCLUSION_COLUMNS = ("kind", "topic", "value", "text")
 
-#: P(alive) below this means "more likely gone than active" (used when the churn signal
-#: ``churn_p_alive_below`` is off, i.e. 0)
-P_ALIVE_LIKELY_LOST = 0.5
 #: layer groups whose customers are worth a diagnosis line when the model thinks they left
 VALUABLE_GROUPS = ("high_value", "potential")
 #: the conclusions say how much of the predicted value the top 20% of customers hold (Pareto)
@@ -74,9 +71,8 @@ _KPI_WORD = {
 
 def p_alive_cutoff(settings: AnalysisSettings) -> float:
     """P(alive) below which a customer counts as probably lost in the diagnosis and the
-    conclusions: ``settings.churn_p_alive_below`` when the churn signal is on (> 0), else
-    :data:`P_ALIVE_LIKELY_LOST` (0.5)."""
-    return settings.churn_p_alive_below if settings.churn_p_alive_below > 0 else P_ALIVE_LIKELY_LOST
+    conclusions: ``settings.insight_p_alive_below``."""
+    return settings.insight_p_alive_below
 
 
 def _p_alive_of(clv: "ClvResult | None", prepared: Prepared | None, ids: pd.Series) -> np.ndarray | None:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.analysis import AnalysisResult
-from ..core.insights import P_ALIVE_LIKELY_LOST, p_alive_cutoff
+from ..core.insights import p_alive_cutoff
 from ..settings import AnalysisSettings
 from .common import title_blocks
 from .names import sheet_name
@@ -92,11 +92,8 @@ def _p_alive_note(s: AnalysisSettings) -> str:
     cut = p_alive_cutoff(s)
     n = max(s.insight_min_customers, 1)
     if s.lang == "zh":
-        src = ("（设置 churn_p_alive_below）" if s.churn_p_alive_below > 0 else
-               "，即模型判断其流失的可能大于活跃（设置 churn_p_alive_below 大于 0 时改用该值）")
-        return f"活跃概率偏低：高价值、潜力层级中至少 {n} 位客户的模型活跃概率（见「客户价值预测」）低于 {cut:.0%}{src}。"
-    src = (" (setting churn_p_alive_below)" if s.churn_p_alive_below > 0 else
-           ", i.e. more likely gone than active (setting churn_p_alive_below, when above 0, replaces "
-           f"{P_ALIVE_LIKELY_LOST:.0%})")
+        return (f"活跃概率偏低：高价值、潜力层级中至少 {n} 位客户的模型活跃概率（见「客户价值预测」）低于 {cut:.0%}"
+                "（设置 insight_p_alive_below；50% 即模型判断其流失的可能大于活跃）。")
+    src = " (setting insight_p_alive_below; 50% = more likely gone than active)"
     return (f"Low P(alive): at least {n} customers of a high-value or potential layer have a model P(alive) "
             f"(CLV Forecast sheet) below {cut:.0%}{src}.")

@@ -59,3 +59,18 @@ def test_map_distinct_keeps_equal_values_of_different_types_apart():
     vals = [1, 1.0, True, 1, "1", 1.0, [1], [1], None, None]
     assert map_distinct(f, vals) == [repr(v) for v in vals]
     assert calls == [1, 1.0, True, "1", [1], [1], None]  # lists are unhashable: not cached
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "\u3000", "\t", "a", " a ", "完成"]),
+                          st.floats(width=32), st.booleans(), st.just(pd.NaT),
+                          st.dates().map(pd.Timestamp)), max_size=30))
+def test_blank_cells_are_those_with_an_empty_key_text(values):
+    """A cell is blank for the merge exactly when its comparable text is empty (missing
+    values, empty text, text of spaces)."""
+    import numpy as np
+
+    from crm_xl.core.carry import blank_mask
+
+    expected = np.array([key_text(v) == "" for v in values], dtype=bool)
+    assert (blank_mask(pd.Series(values, dtype=object)) == expected).all()

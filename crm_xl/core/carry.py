@@ -78,6 +78,16 @@ def map_distinct(func: Callable[[object], T], values: Iterable[object]) -> list[
     return out
 
 
+def blank_mask(values: pd.Series) -> np.ndarray:
+    """Which values are blank (``key_text(v) == ""``): missing, or text that is only spaces."""
+    mask = values.isna().to_numpy(dtype=bool)
+    try:
+        stripped = values.astype(object).str.strip()
+    except AttributeError:  # no text at all in the column
+        return mask
+    return mask | stripped.eq("").to_numpy(dtype=bool)
+
+
 def key_texts(values: Sequence[object] | pd.Series) -> list[str]:
     """:func:`key_text` of every value, computed once per distinct value."""
     s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
@@ -178,7 +188,7 @@ def carry_over(new: pd.DataFrame, old: pd.DataFrame | None, *, keys: Sequence[st
         return new
     cols = list(columns) if columns is not None else list(new.columns)
     old = old[[c for c in cols if c in old.columns]].reset_index(drop=True).astype(object)
-    blank = {c: np.fromiter((t == "" for t in key_texts(old[c])), dtype=bool, count=len(old)) for c in old.columns}
+    blank = {c: blank_mask(old[c]) for c in old.columns}
     nonblank = ~np.logical_and.reduce(list(blank.values())) if blank else np.zeros(len(old), dtype=bool)
     old = old[nonblank].reset_index(drop=True)
     if len(old) == 0:

@@ -13,7 +13,7 @@ calendar arithmetic (``pd.DateOffset``), so "近3个月" from 2024-09-30 starts 
 from __future__ import annotations
 
 __all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort",
-           "factorize_objects", "factorize_sorted"]
+           "factorize_objects", "factorize_sorted", "lookup_objects"]
 
 import re
 from dataclasses import dataclass
@@ -92,6 +92,42 @@ def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
             return codes[ref_codes], np.asarray(uniques, dtype=object)
     codes, uniques = pd.factorize(values)
     return codes, np.asarray(uniques, dtype=object)
+
+
+def _object_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rows grouped by object identity: (group of each row, one row of each group), groups
+    in order of first appearance; None when most objects are distinct (no gain)."""
+    try:
+        refs = np.frombuffer(np.ascontiguousarray(values), dtype=np.intp)  # the objects' identities
+    except (TypeError, ValueError, BufferError):
+        return None
+    ref_codes, ref_uniques = pd.factorize(refs)
+    if len(ref_uniques) > values.size // 2:
+        return None
+    rep = np.empty(len(ref_uniques), dtype=np.intp)
+    rep[ref_codes] = np.arange(values.size)  # some row of each object (the last)
+    return ref_codes, rep
+
+
+def lookup_objects(index: pd.Index, values) -> np.ndarray:
+    """``index.get_indexer(values)`` for a long object array (or Series) of texts, looking
+    each distinct *object* up once.
+
+    Customer IDs in the orders and interactions tables repeat (10 orders per customer),
+    and cleaned columns hold the same Python object wherever a value repeats: the rows
+    are grouped by object identity (integer hashing of the references, about a third of
+    the cost of hashing the texts), and one text per object is looked up in ``index``.
+    Equal texts in distinct objects get the same position anyway. Falls back on a plain
+    lookup when most objects are distinct.
+    """
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object)
+    values = np.asarray(values, dtype=object)
+    groups = _object_groups(values) if values.ndim == 1 and values.size >= 10_000 else None
+    if groups is None:
+        return index.get_indexer(pd.Index(values, dtype=index.dtype))
+    ref_codes, rep = groups
+    return index.get_indexer(pd.Index(values[rep], dtype=index.dtype))[ref_codes]
 
 
 def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
@@ -403,7 +439,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
 
     cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique())
     o_ids = _col(orders, "customer_id", "orders").astype("str")
-    o_codes = cust_ids.get_indexer(o_ids)
+    o_codes = lookup_objects(cust_ids, o_ids)
     missing = np.flatnonzero(o_codes < 0)  # IDs not in the customers table (or blank)
     extra = o_ids.iloc[missing].dropna().unique() if missing.size else []
     ids = cust_ids.append(pd.Index(extra, dtype="str")) if len(extra) else cust_ids
@@ -418,7 +454,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
     product = _col(orders, "product", "orders").astype(object).to_numpy()
 
-    i_codes = ids.get_indexer(_col(inter, "customer_id", "interactions").astype("str"))
+    i_codes = lookup_objects(ids, _col(inter, "customer_id", "interactions").astype("str"))
     i_day = _days(_col(inter, "date", "interactions"))
     ikeep = (i_codes >= 0) & (i_day != _NAT) & (i_day <= today)
     if not ikeep.all():

@@ -249,10 +249,11 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     rows, rank, count = rows[order], rank[order], count[order]
     days, gap, last, prev, neg, unres, tmo, alive, layer, layer_label, monetary = (
         v[order] for v in (days, gap, last, prev, neg, unres, tmo, alive, layer, layer_label, monetary))
-    out = pd.DataFrame({
-        "customer_id": p.id_array[rows],
-        "customer_name": p.text("customer_name")[rows],
-        "owner": p.text("owner")[rows],
+    text = (lambda v: pd.array(v, dtype="str"))
+    cols = {
+        "customer_id": p.id_strings.take(rows),
+        "customer_name": p.text_array("customer_name").take(rows),
+        "owner": p.text_array("owner").take(rows),
         "days_since_last": days,
         "usual_gap_days": gap,
         "orders_last": last,
@@ -263,14 +264,12 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         "response_timeouts": tmo,
         "p_alive": alive,
         "signals": count.astype(float),
-        "risk": np.array(["high", "medium", "low"], dtype=object)[rank],
-        "risk_label": np.array([RISK_LABELS[s.lang][k] for k in ("high", "medium", "low")], dtype=object)[rank],
-        "reasons": churn_reasons(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive),
+        "risk": text(np.array(["high", "medium", "low"], dtype=object)[rank]),
+        "risk_label": text(np.array([RISK_LABELS[s.lang][k] for k in ("high", "medium", "low")], dtype=object)[rank]),
+        "reasons": text(churn_reasons(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive)),
         "last_purchase_date": p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]"),
-        "layer": layer,
-        "layer_label": layer_label,
+        "layer": text(layer),
+        "layer_label": text(layer_label),
         "monetary": monetary,
-    })
-    for c in ("customer_id", "customer_name", "owner", "layer", "layer_label", "risk", "risk_label", "reasons"):
-        out[c] = out[c].astype("str")
-    return out[list(CHURN_COLUMNS)]
+    }
+    return pd.DataFrame({c: cols[c] for c in CHURN_COLUMNS})

@@ -104,7 +104,7 @@ def _summarise(p: Prepared, code: np.ndarray, day: np.ndarray, amount: np.ndarra
         "monetary_value": money,
         "first_purchase": first.astype("datetime64[D]").astype("datetime64[ns]"),
         "last_purchase": last.astype("datetime64[D]").astype("datetime64[ns]"),
-    }, index=pd.Index(p.ids.to_numpy()[code[starts]], name="customer_id"))
+    }, index=p.ids[code[starts]].rename("customer_id"))
     out.attrs["codes"] = code[starts]
     return out
 
@@ -434,21 +434,20 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         layer_label = p.by_code(lcodes, layers["layer_label"].astype(object).fillna("").to_numpy(), fill="")[codes]
     else:
         layer = layer_label = ""
-    out = pd.DataFrame({
-        "customer_id": summary.index.to_numpy()[order],
-        "customer_name": p.text("customer_name")[codes],
-        "owner": p.text("owner")[codes],
+    text = (lambda v: pd.array(v, dtype="str"))
+    cols = {
+        "customer_id": p.id_strings.take(codes),
+        "customer_name": p.text_array("customer_name").take(codes),
+        "owner": p.text_array("owner").take(codes),
         "purchases": summary["frequency"].to_numpy()[order] + 1.0,
         **{c: summary[c].to_numpy()[order] for c in ("frequency", "recency", "T", "first_purchase", "last_purchase",
                                                       "monetary_value")},
         **{c: pred[c].to_numpy()[order] for c in pred.columns},
-        "layer": layer,
-        "layer_label": layer_label,
-    })
-    out["clv_rank"] = out["clv"].rank(ascending=False, method="min")
-    for c in ("customer_id", "customer_name", "owner", "layer", "layer_label"):
-        out[c] = out[c].astype("str")
-    out = out[list(CLV_COLUMNS)]
+        "layer": text(layer) if np.ndim(layer) else text(np.full(codes.size, layer, dtype=object)),
+        "layer_label": text(layer_label) if np.ndim(layer_label) else text(np.full(codes.size, layer_label, dtype=object)),
+    }
+    cols["clv_rank"] = pd.Series(cols["clv"]).rank(ascending=False, method="min").to_numpy()
+    out = pd.DataFrame({c: cols[c] for c in CLV_COLUMNS})
 
     # model summary
     params = _parameter_rows(bg, "BG/NBD", zh, unit_word)

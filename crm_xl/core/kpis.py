@@ -64,6 +64,7 @@ __all__ = [
     "stage_conversion_rate",
     "kpi_base",
     "kpi_table",
+    "kpi_tables",
     "kpi_wide",
     "lead_conversion",
 ]
@@ -591,10 +592,10 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
         values.append(value)
         reasons.append(reason)
     # one frame, KPI by KPI (rows: KPI-major, then group)
-    per_kpi = (lambda f: np.repeat(np.array([f(k) for k in KPIS], dtype=object), g))
+    per_kpi = (lambda f: pd.array(np.repeat(np.array([f(k) for k in KPIS], dtype=object), g), dtype="str"))
     return pd.DataFrame({
-        "dimension": np.full(g * len(KPIS), dimension, dtype=object),
-        "group": np.tile(np.asarray(groups, dtype=object), len(KPIS)),
+        "dimension": pd.array(np.full(g * len(KPIS), dimension, dtype=object), dtype="str"),
+        "group": pd.array(np.tile(np.asarray(groups, dtype=object), len(KPIS)), dtype="str"),
         "kpi": per_kpi(lambda k: k.key),
         "label": per_kpi(lambda k: k.label(lang)),
         "unit": per_kpi(lambda k: k.unit),
@@ -602,7 +603,7 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
         "numerator": np.concatenate(nums),
         "denominator": np.concatenate(dens),
         "n_customers": np.tile(ncust, len(KPIS)),
-        "reason": np.concatenate(reasons),
+        "reason": pd.array(np.concatenate(reasons), dtype="str"),
     })
 
 
@@ -629,9 +630,29 @@ def kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None 
         ``value`` = numerator / denominator x scale (sums for counts); NaN with ``reason``
         when nothing to divide by. Groups are ordered by name (layers in settings order).
     """
+    return _kpi_table(base, settings, by=by, leads=leads, as_of=as_of)
+
+
+def kpi_tables(base: pd.DataFrame, settings: AnalysisSettings, *, leads: pd.DataFrame | None = None,
+               as_of: pd.Timestamp | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`kpi_table` overall, per layer and per dimension (industry, region and owner,
+    concatenated), with the totals over all customers computed once.
+
+    Returns
+    -------
+    overall, by_layer, by_dimension : DataFrame
+    """
+    totals = base[[c for c in _BASE_SUMS if c in base.columns]].sum()
+    one = (lambda by: _kpi_table(base, settings, by=by, leads=leads, as_of=as_of, totals=totals))
+    return one(None), one("layer"), pd.concat([one(d) for d in DIMENSIONS if d != "layer"], ignore_index=True)
+
+
+def _kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None, leads: pd.DataFrame | None,
+               as_of: pd.Timestamp | None, totals: pd.Series | None = None) -> pd.DataFrame:
     zh = settings.lang == "zh"
     cols = [c for c in _BASE_SUMS if c in base.columns]
-    totals = base[cols].sum()
+    if totals is None:
+        totals = base[cols].sum()
     if by is None:
         sums = totals.to_frame("全部" if zh else "All").T
         dim = "overall"

@@ -416,6 +416,19 @@ class Prepared:
         """Boolean per interaction: a complaint (type or notes match ``keywords_complaint``)."""
         return _match_codes(*self._type_codes, self.settings.keywords_complaint)
 
+    def text_array(self, key: str):
+        """:meth:`text` as a pandas ``str`` array (computed once per column): ``take`` rows
+        of it to build a ``str`` column without checking every value again."""
+        cache = self.__dict__.setdefault("_text_arrays", {})
+        if key not in cache:
+            cache[key] = pd.array(self.text(key), dtype="str")
+        return cache[key]
+
+    @cached_property
+    def id_strings(self):
+        """``ids`` as a pandas ``str`` array (``take`` rows of it for a ``customer_id`` column)."""
+        return pd.array(self.ids, dtype="str")
+
     def text(self, key: str) -> np.ndarray:
         """A customers-table text column aligned to ``ids`` as an object array ('' for
         missing); computed once per column and read-only (index it, do not modify it)."""

@@ -213,7 +213,7 @@ def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Time
     In rules mode the rules see ``rule_frequency`` and ``rule_monetary`` (orders and
     amount over the last ``settings.rule_window_months`` months), added as columns.
     """
-    out = rfm.copy()
+    out = rfm.copy(deep=False)  # columns are added, never modified (copy on write)
     if settings.layer_mode == "rules":
         if prepared is not None:
             p = prepared

@@ -301,11 +301,20 @@ def _bg_conditional(r, alpha, a, b, t, x, tx, T):
 def _unique_rows(*cols):
     """Distinct rows of equally long 1-d arrays: (list of unique columns, inverse index,
     counts), by hashing (``pandas.factorize``), in order of first appearance."""
-    key = np.zeros(cols[0].size, dtype=np.int64)
-    for c in cols:
-        codes, uniques = pd.factorize(c)
-        key = key * max(len(uniques), 1) + codes
-        key, _ = pd.factorize(key)  # keep the combined key small
+    factorized = [pd.factorize(c) for c in cols]
+    sizes = [max(len(u), 1) for _, u in factorized]
+    if float(np.prod(sizes, dtype=float)) < 2.0**62 and all(bool((c >= 0).all()) for c, _ in factorized):
+        # the mixed-radix key of the column codes is exact: one factorisation of it (the
+        # same groups in the same order as factorising after every column)
+        key = np.zeros(cols[0].size, dtype=np.int64)
+        for (codes, _), size in zip(factorized, sizes):
+            key = key * size + codes
+        key, _ = pd.factorize(key)
+    else:
+        key = np.zeros(cols[0].size, dtype=np.int64)
+        for codes, uniques in factorized:
+            key = key * max(len(uniques), 1) + codes
+            key, _ = pd.factorize(key)  # keep the combined key small
     n_groups = int(key.max()) + 1 if key.size else 0
     first = np.empty(n_groups, dtype=np.intp)
     first[key[::-1]] = np.arange(key.size - 1, -1, -1)  # first row of each group
@@ -1130,9 +1139,9 @@ def holdout_comparison(cal_holdout: pd.DataFrame, bgnbd: BetaGeoModel, *, max_fr
     pred = bgnbd.conditional_expected_purchases(np.asarray(dur, dtype=float), x, tx, T) if predicted is None \
         else np.asarray(predicted, dtype=float)
     group = np.minimum(np.asarray(x, dtype=float), max_frequency).astype(int)
-    df = pd.DataFrame({"group": group, "actual": np.asarray(xh, dtype=float), "predicted": pred})
-    out = df.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),
-                                  predicted=("predicted", "mean"))
+    g = pd.DataFrame({"actual": np.asarray(xh, dtype=float), "predicted": pred}).groupby(group)
+    means = g.mean()  # (one grouping for both means and the sizes)
+    out = pd.DataFrame({"customers": g.size(), "actual": means["actual"], "predicted": means["predicted"]})
     out.index = [f"{g}+" if g == max_frequency else str(g) for g in out.index]
     out.index.name = "frequency_cal"
     return out

@@ -31,7 +31,7 @@ import pandas as pd
 from ..settings import AnalysisSettings
 from .churn import churn_signals
 from .kpis import safe_ratio
-from .prepared import Prepared, factorize_sorted
+from .prepared import Prepared, factorize_objects, factorize_sorted
 
 DIAGNOSIS_COLUMNS = ("dimension", "group", "kpi", "value", "previous", "others_median", "deviation", "n_customers",
                      "flagged", "text")
@@ -219,6 +219,9 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
                                           else "str") for c in PROBLEM_COLUMNS})
     codes = p.codes_of(layers["customer_id"])
     lay = layers["layer"].to_numpy(dtype=object)
+    lay_codes, lay_keys = factorize_objects(lay)  # masks per layer from integer codes
+    if (lay_codes < 0).any():
+        lay_codes, lay_keys = None, None
     fw = p.i_day > p.today - s.churn_feedback_days
     tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[codes]
     unres = p.count(p.i_code[fw & (p.i_resolved == 0)])[codes]
@@ -246,8 +249,9 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
         high = {k: (len(v), float(v["monetary"].sum())) for k, v in hc.groupby("layer")}
     order = [k for k, _ in s.layer_labels_zh]
     rows = []
-    for key in sorted(set(lay), key=lambda k: order.index(k) if k in order else len(order)):
-        m = lay == key
+    keys = set(lay) if lay_keys is None else list(lay_keys)
+    for key in sorted(keys, key=lambda k: order.index(k) if k in order else len(order)):
+        m = lay == key if lay_keys is None else lay_codes == list(lay_keys).index(key)
         n = float(m.sum())
         label = s.layer_label(key)
         t = tmo[m]
@@ -317,7 +321,12 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
         total_rev = float(layers["monetary"].sum())
         n_all = len(layers)
         order = [k for k, _ in s.layer_labels_zh]
-        g = layers.groupby("layer").agg(n=("customer_id", "size"), rev=("monetary", "sum"))
+        # = layers.groupby("layer").agg(n=size, rev=sum), grouped by integer codes
+        lcodes, lkeys = factorize_sorted(layers["layer"].to_numpy(dtype=object))
+        known = lcodes >= 0
+        money = layers["monetary"] if known.all() else layers["monetary"][known]
+        g = money.groupby(lcodes[known]).agg(["size", "sum"]).rename(columns={"size": "n", "sum": "rev"})
+        g.index = pd.Index(np.asarray(lkeys, dtype=object)[g.index.to_numpy()], name="layer")
         g = g.reindex(sorted(g.index, key=lambda k: order.index(k) if k in order else len(order)))
         parts = []
         for key, r in g.iterrows():

@@ -62,6 +62,19 @@ def stable_argsort(key: np.ndarray, bits: int) -> np.ndarray:
     return order
 
 
+def _identities(values: np.ndarray) -> np.ndarray | None:
+    """An integer per element of an object array, equal for elements that are the same
+    object and distinct otherwise: the object's address divided by 16 (live objects are at
+    least 16 bytes long, so distinct ones differ; addresses are multiples of 16, whose
+    constant low bits would make the integer hash table collide: 2-4x slower). None when
+    the references cannot be read."""
+    try:
+        refs = np.frombuffer(np.ascontiguousarray(values), dtype=np.intp)
+    except (TypeError, ValueError, BufferError):
+        return None
+    return refs >> 4
+
+
 def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(values)`` of an object array (codes, -1 for missing; distinct values
     in order of first appearance), hashing each distinct *object* once.
@@ -79,10 +92,7 @@ def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
     if values.ndim != 1 or values.size < 10_000:
         codes, uniques = pd.factorize(values)
         return codes, np.asarray(uniques, dtype=object)
-    try:
-        refs = np.frombuffer(np.ascontiguousarray(values), dtype=np.intp)  # the objects' identities
-    except (TypeError, ValueError, BufferError):
-        refs = None
+    refs = _identities(values)
     if refs is not None:
         ref_codes, ref_uniques = pd.factorize(refs)
         if len(ref_uniques) <= values.size // 2:
@@ -97,9 +107,8 @@ def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
 def _object_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Rows grouped by object identity: (group of each row, one row of each group), groups
     in order of first appearance; None when most objects are distinct (no gain)."""
-    try:
-        refs = np.frombuffer(np.ascontiguousarray(values), dtype=np.intp)  # the objects' identities
-    except (TypeError, ValueError, BufferError):
+    refs = _identities(values)
+    if refs is None:
         return None
     ref_codes, ref_uniques = pd.factorize(refs)
     if len(ref_uniques) > values.size // 2:

@@ -63,10 +63,9 @@ def _money(x: float, zh: bool) -> str:
 
 def _period_sums(p: Prepared, months: int) -> pd.DataFrame:
     mid, start = p.day_months_before(months), p.day_months_before(2 * months)
-    cur = p.o_day > mid
-    prev = (p.o_day > start) & ~cur
-    c_cur, c_prev = p.o_code[cur], p.o_code[prev]
-    n_cur, n_prev = p.count(c_cur), p.count(c_prev)
+    cur, c_cur = p.window(mid)
+    prev, c_prev = p.window(start, mid)
+    n_cur, n_prev = p.orders_between(mid), p.orders_between(start, mid)
     return pd.DataFrame({
         "buyers_cur": (n_cur >= 1).astype(float), "repeat_cur": (n_cur >= 2).astype(float),
         "buyers_prev": (n_prev >= 1).astype(float), "repeat_prev": (n_prev >= 2).astype(float),

@@ -462,14 +462,18 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
     """
     p, s = prepared, prepared.settings
     start = _window_start(p)
-    ow = p.o_day > start
-    oc = p.o_code[ow]
-    orders = p.count(oc)
+    ow, oc = p.window(start)
+    orders = p.orders_between(start).copy()
     revenue = p.count(oc, p.o_amount[ow])
-    prof_known = ow & ~np.isnan(p.o_profit)
-    pc = p.o_code[prof_known]
-    profit = p.count(pc, p.o_profit[prof_known])
-    rev_wp = p.count(pc, p.o_amount[prof_known])
+    profit_w = p.o_profit[ow]
+    if np.isnan(profit_w).any():
+        prof_known = ow & ~np.isnan(p.o_profit)
+        pc = p.o_code[prof_known]
+        profit = p.count(pc, p.o_profit[prof_known])
+        rev_wp = p.count(pc, p.o_amount[prof_known])
+    else:  # every profit known: the same orders as revenue
+        profit = p.count(oc, profit_w)
+        rev_wp = revenue.copy()
     active = orders >= 1
     new_buyers = (p.first_day > start) & p.has_orders
     new_repeat = new_buyers & (p.o_count >= 2)

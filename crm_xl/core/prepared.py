@@ -275,11 +275,33 @@ class Prepared:
         """Per-customer count (or weighted sum) of ``codes`` -> float array of length n."""
         return np.bincount(codes, weights=weights, minlength=self.n).astype(float)
 
+    def window(self, start_excl: int, end_incl: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The orders with ``start_excl < day <= end_incl`` (default ``today``): a boolean
+        mask over the orders and their customer codes. Computed once per window (the KPI,
+        tag, churn and diagnosis periods coincide by default); read-only."""
+        end = self.today if end_incl is None else int(end_incl)
+        cache = self.__dict__.setdefault("_windows", {})
+        key = (int(start_excl), end)
+        if key not in cache:
+            m = self.o_day > start_excl
+            if end < self.today:  # (every order is dated up to today)
+                m &= self.o_day <= end
+            codes = self.o_code[m]
+            m.flags.writeable = codes.flags.writeable = False
+            cache[key] = (m, codes)
+        return cache[key]
+
     def orders_between(self, start_excl: int, end_incl: int | None = None) -> np.ndarray:
-        """Per-customer order counts with ``start_excl < day <= end_incl`` (default ``today``)."""
-        end = self.today if end_incl is None else end_incl
-        m = (self.o_day > start_excl) & (self.o_day <= end)
-        return self.count(self.o_code[m])
+        """Per-customer order counts with ``start_excl < day <= end_incl`` (default ``today``),
+        computed once per window; read-only."""
+        end = self.today if end_incl is None else int(end_incl)
+        cache = self.__dict__.setdefault("_window_counts", {})
+        key = (int(start_excl), end)
+        if key not in cache:
+            out = self.count(self.window(start_excl, end)[1])
+            out.flags.writeable = False
+            cache[key] = out
+        return cache[key]
 
     @cached_property
     def o_count(self) -> np.ndarray:

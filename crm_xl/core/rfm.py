@@ -174,8 +174,8 @@ def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
         freq, mon = p.o_count, p.count(p.o_code, p.o_amount)
     else:
         start = p.day_months_before(settings.rfm_window_months)
-        w = p.o_day > start
-        freq, mon = p.count(p.o_code[w]), p.count(p.o_code[w], p.o_amount[w])
+        w, wc = p.window(start)
+        freq, mon = p.orders_between(start), p.count(wc, p.o_amount[w])
     rows = p.rfm_rows
     last, first = p.last_day[rows], p.first_day[rows]
     recency = (p.today - last).astype(float)

@@ -217,9 +217,10 @@ def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Time
     if settings.layer_mode == "rules":
         if prepared is not None:
             p = prepared
-            w = p.o_day > p.day_months_before(settings.rule_window_months)
+            start = p.day_months_before(settings.rule_window_months)
+            w, wc = p.window(start)
             codes = p.codes_of(out["customer_id"])
-            f_all, m_all = p.count(p.o_code[w]), p.count(p.o_code[w], p.o_amount[w])
+            f_all, m_all = p.orders_between(start), p.count(wc, p.o_amount[w])
             f12 = np.where(codes >= 0, f_all[codes], 0.0)
             m12 = np.where(codes >= 0, m_all[codes], 0.0)
         else:

@@ -57,8 +57,8 @@ def tag_metrics(data: CrmData | None = None, settings: AnalysisSettings | None =
     p = prepared if prepared is not None else prepare(data, settings)
     s = settings
     start = _window_start(p)
-    ow = p.o_day > start
-    n_orders = p.count(p.o_code[ow])
+    ow, _ = p.window(start)
+    n_orders = p.orders_between(start)
     n_promo = p.count(p.o_code[ow & p.o_promo])
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n_orders >= max(s.tag_min_orders, 1), n_promo / n_orders, np.nan)

@@ -571,10 +571,11 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
     zh = lang == "zh"
     groups = sums.index.to_numpy()
     g = len(sums)
-    ncust = sums["customers"].to_numpy(dtype=float) if "customers" in sums else np.full(g, np.nan)
+    sums = {c: sums[c].to_numpy(dtype=float) for c in sums.columns}  # (column access once)
+    ncust = sums["customers"] if "customers" in sums else np.full(g, np.nan)
     nums, dens, values, reasons = [], [], [], []
     for k in KPIS:
-        num = sums[k.numerator].to_numpy(dtype=float) if k.numerator in sums else np.full(g, np.nan)
+        num = sums[k.numerator] if k.numerator in sums else np.full(g, np.nan)
         if k.denominator is None:
             den = np.full(g, np.nan)
             value = num
@@ -583,7 +584,7 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
             if k.total_denominator:
                 den = np.full(g, float(totals.get(k.denominator, np.nan)))
             else:
-                den = sums[k.denominator].to_numpy(dtype=float) if k.denominator in sums else np.full(g, np.nan)
+                den = sums[k.denominator] if k.denominator in sums else np.full(g, np.nan)
             value = safe_ratio(num, den) * k.scale
             value = np.atleast_1d(value)
             if k.denominator not in sums and no_dim_reason is not None:
@@ -686,11 +687,12 @@ def _kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None
         no_dim = ("没有线索记录", "no leads")
     out = _evaluate(sums, totals, settings.lang, dim, no_dim)
     if by == "layer":
-        out.insert(2, "group_label", [settings.layer_label(g) for g in out["group"]])
+        out.insert(2, "group_label", pd.array([settings.layer_label(g) for g in out["group"]], dtype="str"))
     else:
         out.insert(2, "group_label", out["group"])
     for c in ("dimension", "group", "group_label", "kpi", "label", "unit", "reason"):
-        out[c] = out[c].astype("str")
+        if out[c].dtype != "str":
+            out[c] = out[c].astype("str")
     return out
 
 

@@ -410,8 +410,11 @@ class Prepared:
         v = np.asarray(customer_ids.to_numpy(dtype=object) if hasattr(customer_ids, "to_numpy") else customer_ids,
                        dtype=object).ravel()
         rows = self.rfm_rows
-        if v.size == rows.size and bool((self.id_array[rows] == v).all()):
-            return rows
+        if v.size == rows.size:
+            known = self.id_array[rows]
+            a, b = _identities(known), _identities(v)  # the same objects (usual): no text comparison
+            if (a is not None and b is not None and bool((a == b).all())) or bool((known == v).all()):
+                return rows
         return self.ids.get_indexer(pd.Index(v, dtype="str"))
 
     def by_code(self, codes: np.ndarray, values: np.ndarray, fill=np.nan) -> np.ndarray:

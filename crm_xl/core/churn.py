@@ -40,7 +40,7 @@ import pandas as pd
 
 from ..settings import AnalysisSettings
 from .dataset import CrmData
-from .prepared import Prepared, prepare
+from .prepared import Prepared, prepare, take_texts
 
 SIGNALS = ("frequency_drop", "inactive", "negative_feedback", "unresolved", "timeouts", "p_alive")
 RISK_LABELS = {"zh": {"high": "高", "medium": "中", "low": "低"},
@@ -237,12 +237,12 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     count = sum(v.astype(int) for v in sig.values())
     rank = np.where(count >= s.churn_high_min_signals, 0, np.where(count >= max(s.churn_medium_min_signals, 1), 1, 2))
     if layers is not None and len(layers):
-        codes = p.codes_of(layers["customer_id"])
-        layer = p.by_code(codes, layers["layer"].astype(object).to_numpy())[rows]
-        layer_label = p.by_code(codes, layers["layer_label"].astype(object).to_numpy())[rows]
-        monetary = p.by_code(codes, layers["monetary"].to_numpy(dtype=float, na_value=np.nan))[rows]
+        at = p.rows_of(layers["customer_id"])[rows]  # row of each customer in layers
+        layer, layer_label = take_texts(layers["layer"], at), take_texts(layers["layer_label"], at)
+        monetary = layers["monetary"].to_numpy(dtype=float, na_value=np.nan)[np.maximum(at, 0)]
+        monetary[at < 0] = np.nan
     else:
-        layer = layer_label = np.full(rows.size, "", dtype=object)
+        layer = layer_label = pd.array(np.full(rows.size, "", dtype=object), dtype="str")
         monetary = p.count(p.o_code, p.o_amount)[rows]
     # sorted by risk, then value (largest first), then customer ID; every column in that order
     order = np.lexsort((p.id_rank[rows], -monetary, rank))
@@ -268,8 +268,8 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         "risk_label": text(np.array([RISK_LABELS[s.lang][k] for k in ("high", "medium", "low")], dtype=object)[rank]),
         "reasons": text(churn_reasons(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive)),
         "last_purchase_date": p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]"),
-        "layer": text(layer),
-        "layer_label": text(layer_label),
+        "layer": layer,
+        "layer_label": layer_label,
         "monetary": monetary,
     }
     return pd.DataFrame({c: cols[c] for c in CHURN_COLUMNS})

@@ -48,7 +48,7 @@ from ..settings import AnalysisSettings
 from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, _bg_horizon_core, _clv_from_core, holdout_comparison
 from .clv_summary import TIME_UNITS
 from .dataset import CrmData
-from .prepared import Prepared, prepare
+from .prepared import Prepared, prepare, take_texts
 
 #: Months of the ``purchases_{h}m`` prediction columns.
 PURCHASE_HORIZONS = (3, 6, 12)
@@ -434,9 +434,9 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
                         -np.nan_to_num(clv, nan=-np.inf)))
     codes = codes[order]
     if layers is not None and len(layers):
-        lcodes = p.codes_of(layers["customer_id"])
-        layer = p.by_code(lcodes, layers["layer"].astype(object).fillna("").to_numpy(), fill="")[codes]
-        layer_label = p.by_code(lcodes, layers["layer_label"].astype(object).fillna("").to_numpy(), fill="")[codes]
+        at = p.rows_of(layers["customer_id"])[codes]  # row of each customer in layers
+        layer = take_texts(layers["layer"], at).fillna("")
+        layer_label = take_texts(layers["layer_label"], at).fillna("")
     else:
         layer = layer_label = ""
     text = (lambda v: pd.array(v, dtype="str"))
@@ -448,8 +448,8 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         **{c: summary[c].to_numpy()[order] for c in ("frequency", "recency", "T", "first_purchase", "last_purchase",
                                                       "monetary_value")},
         **{c: pred[c].to_numpy()[order] for c in pred.columns},
-        "layer": text(layer) if np.ndim(layer) else text(np.full(codes.size, layer, dtype=object)),
-        "layer_label": text(layer_label) if np.ndim(layer_label) else text(np.full(codes.size, layer_label, dtype=object)),
+        "layer": layer if np.ndim(layer) else text(np.full(codes.size, layer, dtype=object)),
+        "layer_label": layer_label if np.ndim(layer_label) else text(np.full(codes.size, layer_label, dtype=object)),
     }
     cols["clv_rank"] = pd.Series(cols["clv"]).rank(ascending=False, method="min").to_numpy()
     out = pd.DataFrame({c: cols[c] for c in CLV_COLUMNS})

@@ -13,7 +13,7 @@ calendar arithmetic (``pd.DateOffset``), so "近3个月" from 2024-09-30 starts 
 from __future__ import annotations
 
 __all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort",
-           "factorize_objects", "factorize_sorted", "lookup_objects"]
+           "factorize_objects", "factorize_sorted", "lookup_objects", "take_texts"]
 
 import re
 from dataclasses import dataclass
@@ -150,6 +150,19 @@ def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(len(order), dtype=np.intp)
     rank[order] = np.arange(len(order))
     return np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else -1, -1), uniques[order]
+
+
+def take_texts(column: pd.Series, rows: np.ndarray):
+    """``column``'s values at ``rows`` (-1: missing) as a pandas ``str`` array; a ``str``
+    column is taken from directly (no text is checked again)."""
+    arr = column.array
+    if column.dtype == "str" and type(arr) is type(pd.array([], dtype="str")):
+        return arr.take(rows, allow_fill=True)
+    vals = column.astype(object).to_numpy()
+    out = np.full(len(rows), np.nan, dtype=object)
+    ok = rows >= 0
+    out[ok] = vals[rows[ok]]
+    return pd.array(out, dtype="str")
 
 
 def _days(values) -> np.ndarray:
@@ -416,6 +429,15 @@ class Prepared:
             if (a is not None and b is not None and bool((a == b).all())) or bool((known == v).all()):
                 return rows
         return self.ids.get_indexer(pd.Index(v, dtype="str"))
+
+    def rows_of(self, customer_ids) -> np.ndarray:
+        """For every customer code, the row of ``customer_ids`` holding it (-1 when none;
+        the last row of a repeated ID, as :meth:`by_code`)."""
+        codes = self.codes_of(customer_ids)
+        out = np.full(self.n, -1, dtype=np.intp)
+        ok = codes >= 0
+        out[codes[ok]] = np.flatnonzero(ok)
+        return out
 
     def by_code(self, codes: np.ndarray, values: np.ndarray, fill=np.nan) -> np.ndarray:
         """Array of length ``n`` with ``values`` at ``codes`` (codes < 0 are skipped) and

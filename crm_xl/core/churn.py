@@ -160,13 +160,22 @@ def churn_reasons(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_
                              ("timeouts", tmo, "售后响应超时{}次", "{} response timeouts")):
         part(key, lambda v, t=(zt if zh else et): t.format(f"{v:.0f}"), arr)
     part("p_alive", (lambda v: f"模型活跃概率仅{v:.0%}") if zh else (lambda v: f"model P(alive) only {v:.0%}"), alive)
-    # joined with vectorised concatenation of the texts (no Python work per customer)
+    # joined with vectorised concatenation of the texts (no Python work per customer); a
+    # text is appended with the separator only where an earlier indicator already wrote one
+    # (every text is non-empty)
     out = np.full(n, "", dtype=object)
+    has = np.zeros(n, dtype=bool)
     for rows, texts in parts:
         if rows.size == 0:
             continue
-        cur = out[rows]
-        out[rows] = np.where(cur == "", texts, cur + sep + texts)
+        more = has[rows]
+        if more.any():
+            r = rows[more]
+            out[r] = out[r] + (sep + texts[more])
+            out[rows[~more]] = texts[~more]
+        else:
+            out[rows] = texts
+        has[rows] = True
     return out
 
 

@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -205,11 +205,14 @@ def _bg_ll(theta, data: "_FitData"):
     base_ll = _dot(wx, ll_u) + data.n * (-gammaln(r) + r * np.log(alpha) - betaln(a, b))
     L1 = np.log(alpha + T)
     L2 = np.log(alpha + tx)
-    xi = ux[ix]
+    if "bg" not in data.cache:  # x per row, rows with repeat purchases, rows without
+        xi = ux[ix]
+        data.cache["bg"] = (xi, xi > 0, np.flatnonzero(xi <= 0))
+    xi, pos, zero = data.cache["bg"]
     rx = r + xi
-    pos = xi > 0
     Dr = L1 - L2
-    D = np.where(pos, np.log(a) - np.log(bx1_u)[ix] + rx * Dr, -np.inf)  # logs per distinct x
+    D = (np.log(a) - np.log(bx1_u))[ix] + rx * Dr  # logs per distinct x
+    D[zero] = -np.inf
     ll = base_ll + _dot(w, (np.logaddexp(0.0, D) - rx * L1))
     return ll, bx1_u, L1, L2, Dr, D, rx, pos
 
@@ -230,7 +233,8 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     iT, itx = 1.0 / (alpha + T), 1.0 / (alpha + tx)
     dig_r_u, dig_abx_u, dig_bx_u = digamma(r + ux), digamma(a + b + ux), digamma(b + ux)
     dig_ab, dig_b = digamma(a + b), digamma(b)
-    Dal = rx * (iT - itx)
+    diT = iT - itx
+    Dal = rx * diT
     ws = w * s
     inv_bx1 = (1.0 / bx1_u)[ix]  # bx1_u is 1 where x == 0
     g = np.array([
@@ -248,13 +252,14 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     # base (no drop-out term)
     H[0, 0] = _dot(wx, tg(r + ux)) - data.n * float(tg(r))
     H[0, 1] = data.n / alpha - _dot(w, iT)
-    H[1, 1] = -data.n * r / alpha**2 + _dot(w, (rx * iT**2))
+    iT2 = iT**2
+    H[1, 1] = -data.n * r / alpha**2 + _dot(w, (rx * iT2))
     H[2, 2] = data.n * tri_ab - _dot(wx, tri_abx_u)
     H[2, 3] = H[2, 2]
     H[3, 3] = _dot(wx, (tg(b + ux) - tri_abx_u)) + data.n * (tri_ab - float(tg(b)))
     # drop-out term: s * d2D + s (1 - s) dD dD'
-    H[0, 1] += _dot(ws, (iT - itx))
-    H[1, 1] += _dot(ws, (rx * (itx**2 - iT**2)))
+    H[0, 1] += _dot(ws, diT)
+    H[1, 1] += _dot(ws, (rx * (itx**2 - iT2)))
     H[2, 2] += -float(ws.sum()) / a**2
     H[3, 3] += _dot(ws, inv_bx1**2)
     dD = np.stack([Dr, Dal, np.full_like(Dr, 1.0 / a), -inv_bx1])
@@ -397,15 +402,17 @@ def _gg_derivs(theta, data: "_FitData", hess: bool):
     x, m = data.cols
     w, ux, wx, n = data.weights, data.ux, data.wx, data.n
     pu = p * ux
-    lxm = np.log(x * m)
-    lgxm = np.log(g + x * m)
-    igxm = 1.0 / (g + x * m)
-    wxx = w * x
+    if "gg" not in data.cache:  # x m, its log, w x, sum of w log m
+        xm = x * m
+        data.cache["gg"] = (xm, np.log(xm), w * x, _dot(w, np.log(m)))
+    xm, lxm, wxx, wlm = data.cache["gg"]
+    lgxm = np.log(g + xm)
+    igxm = 1.0 / (g + xm)
     dig_pxq, dig_px = digamma(pu + q), digamma(pu)
-    total = (-_dot(w, np.log(m)) - _dot(wx, betaln(pu, q)) + q * (n * np.log(g) - _dot(w, lgxm))
-             + p * _dot(wxx, (lxm - lgxm)))
+    wd = _dot(wxx, (lxm - lgxm))
+    total = (-wlm - _dot(wx, betaln(pu, q)) + q * (n * np.log(g) - _dot(w, lgxm)) + p * wd)
     grad = np.array([
-        _dot((wx * ux), (dig_pxq - dig_px)) + _dot(wxx, (lxm - lgxm)),
+        _dot((wx * ux), (dig_pxq - dig_px)) + wd,
         _dot(wx, dig_pxq) - _dot(w, lgxm) + n * (np.log(g) - digamma(q)),
         n * q / g - _dot(w, ((p * x + q) * igxm)),
     ])
@@ -530,6 +537,7 @@ class _FitData:
     ix: np.ndarray
     wx: np.ndarray
     n: float
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # data-only terms of a likelihood
 
     @classmethod
     def build(cls, *cols: np.ndarray, weights: np.ndarray | None = None) -> "_FitData":

@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
-from .prepared import Prepared, factorize_sorted, stage_matches
+from .prepared import Prepared, factorize_sorted, stage_matches, take_texts
 
 KPI_COLUMNS = ("dimension", "group", "group_label", "kpi", "label", "unit", "value", "numerator", "denominator", "n_customers",
                "reason")
@@ -528,19 +528,23 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
     }, index=p.ids)
     unknown = "未知" if s.lang == "zh" else "Unknown"
     if layers is not None and len(layers):
-        codes = p.codes_of(layers["customer_id"])
-        total = p.by_code(codes, layers["rfm_total"].to_numpy(dtype=float, na_value=np.nan))
+        at = p.rows_of(layers["customer_id"])  # row of each customer in layers
+        total = layers["rfm_total"].to_numpy(dtype=float, na_value=np.nan)[np.maximum(at, 0)]
+        total[at < 0] = np.nan
         base["rfm_total_sum"] = np.where(np.isnan(total), 0.0, total)
         base["rfm_n"] = (~np.isnan(total)).astype(float)
-        layer = p.by_code(codes, layers["layer"].astype(object).to_numpy())
+        base["layer"] = take_texts(layers["layer"], at).fillna("no_purchase")
     else:
         base["rfm_total_sum"] = 0.0
         base["rfm_n"] = 0.0
         layer = np.where(p.has_orders, "unclassified", None).astype(object)
-    base["layer"] = pd.array(np.where(pd.isna(layer), "no_purchase", layer), dtype="str")
+        base["layer"] = pd.array(np.where(pd.isna(layer), "no_purchase", layer), dtype="str")
     for dim in ("industry", "region", "owner"):
-        t = p.text(dim)
-        base[dim] = pd.array(np.where(t == "", unknown, t), dtype="str")
+        t = p.text_array(dim).copy()  # missing -> "未知"/"Unknown"
+        blank = np.asarray(t == "", dtype=bool)
+        if blank.any():
+            t[blank] = unknown
+        base[dim] = t
     return base
 
 
@@ -551,12 +555,21 @@ def lead_conversion(leads: pd.DataFrame, settings: AnalysisSettings, as_of: pd.T
     (``"__all__"`` overall). Empty when the leads table is empty."""
     if len(leads) == 0:
         return pd.DataFrame({"leads": pd.Series(dtype=float), "leads_won": pd.Series(dtype=float)})
+    return _lead_conversion(_leads_in_window(leads, settings, as_of), settings, by)
+
+
+def _leads_in_window(leads: pd.DataFrame, settings: AnalysisSettings, as_of: pd.Timestamp):
+    """The leads of :func:`lead_conversion` (created in the KPI window) and whether won."""
     created = pd.to_datetime(leads["created_date"])
     ok = (created <= as_of) | created.isna()
     if settings.kpi_window_months is not None:
         ok &= (created > as_of - pd.DateOffset(months=settings.kpi_window_months)) | created.isna()
     lw = leads.loc[ok.to_numpy()]
-    won = stage_matches(lw["stage"], settings.stage_won).astype(float)
+    return lw, stage_matches(lw["stage"], settings.stage_won).astype(float)
+
+
+def _lead_conversion(window, settings: AnalysisSettings, by: str | None) -> pd.DataFrame:
+    lw, won = window
     frame = pd.DataFrame({"leads": 1.0, "leads_won": won}, index=lw.index)
     if by is None:
         return frame.sum().to_frame("__all__").T
@@ -648,12 +661,14 @@ def kpi_tables(base: pd.DataFrame, settings: AnalysisSettings, *, leads: pd.Data
     overall, by_layer, by_dimension : DataFrame
     """
     totals = base[[c for c in _BASE_SUMS if c in base.columns]].sum()
-    one = (lambda by: _kpi_table(base, settings, by=by, leads=leads, as_of=as_of, totals=totals))
+    window = _leads_in_window(leads, settings, as_of) if leads is not None and len(leads) and as_of is not None \
+        else None
+    one = (lambda by: _kpi_table(base, settings, by=by, leads=leads, as_of=as_of, totals=totals, lead_window=window))
     return one(None), one("layer"), pd.concat([one(d) for d in DIMENSIONS if d != "layer"], ignore_index=True)
 
 
 def _kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None, leads: pd.DataFrame | None,
-               as_of: pd.Timestamp | None, totals: pd.Series | None = None) -> pd.DataFrame:
+               as_of: pd.Timestamp | None, totals: pd.Series | None = None, lead_window=None) -> pd.DataFrame:
     zh = settings.lang == "zh"
     cols = [c for c in _BASE_SUMS if c in base.columns]
     if totals is None:
@@ -673,10 +688,12 @@ def _kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None
     has_leads = leads is not None and len(leads) > 0 and as_of is not None
     no_dim = None
     if has_leads and by is None:
-        lc = lead_conversion(leads, settings, as_of)
+        lc = lead_conversion(leads, settings, as_of) if lead_window is None else \
+            _lead_conversion(lead_window, settings, None)
         sums = sums.assign(leads=float(lc["leads"].iloc[0]), leads_won=float(lc["leads_won"].iloc[0]))
     elif has_leads and by == "owner" and "owner" in leads:
-        lc = lead_conversion(leads, settings, as_of, by="owner")
+        lc = lead_conversion(leads, settings, as_of, by="owner") if lead_window is None else \
+            _lead_conversion(lead_window, settings, "owner")
         sums = sums.reindex(sums.index.union(lc.index)).fillna(0.0)
         sums["leads"] = lc["leads"].reindex(sums.index).fillna(0.0)
         sums["leads_won"] = lc["leads_won"].reindex(sums.index).fillna(0.0)

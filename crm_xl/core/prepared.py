@@ -225,7 +225,7 @@ def stage_matches(stage: pd.Series, names: tuple[str, ...]) -> np.ndarray:
     """Boolean array: which lead ``stage`` values equal one of ``names`` (case- and
     space-insensitive)."""
     wanted = {n.strip().lower() for n in names}
-    codes, uniques = pd.factorize(stage)
+    codes, uniques = factorize_objects(stage.to_numpy(dtype=object) if isinstance(stage, pd.Series) else stage)
     hit = np.array([str(u).strip().lower() in wanted for u in uniques], dtype=bool)
     if hit.size == 0:
         return np.zeros(len(stage), dtype=bool)

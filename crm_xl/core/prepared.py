@@ -192,6 +192,18 @@ def _bool_float(s: pd.Series) -> np.ndarray:
     return s.astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _unique_hits(uniques: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
+    """Which distinct texts contain one of ``keywords`` (case-insensitive), as in
+    :func:`_match_codes`, with index 0 for a missing value (never a hit): length
+    ``len(uniques) + 1``, indexed by code + 1."""
+    out = np.zeros(len(uniques) + 1, dtype=bool)
+    pattern = "|".join(re.escape(k.lower()) for k in keywords if k)
+    if pattern and len(uniques):
+        out[1:] = pd.Series(uniques, dtype="str").str.lower().str.contains(pattern, regex=True, na=False).to_numpy(
+            dtype=bool)
+    return out
+
+
 def _match_codes(codes: np.ndarray, uniques: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
     pattern = "|".join(re.escape(k.lower()) for k in keywords if k)
     if not pattern or codes.size == 0:
@@ -469,6 +481,26 @@ class Prepared:
     @cached_property
     def _content_codes(self) -> tuple[np.ndarray, np.ndarray]:
         return factorize_objects(self.i_content.to_numpy(dtype=object))
+
+    @cached_property
+    def interaction_kinds(self) -> tuple[np.ndarray, int] | None:
+        """Each interaction's (type, notes) pair as one code into the table of all pairs of
+        distinct types and notes (``(type code + 1) * (notes + 1) + notes code + 1``, 0 for
+        missing), and the number of distinct notes + 1; None when that table would be large
+        (free-text notes). :meth:`kind_hits` tells which pairs match keywords."""
+        tc, tu = self._type_codes
+        cc, cu = self._content_codes
+        nc = len(cu) + 1
+        if (len(tu) + 1) * nc > 1 << 22:
+            return None
+        return (tc.astype(np.int64) + 1) * nc + (cc + 1), nc
+
+    def kind_hits(self, keywords: tuple[str, ...]) -> np.ndarray:
+        """Per (type, notes) pair of :attr:`interaction_kinds`: type or notes contain one
+        of ``keywords`` (as :meth:`interactions_matching`)."""
+        t = _unique_hits(self._type_codes[1], keywords)
+        c = _unique_hits(self._content_codes[1], keywords)
+        return (t[:, None] | c[None, :]).ravel()
 
     def interactions_matching(self, keywords: tuple[str, ...]) -> np.ndarray:
         """Boolean per interaction: type or notes contain one of ``keywords``."""

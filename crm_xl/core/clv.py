@@ -1142,8 +1142,10 @@ def holdout_comparison(cal_holdout: pd.DataFrame, bgnbd: BetaGeoModel, *, max_fr
     expected holdout purchases per row, if already computed). Returns one row per group
     with ``customers``, ``actual`` and ``predicted`` mean holdout purchases.
     """
-    x, tx, T, xh, dur = _columns(cal_holdout, ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout",
-                                               "duration_holdout"))
+    # (as arrays: numpy probing a Series with a long text index for array attributes makes
+    # pandas hash the whole index)
+    x, tx, T, xh, dur = (c.to_numpy() for c in _columns(cal_holdout, ("frequency_cal", "recency_cal", "T_cal",
+                                                                       "frequency_holdout", "duration_holdout")))
     pred = bgnbd.conditional_expected_purchases(np.asarray(dur, dtype=float), x, tx, T) if predicted is None \
         else np.asarray(predicted, dtype=float)
     group = np.minimum(np.asarray(x, dtype=float), max_frequency).astype(int)

@@ -549,13 +549,17 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     today = int(np.datetime64(as_of, "D").astype(np.int64))
     cust, orders, inter = data.customers, data.orders, data.interactions
 
-    cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique())
+    # (the final str Index named customer_id from the start: one hash table for every lookup)
+    cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique(), dtype="str",
+                        name="customer_id")
     o_ids = _col(orders, "customer_id", "orders").astype("str")
     o_codes = lookup_objects(cust_ids, o_ids)
     missing = np.flatnonzero(o_codes < 0)  # IDs not in the customers table (or blank)
     extra = o_ids.iloc[missing].dropna().unique() if missing.size else []
-    ids = cust_ids.append(pd.Index(extra, dtype="str")) if len(extra) else cust_ids
-    ids = ids.astype("str").rename("customer_id")
+    if len(extra):
+        ids = cust_ids.append(pd.Index(extra, dtype="str")).astype("str").rename("customer_id")
+    else:
+        ids = cust_ids
     if len(extra):  # the customers table's IDs keep their positions; look up the others only
         o_codes[missing] = ids.get_indexer(o_ids.iloc[missing])
     o_day = _days(_col(orders, "order_date", "orders"))

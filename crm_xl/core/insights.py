@@ -269,7 +269,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
         nps_by_layer = dict(zip(k["group"], zip(k["value"], k["denominator"])))
     high = {}
     if churn is not None and len(churn):
-        hc = churn[churn["risk"] == "high"]
+        hc = churn.loc[(churn["risk"] == "high").to_numpy(dtype=bool), ["layer", "monetary"]]
         high = {k: (len(v), float(v["monetary"].sum())) for k, v in hc.groupby("layer")}
     order = [k for k, _ in s.layer_labels_zh]
     rows = []
@@ -482,8 +482,9 @@ def _top_signal(high: pd.DataFrame, zh: bool, settings: AnalysisSettings) -> str
              "unresolved": ("投诉未解决", "unresolved complaints"),
              "timeouts": ("售后响应超时", "response timeouts")}
     # recount the indicators from the numeric columns the churn table carries
-    sig = churn_signals(high["days_since_last"], high["usual_gap_days"], high["orders_last"], high["orders_prev"],
-                        high["negative_feedback"], high["unresolved_complaints"], high["response_timeouts"], settings)
+    sig = churn_signals(*(pd.to_numeric(high[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                          for c in ("days_since_last", "usual_gap_days", "orders_last", "orders_prev",
+                                    "negative_feedback", "unresolved_complaints", "response_timeouts")), settings)
     counts = {k: int(v.sum()) for k, v in sig.items()}
     best = sorted(counts.items(), key=lambda kv: -kv[1])[:2]
     return ("、" if zh else ", ").join(f"{names[k][0 if zh else 1]}（{v}位）" if zh else f"{names[k][1]} ({v})"

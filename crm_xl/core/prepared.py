@@ -96,9 +96,9 @@ def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
     if refs is not None:
         ref_codes, ref_uniques = pd.factorize(refs)
         if len(ref_uniques) <= values.size // 2:
-            first = np.empty(len(ref_uniques), dtype=np.intp)
-            first[ref_codes[::-1]] = np.arange(values.size - 1, -1, -1)  # first row of each object
-            codes, uniques = pd.factorize(values[first])  # in order of first appearance
+            rep = np.empty(len(ref_uniques), dtype=np.intp)
+            rep[ref_codes] = np.arange(values.size)  # a row of each object, objects in order of first appearance
+            codes, uniques = pd.factorize(values[rep])  # texts in order of first appearance
             return codes[ref_codes], np.asarray(uniques, dtype=object)
     codes, uniques = pd.factorize(values)
     return codes, np.asarray(uniques, dtype=object)

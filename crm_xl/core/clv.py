@@ -949,7 +949,15 @@ class BetaGeoModel(_Model):
 
 def _average_ranks(v: np.ndarray) -> np.ndarray:
     """Ranks 1..n, ties sharing their average rank (as ``scipy.stats.rankdata``)."""
-    uniq, inv, counts = np.unique(v, return_inverse=True, return_counts=True)
+    codes, uniq = pd.factorize(v)  # hashed; few distinct values (purchase counts): sort those only
+    if 0 < len(uniq) <= v.size // 4 and not np.isnan(v).any():
+        order = np.argsort(uniq)
+        rank = np.empty(order.size, dtype=np.intp)
+        rank[order] = np.arange(order.size)
+        inv = rank[codes]
+        counts = np.bincount(inv, minlength=order.size)
+    else:
+        uniq, inv, counts = np.unique(v, return_inverse=True, return_counts=True)
     upper = np.cumsum(counts)
     return ((upper - (counts - 1) / 2.0))[inv]
 

@@ -230,11 +230,10 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     prev = p.orders_between(start, mid)[rows]
     days = (p.today - p.last_day[rows]).astype(float)
     gap = p.median_gap_days[rows]
-    fw = p.i_day > p.today - s.churn_feedback_days
+    fw, unres_all, tmo_all = p.feedback_counts(s.churn_feedback_days, s.churn_timeout_hours)
     negative = fw & (p.i_complaint | (p.i_sat <= s.negative_satisfaction_max) | (p.i_nps <= s.nps_detractor_max))
     neg = p.count(p.i_code[negative])[rows]
-    unres = p.count(p.i_code[fw & (p.i_resolved == 0)])[rows]
-    tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[rows]
+    unres, tmo = unres_all[rows], tmo_all[rows]
     if isinstance(p_alive, np.ndarray) and p_alive.ndim == 1 and p_alive.size == p.n:
         alive = p_alive.astype(float)[rows]  # aligned to the customer codes
     elif p_alive is not None and len(p_alive):

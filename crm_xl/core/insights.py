@@ -247,9 +247,8 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     lay_codes, lay_keys = factorize_objects(lay)  # masks per layer from integer codes
     if (lay_codes < 0).any():
         lay_codes, lay_keys = None, None
-    fw = p.i_day > p.today - s.churn_feedback_days
-    tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[codes]
-    unres = p.count(p.i_code[fw & (p.i_resolved == 0)])[codes]
+    _, unres_all, tmo_all = p.feedback_counts(s.churn_feedback_days, s.churn_timeout_hours)
+    tmo, unres = tmo_all[codes], unres_all[codes]
     since = p.today - s.new_product_days
     new_products: list[str] = []
     bought_new = np.zeros(len(codes), dtype=bool)

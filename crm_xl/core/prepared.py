@@ -56,8 +56,8 @@ def stable_argsort(key: np.ndarray, bits: int) -> np.ndarray:
         return np.argsort(key, kind="stable")
     order = None
     for shift in range(0, bits, 16):
-        digit = ((key if order is None else key[order]) >> shift).astype(np.uint16)  # low 16 bits
-        step = np.argsort(digit, kind="stable")
+        digit = (key >> shift).astype(np.uint16)  # its 16 bits, taken in the current order
+        step = np.argsort(digit if order is None else digit[order], kind="stable")
         order = step if order is None else order[step]
     return order
 
@@ -314,6 +314,22 @@ class Prepared:
             codes = self.o_code[m]
             m.flags.writeable = codes.flags.writeable = False
             cache[key] = (m, codes)
+        return cache[key]
+
+    def feedback_counts(self, days: int, timeout_hours: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Interactions in the last ``days`` days (boolean per interaction) and per customer
+        the interactions marked not resolved and those answered slower than
+        ``timeout_hours`` in that period (churn warning and layer problems); computed once,
+        read-only."""
+        cache = self.__dict__.setdefault("_feedback", {})
+        key = (int(days), float(timeout_hours))
+        if key not in cache:
+            fw = self.i_day > self.today - days
+            unres = self.count(self.i_code[fw & (self.i_resolved == 0)])
+            tmo = self.count(self.i_code[fw & (self.i_resp_hours > timeout_hours)])
+            for a in (fw, unres, tmo):
+                a.flags.writeable = False
+            cache[key] = (fw, unres, tmo)
         return cache[key]
 
     def orders_between(self, start_excl: int, end_incl: int | None = None) -> np.ndarray:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..settings import AnalysisSettings
 from .churn import churn_signals
-from .kpis import group_sums, safe_ratio
+from .kpis import safe_ratio
 from .prepared import Prepared, factorize_objects, factorize_sorted
 
 DIAGNOSIS_COLUMNS = ("dimension", "group", "kpi", "value", "previous", "others_median", "deviation", "n_customers",
@@ -143,8 +143,8 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
             continue
         codes, groups = factorize_sorted(base[dim].to_numpy(dtype=object))  # = pd.factorize(sort=True)
         known = codes >= 0  # a missing group name is left out, as groupby does
-        g = group_sums(per[known], codes[known]) if not known.all() else group_sums(per, codes)
-        n = group_sums(base[["customers"]][known], codes[known])["customers"]
+        g = per[known].groupby(codes[known]).sum() if not known.all() else per.groupby(codes).sum()
+        n = base["customers"][known].groupby(codes[known]).sum()
         g.index = n.index = pd.Index(np.asarray(groups, dtype=object)[g.index.to_numpy()])
         rate_cur = np.atleast_1d(safe_ratio(g["repeat_cur"], g["buyers_cur"]))
         rate_prev = np.atleast_1d(safe_ratio(g["repeat_prev"], g["buyers_prev"]))

@@ -447,31 +447,6 @@ def _window_years(p: Prepared) -> np.ndarray:
         return np.maximum((p.today - first + 1) / 365.25, 1.0)
 
 
-def group_sums(frame: pd.DataFrame, codes: np.ndarray) -> pd.DataFrame:
-    """``frame.groupby(codes).sum()`` for float columns and integer group codes 0..k-1
-    (every code present): columns holding only whole numbers (counts, flags) are added
-    with ``np.bincount`` -- exact, so the same sums as pandas' compensated summation --
-    and the others by pandas."""
-    k = int(codes.max()) + 1 if codes.size else 0
-    exact, other = {}, []
-    for c in frame.columns:
-        v = frame[c].to_numpy()
-        if v.dtype == np.float64 and codes.size:
-            a = np.abs(v)
-            if not np.isnan(v).any() and float(a.max()) * v.size < 2.0**53 and bool((v == np.round(v)).all()):
-                exact[c] = np.bincount(codes, weights=v, minlength=k)
-                continue
-        other.append(c)
-    if not exact or k == 0:
-        return frame.groupby(codes).sum()
-    summed = frame[other].groupby(codes).sum() if other else None
-    if summed is not None and not np.array_equal(summed.index.to_numpy(), np.arange(k)):
-        return frame.groupby(codes).sum()  # (a code absent: pandas' index)
-    out = pd.DataFrame({c: exact[c] if c in exact else summed[c].to_numpy() for c in frame.columns},
-                       index=pd.RangeIndex(k) if summed is None else summed.index)
-    return out
-
-
 def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per customer (index ``customer_id``) with the numerator/denominator
     columns of :data:`KPIS` and the grouping columns ``layer``, ``industry``, ``region``,
@@ -704,7 +679,7 @@ def _kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None
     else:
         codes, groups = factorize_sorted(base[by].to_numpy(dtype=object))  # = groupby(by, sort=True)
         known = codes >= 0
-        sums = group_sums(base[cols] if known.all() else base.loc[known, cols], codes[known])
+        sums = (base[cols] if known.all() else base.loc[known, cols]).groupby(codes[known]).sum()
         sums.index = pd.Index(groups[sums.index.to_numpy()], name=by)
         if by == "layer":
             order = [k for k, _ in settings.layer_labels_zh]

@@ -268,7 +268,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
         nps_by_layer = dict(zip(k["group"], zip(k["value"], k["denominator"])))
     high = {}
     if churn is not None and len(churn):
-        hc = churn.loc[(churn["risk"] == "high").to_numpy(dtype=bool), ["layer", "monetary"]]
+        hc = churn.loc[churn["risk"].to_numpy(dtype=object) == "high", ["layer", "monetary"]]
         high = {k: (len(v), float(v["monetary"].sum())) for k, v in hc.groupby("layer")}
     order = [k for k, _ in s.layer_labels_zh]
     rows = []
@@ -375,7 +375,7 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
                     f"{_pct(kv.get('lead_conversion_rate', np.nan))}.")
         out.append(("conclusion", "kpis", float(kv.get("repurchase_rate", np.nan)), text))
     # churn
-    high = churn[churn["risk"] == "high"] if len(churn) else churn
+    high = churn[churn["risk"].to_numpy(dtype=object) == "high"] if len(churn) else churn
     if len(churn):
         amount = float(high["monetary"].sum()) if len(high) else 0.0
         share = safe_ratio(amount, float(churn["monetary"].sum()))

@@ -541,7 +541,7 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
         base["layer"] = pd.array(np.where(pd.isna(layer), "no_purchase", layer), dtype="str")
     for dim in ("industry", "region", "owner"):
         t = p.text_array(dim).copy()  # missing -> "未知"/"Unknown"
-        blank = np.asarray(t == "", dtype=bool)
+        blank = t.to_numpy(dtype=object) == ""
         if blank.any():
             t[blank] = unknown
         base[dim] = t

@@ -595,6 +595,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
 
     # orders kept (a plain copy when all are: faster than a masked gather, never a view of the input)
     sel = (lambda a: a.copy()) if keep.all() else (lambda a: a[keep])
+    own = (lambda a: a) if keep.all() else sel  # arrays computed here: no copy needed
     if len(cust) and len(cust_ids) == len(cust) and not len(extra):
         # every row a distinct known ID: the table is already aligned to ids
         customers = cust.set_index("customer_id")
@@ -611,11 +612,11 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         today=today,
         ids=ids,
         customers=customers,
-        o_code=sel(o_codes).astype(np.int64, copy=False),
-        o_day=sel(o_day),
+        o_code=own(o_codes).astype(np.int64, copy=False),
+        o_day=own(o_day),
         o_amount=sel(amount),
         o_profit=sel(profit),
-        o_promo=sel(promo),
+        o_promo=own(promo),
         o_product=sel(product),
         i_code=i_codes.astype(np.int64),
         i_day=i_day,

@@ -184,10 +184,13 @@ def _format_distinct(fmt, *values: np.ndarray) -> np.ndarray:
     once per distinct row (object array of texts; NaN is passed as NaN)."""
     if values[0].size == 0:
         return np.empty(0, dtype=object)
-    key = np.zeros(values[0].size, dtype=np.int64)
-    for v in values:
-        codes, uniques = pd.factorize(v, use_na_sentinel=False)
-        key, _ = pd.factorize(key * max(len(uniques), 1) + codes)
+    if len(values) == 1:  # (the codes are already in order of first appearance)
+        key = pd.factorize(values[0], use_na_sentinel=False)[0]
+    else:
+        key = np.zeros(values[0].size, dtype=np.int64)
+        for v in values:
+            codes, uniques = pd.factorize(v, use_na_sentinel=False)
+            key, _ = pd.factorize(key * max(len(uniques), 1) + codes)
     first = np.empty(int(key.max()) + 1, dtype=np.intp)
     first[key[::-1]] = np.arange(key.size - 1, -1, -1)
     texts = np.array([fmt(*(float(v[i]) for v in values)) for i in first], dtype=object)

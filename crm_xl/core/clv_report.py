@@ -265,6 +265,19 @@ def _fit_with_retries(make, fit_args, check, penalizer: float, initial=None):
     raise first_err  # type: ignore[misc]
 
 
+def _rank_sorted_desc(v: np.ndarray) -> np.ndarray:
+    """``Series(v).rank(ascending=False, method="min")``; for ``v`` already in descending
+    order with NaN last (the predictions' order) without sorting again."""
+    k = int((~np.isnan(v)).sum())
+    head = v[:k]
+    if np.isnan(head).any() or not bool((head[1:] <= head[:-1]).all()):
+        return pd.Series(v).rank(ascending=False, method="min").to_numpy()
+    run = np.r_[True, head[1:] != head[:-1]]  # a new value starts a rank
+    out = np.full(v.size, np.nan)
+    out[:k] = np.maximum.accumulate(np.where(run, np.arange(k), 0)) + 1.0
+    return out
+
+
 def _fmt_num(v: float, digits: int = 4) -> str:
     if v is None or not np.isfinite(v):
         return "—"
@@ -451,7 +464,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         "layer": layer if np.ndim(layer) else text(np.full(codes.size, layer, dtype=object)),
         "layer_label": layer_label if np.ndim(layer_label) else text(np.full(codes.size, layer_label, dtype=object)),
     }
-    cols["clv_rank"] = pd.Series(cols["clv"]).rank(ascending=False, method="min").to_numpy()
+    cols["clv_rank"] = _rank_sorted_desc(cols["clv"])
     out = pd.DataFrame({c: cols[c] for c in CLV_COLUMNS})
 
     # model summary

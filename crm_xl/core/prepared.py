@@ -167,7 +167,10 @@ def take_texts(column: pd.Series, rows: np.ndarray):
 
 def _days(values) -> np.ndarray:
     """datetime-like -> int64 day numbers; NaT -> int64 min."""
-    a = np.asarray(pd.to_datetime(pd.Series(values)).to_numpy(), dtype="datetime64[D]")
+    if isinstance(values, pd.Series) and values.dtype == "datetime64[ns]":  # cleaned dates: no parsing
+        a = values.to_numpy().astype("datetime64[D]")
+    else:
+        a = np.asarray(pd.to_datetime(pd.Series(values)).to_numpy(), dtype="datetime64[D]")
     out = a.astype(np.int64)
     out[np.isnat(a)] = _NAT
     return out

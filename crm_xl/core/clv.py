@@ -949,8 +949,9 @@ class BetaGeoModel(_Model):
 
 def _average_ranks(v: np.ndarray) -> np.ndarray:
     """Ranks 1..n, ties sharing their average rank (as ``scipy.stats.rankdata``)."""
-    codes, uniq = pd.factorize(v)  # hashed; few distinct values (purchase counts): sort those only
-    if 0 < len(uniq) <= v.size // 4 and not np.isnan(v).any():
+    few = v.size > 0 and len(np.unique(v[:1000])) <= 250  # (a sample: many distinct values -> sort all)
+    codes, uniq = pd.factorize(v) if few else (None, ())  # hashed; few distinct values: sort those only
+    if few and 0 < len(uniq) <= v.size // 4 and not np.isnan(v).any():
         order = np.argsort(uniq)
         rank = np.empty(order.size, dtype=np.intp)
         rank[order] = np.arange(order.size)

@@ -84,6 +84,21 @@ def _purchase_days(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return code, day, amount
 
 
+class _SharedCodes(np.ndarray):
+    """A read-only integer array that ``copy.deepcopy`` returns as is: pandas deep-copies
+    ``DataFrame.attrs`` into every frame and column derived from a frame, and the customer
+    codes kept there (an array per customer) would be copied on each column access."""
+
+    @classmethod
+    def of(cls, a: np.ndarray) -> "_SharedCodes":
+        out = np.asarray(a).view(cls)
+        out.flags.writeable = False
+        return out
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 def _summarise(p: Prepared, code: np.ndarray, day: np.ndarray, amount: np.ndarray, end_day: int,
                days_per_unit: float) -> pd.DataFrame:
     """The lifetimes summary of purchase-day rows (sorted by code, then day) up to ``end_day``."""
@@ -110,7 +125,7 @@ def _summarise(p: Prepared, code: np.ndarray, day: np.ndarray, amount: np.ndarra
         "first_purchase": first.astype("datetime64[D]").astype("datetime64[ns]"),
         "last_purchase": last.astype("datetime64[D]").astype("datetime64[ns]"),
     }, index=p.ids[code[starts]].rename("customer_id"))
-    out.attrs["codes"] = code[starts]
+    out.attrs["codes"] = _SharedCodes.of(code[starts])
     return out
 
 
@@ -151,11 +166,11 @@ def prepared_clv_summary(p: Prepared, unit: str = "weeks", *, holdout_months: in
     if cal.empty:
         return summary, None
     cohort = np.zeros(p.n, dtype=bool)
-    cohort[cal.attrs["codes"]] = True
+    cohort[np.asarray(cal.attrs["codes"])] = True
     hold = ~in_cal & cohort[code]
     n_hold = np.bincount(code[hold], minlength=p.n).astype(float)
     s_hold = np.bincount(code[hold], weights=amount[hold], minlength=p.n)
-    cc = cal.attrs["codes"]
+    cc = np.asarray(cal.attrs["codes"])
     out = cal.rename(columns={"frequency": "frequency_cal", "recency": "recency_cal", "T": "T_cal",
                               "monetary_value": "monetary_value_cal"})
     out["frequency_holdout"] = n_hold[cc]
@@ -439,7 +454,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         else:
             pred["expected_spend"] = np.nan
             pred["clv"] = np.nan
-    codes = summary.attrs["codes"]
+    codes = np.asarray(summary.attrs["codes"])
     # sorted by CLV (highest first), then expected purchases in 12 months, then customer ID;
     # every column is put in that order before the frame is built
     clv = pred["clv"].to_numpy(dtype=float)

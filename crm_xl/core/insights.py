@@ -137,14 +137,29 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
     s = settings
     zh = s.lang == "zh"
     per = _period_sums(prepared, s.insight_period_months)
+    # buyer/repeat flags are 0/1 and the customer column 1 per row: their group sums are
+    # counts (np.bincount: exact, the same numbers as pandas' sums); revenues through pandas
+    flags = ("buyers_cur", "repeat_cur", "buyers_prev", "repeat_prev")
+    per_flags = {c: per[c].to_numpy(dtype=float) for c in flags}
+    ones = bool((base["customers"].to_numpy(dtype=float) == 1.0).all()) if "customers" in base else False
     rows = []
     for dim in ("industry", "region", "owner"):
         if dim not in base:
             continue
         codes, groups = factorize_sorted(base[dim].to_numpy(dtype=object))  # = pd.factorize(sort=True)
         known = codes >= 0  # a missing group name is left out, as groupby does
-        g = per[known].groupby(codes[known]).sum() if not known.all() else per.groupby(codes).sum()
-        n = base["customers"][known].groupby(codes[known]).sum()
+        kc = codes[known]
+        rev = per[["revenue_cur", "revenue_prev"]]
+        gr = (rev[known] if not known.all() else rev).groupby(kc).sum()
+        if np.array_equal(gr.index.to_numpy(), np.arange(len(groups))):
+            g = pd.DataFrame({c: np.bincount(kc, weights=per_flags[c][known], minlength=len(groups)) if c in flags
+                              else gr[c].to_numpy() for c in per.columns}, index=gr.index)
+        else:  # (a group without rows: pandas' own index)
+            g = per[known].groupby(kc).sum()
+        if ones and len(g) == len(groups):
+            n = pd.Series(np.bincount(kc, minlength=len(groups)).astype(float), index=g.index, name="customers")
+        else:
+            n = base["customers"][known].groupby(kc).sum()
         g.index = n.index = pd.Index(np.asarray(groups, dtype=object)[g.index.to_numpy()])
         rate_cur = np.atleast_1d(safe_ratio(g["repeat_cur"], g["buyers_cur"]))
         rate_prev = np.atleast_1d(safe_ratio(g["repeat_prev"], g["buyers_prev"]))

@@ -438,7 +438,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
     # predictions
     # (bg.conditional_expected_purchases, p_alive and gg.customer_lifetime_value, from the
     # matrix of monthly expected purchases computed once when the fit was checked)
-    pred = pd.DataFrame(index=summary.index)
+    pred: dict[str, np.ndarray] = {}  # prediction columns in order
     with np.errstate(all="ignore"):
         if horizons.get(id(bg), (None,))[0] is not bg:
             bg_ok(bg)
@@ -452,13 +452,13 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
             pred["clv"] = _clv_from_core(core[:s.clv_horizon_months], inv, alive, spend, s.clv_discount_rate,
                                          s.clv_margin)
         else:
-            pred["expected_spend"] = np.nan
-            pred["clv"] = np.nan
+            pred["expected_spend"] = np.full(n, np.nan)
+            pred["clv"] = np.full(n, np.nan)
     codes = np.asarray(summary.attrs["codes"])
     # sorted by CLV (highest first), then expected purchases in 12 months, then customer ID;
     # every column is put in that order before the frame is built
-    clv = pred["clv"].to_numpy(dtype=float)
-    order = np.lexsort((p.id_rank[codes], -np.nan_to_num(pred["purchases_12m"].to_numpy(dtype=float), nan=-np.inf),
+    clv = np.asarray(pred["clv"], dtype=float)
+    order = np.lexsort((p.id_rank[codes], -np.nan_to_num(np.asarray(pred["purchases_12m"], dtype=float), nan=-np.inf),
                         -np.nan_to_num(clv, nan=-np.inf)))
     codes = codes[order]
     if layers is not None and len(layers):
@@ -475,7 +475,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         "purchases": summary["frequency"].to_numpy()[order] + 1.0,
         **{c: summary[c].to_numpy()[order] for c in ("frequency", "recency", "T", "first_purchase", "last_purchase",
                                                       "monetary_value")},
-        **{c: pred[c].to_numpy()[order] for c in pred.columns},
+        **{c: np.asarray(v)[order] for c, v in pred.items()},
         "layer": layer if np.ndim(layer) else text(np.full(codes.size, layer, dtype=object)),
         "layer_label": layer_label if np.ndim(layer_label) else text(np.full(codes.size, layer_label, dtype=object)),
     }

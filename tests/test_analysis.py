@@ -162,3 +162,15 @@ def test_median_of_the_other_groups_is_numpys(seed):
         for v in (rng.normal(size=n), rng.integers(0, 3, n).astype(float), np.round(rng.normal(size=n), 1)):
             expected = np.array([np.median(np.delete(v, j)) for j in range(n)])
             np.testing.assert_array_equal(_median_of_others(v), expected)
+
+
+def test_first_sale_per_product_by_counting_is_the_minimum():
+    from crm_xl.core.insights import _first_day_by_code
+
+    rng = np.random.default_rng(9)
+    for span, n in ((700, 5), (3, 40), (1 << 20, 30)):  # the last one through np.minimum.at
+        codes = rng.integers(-1, n, 20_000)
+        days = 19_000 + rng.integers(0, span, 20_000)
+        ref = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(ref, codes[codes >= 0], days[codes >= 0])
+        np.testing.assert_array_equal(_first_day_by_code(codes, days, n), ref)

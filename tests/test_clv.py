@@ -411,3 +411,22 @@ def test_unique_rows_partitions_the_rows(rows):
     np.testing.assert_array_equal(ua[inv], a)
     np.testing.assert_array_equal(ub[inv], b)
     assert counts.sum() == len(rows) and len(set(zip(ua, ub))) == len(ua) == len(set(rows))
+
+
+def test_unique_rows_without_small_keys_and_average_ranks():
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(8)
+    for cols in (rng.integers(0, 3000, (3, 5000)), rng.integers(0, 10**6, (6, 5000))):  # one key; step by step
+        cols = cols.astype(float)
+        uniq, inv, counts = clv._unique_rows(*cols)
+        np.testing.assert_array_equal(np.array(uniq)[:, inv], cols)
+        assert counts.sum() == 5000 and len(uniq[0]) == len({tuple(r) for r in cols.T})
+    for v in (rng.integers(1, 40, 9000).astype(float), rng.lognormal(5, 1, 9000), np.round(rng.random(9000), 2)):
+        np.testing.assert_array_equal(clv._average_ranks(v), rankdata(v))
+
+
+def test_holdout_comparison_reads_series_and_arrays_alike(bg_fit, cal_holdout):
+    frame = clv.holdout_comparison(cal_holdout, bg_fit)
+    plain = cal_holdout.reset_index(drop=True)  # no customer-ID index
+    pd.testing.assert_frame_equal(frame, clv.holdout_comparison(plain, bg_fit), check_exact=True)

@@ -317,3 +317,12 @@ def test_report_has_the_sheet_before_charts(tmp_path):
     churn = wb["流失预警"]
     headers = [c.value for c in churn[run.spec.sheet("流失预警").table("ChurnWarning").header_row]]
     assert "活跃概率(模型)" in headers
+
+
+def test_clv_rank_from_the_sorted_predictions():
+    from crm_xl.core.clv_report import _rank_sorted_desc
+
+    rng = np.random.default_rng(2)
+    for v in (np.array([]), np.array([np.nan, np.nan]), np.array([5.0, 5.0, 3.0, 0.0, -0.0, np.nan]),
+              -np.sort(-np.round(rng.random(500), 2)), rng.random(50)):  # the last one unsorted
+        np.testing.assert_array_equal(_rank_sorted_desc(v), pd.Series(v).rank(ascending=False, method="min"))

@@ -169,3 +169,18 @@ def test_duplicated_input_after_cleaning_gives_the_same_kpis():
     once = clean_dataset({"customers": d.customers.astype(object), "orders": d.orders.astype(object)}).data
     twice = clean_dataset(raw).data
     pd.testing.assert_frame_equal(_kpis(once), _kpis(twice))
+
+
+def test_kpi_tables_are_the_single_tables():
+    from crm_xl.core.kpis import kpi_tables
+
+    data = small_data()
+    p = prepare(data, S)
+    layers = assign_layers(rfm_table(data, S, prepared=p), data.orders, p.as_of, S, prepared=p)
+    base = kpi_base(p, layers)
+    overall, by_layer, by_dim = kpi_tables(base, S, leads=data.leads, as_of=p.as_of)
+    one = (lambda by: kpi_table(base, S, by=by, leads=data.leads, as_of=p.as_of))
+    pd.testing.assert_frame_equal(overall, one(None), check_exact=True)
+    pd.testing.assert_frame_equal(by_layer, one("layer"), check_exact=True)
+    pd.testing.assert_frame_equal(by_dim, pd.concat([one(d) for d in ("industry", "region", "owner")],
+                                                    ignore_index=True), check_exact=True)

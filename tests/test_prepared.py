@@ -91,3 +91,97 @@ def test_factorize_sorted_is_pandas_sorted_factorize():
         ref_codes, ref_uniques = pd.factorize(values, sort=True)
         np.testing.assert_array_equal(codes, ref_codes)
         assert list(uniques) == list(ref_uniques)
+
+
+def test_lookup_objects_is_get_indexer():
+    from crm_xl.core.prepared import lookup_objects
+
+    rng = np.random.default_rng(4)
+    ids = pd.Index([f"C{i:05d}" for i in range(2000)], dtype="str")
+    shared = ids.to_numpy(dtype=object)
+    pool = np.concatenate([shared, np.array(["nobody", None, np.nan], dtype=object)])
+    values = pool[rng.integers(0, len(pool), 60_000)]  # repeated objects, unknown IDs, missing
+    copies = np.array(["".join(["C", "00", "007"]) for _ in range(50)], dtype=object)  # equal texts, other objects
+    mixed = np.concatenate([values, copies, values[::-7]])
+    for v in (values, mixed, mixed[::3], values[:500],
+              np.array([f"C{i % 2500:05d}" for i in range(30_000)], dtype=object)):  # mostly distinct objects
+        expected = ids.get_indexer(pd.Index(v, dtype="str"))
+        np.testing.assert_array_equal(lookup_objects(ids, v), expected)
+        np.testing.assert_array_equal(lookup_objects(ids, pd.Series(v, dtype="str")), expected)
+
+
+def _small_data(seed: int = 5):
+    from crm_xl.core.dataset import CrmData, empty_table
+
+    rng = np.random.default_rng(seed)
+    n_c, n_o, n_i = 400, 6000, 3000
+    ids = np.array([f"C{i:04d}" for i in rng.permutation(n_c)], dtype=object)
+    cust = pd.DataFrame({"customer_id": pd.array(ids, dtype="str"),
+                         "customer_name": pd.array(np.where(rng.random(n_c) < 0.1, None, ids), dtype="str")})
+    day0 = pd.Timestamp("2023-01-01")
+    orders = pd.DataFrame({
+        "order_id": pd.array([f"O{i}" for i in range(n_o)], dtype="str"),
+        "customer_id": pd.array(ids[rng.integers(0, n_c, n_o)], dtype="str"),
+        "order_date": day0 + pd.to_timedelta(rng.integers(0, 640, n_o), unit="D"),
+        "amount": np.round(rng.uniform(10, 1000, n_o), 2),
+    })
+    types = np.array(["拜访", "电话", "技术支持", "投诉", None], dtype=object)
+    notes = np.array(["售后响应慢", "希望定制报表", "例行沟通", None], dtype=object)
+    inter = empty_table("interactions").reindex(range(n_i))
+    inter["customer_id"] = pd.array(ids[rng.integers(0, n_c, n_i)], dtype="str")
+    inter["date"] = day0 + pd.to_timedelta(rng.integers(0, 640, n_i), unit="D")
+    inter["type"] = pd.array(types[rng.integers(0, len(types), n_i)], dtype="str")
+    inter["content"] = pd.array(notes[rng.integers(0, len(notes), n_i)], dtype="str")
+    inter["resolved"] = pd.array(np.where(rng.random(n_i) < 0.3, rng.random(n_i) < 0.5, None), dtype="boolean")
+    inter["response_hours"] = np.where(rng.random(n_i) < 0.5, rng.gamma(2, 20, n_i), np.nan)
+    return CrmData(customers=cust, orders=orders, interactions=inter, leads=empty_table("leads"))
+
+
+def test_periods_feedback_and_keyword_counts_match_the_masks():
+    s = AnalysisSettings()
+    p = prepare(_small_data(), s)
+    for start, end in ((p.day_months_before(3), None), (p.day_months_before(6), p.day_months_before(3)),
+                       (np.iinfo(np.int64).min, None)):
+        stop = p.today if end is None else end
+        m = (p.o_day > start) & (p.o_day <= stop)
+        mask, codes = p.window(start, end)
+        np.testing.assert_array_equal(mask, m)
+        np.testing.assert_array_equal(codes, p.o_code[m])
+        np.testing.assert_array_equal(p.orders_between(start, end), np.bincount(p.o_code[m], minlength=p.n))
+        assert p.window(start, end)[1] is codes and not codes.flags.writeable  # computed once, read-only
+    fw, unres, tmo = p.feedback_counts(180, 48)
+    ref_fw = p.i_day > p.today - 180
+    np.testing.assert_array_equal(fw, ref_fw)
+    np.testing.assert_array_equal(unres, np.bincount(p.i_code[ref_fw & (p.i_resolved == 0)], minlength=p.n))
+    np.testing.assert_array_equal(tmo, np.bincount(p.i_code[ref_fw & (p.i_resp_hours > 48)], minlength=p.n))
+    kinds, _ = p.interaction_kinds
+    for words in (s.keywords_technical, s.keywords_after_sales, ("定制",), ("nothing-matches",), ()):
+        np.testing.assert_array_equal(p.kind_hits(words)[kinds], p.interactions_matching(words))
+
+
+def test_median_gap_and_sorted_id_ranks_match_plain_pandas():
+    data = _small_data(6)
+    p = prepare(data, AnalysisSettings())
+    days = pd.DataFrame({"c": p.o_code, "d": p.o_day}).drop_duplicates().sort_values(["c", "d"])
+    gaps = days.assign(g=days.groupby("c")["d"].diff()).dropna()
+    ref = gaps.groupby("c")["g"].median().reindex(range(p.n))
+    np.testing.assert_array_equal(p.median_gap_days, ref.to_numpy(dtype=float))
+    # customer IDs already in order: ranks are positions, as the sort would give
+    data.customers = data.customers.sort_values("customer_id", ignore_index=True)
+    q = prepare(data, AnalysisSettings())
+    np.testing.assert_array_equal(q.id_rank, np.argsort(np.argsort(q.ids.to_numpy(dtype=object), kind="stable")))
+
+
+def test_rows_and_texts_taken_by_position():
+    from crm_xl.core.prepared import take_texts
+
+    p = prepare(_small_data(7), AnalysisSettings())
+    frame = pd.DataFrame({"customer_id": pd.array(p.ids.to_numpy(dtype=object)[[5, 3, 9, 3]], dtype="str"),
+                          "layer": pd.array(["a", None, "c", "d"], dtype="str")})
+    at = p.rows_of(frame["customer_id"])
+    assert at[5] == 0 and at[3] == 3 and at[9] == 2 and (np.delete(at, [3, 5, 9]) == -1).all()  # last row wins
+    taken = take_texts(frame["layer"], np.array([0, 1, -1, 3]))
+    assert taken.dtype == "str" and list(taken.fillna("?")) == ["a", "?", "?", "d"]
+    assert list(take_texts(frame["layer"].astype(object), np.array([2, -1])).fillna("?")) == ["c", "?"]
+    names = p.text_array("customer_name")
+    assert names.dtype == "str" and list(names) == list(p.text("customer_name"))  # '' for a missing name

@@ -42,7 +42,7 @@ from .clv_report import ClvResult, clv_analysis
 from .dataset import CrmData
 from .funnel import funnel_table
 from .insights import conclusions, cross_analysis, layer_problems
-from .kpis import DIMENSIONS, kpi_base, kpi_table
+from .kpis import kpi_base, kpi_tables
 from .prepared import prepare
 from .rfm import rfm_table
 from .segments import assign_layers
@@ -101,12 +101,9 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
     # tags_per_customer(tags) by customer code (the metrics are indexed by p.ids)
     texts = _tag_texts_by_position(tags, tag_pos, p.n, s.lang, tuple(r.tag for r in s.tag_rules))
     codes = p.codes_of(layers["customer_id"])
-    layers["tags"] = np.where(codes >= 0, texts[codes], "").astype(object)
+    layers["tags"] = pd.array(np.where(codes >= 0, texts[codes], "").astype(object), dtype="str")
     base = kpi_base(p, layers)
-    kpis = kpi_table(base, s, leads=data.leads, as_of=p.as_of)
-    by_layer = kpi_table(base, s, by="layer", leads=data.leads, as_of=p.as_of)
-    by_dim = pd.concat([kpi_table(base, s, by=d, leads=data.leads, as_of=p.as_of) for d in DIMENSIONS if d != "layer"],
-                       ignore_index=True)
+    kpis, by_layer, by_dim = kpi_tables(base, s, leads=data.leads, as_of=p.as_of)
     clv = clv_analysis(settings=s, prepared=p, layers=layers)
     churn = churn_table(settings=s, prepared=p, layers=layers, p_alive=clv.p_alive_by_code(p.n) if clv.ok else None)
     funnel = funnel_table(data.leads, s, p.as_of)

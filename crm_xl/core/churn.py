@@ -40,7 +40,7 @@ import pandas as pd
 
 from ..settings import AnalysisSettings
 from .dataset import CrmData
-from .prepared import Prepared, prepare
+from .prepared import Prepared, prepare, take_texts
 
 SIGNALS = ("frequency_drop", "inactive", "negative_feedback", "unresolved", "timeouts", "p_alive")
 RISK_LABELS = {"zh": {"high": "高", "medium": "中", "low": "低"},
@@ -160,13 +160,22 @@ def churn_reasons(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_
                              ("timeouts", tmo, "售后响应超时{}次", "{} response timeouts")):
         part(key, lambda v, t=(zt if zh else et): t.format(f"{v:.0f}"), arr)
     part("p_alive", (lambda v: f"模型活跃概率仅{v:.0%}") if zh else (lambda v: f"model P(alive) only {v:.0%}"), alive)
-    # joined with vectorised concatenation of the texts (no Python work per customer)
+    # joined with vectorised concatenation of the texts (no Python work per customer); a
+    # text is appended with the separator only where an earlier indicator already wrote one
+    # (every text is non-empty)
     out = np.full(n, "", dtype=object)
+    has = np.zeros(n, dtype=bool)
     for rows, texts in parts:
         if rows.size == 0:
             continue
-        cur = out[rows]
-        out[rows] = np.where(cur == "", texts, cur + sep + texts)
+        more = has[rows]
+        if more.any():
+            r = rows[more]
+            out[r] = out[r] + (sep + texts[more])
+            out[rows[~more]] = texts[~more]
+        else:
+            out[rows] = texts
+        has[rows] = True
     return out
 
 
@@ -175,10 +184,13 @@ def _format_distinct(fmt, *values: np.ndarray) -> np.ndarray:
     once per distinct row (object array of texts; NaN is passed as NaN)."""
     if values[0].size == 0:
         return np.empty(0, dtype=object)
-    key = np.zeros(values[0].size, dtype=np.int64)
-    for v in values:
-        codes, uniques = pd.factorize(v, use_na_sentinel=False)
-        key, _ = pd.factorize(key * max(len(uniques), 1) + codes)
+    if len(values) == 1:  # (the codes are already in order of first appearance)
+        key = pd.factorize(values[0], use_na_sentinel=False)[0]
+    else:
+        key = np.zeros(values[0].size, dtype=np.int64)
+        for v in values:
+            codes, uniques = pd.factorize(v, use_na_sentinel=False)
+            key, _ = pd.factorize(key * max(len(uniques), 1) + codes)
     first = np.empty(int(key.max()) + 1, dtype=np.intp)
     first[key[::-1]] = np.arange(key.size - 1, -1, -1)
     texts = np.array([fmt(*(float(v[i]) for v in values)) for i in first], dtype=object)
@@ -221,11 +233,10 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     prev = p.orders_between(start, mid)[rows]
     days = (p.today - p.last_day[rows]).astype(float)
     gap = p.median_gap_days[rows]
-    fw = p.i_day > p.today - s.churn_feedback_days
+    fw, unres_all, tmo_all = p.feedback_counts(s.churn_feedback_days, s.churn_timeout_hours)
     negative = fw & (p.i_complaint | (p.i_sat <= s.negative_satisfaction_max) | (p.i_nps <= s.nps_detractor_max))
     neg = p.count(p.i_code[negative])[rows]
-    unres = p.count(p.i_code[fw & (p.i_resolved == 0)])[rows]
-    tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[rows]
+    unres, tmo = unres_all[rows], tmo_all[rows]
     if isinstance(p_alive, np.ndarray) and p_alive.ndim == 1 and p_alive.size == p.n:
         alive = p_alive.astype(float)[rows]  # aligned to the customer codes
     elif p_alive is not None and len(p_alive):
@@ -237,22 +248,23 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     count = sum(v.astype(int) for v in sig.values())
     rank = np.where(count >= s.churn_high_min_signals, 0, np.where(count >= max(s.churn_medium_min_signals, 1), 1, 2))
     if layers is not None and len(layers):
-        codes = p.codes_of(layers["customer_id"])
-        layer = p.by_code(codes, layers["layer"].astype(object).to_numpy())[rows]
-        layer_label = p.by_code(codes, layers["layer_label"].astype(object).to_numpy())[rows]
-        monetary = p.by_code(codes, layers["monetary"].to_numpy(dtype=float, na_value=np.nan))[rows]
+        at = p.rows_of(layers["customer_id"])[rows]  # row of each customer in layers
+        layer, layer_label = take_texts(layers["layer"], at), take_texts(layers["layer_label"], at)
+        monetary = layers["monetary"].to_numpy(dtype=float, na_value=np.nan)[np.maximum(at, 0)]
+        monetary[at < 0] = np.nan
     else:
-        layer = layer_label = np.full(rows.size, "", dtype=object)
+        layer = layer_label = pd.array(np.full(rows.size, "", dtype=object), dtype="str")
         monetary = p.count(p.o_code, p.o_amount)[rows]
     # sorted by risk, then value (largest first), then customer ID; every column in that order
     order = np.lexsort((p.id_rank[rows], -monetary, rank))
     rows, rank, count = rows[order], rank[order], count[order]
     days, gap, last, prev, neg, unres, tmo, alive, layer, layer_label, monetary = (
         v[order] for v in (days, gap, last, prev, neg, unres, tmo, alive, layer, layer_label, monetary))
-    out = pd.DataFrame({
-        "customer_id": p.id_array[rows],
-        "customer_name": p.text("customer_name")[rows],
-        "owner": p.text("owner")[rows],
+    text = (lambda v: pd.array(v, dtype="str"))
+    cols = {
+        "customer_id": p.id_strings.take(rows),
+        "customer_name": p.text_array("customer_name").take(rows),
+        "owner": p.text_array("owner").take(rows),
         "days_since_last": days,
         "usual_gap_days": gap,
         "orders_last": last,
@@ -263,14 +275,12 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         "response_timeouts": tmo,
         "p_alive": alive,
         "signals": count.astype(float),
-        "risk": np.array(["high", "medium", "low"], dtype=object)[rank],
-        "risk_label": np.array([RISK_LABELS[s.lang][k] for k in ("high", "medium", "low")], dtype=object)[rank],
-        "reasons": churn_reasons(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive),
+        "risk": text(np.array(["high", "medium", "low"], dtype=object)[rank]),
+        "risk_label": text(np.array([RISK_LABELS[s.lang][k] for k in ("high", "medium", "low")], dtype=object)[rank]),
+        "reasons": text(churn_reasons(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive)),
         "last_purchase_date": p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]"),
         "layer": layer,
         "layer_label": layer_label,
         "monetary": monetary,
-    })
-    for c in ("customer_id", "customer_name", "owner", "layer", "layer_label", "risk", "risk_label", "reasons"):
-        out[c] = out[c].astype("str")
-    return out[list(CHURN_COLUMNS)]
+    }
+    return pd.DataFrame({c: cols[c] for c in CHURN_COLUMNS})

@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -204,11 +204,14 @@ def _bg_ll(theta, data: "_FitData"):
     base_ll = _dot(wx, ll_u) + data.n * (-gammaln(r) + r * np.log(alpha) - betaln(a, b))
     L1 = np.log(alpha + T)
     L2 = np.log(alpha + tx)
-    xi = ux[ix]
+    if "bg" not in data.cache:  # x per row, rows with repeat purchases, rows without
+        xi = ux[ix]
+        data.cache["bg"] = (xi, xi > 0, np.flatnonzero(xi <= 0))
+    xi, pos, zero = data.cache["bg"]
     rx = r + xi
-    pos = xi > 0
     Dr = L1 - L2
-    D = np.where(pos, np.log(a) - np.log(bx1_u)[ix] + rx * Dr, -np.inf)  # logs per distinct x
+    D = (np.log(a) - np.log(bx1_u))[ix] + rx * Dr  # logs per distinct x
+    D[zero] = -np.inf
     ll = base_ll + _dot(w, (np.logaddexp(0.0, D) - rx * L1))
     return ll, bx1_u, L1, L2, Dr, D, rx, pos
 
@@ -229,7 +232,8 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     iT, itx = 1.0 / (alpha + T), 1.0 / (alpha + tx)
     dig_r_u, dig_abx_u, dig_bx_u = digamma(r + ux), digamma(a + b + ux), digamma(b + ux)
     dig_ab, dig_b = digamma(a + b), digamma(b)
-    Dal = rx * (iT - itx)
+    diT = iT - itx
+    Dal = rx * diT
     ws = w * s
     inv_bx1 = (1.0 / bx1_u)[ix]  # bx1_u is 1 where x == 0
     g = np.array([
@@ -247,13 +251,14 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     # base (no drop-out term)
     H[0, 0] = _dot(wx, tg(r + ux)) - data.n * float(tg(r))
     H[0, 1] = data.n / alpha - _dot(w, iT)
-    H[1, 1] = -data.n * r / alpha**2 + _dot(w, (rx * iT**2))
+    iT2 = iT**2
+    H[1, 1] = -data.n * r / alpha**2 + _dot(w, (rx * iT2))
     H[2, 2] = data.n * tri_ab - _dot(wx, tri_abx_u)
     H[2, 3] = H[2, 2]
     H[3, 3] = _dot(wx, (tg(b + ux) - tri_abx_u)) + data.n * (tri_ab - float(tg(b)))
     # drop-out term: s * d2D + s (1 - s) dD dD'
-    H[0, 1] += _dot(ws, (iT - itx))
-    H[1, 1] += _dot(ws, (rx * (itx**2 - iT**2)))
+    H[0, 1] += _dot(ws, diT)
+    H[1, 1] += _dot(ws, (rx * (itx**2 - iT2)))
     H[2, 2] += -float(ws.sum()) / a**2
     H[3, 3] += _dot(ws, inv_bx1**2)
     dD = np.stack([Dr, Dal, np.full_like(Dr, 1.0 / a), -inv_bx1])
@@ -300,11 +305,20 @@ def _bg_conditional(r, alpha, a, b, t, x, tx, T):
 def _unique_rows(*cols):
     """Distinct rows of equally long 1-d arrays: (list of unique columns, inverse index,
     counts), by hashing (``pandas.factorize``), in order of first appearance."""
-    key = np.zeros(cols[0].size, dtype=np.int64)
-    for c in cols:
-        codes, uniques = pd.factorize(c)
-        key = key * max(len(uniques), 1) + codes
-        key, _ = pd.factorize(key)  # keep the combined key small
+    factorized = [pd.factorize(c) for c in cols]
+    sizes = [max(len(u), 1) for _, u in factorized]
+    if float(np.prod(sizes, dtype=float)) < 2.0**62 and all(bool((c >= 0).all()) for c, _ in factorized):
+        # the mixed-radix key of the column codes is exact: one factorisation of it (the
+        # same groups in the same order as factorising after every column)
+        key = np.zeros(cols[0].size, dtype=np.int64)
+        for (codes, _), size in zip(factorized, sizes):
+            key = key * size + codes
+        key, _ = pd.factorize(key)
+    else:
+        key = np.zeros(cols[0].size, dtype=np.int64)
+        for codes, uniques in factorized:
+            key = key * max(len(uniques), 1) + codes
+            key, _ = pd.factorize(key)  # keep the combined key small
     n_groups = int(key.max()) + 1 if key.size else 0
     first = np.empty(n_groups, dtype=np.intp)
     first[key[::-1]] = np.arange(key.size - 1, -1, -1)  # first row of each group
@@ -387,15 +401,17 @@ def _gg_derivs(theta, data: "_FitData", hess: bool):
     x, m = data.cols
     w, ux, wx, n = data.weights, data.ux, data.wx, data.n
     pu = p * ux
-    lxm = np.log(x * m)
-    lgxm = np.log(g + x * m)
-    igxm = 1.0 / (g + x * m)
-    wxx = w * x
+    if "gg" not in data.cache:  # x m, its log, w x, sum of w log m
+        xm = x * m
+        data.cache["gg"] = (xm, np.log(xm), w * x, _dot(w, np.log(m)))
+    xm, lxm, wxx, wlm = data.cache["gg"]
+    lgxm = np.log(g + xm)
+    igxm = 1.0 / (g + xm)
     dig_pxq, dig_px = digamma(pu + q), digamma(pu)
-    total = (-_dot(w, np.log(m)) - _dot(wx, betaln(pu, q)) + q * (n * np.log(g) - _dot(w, lgxm))
-             + p * _dot(wxx, (lxm - lgxm)))
+    wd = _dot(wxx, (lxm - lgxm))
+    total = (-wlm - _dot(wx, betaln(pu, q)) + q * (n * np.log(g) - _dot(w, lgxm)) + p * wd)
     grad = np.array([
-        _dot((wx * ux), (dig_pxq - dig_px)) + _dot(wxx, (lxm - lgxm)),
+        _dot((wx * ux), (dig_pxq - dig_px)) + wd,
         _dot(wx, dig_pxq) - _dot(w, lgxm) + n * (np.log(g) - digamma(q)),
         n * q / g - _dot(w, ((p * x + q) * igxm)),
     ])
@@ -520,6 +536,7 @@ class _FitData:
     ix: np.ndarray
     wx: np.ndarray
     n: float
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # data-only terms of a likelihood
 
     @classmethod
     def build(cls, *cols: np.ndarray, weights: np.ndarray | None = None) -> "_FitData":
@@ -933,7 +950,16 @@ class BetaGeoModel(_Model):
 
 def _average_ranks(v: np.ndarray) -> np.ndarray:
     """Ranks 1..n, ties sharing their average rank (as ``scipy.stats.rankdata``)."""
-    uniq, inv, counts = np.unique(v, return_inverse=True, return_counts=True)
+    few = v.size > 0 and len(np.unique(v[:1000])) <= 250  # (a sample: many distinct values -> sort all)
+    codes, uniq = pd.factorize(v) if few else (None, ())  # hashed; few distinct values: sort those only
+    if few and 0 < len(uniq) <= v.size // 4 and not np.isnan(v).any():
+        order = np.argsort(uniq)
+        rank = np.empty(order.size, dtype=np.intp)
+        rank[order] = np.arange(order.size)
+        inv = rank[codes]
+        counts = np.bincount(inv, minlength=order.size)
+    else:
+        uniq, inv, counts = np.unique(v, return_inverse=True, return_counts=True)
     upper = np.cumsum(counts)
     return ((upper - (counts - 1) / 2.0))[inv]
 
@@ -1126,14 +1152,16 @@ def holdout_comparison(cal_holdout: pd.DataFrame, bgnbd: BetaGeoModel, *, max_fr
     expected holdout purchases per row, if already computed). Returns one row per group
     with ``customers``, ``actual`` and ``predicted`` mean holdout purchases.
     """
-    x, tx, T, xh, dur = _columns(cal_holdout, ("frequency_cal", "recency_cal", "T_cal", "frequency_holdout",
-                                               "duration_holdout"))
+    # (as arrays: numpy probing a Series with a long text index for array attributes makes
+    # pandas hash the whole index)
+    x, tx, T, xh, dur = (c.to_numpy() for c in _columns(cal_holdout, ("frequency_cal", "recency_cal", "T_cal",
+                                                                       "frequency_holdout", "duration_holdout")))
     pred = bgnbd.conditional_expected_purchases(np.asarray(dur, dtype=float), x, tx, T) if predicted is None \
         else np.asarray(predicted, dtype=float)
     group = np.minimum(np.asarray(x, dtype=float), max_frequency).astype(int)
-    df = pd.DataFrame({"group": group, "actual": np.asarray(xh, dtype=float), "predicted": pred})
-    out = df.groupby("group").agg(customers=("actual", "size"), actual=("actual", "mean"),
-                                  predicted=("predicted", "mean"))
+    g = pd.DataFrame({"actual": np.asarray(xh, dtype=float), "predicted": pred}).groupby(group)
+    means = g.mean()  # (one grouping for both means and the sizes)
+    out = pd.DataFrame({"customers": g.size(), "actual": means["actual"], "predicted": means["predicted"]})
     out.index = [f"{g}+" if g == max_frequency else str(g) for g in out.index]
     out.index.name = "frequency_cal"
     return out

@@ -48,7 +48,7 @@ from ..settings import AnalysisSettings
 from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, _bg_horizon_core, _clv_from_core, holdout_comparison
 from .clv_summary import TIME_UNITS
 from .dataset import CrmData
-from .prepared import Prepared, prepare
+from .prepared import Prepared, prepare, take_texts
 
 #: Months of the ``purchases_{h}m`` prediction columns.
 PURCHASE_HORIZONS = (3, 6, 12)
@@ -72,11 +72,31 @@ def _purchase_days(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One row per (customer, purchase day), sorted by customer code then day: codes,
     day numbers and the day's total amount. Customers with an unknown ID are dropped."""
     code, day, amount = p.purchase_days
-    bad = np.asarray(p.ids.isin(_UNKNOWN_IDS), dtype=bool)
+    found = p.ids.get_indexer(pd.Index(_UNKNOWN_IDS, dtype=p.ids.dtype)) if p.ids.is_unique else None
+    if found is None:
+        bad = np.asarray(p.ids.isin(_UNKNOWN_IDS), dtype=bool)
+    else:  # three lookups instead of hashing every ID
+        bad = np.zeros(p.n, dtype=bool)
+        bad[found[found >= 0]] = True
     if code.size and bad.any():
         keep = ~bad[code]
         code, day, amount = code[keep], day[keep], amount[keep]
     return code, day, amount
+
+
+class _SharedCodes(np.ndarray):
+    """A read-only integer array that ``copy.deepcopy`` returns as is: pandas deep-copies
+    ``DataFrame.attrs`` into every frame and column derived from a frame, and the customer
+    codes kept there (an array per customer) would be copied on each column access."""
+
+    @classmethod
+    def of(cls, a: np.ndarray) -> "_SharedCodes":
+        out = np.asarray(a).view(cls)
+        out.flags.writeable = False
+        return out
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 def _summarise(p: Prepared, code: np.ndarray, day: np.ndarray, amount: np.ndarray, end_day: int,
@@ -104,8 +124,8 @@ def _summarise(p: Prepared, code: np.ndarray, day: np.ndarray, amount: np.ndarra
         "monetary_value": money,
         "first_purchase": first.astype("datetime64[D]").astype("datetime64[ns]"),
         "last_purchase": last.astype("datetime64[D]").astype("datetime64[ns]"),
-    }, index=pd.Index(p.ids.to_numpy()[code[starts]], name="customer_id"))
-    out.attrs["codes"] = code[starts]
+    }, index=p.ids[code[starts]].rename("customer_id"))
+    out.attrs["codes"] = _SharedCodes.of(code[starts])
     return out
 
 
@@ -146,11 +166,11 @@ def prepared_clv_summary(p: Prepared, unit: str = "weeks", *, holdout_months: in
     if cal.empty:
         return summary, None
     cohort = np.zeros(p.n, dtype=bool)
-    cohort[cal.attrs["codes"]] = True
+    cohort[np.asarray(cal.attrs["codes"])] = True
     hold = ~in_cal & cohort[code]
     n_hold = np.bincount(code[hold], minlength=p.n).astype(float)
     s_hold = np.bincount(code[hold], weights=amount[hold], minlength=p.n)
-    cc = cal.attrs["codes"]
+    cc = np.asarray(cal.attrs["codes"])
     out = cal.rename(columns={"frequency": "frequency_cal", "recency": "recency_cal", "T": "T_cal",
                               "monetary_value": "monetary_value_cal"})
     out["frequency_holdout"] = n_hold[cc]
@@ -258,6 +278,19 @@ def _fit_with_retries(make, fit_args, check, penalizer: float, initial=None):
             return model, pen, first_err
         first_err = first_err or ModelFitError("模型预测值无效（数值溢出）", "the model's predictions are not finite")
     raise first_err  # type: ignore[misc]
+
+
+def _rank_sorted_desc(v: np.ndarray) -> np.ndarray:
+    """``Series(v).rank(ascending=False, method="min")``; for ``v`` already in descending
+    order with NaN last (the predictions' order) without sorting again."""
+    k = int((~np.isnan(v)).sum())
+    head = v[:k]
+    if np.isnan(head).any() or not bool((head[1:] <= head[:-1]).all()):
+        return pd.Series(v).rank(ascending=False, method="min").to_numpy()
+    run = np.r_[True, head[1:] != head[:-1]]  # a new value starts a rank
+    out = np.full(v.size, np.nan)
+    out[:k] = np.maximum.accumulate(np.where(run, np.arange(k), 0)) + 1.0
+    return out
 
 
 def _fmt_num(v: float, digits: int = 4) -> str:
@@ -405,7 +438,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
     # predictions
     # (bg.conditional_expected_purchases, p_alive and gg.customer_lifetime_value, from the
     # matrix of monthly expected purchases computed once when the fit was checked)
-    pred = pd.DataFrame(index=summary.index)
+    pred: dict[str, np.ndarray] = {}  # prediction columns in order
     with np.errstate(all="ignore"):
         if horizons.get(id(bg), (None,))[0] is not bg:
             bg_ok(bg)
@@ -419,36 +452,35 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
             pred["clv"] = _clv_from_core(core[:s.clv_horizon_months], inv, alive, spend, s.clv_discount_rate,
                                          s.clv_margin)
         else:
-            pred["expected_spend"] = np.nan
-            pred["clv"] = np.nan
-    codes = summary.attrs["codes"]
+            pred["expected_spend"] = np.full(n, np.nan)
+            pred["clv"] = np.full(n, np.nan)
+    codes = np.asarray(summary.attrs["codes"])
     # sorted by CLV (highest first), then expected purchases in 12 months, then customer ID;
     # every column is put in that order before the frame is built
-    clv = pred["clv"].to_numpy(dtype=float)
-    order = np.lexsort((p.id_rank[codes], -np.nan_to_num(pred["purchases_12m"].to_numpy(dtype=float), nan=-np.inf),
+    clv = np.asarray(pred["clv"], dtype=float)
+    order = np.lexsort((p.id_rank[codes], -np.nan_to_num(np.asarray(pred["purchases_12m"], dtype=float), nan=-np.inf),
                         -np.nan_to_num(clv, nan=-np.inf)))
     codes = codes[order]
     if layers is not None and len(layers):
-        lcodes = p.codes_of(layers["customer_id"])
-        layer = p.by_code(lcodes, layers["layer"].astype(object).fillna("").to_numpy(), fill="")[codes]
-        layer_label = p.by_code(lcodes, layers["layer_label"].astype(object).fillna("").to_numpy(), fill="")[codes]
+        at = p.rows_of(layers["customer_id"])[codes]  # row of each customer in layers
+        layer = take_texts(layers["layer"], at).fillna("")
+        layer_label = take_texts(layers["layer_label"], at).fillna("")
     else:
         layer = layer_label = ""
-    out = pd.DataFrame({
-        "customer_id": summary.index.to_numpy()[order],
-        "customer_name": p.text("customer_name")[codes],
-        "owner": p.text("owner")[codes],
+    text = (lambda v: pd.array(v, dtype="str"))
+    cols = {
+        "customer_id": p.id_strings.take(codes),
+        "customer_name": p.text_array("customer_name").take(codes),
+        "owner": p.text_array("owner").take(codes),
         "purchases": summary["frequency"].to_numpy()[order] + 1.0,
         **{c: summary[c].to_numpy()[order] for c in ("frequency", "recency", "T", "first_purchase", "last_purchase",
                                                       "monetary_value")},
-        **{c: pred[c].to_numpy()[order] for c in pred.columns},
-        "layer": layer,
-        "layer_label": layer_label,
-    })
-    out["clv_rank"] = out["clv"].rank(ascending=False, method="min")
-    for c in ("customer_id", "customer_name", "owner", "layer", "layer_label"):
-        out[c] = out[c].astype("str")
-    out = out[list(CLV_COLUMNS)]
+        **{c: np.asarray(v)[order] for c, v in pred.items()},
+        "layer": layer if np.ndim(layer) else text(np.full(codes.size, layer, dtype=object)),
+        "layer_label": layer_label if np.ndim(layer_label) else text(np.full(codes.size, layer_label, dtype=object)),
+    }
+    cols["clv_rank"] = _rank_sorted_desc(cols["clv"])
+    out = pd.DataFrame({c: cols[c] for c in CLV_COLUMNS})
 
     # model summary
     params = _parameter_rows(bg, "BG/NBD", zh, unit_word)

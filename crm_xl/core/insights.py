@@ -43,7 +43,7 @@ import pandas as pd
 from ..settings import AnalysisSettings
 from .churn import churn_signals
 from .kpis import safe_ratio
-from .prepared import Prepared, factorize_sorted
+from .prepared import Prepared, factorize_objects, factorize_sorted
 
 if TYPE_CHECKING:
     from .clv_report import ClvResult
@@ -100,16 +100,36 @@ def _money(x: float, zh: bool) -> str:
 
 def _period_sums(p: Prepared, months: int) -> pd.DataFrame:
     mid, start = p.day_months_before(months), p.day_months_before(2 * months)
-    cur = p.o_day > mid
-    prev = (p.o_day > start) & ~cur
-    c_cur, c_prev = p.o_code[cur], p.o_code[prev]
-    n_cur, n_prev = p.count(c_cur), p.count(c_prev)
+    cur, c_cur = p.window(mid)
+    prev, c_prev = p.window(start, mid)
+    n_cur, n_prev = p.orders_between(mid), p.orders_between(start, mid)
     return pd.DataFrame({
         "buyers_cur": (n_cur >= 1).astype(float), "repeat_cur": (n_cur >= 2).astype(float),
         "buyers_prev": (n_prev >= 1).astype(float), "repeat_prev": (n_prev >= 2).astype(float),
         "revenue_cur": p.count(c_cur, p.o_amount[cur]),
         "revenue_prev": p.count(c_prev, p.o_amount[prev]),
     }, index=p.ids)
+
+
+def _first_day_by_code(codes: np.ndarray, days: np.ndarray, n: int) -> np.ndarray:
+    """Earliest of ``days`` per code 0..n-1 (int64 max where a code has none; codes < 0
+    are skipped): ``np.minimum.at``, or for few codes over a short span of days a count
+    per (code, day) and the first day counted (faster than ``ufunc.at`` on 1M orders)."""
+    first = np.full(n, np.iinfo(np.int64).max)
+    known = codes >= 0
+    if not known.all():
+        codes, days = codes[known], days[known]
+    if codes.size == 0:
+        return first
+    d0 = int(days.min())
+    span = int(days.max()) - d0 + 1
+    if n * span > 1 << 24:
+        np.minimum.at(first, codes, days)
+        return first
+    seen = np.bincount(codes * span + (days - d0), minlength=n * span).reshape(n, span) > 0
+    has = seen.any(axis=1)
+    first[has] = d0 + seen[has].argmax(axis=1)
+    return first
 
 
 def _median_of_others(v: np.ndarray) -> np.ndarray:
@@ -154,14 +174,29 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
     s = settings
     zh = s.lang == "zh"
     per = _period_sums(prepared, s.insight_period_months)
+    # buyer/repeat flags are 0/1 and the customer column 1 per row: their group sums are
+    # counts (np.bincount: exact, the same numbers as pandas' sums); revenues through pandas
+    flags = ("buyers_cur", "repeat_cur", "buyers_prev", "repeat_prev")
+    per_flags = {c: per[c].to_numpy(dtype=float) for c in flags}
+    ones = bool((base["customers"].to_numpy(dtype=float) == 1.0).all()) if "customers" in base else False
     rows = []
     for dim in ("industry", "region", "owner"):
         if dim not in base:
             continue
         codes, groups = factorize_sorted(base[dim].to_numpy(dtype=object))  # = pd.factorize(sort=True)
         known = codes >= 0  # a missing group name is left out, as groupby does
-        g = per[known].groupby(codes[known]).sum() if not known.all() else per.groupby(codes).sum()
-        n = base["customers"][known].groupby(codes[known]).sum()
+        kc = codes[known]
+        rev = per[["revenue_cur", "revenue_prev"]]
+        gr = (rev[known] if not known.all() else rev).groupby(kc).sum()
+        if np.array_equal(gr.index.to_numpy(), np.arange(len(groups))):
+            g = pd.DataFrame({c: np.bincount(kc, weights=per_flags[c][known], minlength=len(groups)) if c in flags
+                              else gr[c].to_numpy() for c in per.columns}, index=gr.index)
+        else:  # (a group without rows: pandas' own index)
+            g = per[known].groupby(kc).sum()
+        if ones and len(g) == len(groups):
+            n = pd.Series(np.bincount(kc, minlength=len(groups)).astype(float), index=g.index, name="customers")
+        else:
+            n = base["customers"][known].groupby(kc).sum()
         g.index = n.index = pd.Index(np.asarray(groups, dtype=object)[g.index.to_numpy()])
         rate_cur = np.atleast_1d(safe_ratio(g["repeat_cur"], g["buyers_cur"]))
         rate_prev = np.atleast_1d(safe_ratio(g["repeat_prev"], g["buyers_prev"]))
@@ -172,8 +207,13 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
         }
         if kpis_by_dimension is not None and len(kpis_by_dimension):
             kd = kpis_by_dimension[kpis_by_dimension["dimension"] == dim]
-            for k in ("nps", "complaint_rate", "response_rate"):
-                v = kd[kd["kpi"] == k].set_index("group")["value"].reindex(g.index).to_numpy(dtype=float)
+            wanted = ("nps", "complaint_rate", "response_rate")
+            kd = kd[kd["kpi"].isin(wanted)]
+            level = dict(zip(zip(kd["kpi"].tolist(), kd["group"].tolist()), kd["value"].tolist()))
+            if len(level) < len(kd):  # repeated groups: reindex would refuse them
+                raise ValueError("cannot reindex on an axis with duplicate labels")
+            for k in wanted:
+                v = np.array([level.get((k, grp), np.nan) for grp in g.index], dtype=float)
                 metrics[k] = (v, np.full(len(v), np.nan))
         for kpi, (values, previous) in metrics.items():
             name_zh, name_en, higher_better, is_change, scale = _KPI_WORD[kpi]
@@ -273,9 +313,11 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
                                           else "str") for c in PROBLEM_COLUMNS})
     codes = p.codes_of(layers["customer_id"])
     lay = layers["layer"].to_numpy(dtype=object)
-    fw = p.i_day > p.today - s.churn_feedback_days
-    tmo = p.count(p.i_code[fw & (p.i_resp_hours > s.churn_timeout_hours)])[codes]
-    unres = p.count(p.i_code[fw & (p.i_resolved == 0)])[codes]
+    lay_codes, lay_keys = factorize_objects(lay)  # masks per layer from integer codes
+    if (lay_codes < 0).any():
+        lay_codes, lay_keys = None, None
+    _, unres_all, tmo_all = p.feedback_counts(s.churn_feedback_days, s.churn_timeout_hours)
+    tmo, unres = tmo_all[codes], unres_all[codes]
     since = p.today - s.new_product_days
     new_products: list[str] = []
     bought_new = np.zeros(len(codes), dtype=bool)
@@ -283,8 +325,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     if p.o_product.size:
         pc, products = p.product_codes  # missing product: -1
         known = pc >= 0
-        first_sale = np.full(len(products), np.iinfo(np.int64).max)
-        np.minimum.at(first_sale, pc[known], p.o_day[known])
+        first_sale = _first_day_by_code(pc, p.o_day, len(products))
         is_new_product = first_sale >= since
         new_products = sorted(str(x) for x in np.asarray(products, dtype=object)[is_new_product])
         if new_products:
@@ -297,7 +338,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     high = {}
     risk_by_id = None
     if churn is not None and len(churn):
-        hc = churn[churn["risk"] == "high"]
+        hc = churn.loc[churn["risk"].to_numpy(dtype=object) == "high", ["layer", "monetary"]]
         high = {k: (len(v), float(v["monetary"].sum())) for k, v in hc.groupby("layer")}
         risk_by_id = pd.Series(churn["risk"].to_numpy(dtype=object), index=churn["customer_id"].astype("str"))
     alive = _p_alive_of(clv, p, layers["customer_id"])
@@ -307,8 +348,9 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     ids = layers["customer_id"].to_numpy(dtype=object)
     order = [k for k, _ in s.layer_labels_zh]
     rows = []
-    for key in sorted(set(lay), key=lambda k: order.index(k) if k in order else len(order)):
-        m = lay == key
+    keys = set(lay) if lay_keys is None else list(lay_keys)
+    for key in sorted(keys, key=lambda k: order.index(k) if k in order else len(order)):
+        m = lay == key if lay_keys is None else lay_codes == list(lay_keys).index(key)
         n = float(m.sum())
         label = s.layer_label(key)
         t = tmo[m]
@@ -396,7 +438,12 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
         total_rev = float(layers["monetary"].sum())
         n_all = len(layers)
         order = [k for k, _ in s.layer_labels_zh]
-        g = layers.groupby("layer").agg(n=("customer_id", "size"), rev=("monetary", "sum"))
+        # = layers.groupby("layer").agg(n=size, rev=sum), grouped by integer codes
+        lcodes, lkeys = factorize_sorted(layers["layer"].to_numpy(dtype=object))
+        known = lcodes >= 0
+        money = layers["monetary"] if known.all() else layers["monetary"][known]
+        g = money.groupby(lcodes[known]).agg(["size", "sum"]).rename(columns={"size": "n", "sum": "rev"})
+        g.index = pd.Index(np.asarray(lkeys, dtype=object)[g.index.to_numpy()], name="layer")
         g = g.reindex(sorted(g.index, key=lambda k: order.index(k) if k in order else len(order)))
         parts = []
         for key, r in g.iterrows():
@@ -422,7 +469,7 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
                     f"{_pct(kv.get('lead_conversion_rate', np.nan))}.")
         out.append(("conclusion", "kpis", float(kv.get("repurchase_rate", np.nan)), text))
     # churn
-    high = churn[churn["risk"] == "high"] if len(churn) else churn
+    high = churn[churn["risk"].to_numpy(dtype=object) == "high"] if len(churn) else churn
     if len(churn):
         amount = float(high["monetary"].sum()) if len(high) else 0.0
         share = safe_ratio(amount, float(churn["monetary"].sum()))
@@ -470,7 +517,9 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
                         (f"Last {len(trends)} months: " + "; ".join(bits) + ".")))
     # recommendations: per layer strategy with counts
     if len(layers):
-        counts = layers.groupby("layer_group").size()
+        gcodes, gkeys = factorize_objects(layers["layer_group"].to_numpy(dtype=object))  # = groupby().size()
+        ok = gcodes >= 0
+        counts = dict(zip(np.asarray(gkeys, dtype=object), np.bincount(gcodes[ok], minlength=len(gkeys)).tolist()))
         for st in s.strategies:
             n = int(counts.get(st.layer, 0))
             if n == 0:
@@ -620,8 +669,9 @@ def _top_signal(high: pd.DataFrame, zh: bool, settings: AnalysisSettings) -> str
              "unresolved": ("投诉未解决", "unresolved complaints"),
              "timeouts": ("售后响应超时", "response timeouts")}
     # recount the indicators from the numeric columns the churn table carries
-    sig = churn_signals(high["days_since_last"], high["usual_gap_days"], high["orders_last"], high["orders_prev"],
-                        high["negative_feedback"], high["unresolved_complaints"], high["response_timeouts"], settings)
+    sig = churn_signals(*(pd.to_numeric(high[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                          for c in ("days_since_last", "usual_gap_days", "orders_last", "orders_prev",
+                                    "negative_feedback", "unresolved_complaints", "response_timeouts")), settings)
     counts = {k: int(v.sum()) for k, v in sig.items()}
     best = sorted(counts.items(), key=lambda kv: -kv[1])[:2]
     return ("、" if zh else ", ").join(f"{names[k][0 if zh else 1]}（{v}位）" if zh else f"{names[k][1]} ({v})"

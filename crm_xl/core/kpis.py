@@ -64,6 +64,7 @@ __all__ = [
     "stage_conversion_rate",
     "kpi_base",
     "kpi_table",
+    "kpi_tables",
     "kpi_wide",
     "lead_conversion",
 ]
@@ -74,7 +75,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
-from .prepared import Prepared, factorize_sorted, stage_matches
+from .prepared import Prepared, factorize_sorted, stage_matches, take_texts
 
 KPI_COLUMNS = ("dimension", "group", "group_label", "kpi", "label", "unit", "value", "numerator", "denominator", "n_customers",
                "reason")
@@ -461,14 +462,18 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
     """
     p, s = prepared, prepared.settings
     start = _window_start(p)
-    ow = p.o_day > start
-    oc = p.o_code[ow]
-    orders = p.count(oc)
+    ow, oc = p.window(start)
+    orders = p.orders_between(start).copy()
     revenue = p.count(oc, p.o_amount[ow])
-    prof_known = ow & ~np.isnan(p.o_profit)
-    pc = p.o_code[prof_known]
-    profit = p.count(pc, p.o_profit[prof_known])
-    rev_wp = p.count(pc, p.o_amount[prof_known])
+    profit_w = p.o_profit[ow]
+    if np.isnan(profit_w).any():
+        prof_known = ow & ~np.isnan(p.o_profit)
+        pc = p.o_code[prof_known]
+        profit = p.count(pc, p.o_profit[prof_known])
+        rev_wp = p.count(pc, p.o_amount[prof_known])
+    else:  # every profit known: the same orders as revenue
+        profit = p.count(oc, profit_w)
+        rev_wp = revenue.copy()
     active = orders >= 1
     new_buyers = (p.first_day > start) & p.has_orders
     new_repeat = new_buyers & (p.o_count >= 2)
@@ -523,19 +528,23 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
     }, index=p.ids)
     unknown = "未知" if s.lang == "zh" else "Unknown"
     if layers is not None and len(layers):
-        codes = p.codes_of(layers["customer_id"])
-        total = p.by_code(codes, layers["rfm_total"].to_numpy(dtype=float, na_value=np.nan))
+        at = p.rows_of(layers["customer_id"])  # row of each customer in layers
+        total = layers["rfm_total"].to_numpy(dtype=float, na_value=np.nan)[np.maximum(at, 0)]
+        total[at < 0] = np.nan
         base["rfm_total_sum"] = np.where(np.isnan(total), 0.0, total)
         base["rfm_n"] = (~np.isnan(total)).astype(float)
-        layer = p.by_code(codes, layers["layer"].astype(object).to_numpy())
+        base["layer"] = take_texts(layers["layer"], at).fillna("no_purchase")
     else:
         base["rfm_total_sum"] = 0.0
         base["rfm_n"] = 0.0
         layer = np.where(p.has_orders, "unclassified", None).astype(object)
-    base["layer"] = pd.array(np.where(pd.isna(layer), "no_purchase", layer), dtype="str")
+        base["layer"] = pd.array(np.where(pd.isna(layer), "no_purchase", layer), dtype="str")
     for dim in ("industry", "region", "owner"):
-        t = p.text(dim)
-        base[dim] = pd.array(np.where(t == "", unknown, t), dtype="str")
+        t = p.text_array(dim).copy()  # missing -> "未知"/"Unknown"
+        blank = t.to_numpy(dtype=object) == ""
+        if blank.any():
+            t[blank] = unknown
+        base[dim] = t
     return base
 
 
@@ -546,12 +555,21 @@ def lead_conversion(leads: pd.DataFrame, settings: AnalysisSettings, as_of: pd.T
     (``"__all__"`` overall). Empty when the leads table is empty."""
     if len(leads) == 0:
         return pd.DataFrame({"leads": pd.Series(dtype=float), "leads_won": pd.Series(dtype=float)})
+    return _lead_conversion(_leads_in_window(leads, settings, as_of), settings, by)
+
+
+def _leads_in_window(leads: pd.DataFrame, settings: AnalysisSettings, as_of: pd.Timestamp):
+    """The leads of :func:`lead_conversion` (created in the KPI window) and whether won."""
     created = pd.to_datetime(leads["created_date"])
     ok = (created <= as_of) | created.isna()
     if settings.kpi_window_months is not None:
         ok &= (created > as_of - pd.DateOffset(months=settings.kpi_window_months)) | created.isna()
     lw = leads.loc[ok.to_numpy()]
-    won = stage_matches(lw["stage"], settings.stage_won).astype(float)
+    return lw, stage_matches(lw["stage"], settings.stage_won).astype(float)
+
+
+def _lead_conversion(window, settings: AnalysisSettings, by: str | None) -> pd.DataFrame:
+    lw, won = window
     frame = pd.DataFrame({"leads": 1.0, "leads_won": won}, index=lw.index)
     if by is None:
         return frame.sum().to_frame("__all__").T
@@ -566,10 +584,11 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
     zh = lang == "zh"
     groups = sums.index.to_numpy()
     g = len(sums)
-    ncust = sums["customers"].to_numpy(dtype=float) if "customers" in sums else np.full(g, np.nan)
+    sums = {c: sums[c].to_numpy(dtype=float) for c in sums.columns}  # (column access once)
+    ncust = sums["customers"] if "customers" in sums else np.full(g, np.nan)
     nums, dens, values, reasons = [], [], [], []
     for k in KPIS:
-        num = sums[k.numerator].to_numpy(dtype=float) if k.numerator in sums else np.full(g, np.nan)
+        num = sums[k.numerator] if k.numerator in sums else np.full(g, np.nan)
         if k.denominator is None:
             den = np.full(g, np.nan)
             value = num
@@ -578,7 +597,7 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
             if k.total_denominator:
                 den = np.full(g, float(totals.get(k.denominator, np.nan)))
             else:
-                den = sums[k.denominator].to_numpy(dtype=float) if k.denominator in sums else np.full(g, np.nan)
+                den = sums[k.denominator] if k.denominator in sums else np.full(g, np.nan)
             value = safe_ratio(num, den) * k.scale
             value = np.atleast_1d(value)
             if k.denominator not in sums and no_dim_reason is not None:
@@ -591,10 +610,10 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
         values.append(value)
         reasons.append(reason)
     # one frame, KPI by KPI (rows: KPI-major, then group)
-    per_kpi = (lambda f: np.repeat(np.array([f(k) for k in KPIS], dtype=object), g))
+    per_kpi = (lambda f: pd.array(np.repeat(np.array([f(k) for k in KPIS], dtype=object), g), dtype="str"))
     return pd.DataFrame({
-        "dimension": np.full(g * len(KPIS), dimension, dtype=object),
-        "group": np.tile(np.asarray(groups, dtype=object), len(KPIS)),
+        "dimension": pd.array(np.full(g * len(KPIS), dimension, dtype=object), dtype="str"),
+        "group": pd.array(np.tile(np.asarray(groups, dtype=object), len(KPIS)), dtype="str"),
         "kpi": per_kpi(lambda k: k.key),
         "label": per_kpi(lambda k: k.label(lang)),
         "unit": per_kpi(lambda k: k.unit),
@@ -602,7 +621,7 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
         "numerator": np.concatenate(nums),
         "denominator": np.concatenate(dens),
         "n_customers": np.tile(ncust, len(KPIS)),
-        "reason": np.concatenate(reasons),
+        "reason": pd.array(np.concatenate(reasons), dtype="str"),
     })
 
 
@@ -629,9 +648,31 @@ def kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None 
         ``value`` = numerator / denominator x scale (sums for counts); NaN with ``reason``
         when nothing to divide by. Groups are ordered by name (layers in settings order).
     """
+    return _kpi_table(base, settings, by=by, leads=leads, as_of=as_of)
+
+
+def kpi_tables(base: pd.DataFrame, settings: AnalysisSettings, *, leads: pd.DataFrame | None = None,
+               as_of: pd.Timestamp | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`kpi_table` overall, per layer and per dimension (industry, region and owner,
+    concatenated), with the totals over all customers computed once.
+
+    Returns
+    -------
+    overall, by_layer, by_dimension : DataFrame
+    """
+    totals = base[[c for c in _BASE_SUMS if c in base.columns]].sum()
+    window = _leads_in_window(leads, settings, as_of) if leads is not None and len(leads) and as_of is not None \
+        else None
+    one = (lambda by: _kpi_table(base, settings, by=by, leads=leads, as_of=as_of, totals=totals, lead_window=window))
+    return one(None), one("layer"), pd.concat([one(d) for d in DIMENSIONS if d != "layer"], ignore_index=True)
+
+
+def _kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None, leads: pd.DataFrame | None,
+               as_of: pd.Timestamp | None, totals: pd.Series | None = None, lead_window=None) -> pd.DataFrame:
     zh = settings.lang == "zh"
     cols = [c for c in _BASE_SUMS if c in base.columns]
-    totals = base[cols].sum()
+    if totals is None:
+        totals = base[cols].sum()
     if by is None:
         sums = totals.to_frame("全部" if zh else "All").T
         dim = "overall"
@@ -647,10 +688,12 @@ def kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None 
     has_leads = leads is not None and len(leads) > 0 and as_of is not None
     no_dim = None
     if has_leads and by is None:
-        lc = lead_conversion(leads, settings, as_of)
+        lc = lead_conversion(leads, settings, as_of) if lead_window is None else \
+            _lead_conversion(lead_window, settings, None)
         sums = sums.assign(leads=float(lc["leads"].iloc[0]), leads_won=float(lc["leads_won"].iloc[0]))
     elif has_leads and by == "owner" and "owner" in leads:
-        lc = lead_conversion(leads, settings, as_of, by="owner")
+        lc = lead_conversion(leads, settings, as_of, by="owner") if lead_window is None else \
+            _lead_conversion(lead_window, settings, "owner")
         sums = sums.reindex(sums.index.union(lc.index)).fillna(0.0)
         sums["leads"] = lc["leads"].reindex(sums.index).fillna(0.0)
         sums["leads_won"] = lc["leads_won"].reindex(sums.index).fillna(0.0)
@@ -661,11 +704,12 @@ def kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None 
         no_dim = ("没有线索记录", "no leads")
     out = _evaluate(sums, totals, settings.lang, dim, no_dim)
     if by == "layer":
-        out.insert(2, "group_label", [settings.layer_label(g) for g in out["group"]])
+        out.insert(2, "group_label", pd.array([settings.layer_label(g) for g in out["group"]], dtype="str"))
     else:
         out.insert(2, "group_label", out["group"])
     for c in ("dimension", "group", "group_label", "kpi", "label", "unit", "reason"):
-        out[c] = out[c].astype("str")
+        if out[c].dtype != "str":
+            out[c] = out[c].astype("str")
     return out
 
 

@@ -13,7 +13,7 @@ calendar arithmetic (``pd.DateOffset``), so "近3个月" from 2024-09-30 starts 
 from __future__ import annotations
 
 __all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort",
-           "factorize_objects", "factorize_sorted"]
+           "factorize_objects", "factorize_sorted", "lookup_objects", "take_texts"]
 
 import re
 from dataclasses import dataclass
@@ -56,10 +56,23 @@ def stable_argsort(key: np.ndarray, bits: int) -> np.ndarray:
         return np.argsort(key, kind="stable")
     order = None
     for shift in range(0, bits, 16):
-        digit = ((key if order is None else key[order]) >> shift).astype(np.uint16)  # low 16 bits
-        step = np.argsort(digit, kind="stable")
+        digit = (key >> shift).astype(np.uint16)  # its 16 bits, taken in the current order
+        step = np.argsort(digit if order is None else digit[order], kind="stable")
         order = step if order is None else order[step]
     return order
+
+
+def _identities(values: np.ndarray) -> np.ndarray | None:
+    """An integer per element of an object array, equal for elements that are the same
+    object and distinct otherwise: the object's address divided by 16 (live objects are at
+    least 16 bytes long, so distinct ones differ; addresses are multiples of 16, whose
+    constant low bits would make the integer hash table collide: 2-4x slower). None when
+    the references cannot be read."""
+    try:
+        refs = np.frombuffer(np.ascontiguousarray(values), dtype=np.intp)
+    except (TypeError, ValueError, BufferError):
+        return None
+    return refs >> 4
 
 
 def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
@@ -79,19 +92,51 @@ def factorize_objects(values) -> tuple[np.ndarray, np.ndarray]:
     if values.ndim != 1 or values.size < 10_000:
         codes, uniques = pd.factorize(values)
         return codes, np.asarray(uniques, dtype=object)
-    try:
-        refs = np.frombuffer(np.ascontiguousarray(values), dtype=np.intp)  # the objects' identities
-    except (TypeError, ValueError, BufferError):
-        refs = None
+    refs = _identities(values)
     if refs is not None:
         ref_codes, ref_uniques = pd.factorize(refs)
         if len(ref_uniques) <= values.size // 2:
-            first = np.empty(len(ref_uniques), dtype=np.intp)
-            first[ref_codes[::-1]] = np.arange(values.size - 1, -1, -1)  # first row of each object
-            codes, uniques = pd.factorize(values[first])  # in order of first appearance
+            rep = np.empty(len(ref_uniques), dtype=np.intp)
+            rep[ref_codes] = np.arange(values.size)  # a row of each object, objects in order of first appearance
+            codes, uniques = pd.factorize(values[rep])  # texts in order of first appearance
             return codes[ref_codes], np.asarray(uniques, dtype=object)
     codes, uniques = pd.factorize(values)
     return codes, np.asarray(uniques, dtype=object)
+
+
+def _object_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Rows grouped by object identity: (group of each row, one row of each group), groups
+    in order of first appearance; None when most objects are distinct (no gain)."""
+    refs = _identities(values)
+    if refs is None:
+        return None
+    ref_codes, ref_uniques = pd.factorize(refs)
+    if len(ref_uniques) > values.size // 2:
+        return None
+    rep = np.empty(len(ref_uniques), dtype=np.intp)
+    rep[ref_codes] = np.arange(values.size)  # some row of each object (the last)
+    return ref_codes, rep
+
+
+def lookup_objects(index: pd.Index, values) -> np.ndarray:
+    """``index.get_indexer(values)`` for a long object array (or Series) of texts, looking
+    each distinct *object* up once.
+
+    Customer IDs in the orders and interactions tables repeat (10 orders per customer),
+    and cleaned columns hold the same Python object wherever a value repeats: the rows
+    are grouped by object identity (integer hashing of the references, about a third of
+    the cost of hashing the texts), and one text per object is looked up in ``index``.
+    Equal texts in distinct objects get the same position anyway. Falls back on a plain
+    lookup when most objects are distinct.
+    """
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object)
+    values = np.asarray(values, dtype=object)
+    groups = _object_groups(values) if values.ndim == 1 and values.size >= 10_000 else None
+    if groups is None:
+        return index.get_indexer(pd.Index(values, dtype=index.dtype))
+    ref_codes, rep = groups
+    return index.get_indexer(pd.Index(values[rep], dtype=index.dtype))[ref_codes]
 
 
 def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
@@ -107,9 +152,25 @@ def factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
     return np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else -1, -1), uniques[order]
 
 
+def take_texts(column: pd.Series, rows: np.ndarray):
+    """``column``'s values at ``rows`` (-1: missing) as a pandas ``str`` array; a ``str``
+    column is taken from directly (no text is checked again)."""
+    arr = column.array
+    if column.dtype == "str" and type(arr) is type(pd.array([], dtype="str")):
+        return arr.take(rows, allow_fill=True)
+    vals = column.astype(object).to_numpy()
+    out = np.full(len(rows), np.nan, dtype=object)
+    ok = rows >= 0
+    out[ok] = vals[rows[ok]]
+    return pd.array(out, dtype="str")
+
+
 def _days(values) -> np.ndarray:
     """datetime-like -> int64 day numbers; NaT -> int64 min."""
-    a = np.asarray(pd.to_datetime(pd.Series(values)).to_numpy(), dtype="datetime64[D]")
+    if isinstance(values, pd.Series) and values.dtype == "datetime64[ns]":  # cleaned dates: no parsing
+        a = values.to_numpy().astype("datetime64[D]")
+    else:
+        a = np.asarray(pd.to_datetime(pd.Series(values)).to_numpy(), dtype="datetime64[D]")
     out = a.astype(np.int64)
     out[np.isnat(a)] = _NAT
     return out
@@ -132,6 +193,18 @@ def _bool_float(s: pd.Series) -> np.ndarray:
     if s.dtype == bool:
         return s.to_numpy(dtype=float)
     return s.astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _unique_hits(uniques: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
+    """Which distinct texts contain one of ``keywords`` (case-insensitive), as in
+    :func:`_match_codes`, with index 0 for a missing value (never a hit): length
+    ``len(uniques) + 1``, indexed by code + 1."""
+    out = np.zeros(len(uniques) + 1, dtype=bool)
+    pattern = "|".join(re.escape(k.lower()) for k in keywords if k)
+    if pattern and len(uniques):
+        out[1:] = pd.Series(uniques, dtype="str").str.lower().str.contains(pattern, regex=True, na=False).to_numpy(
+            dtype=bool)
+    return out
 
 
 def _match_codes(codes: np.ndarray, uniques: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
@@ -167,7 +240,7 @@ def stage_matches(stage: pd.Series, names: tuple[str, ...]) -> np.ndarray:
     """Boolean array: which lead ``stage`` values equal one of ``names`` (case- and
     space-insensitive)."""
     wanted = {n.strip().lower() for n in names}
-    codes, uniques = pd.factorize(stage)
+    codes, uniques = factorize_objects(stage.to_numpy(dtype=object) if isinstance(stage, pd.Series) else stage)
     hit = np.array([str(u).strip().lower() in wanted for u in uniques], dtype=bool)
     if hit.size == 0:
         return np.zeros(len(stage), dtype=bool)
@@ -230,11 +303,49 @@ class Prepared:
         """Per-customer count (or weighted sum) of ``codes`` -> float array of length n."""
         return np.bincount(codes, weights=weights, minlength=self.n).astype(float)
 
+    def window(self, start_excl: int, end_incl: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The orders with ``start_excl < day <= end_incl`` (default ``today``): a boolean
+        mask over the orders and their customer codes. Computed once per window (the KPI,
+        tag, churn and diagnosis periods coincide by default); read-only."""
+        end = self.today if end_incl is None else int(end_incl)
+        cache = self.__dict__.setdefault("_windows", {})
+        key = (int(start_excl), end)
+        if key not in cache:
+            m = self.o_day > start_excl
+            if end < self.today:  # (every order is dated up to today)
+                m &= self.o_day <= end
+            codes = self.o_code[m]
+            m.flags.writeable = codes.flags.writeable = False
+            cache[key] = (m, codes)
+        return cache[key]
+
+    def feedback_counts(self, days: int, timeout_hours: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Interactions in the last ``days`` days (boolean per interaction) and per customer
+        the interactions marked not resolved and those answered slower than
+        ``timeout_hours`` in that period (churn warning and layer problems); computed once,
+        read-only."""
+        cache = self.__dict__.setdefault("_feedback", {})
+        key = (int(days), float(timeout_hours))
+        if key not in cache:
+            fw = self.i_day > self.today - days
+            unres = self.count(self.i_code[fw & (self.i_resolved == 0)])
+            tmo = self.count(self.i_code[fw & (self.i_resp_hours > timeout_hours)])
+            for a in (fw, unres, tmo):
+                a.flags.writeable = False
+            cache[key] = (fw, unres, tmo)
+        return cache[key]
+
     def orders_between(self, start_excl: int, end_incl: int | None = None) -> np.ndarray:
-        """Per-customer order counts with ``start_excl < day <= end_incl`` (default ``today``)."""
-        end = self.today if end_incl is None else end_incl
-        m = (self.o_day > start_excl) & (self.o_day <= end)
-        return self.count(self.o_code[m])
+        """Per-customer order counts with ``start_excl < day <= end_incl`` (default ``today``),
+        computed once per window; read-only."""
+        end = self.today if end_incl is None else int(end_incl)
+        cache = self.__dict__.setdefault("_window_counts", {})
+        key = (int(start_excl), end)
+        if key not in cache:
+            out = self.count(self.window(start_excl, end)[1])
+            out.flags.writeable = False
+            cache[key] = out
+        return cache[key]
 
     @cached_property
     def o_count(self) -> np.ndarray:
@@ -284,23 +395,28 @@ class Prepared:
         consecutive distinct order days (NaN with fewer than two distinct days)."""
         out = np.full(self.n, np.nan)
         c, d, _ = self.purchase_days  # one purchase day counts once
-        same = c[1:] == c[:-1]
-        gc, gap = c[1:][same], (d[1:] - d[:-1])[same]
-        if gc.size == 0:
+        if c.size < 2:
             return out
-        bits = max(int(gap.max()).bit_length(), 1)
-        key = (gc << bits) | gap
-        if int(self.n).bit_length() + bits <= 31:  # a 32-bit sort is twice as fast
-            key = key.astype(np.int32)
+        same = c[1:] == c[:-1]
+        # gaps are below the span of the purchase days: (customer, gap) packed in one key,
+        # computed for every pair of consecutive rows and kept where both are one customer's
+        bits = max(int(int(d.max()) - int(d.min())).bit_length(), 1)
+        narrow = int(self.n).bit_length() + bits <= 31  # a 32-bit sort is twice as fast
+        c1 = c[1:].astype(np.int32) if narrow else c[1:]
+        dd = d[1:] - d[:-1]
+        key = ((c1 << bits) | (dd.astype(np.int32) if narrow else dd))[same]
+        if key.size == 0:
+            return out
         # sorted by customer, then gap; the keys are already grouped by customer, which the
         # run-detecting stable sort (timsort) exploits: about 2.5x faster than quicksort here
-        k2 = np.sort(key, kind="stable").astype(np.int64)
-        gc, gap = k2 >> bits, (k2 & ((1 << bits) - 1)).astype(float)
+        k2 = np.sort(key, kind="stable")
+        gc = k2 >> bits
         starts = np.flatnonzero(np.r_[True, gc[1:] != gc[:-1]])
         counts = np.diff(np.r_[starts, gc.size])
         lo = starts + (counts - 1) // 2
         hi = starts + counts // 2
-        out[gc[starts]] = (gap[lo] + gap[hi]) / 2
+        mask = (1 << bits) - 1
+        out[gc[starts]] = ((k2[lo] & mask).astype(float) + (k2[hi] & mask).astype(float)) / 2
         return out
 
     @cached_property
@@ -311,6 +427,8 @@ class Prepared:
         rank = np.empty(ids.size, dtype=np.int64)
         if ids.size == 0:
             return rank
+        if self.ids.is_monotonic_increasing:  # (unique IDs) already in order, as customer lists often are
+            return np.arange(ids.size, dtype=np.int64)
         if max(map(len, ids)) <= 64 and "\x00" not in "".join(ids):
             ids = ids.astype(str)  # fixed-width text sorts several times faster than objects, same order
         rank[np.argsort(ids, kind="stable")] = np.arange(ids.size)
@@ -326,7 +444,7 @@ class Prepared:
         """Codes of the customers with orders, in customer-ID order: the rows of the RFM
         table (:func:`crm_xl.core.rfm.rfm_table`) and of the layers built on it."""
         rows = np.flatnonzero(self.has_orders)
-        return rows[np.argsort(self.id_rank[rows])]
+        return rows[np.argsort(self.id_rank[rows], kind="stable")]  # (distinct ranks: any sort; fast when in order)
 
     def codes_of(self, customer_ids) -> np.ndarray:
         """Position in ``ids`` of each of ``customer_ids`` (-1 when not a known customer).
@@ -336,9 +454,21 @@ class Prepared:
         v = np.asarray(customer_ids.to_numpy(dtype=object) if hasattr(customer_ids, "to_numpy") else customer_ids,
                        dtype=object).ravel()
         rows = self.rfm_rows
-        if v.size == rows.size and bool((self.id_array[rows] == v).all()):
-            return rows
+        if v.size == rows.size:
+            known = self.id_array[rows]
+            a, b = _identities(known), _identities(v)  # the same objects (usual): no text comparison
+            if (a is not None and b is not None and bool((a == b).all())) or bool((known == v).all()):
+                return rows
         return self.ids.get_indexer(pd.Index(v, dtype="str"))
+
+    def rows_of(self, customer_ids) -> np.ndarray:
+        """For every customer code, the row of ``customer_ids`` holding it (-1 when none;
+        the last row of a repeated ID, as :meth:`by_code`)."""
+        codes = self.codes_of(customer_ids)
+        out = np.full(self.n, -1, dtype=np.intp)
+        ok = codes >= 0
+        out[codes[ok]] = np.flatnonzero(ok)
+        return out
 
     def by_code(self, codes: np.ndarray, values: np.ndarray, fill=np.nan) -> np.ndarray:
         """Array of length ``n`` with ``values`` at ``codes`` (codes < 0 are skipped) and
@@ -371,6 +501,26 @@ class Prepared:
     def _content_codes(self) -> tuple[np.ndarray, np.ndarray]:
         return factorize_objects(self.i_content.to_numpy(dtype=object))
 
+    @cached_property
+    def interaction_kinds(self) -> tuple[np.ndarray, int] | None:
+        """Each interaction's (type, notes) pair as one code into the table of all pairs of
+        distinct types and notes (``(type code + 1) * (notes + 1) + notes code + 1``, 0 for
+        missing), and the number of distinct notes + 1; None when that table would be large
+        (free-text notes). :meth:`kind_hits` tells which pairs match keywords."""
+        tc, tu = self._type_codes
+        cc, cu = self._content_codes
+        nc = len(cu) + 1
+        if (len(tu) + 1) * nc > 1 << 22:
+            return None
+        return (tc.astype(np.int64) + 1) * nc + (cc + 1), nc
+
+    def kind_hits(self, keywords: tuple[str, ...]) -> np.ndarray:
+        """Per (type, notes) pair of :attr:`interaction_kinds`: type or notes contain one
+        of ``keywords`` (as :meth:`interactions_matching`)."""
+        t = _unique_hits(self._type_codes[1], keywords)
+        c = _unique_hits(self._content_codes[1], keywords)
+        return (t[:, None] | c[None, :]).ravel()
+
     def interactions_matching(self, keywords: tuple[str, ...]) -> np.ndarray:
         """Boolean per interaction: type or notes contain one of ``keywords``."""
         return (_match_codes(*self._type_codes, keywords) | _match_codes(*self._content_codes, keywords))
@@ -379,6 +529,23 @@ class Prepared:
     def i_complaint(self) -> np.ndarray:
         """Boolean per interaction: a complaint (type or notes match ``keywords_complaint``)."""
         return _match_codes(*self._type_codes, self.settings.keywords_complaint)
+
+    def text_array(self, key: str):
+        """:meth:`text` as a pandas ``str`` array (computed once per column): ``take`` rows
+        of it to build a ``str`` column without checking every value again."""
+        cache = self.__dict__.setdefault("_text_arrays", {})
+        if key not in cache:
+            col = self.customers[key] if key in self.customers.columns else None
+            if col is not None and col.dtype == "str" and isinstance(col.array, type(pd.array([], dtype="str"))):
+                cache[key] = (col.fillna("") if col.hasnans else col).array  # already checked texts
+            else:
+                cache[key] = pd.array(self.text(key), dtype="str")
+        return cache[key]
+
+    @cached_property
+    def id_strings(self):
+        """``ids`` as a pandas ``str`` array (``take`` rows of it for a ``customer_id`` column)."""
+        return pd.array(self.ids, dtype="str")
 
     def text(self, key: str) -> np.ndarray:
         """A customers-table text column aligned to ``ids`` as an object array ('' for
@@ -401,13 +568,17 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     today = int(np.datetime64(as_of, "D").astype(np.int64))
     cust, orders, inter = data.customers, data.orders, data.interactions
 
-    cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique())
+    # (the final str Index named customer_id from the start: one hash table for every lookup)
+    cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique(), dtype="str",
+                        name="customer_id")
     o_ids = _col(orders, "customer_id", "orders").astype("str")
-    o_codes = cust_ids.get_indexer(o_ids)
+    o_codes = lookup_objects(cust_ids, o_ids)
     missing = np.flatnonzero(o_codes < 0)  # IDs not in the customers table (or blank)
     extra = o_ids.iloc[missing].dropna().unique() if missing.size else []
-    ids = cust_ids.append(pd.Index(extra, dtype="str")) if len(extra) else cust_ids
-    ids = ids.astype("str").rename("customer_id")
+    if len(extra):
+        ids = cust_ids.append(pd.Index(extra, dtype="str")).astype("str").rename("customer_id")
+    else:
+        ids = cust_ids
     if len(extra):  # the customers table's IDs keep their positions; look up the others only
         o_codes[missing] = ids.get_indexer(o_ids.iloc[missing])
     o_day = _days(_col(orders, "order_date", "orders"))
@@ -418,7 +589,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
     product = _col(orders, "product", "orders").astype(object).to_numpy()
 
-    i_codes = ids.get_indexer(_col(inter, "customer_id", "interactions").astype("str"))
+    i_codes = lookup_objects(ids, _col(inter, "customer_id", "interactions").astype("str"))
     i_day = _days(_col(inter, "date", "interactions"))
     ikeep = (i_codes >= 0) & (i_day != _NAT) & (i_day <= today)
     if not ikeep.all():
@@ -427,6 +598,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
 
     # orders kept (a plain copy when all are: faster than a masked gather, never a view of the input)
     sel = (lambda a: a.copy()) if keep.all() else (lambda a: a[keep])
+    own = (lambda a: a) if keep.all() else sel  # arrays computed here: no copy needed
     if len(cust) and len(cust_ids) == len(cust) and not len(extra):
         # every row a distinct known ID: the table is already aligned to ids
         customers = cust.set_index("customer_id")
@@ -443,11 +615,11 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         today=today,
         ids=ids,
         customers=customers,
-        o_code=sel(o_codes).astype(np.int64, copy=False),
-        o_day=sel(o_day),
+        o_code=own(o_codes).astype(np.int64, copy=False),
+        o_day=own(o_day),
         o_amount=sel(amount),
         o_profit=sel(profit),
-        o_promo=sel(promo),
+        o_promo=own(promo),
         o_product=sel(product),
         i_code=i_codes.astype(np.int64),
         i_day=i_day,

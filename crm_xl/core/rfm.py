@@ -174,8 +174,8 @@ def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
         freq, mon = p.o_count, p.count(p.o_code, p.o_amount)
     else:
         start = p.day_months_before(settings.rfm_window_months)
-        w = p.o_day > start
-        freq, mon = p.count(p.o_code[w]), p.count(p.o_code[w], p.o_amount[w])
+        w, wc = p.window(start)
+        freq, mon = p.orders_between(start), p.count(wc, p.o_amount[w])
     rows = p.rfm_rows
     last, first = p.last_day[rows], p.first_day[rows]
     recency = (p.today - last).astype(float)
@@ -183,13 +183,9 @@ def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
         years = np.maximum((p.today - first + 1) / 365.25, 1.0)
     else:
         years = settings.rfm_window_months / 12
-    out = pd.DataFrame({
-        "customer_id": pd.array(p.ids.to_numpy()[rows], dtype="str"),
-        "customer_name": p.text("customer_name")[rows],
-        "contact_name": p.text("contact_name")[rows],
-        "industry": p.text("industry")[rows],
-        "region": p.text("region")[rows],
-        "owner": p.text("owner")[rows],
+    cols = {
+        "customer_id": p.id_strings.take(rows),
+        **{c: p.text_array(c).take(rows) for c in ("customer_name", "contact_name", "industry", "region", "owner")},
         "last_purchase_date": _date(last),
         "first_purchase_date": _date(first),
         "recency_days": recency,
@@ -197,8 +193,8 @@ def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
         "frequency": freq[rows],
         "frequency_per_year": freq[rows] / years,
         "monetary": mon[rows],
-    })
-    for c in ("customer_name", "contact_name", "industry", "region", "owner"):
-        out[c] = out[c].astype("str")
-    scores = rfm_scores(out, settings)
-    return pd.concat([out, scores], axis=1)[list(RFM_COLUMNS)]
+    }
+    # the scores from the same columns, then one frame in RFM_COLUMNS order
+    scores = rfm_scores(pd.DataFrame({k: cols[k] for k in ("recency_days", "frequency", "monetary")}), settings)
+    cols.update((k, scores[k].to_numpy()) for k in ("r_score", "f_score", "m_score", "rfm_total"))
+    return pd.DataFrame({k: cols[k] for k in RFM_COLUMNS})

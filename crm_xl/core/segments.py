@@ -199,7 +199,14 @@ def customer_remarks(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.T
         n_recent = recent.reindex(rfm["customer_id"]).fillna(0).to_numpy(dtype=float)
         n_before = before.reindex(rfm["customer_id"]).fillna(0).to_numpy(dtype=float)
     rec = rfm["recency_days"].to_numpy(dtype=float)
-    first_age = (as_of - pd.to_datetime(rfm["first_purchase_date"])).dt.days.to_numpy(dtype=float, na_value=np.nan)
+    first = rfm["first_purchase_date"]
+    if first.dtype == "datetime64[ns]":  # whole days before the analysis date, NaT -> NaN
+        delta = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "ns") - first.to_numpy()
+        with np.errstate(invalid="ignore"):  # (NaT)
+            first_age = (delta // np.timedelta64(1, "D")).astype(float)
+        first_age[np.isnat(delta)] = np.nan
+    else:
+        first_age = (as_of - pd.to_datetime(first)).dt.days.to_numpy(dtype=float, na_value=np.nan)
     texts = _remarks_from_arrays(rec, n_recent, n_before, first_age, settings, lang)
     return pd.Series(texts, index=rfm.index, dtype="str")
 
@@ -213,13 +220,14 @@ def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Time
     In rules mode the rules see ``rule_frequency`` and ``rule_monetary`` (orders and
     amount over the last ``settings.rule_window_months`` months), added as columns.
     """
-    out = rfm.copy()
+    out = rfm.copy(deep=False)  # columns are added, never modified (copy on write)
     if settings.layer_mode == "rules":
         if prepared is not None:
             p = prepared
-            w = p.o_day > p.day_months_before(settings.rule_window_months)
+            start = p.day_months_before(settings.rule_window_months)
+            w, wc = p.window(start)
             codes = p.codes_of(out["customer_id"])
-            f_all, m_all = p.count(p.o_code[w]), p.count(p.o_code[w], p.o_amount[w])
+            f_all, m_all = p.orders_between(start), p.count(wc, p.o_amount[w])
             f12 = np.where(codes >= 0, f_all[codes], 0.0)
             m12 = np.where(codes >= 0, m_all[codes], 0.0)
         else:

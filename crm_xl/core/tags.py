@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..settings import TAG_METRICS, AnalysisSettings
 from .dataset import CrmData
-from .prepared import Prepared, prepare, stage_matches
+from .prepared import Prepared, factorize_objects, lookup_objects, prepare, stage_matches
 
 TAG_COLUMNS = ("customer_id", "tag", "tag_label", "metric", "value", "threshold", "reason")
 
@@ -57,15 +57,21 @@ def tag_metrics(data: CrmData | None = None, settings: AnalysisSettings | None =
     p = prepared if prepared is not None else prepare(data, settings)
     s = settings
     start = _window_start(p)
-    ow = p.o_day > start
-    n_orders = p.count(p.o_code[ow])
+    ow, _ = p.window(start)
+    n_orders = p.orders_between(start)
     n_promo = p.count(p.o_code[ow & p.o_promo])
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n_orders >= max(s.tag_min_orders, 1), n_promo / n_orders, np.nan)
     iw = p.i_day > start
+    kinds = p.interaction_kinds
+    if kinds is not None:  # the window's interactions once; per keyword set a lookup of their kind
+        kw_codes, kw_kinds = p.i_code[iw], kinds[0][iw]
 
-    def inter(keywords):
-        return p.count(p.i_code[iw & p.interactions_matching(keywords)])
+        def inter(keywords):
+            return p.count(kw_codes[p.kind_hits(keywords)[kw_kinds]])
+    else:
+        def inter(keywords):
+            return p.count(p.i_code[iw & p.interactions_matching(keywords)])
 
     out = pd.DataFrame({
         "discount_order_share": share,
@@ -86,7 +92,7 @@ def _lead_cycle_days(p: Prepared) -> np.ndarray:
     won = stage_matches(leads["stage"], p.settings.stage_won) if "stage" in leads else np.zeros(len(leads), bool)
     days = (pd.to_datetime(leads["closed_date"]) - pd.to_datetime(leads["created_date"])).dt.days.to_numpy(
         dtype=float, na_value=np.nan)
-    codes = p.ids.get_indexer(leads["customer_id"].astype("str"))
+    codes = lookup_objects(p.ids, leads["customer_id"].astype("str"))
     ok = won & (codes >= 0) & ~np.isnan(days) & (days >= 0)
     if ok.any():
         total = np.bincount(codes[ok], weights=days[ok], minlength=p.n)
@@ -189,14 +195,24 @@ def _tag_texts_by_position(tags: pd.DataFrame, pos: np.ndarray, n: int, lang: st
     sep = "、" if lang == "zh" else ", "
     keys = tags["tag"].to_numpy(dtype=object)
     labels = tags["tag_label"].to_numpy(dtype=object)
+    kcodes, kuniq = factorize_objects(keys)  # rows of a tag from integer codes
+    kuniq = list(kuniq)
     for t in dict.fromkeys([*(order or ()), *pd.unique(tags["tag"])]):
-        m = np.flatnonzero(keys == t)
+        if t in kuniq:
+            m = np.flatnonzero(kcodes == kuniq.index(t))
+        else:
+            m = np.flatnonzero(keys == t)
         if m.size == 0:
             continue
         c, first = np.unique(pos[m], return_index=True)  # a tag counts once per customer (its first row)
         lab = labels[m[first]]
         cur = out[c]
-        out[c] = np.where(cur == "", lab, cur + sep + lab)
+        more = cur != ""  # the separator only where a label is already written
+        if more.any():
+            out[c[more]] = cur[more] + sep + lab[more]
+            out[c[~more]] = lab[~more]
+        else:
+            out[c] = lab
     return out
 
 

@@ -48,10 +48,10 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
     t = s.trend_months
     last_m = int(np.datetime64(p.as_of, "M").astype(np.int64))
     first_m = last_m - t + 1
-    om = _month_index(p.o_day)
-    ok = om >= first_m
-    mi = (om[ok] - first_m).astype(np.int64)
-    codes = p.o_code[ok]
+    # orders from the first day of the first month (a day comparison: months only for those)
+    first_day = int(np.datetime64(first_m, "M").astype("datetime64[D]").astype(np.int64))
+    ok, codes = p.window(first_day - 1)
+    mi = (_month_index(p.o_day[ok]) - first_m).astype(np.int64)
     orders = np.bincount(mi, minlength=t).astype(float)
     revenue = np.bincount(mi, weights=p.o_amount[ok], minlength=t)
     key = codes * t + mi  # (customer, month) pairs with an order, distinct and sorted

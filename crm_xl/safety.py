@@ -144,9 +144,10 @@ _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b(?=[^>]*?\st="e")[^>]*?\sr="([A-Z]{1,3}
                          rb'(?:(?!</(?:\w+:)?c>).){0,2000}?<(?:\w+:)?v>([^<]{1,40})</(?:\w+:)?v>', re.S)
 _ROW_SPLIT = re.compile(rb"<(?:\w+:)?row\b")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")
-# a cell whose first attribute is not r (the character after the space must be present: a
-# chunk ending in "<c " is not a match; the next chunk's overlap sees the whole tag)
-_CELL_WITHOUT_R = re.compile(rb'<c(?:[>/]|\s[^r])')
+# a cell whose first attribute is not r: <c>, <c/>, <c s=...> (the character after the
+# space must be present: a chunk ending in "<c " is not a match, the next chunk's overlap
+# sees the whole tag; "<c>" / "<c/>" are followed by a character other than r in any sheet)
+_CELL_WITHOUT_R = re.compile(rb'<c[\s>/][^r]')
 
 
 @dataclass

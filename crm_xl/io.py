@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .a1 import column_letter
 from .errors import InputError, WorkbookError
 from .schema import TABLES, Table, map_headers, table_for_sheet
 
@@ -74,12 +75,8 @@ class SheetRows(list):
 
 
 def _col_letter(j: int) -> str:
-    s = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        s = chr(65 + r) + s
-    return s
+    """0-based column index to letters."""
+    return column_letter(j + 1)
 
 
 def _a1(r0: int, c0: int, r1: int, c1: int) -> str:

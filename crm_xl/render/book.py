@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..report.spec import NUMERIC_KINDS, ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
+from ..a1 import cell_ref
 from .editable import apply_editable
 from .xlsx_styles import FONT_NAME, PALETTE, column_width, estimate_lines
 
@@ -454,12 +455,7 @@ def _replace_sheet(book, old) -> object:
 
 
 def _a1(row: int, col: int) -> str:
-    s = ""
-    c = col
-    while c:
-        c, r = divmod(c - 1, 26)
-        s = chr(65 + r) + s
-    return f"{s}{row}"
+    return cell_ref(row, col)
 
 
 def _draw_text(ws, b: TextBlock, widths: dict[int, float], opt, where: str) -> None:

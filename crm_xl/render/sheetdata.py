@@ -36,6 +36,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 
+from ..a1 import column_letter
+
 MAX_CELL_CHARS = 32767  # Excel's limit on characters in a cell
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -44,13 +46,6 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _MIN_DATE = pd.Timestamp("1900-03-01")  # before this Excel's 1900 leap-year bug shifts serials
 
 
-def column_letter(col: int) -> str:
-    """1 -> 'A', 27 -> 'AA'."""
-    s = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
 
 
 def _esc_char(m: re.Match) -> str:

@@ -3,6 +3,8 @@ title block."""
 
 from __future__ import annotations
 
+from ..a1 import column_letter
+
 __all__ = ["UNIT_KIND", "RISK_FILLS", "LAYER_FILLS", "RFM11_FILLS", "layer_fills", "title_blocks", "col_letter", "zh"]
 
 from .spec import TextBlock
@@ -40,13 +42,7 @@ def zh(lang: str) -> bool:
     return lang == "zh"
 
 
-def col_letter(col: int) -> str:
-    """1 -> A, 27 -> AA."""
-    s = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        s = chr(65 + rem) + s
-    return s
+col_letter = column_letter  # 1 -> A, 27 -> AA (crm_xl.a1)
 
 
 def title_blocks(title: str, *notes: str, merge_cols: int = 1) -> list[TextBlock]:

@@ -23,6 +23,7 @@ import datetime as dt
 import pandas as pd
 
 from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
+from ..a1 import column_letter
 
 UDF_SHEET_NAME = {"zh": "函数示例", "en": "Function Examples"}
 
@@ -79,12 +80,7 @@ _EXPECTED = {
 _SCORES = [10, 9, 9, 8, 7, 7, 6, 5, 10, 3]  # NPS = (4 - 3) / 10 x 100 = 10
 
 
-def _L(col: int) -> str:
-    s = ""
-    while col:
-        col, r = divmod(col - 1, 26)
-        s = chr(65 + r) + s
-    return s
+_L = column_letter
 
 
 def udf_demo_sheet(lang: str = "zh") -> SheetSpec:

@@ -565,6 +565,25 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
     return frame
 
 
+def _layer_groups(layer: pd.Series, layers: pd.DataFrame) -> pd.Series:
+    """``layer`` mapped to its layer group as in ``layers`` ('' when unknown): by integer
+    codes of the few distinct layers (the layers table has a row per customer)."""
+    if not len(layers) or "layer_group" not in layers:
+        return layer.map({}).fillna("")
+    lay = layers["layer"].to_numpy(dtype=object)
+    codes, keys = factorize_objects(lay)
+    wanted, wkeys = factorize_objects(layer.to_numpy(dtype=object))
+    if (codes < 0).any() or (wanted < 0).any():  # missing layers: the plain mapping
+        group_of = dict(zip(lay.tolist(), layers["layer_group"].to_numpy(dtype=object).tolist()))
+        return layer.map(group_of).fillna("")
+    last = np.empty(len(keys), dtype=np.intp)
+    last[codes] = np.arange(codes.size)  # (a dict built row by row keeps the last row's group)
+    grp = layers["layer_group"].to_numpy(dtype=object)[last]
+    group_of = dict(zip(list(keys), grp.tolist()))
+    mapped = pd.Series([group_of.get(k, np.nan) for k in wkeys], dtype=object).fillna("")  # (fillna per layer)
+    return pd.Series(mapped.to_numpy()[wanted], index=layer.index, name=layer.name)
+
+
 def _clv_sentences(clv: "ClvResult", layers: pd.DataFrame, churn: pd.DataFrame,
                    s: AnalysisSettings) -> list[tuple[str, str, float, str]]:
     """The conclusions' sentences on predicted customer value (topics ``clv`` and
@@ -600,15 +619,23 @@ def _clv_sentences(clv: "ClvResult", layers: pd.DataFrame, churn: pd.DataFrame,
     pred = clv.predictions
     out: list[tuple[str, str, float, str]] = []
     h = s.clv_horizon_months
-    group_of = dict(zip(layers["layer"], layers["layer_group"])) if len(layers) and "layer_group" in layers else {}
-    groups = pred["layer"].map(group_of).fillna("")
+    groups = _layer_groups(pred["layer"], layers)
     value = pred["clv"].to_numpy(dtype=float)
     if clv.status == "ok" and np.isfinite(value).any():
         total = float(np.nansum(value))
         k = int(np.ceil(CLV_TOP_SHARE * len(pred)))
-        top = float(np.nansum(np.sort(np.nan_to_num(value, nan=0.0))[::-1][:k]))
+        desc = np.nan_to_num(value, nan=0.0)
+        if not bool((desc[1:] > desc[:-1]).any()):  # the predictions come sorted by CLV: no sort needed
+            top = float(np.nansum(desc[:k]))
+        else:
+            top = float(np.nansum(np.sort(desc)[::-1][:k]))
         top_share = safe_ratio(top, total)
-        by = pd.Series(value).groupby(groups.to_numpy()).sum()
+        gcodes, gkeys = factorize_sorted(groups.to_numpy(dtype=object))  # = groupby(groups, sort=True)
+        if (gcodes >= 0).all():
+            by = pd.Series(value).groupby(gcodes).sum()
+            by.index = pd.Index(np.asarray(gkeys, dtype=object)[by.index.to_numpy()])
+        else:
+            by = pd.Series(value).groupby(groups.to_numpy()).sum()
         order = [g for g in ("high_value", "potential", "regular", "at_risk") if g in by.index]
         order += [g for g in by.index if g not in order and g]
         sep = "、" if zh else ", "

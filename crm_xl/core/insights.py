@@ -343,7 +343,14 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
         risk_by_id = pd.Series(churn["risk"].to_numpy(dtype=object), index=churn["customer_id"].astype("str"))
     alive = _p_alive_of(clv, p, layers["customer_id"])
     cut = p_alive_cutoff(s)
-    group_of = dict(zip(lay, layers["layer_group"].to_numpy(dtype=object))) if "layer_group" in layers else {}
+    if "layer_group" not in layers:
+        group_of = {}
+    elif lay_keys is not None:  # = dict(zip(layer, layer_group)): the group of each layer's last row
+        last = np.empty(len(lay_keys), dtype=np.intp)
+        last[lay_codes] = np.arange(lay_codes.size)
+        group_of = dict(zip(list(lay_keys), layers["layer_group"].to_numpy(dtype=object)[last].tolist()))
+    else:
+        group_of = dict(zip(lay, layers["layer_group"].to_numpy(dtype=object)))
     monetary = layers["monetary"].to_numpy(dtype=float, na_value=np.nan)
     ids = layers["customer_id"].to_numpy(dtype=object)
     order = [k for k, _ in s.layer_labels_zh]

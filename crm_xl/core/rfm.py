@@ -124,16 +124,20 @@ def rfm_total(r, f, m, weights=(1.0, 1.0, 1.0)) -> np.ndarray:
 def rfm_scores(summary: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
     """R, F, M scores and the weighted total for a frame with ``recency_days``,
     ``frequency`` and ``monetary`` (e.g. :func:`rfm_summary`)."""
-    if settings.score_mode == "quantile":
-        r = score_quantile(summary["recency_days"], higher_is_better=False)
-        f = score_quantile(summary["frequency"])
-        m = score_quantile(summary["monetary"])
-    else:
-        r = score_recency(summary["recency_days"], settings.recency_breakpoints_days)
-        f = score_frequency(summary["frequency"], settings.frequency_breakpoints)
-        m = score_monetary(summary["monetary"], settings.monetary_breakpoints)
-    total = rfm_total(r, f, m, settings.rfm_weights)
+    r, f, m, total = _scores(summary["recency_days"], summary["frequency"], summary["monetary"], settings)
     return pd.DataFrame({"r_score": r, "f_score": f, "m_score": m, "rfm_total": total}, index=summary.index)
+
+
+def _scores(recency_days, frequency, monetary, settings: AnalysisSettings):
+    if settings.score_mode == "quantile":
+        r = score_quantile(recency_days, higher_is_better=False)
+        f = score_quantile(frequency)
+        m = score_quantile(monetary)
+    else:
+        r = score_recency(recency_days, settings.recency_breakpoints_days)
+        f = score_frequency(frequency, settings.frequency_breakpoints)
+        m = score_monetary(monetary, settings.monetary_breakpoints)
+    return r, f, m, rfm_total(r, f, m, settings.rfm_weights)
 
 
 def _date(days: np.ndarray) -> np.ndarray:
@@ -194,7 +198,7 @@ def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
         "frequency_per_year": freq[rows] / years,
         "monetary": mon[rows],
     }
-    # the scores from the same columns, then one frame in RFM_COLUMNS order
-    scores = rfm_scores(pd.DataFrame({k: cols[k] for k in ("recency_days", "frequency", "monetary")}), settings)
-    cols.update((k, scores[k].to_numpy()) for k in ("r_score", "f_score", "m_score", "rfm_total"))
+    # the scores from the same columns (as rfm_scores), then one frame in RFM_COLUMNS order
+    cols.update(zip(("r_score", "f_score", "m_score", "rfm_total"),
+                    _scores(cols["recency_days"], cols["frequency"], cols["monetary"], settings)))
     return pd.DataFrame({k: cols[k] for k in RFM_COLUMNS})

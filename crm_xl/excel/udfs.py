@@ -724,6 +724,16 @@ _CHURN_ARGS = (
 )
 
 
+def _churn_call(core, last_date, frequency_3m, frequency_prev_3m, negative_feedback, as_of, unresolved, timeouts,
+                usual_gap_days, settings_range, lang):
+    """What CHURN_RISK and CHURN_REASONS share: settings, language, inputs, then ``core``
+    (:func:`crm_xl.core.churn.churn_risk` or ``churn_reasons``) on the flattened inputs."""
+    s = _settings(settings_range)
+    shape, args, err, blank = _churn_inputs(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as_of,
+                                            unresolved, timeouts, usual_gap_days, s)
+    return shape, core(*args, settings=s, lang=_lang(lang, s)), err, blank
+
+
 def _churn_decorators(fn):
     for name, zh, en in reversed(_CHURN_ARGS):
         fn = _arg(name, zh, en)(fn)
@@ -737,12 +747,10 @@ def _churn_decorators(fn):
 def CHURN_RISK(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as_of=None, unresolved=None,
                timeouts=None, usual_gap_days=None, settings_range=None, lang=None):
     """流失风险等级 高/中/低 | Churn risk level High, Medium or Low"""
-    s = _settings(settings_range)
-    lg = _lang(lang, s)
-    shape, args, err, blank = _churn_inputs(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as_of,
-                                            unresolved, timeouts, usual_gap_days, s)
-    out = _churn.churn_risk(*args, settings=s, lang=lg)
-    return Result(out.reshape(shape), err, blank)
+    shape, out, err, blank = _churn_call(_churn.churn_risk, last_date, frequency_3m, frequency_prev_3m,
+                                         negative_feedback, as_of, unresolved, timeouts, usual_gap_days,
+                                         settings_range, lang)
+    return Result(np.asarray(out).reshape(shape), err, blank)
 
 
 @xw.func(category="crm_xl")
@@ -752,11 +760,9 @@ def CHURN_RISK(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as
 def CHURN_REASONS(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as_of=None, unresolved=None,
                   timeouts=None, usual_gap_days=None, settings_range=None, lang=None):
     """触发流失预警的原因（文字） | Why a customer is at risk (text)"""
-    s = _settings(settings_range)
-    lg = _lang(lang, s)
-    shape, args, err, blank = _churn_inputs(last_date, frequency_3m, frequency_prev_3m, negative_feedback, as_of,
-                                            unresolved, timeouts, usual_gap_days, s)
-    out = _churn.churn_reasons(*args, settings=s, lang=lg)
+    shape, out, err, blank = _churn_call(_churn.churn_reasons, last_date, frequency_3m, frequency_prev_3m,
+                                         negative_feedback, as_of, unresolved, timeouts, usual_gap_days,
+                                         settings_range, lang)
     return Result(np.asarray(out, dtype=object).reshape(shape), err, blank)
 
 

@@ -28,7 +28,7 @@ changes nothing (idempotent).
 
 from __future__ import annotations
 
-__all__ = ["RowLifecycle", "carry_over", "key_text", "key_texts", "map_distinct"]
+__all__ = ["RowLifecycle", "blank_mask", "carry_over", "key_text", "key_texts", "map_distinct"]
 
 import datetime as dt
 import math

@@ -231,3 +231,13 @@ def test_libreoffice_reads_the_buttons(tmp_path):
     got = [(s["name"], s["text"], parse_location(s["link"])) for s in read_buttons(out, "控制台")]
     want = [(s["name"], s["text"], parse_location(s["link"])) for s in read_buttons(template("zh"), "控制台")]
     assert got == want
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_checked_in_lite_files_are_current(lang):
+    """workbook_templates/lite/<lang>/ holds the ready-to-paste main.py and requirements.txt
+    for the template of that language (regenerate: crm-xl udfs lite [--lang en] -o
+    workbook_templates/lite/<lang>)."""
+    folder = Path(__file__).resolve().parent.parent / "workbook_templates" / "lite" / lang
+    for name, text in lite_files(lang).items():
+        assert (folder / name).read_text(encoding="utf-8") == text, f"{folder / name} is out of date"

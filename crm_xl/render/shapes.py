@@ -182,6 +182,14 @@ def _insert_drawing(sheet_xml: bytes, rid: str) -> bytes:
     return sheet_xml[:end] + tag + sheet_xml[end:]
 
 
+def _sheet_part(pkg: PackageReader, sheet: str) -> str:
+    """The worksheet part of the sheet named ``sheet`` (KeyError when there is none)."""
+    part = next((p for n, _, _, p in workbook_sheets(pkg, workbook_part(pkg)) if n == sheet), None)
+    if part is None:
+        raise KeyError(f"no sheet {sheet!r}")
+    return part
+
+
 def add_buttons(src, dst, sheet: str, buttons: tuple[SheetButton, ...] | list[SheetButton], *, lang: str = "zh") -> None:
     """Copy the .xlsx package ``src`` (path or binary file) to the binary file ``dst`` with
     ``buttons`` drawn on the worksheet ``sheet`` (which must not have a drawing yet)."""
@@ -192,10 +200,7 @@ def add_buttons(src, dst, sheet: str, buttons: tuple[SheetButton, ...] | list[Sh
         raise ValueError(f"duplicate button names: {names}")
     with zipfile.ZipFile(src) as zin:
         pkg = PackageReader(zin)
-        wb = workbook_part(pkg)
-        part = next((p for n, _, _, p in workbook_sheets(pkg, wb) if n == sheet), None)
-        if part is None:
-            raise KeyError(f"no sheet {sheet!r}")
+        part = _sheet_part(pkg, sheet)
         sheet_xml = pkg.read(part)
         g = _Geometry(sheet_xml)
         taken = {n.lower() for n in pkg.infos}
@@ -245,10 +250,7 @@ def read_buttons(src, sheet: str) -> list[dict]:
     (col, row) of the anchor's corner cells). Sheets without a drawing give ``[]``."""
     with zipfile.ZipFile(src) as zin:
         pkg = PackageReader(zin)
-        wb = workbook_part(pkg)
-        part = next((p for n, _, _, p in workbook_sheets(pkg, wb) if n == sheet), None)
-        if part is None:
-            raise KeyError(f"no sheet {sheet!r}")
+        part = _sheet_part(pkg, sheet)
         out = []
         for rel in pkg.rels(part):
             if rel.type != REL["drawing"]:

@@ -74,3 +74,14 @@ def test_blank_cells_are_those_with_an_empty_key_text(values):
 
     expected = np.array([key_text(v) == "" for v in values], dtype=bool)
     assert (blank_mask(pd.Series(values, dtype=object)) == expected).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["", " a", "a", "客户", "b "]), st.none(), st.just(float("nan")),
+                          st.just(pd.NA)), min_size=64, max_size=150))
+def test_map_distinct_on_a_text_column_equals_mapping_each_value(values):
+    """The factorised path for text columns gives exactly what calling the function on
+    every value gives, missing values of each kind included."""
+    from crm_xl.core.carry import map_distinct
+
+    assert map_distinct(repr, pd.Series(values, dtype=object)) == [repr(v) for v in values]

@@ -61,9 +61,24 @@ def _blank(v: object) -> bool:
     return key_text(v) == ""
 
 
-def map_distinct(func: Callable[[object], T], values: Iterable[object]) -> list[T]:
-    """``[func(v) for v in values]`` with ``func`` called once per distinct value (values
-    told apart by type too, so 1, 1.0 and True stay distinct; unhashable ones are not cached)."""
+def map_distinct(func: Callable[[object], T], values: Iterable[object] | pd.Series) -> list[T]:
+    """``[func(v) for v in values]`` with ``func`` called once per distinct value.
+
+    Values are told apart by type too, so 1, 1.0 and True stay distinct; unhashable ones
+    are not cached. A Series holding only text (and missing values) is factorised first,
+    which is faster and merges nothing that differs."""
+    if isinstance(values, pd.Series):
+        if len(values) >= 64 and pd.api.types.infer_dtype(values, skipna=True) == "string":
+            arr = values.to_numpy(dtype=object)
+            codes, uniq = pd.factorize(arr)
+            done = [func(v) for v in uniq]
+            out = [done[c] if c >= 0 else None for c in codes.tolist()]
+            missing = np.flatnonzero(codes < 0)
+            if len(missing):  # None, NaN, pd.NA: each kind through the cache
+                for i, r in zip(missing.tolist(), map_distinct(func, arr[missing].tolist())):
+                    out[i] = r
+            return out
+        values = values.tolist()
     cache: dict = {}
     out = []
     for v in values:
@@ -90,12 +105,7 @@ def blank_mask(values: pd.Series) -> np.ndarray:
 
 def key_texts(values: Sequence[object] | pd.Series) -> list[str]:
     """:func:`key_text` of every value, computed once per distinct value."""
-    s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
-    if len(s) >= 64 and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        codes, uniq = pd.factorize(s.to_numpy(dtype=object))  # (text only: nothing to merge)
-        texts = [key_text(v) for v in uniq] + [""]
-        return [texts[c] for c in codes.tolist()]
-    return map_distinct(key_text, s.tolist())
+    return map_distinct(key_text, values if isinstance(values, pd.Series) else list(values))
 
 
 @dataclass(frozen=True, eq=False)

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from .carry import map_distinct
 from .dataset import CrmData
 from .kpis import safe_ratio
 from .prepared import match_keywords, resolve_analysis_date, stage_matches
@@ -95,13 +96,8 @@ def _text(v: object) -> str:
 
 
 def _texts(s: pd.Series) -> pd.Series:
-    """``s.map(_text)``, computed once per distinct value when ``s`` holds only text
-    (factorising would merge 1, 1.0 and True, so mixed columns are mapped value by value)."""
-    if len(s) < 64 or pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
-        return s.map(_text).astype(object)
-    codes, uniq = pd.factorize(s.to_numpy(dtype=object))
-    vals = np.array([_text(v) for v in uniq] + [""], dtype=object)
-    return pd.Series(vals[codes], index=s.index, dtype=object)
+    """``s.map(_text)``, computed once per distinct value."""
+    return pd.Series(map_distinct(_text, s), index=s.index, dtype=object)
 
 
 # --------------------------------------------------------------------------------------

@@ -54,20 +54,27 @@ def _esc_char(m: re.Match) -> str:
 
 def escape_text(s: str) -> str:
     """Escape ``s`` for an OOXML text element (``<t>``): ``&<>``, plus ``_xHHHH_`` for
-    characters XML 1.0 cannot hold (and CR, which XML parsers would turn into LF)."""
-    if len(s) > MAX_CELL_CHARS:
-        s = s[:MAX_CELL_CHARS]
+    characters XML 1.0 cannot hold (and CR, which XML parsers would turn into LF); cut at
+    Excel's :data:`MAX_CELL_CHARS`."""
+    return _escape(s[:MAX_CELL_CHARS] if len(s) > MAX_CELL_CHARS else s)
+
+
+def _escape(s: str) -> str:
     if "_x" in s:
         s = _XESC.sub(r"_x005F_\1", s)
     s = _ILLEGAL.sub(_esc_char, s)
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _t_element(s: str) -> str:
-    e = escape_text(s)
+def _t_wrap(s: str, escaped: str) -> str:
+    """The ``<t>`` element of ``s``, ``xml:space="preserve"`` where spaces would be lost."""
     if s != s.strip() or "\n" in s or "\t" in s or "\r" in s:
-        return f'<t xml:space="preserve">{e}</t>'
-    return f"<t>{e}</t>"
+        return f'<t xml:space="preserve">{escaped}</t>'
+    return f"<t>{escaped}</t>"
+
+
+def _t_element(s: str) -> str:
+    return _t_wrap(s, escape_text(s))
 
 
 _SEP = "\ue000"  # a private-use character: legal in XML, untouched by escaping
@@ -81,17 +88,7 @@ def _t_elements(strings: list[str]) -> list[str]:
     joined = _SEP.join(strings)
     if joined.count(_SEP) != len(strings) - 1 or max(map(len, strings)) > MAX_CELL_CHARS:
         return [_t_element(u) for u in strings]  # (a string holds the separator, or is cut)
-    if "_x" in joined:
-        joined = _XESC.sub(r"_x005F_\1", joined)
-    joined = _ILLEGAL.sub(_esc_char, joined)
-    escaped = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split(_SEP)
-    out = []
-    for u, e in zip(strings, escaped):
-        if u and (u[0].isspace() or u[-1].isspace()) or "\n" in u or "\t" in u or "\r" in u:
-            out.append(f'<t xml:space="preserve">{e}</t>')
-        else:
-            out.append(f"<t>{e}</t>")
-    return out
+    return [_t_wrap(u, e) for u, e in zip(strings, _escape(joined).split(_SEP))]
 
 
 class StringSink:

@@ -18,9 +18,14 @@ def _progress(quiet: bool, lang: str):
         class _Null:
             def step(self, text: str) -> None:
                 pass
+
+            def inform(self, text: str, loud: bool = False) -> None:
+                if loud:  # warnings are shown even with --quiet
+                    print(text, file=sys.stderr)
         yield _Null()
         return
     from rich.console import Console
+    from rich.markup import escape
 
     console = Console(stderr=True)
 
@@ -31,6 +36,11 @@ def _progress(quiet: bool, lang: str):
         def step(self, text: str) -> None:
             console.print(f"[dim]·[/dim] {text}")
             self.status.update(text)
+
+        def inform(self, text: str, loud: bool = False) -> None:
+            """A line to read: how a source was mapped, what counted (loud: a warning)."""
+            console.print(f"[bold yellow]![/bold yellow] {escape(text)}" if loud else f"  {escape(text)}",
+                          highlight=False, soft_wrap=True)
 
     steps = _Steps()
     with steps.status:

@@ -27,7 +27,7 @@ fills or reports the covered cells and logs each one.
 
 from __future__ import annotations
 
-__all__ = ["RawTable", "SheetRows", "read_sources", "read_workbook", "read_csv", "read_sheet_rows",
+__all__ = ["RawTable", "SheetRows", "Sources", "read_sources", "read_workbook", "read_csv", "read_sheet_rows",
            "tables_from_sheet_rows"]
 
 import csv
@@ -41,7 +41,8 @@ import pandas as pd
 
 from .a1 import column_letter
 from .errors import InputError, WorkbookError
-from .schema import TABLES, Table, map_headers, table_for_sheet
+from .mapping import MappingOverrides, SourceMapping, apply_overrides
+from .schema import TABLES, Table, map_headers, missing_columns_error, table_for_sheet
 
 _HEADER_SCAN_ROWS = 15
 
@@ -60,6 +61,34 @@ class RawTable:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     """Merged ranges below the header as (first row, first column, last row, last column),
     0-based positions in ``frame`` (row i of the frame is Excel row header_row + 1 + i)."""
+    mapping: dict[int, str] | None = None
+    """Column position in ``frame`` -> canonical key, as detected and corrected (None:
+    cleaning detects it from the headers)."""
+    source: SourceMapping | None = None
+
+
+class Sources(dict):
+    """The tables read from the inputs: table key -> list of :class:`RawTable` (several
+    files or sheets of one kind are stacked by cleaning), plus ``mappings`` (how every
+    source was read, skipped ones included, in reading order) and ``warnings`` (zh/en)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.mappings: list[SourceMapping] = []
+        self.warnings: list[tuple[str, str]] = []
+
+    @property
+    def unknown_sheets(self) -> list[str]:
+        return [m.source for m in self.mappings if m.table is None]
+
+    def add(self, rt: RawTable) -> None:
+        self.setdefault(rt.table, []).append(rt)
+
+    def absorb(self, other: "Sources") -> None:
+        for k, v in other.items():
+            self.setdefault(k, []).extend(v)
+        self.mappings.extend(other.mappings)
+        self.warnings.extend(other.warnings)
 
 
 class SheetRows(list):
@@ -206,26 +235,30 @@ def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> 
         ) from None
 
 
-def read_workbook(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> dict[str, RawTable]:
+def read_workbook(path: str | pathlib.Path, *, skip: "Iterable[str]" = (),
+                  overrides: MappingOverrides | None = None, file_label: str = "") -> Sources:
     """The data sheets of a workbook, keyed by table key (sheets named in ``skip`` ignored)."""
-    return tables_from_sheet_rows(read_sheet_rows(path, skip=skip), source=str(path), skip=skip)
+    return tables_from_sheet_rows(read_sheet_rows(path, skip=skip), source=str(path), skip=skip,
+                                  overrides=overrides, file_label=file_label)
 
 
 def tables_from_sheet_rows(sheets: "Iterable[tuple[str, list[list[object]]]]", *, source: str = "",
-                           skip: "Iterable[str]" = ()) -> dict[str, RawTable]:
+                           skip: "Iterable[str]" = (), overrides: MappingOverrides | None = None,
+                           file_label: str = "") -> Sources:
     """The data tables among already-read sheets (name, rows of cell values), keyed by table
     key -- the same detection as :func:`read_workbook`, for sources that are not files
     (a live xlwings Book, xlwings Lite). Sheets named in ``skip`` (compared ignoring case;
-    e.g. the report's own sheets) are ignored."""
+    e.g. the report's own sheets) are ignored. ``overrides`` corrects tables and columns
+    (:mod:`crm_xl.mapping`); ``file_label`` names the file the sheets came from (an
+    ``--input`` workbook), "" for the workbook being refreshed."""
     skipped = {str(n).strip().lower() for n in skip}
-    out: dict[str, RawTable] = {}
-    unknown: list[str] = []
+    out = Sources()
     for name, rows in sheets:
         if str(name).strip().lower() in skipped:
             continue
-        _collect(out, unknown, name, rows, table_for_sheet(name), source)
-    for t in out.values():
-        t.unknown_sheets = unknown
+        names = [name] + ([f"{file_label}:{name}", file_label] if file_label else [])
+        _collect(out, name, rows, table_for_sheet(name), source, overrides or MappingOverrides(), names,
+                 file_label)
     return out
 
 
@@ -260,20 +293,31 @@ def _merged_openpyxl(ws) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _collect(out: dict[str, RawTable], unknown: list[str], name: str, rows: list[list[object]],
-             table: Table | None, path: str) -> None:
+def _collect(out: Sources, name: str, rows: list[list[object]], table: Table | None, path: str,
+             overrides: MappingOverrides, names: list[str], file_label: str = "") -> None:
+    given, forced = overrides.table_for(names)
+    by_name = table
+    if given:
+        if forced is None:
+            out.mappings.append(SourceMapping(name, file_label, None, note=("按指定跳过", "skipped as asked")))
+            return
+        table = TABLES[forced]
     if not rows or not any(any(not _cell_blank(v) for v in r) for r in rows):
         if table is not None:
-            out.setdefault(table.key, RawTable(table.key, name, pd.DataFrame(), 1, path))
+            out.add(RawTable(table.key, name, pd.DataFrame(), 1, path))
+        else:
+            note = ("文件中没有数据", "it holds no data")
+            out.mappings.append(SourceMapping(name, file_label, None, note=note))
+            out.warnings.append((f"已跳过「{name}」：{note[0]}。", f"skipped '{name}': {note[1]}."))
         return
     merged = tuple(getattr(rows, "merged", ()) or ())
     scan = _fill_header_merges(rows, merged) if merged else rows
     t, idx = _locate_header(scan, table)
     if t is None:
-        unknown.append(name)
-        return
-    if t.key in out and len(out[t.key].frame):
-        unknown.append(name)  # a second sheet for the same table is reported, not merged
+        found = [str(v).strip() for v in (scan[idx] if idx < len(scan) else []) if not _cell_blank(v)]
+        out.mappings.append(SourceMapping(name, file_label, None, headers=found, note=_unknown_note(found)))
+        if file_label:  # a file given as input; a sheet of the workbook itself may be the user's own notes
+            out.warnings.append(_skip_warning(name, found))
         return
     header, drop = list(scan[idx]) if merged else None, set()
     if merged:
@@ -286,7 +330,62 @@ def _collect(out: dict[str, RawTable], unknown: list[str], name: str, rows: list
         for r0, c0, r1, c1 in merged:
             if r0 > idx and r1 > r0 and c0 in pos and r0 - idx - 1 < len(frame):
                 data_merges.append((r0 - idx - 1, pos[c0], min(r1 - idx - 1, len(frame) - 1), pos[c0]))
-    out[t.key] = RawTable(t.key, name, frame, idx + 1, path, merged=data_merges)
+    rt = RawTable(t.key, name, frame, idx + 1, path, merged=data_merges)
+    # the table counts as set by the user when detection alone would have chosen another
+    manual = given and (by_name or _locate_header(scan, None)[0]) is not t
+    _map_columns(rt, names, overrides, file_label, table_given=manual)
+    out.add(rt)
+    out.mappings.append(rt.source)
+
+
+def _map_columns(rt: RawTable, names: list[str], overrides: MappingOverrides, file_label: str,
+                 table_given: bool = False) -> None:
+    """Detect ``rt``'s column mapping, apply the user's corrections, check the required
+    columns (an error naming them, the headers found and the closest ones)."""
+    t = TABLES[rt.table]
+    headers = [str(c) for c in rt.frame.columns]
+    detected = map_headers(headers, t, strict=False)
+    corrections = overrides.columns_for(names)
+    try:
+        columns, manual = apply_overrides(headers, t, detected.columns, corrections, source=rt.sheet)
+    except InputError as e:
+        bad = next(((sheet, row) for (src, h), (sheet, row) in overrides.where.items()
+                    if h in corrections and src in {n.strip().lower() for n in names}), (None, None))
+        raise InputError(e.zh, e.en, sheet=bad[0] or rt.sheet, row=bad[1]) from None
+    missing = t.missing_required(set(columns.values()))
+    if missing and len(rt.frame):
+        raise missing_columns_error(t, missing, headers, sheet=rt.sheet)
+    samples = []
+    for j in range(len(headers)):
+        col = rt.frame.iloc[:, j]
+        nz = col[col.notna()]
+        samples.append("" if nz.empty else str(nz.iloc[0])[:40])
+    rt.mapping = columns
+    rt.source = SourceMapping(rt.sheet, file_label, rt.table, headers=headers, columns=columns, manual=manual,
+                              table_manual=table_given, header_row=rt.header_row, samples=samples)
+
+
+def _unknown_note(found: list[str]) -> tuple[str, str]:
+    shown = "、".join(found[:8]) or "（空）"
+    return (f"无法判断是哪种数据；表头：{shown}", f"cannot tell what it holds; headers: {', '.join(found[:8]) or '(none)'}")
+
+
+def _skip_warning(name: str, found: list[str]) -> tuple[str, str]:
+    """A source no table matches: skipped, with its headers and the table it is closest to."""
+    best, best_n = None, 0
+    for t in TABLES.values():
+        n = len(map_headers(found, t, strict=False).columns)
+        if n > best_n:
+            best, best_n = t, n
+    zh_hint = (f"它最像「{best.zh}」，但缺少 " + "、".join(f"「{best.column(k).zh}」"
+               for k in map_headers(found, best, strict=False).missing_required) + "。") if best else ""
+    en_hint = (f"It is closest to '{best.en}' but lacks " + ", ".join(f"'{best.column(k).en}'"
+               for k in map_headers(found, best, strict=False).missing_required) + ". ") if best else ""
+    shown = "、".join(found[:12]) or "（空）"
+    return (f"已跳过「{name}」：无法判断是哪种数据（表头：{shown}）。{zh_hint}"
+            f"如需使用，请用 --table 订单={name} 和 --map {name}:原表头=字段 指定。",
+            f"skipped '{name}': cannot tell what kind of data it holds (headers: {', '.join(found[:12]) or '(none)'}). "
+            f"{en_hint}To use it, say so with --table orders={name} and --map {name}:HEADER=FIELD.")
 
 
 def _fill_header_merges(rows: list[list[object]], merged) -> list[list[object]]:
@@ -378,40 +477,70 @@ def _csv_rows(text: str, delim: str, name: str) -> list[list[str]]:
     return rows
 
 
-def read_csv(path: str | pathlib.Path, table: str | None = None) -> RawTable:
-    """One CSV export; the table is taken from ``table`` or guessed from the headers."""
+def _space_separated(rows: list[list[str]]) -> bool:
+    """True for a text table whose columns are separated by runs of spaces (fixed-width
+    exports such as CDNOW_master.txt): every non-empty line is one field that splits into
+    the same number (at least 2) of space-separated fields."""
+    lines = [r for r in rows[:200] if r and any(c.strip() for c in r)]
+    if not lines or any(len(r) != 1 for r in lines):
+        return False
+    widths = {len(r[0].split()) for r in lines}
+    return len(widths) == 1 and widths.pop() >= 2
+
+
+def _csv_sources(path: str | pathlib.Path, table: str | None = None,
+                 overrides: MappingOverrides | None = None) -> Sources:
+    """One CSV export as :class:`Sources` (one table, or none when it is skipped); the table
+    is taken from ``table``, the overrides, the file name or the headers."""
     p = pathlib.Path(path)
     if not p.exists():
         raise InputError(f"找不到文件：{p}", f"file not found: {p}")
     text = _decode(p.read_bytes(), p.name)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
         delim = dialect.delimiter
     except csv.Error:
         delim = ","
     rows = _csv_rows(text, delim, p.name)
-    t = TABLES[table] if table else table_for_sheet(p.stem)
-    found, idx = _locate_header(rows, t)
-    if found is None:
-        raise InputError(f"无法判断文件 {p.name} 是哪种数据（客户、订单、互动……），请按模板命名表头。",
-                         f"cannot tell what kind of data {p.name} holds (customers, orders, ...); use the template's headers.")
-    return RawTable(found.key, p.name, _rows_to_frame(rows, idx), idx + 1, str(p))
+    if _space_separated(rows):
+        rows = [line.split() for line in text.splitlines()]
+    out = Sources()
+    o = overrides or MappingOverrides()
+    if table:
+        o = o.merged(MappingOverrides(tables={p.name.lower(): table}))
+    _collect(out, p.name, rows, table_for_sheet(p.stem), str(p), o, [p.name, p.stem, str(p)], p.name)
+    return out
 
 
-def read_sources(paths: Iterable[str | pathlib.Path]) -> dict[str, RawTable]:
-    """Workbooks and CSV files, merged by table (the first source of a table wins)."""
-    out: dict[str, RawTable] = {}
+def read_csv(path: str | pathlib.Path, table: str | None = None,
+             overrides: MappingOverrides | None = None) -> RawTable:
+    """One CSV export; the table is taken from ``table``, the overrides, the file name or the
+    headers. A file no table matches is an error naming its headers and the closest table."""
+    src = _csv_sources(path, table, overrides)
+    for tables in src.values():
+        return tables[0]
+    zh, en = src.warnings[0] if src.warnings else ("文件中没有数据", "the file holds no data")
+    raise InputError(zh, en)
+
+
+def read_sources(paths: Iterable[str | pathlib.Path], overrides: MappingOverrides | None = None) -> Sources:
+    """Workbooks and CSV files: every source that holds a known table, stacked by table;
+    sources that hold none are skipped with a warning (``Sources.warnings``)."""
+    out = Sources()
     for path in paths:
         p = pathlib.Path(path)
-        if p.suffix.lower() == ".csv":
-            items = {(rt := read_csv(p)).table: rt}
+        if p.suffix.lower() in (".csv", ".txt", ".tsv"):
+            out.absorb(_csv_sources(p, overrides=overrides))
         elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
             from .report.names import REPORT_SHEETS
 
-            items = read_workbook(p, skip=[n for pair in REPORT_SHEETS.values() for n in pair])
+            out.absorb(read_workbook(p, skip=[n for pair in REPORT_SHEETS.values() for n in pair],
+                                     overrides=overrides, file_label=p.name))
         else:
-            raise InputError(f"不支持的文件类型：{p.name}（支持 .xlsx、.xlsm、.xls、.csv）",
-                             f"unsupported file type: {p.name} (.xlsx, .xlsm, .xls and .csv are supported)")
-        for k, v in items.items():
-            out.setdefault(k, v)
+            if not p.exists():
+                raise InputError(f"找不到文件：{p}", f"file not found: {p}")
+            note = ("不支持的文件类型（支持 .xlsx、.xlsm、.xls、.csv、.txt）",
+                    "unsupported file type (.xlsx, .xlsm, .xls, .csv and .txt are read)")
+            out.mappings.append(SourceMapping(p.name, p.name, None, note=note))
+            out.warnings.append((f"已跳过「{p.name}」：{note[0]}。", f"skipped '{p.name}': {note[1]}."))
     return out

@@ -28,10 +28,19 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
+_EXPORT_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
 def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: list[pathlib.Path] | None = None,
                as_of: dt.date | None = None, lang: str | None = None, formulas: bool = False,
-               progress=None) -> dict:
-    """The work behind ``crm-xl report``; returns a small summary (see module docstring)."""
+               progress=None, maps: "list[str] | None" = None, tables: "list[str] | None" = None,
+               date_order: str | None = None, inform=None) -> dict:
+    """The work behind ``crm-xl report``; returns a small summary (see module docstring).
+
+    ``maps`` / ``tables``: ``--map`` / ``--table`` corrections (:mod:`crm_xl.mapping`);
+    ``date_order``: ``--date-format`` (ymd, mdy, dmy), over the 设置 sheet's. ``inform``
+    is called with (text, loud) for what the user should read: how each source was
+    mapped, skipped sources, what counted as a purchase (loud = a warning)."""
     from .atomic import ensure_writable
     from .errors import WorkbookError
     from .io import read_sources
@@ -42,9 +51,17 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     from .report.inputs import default_goals, read_workbook_inputs
     from .settings import AnalysisSettings
 
+    from .mapping import MappingOverrides, parse_map_option, parse_table_option
+
     step = progress or (lambda _t: None)
+    tell = inform or (lambda _t, _loud=False: None)
     z = (lang or "zh") == "zh"
     book = pathlib.Path(book)
+    if book.suffix.lower() in _EXPORT_SUFFIXES and not inputs:
+        # `crm-xl report export.csv`: the export is the input, the workbook is export.xlsx beside it
+        inputs, book = [book], book.with_suffix(".xlsx")
+    cli = parse_map_option(maps or []).merged(parse_table_option(tables or [])) if (maps or tables) \
+        else MappingOverrides()
     exists = book.exists()
     if not exists and not inputs:
         raise InputError(f"找不到工作簿「{book}」。可以先用 crm-xl template 生成模板，或用 --input 指定 CRM 导出文件。",
@@ -52,7 +69,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     step(f"读取 {book.name}" if z else f"reading {book.name}")
     previous = None
     if exists:
-        wi = read_workbook_inputs(book)
+        wi = read_workbook_inputs(book, overrides=cli if not inputs else None)
         settings, goals, raw, previous = wi.settings, wi.goals, wi.raw_tables, wi.previous_strategy
     else:
         settings, goals, raw = AnalysisSettings(lang=lang or "zh"), default_goals(lang or "zh"), {}
@@ -60,9 +77,17 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
         settings = replace(settings, lang=lang)
     if as_of is not None:
         settings = replace(settings, analysis_date=as_of)
+    if date_order:
+        settings = replace(settings, date_order=date_order)
     if inputs:
         step("读取导出文件" if settings.lang == "zh" else "reading the exports")
-        raw = read_sources(inputs)
+        raw = read_sources(inputs, overrides=(wi.overrides.merged(cli) if exists else cli))
+    zl = settings.lang == "zh"
+    for m in getattr(raw, "mappings", []):
+        if m.table is not None:
+            tell(m.describe(settings.lang))
+    for w in getattr(raw, "warnings", []):
+        tell(w[0] if zl else w[1], True)
     # a workbook calamine reads but that is no zip package (.xls) cannot be spliced: its
     # data and the report go into a new .xlsx (-o) instead
     legacy = exists and file_kind(book) == "ole"
@@ -79,6 +104,14 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     ensure_writable(target)  # a locked or read-only target is refused before any work
     run = build_report(raw, settings, goals=goals, include_data_sheets=not exists or legacy, formulas=formulas,
                        previous_strategy=previous, progress=step)
+    intake = run.cleaned.intake
+    if intake is not None:
+        lines = intake.lines(settings.lang)
+        for i, line in enumerate(lines):
+            tell(line, line.startswith(("注意", "WARNING", "note")))
+    for note in run.cleaned.notes:
+        text = note[0] if zl else note[1]
+        tell(text, text.startswith(("注意", "WARNING")))
     spec = run.spec
     step(f"写入 {target}" if settings.lang == "zh" else f"writing {target}")
     if exists and not legacy:
@@ -95,7 +128,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     with _progress(args.quiet, args.lang) as p:
         s = run_report(pathlib.Path(args.book), out=pathlib.Path(args.output) if args.output else None,
                        inputs=[pathlib.Path(x) for x in args.input] if args.input else None,
-                       as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step)
+                       as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step,
+                       maps=args.map, tables=args.table, date_order=args.date_format, inform=p.inform)
     if args.lang == "zh":
         verb = "已生成" if s["created"] else "已更新"
         print(f"{verb} {s['path']}（分析日期 {s['as_of']}，{s['customers']} 个客户，{s['orders']} 条订单，"
@@ -121,12 +155,22 @@ def register(sub, add_common, commands: dict) -> None:
                     "(RFM分层表, 指标看板, 流失预警, 图表, 结论与建议, ...) into it, atomically; everything else in "
                     "BOOK is kept. / 读取工作簿的数据表、设置和分析目标，重新生成报告工作表；其他内容保持不变。",
     )
-    p.add_argument("book", help="the workbook (.xlsx/.xlsm) / 工作簿")
+    p.add_argument("book", help="the workbook (.xlsx/.xlsm); a CSV export writes the report to the .xlsx of the same "
+                                "name / 工作簿（给 CSV 导出文件时，生成同名 .xlsx）")
     p.add_argument("-o", "--output", help="write a new workbook instead of updating BOOK / 另存为新文件")
     p.add_argument("--input", nargs="+", metavar="FILE",
                    help="CSV/XLSX exports to analyse instead of BOOK's data sheets / 使用 CRM 导出文件作为数据")
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
                    help="analysis date (default: the 设置 sheet's, else the latest order date) / 分析日期")
+    p.add_argument("--map", action="append", metavar="FILE:HEADER=FIELD",
+                   help="say which field a column is, e.g. --map orders.csv:close_value=金额 (repeatable; "
+                        "HEADER=- leaves a column out) / 指定列对应的字段")
+    p.add_argument("--table", action="append", metavar="TABLE=FILE",
+                   help="say what a file holds, e.g. --table orders=pipeline.csv (skip=FILE leaves it out) / "
+                        "指定文件是哪种数据")
+    p.add_argument("--date-format", choices=("ymd", "mdy", "dmy"),
+                   help="how dates like 02/03/24 are read: mdy (US), dmy, ymd (default: decided from the data) / "
+                        "日期顺序")
     p.add_argument("--formulas", action="store_true",
                    help="write R/F/M scores, totals, layers and KPI cells as live Excel formulas / 以 Excel 公式写入得分与分层")
     add_common(p)

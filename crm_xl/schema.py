@@ -29,6 +29,8 @@ __all__ = [
     "HeaderMapping",
     "normalize_header",
     "map_headers",
+    "closest_headers",
+    "missing_columns_error",
     "table_for_sheet",
 ]
 
@@ -88,6 +90,13 @@ class Table:
     sheet_synonyms: tuple[str, ...] = ()
     # columns whose combination identifies a record (used for de-duplication)
     primary_key: tuple[str, ...] = ()
+    # columns recognised in exports and used while reading them (quantity x unit price,
+    # a customer named instead of numbered, a won flag, ...), but not part of the
+    # canonical table the analysis sees (crm_xl.core.dataset) or of the template
+    intake_columns: tuple[Column, ...] = ()
+    # a required column that may be absent when all of the listed columns are present,
+    # e.g. ("amount", ("quantity", "unit_price")): the amount is quantity x unit price
+    alternatives: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def sheet_name(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -100,11 +109,22 @@ class Table:
     def required(self) -> tuple[str, ...]:
         return tuple(c.key for c in self.columns if c.required)
 
+    @property
+    def recognised(self) -> tuple[Column, ...]:
+        """Every column :func:`map_headers` can map a header to: canonical, then intake-only."""
+        return self.columns + self.intake_columns
+
     def column(self, key: str) -> Column:
-        for c in self.columns:
+        for c in self.recognised:
             if c.key == key:
                 return c
         raise KeyError(key)
+
+    def missing_required(self, present: "set[str] | frozenset[str]") -> list[str]:
+        """Required columns absent from ``present`` and not replaced by their alternative."""
+        alt = dict(self.alternatives)
+        return [k for k in self.required
+                if k not in present and not (k in alt and all(a in present for a in alt[k]))]
 
 
 K = ColumnKind
@@ -113,16 +133,21 @@ CUSTOMERS = Table(
     key="customers",
     zh="客户",
     en="Customers",
-    sheet_synonyms=("客户信息", "客户档案", "客户列表", "customer", "accounts", "account", "客户资料"),
+    sheet_synonyms=("客户信息", "客户档案", "客户列表", "customer", "customers", "accounts", "account", "客户资料",
+                    "会员", "会员信息", "clients"),
     primary_key=("customer_id",),
+    # customers named instead of numbered: the name as written is the key
+    alternatives=(("customer_id", ("customer_name",)),),
     columns=(
         Column("customer_id", K.ID, "客户ID", "Customer ID", True,
-               ("客户编号", "客户编码", "客户代码", "客户号", "customer id", "customerid", "customer_id",
-                "account id", "accountid", "account number", "id"),
+               ("客户编号", "客户编码", "客户代码", "客户号", "会员卡号", "会员编号", "会员号", "customer id",
+                "customerid", "customer_id", "account id", "accountid", "account number", "client id",
+                "customer number", "customer no", "cust id", "member id", "id"),
                "客户的唯一编号，订单、互动等表用它关联", "Unique customer identifier that links orders, interactions, ..."),
         Column("customer_name", K.TEXT, "客户名称", "Customer Name", False,
-               ("客户", "客户全称", "公司名称", "企业名称", "单位名称", "account name", "accountname", "company",
-                "company name", "customer", "name")),
+               ("客户", "客户全称", "公司名称", "企业名称", "单位名称", "会员姓名", "顾客姓名", "account name",
+                "accountname", "account", "company", "company name", "customer", "customer name", "client",
+                "client name", "name")),
         Column("contact_name", K.TEXT, "联系人", "Contact", False,
                ("联系人姓名", "主要联系人", "对接人", "contact name", "contact", "primary contact")),
         Column("contact_title", K.TEXT, "联系人职务", "Contact Title", False,
@@ -130,13 +155,16 @@ CUSTOMERS = Table(
         Column("phone", K.TEXT, "联系方式", "Phone", False,
                ("联系电话", "电话", "手机", "手机号", "phone", "mobile", "telephone", "contact number")),
         Column("industry", K.INDUSTRY, "所属行业", "Industry", False,
-               ("行业", "行业分类", "行业类别", "所在行业", "industry", "account industry")),
+               ("行业", "行业分类", "行业类别", "所在行业", "行业类型", "industry", "account industry", "sector")),
         Column("region", K.CATEGORY, "区域", "Region", False,
-               ("所属区域", "地区", "大区", "销售区域", "region", "billing state/province", "territory", "area")),
+               ("所属区域", "地区", "大区", "销售区域", "省份", "国家", "城市", "region", "billing state/province",
+                "territory", "area", "country", "billing country", "billingcountry", "billing state", "billingstate",
+                "state", "office location", "city", "billing city", "billingcity")),
         Column("company_size", K.CATEGORY, "企业规模", "Company Size", False,
                ("规模", "公司规模", "人员规模", "employees", "company size", "size")),
         Column("owner", K.TEXT, "客户经理", "Account Owner", False,
-               ("负责人", "销售负责人", "跟进人", "归属人", "业务员", "account owner", "owner", "sales rep")),
+               ("负责人", "销售负责人", "跟进人", "归属人", "业务员", "account owner", "owner", "sales rep",
+                "owner id", "ownerid", "sales agent")),
         Column("first_purchase_date", K.DATE, "首次购买日期", "First Purchase Date", False,
                ("首购日期", "合作起始时间", "合作开始日期", "首次合作日期", "first purchase date",
                 "customer since", "created date")),
@@ -155,34 +183,67 @@ ORDERS = Table(
     key="orders",
     zh="订单",
     en="Orders",
-    sheet_synonyms=("订单明细", "销售订单", "销售明细", "成交记录", "购买记录", "order", "opportunities",
-                    "销售出库单", "销售发票"),
+    sheet_synonyms=("订单明细", "销售订单", "销售明细", "成交记录", "购买记录", "order", "opportunities", "opportunity",
+                    "销售出库单", "销售发票", "invoices", "transactions", "sales", "deals", "销售记录", "交易记录"),
     primary_key=("order_id",),
     columns=(
-        Column("order_id", K.ID, "订单编号", "Order ID", True,
-               ("订单号", "订单ID", "单据编号", "单据号", "单号", "order id", "orderid", "order number",
-                "opportunity id")),
+        Column("order_id", K.ID, "订单编号", "Order ID", False,
+               ("订单号", "订单ID", "单据编号", "单据号", "单号", "销售单号", "小票号", "流水号", "交易编号", "交易号",
+                "发票号", "发票号码", "order id", "orderid", "order number", "order no", "opportunity id",
+                "invoice no", "invoiceno", "invoice", "invoice number", "invoice id", "deal id", "transaction id",
+                "receipt no", "sales order", "order reference", "reference", "id"),
+               "同一编号的多行是同一订单的明细行（金额相加）；没有订单编号时，同一客户同一天的购买算一笔订单",
+               "Rows sharing a number are lines of one order (amounts summed); without order numbers, one order "
+               "per customer and day"),
         Column("customer_id", K.ID, "客户ID", "Customer ID", True,
-               ("客户编号", "客户编码", "客户代码", "客户号", "customer id", "account id", "accountid")),
+               ("客户编号", "客户编码", "客户代码", "客户号", "会员卡号", "会员编号", "会员号", "社保卡号", "卡号",
+                "顾客编号", "customer id", "account id", "accountid", "client id", "customer number", "customer no",
+                "cust id", "member id", "buyer id", "user id")),
         Column("order_date", K.DATE, "下单日期", "Order Date", True,
-               ("订单日期", "购买日期", "成交日期", "单据日期", "日期", "签约日期", "order date", "close date",
-                "date", "purchase date")),
+               ("订单日期", "购买日期", "成交日期", "单据日期", "日期", "签约日期", "下单时间", "销售日期", "交易日期",
+                "交易时间", "购药时间", "购买时间", "付款时间", "支付时间", "开票日期", "order date", "close date",
+                "closedate", "date", "purchase date", "invoice date", "invoicedate", "transaction date", "sale date",
+                "sales date", "order datetime", "order time", "date of purchase", "payment date", "paid at",
+                "charge date", "created date", "created", "created at")),
         Column("amount", K.MONEY, "金额(元)", "Amount", True,
-               ("订单金额", "成交金额", "购买金额", "销售金额", "合同金额", "价税合计", "含税金额", "金额",
-                "amount", "order amount", "total", "revenue")),
+               ("订单金额", "成交金额", "购买金额", "销售金额", "合同金额", "价税合计", "含税金额", "金额", "实收金额",
+                "实付金额", "支付金额", "付款金额", "消费金额", "交易金额", "订单总额", "总金额", "合计金额", "应收金额",
+                "amount", "order amount", "total", "revenue", "close value", "deal value", "deal amount", "value",
+                "sales", "sale amount", "sales amount", "total amount", "line total", "order total", "total price",
+                "payment value", "amount paid", "dollar value", "order value", "sales value")),
         Column("product", K.CATEGORY, "产品", "Product", False,
-               ("产品名称", "产品/服务", "商品名称", "存货名称", "物料名称", "product", "product name")),
+               ("产品名称", "产品/服务", "商品名称", "存货名称", "物料名称", "商品", "品名", "药品名称", "product",
+                "product name", "product__c", "product template", "item", "item name", "product line", "description")),
         Column("profit", K.MONEY, "毛利(元)", "Profit", False,
                ("毛利", "利润", "毛利额", "gross profit", "profit", "margin")),
         Column("discount", K.NUMBER, "折扣率", "Discount", False,
                ("折扣", "优惠比例", "discount", "discount rate"), bounds=(0.0, 1.0)),
         Column("campaign_id", K.ID, "活动ID", "Campaign ID", False,
-               ("活动编号", "营销活动", "campaign id", "campaign", "primary campaign source")),
+               ("活动编号", "营销活动", "campaign id", "campaign", "primary campaign source", "campaignid")),
         Column("owner", K.TEXT, "销售负责人", "Sales Owner", False,
-               ("负责人", "业务员", "销售员", "opportunity owner", "owner", "sales rep")),
+               ("负责人", "业务员", "销售员", "销售代表", "opportunity owner", "owner", "sales rep", "sales agent",
+                "salesperson", "owner id", "ownerid", "deal owner")),
         Column("status", K.CATEGORY, "订单状态", "Status", False,
-               ("状态", "履行状态", "单据状态", "status", "order status")),
+               ("状态", "履行状态", "单据状态", "交易状态", "支付状态", "销售阶段", "商机阶段", "阶段", "status",
+                "order status", "stage", "stage name", "stagename", "deal stage", "opportunity stage", "state")),
     ),
+    intake_columns=(
+        Column("customer_name", K.TEXT, "客户名称", "Customer Name", False,
+               ("客户", "客户全称", "公司名称", "企业名称", "购货单位", "会员姓名", "顾客姓名", "customer name", "customer",
+                "account name", "account", "client name", "client", "buyer", "company name", "company")),
+        Column("quantity", K.NUMBER, "数量", "Quantity", False,
+               ("销售数量", "购买数量", "件数", "quantity", "qty", "units", "quantity ordered")),
+        Column("unit_price", K.MONEY, "单价", "Unit Price", False,
+               ("销售单价", "售价", "零售价", "unit price", "unitprice", "price", "price each", "sale price")),
+        Column("is_won", K.BOOL, "是否赢单", "Won", False,
+               ("是否成交", "iswon", "is won", "won")),
+        Column("currency", K.CATEGORY, "币种", "Currency", False,
+               ("货币", "币别", "currency", "currency code", "currencyisocode", "currency iso code")),
+        Column("region", K.CATEGORY, "区域", "Region", False,
+               ("国家", "省份", "城市", "地区", "country", "region", "territory")),
+    ),
+    # the customer may be named instead of numbered; the amount may come as quantity x unit price
+    alternatives=(("customer_id", ("customer_name",)), ("amount", ("quantity", "unit_price"))),
 )
 
 INTERACTIONS = Table(
@@ -194,20 +255,24 @@ INTERACTIONS = Table(
     primary_key=("interaction_id",),
     columns=(
         Column("interaction_id", K.ID, "记录编号", "Interaction ID", False,
-               ("编号", "工单号", "记录ID", "case number", "activity id", "interaction id")),
+               ("编号", "工单号", "工单编号", "记录ID", "case number", "casenumber", "activity id", "interaction id",
+                "ticket id", "ticket number")),
         Column("customer_id", K.ID, "客户ID", "Customer ID", True,
                ("客户编号", "客户编码", "客户代码", "customer id", "account id")),
         Column("date", K.DATE, "日期", "Date", True,
                ("互动日期", "沟通日期", "拜访日期", "创建日期", "工单日期", "date", "activity date",
                 "created date", "date/time opened")),
         Column("type", K.CATEGORY, "类型", "Type", True,
-               ("互动类型", "记录类型", "工单类型", "方式", "type", "activity type", "case type")),
+               ("互动类型", "记录类型", "工单类型", "方式", "type", "activity type", "case type", "ticket type",
+                "channel", "ticket channel", "origin")),
         Column("satisfaction", K.SCORE, "满意度(1-5)", "Satisfaction (1-5)", False,
-               ("满意度", "满意度评分", "satisfaction", "csat"), bounds=(1, 5)),
+               ("满意度", "满意度评分", "satisfaction", "csat", "customer satisfaction rating",
+                "satisfaction rating", "satisfaction score"), bounds=(1, 5)),
         Column("nps_score", K.SCORE, "推荐意愿(0-10)", "Recommend (0-10)", False,
                ("推荐意愿", "推荐评分", "NPS评分", "nps", "nps score", "likelihood to recommend"), bounds=(0, 10)),
         Column("response_hours", K.NUMBER, "响应时长(小时)", "Response Hours", False,
-               ("响应时长", "响应时间", "首次响应时长", "response time", "response hours"), bounds=(0, 1e6)),
+               ("响应时长", "响应时间", "首次响应时长", "response time", "response hours", "first response hours"),
+               bounds=(0, 1e6)),
         Column("responded", K.BOOL, "是否响应", "Responded", False,
                ("客户是否响应", "已响应", "responded", "customer responded")),
         Column("resolved", K.BOOL, "是否解决", "Resolved", False,
@@ -215,8 +280,15 @@ INTERACTIONS = Table(
         Column("owner", K.TEXT, "负责人", "Owner", False,
                ("跟进人", "处理人", "客户经理", "owner", "assigned to", "case owner")),
         Column("content", K.TEXT, "内容", "Notes", False,
-               ("沟通内容", "记录内容", "备注", "描述", "主题", "subject", "description", "notes", "comments")),
+               ("沟通内容", "记录内容", "备注", "描述", "主题", "subject", "description", "notes", "comments",
+                "ticket subject", "ticket description")),
     ),
+    intake_columns=(
+        Column("customer_name", K.TEXT, "客户名称", "Customer Name", False,
+               ("客户", "客户全称", "公司名称", "会员姓名", "顾客姓名", "account", "account name", "company",
+                "customer", "customer name", "client", "client name")),
+    ),
+    alternatives=(("customer_id", ("customer_name",)),),
 )
 
 LEADS = Table(
@@ -307,6 +379,23 @@ def _column_names(col: Column) -> list[str]:
     return [col.key, col.zh, col.en, *col.synonyms]
 
 
+_PRIMARY = 3  # the first three names of a column (key, zh, en) are its own; the rest synonyms
+
+
+def _name_ranks(table: Table) -> dict[str, list[tuple[int, str]]]:
+    """Normalised name -> [(rank, column key)]: rank 0-2 are a column's own names, 3+ its
+    synonyms in the order listed (an earlier synonym is the better match)."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for col in table.recognised:
+        seen: set[str] = set()
+        for rank, name in enumerate(_column_names(col)):
+            n = normalize_header(name)
+            if n and n not in seen:
+                seen.add(n)
+                out.setdefault(n, []).append((rank, col.key))
+    return out
+
+
 @dataclass
 class HeaderMapping:
     """Result of matching a sheet's headers to a table.
@@ -324,65 +413,100 @@ class HeaderMapping:
 
     @property
     def missing_required(self) -> list[str]:
-        found = set(self.columns.values())
-        return [k for k in self.table.required if k not in found]
+        return self.table.missing_required(set(self.columns.values()))
 
     def rename_map(self) -> dict[str, str]:
         """Source header -> canonical key, for the recognised columns."""
         return {self.source_headers[i]: k for i, k in self.columns.items()}
 
 
+def _last_part(header: str) -> str:
+    """The last part of a relational header ("Order Lines/Quantity" -> "quantity", Odoo's
+    export of an order's lines), normalised; "" when there is no such part."""
+    h = str(header)
+    return normalize_header(h.rsplit("/", 1)[1]) if "/" in h and h.rsplit("/", 1)[1].strip() else ""
+
+
+def closest_headers(key: str, table: Table, headers: "list[str]", n: int = 3) -> list[str]:
+    """The source headers most like the names of ``table``'s column ``key`` (for messages)."""
+    import difflib
+
+    names = {normalize_header(x) for x in _column_names(table.column(key))}
+    scored = []
+    for h in headers:
+        nh = normalize_header(h)
+        if not nh:
+            continue
+        best = max((difflib.SequenceMatcher(None, nh, name).ratio() for name in names), default=0.0)
+        if any(nh in name or name in nh for name in names if len(name) >= 2 and len(nh) >= 2):
+            best = max(best, 0.75)
+        if best >= 0.5:
+            scored.append((-best, h))
+    return [h for _, h in sorted(scored)[:n]]
+
+
+def missing_columns_error(table: Table, missing: list[str], headers: "list[str]", *,
+                          sheet: str | None = None) -> MissingColumnsError:
+    """The error for required columns missing from ``headers``: names each missing column,
+    the headers found, and the found headers closest to each missing one."""
+    found = [h for h in headers if h]
+    zh_parts, en_parts = [], []
+    alt = dict(table.alternatives)
+    for k in missing:
+        col = table.column(k)
+        near = closest_headers(k, table, found)
+        zh = f"「{col.zh}」"
+        en = f"'{col.en}'"
+        if k in alt:
+            zh += "（或" + "与".join(f"「{table.column(a).zh}」" for a in alt[k]) + "）"
+            en += " (or " + " and ".join(f"'{table.column(a).en}'" for a in alt[k]) + ")"
+        if near:
+            zh += "，最接近的列：" + "、".join(f"「{h}」" for h in near)
+            en += ", closest: " + ", ".join(f"'{h}'" for h in near)
+        zh_parts.append(zh)
+        en_parts.append(en)
+    found_zh = "、".join(found[:20]) or "（空）"
+    found_en = ", ".join(found[:20]) or "(none)"
+    return MissingColumnsError(
+        f"{table.zh}数据缺少必需的列 {'；'.join(zh_parts)}。找到的列是：{found_zh}。"
+        "请检查表头，或用 --map 文件:原表头=字段（或「字段映射」工作表）指定对应关系。",
+        f"{table.en.lower()} data lacks required column(s) {'; '.join(en_parts)}. Found instead: {found_en}. "
+        "Check the header row, or say which column is which with --map FILE:HEADER=FIELD (or the Field Mapping sheet).",
+        missing=missing, found=found, sheet=sheet,
+    )
+
+
 def map_headers(headers: list[object], table: Table, *, sheet: str | None = None, strict: bool = True) -> HeaderMapping:
     """Match ``headers`` (as they appear in a sheet or CSV) to ``table``'s columns.
 
-    Exact normalised matches of a column's own names win over synonyms; each canonical
-    column is taken by the first source column that matches it. With ``strict`` a missing
-    required column raises :class:`MissingColumnsError` naming it and listing the headers
-    that were found instead.
+    A column's own names (key, zh, en) beat synonyms wherever they stand; among synonyms
+    the one listed first wins (实收金额 before 应收金额), then the leftmost header. Each
+    canonical column is taken by one source column. With ``strict`` a missing required
+    column raises :class:`MissingColumnsError` naming it, the headers found and the ones
+    closest to it.
     """
-    lookup_primary: dict[str, str] = {}
-    lookup_synonym: dict[str, str] = {}
-    for col in table.columns:
-        for name in (col.key, col.zh, col.en):
-            lookup_primary.setdefault(normalize_header(name), col.key)
-        for name in col.synonyms:
-            lookup_synonym.setdefault(normalize_header(name), col.key)
+    ranks = _name_ranks(table)
     mapping = HeaderMapping(table=table, source_headers=["" if h is None else str(h).strip() for h in headers])
+    candidates = []
+    for i, h in enumerate(mapping.source_headers):
+        for rank, key in ranks.get(normalize_header(h), ()) or ranks.get(_last_part(h), ()):
+            candidates.append((rank, i, key))
     taken: set[str] = set()
-    # two passes so that a primary name anywhere beats a synonym earlier in the sheet
-    for lookup in (lookup_primary, lookup_synonym):
-        for i, h in enumerate(mapping.source_headers):
-            if i in mapping.columns:
-                continue
-            key = lookup.get(normalize_header(h))
-            if key is None:
-                continue
-            if key in taken:
-                continue
-            mapping.columns[i] = key
-            taken.add(key)
+    for rank, i, key in sorted(candidates):
+        if i in mapping.columns or key in taken:
+            continue
+        mapping.columns[i] = key
+        taken.add(key)
     for i, h in enumerate(mapping.source_headers):
         if i in mapping.columns:
             continue
-        key = lookup_primary.get(normalize_header(h)) or lookup_synonym.get(normalize_header(h))
-        if key is not None and key in taken:
-            mapping.duplicates.append((h, key))
+        keys = [key for _, key in ranks.get(normalize_header(h), ()) or ranks.get(_last_part(h), ())]
+        if keys:
+            mapping.duplicates.append((h, keys[0]))
         elif h:
             mapping.unknown.append(h)
     if strict and mapping.missing_required:
-        missing = mapping.missing_required
-        zh_names = "、".join(f"「{table.column(k).zh}」" for k in missing)
-        en_names = ", ".join(f"'{table.column(k).en}'" for k in missing)
-        found = [h for h in mapping.source_headers if h]
-        found_zh = "、".join(found[:20]) or "（空）"
-        found_en = ", ".join(found[:20]) or "(none)"
-        raise MissingColumnsError(
-            f"缺少必需的列 {zh_names}。找到的列是：{found_zh}。请检查表头或按模板命名。",
-            f"missing required column(s) {en_names}. Found instead: {found_en}. Check the header row or use the template's names.",
-            missing=missing,
-            found=found,
-            sheet=sheet,
-        )
+        raise missing_columns_error(table, mapping.missing_required, mapping.source_headers, sheet=sheet)
     return mapping
 
 

@@ -213,7 +213,10 @@ class AnalysisSettings:
     kpi_window_months: int | None = 12
     rule_window_months: int = 12
 
-    score_mode: Literal["absolute", "quantile"] = "absolute"
+    # auto: the absolute breakpoints where they spread customers; quintiles for a dimension
+    # where they would put almost everyone into one score (amounts in another currency or
+    # scale than the seed's 元); see crm_xl.core.rfm.score_modes
+    score_mode: Literal["auto", "absolute", "quantile"] = "auto"
     recency_breakpoints_days: tuple[int, int, int, int] = (30, 60, 90, 180)
     frequency_breakpoints: tuple[float, float, float, float] = (2, 4, 6, 10)
     monetary_breakpoints: tuple[float, float, float, float] = (10_000, 30_000, 60_000, 100_000)
@@ -269,10 +272,39 @@ class AnalysisSettings:
     # 0 = off (the churn table still shows P(alive)); see docs/clv.md
     churn_p_alive_below: float = 0.0
 
-    # funnel stages (lead stage text, case-insensitive)
-    stage_opportunity: tuple[str, ...] = ("商机", "opportunity", "qualified", "proposal", "negotiation")
-    stage_won: tuple[str, ...] = ("成交", "赢单", "won", "closed won", "converted")
-    stage_lost: tuple[str, ...] = ("丢失", "输单", "lost", "closed lost")
+    # funnel stages (lead stage text, case-insensitive); the same lists decide which deals of
+    # an opportunity export are purchases (won) and which are not (lost, open)
+    stage_opportunity: tuple[str, ...] = ("商机", "初步接洽", "需求确认", "方案报价", "商务谈判", "谈判", "opportunity",
+                                          "qualified", "qualification", "prospecting", "needs analysis",
+                                          "value proposition", "id. decision makers", "perception analysis",
+                                          "proposal", "proposal/price quote", "negotiation", "negotiation/review",
+                                          "engaging", "discovery", "demo", "contract sent", "verbal commitment",
+                                          "proposal/quote", "quote")
+    stage_won: tuple[str, ...] = ("成交", "已成交", "赢单", "已赢单", "已付款", "已支付", "已完成", "交易成功", "won", "closed won",
+                                  "converted", "paid", "completed", "succeeded")
+    stage_lost: tuple[str, ...] = ("丢失", "输单", "丢单", "已丢单", "lost", "closed lost")
+
+    # what counts as a purchase (issue 15, docs/data-intake.md): an order whose status is
+    # won (stage_won), or any other status not listed below; never a lost or open deal
+    # (stage_lost, stage_opportunity, open_statuses) or a cancelled one
+    open_statuses: tuple[str, ...] = ("待付款", "未付款", "待支付", "待审核", "草稿", "报价", "pending", "pending payment",
+                                      "unpaid", "draft", "quote", "quotation", "open")
+    cancelled_statuses: tuple[str, ...] = ("已取消", "取消", "作废", "已作废", "退款", "已退款", "退货", "已退货", "交易关闭",
+                                           "cancelled", "canceled", "void", "voided", "refunded", "returned", "rejected")
+    # invoice numbers of credit notes: the prefix followed by digits, where the other numbers
+    # are digits only (C536379 in a retail invoice export)
+    credit_note_prefixes: tuple[str, ...] = ("C",)
+    # returns and credit notes (negative amounts): net = reduce the customer's amount
+    # (never a purchase, never the last purchase date); ignore = left out
+    returns_mode: Literal["net", "ignore"] = "net"
+    # exports without order numbers: customer_day = one order per customer and day; row = one per row
+    order_grouping: Literal["customer_day", "row"] = "customer_day"
+    # dates like 02/03/24: auto = decided per column from the data (a first field above 12
+    # means day-first), ymd / mdy / dmy force an order
+    date_order: Literal["auto", "ymd", "mdy", "dmy"] = "auto"
+    # currency of the amounts: auto = found in the data ($, £, €, a currency column), else 元
+    # (zh) / CNY (en); or a symbol or code such as $, USD, €, £
+    currency: str = "auto"
 
     # diagnosis
     insight_period_months: int = 3  # change = last N months vs the N months before
@@ -315,7 +347,13 @@ class AnalysisSettings:
         if self.analysis_date is not None and not isinstance(self.analysis_date, dt.date):
             raise SettingsError(f"分析日期必须是日期，而不是 {self.analysis_date!r}",
                                 f"analysis_date must be a date, not {self.analysis_date!r}")
-        _choice("score_mode", self.score_mode, ("absolute", "quantile"))
+        _choice("score_mode", self.score_mode, ("auto", "absolute", "quantile"))
+        _choice("returns_mode", self.returns_mode, ("net", "ignore"))
+        _choice("order_grouping", self.order_grouping, ("customer_day", "row"))
+        _choice("date_order", self.date_order, ("auto", "ymd", "mdy", "dmy"))
+        if not isinstance(self.currency, str) or not self.currency.strip() or len(self.currency.strip()) > 12:
+            raise SettingsError(f"currency 必须是 auto 或货币符号/代码（如 元、$、USD），而不是 {self.currency!r}",
+                                f"currency must be auto or a currency symbol/code (元, $, USD, ...), not {self.currency!r}")
         _choice("layer_mode", self.layer_mode, ("score", "rules", "rfm11"))
         _choice("clv_time_unit", self.clv_time_unit, ("days", "weeks", "months"))
         for name in ("trend_months", "rule_window_months", "remark_inactive_days", "remark_no_order_days",
@@ -452,8 +490,10 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
     "kpi_window_months": ("int?", "KPI 统计期（月），如 12 = 近12个月；留空 = 全部历史",
                           "KPI period in months (12 = last 12 months); blank = all history"),
     "rule_window_months": ("int", "规则分层中“年度”频次/金额的月数", "Months that make the 'year' of rule-mode layering"),
-    "score_mode": ("choice", "评分方式：absolute（固定分界点）或 quantile（按五分位）",
-                   "Scoring: absolute (fixed breakpoints) or quantile (quintiles)"),
+    "score_mode": ("choice", "评分方式：auto（固定分界点；某一维度几乎所有客户同分时该维度改按五分位）、"
+                                 "absolute（固定分界点）或 quantile（按五分位）",
+                   "Scoring: auto (fixed breakpoints; quintiles for a dimension where they would give almost everyone "
+                   "the same score), absolute (fixed breakpoints) or quantile (quintiles)"),
     "recency_breakpoints_days": ("ints", "R 分界点（天，含）：≤第1个=5分，≤第2个=4分，≤第3个=3分，≤第4个=2分，更久=1分",
                                  "R breakpoints (days, inclusive): <= 1st -> 5, <= 2nd -> 4, <= 3rd -> 3, <= 4th -> 2, older -> 1"),
     "frequency_breakpoints": ("floats", "F 分界点（次，含）：≥第1个=2分 … ≥第4个=5分",
@@ -493,6 +533,22 @@ _FIELDS: dict[str, tuple[str, str, str]] = {
     "stage_opportunity": ("strs", "线索阶段中表示“商机”的名称", "Lead stage names meaning opportunity"),
     "stage_won": ("strs", "线索阶段中表示“成交”的名称", "Lead stage names meaning won"),
     "stage_lost": ("strs", "线索阶段中表示“丢失”的名称", "Lead stage names meaning lost"),
+    "open_statuses": ("strs", "订单状态中表示“尚未成交”的名称（与商机阶段一样不计为购买）",
+                      "Order statuses meaning not bought yet (like opportunity stages, not purchases)"),
+    "cancelled_statuses": ("strs", "订单状态中表示取消、作废、退款、退货的名称（不计为购买）",
+                           "Order statuses meaning cancelled, voided, refunded or returned (not purchases)"),
+    "credit_note_prefixes": ("strs", "红字发票/退货单号的前缀（如 C536379；其余单号为纯数字时生效）",
+                             "Prefixes of credit-note numbers (C536379; applies where the other numbers are digits only)"),
+    "returns_mode": ("choice", "退货与红字（负金额）：net（冲减客户金额，不算购买）或 ignore（不计入）",
+                     "Returns and credit notes (negative amounts): net (reduce the customer's amount, never a purchase) "
+                     "or ignore (left out)"),
+    "order_grouping": ("choice", "没有订单编号时：customer_day（同一客户同一天算一笔订单）或 row（每行一笔）",
+                       "Without order numbers: customer_day (one order per customer and day) or row (one per row)"),
+    "date_order": ("choice", "日期顺序：auto（按数据判断）、ymd（年月日）、mdy（月/日/年，美式）或 dmy（日/月/年）",
+                   "Date order: auto (decided from the data), ymd, mdy (US month-first) or dmy (day-first)"),
+    "currency": ("str", "金额的货币：auto（按数据识别 $、£、€ 或币种列，否则为元）或货币符号/代码，如 元、$、USD",
+                 "Currency of the amounts: auto (found in the data: $, £, €, a currency column; else CNY) or a symbol "
+                 "or code such as $, USD, €"),
     "insight_period_months": ("int", "问题诊断：近N个月与之前N个月比较", "Diagnosis: last N months vs the N before"),
     "insight_min_customers": ("int", "问题诊断：少于该客户数的分组不参与比较", "Diagnosis: smaller groups are not compared"),
     "insight_gap_min": ("float", "问题诊断：与其他分组中位数相差达到该值即标记", "Diagnosis: flag a deviation from the others' median this large"),

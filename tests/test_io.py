@@ -57,11 +57,11 @@ def _workbook(tmp_path):
 def test_workbook_sheets_matched_by_name_and_header(tmp_path):
     tables = read_workbook(_workbook(tmp_path))
     assert set(tables) == {"orders", "customers"}
-    o = tables["orders"]
+    (o,) = tables["orders"]
     assert o.sheet == "订单明细" and o.header_row == 2
     assert o.frame.iloc[0, 0] == "SO1"
     assert pd.Timestamp(o.frame.iloc[0, 2]) == pd.Timestamp("2024-09-15")
-    assert o.unknown_sheets == ["我的笔记"]
+    assert tables.unknown_sheets == ["我的笔记"]
 
 
 def test_missing_and_corrupt_files_are_clear_errors(tmp_path):
@@ -114,7 +114,7 @@ def test_merged_cells_are_read_with_their_ranges(tmp_path, monkeypatch, engine):
     sheets = io_mod.read_sheet_rows(_merged_workbook(tmp_path))
     (name, rows), = sheets
     assert sorted(rows.merged) == [(0, 0, 0, 4), (1, 3, 1, 4), (2, 1, 4, 1)]
-    rt = io_mod.tables_from_sheet_rows(sheets)["orders"]
+    (rt,) = io_mod.tables_from_sheet_rows(sheets)["orders"]
     # the header merged over D:E is one column (E holds no data); the title row is skipped
     assert list(rt.frame.columns) == ["订单编号", "客户ID", "下单日期", "金额(元)"]
     assert rt.header_row == 2
@@ -145,7 +145,7 @@ def test_header_merged_down_over_two_header_rows_names_its_column(tmp_path):
     ws.append(["SO1", "C001", "2024-09-01", 100])
     p = tmp_path / "two_rows.xlsx"
     wb.save(p)
-    rt = read_workbook(p)["orders"]
+    (rt,) = read_workbook(p)["orders"]
     assert rt.header_row == 2
     assert list(rt.frame.columns) == ["订单编号", "客户ID", "下单日期", "金额(元)"]
     assert rt.frame.iloc[0].tolist() == ["SO1", "C001", "2024-09-01", 100]

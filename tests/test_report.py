@@ -214,7 +214,7 @@ def test_input_exports_create_a_new_workbook(tmp_path):
     book = tmp_path / "new.xlsx"
     assert main(["report", str(book), "--input", str(orders), "--lang", "en", "-q"]) == 0
     wb = openpyxl.load_workbook(book)
-    assert wb.sheetnames == ["Guide", "Goals", "Settings", "RFM Layers", "Customer Tags", "KPI Dashboard",
+    assert wb.sheetnames == ["Guide", "Goals", "Settings", "Field Mapping", "RFM Layers", "Customer Tags", "KPI Dashboard",
                              "Churn Warning", "Diagnosis", "Strategy Execution", "Effect Tracking", "Target Review",
                              "Campaign Review", "Activation", "Key Accounts", "CLV Forecast", "Charts", "Conclusions", "Orders", "Cleaning Log"]
     rows = table_rows(wb["RFM Layers"], "RFMLayers")

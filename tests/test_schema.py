@@ -62,13 +62,32 @@ def test_primary_name_beats_earlier_synonym():
 
 def test_missing_required_column_names_it_and_what_was_found():
     with pytest.raises(MissingColumnsError) as e:
-        map_headers(["客户ID", "日期", "金额"], ORDERS, sheet="订单")
+        map_headers(["单号", "客户代号", "日期", "金额"], ORDERS, sheet="订单")
     err = e.value
-    assert err.missing == ["order_id"]
+    assert err.missing == ["customer_id"]
     zh = err.message("zh")
-    assert "工作表「订单」" in zh and "「订单编号」" in zh and "客户ID、日期、金额" in zh
+    # names the missing column, its alternative, the header most like it and what was found
+    assert "工作表「订单」" in zh and "「客户ID」（或「客户名称」）" in zh and "最接近的列：「客户代号」" in zh
+    assert "单号、客户代号、日期、金额" in zh
     en = err.message("en")
-    assert "sheet '订单'" in en and "'Order ID'" in en
+    assert "sheet '订单'" in en and "'Customer ID' (or 'Customer Name')" in en and "closest: '客户代号'" in en
+
+
+def test_orders_without_order_number_or_amount_column_are_accepted_through_alternatives():
+    # no order number: one order per customer and day; quantity x unit price gives the amount;
+    # a customer named instead of numbered
+    m = map_headers(["Customer", "InvoiceDate", "Quantity", "UnitPrice"], ORDERS)
+    assert m.rename_map() == {"Customer": "customer_name", "InvoiceDate": "order_date", "Quantity": "quantity",
+                              "UnitPrice": "unit_price"}
+    assert m.missing_required == []
+
+
+def test_earlier_synonym_wins_paid_amount_over_receivable():
+    # 朝阳医院 POS export: 应收金额 (receivable) stands before 实收金额 (paid); the paid amount is the sale
+    m = map_headers(["购药时间", "社保卡号", "商品编码", "商品名称", "销售数量", "应收金额", "实收金额"], ORDERS)
+    assert m.rename_map()["实收金额"] == "amount"
+    assert m.rename_map()["社保卡号"] == "customer_id"
+    assert m.rename_map()["销售数量"] == "quantity"
 
 
 def test_sheet_names_resolve_to_tables():

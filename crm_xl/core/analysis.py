@@ -24,6 +24,7 @@ problems            problems per layer (:data:`~crm_xl.core.insights.PROBLEM_COL
 conclusions         findings and recommendations (:data:`~crm_xl.core.insights.CONCLUSION_COLUMNS`)
 clv                 predictive customer value (:class:`~crm_xl.core.clv_report.ClvResult`:
                     BG/NBD + Gamma-Gamma predictions, model summary, calibration check)
+score_modes         how R, F and M were scored ("absolute" / "quantile"; :func:`~crm_xl.core.rfm.score_modes`)
 ==================  ======================================================================
 """
 
@@ -68,6 +69,9 @@ class AnalysisResult:
     problems: pd.DataFrame
     conclusions: pd.DataFrame
     clv: ClvResult | None = None
+    # how R, F and M were scored: "absolute" (breakpoints) or "quantile" each (score_mode "auto"
+    # decides per dimension, crm_xl.core.rfm.score_modes)
+    score_modes: tuple[str, str, str] = ("absolute", "absolute", "absolute")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames by attribute name."""
@@ -96,7 +100,8 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
     """
     s = settings or AnalysisSettings()
     p = prepare(data, s)
-    layers = assign_layers(rfm_table(data, s, prepared=p), data.orders, p.as_of, s, prepared=p)
+    scored = rfm_table(data, s, prepared=p)
+    layers = assign_layers(scored, data.orders, p.as_of, s, prepared=p)
     tags, tag_pos = _customer_tags(settings=s, prepared=p, metrics=tag_metrics(settings=s, prepared=p))
     # tags_per_customer(tags) by customer code (the metrics are indexed by p.ids)
     texts = _tag_texts_by_position(tags, tag_pos, p.n, s.lang, tuple(r.tag for r in s.tag_rules))
@@ -114,4 +119,5 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
                         diagnosis=diagnosis, problems=problems, clv=clv)
     return AnalysisResult(as_of=p.as_of, settings=s, rfm=layers, tags=tags, kpis=kpis, kpis_by_layer=by_layer,
                           kpis_by_dimension=by_dim, churn=churn, funnel=funnel, trends=trends, diagnosis=diagnosis,
-                          problems=problems, conclusions=concl, clv=clv)
+                          problems=problems, conclusions=concl, clv=clv,
+                          score_modes=scored.attrs.get("score_modes", (s.score_mode,) * 3))

@@ -23,6 +23,7 @@ __all__ = ["CleanResult", "CleanedData", "clean_table", "clean_dataset", "LOG_CO
 
 import datetime as _dt
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -30,7 +31,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..schema import CUSTOMERS, TABLES, ColumnKind, Table, map_headers
+from ..schema import CUSTOMERS, TABLES, ColumnKind, Table, map_headers, missing_columns_error
+from .currency import detect_currency
+from .dates import column_date_order, has_ambiguous
+from .purchases import consolidate_orders, missing_key_text
+from .cleanlog import LOG_COLUMNS, RowLog as _Log, log_frame, cell_text as _fmt, cell_texts as _texts, text as _t
 from .dataset import DTYPE_BY_KIND, CrmData, empty_table
 from .industry import map_industry
 from .parse import (
@@ -46,172 +51,51 @@ from .parse import (
 
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")  # ASCII digits only: full-width ones are a change
 
-LOG_COLUMNS = ["sheet", "row", "column", "old_value", "new_value", "rule", "reason"]
-
-_T = {
-    "unknown": ("未知", "Unknown"),
-    "fill_unknown": ("补全为未知", "filled as unknown"),
-    "missing_key": ("关键字段缺失", "key field missing"),
-    "bad_date": ("无法识别的日期", "unrecognised date"),
-    "bad_money": ("无法识别的金额", "unrecognised amount"),
-    "bad_number": ("无法识别的数字", "unrecognised number"),
-    "bad_bool": ("无法识别的是/否值", "unrecognised yes/no value"),
-    "out_of_bounds": ("超出有效范围 {lo}-{hi}", "outside the valid range {lo}-{hi}"),
-    "excel_error": ("Excel 错误值", "Excel error value"),
-    "date_format": ("日期统一为 YYYY-MM-DD", "date normalised to YYYY-MM-DD"),
-    "money_format": ("金额统一为元", "amount converted to 元"),
-    "number_format": ("数字格式统一", "number normalised"),
-    "bool_format": ("是/否统一", "yes/no normalised"),
-    "id_format": ("编号规范化（全角转半角、去空格、大写）", "ID normalised (half-width, no spaces, upper case)"),
-    "text_trim": ("去除首尾空格", "surrounding spaces removed"),
-    "industry_map": ("行业映射到国标 GB/T 4754 门类", "industry mapped to GB/T 4754 section"),
-    "industry_unmapped": ("行业无法映射到国标门类，保留原文", "industry not mappable to a GB/T 4754 section; kept as is"),
-    "dup_row": ("完全重复的行，已删除", "exact duplicate row removed"),
-    "dup_key": ("编号重复，保留第一条", "duplicate ID; first row kept"),
-    "dup_conflict": ("客户编号重复且信息不一致，保留第一条", "duplicate customer ID with conflicting details; first row kept"),
-    "row_rejected": ("该行被剔除：{why}", "row rejected: {why}"),
-    "customer_added": ("订单中的客户不在客户表中，已按订单补建（信息为未知）",
-                       "customer of an order is missing from the customer table; added with unknown details"),
-    "customers_derived": ("未提供客户表，客户信息由订单推导", "no customer table given; customers derived from orders"),
-    "rule_parse": ("格式统一", "format"),
-    "rule_missing": ("缺失值处理", "missing value"),
-    "rule_dedupe": ("去重", "de-duplication"),
-    "rule_industry": ("行业分类", "industry classification"),
-    "rule_reference": ("关联检查", "reference check"),
-    "rule_merged": ("合并单元格", "merged cells"),
-    "merged_fill": ("合并单元格的值填入合并区域的每一行", "merged cell's value filled into every row it covers"),
-    "merged_once": ("合并单元格中的数值只计入第一行（避免重复计算）",
-                    "a number in a merged cell counts for its first row only (not multiplied)"),
-}
-
-
-def _t(key: str, lang: str, **kw) -> str:
-    zh, en = _T[key]
-    return (zh if lang == "zh" else en).format(**kw)
-
-
 @dataclass
 class CleanResult:
-    """One cleaned table: canonical ``frame`` (plus unknown columns) and its ``log``."""
+    """One cleaned table: canonical ``frame`` (plus intake and unknown columns) and its ``log``.
+
+    ``rows`` holds the Excel row number of each frame row (where it stands in the user's
+    sheet); ``pending`` (only with ``defer_missing``) marks, per required column, the kept
+    rows that lack it, for the caller to decide (an open deal needs no amount; a purchase
+    does); ``headers`` maps canonical keys to the user's headers; ``notes`` are zh/en
+    sentences worth showing on the console (e.g. how an ambiguous date column was read).
+    """
 
     frame: pd.DataFrame
     log: pd.DataFrame
     unknown_columns: list[str] = field(default_factory=list)
+    rows: np.ndarray | None = None
+    pending: dict[str, np.ndarray] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    currencies: Counter = field(default_factory=Counter)  # ISO code -> evidence (crm_xl.core.currency)
 
 
 @dataclass
 class CleanedData:
-    """All cleaned tables as ``CrmData`` and the combined cleaning log."""
+    """All cleaned tables as ``CrmData`` and the combined cleaning log.
+
+    ``intake`` summarises what reading the orders did (rows in, purchases out, what was
+    excluded and why; :class:`crm_xl.core.purchases.IntakeSummary`); ``notes`` are the
+    zh/en sentences the console shows."""
 
     data: CrmData
     log: pd.DataFrame
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _fmt(x) -> str:
-    """A cell value as the log shows it."""
-    tx = type(x)
-    if tx is str:
-        return x
-    if tx is _dt.datetime or tx is _dt.date:
-        return str(x)
-    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA or x is pd.NaT:
-        return ""
-    if isinstance(x, pd.Timestamp):
-        return x.strftime("%Y-%m-%d") if x == x.normalize() else str(x)
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    return str(x)
-
-
-def _texts(values, mask: np.ndarray) -> np.ndarray:
-    """Log texts of ``values[mask]`` (an object array, or a Series on the same positions),
-    as an object array over all positions (None elsewhere)."""
-    out = np.empty(len(mask), dtype=object)
-    idx = np.flatnonzero(mask)
-    if isinstance(values, pd.Series) and values.dtype.kind == "M":  # parsed dates: at midnight
-        sel = values.to_numpy()[idx]
-        days = sel.astype("datetime64[D]")
-        if not np.isnat(sel).any() and (days == sel).all():
-            out[idx] = np.datetime_as_string(days, unit="D").astype(object)
-            return out
-    sel = values.iloc[idx] if isinstance(values, pd.Series) else values[idx]
-    out[idx] = [_fmt(x) for x in sel]
-    return out
-
-
-class _Log:
-    """Log events collected as arrays; one DataFrame is built at the end.
-
-    Each event is a set of data-row positions (0-based) with a column, old and new texts
-    (a scalar, or an object array aligned with the positions), rule and reason. Rows are
-    shown as Excel row numbers; events keep their order within a row.
-    """
-
-    def __init__(self, sheet: str, lang: str, header_row: int = 1):
-        self.sheet, self.lang, self.header_row = sheet, lang, header_row
-        self.events: list[tuple] = []
-
-    def add(self, pos: np.ndarray, column: str, old, new, rule: str, reason: str) -> None:
-        """``pos``: data-row positions; ``old``/``new``: scalars or arrays aligned with ``pos``."""
-        pos = np.asarray(pos, dtype=np.int64)
-        if len(pos):
-            self.events.append((pos, column, old, new, rule, reason))
-
-    def add_distinct(self, d: Distinct, hit: np.ndarray, column: str, old, new, rule: str, reason: str,
-                     rows: np.ndarray | None = None) -> None:
-        """An event found on distinct values (``hit``), for every cell holding one of them.
-        ``old``/``new`` are scalars or object arrays over the distinct values. ``rows``
-        restricts the cells (a boolean mask over data rows)."""
-        if not hit.any():
-            return
-        cell = hit[d.codes]
-        if rows is not None:
-            cell &= rows
-        pos = np.flatnonzero(cell)
-        codes = d.codes[pos]
-        self.add(pos, column, old if isinstance(old, str) else old[codes],
-                 new if isinstance(new, str) else new[codes], rule, reason)
-
-    def frame(self) -> pd.DataFrame:
-        if not self.events:
-            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in LOG_COLUMNS})
-        sizes = np.array([len(e[0]) for e in self.events])
-        pos = np.concatenate([e[0] for e in self.events])
-        order = np.argsort(pos, kind="stable")
-
-        def text(i: int) -> np.ndarray:
-            parts = []
-            for e, n in zip(self.events, sizes):
-                v = e[i]
-                if isinstance(v, str):
-                    part = np.empty(n, dtype=object)
-                    part[:] = v
-                    parts.append(part)
-                else:
-                    parts.append(np.asarray(v, dtype=object))
-            return pd.array(np.concatenate(parts)[order], dtype="str")
-
-        def const(i: int) -> np.ndarray:
-            labels = np.array([e[i] for e in self.events], dtype=object)
-            return pd.array(np.repeat(labels, sizes)[order], dtype="str")
-
-        n = int(sizes.sum())
-        sheet = np.empty(n, dtype=object)
-        sheet[:] = self.sheet
-        return pd.DataFrame({
-            "sheet": pd.array(sheet, dtype="str"),
-            "row": pos[order] + (self.header_row + 1),
-            "column": const(1),
-            "old_value": text(2),
-            "new_value": text(3),
-            "rule": const(4),
-            "reason": const(5),
-        })
+    intake: object = None
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    # (sheet, Excel row) of each order's first line and the user's header per sheet and key
+    order_origin: tuple | None = None
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    # currencies found in the order amounts (ISO code -> evidence; crm_xl.core.currency)
+    currencies: Counter = field(default_factory=Counter)
 
 
 def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = None, header_row: int = 1,
-                lang: str = "zh", merged: "Sequence[tuple[int, int, int, int]]" = ()) -> CleanResult:
+                lang: str = "zh", merged: "Sequence[tuple[int, int, int, int]]" = (),
+                columns: "Mapping[int, str] | None" = None, date_order: str = "auto", line_items: bool = False,
+                defer_missing: bool = False) -> CleanResult:
     """Clean one raw sheet into ``table``'s canonical form.
 
     Parameters
@@ -234,100 +118,166 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         In columns of text, IDs, dates and yes/no the value is filled into every row of
         the merge (it describes each of them); in number and amount columns it counts for
         the first row only, so totals are not multiplied. Each covered cell is logged.
+    columns : mapping of column position -> canonical key, optional
+        The column mapping decided before (detected and corrected, :mod:`crm_xl.mapping`);
+        default: :func:`crm_xl.schema.map_headers` on the headers.
+    date_order : {"auto", "ymd", "mdy", "dmy"}
+        How texts like ``02/03/24`` are read; "auto" decides per column from the data
+        (:func:`crm_xl.core.dates.column_date_order`) and notes a column it cannot decide.
+    line_items : bool
+        Rows sharing a primary key are lines of one record (order lines), not duplicates:
+        only rows equal in every column are removed.
+    defer_missing : bool
+        Keep rows lacking a required value and mark them in ``CleanResult.pending``
+        instead of rejecting them here.
 
     Notes
     -----
     Each column is factorised once (:class:`crm_xl.core.parse.Distinct`); every rule runs
     on the distinct values and is mapped back to the cells through the codes, so the cost
     is one hash pass per column plus work proportional to the number of distinct values.
+
+    A table whose customer is named instead of numbered (a ``customer_name`` column and no
+    ID) is keyed by the name as written, trimmed only; a table with quantity and unit price
+    but no amount gets amount = quantity x unit price (``Table.alternatives``).
     """
     t = TABLES[table] if isinstance(table, str) else table
     sheet = sheet or t.sheet_name(lang)
     log = _Log(sheet, lang, header_row)
     headers = [str(c) for c in raw.columns]
-    mapping = map_headers(headers, t, sheet=sheet)
+    if columns is None:
+        mapping = map_headers(headers, t, sheet=sheet)
+        mapped, unknown = dict(mapping.columns), list(mapping.unknown)
+    else:
+        mapped = {int(i): k for i, k in columns.items()}
+        missing_cols = t.missing_required(set(mapped.values()))
+        if missing_cols:
+            raise missing_columns_error(t, missing_cols, headers, sheet=sheet)
+        unknown = [h for i, h in enumerate(headers) if i not in mapped]
     n = len(raw)
-    col_of = {key: i for i, key in mapping.columns.items()}  # canonical key -> raw column position
+    col_of = {key: i for i, key in mapped.items()}  # canonical key -> raw column position
     header_of = {key: headers[i] for key, i in col_of.items()}
-    unknown = mapping.unknown
+    notes: list[tuple[str, str]] = []
+    # alternatives: a customer keyed by name, an amount from quantity x unit price
+    name_key = "customer_id" not in col_of and "customer_name" in col_of and "customer_id" in t.required
+    amount_from_lines = ("amount" not in col_of and "amount" in t.required
+                         and "quantity" in col_of and "unit_price" in col_of)
+    # a required column present in the sheet must have values; one replaced by its alternative
+    # needs the alternative's values instead
+    required = {k for k in t.required if k in col_of}
+    if name_key:
+        required.add("customer_name")
+    if amount_from_lines:
+        required |= {"quantity", "unit_price"}
 
-    columns = [raw.iloc[:, i] for i in range(raw.shape[1])]
-    merge_events = _apply_merges(columns, merged, t, mapping.columns, headers, lang) if len(merged) else {}
+    columns_raw = [raw.iloc[:, i] for i in range(raw.shape[1])]
+    merge_events = _apply_merges(columns_raw, merged, t, mapped, headers, lang) if len(merged) else {}
+    if line_items and "order_id" in col_of:
+        _continuation_lines(columns_raw, col_of, log, headers, lang)
     # one factorisation per column; fully empty rows (trailing blank rows in Excel) are not data
-    dists = [Distinct(c) for c in columns]
+    dists = [Distinct(c) for c in columns_raw]
     all_blank = np.ones(n, dtype=bool) if dists else np.zeros(n, dtype=bool)
     for d in dists:
         all_blank &= d.blank[d.codes]
     not_blank = ~all_blank
 
     out: dict[str, pd.Series] = {}
+    currencies: Counter = Counter()
     final_codes: dict[str, np.ndarray] = {}  # per cell: code of the cleaned value (-1 = NA), ID columns
     reject = np.zeros(n, dtype=bool)
     reject_why: dict[str, np.ndarray] = {}
     unknown_text = _t("unknown", lang)
-    for col in t.columns:
+    for col in t.recognised:
         key = col.key
         if key not in col_of:
-            out[key] = pd.Series(pd.NA if DTYPE_BY_KIND[col.kind] == "str" else None, index=raw.index,
-                                 dtype=DTYPE_BY_KIND[col.kind])
-            if col.kind is ColumnKind.INDUSTRY:
-                out["industry_code"] = pd.Series(pd.NA, index=raw.index, dtype="str")
+            if col in t.columns:
+                out[key] = pd.Series(pd.NA if DTYPE_BY_KIND[col.kind] == "str" else None, index=raw.index,
+                                     dtype=DTYPE_BY_KIND[col.kind])
+                if col.kind is ColumnKind.INDUSTRY:
+                    out["industry_code"] = pd.Series(pd.NA, index=raw.index, dtype="str")
             continue
         head = header_of[key]
         kind = col.kind
         d = dists[col_of[key]]
         for event in merge_events.get(col_of[key], ()):
             log.add(*event)
-        val_u, industry_codes_u, ids_changed = _clean_distinct(d, col, head, log, lang)
+        order = date_order
+        if kind is ColumnKind.DATE and date_order == "auto":
+            order = _column_order(d, head, notes)
+        if kind is ColumnKind.MONEY and key in ("amount", "unit_price"):
+            currencies.update(detect_currency(d.values[:-1] if d.has_text else (), [head]))
+        val_u, industry_codes_u, ids_changed = _clean_distinct(d, col, head, log, lang, order)
         if industry_codes_u is not None:
             out["industry_code"] = d.expand(industry_codes_u, raw.index)
         # missing values
         missing_u = val_u.isna().to_numpy()
         missing = missing_u[d.codes] & not_blank
-        if col.required and missing.any():
+        if key in required and missing.any():
             reject |= missing
             reject_why[key] = missing
-        elif missing.any() and kind in (ColumnKind.TEXT, ColumnKind.CATEGORY, ColumnKind.INDUSTRY) and key in _FILL_UNKNOWN:
+        elif (missing.any() and kind in (ColumnKind.TEXT, ColumnKind.CATEGORY, ColumnKind.INDUSTRY)
+              and key in _FILL_UNKNOWN):
             log.add(np.flatnonzero(missing), head, "", unknown_text, _t("rule_missing", lang), _t("fill_unknown", lang))
             val_u = val_u.mask(missing_u, unknown_text)
         if kind is ColumnKind.ID and key in t.primary_key:
             final_codes[key] = _value_codes(val_u, ids_changed)[d.codes]
         out[key] = d.expand(val_u.astype(DTYPE_BY_KIND[kind]), raw.index)
+    if name_key:
+        out["customer_id"] = out["customer_name"]
+        header_of["customer_id"] = header_of["customer_name"]
+        notes.append((f"「{sheet}」按客户名称「{header_of['customer_name']}」识别客户（没有客户ID列），名称原样保留。",
+                      f"'{sheet}': customers are identified by their name in '{header_of['customer_name']}' "
+                      "(no customer ID column); names kept as written."))
+    if amount_from_lines:
+        out["amount"] = pd.Series(np.round(out["quantity"].to_numpy(dtype="float64")
+                                           * out["unit_price"].to_numpy(dtype="float64"), 6), index=raw.index)
+        header_of["amount"] = f"{header_of['quantity']} × {header_of['unit_price']}"
+        notes.append((f"「{sheet}」的金额 = {header_of['quantity']} × {header_of['unit_price']}（没有金额列）。",
+                      f"'{sheet}': amount = {header_of['quantity']} x {header_of['unit_price']} (no amount column)."))
 
-    order = [c.key for c in t.columns]
+    order_keys = [c.key for c in t.columns]
     if "industry_code" in out:
-        i = order.index("industry") + 1
-        order = order[:i] + ["industry_code"] + order[i:]
-    frame = pd.DataFrame({k: out[k] for k in order}, index=raw.index)
+        i = order_keys.index("industry") + 1
+        order_keys = order_keys[:i] + ["industry_code"] + order_keys[i:]
+    order_keys += [c.key for c in t.intake_columns if c.key in out]
+    frame = pd.DataFrame({k: out[k] for k in order_keys}, index=raw.index)
     for name in unknown:
         frame[name] = raw[name] if name in raw.columns else None
 
     keep = not_blank
+    pending: dict[str, np.ndarray] = {}
     # rejected rows (missing required key)
     if (reject & keep).any():
-        for key, miss in reject_why.items():
-            m = miss & keep
-            if m.any():
-                head = header_of.get(key, t.column(key).label(lang))
-                why = _t("missing_key", lang) + f"（{head}）" if lang == "zh" else _t("missing_key", lang) + f" ({head})"
-                log.add(np.flatnonzero(m), head, "", "", _t("rule_missing", lang), _t("row_rejected", lang, why=why))
-        keep = keep & ~reject
+        if defer_missing:
+            pending = {("customer_id" if k == "customer_name" and name_key else
+                        "amount" if k in ("quantity", "unit_price") and amount_from_lines else k): m & keep
+                       for k, m in reject_why.items()}
+        else:
+            for key, miss in reject_why.items():
+                m = miss & keep
+                if m.any():
+                    head = header_of.get(key, t.column(key).label(lang))
+                    log.add(np.flatnonzero(m), head, "", "", _t("rule_missing", lang),
+                            _t("row_rejected", lang, why=missing_key_text(head, lang)))
+            keep = keep & ~reject
     pos = np.flatnonzero(keep)
     if len(pos) < n:
         frame = frame.iloc[pos]
         final_codes = {k: v[pos] for k, v in final_codes.items()}
+    pending = {k: v[pos] for k, v in pending.items()}
 
-    # exact duplicate rows (on the cleaned canonical values), then repeated primary keys
-    canon = [c.key for c in t.columns]
+    # exact duplicate rows (every column equal), then repeated primary keys (not for line items)
+    compared = [c for c in frame.columns if c != "industry_code"]
     pk = [k for k in t.primary_key if k in col_of]
     pk_codes = final_codes.get(pk[0]) if len(pk) == 1 == len(t.primary_key) else None
-    dup_row = _duplicate_rows(frame, canon, pk_codes)
+    dup_row = _duplicate_rows(frame, compared, pk_codes)
     if dup_row.any():
         log.add(pos[dup_row], "", "", "", _t("rule_dedupe", lang), _t("dup_row", lang))
         frame, pos = frame[~dup_row], pos[~dup_row]
+        pending = {k: v[~dup_row] for k, v in pending.items()}
         if pk_codes is not None:
             pk_codes = pk_codes[~dup_row]
-    if pk and len(pk) == len(t.primary_key):
+    if pk and len(pk) == len(t.primary_key) and not line_items:
         if pk_codes is not None:
             dup_key = _repeated(pk_codes) & (pk_codes >= 0)
         else:
@@ -338,9 +288,37 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
             log.add(pos[dup_key], head, _texts(frame[pk[0]], dup_key)[dup_key], "", _t("rule_dedupe", lang),
                     _t(reason, lang))
             frame, pos = frame[~dup_key], pos[~dup_key]
+            pending = {k: v[~dup_key] for k, v in pending.items()}
 
     frame = frame.reset_index(drop=True)
-    return CleanResult(frame=frame, log=log.frame(), unknown_columns=list(unknown))
+    if "currency" in frame:
+        currencies.update(detect_currency(currency_values=frame["currency"].dropna().astype(str)))
+    return CleanResult(frame=frame, log=log.frame(), unknown_columns=list(unknown), rows=pos + (header_row + 1),
+                       pending=pending, headers=header_of, notes=notes, currencies=currencies)
+
+
+def _column_order(d: Distinct, head: str, notes: list) -> str:
+    """The day/month order of a date column's ``02/03/24``-like texts, decided from the data;
+    month-first (noted) when nothing decides and some text is ambiguous."""
+    if not d.has_text:
+        return "mdy"
+    texts = [v for v in d.values[:-1] if isinstance(v, str)]
+    order, mdy, dmy = column_date_order(texts)
+    if order is None:
+        if has_ambiguous(texts):
+            notes.append((f"日期列「{head}」中的日期（如 {next(v for v in texts if has_ambiguous([v]))}）"
+                          "无法从数据判断是月/日还是日/月，已按月/日/年（美式）读取；如为日/月/年，请把设置 date_order "
+                          "改为 dmy（或使用 --date-format dmy）。",
+                          f"date column '{head}': the data cannot tell month-first from day-first "
+                          f"(e.g. {next(v for v in texts if has_ambiguous([v]))}); read as month/day/year (US). "
+                          "If it is day/month/year, set date_order to dmy (or use --date-format dmy)."))
+        return "mdy"
+    if mdy and dmy:
+        notes.append((f"日期列「{head}」混用了月/日和日/月两种写法；按多数（{'月/日/年' if order == 'mdy' else '日/月/年'}）"
+                      "读取，其余无法识别的日期记录在清洗日志中。",
+                      f"date column '{head}' mixes month-first and day-first dates; read as the majority "
+                      f"({'month/day/year' if order == 'mdy' else 'day/month/year'}), the rest are in the cleaning log."))
+    return order
 
 
 def _empty_cell(v) -> bool:
@@ -381,6 +359,46 @@ def _apply_merges(columns: list[pd.Series], merged, t: Table, mapped: Mapping[in
     for c0, arr in filled.items():
         columns[c0] = pd.Series(arr, index=columns[c0].index, dtype=object)
     return events
+
+
+_ORDER_LEVEL = ("order_id", "customer_id", "customer_name", "order_date", "status", "owner", "campaign_id", "currency",
+                "is_won", "region")
+
+
+def _continuation_lines(columns: list[pd.Series], col_of: Mapping[str, int], log: _Log, headers: list[str],
+                        lang: str) -> None:
+    """Lines that continue the order above (Odoo-style exports write the order number,
+    customer and date on an order's first line only): rows with those blank but other
+    values present take the order-level values of the row above (``columns`` entries are
+    replaced by filled copies; the raw frame is untouched). Each filled row is logged."""
+    keys = [k for k in ("order_id", "customer_id", "customer_name", "order_date") if k in col_of]
+    n = len(columns[0]) if columns else 0
+    if n < 2:
+        return
+    blank = np.ones(n, dtype=bool)
+    for k in keys:
+        blank &= columns[col_of[k]].isna().to_numpy()
+    others = [j for j in range(len(columns)) if j not in {col_of[k] for k in keys}]
+    has_other = np.zeros(n, dtype=bool)
+    for j in others:
+        has_other |= columns[j].notna().to_numpy()
+    cont = blank & has_other
+    cont[0] = False
+    if not cont.any():
+        return
+    # the row each continuation takes its values from: the last non-continuation row above
+    src = np.where(cont, 0, np.arange(n))
+    src = np.maximum.accumulate(src)
+    for k in _ORDER_LEVEL:
+        if k not in col_of:
+            continue
+        j = col_of[k]
+        arr = columns[j].to_numpy(dtype=object, copy=True)
+        fill = cont & pd.isna(arr)
+        arr[fill] = arr[src[fill]]
+        columns[j] = pd.Series(arr, index=columns[j].index, dtype=object)
+    log.add(np.flatnonzero(cont), headers[col_of["order_id"]], "", "", _t("rule_continuation", lang),
+            _t("continuation", lang))
 
 
 def _value_codes(val_u: pd.Series, changed: np.ndarray | None) -> np.ndarray:
@@ -425,7 +443,7 @@ def _duplicate_rows(frame: pd.DataFrame, canon: list[str], pk_codes: np.ndarray 
     return dup
 
 
-def _clean_distinct(d: Distinct, col, head: str, log: _Log, lang: str):
+def _clean_distinct(d: Distinct, col, head: str, log: _Log, lang: str, date_order: str = "mdy"):
     """Parse/normalise the distinct values of one column; events go to ``log`` for every
     cell holding an affected value. Returns (cleaned value per distinct value as a Series,
     industry code per distinct value or None, ID rewritten per distinct value or None)."""
@@ -441,7 +459,7 @@ def _clean_distinct(d: Distinct, col, head: str, log: _Log, lang: str):
     kind = col.kind
     if kind is ColumnKind.DATE:
         stamps = d.datetimes if not err.any() else None
-        val, bad = dates_distinct(values, blank, stamps)
+        val, bad = dates_distinct(values, blank, stamps, order="dmy" if date_order == "dmy" else "mdy")
         _log_changes(log, d, head, values, val, bad, lang, "bad_date", "date_format", stamps)
     elif kind is ColumnKind.MONEY:
         val, bad = money_distinct(values, blank)
@@ -551,36 +569,113 @@ def _stamp_texts(stamps: pd.DatetimeIndex, mask: np.ndarray) -> np.ndarray | Non
     return out
 
 
-def clean_dataset(raw_tables: Mapping[str, object], *, lang: str = "zh") -> CleanedData:
-    """Clean every raw table and check references between them.
+def _items(item) -> list:
+    return list(item) if isinstance(item, (list, tuple)) else [item]
 
-    ``raw_tables`` maps table keys (``customers``, ``orders``, ...) to either a DataFrame
-    or an object with ``frame``, ``sheet`` and ``header_row`` attributes (as returned by
-    ``crm_xl.io``). Orders are required; customers may be derived from orders.
+
+def _stack(results: list[CleanResult], t: Table, lang: str) -> CleanResult:
+    """Several cleaned sources of one table as one: rows equal in every column across
+    sources are removed, and (except for order lines) a repeated primary key keeps its
+    first row; both logged on the later source's row."""
+    if len(results) == 1:
+        return results[0]
+    frames = [r.frame.assign(_src=i, _row=r.rows if r.rows is not None else np.arange(len(r.frame)) + 2)
+              for i, r in enumerate(results)]
+    frame = pd.concat(frames, ignore_index=True)
+    sheets = np.concatenate([np.full(len(r.frame), getattr(r, "sheet", ""), dtype=object) for r in results])
+    compared = [c for c in frame.columns if c not in ("industry_code", "_src", "_row")]
+    logs = [r.log for r in results]
+    dup = frame.duplicated(subset=compared, keep="first").to_numpy()
+    pk = [k for k in t.primary_key if k in frame.columns]
+    if t is not TABLES["orders"] and pk and len(pk) == len(t.primary_key):
+        dup_key = (frame.duplicated(subset=pk, keep="first") & frame[pk].notna().all(axis=1)).to_numpy() & ~dup
+    else:
+        dup_key = np.zeros(len(frame), dtype=bool)
+    for mask, key in ((dup, "dup_row"), (dup_key, "dup_key")):
+        if mask.any():
+            w = np.flatnonzero(mask)
+            col = "" if key == "dup_row" else [results[i].headers.get(pk[0], pk[0]) for i in frame["_src"].to_numpy()[w]]
+            old = "" if key == "dup_row" else frame[pk[0]].astype(object).to_numpy()[w]
+            logs.append(log_frame(sheets[w], frame["_row"].to_numpy()[w], col, old, "", _t("rule_dedupe", lang),
+                                  _t("dup_row_across" if key == "dup_row" else key, lang)))
+    keep = ~(dup | dup_key)
+    pending = {}
+    for k in {k for r in results for k in r.pending}:
+        pending[k] = np.concatenate([r.pending.get(k, np.zeros(len(r.frame), dtype=bool)) for r in results])[keep]
+    out = CleanResult(frame=frame[keep].drop(columns=["_src", "_row"]).reset_index(drop=True),
+                      log=pd.concat([x for x in logs if len(x)], ignore_index=True) if any(len(x) for x in logs) else logs[0],
+                      unknown_columns=list(dict.fromkeys(c for r in results for c in r.unknown_columns)),
+                      rows=frame["_row"].to_numpy()[keep], pending=pending,
+                      notes=[n for r in results for n in r.notes],
+                      currencies=sum((r.currencies for r in results), Counter()))
+    out.sheet_per_row = sheets[keep]  # type: ignore[attr-defined]
+    out.headers_by_sheet = {getattr(r, "sheet", ""): r.headers for r in results}  # type: ignore[attr-defined]
+    return out
+
+
+def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
+                  settings: "AnalysisSettings | None" = None) -> CleanedData:
+    """Clean every raw table, decide what counts as a purchase and check references.
+
+    ``raw_tables`` maps table keys (``customers``, ``orders``, ...) to a DataFrame, an
+    object with ``frame``, ``sheet``, ``header_row`` (and optionally ``mapping``, the
+    column mapping, and ``merged``) attributes as :mod:`crm_xl.io` returns, or a list of
+    them (several files of one kind are stacked). Orders are required; customers may be
+    derived from orders. Order lines become purchases by the rules of
+    :mod:`crm_xl.core.purchases` (status, credit notes, lines of one order, returns).
+    ``settings`` gives those rules and ``date_order``; ``lang`` overrides its language.
     """
+    from ..settings import AnalysisSettings
+
+    s = settings or AnalysisSettings(lang=lang or "zh")
+    if lang is not None and lang != s.lang:
+        from dataclasses import replace as _replace
+
+        s = _replace(s, lang=lang)
+    lang = s.lang
     results: dict[str, CleanResult] = {}
     for key, item in raw_tables.items():
         if key not in TABLES:
             continue
-        frame = getattr(item, "frame", item)
-        sheet = getattr(item, "sheet", None) or TABLES[key].sheet_name(lang)
-        header_row = getattr(item, "header_row", 1)
-        results[key] = clean_table(frame, key, sheet=sheet, header_row=header_row, lang=lang,
-                                   merged=getattr(item, "merged", ()) or ())
+        parts = []
+        for one in _items(item):
+            frame = getattr(one, "frame", one)
+            sheet = getattr(one, "sheet", None) or TABLES[key].sheet_name(lang)
+            res = clean_table(frame, key, sheet=sheet, header_row=getattr(one, "header_row", 1), lang=lang,
+                              merged=getattr(one, "merged", ()) or (), columns=getattr(one, "mapping", None) if not isinstance(one, pd.DataFrame) else None,
+                              date_order=s.date_order, line_items=key == "orders", defer_missing=key == "orders")
+            res.sheet = sheet  # type: ignore[attr-defined]
+            parts.append(res)
+        if parts:
+            results[key] = _stack(parts, TABLES[key], lang)
     if "orders" not in results:
+        warns = list(getattr(raw_tables, "warnings", []) or [])
         raise InputError(
-            "没有找到订单数据（工作表「订单」或含订单编号/客户ID/下单日期/金额列的表），无法分析。",
+            "没有找到订单数据（工作表「订单」或含订单编号/客户ID/下单日期/金额列的表），无法分析。"
+            + "".join(w[0] for w in warns),
             "no order data found (a sheet 'Orders' or one with Order ID / Customer ID / Order Date / Amount columns); "
-            "nothing to analyse.",
+            "nothing to analyse. " + " ".join(w[1] for w in warns),
         )
+    notes = [n for r in results.values() for n in r.notes]
     logs = [r.log for r in results.values()]
-    orders = results["orders"].frame
+    lines = results["orders"]
+    n_lines = len(lines.frame)
+    sheets = getattr(lines, "sheet_per_row", None)
+    if sheets is None:
+        sheets = np.full(n_lines, getattr(lines, "sheet", ""), dtype=object)
+    headers = getattr(lines, "headers_by_sheet", None) or {getattr(lines, "sheet", ""): lines.headers}
+    bought = consolidate_orders(lines.frame, sheets, lines.rows if lines.rows is not None else np.arange(n_lines) + 2,
+                                lines.pending, headers, s)
+    logs.append(bought.log)
+    orders = bought.orders
     if len(orders) == 0:
-        raise InputError("订单表没有可用的数据行。", "the order table has no usable rows.",
-                         sheet=getattr(raw_tables["orders"], "sheet", None))
+        log_so_far = pd.concat([x for x in logs if len(x)], ignore_index=True) if any(len(x) for x in logs) else None
+        raise _no_rows_error(log_so_far, set(pd.unique(sheets)) if n_lines else
+                             {getattr(x, "sheet", "") for x in _items(raw_tables["orders"])}, bought.summary, lang)
     unknown_text = _t("unknown", lang)
     if "customers" in results:
         customers = results["customers"].frame
+        customers = customers[[c for c in customers.columns if c not in {x.key for x in CUSTOMERS.intake_columns}]]
     else:
         customers = empty_table("customers")
         logs.append(pd.DataFrame([{"sheet": TABLES["customers"].sheet_name(lang), "row": 0, "column": "",
@@ -593,18 +688,64 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str = "zh") -> Clea
         add["customer_id"] = pd.Series(missing_ids, dtype="str")
         for k in ("customer_name", "contact_name", "industry", "region", "owner"):
             add[k] = unknown_text
+        _from_order_lines(add, lines.frame, unknown_text)
         add["industry_code"] = pd.Series(pd.NA, index=add.index, dtype="str")
         # (the customer sheet's unknown extra columns stay empty for the added customers)
         dtypes = {k: v for k, v in customers.dtypes.to_dict().items() if k in add.columns}
         customers = pd.concat([customers, add.astype(dtypes)[list(customers.columns.intersection(add.columns))]],
                               ignore_index=True)
         if "customers" in results:
-            sheet = getattr(raw_tables["orders"], "sheet", None) or TABLES["orders"].sheet_name(lang)
+            sheet = getattr(_items(raw_tables["orders"])[0], "sheet", None) or TABLES["orders"].sheet_name(lang)
             logs.append(pd.DataFrame({"sheet": sheet, "row": 0, "column": TABLES["orders"].column("customer_id").label(lang),
                                       "old_value": missing_ids, "new_value": missing_ids,
                                       "rule": _t("rule_reference", lang), "reason": _t("customer_added", lang)}))
-    tables = {k: r.frame for k, r in results.items()}
+    tables = {k: r.frame[[c for c in r.frame.columns if c not in {x.key for x in TABLES[k].intake_columns}]]
+              for k, r in results.items()}
+    tables["orders"] = orders
     tables["customers"] = customers
+    if "leads" not in tables and len(bought.deals):
+        tables["leads"] = bought.deals
+        notes.append(("没有线索表：销售漏斗按订单表中的商机阶段（赢单、输单、进行中）统计。",
+                      "no leads table: the funnel counts the deals of the order export by stage (won, lost, open)."))
     data = CrmData(**{k: tables.get(k, empty_table(k)) for k in TABLES})
     log = pd.concat([l for l in logs if len(l)], ignore_index=True) if any(len(l) for l in logs) else _Log("", lang).frame()
-    return CleanedData(data=data, log=log, unknown_columns={k: r.unknown_columns for k, r in results.items() if r.unknown_columns})
+    return CleanedData(data=data, log=log, unknown_columns={k: r.unknown_columns for k, r in results.items() if r.unknown_columns},
+                       intake=bought.summary, notes=notes, order_origin=bought.origin, headers=headers,
+                       currencies=lines.currencies)
+
+
+def _from_order_lines(add: pd.DataFrame, lines: pd.DataFrame, unknown_text: str) -> None:
+    """Customers derived from orders take the name and region their order lines give
+    (the most frequent one), where the export has such columns."""
+    ids = add["customer_id"].astype(object)
+    for src, dst in (("customer_name", "customer_name"), ("region", "region")):
+        if src not in lines or not lines[src].notna().any():
+            continue
+        pairs = lines[["customer_id", src]].dropna()
+        pairs = pairs[pairs[src].astype(str) != unknown_text]
+        if pairs.empty:
+            continue
+        top = pairs.groupby("customer_id", sort=False)[src].agg(lambda x: x.value_counts().index[0])
+        got = ids.map(top)
+        add[dst] = np.where(got.notna(), got.astype(object), add[dst].astype(object))
+
+
+def _no_rows_error(log: pd.DataFrame | None, sheets: set, summary, lang: str) -> InputError:
+    """"No usable order rows", with the top reasons and an example cell of each."""
+    parts_zh, parts_en = [], []
+    if log is not None and len(log):
+        mine = log[log["sheet"].isin(sheets) & (log["row"] > 0)]
+        bad = mine[mine["reason"].str.contains("无法识别|剔除|不计|缺少|Excel|unrecognised|rejected|not a purchase|cannot|left out",
+                                               regex=True)]
+        for reason, grp in sorted(bad.groupby("reason", sort=False), key=lambda kv: -len(kv[1]))[:3]:
+            ex = grp.iloc[0]
+            cell = f"{ex['sheet']} 第 {ex['row']} 行「{ex['column']}」= {ex['old_value']!s}" if lang == "zh" else                 f"{ex['sheet']} row {ex['row']} '{ex['column']}' = {ex['old_value']!s}"
+            parts_zh.append(f"{reason}（{len(grp):,} 处，例：{cell}）")
+            parts_en.append(f"{reason} ({len(grp):,}, e.g. {cell})")
+    where = "、".join(sorted(str(x) for x in sheets if x))
+    one = next(iter(sheets)) if len(sheets) == 1 else None
+    if not parts_zh:
+        return InputError(f"订单表（{where}）没有可用的数据行。", f"the order table ({where}) has no usable rows.", sheet=one)
+    return InputError(f"订单表（{where}）没有可用的数据行。主要原因：" + "；".join(parts_zh) + "。",
+                      f"the order table ({where}) has no usable rows. Top reasons: " + "; ".join(parts_en) + ".",
+                      sheet=one)

@@ -35,10 +35,13 @@ __all__ = [
 import datetime as dt
 import re
 import unicodedata
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
+
+from .dates import parse_date_text
 
 EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                           "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
@@ -228,12 +231,6 @@ def _is_real_numbers(values: np.ndarray) -> bool:
     return len(values) >= _FACTS_MIN and infer_dtype(values, skipna=False) in ("floating", "integer", "mixed-integer-float")
 
 
-_DATE_PATTERNS = [
-    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-]
-
-
 def midnight(values: np.ndarray, stamps: pd.DatetimeIndex | None = None) -> np.ndarray:
     """Per value: already a clean date -- a date, a datetime at 00:00:00 (fractions of a
     second ignored) or text exactly ``YYYY-MM-DD``; vectorised for many datetimes
@@ -253,7 +250,7 @@ def _clean_date(v) -> bool:
     return isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-" and v[:4].isdigit()
 
 
-def _parse_date_value(v) -> pd.Timestamp | None:
+def _parse_date_value(v, order: str = "mdy") -> pd.Timestamp | None:
     if isinstance(v, pd.Timestamp):
         return None if pd.isna(v) or v.year < _MIN_YEAR else v.normalize()
     if isinstance(v, (dt.datetime, dt.date)) and v.year < _MIN_YEAR:
@@ -272,25 +269,19 @@ def _parse_date_value(v) -> pd.Timestamp | None:
         return None
     if isinstance(v, str):
         t = unicodedata.normalize("NFKC", v).strip()
-        for pat in _DATE_PATTERNS:
-            m = pat.match(t)
-            if m:
-                y, mo, d = (int(x) for x in m.groups())
-                if y < _MIN_YEAR:
-                    return None
-                try:
-                    return pd.Timestamp(dt.date(y, mo, d))
-                except ValueError:
-                    return None
+        d = parse_date_text(t, order)
+        if d is not None:
+            return None if d.year < _MIN_YEAR else pd.Timestamp(d)
         if re.fullmatch(r"\d+(\.\d+)?", t):
             return _parse_date_value(float(t))
     return None
 
 
 def dates_distinct(values: np.ndarray, blank: np.ndarray,
-                   stamps: pd.DatetimeIndex | None = None) -> tuple[pd.Series, np.ndarray]:
+                   stamps: pd.DatetimeIndex | None = None, order: str = "mdy") -> tuple[pd.Series, np.ndarray]:
     """:func:`parse_dates` on distinct values (``blank`` marks the empty ones; ``stamps`` as
-    in :func:`midnight`)."""
+    in :func:`midnight`; ``order`` "mdy" or "dmy" for texts like ``02/03/24``, see
+    :mod:`crm_xl.core.dates`)."""
     if stamps is None:
         stamps = _naive_datetimes(values[:-1])
     if stamps is not None and not blank[:-1].any():  # datetime cells only: midnight of each, vectorised
@@ -299,15 +290,15 @@ def dates_distinct(values: np.ndarray, blank: np.ndarray,
         out = days.to_numpy().copy()
         out[early] = np.datetime64("NaT", "ns")
         return pd.Series(np.append(out, np.datetime64("NaT", "ns"))), np.append(early, False)
-    return _parse_each(values, blank, _parse_date_in_range, "datetime64[ns]")
+    return _parse_each(values, blank, partial(_parse_date_in_range, order=order), "datetime64[ns]")
 
 
 _FIRST_DAY, _LAST_DAY = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
 
 
-def _parse_date_in_range(v) -> pd.Timestamp | None:
+def _parse_date_in_range(v, order: str = "mdy") -> pd.Timestamp | None:
     """A date datetime64[ns] can hold (1677-09-22 .. 2262-04-11); later or earlier is bad."""
-    ts = _parse_date_value(v)
+    ts = _parse_date_value(v, order)
     if ts is None or not (_FIRST_DAY <= ts <= _LAST_DAY):
         return None
     return ts
@@ -328,11 +319,13 @@ def _naive_datetimes(values: np.ndarray) -> pd.DatetimeIndex | None:
         return None
 
 
-def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_dates(s: pd.Series, order: str = "mdy") -> tuple[pd.Series, pd.Series]:
     """Dates from ``2024/9/15``, ``2024年9月15日``, ``2024-09-15 10:00``, ``2024.9.15``,
-    ``20240915``, Excel serial numbers, datetimes -> datetime64 at midnight.
+    ``20240915``, ``12/1/2010 8:26`` (``order`` "mdy" or "dmy" decides texts like
+    ``02/03/24``), ``2024-01-22T16:14:25.000+0000``, ``2018-01-01 星期五``, ``Jan 5, 2024``,
+    Excel serial numbers, datetimes -> datetime64 at midnight (:mod:`crm_xl.core.dates`).
     Impossible dates (2024-02-30) and serial 0 are bad."""
-    return _public(s, dates_distinct)
+    return _public(s, partial(dates_distinct, order=order))
 
 
 def _public(s: pd.Series, kernel) -> tuple[pd.Series, pd.Series]:
@@ -341,7 +334,10 @@ def _public(s: pd.Series, kernel) -> tuple[pd.Series, pd.Series]:
     return d.expand(val, s.index), pd.Series(bad[d.codes], index=s.index)
 
 
-_MONEY_STRIP = re.compile(r"[,\s¥￥元$]|rmb|cny", re.IGNORECASE)
+# currency symbols and codes are dropped from amounts (which currency a column holds is
+# found by crm_xl.core.currency); US$ / HK$ / A$ forms included
+_MONEY_STRIP = re.compile(r"[,\s¥￥元$£€]|rmb|cny|usd|us|hkd|hk|gbp|eur|jpy|aud|cad|sgd|twd|nt|a(?=\$)|c(?=\$)|s(?=\$)",
+                          re.IGNORECASE)
 _MONEY = re.compile(r"^([+-]?\d+(?:\.\d+)?(?:e[+-]?\d+)?)(万|w|千|k|亿)?$", re.IGNORECASE)  # 1.5E+11: Excel CSV
 _UNIT = {"万": 1e4, "w": 1e4, "千": 1e3, "k": 1e3, "亿": 1e8}
 

@@ -15,6 +15,8 @@ __all__ = [
     "score_frequency",
     "score_monetary",
     "score_quantile",
+    "score_modes",
+    "one_score_share",
     "rfm_summary",
     "rfm_scores",
     "rfm_table",
@@ -128,15 +130,54 @@ def rfm_scores(summary: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFram
     return pd.DataFrame({"r_score": r, "f_score": f, "m_score": m, "rfm_total": total}, index=summary.index)
 
 
-def _scores(recency_days, frequency, monetary, settings: AnalysisSettings):
-    if settings.score_mode == "quantile":
-        r = score_quantile(recency_days, higher_is_better=False)
-        f = score_quantile(frequency)
-        m = score_quantile(monetary)
-    else:
-        r = score_recency(recency_days, settings.recency_breakpoints_days)
-        f = score_frequency(frequency, settings.frequency_breakpoints)
-        m = score_monetary(monetary, settings.monetary_breakpoints)
+# score_mode "auto": a dimension whose absolute breakpoints give at least this share of the
+# customers one and the same score (amounts in another currency or scale than the seed's
+# 元, a data set of one-off buyers) is scored by quintiles instead -- if there are enough
+# customers and values for quintiles to tell them apart
+AUTO_ONE_SCORE_SHARE = 0.8
+AUTO_MIN_CUSTOMERS = 10
+
+
+def score_modes(recency_days, frequency, monetary, settings: AnalysisSettings) -> tuple[str, str, str]:
+    """The scoring of R, F and M: "absolute" or "quantile" each. ``settings.score_mode``
+    "absolute" / "quantile" applies to all three; "auto" keeps the absolute breakpoints for
+    a dimension unless they put :data:`AUTO_ONE_SCORE_SHARE` or more of at least
+    :data:`AUTO_MIN_CUSTOMERS` customers into one score while the values themselves differ
+    (at least 3 distinct values), where quintiles are used (:func:`score_explanations`
+    says why)."""
+    if settings.score_mode != "auto":
+        return (settings.score_mode,) * 3
+    out = []
+    for values, absolute in ((recency_days, score_recency(recency_days, settings.recency_breakpoints_days)),
+                             (frequency, score_frequency(frequency, settings.frequency_breakpoints)),
+                             (monetary, score_monetary(monetary, settings.monetary_breakpoints))):
+        out.append("quantile" if _collapsed(_as_float(values), absolute) else "absolute")
+    return tuple(out)
+
+
+def _collapsed(values: np.ndarray, scores: np.ndarray) -> bool:
+    ok = ~np.isnan(scores)
+    n = int(ok.sum())
+    if n < AUTO_MIN_CUSTOMERS or len(np.unique(values[ok])) < 3:
+        return False
+    return np.bincount(scores[ok].astype(np.intp)).max() / n >= AUTO_ONE_SCORE_SHARE
+
+
+def one_score_share(values, breakpoints, kind: str) -> float:
+    """The largest share of customers the absolute breakpoints give one score (for the
+    report's explanation of an "auto" switch to quintiles)."""
+    fn = {"recency": score_recency, "frequency": score_frequency, "monetary": score_monetary}[kind]
+    sc = fn(values, breakpoints)
+    ok = ~np.isnan(sc)
+    return float(np.bincount(sc[ok].astype(np.intp)).max() / ok.sum()) if ok.any() else 0.0
+
+
+def _scores(recency_days, frequency, monetary, settings: AnalysisSettings, modes=None):
+    rm, fm, mm = modes or score_modes(recency_days, frequency, monetary, settings)
+    r = (score_quantile(recency_days, higher_is_better=False) if rm == "quantile"
+         else score_recency(recency_days, settings.recency_breakpoints_days))
+    f = score_quantile(frequency) if fm == "quantile" else score_frequency(frequency, settings.frequency_breakpoints)
+    m = score_quantile(monetary) if mm == "quantile" else score_monetary(monetary, settings.monetary_breakpoints)
     return r, f, m, rfm_total(r, f, m, settings.rfm_weights)
 
 
@@ -171,6 +212,8 @@ def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
         * ``frequency_per_year`` = frequency / window years, or without a window
           frequency / max(1, years since the first purchase);
         * ``r_score``, ``f_score``, ``m_score`` 1-5 and ``rfm_total`` = weighted sum.
+
+        ``attrs["score_modes"]`` says how R, F and M were scored (:func:`score_modes`).
     """
     settings = settings or AnalysisSettings()
     p = prepared if prepared is not None else prepare(data, settings)
@@ -199,6 +242,9 @@ def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
         "monetary": mon[rows],
     }
     # the scores from the same columns (as rfm_scores), then one frame in RFM_COLUMNS order
+    modes = score_modes(cols["recency_days"], cols["frequency"], cols["monetary"], settings)
     cols.update(zip(("r_score", "f_score", "m_score", "rfm_total"),
-                    _scores(cols["recency_days"], cols["frequency"], cols["monetary"], settings)))
-    return pd.DataFrame({k: cols[k] for k in RFM_COLUMNS})
+                    _scores(cols["recency_days"], cols["frequency"], cols["monetary"], settings, modes)))
+    out = pd.DataFrame({k: cols[k] for k in RFM_COLUMNS})
+    out.attrs["score_modes"] = modes  # how R, F, M were scored ("absolute" / "quantile")
+    return out

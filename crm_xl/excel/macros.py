@@ -202,7 +202,7 @@ def _read_inputs(book, ui: _Ui):
     # the workbook's language (from its sheet names) unless its 设置 sheet says otherwise
     inputs = inputs_from_sheet_rows(rows, source=book.name, settings=AnalysisSettings(lang=ui.lang))
     ui.lang = inputs.settings.lang
-    if not inputs.raw_tables or all(len(getattr(t, "frame", [])) == 0 for t in inputs.raw_tables.values()):
+    if not inputs.raw_tables or all(len(t.frame) == 0 for ts in inputs.raw_tables.values() for t in ts):
         raise InputError(
             "工作簿中没有找到数据表（客户、订单……）或数据表是空的。请先用「插入模板工作表」添加数据表，"
             "把 CRM 导出的数据粘贴进去，再点击运行。",
@@ -514,7 +514,7 @@ def validate_data(book=None) -> MacroOutcome:
 
         inputs = _read_inputs(book, ui)
         ui.status("检查数据" if ui.zh else "checking the data")
-        cleaned = clean_dataset(inputs.raw_tables, lang=ui.lang)
+        cleaned = clean_dataset(inputs.raw_tables, settings=inputs.settings, lang=ui.lang)
         logdf = cleaned.log
         d = cleaned.data
         head = (f"{len(d.customers)} 个客户，{len(d.orders)} 条有效订单。" if ui.zh else

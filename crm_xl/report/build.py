@@ -16,6 +16,7 @@ __all__ = ["ReportRun", "build_report", "report_sheets"]
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from ..core.analysis import AnalysisResult, analyze
@@ -32,7 +33,10 @@ from .diagnosis_sheet import diagnosis_sheet
 from .effect_sheet import effect_sheet
 from .formulas import chart_layer_formulas, kpi_formulas, settings_refs
 from .goals_sheet import goals_sheet
+from ..core.currency import currency_label
+from .currency_labels import resolve_currency, with_currency
 from .kpi_sheet import kpi_sheet
+from .mapping_sheet import mapping_sheet
 from .rfm_sheet import rfm_layer_sheet
 from .scenario_sheets import scenario_sheets
 from .settings_sheet import settings_sheet
@@ -65,7 +69,7 @@ def _summary_lines(run_summary: dict[str, int], as_of: pd.Timestamp, lang: str) 
 
 def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None, *,
                   formulas: bool = False,
-                  previous_strategy: pd.DataFrame | None = None) -> list[SheetSpec]:
+                  previous_strategy: pd.DataFrame | None = None, mappings: "list | tuple" = ()) -> list[SheetSpec]:
     """The report sheets (no data sheets), in workbook order (:data:`~crm_xl.report.names.REPORT_SHEETS`).
 
     ``formulas``: R/F/M scores, totals, layers and layer counts (RFM分层表 and 图表), 客单价 and
@@ -91,6 +95,7 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
         guide_sheet(lang=lang, summary=_summary_lines(summary, result.as_of, lang)),
         goals_sheet(dict(goals or {}), lang),
         settings_spec,
+        mapping_sheet(mappings, lang),
         rfm,
         tags_sheet(result),
         kpis,
@@ -116,31 +121,22 @@ def _log_future_orders(cleaned: CleanedData, raw_tables: Mapping[str, object], a
         return cleaned
     from dataclasses import replace as _replace
 
-    from ..core.parse import normalize_ids
-    from ..schema import ORDERS, map_headers
+    from ..schema import ORDERS
 
-    raw = raw_tables.get("orders")
-    frame = getattr(raw, "frame", raw)
-    sheet = getattr(raw, "sheet", None) or ORDERS.sheet_name(lang)
-    header_row = getattr(raw, "header_row", 1)
-    head = ORDERS.column("order_date").label(lang)
-    row_of: dict[str, int] = {}
-    if isinstance(frame, pd.DataFrame) and len(frame.columns):
-        cols = {key: i for i, key in map_headers([str(c) for c in frame.columns], ORDERS, strict=False).columns.items()}
-        if "order_date" in cols:
-            head = str(frame.columns[cols["order_date"]])
-        if "order_id" in cols:
-            ids = normalize_ids(frame.iloc[:, cols["order_id"]])
-            for pos, v in enumerate(ids.tolist()):
-                if isinstance(v, str):
-                    row_of.setdefault(v, header_row + 1 + pos)
+    default_head = ORDERS.column("order_date").label(lang)
+    where = np.flatnonzero((orders["order_date"] > as_of).to_numpy())
+    if cleaned.order_origin is not None:
+        sheets, rows = (np.asarray(a)[where] for a in cleaned.order_origin)
+    else:
+        sheets, rows = np.full(len(where), ORDERS.sheet_name(lang), dtype=object), np.zeros(len(where), dtype=np.int64)
+    heads = [cleaned.headers.get(sh, {}).get("order_date", default_head) for sh in sheets]
     day = f"{as_of:%Y-%m-%d}"
     reason = (f"订单日期晚于分析日期（{day}），未计入 RFM 分层" if lang == "zh"
               else f"order dated after the analysis date ({day}); not used in the RFM layering")
     entries = pd.DataFrame({
-        "sheet": sheet,
-        "row": [row_of.get(str(i), 0) for i in late["order_id"]],
-        "column": head,
+        "sheet": sheets,
+        "row": rows,
+        "column": heads,
         "old_value": late["order_date"].dt.strftime("%Y-%m-%d").to_numpy(),
         "new_value": "",
         "rule": "关联检查" if lang == "zh" else "reference check",
@@ -150,10 +146,63 @@ def _log_future_orders(cleaned: CleanedData, raw_tables: Mapping[str, object], a
     return _replace(cleaned, log=log)
 
 
+def source_mappings(raw_tables: Mapping[str, object], lang: str) -> list:
+    """How every source was read: the :class:`~crm_xl.mapping.SourceMapping` that
+    :mod:`crm_xl.io` recorded (skipped sources included), or one detected from the headers
+    for a table given as a plain DataFrame (the demo, a notebook)."""
+    from ..mapping import SourceMapping
+    from ..schema import TABLES, map_headers
+
+    recorded = getattr(raw_tables, "mappings", None)
+    if recorded is not None:
+        return list(recorded)
+    out = []
+    for key, value in raw_tables.items():
+        if key not in TABLES:
+            continue
+        for raw in (value if isinstance(value, (list, tuple)) else [value]):
+            src = getattr(raw, "source", None)
+            if src is not None:
+                out.append(src)
+                continue
+            frame = getattr(raw, "frame", raw)
+            headers = [str(c) for c in frame.columns]
+            m = map_headers(headers, TABLES[key], strict=False)
+            samples = []
+            for j in range(len(headers)):
+                col = frame.iloc[:, j]
+                nz = col[col.notna()]
+                samples.append("" if nz.empty else str(nz.iloc[0])[:40])
+            name = getattr(raw, "sheet", None) or TABLES[key].sheet_name(lang)
+            out.append(SourceMapping(name, "", key, headers=headers, columns=dict(m.columns), samples=samples,
+                                     header_row=getattr(raw, "header_row", 1)))
+    return out
+
+
 def _data_sheet_name(raw: object) -> str | None:
     """The sheet a raw table came from; None (the table's default sheet name) for a CSV file."""
     name = getattr(raw, "sheet", None)
-    return None if not name or str(name).lower().endswith((".csv", ".txt")) else name
+    return None if not name or str(name).lower().endswith((".csv", ".txt", ".tsv")) else name
+
+
+def _data_sheets(raw_tables: Mapping[str, object], lang: str) -> list[SheetSpec]:
+    """The raw tables as data sheets of a new workbook: each source as exported, named like
+    its sheet, else like its table (订单, 订单2, ... for several files of one kind)."""
+    from ..schema import TABLES
+
+    out, used = [], set()
+    for key, value in raw_tables.items():
+        if key not in TABLES:
+            continue
+        for raw in (value if isinstance(value, (list, tuple)) else [value]):
+            name = _data_sheet_name(raw) or TABLES[key].sheet_name(lang)
+            base, k = name, 1
+            while name.lower() in used:
+                k += 1
+                name = f"{base[:28]}{k}"
+            used.add(name.lower())
+            out.append(data_sheet(key, getattr(raw, "frame", raw), lang=lang, sheet_name=name))
+    return out
 
 
 def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | None = None, *,
@@ -186,15 +235,23 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     zh = s.lang == "zh"
     step = progress or (lambda _text: None)
     step("清洗数据" if zh else "cleaning")
-    cleaned = clean_dataset(raw_tables, lang=s.lang)
+    cleaned = clean_dataset(raw_tables, settings=s)
+    code, unit, currency_notes = resolve_currency(s, cleaned.currencies, cleaned.unknown_columns.get("orders", ()),
+                                                  next(iter(cleaned.headers), ""))
+    if currency_notes:
+        from dataclasses import replace as _replace
+
+        cleaned = _replace(cleaned, notes=[*cleaned.notes, *currency_notes])
     step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
     result = analyze(cleaned.data, s)
     cleaned = _log_future_orders(cleaned, raw_tables, result.as_of, s.lang)
     step("生成报告工作表" if zh else "building the report sheets")
-    sheets = report_sheets(cleaned, result, goals, formulas=formulas, previous_strategy=previous_strategy)
+    sheets = report_sheets(cleaned, result, goals, formulas=formulas, previous_strategy=previous_strategy,
+                           mappings=source_mappings(raw_tables, s.lang))
     if include_data_sheets:
-        data = [data_sheet(k, getattr(v, "frame", v), lang=s.lang, sheet_name=_data_sheet_name(v))
-                for k, v in raw_tables.items()]
+        data = _data_sheets(raw_tables, s.lang)
         sheets = sheets[:-1] + data + sheets[-1:]  # the cleaning log follows the data it describes
-    spec = ReportSpec(sheets=tuple(sheets), lang=s.lang).validate()
-    return ReportRun(cleaned=cleaned, result=result, spec=spec)
+    spec = ReportSpec(sheets=tuple(sheets), lang=s.lang)
+    if unit != ("元" if s.lang == "zh" else "CNY"):
+        spec = with_currency(spec, *(currency_label(code, lang, raw=code) for lang in ("zh", "en")))
+    return ReportRun(cleaned=cleaned, result=result, spec=spec.validate())

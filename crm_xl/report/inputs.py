@@ -22,7 +22,8 @@ from typing import Iterable
 import pandas as pd
 
 from ..errors import InputError
-from ..io import RawTable, read_sheet_rows, tables_from_sheet_rows
+from ..io import RawTable, Sources, read_sheet_rows, tables_from_sheet_rows
+from ..mapping import MappingOverrides, overrides_from_rows
 from ..settings import AnalysisSettings, settings_from_rows
 from .names import REPORT_SHEETS
 
@@ -55,13 +56,14 @@ def default_goals(lang: str = "zh") -> dict[str, str]:
 class WorkbookInputs:
     """The inputs of one report run as found in a workbook."""
 
-    raw_tables: dict[str, RawTable]
+    raw_tables: Sources
     settings: AnalysisSettings
     goals: dict[str, str]
     settings_found: bool = False
     goals_found: bool = False
     unknown_sheets: list[str] = field(default_factory=list)
     previous_strategy: pd.DataFrame | None = None  # the 客户策略执行表 as the user left it
+    overrides: MappingOverrides = field(default_factory=MappingOverrides)  # the 字段映射 sheet's corrections
 
 
 def _norm(v: object) -> str:
@@ -107,7 +109,8 @@ def _goals_from_sheet(rows: list[list[object]], lang: str) -> dict[str, str] | N
 
 
 def inputs_from_sheet_rows(sheets: Iterable[tuple[str, list[list[object]]]], *, source: str = "",
-                           settings: AnalysisSettings | None = None) -> WorkbookInputs:
+                           settings: AnalysisSettings | None = None,
+                           overrides: MappingOverrides | None = None) -> WorkbookInputs:
     """Read data tables, settings and goals from (sheet name, rows) pairs.
 
     The report's own sheets are never taken for data; the 客户策略执行表 is read back as
@@ -120,7 +123,7 @@ def inputs_from_sheet_rows(sheets: Iterable[tuple[str, list[list[object]]]], *, 
     by_key: dict[str, tuple[str, list[list[object]]]] = {}
     for name, rows in sheets:
         key = report_names.get(str(name).strip().lower())
-        if key in ("settings", "goals") and key not in by_key:
+        if key in ("settings", "goals", "mapping") and key not in by_key:
             by_key[key] = (name, rows)
     base = settings or AnalysisSettings()
     if settings is None and "settings" in by_key and by_key["settings"][0].strip().lower() == "settings":
@@ -131,17 +134,26 @@ def inputs_from_sheet_rows(sheets: Iterable[tuple[str, list[list[object]]]], *, 
     goals = None
     if "goals" in by_key:
         goals = _goals_from_sheet(by_key["goals"][1], s.lang)
-    tables = tables_from_sheet_rows(sheets, source=source, skip=report_names)
-    unknown = next(iter(tables.values())).unknown_sheets if tables else []
+    sheet_overrides = MappingOverrides()
+    if "mapping" in by_key:
+        sheet_overrides = overrides_from_rows(by_key["mapping"][1], sheet=by_key["mapping"][0])
+    # the command line's corrections win over the sheet's
+    effective = sheet_overrides.merged(overrides) if overrides else sheet_overrides
+    tables = tables_from_sheet_rows(sheets, source=source, skip=report_names, overrides=effective)
+    unknown = tables.unknown_sheets
     from .strategy_sheet import previous_strategy_rows
 
     return WorkbookInputs(raw_tables=tables, settings=s, goals=goals or default_goals(s.lang),
                           settings_found="settings" in by_key, goals_found=goals is not None,
-                          unknown_sheets=list(unknown), previous_strategy=previous_strategy_rows(sheets, s.lang))
+                          unknown_sheets=list(unknown), previous_strategy=previous_strategy_rows(sheets, s.lang),
+                          overrides=effective)
 
 
-def read_workbook_inputs(path: str | pathlib.Path, *, settings: AnalysisSettings | None = None) -> WorkbookInputs:
+def read_workbook_inputs(path: str | pathlib.Path, *, settings: AnalysisSettings | None = None,
+                         overrides: MappingOverrides | None = None) -> WorkbookInputs:
     """:func:`inputs_from_sheet_rows` for a workbook file (read once, through calamine)."""
-    # the report's own sheets (but 设置 and 分析目标) are never data: do not even read them
-    skip = [n for key, pair in REPORT_SHEETS.items() if key not in ("settings", "goals", "strategy") for n in pair]
-    return inputs_from_sheet_rows(read_sheet_rows(path, skip=skip), source=str(path), settings=settings)
+    # the report's own sheets (but 设置, 字段映射 and 分析目标) are never data: do not even read them
+    skip = [n for key, pair in REPORT_SHEETS.items() if key not in ("settings", "goals", "strategy", "mapping")
+            for n in pair]
+    return inputs_from_sheet_rows(read_sheet_rows(path, skip=skip), source=str(path), settings=settings,
+                                  overrides=overrides)

@@ -10,6 +10,7 @@ REPORT_SHEETS: dict[str, tuple[str, str]] = {
     "guide": ("说明", "Guide"),
     "goals": ("分析目标", "Goals"),
     "settings": ("设置", "Settings"),
+    "mapping": ("字段映射", "Field Mapping"),
     "rfm": ("RFM分层表", "RFM Layers"),
     "tags": ("客户标签", "Customer Tags"),
     "kpis": ("指标看板", "KPI Dashboard"),

@@ -38,12 +38,15 @@ TEMPLATE1_HEADERS = (
 
 
 def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.Timestamp,
-                    refs: "SettingRefs | None" = None) -> SheetSpec:
+                    refs: "SettingRefs | None" = None, modes: tuple[str, str, str] | None = None) -> SheetSpec:
     """Template 1 for every customer in ``layers`` (``assign_layers`` output).
 
     With ``refs`` (formula mode, :mod:`crm_xl.report.formulas`) the R/F/M scores, total,
-    layer and the layer-share counts are Excel formulas over the 设置 sheet's cells.
+    layer and the layer-share counts are Excel formulas over the 设置 sheet's cells (where
+    all three dimensions are scored by breakpoints). ``modes``: how R, F, M were scored
+    (:attr:`crm_xl.core.analysis.AnalysisResult.score_modes`).
     """
+    modes = modes or ((settings.score_mode,) * 3 if settings.score_mode != "auto" else ("absolute",) * 3)
     lang = settings.lang
     zh = lang == "zh"
     cols = tuple(ColumnSpec(k, zh_h if zh else en_h, kind) for k, zh_h, en_h, kind in TEMPLATE1_HEADERS)
@@ -53,18 +56,9 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
     )
     table = TableBlock(name="RFMLayers", columns=cols, data=layers, conditional_formats=cfs,
                        key_columns=("customer_id",))
-    r, f, m = settings.recency_breakpoints_days, settings.frequency_breakpoints, settings.monetary_breakpoints
-    if zh:
-        title = "客户价值分层分析表（基于RFM模型）"
-        note = (f"分析日期 {as_of:%Y-%m-%d}。R得分：最近购买日期越近得分越高（≤{r[0]}天=5分，≤{r[1]}天=4分，≤{r[2]}天=3分，"
-                f"≤{r[3]}天=2分，更早=1分）；F得分：购买频次 ≥{f[3]:g}次=5分，≥{f[2]:g}=4分，≥{f[1]:g}=3分，≥{f[0]:g}=2分；"
-                f"M得分：累计金额 ≥{m[3]:,.0f}元=5分，≥{m[2]:,.0f}=4分，≥{m[1]:,.0f}=3分，≥{m[0]:,.0f}=2分。分界点可在「设置」中修改。")
-    else:
-        title = "Customer value layers (RFM model)"
-        note = (f"Analysis date {as_of:%Y-%m-%d}. R: days since last purchase <= {r[0]} -> 5, <= {r[1]} -> 4, "
-                f"<= {r[2]} -> 3, <= {r[3]} -> 2, older -> 1; F: purchases >= {f[3]:g} -> 5, >= {f[2]:g} -> 4, "
-                f">= {f[1]:g} -> 3, >= {f[0]:g} -> 2; M: amount >= {m[3]:,.0f} -> 5, >= {m[2]:,.0f} -> 4, "
-                f">= {m[1]:,.0f} -> 3, >= {m[0]:,.0f} -> 2. Breakpoints are editable in Settings.")
+    title = "客户价值分层分析表（基于RFM模型）" if zh else "Customer value layers (RFM model)"
+    note = (f"分析日期 {as_of:%Y-%m-%d}。" if zh else f"Analysis date {as_of:%Y-%m-%d}. ") + scoring_note(
+        layers, settings, modes)
     # layer shares beside the table, with a native pie chart
     share = layer_summary(layers, settings)
     share_cols = (
@@ -82,7 +76,7 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
                                           title="客户层级占比" if zh else "Layer shares")],
                  start_row=main[0].row, col=start_col)
     if refs is not None:
-        main = _with_formulas(main[0], side, settings, refs)
+        main = _with_formulas(main[0], side, settings, refs, modes)
         from .formulas import layer_table_formulas
 
         side = (side[0], layer_table_formulas(side[1], main[0], amount="amount"))
@@ -112,11 +106,12 @@ def layer_summary(layers: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFr
     })
 
 
-def _with_formulas(t: TableBlock, side, settings: AnalysisSettings, refs) -> tuple[TableBlock]:
-    """Template 1 with R/F/M, total (and layer in score mode) as formulas."""
+def _with_formulas(t: TableBlock, side, settings: AnalysisSettings, refs, modes) -> tuple[TableBlock]:
+    """Template 1 with R/F/M, total (and layer in score mode) as formulas (breakpoint
+    scoring only: quintiles depend on every customer's value)."""
     from .formulas import layer_formula, recency_formula, total_formula, up_formula
 
-    if settings.score_mode != "absolute":
+    if any(m != "absolute" for m in modes):
         return (t,)
     L = {c.key: col_letter(t.column_index(c.key)) + "{row}" for c in t.columns}
     a = side[0]
@@ -132,3 +127,43 @@ def _with_formulas(t: TableBlock, side, settings: AnalysisSettings, refs) -> tup
         f["layer_label"] = layer_formula(refs, L["rfm_total"], keys, "unclassified", settings.lang)
     cols = tuple(replace(c, formula=f[c.key]) if c.key in f else c for c in t.columns)
     return (replace(t, columns=cols),)
+
+
+def scoring_note(layers: pd.DataFrame, settings: AnalysisSettings, modes: tuple[str, str, str]) -> str:
+    """How R, F and M were scored, in the report's language: the breakpoints, or quintiles
+    (and, where score_mode "auto" chose them, why: the breakpoints gave almost everyone one
+    score)."""
+    from ..core.rfm import one_score_share
+
+    zh = settings.lang == "zh"
+    r, f, m = settings.recency_breakpoints_days, settings.frequency_breakpoints, settings.monetary_breakpoints
+    dims = (
+        ("R", "recency", "recency_days", r,
+         f"最近购买日期越近得分越高（≤{r[0]}天=5分，≤{r[1]}天=4分，≤{r[2]}天=3分，≤{r[3]}天=2分，更早=1分）",
+         f"days since last purchase <= {r[0]} -> 5, <= {r[1]} -> 4, <= {r[2]} -> 3, <= {r[3]} -> 2, older -> 1",
+         "最近购买越近得分越高", "the more recent, the higher"),
+        ("F", "frequency", "frequency", f,
+         f"购买频次 ≥{f[3]:g}次=5分，≥{f[2]:g}=4分，≥{f[1]:g}=3分，≥{f[0]:g}=2分",
+         f"purchases >= {f[3]:g} -> 5, >= {f[2]:g} -> 4, >= {f[1]:g} -> 3, >= {f[0]:g} -> 2",
+         "购买次数越多得分越高", "the more purchases, the higher"),
+        ("M", "monetary", "monetary", m,
+         f"累计金额 ≥{m[3]:,.0f}元=5分，≥{m[2]:,.0f}=4分，≥{m[1]:,.0f}=3分，≥{m[0]:,.0f}=2分",
+         f"amount >= {m[3]:,.0f} -> 5, >= {m[2]:,.0f} -> 4, >= {m[1]:,.0f} -> 3, >= {m[0]:,.0f} -> 2",
+         "累计金额越高得分越高", "the higher the amount, the higher"),
+    )
+    parts = []
+    for (letter, kind, col, bps, abs_zh, abs_en, q_zh, q_en), mode in zip(dims, modes):
+        if mode == "absolute":
+            parts.append(f"{letter}得分：{abs_zh}" if zh else f"{letter}: {abs_en}")
+            continue
+        text = (f"{letter}得分：按五分位评分（{q_zh}，每档约 20% 的客户）" if zh
+                else f"{letter}: by quintiles ({q_en}; about 20% of the customers per score)")
+        if settings.score_mode == "auto" and col in layers and len(layers):
+            share = one_score_share(layers[col].to_numpy(dtype=float), bps, kind)
+            text += (f"，因为固定分界点会让 {share:.0%} 的客户都得同一分（数据的金额或频次与默认分界点不在一个量级）"
+                     if zh else f", because the fixed breakpoints would give {share:.0%} of the customers the same "
+                     "score (the data's scale differs from the default breakpoints)")
+        parts.append(text)
+    tail = ("分界点和评分方式（score_mode：auto / absolute / quantile）可在「设置」中修改。" if zh
+            else "Breakpoints and scoring (score_mode: auto / absolute / quantile) are editable in Settings.")
+    return ("；".join(parts) + "。" + tail) if zh else ("; ".join(parts) + ". " + tail)

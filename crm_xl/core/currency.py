@@ -1,0 +1,84 @@
+"""Which currency the amounts are in: found in the data, named in texts.
+
+:func:`detect_currency` looks at what an export shows: symbols or codes in the amount
+cells (``$1,234.50``, ``£12``, ``1200 EUR``), a currency column (Salesforce's
+CurrencyIsoCode, Stripe's Currency), and a unit in the amount header (``Amount (USD)``,
+``金额(元)``, ``dollar_value``). The report labels amounts with :func:`currency_label`
+(元 / 美元 / 英镑 ... in Chinese, the ISO code in English); amounts are never converted.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CURRENCIES", "currency_code", "currency_label", "detect_currency", "DEFAULT_CURRENCY"]
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+DEFAULT_CURRENCY = "CNY"
+
+# ISO code -> (Chinese unit, English label)
+CURRENCIES: dict[str, tuple[str, str]] = {
+    "CNY": ("元", "CNY"), "USD": ("美元", "USD"), "EUR": ("欧元", "EUR"), "GBP": ("英镑", "GBP"),
+    "JPY": ("日元", "JPY"), "HKD": ("港元", "HKD"), "TWD": ("新台币", "TWD"), "SGD": ("新加坡元", "SGD"),
+    "AUD": ("澳元", "AUD"), "CAD": ("加元", "CAD"), "KRW": ("韩元", "KRW"), "INR": ("卢比", "INR"),
+    "CHF": ("瑞士法郎", "CHF"), "MXN": ("墨西哥比索", "MXN"), "THB": ("泰铢", "THB"), "BRL": ("雷亚尔", "BRL"),
+}
+_SYMBOLS = {"$": "USD", "us$": "USD", "usd": "USD", "美元": "USD", "dollar": "USD", "dollars": "USD",
+            "£": "GBP", "gbp": "GBP", "英镑": "GBP", "€": "EUR", "eur": "EUR", "欧元": "EUR",
+            "¥": "CNY", "￥": "CNY", "元": "CNY", "rmb": "CNY", "cny": "CNY", "人民币": "CNY", "万元": "CNY",
+            "hk$": "HKD", "hkd": "HKD", "港币": "HKD", "港元": "HKD", "nt$": "TWD", "twd": "TWD",
+            "jpy": "JPY", "円": "JPY", "日元": "JPY", "a$": "AUD", "aud": "AUD", "c$": "CAD", "cad": "CAD",
+            "s$": "SGD", "sgd": "SGD", "₩": "KRW", "krw": "KRW", "₹": "INR", "inr": "INR", "chf": "CHF",
+            "mxn": "MXN", "thb": "THB", "brl": "BRL", "r$": "BRL"}
+_CELL = re.compile(r"(us\$|hk\$|nt\$|a\$|c\$|s\$|r\$|[$£€¥￥₩₹]|\b(?:usd|gbp|eur|cny|rmb|hkd|twd|jpy|aud|cad|sgd|krw|inr|"
+                   r"chf|mxn|thb|brl)\b|元)", re.IGNORECASE)
+_HEADER = re.compile(r"[\(（\[【]\s*([^\)）\]】]+?)\s*[\)）\]】]|(dollar|usd|gbp|eur|rmb|cny)", re.IGNORECASE)
+
+
+def currency_code(text: str | None) -> str | None:
+    """The ISO code a setting or label means ("$" -> USD, "元" -> CNY, "usd" -> USD), or
+    None for "auto" / blank / an unknown text."""
+    if text is None:
+        return None
+    t = str(text).strip().lower()
+    if not t or t == "auto":
+        return None
+    if t.upper() in CURRENCIES:
+        return t.upper()
+    return _SYMBOLS.get(t)
+
+
+def currency_label(code: str | None, lang: str = "zh", raw: str | None = None) -> str:
+    """The unit shown in headers: 元 / 美元 / 英镑 ... (zh) or the ISO code (en). An unknown
+    ``code`` shows ``raw`` (what the user typed) as it is."""
+    if code in CURRENCIES:
+        zh, en = CURRENCIES[code]
+        return zh if lang == "zh" else en
+    return raw or ("元" if lang == "zh" else "CNY")
+
+
+def detect_currency(cells: Iterable[object] = (), headers: Iterable[str] = (),
+                    currency_values: Iterable[object] = ()) -> Counter:
+    """ISO code -> weight of evidence: symbols/codes in amount cells (one per distinct
+    cell text), a currency column's values (one per row given), a unit in an amount header
+    (weighted as many cells)."""
+    found: Counter = Counter()
+    for v in cells:
+        if isinstance(v, str):
+            m = _CELL.search(v)
+            if m:
+                code = _SYMBOLS.get(m.group(1).lower())
+                if code:
+                    found[code] += 1
+    for v in currency_values:
+        code = currency_code(v) if isinstance(v, str) else None
+        if code:
+            found[code] += 1
+    for h in headers:
+        for m in _HEADER.finditer(str(h)):
+            token = (m.group(1) or m.group(2) or "").strip().lower()
+            code = currency_code(token)
+            if code:
+                found[code] += 1000
+    return found

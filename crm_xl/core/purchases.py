@@ -1,0 +1,433 @@
+"""What counts as a purchase: order lines as exported -> one row per real purchase.
+
+Only real purchases feed R, F, M and the last purchase date (DESIGN.md section 5). The
+rules, in the order they apply to the cleaned order lines of every order file (stacked):
+
+1. **Status** (``status`` column, and ``is_won`` where an export has it, e.g. Salesforce's
+   IsWon): a won deal (``settings.stage_won``) is a purchase; a lost deal
+   (``stage_lost``) or an open one (``stage_opportunity``, ``open_statuses``) is not (it
+   feeds the funnel); a cancelled, voided, refunded or returned order
+   (``cancelled_statuses``) is not. Any other status counts as a purchase -- except in a
+   sales pipeline (a status column holding won *and* lost deals, or an ``is_won``
+   column), where only won deals are purchases. Statuses matched nowhere are named in the
+   summary so the user can add them to 设置.
+2. **Missing keys**: a purchase line without customer, date or amount is rejected (logged
+   with its header). Lost and open deals may lack a date or an amount.
+3. **Credit notes**: an order number made of a prefix (``credit_note_prefixes``, "C")
+   and digits, where the other order numbers are digits only, is a credit note; its
+   amount is negative.
+4. **Lines of one order**: rows sharing an order number (and customer) are summed into
+   one order; without order numbers, one order per customer and day
+   (``order_grouping``). The order's date is its earliest line's; its other fields are
+   its first line's.
+5. **Returns**: an order whose total is negative (returned goods, a credit note) is never
+   a purchase and never sets the last purchase date. With ``returns_mode="net"`` it
+   reduces the customer's latest purchase on or before it (else the earliest after);
+   with "ignore", or for a customer without purchases, it is left out. An order whose
+   total is 0 stays a purchase (a free delivery is still a visit).
+
+Every excluded or merged row is in the cleaning log with its reason, and
+:class:`IntakeSummary` counts them for the console.
+"""
+
+from __future__ import annotations
+
+__all__ = ["IntakeSummary", "PurchaseResult", "consolidate_orders", "normalize_status", "REASONS"]
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..schema import ORDERS
+from ..settings import AnalysisSettings
+from .cleanlog import empty_log, log_frame, text
+
+
+def missing_key_text(head: str, lang: str) -> str:
+    """"key field missing (HEADER)" in the user's language (the cleaning log's words)."""
+    return text("missing_key", lang) + (f"（{head}）" if lang == "zh" else f" ({head})")
+
+# reason key -> (zh, en); the cleaning log's reason texts and the summary's labels
+REASONS: dict[str, tuple[str, str]] = {
+    "cancelled": ("订单已取消/作废/退款，不计为购买", "order cancelled, voided or refunded; not a purchase"),
+    "lost": ("输单（未成交），不计为购买", "lost deal; not a purchase"),
+    "open": ("尚未成交（进行中的商机或待付款），不计为购买", "not won yet (open deal or unpaid); not a purchase"),
+    "not_won": ("未赢单（是否赢单 = 否），不计为购买", "not won (won flag false); not a purchase"),
+    "unknown_stage": ("销售阶段未识别，按未成交处理（可在设置 stage_won 中加入）",
+                      "sales stage not recognised; treated as not won (add it to stage_won in Settings)"),
+    "return_netted": ("退货/红字冲减该客户的购买金额（订单 {order}），不计为购买",
+                      "return / credit note reduces the customer's purchases (order {order}); not a purchase"),
+    "return_ignored": ("退货/红字（负金额），按设置不计入", "return / credit note (negative amount); left out by the setting"),
+    "return_no_purchase": ("退货/红字，但该客户没有可冲减的购买，不计入",
+                           "return / credit note of a customer without purchases to reduce; left out"),
+    "merged_lines": ("{lines} 行明细合并为 {orders} 笔订单（同一订单编号的行是同一订单）",
+                     "{lines} lines merged into {orders} orders (rows sharing an order number are one order)"),
+    "grouped_days": ("没有订单编号：{lines} 行按“同一客户同一天”合并为 {orders} 笔订单",
+                     "no order numbers: {lines} rows grouped into {orders} orders (one per customer and day)"),
+}
+_RULE = ("购买判定", "purchase rules")
+# reasons a row is dropped for (the summary's "not counted" part)
+_DROPPED = ("cancelled", "lost", "open", "not_won", "unknown_stage", "missing_customer", "missing_date",
+            "missing_amount", "return_ignored", "return_no_purchase")
+
+
+def _reason(key: str, lang: str, **kw) -> str:
+    zh, en = REASONS[key]
+    return (zh if lang == "zh" else en).format(**kw)
+
+
+_SPACES = re.compile(r"[\s_\-]+")
+
+
+def normalize_status(text) -> str:
+    """A status or stage as compared with the 设置 lists: NFKC, lower case, runs of spaces,
+    underscores and hyphens as one space ("Closed_Won" == "closed won")."""
+    if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
+        return ""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(text)).strip().lower()).strip()
+
+
+@dataclass
+class IntakeSummary:
+    """What reading the order lines did, for the console and 说明."""
+
+    rows: int = 0  # order rows read (after cleaning removed blank and duplicate rows)
+    orders: int = 0  # purchases (orders) that feed the analysis
+    merged_lines: int = 0  # rows folded into an order with other rows
+    returns_netted: int = 0
+    returns_amount: float = 0.0
+    dropped: dict[str, int] = field(default_factory=dict)  # reason key -> rows
+    examples: dict[str, str] = field(default_factory=dict)  # reason key -> "sheet row N: value"
+    unknown_statuses: dict[str, int] = field(default_factory=dict)  # status text -> rows (counted as purchases)
+    pipeline: bool = False  # the status column is a sales pipeline (won / lost / open)
+
+    @property
+    def dropped_rows(self) -> int:
+        return int(sum(self.dropped.values()))
+
+    def lines(self, lang: str) -> list[str]:
+        """One or two sentences: rows -> purchases, what was not counted and why (loud when
+        many rows were left out)."""
+        zh = lang == "zh"
+        top = sorted(self.dropped.items(), key=lambda kv: -kv[1])
+        parts = [f"{_short(k, lang)} {v:,}" for k, v in top if v]
+        head = (f"订单：读入 {self.rows:,} 行 → {self.orders:,} 笔购买" if zh
+                else f"orders: {self.rows:,} rows read -> {self.orders:,} purchases")
+        extra = []
+        if self.merged_lines:
+            extra.append(f"合并明细行 {self.merged_lines:,}" if zh else f"{self.merged_lines:,} lines merged into orders")
+        if self.returns_netted:
+            extra.append(f"退货冲减 {self.returns_netted:,} 笔" if zh else f"{self.returns_netted:,} returns netted")
+        if parts:
+            extra.append(("未计入：" if zh else "not counted: ") + ("，".join(parts) if zh else ", ".join(parts)))
+        out = [head + (("（" + "；".join(extra) + "）") if zh and extra else (" (" + "; ".join(extra) + ")") if extra else "")]
+        if self.unknown_statuses:
+            names = ", ".join(f"{k} ({v:,})" for k, v in sorted(self.unknown_statuses.items(), key=lambda kv: -kv[1])[:5])
+            out.append(f"注意：这些订单状态未在设置中列出，已按购买计算：{names}；如果不是购买，请加入设置 cancelled_statuses 或 open_statuses。"
+                       if zh else f"note: these order statuses are not listed in Settings and were counted as purchases: "
+                       f"{names}; if they are not purchases, add them to cancelled_statuses or open_statuses.")
+        if self.rows and self.dropped_rows / self.rows >= 0.1:
+            share = self.dropped_rows / self.rows
+            why = "；".join(f"{_short(k, lang)} {v:,} 行（例：{self.examples.get(k, '')}）" for k, v in top[:3] if v) if zh \
+                else "; ".join(f"{_short(k, lang)} {v:,} rows (e.g. {self.examples.get(k, '')})" for k, v in top[:3] if v)
+            out.append(f"注意：{share:.0%} 的订单行没有计入购买。主要原因：{why}。详见「清洗日志」。" if zh
+                       else f"WARNING: {share:.0%} of the order rows were not counted as purchases. Top reasons: {why}. "
+                       "See the cleaning log.")
+        return out
+
+
+_SHORT = {
+    "cancelled": ("已取消/退款", "cancelled/refunded"), "lost": ("输单", "lost deals"), "open": ("未成交", "open deals"),
+    "not_won": ("未赢单", "not won"), "unknown_stage": ("阶段未识别", "unknown stage"),
+    "missing_customer": ("缺客户", "no customer"), "missing_date": ("缺日期", "no date"),
+    "missing_amount": ("缺金额", "no amount"),
+    "return_ignored": ("退货（不计入）", "returns left out"), "return_no_purchase": ("无可冲减购买的退货", "returns without purchases"),
+}
+
+
+def _short(key: str, lang: str) -> str:
+    zh, en = _SHORT.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
+@dataclass
+class PurchaseResult:
+    """``orders``: one row per purchase, canonical order columns (plus unknown columns);
+    ``deals``: every row of a sales pipeline (won, lost, open) as leads for the funnel
+    (empty when the status column is no pipeline); ``log``: cleaning-log rows;
+    ``summary``: the counts."""
+
+    orders: pd.DataFrame
+    deals: pd.DataFrame
+    log: pd.DataFrame
+    summary: IntakeSummary
+    origin: tuple[np.ndarray, np.ndarray] | None = None  # (sheet, Excel row) of each order's first line
+
+
+def _status_classes(status: pd.Series, is_won: pd.Series | None, s: AnalysisSettings) -> tuple[np.ndarray, bool, dict]:
+    """Per row: 'won', 'lost', 'open', 'cancelled', 'not_won', 'unknown_stage' or '' (a
+    purchase by default); whether the column is a pipeline; unrecognised statuses -> rows."""
+    n = len(status)
+    codes, uniq = pd.factorize(status.astype(object).to_numpy(), use_na_sentinel=True)
+    won = {normalize_status(x) for x in s.stage_won}
+    lost = {normalize_status(x) for x in s.stage_lost}
+    opened = {normalize_status(x) for x in (*s.stage_opportunity, *s.open_statuses)}
+    cancelled = {normalize_status(x) for x in s.cancelled_statuses}
+    norm = [normalize_status(u) for u in uniq]
+    kinds = np.array(["won" if u in won else "lost" if u in lost else "cancelled" if u in cancelled
+                      else "open" if u in opened else ("other" if u else "") for u in norm] + [""], dtype=object)
+    per_row = kinds[np.where(codes < 0, len(uniq), codes)]
+    pipeline = bool(("won" in kinds and "lost" in kinds) or is_won is not None)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniq)) if len(uniq) else np.zeros(0, dtype=np.intp)
+    unknown = {str(uniq[i]): int(counts[i]) for i in range(len(uniq)) if kinds[i] == "other"}
+    out = per_row.copy()
+    if pipeline:
+        out[per_row == "other"] = "unknown_stage"
+        out[per_row == ""] = "unknown_stage" if is_won is None else ""
+        unknown = {}
+    else:
+        out[per_row == "other"] = ""
+    if is_won is not None:
+        w = is_won.astype("boolean").to_numpy(dtype=object, na_value=None)
+        flag_true = np.array([v is True for v in w], dtype=bool)
+        flag_false = np.array([v is False for v in w], dtype=bool)
+        # the flag decides won or not; the stage names why a deal was not won
+        out[flag_true & (out != "cancelled")] = "won"
+        undecided = flag_false & ~np.isin(out, ["lost", "open", "cancelled"])
+        out[undecided] = "not_won"
+        out[~flag_true & ~flag_false & (out == "")] = "unknown_stage"
+    return out, pipeline, unknown
+
+
+def _credit_note_mask(order_id: pd.Series, prefixes: tuple[str, ...]) -> np.ndarray:
+    """Order numbers that are a credit-note prefix followed by digits, where most order
+    numbers are digits only (C536379 among 536365, 536366, ...)."""
+    ids = order_id.astype(object).to_numpy()
+    n = len(ids)
+    if not prefixes or n == 0:
+        return np.zeros(n, dtype=bool)
+    codes, uniq = pd.factorize(ids, use_na_sentinel=True)
+    if len(uniq) == 0:
+        return np.zeros(n, dtype=bool)
+    texts = [str(u) for u in uniq]
+    digits = np.array([t.isdigit() for t in texts], dtype=bool)
+    if digits.mean() < 0.5:
+        return np.zeros(n, dtype=bool)
+    pat = re.compile("^(?:" + "|".join(re.escape(p.upper()) for p in prefixes if p) + r")\d+$")
+    hit = np.array([bool(pat.match(t.upper())) for t in texts] + [False], dtype=bool)
+    return hit[np.where(codes < 0, len(uniq), codes)]
+
+
+def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray, pending: dict[str, np.ndarray],
+                       headers: dict[str, dict[str, str]], settings: AnalysisSettings) -> PurchaseResult:
+    """Order lines (cleaned, stacked) -> purchases, pipeline deals, log, summary.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        Cleaned order rows: canonical order columns, intake columns where the export had
+        them (quantity, unit_price, customer_name, is_won, ...), unknown columns.
+    sheets, rows : arrays
+        Sheet (or file) name and Excel row of each line, for the log.
+    pending : dict of key -> bool array
+        Lines lacking a required value (``customer_id``, ``order_date``, ``amount``).
+    headers : dict of sheet -> {canonical key: the user's header}
+        For the log's column names.
+    settings : AnalysisSettings
+        The status lists, ``credit_note_prefixes``, ``returns_mode``, ``order_grouping``.
+    """
+    s = settings
+    lang = s.lang
+    n = len(lines)
+    summary = IntakeSummary(rows=n)
+    logs: list[pd.DataFrame] = []
+    reason = np.full(n, "", dtype=object)
+
+    def head(key: str, where: np.ndarray) -> np.ndarray:
+        default = ORDERS.column(key).label(lang)
+        return np.array([headers.get(sh, {}).get(key, default) for sh in sheets[where]], dtype=object)
+
+    def drop(mask: np.ndarray, key: str, column_key: str, old: np.ndarray | None = None) -> None:
+        mask = mask & (reason == "")
+        if not mask.any():
+            return
+        reason[mask] = key
+        idx = np.flatnonzero(mask)
+        old_text = old[idx] if old is not None else ""
+        heads = head(column_key, idx)
+        if key.startswith("missing_"):  # the cleaning's own words for a row without a key field
+            why = [text("row_rejected", lang, why=missing_key_text(h, lang)) for h in heads]
+            logs.append(log_frame(sheets[idx], rows[idx], heads, old_text, "", text("rule_missing", lang), why))
+        else:
+            logs.append(log_frame(sheets[idx], rows[idx], heads, old_text, "", _RULE[lang != "zh"],
+                                  _reason(key, lang)))
+        summary.dropped[key] = summary.dropped.get(key, 0) + len(idx)
+        i0 = idx[0]
+        ex = old_text[0] if old is not None else ""
+        summary.examples.setdefault(key, (f"{sheets[i0]} 第 {rows[i0]} 行" if lang == "zh" else f"{sheets[i0]} row {rows[i0]}")
+                                    + (f" {ex}" if ex else ""))
+
+    # 1. status / won flag
+    status = lines["status"] if "status" in lines else pd.Series([None] * n, dtype=object)
+    is_won = lines["is_won"] if "is_won" in lines else None
+    classes, pipeline, unknown = _status_classes(status, is_won, s)
+    summary.pipeline = pipeline
+    status_text = status.astype(object).where(status.notna(), "").astype(str).to_numpy(dtype=object)
+    for key in ("cancelled", "lost", "open", "not_won", "unknown_stage"):
+        drop(classes == key, key, "status" if key != "not_won" else "is_won", status_text)
+    deals = _deals(lines, classes, pipeline)
+
+    # 2. missing keys of what would be purchases
+    for key, why in (("customer_id", "missing_customer"), ("order_date", "missing_date"), ("amount", "missing_amount")):
+        if key in pending:
+            drop(np.asarray(pending[key], dtype=bool), why, key)
+    unknown = {k: v for k, v in unknown.items()}
+    summary.unknown_statuses = unknown
+
+    keep = reason == ""
+    idx = np.flatnonzero(keep)
+    work = lines.iloc[idx].reset_index(drop=True)
+    amount = work["amount"].to_numpy(dtype="float64").copy()
+    # 3. credit notes
+    order_id = work["order_id"] if "order_id" in work else pd.Series([pd.NA] * len(work), dtype="str")
+    credit = _credit_note_mask(order_id, tuple(s.credit_note_prefixes))
+    amount[credit] = -np.abs(amount[credit])
+
+    # 4. lines -> orders
+    cust = work["customer_id"].astype(object).to_numpy()
+    day = work["order_date"].to_numpy()
+    has_id = order_id.notna().to_numpy()
+    key_id = np.where(has_id, order_id.astype(object).to_numpy(), None)
+    if s.order_grouping == "row":
+        key_id = np.where(has_id, key_id, np.arange(len(work)).astype(str))
+    grp = pd.DataFrame({"k": key_id, "c": cust, "d": np.where(has_id, np.datetime64("NaT", "ns"), day)})
+    codes = grp.groupby(["k", "c", "d"], sort=False, dropna=False).ngroup().to_numpy()
+    n_orders = int(codes.max()) + 1 if len(codes) else 0
+    sizes = np.bincount(codes, minlength=n_orders)
+    totals = np.bincount(codes, weights=amount, minlength=n_orders)
+    first = np.full(n_orders, len(work), dtype=np.intp)
+    np.minimum.at(first, codes, np.arange(len(work), dtype=np.intp))
+    earliest = pd.Series(day).groupby(codes).min().to_numpy() if len(work) else day
+    # order-number groups summed / no-number groups per customer and day: one log line per sheet
+    multi = sizes[codes] > 1
+    for has, key in ((True, "merged_lines"), (False, "grouped_days")):
+        sel = multi & (has_id == has)
+        if sel.any():
+            for sh in pd.unique(sheets[idx][sel]):
+                on = sel & (sheets[idx] == sh)
+                k = int(len(np.unique(codes[on])))
+                logs.append(log_frame(np.array([sh]), np.array([0]), "", "", "", _RULE[lang != "zh"],
+                                      _reason(key, lang, lines=f"{int(on.sum()):,}", orders=f"{k:,}")))
+    summary.merged_lines = int(multi.sum())
+    orders = work.iloc[first].reset_index(drop=True)
+    orders["order_date"] = earliest
+    orders["amount"] = np.round(totals, 6)
+    if "profit" in work and work["profit"].notna().any():
+        prof = work["profit"].to_numpy(dtype="float64")
+        orders["profit"] = np.bincount(codes, weights=np.nan_to_num(prof), minlength=n_orders)
+        none = np.bincount(codes, weights=np.isnan(prof).astype(float), minlength=n_orders) == sizes
+        orders.loc[none, "profit"] = np.nan
+    no_id = ~has_id[first]
+    if no_id.any():
+        stamp = pd.Series(earliest[no_id]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        orders.loc[no_id, "order_id"] = [f"{c}@{d}" for c, d in zip(cust[first][no_id], stamp)] \
+            if s.order_grouping == "customer_day" else [f"{sheets[idx][i]}#{rows[idx][i]}" for i in first[no_id]]
+    line_sheet, line_row = sheets[idx], rows[idx]
+
+    # 5. returns (an order of 0 is still a purchase: a free delivery is a visit)
+    total = orders["amount"].to_numpy()
+    neg = total < 0
+    purchases = orders[~neg].reset_index(drop=True)
+    credits = orders[neg].reset_index(drop=True)
+    credit_first = first[neg]
+    if len(credits):
+        target = _net_targets(purchases, credits) if s.returns_mode == "net" else np.full(len(credits), -1)
+        ok = target >= 0
+        if ok.any():
+            adj = np.bincount(target[ok], weights=credits["amount"].to_numpy()[ok], minlength=len(purchases))
+            purchases["amount"] = np.round(purchases["amount"].to_numpy() + adj, 6)
+            summary.returns_netted = int(ok.sum())
+            summary.returns_amount = float(credits["amount"].to_numpy()[ok].sum())
+        # one log row per credit line
+        neg_codes = np.flatnonzero(neg)
+        pos_in_credits = np.full(n_orders, -1)
+        pos_in_credits[neg_codes] = np.arange(len(neg_codes))
+        line_credit = pos_in_credits[codes]
+        on = line_credit >= 0
+        tgt = np.where(on, target[np.maximum(line_credit, 0)], -1)
+        ids = purchases["order_id"].astype(object).to_numpy()
+        for mask, key in ((on & (tgt >= 0), "return_netted"),
+                          (on & (tgt < 0), "return_ignored" if s.returns_mode == "ignore" else "return_no_purchase")):
+            if not mask.any():
+                continue
+            w = np.flatnonzero(mask)
+            texts = ([_reason(key, lang, order=ids[t]) for t in tgt[w]] if key == "return_netted"
+                     else _reason(key, lang))
+            logs.append(log_frame(line_sheet[w], line_row[w], head("amount", idx[w]),
+                                  [_num(a) for a in amount[w]], "", _RULE[lang != "zh"], texts))
+            if key != "return_netted":
+                reason[idx[w]] = key
+                summary.dropped[key] = summary.dropped.get(key, 0) + len(w)
+                summary.examples.setdefault(key, (f"{line_sheet[w[0]]} 第 {line_row[w[0]]} 行" if lang == "zh"
+                                                  else f"{line_sheet[w[0]]} row {line_row[w[0]]}"))
+        del credit_first
+    summary.orders = len(purchases)
+    canon = [c.key for c in ORDERS.columns]
+    extra = [c for c in purchases.columns if c not in canon and c not in {c.key for c in ORDERS.intake_columns}]
+    out = purchases[canon + extra].reset_index(drop=True)
+    log = pd.concat([x for x in logs if len(x)], ignore_index=True) if any(len(x) for x in logs) else empty_log()
+    origin = (line_sheet[first][~neg], line_row[first][~neg])
+    return PurchaseResult(orders=out, deals=deals, log=log, summary=summary, origin=origin)
+
+
+def _num(a: float) -> str:
+    return str(int(a)) if float(a).is_integer() else repr(round(float(a), 6))
+
+
+def _net_targets(purchases: pd.DataFrame, credits: pd.DataFrame) -> np.ndarray:
+    """Per credit: the position in ``purchases`` of the customer's latest purchase on or
+    before it, else the earliest after it; -1 for a customer without purchases."""
+    p = pd.DataFrame({"c": pd.Series(purchases["customer_id"].astype(object).to_numpy(), dtype=object),
+                      "d": purchases["order_date"].to_numpy(), "i": np.arange(len(purchases))})
+    c = pd.DataFrame({"c": pd.Series(credits["customer_id"].astype(object).to_numpy(), dtype=object),
+                      "d": credits["order_date"].to_numpy(), "j": np.arange(len(credits))})
+    if len(p) == 0:
+        return np.full(len(credits), -1, dtype=np.intp)
+    p = p.sort_values(["d", "i"], kind="stable")
+    c = c.sort_values(["d", "j"], kind="stable")
+    back = pd.merge_asof(c, p, on="d", by="c", direction="backward")
+    fwd = pd.merge_asof(c, p, on="d", by="c", direction="forward")
+    target = back["i"].fillna(fwd["i"]).fillna(-1).to_numpy(dtype=np.int64)
+    out = np.full(len(credits), -1, dtype=np.intp)
+    out[c["j"].to_numpy()] = target
+    return out
+
+
+def _deals(lines: pd.DataFrame, classes: np.ndarray, pipeline: bool) -> pd.DataFrame:
+    """Every row of a sales pipeline as a lead for the funnel (lead = opportunity row,
+    stage = its status, won ones with the customer)."""
+    from .dataset import empty_table
+
+    if not pipeline or len(lines) == 0:
+        return empty_table("leads")
+    won = classes == "won"
+    stage = lines["status"].astype(object).to_numpy() if "status" in lines else np.full(len(lines), None)
+    stage = np.where(pd.isna(stage), np.where(won, "won", None), stage)
+    ids = lines["order_id"] if "order_id" in lines else pd.Series([pd.NA] * len(lines), dtype="str")
+    ids = ids.astype(object).to_numpy()
+    ids = np.where(pd.isna(ids), [f"#{i + 1}" for i in range(len(lines))], ids)
+    out = empty_table("leads").reindex(range(len(lines)))
+    out["lead_id"] = pd.Series(ids, dtype="str")
+    out["created_date"] = pd.Series(lines["order_date"].to_numpy(), dtype="datetime64[ns]")
+    out["stage"] = pd.Series(stage, dtype="str")
+    out["customer_id"] = pd.Series(lines["customer_id"].astype(object).to_numpy(), dtype="str")
+    if "owner" in lines:
+        out["owner"] = pd.Series(lines["owner"].astype(object).to_numpy(), dtype="str")
+    if "campaign_id" in lines:
+        out["campaign_id"] = pd.Series(lines["campaign_id"].astype(object).to_numpy(), dtype="str")
+    out["closed_date"] = pd.Series(np.where(won, lines["order_date"].to_numpy(), np.datetime64("NaT", "ns")),
+                                   dtype="datetime64[ns]")
+    return out.reset_index(drop=True)

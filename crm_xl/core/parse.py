@@ -453,34 +453,61 @@ def _normalize_id(v) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _to_text(v))).upper()
 
 
+def _case_sensitive(values: np.ndarray) -> bool:
+    """True for a column of case-sensitive IDs: some ID mixes upper and lower case letters
+    (Salesforce 001Ec00000GGw3iIAD, Stripe cus_PsVhjffeodeyRV), so upper-casing could
+    merge two customers. IDs in one case throughout (c001, C001) are codes typed in either
+    case and are upper-cased."""
+    seen = 0
+    for v in values:
+        if isinstance(v, str):
+            if v != v.upper() and v != v.lower():
+                return True
+            seen += 1
+            if seen >= 5000:
+                break
+    return False
+
+
 def ids_distinct(d: Distinct, blank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Normalised IDs for the distinct values of ``d`` (None where ``blank``) and which of
-    them changed (the cleaned ID differs from the cell, or the cell was not text)."""
+    them changed (the cleaned ID differs from the cell, or the cell was not text).
+    Case-sensitive ID columns (:func:`_case_sensitive`) keep their case."""
     n = len(d)
     val = np.empty(n, dtype=object)
     changed = np.zeros(n, dtype=bool)
     facts = d.facts
     values = d.values
-    if facts is not None:  # text already made of A-Z 0-9 _ - . / is its own normal form
+    keep_case = d.has_text and _case_sensitive(values[:-1])
+    if facts is not None and not keep_case:  # text already made of A-Z 0-9 _ - . / is its own normal form
         todo = facts.any_char_outside(_ID_CHARS) | ~facts.nonempty
         val[:-1] = values[:-1]
         todo = np.append(todo, False)
     else:
         todo = np.ones(n, dtype=bool)
     val[blank] = None
+    normalize = _normalize_id_keep_case if keep_case else _normalize_id
     for i in np.flatnonzero(todo & ~blank):
         v = values[i]
-        if isinstance(v, str) and _CLEAN_ID.fullmatch(v):
+        if isinstance(v, str) and (_CLEAN_ID.fullmatch(v) or keep_case and _CLEAN_ID_ANY_CASE.fullmatch(v)):
             val[i] = v
             continue
-        val[i] = new = _normalize_id(v)
+        val[i] = new = normalize(v)
         changed[i] = not isinstance(v, str) or new != v
     return val, changed
 
 
+_CLEAN_ID_ANY_CASE = re.compile(r"[A-Za-z0-9_\-./]+")
+
+
+def _normalize_id_keep_case(v) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _to_text(v)))
+
+
 def normalize_ids(s: pd.Series) -> pd.Series:
-    """IDs: full-width -> half-width (NFKC), all spaces removed, letters upper-cased;
-    numbers read as floats (1001.0) become "1001". Blank -> NA."""
+    """IDs: full-width -> half-width (NFKC), all spaces removed, letters upper-cased (but in
+    a column of case-sensitive IDs such as Salesforce's); numbers read as floats (1001.0)
+    become "1001". Blank -> NA."""
     d = Distinct(s)
     val, _ = ids_distinct(d, d.blank)
     return d.expand(pd.Series(val, dtype="str"), s.index)

@@ -41,7 +41,7 @@ import pandas as pd
 
 from .a1 import column_letter
 from .errors import InputError, WorkbookError
-from .mapping import MappingOverrides, SourceMapping, apply_overrides
+from .mapping import MappingOverrides, SourceMapping, apply_overrides, sample_texts
 from .schema import TABLES, Table, map_headers, missing_columns_error, table_for_sheet
 
 _HEADER_SCAN_ROWS = 15
@@ -355,11 +355,7 @@ def _map_columns(rt: RawTable, names: list[str], overrides: MappingOverrides, fi
     missing = t.missing_required(set(columns.values()))
     if missing and len(rt.frame):
         raise missing_columns_error(t, missing, headers, sheet=rt.sheet)
-    samples = []
-    for j in range(len(headers)):
-        col = rt.frame.iloc[:, j]
-        nz = col[col.notna()]
-        samples.append("" if nz.empty else str(nz.iloc[0])[:40])
+    samples = sample_texts(rt.frame.iloc[:200, j].tolist() for j in range(len(headers)))
     rt.mapping = columns
     rt.source = SourceMapping(rt.sheet, file_label, rt.table, headers=headers, columns=columns, manual=manual,
                               table_manual=table_given, header_row=rt.header_row, samples=samples)

@@ -17,7 +17,7 @@ module is plain Python (no pandas), below ``io`` and ``report``.
 
 from __future__ import annotations
 
-__all__ = ["SourceMapping", "MappingOverrides", "resolve_table", "resolve_field", "apply_overrides",
+__all__ = ["SourceMapping", "MappingOverrides", "sample_texts", "resolve_table", "resolve_field", "apply_overrides",
            "parse_map_option", "parse_table_option", "overrides_from_rows", "MAPPING_HEADERS", "IGNORED"]
 
 from dataclasses import dataclass, field
@@ -41,6 +41,29 @@ MAPPING_HEADERS = {
 }
 ORIGINS = {"auto": ("自动识别", "detected"), "manual": ("手动指定", "set by you"),
            "skipped": ("未识别，已跳过", "not recognised, skipped")}
+
+
+def _sample(v) -> str:
+    import datetime as dt
+
+    if isinstance(v, dt.datetime):
+        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)[:40]
+
+
+def sample_texts(columns) -> list[str]:
+    """The first non-empty value of each column (a sequence of value sequences), as the
+    字段映射 sheet shows it: dates as YYYY-MM-DD, whole numbers without ".0", at most 40
+    characters."""
+    out = []
+    for values in columns:
+        first = next((v for v in values if v is not None and v == v and v != ""), None)
+        out.append("" if first is None else _sample(first))
+    return out
 
 
 def resolve_table(text: str) -> str | None:

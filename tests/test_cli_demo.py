@@ -23,7 +23,7 @@ def test_demo_writes_data_sheets_and_cleaning_log(tmp_path, capsys):
     assert main(["demo", "-o", str(out), "--customers", "50", "--dirty", "-q"]) == 0
     assert "demo.xlsx" in capsys.readouterr().out
     wb = load_workbook(out)
-    assert wb.sheetnames == ["说明", "分析目标", "设置", "RFM分层表", "客户标签", "指标看板", "流失预警", "问题诊断",
+    assert wb.sheetnames == ["说明", "分析目标", "设置", "字段映射", "RFM分层表", "客户标签", "指标看板", "流失预警", "问题诊断",
                              "客户策略执行表", "效果跟踪", "销售目标复盘", "活动评估", "新客户激活", "重点客户画像", "客户价值预测",
                              "图表",
                              "结论与建议", "客户", "订单", "互动", "线索", "活动", "销售目标", "清洗日志"]
@@ -60,7 +60,7 @@ def test_demo_in_english(tmp_path):
     out = tmp_path / "demo_en.xlsx"
     assert main(["demo", "-o", str(out), "--customers", "20", "--lang", "en", "-q"]) == 0
     assert load_workbook(out).sheetnames == [
-        "Guide", "Goals", "Settings", "RFM Layers", "Customer Tags", "KPI Dashboard", "Churn Warning", "Diagnosis",
+        "Guide", "Goals", "Settings", "Field Mapping", "RFM Layers", "Customer Tags", "KPI Dashboard", "Churn Warning", "Diagnosis",
         "Strategy Execution", "Effect Tracking", "Target Review", "Campaign Review", "Activation", "Key Accounts",
         "CLV Forecast", "Charts", "Conclusions", "Customers", "Orders", "Interactions", "Leads", "Campaigns", "Sales Targets",
         "Cleaning Log"]

@@ -98,19 +98,25 @@ def test_pipeline_invariants(data, layer_mode, fixed_date):
                                rtol=1e-9, atol=1e-6)
     assert int(by["frequency"].sum()) == len(upto)
     assert rfm.groupby("layer").size().sum() == len(rfm)
-    # nothing silently dropped: every non-blank input order row is an order or in the log
+    # nothing silently dropped: every non-blank input order row is removed as an exact duplicate
+    # (logged), or read; every row read is a line of a purchase, a return that reduced one, or
+    # excluded with its reason in the log
     log = cleaned.log
-    logged_rows = set(log.loc[log["sheet"] == "订单", "row"])
     nonblank = [i + 2 for i, r in enumerate(orders) if not all(_blank(v) for v in r)]
-    assert len(o) + len([r for r in nonblank if r in logged_rows and _dropped(log, r)]) == len(nonblank)
+    duplicates = [r for r in nonblank if _dropped(log, r, "重复")]
+    summary = cleaned.intake
+    assert summary.rows + len(duplicates) == len(nonblank)
+    assert summary.accounted and summary.orders == len(o)
+    excluded = {r for r in nonblank if _dropped(log, r, "剔除|不计为购买|不计入") and not _dropped(log, r, "冲减该客户")}
+    assert len(excluded) == summary.dropped_rows
     assert o["amount"].map(np.isfinite).all()
     assert (o["order_date"].dt.year >= 1901).all()
     assert run.spec.sheets  # the report was described
 
 
-def _dropped(log: pd.DataFrame, row: int) -> bool:
+def _dropped(log: pd.DataFrame, row: int, words: str) -> bool:
     reasons = log.loc[(log["sheet"] == "订单") & (log["row"] == row), "reason"]
-    return reasons.str.contains("剔除|重复", regex=True).any()
+    return reasons.str.contains(words, regex=True).any()
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -29,7 +29,9 @@ def test_template_guides_the_paste():
     assert any(c.data_type == "f" and "RFM_SCORE" in str(c.value) for row in wb["函数示例"].iter_rows() for c in row)
     orders = wb["订单"]
     assert [c.value for c in orders[1]][:4] == ["订单编号", "客户ID", "下单日期", "金额(元)"]
-    assert orders["A1"].comment.text.startswith("必填")
+    assert orders["B1"].comment.text.startswith("必填")
+    # the order number is optional, and its note says what rows sharing one mean
+    assert not orders["A1"].comment.text.startswith("必填") and "明细行" in orders["A1"].comment.text
     assert "15万" in orders["D1"].comment.text
     assert orders.freeze_panes == "A2" and "Orders" in orders.tables
     stage = [dv for dv in wb["线索"].data_validations.dataValidation]

@@ -194,7 +194,17 @@ class Replay:
         return excel_value(self.cells[sheet].get((row, col)))
 
     def grid(self, sheet: str) -> dict[tuple[int, int], object]:
-        return {k: excel_value(v) for k, v in self.cells[sheet].items() if excel_value(v) is not None}
+        """The sheet's cells as Excel stores them: text written into a cell formatted as
+        text ("@") stays text; elsewhere ISO dates become dates (:func:`excel_value`)."""
+        out = {}
+        for k, v in self.cells[sheet].items():
+            x = excel_value(v)
+            if isinstance(v, str) and not v.startswith("'") and not isinstance(x, str) and x is not None \
+                    and self.number_format(sheet, *k) == "@":
+                x = v
+            if x is not None:
+                out[k] = x
+        return out
 
     def number_format(self, sheet: str, row: int, col: int) -> str | None:
         fmt = None

@@ -61,6 +61,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "return_netted": ("退货/红字冲减该客户的购买金额（订单 {order}），不计为购买",
                       "return / credit note reduces the customer's purchases (order {order}); not a purchase"),
     "return_ignored": ("退货/红字（负金额），按设置不计入", "return / credit note (negative amount); left out by the setting"),
+    "bad_total": ("订单金额合计超出可计算的范围，不计入", "the order's total is beyond what can be computed; left out"),
     "return_no_purchase": ("退货/红字，但该客户没有可冲减的购买，不计入",
                            "return / credit note of a customer without purchases to reduce; left out"),
     "merged_lines": ("{lines} 行明细合并为 {orders} 笔订单（同一订单编号的行是同一订单）",
@@ -71,7 +72,7 @@ REASONS: dict[str, tuple[str, str]] = {
 _RULE = ("购买判定", "purchase rules")
 # reasons a row is dropped for (the summary's "not counted" part)
 _DROPPED = ("cancelled", "lost", "open", "not_won", "unknown_stage", "missing_customer", "missing_date",
-            "missing_amount", "return_ignored", "return_no_purchase")
+            "missing_amount", "bad_total", "return_ignored", "return_no_purchase")
 
 
 def _reason(key: str, lang: str, **kw) -> str:
@@ -96,6 +97,8 @@ class IntakeSummary:
 
     rows: int = 0  # order rows read (after cleaning removed blank and duplicate rows)
     orders: int = 0  # purchases (orders) that feed the analysis
+    purchase_lines: int = 0  # rows that are lines of those purchases
+    netted_lines: int = 0  # rows of returns / credit notes that reduced a purchase
     merged_lines: int = 0  # rows folded into an order with other rows
     returns_netted: int = 0
     returns_amount: float = 0.0
@@ -107,6 +110,11 @@ class IntakeSummary:
     @property
     def dropped_rows(self) -> int:
         return int(sum(self.dropped.values()))
+
+    @property
+    def accounted(self) -> bool:
+        """Every row read is a purchase line, a netted return line or dropped with a reason."""
+        return self.rows == self.purchase_lines + self.netted_lines + self.dropped_rows
 
     def lines(self, lang: str) -> list[str]:
         """One or two sentences: rows -> purchases, what was not counted and why (loud when
@@ -143,7 +151,7 @@ _SHORT = {
     "cancelled": ("已取消/退款", "cancelled/refunded"), "lost": ("输单", "lost deals"), "open": ("未成交", "open deals"),
     "not_won": ("未赢单", "not won"), "unknown_stage": ("阶段未识别", "unknown stage"),
     "missing_customer": ("缺客户", "no customer"), "missing_date": ("缺日期", "no date"),
-    "missing_amount": ("缺金额", "no amount"),
+    "missing_amount": ("缺金额", "no amount"), "bad_total": ("金额合计溢出", "total overflow"),
     "return_ignored": ("退货（不计入）", "returns left out"), "return_no_purchase": ("无可冲减购买的退货", "returns without purchases"),
 }
 
@@ -337,18 +345,31 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
             if s.order_grouping == "customer_day" else [f"{sheets[idx][i]}#{rows[idx][i]}" for i in first[no_id]]
     line_sheet, line_row = sheets[idx], rows[idx]
 
-    # 5. returns (an order of 0 is still a purchase: a free delivery is a visit)
+    # 5. returns (an order of 0 is still a purchase: a free delivery is a visit); a total
+    # that overflows (lines of 1e308) is left out
     total = orders["amount"].to_numpy()
-    neg = total < 0
-    purchases = orders[~neg].reset_index(drop=True)
+    bad = ~np.isfinite(total)
+    if bad.any():
+        where = idx[bad[codes]]
+        reason[where] = "bad_total"
+        logs.append(log_frame(sheets[where], rows[where], head("amount", where), "", "", _RULE[lang != "zh"],
+                              _reason("bad_total", lang)))
+        summary.dropped["bad_total"] = summary.dropped.get("bad_total", 0) + len(where)
+    neg = (total < 0) & ~bad
+    purchases = orders[~neg & ~bad].reset_index(drop=True)
     credits = orders[neg].reset_index(drop=True)
-    credit_first = first[neg]
     if len(credits):
         target = _net_targets(purchases, credits) if s.returns_mode == "net" else np.full(len(credits), -1)
         ok = target >= 0
         if ok.any():
             adj = np.bincount(target[ok], weights=credits["amount"].to_numpy()[ok], minlength=len(purchases))
-            purchases["amount"] = np.round(purchases["amount"].to_numpy() + adj, 6)
+            netted = purchases["amount"].to_numpy() + adj
+            overflow = ~np.isfinite(netted)
+            if overflow.any():  # returns of 1e308: such a purchase keeps its amount, the returns are left out
+                ok &= ~overflow[np.maximum(target, 0)]
+                adj = np.bincount(target[ok], weights=credits["amount"].to_numpy()[ok], minlength=len(purchases))
+                netted = purchases["amount"].to_numpy() + adj
+            purchases["amount"] = np.round(netted, 6)
             summary.returns_netted = int(ok.sum())
             summary.returns_amount = float(credits["amount"].to_numpy()[ok].sum())
         # one log row per credit line
@@ -358,6 +379,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
         line_credit = pos_in_credits[codes]
         on = line_credit >= 0
         tgt = np.where(on, target[np.maximum(line_credit, 0)], -1)
+        tgt = np.where(on, np.where(ok[np.maximum(line_credit, 0)], tgt, -1), -1)
         ids = purchases["order_id"].astype(object).to_numpy()
         for mask, key in ((on & (tgt >= 0), "return_netted"),
                           (on & (tgt < 0), "return_ignored" if s.returns_mode == "ignore" else "return_no_purchase")):
@@ -373,13 +395,15 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
                 summary.dropped[key] = summary.dropped.get(key, 0) + len(w)
                 summary.examples.setdefault(key, (f"{line_sheet[w[0]]} 第 {line_row[w[0]]} 行" if lang == "zh"
                                                   else f"{line_sheet[w[0]]} row {line_row[w[0]]}"))
-        del credit_first
     summary.orders = len(purchases)
+    summary.purchase_lines = int((~neg[codes] & ~bad[codes]).sum()) if len(codes) else 0
+    summary.netted_lines = int(neg[codes].sum()) - sum(summary.dropped.get(k, 0) for k in
+                                                        ("return_ignored", "return_no_purchase")) if len(codes) else 0
     canon = [c.key for c in ORDERS.columns]
     extra = [c for c in purchases.columns if c not in canon and c not in {c.key for c in ORDERS.intake_columns}]
     out = purchases[canon + extra].reset_index(drop=True)
     log = pd.concat([x for x in logs if len(x)], ignore_index=True) if any(len(x) for x in logs) else empty_log()
-    origin = (line_sheet[first][~neg], line_row[first][~neg])
+    origin = (line_sheet[first][~neg & ~bad], line_row[first][~neg & ~bad])
     return PurchaseResult(orders=out, deals=deals, log=log, summary=summary, origin=origin)
 
 

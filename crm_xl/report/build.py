@@ -150,7 +150,7 @@ def source_mappings(raw_tables: Mapping[str, object], lang: str) -> list:
     """How every source was read: the :class:`~crm_xl.mapping.SourceMapping` that
     :mod:`crm_xl.io` recorded (skipped sources included), or one detected from the headers
     for a table given as a plain DataFrame (the demo, a notebook)."""
-    from ..mapping import SourceMapping
+    from ..mapping import SourceMapping, sample_texts
     from ..schema import TABLES, map_headers
 
     recorded = getattr(raw_tables, "mappings", None)
@@ -168,11 +168,7 @@ def source_mappings(raw_tables: Mapping[str, object], lang: str) -> list:
             frame = getattr(raw, "frame", raw)
             headers = [str(c) for c in frame.columns]
             m = map_headers(headers, TABLES[key], strict=False)
-            samples = []
-            for j in range(len(headers)):
-                col = frame.iloc[:, j]
-                nz = col[col.notna()]
-                samples.append("" if nz.empty else str(nz.iloc[0])[:40])
+            samples = sample_texts(frame.iloc[:200, j].tolist() for j in range(len(headers)))
             name = getattr(raw, "sheet", None) or TABLES[key].sheet_name(lang)
             out.append(SourceMapping(name, "", key, headers=headers, columns=dict(m.columns), samples=samples,
                                      header_row=getattr(raw, "header_row", 1)))

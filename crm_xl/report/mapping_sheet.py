@@ -5,7 +5,7 @@ was mapped to (对应字段; "（不使用）" = left out), whether that was det
 user, and an example value. A source no table matches has one row with 数据表 = 忽略.
 Changing 数据表 or 对应字段 and refreshing applies the change
 (:func:`crm_xl.mapping.overrides_from_rows`, read back by :mod:`crm_xl.report.inputs`),
-like the 设置 sheet. A second table lists the fields each table knows.
+like the 设置 sheet. A second table, on the right, lists the fields each table knows.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ def mapping_sheet(mappings: Sequence[SourceMapping], lang: str = "zh") -> SheetS
     widths = {"source": 22, "file": 22, "table": 12, "header": 26, "field": 18, "origin": 14, "sample": 30}
     cols = tuple(ColumnSpec(k, _label(k, lang), "text", width=widths[k],
                             fill=INPUT_FILL if k in ("table", "field") else None) for k in keys)
-    note = ("每个输入文件（或数据工作表）的每一列对应到哪个字段。若识别有误，修改「数据表」或「对应字段」（可用字段见下方，"
+    note = ("每个输入文件（或数据工作表）的每一列对应到哪个字段。若识别有误，修改「数据表」或「对应字段」（可用字段见右侧，"
             "「忽略」或「（不使用）」表示不用），再运行报告即可生效；命令行也可用 --map 文件:原表头=字段 和 --table 订单=文件。"
             if z else
             "Which field every column of every input (file or data sheet) was read as. If one is wrong, change 'Table' or "
-            "'Field' (known fields below; 'skip' / '(not used)' leaves it out) and run the report again; on the "
+            "'Field' (known fields on the right; 'skip' / '(not used)' leaves it out) and run the report again; on the "
             "command line: --map FILE:HEADER=FIELD and --table orders=FILE.")
     table = TableBlock(name=MAPPING_TABLE, columns=cols, data=data, style="TableStyleLight9")
     known = pd.DataFrame({
@@ -61,6 +61,8 @@ def mapping_sheet(mappings: Sequence[SourceMapping], lang: str = "zh") -> SheetS
         ColumnSpec("required", "必需字段" if z else "Required", "text", width=40),
         ColumnSpec("fields", "可用字段" if z else "Fields", "text", width=100, wrap=False),
     ), data=known, style="TableStyleLight1")
-    blocks = stack([*title_blocks("字段映射" if z else "Field mapping", note), table, fields])
-    return SheetSpec(name=sheet_name("mapping", lang), blocks=blocks, kind="settings",
-                     freeze=f"A{blocks[-2].first_data_row}", tab_color="7F7F7F", landscape=True)
+    blocks = stack([*title_blocks("字段映射" if z else "Field mapping", note), table])
+    # the known fields to the right of the mapping (their long texts would widen its columns)
+    side = stack([fields], start_row=blocks[-1].row, col=len(cols) + 2)
+    return SheetSpec(name=sheet_name("mapping", lang), blocks=blocks + side, kind="settings",
+                     freeze=f"A{blocks[-1].first_data_row}", tab_color="7F7F7F", landscape=True)

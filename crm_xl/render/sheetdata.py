@@ -25,6 +25,7 @@ __all__ = [
     "formula_fragment",
     "escape_text",
     "MAX_CELL_CHARS",
+    "cut_cell_text",
     "StyleMap",
 ]
 
@@ -38,7 +39,7 @@ import pandas as pd
 
 from ..a1 import column_letter
 
-MAX_CELL_CHARS = 32767  # Excel's limit on characters in a cell
+MAX_CELL_CHARS = 32767  # Excel's limit on the text of a cell, in UTF-16 code units
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _XESC = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
@@ -52,11 +53,26 @@ def _esc_char(m: re.Match) -> str:
     return f"_x{ord(m.group(0)):04X}_"
 
 
+def cut_cell_text(s: str) -> str:
+    """``s`` cut to Excel's cell limit: :data:`MAX_CELL_CHARS` UTF-16 code units, which is
+    how Excel counts (a character outside the Basic Multilingual Plane -- an emoji, a rare
+    CJK ideograph -- takes two). A surrogate pair is never split."""
+    if len(s) <= MAX_CELL_CHARS // 2:  # at most two units per code point: short enough
+        return s
+    b = s.encode("utf-16-le", "surrogatepass")
+    if len(b) <= 2 * MAX_CELL_CHARS:
+        return s
+    b = b[: 2 * MAX_CELL_CHARS]
+    if 0xD800 <= int.from_bytes(b[-2:], "little") <= 0xDBFF:  # a pair's first half: drop it
+        b = b[:-2]
+    return b.decode("utf-16-le", "surrogatepass")
+
+
 def escape_text(s: str) -> str:
     """Escape ``s`` for an OOXML text element (``<t>``): ``&<>``, plus ``_xHHHH_`` for
-    characters XML 1.0 cannot hold (and CR, which XML parsers would turn into LF); cut at
-    Excel's :data:`MAX_CELL_CHARS`."""
-    return _escape(s[:MAX_CELL_CHARS] if len(s) > MAX_CELL_CHARS else s)
+    characters XML 1.0 cannot hold (and CR, which XML parsers would turn into LF); cut to
+    Excel's :data:`MAX_CELL_CHARS` UTF-16 units (:func:`cut_cell_text`)."""
+    return _escape(cut_cell_text(s))
 
 
 def _escape(s: str) -> str:
@@ -86,7 +102,7 @@ def _t_elements(strings: list[str]) -> list[str]:
     if len(strings) < 32:
         return [_t_element(u) for u in strings]
     joined = _SEP.join(strings)
-    if joined.count(_SEP) != len(strings) - 1 or max(map(len, strings)) > MAX_CELL_CHARS:
+    if joined.count(_SEP) != len(strings) - 1 or max(map(len, strings)) > MAX_CELL_CHARS // 2:
         return [_t_element(u) for u in strings]  # (a string holds the separator, or is cut)
     return [_t_wrap(u, e) for u, e in zip(strings, _escape(joined).split(_SEP))]
 

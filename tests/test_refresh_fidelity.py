@@ -1,0 +1,148 @@
+"""Edge cases of the file writer and the refresh found by checking output as Excel does
+(issue 17): the 1904 date system, stylesheets of minimal writers, the schema order of font
+properties, docProps/app.xml after a refresh, OS junk inside a user's package.
+
+The user workbooks here are written by hand (a few XML parts in a zip) where the point is
+what another program writes, and by xlsxwriter / openpyxl otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from xml.etree import ElementTree as ET
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+
+from crm_xl.render.splice import refresh_workbook
+FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name", "family", "charset", "scheme")
+from crm_xl.render.xlsx import render_workbook
+from crm_xl.report.spec import ColumnSpec, ReportSpec, SheetSpec, TableBlock
+from tests.report_samples import sample_spec
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def minimal_book(path, *, styles: str | None, workbook_pr: str = "", extra: dict[str, bytes] | None = None):
+    """A workbook as a minimal writer makes it: one sheet, optional styles part."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rns = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            + ('<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>' if styles else "")
+            + "</Types>"
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook {ns} {rns}>{workbook_pr}'
+            '<sheets><sheet name="数据" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+            + ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>' if styles else "")
+            + "</Relationships>"
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>'
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>客户ID</t></is></c><c r="B1" s="1"><v>45550</v></c></row>'
+            "</sheetData></worksheet>"
+        ),
+    }
+    if styles:
+        parts["xl/styles.xml"] = f'<?xml version="1.0" encoding="UTF-8"?><styleSheet {ns}>{styles}</styleSheet>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts.items():
+            z.writestr(name, text.encode("utf-8"))
+        for name, data in (extra or {}).items():
+            z.writestr(name, data)
+    return path
+
+
+def styles_root(path):
+    with zipfile.ZipFile(path) as z:
+        return ET.fromstring(z.read("xl/styles.xml"))
+
+
+# --------------------------------------------------------------------------- styles
+
+
+MINIMAL_STYLES = (  # what minimal writers produce: no cellStyleXfs, no cellStyles
+    '<fonts count="1"><font><sz val="11"/><name val="Arial"/></font></fonts>'
+    '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+    '<borders count="1"><border/></borders>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+    '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" applyNumberFormat="1"/></cellXfs>'
+)
+
+
+def test_styles_without_cell_style_xfs_get_the_named_style_their_formats_point_at(tmp_path):
+    """Every merged cell format says xfId="0"; a stylesheet without <cellStyleXfs> gets the
+    default named style 0 (and the Normal cell style), placed where the schema wants it."""
+    book = minimal_book(tmp_path / "min.xlsx", styles=MINIMAL_STYLES)
+    refresh_workbook(sample_spec(), book)
+    root = styles_root(book)
+    named = root.find(MAIN + "cellStyleXfs")
+    assert named is not None and len(named) >= 1 and named.get("count") == str(len(named))
+    for xf in root.find(MAIN + "cellXfs"):
+        assert int(xf.get("xfId", "0")) < len(named)
+    order = [el.tag.removeprefix(MAIN) for el in root]
+    assert order.index("borders") < order.index("cellStyleXfs") < order.index("cellXfs") < order.index("cellStyles")
+    cell_styles = root.find(MAIN + "cellStyles")
+    assert [(c.get("name"), c.get("xfId")) for c in cell_styles] == [("Normal", "0")]
+    # the user's own formats are kept as they were, in place
+    assert [dict(x.attrib) for x in list(root.find(MAIN + "cellXfs"))[:2]] == [
+        {"numFmtId": "0", "fontId": "0", "fillId": "0", "borderId": "0"},
+        {"numFmtId": "14", "fontId": "0", "fillId": "0", "borderId": "0", "applyNumberFormat": "1"}]
+
+
+def _font_orders(root):
+    fonts = list(root.find(MAIN + "fonts"))
+    dxf_fonts = [f for d in (root.find(MAIN + "dxfs") or []) for f in d if f.tag == MAIN + "font"]
+    return [[c.tag.removeprefix(MAIN) for c in f] for f in fonts + dxf_fonts]
+
+
+def _in_schema_order(children):
+    ranks = [FONT_ORDER.index(c) for c in children]
+    return ranks == sorted(ranks)
+
+
+def test_merged_fonts_keep_the_schema_order_of_the_users_stylesheet(tmp_path):
+    """xlsxwriter (like Excel) writes <font> children in the schema's sequence; the fonts
+    the refresh adds -- openpyxl's, in its own order (name, b, color, sz) -- must follow
+    the same sequence, or the Open XML SDK's validator rejects the stylesheet."""
+    book = tmp_path / "xw.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    ws = wb.add_worksheet("数据")
+    ws.write(0, 0, "客户ID", wb.add_format({"bold": True, "font_color": "red", "italic": True}))
+    wb.close()
+    assert all(_in_schema_order(f) for f in _font_orders(styles_root(book)))
+    refresh_workbook(sample_spec(), book)
+    orders = _font_orders(styles_root(book))
+    assert len(orders) > 2 and any("b" in o and "name" in o for o in orders)
+    assert [o for o in orders if not _in_schema_order(o)] == []
+    refresh_workbook(sample_spec(), book)  # a second refresh finds its fonts again: nothing added
+    assert _font_orders(styles_root(book)) == orders
+
+
+def test_new_workbooks_write_fonts_in_schema_order(tmp_path):
+    out = render_workbook(sample_spec(), tmp_path / "new.xlsx")
+    orders = _font_orders(styles_root(out))
+    assert len(orders) > 2 and [o for o in orders if not _in_schema_order(o)] == []

@@ -146,3 +146,61 @@ def test_new_workbooks_write_fonts_in_schema_order(tmp_path):
     out = render_workbook(sample_spec(), tmp_path / "new.xlsx")
     orders = _font_orders(styles_root(out))
     assert len(orders) > 2 and [o for o in orders if not _in_schema_order(o)] == []
+
+
+# --------------------------------------------------------------------------- docProps/app.xml
+
+
+def _app_lists(path):
+    vt = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
+    ep = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read("docProps/app.xml"))
+    pairs = [v[0].text for v in root.find(f"{ep}HeadingPairs/{vt}vector")]
+    vec = root.find(f"{ep}TitlesOfParts/{vt}vector")
+    titles = [t.text for t in vec]
+    assert vec.get("size") == str(len(titles))
+    return list(zip(pairs[::2], map(int, pairs[1::2]))), titles
+
+
+def test_app_xml_lists_the_sheets_after_a_refresh(tmp_path):
+    """docProps/app.xml (Excel's File > Info list, read by indexers and DMS tools) names
+    every worksheet in workbook order after a refresh; the named-range group is kept."""
+    book = tmp_path / "app.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    ws = wb.add_worksheet("数据")
+    wb.add_worksheet("备注")
+    wb.define_name("金额", "=数据!$A$1:$A$3")
+    ws.print_area("A1:B3")
+    wb.close()
+    assert _app_lists(book) == ([("Worksheets", 2), ("Named Ranges", 2)], ["数据", "备注", "数据!Print_Area", "金额"])
+    refresh_workbook(sample_spec(), book)
+    sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+    assert len(sheets) == 6
+    groups, titles = _app_lists(book)
+    assert groups == [("Worksheets", 6), ("Named Ranges", 2)]
+    assert titles == sheets + ["数据!Print_Area", "金额"]
+    before = book.read_bytes()
+    refresh_workbook(sample_spec(), book)
+    assert book.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- OS junk in the package
+
+
+def test_os_junk_in_the_package_does_not_block_the_refresh(tmp_path):
+    """A workbook zipped again on a Mac carries xl/.DS_Store and __MACOSX/ AppleDouble files
+    that nothing references and that have no content type; Excel ignores them. The refresh
+    works and keeps them byte for byte."""
+    from crm_xl.render.opc import check_package
+
+    junk = {"xl/.DS_Store": b"\x00\x00\x00\x01Bud1\x00" * 8,
+            "__MACOSX/xl/worksheets/_rels/._sheet1.xml.rels": b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X",
+            "xl/worksheets/._sheet1.xml": b"\x00\x05\x16\x07"}
+    book = minimal_book(tmp_path / "mac.xlsx", styles=MINIMAL_STYLES, extra=junk)
+    assert check_package(book) == []
+    refresh_workbook(sample_spec(), book)
+    with zipfile.ZipFile(book) as z:
+        assert {n: z.read(n) for n in junk} == junk
+    assert check_package(book) == []
+    assert "RFM分层表" in openpyxl.load_workbook(book, read_only=True).sheetnames

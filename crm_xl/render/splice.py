@@ -40,7 +40,7 @@ from ..safety import check_workbook_file, check_zip_limits
 from .editable import apply_editable
 from .opc import (
     NS, REL, ContentTypes, PackageReader, Rel, check_package, parse_rels, relative, rels_part, rels_xml, resolve,
-    workbook_part, workbook_sheets,
+    is_os_junk, workbook_part, workbook_sheets,
 )
 from .styles_merge import merge_styles
 from .xlsx import FIXED_ZIP_TIME, _skeleton
@@ -198,7 +198,7 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     # 3. which parts go: the old report sheets' tables, drawings, charts, comments (unless shared)
     all_rels: dict[str, list[Rel]] = {}
     for n in pkg.infos:
-        if n.endswith(".rels"):
+        if n.endswith(".rels") and not is_os_junk(n):
             d = posixpath.dirname(posixpath.dirname(n))
             src = posixpath.join(d, posixpath.basename(n)[:-5]) if posixpath.basename(n) != ".rels" else ""
             all_rels[src] = parse_rels(zin.read(n))
@@ -337,6 +337,12 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
         wb_xml = _full_calc(wb_xml, main_prefix)
     wb_xml = _shift_active_tab(wb_xml, new_index_of_old)
     new_parts[pkg.name(wb_part)] = wb_xml.encode("utf-8")
+    app_part = next((resolve("", r.target) for r in pkg.rels("") if r.type == REL["extended"] and not r.external), None)
+    if app_part and pkg.has(app_part):
+        titles = [nm for nm, i in order if i is None or ct.type_of(sheets[i][3]) == WORKSHEET_TYPE]
+        app = update_app_titles(pkg.read(app_part), titles)
+        if app is not None:
+            new_parts[pkg.name(app_part)] = app
     new_parts[pkg.name(rels_part(wb_part)) or rels_part(wb_part)] = rels_xml(wb_rels)
     new_parts["[Content_Types].xml"] = ct.xml()
 
@@ -384,6 +390,45 @@ class _SheetWriter:
         for chunk in self.cells.iter_xml(self.xf_map):
             yield chunk.encode("utf-8")
         yield self.tail
+
+
+_VECTOR = r"(<(?:[\w.-]+:)?{block}\b[^>]*>\s*<({vt})vector\b)([^>]*)(>)(.*?)(</\2vector\s*>)"
+
+
+def update_app_titles(app_xml: bytes, worksheets: list[str]) -> bytes | None:
+    """``docProps/app.xml`` with the worksheet titles of ``TitlesOfParts`` (and their count
+    in ``HeadingPairs``) set to ``worksheets``, in workbook order; the other groups Excel
+    lists there (charts, named ranges) are kept. ``None`` when the part has no such lists
+    (LibreOffice writes none) or they are not laid out as Excel lays them out."""
+    try:
+        text = app_xml.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    tp = re.search(_VECTOR.format(block="TitlesOfParts", vt=r"(?:[\w.-]+:)?"), text, re.S)
+    hp = re.search(_VECTOR.format(block="HeadingPairs", vt=r"(?:[\w.-]+:)?"), text, re.S)
+    if not tp or not hp:
+        return None
+    vt = re.escape(tp.group(2))
+    titles = re.findall(rf"<{vt}lpstr>(.*?)</{vt}lpstr>|<{vt}lpstr\s*/>", tp.group(5), re.S)
+    counts = list(re.finditer(rf"(<{vt}i4>)\s*(\d+)\s*(</{vt}i4>)", hp.group(5)))
+    if not counts or sum(int(c.group(2)) for c in counts) != len(titles):
+        return None
+    first = int(counts[0].group(2))
+    p = tp.group(2)
+    new_titles = [escape(t) for t in worksheets] + titles[first:]
+    body = "".join(f"<{p}lpstr>{t}</{p}lpstr>" for t in new_titles)
+    attrs = re.sub(r'\ssize="\d*"', f' size="{len(new_titles)}"', tp.group(3))
+    new_tp = tp.group(1) + attrs + tp.group(4) + body + tp.group(6)
+    c0 = counts[0]
+    hp_body = hp.group(5)[: c0.start()] + f"{c0.group(1)}{len(worksheets)}{c0.group(3)}" + hp.group(5)[c0.end():]
+    new_hp = hp.group(1) + hp.group(3) + hp.group(4) + hp_body + hp.group(6)
+    spans = sorted([(tp.start(), tp.end(), new_tp), (hp.start(), hp.end(), new_hp)])
+    out, pos = [], 0
+    for a, b, rep in spans:
+        out.append(text[pos:a] + rep)
+        pos = b
+    out.append(text[pos:])
+    return "".join(out).encode("utf-8")
 
 
 def _new_rid(rels: list[Rel]) -> str:

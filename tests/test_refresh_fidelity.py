@@ -204,3 +204,96 @@ def test_os_junk_in_the_package_does_not_block_the_refresh(tmp_path):
         assert {n: z.read(n) for n in junk} == junk
     assert check_package(book) == []
     assert "RFM分层表" in openpyxl.load_workbook(book, read_only=True).sheetnames
+
+
+# --------------------------------------------------------------------------- the 1904 date system
+
+
+def _book_1904(path):
+    """A workbook in the 1904 date system, as Mac Excel 2008/2011 saved them by default:
+    an order dated 2024-09-15 with a date format, another as a bare serial (44088)."""
+    wb = xlsxwriter.Workbook(path, {"date_1904": True})
+    ws = wb.add_worksheet("订单")
+    f = wb.add_format({"num_format": "yyyy-mm-dd"})
+    ws.write_row(0, 0, ["订单号", "客户ID", "订单日期", "金额"])
+    ws.write_row(1, 0, ["O1", "C001"])
+    ws.write_datetime(1, 2, dt.datetime(2024, 9, 15), f)
+    ws.write(1, 3, 100)
+    ws.write_row(2, 0, ["O2", "C002"])
+    ws.write_number(2, 2, 44088)  # 2024-09-15 in the 1904 system (2020-09-14 in the 1900 one)
+    ws.write(2, 3, 200)
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        assert re.search(rb'date1904="1"', z.read("xl/workbook.xml"))
+    return path
+
+
+def test_1904_workbook_dates_are_read_as_excel_shows_them(tmp_path):
+    """python-calamine returns date-formatted cells of a 1904 workbook as the right dates;
+    a bare serial in a date column is read in the workbook's date system too, not 4 years
+    and 1 day early."""
+    from crm_xl.io import read_workbook
+
+    book = _book_1904(tmp_path / "mac.xlsx")
+    frame = read_workbook(book)["orders"].frame
+    assert [pd.Timestamp(v).date() for v in frame["订单日期"]] == [dt.date(2024, 9, 15), dt.date(2024, 9, 15)]
+    assert list(frame["金额"]) == [100, 200]  # numbers elsewhere stay numbers
+
+
+def _calamine_rows(path, sheet):
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+
+
+def test_1904_workbook_report_dates_are_written_and_read_back_in_its_date_system(tmp_path):
+    """The refresh writes date cells as serials of the workbook's own date system (a 1900
+    serial in a 1904 workbook shows 2024-09-15 as 2028-09-16), and reads the user's dates
+    back from the old sheet in that system, so refreshing again does not move them."""
+    book = _book_1904(tmp_path / "mac.xlsx")
+    refresh_workbook(sample_spec(), book)
+    rows = _calamine_rows(book, "RFM分层表")
+    header = next(i for i, r in enumerate(rows) if "最近购买日期" in r)
+    col = rows[header].index("最近购买日期")
+    assert [r[col] for r in rows[header + 1: header + 4]] == [dt.date(2024, 9, 15), dt.date(2024, 7, 20), dt.date(2024, 3, 10)]
+    with zipfile.ZipFile(book) as z:  # the raw serial is the 1904 one
+        assert re.search(rb"<v>44088</v>", z.read("xl/worksheets/sheet2.xml"))
+    # a user's deadline typed into the editable column survives two refreshes unmoved
+    wb = openpyxl.load_workbook(book)
+    ws = wb["客户策略执行表"]
+    assert wb.epoch == openpyxl.utils.datetime.CALENDAR_MAC_1904
+    head = next(r for r in ws.iter_rows() if any(c.value == "截止日期" for c in r))
+    dcol = next(c.column for c in head if c.value == "截止日期")
+    ws.cell(row=head[0].row + 1, column=dcol).value = dt.datetime(2025, 1, 20)
+    wb.save(book)
+    for _ in range(2):
+        refresh_workbook(sample_spec(), book)
+        rows = _calamine_rows(book, "客户策略执行表")
+        h = next(i for i, r in enumerate(rows) if "截止日期" in r)
+        c = rows[h].index("截止日期")
+        assert [r[c] for r in rows[h + 1: h + 4]] == [dt.date(2025, 1, 20), dt.date(2024, 10, 31), dt.date(2024, 10, 7)]
+
+
+def test_1904_old_report_read_by_the_xml_reader_too(tmp_path, monkeypatch):
+    """The XML fallback reader (used where python-calamine is not) reads serials in the
+    workbook's date system as well."""
+    from crm_xl.render import xlsx_read
+
+    monkeypatch.setattr(xlsx_read, "_calamine_values", lambda *a, **k: None)
+    book = _book_1904(tmp_path / "mac.xlsx")
+    refresh_workbook(sample_spec(), book)
+    refresh_workbook(sample_spec(), book)
+    rows = _calamine_rows(book, "客户策略执行表")
+    h = next(i for i, r in enumerate(rows) if "截止日期" in r)
+    c = rows[h].index("截止日期")
+    assert [r[c] for r in rows[h + 1: h + 4]] == [dt.date(2024, 12, 31), dt.date(2024, 10, 31), dt.date(2024, 10, 7)]
+
+
+def test_1900_workbooks_are_unchanged_by_the_1904_support(tmp_path):
+    book = tmp_path / "win.xlsx"
+    wb = xlsxwriter.Workbook(book)
+    wb.add_worksheet("数据").write(0, 0, "x")
+    wb.close()
+    refresh_workbook(sample_spec(), book)
+    rows = _calamine_rows(book, "RFM分层表")
+    assert dt.date(2024, 9, 15) in [v for r in rows for v in r]
+    with zipfile.ZipFile(book) as z:
+        assert re.search(rb"<v>45550</v>", z.read("xl/worksheets/sheet2.xml"))

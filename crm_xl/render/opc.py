@@ -23,6 +23,7 @@ __all__ = [
     "check_package",
     "PackageReader",
     "is_os_junk",
+    "uses_1904_dates",
 ]
 
 import posixpath
@@ -183,6 +184,18 @@ def workbook_sheets(pkg: PackageReader, wb_part: str) -> list[tuple[str, str, st
 
 _TABLE_ID = re.compile(rb'<(?:\w+:)?table\b[^>]*?\sid="(\d+)"')
 _TABLE_NAME = re.compile(rb'<(?:\w+:)?table\b[^>]*?\sdisplayName="([^"]*)"')
+
+
+_DATE1904 = re.compile(r'<(?:[\w.-]+:)?workbookPr\b[^>]*?\sdate1904\s*=\s*["\'](?:1|true)["\']')
+
+
+def uses_1904_dates(workbook_xml: str | bytes) -> bool:
+    """Whether ``xl/workbook.xml`` puts the workbook in the 1904 date system
+    (``<workbookPr date1904="1"/>``): serial 0 is 1904-01-01 there, 1,462 days after the
+    1900 system's (a 1900-system serial shown in such a workbook is 4 years and 1 day late)."""
+    if isinstance(workbook_xml, bytes):
+        workbook_xml = workbook_xml.decode("utf-8", "replace")
+    return _DATE1904.search(workbook_xml) is not None
 
 
 _JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}

@@ -11,6 +11,8 @@ spliced into the user's package at the zip level:
   reusing identical entries) and the cells are written with the merged indices;
 * ``[Content_Types].xml``, ``workbook.xml`` (sheets, print-title names) and the workbook
   rels are edited in place; table ids/names stay unique across the package;
+* dates are written as serials of the workbook's date system (1900, or 1904 when its
+  ``workbookPr`` says ``date1904``), and read back the same way;
 * ``calcChain.xml`` is dropped (Excel rebuilds it; a stale one makes Excel repair);
 * values users typed in editable columns are read from the old sheet and merged in
   (:mod:`crm_xl.render.editable`);
@@ -40,7 +42,7 @@ from ..safety import check_workbook_file, check_zip_limits
 from .editable import apply_editable
 from .opc import (
     NS, REL, ContentTypes, PackageReader, Rel, check_package, parse_rels, relative, rels_part, rels_xml, resolve,
-    is_os_junk, workbook_part, workbook_sheets,
+    is_os_junk, uses_1904_dates, workbook_part, workbook_sheets,
 )
 from .styles_merge import merge_styles
 from .xlsx import FIXED_ZIP_TIME, _skeleton
@@ -145,6 +147,7 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     wb_xml = pkg.read(wb_part).decode("utf-8")
     wb_rels = pkg.rels(wb_part)
     sheets = workbook_sheets(pkg, wb_part)
+    date1904 = uses_1904_dates(wb_xml)
     by_name = {name.lower(): i for i, (name, _, _, _) in enumerate(sheets)}
     replaced: dict[str, int] = {}  # spec sheet name -> index in workbook
     for sh in spec.sheets:
@@ -169,7 +172,8 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
             old = {}
             for t in sh.tables:
                 if t.needs_carry_over:
-                    rows = read_table_rows(pkg, part, t, sst, sheet_name=sheets[replaced[sh.name]][0])
+                    rows = read_table_rows(pkg, part, t, sst, sheet_name=sheets[replaced[sh.name]][0],
+                                           date1904=date1904)
                     if rows is not None:
                         old[t.name] = rows
             sh = apply_editable(sh, old)
@@ -311,7 +315,7 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     for name, _, _, sk_part in sk_sheets:
         new_part = sheet_part_of[name]
         copy_related(sk_part, new_part)
-        new_parts[new_part] = _SheetWriter(sk.read(sk_part), cells[name], xf_map, dxf_map)
+        new_parts[new_part] = _SheetWriter(sk.read(sk_part), cells[name], xf_map, dxf_map, date1904)
 
     # 7. workbook.xml: sheets, defined names, calc flags, active tab
     r_prefix = _prefix(wb_xml, NS["r"])
@@ -377,17 +381,18 @@ def _emit(zw: ZipRewriter, name: str, data, date_time) -> None:
 class _SheetWriter:
     """A worksheet part: openpyxl's skeleton XML with the cells streamed in."""
 
-    def __init__(self, skeleton: bytes, cells, xf_map, dxf_map: dict[int, int]) -> None:
+    def __init__(self, skeleton: bytes, cells, xf_map, dxf_map: dict[int, int], date1904: bool = False) -> None:
         m = _SHEETDATA.search(skeleton)
         head, tail = skeleton[: m.start()], skeleton[m.end():]
         head = _DIMENSION.sub(f'<dimension ref="{cells.dimension}"/>'.encode(), head, count=1)
         head = re.sub(rb'(<col\b[^>]*\sstyle=")(\d+)"', lambda x: x.group(1) + str(xf_map(int(x.group(2)))).encode() + b'"', head)
         tail = re.sub(rb'(<cfRule\b[^>]*\sdxfId=")(\d+)"', lambda x: x.group(1) + str(dxf_map.get(int(x.group(2)), int(x.group(2)))).encode() + b'"', tail)
         self.head, self.tail, self.cells, self.xf_map = head, tail, cells, xf_map
+        self.date1904 = date1904
 
     def chunks(self):
         yield self.head
-        for chunk in self.cells.iter_xml(self.xf_map):
+        for chunk in self.cells.iter_xml(self.xf_map, date1904=self.date1904):
             yield chunk.encode("utf-8")
         yield self.tail
 

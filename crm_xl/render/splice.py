@@ -144,7 +144,9 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     pkg = PackageReader(zin)
     ct = ContentTypes(pkg.read("[Content_Types].xml"))
     wb_part = workbook_part(pkg)
-    wb_xml = pkg.read(wb_part).decode("utf-8")
+    wb_raw = pkg.read(wb_part)
+    wb_bom = wb_raw.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte order mark (some writers, e.g. .NET): kept
+    wb_xml = wb_raw.decode("utf-8-sig")
     wb_rels = pkg.rels(wb_part)
     sheets = workbook_sheets(pkg, wb_part)
     date1904 = uses_1904_dates(wb_xml)
@@ -340,7 +342,7 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     if any(c.formula for s in spec.sheets for t in s.tables for c in t.columns):
         wb_xml = _full_calc(wb_xml, main_prefix)
     wb_xml = _shift_active_tab(wb_xml, new_index_of_old)
-    new_parts[pkg.name(wb_part)] = wb_xml.encode("utf-8")
+    new_parts[pkg.name(wb_part)] = (b"\xef\xbb\xbf" if wb_bom else b"") + wb_xml.encode("utf-8")
     app_part = next((resolve("", r.target) for r in pkg.rels("") if r.type == REL["extended"] and not r.external), None)
     if app_part and pkg.has(app_part):
         titles = [nm for nm, i in order if i is None or ct.type_of(sheets[i][3]) == WORKSHEET_TYPE]
@@ -348,6 +350,9 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
         if app is not None:
             new_parts[pkg.name(app_part)] = app
     new_parts[pkg.name(rels_part(wb_part)) or rels_part(wb_part)] = rels_xml(wb_rels)
+    final = {n.lower() for n in pkg.infos if n not in removed} | {n.lower() for n in new_parts}
+    for p in [p for p in ct.overrides if p.lower() not in final]:
+        del ct.overrides[p]  # an Override naming a part the package lacks (some writers leave them): dropped
     new_parts["[Content_Types].xml"] = ct.xml()
 
     # 8. write: the user's parts in their order (raw copies unless replaced), then new parts

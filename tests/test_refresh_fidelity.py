@@ -297,3 +297,30 @@ def test_1900_workbooks_are_unchanged_by_the_1904_support(tmp_path):
     assert dt.date(2024, 9, 15) in [v for r in rows for v in r]
     with zipfile.ZipFile(book) as z:
         assert re.search(rb"<v>45550</v>", z.read("xl/worksheets/sheet2.xml"))
+
+
+# --------------------------------------------------------------------------- Excel's limits in the spec
+
+
+def test_spec_refuses_what_excel_cannot_hold():
+    """Before anything is written: a table past row 1,048,576 or column XFD, a formula past
+    8,192 characters, a sheet name of more than 31 UTF-16 units (an emoji counts two)."""
+    from crm_xl.report.spec import SpecError
+
+    data = pd.DataFrame({"a": [1.0]})
+    col = (ColumnSpec("a", "A", "int"),)
+
+    def spec(table, name="S"):
+        return ReportSpec((SheetSpec(name, (table,)),))
+
+    spec(TableBlock("T", col, data, row=1_048_575)).validate()  # header and one row fit exactly
+    with pytest.raises(SpecError, match="1,048,576"):
+        spec(TableBlock("T", col, data, row=1_048_576)).validate()
+    spec(TableBlock("T", col, data, row=1, col=16_384)).validate()
+    with pytest.raises(SpecError, match="16,384"):
+        spec(TableBlock("T", col + (ColumnSpec("b", "B", formula="=1"),), data, row=1, col=16_384)).validate()
+    with pytest.raises(SpecError, match="8,192"):
+        spec(TableBlock("T", (ColumnSpec("f", "F", formula="=" + "1+" * 4100 + "1"),), data, row=1)).validate()
+    spec(TableBlock("T", col, data), name="表" * 31).validate()
+    with pytest.raises(SpecError, match="sheet name"):
+        spec(TableBlock("T", col, data), name="😀" * 16).validate()

@@ -143,7 +143,8 @@ def _note_written(path: Path) -> None:
     log = os.environ.get("CRM_XL_WRITTEN_LOG")
     if log:
         with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as fh:
-            fh.write(f"{Path(path).resolve()}\n")
+            st = Path(path).stat()
+            fh.write(f"{Path(path).resolve()}\t{st.st_size}\t{st.st_mtime_ns}\n")
 
 
 @contextlib.contextmanager

@@ -25,6 +25,7 @@ __all__ = ["register", "build_addin", "ribbon_xml", "addin_source", "install_add
 import argparse
 import os
 import pathlib
+import re
 import shutil
 import sys
 import zipfile
@@ -37,6 +38,12 @@ RIBBON_CALLBACK = "RibbonMyAddin.RunMain"  # module.procedure inside the add-in'
 CONFIG_PROJECT = "myaddin"  # PROJECT_NAME compiled into the add-in's VBA
 
 _CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
+# [MS-OI29500] 3.4.1.3 / [MS-CUSTOMUI]: a customUI part in the 2006/01 namespace is the target
+# of the *2006* extensibility relationship; the 2007 type names the CustomUI2 part (2007/10 or
+# 2009/07 namespace, customUI14.xml). Excel's own xlwings.xlam uses the 2006 type; xlwings'
+# quickstart template pairs the 2006 part with the 2007 type, which build_addin corrects.
+CUSTOMUI_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+_CUSTOMUI2_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 
 
 class AddinError(CrmXlError):
@@ -81,8 +88,9 @@ def ribbon_xml() -> str:
 def build_addin(out_dir: str | os.PathLike = ".", *, source: str | os.PathLike | None = None) -> pathlib.Path:
     """Write ``crm_xl.xlam`` into ``out_dir``: xlwings' ribbon add-in with our ribbon.
 
-    Every part except ``customUI/customUI.xml`` is copied unchanged (the VBA project
-    included). Returns the path written.
+    Every part except ``customUI/customUI.xml`` and the package rels is copied unchanged
+    (the VBA project included); the package rels get the relationship type that matches the
+    ribbon's namespace (:data:`CUSTOMUI_REL`). Returns the path written.
     """
     src = pathlib.Path(source) if source else addin_source()
     out = pathlib.Path(out_dir) / ADDIN_NAME
@@ -97,10 +105,23 @@ def build_addin(out_dir: str | os.PathLike = ".", *, source: str | os.PathLike |
             for info in zin.infolist():
                 if info.filename == "customUI/customUI.xml":
                     zout.writestr(info, ribbon_xml().encode("utf-8"))
+                elif info.filename == "_rels/.rels":
+                    zout.writestr(info, _fix_customui_rel(zin.read(info.filename)))
                 else:
                     zout.writestr(info, zin.read(info.filename))
     os.replace(tmp, out)
     return out
+
+
+def _fix_customui_rel(rels: bytes) -> bytes:
+    """The package rels with the relationship to ``customUI/customUI.xml`` typed as the
+    2006 extensibility relationship its namespace requires (nothing else changes)."""
+    def fix(m: "re.Match[bytes]") -> bytes:
+        el = m.group(0)
+        if b"customUI/customUI.xml" in el:
+            el = el.replace(_CUSTOMUI2_REL.encode(), CUSTOMUI_REL.encode())
+        return el
+    return re.sub(rb"<Relationship\b[^>]*>", fix, rels)
 
 
 def user_config_path() -> pathlib.Path:

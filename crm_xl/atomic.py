@@ -136,6 +136,17 @@ def _file_only(path: Path) -> Iterator[BinaryIO]:
         yield fh
 
 
+def _note_written(path: Path) -> None:
+    """Test hook: with ``CRM_XL_WRITTEN_LOG`` set, append the path of every file written
+    (the test suite's fidelity sweep validates each workbook crm_xl wrote, also from CLI
+    subprocesses). Never set in normal use."""
+    log = os.environ.get("CRM_XL_WRITTEN_LOG")
+    if log:
+        with contextlib.suppress(OSError), open(log, "a", encoding="utf-8") as fh:
+            st = Path(path).stat()
+            fh.write(f"{Path(path).resolve()}\t{st.st_size}\t{st.st_mtime_ns}\n")
+
+
 @contextlib.contextmanager
 def _atomic(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
     path = Path(path)
@@ -160,6 +171,7 @@ def _atomic(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
             raise _locked(path, "正被其他程序（通常是 Excel 或 WPS）打开，无法替换。请关闭它后重试。",
                           "is open in another program (usually Excel or WPS) and cannot be replaced. Close it and try again.") from None
         _fsync_dir(folder)
+        _note_written(path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -14,6 +14,11 @@
 * Sheets are matched to tables by name (``schema.table_for_sheet``) or, failing that,
   by their headers.
 
+Workbooks in the 1904 date system (``<workbookPr date1904="1"/>``, Mac Excel's old
+default): python-calamine already returns date-formatted cells as the right dates; a bare
+number in a date column (a serial without a date format) is the one value whose meaning
+depends on the workbook, so it is turned into its date here, where the workbook is known.
+
 Values arrive as read (no parsing here): cleaning (``crm_xl.core.clean``) does that and
 names the sheet, row and column of every problem.
 
@@ -31,6 +36,7 @@ __all__ = ["RawTable", "SheetRows", "Sources", "read_sources", "read_workbook", 
            "tables_from_sheet_rows"]
 
 import csv
+import datetime as dt
 import io as _io
 import pathlib
 from collections.abc import Iterable
@@ -42,7 +48,7 @@ import pandas as pd
 from .a1 import column_letter
 from .errors import InputError, WorkbookError
 from .mapping import MappingOverrides, SourceMapping, apply_overrides, sample_texts
-from .schema import TABLES, Table, map_headers, missing_columns_error, table_for_sheet
+from .schema import TABLES, ColumnKind, Table, map_headers, missing_columns_error, table_for_sheet
 
 _HEADER_SCAN_ROWS = 15
 
@@ -97,10 +103,13 @@ class SheetRows(list):
     indices into the rows and cells, inclusive."""
 
     merged: tuple[tuple[int, int, int, int], ...] = ()
+    date1904: bool = False
+    """The workbook uses the 1904 date system (numbers in date columns are its serials)."""
 
-    def __init__(self, rows=(), merged=()):
+    def __init__(self, rows=(), merged=(), date1904: bool = False):
         super().__init__(rows)
         self.merged = tuple(tuple(int(x) for x in m) for m in merged)
+        self.date1904 = bool(date1904)
 
 
 def _col_letter(j: int) -> str:
@@ -211,6 +220,7 @@ def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> 
         # xlsx/xlsm: each sheet's extent is checked before calamine builds its (dense) grid,
         # and Excel error cells, which calamine returns empty, are found (crm_xl.safety)
         scans = scan_sheets(p, skipped) if kind == "zip" else {}
+        date1904 = kind == "zip" and _uses_1904_dates(p)
         out = []
         for name in wb.sheet_names:
             if name.strip().lower() in skipped:
@@ -223,7 +233,7 @@ def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> 
             for (r, c), v in (scans[name].errors if name in scans else {}).items():
                 if r < len(rows) and c < len(rows[r]) and rows[r][c] in (None, ""):
                     rows[r][c] = v
-            out.append((name, SheetRows(rows, merged)))
+            out.append((name, SheetRows(rows, merged, date1904)))
         return out
     except (KeyboardInterrupt, SystemExit, MemoryError, WorkbookError):
         raise
@@ -233,6 +243,41 @@ def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> 
             f"无法打开工作簿（文件损坏、加密或不是 Excel 文件）：{p.name}（{exc}）",
             f"cannot open the workbook (corrupt, password-protected or not an Excel file): {p.name} ({exc})",
         ) from None
+
+
+def _uses_1904_dates(p: pathlib.Path) -> bool:
+    """Whether the .xlsx/.xlsm at ``p`` is in the 1904 date system (False when unsure)."""
+    import zipfile
+
+    from .render.opc import PackageReader, uses_1904_dates, workbook_part
+
+    try:
+        with zipfile.ZipFile(p) as zf:
+            pkg = PackageReader(zf)
+            return uses_1904_dates(pkg.read(workbook_part(pkg)))
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile):
+        return False
+
+
+_SERIAL_1904_END = 2957004  # 9999-12-31 + 1 in the 1904 date system
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+
+
+def _date_from_1904_serial(v):
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < _SERIAL_1904_END:
+        return _EPOCH_1904 + dt.timedelta(days=float(v))
+    return v
+
+
+def _dates_1904(frame: pd.DataFrame, table: Table, columns: "dict[int, str]") -> pd.DataFrame:
+    """``frame`` with the numbers in its date columns (``columns``: position -> key) read
+    as 1904-system serials."""
+    kinds = {c.key: c.kind for c in table.recognised}
+    for i, key in columns.items():
+        if kinds.get(key) == ColumnKind.DATE:
+            col = frame.columns[i]
+            frame[col] = frame[col].map(_date_from_1904_serial).astype(object)
+    return frame
 
 
 def read_workbook(path: str | pathlib.Path, *, skip: "Iterable[str]" = (),
@@ -334,6 +379,8 @@ def _collect(out: Sources, name: str, rows: list[list[object]], table: Table | N
     # the table counts as set by the user when detection alone would have chosen another
     manual = given and (by_name or _locate_header(scan, None)[0]) is not t
     _map_columns(rt, names, overrides, file_label, table_given=manual)
+    if getattr(rows, "date1904", False):
+        rt.frame = _dates_1904(rt.frame, t, rt.mapping or {})
     out.add(rt)
     out.mappings.append(rt.source)
 

@@ -8,11 +8,20 @@
 
 import os
 import shutil
+import tempfile
 
 import pytest
 
 os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+# every file crm_xl writes in this session (also from CLI subprocesses, which inherit the
+# variable) is listed here; tests/test_fidelity.py's sweep, run last, validates each workbook
+if "CRM_XL_WRITTEN_LOG" not in os.environ:
+    fd, _log = tempfile.mkstemp(prefix="crm_xl_written_", suffix=".txt")
+    os.close(fd)
+    os.environ["CRM_XL_WRITTEN_LOG"] = _log
+
+SWEEP = "test_every_workbook_the_suite_wrote_is_valid"
 
 
 def soffice_path():
@@ -20,6 +29,11 @@ def soffice_path():
 
 
 def pytest_collection_modifyitems(config, items):
+    # the fidelity sweep checks what the other tests wrote: it runs last
+    sweep = [i for i in items if i.name == SWEEP]
+    for i in sweep:
+        items.remove(i)
+        items.append(i)
     if soffice_path():
         return
     if os.environ.get("CRM_XL_REQUIRE_LIBREOFFICE") == "1":

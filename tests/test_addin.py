@@ -32,10 +32,29 @@ def test_package_is_xlwings_addin_with_our_ribbon(xlam):
         assert z.testzip() is None
         assert z.namelist() == s.namelist()
         for name in s.namelist():
-            if name != "customUI/customUI.xml":
+            if name not in ("customUI/customUI.xml", "_rels/.rels"):
                 assert z.read(name) == s.read(name), name  # VBA project and the rest unchanged
         rels = z.read("_rels/.rels").decode()
         assert "customUI/customUI.xml" in rels and "extensibility" in rels
+
+
+def test_customui_relationship_type_matches_its_namespace(xlam):
+    """[MS-OI29500] 3.4.1.3: a customUI part in the 2006/01 namespace is the target of the
+    2006 extensibility relationship (the 2007 type is for the CustomUI2 part, 2009/07
+    namespace). xlwings' quickstart template pairs the 2006 part with the 2007 type; Excel's
+    own xlwings.xlam uses the 2006 type, and so must ours."""
+    with zipfile.ZipFile(xlam) as z:
+        rels = ET.fromstring(z.read("_rels/.rels"))
+        ui = ET.fromstring(z.read("customUI/customUI.xml"))
+        other = {el.get("Id"): el.get("Type") for el in rels if "customUI" not in el.get("Target")}
+    target = [el for el in rels if el.get("Target").lstrip("/") == "customUI/customUI.xml"]
+    assert len(target) == 1
+    assert ui.tag == NS + "customUI"
+    assert target[0].get("Type") == "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+    with zipfile.ZipFile(addin_cli.addin_source()) as s:
+        src = {el.get("Id"): el.get("Type") for el in ET.fromstring(s.read("_rels/.rels"))
+               if "customUI" not in el.get("Target")}
+    assert other == src  # the other package relationships are untouched
 
 
 def _vba_procedures(path) -> dict[str, str]:

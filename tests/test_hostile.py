@@ -213,3 +213,38 @@ def test_zip_bomb_is_refused_within_bounded_memory(tmp_path, honest):
     assert time.perf_counter() - t < 60
     assert r.stdout.startswith("REFUSED"), r.stdout + r.stderr
     assert ("zip bomb" in r.stdout) if honest else ("declared" in r.stdout or "damaged" in r.stdout or "cannot open" in r.stdout)
+
+
+def test_cell_limit_counts_utf16_units_as_excel_does():
+    """Excel's 32,767-character limit counts UTF-16 code units: an emoji (outside the BMP)
+    takes two. 20,000 emoji are 40,000 units -- written whole, Excel offers to repair the
+    file -- so the cell keeps 16,383 of them (32,766 units; the next one would need 32,768),
+    and a surrogate pair is never split."""
+    from crm_xl.render.book import guard_text
+    from crm_xl.render.sheetdata import escape_text
+
+    def units(s):
+        return len(s.encode("utf-16-le", "surrogatepass")) // 2
+
+    emoji = "😀" * 20_000
+    assert units(escape_text(emoji)) == 32_766 and escape_text(emoji) == "😀" * 16_383
+    mixed = "a" + "😀" * 20_000  # the 32,767th unit is the first half of a pair: dropped
+    assert escape_text(mixed) == "a" + "😀" * 16_383
+    assert units(escape_text("a" * 32_765 + "😀")) == 32_767  # fits exactly
+    assert escape_text("长" * 40_000) == "长" * 32_767  # BMP characters: one unit each
+    assert units(guard_text(emoji, text_format=True)) <= 32_767
+
+
+def test_refresh_cuts_cells_at_32767_utf16_units(tmp_path):
+    """Through the whole writer: a cell of 20,000 emoji is cut to Excel's limit in the file."""
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    from crm_xl.render import render_workbook
+    from crm_xl.report.spec import ColumnSpec, ReportSpec, SheetSpec, TableBlock
+
+    data = pd.DataFrame({"name": ["😀" * 20_000, "ok"]})
+    spec = ReportSpec((SheetSpec("S", (TableBlock("T", (ColumnSpec("name", "名称", "text"),), data, row=1),)),))
+    out = render_workbook(spec, tmp_path / "e.xlsx")
+    cell = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("S").to_python()[1][0]
+    assert len(cell.encode("utf-16-le")) // 2 <= 32_767 and cell == "😀" * 16_383

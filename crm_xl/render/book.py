@@ -47,6 +47,7 @@ import pandas as pd
 from ..report.spec import NUMERIC_KINDS, ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
 from ..a1 import cell_ref
 from .editable import apply_editable
+from .sheetdata import cut_cell_text
 from .xlsx_styles import FONT_NAME, PALETTE, column_width, estimate_lines
 
 _MIN_DATE = pd.Timestamp("1900-03-01")  # before this Excel's 1900 leap-year bug shifts serials
@@ -90,8 +91,7 @@ def guard_text(s: str, *, text_format: bool) -> str:
     (``text_format=False``), when Excel would parse ``s`` as a number, date, time or
     boolean.
     """
-    if len(s) > MAX_CELL_CHARS:
-        s = s[:MAX_CELL_CHARS]
+    s = cut_cell_text(s)
     if not s:
         return s
     if s[0] in _FORMULA_START:

@@ -22,6 +22,8 @@ __all__ = [
     "workbook_sheets",
     "check_package",
     "PackageReader",
+    "is_os_junk",
+    "uses_1904_dates",
 ]
 
 import posixpath
@@ -51,6 +53,7 @@ REL = {
     "sharedStrings": _R + "sharedStrings",
     "styles": _R + "styles",
     "calcChain": _R + "calcChain",
+    "extended": _R + "extended-properties",
 }
 
 
@@ -183,6 +186,30 @@ _TABLE_ID = re.compile(rb'<(?:\w+:)?table\b[^>]*?\sid="(\d+)"')
 _TABLE_NAME = re.compile(rb'<(?:\w+:)?table\b[^>]*?\sdisplayName="([^"]*)"')
 
 
+_DATE1904 = re.compile(r'<(?:[\w.-]+:)?workbookPr\b[^>]*?\sdate1904\s*=\s*["\'](?:1|true)["\']')
+
+
+def uses_1904_dates(workbook_xml: str | bytes) -> bool:
+    """Whether ``xl/workbook.xml`` puts the workbook in the 1904 date system
+    (``<workbookPr date1904="1"/>``): serial 0 is 1904-01-01 there, 1,462 days after the
+    1900 system's (a 1900-system serial shown in such a workbook is 4 years and 1 day late)."""
+    if isinstance(workbook_xml, bytes):
+        workbook_xml = workbook_xml.decode("utf-8", "replace")
+    return _DATE1904.search(workbook_xml) is not None
+
+
+_JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+
+
+def is_os_junk(name: str) -> bool:
+    """A zip entry that a file manager or archiver left in the package, not an OPC part:
+    macOS Finder's ``.DS_Store``, ``__MACOSX/`` and ``._*`` AppleDouble files, Windows'
+    ``Thumbs.db`` / ``desktop.ini``. Excel ignores them; the refresh keeps them byte for
+    byte and the checks do not ask them for a content type or parse them."""
+    base = posixpath.basename(name).lower()
+    return base in _JUNK_NAMES or base.startswith("._") or name.split("/", 1)[0] == "__MACOSX"
+
+
 def _no_dtd(*_args) -> None:
     raise ValueError("DTDs are not allowed in OOXML parts")
 
@@ -216,8 +243,8 @@ def check_package(path_or_file, *, parse_limit: int = 20_000_000, parse_only: se
     problems: list[str] = []
     with zipfile.ZipFile(path_or_file) as zf:
         pkg = PackageReader(zf)
-        names = list(pkg.infos)
-        if len(set(n.lower() for n in names)) != len(names):
+        names = [n for n in pkg.infos if not is_os_junk(n)]
+        if len(set(n.lower() for n in pkg.infos)) != len(pkg.infos):
             problems.append("duplicate part names (ignoring case)")
         if not pkg.has("[Content_Types].xml"):
             return ["missing [Content_Types].xml"]
@@ -248,6 +275,8 @@ def check_package(path_or_file, *, parse_limit: int = 20_000_000, parse_only: se
                 tgt = resolve(src, r.target)
                 if not pkg.has(tgt):
                     problems.append(f"{n}: target {r.target} ({tgt}) does not exist")
+                elif is_os_junk(tgt):
+                    problems.append(f"{n}: target {r.target} is not a part ({tgt})")
                 if r.type == REL["table"]:
                     table_refs[tgt] = table_refs.get(tgt, 0) + 1
         try:

@@ -11,7 +11,9 @@ Rules enforced here (the spec's data contract):
 * formulas are written only through :func:`formula_fragments`;
 * characters XML cannot carry (control characters, lone surrogates) and CR are written
   with OOXML's ``_xHHHH_`` escape, so the text round-trips exactly;
-* dates become real date serials (1900 date system); NaN / NaT / None / inf stay empty.
+* dates become real date serials -- of the 1900 date system, or of the 1904 system when the
+  cells go into a workbook that uses it (``<workbookPr date1904="1"/>``, Mac Excel's old
+  default; :meth:`SheetCells.iter_xml`); NaN / NaT / None / inf stay empty.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ __all__ = [
     "formula_fragment",
     "escape_text",
     "MAX_CELL_CHARS",
+    "cut_cell_text",
     "StyleMap",
 ]
 
+import contextvars
 import datetime as dt
 import math
 import re
@@ -38,12 +42,16 @@ import pandas as pd
 
 from ..a1 import column_letter
 
-MAX_CELL_CHARS = 32767  # Excel's limit on characters in a cell
+MAX_CELL_CHARS = 32767  # Excel's limit on the text of a cell, in UTF-16 code units
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _XESC = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 _MIN_DATE = pd.Timestamp("1900-03-01")  # before this Excel's 1900 leap-year bug shifts serials
+_EPOCH_1904 = np.datetime64("1904-01-01", "D")  # serial 0 of the 1904 date system
+_MIN_DATE_1904 = pd.Timestamp("1904-01-01")
+# the date system of the workbook the cells being produced go into (set by SheetCells.iter_xml)
+_DATE1904: contextvars.ContextVar[bool] = contextvars.ContextVar("crm_xl_date1904", default=False)
 
 
 
@@ -52,11 +60,26 @@ def _esc_char(m: re.Match) -> str:
     return f"_x{ord(m.group(0)):04X}_"
 
 
+def cut_cell_text(s: str) -> str:
+    """``s`` cut to Excel's cell limit: :data:`MAX_CELL_CHARS` UTF-16 code units, which is
+    how Excel counts (a character outside the Basic Multilingual Plane -- an emoji, a rare
+    CJK ideograph -- takes two). A surrogate pair is never split."""
+    if len(s) <= MAX_CELL_CHARS // 2:  # at most two units per code point: short enough
+        return s
+    b = s.encode("utf-16-le", "surrogatepass")
+    if len(b) <= 2 * MAX_CELL_CHARS:
+        return s
+    b = b[: 2 * MAX_CELL_CHARS]
+    if 0xD800 <= int.from_bytes(b[-2:], "little") <= 0xDBFF:  # a pair's first half: drop it
+        b = b[:-2]
+    return b.decode("utf-16-le", "surrogatepass")
+
+
 def escape_text(s: str) -> str:
     """Escape ``s`` for an OOXML text element (``<t>``): ``&<>``, plus ``_xHHHH_`` for
-    characters XML 1.0 cannot hold (and CR, which XML parsers would turn into LF); cut at
-    Excel's :data:`MAX_CELL_CHARS`."""
-    return _escape(s[:MAX_CELL_CHARS] if len(s) > MAX_CELL_CHARS else s)
+    characters XML 1.0 cannot hold (and CR, which XML parsers would turn into LF); cut to
+    Excel's :data:`MAX_CELL_CHARS` UTF-16 units (:func:`cut_cell_text`)."""
+    return _escape(cut_cell_text(s))
 
 
 def _escape(s: str) -> str:
@@ -86,7 +109,7 @@ def _t_elements(strings: list[str]) -> list[str]:
     if len(strings) < 32:
         return [_t_element(u) for u in strings]
     joined = _SEP.join(strings)
-    if joined.count(_SEP) != len(strings) - 1 or max(map(len, strings)) > MAX_CELL_CHARS:
+    if joined.count(_SEP) != len(strings) - 1 or max(map(len, strings)) > MAX_CELL_CHARS // 2:
         return [_t_element(u) for u in strings]  # (a string holds the separator, or is cut)
     return [_t_wrap(u, e) for u, e in zip(strings, _escape(joined).split(_SEP))]
 
@@ -185,9 +208,10 @@ def _serials(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ts = pd.to_datetime(values, errors="coerce")
     if getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_localize(None)
-    ok = ts.notna().to_numpy() & (ts >= _MIN_DATE).fillna(False).to_numpy()
+    epoch, first = (_EPOCH_1904, _MIN_DATE_1904) if _DATE1904.get() else (_EXCEL_EPOCH, _MIN_DATE)
+    ok = ts.notna().to_numpy() & (ts >= first).fillna(False).to_numpy()
     arr = ts.to_numpy(dtype="datetime64[ns]")
-    serial = (arr - _EXCEL_EPOCH.astype("datetime64[ns]")) / np.timedelta64(1, "D")
+    serial = (arr - epoch.astype("datetime64[ns]")) / np.timedelta64(1, "D")
     return serial, ok
 
 
@@ -342,15 +366,21 @@ class SheetCells:
         b = f"{column_letter(self._max_col)}{self._max_row}"
         return a if a == b else f"{a}:{b}"
 
-    def iter_xml(self, style_map: StyleMap | None = None, chunk_rows: int = 2000) -> Iterator[str]:
-        """``<sheetData>...</sheetData>`` in chunks, cells' styles mapped by ``style_map``."""
+    def iter_xml(self, style_map: StyleMap | None = None, chunk_rows: int = 2000, *,
+                 date1904: bool = False) -> Iterator[str]:
+        """``<sheetData>...</sheetData>`` in chunks, cells' styles mapped by ``style_map``;
+        dates as serials of the 1904 date system with ``date1904``."""
         m = style_map or _identity
         parts: list[tuple[int, int, str]] = []
-        for first_row, first_col, n, producer in self._blocks:
-            rows = producer(m)
-            if len(rows) != n:
-                raise AssertionError("producer returned a wrong number of rows")
-            parts.extend(zip(range(first_row, first_row + n), [first_col] * n, rows))
+        token = _DATE1904.set(date1904)
+        try:
+            for first_row, first_col, n, producer in self._blocks:
+                rows = producer(m)
+                if len(rows) != n:
+                    raise AssertionError("producer returned a wrong number of rows")
+                parts.extend(zip(range(first_row, first_row + n), [first_col] * n, rows))
+        finally:
+            _DATE1904.reset(token)
         attrs = self.row_attrs
         cell_rows = {p[0] for p in parts} if attrs else set()
         parts.extend((r, 0, "") for r in attrs if r not in cell_rows)

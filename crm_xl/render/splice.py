@@ -11,6 +11,8 @@ spliced into the user's package at the zip level:
   reusing identical entries) and the cells are written with the merged indices;
 * ``[Content_Types].xml``, ``workbook.xml`` (sheets, print-title names) and the workbook
   rels are edited in place; table ids/names stay unique across the package;
+* dates are written as serials of the workbook's date system (1900, or 1904 when its
+  ``workbookPr`` says ``date1904``), and read back the same way;
 * ``calcChain.xml`` is dropped (Excel rebuilds it; a stale one makes Excel repair);
 * values users typed in editable columns are read from the old sheet and merged in
   (:mod:`crm_xl.render.editable`);
@@ -40,7 +42,7 @@ from ..safety import check_workbook_file, check_zip_limits
 from .editable import apply_editable
 from .opc import (
     NS, REL, ContentTypes, PackageReader, Rel, check_package, parse_rels, relative, rels_part, rels_xml, resolve,
-    workbook_part, workbook_sheets,
+    is_os_junk, uses_1904_dates, workbook_part, workbook_sheets,
 )
 from .styles_merge import merge_styles
 from .xlsx import FIXED_ZIP_TIME, _skeleton
@@ -142,9 +144,12 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     pkg = PackageReader(zin)
     ct = ContentTypes(pkg.read("[Content_Types].xml"))
     wb_part = workbook_part(pkg)
-    wb_xml = pkg.read(wb_part).decode("utf-8")
+    wb_raw = pkg.read(wb_part)
+    wb_bom = wb_raw.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte order mark (some writers, e.g. .NET): kept
+    wb_xml = wb_raw.decode("utf-8-sig")
     wb_rels = pkg.rels(wb_part)
     sheets = workbook_sheets(pkg, wb_part)
+    date1904 = uses_1904_dates(wb_xml)
     by_name = {name.lower(): i for i, (name, _, _, _) in enumerate(sheets)}
     replaced: dict[str, int] = {}  # spec sheet name -> index in workbook
     for sh in spec.sheets:
@@ -169,7 +174,8 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
             old = {}
             for t in sh.tables:
                 if t.needs_carry_over:
-                    rows = read_table_rows(pkg, part, t, sst, sheet_name=sheets[replaced[sh.name]][0])
+                    rows = read_table_rows(pkg, part, t, sst, sheet_name=sheets[replaced[sh.name]][0],
+                                           date1904=date1904)
                     if rows is not None:
                         old[t.name] = rows
             sh = apply_editable(sh, old)
@@ -198,7 +204,7 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     # 3. which parts go: the old report sheets' tables, drawings, charts, comments (unless shared)
     all_rels: dict[str, list[Rel]] = {}
     for n in pkg.infos:
-        if n.endswith(".rels"):
+        if n.endswith(".rels") and not is_os_junk(n):
             d = posixpath.dirname(posixpath.dirname(n))
             src = posixpath.join(d, posixpath.basename(n)[:-5]) if posixpath.basename(n) != ".rels" else ""
             all_rels[src] = parse_rels(zin.read(n))
@@ -311,7 +317,7 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     for name, _, _, sk_part in sk_sheets:
         new_part = sheet_part_of[name]
         copy_related(sk_part, new_part)
-        new_parts[new_part] = _SheetWriter(sk.read(sk_part), cells[name], xf_map, dxf_map)
+        new_parts[new_part] = _SheetWriter(sk.read(sk_part), cells[name], xf_map, dxf_map, date1904)
 
     # 7. workbook.xml: sheets, defined names, calc flags, active tab
     r_prefix = _prefix(wb_xml, NS["r"])
@@ -336,8 +342,17 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     if any(c.formula for s in spec.sheets for t in s.tables for c in t.columns):
         wb_xml = _full_calc(wb_xml, main_prefix)
     wb_xml = _shift_active_tab(wb_xml, new_index_of_old)
-    new_parts[pkg.name(wb_part)] = wb_xml.encode("utf-8")
+    new_parts[pkg.name(wb_part)] = (b"\xef\xbb\xbf" if wb_bom else b"") + wb_xml.encode("utf-8")
+    app_part = next((resolve("", r.target) for r in pkg.rels("") if r.type == REL["extended"] and not r.external), None)
+    if app_part and pkg.has(app_part):
+        titles = [nm for nm, i in order if i is None or ct.type_of(sheets[i][3]) == WORKSHEET_TYPE]
+        app = update_app_titles(pkg.read(app_part), titles)
+        if app is not None:
+            new_parts[pkg.name(app_part)] = app
     new_parts[pkg.name(rels_part(wb_part)) or rels_part(wb_part)] = rels_xml(wb_rels)
+    final = {n.lower() for n in pkg.infos if n not in removed} | {n.lower() for n in new_parts}
+    for p in [p for p in ct.overrides if p.lower() not in final]:
+        del ct.overrides[p]  # an Override naming a part the package lacks (some writers leave them): dropped
     new_parts["[Content_Types].xml"] = ct.xml()
 
     # 8. write: the user's parts in their order (raw copies unless replaced), then new parts
@@ -371,19 +386,59 @@ def _emit(zw: ZipRewriter, name: str, data, date_time) -> None:
 class _SheetWriter:
     """A worksheet part: openpyxl's skeleton XML with the cells streamed in."""
 
-    def __init__(self, skeleton: bytes, cells, xf_map, dxf_map: dict[int, int]) -> None:
+    def __init__(self, skeleton: bytes, cells, xf_map, dxf_map: dict[int, int], date1904: bool = False) -> None:
         m = _SHEETDATA.search(skeleton)
         head, tail = skeleton[: m.start()], skeleton[m.end():]
         head = _DIMENSION.sub(f'<dimension ref="{cells.dimension}"/>'.encode(), head, count=1)
         head = re.sub(rb'(<col\b[^>]*\sstyle=")(\d+)"', lambda x: x.group(1) + str(xf_map(int(x.group(2)))).encode() + b'"', head)
         tail = re.sub(rb'(<cfRule\b[^>]*\sdxfId=")(\d+)"', lambda x: x.group(1) + str(dxf_map.get(int(x.group(2)), int(x.group(2)))).encode() + b'"', tail)
         self.head, self.tail, self.cells, self.xf_map = head, tail, cells, xf_map
+        self.date1904 = date1904
 
     def chunks(self):
         yield self.head
-        for chunk in self.cells.iter_xml(self.xf_map):
+        for chunk in self.cells.iter_xml(self.xf_map, date1904=self.date1904):
             yield chunk.encode("utf-8")
         yield self.tail
+
+
+_VECTOR = r"(<(?:[\w.-]+:)?{block}\b[^>]*>\s*<({vt})vector\b)([^>]*)(>)(.*?)(</\2vector\s*>)"
+
+
+def update_app_titles(app_xml: bytes, worksheets: list[str]) -> bytes | None:
+    """``docProps/app.xml`` with the worksheet titles of ``TitlesOfParts`` (and their count
+    in ``HeadingPairs``) set to ``worksheets``, in workbook order; the other groups Excel
+    lists there (charts, named ranges) are kept. ``None`` when the part has no such lists
+    (LibreOffice writes none) or they are not laid out as Excel lays them out."""
+    try:
+        text = app_xml.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    tp = re.search(_VECTOR.format(block="TitlesOfParts", vt=r"(?:[\w.-]+:)?"), text, re.S)
+    hp = re.search(_VECTOR.format(block="HeadingPairs", vt=r"(?:[\w.-]+:)?"), text, re.S)
+    if not tp or not hp:
+        return None
+    vt = re.escape(tp.group(2))
+    titles = re.findall(rf"<{vt}lpstr>(.*?)</{vt}lpstr>|<{vt}lpstr\s*/>", tp.group(5), re.S)
+    counts = list(re.finditer(rf"(<{vt}i4>)\s*(\d+)\s*(</{vt}i4>)", hp.group(5)))
+    if not counts or sum(int(c.group(2)) for c in counts) != len(titles):
+        return None
+    first = int(counts[0].group(2))
+    p = tp.group(2)
+    new_titles = [escape(t) for t in worksheets] + titles[first:]
+    body = "".join(f"<{p}lpstr>{t}</{p}lpstr>" for t in new_titles)
+    attrs = re.sub(r'\ssize="\d*"', f' size="{len(new_titles)}"', tp.group(3))
+    new_tp = tp.group(1) + attrs + tp.group(4) + body + tp.group(6)
+    c0 = counts[0]
+    hp_body = hp.group(5)[: c0.start()] + f"{c0.group(1)}{len(worksheets)}{c0.group(3)}" + hp.group(5)[c0.end():]
+    new_hp = hp.group(1) + hp.group(3) + hp.group(4) + hp_body + hp.group(6)
+    spans = sorted([(tp.start(), tp.end(), new_tp), (hp.start(), hp.end(), new_hp)])
+    out, pos = [], 0
+    for a, b, rep in spans:
+        out.append(text[pos:a] + rep)
+        pos = b
+    out.append(text[pos:])
+    return "".join(out).encode("utf-8")
 
 
 def _new_rid(rels: list[Rel]) -> str:

@@ -6,11 +6,21 @@ and the list's ``count`` is updated; nothing else in the file changes (its names
 ``mc:Ignorable`` declarations, extension lists and named styles stay byte for byte).
 Elements the user's stylesheet already has (same content) are reused, so refreshing
 twice adds nothing the second time.
+
+Two repairs make the result what Excel and the Open XML SDK expect:
+
+* ``<font>`` children are written in the schema's sequence (``b, i, strike, ..., sz,
+  color, name, family, charset, scheme``), not openpyxl's order (ECMA-376's own XSD
+  allows any order, the SDK's validator -- and so SDK-based readers -- do not);
+  :func:`schema_order_fonts` does the same for a whole stylesheet written by openpyxl;
+* a stylesheet without named-style formats (``<cellStyleXfs>``, files of minimal
+  writers) gets the default one, so the ``xfId="0"`` of every cell format points at a
+  named style that exists.
 """
 
 from __future__ import annotations
 
-__all__ = ["StyleMerge", "merge_styles"]
+__all__ = ["StyleMerge", "merge_styles", "schema_order_fonts", "FONT_ORDER"]
 
 import re
 from dataclasses import dataclass, field
@@ -22,6 +32,20 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
           "tableStyles", "colors", "extLst")
 _BOOL = {"true": "1", "false": "0"}
+# CT_Font's children in the order of the Open XML SDK's schema (ECMA-376 Part 1, 18.8.22)
+FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color",
+              "name", "family", "charset", "scheme")
+_FONT_RANK = {n: i for i, n in enumerate(FONT_ORDER)}
+_DEFAULT_STYLE_XF = '<{p}xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+_DEFAULT_CELL_STYLE = '<{p}cellStyle name="Normal" xfId="0" builtinId="0"/>'
+
+
+def _ordered(el) -> list:
+    """``el``'s children, a font's in :data:`FONT_ORDER` (unknown ones last, stable)."""
+    kids = list(el)
+    if _local(el.tag) == "font":
+        kids.sort(key=lambda c: _FONT_RANK.get(_local(c.tag), len(FONT_ORDER)))
+    return kids
 
 
 def _local(tag: str) -> str:
@@ -32,15 +56,35 @@ def _canon(el) -> tuple:
     """A comparable form of an element: local names, attributes (booleans normalised)."""
     attrs = tuple(sorted((_local(k), _BOOL.get(v, v)) for k, v in el.attrib.items()))
     text = (el.text or "").strip()
-    return (_local(el.tag), attrs, text, tuple(_canon(c) for c in el))
+    return (_local(el.tag), attrs, text, tuple(_canon(c) for c in _ordered(el)))
 
 
 def _serialize(el, prefix: str) -> str:
     p = f"{prefix}:" if prefix else ""
     tag = p + _local(el.tag)
     attrs = "".join(f" {_local(k)}={quoteattr(v)}" for k, v in el.attrib.items() if not k.startswith("{"))
-    inner = escape(el.text or "") + "".join(_serialize(c, prefix) for c in el)
+    inner = escape(el.text or "") + "".join(_serialize(c, prefix) for c in _ordered(el))
     return f"<{tag}{attrs}>{inner}</{tag}>" if inner else f"<{tag}{attrs}/>"
+
+
+_FONT_BLOCK = re.compile(r"(<(?:[A-Za-z_][\w.-]*:)?font\b[^>/]*>)(.*?)(</(?:[A-Za-z_][\w.-]*:)?font\s*>)", re.S)
+_EMPTY_CHILD = re.compile(r"\s*<(?:[A-Za-z_][\w.-]*:)?([A-Za-z]+)\b[^<>]*/>")
+
+
+def schema_order_fonts(xml: bytes) -> bytes:
+    """A stylesheet with the children of every ``<font>`` in :data:`FONT_ORDER`, changed
+    as text (a font whose children are not all empty elements is left as it is)."""
+    text = xml.decode("utf-8")
+
+    def fix(m: re.Match) -> str:
+        body = m.group(2)
+        kids = list(_EMPTY_CHILD.finditer(body))
+        if not kids or "".join(k.group(0) for k in kids) != body:
+            return m.group(0)
+        kids.sort(key=lambda k: _FONT_RANK.get(k.group(1), len(FONT_ORDER)))
+        return m.group(1) + "".join(k.group(0) for k in kids) + m.group(3)
+
+    return _FONT_BLOCK.sub(fix, text).encode("utf-8")
 
 
 def _children(root, name: str) -> list:
@@ -113,6 +157,12 @@ def merge_styles(user_xml: bytes, report_xml: bytes) -> StyleMerge:
     m = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?styleSheet\b", user_xml)
     prefix = m.group(1).decode() if m and m.group(1) else ""
     ed = _Text(user_xml.decode("utf-8"), prefix)
+    p = f"{prefix}:" if prefix else ""
+    if not _children(user, "cellStyleXfs"):
+        # every cell format names a named style (xfId="0"): make sure style 0 exists
+        ed.append("cellStyleXfs", [_DEFAULT_STYLE_XF.format(p=p)], 0)
+        if not _children(user, "cellStyles"):
+            ed.append("cellStyles", [_DEFAULT_CELL_STYLE.format(p=p)], 0)
 
     # number formats
     user_fmts = {n.get("numFmtId"): n.get("formatCode") for n in _children(user, "numFmts")}

@@ -37,6 +37,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from ..atomic import atomic_write
 from ..report.spec import ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
 from .opc import REL, ContentTypes, PackageReader, Rel, relative, rels_part, rels_xml, workbook_part, workbook_sheets
+from .styles_merge import schema_order_fonts
 from .sheetdata import SheetCells, StringSink, column_fragments, column_letter, formula_fragment, text_fragment
 from .xlsx_styles import StyleBook, column_width, estimate_lines
 
@@ -369,6 +370,8 @@ def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: String
                     out.write(xml[m.end():])
             elif name == "xl/sharedStrings.xml" and sink.mode == "shared":
                 continue  # written last, once every sheet has registered its strings
+            elif name == "xl/styles.xml":
+                zout.writestr(info, schema_order_fonts(zin.read(name)))  # openpyxl's font order is not the schema's
             else:
                 zout.writestr(info, extra.get(name) or zin.read(name))
         if sink.mode == "shared":

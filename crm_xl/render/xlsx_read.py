@@ -126,19 +126,20 @@ def _calamine_values(pkg: PackageReader, sheet_part: str, sheet_name: str, box) 
 
 
 def read_table_rows(pkg: PackageReader, sheet_part: str, table: TableBlock, sst: SharedStrings,
-                    sheet_name: str | None = None) -> pd.DataFrame | None:
+                    sheet_name: str | None = None, *, date1904: bool = False) -> pd.DataFrame | None:
     """The rows of Excel table ``table.name`` on ``sheet_part`` as a frame whose columns are
     the spec's column keys (matched by header text); ``None`` when the sheet has no such
     table or it has no header row. With ``sheet_name`` the cells are read through
     python-calamine (several times faster than parsing the XML here), falling back to the
-    XML reader whenever calamine cannot be used."""
+    XML reader whenever calamine cannot be used. Serials in date columns are read in the
+    workbook's date system (``date1904``)."""
     ref = _table_ref(pkg, sheet_part, table.name)
     if ref is None or ref[4] == 0:
         return None
     c0, r0, c1, r1, _ = ref
     values = _calamine_values(pkg, sheet_part, sheet_name, (c0, r0, c1, r1)) if sheet_name else None
     if values is not None:
-        return _frame(values, table, (c0, r0, c1, r1))
+        return _frame(values, table, (c0, r0, c1, r1), date1904)
     values = {}
     with pkg.zf.open(pkg.name(sheet_part)) as fh:
         for ev, el in SafeET.iterparse(fh, events=("end",)):
@@ -154,10 +155,10 @@ def read_table_rows(pkg: PackageReader, sheet_part: str, table: TableBlock, sst:
                 if int(el.get("r", "0") or 0) > r1:
                     break
                 el.clear()
-    return _frame(values, table, (c0, r0, c1, r1))
+    return _frame(values, table, (c0, r0, c1, r1), date1904)
 
 
-def _frame(values: dict, table: TableBlock, box) -> pd.DataFrame | None:
+def _frame(values: dict, table: TableBlock, box, date1904: bool = False) -> pd.DataFrame | None:
     c0, r0, c1, r1 = box
     by_header = {c.header.strip().lower(): c for c in table.columns}
     cols: dict[int, str] = {}
@@ -173,14 +174,15 @@ def _frame(values: dict, table: TableBlock, box) -> pd.DataFrame | None:
     for col, key in cols.items():
         vals = [values.get((r, col)) for r in range(r0 + 1, r1 + 1)]
         if kinds[key] == "date":
-            vals = [_as_date(v) for v in vals]
+            vals = [_as_date(v, date1904) for v in vals]
         data[key] = pd.Series(vals, dtype=object)
     return pd.DataFrame(data)
 
 
-def _as_date(v):
+def _as_date(v, date1904: bool = False):
     if isinstance(v, float) and 1 <= v < 2958466:
-        return pd.Timestamp("1899-12-30") + pd.to_timedelta(round(v * 86400), unit="s")
+        epoch = pd.Timestamp("1904-01-01") if date1904 else pd.Timestamp("1899-12-30")
+        return epoch + pd.to_timedelta(round(v * 86400), unit="s")
     return v
 
 

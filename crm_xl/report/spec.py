@@ -75,6 +75,11 @@ _CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*|[RrCc])$")
 _ANCHOR = re.compile(r"^([A-Z]{1,3})([1-9][0-9]*)$")
 
 
+MAX_ROWS = 1_048_576  # Excel's grid
+MAX_COLUMNS = 16_384  # column XFD
+MAX_FORMULA_CHARS = 8_192  # Excel's limit on the text of a formula
+
+
 class SpecError(ValueError):
     """A ReportSpec breaks a rule of the contract (a bug in a spec builder, not user input)."""
 
@@ -332,6 +337,9 @@ class ReportSpec:
     def validate(self) -> "ReportSpec":
         """Check the contract; raise :class:`SpecError` naming the first problem found.
 
+        Excel's grid and limits: every block within 1,048,576 rows and 16,384 columns (XFD),
+        formula templates within 8,192 characters, sheet names 1-31 characters counted in
+        UTF-16 units as Excel counts them.
         Sheet names: 1-31 characters, none of ``[]:*?/\\``, unique ignoring case. Table
         names: ASCII identifiers that do not look like cell references, unique ignoring
         case across the workbook. Headers: non-empty, unique per table ignoring case.
@@ -343,7 +351,7 @@ class ReportSpec:
         seen_tables: set[str] = set()
         for sh in self.sheets:
             n = sh.name
-            if not (1 <= len(n) <= 31) or _SHEET_FORBIDDEN.search(n) or n.startswith("'") or n.endswith("'"):
+            if not (1 <= len(n.encode("utf-16-le", "surrogatepass")) // 2 <= 31) or _SHEET_FORBIDDEN.search(n) or n.startswith("'") or n.endswith("'"):
                 raise SpecError(f"invalid sheet name {n!r}")
             if n.lower() in seen_sheets or n.lower() == "history":
                 raise SpecError(f"duplicate or reserved sheet name {n!r}")
@@ -361,6 +369,9 @@ class ReportSpec:
                     box = (b.row, b.col, b.row + b.height - 1, b.col + max(b.merge_cols, 1) - 1, "text")
                 if box[0] < 1 or box[1] < 1:
                     raise SpecError(f"sheet {n!r}: block {box[4]!r} anchored outside the sheet")
+                if box[2] > MAX_ROWS or box[3] > MAX_COLUMNS:
+                    raise SpecError(f"sheet {n!r}: block {box[4]!r} ends at row {box[2]}, column {box[3]}: beyond "
+                                    f"Excel's {MAX_ROWS:,} rows x {MAX_COLUMNS:,} columns")
                 for o in boxes:
                     if box[0] <= o[2] and o[0] <= box[2] and box[1] <= o[3] and o[1] <= box[3]:
                         raise SpecError(f"sheet {n!r}: blocks {o[4]!r} and {box[4]!r} overlap")
@@ -398,6 +409,8 @@ def _validate_table(sheet: str, t: TableBlock, seen: set[str]) -> None:
         headers.add(h)
         if c.formula is None and c.key not in t.data.columns:
             raise SpecError(f"table {t.name!r}: data has no column {c.key!r}")
+        if c.formula is not None and len(c.formula) + 8 > MAX_FORMULA_CHARS:  # + room for {row} numbers
+            raise SpecError(f"table {t.name!r}: formula of {c.key!r} is longer than Excel's {MAX_FORMULA_CHARS:,} characters")
         if c.validation is not None:
             if any("," in v or '"' in v for v in c.validation) or len(",".join(c.validation)) > 255 or not c.validation:
                 raise SpecError(f"table {t.name!r}: validation list of {c.key!r} too long or has ',' / '\"'")

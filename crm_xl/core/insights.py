@@ -126,7 +126,8 @@ def _first_day_by_code(codes: np.ndarray, days: np.ndarray, n: int) -> np.ndarra
     if n * span > 1 << 24:
         np.minimum.at(first, codes, days)
         return first
-    seen = np.bincount(codes * span + (days - d0), minlength=n * span).reshape(n, span) > 0
+    cell = (codes * span + (days - d0)).astype(np.intp)  # (below 2**24; bincount wants np.intp: 32-bit in wasm32)
+    seen = np.bincount(cell, minlength=n * span).reshape(n, span) > 0
     has = seen.any(axis=1)
     first[has] = d0 + seen[has].argmax(axis=1)
     return first

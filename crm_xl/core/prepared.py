@@ -261,7 +261,8 @@ class Prepared:
         The customers table aligned to ``ids`` (index ``customer_id``).
     o_* : arrays
         Orders dated up to ``as_of`` with a known customer: ``o_code`` (position in
-        ``ids``), ``o_day``, ``o_amount``, ``o_profit`` (NaN unknown), ``o_promo`` (bought at
+        ``ids``; customer codes are ``np.intp``, the index type numpy's ``bincount`` and
+        indexing accept without a cast: 32-bit in xlwings Lite's wasm32), ``o_day``, ``o_amount``, ``o_profit`` (NaN unknown), ``o_promo`` (bought at
         a discount or in a campaign), ``o_product`` (object array).
     i_* : arrays
         Interactions dated up to ``as_of``: ``i_code``, ``i_day``, ``i_sat``, ``i_nps``,
@@ -381,13 +382,13 @@ class Prepared:
         # one stable sort on (customer, day) packed into a single non-negative key
         d0 = int(self.o_day.min())
         bits = max(int(int(self.o_day.max()) - d0 + 1).bit_length(), 1)
-        key = (self.o_code << bits) | (self.o_day - d0)
+        key = (self.o_code.astype(np.int64) << bits) | (self.o_day - d0)  # (int64: codes are 32-bit in wasm32)
         order = stable_argsort(key, bits + max(int(self.n).bit_length(), 1))
         key, amount = key[order], self.o_amount[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         total = np.add.reduceat(amount, starts)
         key = key[starts]
-        return key >> bits, (key & ((1 << bits) - 1)) + d0, total
+        return (key >> bits).astype(np.intp), (key & ((1 << bits) - 1)) + d0, total
 
     @cached_property
     def median_gap_days(self) -> np.ndarray:
@@ -402,7 +403,7 @@ class Prepared:
         # computed for every pair of consecutive rows and kept where both are one customer's
         bits = max(int(int(d.max()) - int(d.min())).bit_length(), 1)
         narrow = int(self.n).bit_length() + bits <= 31  # a 32-bit sort is twice as fast
-        c1 = c[1:].astype(np.int32) if narrow else c[1:]
+        c1 = c[1:].astype(np.int32 if narrow else np.int64)  # (codes are np.intp: 32-bit in wasm32)
         dd = d[1:] - d[:-1]
         key = ((c1 << bits) | (dd.astype(np.int32) if narrow else dd))[same]
         if key.size == 0:
@@ -512,7 +513,7 @@ class Prepared:
         nc = len(cu) + 1
         if (len(tu) + 1) * nc > 1 << 22:
             return None
-        return (tc.astype(np.int64) + 1) * nc + (cc + 1), nc
+        return ((tc + 1) * nc + (cc + 1)).astype(np.intp), nc  # (below 2**22: an index array)
 
     def kind_hits(self, keywords: tuple[str, ...]) -> np.ndarray:
         """Per (type, notes) pair of :attr:`interaction_kinds`: type or notes contain one
@@ -615,13 +616,13 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         today=today,
         ids=ids,
         customers=customers,
-        o_code=own(o_codes).astype(np.int64, copy=False),
+        o_code=own(o_codes).astype(np.intp, copy=False),
         o_day=own(o_day),
         o_amount=sel(amount),
         o_profit=sel(profit),
         o_promo=own(promo),
         o_product=sel(product),
-        i_code=i_codes.astype(np.int64),
+        i_code=i_codes.astype(np.intp),
         i_day=i_day,
         i_sat=_float(_col(inter, "satisfaction", "interactions")),
         i_nps=_float(_col(inter, "nps_score", "interactions")),

@@ -51,7 +51,7 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
     # orders from the first day of the first month (a day comparison: months only for those)
     first_day = int(np.datetime64(first_m, "M").astype("datetime64[D]").astype(np.int64))
     ok, codes = p.window(first_day - 1)
-    mi = (_month_index(p.o_day[ok]) - first_m).astype(np.int64)
+    mi = (_month_index(p.o_day[ok]) - first_m).astype(np.intp)  # (an index array: np.intp, 32-bit in wasm32)
     orders = np.bincount(mi, minlength=t).astype(float)
     revenue = np.bincount(mi, weights=p.o_amount[ok], minlength=t)
     key = codes * t + mi  # (customer, month) pairs with an order, distinct and sorted
@@ -67,12 +67,12 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
                        .astype(np.int64))
     returning = np.bincount(pm[p.first_day[pc] < month_start_day[pm]], minlength=t).astype(float)
     fm = _month_index(p.first_day[p.has_orders])
-    fm = fm[fm >= first_m] - first_m
+    fm = (fm[fm >= first_m] - first_m).astype(np.intp)
     new = np.bincount(fm, minlength=t).astype(float)
     im = _month_index(p.i_day)
     score = p.i_nps
     valid = (im >= first_m) & ~np.isnan(score) & (score >= 0) & (score <= 10)
-    vm = (im[valid] - first_m).astype(np.int64)
+    vm = (im[valid] - first_m).astype(np.intp)
     sc = score[valid]
     n_resp = np.bincount(vm, minlength=t).astype(float)
     net = np.bincount(vm, weights=(sc >= s.nps_promoter_min).astype(float) - (sc <= s.nps_detractor_max), minlength=t)

@@ -43,6 +43,7 @@ from .parse import (
     numbers_distinct,
     text_distinct,
 )
+from .text import as_dtype, as_text, text_array
 
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")  # ASCII digits only: full-width ones are a change
 
@@ -190,17 +191,17 @@ class _Log:
                     parts.append(part)
                 else:
                     parts.append(np.asarray(v, dtype=object))
-            return pd.array(np.concatenate(parts)[order], dtype="str")
+            return text_array(np.concatenate(parts)[order])
 
         def const(i: int) -> np.ndarray:
             labels = np.array([e[i] for e in self.events], dtype=object)
-            return pd.array(np.repeat(labels, sizes)[order], dtype="str")
+            return text_array(np.repeat(labels, sizes)[order])
 
         n = int(sizes.sum())
         sheet = np.empty(n, dtype=object)
         sheet[:] = self.sheet
         return pd.DataFrame({
-            "sheet": pd.array(sheet, dtype="str"),
+            "sheet": text_array(sheet),
             "row": pos[order] + (self.header_row + 1),
             "column": const(1),
             "old_value": text(2),
@@ -268,10 +269,9 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     for col in t.columns:
         key = col.key
         if key not in col_of:
-            out[key] = pd.Series(pd.NA if DTYPE_BY_KIND[col.kind] == "str" else None, index=raw.index,
-                                 dtype=DTYPE_BY_KIND[col.kind])
+            out[key] = as_dtype(pd.Series(None, index=raw.index, dtype=object), DTYPE_BY_KIND[col.kind])
             if col.kind is ColumnKind.INDUSTRY:
-                out["industry_code"] = pd.Series(pd.NA, index=raw.index, dtype="str")
+                out["industry_code"] = as_text(pd.Series(None, index=raw.index, dtype=object))
             continue
         head = header_of[key]
         kind = col.kind
@@ -292,7 +292,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
             val_u = val_u.mask(missing_u, unknown_text)
         if kind is ColumnKind.ID and key in t.primary_key:
             final_codes[key] = _value_codes(val_u, ids_changed)[d.codes]
-        out[key] = d.expand(val_u.astype(DTYPE_BY_KIND[kind]), raw.index)
+        out[key] = d.expand(as_dtype(val_u, DTYPE_BY_KIND[kind]), raw.index)
 
     order = [c.key for c in t.columns]
     if "industry_code" in out:

@@ -25,6 +25,7 @@ import pandas as pd
 from ..errors import InputError
 from ..settings import AnalysisSettings
 from .dataset import CrmData, empty_table
+from .text import as_text, text_array
 
 _NAT = np.iinfo(np.int64).min
 
@@ -162,7 +163,7 @@ def take_texts(column: pd.Series, rows: np.ndarray):
     out = np.full(len(rows), np.nan, dtype=object)
     ok = rows >= 0
     out[ok] = vals[rows[ok]]
-    return pd.array(out, dtype="str")
+    return text_array(out)
 
 
 def _days(values) -> np.ndarray:
@@ -181,7 +182,8 @@ def _col(df: pd.DataFrame, key: str, table: str) -> pd.Series:
     if key in df.columns:
         return df[key]
     dtype = empty_table(table)[key].dtype
-    return pd.Series(pd.array([None] * len(df), dtype=dtype), index=df.index)
+    return pd.Series(text_array([None] * len(df)) if dtype == "str" else pd.array([None] * len(df), dtype=dtype),
+                     index=df.index)
 
 
 def _float(s: pd.Series) -> np.ndarray:
@@ -540,13 +542,13 @@ class Prepared:
             if col is not None and col.dtype == "str" and isinstance(col.array, type(pd.array([], dtype="str"))):
                 cache[key] = (col.fillna("") if col.hasnans else col).array  # already checked texts
             else:
-                cache[key] = pd.array(self.text(key), dtype="str")
+                cache[key] = text_array(self.text(key))
         return cache[key]
 
     @cached_property
     def id_strings(self):
         """``ids`` as a pandas ``str`` array (``take`` rows of it for a ``customer_id`` column)."""
-        return pd.array(self.ids, dtype="str")
+        return text_array(self.ids)
 
     def text(self, key: str) -> np.ndarray:
         """A customers-table text column aligned to ``ids`` as an object array ('' for
@@ -570,14 +572,14 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     cust, orders, inter = data.customers, data.orders, data.interactions
 
     # (the final str Index named customer_id from the start: one hash table for every lookup)
-    cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique(), dtype="str",
+    cust_ids = pd.Index(as_text(_col(cust, "customer_id", "customers").dropna()).unique(), dtype="str",
                         name="customer_id")
-    o_ids = _col(orders, "customer_id", "orders").astype("str")
+    o_ids = as_text(_col(orders, "customer_id", "orders"))
     o_codes = lookup_objects(cust_ids, o_ids)
     missing = np.flatnonzero(o_codes < 0)  # IDs not in the customers table (or blank)
     extra = o_ids.iloc[missing].dropna().unique() if missing.size else []
     if len(extra):
-        ids = cust_ids.append(pd.Index(extra, dtype="str")).astype("str").rename("customer_id")
+        ids = as_text(cust_ids.append(pd.Index(extra, dtype="str"))).rename("customer_id")
     else:
         ids = cust_ids
     if len(extra):  # the customers table's IDs keep their positions; look up the others only
@@ -590,7 +592,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
     product = _col(orders, "product", "orders").astype(object).to_numpy()
 
-    i_codes = lookup_objects(ids, _col(inter, "customer_id", "interactions").astype("str"))
+    i_codes = lookup_objects(ids, as_text(_col(inter, "customer_id", "interactions")))
     i_day = _days(_col(inter, "date", "interactions"))
     ikeep = (i_codes >= 0) & (i_day != _NAT) & (i_day <= today)
     if not ikeep.all():
@@ -606,7 +608,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         customers.index = ids
     elif len(cust):
         c = cust.drop_duplicates("customer_id").set_index("customer_id")
-        c.index = c.index.astype("str")
+        c.index = as_text(c.index)
         customers = c.reindex(ids)
     else:
         customers = empty_table("customers").set_index("customer_id").reindex(ids)

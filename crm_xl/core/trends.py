@@ -24,6 +24,7 @@ from ..settings import AnalysisSettings
 from .dataset import CrmData
 from .kpis import safe_ratio
 from .prepared import Prepared, prepare
+from .text import text_array
 
 TREND_COLUMNS = ("month", "month_start", "active_customers", "new_customers", "orders", "revenue",
                  "repurchase_rate", "nps", "nps_responses", "reason")
@@ -89,7 +90,7 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
         reasons.append(("；" if zh else "; ").join(why))
     months = np.arange(first_m, last_m + 1).astype("datetime64[M]")
     return pd.DataFrame({
-        "month": pd.array([str(m) for m in months], dtype="str"),
+        "month": text_array([str(m) for m in months]),
         "month_start": months.astype("datetime64[ns]"),
         "active_customers": active,
         "new_customers": new,
@@ -98,5 +99,5 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
         "repurchase_rate": rate,
         "nps": nps,
         "nps_responses": n_resp,
-        "reason": pd.array(reasons, dtype="str"),
+        "reason": text_array(reasons),
     })

@@ -45,6 +45,7 @@ from ..core.dataset import DTYPE_BY_KIND, CrmData
 from ..core.industry import SECTIONS
 from ..errors import CrmXlError
 from ..schema import TABLES, ColumnKind
+from ..core.text import as_dtype, as_text, text_array
 from . import vocab
 
 DEFAULT_AS_OF = dt.date(2024, 9, 30)
@@ -136,7 +137,7 @@ class Demo:
                     s = pd.Series(np.where(s.isna(), None, np.where(s.fillna(False), "是", "否")), index=s.index,
                                   dtype=object)
                 elif c.kind is ColumnKind.INDUSTRY:
-                    s = frame["customer_id"].map(labels).astype("str")
+                    s = as_text(frame["customer_id"].map(labels))
                 elif c.kind is ColumnKind.INT:
                     s = s.astype("int64")
                 cols[c.label(lang)] = s
@@ -367,8 +368,8 @@ def build_demo(
         "product": _str_array([p[0] for p in vocab.PRODUCTS])[o["product"]],
         "profit": o["profit"],
         "discount": o["discount"],
-        "campaign_id": pd.array(np.where(o["campaign"] >= 0, campaigns["campaign_id"].to_numpy()[np.maximum(o["campaign"], 0)], None),
-                                dtype="str"),
+        "campaign_id": text_array(np.where(o["campaign"] >= 0, campaigns["campaign_id"].to_numpy()[np.maximum(o["campaign"], 0)],
+                                           None)),
         "owner": owner[o["cust"]],
         "status": o["status"],
     })
@@ -393,11 +394,10 @@ def build_demo(
         targets=_canonical(targets, "targets"),
     )
     profiles = pd.DataFrame({
-        "customer_id": pd.array(ids, dtype="str"),
-        "archetype": pd.array(np.where(arch >= 0, np.array(_ARCH, dtype=object)[np.maximum(arch, 0)], "template1"),
-                              dtype="str"),
+        "customer_id": text_array(ids),
+        "archetype": text_array(np.where(arch >= 0, np.array(_ARCH, dtype=object)[np.maximum(arch, 0)], "template1")),
         "price_sensitive": price_sensitive,
-        "industry_label": pd.array(_str_array([t_ind[i][0] for i in range(len(t_ind))])[ind_idx], dtype="str"),
+        "industry_label": text_array(_str_array([t_ind[i][0] for i in range(len(t_ind))])[ind_idx]),
     })
     return Demo(data=data, profiles=profiles, as_of=as_of)
 
@@ -413,9 +413,9 @@ def _canonical(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     cols = {}
     for c in t.columns:
         dtype = DTYPE_BY_KIND[c.kind]
-        cols[c.key] = frame[c.key].astype(dtype)
+        cols[c.key] = as_dtype(frame[c.key], dtype)
         if c.kind is ColumnKind.INDUSTRY:
-            cols["industry_code"] = frame["industry_code"].astype("str")
+            cols["industry_code"] = as_text(frame["industry_code"])
     return pd.DataFrame(cols).reset_index(drop=True)
 
 
@@ -901,9 +901,9 @@ def _leads(rng, sampler: _Sampler, ids, owner, first_day, pre_window, campaigns:
         "lead_id": _serial_ids("XS", len(created), 5),
         "created_date": as_date(created),
         "stage": stage,
-        "customer_id": pd.array(cust, dtype="str"),
+        "customer_id": text_array(cust),
         "source": source,
-        "campaign_id": pd.array(camp, dtype="str"),
+        "campaign_id": text_array(camp),
         "owner": who,
         "closed_date": closed_date.astype("datetime64[ns]"),
     })

@@ -1,7 +1,8 @@
 """``crm-xl udfs``: set up the worksheet functions for Excel.
 
 * ``crm-xl udfs config`` prints the xlwings settings that make the classic Windows add-in
-  load :mod:`crm_xl.excel.udfs` (``UDF Modules`` and the Python interpreter), as lines of
+  load :mod:`crm_xl.excel.udfs` (``UDF Modules`` and the Python interpreter; with ``--lang
+  en`` :mod:`crm_xl.excel.udfs_en`, the same functions answering in English), as lines of
   the xlwings config file and as the rows of an ``xlwings.conf`` sheet; ``--write`` merges
   them into the user config file ``~/.xlwings/xlwings.conf`` (other keys are kept),
   ``--dir DIR`` into ``DIR/xlwings.conf`` (the folder of a workbook).
@@ -22,14 +23,16 @@ import re
 import sys
 
 UDF_MODULE = "crm_xl.excel.udfs"
+UDF_MODULES = {"zh": UDF_MODULE, "en": "crm_xl.excel.udfs_en"}  # the functions answering in that language
 USER_CONFIG = pathlib.Path.home() / ".xlwings" / "xlwings.conf"
 
 
-def config_entries(interpreter: str | None = None) -> list[tuple[str, str]]:
-    """The xlwings settings for the classic add-in: UDF Modules and the interpreter."""
+def config_entries(interpreter: str | None = None, lang: str = "zh") -> list[tuple[str, str]]:
+    """The xlwings settings for the classic add-in: UDF Modules (the functions answering in
+    ``lang``) and the interpreter."""
     exe = interpreter or sys.executable
     key = "INTERPRETER_MAC" if sys.platform == "darwin" else "INTERPRETER_WIN"
-    return [("UDF MODULES", UDF_MODULE), (key, exe)]
+    return [("UDF MODULES", UDF_MODULES[lang]), (key, exe)]
 
 
 def config_file_text(entries: list[tuple[str, str]]) -> str:
@@ -39,7 +42,8 @@ def config_file_text(entries: list[tuple[str, str]]) -> str:
 
 def merge_config(existing: str, entries: list[tuple[str, str]]) -> str:
     """``existing`` config-file text with ``entries`` set (case-insensitive keys; other
-    lines kept in order; UDF MODULES gains crm_xl's module rather than losing others)."""
+    lines kept in order; UDF MODULES gains crm_xl's module rather than losing others, and
+    loses crm_xl's module of the other language)."""
     out: list[str] = []
     todo = {k.upper(): (k, v) for k, v in entries}
     for line in existing.splitlines():
@@ -48,7 +52,8 @@ def merge_config(existing: str, entries: list[tuple[str, str]]) -> str:
         if key in todo:
             k, v = todo.pop(key)
             if key == "UDF MODULES" and len(vals) > 1 and vals[1].strip():
-                mods = [m for m in vals[1].split(";") if m.strip()]
+                # other modules kept; crm_xl's functions in one language only (same names)
+                mods = [m for m in vals[1].split(";") if m.strip() and (m == v or m not in UDF_MODULES.values())]
                 if v not in mods:
                     mods.append(v)
                 v = ";".join(mods)
@@ -61,7 +66,7 @@ def merge_config(existing: str, entries: list[tuple[str, str]]) -> str:
 
 def _cmd_config(args: argparse.Namespace) -> int:
     zh = args.lang == "zh"
-    entries = config_entries(args.interpreter)
+    entries = config_entries(args.interpreter, args.lang)
     targets = []
     if args.write:
         targets.append(USER_CONFIG)

@@ -7,7 +7,10 @@
   them into the user config file ``~/.xlwings/xlwings.conf`` (other keys are kept),
   ``--dir DIR`` into ``DIR/xlwings.conf`` (the folder of a workbook).
 * ``crm-xl udfs lite -o DIR [--lang en]`` writes ``main.py`` and ``requirements.txt`` for
-  xlwings Lite (``--lang`` picks the template whose console sheet the buttons refer to).
+  xlwings Lite (``--lang`` picks the template whose console sheet the buttons refer to, and
+  the language the worksheet functions answer in); ``--wheel [--wheel-url URL]`` also
+  writes crm_xl's wheel into DIR and names ``URL/<wheel>`` in ``requirements.txt``, for
+  hosting the package yourself instead of a package index.
 * ``crm-xl udfs list`` lists the functions with their one-line help.
 
 This module imports no Excel library at import time (the CLI must start anywhere).
@@ -97,13 +100,29 @@ def _cmd_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_lite(args: argparse.Namespace) -> int:
-    from .lite import lite_files  # main.py with the sheet buttons of the --lang template
+    from .lite import build_wheel, lite_files, wheel_name  # main.py with the buttons of the --lang template
 
+    zh = args.lang == "zh"
     out = pathlib.Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in lite_files(args.lang).items():
+    url = None
+    if args.wheel_url and not args.wheel:
+        print("--wheel-url 需要同时使用 --wheel" if zh else "--wheel-url needs --wheel", file=sys.stderr)
+        return 2
+    if args.wheel:
+        path = build_wheel(out)
+        print(f"已写入 {path}" if zh else f"wrote {path}")
+        base = (args.wheel_url or "").rstrip("/")
+        url = f"{base}/{wheel_name()}" if base else None
+    for name, text in lite_files(args.lang, wheel_url=url).items():
         (out / name).write_text(text, encoding="utf-8")
-        print(f"已写入 {out / name}" if args.lang == "zh" else f"wrote {out / name}")
+        print(f"已写入 {out / name}" if zh else f"wrote {out / name}")
+    if args.wheel and not url:
+        print(("下一步：把此文件夹发布到浏览器可访问的 https 地址（允许 CORS，如 GitHub Pages），"
+               "再用 --wheel-url 该地址 重新运行，或把 requirements.txt 最后一行改为 轮子文件的网址。") if zh else
+              ("next: host this folder at an https address the browser may fetch from (CORS allowed, e.g. GitHub "
+               "Pages), then run again with --wheel-url ADDRESS, or put the wheel's URL on the last line of "
+               "requirements.txt."))
     return 0
 
 
@@ -130,6 +149,12 @@ def register(sub, add_common, commands: dict) -> None:
     lite = actions.add_parser("lite", help="write main.py and requirements.txt for xlwings Lite "
                                            "(--lang en: sheet buttons of the English template)")
     lite.add_argument("-o", "--output", default="crm_xl_lite", help="output folder (default: crm_xl_lite)")
+    lite.add_argument("--wheel", action="store_true",
+                      help="also write crm_xl's wheel into the folder (to host it yourself when crm-xl is not on "
+                           "a package index) / 同时写出 crm_xl 的 wheel 文件")
+    lite.add_argument("--wheel-url", metavar="URL",
+                      help="address where the folder will be hosted (https, CORS allowed): requirements.txt then "
+                           "names URL/<wheel> / 文件夹发布后的网址")
     add_common(lite)
     ls = actions.add_parser("list", help="list the worksheet functions / 列出工作表函数")
     add_common(ls)

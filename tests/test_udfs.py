@@ -414,6 +414,15 @@ def _meta():
     return custom_functions_meta(udfs)
 
 
+def test_text_that_is_neither_number_nor_date_is_a_value_error_not_an_internal_error():
+    """Found by the Pyodide comparison: on pandas 3 the parsed numbers came back read-only
+    and writing the dates into them raised (an internal error in the cell)."""
+    mixed = [[1, "x"], [None, True]]
+    out = call("CHURN_RISK", *[mixed] * 10)
+    assert "内部错误" not in json.dumps(out, ensure_ascii=False) and out[0][0].startswith("#VALUE! ")
+    assert call("RFM_SCORE", col(["x", "2024-09-15"]), "R", None, AS_OF) == [[VALUE], [5.0]]
+
+
 def test_metadata_is_golden():
     meta = _meta()
     if os.environ.get("CRM_XL_UPDATE_GOLDEN") == "1":

@@ -133,12 +133,15 @@ def _fit_numbers_blanked(result: dict, calls: list) -> dict:
     CLV_FIT is an iterative maximum-likelihood fit: where it stops depends on the last bits
     of every exp/log (wasm's libm is not glibc's), so on an ill-conditioned sample (the
     8-customer call of tests/test_udfs.py) the estimates differ far beyond 1e-9 between two
-    correct runs. Its shape and texts are still compared; everything computed from given
+    correct runs, and a standard error may be computable in one and blank in the other. Its
+    shape, header and parameter names are still compared; everything computed from given
     numbers (P_ALIVE, CLV, ... with the parameters as arguments) is compared at 1e-9."""
     out = dict(result, calls=list(result["calls"]))
     for i, (name, _args, _rt) in enumerate(calls):
         if name == "CLV_FIT" and isinstance(out["calls"][i], list):
-            out["calls"][i] = [["<number>" if isinstance(v, float) else v for v in row] for row in out["calls"][i]]
+            rows = out["calls"][i]  # header row and parameter names kept; estimates and standard errors
+            out["calls"][i] = rows[:1] + [row[:1] + ["<number>" if isinstance(v, float) or v == "" else v
+                                                     for v in row[1:]] for row in rows[1:]]
     return out
 
 

@@ -54,11 +54,11 @@ REQUIRES_DIST = (
     "pandas>=2.2.3",
     "numpy>=2.0.2",
     "scipy>=1.14.1",
-    "openpyxl>=3.1.2",
-    "xlwings>=0.33.0",
+    "openpyxl>=3.1.5",
+    "xlwings>=0.37.8",
     "rich>=13.0.0",
-    "defusedxml>=0.7.1",
-    "python-calamine>=0.2.3; sys_platform != 'emscripten'",
+    "defusedxml>=0.7.0",
+    "python-calamine>=0.9.1; sys_platform != 'emscripten'",
 )
 
 
@@ -93,7 +93,7 @@ def build_wheel(out_dir) -> pathlib.Path:
             files.append((rel, f.read_bytes()))
     meta = "\n".join(["Metadata-Version: 2.1", "Name: crm-xl", f"Version: {__version__}",
                       "Summary: Customer-relationship analytics in Excel", "License: BSD-3-Clause",
-                      "Requires-Python: >=3.10", *(f"Requires-Dist: {r}" for r in REQUIRES_DIST)]) + "\n"
+                      "Requires-Python: >=3.11", *(f"Requires-Dist: {r}" for r in REQUIRES_DIST)]) + "\n"
     files.append((f"{info}/METADATA", meta.encode()))
     files.append((f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: crm-xl udfs lite\nRoot-Is-Purelib: true\n"
                                    b"Tag: py3-none-any\n"))

@@ -4,6 +4,8 @@
   UDF conversion path and the remote-engine Book can run without Excel (DESIGN.md 4).
 * ``libreoffice`` marked tests skip when soffice is absent, except in CI
   (CRM_XL_REQUIRE_LIBREOFFICE=1), where they must run.
+* ``pyodide`` marked tests skip when node or the offline Pyodide environment
+  (CRM_XL_PYODIDE_ROOT) is absent, except in CI (CRM_XL_REQUIRE_PYODIDE=1).
 """
 
 import os
@@ -28,7 +30,24 @@ def soffice_path():
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def pyodide_root() -> str | None:
+    """The offline Pyodide environment built by ../shared/tools/pyodide/setup
+    (CRM_XL_PYODIDE_ROOT), when it and node are there."""
+    root = os.environ.get("CRM_XL_PYODIDE_ROOT")
+    if root and shutil.which("node") and os.path.isfile(os.path.join(root, "dist", "pyodide.mjs")):
+        return root
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
+    if not pyodide_root():
+        if os.environ.get("CRM_XL_REQUIRE_PYODIDE") == "1":
+            raise pytest.UsageError("CRM_XL_REQUIRE_PYODIDE=1 but node or the Pyodide environment "
+                                    "(CRM_XL_PYODIDE_ROOT, built by ../shared/tools/pyodide/setup) was not found")
+        skip_pyo = pytest.mark.skip(reason="node or the Pyodide environment (CRM_XL_PYODIDE_ROOT) not available")
+        for item in items:
+            if "pyodide" in item.keywords:
+                item.add_marker(skip_pyo)
     # the fidelity sweep checks what the other tests wrote: it runs last
     sweep = [i for i in items if i.name == SWEEP]
     for i in sweep:

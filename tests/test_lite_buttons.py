@@ -134,7 +134,9 @@ def test_cli_writes_the_english_main_py(tmp_path):
     assert text == lite_files("en")["main.py"]
     assert 'CONSOLE = "Console"' in text and "控制台!" not in text
     shipped = (ROOT / "crm_xl" / "excel" / "lite" / "main.py").read_text(encoding="utf-8")
-    assert text.replace('CONSOLE = "Console"', 'CONSOLE = "控制台"') == shipped  # one source
+    assert "from crm_xl.excel.udfs_en import (" in text  # the worksheet functions answering in English
+    assert text.replace('CONSOLE = "Console"', 'CONSOLE = "控制台"').replace(
+        "from crm_xl.excel.udfs_en import (", "from crm_xl.excel.udfs import (") == shipped  # one source
 
 
 def _drawing_parts(path: Path, sheet: str) -> dict[str, bytes]:
@@ -241,3 +243,30 @@ def test_checked_in_lite_files_are_current(lang):
     folder = Path(__file__).resolve().parent.parent / "workbook_templates" / "lite" / lang
     for name, text in lite_files(lang).items():
         assert (folder / name).read_text(encoding="utf-8") == text, f"{folder / name} is out of date"
+
+
+def _pyproject_dependencies() -> list[str]:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = text[text.index("dependencies = [") : text.index("]", text.index("dependencies = ["))]
+    return re.findall(r'^\s*"([^"]+)"', block, re.M)
+
+
+def test_lower_bounds_are_the_tested_ones_and_the_wheel_declares_them(tmp_path):
+    """pyproject's lower bounds are exactly the versions CI's lowest job installs
+    (ci/constraints-lowest.txt), and the wheel of ``crm-xl udfs lite --wheel`` declares
+    pyproject's requirements, so micropip installs what pip would."""
+    import zipfile
+
+    from crm_xl.excel.lite import REQUIRES_DIST, build_wheel
+
+    deps = _pyproject_dependencies()
+    assert tuple(deps) == REQUIRES_DIST
+    pins = dict(re.findall(r"^([\w-]+)==(\S+)$", (ROOT / "ci" / "constraints-lowest.txt").read_text(), re.M))
+    for dep in deps:
+        name, low = re.match(r"([\w-]+)>=([\w.]+)", dep).groups()
+        assert pins[name] == low, (name, low, pins.get(name))
+    wheel = build_wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as z:
+        meta = z.read("crm_xl-0.1.0.dist-info/METADATA").decode()
+        assert "crm_xl/excel/udfs_en.py" in z.namelist() and "crm_xl/excel/lite/requirements.txt" in z.namelist()
+    assert [l.split(": ", 1)[1] for l in meta.splitlines() if l.startswith("Requires-Dist")] == deps

@@ -12,6 +12,7 @@ from crm_xl.core.rfm import rfm_table
 from crm_xl.core.segments import RFM11_GRID, assign_layers, fm_score, layer_by_rfm11, remark_texts
 from crm_xl.core.tags import customer_tags, tag_metrics, tags_per_customer
 from crm_xl.settings import RFM11_KEYS, AnalysisSettings, TagRule
+from crm_xl.core.text import text_array
 
 AS_OF = pd.Timestamp("2024-09-30")
 
@@ -99,7 +100,7 @@ def test_remarks_follow_their_rules_and_settings():
 def _tag_data():
     o = _orders({"P": [(i * 10, 1000) for i in range(4)], "Q": [(i * 10, 1000) for i in range(4)]})
     o["discount"] = [0.1, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
-    o["campaign_id"] = pd.array([None, None, None, None, "M1", None, None, None], dtype="str")
+    o["campaign_id"] = text_array([None, None, None, None, "M1", None, None, None])
     inter = pd.DataFrame({
         "customer_id": ["P", "P", "P", "Q", "Q", "Q"],
         "date": pd.to_datetime(["2024-09-01"] * 6),

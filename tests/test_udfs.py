@@ -40,12 +40,28 @@ DIV0 = {"type": "Error", "errorType": "Div0"}
 ERR_NA_IN = {"type": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
 
 
-def call(name, *args, runtime="1.4"):
-    """Call a UDF the way the Office.js add-in does (one entry per argument given)."""
+def _json_arg(v):
+    """An argument as JSON for tests/lite_check.py (datetimes tagged, as it decodes them)."""
+    if isinstance(v, dt.datetime):
+        return {"$datetime": v.isoformat()}
+    if isinstance(v, (list, tuple)):
+        return [_json_arg(x) for x in v]
+    return v
+
+
+def call(name, *args, runtime="1.4", module=udfs):
+    """Call a UDF the way the Office.js add-in does (one entry per argument given).
+
+    With CRM_XL_UDF_CALL_LOG set, every call is also appended to that file as a JSON line
+    (``[name, args, runtime]``): tests/test_lite_pyodide.py replays these calls in Pyodide."""
+    log = os.environ.get("CRM_XL_UDF_CALL_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(json.dumps([name, _json_arg(list(args)), runtime], ensure_ascii=False) + "\n")
     data = {"func_name": name, "args": list(args), "caller_address": "Sheet1!A1", "session_id": "test",
             "version": xlwings.__version__, "client": "Office.js", "runtime": runtime,
             "culture_info_name": "zh-CN", "date_format": "yyyy/m/d"}
-    return asyncio.run(custom_functions_call(data, udfs))
+    return asyncio.run(custom_functions_call(data, module))
 
 
 def serial(y, m, d):
@@ -398,6 +414,15 @@ def _meta():
     return custom_functions_meta(udfs)
 
 
+def test_text_that_is_neither_number_nor_date_is_a_value_error_not_an_internal_error():
+    """Found by the Pyodide comparison: on pandas 3 the parsed numbers came back read-only
+    and writing the dates into them raised (an internal error in the cell)."""
+    mixed = [[1, "x"], [None, True]]
+    out = call("CHURN_RISK", *[mixed] * 10)
+    assert "内部错误" not in json.dumps(out, ensure_ascii=False) and out[0][0].startswith("#VALUE! ")
+    assert call("RFM_SCORE", col(["x", "2024-09-15"]), "R", None, AS_OF) == [[VALUE], [5.0]]
+
+
 def test_metadata_is_golden():
     meta = _meta()
     if os.environ.get("CRM_XL_UPDATE_GOLDEN") == "1":
@@ -435,7 +460,106 @@ def test_lite_main_registers_every_function():
     meta = custom_functions_meta(main)
     assert {f["name"] for f in meta["functions"]} == set(udfs.UDF_NAMES)
     req = (ROOT / "crm_xl" / "excel" / "lite" / "requirements.txt").read_text(encoding="utf-8")
-    assert f"xlwings=={xlwings.__version__}" in req and "crm-xl" in req
+    # the xlwings Lite pin (what Lite installs), whichever xlwings this run has (the CI matrix)
+    assert "\nxlwings==0.37.8\n" in req and "crm-xl" in req
+
+
+# ----------------------------------------------------------------------------- language (issue 16 item 4)
+
+
+def _language_calls():
+    """Every worksheet function, with arguments that give a value and with arguments that
+    give an error reason (texts in the answer's language)."""
+    fit_rows = [col([2, 1, 0, 3, 5, 0, 1, 2]), col([30, 20, 0, 60, 80, 0, 10, 40]), col([100, 90, 80, 120, 100, 60, 50, 70])]
+    params = [[0.243], [4.414], [0.793], [2.426]]
+    gg = [[6.25], [3.74], [15.44]]
+    last = col([serial(2024, 9, 15), serial(2024, 7, 20), serial(2024, 3, 10), ""])
+    churn = (last, col([3, 1, 0, ""]), col([3, 4, 1, ""]), col([0, 0, 3, ""]), AS_OF)
+    return [
+        ("RFM_SCORE", 150000, "M"), ("RFM_SCORE", 15, "X"), ("RFM_SCORE", 15, "R", "40,30"),
+        ("RFM_SCORES", col(T1_DATES), col(T1_FREQ), col(T1_AMOUNT), AS_OF),
+        ("RFM_SCORES", col(T1_DATES), col(T1_FREQ), col(T1_AMOUNT), AS_OF, [["name", "value"], ["recency_breakpoints_days", "30, 20"]]),
+        ("RFM_TOTAL", 5, 5, 5), ("RFM_TOTAL", "x", 5, 5),
+        ("RFM_SEGMENT", col([5, 3, 1]), col([5, 4, 2]), col([5, 4, 2])), ("RFM_SEGMENT", 5, 5, 5, "rfm11"),
+        ("RFM_SEGMENT", 5, 5, 5, "rules"),
+        ("RFM_RULE_SEGMENT", col([30, 60, 200, 100]), col([6, 3, 1, 3]), col([600000, 300000, 50000, 300000])),
+        ("NPS", col([10, 9, 8, 3])), ("NPS", col([10, 11])), ("NPS_BREAKDOWN", col([10, 9, 8, 3]), True),
+        ("NPS_GROUP", [10, 8, 6, ""]), ("LTV", 10000, 4, 3), ("LTV", 10000, 4, 3, "x"), ("LTV_CAC", 10000, 4, 3, 20000),
+        ("AOV", col([100, 300, 200]), col(["C1", "C1", "C2"])), ("AOV", col([100]), col(["C1", "C2"])),
+        ("REPURCHASE_RATE", col(["C1", "C1", "C2"])), ("REPURCHASE_RATE", col(["C1", "C2"]), col([AS_OF])),
+        ("NEW_CUSTOMER_REPURCHASE_RATE", col(["C1", "C1", "C2"]), col([AS_OF - 60, AS_OF - 30, AS_OF - 10]), AS_OF),
+        ("CONVERSION_RATE", col(["成交", "商机", "丢失"])), ("CONVERSION_RATE", col([1, 2]), col([3])),
+        ("COMPLAINT_RATE", 3, 120), ("COMPLAINT_RATE", [[1, 2], [3, 4]], 10), ("RESPONSE_RATE", col(["是", "否"])),
+        ("RENEWAL_RATE", col(["已续签", "未续签"])), ("RENEWAL_RATE", "x", "y"),
+        ("CHURN_RISK", *churn), ("CHURN_REASONS", *churn), ("CHURN_RISK", 20, 3, 3, 0, None, 1, 2),
+        ("CHURN_RISK", 20, 3, 3, 0, None, None, None, None, None, "fr"),
+        ("CLV_FIT", *fit_rows), ("CLV_FIT", col([1, 2, 3]), col([1, 2, 3]), col([5, 5, 5])),
+        ("P_ALIVE", 2, 30.43, 38.86, params), ("P_ALIVE", 2, 30, 38, [[1, 2]]),
+        ("CLV_PURCHASES", 2, 30.43, 38.86, 39, params), ("CLV_PURCHASES", 2, 30.43, 38.86, 39, [[1]]),
+        ("CLV", 2, 30.43, 38.86, 35.0, params, gg, 12, 0.01, "weeks"), ("CLV", 2, 30.43, 38.86, 35.0, params, gg, 12, 0.01, "years"),
+    ]
+
+
+def _has_chinese(value) -> bool:
+    return any("\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in json.dumps(value, ensure_ascii=False))
+
+
+def _english_lite_main(tmp_path):
+    import importlib.util
+
+    from crm_xl.excel.lite import lite_files
+
+    path = tmp_path / "main.py"
+    path.write_text(lite_files("en")["main.py"], encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("crm_lite_main_en_lang", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_english_worksheet_functions_never_answer_in_chinese(tmp_path):
+    """The English template's Lite main.py (and crm_xl.excel.udfs_en, what ``crm-xl udfs
+    config --lang en`` registers) answers every function, values and error reasons, in
+    English; the Chinese module answers the same calls in Chinese."""
+    from crm_xl.excel import udfs_en
+
+    calls = _language_calls()
+    assert {c[0] for c in calls} == set(udfs.UDF_NAMES)  # every function
+    for module in (udfs_en, _english_lite_main(tmp_path)):
+        assert {f["name"] for f in custom_functions_meta(module)["functions"]} == set(udfs.UDF_NAMES)
+        for name, *args in calls:
+            out = call(name, *args, module=module)
+            assert not _has_chinese(out), (module.__name__, name, out)
+    assert call("CHURN_RISK", 20, 3, 3, 0, None, 1, 2, module=udfs_en) == [["High"]]
+    assert call("CHURN_RISK", 20, 3, 3, 0, None, 1, 2) == [["高"]]
+    assert call("RFM_SCORE", 15, "X", module=udfs_en) == [["#VALUE! unknown score type 'X': use R, F or M"]]
+    zh = [c for c in calls if _has_chinese(call(*c))]
+    assert {c[0] for c in zh} >= {"CHURN_RISK", "CHURN_REASONS", "RFM_SEGMENT", "NPS_GROUP", "CLV_FIT", "RFM_SCORE"}
+
+
+def test_an_explicit_language_still_wins_over_the_workbook_language():
+    from crm_xl.excel import udfs_en
+
+    r, f, m = col([5, 3, 1]), col([5, 4, 2]), col([5, 4, 2])
+    assert call("RFM_SEGMENT", r, f, m, None, None, "zh", module=udfs_en) == [["高价值客户"], ["潜力客户"], ["流失风险客户"]]
+    assert call("RFM_SEGMENT", r, f, m, None, None, "en") == [["High value"], ["Potential"], ["Churn risk"]]
+    # the 设置 sheet's lang row is the workbook's language; a range without one keeps the module's
+    zh_sheet = [["name", "value"], ["lang", "zh"]]
+    assert call("RFM_SEGMENT", r, f, m, None, zh_sheet, module=udfs_en)[0] == ["高价值客户"]
+    no_lang = [["name", "value"], ["rfm_weights", "1,1,1"]]
+    assert call("RFM_SEGMENT", r, f, m, None, no_lang, module=udfs_en)[0] == ["High value"]
+    assert call("RFM_SEGMENT", r, f, m, None, no_lang)[0] == ["高价值客户"]
+
+
+def test_udfs_config_lang_en_registers_the_english_functions(tmp_path):
+    from crm_xl.cli import main
+    from crm_xl.excel.udf_setup import merge_config
+
+    assert main(["udfs", "config", "--dir", str(tmp_path), "--interpreter", "python", "--lang", "en"]) == 0
+    assert '"UDF MODULES","crm_xl.excel.udfs_en"' in (tmp_path / "xlwings.conf").read_text(encoding="utf-8")
+    # switching language replaces crm_xl's module (same function names) and keeps the user's
+    merged = merge_config('"UDF MODULES","mymod;crm_xl.excel.udfs"\n', [("UDF MODULES", "crm_xl.excel.udfs_en")])
+    assert merged == '"UDF MODULES","mymod;crm_xl.excel.udfs_en"\n'
 
 
 # ----------------------------------------------------------------------------- demo sheet and CLI

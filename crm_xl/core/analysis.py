@@ -49,6 +49,7 @@ from .rfm import rfm_table
 from .segments import assign_layers
 from .tags import _customer_tags, _tag_texts_by_position, tag_metrics
 from .trends import monthly_trends
+from .text import text_array
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,7 +107,7 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
     # tags_per_customer(tags) by customer code (the metrics are indexed by p.ids)
     texts = _tag_texts_by_position(tags, tag_pos, p.n, s.lang, tuple(r.tag for r in s.tag_rules))
     codes = p.codes_of(layers["customer_id"])
-    layers["tags"] = pd.array(np.where(codes >= 0, texts[codes], "").astype(object), dtype="str")
+    layers["tags"] = text_array(np.where(codes >= 0, texts[codes], "").astype(object))
     base = kpi_base(p, layers)
     kpis, by_layer, by_dim = kpi_tables(base, s, leads=data.leads, as_of=p.as_of)
     clv = clv_analysis(settings=s, prepared=p, layers=layers)

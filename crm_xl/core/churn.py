@@ -41,6 +41,7 @@ import pandas as pd
 from ..settings import AnalysisSettings
 from .dataset import CrmData
 from .prepared import Prepared, prepare, take_texts
+from .text import as_text, text_array
 
 SIGNALS = ("frequency_drop", "inactive", "negative_feedback", "unresolved", "timeouts", "p_alive")
 RISK_LABELS = {"zh": {"high": "高", "medium": "中", "low": "低"},
@@ -241,7 +242,7 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         alive = p_alive.astype(float)[rows]  # aligned to the customer codes
     elif p_alive is not None and len(p_alive):
         ids = p.id_array[rows]
-        alive = pd.to_numeric(p_alive, errors="coerce").reindex(pd.Index(ids).astype("str")).to_numpy(dtype=float)
+        alive = pd.to_numeric(p_alive, errors="coerce").reindex(as_text(pd.Index(ids))).to_numpy(dtype=float)
     else:
         alive = np.full(rows.size, np.nan)
     sig = churn_signals(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive)
@@ -253,14 +254,14 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         monetary = layers["monetary"].to_numpy(dtype=float, na_value=np.nan)[np.maximum(at, 0)]
         monetary[at < 0] = np.nan
     else:
-        layer = layer_label = pd.array(np.full(rows.size, "", dtype=object), dtype="str")
+        layer = layer_label = text_array(np.full(rows.size, "", dtype=object))
         monetary = p.count(p.o_code, p.o_amount)[rows]
     # sorted by risk, then value (largest first), then customer ID; every column in that order
     order = np.lexsort((p.id_rank[rows], -monetary, rank))
     rows, rank, count = rows[order], rank[order], count[order]
     days, gap, last, prev, neg, unres, tmo, alive, layer, layer_label, monetary = (
         v[order] for v in (days, gap, last, prev, neg, unres, tmo, alive, layer, layer_label, monetary))
-    text = (lambda v: pd.array(v, dtype="str"))
+    text = (lambda v: text_array(v))
     cols = {
         "customer_id": p.id_strings.take(rows),
         "customer_name": p.text_array("customer_name").take(rows),

@@ -48,6 +48,7 @@ from .parse import (
     numbers_distinct,
     text_distinct,
 )
+from .text import as_dtype, as_text
 
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")  # ASCII digits only: full-width ones are a change
 
@@ -191,10 +192,9 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         key = col.key
         if key not in col_of:
             if col in t.columns:
-                out[key] = pd.Series(pd.NA if DTYPE_BY_KIND[col.kind] == "str" else None, index=raw.index,
-                                     dtype=DTYPE_BY_KIND[col.kind])
+                out[key] = as_dtype(pd.Series(None, index=raw.index, dtype=object), DTYPE_BY_KIND[col.kind])
                 if col.kind is ColumnKind.INDUSTRY:
-                    out["industry_code"] = pd.Series(pd.NA, index=raw.index, dtype="str")
+                    out["industry_code"] = as_text(pd.Series(None, index=raw.index, dtype=object))
             continue
         head = header_of[key]
         kind = col.kind
@@ -221,7 +221,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
             val_u = val_u.mask(missing_u, unknown_text)
         if kind is ColumnKind.ID and key in t.primary_key:
             final_codes[key] = _value_codes(val_u, ids_changed)[d.codes]
-        out[key] = d.expand(val_u.astype(DTYPE_BY_KIND[kind]), raw.index)
+        out[key] = d.expand(as_dtype(val_u, DTYPE_BY_KIND[kind]), raw.index)
     if name_key:
         out["customer_id"] = out["customer_name"]
         header_of["customer_id"] = header_of["customer_name"]

@@ -15,6 +15,8 @@ import datetime as _dt
 import numpy as np
 import pandas as pd
 
+from .text import text_array
+
 LOG_COLUMNS = ["sheet", "row", "column", "old_value", "new_value", "rule", "reason"]
 
 TEXTS = {
@@ -145,17 +147,17 @@ class RowLog:
                     parts.append(part)
                 else:
                     parts.append(np.asarray(v, dtype=object))
-            return pd.array(np.concatenate(parts)[order], dtype="str")
+            return text_array(np.concatenate(parts)[order])
 
         def const(i: int) -> np.ndarray:
             labels = np.array([e[i] for e in self.events], dtype=object)
-            return pd.array(np.repeat(labels, sizes)[order], dtype="str")
+            return text_array(np.repeat(labels, sizes)[order])
 
         n = int(sizes.sum())
         sheet = np.empty(n, dtype=object)
         sheet[:] = self.sheet
         return pd.DataFrame({
-            "sheet": pd.array(sheet, dtype="str"),
+            "sheet": text_array(sheet),
             "row": pos[order] + (self.header_row + 1),
             "column": const(1),
             "old_value": text(2),
@@ -188,11 +190,11 @@ def log_frame(sheets, rows, column, old, new, rule: str, reason) -> pd.DataFrame
         return np.asarray(v, dtype=object)
 
     return pd.DataFrame({
-        "sheet": pd.array(arr(sheets), dtype="str"),
+        "sheet": text_array(arr(sheets)),
         "row": np.asarray(rows, dtype=np.int64),
-        "column": pd.array(arr(column), dtype="str"),
-        "old_value": pd.array(arr(old), dtype="str"),
-        "new_value": pd.array(arr(new), dtype="str"),
-        "rule": pd.array(arr(rule), dtype="str"),
-        "reason": pd.array(arr(reason), dtype="str"),
+        "column": text_array(arr(column)),
+        "old_value": text_array(arr(old)),
+        "new_value": text_array(arr(new)),
+        "rule": text_array(arr(rule)),
+        "reason": text_array(arr(reason)),
     })

@@ -49,6 +49,7 @@ from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, _bg_horizon_core,
 from .clv_summary import TIME_UNITS
 from .dataset import CrmData
 from .prepared import Prepared, prepare, take_texts
+from .text import as_text, text_array
 
 #: Months of the ``purchases_{h}m`` prediction columns.
 PURCHASE_HORIZONS = (3, 6, 12)
@@ -250,7 +251,7 @@ class ClvResult:
 def _empty_predictions() -> pd.DataFrame:
     out = pd.DataFrame({c: pd.Series(dtype=float) for c in CLV_COLUMNS})
     for c in ("customer_id", "customer_name", "owner", "layer", "layer_label"):
-        out[c] = out[c].astype("str")
+        out[c] = as_text(out[c])
     for c in ("first_purchase", "last_purchase"):
         out[c] = out[c].astype("datetime64[ns]")
     return out
@@ -467,7 +468,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         layer_label = take_texts(layers["layer_label"], at).fillna("")
     else:
         layer = layer_label = ""
-    text = (lambda v: pd.array(v, dtype="str"))
+    text = (lambda v: text_array(v))
     cols = {
         "customer_id": p.id_strings.take(codes),
         "customer_name": p.text_array("customer_name").take(codes),

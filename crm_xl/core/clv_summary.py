@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, MissingColumnsError
+from .text import as_text
 
 #: Named time units and their length in days (a month is 365.25 / 12 days).
 TIME_UNITS: dict[str, float] = {
@@ -91,7 +92,7 @@ def _prepare(orders: pd.DataFrame, customer_col: str, date_col: str, amount_col:
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
     amounts = pd.to_numeric(orders[amount_col], errors="coerce").astype(float)
-    id_text = ids.astype("str")
+    id_text = as_text(ids)
     keep = ids.notna().to_numpy() & dates.notna().to_numpy() & ~id_text.str.strip().isin(_UNKNOWN_IDS).to_numpy()
     return pd.DataFrame({
         "customer_id": id_text[keep].to_numpy(),

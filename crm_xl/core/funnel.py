@@ -17,6 +17,7 @@ import pandas as pd
 from ..settings import AnalysisSettings
 from .kpis import safe_ratio
 from .prepared import stage_matches
+from .text import text_array
 
 FUNNEL_COLUMNS = ("stage", "stage_label", "count", "conversion_from_previous", "conversion_from_first",
                   "lost_from_previous", "loss_rate", "reason")
@@ -73,12 +74,12 @@ def funnel_table(leads: pd.DataFrame, settings: AnalysisSettings | None = None,
     else:
         first_reason = ""
     return pd.DataFrame({
-        "stage": pd.array(["lead", "opportunity", "deal"], dtype="str"),
-        "stage_label": pd.array(list(STAGE_LABELS["zh" if zh else "en"]), dtype="str"),
+        "stage": text_array(["lead", "opportunity", "deal"]),
+        "stage_label": text_array(list(STAGE_LABELS["zh" if zh else "en"])),
         "count": counts,
         "conversion_from_previous": conv,
         "conversion_from_first": first,
         "lost_from_previous": lost,
         "loss_rate": loss,
-        "reason": pd.array([first_reason, *reason], dtype="str"),
+        "reason": text_array([first_reason, *reason]),
     })

@@ -18,6 +18,8 @@ import unicodedata
 
 import pandas as pd
 
+from .text import as_text
+
 SECTIONS: dict[str, str] = {
     "A": "农、林、牧、渔业",
     "B": "采矿业",
@@ -95,7 +97,7 @@ def map_industries(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     from .parse import per_unique
 
     hit = per_unique(s, lambda v: map_industry(v) if isinstance(v, str) else None)
-    names = per_unique(hit, lambda h: h[1] if h else pd.NA).astype("str")
-    codes = per_unique(hit, lambda h: h[0] if h else pd.NA).astype("str")
+    names = as_text(per_unique(hit, lambda h: h[1] if h else pd.NA))
+    codes = as_text(per_unique(hit, lambda h: h[0] if h else pd.NA))
     unmapped = s.notna() & hit.isna()
     return names, codes, unmapped

@@ -44,6 +44,7 @@ from ..settings import AnalysisSettings
 from .churn import churn_signals
 from .kpis import safe_ratio
 from .prepared import Prepared, factorize_objects, factorize_sorted
+from .text import as_text
 
 if TYPE_CHECKING:
     from .clv_report import ClvResult
@@ -83,7 +84,7 @@ def _p_alive_of(clv: "ClvResult | None", prepared: Prepared | None, ids: pd.Seri
         codes = prepared.codes_of(ids)
         alive = clv.p_alive_by_code(prepared.n)
         return np.where(codes >= 0, alive[np.maximum(codes, 0)], np.nan)
-    return pd.to_numeric(clv.p_alive(), errors="coerce").reindex(pd.Index(ids).astype("str")).to_numpy(dtype=float)
+    return pd.to_numeric(clv.p_alive(), errors="coerce").reindex(as_text(pd.Index(ids))).to_numpy(dtype=float)
 
 
 def _pct(x: float, signed: bool = False) -> str:
@@ -126,7 +127,8 @@ def _first_day_by_code(codes: np.ndarray, days: np.ndarray, n: int) -> np.ndarra
     if n * span > 1 << 24:
         np.minimum.at(first, codes, days)
         return first
-    seen = np.bincount(codes * span + (days - d0), minlength=n * span).reshape(n, span) > 0
+    cell = (codes * span + (days - d0)).astype(np.intp)  # (below 2**24; bincount wants np.intp: 32-bit in wasm32)
+    seen = np.bincount(cell, minlength=n * span).reshape(n, span) > 0
     has = seen.any(axis=1)
     first[has] = d0 + seen[has].argmax(axis=1)
     return first
@@ -242,7 +244,7 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
     out = pd.DataFrame(rows).sort_values(["flagged", "_norm"], ascending=[False, True], kind="stable")
     out = out.drop(columns="_norm").reset_index(drop=True)
     for c in ("dimension", "group", "kpi", "text"):
-        out[c] = out[c].astype("str")
+        out[c] = as_text(out[c])
     return out[list(DIAGNOSIS_COLUMNS)]
 
 
@@ -340,7 +342,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     if churn is not None and len(churn):
         hc = churn.loc[churn["risk"].to_numpy(dtype=object) == "high", ["layer", "monetary"]]
         high = {k: (len(v), float(v["monetary"].sum())) for k, v in hc.groupby("layer")}
-        risk_by_id = pd.Series(churn["risk"].to_numpy(dtype=object), index=churn["customer_id"].astype("str"))
+        risk_by_id = pd.Series(churn["risk"].to_numpy(dtype=object), index=as_text(churn["customer_id"]))
     alive = _p_alive_of(clv, p, layers["customer_id"])
     cut = p_alive_cutoff(s)
     if "layer_group" not in layers:
@@ -404,7 +406,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
             cnt = int(low.sum())
             if cnt >= max(s.insight_min_customers, 1):
                 amount = float(np.nansum(monetary[low]))
-                quiet = 0 if risk_by_id is None else int((risk_by_id.reindex(pd.Index(ids[low]).astype("str")) == "low").sum())
+                quiet = 0 if risk_by_id is None else int((risk_by_id.reindex(as_text(pd.Index(ids[low]))) == "low").sum())
                 text = (f"{label}：{cnt}位客户（占{_pct(cnt / n)}）的模型活跃概率低于{cut:.0%}，累计购买金额{_money(amount, True)}"
                         + (f"，其中{quiet}位未被流失预警规则标记" if quiet else "")
                         + "，问题定位：有价值客户可能已悄然流失，跟进不及时" if zh else
@@ -416,7 +418,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
                 rows.append((key, label, "low_p_alive", float(cnt), n, cnt / n, amount, text))
     out = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
     for c in ("layer", "layer_label", "problem", "text"):
-        out[c] = out[c].astype("str")
+        out[c] = as_text(out[c])
     return out
 
 
@@ -568,7 +570,7 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
                             (zt if zh else et).format(n=n, h=s.churn_timeout_hours) + ("。" if zh else ".")))
     frame = pd.DataFrame(out, columns=list(CONCLUSION_COLUMNS))
     for c in ("kind", "topic", "text"):
-        frame[c] = frame[c].astype("str")
+        frame[c] = as_text(frame[c])
     return frame
 
 
@@ -668,10 +670,10 @@ def _clv_sentences(clv: "ClvResult", layers: pd.DataFrame, churn: pd.DataFrame,
         cnt = int(low.sum())
         label = s.layer_label("high_value")
         if cnt:
-            ids = pd.Index(pred["customer_id"].to_numpy()[low]).astype("str")
-            by_id = layers.set_index(layers["customer_id"].astype("str"))["monetary"] if len(layers) else pd.Series()
+            ids = as_text(pd.Index(pred["customer_id"].to_numpy()[low]))
+            by_id = layers.set_index(as_text(layers["customer_id"]))["monetary"] if len(layers) else pd.Series()
             amount = float(np.nansum(by_id.reindex(ids).to_numpy(dtype=float)))
-            risk = (pd.Series(churn["risk"].to_numpy(dtype=object), index=churn["customer_id"].astype("str"))
+            risk = (pd.Series(churn["risk"].to_numpy(dtype=object), index=as_text(churn["customer_id"]))
                     if len(churn) else pd.Series(dtype=object))
             quiet = int((risk.reindex(ids) == "low").sum())
             text = (f"活跃概率：{label}中{cnt}位（占{_pct(cnt / n_hv)}）的模型活跃概率低于{cut:.0%}，可能已悄然流失，"

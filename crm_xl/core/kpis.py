@@ -76,6 +76,7 @@ import pandas as pd
 
 from ..settings import AnalysisSettings
 from .prepared import Prepared, factorize_sorted, stage_matches, take_texts
+from .text import as_text, text_array
 
 KPI_COLUMNS = ("dimension", "group", "group_label", "kpi", "label", "unit", "value", "numerator", "denominator", "n_customers",
                "reason")
@@ -538,7 +539,7 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
         base["rfm_total_sum"] = 0.0
         base["rfm_n"] = 0.0
         layer = np.where(p.has_orders, "unclassified", None).astype(object)
-        base["layer"] = pd.array(np.where(pd.isna(layer), "no_purchase", layer), dtype="str")
+        base["layer"] = text_array(np.where(pd.isna(layer), "no_purchase", layer))
     for dim in ("industry", "region", "owner"):
         t = p.text_array(dim).copy()  # missing -> "未知"/"Unknown"
         blank = t.to_numpy(dtype=object) == ""
@@ -610,10 +611,10 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
         values.append(value)
         reasons.append(reason)
     # one frame, KPI by KPI (rows: KPI-major, then group)
-    per_kpi = (lambda f: pd.array(np.repeat(np.array([f(k) for k in KPIS], dtype=object), g), dtype="str"))
+    per_kpi = (lambda f: text_array(np.repeat(np.array([f(k) for k in KPIS], dtype=object), g)))
     return pd.DataFrame({
-        "dimension": pd.array(np.full(g * len(KPIS), dimension, dtype=object), dtype="str"),
-        "group": pd.array(np.tile(np.asarray(groups, dtype=object), len(KPIS)), dtype="str"),
+        "dimension": text_array(np.full(g * len(KPIS), dimension, dtype=object)),
+        "group": text_array(np.tile(np.asarray(groups, dtype=object), len(KPIS))),
         "kpi": per_kpi(lambda k: k.key),
         "label": per_kpi(lambda k: k.label(lang)),
         "unit": per_kpi(lambda k: k.unit),
@@ -621,7 +622,7 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
         "numerator": np.concatenate(nums),
         "denominator": np.concatenate(dens),
         "n_customers": np.tile(ncust, len(KPIS)),
-        "reason": pd.array(np.concatenate(reasons), dtype="str"),
+        "reason": text_array(np.concatenate(reasons)),
     })
 
 
@@ -704,12 +705,12 @@ def _kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None
         no_dim = ("没有线索记录", "no leads")
     out = _evaluate(sums, totals, settings.lang, dim, no_dim)
     if by == "layer":
-        out.insert(2, "group_label", pd.array([settings.layer_label(g) for g in out["group"]], dtype="str"))
+        out.insert(2, "group_label", text_array([settings.layer_label(g) for g in out["group"]]))
     else:
         out.insert(2, "group_label", out["group"])
     for c in ("dimension", "group", "group_label", "kpi", "label", "unit", "reason"):
         if out[c].dtype != "str":
-            out[c] = out[c].astype("str")
+            out[c] = as_text(out[c])
     return out
 
 

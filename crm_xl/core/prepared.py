@@ -25,6 +25,7 @@ import pandas as pd
 from ..errors import InputError
 from ..settings import AnalysisSettings
 from .dataset import CrmData, empty_table
+from .text import as_text, text_array
 
 _NAT = np.iinfo(np.int64).min
 
@@ -162,7 +163,7 @@ def take_texts(column: pd.Series, rows: np.ndarray):
     out = np.full(len(rows), np.nan, dtype=object)
     ok = rows >= 0
     out[ok] = vals[rows[ok]]
-    return pd.array(out, dtype="str")
+    return text_array(out)
 
 
 def _days(values) -> np.ndarray:
@@ -181,7 +182,8 @@ def _col(df: pd.DataFrame, key: str, table: str) -> pd.Series:
     if key in df.columns:
         return df[key]
     dtype = empty_table(table)[key].dtype
-    return pd.Series(pd.array([None] * len(df), dtype=dtype), index=df.index)
+    return pd.Series(text_array([None] * len(df)) if dtype == "str" else pd.array([None] * len(df), dtype=dtype),
+                     index=df.index)
 
 
 def _float(s: pd.Series) -> np.ndarray:
@@ -261,7 +263,8 @@ class Prepared:
         The customers table aligned to ``ids`` (index ``customer_id``).
     o_* : arrays
         Orders dated up to ``as_of`` with a known customer: ``o_code`` (position in
-        ``ids``), ``o_day``, ``o_amount``, ``o_profit`` (NaN unknown), ``o_promo`` (bought at
+        ``ids``; customer codes are ``np.intp``, the index type numpy's ``bincount`` and
+        indexing accept without a cast: 32-bit in xlwings Lite's wasm32), ``o_day``, ``o_amount``, ``o_profit`` (NaN unknown), ``o_promo`` (bought at
         a discount or in a campaign), ``o_product`` (object array).
     i_* : arrays
         Interactions dated up to ``as_of``: ``i_code``, ``i_day``, ``i_sat``, ``i_nps``,
@@ -381,13 +384,13 @@ class Prepared:
         # one stable sort on (customer, day) packed into a single non-negative key
         d0 = int(self.o_day.min())
         bits = max(int(int(self.o_day.max()) - d0 + 1).bit_length(), 1)
-        key = (self.o_code << bits) | (self.o_day - d0)
+        key = (self.o_code.astype(np.int64) << bits) | (self.o_day - d0)  # (int64: codes are 32-bit in wasm32)
         order = stable_argsort(key, bits + max(int(self.n).bit_length(), 1))
         key, amount = key[order], self.o_amount[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         total = np.add.reduceat(amount, starts)
         key = key[starts]
-        return key >> bits, (key & ((1 << bits) - 1)) + d0, total
+        return (key >> bits).astype(np.intp), (key & ((1 << bits) - 1)) + d0, total
 
     @cached_property
     def median_gap_days(self) -> np.ndarray:
@@ -402,7 +405,7 @@ class Prepared:
         # computed for every pair of consecutive rows and kept where both are one customer's
         bits = max(int(int(d.max()) - int(d.min())).bit_length(), 1)
         narrow = int(self.n).bit_length() + bits <= 31  # a 32-bit sort is twice as fast
-        c1 = c[1:].astype(np.int32) if narrow else c[1:]
+        c1 = c[1:].astype(np.int32 if narrow else np.int64)  # (codes are np.intp: 32-bit in wasm32)
         dd = d[1:] - d[:-1]
         key = ((c1 << bits) | (dd.astype(np.int32) if narrow else dd))[same]
         if key.size == 0:
@@ -512,7 +515,7 @@ class Prepared:
         nc = len(cu) + 1
         if (len(tu) + 1) * nc > 1 << 22:
             return None
-        return (tc.astype(np.int64) + 1) * nc + (cc + 1), nc
+        return ((tc + 1) * nc + (cc + 1)).astype(np.intp), nc  # (below 2**22: an index array)
 
     def kind_hits(self, keywords: tuple[str, ...]) -> np.ndarray:
         """Per (type, notes) pair of :attr:`interaction_kinds`: type or notes contain one
@@ -539,13 +542,13 @@ class Prepared:
             if col is not None and col.dtype == "str" and isinstance(col.array, type(pd.array([], dtype="str"))):
                 cache[key] = (col.fillna("") if col.hasnans else col).array  # already checked texts
             else:
-                cache[key] = pd.array(self.text(key), dtype="str")
+                cache[key] = text_array(self.text(key))
         return cache[key]
 
     @cached_property
     def id_strings(self):
         """``ids`` as a pandas ``str`` array (``take`` rows of it for a ``customer_id`` column)."""
-        return pd.array(self.ids, dtype="str")
+        return text_array(self.ids)
 
     def text(self, key: str) -> np.ndarray:
         """A customers-table text column aligned to ``ids`` as an object array ('' for
@@ -569,14 +572,14 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     cust, orders, inter = data.customers, data.orders, data.interactions
 
     # (the final str Index named customer_id from the start: one hash table for every lookup)
-    cust_ids = pd.Index(_col(cust, "customer_id", "customers").dropna().astype("str").unique(), dtype="str",
+    cust_ids = pd.Index(as_text(_col(cust, "customer_id", "customers").dropna()).unique(), dtype="str",
                         name="customer_id")
-    o_ids = _col(orders, "customer_id", "orders").astype("str")
+    o_ids = as_text(_col(orders, "customer_id", "orders"))
     o_codes = lookup_objects(cust_ids, o_ids)
     missing = np.flatnonzero(o_codes < 0)  # IDs not in the customers table (or blank)
     extra = o_ids.iloc[missing].dropna().unique() if missing.size else []
     if len(extra):
-        ids = cust_ids.append(pd.Index(extra, dtype="str")).astype("str").rename("customer_id")
+        ids = as_text(cust_ids.append(pd.Index(extra, dtype="str"))).rename("customer_id")
     else:
         ids = cust_ids
     if len(extra):  # the customers table's IDs keep their positions; look up the others only
@@ -589,7 +592,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
     product = _col(orders, "product", "orders").astype(object).to_numpy()
 
-    i_codes = lookup_objects(ids, _col(inter, "customer_id", "interactions").astype("str"))
+    i_codes = lookup_objects(ids, as_text(_col(inter, "customer_id", "interactions")))
     i_day = _days(_col(inter, "date", "interactions"))
     ikeep = (i_codes >= 0) & (i_day != _NAT) & (i_day <= today)
     if not ikeep.all():
@@ -605,7 +608,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         customers.index = ids
     elif len(cust):
         c = cust.drop_duplicates("customer_id").set_index("customer_id")
-        c.index = c.index.astype("str")
+        c.index = as_text(c.index)
         customers = c.reindex(ids)
     else:
         customers = empty_table("customers").set_index("customer_id").reindex(ids)
@@ -615,13 +618,13 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         today=today,
         ids=ids,
         customers=customers,
-        o_code=own(o_codes).astype(np.int64, copy=False),
+        o_code=own(o_codes).astype(np.intp, copy=False),
         o_day=own(o_day),
         o_amount=sel(amount),
         o_profit=sel(profit),
         o_promo=own(promo),
         o_product=sel(product),
-        i_code=i_codes.astype(np.int64),
+        i_code=i_codes.astype(np.intp),
         i_day=i_day,
         i_sat=_float(_col(inter, "satisfaction", "interactions")),
         i_nps=_float(_col(inter, "nps_score", "interactions")),

@@ -43,6 +43,7 @@ import pandas as pd
 
 from ..settings import AnalysisSettings
 from .prepared import Prepared, factorize_objects
+from .text import text_array
 
 # The 11-segment R x FM map. The segment list (Champions, Loyal, Potential Loyalist, New,
 # Promising, Need Attention, About to Sleep, At Risk, Can't Lose Them, Hibernating, Lost)
@@ -250,8 +251,8 @@ def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Time
         group = layer
     codes, keys = factorize_objects(layer)  # labels looked up once per distinct layer
     labels = np.array([settings.layer_label(k) for k in keys], dtype=object)
-    out["layer"] = pd.array(layer, dtype="str")
-    out["layer_label"] = pd.array(labels[codes], dtype="str")
-    out["layer_group"] = pd.array(group, dtype="str")
+    out["layer"] = text_array(layer)
+    out["layer_label"] = text_array(labels[codes])
+    out["layer_group"] = text_array(group)
     out["remark"] = customer_remarks(out, orders, as_of, settings.lang, settings, prepared=prepared)
     return out

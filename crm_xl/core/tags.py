@@ -31,6 +31,7 @@ import pandas as pd
 from ..settings import TAG_METRICS, AnalysisSettings
 from .dataset import CrmData
 from .prepared import Prepared, factorize_objects, lookup_objects, prepare, stage_matches
+from .text import as_text, text_array
 
 TAG_COLUMNS = ("customer_id", "tag", "tag_label", "metric", "value", "threshold", "reason")
 
@@ -92,7 +93,7 @@ def _lead_cycle_days(p: Prepared) -> np.ndarray:
     won = stage_matches(leads["stage"], p.settings.stage_won) if "stage" in leads else np.zeros(len(leads), bool)
     days = (pd.to_datetime(leads["closed_date"]) - pd.to_datetime(leads["created_date"])).dt.days.to_numpy(
         dtype=float, na_value=np.nan)
-    codes = lookup_objects(p.ids, leads["customer_id"].astype("str"))
+    codes = lookup_objects(p.ids, as_text(leads["customer_id"]))
     ok = won & (codes >= 0) & ~np.isnan(days) & (days >= 0)
     if ok.any():
         total = np.bincount(codes[ok], weights=days[ok], minlength=p.n)
@@ -174,13 +175,13 @@ def _customer_tags(data: CrmData | None = None, settings: AnalysisSettings | Non
     rules = settings.tag_rules
     pick = (lambda f: np.array([f(r) for r in rules], dtype=object)[rule_no])
     out = pd.DataFrame({
-        "customer_id": pd.array(index.to_numpy()[pos], dtype="str"),
-        "tag": pd.array(pick(lambda r: r.tag), dtype="str"),
-        "tag_label": pd.array(pick(lambda r: r.label_zh if zh else r.label_en), dtype="str"),
-        "metric": pd.array(pick(lambda r: r.metric), dtype="str"),
+        "customer_id": text_array(index.to_numpy()[pos]),
+        "tag": text_array(pick(lambda r: r.tag)),
+        "tag_label": text_array(pick(lambda r: r.label_zh if zh else r.label_en)),
+        "metric": text_array(pick(lambda r: r.metric)),
         "value": np.concatenate(values)[order],
         "threshold": np.array([float(r.min_value) for r in rules])[rule_no],
-        "reason": pd.array(np.concatenate(reasons)[order], dtype="str"),
+        "reason": text_array(np.concatenate(reasons)[order]),
     })
     return out[list(TAG_COLUMNS)], pos
 

@@ -24,6 +24,7 @@ from ..settings import AnalysisSettings
 from .dataset import CrmData
 from .kpis import safe_ratio
 from .prepared import Prepared, prepare
+from .text import text_array
 
 TREND_COLUMNS = ("month", "month_start", "active_customers", "new_customers", "orders", "revenue",
                  "repurchase_rate", "nps", "nps_responses", "reason")
@@ -51,7 +52,7 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
     # orders from the first day of the first month (a day comparison: months only for those)
     first_day = int(np.datetime64(first_m, "M").astype("datetime64[D]").astype(np.int64))
     ok, codes = p.window(first_day - 1)
-    mi = (_month_index(p.o_day[ok]) - first_m).astype(np.int64)
+    mi = (_month_index(p.o_day[ok]) - first_m).astype(np.intp)  # (an index array: np.intp, 32-bit in wasm32)
     orders = np.bincount(mi, minlength=t).astype(float)
     revenue = np.bincount(mi, weights=p.o_amount[ok], minlength=t)
     key = codes * t + mi  # (customer, month) pairs with an order, distinct and sorted
@@ -67,12 +68,12 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
                        .astype(np.int64))
     returning = np.bincount(pm[p.first_day[pc] < month_start_day[pm]], minlength=t).astype(float)
     fm = _month_index(p.first_day[p.has_orders])
-    fm = fm[fm >= first_m] - first_m
+    fm = (fm[fm >= first_m] - first_m).astype(np.intp)
     new = np.bincount(fm, minlength=t).astype(float)
     im = _month_index(p.i_day)
     score = p.i_nps
     valid = (im >= first_m) & ~np.isnan(score) & (score >= 0) & (score <= 10)
-    vm = (im[valid] - first_m).astype(np.int64)
+    vm = (im[valid] - first_m).astype(np.intp)
     sc = score[valid]
     n_resp = np.bincount(vm, minlength=t).astype(float)
     net = np.bincount(vm, weights=(sc >= s.nps_promoter_min).astype(float) - (sc <= s.nps_detractor_max), minlength=t)
@@ -89,7 +90,7 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
         reasons.append(("；" if zh else "; ").join(why))
     months = np.arange(first_m, last_m + 1).astype("datetime64[M]")
     return pd.DataFrame({
-        "month": pd.array([str(m) for m in months], dtype="str"),
+        "month": text_array([str(m) for m in months]),
         "month_start": months.astype("datetime64[ns]"),
         "active_customers": active,
         "new_customers": new,
@@ -98,5 +99,5 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
         "repurchase_rate": rate,
         "nps": nps,
         "nps_responses": n_resp,
-        "reason": pd.array(reasons, dtype="str"),
+        "reason": text_array(reasons),
     })

@@ -45,6 +45,7 @@ from ..core.dataset import DTYPE_BY_KIND, CrmData
 from ..core.industry import SECTIONS
 from ..errors import CrmXlError
 from ..schema import TABLES, ColumnKind
+from ..core.text import as_dtype, as_text, text_array
 from . import vocab
 
 DEFAULT_AS_OF = dt.date(2024, 9, 30)
@@ -136,7 +137,7 @@ class Demo:
                     s = pd.Series(np.where(s.isna(), None, np.where(s.fillna(False), "是", "否")), index=s.index,
                                   dtype=object)
                 elif c.kind is ColumnKind.INDUSTRY:
-                    s = frame["customer_id"].map(labels).astype("str")
+                    s = as_text(frame["customer_id"].map(labels))
                 elif c.kind is ColumnKind.INT:
                     s = s.astype("int64")
                 cols[c.label(lang)] = s
@@ -367,8 +368,8 @@ def build_demo(
         "product": _str_array([p[0] for p in vocab.PRODUCTS])[o["product"]],
         "profit": o["profit"],
         "discount": o["discount"],
-        "campaign_id": pd.array(np.where(o["campaign"] >= 0, campaigns["campaign_id"].to_numpy()[np.maximum(o["campaign"], 0)], None),
-                                dtype="str"),
+        "campaign_id": text_array(np.where(o["campaign"] >= 0, campaigns["campaign_id"].to_numpy()[np.maximum(o["campaign"], 0)],
+                                           None)),
         "owner": owner[o["cust"]],
         "status": o["status"],
     })
@@ -381,7 +382,7 @@ def build_demo(
     interactions = _interactions(stream(6), sampler, ids, arch, owner, first_day, last_day, ndays, start, n_t1)
     leads = _leads(stream(7), sampler, ids, owner, first_day, pre_window, campaigns, start, ndays)
     owner_code = {name: i for i, (name, _r) in enumerate(vocab.OWNERS)}
-    cust_owner_idx = np.array([owner_code[x] for x in owner], dtype=np.int64)
+    cust_owner_idx = np.array([owner_code[x] for x in owner], dtype=np.intp)  # (index arrays: np.intp)
     targets = _targets(stream(8), o["day"], o["amount"], cust_owner_idx[o["cust"]], start, months)
 
     data = CrmData(
@@ -393,11 +394,10 @@ def build_demo(
         targets=_canonical(targets, "targets"),
     )
     profiles = pd.DataFrame({
-        "customer_id": pd.array(ids, dtype="str"),
-        "archetype": pd.array(np.where(arch >= 0, np.array(_ARCH, dtype=object)[np.maximum(arch, 0)], "template1"),
-                              dtype="str"),
+        "customer_id": text_array(ids),
+        "archetype": text_array(np.where(arch >= 0, np.array(_ARCH, dtype=object)[np.maximum(arch, 0)], "template1")),
         "price_sensitive": price_sensitive,
-        "industry_label": pd.array(_str_array([t_ind[i][0] for i in range(len(t_ind))])[ind_idx], dtype="str"),
+        "industry_label": text_array(_str_array([t_ind[i][0] for i in range(len(t_ind))])[ind_idx]),
     })
     return Demo(data=data, profiles=profiles, as_of=as_of)
 
@@ -413,9 +413,9 @@ def _canonical(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     cols = {}
     for c in t.columns:
         dtype = DTYPE_BY_KIND[c.kind]
-        cols[c.key] = frame[c.key].astype(dtype)
+        cols[c.key] = as_dtype(frame[c.key], dtype)
         if c.kind is ColumnKind.INDUSTRY:
-            cols["industry_code"] = frame["industry_code"].astype("str")
+            cols["industry_code"] = as_text(frame["industry_code"])
     return pd.DataFrame(cols).reset_index(drop=True)
 
 
@@ -517,7 +517,7 @@ def _order_days(rng, sampler: _Sampler, arch: np.ndarray, n_t1: int, ndays: int,
     blocks_c, blocks_lo, blocks_hi, blocks_k = [], [], [], []
 
     def add_block(cust, lo, hi, k):
-        cust, lo, hi, k = (np.asarray(x, dtype=np.int64) for x in (cust, lo, hi, k))
+        cust, lo, hi, k = (np.asarray(x, dtype=np.intp if x is cust else np.int64) for x in (cust, lo, hi, k))
         lo = np.maximum(lo, 0)
         ok = (hi >= lo) & (k > 0)
         blocks_c.append(cust[ok]), blocks_lo.append(lo[ok]), blocks_hi.append(hi[ok]), blocks_k.append(k[ok])
@@ -606,7 +606,7 @@ def _order_days(rng, sampler: _Sampler, arch: np.ndarray, n_t1: int, ndays: int,
     # assemble: forced last orders, forced first orders, random blocks
     gen = np.arange(n_t1, n)
     has_first = gen[(first_day[gen] >= 0) & (first_day[gen] < last_day[gen])]
-    bc = np.concatenate(blocks_c) if blocks_c else np.zeros(0, np.int64)
+    bc = np.concatenate(blocks_c) if blocks_c else np.zeros(0, np.intp)
     bk = np.concatenate(blocks_k) if blocks_k else np.zeros(0, np.int64)
     blo = np.repeat(np.concatenate(blocks_lo), bk) if blocks_lo else np.zeros(0, np.int64)
     bhi = np.repeat(np.concatenate(blocks_hi), bk) if blocks_hi else np.zeros(0, np.int64)
@@ -625,7 +625,7 @@ def _order_days(rng, sampler: _Sampler, arch: np.ndarray, n_t1: int, ndays: int,
         last_day[i] = max(t1_day[-len(c[9]):])
         first_day[i] = min(t1_day[-len(c[9]):])
     assert min(t1_day) >= 0, "Template 1 orders must fit the window"
-    cust = np.concatenate([np.array(t1_cust, dtype=np.int64), cust])
+    cust = np.concatenate([np.array(t1_cust, dtype=np.intp), cust]).astype(np.intp, copy=False)  # customer index
     day = np.concatenate([np.array(t1_day, dtype=np.int64), day])
     kind = np.concatenate([np.ones(len(t1_cust), dtype=np.int8), kind])
 
@@ -767,7 +767,7 @@ def _campaign_costs(rng, campaigns: pd.DataFrame, camp: np.ndarray, amount: np.n
     has = camp >= 0
     revenue = np.bincount(camp[has], weights=amount[has], minlength=k)
     pairs = np.unique(camp[has].astype(np.int64) * (n + 1) + cust[has])
-    buyers = np.bincount(pairs // (n + 1), minlength=k)
+    buyers = np.bincount((pairs // (n + 1)).astype(np.intp), minlength=k)
     cost = np.maximum(np.round(revenue * rng.uniform(0.08, 0.45, k), -3), 5_000.0)
     reached = np.minimum(np.maximum(np.round(buyers * rng.uniform(3.0, 8.0, k)), buyers + 5), max(n, 10))
     out = campaigns.copy()
@@ -901,9 +901,9 @@ def _leads(rng, sampler: _Sampler, ids, owner, first_day, pre_window, campaigns:
         "lead_id": _serial_ids("XS", len(created), 5),
         "created_date": as_date(created),
         "stage": stage,
-        "customer_id": pd.array(cust, dtype="str"),
+        "customer_id": text_array(cust),
         "source": source,
-        "campaign_id": pd.array(camp, dtype="str"),
+        "campaign_id": text_array(camp),
         "owner": who,
         "closed_date": closed_date.astype("datetime64[ns]"),
     })

@@ -247,7 +247,7 @@ def _classify(flat: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray, np.n
             num = datetime64_to_serial(parsed.to_numpy(dtype="datetime64[ns]"))
         elif kind == "number_or_date":
             parsed, bad = parse_numbers(s)
-            num = parsed.to_numpy(dtype=float, na_value=np.nan)
+            num = parsed.to_numpy(dtype=float, na_value=np.nan, copy=True)  # written below (read-only on pandas 3)
             miss = np.isnan(num)
             if miss.any():
                 d, _ = parse_dates(s[miss])

@@ -1,12 +1,16 @@
 """``crm-xl udfs``: set up the worksheet functions for Excel.
 
 * ``crm-xl udfs config`` prints the xlwings settings that make the classic Windows add-in
-  load :mod:`crm_xl.excel.udfs` (``UDF Modules`` and the Python interpreter), as lines of
+  load :mod:`crm_xl.excel.udfs` (``UDF Modules`` and the Python interpreter; with ``--lang
+  en`` :mod:`crm_xl.excel.udfs_en`, the same functions answering in English), as lines of
   the xlwings config file and as the rows of an ``xlwings.conf`` sheet; ``--write`` merges
   them into the user config file ``~/.xlwings/xlwings.conf`` (other keys are kept),
   ``--dir DIR`` into ``DIR/xlwings.conf`` (the folder of a workbook).
 * ``crm-xl udfs lite -o DIR [--lang en]`` writes ``main.py`` and ``requirements.txt`` for
-  xlwings Lite (``--lang`` picks the template whose console sheet the buttons refer to).
+  xlwings Lite (``--lang`` picks the template whose console sheet the buttons refer to, and
+  the language the worksheet functions answer in); ``--wheel [--wheel-url URL]`` also
+  writes crm_xl's wheel into DIR and names ``URL/<wheel>`` in ``requirements.txt``, for
+  hosting the package yourself instead of a package index.
 * ``crm-xl udfs list`` lists the functions with their one-line help.
 
 This module imports no Excel library at import time (the CLI must start anywhere).
@@ -22,14 +26,16 @@ import re
 import sys
 
 UDF_MODULE = "crm_xl.excel.udfs"
+UDF_MODULES = {"zh": UDF_MODULE, "en": "crm_xl.excel.udfs_en"}  # the functions answering in that language
 USER_CONFIG = pathlib.Path.home() / ".xlwings" / "xlwings.conf"
 
 
-def config_entries(interpreter: str | None = None) -> list[tuple[str, str]]:
-    """The xlwings settings for the classic add-in: UDF Modules and the interpreter."""
+def config_entries(interpreter: str | None = None, lang: str = "zh") -> list[tuple[str, str]]:
+    """The xlwings settings for the classic add-in: UDF Modules (the functions answering in
+    ``lang``) and the interpreter."""
     exe = interpreter or sys.executable
     key = "INTERPRETER_MAC" if sys.platform == "darwin" else "INTERPRETER_WIN"
-    return [("UDF MODULES", UDF_MODULE), (key, exe)]
+    return [("UDF MODULES", UDF_MODULES[lang]), (key, exe)]
 
 
 def config_file_text(entries: list[tuple[str, str]]) -> str:
@@ -39,7 +45,8 @@ def config_file_text(entries: list[tuple[str, str]]) -> str:
 
 def merge_config(existing: str, entries: list[tuple[str, str]]) -> str:
     """``existing`` config-file text with ``entries`` set (case-insensitive keys; other
-    lines kept in order; UDF MODULES gains crm_xl's module rather than losing others)."""
+    lines kept in order; UDF MODULES gains crm_xl's module rather than losing others, and
+    loses crm_xl's module of the other language)."""
     out: list[str] = []
     todo = {k.upper(): (k, v) for k, v in entries}
     for line in existing.splitlines():
@@ -48,7 +55,8 @@ def merge_config(existing: str, entries: list[tuple[str, str]]) -> str:
         if key in todo:
             k, v = todo.pop(key)
             if key == "UDF MODULES" and len(vals) > 1 and vals[1].strip():
-                mods = [m for m in vals[1].split(";") if m.strip()]
+                # other modules kept; crm_xl's functions in one language only (same names)
+                mods = [m for m in vals[1].split(";") if m.strip() and (m == v or m not in UDF_MODULES.values())]
                 if v not in mods:
                     mods.append(v)
                 v = ";".join(mods)
@@ -61,7 +69,7 @@ def merge_config(existing: str, entries: list[tuple[str, str]]) -> str:
 
 def _cmd_config(args: argparse.Namespace) -> int:
     zh = args.lang == "zh"
-    entries = config_entries(args.interpreter)
+    entries = config_entries(args.interpreter, args.lang)
     targets = []
     if args.write:
         targets.append(USER_CONFIG)
@@ -92,13 +100,29 @@ def _cmd_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_lite(args: argparse.Namespace) -> int:
-    from .lite import lite_files  # main.py with the sheet buttons of the --lang template
+    from .lite import build_wheel, lite_files, wheel_name  # main.py with the buttons of the --lang template
 
+    zh = args.lang == "zh"
     out = pathlib.Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in lite_files(args.lang).items():
+    url = None
+    if args.wheel_url and not args.wheel:
+        print("--wheel-url 需要同时使用 --wheel" if zh else "--wheel-url needs --wheel", file=sys.stderr)
+        return 2
+    if args.wheel:
+        path = build_wheel(out)
+        print(f"已写入 {path}" if zh else f"wrote {path}")
+        base = (args.wheel_url or "").rstrip("/")
+        url = f"{base}/{wheel_name()}" if base else None
+    for name, text in lite_files(args.lang, wheel_url=url).items():
         (out / name).write_text(text, encoding="utf-8")
-        print(f"已写入 {out / name}" if args.lang == "zh" else f"wrote {out / name}")
+        print(f"已写入 {out / name}" if zh else f"wrote {out / name}")
+    if args.wheel and not url:
+        print(("下一步：把此文件夹发布到浏览器可访问的 https 地址（允许 CORS，如 GitHub Pages），"
+               "再用 --wheel-url 该地址 重新运行，或把 requirements.txt 最后一行改为 轮子文件的网址。") if zh else
+              ("next: host this folder at an https address the browser may fetch from (CORS allowed, e.g. GitHub "
+               "Pages), then run again with --wheel-url ADDRESS, or put the wheel's URL on the last line of "
+               "requirements.txt."))
     return 0
 
 
@@ -125,6 +149,12 @@ def register(sub, add_common, commands: dict) -> None:
     lite = actions.add_parser("lite", help="write main.py and requirements.txt for xlwings Lite "
                                            "(--lang en: sheet buttons of the English template)")
     lite.add_argument("-o", "--output", default="crm_xl_lite", help="output folder (default: crm_xl_lite)")
+    lite.add_argument("--wheel", action="store_true",
+                      help="also write crm_xl's wheel into the folder (to host it yourself when crm-xl is not on "
+                           "a package index) / 同时写出 crm_xl 的 wheel 文件")
+    lite.add_argument("--wheel-url", metavar="URL",
+                      help="address where the folder will be hosted (https, CORS allowed): requirements.txt then "
+                           "names URL/<wheel> / 文件夹发布后的网址")
     add_common(lite)
     ls = actions.add_parser("list", help="list the worksheet functions / 列出工作表函数")
     add_common(ls)

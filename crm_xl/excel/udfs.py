@@ -12,13 +12,17 @@ Works with every xlwings flavour from the same module:
 * without Excel (Linux, tests): plain ``import xlwings`` makes the decorators no-ops, the
   functions stay callable from Python.
 
-Texts returned to cells (segment names, risk levels, reasons) are Chinese by default; pass
-``"en"`` as the ``lang`` argument (or ``lang`` = en in the settings range) for English.
-See docs/udfs.md for every function with examples.
+Texts returned to cells (segment names, risk levels, reasons, error reasons) are in the
+workbook's language: Chinese from this module, English from :mod:`crm_xl.excel.udfs_en`
+(the same functions; the English template's xlwings Lite ``main.py`` and ``crm-xl udfs
+config --lang en`` use it). A ``lang`` argument, or ``lang`` in the settings range,
+overrides that default for one call. See docs/udfs.md for every function with examples.
 """
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import datetime as dt
 import functools
 import inspect
@@ -46,10 +50,32 @@ __all__ = [
     "RENEWAL_RATE",
     "CHURN_RISK", "CHURN_REASONS",
     "CLV_FIT", "CLV_PURCHASES", "P_ALIVE", "CLV",
-    "UDF_NAMES",
+    "UDF_NAMES", "in_language",
 ]
 
-UDF_NAMES = tuple(n for n in __all__ if n != "UDF_NAMES")
+UDF_NAMES = tuple(n for n in __all__ if n not in ("UDF_NAMES", "in_language"))
+
+# The language a call answers in when neither its ``lang`` argument nor its settings range
+# names one: Chinese, or what :func:`in_language` sets for the duration of a call.
+_DEFAULT_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("crm_xl_udf_lang", default="zh")
+
+
+def in_language(fn, lang: str):
+    """``fn`` (a worksheet function of this module) answering in ``lang`` by default: the
+    same xlwings registration (``__xlfunc__``, name, help texts, arguments), the default
+    language set while it runs. :mod:`crm_xl.excel.udfs_en` is every function in English."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        token = _DEFAULT_LANG.set(lang)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _DEFAULT_LANG.reset(token)
+
+    return wrapper
 
 # ------------------------------------------------------------------------------ helpers
 
@@ -93,7 +119,7 @@ def udf(fn):
 
     @functools.wraps(fn)
     def wrapper(*args):
-        lang = "zh"
+        lang = _DEFAULT_LANG.get()
         try:
             if lang_pos is not None and lang_pos < len(args):
                 lang = _lang_value(args[lang_pos]) or lang
@@ -113,19 +139,27 @@ def udf(fn):
 
 
 @functools.lru_cache(maxsize=32)
-def _settings_cached(rows: tuple) -> AnalysisSettings:
+def _settings_cached(rows: tuple, default_lang: str) -> AnalysisSettings:
+    if not any(str(name).strip().lower() == "lang" for name, _ in rows):
+        rows = rows + (("lang", default_lang),)  # the range names no language: the workbook's
     frame = pd.DataFrame(list(rows), columns=["name", "value"])
     return settings_from_rows(frame, header_row=0)
 
 
+@functools.lru_cache(maxsize=2)
+def _default_settings(lang: str) -> AnalysisSettings:
+    return DEFAULT_SETTINGS if DEFAULT_SETTINGS.lang == lang else dataclasses.replace(DEFAULT_SETTINGS, lang=lang)
+
+
 def _settings(arg) -> AnalysisSettings:
     """AnalysisSettings from the 设置 sheet's name/value rows (header optional, extra
-    columns such as the description ignored); blank -> the defaults."""
+    columns such as the description ignored); blank -> the defaults. Without a ``lang``
+    row the language is the workbook's (:func:`in_language`)."""
     if arg is None:
-        return DEFAULT_SETTINGS
+        return _default_settings(_DEFAULT_LANG.get())
     c = read(arg, "any")
     if c.size == 0 or c.blank.all():
-        return DEFAULT_SETTINGS
+        return _default_settings(_DEFAULT_LANG.get())
     if c.shape[1] < 2:
         raise SettingsError("设置区域需要两列：名称和值", "the settings range needs two columns: name and value")
     vals = np.where(c.blank | (c.err != 0), None, c.values)
@@ -144,7 +178,7 @@ def _settings(arg) -> AnalysisSettings:
         elif isinstance(value, float) and value.is_integer():
             value = int(value)
         rows.append((name, value))
-    return _settings_cached(tuple(rows))
+    return _settings_cached(tuple(rows), _DEFAULT_LANG.get())
 
 
 def _lang(lang, settings: AnalysisSettings) -> str:
@@ -815,7 +849,7 @@ def _history(frequency, recency, T, *more):
 @udf
 def CLV_FIT(frequency, recency, T, monetary_value=None, penalizer=None, lang=None):
     """拟合 BG/NBD（及 Gamma-Gamma）模型，溢出参数表 | Fit BG/NBD (and Gamma-Gamma), spilling the parameters"""
-    lg = _lang_value(lang) or "zh"
+    lg = _lang_value(lang) or _DEFAULT_LANG.get()
     more = () if monetary_value is None else (monetary_value,)
     shape, cells, valid, err, row_blank = _history(frequency, recency, T)
     bad = np.flatnonzero(((err != 0) | (~valid & ~row_blank)).reshape(-1))

@@ -5,7 +5,9 @@ Paste this file into the ``main.py`` tab of the xlwings Lite task pane and the l
 registers every function decorated with ``@func`` that ``main.py`` defines *or imports*,
 so the import below makes =RFM_SCORE(...), =RFM_SCORES(...), =NPS(...), =LTV(...),
 =CHURN_RISK(...), =CLV(...) and the others available in every cell of the workbook,
-with the same help texts as in the classic add-in (docs/udfs.md).
+with the same help texts as in the classic add-in (docs/udfs.md). They answer in the
+workbook's language: this file imports them from ``crm_xl.excel.udfs`` (Chinese); ``crm-xl
+udfs lite --lang en`` writes it with ``crm_xl.excel.udfs_en`` (English).
 
 The ``@script`` functions below appear in the task pane with a Run button: they read the
 workbook's data sheets, build the report and write the report sheets, as the ribbon does

@@ -5,7 +5,9 @@ Paste this file into the ``main.py`` tab of the xlwings Lite task pane and the l
 registers every function decorated with ``@func`` that ``main.py`` defines *or imports*,
 so the import below makes =RFM_SCORE(...), =RFM_SCORES(...), =NPS(...), =LTV(...),
 =CHURN_RISK(...), =CLV(...) and the others available in every cell of the workbook,
-with the same help texts as in the classic add-in (docs/udfs.md).
+with the same help texts as in the classic add-in (docs/udfs.md). They answer in the
+workbook's language: this file imports them from ``crm_xl.excel.udfs`` (Chinese); ``crm-xl
+udfs lite --lang en`` writes it with ``crm_xl.excel.udfs_en`` (English).
 
 The ``@script`` functions below appear in the task pane with a Run button: they read the
 workbook's data sheets, build the report and write the report sheets, as the ribbon does
@@ -26,7 +28,7 @@ from crm_xl.excel import macros
 
 CONSOLE = "Console"  # the console sheet holding the buttons ("Console" in the English template)
 
-from crm_xl.excel.udfs import (  # noqa: F401 - imported to register them as custom functions
+from crm_xl.excel.udfs_en import (  # noqa: F401 - imported to register them as custom functions
     AOV,
     CHURN_REASONS,
     CHURN_RISK,

@@ -37,7 +37,7 @@ from .dates import column_date_order, has_ambiguous
 from .purchases import consolidate_orders, missing_key_text
 from .cleanlog import LOG_COLUMNS, RowLog as _Log, log_frame, cell_text as _fmt, cell_texts as _texts, text as _t
 from .dataset import DTYPE_BY_KIND, CrmData, empty_table
-from .industry import map_industry
+from .industry import map_industry, section_name
 from .parse import (
     Distinct,
     bools_distinct,
@@ -508,7 +508,7 @@ def _map_industry_distinct(d: Distinct, text: np.ndarray, head: str, log: _Log, 
             seen[v] = map_industry(v)
         hit = seen[v]
         if hit is not None:
-            codes[i], names[i] = hit
+            codes[i], names[i] = hit[0], section_name(hit[0], lang)  # the report's language
     present = np.array([v is not None for v in text], dtype=bool)
     has_name = np.array([v is not None for v in names], dtype=bool)
     mapped = has_name & (names != text)
@@ -549,10 +549,26 @@ def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Ser
         same = np.fromiter((isinstance(v, (bool, np.bool_)) or v in ("是", "否") for v in raw), dtype=bool,
                            count=len(raw))
     changed = parsed & ~same
-    if changed.any():
+    if not changed.any():
+        return
+    cells = np.bincount(d.codes, minlength=len(d))[changed].sum()
+    if cells >= WHOLE_COLUMN_MIN_CELLS and (changed == parsed).all():
+        # the whole column written one other way (an export's 12/1/2010 8:26 on every row): one
+        # entry for the column, on its header row, instead of one per cell
+        i = int(np.flatnonzero(changed)[0])
         old = _stamp_texts(stamps, changed) if stamps is not None else None
-        log.add_distinct(d, changed, head, old if old is not None else _texts(raw, changed), _texts(val, changed),
-                         _t("rule_parse", lang), _t(fmt_key, lang))
+        example = old[i] if old is not None else _texts(raw, changed)[i]
+        log.add(np.array([-1]), head, example, _texts(val, changed)[i], _t("rule_parse", lang),
+                _t(fmt_key, lang) + _t("whole_column", lang, n=f"{int(cells):,}"))
+        return
+    old = _stamp_texts(stamps, changed) if stamps is not None else None
+    log.add_distinct(d, changed, head, old if old is not None else _texts(raw, changed), _texts(val, changed),
+                     _t("rule_parse", lang), _t(fmt_key, lang))
+
+
+# a format change shared by every value of a column with at least this many cells is logged
+# once for the column (on its header row), not once per cell
+WHOLE_COLUMN_MIN_CELLS = 1000
 
 
 def _stamp_texts(stamps: pd.DatetimeIndex, mask: np.ndarray) -> np.ndarray | None:

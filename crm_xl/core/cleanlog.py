@@ -33,6 +33,8 @@ TEXTS = {
     "money_format": ("金额统一为元", "amount converted to 元"),
     "number_format": ("数字格式统一", "number normalised"),
     "bool_format": ("是/否统一", "yes/no normalised"),
+    "whole_column": ("（整列 {n} 个单元格写法相同，一并统一，不逐格列出；示例见本行）",
+                     " (all {n} cells of the column written the same way, changed together; example on this row)"),
     "id_format": ("编号规范化（全角转半角、去空格、大写）", "ID normalised (half-width, no spaces, upper case)"),
     "text_trim": ("去除首尾空格", "surrounding spaces removed"),
     "industry_map": ("行业映射到国标 GB/T 4754 门类", "industry mapped to GB/T 4754 section"),

@@ -12,7 +12,7 @@ Text that matches nothing is kept as it is, logged, and forms its own group.
 
 from __future__ import annotations
 
-__all__ = ["SECTIONS", "map_industry", "map_industries"]
+__all__ = ["SECTIONS", "SECTIONS_EN", "section_name", "map_industry", "map_industries"]
 
 import unicodedata
 
@@ -43,6 +43,36 @@ SECTIONS: dict[str, str] = {
     "T": "国际组织",
 }
 
+# the sections' English names (as ISIC Rev. 4 names its corresponding sections), for English workbooks
+SECTIONS_EN: dict[str, str] = {
+    "A": "Agriculture, forestry and fishing",
+    "B": "Mining and quarrying",
+    "C": "Manufacturing",
+    "D": "Electricity, heat, gas and water supply",
+    "E": "Construction",
+    "F": "Wholesale and retail trade",
+    "G": "Transportation, storage and postal services",
+    "H": "Accommodation and food services",
+    "I": "Information transmission, software and IT services",
+    "J": "Finance",
+    "K": "Real estate",
+    "L": "Leasing and business services",
+    "M": "Scientific research and technical services",
+    "N": "Water, environment and public facilities management",
+    "O": "Resident, repair and other services",
+    "P": "Education",
+    "Q": "Health and social work",
+    "R": "Culture, sports and entertainment",
+    "S": "Public administration, social security and social organisations",
+    "T": "International organisations",
+}
+
+
+def section_name(code: str, lang: str = "zh") -> str:
+    """The section's name in the report's language."""
+    return SECTIONS[code] if lang == "zh" else SECTIONS_EN[code]
+
+
 # keyword -> section; checked in order, first hit wins (more specific words first)
 _KEYWORDS: list[tuple[str, str]] = [
     # compound words whose parts would point elsewhere (电子商务 is not 电子 manufacturing)
@@ -56,7 +86,8 @@ _KEYWORDS: list[tuple[str, str]] = [
     ("物流", "G"), ("运输", "G"), ("仓储", "G"), ("快递", "G"), ("供应链", "G"), ("logistic", "G"), ("transport", "G"),
     ("金融", "J"), ("银行", "J"), ("保险", "J"), ("证券", "J"), ("finance", "J"), ("bank", "J"), ("insurance", "J"),
     ("房地产", "K"), ("地产", "K"), ("real estate", "K"),
-    ("医疗", "Q"), ("医院", "Q"), ("卫生", "Q"), ("健康", "Q"), ("health", "Q"),
+    ("医疗", "Q"), ("医院", "Q"), ("卫生", "Q"), ("健康", "Q"), ("health", "Q"), ("medical", "Q"), ("hospital", "Q"),
+    ("pharma", "C"), ("telecom", "I"), ("electronics", "C"), ("apparel", "C"), ("chemical", "C"),
     ("教育", "P"), ("培训", "P"), ("学校", "P"), ("education", "P"),
     ("建筑", "E"), ("建设", "E"), ("工程", "E"), ("装修", "E"), ("construction", "E"),
     ("电力", "D"), ("能源", "D"), ("燃气", "D"), ("热力", "D"), ("energy", "D"), ("utilit", "D"),
@@ -66,10 +97,12 @@ _KEYWORDS: list[tuple[str, str]] = [
     ("咨询", "L"), ("商务服务", "L"), ("广告", "L"), ("租赁", "L"), ("consulting", "L"),
     ("科研", "M"), ("研发", "M"), ("检测", "M"), ("research", "M"),
     ("环保", "N"), ("水利", "N"),
-    ("文化", "R"), ("传媒", "R"), ("娱乐", "R"), ("体育", "R"), ("media", "R"),
+    ("文化", "R"), ("传媒", "R"), ("娱乐", "R"), ("体育", "R"), ("media", "R"), ("entertainment", "R"),
+    ("marketing", "L"), ("employment", "L"), ("recruit", "L"), ("legal", "L"),
     ("政府", "S"), ("事业单位", "S"), ("government", "S"),
 ]
 _BY_NAME = {v: k for k, v in SECTIONS.items()}
+_BY_NAME_EN = {v.lower(): k for k, v in SECTIONS_EN.items()}
 
 
 def map_industry(text: str) -> tuple[str, str] | None:
@@ -79,6 +112,9 @@ def map_industry(text: str) -> tuple[str, str] | None:
         return None
     if t in _BY_NAME:
         return _BY_NAME[t], t
+    if t.lower() in _BY_NAME_EN:
+        code = _BY_NAME_EN[t.lower()]
+        return code, SECTIONS[code]
     if len(t) == 1 and t.upper() in SECTIONS:
         return t.upper(), SECTIONS[t.upper()]
     low = t.lower()

@@ -6,8 +6,9 @@
   encrypted files, non-workbooks and zip bombs, and :func:`crm_xl.safety.scan_sheets` has
   checked each sheet's extent (a lone cell at XFD1048576 would make calamine allocate a
   17-billion-cell grid) and found Excel error cells, which calamine returns empty.
-* CSV encodings are sniffed: UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030 (a superset
-  of GBK).
+* CSV encodings are sniffed: UTF-8, UTF-8 with BOM, UTF-16 with BOM; otherwise
+  charset-normalizer chooses among GB18030 (a superset of GBK, preferred when it fits about
+  as well), Big5, Shift-JIS and Windows-1252.
 * Title rows above the header (用友/钉钉 exports put a report title and an export date
   there) are skipped: the header is the row among the first 15 that matches most of a
   table's columns.
@@ -473,9 +474,6 @@ def _merged_header_columns(rows: list[list[object]], merged, idx: int, header: l
     return drop
 
 
-_ENCODINGS = ("utf-8-sig", "utf-16", "gb18030")
-
-
 def _decode(data: bytes, name: str) -> str:
     if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
         try:
@@ -483,13 +481,47 @@ def _decode(data: bytes, name: str) -> str:
         except UnicodeDecodeError:  # odd length / broken surrogates: not a readable UTF-16 file
             raise InputError(f"文件看起来是 UTF-16 编码，但内容已损坏：{name}",
                              f"the file looks like UTF-16 but its content is damaged: {name}") from None
-    for enc in ("utf-8-sig", "gb18030"):
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    enc = _detected_encoding(data)
+    if enc is not None:
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
-            continue
-    raise InputError(f"无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16）：{name}",
-                     f"cannot detect the file's encoding (UTF-8, GBK/GB18030, UTF-16 are supported): {name}")
+            pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    raise InputError(f"无法识别文件编码（支持 UTF-8、GBK/GB18030、UTF-16、Big5、Shift-JIS、Windows-1252）：{name}",
+                     f"cannot detect the file's encoding (UTF-8, GBK/GB18030, UTF-16, Big5, Shift-JIS and Windows-1252 "
+                     f"are supported): {name}")
+
+
+# encodings a non-UTF-8 export is tried in; GB18030 (a superset of GBK) wins unless the
+# detector finds the text clearly more coherent in another (Big5 and Shift-JIS bytes often
+# also decode as GB18030, as mojibake)
+_CANDIDATES = ("gb18030", "big5", "shift_jis", "cp1252")
+_GB_MARGIN = 0.05
+
+
+def _detected_encoding(data: bytes) -> str | None:
+    """The encoding charset-normalizer finds for a non-UTF-8 file among :data:`_CANDIDATES`
+    (None where it is not installed, e.g. in the browser, or finds none)."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - Pyodide: files are not read there
+        return None
+    matches = list(from_bytes(data[:200_000], cp_isolation=list(_CANDIDATES)))
+    if not matches:
+        return None
+    best = min(m.chaos for m in matches)
+    gb = [m for m in matches if m.encoding == "gb18030"]
+    if gb and gb[0].chaos <= best + _GB_MARGIN:
+        return "gb18030"
+    return min(matches, key=lambda m: m.chaos).encoding
 
 
 def _csv_rows(text: str, delim: str, name: str) -> list[list[str]]:

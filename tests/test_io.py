@@ -149,3 +149,14 @@ def test_header_merged_down_over_two_header_rows_names_its_column(tmp_path):
     assert rt.header_row == 2
     assert list(rt.frame.columns) == ["订单编号", "客户ID", "下单日期", "金额(元)"]
     assert rt.frame.iloc[0].tolist() == ["SO1", "C001", "2024-09-01", 100]
+
+
+@pytest.mark.parametrize("encoding, name", [
+    ("gbk", "上海云启科技有限公司"), ("big5", "臺北雲端科技有限公司"), ("shift_jis", "株式会社テスト"),
+    ("cp1252", "Café Crème"),
+])
+def test_csv_encodings_are_detected_not_read_as_gb18030_mojibake(tmp_path, encoding, name):
+    p = tmp_path / "customers.csv"
+    p.write_bytes(f"Customer ID,Customer Name,Region\nC001,{name},A\nC002,{name}2,B\n".encode(encoding))
+    rt = read_csv(p)
+    assert rt.table == "customers" and rt.frame.iloc[0, 1] == name

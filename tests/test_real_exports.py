@@ -112,6 +112,38 @@ def test_transaction_log_without_order_numbers(tmp_path):
     _same(got, _truth(log, "customer_id", "dollar_value", "day"))
 
 
+def test_usd_amounts_far_below_the_seed_breakpoints_are_scored_by_quintiles_and_labelled(tmp_path):
+    # CDNOW's customers spent tens of dollars: the seed's 元 breakpoints (>= 10,000 for M 2)
+    # would give every one M 1; score_mode auto scores M by quintiles and says so
+    d = EXPORTS / "transaction_log"
+    out = tmp_path / "report.xlsx"
+    assert main(["report", str(out), "--input", str(d / "CDNOW_master.txt"), "-q"]) == 0
+    wb = openpyxl.load_workbook(out)
+    ws = wb["RFM分层表"]
+    rows = [[c.value for c in r] for r in ws[ws.tables["RFMLayers"].ref]]
+    head = rows[0]
+    assert "累计购买金额(美元)" in head  # the header unit dollar_value names the currency
+    m = [r[head.index("M得分(1-5)")] for r in rows[1:]]
+    assert set(m) == {1, 2, 3, 4, 5} and max(m.count(k) for k in set(m)) <= 0.3 * len(m)
+    note = ws["A3"].value
+    assert "M得分：按五分位评分" in note and "F得分：购买频次 ≥10次=5分" in note
+    assert any("M 按五分位评分" in (r[0] or "") for r in wb["设置"].iter_rows(max_row=6, values_only=True))
+
+
+def test_english_report_of_an_english_export_is_english_throughout(tmp_path):
+    d = EXPORTS / "crm_opportunities"
+    out = tmp_path / "report.xlsx"
+    assert main(["report", str(out), "--input", str(d / "sales_pipeline.csv"), str(d / "accounts.csv"),
+                 "--lang", "en", "-q"]) == 0
+    wb = openpyxl.load_workbook(out)
+    ws = wb["RFM Layers"]
+    rows = [[c.value for c in r] for r in ws[ws.tables["RFMLayers"].ref]]
+    industries = {r[rows[0].index("Industry")] for r in rows[1:]}
+    assert industries and all(not any("\u4e00" <= ch <= "\u9fff" for ch in str(i)) for i in industries), industries
+    assert rows[0][:4] == ["Customer ID", "Customer Name", "Contact", "Industry"]
+    assert "Field Mapping" in wb.sheetnames
+
+
 def test_us_dates_and_salesforce_won_flag(tmp_path):
     d = EXPORTS / "us_dates"
     got, _ = _report(tmp_path, [d / "Opportunity.csv", d / "Account.csv"])

@@ -67,6 +67,27 @@ def _summary_lines(run_summary: dict[str, int], as_of: pd.Timestamp, lang: str) 
             f"{s['log_entries']} cleaning-log entries."]
 
 
+def _intake_lines(cleaned: CleanedData, result: AnalysisResult) -> list[str]:
+    """For 说明: what reading the orders left out or merged, the notes worth keeping (dates
+    read month-first, amounts' currency, ...), and a dimension scored by quintiles because
+    score_mode auto found the breakpoints collapse it. Nothing for data that needed none."""
+    lang = result.settings.lang
+    zh = lang == "zh"
+    out = []
+    intake = cleaned.intake
+    if intake is not None and (intake.dropped_rows or intake.merged_lines or intake.returns_netted):
+        out += intake.lines(lang)
+    out += [n[0] if zh else n[1] for n in cleaned.notes]
+    if result.settings.score_mode == "auto":
+        auto = [d for d, m in zip("RFM", result.score_modes) if m == "quantile"]
+        if auto:
+            dims = "、".join(auto) if zh else ", ".join(auto)
+            out.append(f"评分：{dims} 按五分位评分（设置 score_mode = auto：固定分界点会让几乎所有客户同分），详见「RFM分层表」。"
+                       if zh else f"Scoring: {dims} by quintiles (Settings score_mode = auto: the fixed breakpoints would "
+                       "give almost every customer the same score); see the RFM Layers sheet.")
+    return out
+
+
 def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None, *,
                   formulas: bool = False,
                   previous_strategy: pd.DataFrame | None = None, mappings: "list | tuple" = ()) -> list[SheetSpec]:
@@ -82,17 +103,17 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
     lang = s.lang
     summary = {"customers": len(cleaned.data.customers), "orders": len(cleaned.data.orders),
                "log_entries": len(cleaned.log)}
-    settings_spec = settings_sheet(s)
+    settings_spec = settings_sheet(s, [line for line in _intake_lines(cleaned, result) if "score_mode" in line])
     refs = settings_refs(settings_spec) if formulas else None
     table = strategy_table(result, previous_strategy)
     effect = effect_tracking(table, cleaned.data, s, as_of=result.as_of)
-    rfm = rfm_layer_sheet(result.rfm, s, result.as_of, refs)
+    rfm = rfm_layer_sheet(result.rfm, s, result.as_of, refs, modes=result.score_modes)
     kpis, churn, charts = kpi_sheet(result), churn_sheet(result), charts_sheet(result)
     if formulas:
         kpis = kpi_formulas(kpis, churn, "高" if lang == "zh" else "High")
         charts = chart_layer_formulas(charts, rfm)
     return [
-        guide_sheet(lang=lang, summary=_summary_lines(summary, result.as_of, lang)),
+        guide_sheet(lang=lang, summary=_summary_lines(summary, result.as_of, lang) + _intake_lines(cleaned, result)),
         goals_sheet(dict(goals or {}), lang),
         settings_spec,
         mapping_sheet(mappings, lang),

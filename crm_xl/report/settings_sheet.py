@@ -17,7 +17,9 @@ from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, stack
 SETTINGS_TABLE = "Settings"
 
 
-def settings_sheet(settings: AnalysisSettings) -> SheetSpec:
+def settings_sheet(settings: AnalysisSettings, notes: "tuple[str, ...] | list[str]" = ()) -> SheetSpec:
+    """The 设置 sheet; ``notes`` are extra lines under the title (e.g. what score_mode auto
+    decided for this data)."""
     lang = settings.lang
     z = lang == "zh"
     rows = settings_to_rows(settings)
@@ -32,6 +34,6 @@ def settings_sheet(settings: AnalysisSettings) -> SheetSpec:
             "Edit the 'value' column, then run the report again (crm-xl report or the 'CRM 分析' buttons). "
             "Do not change the 'name' column. Lists are comma separated (30, 60, 90, 180); blank means none/default.")
     table = TableBlock(name=SETTINGS_TABLE, columns=cols, data=rows, style="TableStyleLight9")
-    blocks = stack([*title_blocks("分析设置" if z else "Analysis settings", note), table])
+    blocks = stack([*title_blocks("分析设置" if z else "Analysis settings", note, *notes), table])
     return SheetSpec(name=sheet_name("settings", lang), blocks=blocks, kind="settings",
                      freeze=f"B{blocks[-1].first_data_row}", tab_color="7F7F7F", landscape=False)

@@ -741,7 +741,10 @@ def _from_order_lines(add: pd.DataFrame, lines: pd.DataFrame, unknown_text: str)
         pairs = pairs[pairs[src].astype(str) != unknown_text]
         if pairs.empty:
             continue
-        top = pairs.groupby("customer_id", sort=False)[src].agg(lambda x: x.value_counts().index[0])
+        # each customer's most frequent value (ties: the first seen), without a Python call per customer
+        counts = pairs.groupby(["customer_id", src], sort=False).size().reset_index(name="_n")
+        top = counts.sort_values("_n", ascending=False, kind="stable").drop_duplicates("customer_id")
+        top = pd.Series(top[src].to_numpy(dtype=object), index=top["customer_id"].to_numpy(dtype=object))
         got = ids.map(top)
         add[dst] = np.where(got.notna(), got.astype(object), add[dst].astype(object))
 

@@ -234,6 +234,11 @@ def column_fragments(
     refs = [f'<c r="{letter}{r}" s="{style}"' for r in range(first_row, first_row + n)]
     out: list[str | None] = [None] * n
     vals = values.reset_index(drop=True)
+    if kind in ("text", "general", "date") and n >= 64 and (vals.dtype == object or pd.api.types.is_string_dtype(
+            vals.dtype)) and pd.api.types.infer_dtype(vals, skipna=True) == "string":
+        # only strings (an export's text columns, dates as text): every kind writes each as
+        # text, so the column is written as text, each distinct string escaped once
+        return _string_column(vals, refs, strings)
     if kind in ("text",):
         if n >= 64 and pd.api.types.infer_dtype(vals, skipna=True) == "string":
             return _string_column(vals, refs, strings)

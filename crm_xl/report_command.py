@@ -105,7 +105,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     run = build_report(raw, settings, goals=goals, include_data_sheets=not exists or legacy, formulas=formulas,
                        previous_strategy=previous, progress=step)
     intake = run.cleaned.intake
-    if intake is not None:
+    if intake is not None and intake.rows:
         lines = intake.lines(settings.lang)
         for i, line in enumerate(lines):
             tell(line, line.startswith(("注意", "WARNING", "note")))

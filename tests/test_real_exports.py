@@ -186,3 +186,21 @@ def test_mixed_currencies_need_the_converted_column(tmp_path, capsys):
 def test_every_export_has_a_source_note(folder):
     note = (EXPORTS / folder / "SOURCE.md").read_text(encoding="utf-8")
     assert "licen" in note.lower()
+
+
+def test_tickets_without_orders_still_give_the_service_side(tmp_path, capsys):
+    d = EXPORTS / "support_tickets"
+    out = tmp_path / "report.xlsx"
+    assert main(["report", str(out), "--input", str(d / "Case.csv")]) == 0
+    assert "没有订单数据" in capsys.readouterr().err
+    cases = pd.read_csv(d / "Case.csv", encoding="utf-8-sig", dtype=str)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["指标看板"]
+    head = next(r for r in ws.iter_rows(values_only=True) if r[0] == "客户数")
+    values = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] is not None and r[0] != "客户数"
+                  and isinstance(r[0], (int, float)))
+    # every account with a ticket is a customer; no purchases, so no layer and no revenue
+    assert values[head.index("客户数")] == cases["AccountId"].dropna().nunique()
+    assert values[head.index("销售额(元)")] == 0
+    rfm = wb["RFM分层表"]
+    assert len([r for r in rfm[rfm.tables["RFMLayers"].ref]]) == 2  # header and the one empty row

@@ -664,6 +664,15 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
             parts.append(res)
         if parts:
             results[key] = _stack(parts, TABLES[key], lang)
+    if "orders" not in results and _has_rows(results.get("interactions")):
+        # tickets / interactions without orders: the report still gives what needs no orders
+        # (experience KPIs, complaints, NPS, response); the order-based sheets stay empty
+        results["orders"] = CleanResult(frame=empty_table("orders"), log=_Log("", lang).frame(),
+                                        rows=np.zeros(0, dtype=np.int64))
+        results["orders"].sheet = TABLES["orders"].sheet_name(lang)  # type: ignore[attr-defined]
+        no_orders = True
+    else:
+        no_orders = False
     if "orders" not in results:
         warns = list(getattr(raw_tables, "warnings", []) or [])
         raise InputError(
@@ -684,7 +693,11 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
                                 lines.pending, headers, s)
     logs.append(bought.log)
     orders = bought.orders
-    if len(orders) == 0:
+    if no_orders:
+        notes.append(("没有订单数据：报告只包含不需要订单的部分（互动与服务指标、投诉、NPS、响应）；RFM 分层、购买类指标和流失预警为空。",
+                      "no order data: the report holds what needs no orders (interaction and service KPIs, complaints, "
+                      "NPS, response); RFM layers, purchase KPIs and churn warnings are empty."))
+    elif len(orders) == 0:
         log_so_far = pd.concat([x for x in logs if len(x)], ignore_index=True) if any(len(x) for x in logs) else None
         raise _no_rows_error(log_so_far, set(pd.unique(sheets)) if n_lines else
                              {getattr(x, "sheet", "") for x in _items(raw_tables["orders"])}, bought.summary, lang)
@@ -698,13 +711,16 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
                                    "old_value": "", "new_value": "", "rule": _t("rule_reference", lang),
                                    "reason": _t("customers_derived", lang)}]))
     known = set(customers["customer_id"].dropna())
-    missing_ids = pd.unique(orders.loc[~orders["customer_id"].isin(known), "customer_id"].dropna())
+    referenced = orders["customer_id"]
+    if no_orders and "customers" not in results:  # the customers are those the interactions name
+        referenced = results["interactions"].frame["customer_id"]
+    missing_ids = pd.unique(referenced[~referenced.isin(known)].dropna())
     if len(missing_ids):
         add = empty_table("customers").reindex(range(len(missing_ids)))
         add["customer_id"] = pd.Series(missing_ids, dtype="str")
         for k in ("customer_name", "contact_name", "industry", "region", "owner"):
             add[k] = unknown_text
-        _from_order_lines(add, lines.frame, unknown_text)
+        _from_order_lines(add, lines.frame if not no_orders else results["interactions"].frame, unknown_text)
         add["industry_code"] = pd.Series(pd.NA, index=add.index, dtype="str")
         # (the customer sheet's unknown extra columns stay empty for the added customers)
         dtypes = {k: v for k, v in customers.dtypes.to_dict().items() if k in add.columns}
@@ -728,6 +744,10 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
     return CleanedData(data=data, log=log, unknown_columns={k: r.unknown_columns for k, r in results.items() if r.unknown_columns},
                        intake=bought.summary, notes=notes, order_origin=bought.origin, headers=headers,
                        currencies=lines.currencies)
+
+
+def _has_rows(result: CleanResult | None) -> bool:
+    return result is not None and len(result.frame) > 0
 
 
 def _from_order_lines(add: pd.DataFrame, lines: pd.DataFrame, unknown_text: str) -> None:

@@ -40,6 +40,10 @@ def resolve_analysis_date(data: CrmData, settings: AnalysisSettings) -> pd.Times
     """
     if settings.analysis_date is not None:
         return pd.Timestamp(settings.analysis_date)
+    if (len(data.orders) == 0 or data.orders["order_date"].isna().all()) and len(data.interactions) \
+            and data.interactions["date"].notna().any():
+        # an export of tickets or interactions only: the latest interaction
+        return pd.Timestamp(data.interactions["date"].max()).normalize()
     if len(data.orders) == 0 or data.orders["order_date"].isna().all():
         raise InputError("没有有效订单，无法确定分析日期。请在「设置」中填写分析日期。",
                          "no valid orders: cannot determine the analysis date. Set analysis_date in Settings.")

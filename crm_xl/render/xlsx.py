@@ -37,6 +37,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from ..atomic import atomic_write
 from ..report.spec import ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
 from .opc import REL, ContentTypes, PackageReader, Rel, relative, rels_part, rels_xml, workbook_part, workbook_sheets
+from .zipraw import BIG_PART, BIG_PART_LEVEL
 from .styles_merge import schema_order_fonts
 from .sheetdata import SheetCells, StringSink, column_fragments, column_letter, formula_fragment, text_fragment
 from .xlsx_styles import StyleBook, column_width, estimate_lines
@@ -327,6 +328,37 @@ def _chart(spec: ReportSpec, sheets: dict, ch: ChartSpec):
 # finish: stream the cells into the skeleton's worksheet parts
 
 _SHEETDATA = re.compile(rb"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.S)
+
+
+def _set_level(info: zipfile.ZipInfo, level: int) -> None:
+    """The deflate level of one part (``compress_level`` from Python 3.13, ``_compresslevel`` before)."""
+    if hasattr(type(info), "compress_level") or hasattr(info, "compress_level"):
+        info.compress_level = level
+    else:
+        info._compresslevel = level  # noqa: SLF001 - the only way before 3.13
+
+
+def write_overlapped(out, chunks) -> None:
+    """Write ``chunks`` (bytes, made by Python code) to ``out`` (a zip member stream that
+    deflates) while the next chunk is being made: zlib releases the GIL, so deflating one
+    chunk in a worker thread overlaps building the next one. Plain sequential writing
+    where threads are not available (Pyodide)."""
+    import sys
+
+    if sys.platform == "emscripten":
+        for c in chunks:
+            out.write(c)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for c in chunks:
+            if pending is not None:
+                pending.result()  # one chunk in flight: the writes stay in order
+            pending = pool.submit(out.write, c)
+        if pending is not None:
+            pending.result()
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
 
 
@@ -362,11 +394,18 @@ def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: String
                 xml = zin.read(name)
                 xml = _DIMENSION.sub(f'<dimension ref="{sc.dimension}"/>'.encode(), xml, count=1)
                 m = _SHEETDATA.search(xml)
+                big = sc.size_hint >= BIG_PART
+                if big:  # the level the refresh path uses for big parts (crm_xl.render.zipraw)
+                    _set_level(info, BIG_PART_LEVEL)
                 # zip64 only when the part may pass 2 GiB: some Excel builds dislike it
                 with zout.open(info, "w", force_zip64=sc.size_hint > 1_500_000_000) as out:
                     out.write(xml[: m.start()])
-                    for chunk in sc.iter_xml():
-                        out.write(chunk.encode("utf-8"))
+                    chunks = (chunk.encode("utf-8") for chunk in sc.iter_xml())
+                    if big:
+                        write_overlapped(out, chunks)
+                    else:
+                        for chunk in chunks:
+                            out.write(chunk)
                     out.write(xml[m.end():])
             elif name == "xl/sharedStrings.xml" and sink.mode == "shared":
                 continue  # written last, once every sheet has registered its strings

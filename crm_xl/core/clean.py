@@ -373,8 +373,8 @@ def _continuation_lines(columns: list[pd.Series], col_of: Mapping[str, int], log
     replaced by filled copies; the raw frame is untouched). Each filled row is logged."""
     keys = [k for k in ("order_id", "customer_id", "customer_name", "order_date") if k in col_of]
     n = len(columns[0]) if columns else 0
-    if n < 2:
-        return
+    if n < 2 or not columns[col_of["order_id"]].isna().any():
+        return  # every row has its order number: no continuation line
     blank = np.ones(n, dtype=bool)
     for k in keys:
         blank &= columns[col_of[k]].isna().to_numpy()

@@ -204,3 +204,38 @@ def test_tickets_without_orders_still_give_the_service_side(tmp_path, capsys):
     assert values[head.index("销售额(元)")] == 0
     rfm = wb["RFM分层表"]
     assert len([r for r in rfm[rfm.tables["RFMLayers"].ref]]) == 2  # header and the one empty row
+
+
+def test_field_mapping_sheet_corrections_survive_a_refresh(tmp_path):
+    """The mapping shown on 字段映射 names the workbook's data sheets; a correction typed
+    there (and one given with --map) is applied when the workbook is refreshed."""
+    d = EXPORTS / "crm_opportunities"
+    book = tmp_path / "report.xlsx"
+    # with --map: the sales agent is not the owner of the deal here, leave it out
+    assert main(["report", str(book), "--input", str(d / "sales_pipeline.csv"), str(d / "accounts.csv"), "-q",
+                 "--map", "sales_pipeline.csv:sales_agent=-"]) == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["字段映射"]
+    rows = list(ws.iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r[0] == "来源")
+    table = [r for r in rows[head + 1:] if r[0]]
+    by = {(r[0], r[3]): r for r in table}
+    assert by[("订单", "sales_agent")][4] == "（不使用）" and by[("订单", "sales_agent")][5] == "手动指定"
+    assert by[("订单", "close_value")][4] == "金额(元)" and by[("订单", "close_value")][1] == "sales_pipeline.csv"
+    # the user leaves the product out too, in the sheet, and refreshes
+    for r in ws.iter_rows(min_row=head + 2):
+        if r[0].value == "订单" and r[3].value == "product":
+            r[4].value = "忽略"
+    wb.save(book)
+    assert main(["report", str(book), "-q"]) == 0
+    wb = openpyxl.load_workbook(book)
+    rows = list(wb["字段映射"].iter_rows(values_only=True))
+    by = {(r[0], r[3]): r for r in rows[head + 1:] if r[0]}
+    assert by[("订单", "product")][4] == "（不使用）" and by[("订单", "product")][5] == "手动指定"
+    assert by[("订单", "sales_agent")][4] == "（不使用）"  # the earlier correction is kept
+    # the refreshed report still counts the won deals of every account
+    ws = wb["RFM分层表"]
+    got = {r[0].value: r[5].value for r in ws[ws.tables["RFMLayers"].ref][1:]}
+    pipe = pd.read_csv(d / "sales_pipeline.csv")
+    won = pipe[pipe["deal_stage"] == "Won"]
+    assert got == won.groupby("account").size().to_dict()

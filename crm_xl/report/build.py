@@ -202,9 +202,9 @@ def _data_sheet_name(raw: object) -> str | None:
     return None if not name or str(name).lower().endswith((".csv", ".txt", ".tsv")) else name
 
 
-def _data_sheets(raw_tables: Mapping[str, object], lang: str) -> list[SheetSpec]:
-    """The raw tables as data sheets of a new workbook: each source as exported, named like
-    its sheet, else like its table (订单, 订单2, ... for several files of one kind)."""
+def _data_sheet_names(raw_tables: Mapping[str, object], lang: str) -> list[tuple[str, object, str]]:
+    """(table key, raw table, sheet name) of each source copied into a new workbook: named
+    like its sheet, else like its table (订单, 订单2, ... for several files of one kind)."""
     from ..schema import TABLES
 
     out, used = [], set()
@@ -218,8 +218,25 @@ def _data_sheets(raw_tables: Mapping[str, object], lang: str) -> list[SheetSpec]
                 k += 1
                 name = f"{base[:28]}{k}"
             used.add(name.lower())
-            out.append(data_sheet(key, getattr(raw, "frame", raw), lang=lang, sheet_name=name))
+            out.append((key, raw, name))
     return out
+
+
+def _data_sheets(raw_tables: Mapping[str, object], lang: str) -> list[SheetSpec]:
+    """The raw tables as data sheets of a new workbook: each source as exported."""
+    return [data_sheet(key, getattr(raw, "frame", raw), lang=lang, sheet_name=name)
+            for key, raw, name in _data_sheet_names(raw_tables, lang)]
+
+
+def _mappings_in_book(mappings: list, raw_tables: Mapping[str, object], lang: str) -> list:
+    """The mappings of a new workbook's sources under the data sheets' names (where the data
+    lives from now on, so the 字段映射 rows a refresh reads back name those sheets); the file
+    each came from stays in 原文件."""
+    from dataclasses import replace as _replace
+
+    renamed = {id(getattr(raw, "source", None)): name for _, raw, name in _data_sheet_names(raw_tables, lang)}
+    return [_replace(m, source=renamed[id(m)], file=m.file or m.source) if id(m) in renamed else m
+            for m in mappings]
 
 
 def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | None = None, *,
@@ -263,8 +280,11 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     result = analyze(cleaned.data, s)
     cleaned = _log_future_orders(cleaned, raw_tables, result.as_of, s.lang)
     step("生成报告工作表" if zh else "building the report sheets")
+    mappings = source_mappings(raw_tables, s.lang)
+    if include_data_sheets:
+        mappings = _mappings_in_book(mappings, raw_tables, s.lang)
     sheets = report_sheets(cleaned, result, goals, formulas=formulas, previous_strategy=previous_strategy,
-                           mappings=source_mappings(raw_tables, s.lang))
+                           mappings=mappings)
     if include_data_sheets:
         data = _data_sheets(raw_tables, s.lang)
         sheets = sheets[:-1] + data + sheets[-1:]  # the cleaning log follows the data it describes

@@ -402,11 +402,41 @@ def _map_columns(rt: RawTable, names: list[str], overrides: MappingOverrides, fi
         raise InputError(e.zh, e.en, sheet=bad[0] or rt.sheet, row=bad[1]) from None
     missing = t.missing_required(set(columns.values()))
     if missing and len(rt.frame):
-        raise missing_columns_error(t, missing, headers, sheet=rt.sheet)
+        raise missing_columns_error(t, missing, headers, sheet=rt.sheet,
+                                    by_content=_headers_by_content(rt.frame, t, missing, set(columns)))
     samples = sample_texts(rt.frame.iloc[:200, j].tolist() for j in range(len(headers)))
     rt.mapping = columns
     rt.source = SourceMapping(rt.sheet, file_label, rt.table, headers=headers, columns=columns, manual=manual,
                               table_manual=table_given, header_row=rt.header_row, samples=samples)
+
+
+def _headers_by_content(frame: pd.DataFrame, t: Table, missing: list[str], taken: set[int]) -> dict[str, list[str]]:
+    """For each missing date or amount column, the unmapped headers whose first values
+    (up to 20 non-empty ones) are mostly dates, or numbers: the likeliest candidates."""
+    from .core.dates import parse_date_text
+    from .core.parse import _parse_money_value
+
+    out: dict[str, list[str]] = {}
+    for key in missing:
+        kind = t.column(key).kind
+        if kind not in (ColumnKind.DATE, ColumnKind.MONEY):
+            continue
+        hits = []
+        for j, h in enumerate(frame.columns):
+            if j in taken:
+                continue
+            vals = [v for v in frame.iloc[:200, j].tolist() if v is not None and v == v and v != ""][:20]
+            if not vals:
+                continue
+            if kind is ColumnKind.DATE:
+                ok = sum(isinstance(v, (dt.date, dt.datetime)) or (isinstance(v, str) and parse_date_text(v) is not None)
+                         for v in vals)
+            else:
+                ok = sum(_parse_money_value(v) is not None for v in vals)
+            if ok >= 0.8 * len(vals):
+                hits.append(str(h))
+        out[key] = hits
+    return out
 
 
 def _unknown_note(found: list[str]) -> tuple[str, str]:

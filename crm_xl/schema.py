@@ -448,15 +448,18 @@ def closest_headers(key: str, table: Table, headers: "list[str]", n: int = 3) ->
 
 
 def missing_columns_error(table: Table, missing: list[str], headers: "list[str]", *,
-                          sheet: str | None = None) -> MissingColumnsError:
+                          sheet: str | None = None,
+                          by_content: "dict[str, list[str]] | None" = None) -> MissingColumnsError:
     """The error for required columns missing from ``headers``: names each missing column,
-    the headers found, and the found headers closest to each missing one."""
+    the headers found, and the found headers closest to each missing one -- those whose
+    values look like the column's kind first (``by_content``: key -> headers whose values
+    are dates, numbers, ...), then those whose names are alike."""
     found = [h for h in headers if h]
     zh_parts, en_parts = [], []
     alt = dict(table.alternatives)
     for k in missing:
         col = table.column(k)
-        near = closest_headers(k, table, found)
+        near = list(dict.fromkeys([*(by_content or {}).get(k, []), *closest_headers(k, table, found)]))[:3]
         zh = f"「{col.zh}」"
         en = f"'{col.en}'"
         if k in alt:

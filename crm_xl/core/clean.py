@@ -675,11 +675,15 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
         no_orders = False
     if "orders" not in results:
         warns = list(getattr(raw_tables, "warnings", []) or [])
+        read = [m for m in getattr(raw_tables, "mappings", []) or [] if m.table is not None]
+        read_zh = ("读取到的数据：" + "；".join(m.describe("zh") for m in read) + "。") if read else ""
+        read_en = ("Read: " + "; ".join(m.describe("en") for m in read) + ". ") if read else ""
         raise InputError(
-            "没有找到订单数据（工作表「订单」或含订单编号/客户ID/下单日期/金额列的表），无法分析。"
-            + "".join(w[0] for w in warns),
+            "没有找到订单数据（工作表「订单」或含订单编号/客户ID/下单日期/金额列的表），无法分析。" + read_zh
+            + "".join(w[0] for w in warns) + ("如果某个文件其实是订单，请用 --table 订单=文件 指定。" if read else ""),
             "no order data found (a sheet 'Orders' or one with Order ID / Customer ID / Order Date / Amount columns); "
-            "nothing to analyse. " + " ".join(w[1] for w in warns),
+            "nothing to analyse. " + read_en + " ".join(w[1] for w in warns)
+            + ("If one of the files holds orders, say so with --table orders=FILE." if read else ""),
         )
     notes = [n for r in results.values() for n in r.notes]
     logs = [r.log for r in results.values()]

@@ -106,8 +106,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
                        previous_strategy=previous, progress=step)
     intake = run.cleaned.intake
     if intake is not None and intake.rows:
-        lines = intake.lines(settings.lang)
-        for i, line in enumerate(lines):
+        for line in intake.lines(settings.lang):
             tell(line, line.startswith(("注意", "WARNING", "note")))
     for note in run.cleaned.notes:
         text = note[0] if zl else note[1]

@@ -71,6 +71,20 @@ class CleanResult:
     headers: dict[str, str] = field(default_factory=dict)
     notes: list[tuple[str, str]] = field(default_factory=list)
     currencies: Counter = field(default_factory=Counter)  # ISO code -> evidence (crm_xl.core.currency)
+    sheet: str = ""  # the sheet or file the rows came from
+    # several sources stacked (:func:`_stack`): the sheet of each row, and each sheet's headers
+    row_sheets: np.ndarray | None = None
+    headers_by_sheet: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def sheets(self) -> np.ndarray:
+        """The sheet (or file) of each frame row."""
+        if self.row_sheets is not None:
+            return self.row_sheets
+        return np.full(len(self.frame), self.sheet, dtype=object)
+
+    def all_headers(self) -> dict[str, dict[str, str]]:
+        """Sheet -> {canonical key: the user's header}."""
+        return self.headers_by_sheet or {self.sheet: self.headers}
 
 
 @dataclass
@@ -294,7 +308,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     if "currency" in frame:
         currencies.update(detect_currency(currency_values=frame["currency"].dropna().astype(str)))
     return CleanResult(frame=frame, log=log.frame(), unknown_columns=list(unknown), rows=pos + (header_row + 1),
-                       pending=pending, headers=header_of, notes=notes, currencies=currencies)
+                       pending=pending, headers=header_of, notes=notes, currencies=currencies, sheet=sheet)
 
 
 def _column_order(d: Distinct, head: str, notes: list) -> str:
@@ -598,7 +612,7 @@ def _stack(results: list[CleanResult], t: Table, lang: str) -> CleanResult:
     frames = [r.frame.assign(_src=i, _row=r.rows if r.rows is not None else np.arange(len(r.frame)) + 2)
               for i, r in enumerate(results)]
     frame = pd.concat(frames, ignore_index=True)
-    sheets = np.concatenate([np.full(len(r.frame), getattr(r, "sheet", ""), dtype=object) for r in results])
+    sheets = np.concatenate([r.sheets() for r in results])
     compared = [c for c in frame.columns if c not in ("industry_code", "_src", "_row")]
     logs = [r.log for r in results]
     dup = frame.duplicated(subset=compared, keep="first").to_numpy()
@@ -623,9 +637,9 @@ def _stack(results: list[CleanResult], t: Table, lang: str) -> CleanResult:
                       unknown_columns=list(dict.fromkeys(c for r in results for c in r.unknown_columns)),
                       rows=frame["_row"].to_numpy()[keep], pending=pending,
                       notes=[n for r in results for n in r.notes],
-                      currencies=sum((r.currencies for r in results), Counter()))
-    out.sheet_per_row = sheets[keep]  # type: ignore[attr-defined]
-    out.headers_by_sheet = {getattr(r, "sheet", ""): r.headers for r in results}  # type: ignore[attr-defined]
+                      currencies=sum((r.currencies for r in results), Counter()),
+                      sheet=results[0].sheet, row_sheets=sheets[keep],
+                      headers_by_sheet={k: v for r in results for k, v in r.all_headers().items()})
     return out
 
 
@@ -660,7 +674,6 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
             res = clean_table(frame, key, sheet=sheet, header_row=getattr(one, "header_row", 1), lang=lang,
                               merged=getattr(one, "merged", ()) or (), columns=getattr(one, "mapping", None) if not isinstance(one, pd.DataFrame) else None,
                               date_order=s.date_order, line_items=key == "orders", defer_missing=key == "orders")
-            res.sheet = sheet  # type: ignore[attr-defined]
             parts.append(res)
         if parts:
             results[key] = _stack(parts, TABLES[key], lang)
@@ -668,8 +681,7 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
         # tickets / interactions without orders: the report still gives what needs no orders
         # (experience KPIs, complaints, NPS, response); the order-based sheets stay empty
         results["orders"] = CleanResult(frame=empty_table("orders"), log=_Log("", lang).frame(),
-                                        rows=np.zeros(0, dtype=np.int64))
-        results["orders"].sheet = TABLES["orders"].sheet_name(lang)  # type: ignore[attr-defined]
+                                        rows=np.zeros(0, dtype=np.int64), sheet=TABLES["orders"].sheet_name(lang))
         no_orders = True
     else:
         no_orders = False
@@ -689,10 +701,8 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
     logs = [r.log for r in results.values()]
     lines = results["orders"]
     n_lines = len(lines.frame)
-    sheets = getattr(lines, "sheet_per_row", None)
-    if sheets is None:
-        sheets = np.full(n_lines, getattr(lines, "sheet", ""), dtype=object)
-    headers = getattr(lines, "headers_by_sheet", None) or {getattr(lines, "sheet", ""): lines.headers}
+    sheets = lines.sheets()
+    headers = lines.all_headers()
     bought = consolidate_orders(lines.frame, sheets, lines.rows if lines.rows is not None else np.arange(n_lines) + 2,
                                 lines.pending, headers, s)
     logs.append(bought.log)

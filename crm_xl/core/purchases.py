@@ -258,6 +258,11 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
         default = ORDERS.column(key).label(lang)
         return np.array([headers.get(sh, {}).get(key, default) for sh in sheets[where]], dtype=object)
 
+    def example(key: str, sheet: str, row: int, value: str = "") -> None:
+        """The first row a reason applied to, for the console ("Online Retail.csv 第 66 行")."""
+        where = f"{sheet} 第 {row} 行" if lang == "zh" else f"{sheet} row {row}"
+        summary.examples.setdefault(key, where + (f" {value}" if value else ""))
+
     def drop(mask: np.ndarray, key: str, column_key: str, old: np.ndarray | None = None) -> None:
         mask = mask & (reason == "")
         if not mask.any():
@@ -273,10 +278,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
             logs.append(log_frame(sheets[idx], rows[idx], heads, old_text, "", _RULE[lang != "zh"],
                                   _reason(key, lang)))
         summary.dropped[key] = summary.dropped.get(key, 0) + len(idx)
-        i0 = idx[0]
-        ex = old_text[0] if old is not None else ""
-        summary.examples.setdefault(key, (f"{sheets[i0]} 第 {rows[i0]} 行" if lang == "zh" else f"{sheets[i0]} row {rows[i0]}")
-                                    + (f" {ex}" if ex else ""))
+        example(key, sheets[idx[0]], rows[idx[0]], old_text[0] if old is not None else "")
 
     # 1. status / won flag
     status = lines["status"] if "status" in lines else pd.Series([None] * n, dtype=object)
@@ -355,6 +357,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
         logs.append(log_frame(sheets[where], rows[where], head("amount", where), "", "", _RULE[lang != "zh"],
                               _reason("bad_total", lang)))
         summary.dropped["bad_total"] = summary.dropped.get("bad_total", 0) + len(where)
+        example("bad_total", sheets[where[0]], rows[where[0]])
     neg = (total < 0) & ~bad
     purchases = orders[~neg & ~bad].reset_index(drop=True)
     credits = orders[neg].reset_index(drop=True)
@@ -393,8 +396,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
             if key != "return_netted":
                 reason[idx[w]] = key
                 summary.dropped[key] = summary.dropped.get(key, 0) + len(w)
-                summary.examples.setdefault(key, (f"{line_sheet[w[0]]} 第 {line_row[w[0]]} 行" if lang == "zh"
-                                                  else f"{line_sheet[w[0]]} row {line_row[w[0]]}"))
+                example(key, line_sheet[w[0]], line_row[w[0]])
     summary.orders = len(purchases)
     summary.purchase_lines = int((~neg[codes] & ~bad[codes]).sum()) if len(codes) else 0
     summary.netted_lines = int(neg[codes].sum()) - sum(summary.dropped.get(k, 0) for k in

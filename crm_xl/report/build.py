@@ -132,8 +132,7 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
     ]
 
 
-def _log_future_orders(cleaned: CleanedData, raw_tables: Mapping[str, object], as_of: pd.Timestamp,
-                       lang: str) -> CleanedData:
+def _log_future_orders(cleaned: CleanedData, as_of: pd.Timestamp, lang: str) -> CleanedData:
     """One cleaning-log entry per order dated after the analysis date (kept in the data,
     left out of the RFM layering), on the order's Excel row where it can be found."""
     orders = cleaned.data.orders
@@ -278,7 +277,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         cleaned = _replace(cleaned, notes=[*cleaned.notes, *currency_notes])
     step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
     result = analyze(cleaned.data, s)
-    cleaned = _log_future_orders(cleaned, raw_tables, result.as_of, s.lang)
+    cleaned = _log_future_orders(cleaned, result.as_of, s.lang)
     step("生成报告工作表" if zh else "building the report sheets")
     mappings = source_mappings(raw_tables, s.lang)
     if include_data_sheets:

@@ -189,6 +189,7 @@ def _status_classes(status: pd.Series, is_won: pd.Series | None, s: AnalysisSett
                       else "open" if u in opened else ("other" if u else "") for u in norm] + [""], dtype=object)
     per_row = kinds[np.where(codes < 0, len(uniq), codes)]
     pipeline = bool(("won" in kinds and "lost" in kinds) or is_won is not None)
+    codes = np.asarray(codes, dtype=np.intp)  # index arrays are np.intp (int32 in Pyodide's wasm32)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniq)) if len(uniq) else np.zeros(0, dtype=np.intp)
     unknown = {str(uniq[i]): int(counts[i]) for i in range(len(uniq)) if kinds[i] == "other"}
     out = per_row.copy()
@@ -314,7 +315,8 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
     if s.order_grouping == "row":
         key_id = np.where(has_id, key_id, np.arange(len(work)).astype(str))
     grp = pd.DataFrame({"k": key_id, "c": cust, "d": np.where(has_id, np.datetime64("NaT", "ns"), day)})
-    codes = grp.groupby(["k", "c", "d"], sort=False, dropna=False).ngroup().to_numpy()
+    # group numbers as np.intp: bincount and fancy indexing need the platform's index type (wasm32: int32)
+    codes = grp.groupby(["k", "c", "d"], sort=False, dropna=False).ngroup().to_numpy().astype(np.intp)
     n_orders = int(codes.max()) + 1 if len(codes) else 0
     sizes = np.bincount(codes, minlength=n_orders)
     totals = np.bincount(codes, weights=amount, minlength=n_orders)
@@ -426,7 +428,7 @@ def _net_targets(purchases: pd.DataFrame, credits: pd.DataFrame) -> np.ndarray:
     c = c.sort_values(["d", "j"], kind="stable")
     back = pd.merge_asof(c, p, on="d", by="c", direction="backward")
     fwd = pd.merge_asof(c, p, on="d", by="c", direction="forward")
-    target = back["i"].fillna(fwd["i"]).fillna(-1).to_numpy(dtype=np.int64)
+    target = back["i"].fillna(fwd["i"]).fillna(-1).to_numpy(dtype=np.int64).astype(np.intp)
     out = np.full(len(credits), -1, dtype=np.intp)
     out[c["j"].to_numpy()] = target
     return out

@@ -259,3 +259,25 @@ def test_long_datetime_columns_clean_like_short_ones():
     cell = cells[first["row"] - 2]
     assert first["old_value"] == str(cell) and first["new_value"] == f"{cell:%Y-%m-%d}"
     assert 0.7 * n < len(whole.log) < 0.9 * n  # the ~20 % at midnight are already clean
+
+
+def test_date_order_decided_by_the_column_else_by_the_sheets_other_dates():
+    # 12/13/2010 decides month-first for its column; 02/03/24 alone decides nothing
+    raw = pd.DataFrame({"订单编号": ["1", "2"], "客户ID": ["A", "B"], "下单日期": ["12/1/2010 8:26", "12/13/2010 9:00"],
+                        "金额": [1, 2]}, dtype=object)
+    res = clean_table(raw, "orders")
+    assert res.frame["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2010-12-01", "2010-12-13"]
+    # an undecidable column takes the order another date column of the sheet shows (13/02/24: day first)
+    raw = pd.DataFrame({"订单编号": ["1", "2"], "客户ID": ["A", "B"], "下单日期": ["02/03/24", "03/04/24"], "金额": [1, 2],
+                        "创建日期": ["13/02/24", "14/03/24"]}, dtype=object)
+    res = clean_table(raw, "orders")
+    assert res.frame["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-02", "2024-04-03"]
+    assert res.notes == []
+    # nothing decides: month-first, and the note names the setting
+    raw = raw.drop(columns=["创建日期"])
+    res = clean_table(raw, "orders")
+    assert res.frame["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-02-03", "2024-03-04"]
+    assert "date_order" in res.notes[0][0] and "--date-format dmy" in res.notes[0][1]
+    # the setting forces it
+    res = clean_table(raw, "orders", date_order="dmy")
+    assert res.frame["order_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-02", "2024-04-03"]

@@ -198,6 +198,13 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
 
     out: dict[str, pd.Series] = {}
     currencies: Counter = Counter()
+    _sheet_memo: list = []
+
+    def sheet_order():  # computed once, only for a sheet with an undecidable date column
+        if not _sheet_memo:
+            _sheet_memo.append(_sheet_order(dists))
+        return _sheet_memo[0]
+
     final_codes: dict[str, np.ndarray] = {}  # per cell: code of the cleaned value (-1 = NA), ID columns
     reject = np.zeros(n, dtype=bool)
     reject_why: dict[str, np.ndarray] = {}
@@ -217,7 +224,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
             log.add(*event)
         order = date_order
         if kind is ColumnKind.DATE and date_order == "auto":
-            order = _column_order(d, head, notes)
+            order = _column_order(d, head, notes, sheet_order)
         if kind is ColumnKind.MONEY and key in ("amount", "unit_price"):
             currencies.update(detect_currency(d.values[:-1] if d.has_text else (), [head]))
         val_u, industry_codes_u, ids_changed = _clean_distinct(d, col, head, log, lang, order)
@@ -311,13 +318,31 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
                        pending=pending, headers=header_of, notes=notes, currencies=currencies, sheet=sheet)
 
 
-def _column_order(d: Distinct, head: str, notes: list) -> str:
-    """The day/month order of a date column's ``02/03/24``-like texts, decided from the data;
-    month-first (noted) when nothing decides and some text is ambiguous."""
+def _sheet_order(dists: list[Distinct]) -> str | None:
+    """The day/month order the other date-like columns of the same sheet show (an export
+    writes all its dates one way): month-first or day-first by majority of evidence, None
+    when no column decides."""
+    mdy = dmy = 0
+    for d in dists:
+        if d.has_text:
+            _, m, dd = column_date_order(v for v in d.values[:5000] if isinstance(v, str))
+            mdy, dmy = mdy + m, dmy + dd
+    return "mdy" if mdy > dmy else "dmy" if dmy > mdy else None
+
+
+def _column_order(d: Distinct, head: str, notes: list, sheet_order=None) -> str:
+    """The day/month order of a date column's ``02/03/24``-like texts, decided from the data
+    (the column's own texts, else the sheet's other date columns: ``sheet_order`` is a
+    callable giving :func:`_sheet_order`); month-first (noted) when nothing decides and some
+    text is ambiguous."""
     if not d.has_text:
         return "mdy"
     texts = [v for v in d.values[:-1] if isinstance(v, str)]
     order, mdy, dmy = column_date_order(texts)
+    if order is None and sheet_order is not None and has_ambiguous(texts):
+        order = sheet_order()
+        if order is not None:
+            return order
     if order is None:
         if has_ambiguous(texts):
             notes.append((f"日期列「{head}」中的日期（如 {next(v for v in texts if has_ambiguous([v]))}）"

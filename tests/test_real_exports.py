@@ -101,6 +101,9 @@ def test_invoice_lines_with_cancellations_and_returns(tmp_path):
     want = {c: (n, round(a + float(refunds.get(c, 0.0)), 2), day) for c, (n, a, day) in want.items()}
     _same(got, want)
     assert any(refunds.get(c, 0) < 0 for c in want)  # the subset really has netted returns
+    # amounts name no currency; the one country of the export does (United Kingdom: pounds)
+    ws = openpyxl.load_workbook(tmp_path / "report.xlsx")["RFM分层表"]
+    assert "累计购买金额(英镑)" in [c.value for c in ws[ws.tables["RFMLayers"].ref][0]]
 
 
 def test_transaction_log_without_order_numbers(tmp_path):

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..schema import CUSTOMERS, TABLES, ColumnKind, Table, map_headers, missing_columns_error
-from .currency import detect_currency
+from .currency import currency_of_countries, detect_currency
 from .dates import column_date_order, has_ambiguous
 from .purchases import consolidate_orders, missing_key_text
 from .cleanlog import LOG_COLUMNS, RowLog as _Log, log_frame, cell_text as _fmt, cell_texts as _texts, text as _t
@@ -314,6 +314,14 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     frame = frame.reset_index(drop=True)
     if "currency" in frame:
         currencies.update(detect_currency(currency_values=frame["currency"].dropna().astype(str)))
+    if not currencies and "region" in frame and t.key == "orders" and len(frame):
+        # amounts that name no currency, in an export with one country (UCI Online Retail: United
+        # Kingdom): that country's currency, as the weakest evidence
+        codes, uniq = pd.factorize(frame["region"].astype(object), use_na_sentinel=True)
+        counts = np.bincount(codes[codes >= 0].astype(np.intp), minlength=len(uniq))
+        country = currency_of_countries(v for u, n in zip(uniq, counts) for v in [u] * int(min(n, 1000)))
+        if country:
+            currencies[country] += 0.5
     return CleanResult(frame=frame, log=log.frame(), unknown_columns=list(unknown), rows=pos + (header_row + 1),
                        pending=pending, headers=header_of, notes=notes, currencies=currencies, sheet=sheet)
 

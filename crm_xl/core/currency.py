@@ -9,7 +9,8 @@ CurrencyIsoCode, Stripe's Currency), and a unit in the amount header (``Amount (
 
 from __future__ import annotations
 
-__all__ = ["CURRENCIES", "currency_code", "currency_label", "detect_currency", "DEFAULT_CURRENCY"]
+__all__ = ["CURRENCIES", "currency_code", "currency_label", "detect_currency", "currency_of_countries",
+           "DEFAULT_CURRENCY"]
 
 import re
 from collections import Counter
@@ -82,3 +83,33 @@ def detect_currency(cells: Iterable[object] = (), headers: Iterable[str] = (),
             if code:
                 found[code] += 1000
     return found
+
+
+# country (as exports write it) -> its currency: weak evidence, used only when the amounts
+# themselves name none (UCI Online Retail: Country "United Kingdom", amounts in GBP)
+_COUNTRIES = {
+    "united kingdom": "GBP", "uk": "GBP", "england": "GBP", "great britain": "GBP", "英国": "GBP",
+    "united states": "USD", "usa": "USD", "us": "USD", "united states of america": "USD", "美国": "USD",
+    "germany": "EUR", "france": "EUR", "spain": "EUR", "italy": "EUR", "netherlands": "EUR", "belgium": "EUR",
+    "portugal": "EUR", "austria": "EUR", "ireland": "EUR", "eire": "EUR", "finland": "EUR", "greece": "EUR",
+    "japan": "JPY", "日本": "JPY", "china": "CNY", "中国": "CNY", "hong kong": "HKD", "香港": "HKD",
+    "taiwan": "TWD", "台湾": "TWD", "singapore": "SGD", "australia": "AUD", "canada": "CAD", "mexico": "MXN",
+    "switzerland": "CHF", "india": "INR", "korea": "KRW", "south korea": "KRW", "brazil": "BRL", "thailand": "THB",
+}
+
+
+def currency_of_countries(values: Iterable[object]) -> str | None:
+    """The currency of the country most rows name, when at least 80 % of the named
+    countries share it; None otherwise."""
+    found: Counter = Counter()
+    total = 0
+    for v in values:
+        if isinstance(v, str) and v.strip():
+            total += 1
+            code = _COUNTRIES.get(v.strip().lower())
+            if code:
+                found[code] += 1
+    if not found or not total:
+        return None
+    code, n = found.most_common(1)[0]
+    return code if n >= 0.8 * total else None

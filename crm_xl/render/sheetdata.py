@@ -23,6 +23,7 @@ __all__ = [
     "SheetCells",
     "column_letter",
     "column_fragments",
+    "cell_tails",
     "text_fragment",
     "formula_fragment",
     "escape_text",
@@ -170,11 +171,10 @@ def number_texts(arr: np.ndarray) -> list[str]:
     return out
 
 
-def _string_column(vals: pd.Series, refs: list[str], strings: "StringSink") -> list[str]:
-    """:func:`column_fragments` of a text column holding only strings (and missing
-    values): each distinct string is escaped and registered once, in order of first
-    appearance (as the general path does), empty strings and missing values give empty
-    styled cells."""
+def _string_column(vals: pd.Series, strings: "StringSink") -> list[str]:
+    """:func:`cell_tails` of a text column holding only strings (and missing values): each
+    distinct string is escaped and registered once, in order of first appearance (as the
+    general path does), empty strings and missing values give empty styled cells."""
     codes, uniq = pd.factorize(vals.to_numpy(dtype=object))
     keep = [k for k, u in enumerate(uniq) if u != ""]
     n_refs = int(np.isin(codes, keep).sum()) if len(keep) < len(uniq) else int((codes >= 0).sum())
@@ -182,7 +182,7 @@ def _string_column(vals: pd.Series, refs: list[str], strings: "StringSink") -> l
     by_code = ["/>"] * (len(uniq) + 1)
     for k, suf in zip(keep, suffix):
         by_code[k] = suf
-    return [r + by_code[c] for r, c in zip(refs, codes.tolist())]
+    return [by_code[c] for c in codes.tolist()]
 
 
 def _text_of(v: object) -> str | None:
@@ -223,7 +223,16 @@ def column_fragments(
     style: int,
     strings: StringSink,
 ) -> list[str]:
-    """One ``<c>`` element per value of ``values`` (rows ``first_row``...), by ``kind``.
+    """One ``<c>`` element per value of ``values`` (rows ``first_row``...), by ``kind``:
+    ``<c r="{letter}{row}" s="{style}"`` followed by :func:`cell_tails`."""
+    return [f'<c r="{letter}{r}" s="{style}"{t}'
+            for r, t in zip(range(first_row, first_row + len(values)), cell_tails(values, kind, strings))]
+
+
+def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
+    """Per value, what follows ``<c r=".." s=".."`` in its cell element, by ``kind``: ``/>``
+    (an empty styled cell), ``><v>12.5</v></c>`` (a number or date serial), ``t="b">...``
+    (a boolean) or a string's shared-string / inline suffix.
 
     Numeric kinds write numbers and keep non-numeric text as text; ``date`` writes date
     serials (text that is not a date stays text); ``text`` writes everything as text;
@@ -231,17 +240,16 @@ def column_fragments(
     typed later gets the column's format.
     """
     n = len(values)
-    refs = [f'<c r="{letter}{r}" s="{style}"' for r in range(first_row, first_row + n)]
     out: list[str | None] = [None] * n
     vals = values.reset_index(drop=True)
     if kind in ("text", "general", "date") and n >= 64 and (vals.dtype == object or pd.api.types.is_string_dtype(
             vals.dtype)) and pd.api.types.infer_dtype(vals, skipna=True) == "string":
         # only strings (an export's text columns, dates as text): every kind writes each as
         # text, so the column is written as text, each distinct string escaped once
-        return _string_column(vals, refs, strings)
+        return _string_column(vals, strings)
     if kind in ("text",):
         if n >= 64 and pd.api.types.infer_dtype(vals, skipna=True) == "string":
-            return _string_column(vals, refs, strings)
+            return _string_column(vals, strings)
         texts = [_text_of(v) for v in vals.tolist()]
     elif kind == "date":
         texts = [None] * n
@@ -258,11 +266,11 @@ def column_fragments(
             for i, v in enumerate(obj.tolist()):
                 if texts[i] is not None and isinstance(v, (int, float, np.integer, np.floating)) \
                         and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v)):
-                    out[i] = refs[i] + "><v>" + _num_text(float(v)) + "</v></c>"
+                    out[i] = "><v>" + _num_text(float(v)) + "</v></c>"
                     texts[i] = None
         sl = serial.tolist()
         for i in np.flatnonzero(ok).tolist():
-            out[i] = refs[i] + "><v>" + _num_text(sl[i]) + "</v></c>"
+            out[i] = "><v>" + _num_text(sl[i]) + "</v></c>"
         if not is_obj:
             # datetimes before 1900-03-01 cannot be shown by Excel as dates: keep them as text
             bad = np.flatnonzero(vals.notna().to_numpy() & ~ok).tolist()
@@ -272,15 +280,15 @@ def column_fragments(
         texts = [None] * n
         for i, v in enumerate(vals.tolist()):
             if isinstance(v, (bool, np.bool_)):
-                out[i] = refs[i] + ' t="b"><v>' + ("1" if v else "0") + "</v></c>"
+                out[i] = ' t="b"><v>' + ("1" if v else "0") + "</v></c>"
             elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
                 f = float(v)
                 if math.isfinite(f):
-                    out[i] = refs[i] + "><v>" + (str(int(v)) if isinstance(v, (int, np.integer)) else _num_text(f)) + "</v></c>"
+                    out[i] = "><v>" + (str(int(v)) if isinstance(v, (int, np.integer)) else _num_text(f)) + "</v></c>"
             elif isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT:
                 serial, ok = _serials(pd.Series([v]))
                 if ok[0]:
-                    out[i] = refs[i] + "><v>" + _num_text(float(serial[0])) + "</v></c>"
+                    out[i] = "><v>" + _num_text(float(serial[0])) + "</v></c>"
                 else:
                     texts[i] = _text_of(v)
             else:
@@ -292,7 +300,7 @@ def column_fragments(
         arr = num.to_numpy(dtype="float64", na_value=np.nan)
         fin = np.isfinite(arr)
         for i, t in zip(np.flatnonzero(fin).tolist(), number_texts(arr[fin])):
-            out[i] = refs[i] + "><v>" + t + "</v></c>"
+            out[i] = "><v>" + t + "</v></c>"
         texts = [None] * n
         if not pd.api.types.is_numeric_dtype(vals.dtype):
             for i in np.flatnonzero(~fin & vals.notna().to_numpy()).tolist():
@@ -303,8 +311,8 @@ def column_fragments(
         codes, uniques = pd.factorize(pd.Series([texts[i] for i in idx], dtype=object))
         suffix = strings.cell_suffixes(list(uniques), len(idx))
         for i, code in zip(idx, codes.tolist()):
-            out[i] = refs[i] + suffix[code]
-    return [o if o is not None else refs[i] + "/>" for i, o in enumerate(out)]
+            out[i] = suffix[code]
+    return [o if o is not None else "/>" for o in out]
 
 
 def text_fragment(row: int, col: int, text: str, style: int, strings: StringSink) -> str:

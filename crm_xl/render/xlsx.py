@@ -39,7 +39,8 @@ from ..report.spec import ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBloc
 from .opc import REL, ContentTypes, PackageReader, Rel, relative, rels_part, rels_xml, workbook_part, workbook_sheets
 from .zipraw import BIG_PART, BIG_PART_LEVEL
 from .styles_merge import schema_order_fonts
-from .sheetdata import SheetCells, StringSink, column_fragments, column_letter, formula_fragment, text_fragment
+from .sheetdata import (SheetCells, StringSink, cell_tails, column_fragments, column_letter, formula_fragment,
+                        text_fragment)
 from .xlsx_styles import StyleBook, column_width, estimate_lines
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry time of generated parts: reproducible output
@@ -204,6 +205,13 @@ def _draw_table(ws, t: TableBlock, cells: SheetCells, sb: StyleBook, sink: Strin
     styles = [sb.data(c, t.as_excel_table) for c in t.columns]
     if n:
         def rows(m):
+            if all(c.formula is None for c in t.columns):
+                # one format call per row: '<c r="A{0}" s="5"{1}<c r="B{0}" s="5"{2}...' with each
+                # cell's tail (the same bytes as joining column_fragments, a few times faster)
+                tails = [cell_tails(t.data[c.key], c.kind, sink) for c in t.columns]
+                fmt = "".join(f'<c r="{column_letter(c0 + i)}{{0}}" s="{m(styles[i])}"{{{i + 1}}}'
+                              for i in range(len(t.columns))).format
+                return [fmt(r, *cells) for r, cells in zip(range(first, first + n), zip(*tails))]
             cols = []
             for i, c in enumerate(t.columns):
                 s = m(styles[i])

@@ -173,6 +173,8 @@ def _rows_to_frame(rows: list[list[object]], header_idx: int, header: list[objec
     Built column-wise: one 2-D object array from the rows (C loop), empty strings turned
     into None with one vectorised comparison; no per-cell Python work.
     """
+    if isinstance(rows, np.ndarray):  # a rectangular CSV parsed in C (:func:`_fast_csv_rows`)
+        return _array_to_frame(rows, header_idx, list(rows[header_idx]) if header is None else header)
     if header is None:
         header = rows[header_idx] if rows else []
     width = max(map(len, rows), default=0)
@@ -198,6 +200,44 @@ def _rows_to_frame(rows: list[list[object]], header_idx: int, header: list[objec
     if len(keep) < width:
         arr, names = arr[:, keep], [names[j] for j in keep]
     return pd.DataFrame(arr, columns=names, dtype=object, copy=False)
+
+
+def _array_to_frame(rows: np.ndarray, header_idx: int, header: list[object]) -> pd.DataFrame:
+    """:func:`_rows_to_frame` for rows given as one 2-D object array of strings."""
+    names = _header_names(header, rows.shape[1])
+    body = rows[header_idx + 1:]
+    filled = body != ""
+    nonblank = np.flatnonzero(filled.any(axis=1))
+    end = int(nonblank[-1]) + 1 if len(nonblank) else 0  # trailing all-empty rows are not data
+    arr = body[:end].copy()
+    if arr.size:
+        arr[~filled[:end]] = None
+    return pd.DataFrame(arr, columns=names, dtype=object, copy=False)
+
+
+# files at least this large (characters) are parsed by pandas' C reader when they are
+# rectangular (every line as many fields as the first); anything else goes through the
+# csv module, whose errors name the row
+_FAST_CSV_MIN = 1_000_000
+
+
+def _fast_csv_rows(text: str, delim: str) -> np.ndarray | None:
+    """The rows of a large, rectangular CSV text as a 2-D object array of strings (the same
+    cells the csv module gives), or None when it is small or not rectangular."""
+    if len(text) < _FAST_CSV_MIN:
+        return None
+    try:
+        frame = pd.read_csv(_io.StringIO(text), sep=delim, header=None, dtype=str, keep_default_na=False,
+                            na_filter=False, skip_blank_lines=False, engine="c", doublequote=True, quotechar='"')
+    except (ValueError, pd.errors.ParserError, csv.Error, UnicodeError, MemoryError):
+        return None
+    arr = frame.to_numpy(dtype=object)
+    if arr.ndim != 2 or arr.shape[1] < 2:
+        return None
+    missing = pd.isna(arr)
+    if missing.any():  # fields a short line lacks: the csv module gives no cell; "" is the same here
+        arr[missing] = ""
+    return arr
 
 
 def read_sheet_rows(path: str | pathlib.Path, *, skip: "Iterable[str]" = ()) -> list[tuple[str, SheetRows]]:
@@ -348,7 +388,7 @@ def _collect(out: Sources, name: str, rows: list[list[object]], table: Table | N
             out.mappings.append(SourceMapping(name, file_label, None, note=("按指定跳过", "skipped as asked")))
             return
         table = TABLES[forced]
-    if not rows or not any(any(not _cell_blank(v) for v in r) for r in rows):
+    if not len(rows) or not any(any(not _cell_blank(v) for v in r) for r in rows):
         if table is not None:
             out.add(RawTable(table.key, name, pd.DataFrame(), 1, path))
         else:
@@ -586,6 +626,8 @@ def _space_separated(rows: list[list[str]]) -> bool:
     """True for a text table whose columns are separated by runs of spaces (fixed-width
     exports such as CDNOW_master.txt): every non-empty line is one field that splits into
     the same number (at least 2) of space-separated fields."""
+    if isinstance(rows, np.ndarray):
+        return False  # the C reader found at least two fields on every line
     lines = [r for r in rows[:200] if r and any(c.strip() for c in r)]
     if not lines or any(len(r) != 1 for r in lines):
         return False
@@ -606,7 +648,9 @@ def _csv_sources(path: str | pathlib.Path, table: str | None = None,
         delim = dialect.delimiter
     except csv.Error:
         delim = ","
-    rows = _csv_rows(text, delim, p.name)
+    rows = _fast_csv_rows(text, delim)
+    if rows is None:
+        rows = _csv_rows(text, delim, p.name)
     if _space_separated(rows):
         rows = [line.split() for line in text.splitlines()]
     out = Sources()

@@ -59,7 +59,7 @@ REQUIRES_DIST = (
     "rich>=13.0.0",
     "defusedxml>=0.7.0",
     "python-calamine>=0.9.1; sys_platform != 'emscripten'",
-    "charset-normalizer>=3.3.2; sys_platform != 'emscripten'",
+    "charset-normalizer>=3.4.2; sys_platform != 'emscripten'",
 )
 
 

@@ -103,13 +103,20 @@ class IntakeSummary:
     returns_netted: int = 0
     returns_amount: float = 0.0
     dropped: dict[str, int] = field(default_factory=dict)  # reason key -> rows
-    examples: dict[str, str] = field(default_factory=dict)  # reason key -> "sheet row N: value"
+    examples: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # reason key -> (sheet, row, value)
     unknown_statuses: dict[str, int] = field(default_factory=dict)  # status text -> rows (counted as purchases)
     pipeline: bool = False  # the status column is a sales pipeline (won / lost / open)
 
     @property
     def dropped_rows(self) -> int:
         return int(sum(self.dropped.values()))
+
+    def _example(self, key: str, lang: str) -> str:
+        if key not in self.examples:
+            return ""
+        sheet, row, value = self.examples[key]
+        where = f"{sheet} 第 {row} 行" if lang == "zh" else f"{sheet} row {row}"
+        return where + (f" {value}" if value else "")
 
     @property
     def accounted(self) -> bool:
@@ -139,8 +146,8 @@ class IntakeSummary:
                        f"{names}; if they are not purchases, add them to cancelled_statuses or open_statuses.")
         if self.rows and self.dropped_rows / self.rows >= 0.1:
             share = self.dropped_rows / self.rows
-            why = "；".join(f"{_short(k, lang)} {v:,} 行（例：{self.examples.get(k, '')}）" for k, v in top[:3] if v) if zh \
-                else "; ".join(f"{_short(k, lang)} {v:,} rows (e.g. {self.examples.get(k, '')})" for k, v in top[:3] if v)
+            why = "；".join(f"{_short(k, lang)} {v:,} 行（例：{self._example(k, lang)}）" for k, v in top[:3] if v) if zh \
+                else "; ".join(f"{_short(k, lang)} {v:,} rows (e.g. {self._example(k, lang)})" for k, v in top[:3] if v)
             out.append(f"注意：{share:.0%} 的订单行没有计入购买。主要原因：{why}。详见「清洗日志」。" if zh
                        else f"WARNING: {share:.0%} of the order rows were not counted as purchases. Top reasons: {why}. "
                        "See the cleaning log.")
@@ -261,8 +268,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
 
     def example(key: str, sheet: str, row: int, value: str = "") -> None:
         """The first row a reason applied to, for the console ("Online Retail.csv 第 66 行")."""
-        where = f"{sheet} 第 {row} 行" if lang == "zh" else f"{sheet} row {row}"
-        summary.examples.setdefault(key, where + (f" {value}" if value else ""))
+        summary.examples.setdefault(key, (str(sheet), int(row), str(value)))
 
     def drop(mask: np.ndarray, key: str, column_key: str, old: np.ndarray | None = None) -> None:
         mask = mask & (reason == "")

@@ -300,7 +300,7 @@ def new_customer_repurchase_rate(customer_ids, order_dates, as_of=None, window_m
     if codes.size == 0:
         return float("nan")
     n = int(codes.max()) + 1
-    first = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    first = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     order = np.lexsort((dates, codes))
     c_sorted = codes[order]
     head = np.r_[True, c_sorted[1:] != c_sorted[:-1]]

@@ -183,7 +183,7 @@ def _scores(recency_days, frequency, monetary, settings: AnalysisSettings, modes
 
 def _date(days: np.ndarray) -> np.ndarray:
     out = days.astype("datetime64[D]").astype("datetime64[ns]")
-    out[days == np.iinfo(np.int64).min] = np.datetime64("NaT")
+    out[days == np.iinfo(np.int64).min] = np.datetime64("NaT", "ns")
     return out
 
 

@@ -259,7 +259,7 @@ def build_demo(
         as_of = as_of.date()
     as_of = pd.Timestamp(as_of).date()
     end = np.datetime64(as_of, "D")
-    start = (end.astype("datetime64[M]") - (months - 1)).astype("datetime64[D]")
+    start = (end.astype("datetime64[M]") - np.timedelta64(months - 1, "M")).astype("datetime64[D]")
     ndays = int((end - start).astype(int)) + 1
     last = ndays - 1  # day index of as_of
     sampler = _Sampler(_day_weights(start, ndays))
@@ -475,7 +475,7 @@ def _contracts(first_purchase: np.ndarray, last_order: np.ndarray, term_years: n
     purchase. 是否续签: yes when it is a renewal (not the first term), no when it ended
     before ``end`` without a newer purchase, blank while a first term runs."""
     fp = pd.DatetimeIndex(first_purchase.astype("datetime64[ns]"))
-    ref = pd.DatetimeIndex(np.minimum(last_order + 30, end).astype("datetime64[ns]"))
+    ref = pd.DatetimeIndex(np.minimum(last_order + np.timedelta64(30, "D"), end).astype("datetime64[ns]"))
     y, m, d = fp.year.to_numpy(), fp.month.to_numpy(), np.minimum(fp.day.to_numpy(), 28)
 
     def at(years):
@@ -644,11 +644,11 @@ def _campaign_calendar(start: np.datetime64, end: np.datetime64) -> tuple[pd.Dat
     for y in range(y0, y1 + 1):
         for mo, d, length, name, channel in vocab.CAMPAIGN_CALENDAR:
             s = np.datetime64(dt.date(y, mo, d), "D")
-            if start <= s <= end - 7:
-                rows.append((s, min(s + length - 1, end), f"{y}年{name}", channel))
-    launch = end - vocab.NEW_PRODUCT_LAUNCH_DAYS
+            if start <= s <= end - np.timedelta64(7, "D"):
+                rows.append((s, min(s + np.timedelta64(length - 1, "D"), end), f"{y}年{name}", channel))
+    launch = end - np.timedelta64(vocab.NEW_PRODUCT_LAUNCH_DAYS, "D")
     name, channel, length = vocab.LAUNCH_CAMPAIGN
-    rows.append((launch, min(launch + length - 1, end), name, channel))
+    rows.append((launch, min(launch + np.timedelta64(length - 1, "D"), end), name, channel))
     rows.sort(key=lambda r: (r[0], r[2]))
     s = np.array([r[0] for r in rows], dtype="datetime64[D]")
     e = np.array([r[1] for r in rows], dtype="datetime64[D]")
@@ -896,7 +896,7 @@ def _leads(rng, sampler: _Sampler, ids, owner, first_day, pre_window, campaigns:
     order = np.lexsort((rng.random(len(created)), created))
     created, stage, cust, closed, who, source, camp = (x[order] for x in (created, stage, cust, closed, who, source, camp))
     as_date = lambda d: (start + d.astype("timedelta64[D]")).astype("datetime64[ns]")  # noqa: E731
-    closed_date = np.where(closed >= 0, as_date(np.maximum(closed, 0)), np.datetime64("NaT"))
+    closed_date = np.where(closed >= 0, as_date(np.maximum(closed, 0)), np.datetime64("NaT", "ns"))
     return pd.DataFrame({
         "lead_id": _serial_ids("XS", len(created), 5),
         "created_date": as_date(created),

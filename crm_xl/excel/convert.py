@@ -182,7 +182,7 @@ def _datetime_serial(v) -> float:
 def serial_to_datetime64(serials) -> np.ndarray:
     """Excel serial day numbers -> ``datetime64[ns]`` (NaN -> NaT)."""
     s = np.asarray(serials, dtype=float)
-    out = np.full(s.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
+    out = np.full(s.shape, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     ok = ~np.isnan(s)
     out[ok] = (EXCEL_EPOCH + np.floor(s[ok]).astype(np.int64)).astype("datetime64[ns]")
     return out

@@ -37,7 +37,7 @@ def floor_write(spec, out) -> float:
     import pandas as pd
     import xlsxwriter
 
-    from crm_xl.report.spec import NUMERIC_KINDS, TableBlock, TextBlock
+    from crm_xl.report.spec import TableBlock, TextBlock
 
     t0 = time.perf_counter()
     wb = xlsxwriter.Workbook(out, {"constant_memory": True})

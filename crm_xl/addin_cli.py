@@ -26,7 +26,6 @@ import argparse
 import os
 import pathlib
 import re
-import shutil
 import sys
 import zipfile
 from xml.sax.saxutils import quoteattr

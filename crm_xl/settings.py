@@ -42,9 +42,12 @@ __all__ = [
 import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .errors import SettingsError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Layer keys are stable identifiers; what the user sees comes from ``layer_labels``.
 LAYER_KEYS = ("high_value", "potential", "regular", "at_risk", "unclassified")
@@ -781,7 +784,6 @@ def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = 
         A value cannot be parsed or the resulting settings are invalid; the message names
         the setting (and row).
     """
-    import pandas as pd
 
     base = base or DEFAULT_SETTINGS
     cols = {str(c).strip().lower(): c for c in rows.columns}

@@ -1,7 +1,6 @@
 """Demo data (issue 3 item 5): crm_xl.demo."""
 
 import datetime as dt
-import re
 
 import numpy as np
 import pandas as pd

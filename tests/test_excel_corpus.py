@@ -13,7 +13,6 @@ from PyPI sdists at CI time) are refreshed twice with report sheets (issue 17):
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import zipfile
 from xml.etree import ElementTree as ET
@@ -21,7 +20,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from python_calamine import CalamineWorkbook
 
-from crm_xl.render.opc import PackageReader, is_os_junk, workbook_part, workbook_sheets
+from crm_xl.render.opc import PackageReader, workbook_part, workbook_sheets
 from crm_xl.render.splice import refresh_workbook
 from tests import excel_corpus, fidelity
 from tests.report_samples import sample_spec

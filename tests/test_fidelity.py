@@ -15,7 +15,6 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 import xlsxwriter
 

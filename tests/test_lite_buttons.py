@@ -9,7 +9,6 @@ and the shipped main.py (both language variants) to that contract.
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import io
 import re

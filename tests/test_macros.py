@@ -11,8 +11,9 @@ import pathlib
 from dataclasses import replace
 
 import openpyxl
-import pandas as pd
 import pytest
+
+from crm_xl.errors import InputError
 import xlwings as xw
 
 import crm_xl
@@ -288,6 +289,17 @@ def test_main_with_no_choice_asks_for_one():
     out, rp = run(macros.main, p)
     assert not out.ok and [a["func"] for a in rp.actions] == ["alert"]
     assert "要执行的操作" in rp.actions[0]["args"][0]
+
+
+def test_main_shows_an_error_while_choosing_the_action(monkeypatch):
+    # the error raised while reading the choice reaches the user as a macro error
+    def broken(book):
+        raise InputError("控制台读不出来", "the console cannot be read")
+
+    monkeypatch.setattr(macros, "choose_action", broken)
+    out, rp = run(macros.main, payload([_console_payload(None)]))
+    assert not out.ok and out.error == "InputError"
+    assert "控制台读不出来" in rp.actions[0]["args"][0]
 
 
 def test_crm_xl_main_uses_the_calling_book(demo_payload):

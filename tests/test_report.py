@@ -14,7 +14,6 @@ KPI window = the 12 months before it, i.e. orders from 2023-09-10):
 from __future__ import annotations
 
 import datetime as dt
-import os
 import zipfile
 
 import openpyxl

@@ -3,7 +3,6 @@ campaign ROI, new-customer activation, key-account profiles; empty inputs give a
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -3,7 +3,6 @@ the carry-over rule with retired / hand-added rows, overdue on boundary dates.""
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import pytest
 

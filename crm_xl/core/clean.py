@@ -21,11 +21,11 @@ from __future__ import annotations
 
 __all__ = ["CleanResult", "CleanedData", "clean_table", "clean_dataset", "LOG_COLUMNS"]
 
-import datetime as _dt
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ from .dates import column_date_order, has_ambiguous
 from .purchases import consolidate_orders, missing_key_text
 from .cleanlog import LOG_COLUMNS, RowLog as _Log, log_frame, cell_text as _fmt, cell_texts as _texts, text as _t
 from .dataset import DTYPE_BY_KIND, CrmData, empty_table
+
+if TYPE_CHECKING:
+    from ..settings import AnalysisSettings
 from .industry import map_industry, section_name
 from .parse import (
     Distinct,

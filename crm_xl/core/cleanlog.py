@@ -11,11 +11,15 @@ from __future__ import annotations
 __all__ = ["LOG_COLUMNS", "TEXTS", "text", "RowLog", "log_frame", "empty_log", "cell_text", "cell_texts"]
 
 import datetime as _dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .text import text_array
+
+if TYPE_CHECKING:
+    from .parse import Distinct
 
 LOG_COLUMNS = ["sheet", "row", "column", "old_value", "new_value", "rule", "reason"]
 

@@ -568,7 +568,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
             add("holdout_actual", f"检验期（最后{h}个月）实际购买次数", f"Holdout (last {h} months): actual purchases",
                 actual, f"{actual:,.0f}", f"截至 {cal_end.date()} 已购买的 {len(cal):,} 位客户",
                 f"{len(cal):,} customers who bought by {cal_end.date()}")
-            add("holdout_predicted", f"检验期模型预测购买次数", "Holdout: predicted purchases", predicted, f"{predicted:,.0f}",
+            add("holdout_predicted", "检验期模型预测购买次数", "Holdout: predicted purchases", predicted, f"{predicted:,.0f}",
                 f"相差 {err:+.1%}" if np.isfinite(err) else "", f"difference {err:+.1%}" if np.isfinite(err) else "")
             notes.append(
                 f"模型检验：只用截至 {cal_end.date()} 的订单拟合，预测 {start} 至 {p.as_of.date()} 这 {h} 个月内，"

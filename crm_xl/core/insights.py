@@ -33,7 +33,7 @@ sees, as a finding rather than a change of anyone's risk level.
 from __future__ import annotations
 
 __all__ = ["cross_analysis", "layer_problems", "conclusions", "p_alive_cutoff", "DIAGNOSIS_COLUMNS", "PROBLEM_COLUMNS",
-           "CONCLUSION_COLUMNS", "VALUABLE_GROUPS", "P_ALIVE_LIKELY_LOST", "CLV_TOP_SHARE"]
+           "CONCLUSION_COLUMNS", "VALUABLE_GROUPS", "CLV_TOP_SHARE"]
 
 from typing import TYPE_CHECKING
 

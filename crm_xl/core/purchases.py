@@ -185,7 +185,6 @@ class PurchaseResult:
 def _status_classes(status: pd.Series, is_won: pd.Series | None, s: AnalysisSettings) -> tuple[np.ndarray, bool, dict]:
     """Per row: 'won', 'lost', 'open', 'cancelled', 'not_won', 'unknown_stage' or '' (a
     purchase by default); whether the column is a pipeline; unrecognised statuses -> rows."""
-    n = len(status)
     codes, uniq = pd.factorize(status.astype(object).to_numpy(), use_na_sentinel=True)
     won = {normalize_status(x) for x in s.stage_won}
     lost = {normalize_status(x) for x in s.stage_lost}

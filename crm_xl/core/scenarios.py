@@ -45,7 +45,7 @@ from ..settings import AnalysisSettings
 from .carry import map_distinct
 from .dataset import CrmData
 from .kpis import safe_ratio
-from .prepared import match_keywords, resolve_analysis_date, stage_matches
+from .prepared import resolve_analysis_date, stage_matches
 
 TARGET_COLUMNS = ("period", "owner", "region", "period_start", "period_end", "partial", "target", "actual",
                   "attainment", "gap")

@@ -509,7 +509,6 @@ def _order_days(rng, sampler: _Sampler, arch: np.ndarray, n_t1: int, ndays: int,
     ago = lambda d: last - np.asarray(d)  # noqa: E731  days ago <-> day index
     S = [(0, 89), (90, 179), (180, 364), (365, last)]  # segments in days ago
     lo_day, hi_day = ago([s[1] for s in S]), ago([s[0] for s in S])  # segment day ranges
-    seg_len = hi_day - lo_day + 1
 
     last_day = np.zeros(n, dtype=np.int64)
     first_day = np.full(n, -1, dtype=np.int64)  # -1: relation predates the window
@@ -863,7 +862,6 @@ def _leads(rng, sampler: _Sampler, ids, owner, first_day, pre_window, campaigns:
     window came from a won lead that closed on their first order day; the other leads are
     lost, or still open (线索 recent, 商机 a little older)."""
     last = ndays - 1
-    n = len(ids)
     in_window = np.flatnonzero(~pre_window & (first_day > 14) & (first_day <= last))
     won = in_window[rng.random(len(in_window)) < 0.8]
     w_closed = first_day[won]

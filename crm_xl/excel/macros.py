@@ -611,8 +611,8 @@ def main(book=None) -> MacroOutcome:
     book = _caller(book)
     try:
         key, why = choose_action(book)
-    except Exception as exc:  # noqa: BLE001
-        return _run("main", book, lambda b, ui: (_ for _ in ()).throw(exc))
+    except Exception as exc:  # noqa: BLE001 - shown like any macro's error (bound as a default: linters see it)
+        return _run("main", book, lambda b, ui, err=exc: (_ for _ in ()).throw(err))
     if key is None:
         def body(b, ui: _Ui) -> MacroOutcome:
             raise InputError(f"请先在「{CONSOLE_SHEET['zh']}」工作表的「{_ACTION_LABEL['zh']}」右侧选择一个操作。",

@@ -22,7 +22,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.chart.label import DataLabelList

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 __all__ = ["charts_sheet"]
 
-import pandas as pd
 
 from ..core.analysis import AnalysisResult
 from .common import title_blocks

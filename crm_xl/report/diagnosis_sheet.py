@@ -7,7 +7,6 @@ from __future__ import annotations
 __all__ = ["diagnosis_sheet"]
 
 import numpy as np
-import pandas as pd
 
 from ..core.analysis import AnalysisResult
 from ..core.insights import p_alive_cutoff

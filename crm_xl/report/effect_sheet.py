@@ -7,7 +7,6 @@ from __future__ import annotations
 __all__ = ["effect_sheet"]
 
 import numpy as np
-import pandas as pd
 
 from ..core.effect import EffectResult
 from ..settings import AnalysisSettings

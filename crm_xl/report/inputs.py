@@ -22,7 +22,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..errors import InputError
-from ..io import RawTable, Sources, read_sheet_rows, tables_from_sheet_rows
+from ..io import Sources, read_sheet_rows, tables_from_sheet_rows
 from ..mapping import MappingOverrides, overrides_from_rows
 from ..settings import AnalysisSettings, settings_from_rows
 from .names import REPORT_SHEETS

@@ -300,7 +300,6 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
     for key, why in (("customer_id", "missing_customer"), ("order_date", "missing_date"), ("amount", "missing_amount")):
         if key in pending:
             drop(np.asarray(pending[key], dtype=bool), why, key)
-    unknown = {k: v for k, v in unknown.items()}
     summary.unknown_statuses = unknown
 
     keep = reason == ""

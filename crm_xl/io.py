@@ -48,7 +48,7 @@ import pandas as pd
 
 from .a1 import column_letter
 from .errors import InputError, WorkbookError
-from .mapping import MappingOverrides, SourceMapping, apply_overrides, sample_texts
+from .mapping import MappingOverrides, SourceMapping, apply_overrides
 from .schema import TABLES, ColumnKind, Table, map_headers, missing_columns_error, table_for_sheet
 
 _HEADER_SCAN_ROWS = 15
@@ -435,7 +435,7 @@ def _map_columns(rt: RawTable, names: list[str], overrides: MappingOverrides, fi
     detected = map_headers(headers, t, strict=False)
     corrections = overrides.columns_for(names)
     try:
-        columns, manual = apply_overrides(headers, t, detected.columns, corrections, source=rt.sheet)
+        columns, manual = apply_overrides(headers, t, detected.columns, corrections)
     except InputError as e:
         bad = next(((sheet, row) for (src, h), (sheet, row) in overrides.where.items()
                     if h in corrections and src in {n.strip().lower() for n in names}), (None, None))
@@ -444,10 +444,9 @@ def _map_columns(rt: RawTable, names: list[str], overrides: MappingOverrides, fi
     if missing and len(rt.frame):
         raise missing_columns_error(t, missing, headers, sheet=rt.sheet,
                                     by_content=_headers_by_content(rt.frame, t, missing, set(columns)))
-    samples = sample_texts(rt.frame.iloc[:200, j].tolist() for j in range(len(headers)))
     rt.mapping = columns
-    rt.source = SourceMapping(rt.sheet, file_label, rt.table, headers=headers, columns=columns, manual=manual,
-                              table_manual=table_given, header_row=rt.header_row, samples=samples)
+    rt.source = SourceMapping.of_frame(rt.sheet, file_label, rt.table, rt.frame, columns, manual=manual,
+                                       table_manual=table_given, header_row=rt.header_row)
 
 
 def _headers_by_content(frame: pd.DataFrame, t: Table, missing: list[str], taken: set[int]) -> dict[str, list[str]]:
@@ -486,15 +485,15 @@ def _unknown_note(found: list[str]) -> tuple[str, str]:
 
 def _skip_warning(name: str, found: list[str]) -> tuple[str, str]:
     """A source no table matches: skipped, with its headers and the table it is closest to."""
-    best, best_n = None, 0
+    best, best_map = None, None
     for t in TABLES.values():
-        n = len(map_headers(found, t, strict=False).columns)
-        if n > best_n:
-            best, best_n = t, n
-    zh_hint = (f"它最像「{best.zh}」，但缺少 " + "、".join(f"「{best.column(k).zh}」"
-               for k in map_headers(found, best, strict=False).missing_required) + "。") if best else ""
-    en_hint = (f"It is closest to '{best.en}' but lacks " + ", ".join(f"'{best.column(k).en}'"
-               for k in map_headers(found, best, strict=False).missing_required) + ". ") if best else ""
+        m = map_headers(found, t, strict=False)
+        if len(m.columns) > (len(best_map.columns) if best_map else 0):
+            best, best_map = t, m
+    lacks = best_map.missing_required if best_map else []
+    zh_hint = (f"它最像「{best.zh}」，但缺少 " + "、".join(f"「{best.column(k).zh}」" for k in lacks) + "。") if best else ""
+    en_hint = (f"It is closest to '{best.en}' but lacks " + ", ".join(f"'{best.column(k).en}'" for k in lacks)
+               + ". ") if best else ""
     shown = "、".join(found[:12]) or "（空）"
     return (f"已跳过「{name}」：无法判断是哪种数据（表头：{shown}）。{zh_hint}"
             f"如需使用，请用 --table 订单={name} 和 --map {name}:原表头=字段 指定。",

@@ -114,6 +114,14 @@ class SourceMapping:
     samples: list[str] = field(default_factory=list)  # first value under each header, as text
     note: tuple[str, str] | None = None  # zh/en: why skipped
 
+    @classmethod
+    def of_frame(cls, source: str, file: str, table: str, frame, columns: dict[int, str], **kw) -> "SourceMapping":
+        """How ``frame`` (the source's rows under its header) was read: its headers, the
+        mapping ``columns`` and an example value per column."""
+        headers = [str(c) for c in frame.columns]
+        samples = sample_texts(frame.iloc[:200, j].tolist() for j in range(len(headers)))
+        return cls(source, file, table, headers=headers, columns=dict(columns), samples=samples, **kw)
+
     def describe(self, lang: str = "zh") -> str:
         """``sales_pipeline.csv → 订单: opportunity_id→订单编号, account→客户名称, ...``"""
         zh = lang == "zh"
@@ -186,7 +194,7 @@ class MappingOverrides:
 
 
 def apply_overrides(headers: "list[str]", table: Table, detected: dict[int, str],
-                    corrections: dict[str, str | None], *, source: str = "") -> tuple[dict[int, str], set[int]]:
+                    corrections: dict[str, str | None]) -> tuple[dict[int, str], set[int]]:
     """The detected mapping with the user's corrections: (position -> key, positions the
     corrections changed). A field given to one header is taken from any other; a
     correction for a header the source does not have is ignored (another file's, or an old

@@ -78,14 +78,20 @@ def _intake_lines(cleaned: CleanedData, result: AnalysisResult) -> list[str]:
     if intake is not None and (intake.dropped_rows or intake.merged_lines or intake.returns_netted):
         out += intake.lines(lang)
     out += [n[0] if zh else n[1] for n in cleaned.notes]
-    if result.settings.score_mode == "auto":
-        auto = [d for d, m in zip("RFM", result.score_modes) if m == "quantile"]
-        if auto:
-            dims = "、".join(auto) if zh else ", ".join(auto)
-            out.append(f"评分：{dims} 按五分位评分（设置 score_mode = auto：固定分界点会让几乎所有客户同分），详见「RFM分层表」。"
-                       if zh else f"Scoring: {dims} by quintiles (Settings score_mode = auto: the fixed breakpoints would "
-                       "give almost every customer the same score); see the RFM Layers sheet.")
-    return out
+    return out + _scoring_lines(result)
+
+
+def _scoring_lines(result: AnalysisResult) -> list[str]:
+    """The dimensions score_mode auto scored by quintiles, as one line (for 说明 and 设置)."""
+    zh = result.settings.lang == "zh"
+    auto = [d for d, m in zip("RFM", result.score_modes) if m == "quantile"] \
+        if result.settings.score_mode == "auto" else []
+    if not auto:
+        return []
+    dims = "、".join(auto) if zh else ", ".join(auto)
+    return [f"评分：{dims} 按五分位评分（设置 score_mode = auto：固定分界点会让几乎所有客户同分），详见「RFM分层表」。"
+            if zh else f"Scoring: {dims} by quintiles (Settings score_mode = auto: the fixed breakpoints would "
+            "give almost every customer the same score); see the RFM Layers sheet."]
 
 
 def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None, *,
@@ -103,7 +109,7 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
     lang = s.lang
     summary = {"customers": len(cleaned.data.customers), "orders": len(cleaned.data.orders),
                "log_entries": len(cleaned.log)}
-    settings_spec = settings_sheet(s, [line for line in _intake_lines(cleaned, result) if "score_mode" in line])
+    settings_spec = settings_sheet(s, _scoring_lines(result))
     refs = settings_refs(settings_spec) if formulas else None
     table = strategy_table(result, previous_strategy)
     effect = effect_tracking(table, cleaned.data, s, as_of=result.as_of)
@@ -170,7 +176,7 @@ def source_mappings(raw_tables: Mapping[str, object], lang: str) -> list:
     """How every source was read: the :class:`~crm_xl.mapping.SourceMapping` that
     :mod:`crm_xl.io` recorded (skipped sources included), or one detected from the headers
     for a table given as a plain DataFrame (the demo, a notebook)."""
-    from ..mapping import SourceMapping, sample_texts
+    from ..mapping import SourceMapping
     from ..schema import TABLES, map_headers
 
     recorded = getattr(raw_tables, "mappings", None)
@@ -186,12 +192,9 @@ def source_mappings(raw_tables: Mapping[str, object], lang: str) -> list:
                 out.append(src)
                 continue
             frame = getattr(raw, "frame", raw)
-            headers = [str(c) for c in frame.columns]
-            m = map_headers(headers, TABLES[key], strict=False)
-            samples = sample_texts(frame.iloc[:200, j].tolist() for j in range(len(headers)))
+            m = map_headers([str(c) for c in frame.columns], TABLES[key], strict=False)
             name = getattr(raw, "sheet", None) or TABLES[key].sheet_name(lang)
-            out.append(SourceMapping(name, "", key, headers=headers, columns=dict(m.columns), samples=samples,
-                                     header_row=getattr(raw, "header_row", 1)))
+            out.append(SourceMapping.of_frame(name, "", key, frame, m.columns, header_row=getattr(raw, "header_row", 1)))
     return out
 
 
@@ -269,7 +272,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     step = progress or (lambda _text: None)
     step("清洗数据" if zh else "cleaning")
     cleaned = clean_dataset(raw_tables, settings=s)
-    code, unit, currency_notes = resolve_currency(s, cleaned.currencies, cleaned.unknown_columns.get("orders", ()),
+    code, currency_notes = resolve_currency(s, cleaned.currencies, cleaned.unknown_columns.get("orders", ()),
                                                   next(iter(cleaned.headers), ""))
     if currency_notes:
         from dataclasses import replace as _replace
@@ -287,7 +290,6 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     if include_data_sheets:
         data = _data_sheets(raw_tables, s.lang)
         sheets = sheets[:-1] + data + sheets[-1:]  # the cleaning log follows the data it describes
-    spec = ReportSpec(sheets=tuple(sheets), lang=s.lang)
-    if unit != ("元" if s.lang == "zh" else "CNY"):
-        spec = with_currency(spec, *(currency_label(code, lang, raw=code) for lang in ("zh", "en")))
+    spec = with_currency(ReportSpec(sheets=tuple(sheets), lang=s.lang),
+                         *(currency_label(code, lang, raw=code) for lang in ("zh", "en")))
     return ReportRun(cleaned=cleaned, result=result, spec=spec.validate())

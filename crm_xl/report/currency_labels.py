@@ -25,13 +25,12 @@ from .spec import ReportSpec, TableBlock, TextBlock
 
 def resolve_currency(settings: AnalysisSettings, found: Counter,
                      other_headers: "list[str] | tuple[str, ...]" = (),
-                     source: str = "") -> tuple[str, str, list[tuple[str, str]]]:
-    """(ISO code or the user's text, its label in the report's language, notes): the
-    setting when it names a currency, else the one found most in the data, else 元/CNY.
+                     source: str = "") -> tuple[str, list[tuple[str, str]]]:
+    """(ISO code or the user's text, notes): the setting when it names a currency, else the
+    one found most in the data, else CNY.
     Several currencies in one export are noted (amounts are not converted), naming a
     converted-amount column among ``other_headers`` (the export's unmapped columns) to use
     instead where there is one."""
-    lang = settings.lang
     notes: list[tuple[str, str]] = []
     code = currency_code(settings.currency)
     raw = None if settings.currency.strip().lower() == "auto" else settings.currency.strip()
@@ -58,8 +57,7 @@ def resolve_currency(settings: AnalysisSettings, found: Counter,
         notes.append((f"注意：金额中有多种货币（{listed}），crm_xl 不做汇率换算，合计与评分会把它们直接相加。" + fix_zh,
                       f"WARNING: the amounts are in several currencies ({listed}); crm_xl does not convert them, so "
                       "totals and scores would add them as they are. " + fix_en))
-    code = code or (None if raw else DEFAULT_CURRENCY)
-    return code or raw, currency_label(code, lang, raw), notes
+    return code or raw or DEFAULT_CURRENCY, notes
 
 
 _HEAD_ZH = re.compile(r"([(（，,]\s*)元(\s*[)）])")

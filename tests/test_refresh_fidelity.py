@@ -115,7 +115,8 @@ def test_styles_without_cell_style_xfs_get_the_named_style_their_formats_point_a
 
 def _font_orders(root):
     fonts = list(root.find(MAIN + "fonts"))
-    dxf_fonts = [f for d in (root.find(MAIN + "dxfs") or []) for f in d if f.tag == MAIN + "font"]
+    dxfs = root.find(MAIN + "dxfs")
+    dxf_fonts = [f for d in (dxfs if dxfs is not None else []) for f in d if f.tag == MAIN + "font"]
     return [[c.tag.removeprefix(MAIN) for c in f] for f in fonts + dxf_fonts]
 
 

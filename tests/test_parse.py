@@ -92,3 +92,24 @@ def test_year_1900_placeholder_dates_are_bad_in_every_form():
         val, bad = parse_dates(raw)
         assert bad.tolist() == [True, False], raw
         assert val.dt.strftime("%Y-%m-%d").tolist()[1] == "2024-09-15"
+
+
+@given(st.lists(st.one_of(
+    st.decimals(min_value=-10**15 + 1, max_value=10**15 - 1, places=6,
+                allow_nan=False, allow_infinity=False).map(str),
+    st.floats(-1e12, 1e12, allow_nan=False).map(lambda x: f"{x:.{abs(hash(x)) % 9}f}"),
+    st.sampled_from(["¥1,200.50", "15万", "(1,200)", "abc", "", "-", "007", "-0", "+5", "1e5", "１２", "1.2.3"]),
+), min_size=1, max_size=60))
+def test_many_plain_decimal_texts_parse_exactly_as_one_by_one(texts):
+    """A CSV column of thousands of distinct plain decimals takes a vectorised path
+    (issue 20); each value, and which cells are bad, must be what the per-value rule
+    gives: the same column parsed in pieces too small for the fast path."""
+    filler = [f"{i}.{i % 97:02d}" for i in range(2100)]  # enough distinct values for the fast path
+    s = pd.Series(texts + filler, dtype=object)
+    fast, fast_bad = parse_money(s)
+    one_by_one = [parse_money(pd.Series([t], dtype=object)) for t in texts]
+    for i, (val, bad) in enumerate(one_by_one):
+        assert bool(fast_bad.iloc[i]) == bool(bad.iloc[0]), texts[i]
+        a, b = fast.iloc[i], val.iloc[0]
+        assert (pd.isna(a) and pd.isna(b)) or (a == b and str(a) == str(b)), (texts[i], a, b)
+    assert fast.iloc[len(texts):].tolist() == [float(f) for f in filler]

@@ -325,3 +325,47 @@ def test_batch_text_escaping_equals_one_by_one(texts):
     from crm_xl.render.sheetdata import _t_element, _t_elements
 
     assert _t_elements(texts) == [_t_element(t) for t in texts]
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False),
+                          st.integers(-10**17, 10**17).map(float),
+                          st.sampled_from([0.0, -0.0, 1e15, -1e15, 1e15 - 1, 5e-324, 1e-7])),
+                min_size=1, max_size=200))
+def test_numbers_are_written_with_the_digits_python_shows(values):
+    """A number cell holds the shortest text that reads back as the same double (Python's
+    repr, "12" for 12.0); a column is converted in bulk (issue 20) with the same digits as
+    one value at a time."""
+    from crm_xl.render.sheetdata import _num_text, number_texts
+
+    arr = np.asarray(values, dtype="float64")
+    texts = number_texts(arr)
+    assert texts == [_num_text(x) for x in values]
+    assert [float(t) for t in texts] == values
+
+
+@given(st.lists(st.tuples(st.integers(1, 60), st.integers(1, 8), st.integers(1, 30)), max_size=5),
+       st.dictionaries(st.integers(1, 100), st.integers(10, 30), max_size=10),
+       st.sampled_from([1, 2, 3, 7, 2000]))
+def test_sheet_data_rows_in_order_whatever_the_blocks(blocks, heights, chunk_rows):
+    """<sheetData> holds each row once, in ascending order, its cells left to right, with
+    its height attributes; rows with a height but no cell are empty rows; chunks hold
+    chunk_rows rows each (the fast path for blocks that share no row included)."""
+    from crm_xl.render.sheetdata import SheetCells
+
+    sc = SheetCells()
+    cells: dict[int, list[tuple[int, str]]] = {}
+    for first, col, n in blocks:
+        frags = [f'<c r="{col}:{first + i}"/>' for i in range(n)]
+        sc.add_rows(first, col, col, n, lambda m, frags=frags: frags)
+        for i, f in enumerate(frags):
+            cells.setdefault(first + i, []).append((col, f))
+    sc.row_attrs.update({r: f'ht="{h}"' for r, h in heights.items()})
+    want = []
+    for r in sorted(set(cells) | set(heights)):
+        a = f' ht="{heights[r]}"' if r in heights else ""
+        want.append(f'<row r="{r}"{a}>' + "".join(f for _, f in sorted(cells.get(r, []), key=lambda x: x[0])) + "</row>")
+    chunks = list(sc.iter_xml(chunk_rows=chunk_rows))
+    assert chunks[0] == "<sheetData>" and chunks[-1] == "</sheetData>"
+    assert "".join(chunks[1:-1]) == "".join(want)
+    body = chunks[1:-1]
+    assert all(c.count("<row ") == chunk_rows for c in body[:-1])

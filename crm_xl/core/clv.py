@@ -1159,7 +1159,7 @@ def holdout_comparison(cal_holdout: pd.DataFrame, bgnbd: BetaGeoModel, *, max_fr
     pred = bgnbd.conditional_expected_purchases(np.asarray(dur, dtype=float), x, tx, T) if predicted is None \
         else np.asarray(predicted, dtype=float)
     group = np.minimum(np.asarray(x, dtype=float), max_frequency).astype(int)
-    g = pd.DataFrame({"actual": np.asarray(xh, dtype=float), "predicted": pred}).groupby(group)
+    g = pd.DataFrame({"actual": np.asarray(xh, dtype=float), "predicted": pred}).groupby(pd.Index(group))
     means = g.mean()  # (one grouping for both means and the sizes)
     out = pd.DataFrame({"customers": g.size(), "actual": means["actual"], "predicted": means["predicted"]})
     out.index = [f"{g}+" if g == max_frequency else str(g) for g in out.index]

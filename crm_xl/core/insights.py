@@ -189,12 +189,12 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
         known = codes >= 0  # a missing group name is left out, as groupby does
         kc = codes[known]
         rev = per[["revenue_cur", "revenue_prev"]]
-        gr = (rev[known] if not known.all() else rev).groupby(kc).sum()
+        gr = (rev[known] if not known.all() else rev).groupby(pd.Index(kc)).sum()  # (Index key: see kpis.kpi_wide)
         if np.array_equal(gr.index.to_numpy(), np.arange(len(groups))):
             g = pd.DataFrame({c: np.bincount(kc, weights=per_flags[c][known], minlength=len(groups)) if c in flags
                               else gr[c].to_numpy() for c in per.columns}, index=gr.index)
         else:  # (a group without rows: pandas' own index)
-            g = per[known].groupby(kc).sum()
+            g = per[known].groupby(pd.Index(kc)).sum()
         if ones and len(g) == len(groups):
             n = pd.Series(np.bincount(kc, minlength=len(groups)).astype(float), index=g.index, name="customers")
         else:

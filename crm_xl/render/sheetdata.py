@@ -32,6 +32,7 @@ __all__ = [
     "StyleMap",
 ]
 
+import bisect
 import contextvars
 import datetime as dt
 import math
@@ -161,13 +162,18 @@ def _num_text(x: float) -> str:
 def number_texts(arr: np.ndarray) -> list[str]:
     """:func:`_num_text` of every (finite) float of ``arr``; whole numbers below 1e15 are
     converted in bulk (the same digits ``repr`` gives them), the rest one by one."""
-    whole = (arr == np.trunc(arr)) & (np.abs(arr) < 1e15) & ~((arr == 0) & np.signbit(arr))
+    integral = arr == np.trunc(arr)
+    whole = integral & (np.abs(arr) < 1e15) & ~((arr == 0) & np.signbit(arr))
     if whole.all():
         return list(map(str, arr.astype(np.int64).tolist()))
-    out = [_num_text(x) for x in arr.tolist()]
+    # repr in one C-level map: only integral values end in ".0", and those are either
+    # converted in bulk below or (-0.0, 1e15 and up) passed through _num_text
+    out = list(map(repr, arr.tolist()))
     idx = np.flatnonzero(whole)
     for i, t in zip(idx.tolist(), map(str, arr[idx].astype(np.int64).tolist())):
         out[i] = t
+    for i in np.flatnonzero(integral & ~whole).tolist():
+        out[i] = _num_text(float(arr[i]))
     return out
 
 
@@ -384,35 +390,81 @@ class SheetCells:
         """``<sheetData>...</sheetData>`` in chunks, cells' styles mapped by ``style_map``;
         dates as serials of the 1904 date system with ``date1904``."""
         m = style_map or _identity
-        parts: list[tuple[int, int, str]] = []
+        blocks: list[tuple[int, int, list[str]]] = []
         token = _DATE1904.set(date1904)
         try:
             for first_row, first_col, n, producer in self._blocks:
                 rows = producer(m)
                 if len(rows) != n:
                     raise AssertionError("producer returned a wrong number of rows")
-                parts.extend(zip(range(first_row, first_row + n), [first_col] * n, rows))
+                blocks.append((first_row, first_col, rows))
         finally:
             _DATE1904.reset(token)
-        attrs = self.row_attrs
+        yield "<sheetData>"
+        buf: list[str] = []  # chunks of chunk_rows rows, as before runs were written whole
+        for run in _row_runs(blocks, self.row_attrs):
+            i = 0
+            if buf:
+                i = chunk_rows - len(buf)
+                buf.extend(run[:i])
+                if len(buf) < chunk_rows:
+                    continue
+                yield "".join(buf)
+                buf = []
+            while len(run) - i >= chunk_rows:
+                yield "".join(run[i:i + chunk_rows])
+                i += chunk_rows
+            buf = run[i:]
+        if buf:
+            yield "".join(buf)
+        yield "</sheetData>"
+
+
+def _row_runs(blocks: list[tuple[int, int, list[str]]], attrs: dict[int, str]) -> Iterator[list[str]]:
+    """``<row>`` elements in row order, as lists (one per run of rows). Blocks that share no
+    row (a data sheet's one table, most report sheets) are written block by block; where
+    blocks share rows, their fragments are merged row by row, left to right. A row with
+    attributes but no cells is an empty ``<row>``."""
+    ordered = sorted(blocks, key=lambda b: (b[0], b[1]))
+    if not all(a[0] + len(a[2]) <= b[0] for a, b in zip(ordered, ordered[1:])):
+        # (in drawing order, then a stable sort: as before the fast path existed)
+        parts = [(r, c, x) for first, c, rows in blocks for r, x in zip(range(first, first + len(rows)), rows)]
         cell_rows = {p[0] for p in parts} if attrs else set()
         parts.extend((r, 0, "") for r in attrs if r not in cell_rows)
         parts.sort(key=lambda p: (p[0], p[1]))
-        yield "<sheetData>"
-        buf: list[str] = []
-        i, n = 0, len(parts)
+        out, i, n = [], 0, len(parts)
         while i < n:
             r = parts[i][0]
             j = i + 1
             while j < n and parts[j][0] == r:
                 j += 1
-            cells = parts[i][2] if j == i + 1 else "".join(p[2] for p in parts[i:j])
-            a = attrs.get(r)
-            buf.append(f'<row r="{r}" {a}>{cells}</row>' if a else f'<row r="{r}">{cells}</row>')
+            out.append(_row(r, attrs.get(r), parts[i][2] if j == i + 1 else "".join(p[2] for p in parts[i:j])))
             i = j
-            if len(buf) >= chunk_rows:
-                yield "".join(buf)
-                buf = []
-        if buf:
-            yield "".join(buf)
-        yield "</sheetData>"
+        yield out
+        return
+    blocks = ordered
+    starts = [b[0] for b in blocks]
+    lone = sorted(r for r in attrs if not _covered(r, blocks, starts))  # attributes, no cells
+    k = 0
+    for first, _, rows in blocks:
+        while k < len(lone) and lone[k] < first:
+            yield [_row(lone[k], attrs[lone[k]], "")]
+            k += 1
+        rng = range(first, first + len(rows))
+        if attrs and (any(r in attrs for r in rng) if len(rows) < len(attrs) else any(r in rng for r in attrs)):
+            yield [_row(r, attrs.get(r), x) for r, x in zip(rng, rows)]
+        else:
+            yield [f'<row r="{r}">{x}</row>' for r, x in zip(rng, rows)]
+    while k < len(lone):
+        yield [_row(lone[k], attrs[lone[k]], "")]
+        k += 1
+
+
+def _row(r: int, a: str | None, cells: str) -> str:
+    return f'<row r="{r}" {a}>{cells}</row>' if a else f'<row r="{r}">{cells}</row>'
+
+
+def _covered(r: int, blocks: list[tuple[int, int, list[str]]], starts: list[int]) -> bool:
+    """Whether row ``r`` falls in one of ``blocks`` (disjoint, sorted; ``starts`` their first rows)."""
+    i = bisect.bisect_right(starts, r) - 1
+    return i >= 0 and r < blocks[i][0] + len(blocks[i][2])

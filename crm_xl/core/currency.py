@@ -34,6 +34,10 @@ _SYMBOLS = {"$": "USD", "us$": "USD", "usd": "USD", "美元": "USD", "dollar": "
             "mxn": "MXN", "thb": "THB", "brl": "BRL", "r$": "BRL"}
 _CELL = re.compile(r"(us\$|hk\$|nt\$|a\$|c\$|s\$|r\$|[$£€¥￥₩₹]|\b(?:usd|gbp|eur|cny|rmb|hkd|twd|jpy|aud|cad|sgd|krw|inr|"
                    r"chf|mxn|thb|brl)\b|元)", re.IGNORECASE)
+# every character that can start or be part of a _CELL match: the symbols, ASCII letters
+# and the non-ASCII characters IGNORECASE folds onto them (long s, Kelvin sign, dotted and
+# dotless i); tests/test_currency_detection.py checks this against the pattern
+_CELL_CHARS = frozenset("$£€¥￥₩₹元" + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + "\u017f\u212a\u0130\u0131")
 _HEADER = re.compile(r"[\(（\[【]\s*([^\)）\]】]+?)\s*[\)）\]】]|(dollar|usd|gbp|eur|rmb|cny)", re.IGNORECASE)
 
 
@@ -66,10 +70,9 @@ def detect_currency(cells: Iterable[object] = (), headers: Iterable[str] = (),
     (weighted as many cells)."""
     found: Counter = Counter()
     texts = [v for v in cells if isinstance(v, str)]
-    # one search over all texts first (no pattern token holds NUL, and NUL is a word boundary
-    # like a text's end, so the joined texts match exactly when one of them does): columns
-    # of plain numbers, the usual case, are done in one pass instead of one search per text
-    if texts and _CELL.search("\0".join(texts)) is None:
+    # a match needs a symbol or a letter: amount columns of plain numbers, the usual case,
+    # are seen to hold none in one pass over their characters, not one search per text
+    if texts and not _CELL_CHARS.intersection("".join(texts)):
         texts = []
     for v in texts:
         m = _CELL.search(v)

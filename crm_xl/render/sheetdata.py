@@ -134,14 +134,24 @@ class StringSink:
         if self.mode == "inline":
             return [f' t="inlineStr"><is>{t}</is></c>' for t in _t_elements(uniques)]
         self.count += refs
-        out = []
-        for u in uniques:
-            i = self._index.get(u)
-            if i is None:
-                i = self._index[u] = len(self._items)
-                self._items.append(u)
-            out.append(f' t="s"><v>{i}</v></c>')
-        return out
+        index = self._index
+        if len(uniques) < 64:
+            out = []
+            for u in uniques:
+                i = index.get(u)
+                if i is None:
+                    i = index[u] = len(self._items)
+                    self._items.append(u)
+                out.append(f' t="s"><v>{i}</v></c>')
+            return out
+        # the same numbering in C-level loops: strings not seen before (in order of first
+        # appearance, each once) get the next numbers
+        new = [u for u, i in zip(uniques, map(index.get, uniques)) if i is None]
+        if new:
+            new = list(dict.fromkeys(new))
+            index.update(zip(new, range(len(self._items), len(self._items) + len(new))))
+            self._items.extend(new)
+        return list(map(' t="s"><v>{}</v></c>'.format, map(index.__getitem__, uniques)))
 
     def xml(self) -> bytes:
         """The ``xl/sharedStrings.xml`` part."""

@@ -540,13 +540,7 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     if as_of is None or len(data.orders) == 0:
         return Activation(empty, _summary([], zh), "没有订单数据，无法分析新客户激活。" if zh else
                           "No orders: new-customer activation cannot be analysed.")
-    o = _valid_orders(data, as_of)
-    days = o.groupby("customer_id")["order_date"]
-    first = days.min()
-    first_amount = o.sort_values("order_date", kind="stable").groupby("customer_id")["amount"].first()
-    later = o.merge(first.rename("first").reset_index(), on="customer_id")  # (index merge is ambiguous when empty)
-    later = later[later["order_date"] > later["first"]]
-    second = later.groupby("customer_id")["order_date"].min()
+    first, first_amount, second = _first_orders(_valid_orders(data, as_of))
     new = first[first > as_of - pd.Timedelta(days=int(s.new_customer_days))]
     if len(new) == 0:
         return Activation(empty, _summary([], zh), f"近{s.new_customer_days}天没有新客户（首次购买）。" if zh else
@@ -596,6 +590,30 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
                      if zh else f"{need} new customers have not bought again {s.activation_attention_days}+ days after "
                                 "their first order: have the owner call, train or offer a trial.")
     return Activation(out, summ, "", tuple(concl))
+
+
+def _first_orders(o: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per customer (index: customer_id, sorted): the first order day, the amount of the
+    first order (the earliest row of that day), and the first later order day (customers
+    with one only). One factorisation and one stable sort of the orders, where three
+    string groupbys took ~3 s at 1M orders."""
+    if len(o) == 0:
+        empty = pd.Series(dtype="datetime64[ns]", index=pd.Index([], dtype=object, name="customer_id"))
+        return empty.rename("order_date"), pd.Series(dtype=float, index=empty.index, name="amount"), empty.copy()
+    codes, uniq = pd.factorize(o["customer_id"].to_numpy(dtype=object), sort=True)
+    day = o["order_date"].to_numpy(dtype="datetime64[ns]")
+    amount = o["amount"].to_numpy(dtype=float)
+    order = np.lexsort((day, codes))  # by customer, then day; ties keep the rows' order (stable)
+    sc, sd = codes[order], day[order]
+    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+    index = pd.Index(uniq, name="customer_id")
+    first_day = sd[starts]
+    first = pd.Series(first_day, index=index, name="order_date")
+    first_amount = pd.Series(amount[order[starts]], index=index, name="amount")
+    later = np.flatnonzero(sd > first_day[sc])  # sorted by customer then day: a customer's first is its minimum
+    has, at = np.unique(sc[later], return_index=True)
+    second = pd.Series(sd[later[at]], index=pd.Index(uniq[has], name="customer_id"), name="order_date")
+    return first, first_amount, second
 
 
 _METRIC_LABELS = {

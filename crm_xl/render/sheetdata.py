@@ -284,9 +284,9 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
                         and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v)):
                     out[i] = "><v>" + _num_text(float(v)) + "</v></c>"
                     texts[i] = None
-        sl = serial.tolist()
-        for i in np.flatnonzero(ok).tolist():
-            out[i] = "><v>" + _num_text(sl[i]) + "</v></c>"
+        okidx = np.flatnonzero(ok)
+        for i, t in zip(okidx.tolist(), number_texts(serial[okidx])):
+            out[i] = "><v>" + t + "</v></c>"
         if not is_obj:
             # datetimes before 1900-03-01 cannot be shown by Excel as dates: keep them as text
             bad = np.flatnonzero(vals.notna().to_numpy() & ~ok).tolist()

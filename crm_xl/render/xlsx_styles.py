@@ -123,6 +123,9 @@ def _text_widths(values: pd.Series) -> int:
         lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         cut = np.quantile(lens, 0.99)
         texts = [t for t, n in zip(texts, lens.tolist()) if n >= cut]
+    joined = "".join(texts)
+    if joined.isascii() and "\n" not in joined:  # (IDs, codes, numbers as text) each character counts 1
+        return max(map(len, texts))
     best = 0
     lens = list(map(len, texts))
     for i in sorted(range(len(texts)), key=lens.__getitem__, reverse=True):

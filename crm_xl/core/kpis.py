@@ -717,9 +717,39 @@ def _kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None
 
 
 def kpi_wide(long: pd.DataFrame, value: str = "value") -> pd.DataFrame:
-    """Pivot :func:`kpi_table` output to one row per group and one column per KPI key
-    (in :data:`KPIS` order)."""
+    """Pivot :func:`kpi_table` output to one row per (dimension, group) present, in order
+    of first appearance, and one column per KPI key (in :data:`KPIS` order). (Given
+    several dimensions at once, the pivot fallback would also list every group under every
+    dimension, as empty rows; kpi_table's output never takes that path.)"""
+    fast = _wide_by_take(long, value)
+    if fast is not None:
+        return fast
     wide = long.pivot_table(index=["dimension", "group"], columns="kpi", values=value, aggfunc="first", sort=False,
                             dropna=False)
     keys = [k.key for k in KPIS if k.key in wide.columns]
     return wide[keys].reset_index()
+
+
+def _wide_by_take(long: pd.DataFrame, value: str) -> pd.DataFrame | None:
+    """:func:`kpi_wide` by taking each cell's row, when every (dimension, group) has every
+    KPI exactly once (what kpi_table gives): the same frame as the pivot, whose generic
+    "first" aggregation took ~10 ms a call. None for anything else."""
+    if long.empty:
+        return None
+    rcodes, _ = pd.MultiIndex.from_arrays([long["dimension"], long["group"]]).factorize()
+    kcodes, kpis = pd.factorize(long["kpi"].to_numpy(dtype=object))
+    nr, nk = int(rcodes.max()) + 1, len(kpis)
+    if len(long) != nr * nk or (np.bincount(rcodes * nk + kcodes, minlength=nr * nk) != 1).any():
+        return None
+    pos = np.empty((nr, nk), dtype=np.intp)
+    pos[rcodes, kcodes] = np.arange(len(long))
+    first = pos.min(axis=1)  # each group's first row: its dimension and group
+    col = {k: i for i, k in enumerate(kpis)}
+    data = {"dimension": long["dimension"].take(first).reset_index(drop=True),
+            "group": long["group"].take(first).reset_index(drop=True)}
+    vals = long[value]
+    for key in (k.key for k in KPIS if k.key in col):
+        data[key] = vals.take(pos[:, col[key]]).reset_index(drop=True)
+    out = pd.DataFrame(data)
+    out.columns.name = "kpi"
+    return out

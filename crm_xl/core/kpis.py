@@ -745,11 +745,10 @@ def _wide_by_take(long: pd.DataFrame, value: str) -> pd.DataFrame | None:
     pos[rcodes, kcodes] = np.arange(len(long))
     first = pos.min(axis=1)  # each group's first row: its dimension and group
     col = {k: i for i, k in enumerate(kpis)}
-    data = {"dimension": long["dimension"].take(first).reset_index(drop=True),
-            "group": long["group"].take(first).reset_index(drop=True)}
-    vals = long[value]
+    data = {"dimension": long["dimension"].array.take(first), "group": long["group"].array.take(first)}
+    vals = long[value].array
     for key in (k.key for k in KPIS if k.key in col):
-        data[key] = vals.take(pos[:, col[key]]).reset_index(drop=True)
+        data[key] = vals.take(pos[:, col[key]])
     out = pd.DataFrame(data)
     out.columns.name = "kpi"
     return out

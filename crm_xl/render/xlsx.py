@@ -110,10 +110,11 @@ def _skeleton(spec: ReportSpec, sink: StringSink) -> tuple[Workbook, dict[str, S
         wb.properties.created = wb.properties.modified = dt.datetime.fromisoformat(props["created"])
     cells: dict[str, SheetCells] = {}
     sheets = {}
+    looks: dict[tuple, int] = {}  # the workbook's cell styles, shared by its sheets
     for sh in spec.sheets:
         ws = wb.create_sheet(sh.name)
         sheets[sh.name] = ws
-        cells[sh.name] = _draw_sheet(ws, sh, sink, labels)
+        cells[sh.name] = _draw_sheet(ws, sh, sink, labels, looks)
     for sh in spec.sheets:
         for ch in sh.charts:
             sheets[sh.name].add_chart(_chart(spec, sheets, ch), ch.anchor)
@@ -132,8 +133,9 @@ def _widths(sh: SheetSpec) -> dict[int, float]:
     return widths
 
 
-def _draw_sheet(ws, sh: SheetSpec, sink: StringSink, labels: dict[str, str]) -> SheetCells:
-    sb = StyleBook(ws)
+def _draw_sheet(ws, sh: SheetSpec, sink: StringSink, labels: dict[str, str],
+                looks: dict[tuple, int] | None = None) -> SheetCells:
+    sb = StyleBook(ws, looks)
     cells = SheetCells()
     widths = _widths(sh)
     for col, w in sorted(widths.items()):

@@ -34,6 +34,7 @@ __all__ = [
     "table_for_sheet",
 ]
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -370,7 +371,14 @@ _NON_WORD = re.compile(r"[\s_\-/\\.:：·,，、]+")
 def normalize_header(text: object) -> str:
     """Normalise a header for matching: NFKC (full-width -> half-width), lower case,
     trailing bracketed unit removed ("金额（元）" -> "金额"), spaces/punctuation removed."""
-    s = unicodedata.normalize("NFKC", str(text if text is not None else "")).strip().lower()
+    if isinstance(text, str):
+        return _normalize_text(text)
+    return _normalize_text(str(text if text is not None else ""))
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalize_text(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).strip().lower()
     stripped = _UNIT_SUFFIX.sub("", s).strip()
     if stripped:
         s = stripped
@@ -384,9 +392,16 @@ def _column_names(col: Column) -> list[str]:
 _PRIMARY = 3  # the first three names of a column (key, zh, en) are its own; the rest synonyms
 
 
+_RANKS: dict[int, tuple[Table, dict[str, list[tuple[int, str]]]]] = {}
+
+
 def _name_ranks(table: Table) -> dict[str, list[tuple[int, str]]]:
     """Normalised name -> [(rank, column key)]: rank 0-2 are a column's own names, 3+ its
-    synonyms in the order listed (an earlier synonym is the better match)."""
+    synonyms in the order listed (an earlier synonym is the better match). Computed once
+    per table object (read only: a report matches headers about a hundred times)."""
+    hit = _RANKS.get(id(table))
+    if hit is not None and hit[0] is table:
+        return hit[1]
     out: dict[str, list[tuple[int, str]]] = {}
     for col in table.recognised:
         seen: set[str] = set()
@@ -395,6 +410,7 @@ def _name_ranks(table: Table) -> dict[str, list[tuple[int, str]]]:
             if n and n not in seen:
                 seen.add(n)
                 out.setdefault(n, []).append((rank, col.key))
+    _RANKS[id(table)] = (table, out)
     return out
 
 

@@ -1,5 +1,5 @@
 """``python -m crm_xl …`` runs the ``crm-xl`` command (where the script is not on PATH)."""
 
-from .cli import main
+from .cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

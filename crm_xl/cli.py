@@ -7,7 +7,7 @@ stderr, so stdout stays clean for scripting.
 
 from __future__ import annotations
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "run", "build_parser"]
 
 import argparse
 import sys
@@ -87,5 +87,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(exc)
 
 
+def run() -> int:
+    """The ``crm-xl`` console script: :func:`main` in a process of its own, with the garbage
+    collector paused while the command imports its modules (:mod:`crm_xl.startup`)."""
+    from . import startup
+
+    startup.pause()
+    try:
+        return main()
+    finally:
+        startup.resume()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    raise SystemExit(run())

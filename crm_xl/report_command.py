@@ -52,7 +52,9 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     from .settings import AnalysisSettings
 
     from .mapping import MappingOverrides, parse_map_option, parse_table_option
+    from .startup import resume
 
+    resume()  # (the console script paused the garbage collector while these imports ran)
     step = progress or (lambda _t: None)
     tell = inform or (lambda _t, _loud=False: None)
     z = (lang or "zh") == "zh"

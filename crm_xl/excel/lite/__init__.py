@@ -98,7 +98,7 @@ def build_wheel(out_dir) -> pathlib.Path:
     files.append((f"{info}/METADATA", meta.encode()))
     files.append((f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: crm-xl udfs lite\nRoot-Is-Purelib: true\n"
                                    b"Tag: py3-none-any\n"))
-    files.append((f"{info}/entry_points.txt", b"[console_scripts]\ncrm-xl = crm_xl.cli:main\n"))
+    files.append((f"{info}/entry_points.txt", b"[console_scripts]\ncrm-xl = crm_xl.cli:run\n"))
     files.append((f"{info}/top_level.txt", b"crm_xl\n"))
     record = [_record_line(n, d) for n, d in files] + [f"{info}/RECORD,,"]
     tmp = path.with_suffix(".tmp")

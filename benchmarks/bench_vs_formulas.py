@@ -72,7 +72,7 @@ def make_orders(n_customers: int, seed: int = 20) -> pd.DataFrame:
 def run_crm_xl(csv: str, out: str, repeat: int) -> tuple[float, float]:
     """Best wall time of the whole command in a new process, and its peak RSS (MB)."""
     cmd = [sys.executable, "-m", "crm_xl", "report", out, "--input", csv,
-           "--as-of", AS_OF.strftime("%Y-%m-%d"), "--quiet"]
+           "--as-of", AS_OF.strftime("%Y-%m-%d")]  # (with its progress lines, as a user runs it)
     # an installed package runs from bytecode (pip compiles it at install time); this
     # sandbox sets PYTHONDONTWRITEBYTECODE, which would charge every run ~0.35 s of
     # compiling crm_xl's sources -- the child may write its bytecode, and a first run warms it

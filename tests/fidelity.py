@@ -25,6 +25,7 @@ add any.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zipfile
 from functools import lru_cache
@@ -410,7 +411,7 @@ def _trimmed(path, rows: int) -> io.BytesIO:
                 continue
             data = zin.read(info.filename)
             if ct.type_of(info.filename) == WORKSHEET:
-                starts = [m.start() for _, m in zip(range(rows + 1), _ROW_START.finditer(data))]
+                starts = [m.start() for m in itertools.islice(_ROW_START.finditer(data), rows + 1)]
                 if len(starts) > rows:
                     end = _SHEETDATA_END.search(data, starts[-1])
                     if end:

@@ -43,7 +43,7 @@ def _truth(frame: pd.DataFrame, customer: str, amount: str, date: str, order: st
     orders = f.groupby(key, sort=False).agg(amount=(amount, "sum"), day=("_day", "min")).reset_index()
     g = orders.groupby(customer)
     return {str(c): (int(n), round(float(a), 2), f"{d:%Y-%m-%d}")
-            for c, n, a, d in zip(g.size().index, g.size(), g["amount"].sum(), g["day"].max())}
+            for c, n, a, d in zip(g.size().index, g.size(), g["amount"].sum(), g["day"].max(), strict=True)}
 
 
 def _report(tmp_path, files, *extra) -> tuple[dict, str]:

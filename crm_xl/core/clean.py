@@ -322,7 +322,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         # Kingdom): that country's currency, as the weakest evidence
         codes, uniq = pd.factorize(frame["region"].astype(object), use_na_sentinel=True)
         counts = np.bincount(codes[codes >= 0].astype(np.intp), minlength=len(uniq))
-        country = currency_of_countries(v for u, n in zip(uniq, counts) for v in [u] * int(min(n, 1000)))
+        country = currency_of_countries(v for u, n in zip(uniq, counts, strict=True) for v in [u] * int(min(n, 1000)))
         if country:
             currencies[country] += 0.5
     return CleanResult(frame=frame, log=log.frame(), unknown_columns=list(unknown), rows=pos + (header_row + 1),

@@ -122,7 +122,7 @@ def _text_widths(values: pd.Series) -> int:
     if len(texts) > 20000:  # the widest of a large column is found among its longest texts
         lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         cut = np.quantile(lens, 0.99)
-        texts = [t for t, n in zip(texts, lens.tolist()) if n >= cut]
+        texts = [t for t, n in zip(texts, lens.tolist(), strict=True) if n >= cut]
     best = 0
     lens = list(map(len, texts))
     for i in sorted(range(len(texts)), key=lens.__getitem__, reverse=True):

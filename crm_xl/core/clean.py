@@ -386,7 +386,7 @@ def _apply_merges(columns: list[pd.Series], merged, t: Table, mapped: Mapping[in
     events: dict[int, list[tuple]] = {}
     filled: dict[int, np.ndarray] = {}
     n = len(columns[0]) if columns else 0
-    for r0, c0, r1, c1 in merged:
+    for r0, c0, r1, _c1 in merged:
         r0, c0, r1 = int(r0), int(c0), min(int(r1), n - 1)
         if c0 not in mapped or not (0 <= r0 < r1):
             continue

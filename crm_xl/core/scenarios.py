@@ -255,7 +255,7 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
     owner_code = {v: i for i, v in enumerate(ou)}
     region_code = {v: i for i, v in enumerate(ru)}
     rows, bad, future = [], [], 0
-    for i, tr in enumerate(targets.itertuples(index=False)):
+    for tr in targets.itertuples(index=False):
         tr = tr._asdict()
         p = parse_period(tr.get("period"))
         if p is None:

@@ -463,6 +463,16 @@ def problems(path, *, schema: bool | str = True) -> list[str]:
     return out
 
 
+def sweep_problems(path) -> list[str]:
+    """``problems(path, schema="generated")`` for the sweep of tests/test_fidelity.py, a
+    workbook the checker cannot even read being a problem (a top-level function: the sweep
+    may run it in worker processes)."""
+    try:
+        return problems(path, schema="generated")
+    except Exception as exc:  # noqa: BLE001 - a workbook the checker cannot even read is a failure
+        return [f"unreadable: {type(exc).__name__}: {exc}"]
+
+
 def _key(p: str) -> str:
     """A problem with the numbers that shift when sheets are added (sheet part numbers,
     indexes, counts) blurred, so the same problem before and after a refresh compares equal."""

@@ -46,11 +46,13 @@ def demo_books(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_demo_workbook_is_valid(demo_books, lang):
     assert fidelity.problems(demo_books[lang]) == []
 
 
+@pytest.mark.slow
 def test_formula_mode_workbook_is_valid(tmp_path):
     run = build_report(generate_demo(60), AnalysisSettings(), include_data_sheets=True, formulas=True)
     path = render_workbook(run.spec, tmp_path / "formulas.xlsx")
@@ -111,6 +113,7 @@ def test_refreshed_user_workbook_is_valid(tmp_path, origin):
     assert fidelity.semantic_problems(tmp_path / "out.xlsx") == []
 
 
+@pytest.mark.slow
 def test_refreshed_demo_workbook_is_valid(demo_books, tmp_path):
     """The everyday path: `crm-xl report` on a workbook that already holds the report."""
     book = tmp_path / "again.xlsx"
@@ -236,7 +239,9 @@ def sweep_written_workbooks(processes: int = 1) -> None:
     assert failures == {}
 
 
+@pytest.mark.slow
 def test_every_workbook_the_suite_wrote_is_valid():
     """Run last (conftest.py; under pytest-xdist by the controller, after every worker):
-    the sweep above."""
+    the sweep above. Slow (checking the full suite's workbooks takes 1-2 minutes), so not
+    in the quick loop ``-m "not slow"``; the README's and CI's commands run it."""
     sweep_written_workbooks()

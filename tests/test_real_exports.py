@@ -209,6 +209,7 @@ def test_tickets_without_orders_still_give_the_service_side(tmp_path, capsys):
     assert len([r for r in rfm[rfm.tables["RFMLayers"].ref]]) == 2  # header and the one empty row
 
 
+@pytest.mark.slow
 def test_field_mapping_sheet_corrections_survive_a_refresh(tmp_path):
     """The mapping shown on 字段映射 names the workbook's data sheets; a correction typed
     there (and one given with --map) is applied when the workbook is refreshed."""

@@ -59,7 +59,7 @@ def make_export(path: pathlib.Path, lines: int, seed: int = 7) -> None:
     qty = rng.integers(1, 25, size=len(rep))
     qty = np.where(credit[rep], -qty, qty)
     frame = pd.DataFrame({
-        "InvoiceNo": [("C" if c else "") + str(i) for c, i in zip(credit[rep], inv_no[rep])],
+        "InvoiceNo": [("C" if c else "") + str(i) for c, i in zip(credit[rep], inv_no[rep], strict=True)],
         "StockCode": items["StockCode"].to_numpy()[item],
         "Description": items["Description"].to_numpy()[item],
         "Quantity": qty,

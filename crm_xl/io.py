@@ -413,7 +413,7 @@ def _collect(out: Sources, name: str, rows: list[list[object]], table: Table | N
     if merged:
         kept = [j for j in range(max(map(len, rows), default=0)) if j not in drop]
         pos = {j: k for k, j in enumerate(kept)}
-        for r0, c0, r1, c1 in merged:
+        for r0, c0, r1, _c1 in merged:
             if r0 > idx and r1 > r0 and c0 in pos and r0 - idx - 1 < len(frame):
                 data_merges.append((r0 - idx - 1, pos[c0], min(r1 - idx - 1, len(frame) - 1), pos[c0]))
     rt = RawTable(t.key, name, frame, idx + 1, path, merged=data_merges)

@@ -266,7 +266,7 @@ def overrides_from_rows(rows: "list[list[object]]", *, sheet: str) -> MappingOve
         return "" if v is None else str(v).strip()
 
     want = {k: {normalize_header(z), normalize_header(e)} for k, (z, e) in MAPPING_HEADERS.items()}
-    for r, row in enumerate(rows[:20]):
+    for r, row in enumerate(rows[:20]):  # noqa: B007 - r, the header row found, is read after the loop
         pos = {}
         for j, v in enumerate(row):
             n = normalize_header(norm(v))
@@ -277,26 +277,29 @@ def overrides_from_rows(rows: "list[list[object]]", *, sheet: str) -> MappingOve
             break
     else:
         return MappingOverrides()
+
+    def cell(row, key: str) -> str:
+        return norm(row[pos[key]]) if key in pos and pos[key] < len(row) else ""
+
     tables: dict[str, str | None] = {}
     cols: dict[str, dict[str, str | None]] = {}
     where: dict[tuple[str, str], tuple[str | None, int | None]] = {}
     for k, row in enumerate(rows[r + 1:], start=r + 2):
         if not any(norm(v) for v in row):
             break  # the end of the mapping table (the list of known fields follows)
-        cell = lambda key: norm(row[pos[key]]) if key in pos and pos[key] < len(row) else ""  # noqa: E731
-        source = cell("source")
+        source = cell(row, "source")
         if not source:
             continue
         src = _norm_source(source)
-        table_text = cell("table")
+        table_text = cell(row, "table")
         if table_text:
             try:
                 tables[src] = resolve_table(table_text)
             except InputError as e:
                 raise InputError(e.zh, e.en, sheet=sheet, row=k, column=MAPPING_HEADERS["table"][0]) from None
-        header = cell("header")
+        header = cell(row, "header")
         if header:
-            field_text = cell("field")
+            field_text = cell(row, "field")
             cols.setdefault(src, {})[header] = None if normalize_header(field_text) in _IGNORED else field_text
             where[(src, header)] = (sheet, k)
     return MappingOverrides(tables=tables, columns=cols, where=where)

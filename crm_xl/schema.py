@@ -513,7 +513,7 @@ def map_headers(headers: list[object], table: Table, *, sheet: str | None = None
         for rank, key in ranks.get(normalize_header(h), ()) or ranks.get(_last_part(h), ()):
             candidates.append((rank, i, key))
     taken: set[str] = set()
-    for rank, i, key in sorted(candidates):
+    for _, i, key in sorted(candidates):
         if i in mapping.columns or key in taken:
             continue
         mapping.columns[i] = key

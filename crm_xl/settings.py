@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
@@ -405,7 +406,7 @@ class AnalysisSettings:
         if not (1 <= self.negative_satisfaction_max <= 5):
             raise SettingsError("negative_satisfaction_max 必须在 1 到 5 之间", "negative_satisfaction_max must be in 1..5")
         thresholds = [t for _, t in self.score_layer_thresholds]
-        if not thresholds or any(b >= a for a, b in zip(thresholds, thresholds[1:])):
+        if not thresholds or any(b >= a for a, b in itertools.pairwise(thresholds)):
             raise SettingsError(f"score_layer_thresholds 的最低总分必须从高到低严格递减：{self.score_layer_thresholds}",
                                 f"score_layer_thresholds minimum totals must strictly decrease: {self.score_layer_thresholds}")
         for r in self.layer_rules:
@@ -471,7 +472,7 @@ def _check_increasing(name: str, values: tuple) -> None:
                             f"{name} needs 4 breakpoints (for scores 2-5), got {len(values)}")
     if any(not _finite(v) for v in values):
         raise SettingsError(f"{name} 的分界点必须是数字：{values}", f"{name} breakpoints must be numbers: {values}")
-    if any(b <= a for a, b in zip(values, values[1:])):
+    if any(b <= a for a, b in itertools.pairwise(values)):
         raise SettingsError(f"{name} 的分界点必须严格递增：{values}",
                             f"{name} breakpoints must be strictly increasing: {values}")
 
@@ -799,7 +800,7 @@ def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = 
     strategies: dict[str, dict] = {}
     extra: list[tuple[str, str]] = []
     field_rows: dict[str, int] = {}
-    for pos, (name, value) in enumerate(zip(rows[name_col].tolist(), rows[value_col].tolist())):
+    for pos, (name, value) in enumerate(zip(rows[name_col].tolist(), rows[value_col].tolist(), strict=True)):
         if _blank(name):
             continue
         name = str(name).strip()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -46,13 +47,17 @@ def files(folder: Path | None = None) -> list[Path]:
 
 
 def ensure() -> Path:
-    """Download and extract the corpus if it is not there yet; the folder."""
+    """Download and extract the corpus if it is not there yet; the folder. The files are
+    extracted next to it and moved into place in one rename, so processes that call this
+    at once (pytest-xdist workers collecting tests/test_excel_corpus.py) never read a
+    half-written corpus: the first rename wins, the others find it complete."""
     folder = corpus_dir()
     done = folder / ".complete"
     if done.exists():
         return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".excel-corpus-", dir=folder.parent) as tmp:
+        staging = Path(tmp) / "corpus"
         reqs = [req for req, _ in SOURCES.values()]
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-d", tmp, *reqs],
                        check=True, stdout=subprocess.DEVNULL)
@@ -67,10 +72,17 @@ def ensure() -> Path:
                     low = m.name.lower()
                     if m.isfile() and (low.endswith((".xlsx", ".xlsm")) or Path(low).name.startswith("license")):
                         rel = Path(m.name).relative_to(stem)
-                        dest = folder / stem / rel
+                        dest = staging / stem / rel
                         dest.parent.mkdir(parents=True, exist_ok=True)
                         dest.write_bytes(tar.extractfile(m).read())
-    done.write_text("\n".join(SOURCES) + "\n", encoding="utf-8")
+        (staging / ".complete").write_text("\n".join(SOURCES) + "\n", encoding="utf-8")
+        if folder.exists() and not done.exists():  # left by an interrupted download
+            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            staging.rename(folder)
+        except OSError:  # another process was quicker
+            if not done.exists():
+                raise
     return folder
 
 

@@ -106,7 +106,7 @@ def diff(a: dict, b: dict, path: str = "") -> list[str]:
         if len(a) != len(b):
             return [f"{path}: {len(a)} items != {len(b)} items: {a!r} != {b!r}"]
         out = []
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             out.extend(diff(x, y, f"{path}[{i}]"))
         return out
     if isinstance(a, float) and isinstance(b, float) and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12):

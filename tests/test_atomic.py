@@ -90,6 +90,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_killing_the_writer_never_damages_the_workbook(tmp_path):
     """Kill a refresh at several points; the workbook is always the original or the new one."""

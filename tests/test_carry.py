@@ -4,6 +4,7 @@ nothing a user typed is lost, and merging again changes nothing."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ old_rows = st.lists(st.tuples(IDS, st.sampled_from(["回访", "优惠券", ""]),
                               st.sampled_from(["系统生成", "", "手工添加", "不再适用：x"])), max_size=80)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(new_rows, old_rows, st.booleans())
 def test_typed_values_survive_and_merge_is_idempotent(new, old, with_lifecycle):

@@ -71,7 +71,7 @@ def test_missing_key_text_becomes_unknown_with_reason_and_industry_mapped():
     assert f["contact_name"].tolist() == ["王经理", "李总", "未知", "赵女士"]
     log = res.log
     filled = log[log["reason"] == "补全为未知"]
-    assert sorted(zip(filled["row"], filled["column"])) == [(3, "客户名称"), (4, "所属行业"), (4, "联系人")]
+    assert sorted(zip(filled["row"], filled["column"], strict=True)) == [(3, "客户名称"), (4, "所属行业"), (4, "联系人")]
     assert log[(log["row"] == 5) & (log["column"] == "所属行业")]["reason"].tolist() == [
         "行业无法映射到国标门类，保留原文"]
 
@@ -246,7 +246,7 @@ def test_long_datetime_columns_clean_like_short_ones():
     n = 4000
     start = dt.datetime(2024, 1, 1)
     cells = [start + dt.timedelta(days=int(d), seconds=int(s))
-             for d, s in zip(rng.integers(0, 600, n), rng.integers(0, 86_400, n) * (rng.random(n) < 0.8))]
+             for d, s in zip(rng.integers(0, 600, n), rng.integers(0, 86_400, n) * (rng.random(n) < 0.8), strict=True)]
     cells[::9] = [pd.Timestamp(x) for x in cells[::9]]
     raw = pd.DataFrame({"订单编号": [f"SO{i}" for i in range(n)], "客户ID": "C1",
                         "下单日期": pd.Series(cells, dtype=object), "金额(元)": 1}, dtype=object)

@@ -40,7 +40,7 @@ def test_demo_writes_data_sheets_and_cleaning_log(tmp_path, capsys):
         if isinstance(v, float) and v.is_integer():
             return int(v)
         return None if v is None or (isinstance(v, float) and pd.isna(v)) else v
-    for r_raw, r_got in zip(raw.itertuples(index=False), got):
+    for r_raw, r_got in zip(raw.itertuples(index=False), got, strict=True):
         r_raw = list(r_raw)
         # an Excel serial pasted into the date column reads back as that date (same cell value)
         if isinstance(r_raw[2], int) and isinstance(r_got[2], dt.datetime):

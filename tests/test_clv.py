@@ -374,7 +374,7 @@ def test_a_fit_at_the_limit_jumps_there_and_loses_nothing(monkeypatch):
     n = 3000
     T = rng.uniform(20, 100, n)
     x = rng.poisson(rng.gamma(1.0, 1 / 10.0, n) * T).astype(float)
-    tx = np.array([rng.uniform(0, t, int(k)).max() if k else 0.0 for k, t in zip(x, T)])
+    tx = np.array([rng.uniform(0, t, int(k)).max() if k else 0.0 for k, t in zip(x, T, strict=True)])
     m = BetaGeoModel().fit(x, tx, T)
     assert m.at_boundary_ == ("a",) and m.params_["a"] < 1e-9
     assert m.params_["r"] == pytest.approx(1.0, rel=0.1) and m.params_["alpha"] == pytest.approx(10, rel=0.1)
@@ -410,7 +410,7 @@ def test_unique_rows_partitions_the_rows(rows):
     (ua, ub), inv, counts = clv._unique_rows(a, b)
     np.testing.assert_array_equal(ua[inv], a)
     np.testing.assert_array_equal(ub[inv], b)
-    assert counts.sum() == len(rows) and len(set(zip(ua, ub))) == len(ua) == len(set(rows))
+    assert counts.sum() == len(rows) and len(set(zip(ua, ub, strict=True))) == len(ua) == len(set(rows))
 
 
 def test_unique_rows_without_small_keys_and_average_ranks():

@@ -16,6 +16,7 @@ from tests.corpus.killtest import kill_runs
 from tests.corpus.make_corpus import AS_OF
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_killed_refresh_leaves_original_or_complete_workbook(tmp_path):
     rep = kill_runs(tmp_path / "kill", runs=12, seed=10, customers=1000)

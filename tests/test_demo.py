@@ -416,10 +416,10 @@ def test_dirty_demo_round_trips_through_cleaning(lang):
     assert g.loc[["C001", "C002", "C003"], ["n", "total"]].to_numpy().tolist() == [[12, 150000], [8, 80000], [3, 20000]]
     log = cleaned.log
     sheet_of = {k: TABLES[k].sheet_name(lang) for k in TABLES}
-    logged = set(zip(log["sheet"], log["row"], log["column"]))
+    logged = set(zip(log["sheet"], log["row"], log["column"], strict=True))
     # cells that cleaning must change (a formula-like name is kept verbatim; a synonym that
     # is already the section's name, e.g. 房地产业, needs no change) are all in the log
-    same = [isinstance(a, str) and a == b for a, b in zip(dd.cells["dirty_value"], dd.cells["expected_value"])]
+    same = [isinstance(a, str) and a == b for a, b in zip(dd.cells["dirty_value"], dd.cells["expected_value"], strict=True)]
     changed = dd.cells[~np.array(same, dtype=bool)]
     missing = [(r.table, r.excel_row, r.header, r.mess) for r in changed.itertuples()
                if (sheet_of[r.table], r.excel_row, r.header) not in logged]
@@ -427,5 +427,5 @@ def test_dirty_demo_round_trips_through_cleaning(lang):
     # exact duplicates are removed; a repeated order number with status 已取消 is a cancelled order,
     # excluded by the purchase rules (crm_xl.core.purchases)
     gone = log["column"].eq("") | log["reason"].str.contains("重复|duplicate|不计为购买|not a purchase")
-    dropped = set(zip(log.loc[gone, "sheet"], log.loc[gone, "row"]))
+    dropped = set(zip(log.loc[gone, "sheet"], log.loc[gone, "row"], strict=True))
     assert {(sheet_of[r.table], r.excel_row) for r in dd.rows.itertuples()} <= dropped

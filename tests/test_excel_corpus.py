@@ -87,6 +87,7 @@ def _structure(path):
         return [s[0] for s in sheets], names, lists, edited
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not FILES, reason=f"corpus not available: {WHY}")
 @pytest.mark.parametrize("src", FILES, ids=[f"{p.parent.name}/{p.name}" for p in FILES])
 def test_excel_made_workbook_refreshed_twice(src, tmp_path, monkeypatch):

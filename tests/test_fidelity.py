@@ -2,17 +2,20 @@
 and en, formula mode, the checked-in templates, and user workbooks of several origins
 refreshed twice -- pass the schema layer and the semantic checks of :mod:`tests.fidelity`;
 the harness catches the defects it is there to catch; and, run last, a sweep validates
-every workbook any test of the session wrote (``CRM_XL_WRITTEN_LOG``, see conftest.py).
+every workbook any test of the session wrote (``CRM_XL_WRITTEN_LOG``, see conftest.py;
+under pytest-xdist the controller runs it once every worker has finished).
 The Excel-made corpus is in tests/test_excel_corpus.py.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
 import subprocess
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -43,11 +46,13 @@ def demo_books(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_demo_workbook_is_valid(demo_books, lang):
     assert fidelity.problems(demo_books[lang]) == []
 
 
+@pytest.mark.slow
 def test_formula_mode_workbook_is_valid(tmp_path):
     run = build_report(generate_demo(60), AnalysisSettings(), include_data_sheets=True, formulas=True)
     path = render_workbook(run.spec, tmp_path / "formulas.xlsx")
@@ -108,6 +113,7 @@ def test_refreshed_user_workbook_is_valid(tmp_path, origin):
     assert fidelity.semantic_problems(tmp_path / "out.xlsx") == []
 
 
+@pytest.mark.slow
 def test_refreshed_demo_workbook_is_valid(demo_books, tmp_path):
     """The everyday path: `crm-xl report` on a workbook that already holds the report."""
     book = tmp_path / "again.xlsx"
@@ -198,12 +204,14 @@ def test_harness_catches_planted_defects(clean_report, tmp_path, defect):
 # --------------------------------------------------------------------------- the sweep
 
 
-def test_every_workbook_the_suite_wrote_is_valid():
-    """Run last (conftest.py): every .xlsx/.xlsm crm_xl wrote during this session --
-    through render_workbook, the refresh, the CLI (also in subprocesses), the template
-    command -- passes the semantic layer, and the schema layer on every part crm_xl
-    generated (a refresh keeps the user's other parts as they were, problems included:
-    the user's own parts are judged before/after by the refresh tests and the corpus)."""
+def sweep_written_workbooks(processes: int = 1) -> None:
+    """The sweep's body: every .xlsx/.xlsm crm_xl wrote during this session -- through
+    render_workbook, the refresh, the CLI (also in subprocesses), the template command --
+    passes the semantic layer, and the schema layer on every part crm_xl generated (a
+    refresh keeps the user's other parts as they were, problems included: the user's own
+    parts are judged before/after by the refresh tests and the corpus). Run by the test
+    below, last; under pytest-xdist by the controller once every worker has finished
+    (conftest.py), over ``processes`` processes."""
     log = os.environ.get("CRM_XL_WRITTEN_LOG")
     last: dict[str, tuple[int, int]] = {}  # path -> (size, mtime) when crm_xl last wrote it
     if log and os.path.exists(log):
@@ -220,13 +228,20 @@ def test_every_workbook_the_suite_wrote_is_valid():
             paths.append(path)
     if not paths:
         pytest.skip("no workbook was written in this session")
-    failures = {}
-    for p in paths:
-        try:
-            found = fidelity.problems(p, schema="generated")
-        except Exception as exc:  # noqa: BLE001 - a workbook the checker cannot even read is a failure
-            found = [f"unreadable: {type(exc).__name__}: {exc}"]
-        if found:
-            failures[p] = found[:5]
+    if processes > 1:
+        # (spawned, not forked: the process running this may have threads, e.g. pytest-xdist's)
+        with ProcessPoolExecutor(min(processes, len(paths)), mp_context=multiprocessing.get_context("spawn")) as pool:
+            found = list(pool.map(fidelity.sweep_problems, paths, chunksize=4))
+    else:
+        found = [fidelity.sweep_problems(p) for p in paths]
+    failures = {p: f[:5] for p, f in zip(paths, found, strict=True) if f}
     print(f"fidelity sweep: {len(paths)} workbooks checked, {len(failures)} with problems")
     assert failures == {}
+
+
+@pytest.mark.slow
+def test_every_workbook_the_suite_wrote_is_valid():
+    """Run last (conftest.py; under pytest-xdist by the controller, after every worker):
+    the sweep above. Slow (checking the full suite's workbooks takes 1-2 minutes), so not
+    in the quick loop ``-m "not slow"``; the README's and CI's commands run it."""
+    sweep_written_workbooks()

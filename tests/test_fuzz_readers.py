@@ -44,6 +44,7 @@ def test_seeds_are_readable(seed_bytes, work):
 NAMES = ["orders.xlsx", "orders.xls", "订单.csv", "gbk.csv", "utf16.csv", "demo.xlsx"]
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(m=mutations(NAMES))
 def test_mutated_files_give_only_documented_errors(seed_bytes, work, m):
@@ -56,6 +57,7 @@ def test_mutated_files_give_only_documented_errors(seed_bytes, work, m):
 REFRESH_EXAMPLES = int(os.environ.get("CRM_XL_FUZZ_REFRESH_EXAMPLES", "40"))
 
 
+@pytest.mark.slow
 @settings(max_examples=REFRESH_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(m=mutations(["demo.xlsx"]))
 def test_mutated_report_books_refresh_or_stay_unchanged(seed_bytes, work, m):

@@ -67,7 +67,7 @@ def _kpis(data, settings=S, by=None):
 
 
 def _values(long):
-    return dict(zip(long["kpi"], long["value"]))
+    return dict(zip(long["kpi"], long["value"], strict=True))
 
 
 def test_overall_kpis_by_hand():

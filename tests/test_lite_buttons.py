@@ -61,7 +61,7 @@ def test_template_console_has_one_button_per_lite_script(lang):
     shapes = read_buttons(template(lang), sheet)
     assert [s["name"] for s in shapes] == [macros.lite_script_name(k) for k in macros.LITE_BUTTONS]
     links = []
-    for s, key in zip(shapes, macros.LITE_BUTTONS):
+    for s, key in zip(shapes, macros.LITE_BUTTONS, strict=True):
         assert s["geometry"] == "roundRect"
         assert s["text"] == macros.ACTIONS[key][0 if lang == "zh" else 1]
         target_sheet, cell = parse_location(s["link"])

@@ -69,6 +69,7 @@ def _blank(v) -> bool:
                                                                    {"", "nan", "none", "null", "n/a", "na", "-", "--", "—", "无", "空"})
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sheets(), st.sampled_from(["score", "rules", "rfm11"]), st.booleans())
 def test_pipeline_invariants(data, layer_mode, fixed_date):
@@ -119,6 +120,7 @@ def _dropped(log: pd.DataFrame, row: int, words: str) -> bool:
     return reasons.str.contains(words, regex=True).any()
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sheets())
 def test_every_drawn_report_renders(tmp_path_factory, data):

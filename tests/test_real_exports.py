@@ -43,7 +43,7 @@ def _truth(frame: pd.DataFrame, customer: str, amount: str, date: str, order: st
     orders = f.groupby(key, sort=False).agg(amount=(amount, "sum"), day=("_day", "min")).reset_index()
     g = orders.groupby(customer)
     return {str(c): (int(n), round(float(a), 2), f"{d:%Y-%m-%d}")
-            for c, n, a, d in zip(g.size().index, g.size(), g["amount"].sum(), g["day"].max())}
+            for c, n, a, d in zip(g.size().index, g.size(), g["amount"].sum(), g["day"].max(), strict=True)}
 
 
 def _report(tmp_path, files, *extra) -> tuple[dict, str]:
@@ -209,6 +209,7 @@ def test_tickets_without_orders_still_give_the_service_side(tmp_path, capsys):
     assert len([r for r in rfm[rfm.tables["RFMLayers"].ref]]) == 2  # header and the one empty row
 
 
+@pytest.mark.slow
 def test_field_mapping_sheet_corrections_survive_a_refresh(tmp_path):
     """The mapping shown on 字段映射 names the workbook's data sheets; a correction typed
     there (and one given with --map) is applied when the workbook is refreshed."""

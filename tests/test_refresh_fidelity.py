@@ -161,7 +161,7 @@ def _app_lists(path):
     vec = root.find(f"{ep}TitlesOfParts/{vt}vector")
     titles = [t.text for t in vec]
     assert vec.get("size") == str(len(titles))
-    return list(zip(pairs[::2], map(int, pairs[1::2]))), titles
+    return list(zip(pairs[::2], map(int, pairs[1::2]), strict=True)), titles
 
 
 def test_app_xml_lists_the_sheets_after_a_refresh(tmp_path):

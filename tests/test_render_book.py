@@ -14,7 +14,7 @@ import pytest
 
 from crm_xl.render.book import cell_values, guard_text, render_book
 from crm_xl.render.xlsx import render_workbook
-from crm_xl.report.spec import ColumnSpec, ReportSpec, SheetSpec, TableBlock
+from crm_xl.report.spec import ColumnSpec, ReportSpec, SheetSpec, SpecError, TableBlock
 
 from .report_samples import STATUS, sample_spec
 from .xlbook import Replay, book_from_payload, payload, sheet_payload
@@ -204,6 +204,6 @@ def test_empty_table_keeps_one_formatted_row():
 def test_invalid_spec_writes_nothing():
     t = TableBlock("T1", (ColumnSpec("a", "x"),), pd.DataFrame({"a": [1]}))  # 'T1' looks like a cell
     book = book_from_payload(payload([sheet_payload("Sheet1", [])]))
-    with pytest.raises(Exception):
+    with pytest.raises(SpecError, match="invalid table name 'T1'"):
         render_book(ReportSpec((SheetSpec("S", (t,)),)), book)
     assert book.json()["actions"] == []

@@ -68,7 +68,7 @@ def note_text(ws) -> str:
 def table_rows(ws, name: str) -> list[dict]:
     ref = ws.tables[name].ref
     rows = [[c.value for c in r] for r in ws[ref]]
-    return [dict(zip(rows[0], r)) for r in rows[1:]]
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
 
 
 @pytest.fixture()
@@ -265,7 +265,7 @@ def test_layer_shares_list_every_layer_in_the_11_segment_mode():
     charts = run.spec.sheet("图表").table("ChartLayers").data
     counts = run.result.rfm["layer_label"].value_counts()
     assert len(shares) == counts.size > 4
-    assert dict(zip(shares["layer_label"], shares["customers"])) == counts.to_dict()
+    assert dict(zip(shares["layer_label"], shares["customers"], strict=True)) == counts.to_dict()
     assert list(shares["layer_label"]) == list(charts["layer_label"])
     assert shares["share"].sum() == pytest.approx(1.0)
 

@@ -144,12 +144,12 @@ def test_activation_by_hand():
     rows = [(c, pd.Timestamp(d), 100.0) for c, ds in days.items() for d in ds]
     orders = pd.DataFrame(rows, columns=["customer_id", "order_date", "amount"]).assign(order_id=lambda f: f.index.astype(str))
     a = new_customer_activation(CrmData(customers=_table("customers", customer_id=list(days)), orders=orders), S)
-    got = dict(zip(a.customers["customer_id"], a.customers["status_label"]))
+    got = dict(zip(a.customers["customer_id"], a.customers["status_label"], strict=True))
     # N1 bought again after 19 days; N2 after 92 (> 60); N3 none for 91 days; N4 none for 46;
     # N5 none for 10; N6's two orders are on the same day (no second purchase yet); O1 is not new
     assert got == {"N1": "已激活", "N2": "延迟激活", "N3": "未激活", "N4": "需关注", "N5": "观察期", "N6": "观察期"}
     assert a.customers["customer_id"].tolist() == ["N4", "N3", "N6", "N5", "N2", "N1"]
-    m = dict(zip(a.summary["metric"], a.summary["value"]))
+    m = dict(zip(a.summary["metric"], a.summary["value"], strict=True))
     # eligible (first order >= 60 days ago): N1, N2, N3 -> 1 activated of 3
     assert m["new_customers"] == 6 and m["eligible"] == 3 and m["activation_rate"] == pytest.approx(1 / 3)
     assert m["median_days_to_second"] == (19 + 92) / 2 and m["needs_attention"] == 2

@@ -69,6 +69,7 @@ def test_rfm11_mode_keeps_a_seed_layer_group():
     assert t.loc["A", "layer_label"] == "冠军客户"
 
 
+@pytest.mark.slow
 @given(st.lists(st.tuples(st.integers(0, 800), st.floats(1, 1e6)), min_size=1, max_size=40),
        st.sampled_from(["score", "rules", "rfm11"]))
 def test_every_customer_in_exactly_one_layer(rows, mode):

@@ -103,7 +103,7 @@ def test_rfm_scores_default_as_of_is_the_latest_purchase_and_rows_spill_as_rows(
     assert [r[0] for r in out] == [5.0, 4.0, 1.0]
     # a one-row range in -> one row per score out (4 x 3)
     row = call("RFM_SCORES", [T1_DATES], [T1_FREQ], [T1_AMOUNT], AS_OF)
-    assert row == [list(r) for r in zip(*T1_EXPECTED)]
+    assert row == [list(r) for r in zip(*T1_EXPECTED, strict=True)]
 
 
 def test_rfm_scores_blanks_errors_and_text_per_cell():

@@ -75,7 +75,7 @@ def map_distinct(func: Callable[[object], T], values: Iterable[object] | pd.Seri
             out = [done[c] if c >= 0 else None for c in codes.tolist()]
             missing = np.flatnonzero(codes < 0)
             if len(missing):  # None, NaN, pd.NA: each kind through the cache
-                for i, r in zip(missing.tolist(), map_distinct(func, arr[missing].tolist())):
+                for i, r in zip(missing.tolist(), map_distinct(func, arr[missing].tolist()), strict=True):
                     out[i] = r
             return out
         values = values.tolist()
@@ -154,7 +154,7 @@ class RowLifecycle:
 
 def _key_tuples(frame: pd.DataFrame, keys: Sequence[str]) -> list[tuple[str, ...]]:
     cols = [key_texts(frame[k]) if k in frame.columns else [""] * len(frame) for k in keys]
-    return list(zip(*cols)) if keys else []
+    return list(zip(*cols, strict=True)) if keys else []
 
 
 def _occurrences(keys: list[tuple[str, ...]]) -> list[tuple[tuple[str, ...], int]]:
@@ -205,7 +205,7 @@ def carry_over(new: pd.DataFrame, old: pd.DataFrame | None, *, keys: Sequence[st
         return new
     for c in editable:  # an empty text and an empty cell are the same cell
         if c in old.columns:
-            old[c] = [None if b else v for v, b in zip(old[c].tolist(), blank[c][nonblank].tolist())]
+            old[c] = [None if b else v for v, b in zip(old[c].tolist(), blank[c][nonblank].tolist(), strict=True)]
     new = new.reset_index(drop=True).copy()
     for c in cols:
         if c not in new.columns:

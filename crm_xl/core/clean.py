@@ -322,7 +322,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         # Kingdom): that country's currency, as the weakest evidence
         codes, uniq = pd.factorize(frame["region"].astype(object), use_na_sentinel=True)
         counts = np.bincount(codes[codes >= 0].astype(np.intp), minlength=len(uniq))
-        country = currency_of_countries(v for u, n in zip(uniq, counts) for v in [u] * int(min(n, 1000)))
+        country = currency_of_countries(v for u, n in zip(uniq, counts, strict=True) for v in [u] * int(min(n, 1000)))
         if country:
             currencies[country] += 0.5
     return CleanResult(frame=frame, log=log.frame(), unknown_columns=list(unknown), rows=pos + (header_row + 1),
@@ -386,7 +386,7 @@ def _apply_merges(columns: list[pd.Series], merged, t: Table, mapped: Mapping[in
     events: dict[int, list[tuple]] = {}
     filled: dict[int, np.ndarray] = {}
     n = len(columns[0]) if columns else 0
-    for r0, c0, r1, c1 in merged:
+    for r0, c0, r1, _c1 in merged:
         r0, c0, r1 = int(r0), int(c0), min(int(r1), n - 1)
         if c0 not in mapped or not (0 <= r0 < r1):
             continue

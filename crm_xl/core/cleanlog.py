@@ -145,7 +145,7 @@ class RowLog:
 
         def text(i: int) -> np.ndarray:
             parts = []
-            for e, n in zip(self.events, sizes):
+            for e, n in zip(self.events, sizes, strict=True):
                 v = e[i]
                 if isinstance(v, str):
                     part = np.empty(n, dtype=object)

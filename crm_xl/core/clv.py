@@ -311,7 +311,7 @@ def _unique_rows(*cols):
         # the mixed-radix key of the column codes is exact: one factorisation of it (the
         # same groups in the same order as factorising after every column)
         key = np.zeros(cols[0].size, dtype=np.int64)
-        for (codes, _), size in zip(factorized, sizes):
+        for (codes, _), size in zip(factorized, sizes, strict=True):
             key = key * size + codes
         key, _ = pd.factorize(key)
     else:
@@ -596,7 +596,7 @@ class _Model:
         worksheet, ready for predictions (no standard errors)."""
         arr = _params(params, cls.param_names, cls._name_zh + " 模型", cls._name_en)
         model = cls()
-        model.params_ = dict(zip(cls.param_names, map(float, arr)))
+        model.params_ = dict(zip(cls.param_names, map(float, arr), strict=True))
         return model
 
     def _check_fitted(self) -> None:
@@ -733,7 +733,7 @@ class _Model:
         return np.exp(best[0])
 
     def _finish(self, theta: np.ndarray, data: _FitData) -> None:
-        self.params_ = dict(zip(self.param_names, map(float, theta)))
+        self.params_ = dict(zip(self.param_names, map(float, theta), strict=True))
         self.n_iterations_ = self._last_iterations
         self.at_boundary_ = tuple(str(k) for k in np.array(self.param_names)[np.abs(np.log(theta)) >= _LOG_DEGENERATE])
         self._data = data
@@ -748,7 +748,7 @@ class _Model:
         self.covariance_ = self._covariance(H)
         se = np.sqrt(np.diag(self.covariance_)) if self.covariance_ is not None else np.full(len(theta), np.nan)
         se = np.where(np.isin(np.array(self.param_names), self.at_boundary_), np.nan, se)
-        self.standard_errors_ = dict(zip(self.param_names, map(float, se)))
+        self.standard_errors_ = dict(zip(self.param_names, map(float, se), strict=True))
 
     def hessian(self, params=None) -> np.ndarray:
         """Analytic Hessian of the total log-likelihood w.r.t. the natural parameters at

@@ -211,7 +211,7 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
             kd = kpis_by_dimension[kpis_by_dimension["dimension"] == dim]
             wanted = ("nps", "complaint_rate", "response_rate")
             kd = kd[kd["kpi"].isin(wanted)]
-            level = dict(zip(zip(kd["kpi"].tolist(), kd["group"].tolist()), kd["value"].tolist()))
+            level = dict(zip(zip(kd["kpi"].tolist(), kd["group"].tolist(), strict=True), kd["value"].tolist(), strict=True))
             if len(level) < len(kd):  # repeated groups: reindex would refuse them
                 raise ValueError("cannot reindex on an axis with duplicate labels")
             for k in wanted:
@@ -336,7 +336,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     nps_by_layer = {}
     if kpis_by_layer is not None and len(kpis_by_layer):
         k = kpis_by_layer[kpis_by_layer["kpi"] == "nps"]
-        nps_by_layer = dict(zip(k["group"], zip(k["value"], k["denominator"])))
+        nps_by_layer = dict(zip(k["group"], zip(k["value"], k["denominator"], strict=True), strict=True))
     high = {}
     risk_by_id = None
     if churn is not None and len(churn):
@@ -350,9 +350,9 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     elif lay_keys is not None:  # = dict(zip(layer, layer_group)): the group of each layer's last row
         last = np.empty(len(lay_keys), dtype=np.intp)
         last[lay_codes] = np.arange(lay_codes.size)
-        group_of = dict(zip(list(lay_keys), layers["layer_group"].to_numpy(dtype=object)[last].tolist()))
+        group_of = dict(zip(list(lay_keys), layers["layer_group"].to_numpy(dtype=object)[last].tolist(), strict=True))
     else:
-        group_of = dict(zip(lay, layers["layer_group"].to_numpy(dtype=object)))
+        group_of = dict(zip(lay, layers["layer_group"].to_numpy(dtype=object), strict=True))
     monetary = layers["monetary"].to_numpy(dtype=float, na_value=np.nan)
     ids = layers["customer_id"].to_numpy(dtype=object)
     order = [k for k, _ in s.layer_labels_zh]
@@ -439,7 +439,7 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
     s = settings
     zh = s.lang == "zh"
     out: list[tuple[str, str, float, str]] = []
-    kv = dict(zip(kpis["kpi"], kpis["value"])) if len(kpis) else {}
+    kv = dict(zip(kpis["kpi"], kpis["value"], strict=True)) if len(kpis) else {}
     window = (f"近{s.kpi_window_months}个月" if zh else f"over the last {s.kpi_window_months} months") \
         if s.kpi_window_months else ("全部历史" if zh else "over all history")
     # layer structure
@@ -528,7 +528,7 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
     if len(layers):
         gcodes, gkeys = factorize_objects(layers["layer_group"].to_numpy(dtype=object))  # = groupby().size()
         ok = gcodes >= 0
-        counts = dict(zip(np.asarray(gkeys, dtype=object), np.bincount(gcodes[ok], minlength=len(gkeys)).tolist()))
+        counts = dict(zip(np.asarray(gkeys, dtype=object), np.bincount(gcodes[ok], minlength=len(gkeys)).tolist(), strict=True))
         for st in s.strategies:
             n = int(counts.get(st.layer, 0))
             if n == 0:
@@ -583,12 +583,12 @@ def _layer_groups(layer: pd.Series, layers: pd.DataFrame) -> pd.Series:
     codes, keys = factorize_objects(lay)
     wanted, wkeys = factorize_objects(layer.to_numpy(dtype=object))
     if (codes < 0).any() or (wanted < 0).any():  # missing layers: the plain mapping
-        group_of = dict(zip(lay.tolist(), layers["layer_group"].to_numpy(dtype=object).tolist()))
+        group_of = dict(zip(lay.tolist(), layers["layer_group"].to_numpy(dtype=object).tolist(), strict=True))
         return layer.map(group_of).fillna("")
     last = np.empty(len(keys), dtype=np.intp)
     last[codes] = np.arange(codes.size)  # (a dict built row by row keeps the last row's group)
     grp = layers["layer_group"].to_numpy(dtype=object)[last]
-    group_of = dict(zip(list(keys), grp.tolist()))
+    group_of = dict(zip(list(keys), grp.tolist(), strict=True))
     mapped = pd.Series([group_of.get(k, np.nan) for k in wkeys], dtype=object).fillna("")  # (fillna per layer)
     return pd.Series(mapped.to_numpy()[wanted], index=layer.index, name=layer.name)
 
@@ -612,7 +612,7 @@ def _clv_sentences(clv: "ClvResult", layers: pd.DataFrame, churn: pd.DataFrame,
     """
     zh = s.lang == "zh"
     if not clv.ok:
-        fit = dict(zip(clv.fit["item"], clv.fit["value"])) if len(clv.fit) else {}
+        fit = dict(zip(clv.fit["item"], clv.fit["value"], strict=True)) if len(clv.fit) else {}
         n_rep = fit.get("repeat_customers", np.nan)
         min_rep = max(s.clv_min_repeat_customers, 1)
         if np.isfinite(n_rep) and n_rep < min_rep:

@@ -349,7 +349,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
     no_id = ~has_id[first]
     if no_id.any():
         stamp = pd.Series(earliest[no_id]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-        orders.loc[no_id, "order_id"] = [f"{c}@{d}" for c, d in zip(cust[first][no_id], stamp)] \
+        orders.loc[no_id, "order_id"] = [f"{c}@{d}" for c, d in zip(cust[first][no_id], stamp, strict=True)] \
             if s.order_grouping == "customer_day" else [f"{sheets[idx][i]}#{rows[idx][i]}" for i in first[no_id]]
     line_sheet, line_row = sheets[idx], rows[idx]
 

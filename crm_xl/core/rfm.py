@@ -244,7 +244,7 @@ def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
     # the scores from the same columns (as rfm_scores), then one frame in RFM_COLUMNS order
     modes = score_modes(cols["recency_days"], cols["frequency"], cols["monetary"], settings)
     cols.update(zip(("r_score", "f_score", "m_score", "rfm_total"),
-                    _scores(cols["recency_days"], cols["frequency"], cols["monetary"], settings, modes)))
+                    _scores(cols["recency_days"], cols["frequency"], cols["monetary"], settings, modes), strict=True))
     out = pd.DataFrame({k: cols[k] for k in RFM_COLUMNS})
     out.attrs["score_modes"] = modes  # how R, F, M were scored ("absolute" / "quantile")
     return out

@@ -255,7 +255,7 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
     owner_code = {v: i for i, v in enumerate(ou)}
     region_code = {v: i for i, v in enumerate(ru)}
     rows, bad, future = [], [], 0
-    for i, tr in enumerate(targets.itertuples(index=False)):
+    for tr in targets.itertuples(index=False):
         tr = tr._asdict()
         p = parse_period(tr.get("period"))
         if p is None:
@@ -444,8 +444,8 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
         lw = won[lm] if len(leads) else np.zeros(0, dtype=bool)
         lead_custs = {x for x in lc if x}
         anon = sum(1 for x in lc if not x)
-        won_custs = {x for x, w in zip(lc, lw) if x and w}
-        won_anon = sum(1 for x, w in zip(lc, lw) if not x and w)
+        won_custs = {x for x, w in zip(lc, lw, strict=True) if x and w}
+        won_anon = sum(1 for x, w in zip(lc, lw, strict=True) if not x and w)
         part_custs = lead_custs | buyers
         participants = len(part_custs) + anon
         converted = len(buyers | won_custs) + won_anon

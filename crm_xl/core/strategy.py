@@ -57,7 +57,7 @@ ORIGIN_LABELS = {
 }
 
 # any language's label (and a few spellings users type) -> key
-_STATUS_LOOKUP = {lab.lower(): key for labs in STATUS_LABELS.values() for key, lab in zip(STATUS_KEYS, labs)}
+_STATUS_LOOKUP = {lab.lower(): key for labs in STATUS_LABELS.values() for key, lab in zip(STATUS_KEYS, labs, strict=True)}
 _STATUS_LOOKUP.update({"完成": "done", "已完成 ": "done", "逾期": "overdue", "进行": "in_progress", "跟进中": "in_progress",
                        "completed": "done", "complete": "done", "n/a": "not_applicable", "not started": "not_started"})
 
@@ -108,7 +108,7 @@ def strategy_rows(result, settings: AnalysisSettings | None = None) -> pd.DataFr
         return out
     rules = []
     group = layers["layer_group"] if "layer_group" in layers else layers["layer"]
-    for layer, grp in zip(layers["layer"].tolist(), group.tolist()):
+    for layer, grp in zip(layers["layer"].tolist(), group.tolist(), strict=True):
         rules.append(s.strategy_for(layer) or s.strategy_for(grp))
     has = np.array([r is not None for r in rules], dtype=bool)
     lay = layers.loc[has].reset_index(drop=True)
@@ -124,7 +124,7 @@ def strategy_rows(result, settings: AnalysisSettings | None = None) -> pd.DataFr
     remark = lay["remark"].fillna("").astype(str) if "remark" in lay else pd.Series([""] * len(lay))
     problems = []
     for rk, rl, rs, rm, ll, tot in zip(risk, risk_label, reasons, remark, lay["layer_label"].astype(str),
-                                       lay.get("rfm_total", pd.Series([np.nan] * len(lay)))):
+                                       lay.get("rfm_total", pd.Series([np.nan] * len(lay))), strict=True):
         parts = []
         if rk in ("high", "medium") and rs:
             parts.append((f"流失风险{rl}：{rs}" if zh else f"{rl} churn risk: {rs}"))
@@ -170,7 +170,7 @@ def strategy_lifecycle(result, settings: AnalysisSettings | None = None) -> RowL
     day = f"{pd.Timestamp(result.as_of):%Y-%m-%d}"
     reasons: dict[str, str] = {}
     if len(result.rfm):
-        for cid, lab in zip(result.rfm["customer_id"].tolist(), result.rfm["layer_label"].tolist()):
+        for cid, lab in zip(result.rfm["customer_id"].tolist(), result.rfm["layer_label"].tolist(), strict=True):
             reasons[key_text(cid)] = (f"客户当前为「{lab}」，本策略不再生成" if zh
                                       else f"the customer is now '{lab}'; this strategy is no longer generated")
     default = "客户不在本次分析中（无有效订单或已删除）" if zh else "the customer is not in this analysis (no valid orders or removed)"

@@ -81,7 +81,7 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
     nps = np.atleast_1d(safe_ratio(net, n_resp)) * 100
     zh = s.lang == "zh"
     reasons = []
-    for a, r in zip(active, n_resp):
+    for a, r in zip(active, n_resp, strict=True):
         why = []
         if a == 0:
             why.append("当月没有购买客户" if zh else "no buying customers this month")

@@ -270,7 +270,7 @@ def _mess_column(rng, key, col, values: pd.Series, canon: pd.DataFrame, exp: pd.
             lambda i, v: f"@{v}",
             lambda i, v: f"-{v}-",
         ]
-        dirty = np.array([forms[j % 4](i, v) for j, (i, v) in enumerate(zip(ids, arr[pos]))], dtype=object)
+        dirty = np.array([forms[j % 4](i, v) for j, (i, v) in enumerate(zip(ids, arr[pos], strict=True))], dtype=object)
         arr[pos] = dirty
         _set_expected(exp, col.key, pos, dirty)
         cells.add(col.key, header, pos, "formula_like_name", dirty, clean_vals[pos], dirty)
@@ -291,7 +291,7 @@ def _mess_column(rng, key, col, values: pd.Series, canon: pd.DataFrame, exp: pd.
         if col.key == "discount":
             pct = rng.random(len(pos)) < 0.7
             dirty = np.array([f"{_num_text(x * 100)}%" if p else _num_text(x).translate(_FULLWIDTH)
-                              for x, p in zip(v, pct)], dtype=object)
+                              for x, p in zip(v, pct, strict=True)], dtype=object)
             mess = np.where(pct, "percent", "fullwidth_digits")
         else:
             dirty = np.array([_num_text(x).translate(_FULLWIDTH) for x in v], dtype=object)
@@ -385,7 +385,7 @@ def _money(rng, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     s = rng.integers(0, 6, k)
     out = np.empty(k, dtype=object)
     mess = np.empty(k, dtype=object)
-    for i, (v, st) in enumerate(zip(values, s)):
+    for i, (v, st) in enumerate(zip(values, s, strict=True)):
         v = float(v)
         if st in (0, 1) and v == round(v):  # whole 元: 万 with up to four decimals is exact
             yuan = int(round(v))

@@ -127,7 +127,7 @@ class Demo:
         the headers follow ``lang``.
         """
         out = {}
-        labels = dict(zip(self.profiles["customer_id"], self.profiles["industry_label"]))
+        labels = dict(zip(self.profiles["customer_id"], self.profiles["industry_label"], strict=True))
         for key, frame in self.data.tables().items():
             t = TABLES[key]
             cols = {}

@@ -414,9 +414,9 @@ class Result:
             rows = v.astype(float).tolist()
         else:
             rows = [[_py(x) for x in r] for r in v.tolist()]
-        for i, j in zip(*np.nonzero(self.blank)):
+        for i, j in zip(*np.nonzero(self.blank), strict=True):
             rows[i][j] = ""
-        for i, j in zip(*np.nonzero(err)):
+        for i, j in zip(*np.nonzero(err), strict=True):
             code = int(err[i, j])
             rows[i][j] = ({"type": "Error", "errorType": _OFFICEJS_TYPE[code]}
                           if officejs and code in _OFFICEJS_TYPE else ERRORS[code - 1])

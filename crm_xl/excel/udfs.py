@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 import functools
 import inspect
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -216,7 +217,7 @@ def _breakpoints(arg, default: tuple, kind_zh: str, kind_en: str) -> tuple:
         bp = tuple(c.values[c.ok].tolist())
         if (c.err != 0).any():
             bp = ()
-    if len(bp) != 4 or any(b2 <= b1 for b1, b2 in zip(bp, bp[1:])):
+    if len(bp) != 4 or any(b2 <= b1 for b1, b2 in itertools.pairwise(bp)):
         raise _CallError(f"{kind_zh}分界点需要 4 个严格递增的数字，如 30, 60, 90, 180",
                          f"{kind_en} breakpoints need 4 strictly increasing numbers, e.g. 30, 60, 90, 180")
     return bp
@@ -819,7 +820,7 @@ def _params(arg, names: tuple[str, ...], model: str) -> dict[str, float]:
         return {n: found[n] for n in names}
     nums = [float(x) for x in vals.reshape(-1) if isinstance(x, (int, float)) and not isinstance(x, bool)]
     if len(nums) == len(names) and not found:
-        return dict(zip(names, nums))
+        return dict(zip(names, nums, strict=True))
     raise _CallError(f"{model} 参数需要 {len(names)} 个数字（{', '.join(names)}），或 CLV_FIT 输出的参数区域",
                      f"{model} parameters need {len(names)} numbers ({', '.join(names)}) or CLV_FIT's output")
 

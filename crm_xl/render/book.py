@@ -332,7 +332,7 @@ def _table_plan(t: TableBlock) -> _TablePlan:
             cols.append([c.formula.replace("{row}", str(r)) for r in range(first, first + n)])
         else:
             cols.append(cell_values(t.data[c.key], c.kind, text_format=c.number_format == "@"))
-    rows = [list(r) for r in zip(*cols)] if n else []
+    rows = [list(r) for r in zip(*cols, strict=True)] if n else []
     if not rows and t.as_excel_table:
         rows = [[None] * len(t.columns)]
     header = [c.header for c in t.columns]
@@ -641,7 +641,7 @@ def _chart_ranges(spec: ReportSpec, book, ch: ChartSpec):
             break
     values = ws.range((t.header_row, run[0]), (last, run[-1]))
     cats = ws.range((first, t.column_index(ch.category)), (last, t.column_index(ch.category)))
-    dropped = [k for k, c in zip(ch.series, cols) if c not in run]
+    dropped = [k for k, c in zip(ch.series, cols, strict=True) if c not in run]
     return t, values, cats, dropped
 
 

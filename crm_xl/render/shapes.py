@@ -243,6 +243,14 @@ def _write(zout: zipfile.ZipFile, name: str, data: bytes) -> None:
     zout.writestr(info, data)
 
 
+def _corner(anchor, tag: str) -> tuple[int, int] | None:
+    """The 0-based (col, row) of a drawing anchor's ``from`` / ``to`` corner."""
+    el = anchor.find(f"{{{XDR}}}{tag}")
+    if el is None:
+        return None
+    return (int(el.find(f"{{{XDR}}}col").text), int(el.find(f"{{{XDR}}}row").text))
+
+
 def read_buttons(src, sheet: str) -> list[dict]:
     """The shapes on worksheet ``sheet`` of the package ``src`` (path or binary file):
     one dict per shape with ``name``, ``text``, ``geometry`` (preset), ``link`` (the
@@ -266,17 +274,10 @@ def read_buttons(src, sheet: str) -> list[dict]:
                 h = c.find(f"{{{A}}}hlinkClick")
                 geom = sp.find(f"{{{XDR}}}spPr/{{{A}}}prstGeom")
                 text = "".join(t.text or "" for t in sp.iter(f"{{{A}}}t"))
-
-                def corner(tag):
-                    el = anchor.find(f"{{{XDR}}}{tag}")
-                    if el is None:
-                        return None
-                    return (int(el.find(f"{{{XDR}}}col").text), int(el.find(f"{{{XDR}}}row").text))
-
                 out.append({
                     "name": c.get("name"), "text": text, "geometry": geom.get("prst") if geom is not None else None,
                     "link": links.get(h.get(f"{{{NS['r']}}}id")) if h is not None else None,
-                    "from": corner("from"), "to": corner("to"),
+                    "from": _corner(anchor, "from"), "to": _corner(anchor, "to"),
                 })
         return out
 

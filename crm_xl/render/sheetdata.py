@@ -113,7 +113,7 @@ def _t_elements(strings: list[str]) -> list[str]:
     joined = _SEP.join(strings)
     if joined.count(_SEP) != len(strings) - 1 or max(map(len, strings)) > MAX_CELL_CHARS // 2:
         return [_t_element(u) for u in strings]  # (a string holds the separator, or is cut)
-    return [_t_wrap(u, e) for u, e in zip(strings, _escape(joined).split(_SEP))]
+    return [_t_wrap(u, e) for u, e in zip(strings, _escape(joined).split(_SEP), strict=True)]
 
 
 class StringSink:
@@ -180,7 +180,7 @@ def number_texts(arr: np.ndarray) -> list[str]:
     # converted in bulk below or (-0.0, 1e15 and up) passed through _num_text
     out = list(map(repr, arr.tolist()))
     idx = np.flatnonzero(whole)
-    for i, t in zip(idx.tolist(), map(str, arr[idx].astype(np.int64).tolist())):
+    for i, t in zip(idx.tolist(), map(str, arr[idx].astype(np.int64).tolist()), strict=True):
         out[i] = t
     for i in np.flatnonzero(integral & ~whole).tolist():
         out[i] = _num_text(float(arr[i]))
@@ -196,7 +196,7 @@ def _string_column(vals: pd.Series, strings: "StringSink") -> list[str]:
     n_refs = int(np.isin(codes, keep).sum()) if len(keep) < len(uniq) else int((codes >= 0).sum())
     suffix = strings.cell_suffixes([uniq[k] for k in keep], n_refs)
     by_code = ["/>"] * (len(uniq) + 1)
-    for k, suf in zip(keep, suffix):
+    for k, suf in zip(keep, suffix, strict=True):
         by_code[k] = suf
     return [by_code[c] for c in codes.tolist()]
 
@@ -242,7 +242,7 @@ def column_fragments(
     """One ``<c>`` element per value of ``values`` (rows ``first_row``...), by ``kind``:
     ``<c r="{letter}{row}" s="{style}"`` followed by :func:`cell_tails`."""
     return [f'<c r="{letter}{r}" s="{style}"{t}'
-            for r, t in zip(range(first_row, first_row + len(values)), cell_tails(values, kind, strings))]
+            for r, t in zip(range(first_row, first_row + len(values)), cell_tails(values, kind, strings), strict=True)]
 
 
 def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
@@ -277,7 +277,7 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
             is_date = np.array([isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT for v in obj.tolist()], dtype=bool)
             serial, ok = _serials(obj.where(is_date, None))
             is_obj = True
-            texts = [None if d else _text_of(v) for v, d in zip(obj.tolist(), is_date.tolist())]
+            texts = [None if d else _text_of(v) for v, d in zip(obj.tolist(), is_date.tolist(), strict=True)]
             # a number in a date column (an Excel serial pasted as such) stays that number
             for i, v in enumerate(obj.tolist()):
                 if texts[i] is not None and isinstance(v, (int, float, np.integer, np.floating)) \
@@ -315,7 +315,7 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
         num = pd.to_numeric(vals, errors="coerce") if not pd.api.types.is_numeric_dtype(vals.dtype) else vals
         arr = num.to_numpy(dtype="float64", na_value=np.nan)
         fin = np.isfinite(arr)
-        for i, t in zip(np.flatnonzero(fin).tolist(), number_texts(arr[fin])):
+        for i, t in zip(np.flatnonzero(fin).tolist(), number_texts(arr[fin]), strict=True):
             out[i] = "><v>" + t + "</v></c>"
         texts = [None] * n
         if not pd.api.types.is_numeric_dtype(vals.dtype):
@@ -326,7 +326,7 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
     if idx:
         codes, uniques = pd.factorize(pd.Series([texts[i] for i in idx], dtype=object))
         suffix = strings.cell_suffixes(list(uniques), len(idx))
-        for i, code in zip(idx, codes.tolist()):
+        for i, code in zip(idx, codes.tolist(), strict=True):
             out[i] = suffix[code]
     return [o if o is not None else "/>" for o in out]
 

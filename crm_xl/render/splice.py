@@ -286,7 +286,7 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     used_ids = {i for i, _ in kept_tables}
     used_names = {n for _, n in kept_tables} | _defined_names(wb_xml)
     sheet_part_of: dict[str, str] = {}
-    for name, _, _, sk_part in sk_sheets:
+    for name, _, _, _ in sk_sheets:
         if name in replaced:
             sheet_part_of[name] = sheets[replaced[name]][3]
         else:

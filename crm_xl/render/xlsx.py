@@ -212,7 +212,7 @@ def _draw_table(ws, t: TableBlock, cells: SheetCells, sb: StyleBook, sink: Strin
                 tails = [cell_tails(t.data[c.key], c.kind, sink) for c in t.columns]
                 fmt = "".join(f'<c r="{column_letter(c0 + i)}{{0}}" s="{m(styles[i])}"{{{i + 1}}}'
                               for i in range(len(t.columns))).format
-                return [fmt(r, *cells) for r, cells in zip(range(first, first + n), zip(*tails))]
+                return [fmt(r, *cells) for r, cells in zip(range(first, first + n), zip(*tails, strict=True), strict=True)]
             cols = []
             for i, c in enumerate(t.columns):
                 s = m(styles[i])
@@ -220,7 +220,7 @@ def _draw_table(ws, t: TableBlock, cells: SheetCells, sb: StyleBook, sink: Strin
                     cols.append([formula_fragment(r, c0 + i, c.formula.replace("{row}", str(r)), s) for r in range(first, first + n)])
                 else:
                     cols.append(column_fragments(t.data[c.key], c.kind, column_letter(c0 + i), first, s, sink))
-            return list(map("".join, zip(*cols)))
+            return list(map("".join, zip(*cols, strict=True)))
         cells.add_rows(first, c0, c1, n, rows)
     elif t.as_excel_table:  # the table's one blank row keeps the columns' formats
         cells.add_rows(first, c0, c1, 1, lambda m: ["".join(f'<c r="{column_letter(c0 + i)}{first}" s="{m(styles[i])}"/>' for i in range(ncol))])

@@ -60,7 +60,7 @@ class SharedStrings:
             self._items = []
             if self.part and self.pkg.has(self.part):
                 with self.pkg.zf.open(self.pkg.name(self.part)) as fh:
-                    for ev, el in SafeET.iterparse(fh, events=("end",)):
+                    for _, el in SafeET.iterparse(fh, events=("end",)):
                         if el.tag == MAIN + "si":
                             self._items.append(_rich_text(el))
                             el.clear()
@@ -142,7 +142,7 @@ def read_table_rows(pkg: PackageReader, sheet_part: str, table: TableBlock, sst:
         return _frame(values, table, (c0, r0, c1, r1), date1904)
     values = {}
     with pkg.zf.open(pkg.name(sheet_part)) as fh:
-        for ev, el in SafeET.iterparse(fh, events=("end",)):
+        for _, el in SafeET.iterparse(fh, events=("end",)):
             tag = el.tag
             if tag == MAIN + "c":
                 m = _REF.match(el.get("r", ""))

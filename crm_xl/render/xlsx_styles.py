@@ -125,7 +125,7 @@ def _text_widths(values: pd.Series) -> int:
     if len(texts) > 20000:  # the widest of a large column is found among its longest texts
         lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         cut = np.quantile(lens, 0.99)
-        texts = [t for t, n in zip(texts, lens.tolist()) if n >= cut]
+        texts = [t for t, n in zip(texts, lens.tolist(), strict=True) if n >= cut]
     joined = "".join(texts)
     if joined.isascii() and "\n" not in joined:  # (IDs, codes, numbers as text) each character counts 1
         return max(map(len, texts))

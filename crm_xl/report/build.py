@@ -84,7 +84,7 @@ def _intake_lines(cleaned: CleanedData, result: AnalysisResult) -> list[str]:
 def _scoring_lines(result: AnalysisResult) -> list[str]:
     """The dimensions score_mode auto scored by quintiles, as one line (for 说明 and 设置)."""
     zh = result.settings.lang == "zh"
-    auto = [d for d, m in zip("RFM", result.score_modes) if m == "quantile"] \
+    auto = [d for d, m in zip("RFM", result.score_modes, strict=True) if m == "quantile"] \
         if result.settings.score_mode == "auto" else []
     if not auto:
         return []

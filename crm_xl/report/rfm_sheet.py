@@ -152,7 +152,7 @@ def scoring_note(layers: pd.DataFrame, settings: AnalysisSettings, modes: tuple[
          "累计金额越高得分越高", "the higher the amount, the higher"),
     )
     parts = []
-    for (letter, kind, col, bps, abs_zh, abs_en, q_zh, q_en), mode in zip(dims, modes):
+    for (letter, kind, col, bps, abs_zh, abs_en, q_zh, q_en), mode in zip(dims, modes, strict=True):
         if mode == "absolute":
             parts.append(f"{letter}得分：{abs_zh}" if zh else f"{letter}: {abs_en}")
             continue

@@ -168,10 +168,10 @@ def activation_sheet(act: Activation, settings: AnalysisSettings) -> SheetSpec:
     name = sheet_name("activation", settings.lang)
     if len(act.customers) == 0:
         return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
-    vals = dict(zip(act.summary["metric"], act.summary["value"]))
+    vals = dict(zip(act.summary["metric"], act.summary["value"], strict=True))
     kinds = {"new_customers": "int", "eligible": "int", "activated": "int", "activation_rate": "percent",
              "median_days_to_second": "number", "needs_attention": "int"}
-    labels = dict(zip(act.summary["metric"], act.summary["label"]))
+    labels = dict(zip(act.summary["metric"], act.summary["label"], strict=True))
     t_sum = TableBlock("ActivationSummary", tuple(ColumnSpec(k, labels[k], kind) for k, kind in kinds.items()),
                        pd.DataFrame({k: [vals.get(k)] for k in kinds}), title="概览" if zh else "Summary")
     t_c = TableBlock("NewCustomers", _cols((

@@ -338,7 +338,7 @@ def _million(d: pathlib.Path) -> pathlib.Path:
     p = d / "订单.csv"
     with open(p, "w", encoding="utf-8") as fh:
         fh.write(CSV_H)
-        fh.writelines(f"O{i},C{c:04d},{t},{a}\n" for i, (c, t, a) in enumerate(zip(cust, dates, amt)))
+        fh.writelines(f"O{i},C{c:04d},{t},{a}\n" for i, (c, t, a) in enumerate(zip(cust, dates, amt, strict=True)))
     return p
 
 

@@ -123,7 +123,7 @@ def verify(o: Outcome) -> list[str]:
         if e.error not in names:
             bad.append(f"expected {e.error}, got {type(o.error).__name__}: {o.error}")
         loc = o.error.location
-        for want, got, what in zip(e.where, (loc.sheet, loc.row, loc.column), ("sheet", "row", "column")):
+        for want, got, what in zip(e.where, (loc.sheet, loc.row, loc.column), ("sheet", "row", "column"), strict=True):
             if want is not None and want != got:
                 bad.append(f"{what}: expected {want!r}, got {got!r}")
         text = o.error.message("en") + " " + o.error.message("zh")

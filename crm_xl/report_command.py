@@ -105,7 +105,8 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
         if spec is not None:
             spec = spec.with_options(tables or (), parse_query_option(queries)).stamped()
             step(f"读取数据源 {spec.url}" if settings.lang == "zh" else f"reading the source {spec.url}")
-            raw = read_source(spec, overrides=(wi.overrides.merged(cli) if exists else cli), progress=step)
+            raw = read_source(spec, overrides=(wi.overrides.merged(cli) if exists else cli), progress=step,
+                              lang=settings.lang)
             settings = replace(settings, source=spec.to_settings())
     zl = settings.lang == "zh"
     for m in getattr(raw, "mappings", []):

@@ -356,7 +356,7 @@ def _table_pairs(values) -> list[tuple[str | None, str]]:
     return out
 
 
-def read_source(spec: SourceSpec, overrides=None, *, progress=None):
+def read_source(spec: SourceSpec, overrides=None, *, progress=None, lang: str = "zh"):
     """The tables of ``spec``'s source as :class:`crm_xl.io.Sources`, like the files of
     :func:`crm_xl.io.read_sources`.
 
@@ -395,7 +395,7 @@ def read_source(spec: SourceSpec, overrides=None, *, progress=None):
         for name, auto in listed:
             if not auto and not o.table_for([name])[0]:
                 continue  # another schema's table: read only when named
-            step(f"读取 {name}")
+            step(f"读取 {name}" if lang == "zh" else f"reading {name}")
             try:
                 add_frame_source(out, name, con.columns(name), lambda name=name: con.read_table(name), path=label,
                                  overrides=o, names=[name], file_label=label, not_detected=given_kinds)
@@ -404,7 +404,7 @@ def read_source(spec: SourceSpec, overrides=None, *, progress=None):
                     raise
                 raise InputError(f"数据源 {label}，表「{name}」：{e.zh}", f"source {label}, table '{name}': {e.en}") from None
         for kind, sql in spec.queries:
-            step(f"查询 {kind}")
+            step(f"查询 {kind}" if lang == "zh" else f"querying {kind}")
             frame = con.query(kind, sql)
             try:
                 add_frame_source(out, kind, list(frame.columns), lambda frame=frame: frame, path=label, overrides=o,

@@ -179,7 +179,10 @@ def register(sub, add_common, commands: dict) -> None:
         help="(re)write the report sheets of a workbook from its data / 根据数据表生成或刷新报告工作表",
         description="Read the data sheets, 设置 and 分析目标 of BOOK and (re)write the report sheets "
                     "(RFM分层表, 指标看板, 流失预警, 图表, 结论与建议, ...) into it, atomically; everything else in "
-                    "BOOK is kept. / 读取工作簿的数据表、设置和分析目标，重新生成报告工作表；其他内容保持不变。",
+                    "BOOK is kept. The data can come from CSV/XLSX exports instead (--input) or from a database or "
+                    "Parquet files (--source; docs/sources.md), which BOOK then remembers. / "
+                    "读取工作簿的数据表、设置和分析目标，重新生成报告工作表；其他内容保持不变。数据也可以来自导出文件（--input）"
+                    "或数据库、Parquet 文件（--source）。",
     )
     p.add_argument("book", help="the workbook (.xlsx/.xlsm); a CSV export writes the report to the .xlsx of the same "
                                 "name / 工作簿（给 CSV 导出文件时，生成同名 .xlsx）")

@@ -81,7 +81,9 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     step(f"读取 {book.name}" if z else f"reading {book.name}")
     previous = None
     if exists:
-        wi = read_workbook_inputs(book, overrides=cli if not inputs else None)
+        # with --source, or a 设置 sheet naming a source, the data sheets (copies) are not read
+        wi = read_workbook_inputs(book, overrides=cli if not inputs else None,
+                                  source_data=True if source else (None if not inputs else False))
         settings, goals, raw, previous = wi.settings, wi.goals, wi.raw_tables, wi.previous_strategy
     else:
         settings, goals, raw = AnalysisSettings(lang=lang or "zh"), default_goals(lang or "zh"), {}

@@ -415,6 +415,9 @@ def test_map_applies_to_database_columns(demo, files, tmp_path):
     mapping = sheets(got)["字段映射"]
     assert any(r[:5] == ["orders", f"sqlite://{db}", "订单", "amt_total", "金额(元)"] and r[5] == "手动指定"
                for r in mapping)
+    # a refresh reads the table again with the 字段映射 sheet's correction, no --map needed
+    report(got)
+    assert_same_report(got, want)
 
 
 def test_real_export_in_sqlite(tmp_path):
@@ -451,6 +454,14 @@ def test_refresh_reads_the_source_again(demo, tmp_path):
     assert f"{len(demo['orders']) + 1} 条订单" in r.stdout
     again = _source_rows(book)
     assert again["url"] == first["url"] and again["table"] == "orders=orders" and again["snapshot"] >= first["snapshot"]
+    # --table for a kind replaces the stored one for that kind
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE sales_2024 AS SELECT * FROM orders WHERE \"下单日期\" >= '2024-01-01'")
+    con.commit()
+    con.close()
+    r = run_cli(str(book), "--table", "订单=sales_2024")
+    assert r.returncode == 0, r.stderr
+    assert _source_rows(book)["table"] == "订单=sales_2024"
     # --input afterwards: the data comes from files, the workbook forgets the source
     csv = tmp_path / "orders.csv"
     demo["orders"].to_csv(csv, index=False)

@@ -82,13 +82,17 @@ class SourceSpec:
         return cls(url, tables, queries, str(d.get("snapshot", "") or ""))
 
     def with_options(self, tables=(), queries=()) -> "SourceSpec":
-        """This spec with the command line's ``--table`` / ``--query`` added (a query for a
-        kind replaces the stored one for that kind)."""
+        """This spec with the command line's ``--table`` / ``--query`` added: a query for a
+        kind replaces the stored query for that kind, a ``--table`` for a kind (or a name)
+        the stored ``--table`` for it."""
         from ..mapping import resolve_table
 
         new = {resolve_table(k) for k, _ in queries}
         kept = tuple((k, q) for k, q in self.queries if resolve_table(k) not in new)
-        return replace(self, tables=tuple(dict.fromkeys((*self.tables, *tables))), queries=kept + tuple(queries))
+        given = _table_pairs(tables)
+        kinds, names = {k for k, _ in given}, {n.lower() for _, n in given}
+        old = tuple(t for t, (k, n) in zip(self.tables, _table_pairs(self.tables)) if k not in kinds and n.lower() not in names)
+        return replace(self, tables=tuple(dict.fromkeys((*old, *tables))), queries=kept + tuple(queries))
 
     def stamped(self) -> "SourceSpec":
         return replace(self, snapshot=dt.datetime.now().astimezone().isoformat(sep=" ", timespec="seconds"))

@@ -34,7 +34,7 @@ fills or reports the covered cells and logs each one.
 from __future__ import annotations
 
 __all__ = ["RawTable", "SheetRows", "Sources", "read_sources", "read_workbook", "read_csv", "read_sheet_rows",
-           "tables_from_sheet_rows"]
+           "tables_from_sheet_rows", "add_frame_source"]
 
 import csv
 import datetime as dt
@@ -72,6 +72,9 @@ class RawTable:
     """Column position in ``frame`` -> canonical key, as detected and corrected (None:
     cleaning detects it from the headers)."""
     source: SourceMapping | None = None
+    external: bool = False
+    """The data lives outside the workbook (a database table or query, :func:`add_frame_source`):
+    a new workbook's copy is named by its table (订单), and the 字段映射 keeps the source's own name."""
 
 
 class Sources(dict):
@@ -424,6 +427,47 @@ def _collect(out: Sources, name: str, rows: list[list[object]], table: Table | N
         rt.frame = _dates_1904(rt.frame, t, rt.mapping or {})
     out.add(rt)
     out.mappings.append(rt.source)
+
+
+def add_frame_source(out: Sources, name: str, headers: "list[str]", load, *, path: str = "",
+                     overrides: MappingOverrides | None = None, names: "list[str] | None" = None,
+                     file_label: str = "", table: str | None = None,
+                     not_detected: "Iterable[str]" = ()) -> str | None:
+    """One source that is already a table -- a database table, a query's result: its
+    ``headers`` are its column names and ``load()`` returns its rows as a DataFrame with
+    those columns (values as the database gives them: dates as dates, numbers as numbers).
+
+    The same path as a CSV file's frame: the table is ``table`` (a query for orders), else
+    the overrides' (``--table``, 字段映射), else the one ``name`` or the headers say
+    (:func:`crm_xl.schema.table_for_sheet`, :func:`crm_xl.schema.map_headers`); the columns
+    are mapped and corrected exactly as a file's. A source no table matches is skipped with
+    the warning a file gets (its rows are never loaded); one detected (not given) as a table
+    in ``not_detected`` is left out with a note, unread. Returns the table key, or None."""
+    o = overrides or MappingOverrides()
+    names = names or [name]
+    headers = [str(h) for h in headers]
+    given, forced = (True, table) if table is not None else o.table_for(names)
+    if given and forced is None:
+        out.mappings.append(SourceMapping(name, file_label, None, headers=headers, note=("按指定跳过", "skipped as asked")))
+        return None
+    by_name = table_for_sheet(name)
+    t, _ = _locate_header([headers], TABLES[forced] if given else by_name)
+    if t is None:
+        out.mappings.append(SourceMapping(name, file_label, None, headers=headers, note=_unknown_note(headers)))
+        out.warnings.append(_skip_warning(name, headers))
+        return None
+    if not given and t.key in set(not_detected):
+        note = (f"未读取：已另行指定{t.zh}", f"not read: the {t.en.lower()} are given otherwise")
+        out.mappings.append(SourceMapping(name, file_label, None, headers=headers, note=note))
+        return None
+    frame = load()
+    frame.columns = _header_names(list(frame.columns), frame.shape[1])
+    rt = RawTable(t.key, name, frame, 1, path, external=True)
+    manual = given and (by_name or _locate_header([headers], None)[0]) is not t
+    _map_columns(rt, names, o, file_label, table_given=manual)
+    out.add(rt)
+    out.mappings.append(rt.source)
+    return t.key
 
 
 def _map_columns(rt: RawTable, names: list[str], overrides: MappingOverrides, file_label: str,

@@ -6,7 +6,8 @@ everything else in BOOK (other sheets, formulas, names, widths) is kept byte for
 values typed into editable report columns are carried over, and on any error BOOK is
 left untouched. ``-o OUT.xlsx`` writes a new file instead. ``--input`` takes the data
 from CSV/XLSX exports instead of BOOK's data sheets; when BOOK does not exist yet, it is
-created with those exports as its data sheets.
+created with those exports as its data sheets. ``--source URL`` reads them from a database
+or Parquet files (:mod:`crm_xl.sources`), and BOOK's 设置 sheet remembers it.
 """
 
 from __future__ import annotations
@@ -34,13 +35,19 @@ _EXPORT_SUFFIXES = (".csv", ".tsv", ".txt")
 def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: list[pathlib.Path] | None = None,
                as_of: dt.date | None = None, lang: str | None = None, formulas: bool = False,
                progress=None, maps: "list[str] | None" = None, tables: "list[str] | None" = None,
-               date_order: str | None = None, inform=None) -> dict:
+               date_order: str | None = None, inform=None, source: str | None = None,
+               queries: "list[str] | None" = None) -> dict:
     """The work behind ``crm-xl report``; returns a small summary (see module docstring).
 
     ``maps`` / ``tables``: ``--map`` / ``--table`` corrections (:mod:`crm_xl.mapping`);
     ``date_order``: ``--date-format`` (ymd, mdy, dmy), over the 设置 sheet's. ``inform``
     is called with (text, loud) for what the user should read: how each source was
-    mapped, skipped sources, what counted as a purchase (loud = a warning)."""
+    mapped, skipped sources, what counted as a purchase (loud = a warning).
+
+    ``source`` / ``queries``: ``--source URL`` and ``--query TABLE=SQL`` (:mod:`crm_xl.sources`):
+    the data is read from the database or Parquet files instead of BOOK's data sheets, and
+    the workbook's 设置 sheet remembers the source (URL without password, tables, queries,
+    time read), so that a later run without ``--input``/``--source`` reads from it again."""
     from .atomic import ensure_writable
     from .errors import WorkbookError
     from .io import read_sources
@@ -64,14 +71,21 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
         inputs, book = [book], book.with_suffix(".xlsx")
     cli = parse_map_option(maps or []).merged(parse_table_option(tables or [])) if (maps or tables) \
         else MappingOverrides()
+    if source and inputs:
+        raise InputError("--input 与 --source 只能选一个：数据来自文件，或来自数据源。",
+                         "give either --input (files) or --source (a database or Parquet), not both.")
+    if queries and inputs:
+        raise InputError("--query 需要与 --source 一起使用。", "--query needs --source.")
     exists = book.exists()
-    if not exists and not inputs:
+    if not exists and not inputs and not source:
         raise InputError(f"找不到工作簿「{book}」。可以先用 crm-xl template 生成模板，或用 --input 指定 CRM 导出文件。",
                          f"workbook '{book}' not found. Create one with `crm-xl template`, or give CRM exports with --input.")
     step(f"读取 {book.name}" if z else f"reading {book.name}")
     previous = None
     if exists:
-        wi = read_workbook_inputs(book, overrides=cli if not inputs else None)
+        # with --source, or a 设置 sheet naming a source, the data sheets (copies) are not read
+        wi = read_workbook_inputs(book, overrides=cli if not inputs else None,
+                                  source_data=True if source else (None if not inputs else False))
         settings, goals, raw, previous = wi.settings, wi.goals, wi.raw_tables, wi.previous_strategy
     else:
         settings, goals, raw = AnalysisSettings(lang=lang or "zh"), default_goals(lang or "zh"), {}
@@ -84,6 +98,20 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     if inputs:
         step("读取导出文件" if settings.lang == "zh" else "reading the exports")
         raw = read_sources(inputs, overrides=(wi.overrides.merged(cli) if exists else cli))
+        if settings.source:  # the data now comes from files: the workbook no longer names a source
+            settings = replace(settings, source=())
+    else:
+        from .sources import SourceSpec, parse_query_option, read_source
+
+        spec = SourceSpec(source) if source else SourceSpec.from_settings(settings.source)
+        if spec is None and queries:
+            raise InputError("--query 需要与 --source 一起使用。", "--query needs --source.")
+        if spec is not None:
+            spec = spec.with_options(tables or (), parse_query_option(queries)).stamped()
+            step(f"读取数据源 {spec.url}" if settings.lang == "zh" else f"reading the source {spec.url}")
+            raw = read_source(spec, overrides=(wi.overrides.merged(cli) if exists else cli), progress=step,
+                              lang=settings.lang)
+            settings = replace(settings, source=spec.to_settings())
     zl = settings.lang == "zh"
     for m in getattr(raw, "mappings", []):
         if m.table is not None:
@@ -130,7 +158,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         s = run_report(pathlib.Path(args.book), out=pathlib.Path(args.output) if args.output else None,
                        inputs=[pathlib.Path(x) for x in args.input] if args.input else None,
                        as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step,
-                       maps=args.map, tables=args.table, date_order=args.date_format, inform=p.inform)
+                       maps=args.map, tables=args.table, date_order=args.date_format, inform=p.inform,
+                       source=args.source, queries=args.query)
     if args.lang == "zh":
         verb = "已生成" if s["created"] else "已更新"
         print(f"{verb} {s['path']}（分析日期 {s['as_of']}，{s['customers']} 个客户，{s['orders']} 条订单，"
@@ -154,21 +183,33 @@ def register(sub, add_common, commands: dict) -> None:
         help="(re)write the report sheets of a workbook from its data / 根据数据表生成或刷新报告工作表",
         description="Read the data sheets, 设置 and 分析目标 of BOOK and (re)write the report sheets "
                     "(RFM分层表, 指标看板, 流失预警, 图表, 结论与建议, ...) into it, atomically; everything else in "
-                    "BOOK is kept. / 读取工作簿的数据表、设置和分析目标，重新生成报告工作表；其他内容保持不变。",
+                    "BOOK is kept. The data can come from CSV/XLSX exports instead (--input) or from a database or "
+                    "Parquet files (--source; docs/sources.md), which BOOK then remembers. / "
+                    "读取工作簿的数据表、设置和分析目标，重新生成报告工作表；其他内容保持不变。数据也可以来自导出文件（--input）"
+                    "或数据库、Parquet 文件（--source）。",
     )
     p.add_argument("book", help="the workbook (.xlsx/.xlsm); a CSV export writes the report to the .xlsx of the same "
                                 "name / 工作簿（给 CSV 导出文件时，生成同名 .xlsx）")
     p.add_argument("-o", "--output", help="write a new workbook instead of updating BOOK / 另存为新文件")
     p.add_argument("--input", nargs="+", metavar="FILE",
                    help="CSV/XLSX exports to analyse instead of BOOK's data sheets / 使用 CRM 导出文件作为数据")
+    p.add_argument("--source", metavar="URL",
+                   help="read the data where it lives instead: sqlite:///path/crm.db, duckdb:///path/crm.duckdb, a "
+                        "Parquet file or folder, or postgresql://user@host:port/db (password from PGPASSWORD or "
+                        "~/.pgpass, never in the URL); tables are found by name and columns like files; the "
+                        "workbook remembers the source, so `crm-xl report BOOK` reads it again (needs "
+                        "pip install \"crm_xl[db]\" for DuckDB, Parquet and PostgreSQL) / 从数据库或 Parquet 读取数据")
+    p.add_argument("--query", action="append", metavar="TABLE=SQL",
+                   help="with --source: read a table from a query, e.g. --query orders=\"SELECT * FROM sales WHERE "
+                        "year >= 2023\" (repeatable) / 用 SQL 查询读取某类数据")
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
                    help="analysis date (default: the 设置 sheet's, else the latest order date) / 分析日期")
     p.add_argument("--map", action="append", metavar="FILE:HEADER=FIELD",
                    help="say which field a column is, e.g. --map orders.csv:close_value=金额 (repeatable; "
                         "HEADER=- leaves a column out) / 指定列对应的字段")
     p.add_argument("--table", action="append", metavar="TABLE=FILE",
-                   help="say what a file holds, e.g. --table orders=pipeline.csv (skip=FILE leaves it out) / "
-                        "指定文件是哪种数据")
+                   help="say what a file (or, with --source, a database table) holds, e.g. --table orders=pipeline.csv "
+                        "or --table orders=sales_2024 (skip=NAME leaves it out) / 指定文件或数据库表是哪种数据")
     p.add_argument("--date-format", choices=("ymd", "mdy", "dmy"),
                    help="how dates like 02/03/24 are read: mdy (US), dmy, ymd (default: decided from the data) / "
                         "日期顺序")

@@ -340,6 +340,11 @@ class AnalysisSettings:
     clv_min_repeat_customers: int = 20  # fewer customers with repeat purchases: no model
     clv_max_abs_correlation: float = 0.3  # Gamma-Gamma check: |corr(frequency, spend)| above this (and significant) warns
 
+    # where the data lives (crm_xl.sources.SourceSpec): ("url", ...), ("table", ...),
+    # ("query.<table>", SQL), ("snapshot", time read); rows source.* of the 设置 sheet, written
+    # only when a source is set; `crm-xl report BOOK` reads the data from it again
+    source: tuple[tuple[str, str], ...] = ()
+
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -674,9 +679,28 @@ def settings_to_rows(settings: AnalysisSettings | None = None, lang: str | None 
         for f, (kind, dzh, den) in _STRATEGY_FIELDS.items():
             rows.append((f"strategy.{st.layer}.{f}", _fmt(kind, getattr(st, f)),
                          f"「{lab}」策略：{dzh}" if zh else f"strategy for '{lab}': {den}"))
+    for k, v in s.source:
+        rows.append((f"source.{k}", v, _source_description(k, zh)))
     for k, v in s.extra:
         rows.append((k, v, "（未识别的设置，原样保留）" if zh else "(unrecognised setting, kept as is)"))
     return pd.DataFrame(rows, columns=["name", "value", "description"]).astype({"value": object})
+
+
+def _source_description(key: str, zh: bool) -> str:
+    if key == "url":
+        return ("数据源：运行 crm-xl report 本工作簿 时从这里重新读取数据（不含密码：密码来自环境变量 PGPASSWORD 或 "
+                "~/.pgpass）；清空则改用工作簿中的数据表" if zh else
+                "Data source: `crm-xl report BOOK` reads the data from here again (no password: it comes from "
+                "PGPASSWORD or ~/.pgpass); clear it to use the workbook's data sheets")
+    if key == "table":
+        return ("数据源中各类数据所在的表（数据表=表名，逗号分隔）" if zh else
+                "Tables of the source holding each kind of data (TABLE=NAME, comma separated)")
+    if key.startswith("query."):
+        t = key.split(".", 1)[1]
+        return f"从数据源读取「{t}」的查询（SQL）" if zh else f"Query (SQL) that reads '{t}' from the source"
+    if key == "snapshot":
+        return "上次从数据源读取数据的时间" if zh else "When the data was last read from the source"
+    return ""
 
 
 _NAME_COLS = ("name", "名称", "设置项", "参数", "setting")
@@ -799,6 +823,7 @@ def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = 
     tags: dict[str, dict] = {}
     strategies: dict[str, dict] = {}
     extra: list[tuple[str, str]] = []
+    source: list[tuple[str, str]] = []
     field_rows: dict[str, int] = {}
     for pos, (name, value) in enumerate(zip(rows[name_col].tolist(), rows[value_col].tolist(), strict=True)):
         if _blank(name):
@@ -818,6 +843,8 @@ def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = 
         elif parts[0] == "tag_rule" and len(parts) == 3 and (parts[2] in _TAG_FIELDS or parts[2] == "tag"):
             kind = "str" if parts[2] == "tag" else _TAG_FIELDS[parts[2]][0]
             tags.setdefault(parts[1], {})[parts[2]] = _parse(kind, value, name, row, sheet)
+        elif parts[0] == "source" and len(parts) >= 2:
+            source.append((name.split(".", 1)[1], "" if _blank(value) else str(value).strip()))
         elif parts[0] == "strategy" and len(parts) == 3 and parts[2] in _STRATEGY_FIELDS:
             strategies.setdefault(parts[1], {})[parts[2]] = _parse(_STRATEGY_FIELDS[parts[2]][0], value, name, row, sheet)
         else:
@@ -854,6 +881,8 @@ def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = 
         changes["strategies"] = tuple(out)
     if extra:
         changes["extra"] = tuple(extra)
+    if source:
+        changes["source"] = tuple(source)
     try:
         return replace(base, **changes)
     except SettingsError as e:

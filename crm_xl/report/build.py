@@ -199,9 +199,10 @@ def source_mappings(raw_tables: Mapping[str, object], lang: str) -> list:
 
 
 def _data_sheet_name(raw: object) -> str | None:
-    """The sheet a raw table came from; None (the table's default sheet name) for a CSV file."""
+    """The sheet a raw table came from; None (the table's default sheet name) for a CSV file
+    or a database table."""
     name = getattr(raw, "sheet", None)
-    return None if not name or str(name).lower().endswith((".csv", ".txt", ".tsv")) else name
+    return None if not name or getattr(raw, "external", False) or str(name).lower().endswith((".csv", ".txt", ".tsv")) else name
 
 
 def _data_sheet_names(raw_tables: Mapping[str, object], lang: str) -> list[tuple[str, object, str]]:
@@ -233,10 +234,12 @@ def _data_sheets(raw_tables: Mapping[str, object], lang: str) -> list[SheetSpec]
 def _mappings_in_book(mappings: list, raw_tables: Mapping[str, object], lang: str) -> list:
     """The mappings of a new workbook's sources under the data sheets' names (where the data
     lives from now on, so the 字段映射 rows a refresh reads back name those sheets); the file
-    each came from stays in 原文件."""
+    each came from stays in 原文件. A database table keeps its own name: a refresh reads it
+    from the database again."""
     from dataclasses import replace as _replace
 
-    renamed = {id(getattr(raw, "source", None)): name for _, raw, name in _data_sheet_names(raw_tables, lang)}
+    renamed = {id(getattr(raw, "source", None)): name for _, raw, name in _data_sheet_names(raw_tables, lang)
+               if not getattr(raw, "external", False)}  # a database's data lives on in the database
     return [_replace(m, source=renamed[id(m)], file=m.file or m.source) if id(m) in renamed else m
             for m in mappings]
 

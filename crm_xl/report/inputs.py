@@ -110,13 +110,18 @@ def _goals_from_sheet(rows: list[list[object]], lang: str) -> dict[str, str] | N
 
 def inputs_from_sheet_rows(sheets: Iterable[tuple[str, list[list[object]]]], *, source: str = "",
                            settings: AnalysisSettings | None = None,
-                           overrides: MappingOverrides | None = None) -> WorkbookInputs:
+                           overrides: MappingOverrides | None = None,
+                           source_data: bool | None = False) -> WorkbookInputs:
     """Read data tables, settings and goals from (sheet name, rows) pairs.
 
     The report's own sheets are never taken for data; the 客户策略执行表 is read back as
     ``previous_strategy`` (what the user typed feeds effect tracking). ``settings`` is the base the 设置
     sheet's values override (default: the seed defaults, with ``lang`` guessed from the
     sheet names when the workbook has no 设置 sheet).
+
+    ``source_data``: the data comes from a database (``crm-xl report --source``), so the data
+    sheets are not read (``raw_tables`` is empty): True always, None when the 设置 sheet names
+    a source (``source.url``), False never.
     """
     sheets = list(sheets)
     report_names = {n.lower(): key for key, pair in REPORT_SHEETS.items() for n in pair}
@@ -139,7 +144,10 @@ def inputs_from_sheet_rows(sheets: Iterable[tuple[str, list[list[object]]]], *, 
         sheet_overrides = overrides_from_rows(by_key["mapping"][1], sheet=by_key["mapping"][0])
     # the command line's corrections win over the sheet's
     effective = sheet_overrides.merged(overrides) if overrides else sheet_overrides
-    tables = tables_from_sheet_rows(sheets, source=source, skip=report_names, overrides=effective)
+    if source_data or (source_data is None and any(k == "url" and v for k, v in s.source)):
+        tables = Sources()  # the copies of a database's tables are not read: the data comes from the database
+    else:
+        tables = tables_from_sheet_rows(sheets, source=source, skip=report_names, overrides=effective)
     unknown = tables.unknown_sheets
     from .strategy_sheet import previous_strategy_rows
 
@@ -150,10 +158,11 @@ def inputs_from_sheet_rows(sheets: Iterable[tuple[str, list[list[object]]]], *, 
 
 
 def read_workbook_inputs(path: str | pathlib.Path, *, settings: AnalysisSettings | None = None,
-                         overrides: MappingOverrides | None = None) -> WorkbookInputs:
+                         overrides: MappingOverrides | None = None,
+                         source_data: bool | None = False) -> WorkbookInputs:
     """:func:`inputs_from_sheet_rows` for a workbook file (read once, through calamine)."""
     # the report's own sheets (but 设置, 字段映射 and 分析目标) are never data: do not even read them
     skip = [n for key, pair in REPORT_SHEETS.items() if key not in ("settings", "goals", "strategy", "mapping")
             for n in pair]
     return inputs_from_sheet_rows(read_sheet_rows(path, skip=skip), source=str(path), settings=settings,
-                                  overrides=overrides)
+                                  overrides=overrides, source_data=source_data)

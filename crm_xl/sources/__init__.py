@@ -1,0 +1,421 @@
+"""Data where it lives: tables read from SQLite, DuckDB, Parquet and PostgreSQL.
+
+``crm-xl report OUT --source URL [--table orders=NAME ...] [--query orders="SELECT ..."]``
+(docs/sources.md). A database table, or a query's result, is one more source for the
+mapping layer: it enters :func:`crm_xl.io.add_frame_source`, the path a CSV file's frame
+takes, so detection by name and columns, ``--map TABLE:COLUMN=FIELD``, ``--table``, the
+字段映射 sheet and the purchase rules apply to it exactly as to a file. Values keep the
+types the database gives (dates as dates, numbers as numbers; DECIMAL as float).
+
+URLs (the forms ibis uses: ``scheme://`` + a relative path, ``scheme:///`` + an absolute one):
+
+* ``sqlite:///abs/path/crm.db``, ``sqlite://crm.db`` -- the standard library's sqlite3;
+* ``duckdb:///abs/path/crm.duckdb`` -- a DuckDB file, read-only;
+* ``parquet:///abs/path/orders.parquet`` or a folder of Parquet files (one table per file,
+  named by its stem; a sub-folder of Parquet files is one table) -- read by duckdb, which
+  needs no pyarrow;
+* ``postgresql://user@host:port/db`` (also ``postgres://``) -- psycopg 3 / libpq. The
+  password comes from the environment (PGPASSWORD) or ~/.pgpass, never from the URL: a URL
+  holding one is refused, since it would be stored in the workbook and the shell history;
+* a plain path: a folder or ``.parquet`` file, or a database file recognised by its first
+  bytes (SQLite or DuckDB).
+
+Drivers are imported lazily (the package still imports in Pyodide and without them);
+``pip install "crm_xl[db]"`` installs duckdb and psycopg. Every failure is one zh/en
+:class:`~crm_xl.errors.InputError` naming the source.
+
+Aggregation is not pushed down yet: every row of the tables read comes to Python.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SourceSpec", "parse_source_url", "parse_query_option", "open_source", "read_source", "redact"]
+
+import datetime as dt
+import decimal
+import pathlib
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qs, urlsplit
+
+from ..errors import InputError
+
+_INSTALL = 'pip install "crm_xl[db]"'
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+# ----------------------------------------------------------------------------------------
+# what the workbook remembers
+# ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A source as the command line gives it and the 设置 sheet stores it: the URL (never
+    with a password), ``--table`` values (``KIND=NAME``), ``--query`` values (kind as typed,
+    SQL) and the time the data was last read."""
+
+    url: str
+    tables: tuple[str, ...] = ()
+    queries: tuple[tuple[str, str], ...] = ()
+    snapshot: str = ""
+
+    def to_settings(self) -> tuple[tuple[str, str], ...]:
+        """The (name, value) pairs of :attr:`crm_xl.settings.AnalysisSettings.source`
+        (rows ``source.url``, ``source.table``, ``source.query.订单``, ``source.snapshot``)."""
+        out = [("url", self.url)]
+        if self.tables:
+            out.append(("table", ", ".join(self.tables)))
+        out.extend((f"query.{k}", q) for k, q in self.queries)
+        if self.snapshot:
+            out.append(("snapshot", self.snapshot))
+        return tuple(out)
+
+    @classmethod
+    def from_settings(cls, pairs) -> "SourceSpec | None":
+        """The spec stored on the 设置 sheet, or None when it names no source."""
+        d = dict(pairs or ())
+        url = str(d.get("url", "") or "").strip()
+        if not url:
+            return None
+        tables = tuple(t.strip() for t in str(d.get("table", "") or "").replace("，", ",").split(",") if t.strip())
+        queries = tuple((k.split(".", 1)[1], str(v).strip()) for k, v in (pairs or ())
+                        if k.startswith("query.") and str(v or "").strip())
+        return cls(url, tables, queries, str(d.get("snapshot", "") or ""))
+
+    def with_options(self, tables=(), queries=()) -> "SourceSpec":
+        """This spec with the command line's ``--table`` / ``--query`` added: a query for a
+        kind replaces the stored query for that kind, a ``--table`` for a kind (or a name)
+        the stored ``--table`` for it."""
+        from ..mapping import resolve_table
+
+        new = {resolve_table(k) for k, _ in queries}
+        kept = tuple((k, q) for k, q in self.queries if resolve_table(k) not in new)
+        given = _table_pairs(tables)
+        kinds, names = {k for k, _ in given}, {n.lower() for _, n in given}
+        old = tuple(t for t, (k, n) in zip(self.tables, _table_pairs(self.tables)) if k not in kinds and n.lower() not in names)
+        return replace(self, tables=tuple(dict.fromkeys((*old, *tables))), queries=kept + tuple(queries))
+
+    def stamped(self) -> "SourceSpec":
+        return replace(self, snapshot=dt.datetime.now().astimezone().isoformat(sep=" ", timespec="seconds"))
+
+
+def parse_query_option(values) -> tuple[tuple[str, str], ...]:
+    """``--query`` values ``KIND=SQL`` as (kind as typed, SQL); the kind must be a table
+    crm_xl knows (订单, orders, ...)."""
+    from ..mapping import resolve_table
+
+    out = []
+    for value in values or ():
+        kind, sep, sql = str(value).partition("=")
+        if not sep or not kind.strip() or not sql.strip():
+            raise InputError(f"--query 的写法是 数据表=SQL，例如 --query orders=\"SELECT ... FROM sales\"；无法理解「{value}」",
+                             f"--query takes TABLE=SQL, e.g. --query orders=\"SELECT ... FROM sales\"; cannot read '{value}'")
+        if resolve_table(kind) is None:
+            raise InputError(f"--query 需要指定数据表（如 orders、订单），不能是「{kind.strip()}」",
+                             f"--query needs a table (orders, customers, ...), not '{kind.strip()}'")
+        out.append((kind.strip(), sql.strip()))
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------------------
+# URLs
+# ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParsedUrl:
+    kind: str  # sqlite, duckdb, parquet, postgresql
+    target: str  # a path, or the libpq URL
+    label: str  # how messages name the source
+
+
+def redact(url: str) -> str:
+    """``url`` without a password (for messages)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
+
+
+_SCHEMES = {"sqlite": "sqlite", "sqlite3": "sqlite", "duckdb": "duckdb", "parquet": "parquet",
+            "postgresql": "postgresql", "postgres": "postgresql"}
+
+
+def parse_source_url(text: str) -> ParsedUrl:
+    """What ``--source`` names (see the module docstring); raises InputError for a URL that
+    holds a password, an unknown scheme, or a path that is no database."""
+    text = str(text).strip()
+    scheme, sep, rest = text.partition("://")
+    if sep and scheme.lower() in _SCHEMES:
+        kind = _SCHEMES[scheme.lower()]
+        if kind == "postgresql":
+            return ParsedUrl(kind, _checked_pg_url(text), text)
+        path = pathlib.Path(rest.split("?", 1)[0]).expanduser()
+        return ParsedUrl(kind, str(path), text)
+    if sep and len(scheme) > 1:
+        raise InputError(
+            f"不支持的数据源「{redact(text)}」。支持：sqlite:///文件.db、duckdb:///文件.duckdb、Parquet 文件或文件夹、"
+            "postgresql://用户@主机:端口/数据库。",
+            f"unsupported source '{redact(text)}'. Supported: sqlite:///file.db, duckdb:///file.duckdb, a Parquet file "
+            "or folder, postgresql://user@host:port/db.")
+    path = pathlib.Path(text).expanduser()
+    if path.is_dir() or path.suffix.lower() == ".parquet":
+        return ParsedUrl("parquet", str(path), text)
+    if not path.exists():
+        raise InputError(f"找不到数据源：{text}", f"source not found: {text}")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if head.startswith(_SQLITE_MAGIC):
+        return ParsedUrl("sqlite", str(path), text)
+    if head[8:12] == b"DUCK":
+        return ParsedUrl("duckdb", str(path), text)
+    raise InputError(f"「{text}」不是 SQLite 或 DuckDB 数据库文件，也不是 Parquet 文件或文件夹。",
+                     f"'{text}' is neither a SQLite or DuckDB database file nor a Parquet file or folder.")
+
+
+def _checked_pg_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        has_password = bool(parts.password) or "password" in {k.lower() for k in parse_qs(parts.query)}
+    except ValueError:
+        raise InputError(f"无法解析数据源地址「{redact(url)}」。写法：postgresql://用户@主机:端口/数据库",
+                         f"cannot read the source URL '{redact(url)}'. Form: postgresql://user@host:port/db") from None
+    if has_password:
+        raise InputError(
+            f"数据源地址「{redact(url)}」中含有密码：为避免密码被写进工作簿和命令历史，crm_xl 不接受地址中的密码。"
+            "请去掉密码，改用环境变量 PGPASSWORD 或 ~/.pgpass 文件。",
+            f"the source URL '{redact(url)}' contains a password; crm_xl refuses it so that it is never stored in the "
+            "workbook or the shell history. Remove it and use the PGPASSWORD environment variable or ~/.pgpass.")
+    return url
+
+
+# ----------------------------------------------------------------------------------------
+# connections
+# ----------------------------------------------------------------------------------------
+
+def missing_driver(what: str, package: str) -> InputError:
+    return InputError(f"读取 {what} 需要 Python 包 {package}，当前没有安装。请运行：{_INSTALL}",
+                      f"reading {what} needs the Python package {package}, which is not installed. Run: {_INSTALL}")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0].strip()
+
+
+class Connection:
+    """A read-only DB-API connection with the few things crm_xl asks of a source."""
+
+    what_zh = what_en = "数据库"
+    errors: tuple[type[BaseException], ...] = ()
+
+    def __init__(self, label: str, con):
+        self.label = label
+        self.con = con
+        self._refs: dict[str, str] = {}
+
+    # -- to implement: (schema or None, table) pairs, and which are detected automatically
+    def _list(self) -> list[tuple[str | None, str, bool]]:
+        raise NotImplementedError
+
+    def tables(self) -> list[tuple[str, bool]]:
+        """(name, detected automatically?) of every table and view, sorted by name. Names
+        are as a user writes them: bare in the default schema, ``schema.table`` elsewhere."""
+        out = []
+        try:
+            listed = self._list()
+        except self.errors as e:
+            raise self.error("无法列出数据表", "cannot list the tables", e) from None
+        for schema, table, auto in listed:
+            name = table if auto else f"{schema}.{table}"
+            if name in self._refs:
+                continue
+            self._refs[name] = ".".join(_quote(x) for x in ((schema, table) if schema else (table,)))
+            out.append((name, auto))
+        return out
+
+    def _execute(self, sql: str):
+        cur = self.con.cursor()
+        cur.execute(sql)
+        return cur
+
+    def columns(self, name: str) -> list[str]:
+        try:
+            cur = self._execute(f"SELECT * FROM {self._refs[name]} LIMIT 0")
+            return [str(d[0]) for d in cur.description or ()]
+        except self.errors as e:
+            raise self.error(f"无法读取表「{name}」", f"cannot read table '{name}'", e) from None
+
+    def read_table(self, name: str):
+        try:
+            return frame_from_cursor(self._execute(f"SELECT * FROM {self._refs[name]}"))
+        except self.errors as e:
+            raise self.error(f"无法读取表「{name}」", f"cannot read table '{name}'", e) from None
+
+    def query(self, kind: str, sql: str):
+        try:
+            cur = self._execute(sql)
+            if cur.description is None:
+                raise InputError(f"数据源 {self.label}：「{kind}」的查询没有返回数据表（需要 SELECT 查询）。",
+                                 f"source {self.label}: the query for '{kind}' returns no table (a SELECT is needed).")
+            return frame_from_cursor(cur)
+        except self.errors as e:
+            raise self.error(f"「{kind}」的查询执行失败", f"the query for '{kind}' failed", e) from None
+
+    def error(self, zh: str, en: str, exc: BaseException) -> InputError:
+        reason = _first_line(exc)
+        return InputError(f"数据源 {self.label}：{zh}（{reason}）。", f"source {self.label}: {en} ({reason}).")
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        except Exception:  # noqa: BLE001 - closing a read-only connection cannot lose anything
+            pass
+
+
+def _quote(ident: str) -> str:
+    return '"' + str(ident).replace('"', '""') + '"'
+
+
+def open_source(url: str) -> Connection:
+    """A read-only connection to the source ``url`` names."""
+    p = parse_source_url(url)
+    if p.kind == "sqlite":
+        from .sqlite import connect
+    elif p.kind == "duckdb":
+        from .duckdb import connect
+    elif p.kind == "parquet":
+        from .duckdb import connect_parquet as connect
+    else:
+        from .postgres import connect
+    return connect(p.target, p.label)
+
+
+# ----------------------------------------------------------------------------------------
+# rows -> a frame with the database's types
+# ----------------------------------------------------------------------------------------
+
+_PLAIN = (type(None), str, int, float, bool, dt.date)
+
+
+def _value(v):
+    if v is None or isinstance(v, (str, bool, int, float)):
+        return v
+    if isinstance(v, dt.datetime):
+        return v.replace(tzinfo=None) if v.tzinfo is not None else v  # the wall time the driver gives
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, decimal.Decimal):
+        return None if v.is_nan() else float(v)
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        b = bytes(v)
+        try:
+            return b.decode("utf-8")
+        except UnicodeDecodeError:
+            return b.hex()
+    return str(v)  # UUID, time, interval, JSON, arrays: as text
+
+
+def frame_from_cursor(cur):
+    """The rows of an executed DB-API cursor as an object DataFrame: NULL is None, DECIMAL a
+    float, a time-zone-aware timestamp its wall time; dates, numbers and text as given."""
+    import numpy as np
+    import pandas as pd
+
+    names = [str(d[0]) for d in cur.description]
+    rows = cur.fetchall()
+    n = len(rows)
+    cols = list(zip(*rows)) if n else [()] * len(names)
+    data = []
+    for col in cols:
+        if not all(type(v) in _PLAIN and not (type(v) is dt.datetime and v.tzinfo is not None) for v in col):
+            col = [_value(v) for v in col]
+        data.append(np.fromiter(col, dtype=object, count=n))
+    frame = pd.DataFrame(dict(enumerate(data)), dtype=object) if data else pd.DataFrame(index=range(n))
+    frame.columns = names
+    return frame
+
+
+# ----------------------------------------------------------------------------------------
+# reading
+# ----------------------------------------------------------------------------------------
+
+def _table_pairs(values) -> list[tuple[str | None, str]]:
+    """``--table`` values as (table key or None for skip, source name)."""
+    from ..mapping import resolve_table
+
+    out = []
+    for value in values:
+        a, sep, b = (x.strip() for x in str(value).partition("="))
+        if not sep:
+            raise InputError(f"--table 的写法是 数据表=表名，例如 orders=sales_2024；无法理解「{value}」",
+                             f"--table takes TABLE=NAME, e.g. orders=sales_2024; cannot read '{value}'")
+        try:
+            out.append((resolve_table(a), b))
+        except InputError:
+            out.append((resolve_table(b), a))
+    return out
+
+
+def read_source(spec: SourceSpec, overrides=None, *, progress=None, lang: str = "zh"):
+    """The tables of ``spec``'s source as :class:`crm_xl.io.Sources`, like the files of
+    :func:`crm_xl.io.read_sources`.
+
+    Every table and view (of the default schema) is detected by its name and columns like a
+    file; tables no kind matches are skipped with a warning, unread. ``--table KIND=NAME``
+    says what a table holds (``skip=NAME`` leaves it out) and ``--query KIND=SQL`` reads a
+    kind from a query; a kind given either way is read only from there (other tables the
+    detection would take for it are left out, with a note). A table named in ``--table``
+    that the source does not have is an error listing the tables it has."""
+    from ..io import Sources, add_frame_source
+    from ..mapping import MappingOverrides, _norm_source, resolve_table
+
+    step = progress or (lambda _t: None)
+    con = open_source(spec.url)
+    try:
+        label = con.label
+        listed = con.tables()
+        exact = {n: n for n, _ in listed}
+        lower: dict[str, str] = {}
+        for n, _ in listed:
+            lower.setdefault(n.lower(), n)
+        forced: dict[str, str | None] = {}
+        for kind, name in _table_pairs(spec.tables):
+            real = exact.get(name) or lower.get(name.lower())
+            if real is None:
+                shown = "、".join(n for n, _ in listed[:30]) or "（没有表）"
+                shown_en = ", ".join(n for n, _ in listed[:30]) or "(none)"
+                raise InputError(f"数据源 {label} 中没有表「{name}」。现有的表：{shown}。",
+                                 f"source {label} has no table '{name}'. Its tables: {shown_en}.")
+            forced[_norm_source(real)] = kind
+        o = (overrides or MappingOverrides()).merged(MappingOverrides(tables=forced))
+        names_lower = {_norm_source(n) for n, _ in listed}
+        given_kinds = {k for src, k in o.tables.items() if k and src in names_lower}
+        given_kinds |= {resolve_table(k) for k, _ in spec.queries}
+        out = Sources()
+        for name, auto in listed:
+            if not auto and not o.table_for([name])[0]:
+                continue  # another schema's table: read only when named
+            step(f"读取 {name}" if lang == "zh" else f"reading {name}")
+            try:
+                add_frame_source(out, name, con.columns(name), lambda name=name: con.read_table(name), path=label,
+                                 overrides=o, names=[name], file_label=label, not_detected=given_kinds)
+            except InputError as e:
+                if str(e.zh).startswith(f"数据源 {label}"):
+                    raise
+                raise InputError(f"数据源 {label}，表「{name}」：{e.zh}", f"source {label}, table '{name}': {e.en}") from None
+        for kind, sql in spec.queries:
+            step(f"查询 {kind}" if lang == "zh" else f"querying {kind}")
+            frame = con.query(kind, sql)
+            try:
+                add_frame_source(out, kind, list(frame.columns), lambda frame=frame: frame, path=label, overrides=o,
+                                 names=[kind], file_label=label, table=resolve_table(kind))
+            except InputError as e:
+                raise InputError(f"数据源 {label}，「{kind}」的查询：{e.zh}",
+                                 f"source {label}, the query for '{kind}': {e.en}") from None
+        return out
+    finally:
+        con.close()

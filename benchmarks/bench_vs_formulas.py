@@ -117,7 +117,7 @@ def write_formula_book(orders: pd.DataFrame, path: str, *, values: dict | None =
     ws = wb.add_worksheet("订单")
     ws.write_row(0, 0, list(orders.columns))
     dates = pd.to_datetime(orders["下单日期"]).dt.to_pydatetime()
-    for i, (o, c, d, a) in enumerate(zip(orders["订单编号"], orders["客户ID"], dates, orders["订单金额"]), start=1):
+    for i, (o, c, d, a) in enumerate(zip(orders["订单编号"], orders["客户ID"], dates, orders["订单金额"], strict=True), start=1):
         ws.write_string(i, 0, o)
         ws.write_string(i, 1, c)
         ws.write_datetime(i, 2, d, date_fmt)

@@ -7,7 +7,7 @@
 * ``pyodide`` marked tests skip when node or the offline Pyodide environment
   (CRM_XL_PYODIDE_ROOT) is absent, except in CI (CRM_XL_REQUIRE_PYODIDE=1).
 * hypothesis runs without its per-example deadline (a timing assertion).
-* ``libreoffice`` and ``pyodide`` tests are ``slow`` too: ``pytest -m "not slow" -n auto``
+* ``libreoffice``, ``pyodide`` and ``postgres`` tests are ``slow`` too: ``pytest -m "not slow" -n auto``
   is the quick inner loop (README); the README's and CI's commands run everything.
 * The fidelity sweep (tests/test_fidelity.py) runs last and validates every workbook the
   session wrote (``CRM_XL_WRITTEN_LOG``). Under pytest-xdist (``-n``) every worker appends
@@ -57,8 +57,9 @@ def pyodide_root() -> str | None:
 
 
 def pytest_itemcollected(item):
-    # LibreOffice round trips and the Pyodide run take seconds each: out of the quick loop
-    if item.get_closest_marker("libreoffice") or item.get_closest_marker("pyodide"):
+    # LibreOffice round trips, the Pyodide run and a PostgreSQL server take seconds each: out
+    # of the quick loop
+    if any(item.get_closest_marker(m) for m in ("libreoffice", "pyodide", "postgres")):
         item.add_marker(pytest.mark.slow)
 
 

@@ -60,7 +60,7 @@ def _typed(frame: pd.DataFrame) -> tuple[list[str], list[str], list[tuple]]:
         names.append(str(c))
         kinds.append(kind)
         cols.append(vals)
-    return names, kinds, list(zip(*cols))
+    return names, kinds, list(zip(*cols, strict=True))
 
 
 _TYPES = {
@@ -82,7 +82,7 @@ def load(con, dialect: str, tables: dict[str, pd.DataFrame]) -> None:
         names, kinds, rows = _typed(frame)
         if dialect == "sqlite":
             rows = [tuple(v.isoformat() if isinstance(v, dt.date) else v for v in r) for r in rows]
-        cols = ", ".join(f"{_q(n)} {_TYPES[dialect][k]}" for n, k in zip(names, kinds))
+        cols = ", ".join(f"{_q(n)} {_TYPES[dialect][k]}" for n, k in zip(names, kinds, strict=True))
         cur.execute(f"CREATE TABLE {_q(table)} ({cols})")
         cur.executemany(f"INSERT INTO {_q(table)} VALUES ({', '.join([mark] * len(names))})", rows)
     con.commit()
@@ -305,8 +305,8 @@ def assert_same_report(got: pathlib.Path, want: pathlib.Path, skip: tuple[str, .
     assert sorted(a) == sorted(b)
     for name in a:
         if a[name] != b[name]:
-            diffs = [(i + 1, j + 1, x, y) for i, (ra, rb) in enumerate(zip(a[name], b[name]))
-                     for j, (x, y) in enumerate(zip(ra, rb)) if x != y]
+            diffs = [(i + 1, j + 1, x, y) for i, (ra, rb) in enumerate(zip(a[name], b[name], strict=False))  # (a differing row count is reported below)
+                     for j, (x, y) in enumerate(zip(ra, rb, strict=False)) if x != y]
             pytest.fail(f"sheet {name}: {len(a[name])} vs {len(b[name])} rows; first differences {diffs[:5]}")
 
 
@@ -399,6 +399,7 @@ def test_query_and_table_options(duckdb_db, demo, from_csv, tmp_path):
     assert src["query.orders"].startswith("SELECT * FROM orders") and src["table"] == "客户=customers"
 
 
+@pytest.mark.slow
 def test_map_applies_to_database_columns(demo, files, tmp_path):
     """A column no header synonym knows, mapped with --map TABLE:COLUMN=FIELD, as a file's would be."""
     renamed = {**demo, "orders": demo["orders"].rename(columns={"金额(元)": "amt_total"})}
@@ -437,6 +438,7 @@ def test_real_export_in_sqlite(tmp_path):
     assert_same_report(tmp_path / "got.xlsx", want)
 
 
+@pytest.mark.slow
 def test_refresh_reads_the_source_again(demo, tmp_path):
     db = tmp_path / "crm.db"
     con = sqlite3.connect(db)
@@ -504,6 +506,7 @@ def test_error_in_english(sqlite_db, tmp_path):
     assert f"source sqlite://{sqlite_db} has no table 'sales_2024'" in msg
 
 
+@pytest.mark.slow
 def test_error_missing_files_and_non_databases(tmp_path):
     assert "找不到 SQLite 数据库文件" in _fails(tmp_path, "--source", f"sqlite://{tmp_path / 'nope.db'}")
     assert not (tmp_path / "nope.db").exists()  # not created by opening it

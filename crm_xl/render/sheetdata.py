@@ -35,6 +35,7 @@ __all__ = [
 import bisect
 import contextvars
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -146,10 +147,10 @@ class StringSink:
             return out
         # the same numbering in C-level loops: strings not seen before (in order of first
         # appearance, each once) get the next numbers
-        new = [u for u, i in zip(uniques, map(index.get, uniques)) if i is None]
+        new = [u for u, i in zip(uniques, map(index.get, uniques), strict=True) if i is None]
         if new:
             new = list(dict.fromkeys(new))
-            index.update(zip(new, range(len(self._items), len(self._items) + len(new))))
+            index.update(zip(new, range(len(self._items), len(self._items) + len(new)), strict=True))
             self._items.extend(new)
         return list(map(' t="s"><v>{}</v></c>'.format, map(index.__getitem__, uniques)))
 
@@ -285,7 +286,7 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
                     out[i] = "><v>" + _num_text(float(v)) + "</v></c>"
                     texts[i] = None
         okidx = np.flatnonzero(ok)
-        for i, t in zip(okidx.tolist(), number_texts(serial[okidx])):
+        for i, t in zip(okidx.tolist(), number_texts(serial[okidx]), strict=True):
             out[i] = "><v>" + t + "</v></c>"
         if not is_obj:
             # datetimes before 1900-03-01 cannot be shown by Excel as dates: keep them as text
@@ -436,9 +437,9 @@ def _row_runs(blocks: list[tuple[int, int, list[str]]], attrs: dict[int, str]) -
     blocks share rows, their fragments are merged row by row, left to right. A row with
     attributes but no cells is an empty ``<row>``."""
     ordered = sorted(blocks, key=lambda b: (b[0], b[1]))
-    if not all(a[0] + len(a[2]) <= b[0] for a, b in zip(ordered, ordered[1:])):
+    if not all(a[0] + len(a[2]) <= b[0] for a, b in itertools.pairwise(ordered)):
         # (in drawing order, then a stable sort: as before the fast path existed)
-        parts = [(r, c, x) for first, c, rows in blocks for r, x in zip(range(first, first + len(rows)), rows)]
+        parts = [(r, c, x) for first, c, rows in blocks for r, x in zip(range(first, first + len(rows)), rows, strict=True)]
         cell_rows = {p[0] for p in parts} if attrs else set()
         parts.extend((r, 0, "") for r in attrs if r not in cell_rows)
         parts.sort(key=lambda p: (p[0], p[1]))
@@ -462,9 +463,9 @@ def _row_runs(blocks: list[tuple[int, int, list[str]]], attrs: dict[int, str]) -
             k += 1
         rng = range(first, first + len(rows))
         if attrs and (any(r in attrs for r in rng) if len(rows) < len(attrs) else any(r in rng for r in attrs)):
-            yield [_row(r, attrs.get(r), x) for r, x in zip(rng, rows)]
+            yield [_row(r, attrs.get(r), x) for r, x in zip(rng, rows, strict=True)]
         else:
-            yield [f'<row r="{r}">{x}</row>' for r, x in zip(rng, rows)]
+            yield [f'<row r="{r}">{x}</row>' for r, x in zip(rng, rows, strict=True)]
     while k < len(lone):
         yield [_row(lone[k], attrs[lone[k]], "")]
         k += 1

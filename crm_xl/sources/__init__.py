@@ -91,7 +91,7 @@ class SourceSpec:
         kept = tuple((k, q) for k, q in self.queries if resolve_table(k) not in new)
         given = _table_pairs(tables)
         kinds, names = {k for k, _ in given}, {n.lower() for _, n in given}
-        old = tuple(t for t, (k, n) in zip(self.tables, _table_pairs(self.tables)) if k not in kinds and n.lower() not in names)
+        old = tuple(t for t, (k, n) in zip(self.tables, _table_pairs(self.tables), strict=True) if k not in kinds and n.lower() not in names)
         return replace(self, tables=tuple(dict.fromkeys((*old, *tables))), queries=kept + tuple(queries))
 
     def stamped(self) -> "SourceSpec":
@@ -328,7 +328,7 @@ def frame_from_cursor(cur):
     names = [str(d[0]) for d in cur.description]
     rows = cur.fetchall()
     n = len(rows)
-    cols = list(zip(*rows)) if n else [()] * len(names)
+    cols = list(zip(*rows, strict=True)) if n else [()] * len(names)
     data = []
     for col in cols:
         if not all(type(v) in _PLAIN and not (type(v) is dt.datetime and v.tzinfo is not None) for v in col):

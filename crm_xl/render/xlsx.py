@@ -18,6 +18,7 @@ __all__ = ["render_workbook", "write_package", "FIXED_ZIP_TIME"]
 
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from pathlib import Path
@@ -37,6 +38,7 @@ from ..atomic import atomic_write
 from ..report.spec import ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
 from .opc import REL, ContentTypes, PackageReader, Rel, relative, rels_part, rels_xml, workbook_part, workbook_sheets
 from .zipraw import BIG_PART, BIG_PART_LEVEL
+from .zippipe import ZipPipeline
 from .styles_merge import schema_order_fonts
 from .sheetdata import (SheetCells, StringSink, cell_tails, column_fragments, column_letter, formula_fragment,
                         text_fragment)
@@ -347,27 +349,6 @@ def _set_level(info: zipfile.ZipInfo, level: int) -> None:
         info._compresslevel = level  # noqa: SLF001 - the only way before 3.13
 
 
-def write_overlapped(out, chunks) -> None:
-    """Write ``chunks`` (bytes, made by Python code) to ``out`` (a zip member stream that
-    deflates) while the next chunk is being made: zlib releases the GIL, so deflating one
-    chunk in a worker thread overlaps building the next one. Plain sequential writing
-    where threads are not available (Pyodide)."""
-    import sys
-
-    if sys.platform == "emscripten":
-        for c in chunks:
-            out.write(c)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None
-        for c in chunks:
-            if pending is not None:
-                pending.result()  # one chunk in flight: the writes stay in order
-            pending = pool.submit(out.write, c)
-        if pending is not None:
-            pending.result()
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
 
 
@@ -395,34 +376,28 @@ def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: String
             stamp = modified.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
             extra["docProps/core.xml"] = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(),
                                                 zin.read("docProps/core.xml"))
-        for name in names:
-            info = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            if name in by_part:
-                sc = by_part[name]
-                xml = zin.read(name)
-                xml = _DIMENSION.sub(f'<dimension ref="{sc.dimension}"/>'.encode(), xml, count=1)
-                m = _SHEETDATA.search(xml)
-                big = sc.size_hint >= BIG_PART
-                if big:  # the level the refresh path uses for big parts (crm_xl.render.zipraw)
-                    _set_level(info, BIG_PART_LEVEL)
-                # zip64 only when the part may pass 2 GiB: some Excel builds dislike it
-                with zout.open(info, "w", force_zip64=sc.size_hint > 1_500_000_000) as out:
-                    out.write(xml[: m.start()])
-                    chunks = (chunk.encode("utf-8") for chunk in sc.iter_xml())
-                    if big:
-                        write_overlapped(out, chunks)
-                    else:
-                        for chunk in chunks:
-                            out.write(chunk)
-                    out.write(xml[m.end():])
-            elif name == "xl/sharedStrings.xml" and sink.mode == "shared":
-                continue  # written last, once every sheet has registered its strings
-            elif name == "xl/styles.xml":
-                zout.writestr(info, schema_order_fonts(zin.read(name)))  # openpyxl's font order is not the schema's
-            else:
-                zout.writestr(info, extra.get(name) or zin.read(name))
-        if sink.mode == "shared":
-            info = zipfile.ZipInfo("xl/sharedStrings.xml", FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, sink.xml())
+        # deflating and writing in a worker thread, overlapping the making of the next parts
+        with ZipPipeline(zout) as pipe:
+            for name in names:
+                info = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                if name in by_part:
+                    sc = by_part[name]
+                    xml = zin.read(name)
+                    xml = _DIMENSION.sub(f'<dimension ref="{sc.dimension}"/>'.encode(), xml, count=1)
+                    m = _SHEETDATA.search(xml)
+                    if sc.size_hint >= BIG_PART:  # the level the refresh path uses for big parts (crm_xl.render.zipraw)
+                        _set_level(info, BIG_PART_LEVEL)
+                    # zip64 only when the part may pass 2 GiB: some Excel builds dislike it
+                    pipe.part(info, itertools.chain((xml[: m.start()],), (c.encode("utf-8") for c in sc.iter_xml()),
+                                                    (xml[m.end():],)), force_zip64=sc.size_hint > 1_500_000_000)
+                elif name == "xl/sharedStrings.xml" and sink.mode == "shared":
+                    continue  # written last, once every sheet has registered its strings
+                elif name == "xl/styles.xml":
+                    pipe.writestr(info, schema_order_fonts(zin.read(name)))  # openpyxl's font order is not the schema's
+                else:
+                    pipe.writestr(info, extra.get(name) or zin.read(name))
+            if sink.mode == "shared":
+                info = zipfile.ZipInfo("xl/sharedStrings.xml", FIXED_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                pipe.writestr(info, sink.xml())

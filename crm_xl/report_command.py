@@ -136,11 +136,10 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
                        previous_strategy=previous, progress=step)
     intake = run.cleaned.intake
     if intake is not None and intake.rows:
-        for line in intake.lines(settings.lang):
-            tell(line, line.startswith(("注意", "WARNING", "note")))
+        for line, warning in intake.messages(settings.lang):
+            tell(line, warning)
     for note in run.cleaned.notes:
-        text = note[0] if zl else note[1]
-        tell(text, text.startswith(("注意", "WARNING")))
+        tell(note.text(settings.lang), note.warning)
     spec = run.spec
     step(f"写入 {target}" if settings.lang == "zh" else f"writing {target}")
     if exists and not legacy:

@@ -173,6 +173,10 @@ def test_mixed_currencies_need_the_converted_column(tmp_path, capsys):
     err = capsys.readouterr().err
     # the one thing to set is named, with the file's own converted column
     assert "多种货币" in err and '--map "payments.csv:Converted Amount=金额,Converted Currency=币种"' in err
+    # a warning, so it is shown even with --quiet (the mapping lines are not)
+    assert main(["report", str(tmp_path / "quiet.xlsx"), "--input", str(d / "payments.csv"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "多种货币" in err and "→" not in err
     got, path = _report(tmp_path, [d / "payments.csv"], "--map",
                         "payments.csv:Converted Amount=金额,Converted Currency=币种")
     pay = pd.read_csv(d / "payments.csv", sep=";").drop_duplicates()

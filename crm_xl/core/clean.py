@@ -35,7 +35,7 @@ from ..schema import CUSTOMERS, TABLES, ColumnKind, Table, map_headers, missing_
 from .currency import currency_of_countries, detect_currency
 from .dates import column_date_order, has_ambiguous
 from .purchases import consolidate_orders, missing_key_text
-from .cleanlog import LOG_COLUMNS, RowLog as _Log, log_frame, cell_text as _fmt, cell_texts as _texts, text as _t
+from .cleanlog import LOG_COLUMNS, Note, RowLog as _Log, log_frame, cell_text as _fmt, cell_texts as _texts, text as _t
 from .dataset import DTYPE_BY_KIND, CrmData, empty_table
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class CleanResult:
     rows: np.ndarray | None = None
     pending: dict[str, np.ndarray] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     currencies: Counter = field(default_factory=Counter)  # ISO code -> evidence (crm_xl.core.currency)
     sheet: str = ""  # the sheet or file the rows came from
     # several sources stacked (:func:`_stack`): the sheet of each row, and each sheet's headers
@@ -102,7 +102,7 @@ class CleanedData:
     log: pd.DataFrame
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
     intake: object = None
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     # (sheet, Excel row) of each order's first line and the user's header per sheet and key
     order_origin: tuple | None = None
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -175,7 +175,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     n = len(raw)
     col_of = {key: i for i, key in mapped.items()}  # canonical key -> raw column position
     header_of = {key: headers[i] for key, i in col_of.items()}
-    notes: list[tuple[str, str]] = []
+    notes: list[Note] = []
     # alternatives: a customer keyed by name, an amount from quantity x unit price
     name_key = "customer_id" not in col_of and "customer_name" in col_of and "customer_id" in t.required
     amount_from_lines = ("amount" not in col_of and "amount" in t.required
@@ -249,14 +249,14 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     if name_key:
         out["customer_id"] = out["customer_name"]
         header_of["customer_id"] = header_of["customer_name"]
-        notes.append((f"「{sheet}」按客户名称「{header_of['customer_name']}」识别客户（没有客户ID列），名称原样保留。",
+        notes.append(Note(f"「{sheet}」按客户名称「{header_of['customer_name']}」识别客户（没有客户ID列），名称原样保留。",
                       f"'{sheet}': customers are identified by their name in '{header_of['customer_name']}' "
                       "(no customer ID column); names kept as written."))
     if amount_from_lines:
         out["amount"] = pd.Series(np.round(out["quantity"].to_numpy(dtype="float64")
                                            * out["unit_price"].to_numpy(dtype="float64"), 6), index=raw.index)
         header_of["amount"] = f"{header_of['quantity']} × {header_of['unit_price']}"
-        notes.append((f"「{sheet}」的金额 = {header_of['quantity']} × {header_of['unit_price']}（没有金额列）。",
+        notes.append(Note(f"「{sheet}」的金额 = {header_of['quantity']} × {header_of['unit_price']}（没有金额列）。",
                       f"'{sheet}': amount = {header_of['quantity']} x {header_of['unit_price']} (no amount column)."))
 
     order_keys = [c.key for c in t.columns]
@@ -356,7 +356,7 @@ def _column_order(d: Distinct, head: str, notes: list, sheet_order=None) -> str:
             return order
     if order is None:
         if has_ambiguous(texts):
-            notes.append((f"日期列「{head}」中的日期（如 {next(v for v in texts if has_ambiguous([v]))}）"
+            notes.append(Note(f"日期列「{head}」中的日期（如 {next(v for v in texts if has_ambiguous([v]))}）"
                           "无法从数据判断是月/日还是日/月，已按月/日/年（美式）读取；如为日/月/年，请把设置 date_order "
                           "改为 dmy（或使用 --date-format dmy）。",
                           f"date column '{head}': the data cannot tell month-first from day-first "
@@ -364,7 +364,7 @@ def _column_order(d: Distinct, head: str, notes: list, sheet_order=None) -> str:
                           "If it is day/month/year, set date_order to dmy (or use --date-format dmy)."))
         return "mdy"
     if mdy and dmy:
-        notes.append((f"日期列「{head}」混用了月/日和日/月两种写法；按多数（{'月/日/年' if order == 'mdy' else '日/月/年'}）"
+        notes.append(Note(f"日期列「{head}」混用了月/日和日/月两种写法；按多数（{'月/日/年' if order == 'mdy' else '日/月/年'}）"
                       "读取，其余无法识别的日期记录在清洗日志中。",
                       f"date column '{head}' mixes month-first and day-first dates; read as the majority "
                       f"({'month/day/year' if order == 'mdy' else 'day/month/year'}), the rest are in the cleaning log."))
@@ -744,7 +744,7 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
     logs.append(bought.log)
     orders = bought.orders
     if no_orders:
-        notes.append(("没有订单数据：报告只包含不需要订单的部分（互动与服务指标、投诉、NPS、响应）；RFM 分层、购买类指标和流失预警为空。",
+        notes.append(Note("没有订单数据：报告只包含不需要订单的部分（互动与服务指标、投诉、NPS、响应）；RFM 分层、购买类指标和流失预警为空。",
                       "no order data: the report holds what needs no orders (interaction and service KPIs, complaints, "
                       "NPS, response); RFM layers, purchase KPIs and churn warnings are empty."))
     elif len(orders) == 0:
@@ -787,7 +787,7 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
     tables["customers"] = customers
     if "leads" not in tables and len(bought.deals):
         tables["leads"] = bought.deals
-        notes.append(("没有线索表：销售漏斗按订单表中的商机阶段（赢单、输单、进行中）统计。",
+        notes.append(Note("没有线索表：销售漏斗按订单表中的商机阶段（赢单、输单、进行中）统计。",
                       "no leads table: the funnel counts the deals of the order export by stage (won, lost, open)."))
     data = CrmData(**{k: tables.get(k, empty_table(k)) for k in TABLES})
     log = pd.concat([l for l in logs if len(l)], ignore_index=True) if any(len(l) for l in logs) else _Log("", lang).frame()

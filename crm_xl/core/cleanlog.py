@@ -8,10 +8,10 @@ for one sheet; :func:`log_frame` builds rows for events spread over several shee
 
 from __future__ import annotations
 
-__all__ = ["LOG_COLUMNS", "TEXTS", "text", "RowLog", "log_frame", "empty_log", "cell_text", "cell_texts"]
+__all__ = ["LOG_COLUMNS", "TEXTS", "text", "RowLog", "log_frame", "empty_log", "cell_text", "cell_texts", "Note"]
 
 import datetime as _dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -101,6 +101,19 @@ def cell_texts(values, mask: np.ndarray) -> np.ndarray:
     sel = values.iloc[idx] if isinstance(values, pd.Series) else values[idx]
     out[idx] = [cell_text(x) for x in sel]
     return out
+
+
+class Note(NamedTuple):
+    """A sentence about how the data was read, for the console and 说明, in both languages.
+    A ``warning`` is shown loudly on the console (even with ``--quiet``): whether it is one
+    is said here, where the sentence is written, not guessed from its wording."""
+
+    zh: str
+    en: str
+    warning: bool = False
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
 
 
 class RowLog:

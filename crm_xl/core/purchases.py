@@ -124,8 +124,12 @@ class IntakeSummary:
         return self.rows == self.purchase_lines + self.netted_lines + self.dropped_rows
 
     def lines(self, lang: str) -> list[str]:
-        """One or two sentences: rows -> purchases, what was not counted and why (loud when
-        many rows were left out)."""
+        """One or two sentences: rows -> purchases, what was not counted and why."""
+        return [text for text, _ in self.messages(lang)]
+
+    def messages(self, lang: str) -> list[tuple[str, bool]]:
+        """:meth:`lines` with whether each is a warning (statuses counted as purchases that
+        no setting names; many rows left out), which the console shows loudly."""
         zh = lang == "zh"
         top = sorted(self.dropped.items(), key=lambda kv: -kv[1])
         parts = [f"{_short(k, lang)} {v:,}" for k, v in top if v]
@@ -138,19 +142,20 @@ class IntakeSummary:
             extra.append(f"退货冲减 {self.returns_netted:,} 笔" if zh else f"{self.returns_netted:,} returns netted")
         if parts:
             extra.append(("未计入：" if zh else "not counted: ") + ("，".join(parts) if zh else ", ".join(parts)))
-        out = [head + (("（" + "；".join(extra) + "）") if zh and extra else (" (" + "; ".join(extra) + ")") if extra else "")]
+        out = [(head + (("（" + "；".join(extra) + "）") if zh and extra else (" (" + "; ".join(extra) + ")") if extra else ""),
+                False)]
         if self.unknown_statuses:
             names = ", ".join(f"{k} ({v:,})" for k, v in sorted(self.unknown_statuses.items(), key=lambda kv: -kv[1])[:5])
-            out.append(f"注意：这些订单状态未在设置中列出，已按购买计算：{names}；如果不是购买，请加入设置 cancelled_statuses 或 open_statuses。"
-                       if zh else f"note: these order statuses are not listed in Settings and were counted as purchases: "
-                       f"{names}; if they are not purchases, add them to cancelled_statuses or open_statuses.")
+            out.append((f"注意：这些订单状态未在设置中列出，已按购买计算：{names}；如果不是购买，请加入设置 cancelled_statuses 或 open_statuses。"
+                        if zh else f"note: these order statuses are not listed in Settings and were counted as purchases: "
+                        f"{names}; if they are not purchases, add them to cancelled_statuses or open_statuses.", True))
         if self.rows and self.dropped_rows / self.rows >= 0.1:
             share = self.dropped_rows / self.rows
             why = "；".join(f"{_short(k, lang)} {v:,} 行（例：{self._example(k, lang)}）" for k, v in top[:3] if v) if zh \
                 else "; ".join(f"{_short(k, lang)} {v:,} rows (e.g. {self._example(k, lang)})" for k, v in top[:3] if v)
-            out.append(f"注意：{share:.0%} 的订单行没有计入购买。主要原因：{why}。详见「清洗日志」。" if zh
-                       else f"WARNING: {share:.0%} of the order rows were not counted as purchases. Top reasons: {why}. "
-                       "See the cleaning log.")
+            out.append((f"注意：{share:.0%} 的订单行没有计入购买。主要原因：{why}。详见「清洗日志」。" if zh
+                        else f"WARNING: {share:.0%} of the order rows were not counted as purchases. Top reasons: {why}. "
+                        "See the cleaning log.", True))
         return out
 
 

@@ -72,12 +72,11 @@ def _intake_lines(cleaned: CleanedData, result: AnalysisResult) -> list[str]:
     read month-first, amounts' currency, ...), and a dimension scored by quintiles because
     score_mode auto found the breakpoints collapse it. Nothing for data that needed none."""
     lang = result.settings.lang
-    zh = lang == "zh"
     out = []
     intake = cleaned.intake
     if intake is not None and (intake.dropped_rows or intake.merged_lines or intake.returns_netted):
         out += intake.lines(lang)
-    out += [n[0] if zh else n[1] for n in cleaned.notes]
+    out += [n.text(lang) for n in cleaned.notes]
     return out + _scoring_lines(result)
 
 

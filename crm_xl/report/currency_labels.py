@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from ..core.cleanlog import Note
 from ..core.currency import DEFAULT_CURRENCY, currency_code, currency_label
 from ..settings import AnalysisSettings
 from .spec import ReportSpec, TableBlock, TextBlock
@@ -31,14 +32,14 @@ def resolve_currency(settings: AnalysisSettings, found: Counter,
     Several currencies in one export are noted (amounts are not converted), naming a
     converted-amount column among ``other_headers`` (the export's unmapped columns) to use
     instead where there is one."""
-    notes: list[tuple[str, str]] = []
+    notes: list[Note] = []
     code = currency_code(settings.currency)
     raw = None if settings.currency.strip().lower() == "auto" else settings.currency.strip()
     found = Counter({k: v for k, v in found.items() if v > 0})
     if code is None and raw is None and found:
         code = found.most_common(1)[0][0]
         if code != DEFAULT_CURRENCY:
-            notes.append((f"金额的货币按数据识别为 {currency_label(code, 'zh')}（{code}）；如有误，请在设置 currency 中指定。",
+            notes.append(Note(f"金额的货币按数据识别为 {currency_label(code, 'zh')}（{code}）；如有误，请在设置 currency 中指定。",
                           f"amounts are in {code} (found in the data); if not, set currency in Settings."))
     if len(found) > 1 and code is None and raw is None or len(found) > 1 and code == found.most_common(1)[0][0]:
         listed = ", ".join(f"{k}" for k, _ in found.most_common())
@@ -54,9 +55,9 @@ def resolve_currency(settings: AnalysisSettings, found: Counter,
                      "(or in the Field Mapping sheet)."
         else:
             fix_zh, fix_en = "请按货币拆分导出，或先换算为同一货币。", "Export one currency at a time, or convert first."
-        notes.append((f"注意：金额中有多种货币（{listed}），crm_xl 不做汇率换算，合计与评分会把它们直接相加。" + fix_zh,
+        notes.append(Note(f"注意：金额中有多种货币（{listed}），crm_xl 不做汇率换算，合计与评分会把它们直接相加。" + fix_zh,
                       f"WARNING: the amounts are in several currencies ({listed}); crm_xl does not convert them, so "
-                      "totals and scores would add them as they are. " + fix_en))
+                      "totals and scores would add them as they are. " + fix_en, warning=True))
     return code or raw or DEFAULT_CURRENCY, notes
 
 

@@ -302,10 +302,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         if pk_codes is not None:
             pk_codes = pk_codes[~dup_row]
     if pk and len(pk) == len(t.primary_key) and not line_items:
-        if pk_codes is not None:
-            dup_key = _repeated(pk_codes) & (pk_codes >= 0)
-        else:
-            dup_key = (frame.duplicated(subset=pk, keep="first") & frame[pk].notna().all(axis=1)).to_numpy()
+        dup_key = _repeated_keys(frame, pk, pk_codes)
         if dup_key.any():
             reason = "dup_conflict" if t is CUSTOMERS else "dup_key"
             head = header_of[pk[0]]
@@ -639,6 +636,15 @@ def _items(item) -> list:
     return list(item) if isinstance(item, (list, tuple)) else [item]
 
 
+def _repeated_keys(frame: pd.DataFrame, pk: list[str], pk_codes: np.ndarray | None = None) -> np.ndarray:
+    """True for each row whose primary key (every column of it present) appeared on an
+    earlier row: the one rule for "duplicate ID", within a source and across stacked
+    sources. ``pk_codes``: the key's factorised codes when it is one column (faster)."""
+    if pk_codes is not None:
+        return _repeated(pk_codes) & (pk_codes >= 0)
+    return (frame.duplicated(subset=pk, keep="first") & frame[pk].notna().all(axis=1)).to_numpy()
+
+
 def _stack(results: list[CleanResult], t: Table, lang: str) -> CleanResult:
     """Several cleaned sources of one table as one: rows equal in every column across
     sources are removed, and (except for order lines) a repeated primary key keeps its
@@ -654,7 +660,7 @@ def _stack(results: list[CleanResult], t: Table, lang: str) -> CleanResult:
     dup = frame.duplicated(subset=compared, keep="first").to_numpy()
     pk = [k for k in t.primary_key if k in frame.columns]
     if t is not TABLES["orders"] and pk and len(pk) == len(t.primary_key):
-        dup_key = (frame.duplicated(subset=pk, keep="first") & frame[pk].notna().all(axis=1)).to_numpy() & ~dup
+        dup_key = _repeated_keys(frame, pk) & ~dup
     else:
         dup_key = np.zeros(len(frame), dtype=bool)
     for mask, key in ((dup, "dup_row"), (dup_key, "dup_key")):

@@ -113,3 +113,19 @@ def test_many_plain_decimal_texts_parse_exactly_as_one_by_one(texts):
         a, b = fast.iloc[i], val.iloc[0]
         assert (pd.isna(a) and pd.isna(b)) or (a == b and str(a) == str(b)), (texts[i], a, b)
     assert fast.iloc[len(texts):].tolist() == [float(f) for f in filler]
+
+
+@given(st.lists(st.one_of(st.text(alphabet="0123456789.-\n\r １e ", max_size=8), st.none(), st.integers(), st.floats()),
+                max_size=40))
+def test_texts_matched_whole_in_one_scan_as_one_by_one(values):
+    """texts_fullmatching scans all texts joined by line breaks at once (issue 20); it must
+    say what re.fullmatch says of each text, line breaks inside a text included."""
+    import re
+
+    import numpy as np
+
+    from crm_xl.core.parse import texts_fullmatching
+
+    for pattern in (r"-?[0-9]{1,15}(?:\.[0-9]{1,6})?", r"-?[0-9]+(?:\.[0-9]+)?"):
+        got = texts_fullmatching(np.array(values, dtype=object), pattern)
+        assert got.tolist() == [isinstance(v, str) and re.fullmatch(pattern, v) is not None for v in values]

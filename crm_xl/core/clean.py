@@ -21,7 +21,6 @@ from __future__ import annotations
 
 __all__ = ["CleanResult", "CleanedData", "clean_table", "clean_dataset", "LOG_COLUMNS"]
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,10 +49,11 @@ from .parse import (
     money_distinct,
     numbers_distinct,
     text_distinct,
+    texts_fullmatching,
 )
 from .text import as_dtype, as_text
 
-_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")  # ASCII digits only: full-width ones are a change
+_PLAIN_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"  # (matched whole) ASCII digits only: full-width ones are a change
 
 @dataclass
 class CleanResult:
@@ -590,8 +590,8 @@ def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Ser
     elif fmt_key in ("money_format", "number_format"):
         # text that is already a plain number ("12345", "-3.5": every CSV cell) is not a change
         same = (np.ones(len(raw), dtype=bool) if not d.has_text
-                else ~np.fromiter((isinstance(v, str) and not _PLAIN_NUMBER.match(v) for v in raw), dtype=bool,
-                                  count=len(raw)))
+                else ~np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=len(raw))
+                | texts_fullmatching(raw, _PLAIN_NUMBER))
     else:  # yes/no: the canonical spellings 是/否 and real booleans are not changes
         same = np.fromiter((isinstance(v, (bool, np.bool_)) or v in ("是", "否") for v in raw), dtype=bool,
                            count=len(raw))

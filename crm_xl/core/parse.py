@@ -398,11 +398,31 @@ def _plain_decimals(values: np.ndarray, blank: np.ndarray) -> np.ndarray:
     optional minus, at most 15 + 6 digits), not blank."""
     if len(values) < _FACTS_MIN:
         return np.zeros(len(values), dtype=bool)
-    try:
-        match = pd.Series(values, dtype=object).str.fullmatch(_PLAIN_DECIMAL)
-    except AttributeError:  # no text at all (.str refuses): nothing plain
-        return np.zeros(len(values), dtype=bool)
-    return match.astype("boolean").fillna(False).to_numpy(dtype=bool) & ~blank
+    return texts_fullmatching(values, _PLAIN_DECIMAL) & ~blank
+
+
+def texts_fullmatching(values, pattern: str) -> np.ndarray:
+    """Per value: text that ``pattern`` matches whole (``re.fullmatch``); False for anything
+    else. ``pattern`` must not match a line break. The texts are joined by line breaks and
+    scanned once (``^...$`` per line) instead of one match call per value; texts that hold
+    a line break themselves are matched one by one."""
+    vals = list(values)
+    is_text = [isinstance(v, str) for v in vals]
+    texts = [v if t else "" for v, t in zip(vals, is_text, strict=True)]
+    out = np.zeros(len(texts), dtype=bool)
+    if not texts:
+        return out
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # a text holds a line break: one by one
+        rx = re.compile(pattern)
+        return np.fromiter((t and rx.fullmatch(v) is not None for v, t in zip(vals, is_text, strict=True)),
+                           dtype=bool, count=len(vals))
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.concatenate(([0], np.cumsum(lens + 1)[:-1]))
+    hits = [m.start() for m in re.finditer(f"^(?:{pattern})$", joined, re.MULTILINE)]
+    if hits:
+        out[np.searchsorted(starts, hits)] = True
+    return out & np.asarray(is_text, dtype=bool)
 
 
 def parse_money(s: pd.Series) -> tuple[pd.Series, pd.Series]:

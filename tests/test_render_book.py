@@ -11,6 +11,8 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_xl.render.book import cell_values, guard_text, render_book
 from crm_xl.render.xlsx import render_workbook
@@ -207,3 +209,74 @@ def test_invalid_spec_writes_nothing():
     with pytest.raises(SpecError, match="invalid table name 'T1'"):
         render_book(ReportSpec((SheetSpec("S", (t,)),)), book)
     assert book.json()["actions"] == []
+
+
+_ODD_VALUES = [float("inf"), float("-inf"), float("nan"), -0.0, 0.0, 1e16, 123456789012345678, -3.5, 2 ** 53 + 1,
+               "", " ", "=SUM(A1)", "+1", "-5%", "00123", "TRUE", "2024-01-05", "未知", "@x", "'q", "12",
+               True, False, None, pd.NaT, dt.date(2024, 9, 15), dt.datetime(2024, 9, 15, 10, 30),
+               dt.datetime(1899, 12, 1), pd.Timestamp("2024-02-29")]
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["text", "general", "int", "money", "money2", "number", "percent",
+                                            "ratio", "date"]),
+                          st.lists(st.sampled_from(_ODD_VALUES), min_size=1, max_size=6)),
+                min_size=1, max_size=4))
+def test_both_renderers_write_the_same_cells_for_any_values(tmp_path_factory, columns):
+    """Renderer parity (issue 18): one spec through the file renderer and the live-Book
+    renderer gives the same value in every cell, whatever a column holds (inf in a text
+    column, -0.0, huge integers, formula-looking text, dates before 1900, NaT ...)."""
+    n = max(len(v) for _, v in columns)
+    data = pd.DataFrame({f"c{i}": pd.Series(v + [None] * (n - len(v)), dtype=object)
+                         for i, (_, v) in enumerate(columns)})
+    cols = tuple(ColumnSpec(f"c{i}", f"列{i}", kind) for i, (kind, _) in enumerate(columns))
+    spec = ReportSpec(sheets=(SheetSpec(name="表", blocks=(TableBlock(name="T", columns=cols, data=data),)),))
+    path = render_workbook(spec, tmp_path_factory.mktemp("parity") / "r.xlsx")
+    _, rp = render(spec, payload([sheet_payload("我的表", USER_ROWS)]))
+    live = {k: _stored(v) for k, v in rp.grid("表").items()}
+    assert live == _stored_grid(path)
+
+
+def _stored_grid(path):
+    """The first sheet's cells as stored in the file (numbers as numbers, whatever their
+    format: openpyxl would turn a number in a date-formatted cell into a date or an error)."""
+    import re
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(path) as z:
+        sst = []
+        if "xl/sharedStrings.xml" in z.namelist():
+            sst = ["".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t"))
+                   for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", ns)]
+        root = ET.fromstring(z.read("xl/worksheets/sheet1.xml"))
+    out = {}
+    for c in root.iter(f"{{{ns['m']}}}c"):
+        col, row = re.match(r"([A-Z]+)(\d+)", c.get("r")).groups()
+        key = (int(row), sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(col))))
+        t, v = c.get("t"), c.find("m:v", ns)
+        if t == "s":
+            out[key] = sst[int(v.text)]
+        elif t == "inlineStr":
+            out[key] = "".join(x.text or "" for x in c.iter(f"{{{ns['m']}}}t"))
+        elif t == "b":
+            out[key] = v.text == "1"
+        elif v is not None:
+            out[key] = float(v.text)
+    return {k: v for k, v in out.items() if v != ""}
+
+
+def _stored(v):
+    """A cell's value as Excel stores it: numbers (dates and times as serials), text, bools;
+    openpyxl reads a number in a date-formatted cell back as a date or a time."""
+    if isinstance(v, bool) or isinstance(v, str):
+        return v
+    if isinstance(v, dt.datetime):
+        return (v - dt.datetime(1899, 12, 30)) / dt.timedelta(days=1)
+    if isinstance(v, dt.date):
+        return float((v - dt.date(1899, 12, 30)).days)
+    if isinstance(v, dt.time):
+        return (v.hour * 3600 + v.minute * 60 + v.second) / 86400
+    return float(v)

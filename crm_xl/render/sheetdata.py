@@ -206,12 +206,9 @@ def _text_of(v: object) -> str | None:
     """The text a value shows in a text column (None for missing)."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
-    if isinstance(v, float):
-        if math.isnan(v):
-            return None
-        return _num_text(v)
-    if isinstance(v, (np.floating,)):
-        return None if np.isnan(v) else _num_text(float(v))
+    if isinstance(v, (float, np.floating)):
+        # NaN and infinities are empty cells, in every kind and in both renderers (docs/rendering.md)
+        return _num_text(float(v)) if math.isfinite(v) else None
     if isinstance(v, (pd.Timestamp, dt.datetime)):
         return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(v, dt.date):
@@ -288,11 +285,11 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
         okidx = np.flatnonzero(ok)
         for i, t in zip(okidx.tolist(), number_texts(serial[okidx]), strict=True):
             out[i] = "><v>" + t + "</v></c>"
-        if not is_obj:
-            # datetimes before 1900-03-01 cannot be shown by Excel as dates: keep them as text
-            bad = np.flatnonzero(vals.notna().to_numpy() & ~ok).tolist()
-            for i in bad:
-                texts[i] = _text_of(vals.iloc[i])
+        # dates before 1900-03-01 cannot be shown by Excel as dates: keep them as text (a
+        # column of datetimes and a column of mixed objects alike, as the live-Book renderer does)
+        early = (vals.notna().to_numpy() if not is_obj else is_date) & ~ok
+        for i in np.flatnonzero(early).tolist():
+            texts[i] = _text_of(vals.iloc[i])
     elif kind == "general":
         texts = [None] * n
         for i, v in enumerate(vals.tolist()):

@@ -335,11 +335,12 @@ def test_numbers_are_written_with_the_digits_python_shows(values):
     """A number cell holds the shortest text that reads back as the same double (Python's
     repr, "12" for 12.0); a column is converted in bulk (issue 20) with the same digits as
     one value at a time."""
-    from crm_xl.render.sheetdata import _num_text, number_texts
+    from crm_xl.render.cells import num_text
+    from crm_xl.render.sheetdata import number_texts
 
     arr = np.asarray(values, dtype="float64")
     texts = number_texts(arr)
-    assert texts == [_num_text(x) for x in values]
+    assert texts == [num_text(x) for x in values]
     assert [float(t) for t in texts] == values
 
 

@@ -46,9 +46,10 @@ import pandas as pd
 
 from ..report.spec import NUMERIC_KINDS, ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
 from ..a1 import cell_ref
+from .cells import is_missing, text_of
 from .editable import apply_editable
 from .sheetdata import cut_cell_text
-from .xlsx_styles import FONT_NAME, PALETTE, column_width, estimate_lines
+from .xlsx_styles import FONT_NAME, PALETTE, estimate_lines, sheet_widths
 
 _MIN_DATE = pd.Timestamp("1900-03-01")  # before this Excel's 1900 leap-year bug shifts serials
 MAX_CELL_CHARS = 32767
@@ -101,35 +102,9 @@ def guard_text(s: str, *, text_format: bool) -> str:
     return s
 
 
-def _num_text(x: float) -> str:
-    r = repr(x)
-    return r[:-2] if r.endswith(".0") else r
-
-
-def _missing(v: object) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    if isinstance(v, (float, np.floating)):
-        return not math.isfinite(float(v))
-    return isinstance(v, str) and v == ""
-
-
-def _text_of(v: object) -> str | None:
-    """The text a value shows in a text column (same rules as the file renderer)."""
-    if _missing(v):
-        return None
-    if isinstance(v, (float, np.floating)):
-        return _num_text(float(v))
-    if isinstance(v, (pd.Timestamp, dt.datetime)):
-        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v)
-
-
 def _as_datetime(v: object) -> dt.datetime | None:
     """A date-like value as a naive datetime Excel can show, else None."""
-    if isinstance(v, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)) and not _missing(v):
+    if isinstance(v, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)) and not is_missing(v):
         ts = pd.Timestamp(v)
         if ts.tzinfo is not None:
             ts = ts.tz_localize(None)
@@ -150,11 +125,11 @@ def cell_values(values: pd.Series, kind: str, *, text_format: bool | None = None
     tf = (kind == "text") if text_format is None else text_format
     out: list[object] = []
     for v in values.tolist():
-        if _missing(v):
+        if is_missing(v):
             out.append(None)
             continue
         if kind == "text":
-            t = _text_of(v)
+            t = text_of(v)
         elif kind in NUMERIC_KINDS:
             if isinstance(v, (bool, np.bool_)):
                 out.append(float(v))
@@ -169,7 +144,7 @@ def cell_values(values: pd.Series, kind: str, *, text_format: bool | None = None
             if f is not None and math.isfinite(f):
                 out.append(f)
                 continue
-            t = _text_of(v)
+            t = text_of(v)
         elif kind == "date":
             d = _as_datetime(v)
             if d is not None:
@@ -178,7 +153,7 @@ def cell_values(values: pd.Series, kind: str, *, text_format: bool | None = None
             if _is_number(v):
                 out.append(float(v))  # an Excel serial pasted as such stays that number
                 continue
-            t = _text_of(v)
+            t = text_of(v)
         else:  # general
             if isinstance(v, (bool, np.bool_)):
                 out.append(bool(v))
@@ -190,7 +165,7 @@ def cell_values(values: pd.Series, kind: str, *, text_format: bool | None = None
             if d is not None:
                 out.append(d)
                 continue
-            t = _text_of(v)
+            t = text_of(v)
         out.append(None if t is None else guard_text(t, text_format=tf))
     return out
 
@@ -312,17 +287,6 @@ class _SheetPlan:
     tables: dict[str, _TablePlan]
 
 
-def _sheet_widths(sh: SheetSpec) -> dict[int, float]:
-    widths: dict[int, float] = {}
-    for t in sh.tables:
-        for i, c in enumerate(t.columns):
-            data = None if c.formula is not None or c.key not in t.data.columns else t.data[c.key]
-            widths[t.col + i] = max(widths.get(t.col + i, 0.0), column_width(c, data))
-    for col, w in sh.column_widths:
-        widths[col] = float(w)
-    return widths
-
-
 def _table_plan(t: TableBlock) -> _TablePlan:
     n = len(t.data)
     first = t.first_data_row
@@ -341,7 +305,7 @@ def _table_plan(t: TableBlock) -> _TablePlan:
 
 
 def _plan(spec: ReportSpec) -> list[_SheetPlan]:
-    return [_SheetPlan(sh, _sheet_widths(sh), {t.name: _table_plan(t) for t in sh.tables}) for sh in spec.sheets]
+    return [_SheetPlan(sh, sheet_widths(sh), {t.name: _table_plan(t) for t in sh.tables}) for sh in spec.sheets]
 
 
 # ---------------------------------------------------------------------------------------

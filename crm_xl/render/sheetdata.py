@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..a1 import column_letter
+from .cells import num_text, text_of
 
 MAX_CELL_CHARS = 32767  # Excel's limit on the text of a cell, in UTF-16 code units
 
@@ -165,26 +166,21 @@ class StringSink:
         return (head + body + "</sst>").encode("utf-8")
 
 
-def _num_text(x: float) -> str:
-    r = repr(x)
-    return r[:-2] if r.endswith(".0") else r
-
-
 def number_texts(arr: np.ndarray) -> list[str]:
-    """:func:`_num_text` of every (finite) float of ``arr``; whole numbers below 1e15 are
+    """:func:`num_text` of every (finite) float of ``arr``; whole numbers below 1e15 are
     converted in bulk (the same digits ``repr`` gives them), the rest one by one."""
     integral = arr == np.trunc(arr)
     whole = integral & (np.abs(arr) < 1e15) & ~((arr == 0) & np.signbit(arr))
     if whole.all():
         return list(map(str, arr.astype(np.int64).tolist()))
     # repr in one C-level map: only integral values end in ".0", and those are either
-    # converted in bulk below or (-0.0, 1e15 and up) passed through _num_text
+    # converted in bulk below or (-0.0, 1e15 and up) passed through num_text
     out = list(map(repr, arr.tolist()))
     idx = np.flatnonzero(whole)
     for i, t in zip(idx.tolist(), map(str, arr[idx].astype(np.int64).tolist()), strict=True):
         out[i] = t
     for i in np.flatnonzero(integral & ~whole).tolist():
-        out[i] = _num_text(float(arr[i]))
+        out[i] = num_text(float(arr[i]))
     return out
 
 
@@ -200,21 +196,6 @@ def _string_column(vals: pd.Series, strings: "StringSink") -> list[str]:
     for k, suf in zip(keep, suffix, strict=True):
         by_code[k] = suf
     return [by_code[c] for c in codes.tolist()]
-
-
-def _text_of(v: object) -> str | None:
-    """The text a value shows in a text column (None for missing)."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, (float, np.floating)):
-        # NaN and infinities are empty cells, in every kind and in both renderers (docs/rendering.md)
-        return _num_text(float(v)) if math.isfinite(v) else None
-    if isinstance(v, (pd.Timestamp, dt.datetime)):
-        return v.strftime("%Y-%m-%d") if (v.hour, v.minute, v.second) == (0, 0, 0) else v.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    s = str(v)
-    return s if s else None  # an empty string is an empty cell
 
 
 def _serials(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -264,7 +245,7 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
     if kind in ("text",):
         if n >= 64 and pd.api.types.infer_dtype(vals, skipna=True) == "string":
             return _string_column(vals, strings)
-        texts = [_text_of(v) for v in vals.tolist()]
+        texts = [text_of(v) for v in vals.tolist()]
     elif kind == "date":
         texts = [None] * n
         if pd.api.types.is_datetime64_any_dtype(vals.dtype):
@@ -275,12 +256,12 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
             is_date = np.array([isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT for v in obj.tolist()], dtype=bool)
             serial, ok = _serials(obj.where(is_date, None))
             is_obj = True
-            texts = [None if d else _text_of(v) for v, d in zip(obj.tolist(), is_date.tolist(), strict=True)]
+            texts = [None if d else text_of(v) for v, d in zip(obj.tolist(), is_date.tolist(), strict=True)]
             # a number in a date column (an Excel serial pasted as such) stays that number
             for i, v in enumerate(obj.tolist()):
                 if texts[i] is not None and isinstance(v, (int, float, np.integer, np.floating)) \
                         and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v)):
-                    out[i] = "><v>" + _num_text(float(v)) + "</v></c>"
+                    out[i] = "><v>" + num_text(float(v)) + "</v></c>"
                     texts[i] = None
         okidx = np.flatnonzero(ok)
         for i, t in zip(okidx.tolist(), number_texts(serial[okidx]), strict=True):
@@ -289,7 +270,7 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
         # column of datetimes and a column of mixed objects alike, as the live-Book renderer does)
         early = (vals.notna().to_numpy() if not is_obj else is_date) & ~ok
         for i in np.flatnonzero(early).tolist():
-            texts[i] = _text_of(vals.iloc[i])
+            texts[i] = text_of(vals.iloc[i])
     elif kind == "general":
         texts = [None] * n
         for i, v in enumerate(vals.tolist()):
@@ -298,15 +279,15 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
             elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
                 f = float(v)
                 if math.isfinite(f):
-                    out[i] = "><v>" + (str(int(v)) if isinstance(v, (int, np.integer)) else _num_text(f)) + "</v></c>"
+                    out[i] = "><v>" + (str(int(v)) if isinstance(v, (int, np.integer)) else num_text(f)) + "</v></c>"
             elif isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT:
                 serial, ok = _serials(pd.Series([v]))
                 if ok[0]:
-                    out[i] = "><v>" + _num_text(float(serial[0])) + "</v></c>"
+                    out[i] = "><v>" + num_text(float(serial[0])) + "</v></c>"
                 else:
-                    texts[i] = _text_of(v)
+                    texts[i] = text_of(v)
             else:
-                texts[i] = _text_of(v)
+                texts[i] = text_of(v)
     else:  # numeric kinds
         if pd.api.types.is_bool_dtype(vals.dtype):
             vals = vals.astype("float64")
@@ -318,7 +299,7 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
         texts = [None] * n
         if not pd.api.types.is_numeric_dtype(vals.dtype):
             for i in np.flatnonzero(~fin & vals.notna().to_numpy()).tolist():
-                texts[i] = _text_of(vals.iloc[i])
+                texts[i] = text_of(vals.iloc[i])
     # strings: factorise so every distinct text is escaped once
     idx = [i for i, t in enumerate(texts) if t is not None and out[i] is None]
     if idx:

@@ -42,7 +42,7 @@ from .zippipe import ZipPipeline
 from .styles_merge import schema_order_fonts
 from .sheetdata import (SheetCells, StringSink, cell_tails, column_fragments, column_letter, formula_fragment,
                         text_fragment)
-from .xlsx_styles import StyleBook, column_width, estimate_lines
+from .xlsx_styles import StyleBook, estimate_lines, sheet_widths
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry time of generated parts: reproducible output
 
@@ -123,23 +123,11 @@ def _skeleton(spec: ReportSpec, sink: StringSink) -> tuple[Workbook, dict[str, S
     return wb, cells
 
 
-def _widths(sh: SheetSpec) -> dict[int, float]:
-    widths: dict[int, float] = {}
-    for t in sh.tables:
-        for i, c in enumerate(t.columns):
-            data = None if c.formula is not None or c.key not in t.data.columns else t.data[c.key]
-            w = column_width(c, data)
-            widths[t.col + i] = max(widths.get(t.col + i, 0.0), w)
-    for col, w in sh.column_widths:
-        widths[col] = float(w)
-    return widths
-
-
 def _draw_sheet(ws, sh: SheetSpec, sink: StringSink, labels: dict[str, str],
                 looks: dict[tuple, int] | None = None) -> SheetCells:
     sb = StyleBook(ws, looks)
     cells = SheetCells()
-    widths = _widths(sh)
+    widths = sheet_widths(sh)
     for col, w in sorted(widths.items()):
         ws.column_dimensions[column_letter(col)].width = round(w, 2)
     for b in sh.blocks:

@@ -7,7 +7,7 @@ attribute the fast cell writer puts on each cell).
 
 from __future__ import annotations
 
-__all__ = ["PALETTE", "StyleBook", "column_width", "estimate_lines"]
+__all__ = ["PALETTE", "StyleBook", "column_width", "sheet_widths", "estimate_lines"]
 
 import math
 import re
@@ -171,6 +171,20 @@ def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, 
         else:
             w = max(w, _text_widths(data) + 2)
     return float(min(max(w, minimum), cap))
+
+
+def sheet_widths(sh) -> dict[int, float]:
+    """Column -> width of a sheet (a :class:`~crm_xl.report.spec.SheetSpec`): each table
+    column fitted to its header and content (:func:`column_width`, the widest where tables
+    share a column), then the sheet's fixed widths. Both renderers size columns with it."""
+    widths: dict[int, float] = {}
+    for t in sh.tables:
+        for i, c in enumerate(t.columns):
+            data = None if c.formula is not None or c.key not in t.data.columns else t.data[c.key]
+            widths[t.col + i] = max(widths.get(t.col + i, 0.0), column_width(c, data))
+    for col, w in sh.column_widths:
+        widths[col] = float(w)
+    return widths
 
 
 def estimate_lines(text: str, width_chars: float) -> int:

@@ -724,7 +724,7 @@ def read_sources(paths: Iterable[str | pathlib.Path], overrides: MappingOverride
         if p.suffix.lower() in (".csv", ".txt", ".tsv"):
             out.absorb(_csv_sources(p, overrides=overrides))
         elif p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-            from .report.names import REPORT_SHEETS
+            from .sheet_names import REPORT_SHEETS
 
             out.absorb(read_workbook(p, skip=[n for pair in REPORT_SHEETS.values() for n in pair],
                                      overrides=overrides, file_label=p.name))

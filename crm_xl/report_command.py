@@ -223,7 +223,7 @@ def register(sub, add_common, commands: dict) -> None:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from .report.template import write_template
+    from .excel.template import write_template
 
     out = pathlib.Path(args.output or ("crm_xl_template.xlsx" if args.lang == "zh" else "crm_xl_template_en.xlsx"))
     from .atomic import ensure_writable

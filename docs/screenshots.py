@@ -39,7 +39,7 @@ def main() -> None:
             print("wrote", out / f"{stem}.png")
         # the template's console with its xlwings Lite sheet buttons (docs/excel.md): the
         # sheet's second page of the PDF, top part
-        from crm_xl.report.template import write_template
+        from crm_xl.excel.template import write_template
 
         pdf = lo.to_pdf(write_template(tmp / "template.xlsx", "zh"), tmp / "pdf")
         subprocess.run(["pdftoppm", "-png", "-r", "90", "-f", "2", "-l", "2", "-x", "0", "-y", "0", "-W", "745",

@@ -127,7 +127,7 @@ class _Ui:
 
 def _guess_lang(book) -> str:
     """'en' when the workbook's sheets carry the English template names, else 'zh'."""
-    from ..report.names import REPORT_SHEETS
+    from ..sheet_names import REPORT_SHEETS
     from ..schema import TABLES
 
     en = {n.lower() for _, n in REPORT_SHEETS.values()} | {t.en.lower() for t in TABLES.values()} | {"console"}
@@ -184,7 +184,7 @@ def _pending(book):
 
 
 def _output_sheet_names() -> set[str]:
-    from ..report.names import REPORT_SHEETS
+    from ..sheet_names import REPORT_SHEETS
 
     # the strategy table is read back too: its typed statuses and dates feed effect tracking
     return {n.lower() for key, pair in REPORT_SHEETS.items() if key not in (*_INPUT_KEYS, "strategy") for n in pair} | \
@@ -212,7 +212,7 @@ def _read_inputs(book, ui: _Ui):
 
 
 def _key_of(name: str) -> str | None:
-    from ..report.names import REPORT_SHEETS
+    from ..sheet_names import REPORT_SHEETS
 
     n = name.strip().lower()
     for key, pair in REPORT_SHEETS.items():
@@ -236,7 +236,7 @@ def _refresh(action: str, keys: tuple[str, ...] | None, book, lang: str | None =
     def body(book, ui: _Ui) -> MacroOutcome:
         from ..render.book import render_book
         from ..report.build import build_report
-        from ..report.names import sheet_name
+        from ..sheet_names import sheet_name
 
         inputs = _read_inputs(book, ui)
         run = build_report(inputs.raw_tables, inputs.settings, goals=inputs.goals,
@@ -419,7 +419,7 @@ def _goals_sheet(goals: dict[str, str], lang: str):
 
 def _fallback_settings_sheet(settings):
     """设置 as a 名称 / 值 / 说明 table (what :mod:`crm_xl.report.inputs` reads back)."""
-    from ..report.names import sheet_name
+    from ..sheet_names import sheet_name
     from ..report.spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
     from ..settings import settings_to_rows
 
@@ -439,7 +439,7 @@ def _fallback_goals_sheet(goals: dict[str, str], lang: str):
     import pandas as pd
 
     from ..report.inputs import GOAL_ITEMS
-    from ..report.names import sheet_name
+    from ..sheet_names import sheet_name
     from ..report.spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
 
     zh = lang == "zh"
@@ -465,7 +465,7 @@ def insert_template(book=None, *, lang: str | None = None) -> MacroOutcome:
         from ..render.book import render_book
         from ..report.data_sheets import data_sheet
         from ..report.inputs import default_goals
-        from ..report.names import sheet_name
+        from ..sheet_names import sheet_name
         from ..report.spec import ReportSpec
         from ..schema import TABLES, table_for_sheet
         from ..settings import AnalysisSettings

@@ -96,7 +96,7 @@ def _scoring_lines(result: AnalysisResult) -> list[str]:
 def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None, *,
                   formulas: bool = False,
                   previous_strategy: pd.DataFrame | None = None, mappings: "list | tuple" = ()) -> list[SheetSpec]:
-    """The report sheets (no data sheets), in workbook order (:data:`~crm_xl.report.names.REPORT_SHEETS`).
+    """The report sheets (no data sheets), in workbook order (:data:`~crm_xl.sheet_names.REPORT_SHEETS`).
 
     ``formulas``: R/F/M scores, totals, layers and layer counts (RFM分层表 and 图表), 客单价 and
     the high-risk count as Excel formulas (:mod:`crm_xl.report.formulas`).

@@ -10,7 +10,7 @@ __all__ = ["charts_sheet"]
 
 from ..core.analysis import AnalysisResult
 from .common import title_blocks
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .rfm_sheet import layer_summary
 from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, stack
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..core.analysis import AnalysisResult
 from .common import RISK_FILLS, title_blocks
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, stack
 
 

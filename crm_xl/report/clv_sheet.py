@@ -17,7 +17,7 @@ import pandas as pd
 from ..core.clv_report import ClvResult
 from ..settings import AnalysisSettings
 from .common import col_letter
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .spec import ChartSpec, ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, display_width, stack
 
 #: Keys of the per-customer table's columns, in sheet order.

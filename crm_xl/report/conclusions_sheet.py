@@ -7,7 +7,7 @@ __all__ = ["conclusions_sheet"]
 
 from ..core.analysis import AnalysisResult
 from .inputs import GOAL_ITEMS, default_goals
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .spec import SheetSpec, TextBlock, stack
 
 # the one text column: 72 characters fits an A4 / Letter portrait page at 100% (LibreOffice

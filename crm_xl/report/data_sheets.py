@@ -6,7 +6,8 @@ modified; cleaning happens in memory and every change is listed in 清洗日志)
 
 from __future__ import annotations
 
-__all__ = ["data_sheet", "cleaning_log_sheet", "guide_sheet", "LOG_SHEET_NAME", "GUIDE_SHEET_NAME"]
+__all__ = ["data_sheet", "cleaning_log_sheet", "guide_sheet", "LOG_SHEET_NAME", "GUIDE_SHEET_NAME", "KIND_TO_SPEC",
+           "TABLE_NAMES"]
 
 import pandas as pd
 
@@ -16,14 +17,14 @@ from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
 LOG_SHEET_NAME = {"zh": "清洗日志", "en": "Cleaning Log"}
 GUIDE_SHEET_NAME = {"zh": "说明", "en": "Guide"}
 
-_KIND_TO_SPEC = {
+KIND_TO_SPEC = {
     ColumnKind.DATE: "date",
     ColumnKind.MONEY: "money2",
     ColumnKind.INT: "int",
     ColumnKind.NUMBER: "number",
     ColumnKind.SCORE: "general",
 }
-_TABLE_NAMES = {"customers": "Customers", "orders": "Orders", "interactions": "Interactions",
+TABLE_NAMES = {"customers": "Customers", "orders": "Orders", "interactions": "Interactions",
                 "leads": "Leads", "campaigns": "Campaigns", "targets": "Targets"}
 
 
@@ -50,10 +51,10 @@ def data_sheet(table_key: str, frame: pd.DataFrame, *, lang: str = "zh", sheet_n
     data = {}
     for j, h in enumerate(frame.columns):
         key = f"c{j}"
-        kind = _KIND_TO_SPEC.get(kinds.get(str(h)), "general")
+        kind = KIND_TO_SPEC.get(kinds.get(str(h)), "general")
         cols.append(ColumnSpec(key=key, header=str(h), kind=kind))
         data[key] = frame.iloc[:, j].to_numpy()
-    block = TableBlock(name=_TABLE_NAMES[table_key], columns=tuple(cols), data=pd.DataFrame(data),
+    block = TableBlock(name=TABLE_NAMES[table_key], columns=tuple(cols), data=pd.DataFrame(data),
                        style="TableStyleLight9")
     return SheetSpec(name=sheet_name or t.sheet_name(lang), blocks=(block,), freeze="A2", kind="data",
                      tab_color="A6A6A6")

@@ -11,7 +11,7 @@ import numpy as np
 from ..core.effect import EffectResult
 from ..settings import AnalysisSettings
 from .common import col_letter
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .scenario_sheets import note_lines
 from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .common import title_blocks
 from .inputs import GOAL_ITEMS, default_goals
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, stack
 
 GOALS_TABLE = "Goals"

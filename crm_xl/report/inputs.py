@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..io import Sources, read_sheet_rows, tables_from_sheet_rows
 from ..mapping import MappingOverrides, overrides_from_rows
 from ..settings import AnalysisSettings, settings_from_rows
-from .names import REPORT_SHEETS
+from ..sheet_names import REPORT_SHEETS
 
 # key -> (zh label, en label, zh default, en default)
 GOAL_ITEMS: dict[str, tuple[str, str, str, str]] = {

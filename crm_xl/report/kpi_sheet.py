@@ -11,7 +11,7 @@ import pandas as pd
 from ..core.analysis import AnalysisResult
 from ..core.kpis import KPIS, kpi_wide
 from .common import UNIT_KIND, title_blocks
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
 
 # every KPI of crm_xl.core.kpis, in the order of KPIS

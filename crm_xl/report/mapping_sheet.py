@@ -19,7 +19,7 @@ import pandas as pd
 from ..mapping import MAPPING_HEADERS, SourceMapping
 from ..schema import TABLES
 from .common import title_blocks
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, stack
 
 MAPPING_TABLE = "FieldMapping"

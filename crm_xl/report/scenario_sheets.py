@@ -20,7 +20,7 @@ from ..core.scenarios import (
 )
 from ..settings import AnalysisSettings
 from .common import col_letter
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, TextBlock, display_width, stack
 
 

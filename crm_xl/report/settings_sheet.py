@@ -11,7 +11,7 @@ __all__ = ["settings_sheet", "SETTINGS_TABLE"]
 
 from ..settings import AnalysisSettings, settings_to_rows
 from .common import title_blocks
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, stack
 
 SETTINGS_TABLE = "Settings"

@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..core.strategy import STRATEGY_KEYS, ORIGIN_LABELS, status_labels, strategy_lifecycle, strategy_table
 from .common import col_letter
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
 
 STRATEGY_TABLE = "StrategyExecution"

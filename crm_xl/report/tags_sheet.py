@@ -10,7 +10,7 @@ import pandas as pd
 from ..core.analysis import AnalysisResult
 from ..core.tags import METRIC_NAMES
 from .common import title_blocks
-from .names import sheet_name
+from ..sheet_names import sheet_name
 from .spec import ColumnSpec, SheetSpec, TableBlock, stack
 
 

@@ -16,11 +16,11 @@ import pandas as pd
 
 from ..schema import TABLES, ColumnKind
 from ..settings import AnalysisSettings
-from .data_sheets import _KIND_TO_SPEC, _TABLE_NAMES
-from .goals_sheet import goals_sheet
-from .names import sheet_name
-from .settings_sheet import settings_sheet
-from .spec import ColumnSpec, ReportSpec, SheetSpec, TableBlock, TextBlock, stack
+from ..report.data_sheets import KIND_TO_SPEC, TABLE_NAMES
+from ..report.goals_sheet import goals_sheet
+from ..report.settings_sheet import settings_sheet
+from ..report.spec import ColumnSpec, ReportSpec, SheetSpec, TableBlock, TextBlock, stack
+from ..sheet_names import sheet_name
 
 _HINTS = {
     ColumnKind.ID: ("编号，用于关联各表（如 C001）", "identifier linking the tables (e.g. C001)"),
@@ -57,11 +57,11 @@ def template_data_sheet(table_key: str, lang: str = "zh") -> SheetSpec:
             validation = ("是", "否") if z else ("yes", "no")
         elif (table_key, c.key) in _LISTS:
             validation = _LISTS[(table_key, c.key)][0 if z else 1]
-        cols.append(ColumnSpec(key=c.key, header=c.zh if z else c.en, kind=_KIND_TO_SPEC.get(c.kind, "general")
+        cols.append(ColumnSpec(key=c.key, header=c.zh if z else c.en, kind=KIND_TO_SPEC.get(c.kind, "general")
                                if c.kind is not ColumnKind.ID else "text", comment=comment, validation=validation,
                                width=max(12.0, len(c.zh) * 2.2 + 4 if z else len(c.en) + 4)))
     data = pd.DataFrame({c.key: pd.Series([], dtype=object) for c in cols})
-    block = TableBlock(name=_TABLE_NAMES[table_key], columns=tuple(cols), data=data, style="TableStyleLight9")
+    block = TableBlock(name=TABLE_NAMES[table_key], columns=tuple(cols), data=data, style="TableStyleLight9")
     return SheetSpec(name=t.sheet_name(lang), blocks=(block,), freeze="A2", kind="data", tab_color="A6A6A6")
 
 
@@ -102,12 +102,12 @@ def _guide(lang: str) -> SheetSpec:
 def template_spec(lang: str = "zh", extra_sheets: tuple[SheetSpec, ...] = ()) -> ReportSpec:
     """The template workbook's spec: 说明, 控制台 (the console with the button panel),
     分析目标, 设置, the data sheets, 函数示例."""
-    from ..excel.macros import console_sheet
+    from .macros import console_sheet
 
     s = AnalysisSettings(lang=lang)
     sheets = [_guide(lang), console_sheet(lang, buttons=True), goals_sheet(None, lang), settings_sheet(s)]
     sheets += [template_data_sheet(k, lang) for k in TABLES]
-    from .udf_sheet import udf_demo_sheet
+    from ..report.udf_sheet import udf_demo_sheet
 
     sheets.append(udf_demo_sheet(lang))  # the worksheet functions on a small example (docs/udfs.md)
     sheets += list(extra_sheets)
@@ -123,7 +123,7 @@ def write_template(path, lang: str = "zh") -> Path:
     (:func:`crm_xl.excel.macros.console_buttons`, :mod:`crm_xl.render.shapes`).
     Reproducible byte for byte."""
     from ..atomic import atomic_write
-    from ..excel.macros import CONSOLE_SHEET, console_buttons
+    from .macros import CONSOLE_SHEET, console_buttons
     from ..render.shapes import add_buttons
     from ..render.xlsx import write_package
 

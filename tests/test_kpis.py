@@ -184,3 +184,19 @@ def test_kpi_tables_are_the_single_tables():
     pd.testing.assert_frame_equal(by_layer, one("layer"), check_exact=True)
     pd.testing.assert_frame_equal(by_dim, pd.concat([one(d) for d in ("industry", "region", "owner")],
                                                     ignore_index=True), check_exact=True)
+
+
+def test_every_kpi_has_its_base_columns():
+    """A KPI is declared once (KpiDef in KPIS); the per-customer columns it sums come from
+    kpi_base. A KPI whose column kpi_base does not give would be blank without a reason:
+    on the demo data, which has every kind of record, each one is there."""
+    from crm_xl.core.kpis import _BASE_SUMS, _LEAD_SUMS, KPIS
+    from crm_xl.demo import demo_crm_data
+
+    data = demo_crm_data(120, seed=5)
+    p = prepare(data, S)
+    layers = assign_layers(rfm_table(data, S, prepared=p), data.orders, p.as_of, S, prepared=p)
+    base = kpi_base(p, layers)
+    used = {c for k in KPIS for c in (k.numerator, k.denominator) if c is not None}
+    assert used - set(_LEAD_SUMS) == set(_BASE_SUMS)
+    assert [c for c in _BASE_SUMS if c not in base.columns] == []

@@ -426,10 +426,12 @@ KPIS: tuple[KpiDef, ...] = (
            "没有购买记录的客户", "no customers with orders"),
 )
 
-_BASE_SUMS = ("customers", "active", "orders", "revenue", "repeat", "new_buyers", "new_repeat", "profit",
-              "revenue_with_profit", "ltv", "ltv_with_cac", "cac", "ltv_margin_with_cac", "cac_with_margin",
-              "nps_prom", "nps_pass", "nps_det", "nps_n", "nps_net", "complained", "responded_yes", "responded_known",
-              "renew_yes", "renew_due", "rfm_total_sum", "rfm_n")
+# The per-customer columns the KPIs sum (kpi_base gives them), derived from KPIS so a new
+# KPI cannot be left out (a column missing here made its KPI blank without a reason); the
+# lead columns come from the leads table instead (lead_conversion).
+_LEAD_SUMS = ("leads", "leads_won")
+_BASE_SUMS = tuple(dict.fromkeys(c for k in KPIS for c in (k.numerator, k.denominator)
+                                 if c is not None and c not in _LEAD_SUMS))
 
 
 def _window_start(p: Prepared) -> int:

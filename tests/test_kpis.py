@@ -200,3 +200,13 @@ def test_every_kpi_has_its_base_columns():
     used = {c for k in KPIS for c in (k.numerator, k.denominator) if c is not None}
     assert used - set(_LEAD_SUMS) == set(_BASE_SUMS)
     assert [c for c in _BASE_SUMS if c not in base.columns] == []
+
+
+def test_every_kpi_is_on_the_dashboard_once():
+    """Declaring a KPI is not enough for users to see it: 指标看板 groups every KPI in exactly
+    one of its sections (report/kpi_sheet._GROUPS)."""
+    from crm_xl.core.kpis import KPIS
+    from crm_xl.report.kpi_sheet import _GROUPS
+
+    placed = [key for *_, keys in _GROUPS for key in keys]
+    assert sorted(placed) == sorted(k.key for k in KPIS)

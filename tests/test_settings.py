@@ -93,3 +93,18 @@ def test_layer_labels_in_both_languages():
     assert s.layer_label("high_value") == "高价值客户"
     assert s.layer_label("at_risk", "en") == "Churn risk"
     assert s.replace(lang="en").layer_label("potential") == "Potential"
+
+
+def test_every_setting_has_a_row_on_the_settings_sheet():
+    """A setting is declared once as a field of AnalysisSettings; the 设置 sheet writes and
+    reads it from its row in settings._FIELDS (kind and zh/en description). The structured
+    settings below are written by blocks of their own (layer rules, score thresholds, layer
+    labels, strategies, tag rules, the data source, unknown rows kept as typed)."""
+    import dataclasses
+
+    from crm_xl import settings as s
+
+    structured = {"layer_rules", "score_layer_thresholds", "layer_labels_zh", "layer_labels_en", "strategies",
+                  "tag_rules", "source", "extra"}
+    fields = {f.name for f in dataclasses.fields(s.AnalysisSettings)}
+    assert fields - structured == set(s._FIELDS)

@@ -217,9 +217,15 @@ class Connection:
         self.con = con
         self._refs: dict[str, str] = {}
 
-    # -- to implement: (schema or None, table) pairs, and which are detected automatically
+    # a query giving (schema, table, detected automatically?) rows, for engines with an
+    # information_schema; other engines override _list
+    list_sql: str | None = None
+
     def _list(self) -> list[tuple[str | None, str, bool]]:
-        raise NotImplementedError
+        """(schema or None, table, detected automatically?) of every table and view."""
+        if self.list_sql is None:
+            raise NotImplementedError
+        return [(s, t, bool(auto)) for s, t, auto in self._execute(self.list_sql).fetchall()]
 
     def tables(self) -> list[tuple[str, bool]]:
         """(name, detected automatically?) of every table and view, sorted by name. Names

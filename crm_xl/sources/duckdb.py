@@ -27,12 +27,10 @@ def _duckdb():
 class DuckdbConnection(Connection):
     what_zh = what_en = "DuckDB"
 
-    def _list(self):
-        cur = self._execute(
-            "SELECT table_schema, table_name, table_schema = current_schema() FROM information_schema.tables "
-            "WHERE table_catalog = current_database() AND table_schema NOT IN ('information_schema', 'pg_catalog') "
-            "ORDER BY table_schema = current_schema() DESC, table_schema, table_name")
-        return [(s, t, bool(auto)) for s, t, auto in cur.fetchall()]
+    list_sql = (
+        "SELECT table_schema, table_name, table_schema = current_schema() FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema NOT IN ('information_schema', 'pg_catalog') "
+        "ORDER BY table_schema = current_schema() DESC, table_schema, table_name")
 
 
 def connect(path: str, label: str) -> DuckdbConnection:

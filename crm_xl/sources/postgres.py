@@ -19,13 +19,11 @@ _CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise (connect_timeout
 class PostgresConnection(Connection):
     what_zh = what_en = "PostgreSQL"
 
-    def _list(self):
-        cur = self._execute(
-            "SELECT table_schema, table_name, table_schema = ANY (current_schemas(false)) FROM information_schema.tables "
-            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
-            "ORDER BY table_schema = ANY (current_schemas(false)) DESC, array_position(current_schemas(false), "
-            "table_schema::name), table_schema, table_name")
-        return [(s, t, bool(auto)) for s, t, auto in cur.fetchall()]
+    list_sql = (
+        "SELECT table_schema, table_name, table_schema = ANY (current_schemas(false)) FROM information_schema.tables "
+        "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+        "ORDER BY table_schema = ANY (current_schemas(false)) DESC, array_position(current_schemas(false), "
+        "table_schema::name), table_schema, table_name")
 
 
 def _reason(exc: BaseException) -> tuple[str, str]:

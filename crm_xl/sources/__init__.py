@@ -29,7 +29,7 @@ Aggregation is not pushed down yet: every row of the tables read comes to Python
 
 from __future__ import annotations
 
-__all__ = ["SourceSpec", "parse_source_url", "parse_query_option", "open_source", "read_source", "redact"]
+__all__ = ["SourceSpec", "parse_source_url", "parse_query_option", "open_source", "read_source", "read_tables", "redact"]
 
 import datetime as dt
 import decimal
@@ -376,52 +376,57 @@ def read_source(spec: SourceSpec, overrides=None, *, progress=None, lang: str = 
     kind from a query; a kind given either way is read only from there (other tables the
     detection would take for it are left out, with a note). A table named in ``--table``
     that the source does not have is an error listing the tables it has."""
+    con = open_source(spec.url)
+    try:
+        return read_tables(con, spec, overrides, progress=progress, lang=lang)
+    finally:
+        con.close()
+
+
+def read_tables(con: Connection, spec: SourceSpec, overrides=None, *, progress=None, lang: str = "zh"):
+    """:func:`read_source` on an open connection (left open)."""
     from ..io import Sources, add_frame_source
     from ..mapping import MappingOverrides, _norm_source, resolve_table
 
     step = progress or (lambda _t: None)
-    con = open_source(spec.url)
-    try:
-        label = con.label
-        listed = con.tables()
-        exact = {n: n for n, _ in listed}
-        lower: dict[str, str] = {}
-        for n, _ in listed:
-            lower.setdefault(n.lower(), n)
-        forced: dict[str, str | None] = {}
-        for kind, name in _table_pairs(spec.tables):
-            real = exact.get(name) or lower.get(name.lower())
-            if real is None:
-                shown = "、".join(n for n, _ in listed[:30]) or "（没有表）"
-                shown_en = ", ".join(n for n, _ in listed[:30]) or "(none)"
-                raise InputError(f"数据源 {label} 中没有表「{name}」。现有的表：{shown}。",
-                                 f"source {label} has no table '{name}'. Its tables: {shown_en}.")
-            forced[_norm_source(real)] = kind
-        o = (overrides or MappingOverrides()).merged(MappingOverrides(tables=forced))
-        names_lower = {_norm_source(n) for n, _ in listed}
-        given_kinds = {k for src, k in o.tables.items() if k and src in names_lower}
-        given_kinds |= {resolve_table(k) for k, _ in spec.queries}
-        out = Sources()
-        for name, auto in listed:
-            if not auto and not o.table_for([name])[0]:
-                continue  # another schema's table: read only when named
-            step(f"读取 {name}" if lang == "zh" else f"reading {name}")
-            try:
-                add_frame_source(out, name, con.columns(name), lambda name=name: con.read_table(name), path=label,
-                                 overrides=o, names=[name], file_label=label, not_detected=given_kinds)
-            except InputError as e:
-                if str(e.zh).startswith(f"数据源 {label}"):
-                    raise
-                raise InputError(f"数据源 {label}，表「{name}」：{e.zh}", f"source {label}, table '{name}': {e.en}") from None
-        for kind, sql in spec.queries:
-            step(f"查询 {kind}" if lang == "zh" else f"querying {kind}")
-            frame = con.query(kind, sql)
-            try:
-                add_frame_source(out, kind, list(frame.columns), lambda frame=frame: frame, path=label, overrides=o,
-                                 names=[kind], file_label=label, table=resolve_table(kind))
-            except InputError as e:
-                raise InputError(f"数据源 {label}，「{kind}」的查询：{e.zh}",
-                                 f"source {label}, the query for '{kind}': {e.en}") from None
-        return out
-    finally:
-        con.close()
+    label = con.label
+    listed = con.tables()
+    exact = {n: n for n, _ in listed}
+    lower: dict[str, str] = {}
+    for n, _ in listed:
+        lower.setdefault(n.lower(), n)
+    forced: dict[str, str | None] = {}
+    for kind, name in _table_pairs(spec.tables):
+        real = exact.get(name) or lower.get(name.lower())
+        if real is None:
+            shown = "、".join(n for n, _ in listed[:30]) or "（没有表）"
+            shown_en = ", ".join(n for n, _ in listed[:30]) or "(none)"
+            raise InputError(f"数据源 {label} 中没有表「{name}」。现有的表：{shown}。",
+                             f"source {label} has no table '{name}'. Its tables: {shown_en}.")
+        forced[_norm_source(real)] = kind
+    o = (overrides or MappingOverrides()).merged(MappingOverrides(tables=forced))
+    names_lower = {_norm_source(n) for n, _ in listed}
+    given_kinds = {k for src, k in o.tables.items() if k and src in names_lower}
+    given_kinds |= {resolve_table(k) for k, _ in spec.queries}
+    out = Sources()
+    for name, auto in listed:
+        if not auto and not o.table_for([name])[0]:
+            continue  # another schema's table: read only when named
+        step(f"读取 {name}" if lang == "zh" else f"reading {name}")
+        try:
+            add_frame_source(out, name, con.columns(name), lambda name=name: con.read_table(name), path=label,
+                             overrides=o, names=[name], file_label=label, not_detected=given_kinds)
+        except InputError as e:
+            if str(e.zh).startswith(f"数据源 {label}"):
+                raise
+            raise InputError(f"数据源 {label}，表「{name}」：{e.zh}", f"source {label}, table '{name}': {e.en}") from None
+    for kind, sql in spec.queries:
+        step(f"查询 {kind}" if lang == "zh" else f"querying {kind}")
+        frame = con.query(kind, sql)
+        try:
+            add_frame_source(out, kind, list(frame.columns), lambda frame=frame: frame, path=label, overrides=o,
+                             names=[kind], file_label=label, table=resolve_table(kind))
+        except InputError as e:
+            raise InputError(f"数据源 {label}，「{kind}」的查询：{e.zh}",
+                             f"source {label}, the query for '{kind}': {e.en}") from None
+    return out

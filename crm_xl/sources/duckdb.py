@@ -26,6 +26,7 @@ def _duckdb():
 
 class DuckdbConnection(Connection):
     what_zh = what_en = "DuckDB"
+    dialect = "duckdb"
 
     list_sql = (
         "SELECT table_schema, table_name, table_schema = current_schema() FROM information_schema.tables "

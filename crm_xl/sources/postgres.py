@@ -18,6 +18,7 @@ _CONNECT_TIMEOUT = 10  # seconds, unless the URL says otherwise (connect_timeout
 
 class PostgresConnection(Connection):
     what_zh = what_en = "PostgreSQL"
+    dialect = "postgres"
 
     list_sql = (
         "SELECT table_schema, table_name, table_schema = ANY (current_schemas(false)) FROM information_schema.tables "

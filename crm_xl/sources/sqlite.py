@@ -14,6 +14,7 @@ from . import Connection
 
 class SqliteConnection(Connection):
     what_zh = what_en = "SQLite"
+    dialect = "sqlite"
     errors = (sqlite3.Error,)
 
     def _list(self):

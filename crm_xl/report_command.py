@@ -32,11 +32,18 @@ def _date(text: str) -> dt.date:
 _EXPORT_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
+def _rows(text: str) -> int:
+    n = int(text)
+    if n < 0:
+        raise ValueError(text)
+    return n
+
+
 def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: list[pathlib.Path] | None = None,
                as_of: dt.date | None = None, lang: str | None = None, formulas: bool = False,
                progress=None, maps: "list[str] | None" = None, tables: "list[str] | None" = None,
                date_order: str | None = None, inform=None, source: str | None = None,
-               queries: "list[str] | None" = None) -> dict:
+               queries: "list[str] | None" = None, sheet_rows: int | None = None) -> dict:
     """The work behind ``crm-xl report``; returns a small summary (see module docstring).
 
     ``maps`` / ``tables``: ``--map`` / ``--table`` corrections (:mod:`crm_xl.mapping`);
@@ -47,7 +54,9 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     ``source`` / ``queries``: ``--source URL`` and ``--query TABLE=SQL`` (:mod:`crm_xl.sources`):
     the data is read from the database or Parquet files instead of BOOK's data sheets, and
     the workbook's 设置 sheet remembers the source (URL without password, tables, queries,
-    time read), so that a later run without ``--input``/``--source`` reads from it again."""
+    time read), so that a later run without ``--input``/``--source`` reads from it again.
+    ``sheet_rows``: ``--sheet-rows N``, the most rows of a source table copied into a new
+    workbook's data sheet (a sample of a larger one; row source.sheet_rows of 设置)."""
     from .atomic import ensure_writable
     from .errors import WorkbookError
     from .io import read_sources
@@ -108,6 +117,8 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
             raise InputError("--query 需要与 --source 一起使用。", "--query needs --source.")
         if spec is not None:
             spec = spec.with_options(tables or (), parse_query_option(queries)).stamped()
+            if sheet_rows is not None:
+                spec = replace(spec, sheet_rows=sheet_rows)
             step(f"读取数据源 {spec.url}" if settings.lang == "zh" else f"reading the source {spec.url}")
             raw = read_source(spec, overrides=(wi.overrides.merged(cli) if exists else cli), progress=step,
                               lang=settings.lang)
@@ -158,7 +169,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
                        inputs=[pathlib.Path(x) for x in args.input] if args.input else None,
                        as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step,
                        maps=args.map, tables=args.table, date_order=args.date_format, inform=p.inform,
-                       source=args.source, queries=args.query)
+                       source=args.source, queries=args.query, sheet_rows=args.sheet_rows)
     if args.lang == "zh":
         verb = "已生成" if s["created"] else "已更新"
         print(f"{verb} {s['path']}（分析日期 {s['as_of']}，{s['customers']} 个客户，{s['orders']} 条订单，"
@@ -201,6 +212,9 @@ def register(sub, add_common, commands: dict) -> None:
     p.add_argument("--query", action="append", metavar="TABLE=SQL",
                    help="with --source: read a table from a query, e.g. --query orders=\"SELECT * FROM sales WHERE "
                         "year >= 2023\" (repeatable) / 用 SQL 查询读取某类数据")
+    p.add_argument("--sheet-rows", type=_rows, metavar="N",
+                   help="with --source: copy at most N rows of a table into a new workbook's data sheet, a sample "
+                        "with a note (default 100000; the analysis uses every row) / 数据源的表最多复制 N 行到数据表（样例）")
     p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
                    help="analysis date (default: the 设置 sheet's, else the latest order date) / 分析日期")
     p.add_argument("--map", action="append", metavar="FILE:HEADER=FIELD",

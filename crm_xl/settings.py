@@ -700,6 +700,10 @@ def _source_description(key: str, zh: bool) -> str:
         return f"从数据源读取「{t}」的查询（SQL）" if zh else f"Query (SQL) that reads '{t}' from the source"
     if key == "snapshot":
         return "上次从数据源读取数据的时间" if zh else "When the data was last read from the source"
+    if key == "sheet_rows":
+        return ("新工作簿的数据表最多复制数据源的多少行；更大的表只复制这么多行作为样例（分析仍用全部数据）" if zh else
+                "Most rows of a source table copied into a new workbook's data sheet; a larger table gets that many "
+                "as a sample (the analysis still uses every row)")
     return ""
 
 

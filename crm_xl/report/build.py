@@ -224,10 +224,17 @@ def _data_sheet_names(raw_tables: Mapping[str, object], lang: str) -> list[tuple
     return out
 
 
-def _data_sheets(raw_tables: Mapping[str, object], lang: str) -> list[SheetSpec]:
-    """The raw tables as data sheets of a new workbook: each source as exported."""
-    return [data_sheet(key, getattr(raw, "frame", raw), lang=lang, sheet_name=name)
-            for key, raw, name in _data_sheet_names(raw_tables, lang)]
+def _data_sheets(raw_tables: Mapping[str, object], lang: str, source_rows: int | None = None) -> list[SheetSpec]:
+    """The raw tables as data sheets of a new workbook: each source as exported; a database
+    or Parquet table longer than ``source_rows`` as a sample of its first rows."""
+    out = []
+    for key, raw, name in _data_sheet_names(raw_tables, lang):
+        frame = getattr(raw, "frame", raw)
+        if source_rows is not None and getattr(raw, "external", False) and len(frame) > source_rows:
+            out.append(data_sheet(key, frame.iloc[:source_rows], lang=lang, sheet_name=name, sample_of=len(frame)))
+        else:
+            out.append(data_sheet(key, frame, lang=lang, sheet_name=name))
+    return out
 
 
 def _mappings_in_book(mappings: list, raw_tables: Mapping[str, object], lang: str) -> list:
@@ -290,7 +297,9 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     sheets = report_sheets(cleaned, result, goals, formulas=formulas, previous_strategy=previous_strategy,
                            mappings=mappings)
     if include_data_sheets:
-        data = _data_sheets(raw_tables, s.lang)
+        from ..sources import sheet_rows_limit
+
+        data = _data_sheets(raw_tables, s.lang, sheet_rows_limit(s.source) if s.source else None)
         sheets = sheets[:-1] + data + sheets[-1:]  # the cleaning log follows the data it describes
     spec = with_currency(ReportSpec(sheets=tuple(sheets), lang=s.lang),
                          *(currency_label(code, lang, raw=code) for lang in ("zh", "en")))

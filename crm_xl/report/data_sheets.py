@@ -32,10 +32,15 @@ EXCEL_MAX_ROWS = 1_048_576
 MAX_LOG_ROWS = EXCEL_MAX_ROWS - 10  # the log's intro and header rows sit above the table
 
 
-def data_sheet(table_key: str, frame: pd.DataFrame, *, lang: str = "zh", sheet_name: str | None = None) -> SheetSpec:
+def data_sheet(table_key: str, frame: pd.DataFrame, *, lang: str = "zh", sheet_name: str | None = None,
+               sample_of: int | None = None) -> SheetSpec:
     """A data sheet: ``frame`` as given (the user's headers), as an Excel Table with number
     formats taken from the canonical column each header maps to. A table longer than an
-    Excel sheet (1,048,576 rows with the header) is an :class:`~crm_xl.errors.InputError`."""
+    Excel sheet (1,048,576 rows with the header) is an :class:`~crm_xl.errors.InputError`.
+
+    ``sample_of``: ``frame`` is the first rows of a source table of that many rows (a large
+    database or Parquet table, :func:`crm_xl.sources.sheet_rows_limit`): a note above the
+    table says so."""
     t = TABLES[table_key]
     if len(frame) >= EXCEL_MAX_ROWS:
         from ..errors import InputError
@@ -56,8 +61,21 @@ def data_sheet(table_key: str, frame: pd.DataFrame, *, lang: str = "zh", sheet_n
         data[key] = frame.iloc[:, j].to_numpy()
     block = TableBlock(name=TABLE_NAMES[table_key], columns=tuple(cols), data=pd.DataFrame(data),
                        style="TableStyleLight9")
+    if sample_of is not None:
+        blocks = stack([TextBlock((_sample_note(len(frame), sample_of, lang),), style="note"), block])
+        return SheetSpec(name=sheet_name or t.sheet_name(lang), blocks=blocks, freeze=f"A{blocks[1].first_data_row}",
+                         kind="data", tab_color="A6A6A6")
     return SheetSpec(name=sheet_name or t.sheet_name(lang), blocks=(block,), freeze="A2", kind="data",
                      tab_color="A6A6A6")
+
+
+def _sample_note(shown: int, total: int, lang: str) -> str:
+    if lang == "zh":
+        return (f"样例：数据源中这张表共有 {total:,} 行，这里只复制了前 {shown:,} 行；分析使用了全部 {total:,} 行，"
+                "数据仍留在数据源中（上限见「设置」的 source.sheet_rows）。清空 source.url 后刷新会只读取这些样例行。")
+    return (f"Sample: this table has {total:,} rows in the source; only the first {shown:,} are copied here. The "
+            f"analysis used all {total:,}; the data stays in the source (the limit is source.sheet_rows on Settings). "
+            "Clearing source.url makes a refresh read only these sample rows.")
 
 
 _LOG_HEADERS = {

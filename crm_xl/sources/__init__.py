@@ -29,7 +29,7 @@ Aggregation is not pushed down yet: every row of the tables read comes to Python
 
 from __future__ import annotations
 
-__all__ = ["SourceSpec", "parse_source_url", "parse_query_option", "open_source", "read_source", "read_tables", "redact"]
+__all__ = ["SourceSpec", "DEFAULT_SHEET_ROWS", "sheet_rows_limit", "parse_source_url", "parse_query_option", "open_source", "read_source", "read_tables", "redact"]
 
 import datetime as dt
 import decimal
@@ -57,6 +57,9 @@ class SourceSpec:
     tables: tuple[str, ...] = ()
     queries: tuple[tuple[str, str], ...] = ()
     snapshot: str = ""
+    # most rows of a table copied into a new workbook's data sheet (None: DEFAULT_SHEET_ROWS);
+    # row source.sheet_rows of 设置, written only when set
+    sheet_rows: int | None = None
 
     def to_settings(self) -> tuple[tuple[str, str], ...]:
         """The (name, value) pairs of :attr:`crm_xl.settings.AnalysisSettings.source`
@@ -67,6 +70,8 @@ class SourceSpec:
         out.extend((f"query.{k}", q) for k, q in self.queries)
         if self.snapshot:
             out.append(("snapshot", self.snapshot))
+        if self.sheet_rows is not None:
+            out.append(("sheet_rows", str(self.sheet_rows)))
         return tuple(out)
 
     @classmethod
@@ -79,7 +84,8 @@ class SourceSpec:
         tables = tuple(t.strip() for t in str(d.get("table", "") or "").replace("，", ",").split(",") if t.strip())
         queries = tuple((k.split(".", 1)[1], str(v).strip()) for k, v in (pairs or ())
                         if k.startswith("query.") and str(v or "").strip())
-        return cls(url, tables, queries, str(d.get("snapshot", "") or ""))
+        rows = str(d.get("sheet_rows", "") or "").strip()
+        return cls(url, tables, queries, str(d.get("snapshot", "") or ""), sheet_rows_limit(pairs) if rows else None)
 
     def with_options(self, tables=(), queries=()) -> "SourceSpec":
         """This spec with the command line's ``--table`` / ``--query`` added: a query for a
@@ -96,6 +102,26 @@ class SourceSpec:
 
     def stamped(self) -> "SourceSpec":
         return replace(self, snapshot=dt.datetime.now().astimezone().isoformat(sep=" ", timespec="seconds"))
+
+
+DEFAULT_SHEET_ROWS = 100_000
+
+
+def sheet_rows_limit(pairs) -> int:
+    """The most rows of a source table a new workbook's data sheet holds: row
+    ``source.sheet_rows`` of 设置 (``pairs`` as :attr:`crm_xl.settings.AnalysisSettings.source`),
+    else :data:`DEFAULT_SHEET_ROWS`."""
+    text = str(dict(pairs or ()).get("sheet_rows", "") or "").strip().replace(",", "")
+    if not text:
+        return DEFAULT_SHEET_ROWS
+    try:
+        n = float(text)
+    except ValueError:
+        n = -1.0
+    if not (n >= 0 and n.is_integer()):  # (an Excel number cell reads back as 100000.0)
+        raise InputError(f"设置 source.sheet_rows 必须是不小于 0 的整数，而不是「{text}」",
+                         f"setting source.sheet_rows must be a whole number of at least 0, not '{text}'")
+    return int(n)
 
 
 def parse_query_option(values) -> tuple[tuple[str, str], ...]:

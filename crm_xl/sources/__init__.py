@@ -24,7 +24,10 @@ Drivers are imported lazily (the package still imports in Pyodide and without th
 ``pip install "crm_xl[db]"`` installs duckdb and psycopg. Every failure is one zh/en
 :class:`~crm_xl.errors.InputError` naming the source.
 
-Aggregation is not pushed down yet: every row of the tables read comes to Python.
+:func:`read_source` brings every row of the tables read to Python (the report's path);
+:mod:`crm_xl.sources.pushdown` computes the per-customer and per-month aggregates in the
+engine instead (not yet used by the report). A table longer than ``source.sheet_rows``
+(:func:`sheet_rows_limit`) is copied into a new workbook as a sample.
 """
 
 from __future__ import annotations

@@ -291,19 +291,29 @@ def _purchase_predicate(con: Connection, d: _Dialect, rel: str, cols: dict[str, 
     return "(" + " OR ".join(parts) + ")" if parts else "1 = 0"
 
 
+def _line_condition(d: _Dialect, cols: dict[str, str], purchase: str) -> str:
+    """A purchase line: a purchase status, customer, amount and a date from 1901 on."""
+    c, t, a = cols["customer_id"], cols["order_date"], cols["amount"]
+    return (f"{purchase} AND {c} IS NOT NULL AND {t} IS NOT NULL AND {a} IS NOT NULL "
+            f"AND NOT {d.is_nan(a)} AND {d.day(t)} >= {_MIN_DAY}")
+
+
 def _lines_sql(d: _Dialect, rel: str, cols: dict[str, str], purchase: str) -> str:
     """The purchase lines: customer (text as held), day number, amount, order number."""
     c, t, a = cols["customer_id"], cols["order_date"], cols["amount"]
     o = f"CAST({cols['order_id']} AS {d.text})" if "order_id" in cols else "NULL"
     return (f"SELECT CAST({c} AS {d.text}) AS c, {d.day(t)} AS d, CAST({a} AS {d.double}) AS a, {o} AS o "
-            f"FROM {rel} WHERE {purchase} AND {c} IS NOT NULL AND {t} IS NOT NULL AND {a} IS NOT NULL "
-            f"AND NOT {d.is_nan(a)} AND {d.day(t)} >= {_MIN_DAY}")
+            f"FROM {rel} WHERE {_line_condition(d, cols, purchase)}")
 
 
-def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purchase: str, settings) -> int:
-    """The rules the engine cannot apply exactly, checked in one pass; returns the row count."""
+def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purchase: str, settings) -> dict[str, int]:
+    """The rules the engine cannot apply exactly, checked in one pass; returns the counts
+    (``rows``; ``lines``, ``ids``, ``distinct_ids``, ``negative``: purchase lines, those with an
+    order number, distinct order numbers among them, those with a negative amount)."""
     c, t, a = cols["customer_id"], cols["order_date"], cols["amount"]
-    items = [("rows", "COUNT(*)")]
+    line = _line_condition(d, cols, purchase)
+    items = [("rows", "COUNT(*)"), ("lines", f"SUM(CASE WHEN {line} THEN 1 ELSE 0 END)"),
+             ("negative", f"SUM(CASE WHEN {line} AND {a} < 0 THEN 1 ELSE 0 END)")]
     if d.name == "sqlite":
         items += [
             ("text_date", f"SUM(CASE WHEN {t} IS NOT NULL AND NOT (typeof({t}) = 'text' AND length({t}) = 10 AND "
@@ -315,8 +325,10 @@ def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purcha
         o = f"CAST({cols['order_id']} AS {d.text})"
         items.append(("bad_order_id", f"SUM(CASE WHEN {cols['order_id']} IS NOT NULL AND {d.not_code(o)} "
                                       f"THEN 1 ELSE 0 END)"))
-        items.append(("case_clash", f"COUNT(DISTINCT {o}) - COUNT(DISTINCT upper({o}))"))
+        items.append(("lower_case", f"SUM(CASE WHEN {o} <> upper({o}) THEN 1 ELSE 0 END)"))
         items.append(("no_order_id", f"SUM(CASE WHEN {cols['order_id']} IS NULL THEN 1 ELSE 0 END)"))
+        items.append(("ids", f"COUNT(CASE WHEN {line} THEN {o} END)"))
+        items.append(("distinct_ids", f"COUNT(DISTINCT CASE WHEN {line} THEN {o} END)"))
         prefixes = [p for p in settings.credit_note_prefixes if p]
         if prefixes:
             hit = " OR ".join(d.prefixed_digits(o, p) for p in prefixes)
@@ -334,24 +346,32 @@ def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purcha
         "case_clash": ("有订单编号仅大小写不同", "some order numbers differ only in case"),
         "credit_note": ("有红字/冲销单号（如 C536379）", "there are credit-note numbers (such as C536379)"),
     }
+    if got.get("lower_case"):  # order numbers in lower case: do two differ only in case?
+        o = f"CAST({cols['order_id']} AS {d.text})"
+        got["case_clash"] = int(con._execute(f"SELECT COUNT(DISTINCT {o}) - COUNT(DISTINCT upper({o})) FROM {rel}")
+                                .fetchone()[0] or 0)
     for key, (zh, en) in reasons.items():
         if got.get(key):
             raise NotPushable(zh, en)
     if got.get("no_order_id") and settings.order_grouping == "row":
         raise NotPushable("部分订单没有编号，且设置按行计订单", "some orders lack a number and order_grouping is 'row'")
-    return got["rows"]
+    return got
 
 
 # ----------------------------------------------------------------------------------------
 # the aggregation
 # ----------------------------------------------------------------------------------------
 
-def aggregate_sql(d: _Dialect | str, rel: str, cols: dict[str, str], purchase: str, today: int,
-                  drop_returns: bool) -> tuple[str, str]:
-    """(per-customer SQL, per-month SQL) over purchases up to day number ``today``."""
+def aggregate_sql(d: _Dialect | str, rel: str, cols: dict[str, str], purchase: str, today: int | None,
+                  drop_returns: bool, grouped: bool = True) -> tuple[str, str]:
+    """(per-customer SQL, per-month SQL) over the purchases up to day number ``today``
+    (None: every one). ``grouped``: lines are merged into orders (False when every purchase
+    line has its own order number: each line is an order)."""
     d = _DIALECTS[d] if isinstance(d, str) else d
-    kept = f"SELECT c, d, a FROM crm_orders WHERE d <= {int(today)}" + (" AND a >= 0" if drop_returns else "")
-    head = f"{_orders_head(d, rel, cols, purchase)}, crm_kept AS ({kept})"
+    where = [f"d <= {int(today)}"] if today is not None else []
+    where += ["a >= 0"] if drop_returns else []
+    kept = "SELECT c, d, a FROM crm_orders" + (f" WHERE {' AND '.join(where)}" if where else "")
+    head = f"{_orders_head(d, rel, cols, purchase, grouped)}, crm_kept AS ({kept})"
     per_customer = (
         f"{head}, crm_days AS (SELECT c, d, SUM(a) AS a, COUNT(*) AS n FROM crm_kept GROUP BY c, d), "
         f"crm_marked AS (SELECT c, d, a, n, MIN(d) OVER (PARTITION BY c) AS d0 FROM crm_days) "
@@ -363,10 +383,12 @@ def aggregate_sql(d: _Dialect | str, rel: str, cols: dict[str, str], purchase: s
     return per_customer, per_month
 
 
-def _orders_head(d: _Dialect, rel: str, cols: dict[str, str], purchase: str) -> str:
+def _orders_head(d: _Dialect, rel: str, cols: dict[str, str], purchase: str, grouped: bool = True) -> str:
     lines = _lines_sql(d, rel, cols, purchase)
-    return (f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, MIN(d) AS d, {d.round6('SUM(a)')} AS a FROM crm_lines "
-            f"GROUP BY o, c, CASE WHEN o IS NULL THEN d END)")
+    if not grouped:
+        return f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, d, {d.round6('a')} AS a FROM crm_lines)"
+    return (f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, MIN(d) AS d, {d.round6('SUM(a)')} AS a "
+            f"FROM crm_lines GROUP BY o, c, CASE WHEN o IS NULL THEN d END)")
 
 
 def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, unit: str = "weeks",
@@ -398,23 +420,20 @@ def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, 
         rel, cols = _orders_relation(con, spec, overrides, s.lang)
         _check_types(_types(con, d, rel, cols))
         purchase = _purchase_predicate(con, d, rel, cols, s)
-        rows = _checks(con, d, rel, cols, purchase, s)
-        head = _orders_head(d, rel, cols, purchase)
+        got = _checks(con, d, rel, cols, purchase, s)
+        rows = got["rows"]
+        # every purchase line with its own order number: each line is an order (no merging)
+        grouped = not ("order_id" in cols and got["ids"] == got["lines"] == got["distinct_ids"])
         drop_returns = s.returns_mode != "net"
-        n_neg, max_day = con._execute(
-            f"{head} SELECT SUM(CASE WHEN a < 0 THEN 1 ELSE 0 END), MAX(CASE WHEN a >= 0 THEN d END) "
-            f"FROM crm_orders").fetchone()
-        if n_neg and not drop_returns:
-            raise NotPushable(f"有 {int(n_neg):,} 笔退货/负金额订单需要冲减",
-                              f"{int(n_neg):,} returns (negative totals) are to be netted")
-        if s.analysis_date is not None:
-            as_of = pd.Timestamp(s.analysis_date).normalize()
-        elif max_day is None:
-            raise NotPushable("没有有效订单", "no valid orders")
-        else:
-            as_of = pd.Timestamp(_DAY0 + dt.timedelta(days=int(max_day)))
-        today = (as_of.date() - _DAY0).days
-        per_customer, per_month = aggregate_sql(d, rel, cols, purchase, today, drop_returns)
+        negative = got["negative"]
+        if grouped and not drop_returns and negative:  # (a negative line may be part of an order)
+            negative = con._execute(f"{_orders_head(d, rel, cols, purchase)} SELECT SUM(CASE WHEN a < 0 THEN 1 "
+                                    f"ELSE 0 END) FROM crm_orders").fetchone()[0] or 0
+        if negative and not drop_returns:
+            raise NotPushable(f"有 {int(negative):,} 笔退货/负金额订单需要冲减",
+                              f"{int(negative):,} returns (negative totals) are to be netted")
+        today = None if s.analysis_date is None else (pd.Timestamp(s.analysis_date).date() - _DAY0).days
+        per_customer, per_month = aggregate_sql(d, rel, cols, purchase, today, drop_returns, grouped)
         cust = con._execute(per_customer).fetchall()
         months = con._execute(per_month).fetchall()
     finally:
@@ -422,6 +441,11 @@ def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, 
             con.close()
 
     frame = pd.DataFrame(cust, columns=["raw", "orders", "monetary", "first_day", "last_day", "days", "repeat"])
+    if today is None:  # the analysis date: the latest purchase
+        if not len(frame):
+            raise NotPushable("没有有效订单", "no valid orders")
+        today = int(frame["last_day"].max())
+    as_of = pd.Timestamp(_DAY0 + dt.timedelta(days=today))
     raw = pd.Series(frame["raw"].to_numpy(dtype=object), dtype=object)
     ids = normalize_ids(raw)
     if ids.isna().any():

@@ -80,6 +80,7 @@ def child(code: str | None = None, argv: list[str] | None = None) -> tuple[float
 GROUP_BY = """
 import duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 rows = con.execute(\"\"\"SELECT customer_id, count(*), sum(amount), min(order_date), max(order_date)
     FROM read_parquet('{path}') WHERE status NOT IN ('cancelled') GROUP BY customer_id\"\"\").fetchall()
 print(len(rows), sum(r[1] for r in rows))

@@ -94,8 +94,20 @@ class _Dialect:
     def round6(self, x: str) -> str:
         return f"ROUND({x}, 6)"
 
-    def month(self, day: str) -> str:
-        return f"strftime(DATE '1970-01-01' + CAST({day} AS INTEGER), '%Y-%m')"
+    def month_key(self, day: str) -> str:
+        """The month of a day number, as something cheap to group by."""
+        return f"date_trunc('month', DATE '1970-01-01' + CAST({day} AS INTEGER))"
+
+    def month_text(self, key: str) -> str:
+        """A :meth:`month_key` as "YYYY-MM"."""
+        return f"strftime({key}, '%Y-%m')"
+
+    def per_customer(self, days: str) -> str:
+        """Per customer, from one row per (customer, purchase day) ``c, d, a, n``: orders,
+        total, first and last day, purchase days and the total of the days after the first
+        (DuckDB: the first day's total by arg_min, one aggregation instead of a window)."""
+        return (f"SELECT c, SUM(n) AS orders, SUM(a) AS monetary, MIN(d) AS first_day, MAX(d) AS last_day, "
+                f"COUNT(*) AS purchase_days, SUM(a) - arg_min(a, d) AS repeat_amount FROM {days} GROUP BY c")
 
     def not_code(self, x: str) -> str:
         """``x`` (text) is not made of A-Z a-z 0-9 _ . / - only (or is empty)."""
@@ -119,8 +131,11 @@ class _Postgres(_Dialect):
     def round6(self, x: str) -> str:
         return f"CAST(ROUND(CAST({x} AS NUMERIC), 6) AS DOUBLE PRECISION)"
 
-    def month(self, day: str) -> str:
-        return f"to_char(DATE '1970-01-01' + CAST({day} AS INTEGER), 'YYYY-MM')"
+    def month_text(self, key: str) -> str:
+        return f"to_char({key}, 'YYYY-MM')"
+
+    def per_customer(self, days: str) -> str:
+        return _window_per_customer(days)
 
     def not_code(self, x: str) -> str:
         return f"{x} !~ '^[A-Za-z0-9_./-]+$'"
@@ -140,8 +155,14 @@ class _Sqlite(_Dialect):
     def day(self, x: str) -> str:
         return f"CAST(julianday(substr({x}, 1, 10)) - 2440587.5 AS INTEGER)"
 
-    def month(self, day: str) -> str:
+    def month_key(self, day: str) -> str:
         return f"strftime('%Y-%m', {day} + 2440587.5)"
+
+    def month_text(self, key: str) -> str:
+        return key
+
+    def per_customer(self, days: str) -> str:
+        return _window_per_customer(days)
 
     def not_code(self, x: str) -> str:
         return f"({x} = '' OR {x} GLOB '*[^A-Za-z0-9_./-]*')"
@@ -152,6 +173,13 @@ class _Sqlite(_Dialect):
 
     def is_nan(self, x: str) -> str:
         return "0"  # SQLite stores NaN as NULL
+
+
+def _window_per_customer(days: str) -> str:
+    """:meth:`_Dialect.per_customer` with a window for the first day (standard SQL)."""
+    return (f"SELECT c, SUM(n) AS orders, SUM(a) AS monetary, MIN(d) AS first_day, MAX(d) AS last_day, "
+            f"COUNT(*) AS purchase_days, SUM(CASE WHEN d > d0 THEN a ELSE 0 END) AS repeat_amount "
+            f"FROM (SELECT c, d, a, n, MIN(d) OVER (PARTITION BY c) AS d0 FROM {days}) AS crm_marked GROUP BY c")
 
 
 _DIALECTS = {"duckdb": _Dialect(), "postgres": _Postgres(), "sqlite": _Sqlite()}
@@ -372,14 +400,13 @@ def aggregate_sql(d: _Dialect | str, rel: str, cols: dict[str, str], purchase: s
     where += ["a >= 0"] if drop_returns else []
     kept = "SELECT c, d, a FROM crm_orders" + (f" WHERE {' AND '.join(where)}" if where else "")
     head = f"{_orders_head(d, rel, cols, purchase, grouped)}, crm_kept AS ({kept})"
-    per_customer = (
-        f"{head}, crm_days AS (SELECT c, d, SUM(a) AS a, COUNT(*) AS n FROM crm_kept GROUP BY c, d), "
-        f"crm_marked AS (SELECT c, d, a, n, MIN(d) OVER (PARTITION BY c) AS d0 FROM crm_days) "
-        f"SELECT c, SUM(n) AS orders, SUM(a) AS monetary, MIN(d) AS first_day, MAX(d) AS last_day, "
-        f"COUNT(*) AS purchase_days, SUM(CASE WHEN d > d0 THEN a ELSE 0 END) AS repeat_amount "
-        f"FROM crm_marked GROUP BY c")
-    per_month = (f"{head} SELECT {d.month('d')} AS month, COUNT(*) AS orders, SUM(a) AS revenue, "
-                 f"COUNT(DISTINCT c) AS customers FROM crm_kept GROUP BY {d.month('d')}")
+    per_customer = (f"{head}, crm_days AS (SELECT c, d, SUM(a) AS a, COUNT(*) AS n FROM crm_kept GROUP BY c, d) "
+                    f"{d.per_customer('crm_days')}")
+    # (customer, month) first: counting customers per month is then a count of rows
+    mk = d.month_key("d")
+    per_month = (f"{head}, crm_cm AS (SELECT c, {mk} AS m, COUNT(*) AS n, SUM(a) AS a FROM crm_kept GROUP BY c, {mk}) "
+                 f"SELECT {d.month_text('m')} AS month, SUM(n) AS orders, SUM(a) AS revenue, COUNT(*) AS customers "
+                 f"FROM crm_cm GROUP BY m")
     return per_customer, per_month
 
 

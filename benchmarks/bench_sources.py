@@ -81,14 +81,18 @@ GROUP_BY = """
 import duckdb
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
+{limit}
 rows = con.execute(\"\"\"SELECT customer_id, count(*), sum(amount), min(order_date), max(order_date)
     FROM read_parquet('{path}') WHERE status NOT IN ('cancelled') GROUP BY customer_id\"\"\").fetchall()
 print(len(rows), sum(r[1] for r in rows))
 """
 
 ENGINE = """
+from crm_xl.sources import open_source
 from crm_xl.sources.pushdown import engine_aggregates
-a = engine_aggregates({url!r})
+con = open_source({url!r})
+{limit}
+a = engine_aggregates({url!r}, con=con)
 print(len(a.customers), a.purchases, a.rows)
 """
 
@@ -100,6 +104,8 @@ def main() -> None:
     ap.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "crm_xl_bench_sources"))
     ap.add_argument("--report-max", type=int, default=1_000_000)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--memory-limit", help="DuckDB's memory_limit for both measurements, e.g. 6GB (default: "
+                                           "DuckDB's, 80%% of the machine's memory)")
     args = ap.parse_args()
     d = pathlib.Path(args.dir) / f"{args.orders}_{args.customers}"
     try:
@@ -108,9 +114,10 @@ def main() -> None:
             print(f"generated {args.orders:,} orders / {args.customers:,} customers in {g:.1f} s "
                   f"({(d / 'orders.parquet').stat().st_size / 2**20:,.0f} MB of Parquet)")
         print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f}")
-        base_s, base_mb, base_out = child(GROUP_BY.format(path=d / "orders.parquet"))
+        limit = f"con.execute(\"SET memory_limit = '{args.memory_limit}'\")" if args.memory_limit else ""
+        base_s, base_mb, base_out = child(GROUP_BY.format(path=d / "orders.parquet", limit=limit))
         print(f"duckdb group-by          {base_s:7.2f} s  {base_mb:7,.0f} MB   ({base_out})")
-        eng_s, eng_mb, eng_out = child(ENGINE.format(url=str(d)))
+        eng_s, eng_mb, eng_out = child(ENGINE.format(url=str(d), limit=limit.replace("con.execute", "con.con.execute")))
         print(f"engine_aggregates        {eng_s:7.2f} s  {eng_mb:7,.0f} MB   ({eng_out})  "
               f"ratio {eng_s / base_s:.1f}x")
         if args.orders <= args.report_max:
@@ -120,6 +127,7 @@ def main() -> None:
             print(f"crm-xl report --source   {rep_s:7.2f} s  {rep_mb:7,.0f} MB   ratio {rep_s / base_s:.1f}x")
         else:
             print(f"crm-xl report --source   not run above --report-max {args.report_max:,} orders")
+        print(f"free disk {shutil.disk_usage(d).free / 2**30:,.0f} GB")
         print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f}")
     finally:
         if not args.keep:

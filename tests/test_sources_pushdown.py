@@ -240,6 +240,10 @@ def _variant(demo, change):
      "红字", "credit-note"),
     (lambda o: o.__setitem__("订单编号", [f" {v}" if i == 2 else v for i, v in enumerate(o["订单编号"])]),
      "订单编号含有空白", "order numbers hold spaces"),
+    (lambda o: o.__setitem__("订单编号", ["N/A" if i in (2, 9) else v for i, v in enumerate(o["订单编号"])]),
+     "表示空白的文字", "words for blank"),
+    (lambda o: o.__setitem__("客户ID", ["n/a" if i == 4 else v for i, v in enumerate(o["客户ID"])]),
+     "规范化后为空", "blank once normalised"),
 ])
 @pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
 def test_what_the_engine_cannot_do_falls_back_with_a_reason(engine, change, zh, en, datasets, make_source):
@@ -271,3 +275,20 @@ def test_query_and_table_options_apply(datasets, make_source):
     p = prepare(cleaned.data, s)
     assert got.purchases == p.o_code.size
     assert got.customers["monetary"].sum() == pytest.approx(p.o_amount.sum(), rel=1e-12)
+
+
+def test_mixed_case_ids_and_prefixed_order_numbers_are_pushed(datasets, make_source):
+    """Salesforce-like IDs keep their case (as Python decides for such a column), and an
+    order number like C123 among non-numeric numbers is no credit note (nor in Python)."""
+    def mixed(frame, col):
+        frame[col] = [f"{v[:1]}x{v[1:]}" if isinstance(v, str) else v for v in frame[col]]
+
+    tables = {k: v.copy() for k, v in datasets["dirty"].items()}
+    mixed(tables["orders"], "客户ID")
+    mixed(tables["customers"], "客户ID")
+    tables["orders"].loc[5, "订单编号"] = "C123"
+    url = make_source("duckdb", tables)
+    s = AnalysisSettings()
+    got = engine_aggregates(url, s)
+    assert any("x" in i for i in got.customers.index)  # not upper-cased
+    assert_same(got, *in_memory(url, s))

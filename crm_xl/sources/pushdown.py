@@ -46,6 +46,8 @@ _DAY0 = dt.date(1970, 1, 1)
 _MIN_DAY = (dt.date(1901, 1, 1) - _DAY0).days  # dates before 1901 are placeholders (crm_xl.core.parse)
 _UNKNOWN_IDS = ("未知", "Unknown", "")
 _MAX_STATUSES = 2000
+# texts the cleaning reads as blank that are made of code characters (crm_xl.core.parse._BLANKS)
+_BLANK_CODES = ("nan", "none", "null", "n/a", "na", "-", "--")
 
 
 class NotPushable(Exception):
@@ -119,6 +121,9 @@ class _Dialect:
     def is_nan(self, x: str) -> str:
         return f"isnan(CAST({x} AS DOUBLE))"
 
+    def all_digits(self, x: str) -> str:
+        return f"regexp_full_match({x}, '[0-9]+')"
+
 
 class _Postgres(_Dialect):
     name = "postgres"
@@ -145,6 +150,9 @@ class _Postgres(_Dialect):
 
     def is_nan(self, x: str) -> str:
         return f"(CAST({x} AS DOUBLE PRECISION) = 'NaN'::float8)"
+
+    def all_digits(self, x: str) -> str:
+        return f"{x} ~ '^[0-9]+$'"
 
 
 class _Sqlite(_Dialect):
@@ -173,6 +181,9 @@ class _Sqlite(_Dialect):
 
     def is_nan(self, x: str) -> str:
         return "0"  # SQLite stores NaN as NULL
+
+    def all_digits(self, x: str) -> str:
+        return f"({x} <> '' AND NOT {x} GLOB '*[^0-9]*')"
 
 
 def _window_per_customer(days: str) -> str:
@@ -340,8 +351,13 @@ def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purcha
     order number, distinct order numbers among them, those with a negative amount)."""
     c, t, a = cols["customer_id"], cols["order_date"], cols["amount"]
     line = _line_condition(d, cols, purchase)
+    ct = f"CAST({c} AS {d.text})"
     items = [("rows", "COUNT(*)"), ("lines", f"SUM(CASE WHEN {line} THEN 1 ELSE 0 END)"),
-             ("negative", f"SUM(CASE WHEN {line} AND {a} < 0 THEN 1 ELSE 0 END)")]
+             ("negative", f"SUM(CASE WHEN {line} AND {a} < 0 THEN 1 ELSE 0 END)"),
+             # Python keeps the case of a customer-ID column where some ID mixes cases
+             # (crm_xl.core.parse._case_sensitive, decided on the first 5000 distinct IDs)
+             ("mixed_case_customers", f"SUM(CASE WHEN {ct} <> upper({ct}) AND {ct} <> lower({ct}) THEN 1 ELSE 0 END)"),
+             ("customers", f"COUNT(DISTINCT {ct})")]
     if d.name == "sqlite":
         items += [
             ("text_date", f"SUM(CASE WHEN {t} IS NOT NULL AND NOT (typeof({t}) = 'text' AND length({t}) = 10 AND "
@@ -354,13 +370,16 @@ def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purcha
         items.append(("bad_order_id", f"SUM(CASE WHEN {cols['order_id']} IS NOT NULL AND {d.not_code(o)} "
                                       f"THEN 1 ELSE 0 END)"))
         items.append(("lower_case", f"SUM(CASE WHEN {o} <> upper({o}) THEN 1 ELSE 0 END)"))
+        blanks = ", ".join(_lit(b) for b in sorted(_BLANK_CODES))
+        items.append(("blank_order_id", f"SUM(CASE WHEN lower({o}) IN ({blanks}) THEN 1 ELSE 0 END)"))
         items.append(("no_order_id", f"SUM(CASE WHEN {cols['order_id']} IS NULL THEN 1 ELSE 0 END)"))
         items.append(("ids", f"COUNT(CASE WHEN {line} THEN {o} END)"))
         items.append(("distinct_ids", f"COUNT(DISTINCT CASE WHEN {line} THEN {o} END)"))
         prefixes = [p for p in settings.credit_note_prefixes if p]
         if prefixes:
             hit = " OR ".join(d.prefixed_digits(o, p) for p in prefixes)
-            items.append(("credit_note", f"SUM(CASE WHEN {cols['order_id']} IS NOT NULL AND ({hit}) THEN 1 ELSE 0 END)"))
+            items.append(("credit_note", f"SUM(CASE WHEN {line} AND {cols['order_id']} IS NOT NULL AND ({hit}) "
+                                         f"THEN 1 ELSE 0 END)"))
     sql = f"SELECT {', '.join(f'{x} AS {k}' for k, x in items)} FROM {rel}"
     got = dict(zip([k for k, _ in items], con._execute(sql).fetchone(), strict=True))
     got = {k: int(v or 0) for k, v in got.items()}
@@ -372,8 +391,18 @@ def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purcha
         "bad_order_id": ("订单编号含有空白或特殊字符（需要本机规范化）",
                          "order numbers hold spaces or other characters (they need Python's normalisation)"),
         "case_clash": ("有订单编号仅大小写不同", "some order numbers differ only in case"),
+        "blank_order_id": ("有订单编号是表示空白的文字（如 N/A、-）", "some order numbers are words for blank (N/A, -)"),
         "credit_note": ("有红字/冲销单号（如 C536379）", "there are credit-note numbers (such as C536379)"),
     }
+    if got.get("credit_note"):  # credit notes only where most order numbers are digits (as Python decides)
+        o = f"CAST({cols['order_id']} AS {d.text})"
+        digits, distinct = con._execute(
+            f"SELECT COUNT(DISTINCT CASE WHEN {d.all_digits(o)} THEN {o} END), COUNT(DISTINCT {o}) FROM {rel} "
+            f"WHERE {line} AND {cols['order_id']} IS NOT NULL").fetchone()
+        if not distinct or digits / distinct < 0.5:
+            got["credit_note"] = 0
+    if got["mixed_case_customers"] and got["customers"] > 5000:
+        raise NotPushable("客户ID大小写混用，且种类超过 5000", "customer IDs mix cases among more than 5000 IDs")
     if got.get("lower_case"):  # order numbers in lower case: do two differ only in case?
         o = f"CAST({cols['order_id']} AS {d.text})"
         got["case_clash"] = int(con._execute(f"SELECT COUNT(DISTINCT {o}) - COUNT(DISTINCT upper({o})) FROM {rel}")
@@ -433,7 +462,7 @@ def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, 
     import pandas as pd
 
     from ..core.clv_summary import TIME_UNITS
-    from ..core.parse import normalize_ids
+    from ..core.parse import _CLEAN_ID, _blank_value, _error_value, _normalize_id, _normalize_id_keep_case
     from ..settings import AnalysisSettings
 
     s = settings or AnalysisSettings()
@@ -473,14 +502,12 @@ def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, 
             raise NotPushable("没有有效订单", "no valid orders")
         today = int(frame["last_day"].max())
     as_of = pd.Timestamp(_DAY0 + dt.timedelta(days=today))
-    raw = pd.Series(frame["raw"].to_numpy(dtype=object), dtype=object)
-    ids = normalize_ids(raw)
-    if ids.isna().any():
+    # the IDs as Python's cleaning makes them, case kept or not as it decides for the whole column
+    norm = _normalize_id_keep_case if got["mixed_case_customers"] else _normalize_id
+    raw = frame["raw"].to_numpy(dtype=object)
+    ids = pd.Series([v if _CLEAN_ID.fullmatch(v) else norm(v) for v in raw], dtype=object)
+    if (ids == "").any() or ids.isna().any() or any(_blank_value(v) or _error_value(v) for v in raw):
         raise NotPushable("有客户ID规范化后为空", "some customer IDs are blank once normalised")
-    upper = raw.map(lambda v: str(v).upper())
-    if len(raw) > 5000 and not (ids.to_numpy(dtype=object) == upper.to_numpy(dtype=object)).all() \
-            and not (ids.to_numpy(dtype=object) == raw.to_numpy(dtype=object)).all():
-        raise NotPushable("客户ID大小写混用，且种类超过 5000", "customer IDs mix cases among more than 5000 IDs")
     if ids.duplicated().any():
         raise NotPushable("有客户ID规范化后相同（如 c001 与 C001）",
                           "some customer IDs are the same once normalised (c001 and C001)")

@@ -44,6 +44,7 @@ def connect(path: str, label: str) -> DuckdbConnection:
     except duckdb.Error as e:
         raise InputError(f"无法打开 DuckDB 数据库 {label}（{str(e).splitlines()[0]}）。",
                          f"cannot open the DuckDB database {label} ({str(e).splitlines()[0]}).") from None
+    con.execute("SET enable_progress_bar = false")  # (DuckDB draws one on stdout for a long query)
     c = DuckdbConnection(label, con)
     c.errors = (duckdb.Error,)
     return c
@@ -75,6 +76,7 @@ def connect_parquet(path: str, label: str) -> DuckdbConnection:
     if not tables:
         raise InputError(f"文件夹「{p}」中没有 Parquet 文件（.parquet）。", f"the folder '{p}' holds no Parquet files (.parquet).")
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
     try:
         for name, glob in tables:
             con.execute(f'CREATE VIEW "{name.replace(chr(34), chr(34) * 2)}" AS '

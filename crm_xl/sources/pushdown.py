@@ -18,16 +18,20 @@ the purchase statuses; rows without customer, date or amount are left out; lines
 an order number (and customer) are one order dated by its earliest line, lines without one
 are one order per customer and day; totals are rounded to 6 decimals; orders after the
 analysis date are not counted. Customer IDs are grouped as the engine holds them and
-normalised afterwards in Python (:func:`crm_xl.core.parse.normalize_ids`), per customer.
+normalised afterwards in Python, per customer, by the cleaning's own functions (case kept
+where some ID of the column mixes cases, as :func:`crm_xl.core.parse.ids_distinct` decides).
+The engine reads the table in three passes: the checks, the per-customer query and the
+per-month query (an order-number table with lines to merge costs a fourth for returns).
 
 Where a rule cannot be applied exactly in the engine the function raises
 :class:`NotPushable` with a one-line zh/en reason, and the caller uses the in-memory path:
 dates or amounts held as text (they need Python's parsers), a won flag column, order
-numbers that are not plain codes or that differ only in case, credit-note numbers, returns
-(negative totals) to be netted, lines without order numbers under ``order_grouping="row"``,
-customer IDs that normalise to one another or to a blank, or a customer ID column holding
-fractional numbers. :func:`tests/test_sources_pushdown.py` runs both paths on the same data
-in every engine.
+numbers that are not plain codes, are words for blank (N/A) or differ only in case,
+credit-note numbers (where most numbers are digits, as Python decides), returns (negative
+totals) to be netted, lines without order numbers under ``order_grouping="row"``, customer
+IDs that normalise to one another or to a blank, more than 5000 customer IDs of mixed case,
+or a customer ID column holding fractional numbers. ``tests/test_sources_pushdown.py`` runs
+both paths on the same data in every engine.
 
 Floating-point sums are added in the engine's order, not Python's: amounts agree to the
 last few bits (relative 1e-12), counts and days exactly.

@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
-from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, _bg_horizon_core, _clv_from_core, holdout_comparison
+from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, holdout_comparison
+from .clv.value import _bg_horizon_core, _clv_from_core
 from .clv_summary import TIME_UNITS
 from .dataset import CrmData
 from .prepared import Prepared, prepare, take_texts

@@ -163,15 +163,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     sheet = sheet or t.sheet_name(lang)
     log = _Log(sheet, lang, header_row)
     headers = [str(c) for c in raw.columns]
-    if columns is None:
-        mapping = map_headers(headers, t, sheet=sheet)
-        mapped, unknown = dict(mapping.columns), list(mapping.unknown)
-    else:
-        mapped = {int(i): k for i, k in columns.items()}
-        missing_cols = t.missing_required(set(mapped.values()))
-        if missing_cols:
-            raise missing_columns_error(t, missing_cols, headers, sheet=sheet)
-        unknown = [h for i, h in enumerate(headers) if i not in mapped]
+    mapped, unknown = _mapped_columns(headers, t, columns, sheet)
     n = len(raw)
     col_of = {key: i for i, key in mapped.items()}  # canonical key -> raw column position
     header_of = {key: headers[i] for key, i in col_of.items()}
@@ -199,53 +191,17 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         all_blank &= d.blank[d.codes]
     not_blank = ~all_blank
 
-    out: dict[str, pd.Series] = {}
-    currencies: Counter = Counter()
-    _sheet_memo: list = []
-
-    def sheet_order():  # computed once, only for a sheet with an undecidable date column
-        if not _sheet_memo:
-            _sheet_memo.append(_sheet_order(dists))
-        return _sheet_memo[0]
-
-    final_codes: dict[str, np.ndarray] = {}  # per cell: code of the cleaned value (-1 = NA), ID columns
-    reject = np.zeros(n, dtype=bool)
-    reject_why: dict[str, np.ndarray] = {}
-    unknown_text = _t("unknown", lang)
+    cols = _Columns(raw.index, n, lang, log, notes, dists)
     for col in t.recognised:
-        key = col.key
-        if key not in col_of:
-            if col in t.columns:
-                out[key] = as_dtype(pd.Series(None, index=raw.index, dtype=object), DTYPE_BY_KIND[col.kind])
-                if col.kind is ColumnKind.INDUSTRY:
-                    out["industry_code"] = as_text(pd.Series(None, index=raw.index, dtype=object))
+        if col.key not in col_of:
+            cols.absent(col, t)
             continue
-        head = header_of[key]
-        kind = col.kind
-        d = dists[col_of[key]]
-        for event in merge_events.get(col_of[key], ()):
+        i = col_of[col.key]
+        for event in merge_events.get(i, ()):
             log.add(*event)
-        order = date_order
-        if kind is ColumnKind.DATE and date_order == "auto":
-            order = _column_order(d, head, notes, sheet_order)
-        if kind is ColumnKind.MONEY and key in ("amount", "unit_price"):
-            currencies.update(detect_currency(d.values[:-1] if d.has_text else (), [head]))
-        val_u, industry_codes_u, ids_changed = _clean_distinct(d, col, head, log, lang, order)
-        if industry_codes_u is not None:
-            out["industry_code"] = d.expand(industry_codes_u, raw.index)
-        # missing values
-        missing_u = val_u.isna().to_numpy()
-        missing = missing_u[d.codes] & not_blank
-        if key in required and missing.any():
-            reject |= missing
-            reject_why[key] = missing
-        elif (missing.any() and kind in (ColumnKind.TEXT, ColumnKind.CATEGORY, ColumnKind.INDUSTRY)
-              and key in _FILL_UNKNOWN):
-            log.add(np.flatnonzero(missing), head, "", unknown_text, _t("rule_missing", lang), _t("fill_unknown", lang))
-            val_u = val_u.mask(missing_u, unknown_text)
-        if kind is ColumnKind.ID and key in t.primary_key:
-            final_codes[key] = _value_codes(val_u, ids_changed)[d.codes]
-        out[key] = d.expand(as_dtype(val_u, DTYPE_BY_KIND[kind]), raw.index)
+        cols.clean(col, dists[i], header_of[col.key], date_order, required=col.key in required,
+                   primary=col.key in t.primary_key, not_blank=not_blank)
+    out, final_codes, currencies = cols.out, cols.final_codes, cols.currencies
     if name_key:
         out["customer_id"] = out["customer_name"]
         header_of["customer_id"] = header_of["customer_name"]
@@ -258,7 +214,104 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         header_of["amount"] = f"{header_of['quantity']} × {header_of['unit_price']}"
         notes.append(Note(f"「{sheet}」的金额 = {header_of['quantity']} × {header_of['unit_price']}（没有金额列）。",
                       f"'{sheet}': amount = {header_of['quantity']} x {header_of['unit_price']} (no amount column)."))
+    frame = _assemble(out, t, unknown, raw)
 
+    keep = not_blank
+    pending: dict[str, np.ndarray] = {}
+    # rejected rows (missing required key)
+    if (cols.reject & keep).any():
+        if defer_missing:
+            pending = {("customer_id" if k == "customer_name" and name_key else
+                        "amount" if k in ("quantity", "unit_price") and amount_from_lines else k): m & keep
+                       for k, m in cols.reject_why.items()}
+        else:
+            _log_rejected(log, cols.reject_why, keep, header_of, t, lang)
+            keep = keep & ~cols.reject
+    pos = np.flatnonzero(keep)
+    if len(pos) < n:
+        frame = frame.iloc[pos]
+        final_codes = {k: v[pos] for k, v in final_codes.items()}
+    pending = {k: v[pos] for k, v in pending.items()}
+
+    frame, pos, pending = _dedupe(frame, pos, pending, t, col_of, final_codes, header_of, log, lang, line_items)
+    frame = frame.reset_index(drop=True)
+    _order_currencies(frame, t, currencies)
+    return CleanResult(frame=frame, log=log.frame(), unknown_columns=list(unknown), rows=pos + (header_row + 1),
+                       pending=pending, headers=header_of, notes=notes, currencies=currencies, sheet=sheet)
+
+
+def _mapped_columns(headers: list[str], t: Table, columns: "Mapping[int, str] | None",
+                    sheet: str) -> tuple[dict[int, str], list[str]]:
+    """Column position -> canonical key (detected, or the mapping given) and the headers
+    left unmapped; a mapping given without a required column raises."""
+    if columns is None:
+        mapping = map_headers(headers, t, sheet=sheet)
+        return dict(mapping.columns), list(mapping.unknown)
+    mapped = {int(i): k for i, k in columns.items()}
+    missing_cols = t.missing_required(set(mapped.values()))
+    if missing_cols:
+        raise missing_columns_error(t, missing_cols, headers, sheet=sheet)
+    return mapped, [h for i, h in enumerate(headers) if i not in mapped]
+
+
+class _Columns:
+    """The cleaned columns of one sheet as :func:`clean_table` builds them: ``out`` (canonical
+    key -> values), ``final_codes`` (per cell, the code of the cleaned value of a primary-key
+    ID column; -1 = NA), the rows a missing required value rejects (``reject``, and per key
+    ``reject_why``) and the currencies the amounts show."""
+
+    def __init__(self, index: pd.Index, n: int, lang: str, log: _Log, notes: list, dists: list[Distinct]) -> None:
+        self.index, self.lang, self.log, self.notes, self.dists = index, lang, log, notes, dists
+        self.out: dict[str, pd.Series] = {}
+        self.final_codes: dict[str, np.ndarray] = {}
+        self.reject = np.zeros(n, dtype=bool)
+        self.reject_why: dict[str, np.ndarray] = {}
+        self.currencies: Counter = Counter()
+        self.unknown_text = _t("unknown", lang)
+        self._sheet_memo: list = []
+
+    def sheet_order(self):  # computed once, only for a sheet with an undecidable date column
+        if not self._sheet_memo:
+            self._sheet_memo.append(_sheet_order(self.dists))
+        return self._sheet_memo[0]
+
+    def absent(self, col, t: Table) -> None:
+        """A canonical column the sheet lacks: empty (a recognised intake-only column: left out)."""
+        if col in t.columns:
+            self.out[col.key] = as_dtype(pd.Series(None, index=self.index, dtype=object), DTYPE_BY_KIND[col.kind])
+            if col.kind is ColumnKind.INDUSTRY:
+                self.out["industry_code"] = as_text(pd.Series(None, index=self.index, dtype=object))
+
+    def clean(self, col, d: Distinct, head: str, date_order: str, *, required: bool, primary: bool,
+              not_blank: np.ndarray) -> None:
+        key, kind, lang, log = col.key, col.kind, self.lang, self.log
+        order = date_order
+        if kind is ColumnKind.DATE and date_order == "auto":
+            order = _column_order(d, head, self.notes, self.sheet_order)
+        if kind is ColumnKind.MONEY and key in ("amount", "unit_price"):
+            self.currencies.update(detect_currency(d.values[:-1] if d.has_text else (), [head]))
+        val_u, industry_codes_u, ids_changed = _clean_distinct(d, col, head, log, lang, order)
+        if industry_codes_u is not None:
+            self.out["industry_code"] = d.expand(industry_codes_u, self.index)
+        # missing values
+        missing_u = val_u.isna().to_numpy()
+        missing = missing_u[d.codes] & not_blank
+        if required and missing.any():
+            self.reject |= missing
+            self.reject_why[key] = missing
+        elif (missing.any() and kind in (ColumnKind.TEXT, ColumnKind.CATEGORY, ColumnKind.INDUSTRY)
+              and key in _FILL_UNKNOWN):
+            log.add(np.flatnonzero(missing), head, "", self.unknown_text, _t("rule_missing", lang),
+                    _t("fill_unknown", lang))
+            val_u = val_u.mask(missing_u, self.unknown_text)
+        if kind is ColumnKind.ID and primary:
+            self.final_codes[key] = _value_codes(val_u, ids_changed)[d.codes]
+        self.out[key] = d.expand(as_dtype(val_u, DTYPE_BY_KIND[kind]), self.index)
+
+
+def _assemble(out: dict[str, pd.Series], t: Table, unknown: list[str], raw: pd.DataFrame) -> pd.DataFrame:
+    """The canonical columns in the table's order (``industry_code`` after ``industry``, then
+    the intake columns present), then the unmapped columns as read."""
     order_keys = [c.key for c in t.columns]
     if "industry_code" in out:
         i = order_keys.index("industry") + 1
@@ -267,30 +320,23 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     frame = pd.DataFrame({k: out[k] for k in order_keys}, index=raw.index)
     for name in unknown:
         frame[name] = raw[name] if name in raw.columns else None
+    return frame
 
-    keep = not_blank
-    pending: dict[str, np.ndarray] = {}
-    # rejected rows (missing required key)
-    if (reject & keep).any():
-        if defer_missing:
-            pending = {("customer_id" if k == "customer_name" and name_key else
-                        "amount" if k in ("quantity", "unit_price") and amount_from_lines else k): m & keep
-                       for k, m in reject_why.items()}
-        else:
-            for key, miss in reject_why.items():
-                m = miss & keep
-                if m.any():
-                    head = header_of.get(key, t.column(key).label(lang))
-                    log.add(np.flatnonzero(m), head, "", "", _t("rule_missing", lang),
-                            _t("row_rejected", lang, why=missing_key_text(head, lang)))
-            keep = keep & ~reject
-    pos = np.flatnonzero(keep)
-    if len(pos) < n:
-        frame = frame.iloc[pos]
-        final_codes = {k: v[pos] for k, v in final_codes.items()}
-    pending = {k: v[pos] for k, v in pending.items()}
 
-    # exact duplicate rows (every column equal), then repeated primary keys (not for line items)
+def _log_rejected(log: _Log, reject_why: dict[str, np.ndarray], keep: np.ndarray, header_of: dict[str, str],
+                  t: Table, lang: str) -> None:
+    for key, miss in reject_why.items():
+        m = miss & keep
+        if m.any():
+            head = header_of.get(key, t.column(key).label(lang))
+            log.add(np.flatnonzero(m), head, "", "", _t("rule_missing", lang),
+                    _t("row_rejected", lang, why=missing_key_text(head, lang)))
+
+
+def _dedupe(frame: pd.DataFrame, pos: np.ndarray, pending: dict[str, np.ndarray], t: Table, col_of: dict[str, int],
+            final_codes: dict[str, np.ndarray], header_of: dict[str, str], log: _Log, lang: str, line_items: bool):
+    """Exact duplicate rows (every column equal), then repeated primary keys (not for line
+    items) removed and logged: (frame, positions, pending) of the rows kept."""
     compared = [c for c in frame.columns if c != "industry_code"]
     pk = [k for k in t.primary_key if k in col_of]
     pk_codes = final_codes.get(pk[0]) if len(pk) == 1 == len(t.primary_key) else None
@@ -310,8 +356,11 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
                     _t(reason, lang))
             frame, pos = frame[~dup_key], pos[~dup_key]
             pending = {k: v[~dup_key] for k, v in pending.items()}
+    return frame, pos, pending
 
-    frame = frame.reset_index(drop=True)
+
+def _order_currencies(frame: pd.DataFrame, t: Table, currencies: Counter) -> None:
+    """Add the evidence of a currency column, else of the orders' one country, to ``currencies``."""
     if "currency" in frame:
         currencies.update(detect_currency(currency_values=frame["currency"].dropna().astype(str)))
     if not currencies and "region" in frame and t.key == "orders" and len(frame):
@@ -322,8 +371,6 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         country = currency_of_countries(v for u, n in zip(uniq, counts, strict=True) for v in [u] * int(min(n, 1000)))
         if country:
             currencies[country] += 0.5
-    return CleanResult(frame=frame, log=log.frame(), unknown_columns=list(unknown), rows=pos + (header_row + 1),
-                       pending=pending, headers=header_of, notes=notes, currencies=currencies, sheet=sheet)
 
 
 def _sheet_order(dists: list[Distinct]) -> str | None:

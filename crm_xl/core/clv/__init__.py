@@ -38,11 +38,20 @@ and history checks), :mod:`.fitting` (the shared maximum-likelihood machinery), 
 their public names.
 """
 
-from .bgnbd import (BetaGeoModel, bgnbd_conditional_expected_purchases, bgnbd_expected_purchases,
-                    bgnbd_log_likelihood, bgnbd_p_alive)
+from .bgnbd import (
+                    BetaGeoModel,
+                    bgnbd_conditional_expected_purchases,
+                    bgnbd_expected_purchases,
+                    bgnbd_log_likelihood,
+                    bgnbd_p_alive,
+)
 from .common import BGNBD_PARAMS, GAMMA_GAMMA_PARAMS, ModelFitError, valid_history
-from .gamma_gamma import (GammaGammaModel, gamma_gamma_expected_spend, gamma_gamma_log_likelihood,
-                          gamma_gamma_population_mean)
+from .gamma_gamma import (
+                    GammaGammaModel,
+                    gamma_gamma_expected_spend,
+                    gamma_gamma_log_likelihood,
+                    gamma_gamma_population_mean,
+)
 from .value import clv_predictions, customer_lifetime_value, holdout_comparison
 
 __all__ = [

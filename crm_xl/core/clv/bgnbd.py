@@ -4,7 +4,6 @@ and :class:`BetaGeoModel` that fits it."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
@@ -12,7 +11,6 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from ...errors import InputError
 from .common import BGNBD_PARAMS, ModelFitError, _bg_params, _dot, _num, _rft, _trigamma, _unique_rows
 from .fitting import _columns, _FitData, _Model
-
 
 # ----------------------------------------------------------------------------- BG/NBD
 

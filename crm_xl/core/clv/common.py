@@ -11,7 +11,6 @@ from scipy.special import zeta
 
 from ...errors import CrmXlError, InputError
 
-
 BGNBD_PARAMS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMS = ("p", "q", "gamma")
 

@@ -12,7 +12,6 @@ from scipy.special import ndtri
 from ...errors import InputError, MissingColumnsError
 from .common import ModelFitError, _params, _unique_rows
 
-
 # ----------------------------------------------------------------------------- fitting
 
 _LOG_BOUND = 25.0  # parameters kept in [e^-25, e^25] during optimisation

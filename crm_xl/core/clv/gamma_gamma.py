@@ -4,16 +4,14 @@ independent of purchase frequency."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, stdtr
 
 from ...errors import InputError
+from .bgnbd import BetaGeoModel
 from .common import GAMMA_GAMMA_PARAMS, ModelFitError, _dot, _gg_params, _num, _trigamma
 from .fitting import _columns, _FitData, _Model
-from .bgnbd import BetaGeoModel
-
 
 # ----------------------------------------------------------------------------- Gamma-Gamma
 

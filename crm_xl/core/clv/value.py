@@ -10,11 +10,10 @@ import pandas as pd
 from scipy.special import expit
 
 from ...errors import InputError
+from .bgnbd import BetaGeoModel, _bg_core, _bg_dropout_logodds
 from .common import _bg_params, _rft, _unique_rows
 from .fitting import _columns
-from .bgnbd import BetaGeoModel, _bg_core, _bg_dropout_logodds
 from .gamma_gamma import GammaGammaModel, gamma_gamma_expected_spend
-
 
 # ----------------------------------------------------------------------------- CLV
 

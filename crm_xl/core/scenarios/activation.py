@@ -12,7 +12,6 @@ from ...settings import AnalysisSettings
 from ..dataset import CrmData
 from .common import _as_of, _pct, _texts, _valid_orders, _zh
 
-
 ACTIVATION_COLUMNS = ("customer_id", "customer_name", "owner", "first_order_date", "first_amount",
                       "second_order_date", "days_to_second", "days_since_first", "status", "status_label")
 

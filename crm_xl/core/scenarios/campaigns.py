@@ -13,7 +13,6 @@ from ..dataset import CrmData
 from ..prepared import stage_matches
 from .common import _as_of, _pct, _text, _texts, _valid_orders, _zh
 
-
 CAMPAIGN_COLUMNS = ("campaign_id", "campaign_name", "channel", "start_date", "end_date", "window_end", "partial",
                     "cost", "reached", "participants", "participation_rate", "leads", "leads_won", "converted",
                     "conversion_rate", "attributed_revenue", "revenue_before", "revenue_during",

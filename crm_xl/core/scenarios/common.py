@@ -3,7 +3,6 @@ cleaning and percentages for their conclusions."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 

@@ -3,14 +3,12 @@ open issues, tags and recommended actions for the top customers."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
 from ...settings import AnalysisSettings
 from ..dataset import CrmData
 from .common import _text, _texts, _valid_orders, _zh
-
 
 KEY_ACCOUNT_COLUMNS = ("rank", "customer_id", "customer_name", "industry", "region", "owner", "layer_label",
                        "first_purchase_date", "last_purchase_date", "orders", "monetary", "revenue_recent",

@@ -11,7 +11,6 @@ import pandas as pd
 
 from .common import _text
 
-
 _P_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})\s*月?(?:[-/.]\d{1,2}(?:\s.*)?)?$")
 _P_QUARTER = re.compile(r"^(\d{4})\s*(?:年|[-/ ])?\s*(?:第\s*)?([1-4])\s*(?:季度|季)$|^(\d{4})\s*(?:年|[-/ ])?\s*q\s*([1-4])$")
 _P_QUARTER2 = re.compile(r"^q\s*([1-4])\s*[-/ ]?\s*(\d{4})$")

@@ -14,7 +14,6 @@ from ..kpis import safe_ratio
 from .common import _as_of, _pct, _text, _texts, _valid_orders, _zh
 from .periods import parse_period
 
-
 TARGET_COLUMNS = ("period", "owner", "region", "period_start", "period_end", "partial", "target", "actual",
                   "attainment", "gap")
 

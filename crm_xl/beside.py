@@ -1,9 +1,13 @@
 """Work done beside the main process, on a second core, where that is safe and pays.
 
 The ``crm-xl`` command is one Python process; on a machine with two or more cores a piece
-of work whose inputs are already in memory (the raw data sheets' cell XML, issue 20) can be
-done by a forked child while the parent goes on: the child shares the parent's memory
-(copy on write), so handing it the work costs no copying, pickling or imports.
+of work whose inputs are already in memory can be done by a forked child while the parent
+goes on (issue 20): the child shares the parent's memory (copy on write), so handing it the
+work costs no copying, pickling or imports. Two pieces go there today: fitting the CLV
+models (:mod:`crm_xl.report.build`; the child also imports scipy, which the parent then
+never does) while the parent builds the sheets that do not need them, and the raw data
+sheets' cell XML (:mod:`crm_xl.render.xlsx`) while the parent makes the report sheets'.
+:func:`start` hands back files, :func:`compute` a value (pickled through a file).
 
 Forking is used only
 
@@ -22,11 +26,13 @@ itself, so errors surface in the parent as they would without a child.
 
 from __future__ import annotations
 
-__all__ = ["Beside", "forking_allowed", "start"]
+__all__ = ["Beside", "Computed", "compute", "forking_allowed", "start"]
 
 import os
+import pickle
 import signal
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable
 
@@ -94,3 +100,55 @@ def start(work: Callable[[], None], *, worth_it: bool = True) -> Beside:
         except OSError:  # (no memory or process slot for a child: do it in the process)
             job._pid = None
     return job
+
+
+class Computed:
+    """A value computed by :func:`compute`: :meth:`result` gives it."""
+
+    def __init__(self, fn: Callable[[], object], worth_it: bool) -> None:
+        self._fn = fn
+        self._path: str | None = None
+        self._job: Beside | None = None
+        if worth_it and forking_allowed():
+            fd, self._path = tempfile.mkstemp(prefix="crm_xl-", suffix=".pickle")
+            os.close(fd)
+            self._job = start(self._dump)
+
+    def _dump(self) -> None:  # (in the child)
+        value = self._fn()
+        with open(self._path, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def result(self):
+        """The value: the child's when it computed it, else computed here and now (where an
+        error of the work is raised as it would be without a child)."""
+        job, path, self._job, self._path = self._job, self._path, None, None
+        try:
+            if job is not None and job.done():
+                try:
+                    with open(path, "rb") as f:
+                        return pickle.load(f)
+                except Exception:  # noqa: BLE001 - (a value that does not come back: computed here)
+                    pass
+        finally:
+            if job is not None:
+                job.cancel()
+            if path is not None:
+                os.unlink(path)
+        return self._fn()
+
+    def cancel(self) -> None:
+        """Give up the value (the caller met an error): stop the child, remove its file."""
+        job, path, self._job, self._path = self._job, self._path, None, None
+        if job is not None:
+            job.cancel()
+        if path is not None:
+            os.unlink(path)
+
+
+def compute(fn: Callable[[], object], *, worth_it: bool = True) -> Computed:
+    """``fn()`` (a picklable value) computed by a forked child when :func:`forking_allowed`
+    and ``worth_it``, while the caller goes on; :meth:`Computed.result` waits for it. The
+    child hands the value back pickled through a temporary file (the caller is busy, a
+    pipe would fill); without a child, ``result()`` calls ``fn()`` itself."""
+    return Computed(fn, worth_it)

@@ -75,6 +75,38 @@ def test_cancel_stops_a_child(tmp_path, command_process):
     assert not (tmp_path / "late").exists()
 
 
+def test_a_value_comes_back_from_the_child(command_process):
+    job = beside.compute(os.getpid)
+    pid = job.result()
+    assert isinstance(pid, int)
+    if sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1:
+        assert pid != os.getpid()  # (computed by the child)
+
+
+def test_a_value_is_computed_here_when_no_child_may_run(monkeypatch):
+    monkeypatch.setattr(startup, "_command", False)
+    assert beside.compute(os.getpid).result() == os.getpid()
+    assert beside.compute(os.getpid, worth_it=False).result() == os.getpid()
+
+
+@linux_only
+def test_an_error_of_the_work_is_raised_here(command_process):
+    def broken():
+        raise ValueError("bad data")
+    job = beside.compute(broken)
+    with pytest.raises(ValueError, match="bad data"):  # (the child failed; redone here, it fails here)
+        job.result()
+
+
+def test_the_report_modules_do_not_import_scipy():
+    """scipy.special (~0.25 s) is imported when a CLV model is first fitted, which the crm-xl
+    command does in a forked child: the report's own process never imports it."""
+    code = ("import sys, crm_xl.cli, crm_xl.report_command, crm_xl.report.build, crm_xl.render.xlsx, crm_xl.io, "
+            "crm_xl.core.clv, crm_xl.core.clv_report; print(sorted(m for m in sys.modules if m.startswith('scipy')))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
+
+
 def _orders_csv(path, n_orders=15_000):
     """Enough orders that the 订单 data sheet (4 columns) passes BESIDE_CELLS."""
     rng = np.random.default_rng(7)
@@ -95,12 +127,15 @@ def _parts(path):
 
 
 @linux_only
-def test_the_report_is_the_same_whether_or_not_a_child_made_the_data_sheet(tmp_path):
+def test_the_report_is_the_same_whether_or_not_children_did_parts_of_it(tmp_path):
+    """With children (1,500 customers: the CLV models fitted beside; 60,000 cells: the 订单
+    data sheet made beside) and without, the files are the same part for part."""
     from crm_xl.render.xlsx import BESIDE_CELLS
+    from crm_xl.report.build import BESIDE_CUSTOMERS
 
     csv = tmp_path / "orders.csv"
     _orders_csv(csv)
-    assert 15_000 * 4 >= BESIDE_CELLS
+    assert 15_000 * 4 >= BESIDE_CELLS and 1_400 >= BESIDE_CUSTOMERS
     out = {}
     for workers in ("1", "0"):
         out[workers] = tmp_path / f"report_{workers}.xlsx"

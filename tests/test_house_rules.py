@@ -28,7 +28,6 @@ KNOWN = {
     "render/book.py": "the live-Book renderer",
     "core/insights.py": "conclusions; _KPI_WORD and the KPI readers stay together (issue 18 item 2)",
     "core/prepared.py": "the prepared order arrays",
-    "excel/macros.py": "console_sheet builds a report sheet: it moves to report/ (issue 18 item 1)",
 }
 
 

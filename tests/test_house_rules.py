@@ -27,7 +27,6 @@ KNOWN = {
     "io.py": "workbook reading, CSV decoding, header location and merged headers, source collection",
     "render/book.py": "the live-Book renderer",
     "core/insights.py": "conclusions; _KPI_WORD and the KPI readers stay together (issue 18 item 2)",
-    "core/prepared.py": "the prepared order arrays",
 }
 
 

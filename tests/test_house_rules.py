@@ -26,7 +26,6 @@ KNOWN = {
     # not split yet (issue 18 item 4, along their own seams)
     "io.py": "workbook reading, CSV decoding, header location and merged headers, source collection",
     "render/book.py": "the live-Book renderer",
-    "core/insights.py": "conclusions; _KPI_WORD and the KPI readers stay together (issue 18 item 2)",
 }
 
 

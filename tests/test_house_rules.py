@@ -25,7 +25,6 @@ KNOWN = {
     "core/kpis.py": "KPI definitions that carry their base columns, groups and direction (issue 18 item 2)",
     # not split yet (issue 18 item 4, along their own seams)
     "io.py": "workbook reading, CSV decoding, header location and merged headers, source collection",
-    "render/book.py": "the live-Book renderer",
 }
 
 

@@ -23,8 +23,6 @@ REASON_MARK = "Why this module is long:"
 KNOWN = {
     "settings.py": "settings declared once, as dataclass field metadata (issue 18 item 2)",
     "core/kpis.py": "KPI definitions that carry their base columns, groups and direction (issue 18 item 2)",
-    # not split yet (issue 18 item 4, along their own seams)
-    "io.py": "workbook reading, CSV decoding, header location and merged headers, source collection",
 }
 
 

@@ -101,7 +101,7 @@ def test_an_error_of_the_work_is_raised_here(command_process):
 def test_the_report_modules_do_not_import_scipy():
     """scipy.special (~0.25 s) is imported when a CLV model is first fitted, which the crm-xl
     command does in a forked child: the report's own process never imports it."""
-    code = ("import sys, crm_xl.cli, crm_xl.report_command, crm_xl.report.build, crm_xl.render.xlsx, crm_xl.io, "
+    code = ("import sys, crm_xl.cli, crm_xl.cli.report, crm_xl.report.build, crm_xl.render.xlsx, crm_xl.io, "
             "crm_xl.core.clv, crm_xl.core.clv_report; print(sorted(m for m in sys.modules if m.startswith('scipy')))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"

@@ -347,7 +347,7 @@ class AnalysisSettings:
 
     extra: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self) -> None:  # noqa: C901 - being redeclared (issue 18 item 2)
         if self.lang not in ("zh", "en"):
             raise SettingsError(f"语言必须是 zh 或 en，而不是 {self.lang!r}", f"lang must be zh or en, not {self.lang!r}")
         _check_increasing("recency_breakpoints_days", self.recency_breakpoints_days)
@@ -788,7 +788,7 @@ def _parse(kind: str, v, name: str, row: int | None, sheet: str | None):
     return str(v).strip()
 
 
-def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = None,
+def settings_from_rows(rows: "pd.DataFrame", *, base: AnalysisSettings | None = None,  # noqa: C901 - being redeclared (issue 18 item 2)
                        sheet: str | None = None, header_row: int = 1) -> AnalysisSettings:
     """Read the 设置 sheet's rows back into :class:`AnalysisSettings`.
 

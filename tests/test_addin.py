@@ -14,7 +14,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 import crm_xl
-from crm_xl import addin_cli
+from crm_xl.excel import addin as addin_cli
 from crm_xl.cli import main as cli_main
 
 NS = "{http://schemas.microsoft.com/office/2006/01/customui}"

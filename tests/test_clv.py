@@ -31,6 +31,10 @@ from hypothesis import strategies as st
 from scipy.special import hyp2f1
 
 from crm_xl.core import clv
+from crm_xl.core.clv import bgnbd as clv_bgnbd
+from crm_xl.core.clv import common as clv_common
+from crm_xl.core.clv import fitting as clv_fitting
+from crm_xl.core.clv import gamma_gamma as clv_gamma_gamma
 from crm_xl.core.clv import (BetaGeoModel, GammaGammaModel, ModelFitError, bgnbd_conditional_expected_purchases,
                              bgnbd_expected_purchases, bgnbd_log_likelihood, bgnbd_p_alive,
                              customer_lifetime_value, gamma_gamma_expected_spend)
@@ -200,12 +204,12 @@ def test_bgnbd_analytic_gradient_and_hessian(theta):
     x = np.array([0, 0, 1, 2, 5, 13, 40.0])
     tx = np.array([0, 0, 3.1, 10, 20.5, 30, 38.0])
     T = np.array([5, 39, 12, 39, 38.8, 31, 39.0])
-    data = clv._FitData.build(x, tx, T)
-    ll, g, H = clv._bg_derivs(theta, data, True)
+    data = clv_fitting._FitData.build(x, tx, T)
+    ll, g, H = clv_bgnbd._bg_derivs(theta, data, True)
     assert ll == pytest.approx(bgnbd_log_likelihood(theta, x, tx, T).sum(), rel=1e-12)
-    np.testing.assert_allclose(g, _numeric_jacobian(lambda t: clv._bg_derivs(t, data, False)[0], theta),
+    np.testing.assert_allclose(g, _numeric_jacobian(lambda t: clv_bgnbd._bg_derivs(t, data, False)[0], theta),
                                rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(H, _numeric_jacobian(lambda t: clv._bg_derivs(t, data, False)[1], theta),
+    np.testing.assert_allclose(H, _numeric_jacobian(lambda t: clv_bgnbd._bg_derivs(t, data, False)[1], theta),
                                rtol=1e-5, atol=1e-5)
 
 
@@ -215,12 +219,12 @@ def test_gamma_gamma_analytic_gradient_and_hessian(theta):
     theta = np.array(theta)
     x = np.array([1, 1, 2, 3, 8, 21.0])
     m = np.array([12.5, 40, 22.1, 35, 19.9, 300.0])
-    data = clv._FitData.build(x, m)
-    ll, g, H = clv._gg_derivs(theta, data, True)
+    data = clv_fitting._FitData.build(x, m)
+    ll, g, H = clv_gamma_gamma._gg_derivs(theta, data, True)
     assert ll == pytest.approx(np.sum(clv.gamma_gamma_log_likelihood(theta, x, m)), rel=1e-12)
-    np.testing.assert_allclose(g, _numeric_jacobian(lambda t: clv._gg_derivs(t, data, False)[0], theta),
+    np.testing.assert_allclose(g, _numeric_jacobian(lambda t: clv_gamma_gamma._gg_derivs(t, data, False)[0], theta),
                                rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(H, _numeric_jacobian(lambda t: clv._gg_derivs(t, data, False)[1], theta),
+    np.testing.assert_allclose(H, _numeric_jacobian(lambda t: clv_gamma_gamma._gg_derivs(t, data, False)[1], theta),
                                rtol=1e-5, atol=1e-5)
 
 
@@ -231,7 +235,7 @@ def test_euler_form_equals_the_papers_form_and_predictions_are_sane(x, frac, T, 
     tx = frac * T if x > 0 else 0.0
     z = t / (alpha + T + t)
     direct = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-    assert clv._euler_bracket(r, alpha, a, b, t, x, T) == pytest.approx(direct, rel=1e-8, abs=1e-12)
+    assert clv_bgnbd._euler_bracket(r, alpha, a, b, t, x, T) == pytest.approx(direct, rel=1e-8, abs=1e-12)
     e1 = float(bgnbd_conditional_expected_purchases(PUBLISHED_BG, t, x, tx, T))
     e2 = float(bgnbd_conditional_expected_purchases(PUBLISHED_BG, 2 * t, x, tx, T))
     assert 0 <= e1 <= e2
@@ -378,7 +382,7 @@ def test_a_fit_at_the_limit_jumps_there_and_loses_nothing(monkeypatch):
     m = BetaGeoModel().fit(x, tx, T)
     assert m.at_boundary_ == ("a",) and m.params_["a"] < 1e-9
     assert m.params_["r"] == pytest.approx(1.0, rel=0.1) and m.params_["alpha"] == pytest.approx(10, rel=0.1)
-    monkeypatch.setattr(clv._Model, "_boundary_jump", staticmethod(lambda u, g, last_step: None))
+    monkeypatch.setattr(clv_fitting._Model, "_boundary_jump", staticmethod(lambda u, g, last_step: None))
     plain = BetaGeoModel().fit(x, tx, T)
     assert plain.at_boundary_ == ("a",)
     assert m.log_likelihood_ >= plain.log_likelihood_ - 1e-9 * abs(plain.log_likelihood_)
@@ -407,7 +411,7 @@ def test_independence_violation_is_reported():
 def test_unique_rows_partitions_the_rows(rows):
     a = np.array([r[0] for r in rows], dtype=float)
     b = np.array([r[1] for r in rows])
-    (ua, ub), inv, counts = clv._unique_rows(a, b)
+    (ua, ub), inv, counts = clv_common._unique_rows(a, b)
     np.testing.assert_array_equal(ua[inv], a)
     np.testing.assert_array_equal(ub[inv], b)
     assert counts.sum() == len(rows) and len(set(zip(ua, ub, strict=True))) == len(ua) == len(set(rows))
@@ -419,11 +423,11 @@ def test_unique_rows_without_small_keys_and_average_ranks():
     rng = np.random.default_rng(8)
     for cols in (rng.integers(0, 3000, (3, 5000)), rng.integers(0, 10**6, (6, 5000))):  # one key; step by step
         cols = cols.astype(float)
-        uniq, inv, counts = clv._unique_rows(*cols)
+        uniq, inv, counts = clv_common._unique_rows(*cols)
         np.testing.assert_array_equal(np.array(uniq)[:, inv], cols)
         assert counts.sum() == 5000 and len(uniq[0]) == len({tuple(r) for r in cols.T})
     for v in (rng.integers(1, 40, 9000).astype(float), rng.lognormal(5, 1, 9000), np.round(rng.random(9000), 2)):
-        np.testing.assert_array_equal(clv._average_ranks(v), rankdata(v))
+        np.testing.assert_array_equal(clv_gamma_gamma._average_ranks(v), rankdata(v))
 
 
 def test_holdout_comparison_reads_series_and_arrays_alike(bg_fit, cal_holdout):

@@ -166,6 +166,7 @@ def test_large_csv_reads_the_same_through_the_fast_path(tmp_path, monkeypatch):
     """A large rectangular CSV is parsed by pandas' C reader; its frame equals the csv
     module's, quoted commas, quotes, line breaks in cells, blank lines and CJK included."""
     import crm_xl.io as io_mod
+    from crm_xl.io import csv_text
 
     lines = ["订单编号,客户ID,下单日期,金额,备注"]
     for i in range(30_000):
@@ -175,9 +176,9 @@ def test_large_csv_reads_the_same_through_the_fast_path(tmp_path, monkeypatch):
             lines.append("")  # a blank line inside the data
     p = tmp_path / "订单.csv"
     p.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
-    assert p.stat().st_size > io_mod._FAST_CSV_MIN
+    assert p.stat().st_size > csv_text._FAST_CSV_MIN
     (fast,) = io_mod.read_sources([p])["orders"]
-    monkeypatch.setattr(io_mod, "_FAST_CSV_MIN", 10**12)
+    monkeypatch.setattr(csv_text, "_FAST_CSV_MIN", 10**12)
     (slow,) = io_mod.read_sources([p])["orders"]
     pd.testing.assert_frame_equal(fast.frame, slow.frame)
     assert fast.header_row == slow.header_row == 1

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from crm_xl.commands import build_demo_workbook
+from crm_xl.cli.demo import build_demo_workbook
 from crm_xl.excel import macros, udfs
 from crm_xl.excel.lite import CONSOLE_NAMES, lite_files, wheel_name
 

@@ -17,7 +17,7 @@ from crm_xl.errors import InputError
 import xlwings as xw
 
 import crm_xl
-from crm_xl.commands import build_demo_workbook
+from crm_xl.cli.demo import build_demo_workbook
 from crm_xl.excel import macros
 from crm_xl.render.xlsx import render_workbook
 from crm_xl.report import build as build_mod

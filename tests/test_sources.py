@@ -570,6 +570,6 @@ def test_error_driver_not_installed(module, url, monkeypatch, tmp_path):
 
 def test_package_imports_without_the_drivers():
     code = ("import sys; sys.modules['duckdb'] = None; sys.modules['psycopg'] = None; "
-            "import crm_xl.sources, crm_xl.report_command, crm_xl.io; print('ok')")
+            "import crm_xl.sources, crm_xl.cli.report, crm_xl.io; print('ok')")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.strip() == "ok", r.stderr

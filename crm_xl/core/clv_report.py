@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
-from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, _bg_horizon_core, _clv_from_core, holdout_comparison
+from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, holdout_comparison
+from .clv.value import _bg_horizon_core, _clv_from_core
 from .clv_summary import TIME_UNITS
 from .dataset import CrmData
 from .prepared import Prepared, prepare, take_texts
@@ -525,6 +526,20 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
     add("total_purchases_12m", "未来12个月预计购买次数合计", "Expected purchases, next 12 months", tot12, f"{tot12:,.0f}")
 
     # calibration check
+    calibration, cal_end = _calibration_check(cal, bg, pen_used, s, p, min_rep, notes, add)
+    return ClvResult(status="ok" if gg is not None else "partial", predictions=out,
+                     parameters=_frame(PARAMETER_COLUMNS, params), fit=_frame(FIT_COLUMNS, fit_rows),
+                     calibration=calibration, notes=tuple(n for n in notes if n), penalizer=pen_used,
+                     calibration_end=cal_end, independence=gg.independence_ if gg is not None else None,
+                     bgnbd=bg, gamma_gamma=gg, codes=codes, **base)
+
+
+def _calibration_check(cal: pd.DataFrame | None, bg: BetaGeoModel, pen_used: float, s: AnalysisSettings,
+                       p: Prepared, min_rep: int, notes: list[str], add) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    """The holdout check of :func:`clv_analysis`: the purchase model fitted on the calibration
+    period only, its predicted holdout purchases against the actual ones (the comparison table
+    and the calibration end; its notes appended to ``notes``, its fit rows given to ``add``)."""
+    zh = s.lang == "zh"
     calibration = _frame(CALIBRATION_COLUMNS)
     cal_end = None
     h = s.clv_holdout_months
@@ -579,8 +594,4 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
                 f"purchases by these {len(cal):,} customers from {start} to {p.as_of.date()} ({h} months); "
                 f"they actually made {actual:,.0f}" + (f" ({err:+.1%})" if np.isfinite(err) else "")
                 + ". The table and chart compare them by number of earlier repeat purchases.")
-    return ClvResult(status="ok" if gg is not None else "partial", predictions=out,
-                     parameters=_frame(PARAMETER_COLUMNS, params), fit=_frame(FIT_COLUMNS, fit_rows),
-                     calibration=calibration, notes=tuple(n for n in notes if n), penalizer=pen_used,
-                     calibration_end=cal_end, independence=gg.independence_ if gg is not None else None,
-                     bgnbd=bg, gamma_gamma=gg, codes=codes, **base)
+    return calibration, cal_end

@@ -51,32 +51,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import InputError, as_user_error, format_error
+from ..report.console_sheet import (_ACTION_LABEL, ACTIONS, CONSOLE_SHEET, LITE_BUTTONS, console_layout, console_sheet,
+                                    lite_script_name)
 
 log = logging.getLogger("crm_xl.excel")
-
-CONSOLE_SHEET = {"zh": "控制台", "en": "Console"}
-_ACTION_LABEL = {"zh": "要执行的操作", "en": "Action to run"}
-
-# key -> (zh label, en label, zh help, en help); order = the console's list
-ACTIONS: dict[str, tuple[str, str, str, str]] = {
-    "refresh_all": ("刷新全部报告", "Refresh all reports",
-                    "读取数据表与设置，重新生成全部报告工作表（策略表中填写的跟踪信息会保留）。",
-                    "Read the data sheets and settings; regenerate every report sheet (tracking entries are kept)."),
-    "refresh_rfm": ("只刷新RFM分层表", "Refresh RFM layers only",
-                    "只重新生成「RFM分层表」（模板1 客户价值分层分析表）。",
-                    "Regenerate only the RFM layering table (Template 1)."),
-    "refresh_strategy": ("只刷新客户策略执行表", "Refresh strategy table only",
-                         "只重新生成「客户策略执行表」；负责人、截止日期、执行状态、执行结果等已填写内容保留。",
-                         "Regenerate only the strategy execution table; owner, deadline, status and result entries are kept."),
-    "refresh_kpis_charts": ("刷新指标看板和图表", "Refresh KPIs and charts",
-                            "重新生成「指标看板」和「图表」。", "Regenerate the KPI dashboard and the charts."),
-    "insert_template": ("插入模板工作表", "Insert template sheets",
-                        "插入缺少的数据表（带表头）、设置、分析目标和控制台；已有的工作表不会被改动。",
-                        "Add the missing data sheets (with headers), Settings, Goals and this Console; existing sheets are not changed."),
-    "validate_data": ("检查数据", "Check the data",
-                      "检查数据表，把需要修改或被剔除的单元格写入「清洗日志」，并弹窗显示摘要。",
-                      "Check the data sheets, list every changed or rejected cell in the Cleaning Log and show a summary."),
-}
 
 _INPUT_KEYS = ("settings", "goals")
 
@@ -293,98 +271,6 @@ def refresh_kpis_charts(book=None) -> MacroOutcome:
 # template and console
 
 
-# The actions with a sheet button on the template's console (xlwings Lite, docs/excel.md).
-# insert_template has none: the template already holds those sheets (it stays in the
-# drop-down and in the Lite task pane for other workbooks).
-LITE_BUTTONS = ("refresh_all", "refresh_rfm", "refresh_strategy", "refresh_kpis_charts", "validate_data")
-
-
-def lite_script_name(key: str) -> str:
-    """The xlwings Lite script (``crm_xl/excel/lite/main.py``) that runs action ``key``;
-    also the name of its button shape on the console."""
-    return f"crm_{key}"
-
-
-def _intro(lang: str, buttons: bool) -> tuple[str, ...]:
-    zh = lang == "zh"
-    ribbon = (
-        "在下面「选择」一格中选一个操作，然后点击 Excel「CRM 分析」选项卡上的「运行」按钮。" if zh else
-        "Pick an action in the 'Choice' cell below, then press 'Run' on Excel's 'CRM 分析' tab.",
-        "不在本表时，「运行」按当前工作表决定：在 RFM分层表 上只刷新它，在客户策略执行表上只刷新策略表，"
-        "在指标看板或图表上刷新这两张表，其他工作表上刷新全部报告。" if zh else
-        "On any other sheet 'Run' follows the active sheet: the RFM sheet refreshes itself, the strategy sheet "
-        "itself, the KPI / chart sheets both of them, every other sheet all reports.",
-    )
-    if not buttons:
-        return ribbon
-    return (
-        "xlwings Lite（Excel 网页版、Mac、Windows）：点击下面的按钮。按钮需要 xlwings Lite 已打开并载入 crm_xl 的 "
-        "main.py（第一次使用：在任务窗格中粘贴 main.py 和 requirements.txt，保存工作簿；见 docs/excel.md）。" if zh else
-        "xlwings Lite (Excel on the web, Mac, Windows): click a button below. The buttons work once xlwings Lite is "
-        "open with crm_xl's main.py (first use: paste main.py and requirements.txt into its task pane and save the "
-        "workbook; see docs/excel.md).",
-        ("Windows 功能区加载项：" if zh else "Windows ribbon add-in: ") + ribbon[0],
-        ribbon[1],
-    )
-
-
-def _console_layout(lang: str, default: str, buttons: bool):
-    """(SheetSpec, {action key: (row, col) of the cell behind its button})."""
-    from dataclasses import replace
-
-    import pandas as pd
-
-    from ..report.spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
-
-    zh = lang == "zh"
-    labels = tuple(v[0] if zh else v[1] for v in ACTIONS.values())
-    choose = TableBlock(
-        name="CrmXlConsole",
-        columns=(ColumnSpec("item", "项目" if zh else "Item", width=18),
-                 ColumnSpec("value", "选择" if zh else "Choice", validation=labels, editable=True, width=30)),
-        data=pd.DataFrame({"item": [_ACTION_LABEL[lang]], "value": [ACTIONS[default][0 if zh else 1]]}),
-        key_columns=("item",), style="TableStyleLight9",
-    )
-    title = TextBlock(("CRM 分析控制台" if zh else "CRM analysis console",), style="title")
-    intro = TextBlock(_intro(lang, buttons), style="note")
-    if not buttons:
-        listing = TableBlock(
-            name="CrmXlActions",
-            columns=(ColumnSpec("label", "操作" if zh else "Action", width=22),
-                     ColumnSpec("help", "说明" if zh else "What it does", width=80, wrap=True)),
-            data=pd.DataFrame({"label": list(labels), "help": [v[2] if zh else v[3] for v in ACTIONS.values()]}),
-            title="可选操作" if zh else "Actions", style="TableStyleLight9",
-        )
-        blocks = stack([title, intro, choose, listing])
-        return SheetSpec(name=CONSOLE_SHEET[lang], blocks=blocks, kind="guide", tab_color="C00000",
-                         landscape=False), {}
-    # the button panel: per action a button in column A (drawn by crm_xl.render.shapes,
-    # linked to the empty cell under its top row) or, without a button, the action's name;
-    # its help text to the right. A button covers 2 rows, then a gap row, so the cell
-    # xlwings Lite selects after a run (the one below the linked cell) is no button's cell.
-    intro = replace(intro, merge_cols=2)
-    head = stack([title, intro, TextBlock(("操作" if zh else "Actions",), style="heading")])
-    row = head[-1].row + 2
-    panel, cells = [], {}
-    for key, (label_zh, label_en, help_zh, help_en) in ACTIONS.items():
-        if key in LITE_BUTTONS:
-            cells[key] = (row, 1)
-        else:
-            panel.append(TextBlock((label_zh if zh else label_en,), style="body", row=row, col=1))
-        panel.append(TextBlock((help_zh if zh else help_en,), style="body", row=row, col=2))
-        row += 3
-    blocks = (*head, *panel, *stack([choose], start_row=row))
-    return SheetSpec(name=CONSOLE_SHEET[lang], blocks=blocks, kind="guide", tab_color="C00000", landscape=False,
-                     column_widths=((1, 24), (2, 92))), cells
-
-
-def console_sheet(lang: str = "zh", *, default: str = "refresh_all", buttons: bool = False):
-    """The 控制台 / Console sheet: the action drop-down the ribbon's 运行 button reads and
-    what each action does. With ``buttons`` (the template workbook), the actions are a
-    panel with room for one xlwings Lite sheet button each (:func:`console_buttons`)."""
-    return _console_layout(lang, default, buttons)[0]
-
-
 def console_buttons(lang: str = "zh"):
     """The xlwings Lite sheet buttons over ``console_sheet(lang, buttons=True)``: one
     :class:`~crm_xl.render.shapes.SheetButton` per action of :data:`LITE_BUTTONS`, named
@@ -393,7 +279,7 @@ def console_buttons(lang: str = "zh"):
     from ..report.common import col_letter
 
     zh = lang == "zh"
-    cells = _console_layout(lang, "refresh_all", True)[1]
+    cells = console_layout(lang, "refresh_all", True)[1]
     return tuple(
         SheetButton(name=lite_script_name(key), text=ACTIONS[key][0 if zh else 1],
                     cell=f"{col_letter(c)}{r}", tooltip=ACTIONS[key][2 if zh else 3])

@@ -102,7 +102,7 @@ def _guide(lang: str) -> SheetSpec:
 def template_spec(lang: str = "zh", extra_sheets: tuple[SheetSpec, ...] = ()) -> ReportSpec:
     """The template workbook's spec: 说明, 控制台 (the console with the button panel),
     分析目标, 设置, the data sheets, 函数示例."""
-    from .macros import console_sheet
+    from ..report.console_sheet import console_sheet
 
     s = AnalysisSettings(lang=lang)
     sheets = [_guide(lang), console_sheet(lang, buttons=True), goals_sheet(None, lang), settings_sheet(s)]

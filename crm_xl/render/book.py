@@ -26,38 +26,29 @@ apostrophe is written with a leading apostrophe (Excel's "this is text" prefix, 
 of the value), as is, in a column not formatted as text, any text Excel would otherwise
 turn into a number, date, time or boolean (``"00123"``, ``"2024-01-05"``, ``"TRUE"``).
 Only ``ColumnSpec.formula`` writes formulas.
+
+Cell values and the text guard are in :mod:`crm_xl.render.book_values`, reading a Book's
+sheets and old tables in :mod:`crm_xl.render.book_read`; this module re-exports them.
 """
 
 from __future__ import annotations
 
-__all__ = ["render_book", "BookRender", "cell_values", "guard_text", "read_sheet_rows_from_book",
-           "read_old_tables"]
-
-import datetime as dt
-import math
 import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-import numpy as np
-import pandas as pd
-
-from ..report.spec import NUMERIC_KINDS, ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
 from ..a1 import cell_ref
-from .cells import is_missing, text_of
+from ..report.spec import NUMERIC_KINDS, ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
+from .book_read import read_old_tables, read_sheet_rows_from_book
+from .book_values import cell_values, guard_text
 from .editable import apply_editable
-from .sheetdata import cut_cell_text
 from .xlsx_styles import FONT_NAME, PALETTE, estimate_lines, sheet_widths
 
-_MIN_DATE = pd.Timestamp("1900-03-01")  # before this Excel's 1900 leap-year bug shifts serials
-MAX_CELL_CHARS = 32767
+__all__ = ["render_book", "BookRender", "cell_values", "guard_text", "read_sheet_rows_from_book",
+           "read_old_tables"]
 
-_FORMULA_START = ("=", "+", "-", "@", "'", "\t", "\r")  # tab / CR: OWASP CSV-injection prefixes
-# text Excel's input parser would turn into a number, date, time, percentage or currency
-_COERCIBLE = re.compile(r"^[\s\d.,:/\-+%()$¥￥€£eE年月日时分秒]*\d[\s\d.,:/\-+%()$¥￥€£eE年月日时分秒]*$")
-_WORDS = frozenset({"TRUE", "FALSE", "真", "假"})
 
 _TEXT_STYLE = {  # size, bold, italic, colour, row height (points)
     "title": (16, True, False, PALETTE["title"], 30.0),
@@ -78,195 +69,6 @@ class BookRender:
     replaced: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
     fallbacks: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------------------
-# values
-
-
-def guard_text(s: str, *, text_format: bool) -> str:
-    """``s`` as it must be written so that Excel stores exactly ``s`` as text.
-
-    A leading apostrophe is Excel's text prefix (it is not part of the cell's value).
-    It is added when ``s`` starts with ``= + - @ '`` and, in a cell not formatted as text
-    (``text_format=False``), when Excel would parse ``s`` as a number, date, time or
-    boolean.
-    """
-    s = cut_cell_text(s)
-    if not s:
-        return s
-    if s[0] in _FORMULA_START:
-        return "'" + s
-    if not text_format and (s.strip().upper() in _WORDS or s[0] == "#" or _COERCIBLE.match(s)):
-        return "'" + s
-    return s
-
-
-def _as_datetime(v: object) -> dt.datetime | None:
-    """A date-like value as a naive datetime Excel can show, else None."""
-    if isinstance(v, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)) and not is_missing(v):
-        ts = pd.Timestamp(v)
-        if ts.tzinfo is not None:
-            ts = ts.tz_localize(None)
-        if ts >= _MIN_DATE:
-            return ts.to_pydatetime()
-    return None
-
-
-def _is_number(v: object) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-
-
-def cell_values(values: pd.Series, kind: str, *, text_format: bool | None = None) -> list[object]:
-    """The Python values to write for one column of ``kind`` (str, float, bool, datetime
-    or None), following the spec's contract: ``text`` writes text; numeric kinds write
-    numbers and keep other text as text; ``date`` writes dates (text that is no date,
-    and dates before 1900-03-01, as text); ``general`` decides per value."""
-    tf = (kind == "text") if text_format is None else text_format
-    out: list[object] = []
-    for v in values.tolist():
-        if is_missing(v):
-            out.append(None)
-            continue
-        if kind == "text":
-            t = text_of(v)
-        elif kind in NUMERIC_KINDS:
-            if isinstance(v, (bool, np.bool_)):
-                out.append(float(v))
-                continue
-            if _is_number(v):
-                out.append(float(v))
-                continue
-            try:
-                f = float(v) if isinstance(v, str) else None  # pandas to_numeric semantics
-            except ValueError:
-                f = None
-            if f is not None and math.isfinite(f):
-                out.append(f)
-                continue
-            t = text_of(v)
-        elif kind == "date":
-            d = _as_datetime(v)
-            if d is not None:
-                out.append(d)
-                continue
-            if _is_number(v):
-                out.append(float(v))  # an Excel serial pasted as such stays that number
-                continue
-            t = text_of(v)
-        else:  # general
-            if isinstance(v, (bool, np.bool_)):
-                out.append(bool(v))
-                continue
-            if _is_number(v):
-                out.append(float(v))
-                continue
-            d = _as_datetime(v)
-            if d is not None:
-                out.append(d)
-                continue
-            t = text_of(v)
-        out.append(None if t is None else guard_text(t, text_format=tf))
-    return out
-
-
-# ---------------------------------------------------------------------------------------
-# reading a Book
-
-
-def read_sheet_rows_from_book(book, *, skip: set[str] | None = None) -> list[tuple[str, list[list[object]]]]:
-    """Every sheet of ``book`` as (name, rows of values from A1), one read per sheet.
-
-    Sheets whose name (lower case) is in ``skip`` are returned with no rows.
-    """
-    out = []
-    for sh in book.sheets:
-        name = sh.name
-        if skip and name.strip().lower() in skip:
-            out.append((name, []))
-            continue
-        rng = sh.used_range
-        vals = rng.options(ndim=2).value or []
-        r0, c0 = rng.row, rng.column
-        if vals and (r0 > 1 or c0 > 1):
-            vals = [[None] * (c0 - 1) + list(r) for r in vals]
-            vals = [[] for _ in range(r0 - 1)] + vals
-        out.append((name, [list(r) for r in vals]))
-    return out
-
-
-def _find_table(sheet, name: str):
-    try:
-        for t in sheet.tables:
-            if t.name.lower() == name.lower():
-                return t
-    except (NotImplementedError, KeyError, AttributeError):
-        return None
-    return None
-
-
-def read_old_tables(sheet, spec_sheet: SheetSpec) -> dict[str, pd.DataFrame]:
-    """The rows of the spec sheet's tables that have editable columns, read from the old
-    ``sheet``: table found by name (else by its header row at the spec's position),
-    columns by header text. Returns {table name: frame with the spec's column keys}."""
-    old: dict[str, pd.DataFrame] = {}
-    for t in spec_sheet.tables:
-        if not t.needs_carry_over:
-            continue
-        rows = None
-        xt = _find_table(sheet, t.name)
-        if xt is not None and xt.range is not None:
-            rows = xt.range.options(ndim=2).value
-        if rows is None:
-            rows = _rows_below_header(sheet, t)
-        if not rows:
-            continue
-        by_header = {c.header.strip().lower(): c for c in t.columns}
-        cols: dict[int, str] = {}
-        for j, h in enumerate(rows[0]):
-            c = by_header.get(str(h).strip().lower()) if h is not None else None
-            if c is not None and c.key not in cols.values():
-                cols[j] = c.key
-        if not cols:
-            continue
-        kinds = {c.key: c.kind for c in t.columns}
-        data = {}
-        for j, key in cols.items():
-            vals = [r[j] if j < len(r) else None for r in rows[1:]]
-            if kinds[key] == "date":
-                vals = [_serial_to_date(v) for v in vals]
-            data[key] = pd.Series(vals, dtype=object)
-        old[t.name] = pd.DataFrame(data)
-    return old
-
-
-def _serial_to_date(v):
-    if isinstance(v, float) and 1 <= v < 2958466:
-        return pd.Timestamp("1899-12-30") + pd.to_timedelta(round(v * 86400), unit="s")
-    return v
-
-
-def _rows_below_header(sheet, t: TableBlock) -> list[list[object]] | None:
-    """Fallback when the sheet lost its Excel Table: the header row searched in the first
-    60 rows of the table's columns, rows read down to the first empty one."""
-    ncol = len(t.columns)
-    try:
-        top = sheet.range((1, t.col), (60, t.col + ncol - 1)).options(ndim=2).value or []
-    except Exception:  # noqa: BLE001 - an unreadable old sheet just carries nothing over
-        return None
-    headers = [c.header.strip().lower() for c in t.columns]
-    for i, row in enumerate(top):
-        if [str(v).strip().lower() if v is not None else "" for v in row] == headers:
-            used = sheet.used_range
-            last = used.row + used.rows.count - 1 if hasattr(used, "rows") else i + 60
-            body = sheet.range((i + 1, t.col), (max(last, i + 1), t.col + ncol - 1)).options(ndim=2).value or []
-            out = [body[0]]
-            for r in body[1:]:
-                if all(v in (None, "") for v in r):
-                    break
-                out.append(r)
-            return out
-    return None
 
 
 # ---------------------------------------------------------------------------------------

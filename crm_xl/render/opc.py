@@ -249,76 +249,14 @@ def check_package(path_or_file, *, parse_limit: int = 20_000_000, parse_only: se
         if not pkg.has("[Content_Types].xml"):
             return ["missing [Content_Types].xml"]
         ct = ContentTypes(pkg.read("[Content_Types].xml"))
-        for n in names:
-            if n == "[Content_Types].xml" or n.endswith(".rels"):
-                continue
-            if ct.type_of(n) is None:
-                problems.append(f"part {n} has no content type")
-        for p in ct.overrides:
-            if not pkg.has(p):
-                problems.append(f"content type override for missing part {p}")
-        table_refs: dict[str, int] = {}
-        for n in names:
-            if not n.endswith(".rels"):
-                continue
-            d = posixpath.dirname(posixpath.dirname(n))
-            src = posixpath.join(d, posixpath.basename(n)[: -len(".rels")]) if posixpath.basename(n) != ".rels" else ""
-            if src and not pkg.has(src):
-                problems.append(f"rels {n} belongs to missing part {src}")
-            ids = set()
-            for r in parse_rels(zf.read(n)):
-                if r.id in ids:
-                    problems.append(f"duplicate relationship id {r.id} in {n}")
-                ids.add(r.id)
-                if r.external or r.target.startswith("#"):  # '#Sheet!A1': a place in this document, not a part
-                    continue
-                tgt = resolve(src, r.target)
-                if not pkg.has(tgt):
-                    problems.append(f"{n}: target {r.target} ({tgt}) does not exist")
-                elif is_os_junk(tgt):
-                    problems.append(f"{n}: target {r.target} is not a part ({tgt})")
-                if r.type == REL["table"]:
-                    table_refs[tgt] = table_refs.get(tgt, 0) + 1
+        problems += _check_content_types(pkg, ct, names)
+        table_refs = _check_rels(pkg, zf, names, problems)
         try:
             wb = workbook_part(pkg)
         except KeyError:
             return problems + ["no workbook part"]
-        sheets = workbook_sheets(pkg, wb)
-        if not sheets:
-            problems.append("workbook has no sheets")
-        seen_names, seen_ids, seen_rids = set(), set(), set()
-        for name, sid, rid, part in sheets:
-            for seen, v, what in ((seen_names, (name or "").lower(), "name"), (seen_ids, sid, "sheetId"), (seen_rids, rid, "r:id")):
-                if v in seen:
-                    problems.append(f"duplicate sheet {what} {v}")
-                seen.add(v)
-            if not part or not pkg.has(part):
-                problems.append(f"sheet {name}: part missing")
-        root = SafeET.fromstring(pkg.read(wb))
-        dn = root.find(f"{{{NS['main']}}}definedNames")
-        seen_dn = set()
-        for el in dn if dn is not None else []:
-            lid = el.get("localSheetId")
-            key = (el.get("name", "").lower(), lid)
-            if key in seen_dn:
-                problems.append(f"duplicate defined name {key}")
-            seen_dn.add(key)
-            if lid is not None and not (0 <= int(lid) < len(sheets)):
-                problems.append(f"defined name {el.get('name')} has localSheetId {lid} out of range")
-        t_ids, t_names = {}, {}
-        for n in names:
-            if ct.type_of(n) == "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml":
-                head = zf.read(n)[:4000]
-                m1, m2 = _TABLE_ID.search(head), _TABLE_NAME.search(head)
-                if not m1 or not m2:
-                    problems.append(f"table part {n} lacks id/displayName")
-                    continue
-                for d, v in ((t_ids, m1.group(1)), (t_names, m2.group(1).lower())):
-                    if v in d:
-                        problems.append(f"table {n}: id/name {v.decode()} also used by {d[v]}")
-                    d[v] = n
-                if table_refs.get(n, 0) != 1:
-                    problems.append(f"table part {n} is referenced by {table_refs.get(n, 0)} sheets")
+        problems += _check_sheets(pkg, wb)
+        problems += _check_tables(zf, ct, names, table_refs)
         for n in names:
             if parse_only is not None:
                 if n not in parse_only or n.endswith(".vml"):
@@ -328,5 +266,96 @@ def check_package(path_or_file, *, parse_limit: int = 20_000_000, parse_only: se
             err = _not_well_formed(zf, n)
             if err:
                 problems.append(f"{n} is not well-formed XML: {err}")
+    return problems
+
+
+def _check_content_types(pkg: PackageReader, ct: ContentTypes, names: list[str]) -> list[str]:
+    """Every part has a content type; every Override names an existing part."""
+    problems = []
+    for n in names:
+        if n == "[Content_Types].xml" or n.endswith(".rels"):
+            continue
+        if ct.type_of(n) is None:
+            problems.append(f"part {n} has no content type")
+    for p in ct.overrides:
+        if not pkg.has(p):
+            problems.append(f"content type override for missing part {p}")
+    return problems
+
+
+def _check_rels(pkg: PackageReader, zf: zipfile.ZipFile, names: list[str], problems: list[str]) -> dict[str, int]:
+    """Every rels part belongs to a part, its ids are unique and its internal targets exist
+    (problems appended to ``problems``); returns how many relationships lead to each table."""
+    table_refs: dict[str, int] = {}
+    for n in names:
+        if not n.endswith(".rels"):
+            continue
+        d = posixpath.dirname(posixpath.dirname(n))
+        src = posixpath.join(d, posixpath.basename(n)[: -len(".rels")]) if posixpath.basename(n) != ".rels" else ""
+        if src and not pkg.has(src):
+            problems.append(f"rels {n} belongs to missing part {src}")
+        ids = set()
+        for r in parse_rels(zf.read(n)):
+            if r.id in ids:
+                problems.append(f"duplicate relationship id {r.id} in {n}")
+            ids.add(r.id)
+            if r.external or r.target.startswith("#"):  # '#Sheet!A1': a place in this document, not a part
+                continue
+            tgt = resolve(src, r.target)
+            if not pkg.has(tgt):
+                problems.append(f"{n}: target {r.target} ({tgt}) does not exist")
+            elif is_os_junk(tgt):
+                problems.append(f"{n}: target {r.target} is not a part ({tgt})")
+            if r.type == REL["table"]:
+                table_refs[tgt] = table_refs.get(tgt, 0) + 1
+    return table_refs
+
+
+def _check_sheets(pkg: PackageReader, wb: str) -> list[str]:
+    """Sheet names, sheetIds and r:ids unique and resolving to parts; defined names unique
+    and their ``localSheetId`` in range."""
+    problems = []
+    sheets = workbook_sheets(pkg, wb)
+    if not sheets:
+        problems.append("workbook has no sheets")
+    seen_names, seen_ids, seen_rids = set(), set(), set()
+    for name, sid, rid, part in sheets:
+        for seen, v, what in ((seen_names, (name or "").lower(), "name"), (seen_ids, sid, "sheetId"), (seen_rids, rid, "r:id")):
+            if v in seen:
+                problems.append(f"duplicate sheet {what} {v}")
+            seen.add(v)
+        if not part or not pkg.has(part):
+            problems.append(f"sheet {name}: part missing")
+    root = SafeET.fromstring(pkg.read(wb))
+    dn = root.find(f"{{{NS['main']}}}definedNames")
+    seen_dn = set()
+    for el in dn if dn is not None else []:
+        lid = el.get("localSheetId")
+        key = (el.get("name", "").lower(), lid)
+        if key in seen_dn:
+            problems.append(f"duplicate defined name {key}")
+        seen_dn.add(key)
+        if lid is not None and not (0 <= int(lid) < len(sheets)):
+            problems.append(f"defined name {el.get('name')} has localSheetId {lid} out of range")
+    return problems
+
+
+def _check_tables(zf: zipfile.ZipFile, ct: ContentTypes, names: list[str], table_refs: dict[str, int]) -> list[str]:
+    """Table ids and names unique across the package, each table referenced by one sheet."""
+    problems = []
+    t_ids, t_names = {}, {}
+    for n in names:
+        if ct.type_of(n) == "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml":
+            head = zf.read(n)[:4000]
+            m1, m2 = _TABLE_ID.search(head), _TABLE_NAME.search(head)
+            if not m1 or not m2:
+                problems.append(f"table part {n} lacks id/displayName")
+                continue
+            for d, v in ((t_ids, m1.group(1)), (t_names, m2.group(1).lower())):
+                if v in d:
+                    problems.append(f"table {n}: id/name {v.decode()} also used by {d[v]}")
+                d[v] = n
+            if table_refs.get(n, 0) != 1:
+                problems.append(f"table part {n} is referenced by {table_refs.get(n, 0)} sheets")
     return problems
 

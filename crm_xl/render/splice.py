@@ -31,7 +31,7 @@ import zipfile
 import zlib
 from dataclasses import replace
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree as SafeET
 
@@ -44,6 +44,10 @@ from .opc import (
     NS, REL, ContentTypes, PackageReader, Rel, check_package, parse_rels, relative, rels_part, rels_xml, resolve,
     is_os_junk, uses_1904_dates, workbook_part, workbook_sheets,
 )
+from .splice_edits import (
+    _alloc, _defined_names, _full_calc, _kept_tables, _new_rid, _prefix, _renumber_table, _rewrite_defined_names,
+    _rewrite_sheets, _shift_active_tab, _sk_defined_names, update_app_titles,
+)
 from .styles_merge import merge_styles
 from .xlsx import FIXED_ZIP_TIME, _skeleton
 from .sheetdata import StringSink
@@ -51,7 +55,6 @@ from .xlsx_read import SharedStrings, read_table_rows
 from .zipraw import ZipRewriter
 
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-_PRINT_NAMES = {"_xlnm.print_titles", "_xlnm.print_area", "_xlnm._filterdatabase"}
 _OWNED_RELS = {REL["table"], REL["drawing"], REL["chart"], REL["comments"], REL["vmlDrawing"]}
 _SHEETDATA = re.compile(rb"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.S)
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
@@ -100,28 +103,6 @@ def refresh_workbook(spec: ReportSpec, path: str | Path, *, out: str | Path | No
     return target
 
 
-def _alloc(taken: set[str], part: str) -> str:
-    d, f = posixpath.split(part)
-    base, ext = posixpath.splitext(f)
-    stem = base.rstrip("0123456789") or base
-    n = 1
-    while True:
-        cand = posixpath.join(d, f"{stem}{n}{ext}")
-        if cand.lower() not in taken:
-            taken.add(cand.lower())
-            return cand
-        n += 1
-
-
-def _prefix(xml: str, uri: str) -> str | None:
-    """The prefix bound to ``uri`` on the root element ('' for the default namespace)."""
-    head = xml[: xml.find(">", xml.find("<", xml.find("?>") + 2 if xml.startswith("<?") else 0)) + 1]
-    for m in re.finditer(r'xmlns(?::([\w.-]+))?\s*=\s*"([^"]*)"', head):
-        if m.group(2) == uri:
-            return m.group(1) or ""
-    return None
-
-
 def splice_report(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
     """Write ``zin`` with ``spec``'s sheets spliced in to the binary file ``fh``.
 
@@ -141,74 +122,268 @@ def splice_report(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
 
 
 def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
-    pkg = PackageReader(zin)
-    ct = ContentTypes(pkg.read("[Content_Types].xml"))
-    wb_part = workbook_part(pkg)
-    wb_raw = pkg.read(wb_part)
-    wb_bom = wb_raw.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte order mark (some writers, e.g. .NET): kept
-    wb_xml = wb_raw.decode("utf-8-sig")
-    wb_rels = pkg.rels(wb_part)
-    sheets = workbook_sheets(pkg, wb_part)
-    date1904 = uses_1904_dates(wb_xml)
-    by_name = {name.lower(): i for i, (name, _, _, _) in enumerate(sheets)}
-    replaced: dict[str, int] = {}  # spec sheet name -> index in workbook
-    for sh in spec.sheets:
-        i = by_name.get(sh.name.lower())
-        if i is not None:
-            part = sheets[i][3]
-            if ct.type_of(part) != WORKSHEET_TYPE:
-                raise WorkbookError(
-                    f"工作簿中已有名为「{sheets[i][0]}」的图表工作表或其他非普通工作表，无法用报表替换。请重命名它后重试。",
-                    f"The workbook has a chart sheet or other non-worksheet named '{sheets[i][0]}'; rename it and try again.",
-                    sheet=sheets[i][0],
-                )
-            replaced[sh.name] = i
+    """The steps of :func:`splice_report`, in order (each a method of :class:`_Splice`)."""
+    s = _Splice(spec, zin)
+    s.carry_over()  # 1
+    s.sheet_order()  # 2
+    s.drop_old_parts()  # 3
+    s.render_standalone()  # 4
+    s.merge_styles()  # 5
+    s.copy_report_parts()  # 6
+    s.rewrite_workbook()  # 7
+    return s.write(fh)  # 8
 
-    # 1. values users typed in editable columns of the old report sheets
-    sst_part = next((resolve(wb_part, r.target) for r in wb_rels if r.type == REL["sharedStrings"]), None)
-    sst = SharedStrings(pkg, sst_part)
-    new_sheets = []
-    for sh in spec.sheets:
-        if sh.name in replaced and any(t.needs_carry_over for t in sh.tables):
-            part = sheets[replaced[sh.name]][3]
-            old = {}
-            for t in sh.tables:
-                if t.needs_carry_over:
-                    rows = read_table_rows(pkg, part, t, sst, sheet_name=sheets[replaced[sh.name]][0],
-                                           date1904=date1904)
-                    if rows is not None:
-                        old[t.name] = rows
-            sh = apply_editable(sh, old)
-        new_sheets.append(sh)
-    spec = replace(spec, sheets=tuple(new_sheets)).validate()
 
-    # 2. final sheet order: existing sheets stay, new ones go next to their spec neighbours
-    order: list[tuple[str, int | None]] = [(name, i) for i, (name, _, _, _) in enumerate(sheets)]
-    pos_of = lambda n: next(k for k, (nm, _) in enumerate(order) if nm.lower() == n.lower())  # noqa: E731
-    spec_names = [s.name for s in spec.sheets]
-    for k, name in enumerate(spec_names):
-        if name in replaced:
-            continue
-        prev = [n for n in spec_names[:k] if any(o[0].lower() == n.lower() for o in order)]
-        nxt = [n for n in spec_names[k + 1:] if n in replaced]
-        if prev:
-            at = pos_of(prev[-1]) + 1
-        elif nxt:
-            at = pos_of(nxt[0])
+class _Splice:
+    """The state one splice builds up step by step: the user's package (``pkg``, its content
+    types ``ct``, workbook part, rels and sheets), the report sheets rendered standalone
+    (``sk``), the parts that go (``removed``) and the parts written anew (``new_parts``)."""
+
+    def __init__(self, spec: ReportSpec, zin: zipfile.ZipFile) -> None:
+        self.spec, self.zin = spec, zin
+        self.pkg = pkg = PackageReader(zin)
+        self.ct = ContentTypes(pkg.read("[Content_Types].xml"))
+        self.wb_part = workbook_part(pkg)
+        wb_raw = pkg.read(self.wb_part)
+        self.wb_bom = wb_raw.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte order mark (some writers, e.g. .NET): kept
+        self.wb_xml = wb_raw.decode("utf-8-sig")
+        self.wb_rels = pkg.rels(self.wb_part)
+        self.sheets = workbook_sheets(pkg, self.wb_part)
+        self.date1904 = uses_1904_dates(self.wb_xml)
+        self.replaced = self._replaced_sheets()  # spec sheet name -> index in workbook
+        self.new_parts: dict[str, bytes | object] = {}
+
+    def _replaced_sheets(self) -> dict[str, int]:
+        sheets = self.sheets
+        by_name = {name.lower(): i for i, (name, _, _, _) in enumerate(sheets)}
+        replaced: dict[str, int] = {}
+        for sh in self.spec.sheets:
+            i = by_name.get(sh.name.lower())
+            if i is not None:
+                part = sheets[i][3]
+                if self.ct.type_of(part) != WORKSHEET_TYPE:
+                    raise WorkbookError(
+                        f"工作簿中已有名为「{sheets[i][0]}」的图表工作表或其他非普通工作表，无法用报表替换。请重命名它后重试。",
+                        f"The workbook has a chart sheet or other non-worksheet named '{sheets[i][0]}'; rename it and try again.",
+                        sheet=sheets[i][0],
+                    )
+                replaced[sh.name] = i
+        return replaced
+
+    def carry_over(self) -> None:
+        """1. values users typed in editable columns of the old report sheets"""
+        pkg, sheets, replaced = self.pkg, self.sheets, self.replaced
+        sst_part = next((resolve(self.wb_part, r.target) for r in self.wb_rels if r.type == REL["sharedStrings"]), None)
+        sst = SharedStrings(pkg, sst_part)
+        new_sheets = []
+        for sh in self.spec.sheets:
+            if sh.name in replaced and any(t.needs_carry_over for t in sh.tables):
+                part = sheets[replaced[sh.name]][3]
+                old = {}
+                for t in sh.tables:
+                    if t.needs_carry_over:
+                        rows = read_table_rows(pkg, part, t, sst, sheet_name=sheets[replaced[sh.name]][0],
+                                               date1904=self.date1904)
+                        if rows is not None:
+                            old[t.name] = rows
+                sh = apply_editable(sh, old)
+            new_sheets.append(sh)
+        self.spec = replace(self.spec, sheets=tuple(new_sheets)).validate()
+
+    def sheet_order(self) -> None:
+        """2. final sheet order: existing sheets stay, new ones go next to their spec neighbours"""
+        replaced = self.replaced
+        order: list[tuple[str, int | None]] = [(name, i) for i, (name, _, _, _) in enumerate(self.sheets)]
+        pos_of = lambda n: next(k for k, (nm, _) in enumerate(order) if nm.lower() == n.lower())  # noqa: E731
+        spec_names = [s.name for s in self.spec.sheets]
+        for k, name in enumerate(spec_names):
+            if name in replaced:
+                continue
+            prev = [n for n in spec_names[:k] if any(o[0].lower() == n.lower() for o in order)]
+            nxt = [n for n in spec_names[k + 1:] if n in replaced]
+            if prev:
+                at = pos_of(prev[-1]) + 1
+            elif nxt:
+                at = pos_of(nxt[0])
+            else:
+                at = len(order)
+            order.insert(at, (name, None))
+        self.order = order
+        self.new_index_of_old = {i: k for k, (_, i) in enumerate(order) if i is not None}
+        self.final_index = {nm.lower(): k for k, (nm, _) in enumerate(order)}
+
+    def drop_old_parts(self) -> None:
+        """3. which parts go: the old report sheets' tables, drawings, charts, comments (unless shared)"""
+        pkg, ct = self.pkg, self.ct
+        all_rels: dict[str, list[Rel]] = {}
+        for n in pkg.infos:
+            if n.endswith(".rels") and not is_os_junk(n):
+                d = posixpath.dirname(posixpath.dirname(n))
+                src = posixpath.join(d, posixpath.basename(n)[:-5]) if posixpath.basename(n) != ".rels" else ""
+                all_rels[src] = parse_rels(self.zin.read(n))
+        replaced_parts = {self.sheets[i][3] for i in self.replaced.values()}
+        candidates = _owned_parts(pkg, all_rels, replaced_parts)
+        removed = {pkg.name(p) for p in candidates} | {pkg.name(rels_part(p)) for p in candidates if pkg.has(rels_part(p))}
+        removed |= {pkg.name(rels_part(p)) for p in replaced_parts if pkg.has(rels_part(p))}
+        calc = [r for r in self.wb_rels if r.type == REL["calcChain"]]
+        for r in calc:
+            p = resolve(self.wb_part, r.target)
+            if pkg.has(p):
+                removed.add(pkg.name(p))
+        self.wb_rels = [r for r in self.wb_rels if r.type != REL["calcChain"]]
+        removed.discard(None)
+        for p in list(ct.overrides):
+            if p in removed or (pkg.name(p) in removed):
+                del ct.overrides[p]
+        self.removed = removed
+
+    def render_standalone(self) -> None:
+        """4. render the report sheets standalone"""
+        sink = StringSink("inline")
+        wb, self.cells = _skeleton(self.spec, sink)
+        for sh in self.spec.sheets:  # keep the VBA code name of a replaced sheet (.xlsm document modules)
+            if sh.name in self.replaced:
+                head = self.zin.read(self.pkg.name(self.sheets[self.replaced[sh.name]][3]))[:4096]
+                m = re.search(rb'<(?:\w+:)?sheetPr\b[^>]*\scodeName="([^"]+)"', head)
+                if m:
+                    wb[sh.name].sheet_properties.codeName = m.group(1).decode()
+        buf = io.BytesIO()
+        wb.save(buf)
+        buf.seek(0)
+        skz = zipfile.ZipFile(buf)
+        self.sk = sk = PackageReader(skz)
+        self.sk_ct = ContentTypes(sk.read("[Content_Types].xml"))
+        self.sk_wb = workbook_part(sk)
+        self.sk_sheets = workbook_sheets(sk, self.sk_wb)
+
+    def merge_styles(self) -> None:
+        """5. styles"""
+        sk, new_parts = self.sk, self.new_parts
+        styles_rel = next((r for r in self.wb_rels if r.type == REL["styles"]), None)
+        if styles_rel is None:
+            styles_part = "xl/styles.xml"
+            new_parts[styles_part] = sk.read("xl/styles.xml")
+            self.ct.overrides[styles_part] = self.sk_ct.type_of("xl/styles.xml")
+            self.wb_rels.append(Rel(_new_rid(self.wb_rels), REL["styles"], relative(self.wb_part, styles_part)))
+            self.xf_map = lambda i: i
+            self.dxf_map: dict[int, int] = {}
         else:
-            at = len(order)
-        order.insert(at, (name, None))
-    new_index_of_old = {i: k for k, (_, i) in enumerate(order) if i is not None}
-    final_index = {nm.lower(): k for k, (nm, _) in enumerate(order)}
+            styles_part = resolve(self.wb_part, styles_rel.target)
+            merged = merge_styles(self.pkg.read(styles_part), sk.read("xl/styles.xml"))
+            new_parts[self.pkg.name(styles_part)] = merged.xml
+            self.xf_map, self.dxf_map = merged.xf_of, merged.dxf
 
-    # 3. which parts go: the old report sheets' tables, drawings, charts, comments (unless shared)
-    all_rels: dict[str, list[Rel]] = {}
-    for n in pkg.infos:
-        if n.endswith(".rels") and not is_os_junk(n):
-            d = posixpath.dirname(posixpath.dirname(n))
-            src = posixpath.join(d, posixpath.basename(n)[:-5]) if posixpath.basename(n) != ".rels" else ""
-            all_rels[src] = parse_rels(zin.read(n))
-    replaced_parts = {sheets[i][3] for i in replaced.values()}
+    def copy_report_parts(self) -> None:
+        """6. copy the report parts in under fresh names"""
+        pkg, ct, sk, sk_ct, new_parts = self.pkg, self.ct, self.sk, self.sk_ct, self.new_parts
+        taken = {n.lower() for n in pkg.infos if n not in self.removed}
+        kept_tables = _kept_tables(pkg, ct, self.removed)
+        used_ids = {i for i, _ in kept_tables}
+        used_names = {n for _, n in kept_tables} | _defined_names(self.wb_xml)
+        sheet_part_of: dict[str, str] = {}
+        for name, _, _, _ in self.sk_sheets:
+            if name in self.replaced:
+                sheet_part_of[name] = self.sheets[self.replaced[name]][3]
+            else:
+                sheet_part_of[name] = _alloc(taken, "xl/worksheets/sheet1.xml")
+                ct.overrides[sheet_part_of[name]] = WORKSHEET_TYPE
+
+        def copy_related(sk_src: str, new_src: str) -> None:
+            rels = sk.rels(sk_src)
+            if not rels:
+                return
+            out = []
+            for r in rels:
+                if r.external:  # openpyxl writes none for report parts; never carry one over
+                    continue
+                sk_tgt = resolve(sk_src, r.target)
+                new_tgt = _alloc(taken, sk_tgt)
+                data = sk.read(sk_tgt)
+                if r.type == REL["table"]:
+                    data = _renumber_table(data, used_ids, used_names)
+                new_parts[new_tgt] = data
+                t = sk_ct.type_of(sk_tgt)
+                if ct.type_of(new_tgt) != t:
+                    ct.overrides[new_tgt] = t
+                copy_related(sk_tgt, new_tgt)
+                out.append(Rel(r.id, r.type, relative(new_src, new_tgt)))
+            new_parts[rels_part(new_src)] = rels_xml(out)
+
+        for name, _, _, sk_part in self.sk_sheets:
+            new_part = sheet_part_of[name]
+            copy_related(sk_part, new_part)
+            new_parts[new_part] = _SheetWriter(sk.read(sk_part), self.cells[name], self.xf_map, self.dxf_map,
+                                               self.date1904)
+        self.sheet_part_of = sheet_part_of
+
+    def rewrite_workbook(self) -> None:
+        """7. workbook.xml: sheets, defined names, calc flags, active tab"""
+        pkg, ct, wb_part, wb_rels, sheets, order = self.pkg, self.ct, self.wb_part, self.wb_rels, self.sheets, self.order
+        wb_xml = self.wb_xml
+        r_prefix = _prefix(wb_xml, NS["r"])
+        main_prefix = _prefix(wb_xml, NS["main"])
+        if main_prefix is None:
+            raise WorkbookError("workbook.xml 的命名空间无法识别。", "workbook.xml uses an unknown namespace.")
+        if r_prefix is None:
+            r_prefix = "r"
+            wb_xml = re.sub(r"(<(?:[\w.-]+:)?workbook\b)", rf'\1 xmlns:r="{NS["r"]}"', wb_xml, count=1)
+        max_id = max([int(s[1]) for s in sheets if s[1] and s[1].isdigit()] + [0])
+        new_elems = {}
+        for name, _ in [o for o in order if o[1] is None]:
+            rid = _new_rid(wb_rels)
+            wb_rels.append(Rel(rid, REL["worksheet"], relative(wb_part, self.sheet_part_of[name])))
+            max_id += 1
+            p = f"{main_prefix}:" if main_prefix else ""
+            new_elems[name] = f"<{p}sheet name={quoteattr(name)} sheetId=\"{max_id}\" {r_prefix}:id=\"{rid}\"/>"
+        wb_xml = _rewrite_sheets(wb_xml, main_prefix, order, new_elems)
+        sk_names = _sk_defined_names(self.sk.read(self.sk_wb), [s[0] for s in self.sk_sheets], self.final_index,
+                                     main_prefix)
+        replaced_new_idx = {self.new_index_of_old[i] for i in self.replaced.values()}
+        wb_xml = _rewrite_defined_names(wb_xml, main_prefix, self.new_index_of_old, replaced_new_idx, sk_names)
+        if any(c.formula for s in self.spec.sheets for t in s.tables for c in t.columns):
+            wb_xml = _full_calc(wb_xml, main_prefix)
+        wb_xml = _shift_active_tab(wb_xml, self.new_index_of_old)
+        new_parts = self.new_parts
+        new_parts[pkg.name(wb_part)] = (b"\xef\xbb\xbf" if self.wb_bom else b"") + wb_xml.encode("utf-8")
+        app_part = next((resolve("", r.target) for r in pkg.rels("") if r.type == REL["extended"] and not r.external),
+                        None)
+        if app_part and pkg.has(app_part):
+            titles = [nm for nm, i in order if i is None or ct.type_of(sheets[i][3]) == WORKSHEET_TYPE]
+            app = update_app_titles(pkg.read(app_part), titles)
+            if app is not None:
+                new_parts[pkg.name(app_part)] = app
+        new_parts[pkg.name(rels_part(wb_part)) or rels_part(wb_part)] = rels_xml(wb_rels)
+        final = {n.lower() for n in pkg.infos if n not in self.removed} | {n.lower() for n in new_parts}
+        for p in [p for p in ct.overrides if p.lower() not in final]:
+            del ct.overrides[p]  # an Override naming a part the package lacks (some writers leave them): dropped
+        new_parts["[Content_Types].xml"] = ct.xml()
+
+    def write(self, fh) -> set[str]:
+        """8. write: the user's parts in their order (raw copies unless replaced), then new parts"""
+        new_parts, removed = self.new_parts, self.removed
+        zw = ZipRewriter(fh)
+        written: set[str] = set()
+        for info in self.zin.infolist():
+            n = info.filename
+            if info.is_dir():
+                continue
+            if n in new_parts:  # replaced in place (also a removed part whose name was reused)
+                _emit(zw, n, new_parts.pop(n), info.date_time)
+                written.add(n)
+            elif n in removed:
+                continue
+            else:
+                zw.copy(self.zin, info)
+        for n, data in new_parts.items():
+            _emit(zw, n, data, FIXED_ZIP_TIME)
+            written.add(n)
+        zw.close()
+        return written
+
+
+def _owned_parts(pkg: PackageReader, all_rels: dict[str, list[Rel]], replaced_parts: set[str]) -> set[str]:
+    """The parts only the replaced sheets lead to (their tables, drawings, charts, comments and
+    what those refer to), less any a surviving part still refers to."""
     candidates: set[str] = set()
     stack = list(replaced_parts)
     while stack:
@@ -233,147 +408,7 @@ def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
                     keep = resolve(src, r.target)
                     candidates.discard(keep)
                     changed = True
-    removed = {pkg.name(p) for p in candidates} | {pkg.name(rels_part(p)) for p in candidates if pkg.has(rels_part(p))}
-    removed |= {pkg.name(rels_part(p)) for p in replaced_parts if pkg.has(rels_part(p))}
-    calc = [r for r in wb_rels if r.type == REL["calcChain"]]
-    for r in calc:
-        p = resolve(wb_part, r.target)
-        if pkg.has(p):
-            removed.add(pkg.name(p))
-    wb_rels = [r for r in wb_rels if r.type != REL["calcChain"]]
-    removed.discard(None)
-    for p in list(ct.overrides):
-        if p in removed or (pkg.name(p) in removed):
-            del ct.overrides[p]
-
-    # 4. render the report sheets standalone
-    sink = StringSink("inline")
-    wb, cells = _skeleton(spec, sink)
-    for sh in spec.sheets:  # keep the VBA code name of a replaced sheet (.xlsm document modules)
-        if sh.name in replaced:
-            head = zin.read(pkg.name(sheets[replaced[sh.name]][3]))[:4096]
-            m = re.search(rb'<(?:\w+:)?sheetPr\b[^>]*\scodeName="([^"]+)"', head)
-            if m:
-                wb[sh.name].sheet_properties.codeName = m.group(1).decode()
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    skz = zipfile.ZipFile(buf)
-    sk = PackageReader(skz)
-    sk_ct = ContentTypes(sk.read("[Content_Types].xml"))
-    sk_wb = workbook_part(sk)
-    sk_sheets = workbook_sheets(sk, sk_wb)
-
-    # 5. styles
-    styles_rel = next((r for r in wb_rels if r.type == REL["styles"]), None)
-    new_parts: dict[str, bytes | object] = {}
-    if styles_rel is None:
-        styles_part = "xl/styles.xml"
-        new_parts[styles_part] = sk.read("xl/styles.xml")
-        ct.overrides[styles_part] = sk_ct.type_of("xl/styles.xml")
-        wb_rels.append(Rel(_new_rid(wb_rels), REL["styles"], relative(wb_part, styles_part)))
-        xf_map = lambda i: i  # noqa: E731
-        dxf_map: dict[int, int] = {}
-    else:
-        styles_part = resolve(wb_part, styles_rel.target)
-        merged = merge_styles(pkg.read(styles_part), sk.read("xl/styles.xml"))
-        new_parts[pkg.name(styles_part)] = merged.xml
-        xf_map, dxf_map = merged.xf_of, merged.dxf
-
-    # 6. copy the report parts in under fresh names
-    taken = {n.lower() for n in pkg.infos if n not in removed}
-    kept_tables = _kept_tables(pkg, ct, removed)
-    used_ids = {i for i, _ in kept_tables}
-    used_names = {n for _, n in kept_tables} | _defined_names(wb_xml)
-    sheet_part_of: dict[str, str] = {}
-    for name, _, _, _ in sk_sheets:
-        if name in replaced:
-            sheet_part_of[name] = sheets[replaced[name]][3]
-        else:
-            sheet_part_of[name] = _alloc(taken, "xl/worksheets/sheet1.xml")
-            ct.overrides[sheet_part_of[name]] = WORKSHEET_TYPE
-
-    def copy_related(sk_src: str, new_src: str) -> None:
-        rels = sk.rels(sk_src)
-        if not rels:
-            return
-        out = []
-        for r in rels:
-            if r.external:  # openpyxl writes none for report parts; never carry one over
-                continue
-            sk_tgt = resolve(sk_src, r.target)
-            new_tgt = _alloc(taken, sk_tgt)
-            data = sk.read(sk_tgt)
-            if r.type == REL["table"]:
-                data = _renumber_table(data, used_ids, used_names)
-            new_parts[new_tgt] = data
-            t = sk_ct.type_of(sk_tgt)
-            if ct.type_of(new_tgt) != t:
-                ct.overrides[new_tgt] = t
-            copy_related(sk_tgt, new_tgt)
-            out.append(Rel(r.id, r.type, relative(new_src, new_tgt)))
-        new_parts[rels_part(new_src)] = rels_xml(out)
-
-    for name, _, _, sk_part in sk_sheets:
-        new_part = sheet_part_of[name]
-        copy_related(sk_part, new_part)
-        new_parts[new_part] = _SheetWriter(sk.read(sk_part), cells[name], xf_map, dxf_map, date1904)
-
-    # 7. workbook.xml: sheets, defined names, calc flags, active tab
-    r_prefix = _prefix(wb_xml, NS["r"])
-    main_prefix = _prefix(wb_xml, NS["main"])
-    if main_prefix is None:
-        raise WorkbookError("workbook.xml 的命名空间无法识别。", "workbook.xml uses an unknown namespace.")
-    if r_prefix is None:
-        r_prefix = "r"
-        wb_xml = re.sub(r"(<(?:[\w.-]+:)?workbook\b)", rf'\1 xmlns:r="{NS["r"]}"', wb_xml, count=1)
-    max_id = max([int(s[1]) for s in sheets if s[1] and s[1].isdigit()] + [0])
-    new_elems = {}
-    for name, _ in [o for o in order if o[1] is None]:
-        rid = _new_rid(wb_rels)
-        wb_rels.append(Rel(rid, REL["worksheet"], relative(wb_part, sheet_part_of[name])))
-        max_id += 1
-        p = f"{main_prefix}:" if main_prefix else ""
-        new_elems[name] = f"<{p}sheet name={quoteattr(name)} sheetId=\"{max_id}\" {r_prefix}:id=\"{rid}\"/>"
-    wb_xml = _rewrite_sheets(wb_xml, main_prefix, order, new_elems)
-    sk_names = _sk_defined_names(sk.read(sk_wb), [s[0] for s in sk_sheets], final_index, main_prefix)
-    replaced_new_idx = {new_index_of_old[i] for i in replaced.values()}
-    wb_xml = _rewrite_defined_names(wb_xml, main_prefix, new_index_of_old, replaced_new_idx, sk_names)
-    if any(c.formula for s in spec.sheets for t in s.tables for c in t.columns):
-        wb_xml = _full_calc(wb_xml, main_prefix)
-    wb_xml = _shift_active_tab(wb_xml, new_index_of_old)
-    new_parts[pkg.name(wb_part)] = (b"\xef\xbb\xbf" if wb_bom else b"") + wb_xml.encode("utf-8")
-    app_part = next((resolve("", r.target) for r in pkg.rels("") if r.type == REL["extended"] and not r.external), None)
-    if app_part and pkg.has(app_part):
-        titles = [nm for nm, i in order if i is None or ct.type_of(sheets[i][3]) == WORKSHEET_TYPE]
-        app = update_app_titles(pkg.read(app_part), titles)
-        if app is not None:
-            new_parts[pkg.name(app_part)] = app
-    new_parts[pkg.name(rels_part(wb_part)) or rels_part(wb_part)] = rels_xml(wb_rels)
-    final = {n.lower() for n in pkg.infos if n not in removed} | {n.lower() for n in new_parts}
-    for p in [p for p in ct.overrides if p.lower() not in final]:
-        del ct.overrides[p]  # an Override naming a part the package lacks (some writers leave them): dropped
-    new_parts["[Content_Types].xml"] = ct.xml()
-
-    # 8. write: the user's parts in their order (raw copies unless replaced), then new parts
-    zw = ZipRewriter(fh)
-    written: set[str] = set()
-    for info in zin.infolist():
-        n = info.filename
-        if info.is_dir():
-            continue
-        if n in new_parts:  # replaced in place (also a removed part whose name was reused)
-            _emit(zw, n, new_parts.pop(n), info.date_time)
-            written.add(n)
-        elif n in removed:
-            continue
-        else:
-            zw.copy(zin, info)
-    for n, data in new_parts.items():
-        _emit(zw, n, data, FIXED_ZIP_TIME)
-        written.add(n)
-    zw.close()
-    return written
+    return candidates
 
 
 def _emit(zw: ZipRewriter, name: str, data, date_time) -> None:
@@ -401,174 +436,3 @@ class _SheetWriter:
             yield chunk.encode("utf-8")
         yield self.tail
 
-
-_VECTOR = r"(<(?:[\w.-]+:)?{block}\b[^>]*>\s*<({vt})vector\b)([^>]*)(>)(.*?)(</\2vector\s*>)"
-
-
-def update_app_titles(app_xml: bytes, worksheets: list[str]) -> bytes | None:
-    """``docProps/app.xml`` with the worksheet titles of ``TitlesOfParts`` (and their count
-    in ``HeadingPairs``) set to ``worksheets``, in workbook order; the other groups Excel
-    lists there (charts, named ranges) are kept. ``None`` when the part has no such lists
-    (LibreOffice writes none) or they are not laid out as Excel lays them out."""
-    try:
-        text = app_xml.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    tp = re.search(_VECTOR.format(block="TitlesOfParts", vt=r"(?:[\w.-]+:)?"), text, re.S)
-    hp = re.search(_VECTOR.format(block="HeadingPairs", vt=r"(?:[\w.-]+:)?"), text, re.S)
-    if not tp or not hp:
-        return None
-    vt = re.escape(tp.group(2))
-    titles = re.findall(rf"<{vt}lpstr>(.*?)</{vt}lpstr>|<{vt}lpstr\s*/>", tp.group(5), re.S)
-    counts = list(re.finditer(rf"(<{vt}i4>)\s*(\d+)\s*(</{vt}i4>)", hp.group(5)))
-    if not counts or sum(int(c.group(2)) for c in counts) != len(titles):
-        return None
-    first = int(counts[0].group(2))
-    p = tp.group(2)
-    new_titles = [escape(t) for t in worksheets] + titles[first:]
-    body = "".join(f"<{p}lpstr>{t}</{p}lpstr>" for t in new_titles)
-    attrs = re.sub(r'\ssize="\d*"', f' size="{len(new_titles)}"', tp.group(3))
-    new_tp = tp.group(1) + attrs + tp.group(4) + body + tp.group(6)
-    c0 = counts[0]
-    hp_body = hp.group(5)[: c0.start()] + f"{c0.group(1)}{len(worksheets)}{c0.group(3)}" + hp.group(5)[c0.end():]
-    new_hp = hp.group(1) + hp.group(3) + hp.group(4) + hp_body + hp.group(6)
-    spans = sorted([(tp.start(), tp.end(), new_tp), (hp.start(), hp.end(), new_hp)])
-    out, pos = [], 0
-    for a, b, rep in spans:
-        out.append(text[pos:a] + rep)
-        pos = b
-    out.append(text[pos:])
-    return "".join(out).encode("utf-8")
-
-
-def _new_rid(rels: list[Rel]) -> str:
-    used = {r.id for r in rels}
-    n = 1
-    while f"rId{n}" in used:
-        n += 1
-    return f"rId{n}"
-
-
-_TID = re.compile(rb'(<(?:\w+:)?table\b[^>]*?\sid=")(\d+)(")')
-_TNAMES = re.compile(rb'(\s(?:name|displayName)=")([^"]*)(")')
-
-
-def _kept_tables(pkg: PackageReader, ct: ContentTypes, removed: set[str]) -> list[tuple[int, str]]:
-    out = []
-    for n in pkg.infos:
-        if n in removed or ct.type_of(n) != "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml":
-            continue
-        root = SafeET.fromstring(pkg.read(n))
-        out.append((int(root.get("id", "0")), (root.get("displayName") or root.get("name") or "").lower()))
-    return out
-
-
-def _renumber_table(data: bytes, used_ids: set[int], used_names: set[str]) -> bytes:
-    """Give a table part the smallest free id, and a free name if its own is taken."""
-    tid = 1
-    while tid in used_ids:
-        tid += 1
-    used_ids.add(tid)
-    data = _TID.sub(lambda m: m.group(1) + str(tid).encode() + m.group(3), data, count=1)
-    open_end = data.index(b">", data.index(b"<table")) if b"<table" in data else len(data)
-    head, rest = data[:open_end], data[open_end:]
-    name = re.search(rb'\sdisplayName="([^"]*)"', head).group(1).decode()
-    new = name
-    k = 2
-    while new.lower() in used_names:
-        new = f"{name}_{k}"
-        k += 1
-    used_names.add(new.lower())
-    if new != name:
-        head = _TNAMES.sub(lambda m: m.group(1) + new.encode() + m.group(3), head)
-    return head + rest
-
-
-def _defined_names(wb_xml: str) -> set[str]:
-    return {m.group(1).lower() for m in re.finditer(r'<(?:[\w.-]+:)?definedName\b[^>]*?\sname="([^"]*)"', wb_xml)}
-
-
-def _block(xml: str, prefix: str, name: str) -> re.Match | None:
-    p = re.escape(prefix + ":") if prefix else ""
-    return re.search(rf"<{p}{name}\b[^>]*?(?:/>|>.*?</{p}{name}\s*>)", xml, re.S)
-
-
-def _rewrite_sheets(wb_xml: str, prefix: str, order, new_elems: dict[str, str]) -> str:
-    m = _block(wb_xml, prefix, "sheets")
-    p = re.escape(prefix + ":") if prefix else ""
-    elems = re.findall(rf"<{p}sheet\b[^>]*?(?:/>|>.*?</{p}sheet\s*>)", m.group(0), re.S)
-    if not new_elems:
-        return wb_xml
-    body = "".join(elems[i] if i is not None else new_elems[name] for name, i in order)
-    open_tag = re.match(rf"<{p}sheets\b[^>]*?>", m.group(0)).group(0)
-    pp = f"{prefix}:" if prefix else ""
-    return wb_xml[: m.start()] + open_tag + body + f"</{pp}sheets>" + wb_xml[m.end():]
-
-
-def _sk_defined_names(sk_wb: bytes, sk_sheet_names: list[str], final_index: dict[str, int], prefix: str) -> list[str]:
-    root = SafeET.fromstring(sk_wb)
-    dn = root.find(f"{{{NS['main']}}}definedNames")
-    out = []
-    p = f"{prefix}:" if prefix else ""
-    for el in dn if dn is not None else []:
-        lid = el.get("localSheetId")
-        attrs = f" name={quoteattr(el.get('name'))}"
-        if lid is not None:
-            attrs += f' localSheetId="{final_index[sk_sheet_names[int(lid)].lower()]}"'
-        out.append(f"<{p}definedName{attrs}>{escape(el.text or '')}</{p}definedName>")
-    return out
-
-
-def _rewrite_defined_names(wb_xml: str, prefix: str, new_index_of_old: dict[int, int], replaced_idx: set[int],
-                           added: list[str]) -> str:
-    m = _block(wb_xml, prefix, "definedNames")
-    p = re.escape(prefix + ":") if prefix else ""
-    pp = f"{prefix}:" if prefix else ""
-    kept: list[str] = []
-    if m:
-        for el in re.findall(rf"<{p}definedName\b[^>]*?(?:/>|>.*?</{p}definedName\s*>)", m.group(0), re.S):
-            lid = re.search(r'\slocalSheetId="(\d+)"', el)
-            name = re.search(r'\sname="([^"]*)"', el)
-            if lid:
-                new = new_index_of_old.get(int(lid.group(1)), int(lid.group(1)))
-                if new in replaced_idx and name and name.group(1).lower() in _PRINT_NAMES:
-                    continue
-                el = el[: lid.start()] + f' localSheetId="{new}"' + el[lid.end():]
-            kept.append(el)
-    items = kept + added
-    block = f"<{pp}definedNames>{''.join(items)}</{pp}definedNames>" if items else ""
-    if m:
-        return wb_xml[: m.start()] + block + wb_xml[m.end():]
-    if not block:
-        return wb_xml
-    # schema order: sheets, functionGroups?, externalReferences?, definedNames
-    for nxt in ("externalReferences", "functionGroups", "sheets"):
-        b = _block(wb_xml, prefix, nxt)
-        if b:
-            return wb_xml[: b.end()] + block + wb_xml[b.end():]
-    raise ValueError("workbook.xml has no sheets element")
-
-
-def _full_calc(wb_xml: str, prefix: str) -> str:
-    p = re.escape(prefix + ":") if prefix else ""
-    m = re.search(rf"<{p}calcPr\b[^>]*?/?>", wb_xml)
-    if m:
-        tag = m.group(0)
-        if "fullCalcOnLoad" in tag:
-            tag = re.sub(r'fullCalcOnLoad="[^"]*"', 'fullCalcOnLoad="1"', tag)
-        else:
-            tag = re.sub(r"\s*(/?>)$", r' fullCalcOnLoad="1"\1', tag)
-        return wb_xml[: m.start()] + tag + wb_xml[m.end():]
-    pp = f"{prefix}:" if prefix else ""
-    for prev in ("definedNames", "externalReferences", "functionGroups", "sheets"):
-        b = _block(wb_xml, prefix, prev)
-        if b:
-            return wb_xml[: b.end()] + f'<{pp}calcPr fullCalcOnLoad="1"/>' + wb_xml[b.end():]
-    return wb_xml
-
-
-def _shift_active_tab(wb_xml: str, new_index_of_old: dict[int, int]) -> str:
-    def fix(m):
-        old = int(m.group(2))
-        return f'{m.group(1)}"{new_index_of_old.get(old, old)}"'
-    return re.sub(r'(\s(?:activeTab|firstSheet)=)"(\d+)"', fix, wb_xml)

@@ -28,7 +28,7 @@ AS_OF = dt.date(2024, 9, 30)
 
 def seeds(folder: pathlib.Path) -> dict[str, bytes]:
     """name (with the suffix the reader dispatches on) -> bytes."""
-    from crm_xl.commands import build_demo_workbook
+    from crm_xl.cli.demo import build_demo_workbook
 
     folder.mkdir(parents=True, exist_ok=True)
     out = {
@@ -145,7 +145,7 @@ def refresh_one(seed_bytes: dict[str, bytes], folder: pathlib.Path, m, stats: Fu
     a ``CrmXlError`` must leave the file byte-identical; a success must leave a consistent
     package. Raises AssertionError otherwise (and anything that is not a CrmXlError)."""
     from crm_xl.errors import CrmXlError
-    from crm_xl.report_command import run_report
+    from crm_xl.cli.report import run_report
 
     name, structural, part, edits = m
     data = seed_bytes[name]

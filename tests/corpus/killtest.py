@@ -24,7 +24,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHILD = textwrap.dedent("""
     import pathlib, sys, datetime as dt
     sys.path.insert(0, {root!r})
-    from crm_xl.report_command import run_report
+    from crm_xl.cli.report import run_report
     print("START", flush=True)
     run_report(pathlib.Path({path!r}), as_of=dt.date(2024, 9, 30), progress=lambda s: print("STEP", s, flush=True))
     print("DONE", flush=True)
@@ -55,7 +55,7 @@ def _wait_for(proc: subprocess.Popen, marker: str) -> bool:
 
 
 def make_book(folder: pathlib.Path, customers: int = 1000) -> pathlib.Path:
-    from crm_xl.commands import build_demo_workbook
+    from crm_xl.cli.demo import build_demo_workbook
 
     book = folder / "book.xlsx"
     build_demo_workbook(book, customers=customers)

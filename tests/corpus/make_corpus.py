@@ -107,7 +107,7 @@ def _refreshed_book(d: pathlib.Path) -> list[pathlib.Path]:
     the RFM sheet, a changed R breakpoint in 设置, a user sheet added after the report."""
     import openpyxl
 
-    from crm_xl.report_command import run_report
+    from crm_xl.cli.report import run_report
 
     p = _report_book(d)
     run_report(p, as_of=AS_OF)
@@ -146,7 +146,7 @@ def _edited_report(edit):
     def make(d: pathlib.Path) -> list[pathlib.Path]:
         import openpyxl
 
-        from crm_xl.report_command import run_report
+        from crm_xl.cli.report import run_report
 
         p = _report_book(d)
         run_report(p, as_of=AS_OF)
@@ -165,7 +165,7 @@ def _saved_by(fmt: str):
     def make(d: pathlib.Path) -> list[pathlib.Path]:
         import shutil
 
-        from crm_xl.report_command import run_report
+        from crm_xl.cli.report import run_report
         from tests.lo import convert
 
         src = _report_book(d, name="src.xlsx")
@@ -288,7 +288,7 @@ def _text_only(strings: list[str]):
 def _refreshed_book_without_settings(d: pathlib.Path) -> list[pathlib.Path]:
     import openpyxl
 
-    from crm_xl.report_command import run_report
+    from crm_xl.cli.report import run_report
 
     p = _report_book(d)
     run_report(p, as_of=AS_OF)

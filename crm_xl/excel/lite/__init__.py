@@ -18,7 +18,7 @@ import pathlib
 import re
 import zipfile
 
-# the console sheet's name per template language (= crm_xl.excel.macros.CONSOLE_SHEET;
+# the console sheet's name per template language (= crm_xl.report.console_sheet.CONSOLE_SHEET;
 # not imported from there so that reading these files needs no xlwings)
 CONSOLE_NAMES = {"zh": "控制台", "en": "Console"}
 _CONSOLE_LINE = re.compile(r'^CONSOLE = "[^"]*"', re.M)

@@ -1,4 +1,5 @@
-"""``crm-xl addin build`` / ``crm-xl addin install``: the classic Windows Excel add-in.
+"""The classic Windows Excel add-in (``crm-xl addin build`` / ``crm-xl addin install``,
+:mod:`crm_xl.cli.addin`).
 
 The add-in is **built from xlwings' own** ``quickstart_addin_ribbon.xlam`` (shipped in the
 xlwings wheel, BSD licensed), not from a hand-made binary:
@@ -19,10 +20,9 @@ The add-in's VBA reads its settings from ``myaddin.conf`` (its compiled project 
 
 from __future__ import annotations
 
-__all__ = ["register", "build_addin", "ribbon_xml", "addin_source", "install_addin", "RIBBON_CALLBACK",
+__all__ = ["build_addin", "ribbon_xml", "addin_source", "install_addin", "RIBBON_CALLBACK",
            "user_config_path"]
 
-import argparse
 import os
 import pathlib
 import re
@@ -30,7 +30,7 @@ import sys
 import zipfile
 from xml.sax.saxutils import quoteattr
 
-from .errors import CrmXlError
+from ..errors import CrmXlError
 
 ADDIN_NAME = "crm_xl.xlam"
 RIBBON_CALLBACK = "RibbonMyAddin.RunMain"  # module.procedure inside the add-in's VBA project
@@ -163,47 +163,3 @@ def install_addin(*, target_dir: str | os.PathLike | None = None, interpreter: s
     cfg = config or user_config_path()
     written = _write_config(cfg, interpreter or sys.executable)
     return path, (cfg if written else None)
-
-
-def _cmd_build(args: argparse.Namespace) -> int:
-    out = build_addin(args.output)
-    zh = args.lang == "zh"
-    print(f"已生成 {out.resolve()}" if zh else f"wrote {out.resolve()}")
-    return 0
-
-
-def _cmd_install(args: argparse.Namespace) -> int:
-    path, cfg = install_addin(target_dir=args.dir, interpreter=args.interpreter)
-    zh = args.lang == "zh"
-    if zh:
-        print(f"已安装 {path}。" + (f"Python 解释器已写入 {cfg}。" if cfg else "") + "请重新启动 Excel，"
-              "然后在「CRM 分析」选项卡点击「运行」。")
-    else:
-        print(f"installed {path}." + (f" Python interpreter written to {cfg}." if cfg else "")
-              + " Restart Excel, then press 'Run' on the 'CRM 分析' tab.")
-    return 0
-
-
-def register(sub, add_common, commands: dict) -> None:
-    p = sub.add_parser(
-        "addin",
-        help="build / install the Excel ribbon add-in (Windows) / 生成或安装 Excel 加载项",
-        description="Build crm_xl.xlam from xlwings' ribbon add-in, or install it into Excel's startup folder. "
-                    "/ 由 xlwings 的功能区加载项生成 crm_xl.xlam，或安装到 Excel 启动文件夹。",
-    )
-    asub = p.add_subparsers(dest="addin_command", metavar="ACTION", required=True)
-    b = asub.add_parser("build", help="write crm_xl.xlam / 生成 crm_xl.xlam",
-                        description="Write crm_xl.xlam (xlwings' ribbon add-in with the 'CRM 分析' tab).")
-    b.add_argument("-o", "--output", default=".", help="folder to write crm_xl.xlam into (default: current folder)")
-    add_common(b)
-    i = asub.add_parser("install", help="install into Excel's XLSTART folder / 安装到 Excel 启动文件夹",
-                        description="Build crm_xl.xlam into Excel's XLSTART folder and point the add-in at this "
-                                    "Python (user config ~/.myaddin/myaddin.conf, only if no interpreter is set).")
-    i.add_argument("--dir", default=None, help="install into this folder instead of XLSTART")
-    i.add_argument("--interpreter", default=None, help="python.exe the add-in runs (default: this Python)")
-    add_common(i)
-
-    def dispatch(args: argparse.Namespace) -> int:
-        return _cmd_build(args) if args.addin_command == "build" else _cmd_install(args)
-
-    commands["addin"] = dispatch

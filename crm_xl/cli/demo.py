@@ -1,4 +1,4 @@
-"""The sub-commands of ``crm-xl`` (registered by ``crm_xl.cli``)."""
+"""``crm-xl demo``: the report workbook on built-in demo data."""
 
 from __future__ import annotations
 
@@ -6,57 +6,21 @@ __all__ = ["register", "build_demo_workbook"]
 
 import argparse
 import pathlib
-import sys
-from contextlib import contextmanager
 
+from .common import add_common, progress
 
-
-@contextmanager
-def _progress(quiet: bool, lang: str):
-    """Rich progress on stderr (stdout stays clean for scripting)."""
-    if quiet:
-        class _Null:
-            def step(self, text: str) -> None:
-                pass
-
-            def inform(self, text: str, loud: bool = False) -> None:
-                if loud:  # warnings are shown even with --quiet
-                    print(text, file=sys.stderr)
-        yield _Null()
-        return
-    from rich.console import Console
-    from rich.markup import escape
-
-    console = Console(stderr=True)
-
-    class _Steps:
-        def __init__(self):
-            self.status = console.status("")
-
-        def step(self, text: str) -> None:
-            console.print(f"[dim]·[/dim] {text}")
-            self.status.update(text)
-
-        def inform(self, text: str, loud: bool = False) -> None:
-            """A line to read: how a source was mapped, what counted (loud: a warning)."""
-            console.print(f"[bold yellow]![/bold yellow] {escape(text)}" if loud else f"  {escape(text)}",
-                          highlight=False, soft_wrap=True)
-
-    steps = _Steps()
-    with steps.status:
-        yield steps
 
 
 def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool = False, lang: str = "zh",
                         seed: int = 2024, quiet: bool = True) -> dict:
     """Generate demo data, run the report pipeline and write the workbook. Returns a small summary."""
-    from .demo import generate_demo
-    from .render.xlsx import render_workbook
-    from .report.build import build_report
-    from .settings import AnalysisSettings
+    from ..demo import generate_demo
+    from ..render.xlsx import render_workbook
+    from ..report.build import build_report
+    from ..settings import AnalysisSettings
 
     zh = lang == "zh"
-    with _progress(quiet, lang) as p:
+    with progress(quiet, lang) as p:
         p.step(f"生成演示数据：{customers} 个客户" if zh else f"generating demo data: {customers} customers")
         raw = generate_demo(customers, seed=seed, dirty=dirty, lang=lang)
         run = build_report(raw, AnalysisSettings(lang=lang), include_data_sheets=True, progress=p.step)
@@ -87,7 +51,7 @@ def _positive(text: str) -> int:
     return n
 
 
-def register(sub, add_common, commands: dict) -> None:
+def register(sub) -> None:
     p = sub.add_parser(
         "demo",
         help="build the report workbook on built-in demo data / 用演示数据生成报告工作簿",
@@ -99,8 +63,4 @@ def register(sub, add_common, commands: dict) -> None:
     p.add_argument("--dirty", action="store_true", help="make the data messy to show cleaning at work / 生成脏数据以演示清洗")
     p.add_argument("--seed", type=int, default=2024, help="random seed (default: 2024)")
     add_common(p)
-    commands["demo"] = _cmd_demo
-    from . import report_command
-
-    report_command.register(sub, add_common, commands)
-    report_command.register_template(sub, add_common, commands)
+    p.set_defaults(run=_cmd_demo)

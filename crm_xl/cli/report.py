@@ -19,7 +19,8 @@ import datetime as dt
 import pathlib
 from dataclasses import replace
 
-from .errors import InputError
+from ..errors import InputError
+from .common import add_common, progress
 
 
 def _date(text: str) -> dt.date:
@@ -57,18 +58,18 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     time read), so that a later run without ``--input``/``--source`` reads from it again.
     ``sheet_rows``: ``--sheet-rows N``, the most rows of a source table copied into a new
     workbook's data sheet (a sample of a larger one; row source.sheet_rows of 设置)."""
-    from .atomic import ensure_writable
-    from .errors import WorkbookError
-    from .io import read_sources
-    from .safety import file_kind
-    from .render.splice import refresh_workbook
-    from .render.xlsx import render_workbook
-    from .report.build import build_report
-    from .report.inputs import default_goals, read_workbook_inputs
-    from .settings import AnalysisSettings
+    from ..atomic import ensure_writable
+    from ..errors import WorkbookError
+    from ..io import read_sources
+    from ..safety import file_kind
+    from ..render.splice import refresh_workbook
+    from ..render.xlsx import render_workbook
+    from ..report.build import build_report
+    from ..report.inputs import default_goals, read_workbook_inputs
+    from ..settings import AnalysisSettings
 
-    from .mapping import MappingOverrides, parse_map_option, parse_table_option
-    from .startup import resume
+    from ..mapping import MappingOverrides, parse_map_option, parse_table_option
+    from ..startup import resume
 
     resume()  # (the console script paused the garbage collector while these imports ran)
     step = progress or (lambda _t: None)
@@ -110,7 +111,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
         if settings.source:  # the data now comes from files: the workbook no longer names a source
             settings = replace(settings, source=())
     else:
-        from .sources import SourceSpec, parse_query_option, read_source
+        from ..sources import SourceSpec, parse_query_option, read_source
 
         spec = SourceSpec(source) if source else SourceSpec.from_settings(settings.source)
         if spec is None and queries:
@@ -162,9 +163,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .commands import _progress
-
-    with _progress(args.quiet, args.lang) as p:
+    with progress(args.quiet, args.lang) as p:
         s = run_report(pathlib.Path(args.book), out=pathlib.Path(args.output) if args.output else None,
                        inputs=[pathlib.Path(x) for x in args.input] if args.input else None,
                        as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step,
@@ -187,7 +186,7 @@ class _LangAction(argparse.Action):
         namespace.lang_explicit = values
 
 
-def register(sub, add_common, commands: dict) -> None:
+def register(sub) -> None:
     p = sub.add_parser(
         "report",
         help="(re)write the report sheets of a workbook from its data / 根据数据表生成或刷新报告工作表",
@@ -233,29 +232,4 @@ def register(sub, add_common, commands: dict) -> None:
     for a in p._actions:  # remember whether --lang was given (else the workbook's 设置 decides)
         if a.dest == "lang":
             a.__class__ = _LangAction
-    commands["report"] = _cmd_report
-
-
-def _cmd_template(args: argparse.Namespace) -> int:
-    from .excel.template import write_template
-
-    out = pathlib.Path(args.output or ("crm_xl_template.xlsx" if args.lang == "zh" else "crm_xl_template_en.xlsx"))
-    from .atomic import ensure_writable
-
-    ensure_writable(out)
-    write_template(out, args.lang)
-    print(f"已生成模板 {out.resolve()}" if args.lang == "zh" else f"wrote the template {out.resolve()}")
-    return 0
-
-
-def register_template(sub, add_common, commands: dict) -> None:
-    p = sub.add_parser(
-        "template",
-        help="write the empty template workbook / 生成空白模板工作簿",
-        description="Write the empty template workbook: guide, 分析目标, 设置 and the data sheets with headers, "
-                    "notes and drop-down lists; paste a CRM export into it and run `crm-xl report`. / "
-                    "生成空白模板：粘贴 CRM 导出数据后运行 crm-xl report。",
-    )
-    p.add_argument("-o", "--output", help="output file (default: crm_xl_template.xlsx)")
-    add_common(p)
-    commands["template"] = _cmd_template
+    p.set_defaults(run=_cmd_report)

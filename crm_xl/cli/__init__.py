@@ -1,4 +1,4 @@
-"""crm-xl: the command line.
+"""crm-xl: the command line, one module per sub-command (:data:`COMMANDS`).
 
 Every command has ``--help``; user errors print one line (zh or en by ``--lang``) and exit
 non-zero, with the traceback only under ``--debug``. Long steps show rich progress on
@@ -7,32 +7,22 @@ stderr, so stdout stays clean for scripting.
 
 from __future__ import annotations
 
-__all__ = ["main", "run", "build_parser"]
+__all__ = ["main", "run", "build_parser", "COMMANDS"]
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from . import __version__
-from .errors import CrmXlError, exit_code, format_error
+from .. import __version__
+from ..errors import CrmXlError, exit_code, format_error
+from .common import lang_default
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
-
-
-def _lang_default(argv: Sequence[str]) -> str:
-    for i, a in enumerate(argv):
-        if a == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
-        if a.startswith("--lang="):
-            return a.split("=", 1)[1]
-    return "zh"
-
-
-def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lang", choices=("zh", "en"), default="zh",
-                   help="language of the workbook and messages (default: zh) / 工作簿与提示语言")
-    p.add_argument("--debug", action="store_true", help="show the Python traceback on errors")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+# The sub-commands in the order --help lists them: each is a module of this package with
+# ``register(sub)``, which adds its parser to ``sub`` (the sub-parsers of ``crm-xl``), its
+# options (``common.add_common`` among them) and ``set_defaults(run=handler)``; ``main``
+# calls ``args.run(args)``. A new command is a module here, imported in build_parser and
+# named in this list.
+COMMANDS = ("demo", "report", "template", "addin", "udfs")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,21 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"crm-xl {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from . import commands  # registers the sub-commands
-    from .excel import udf_setup
+    from . import addin, demo, report, template, udfs  # (imported here: `import crm_xl.cli` stays cheap)
 
-    commands.register(sub, _add_common, _COMMANDS)
-    from . import addin_cli  # crm-xl addin build / install
-
-    addin_cli.register(sub, _add_common, _COMMANDS)
-    udf_setup.register(sub, _add_common, _COMMANDS)
+    modules = {"demo": demo, "report": report, "template": template, "addin": addin, "udfs": udfs}
+    for name in COMMANDS:
+        modules[name].register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``crm-xl`` console script. Returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    lang = _lang_default(argv)
+    lang = lang_default(argv)
     debug = "--debug" in argv
     try:
         parser = build_parser()
@@ -71,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return 2
-        return int(_COMMANDS[args.command](args) or 0)
+        return int(args.run(args) or 0)
     except CrmXlError as exc:
         if debug:
             raise
@@ -90,14 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run() -> int:
     """The ``crm-xl`` console script: :func:`main` in a process of its own, with the garbage
     collector paused while the command imports its modules (:mod:`crm_xl.startup`)."""
-    from . import startup
+    from .. import startup
 
     startup.pause()
     try:
         return main()
     finally:
         startup.resume()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(run())

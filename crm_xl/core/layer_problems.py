@@ -1,0 +1,194 @@
+"""问题定位 per layer (seed 004 section 2.5): response timeouts, unresolved complaints, no
+purchase of new products, negative NPS, high churn risk and valuable customers the BG/NBD model
+thinks have probably left, each with the customers affected and a cause
+(:func:`layer_problems`; see :mod:`crm_xl.core.insights`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..settings import AnalysisSettings
+from .insight_common import VALUABLE_GROUPS, _money, _p_alive_of, _pct, p_alive_cutoff
+from .prepared import Prepared, factorize_objects
+from .text import as_text
+
+if TYPE_CHECKING:
+    from .clv_report import ClvResult
+
+PROBLEM_COLUMNS = ("layer", "layer_label", "problem", "customers_affected", "customers", "share", "count", "text")
+
+
+def _first_day_by_code(codes: np.ndarray, days: np.ndarray, n: int) -> np.ndarray:
+    """Earliest of ``days`` per code 0..n-1 (int64 max where a code has none; codes < 0
+    are skipped): ``np.minimum.at``, or for few codes over a short span of days a count
+    per (code, day) and the first day counted (faster than ``ufunc.at`` on 1M orders)."""
+    first = np.full(n, np.iinfo(np.int64).max)
+    known = codes >= 0
+    if not known.all():
+        codes, days = codes[known], days[known]
+    if codes.size == 0:
+        return first
+    d0 = int(days.min())
+    span = int(days.max()) - d0 + 1
+    if n * span > 1 << 24:
+        np.minimum.at(first, codes, days)
+        return first
+    cell = (codes * span + (days - d0)).astype(np.intp)  # (below 2**24; bincount wants np.intp: 32-bit in wasm32)
+    seen = np.bincount(cell, minlength=n * span).reshape(n, span) > 0
+    has = seen.any(axis=1)
+    first[has] = d0 + seen[has].argmax(axis=1)
+    return first
+
+
+def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisSettings,
+                   churn: pd.DataFrame | None = None, kpis_by_layer: pd.DataFrame | None = None,
+                   clv: "ClvResult | None" = None) -> pd.DataFrame:
+    """Problem statements per layer (seed 000 step 4 问题定位), each with its numbers.
+
+    Problems (only those that occur are listed):
+
+    * ``response_timeouts``: customers with responses slower than ``churn_timeout_hours``
+      in the last ``churn_feedback_days`` days, total and worst count -> 客服流程效率不足;
+    * ``unresolved``: interactions marked not resolved in that period -> 问题闭环跟进不足;
+    * ``no_new_product``: active customers (orders in the last ``new_product_days``) who
+      bought none of the products first sold in that period -> 新产品推广触达不足;
+    * ``low_nps``: layer NPS below 0 -> 满意度偏低、贬损者多于推荐者;
+    * ``high_churn_risk``: customers at high churn risk and their purchase amount;
+    * ``low_p_alive``: in a layer whose group is in :data:`VALUABLE_GROUPS` (高价值 /
+      潜力, or their rfm11 segments), at least ``insight_min_customers`` customers whose
+      BG/NBD P(alive) is below :func:`p_alive_cutoff`, with their purchase amount and how
+      many of them the churn rules rate low risk -> 有价值客户可能已悄然流失. Needs ``clv``
+      (a fitted model); ``count`` is their purchase amount, as for ``high_churn_risk``.
+
+    Parameters
+    ----------
+    prepared, layers, settings
+        As elsewhere in core (``layers``: :func:`crm_xl.core.segments.assign_layers`).
+    churn : DataFrame, optional
+        :func:`crm_xl.core.churn.churn_table` output (high risk; risk of low-P(alive) customers).
+    kpis_by_layer : DataFrame, optional
+        :func:`crm_xl.core.kpis.kpi_table` by layer (NPS).
+    clv : ClvResult, optional
+        :func:`crm_xl.core.clv_report.clv_analysis` output (P(alive)).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`PROBLEM_COLUMNS`, layers in settings order.
+    """
+    s = settings
+    zh = s.lang == "zh"
+    p = prepared
+    if len(layers) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("customers_affected", "customers", "share", "count")
+                                          else "str") for c in PROBLEM_COLUMNS})
+    codes = p.codes_of(layers["customer_id"])
+    lay = layers["layer"].to_numpy(dtype=object)
+    lay_codes, lay_keys = factorize_objects(lay)  # masks per layer from integer codes
+    if (lay_codes < 0).any():
+        lay_codes, lay_keys = None, None
+    _, unres_all, tmo_all = p.feedback_counts(s.churn_feedback_days, s.churn_timeout_hours)
+    tmo, unres = tmo_all[codes], unres_all[codes]
+    since = p.today - s.new_product_days
+    new_products: list[str] = []
+    bought_new = np.zeros(len(codes), dtype=bool)
+    active_recent = p.orders_between(since - 1)[codes] > 0
+    if p.o_product.size:
+        pc, products = p.product_codes  # missing product: -1
+        known = pc >= 0
+        first_sale = _first_day_by_code(pc, p.o_day, len(products))
+        is_new_product = first_sale >= since
+        new_products = sorted(str(x) for x in np.asarray(products, dtype=object)[is_new_product])
+        if new_products:
+            is_new = known & is_new_product[np.maximum(pc, 0)]
+            bought_new = p.count(p.o_code[is_new])[codes] > 0
+    nps_by_layer = {}
+    if kpis_by_layer is not None and len(kpis_by_layer):
+        k = kpis_by_layer[kpis_by_layer["kpi"] == "nps"]
+        nps_by_layer = dict(zip(k["group"], zip(k["value"], k["denominator"], strict=True), strict=True))
+    high = {}
+    risk_by_id = None
+    if churn is not None and len(churn):
+        hc = churn.loc[churn["risk"].to_numpy(dtype=object) == "high", ["layer", "monetary"]]
+        high = {k: (len(v), float(v["monetary"].sum())) for k, v in hc.groupby("layer")}
+        risk_by_id = pd.Series(churn["risk"].to_numpy(dtype=object), index=as_text(churn["customer_id"]))
+    alive = _p_alive_of(clv, p, layers["customer_id"])
+    cut = p_alive_cutoff(s)
+    if "layer_group" not in layers:
+        group_of = {}
+    elif lay_keys is not None:  # = dict(zip(layer, layer_group)): the group of each layer's last row
+        last = np.empty(len(lay_keys), dtype=np.intp)
+        last[lay_codes] = np.arange(lay_codes.size)
+        group_of = dict(zip(list(lay_keys), layers["layer_group"].to_numpy(dtype=object)[last].tolist(), strict=True))
+    else:
+        group_of = dict(zip(lay, layers["layer_group"].to_numpy(dtype=object), strict=True))
+    monetary = layers["monetary"].to_numpy(dtype=float, na_value=np.nan)
+    ids = layers["customer_id"].to_numpy(dtype=object)
+    order = [k for k, _ in s.layer_labels_zh]
+    rows = []
+    keys = set(lay) if lay_keys is None else list(lay_keys)
+    for key in sorted(keys, key=lambda k: order.index(k) if k in order else len(order)):
+        m = lay == key if lay_keys is None else lay_codes == list(lay_keys).index(key)
+        n = float(m.sum())
+        label = s.layer_label(key)
+        t = tmo[m]
+        if t.sum() > 0:
+            aff = float((t > 0).sum())
+            text = (f"{label}：{aff:.0f}位客户（占{_pct(aff / n)}）近{s.churn_feedback_days}天发生售后响应超时共{t.sum():.0f}次"
+                    f"（单个客户最多{t.max():.0f}次，超时标准{s.churn_timeout_hours:g}小时），问题定位：客服流程效率不足"
+                    if zh else
+                    f"{label}: {aff:.0f} customers ({_pct(aff / n)}) had {t.sum():.0f} response timeouts in the last "
+                    f"{s.churn_feedback_days} days (up to {t.max():.0f} for one customer; limit {s.churn_timeout_hours:g} h): "
+                    "service process too slow")
+            rows.append((key, label, "response_timeouts", aff, n, aff / n, float(t.sum()), text))
+        u = unres[m]
+        if u.sum() > 0:
+            aff = float((u > 0).sum())
+            text = (f"{label}：{u.sum():.0f}个投诉/工单未解决（涉及{aff:.0f}位客户），问题定位：问题闭环跟进不足" if zh else
+                    f"{label}: {u.sum():.0f} complaints/tickets unresolved ({aff:.0f} customers): issues not followed "
+                    "through")
+            rows.append((key, label, "unresolved", aff, n, aff / n, float(u.sum()), text))
+        if new_products:
+            act = active_recent[m]
+            miss = act & ~bought_new[m]
+            if act.sum() > 0 and miss.sum() > 0:
+                names = "、".join(f"「{x}」" for x in new_products[:3]) if zh else ", ".join(new_products[:3])
+                text = (f"{label}：{_pct(miss.sum() / act.sum())}的活跃客户（{miss.sum():.0f}/{act.sum():.0f}）未采购新品{names}，"
+                        "问题定位：新产品推广触达不足" if zh else
+                        f"{label}: {_pct(miss.sum() / act.sum())} of active customers ({miss.sum():.0f}/{act.sum():.0f}) "
+                        f"have not bought the new product(s) {names}: new-product promotion not reaching them")
+                rows.append((key, label, "no_new_product", float(miss.sum()), float(act.sum()),
+                             float(miss.sum() / act.sum()), float(miss.sum()), text))
+        if key in nps_by_layer:
+            v, resp = nps_by_layer[key]
+            if not np.isnan(v) and v < 0:
+                text = (f"{label}：NPS为{v:.0f}（{resp:.0f}份评分），贬损者多于推荐者，问题定位：客户满意度偏低" if zh else
+                        f"{label}: NPS {v:.0f} ({resp:.0f} responses), more detractors than promoters: low satisfaction")
+                rows.append((key, label, "low_nps", np.nan, n, np.nan, float(v), text))
+        if key in high:
+            cnt, amount = high[key]
+            text = (f"{label}：{cnt}位客户为高流失风险，累计购买金额{_money(amount, True)}，需优先挽回" if zh else
+                    f"{label}: {cnt} customers at high churn risk with {_money(amount, False)} of purchases: win back first")
+            rows.append((key, label, "high_churn_risk", float(cnt), n, cnt / n, amount, text))
+        if alive is not None and group_of.get(key) in VALUABLE_GROUPS:
+            low = m & (alive < cut)  # NaN (no prediction) is not low
+            cnt = int(low.sum())
+            if cnt >= max(s.insight_min_customers, 1):
+                amount = float(np.nansum(monetary[low]))
+                quiet = 0 if risk_by_id is None else int((risk_by_id.reindex(as_text(pd.Index(ids[low]))) == "low").sum())
+                text = (f"{label}：{cnt}位客户（占{_pct(cnt / n)}）的模型活跃概率低于{cut:.0%}，累计购买金额{_money(amount, True)}"
+                        + (f"，其中{quiet}位未被流失预警规则标记" if quiet else "")
+                        + "，问题定位：有价值客户可能已悄然流失，跟进不及时" if zh else
+                        f"{label}: {cnt} customer{'' if cnt == 1 else 's'} ({_pct(cnt / n)}) {'has' if cnt == 1 else 'have'} "
+                        f"a model P(alive) below {cut:.0%}, with "
+                        f"{_money(amount, False)} of purchases" + (f"; {quiet} of them not flagged by the churn rules"
+                                                                   if quiet else "")
+                        + ": valuable customers may have quietly left, follow-up too late")
+                rows.append((key, label, "low_p_alive", float(cnt), n, cnt / n, amount, text))
+    out = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+    for c in ("layer", "layer_label", "problem", "text"):
+        out[c] = as_text(out[c])
+    return out

@@ -1,0 +1,146 @@
+"""New-customer activation (新客户快速融入与激活, seed 000 scenario 3): time to the second order,
+activation rate, who needs attention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ...settings import AnalysisSettings
+from ..dataset import CrmData
+from .common import _as_of, _pct, _texts, _valid_orders, _zh
+
+ACTIVATION_COLUMNS = ("customer_id", "customer_name", "owner", "first_order_date", "first_amount",
+                      "second_order_date", "days_to_second", "days_since_first", "status", "status_label")
+
+
+_ACT_LABELS = {
+    "activated": ("已激活", "Activated"),
+    "late": ("延迟激活", "Activated late"),
+    "watch": ("观察期", "Watching"),
+    "attention": ("需关注", "Needs attention"),
+    "inactive": ("未激活", "Not activated"),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Activation:
+    """New-customer activation: ``customers`` (:data:`ACTIVATION_COLUMNS`, those needing
+    attention first), ``summary`` (``metric``, ``label``, ``value``), ``note``."""
+
+    customers: pd.DataFrame
+    summary: pd.DataFrame
+    note: str
+    conclusions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = None, *, as_of=None) -> Activation:
+    """Time to second order and activation of new customers.
+
+    New customers: first order within ``new_customer_days`` (180) of the analysis date.
+    Second order: the first order on a later day than the first. Status: 已激活 (second
+    order within ``activation_days``, 60), 延迟激活 (later), and without a second order:
+    观察期 (first order at most ``activation_attention_days``, 30, ago), 需关注 (up to
+    ``activation_days`` ago), 未激活 (longer). Activation rate = 已激活 / new customers whose
+    first order is at least ``activation_days`` old (the others cannot have failed yet).
+    """
+    s = settings or AnalysisSettings()
+    zh = _zh(s)
+    lang = 0 if zh else 1
+    as_of = _as_of(data, s, as_of)
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ACTIVATION_COLUMNS})
+    if as_of is None or len(data.orders) == 0:
+        return Activation(empty, _summary([], zh), "没有订单数据，无法分析新客户激活。" if zh else
+                          "No orders: new-customer activation cannot be analysed.")
+    first, first_amount, second = _first_orders(_valid_orders(data, as_of))
+    new = first[first > as_of - pd.Timedelta(days=int(s.new_customer_days))]
+    if len(new) == 0:
+        return Activation(empty, _summary([], zh), f"近{s.new_customer_days}天没有新客户（首次购买）。" if zh else
+                          f"No new customers (first purchase) in the last {s.new_customer_days} days.")
+    ids = new.index.astype(str)
+    sec = second.reindex(ids)
+    d2 = (sec - new.to_numpy()).dt.days.to_numpy(dtype=float)
+    since = (as_of - new).dt.days.to_numpy(dtype=float)
+    status = np.where(~np.isnan(d2), np.where(d2 <= s.activation_days, "activated", "late"),
+                      np.where(since <= s.activation_attention_days, "watch",
+                               np.where(since <= s.activation_days, "attention", "inactive")))
+    cust = data.customers.drop_duplicates("customer_id")
+    cust = cust.set_index(cust["customer_id"].astype(str))
+    out = pd.DataFrame({
+        "customer_id": ids,
+        "customer_name": _texts(cust["customer_name"].reindex(ids)).to_numpy() if "customer_name" in cust else "",
+        "owner": _texts(cust["owner"].reindex(ids)).to_numpy() if "owner" in cust else "",
+        "first_order_date": new.to_numpy(), "first_amount": first_amount.reindex(ids).to_numpy(),
+        "second_order_date": sec.to_numpy(), "days_to_second": d2, "days_since_first": since,
+        "status": status, "status_label": [_ACT_LABELS[k][lang] for k in status],
+    })
+    order = {"attention": 0, "inactive": 1, "watch": 2, "late": 3, "activated": 4}
+    out = out.assign(_o=out["status"].map(order)).sort_values(["_o", "days_since_first"], ascending=[True, False],
+                                                              kind="stable").drop(columns="_o").reset_index(drop=True)
+    eligible = since >= s.activation_days
+    n_elig = int(eligible.sum())
+    act_elig = int(((status == "activated") & eligible).sum())
+    metrics = [
+        ("new_customers", len(out)),
+        ("eligible", n_elig),
+        ("activated", int((status == "activated").sum())),
+        ("activation_rate", act_elig / n_elig if n_elig else np.nan),
+        ("median_days_to_second", float(np.nanmedian(d2)) if np.isfinite(d2).any() else np.nan),
+        ("needs_attention", int(np.isin(status, ["attention", "inactive"]).sum())),
+    ]
+    summ = _summary(metrics, zh)
+    rate = metrics[3][1]
+    concl = []
+    concl.append(f"近{s.new_customer_days}天新客户 {len(out)} 位；首购满{s.activation_days}天的 {n_elig} 位中 {act_elig} 位已在"
+                 f"{s.activation_days}天内再次购买，激活率 {_pct(rate)}。" if zh else
+                 f"{len(out)} new customers in the last {s.new_customer_days} days; of the {n_elig} whose first order is "
+                 f"at least {s.activation_days} days old, {act_elig} bought again within {s.activation_days} days: "
+                 f"activation rate {_pct(rate)}.")
+    need = metrics[5][1]
+    if need:
+        concl.append(f"{need} 位新客户首购超过{s.activation_attention_days}天仍未再次购买，建议由负责人安排回访、产品培训或试用。"
+                     if zh else f"{need} new customers have not bought again {s.activation_attention_days}+ days after "
+                                "their first order: have the owner call, train or offer a trial.")
+    return Activation(out, summ, "", tuple(concl))
+
+
+def _first_orders(o: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per customer (index: customer_id, sorted): the first order day, the amount of the
+    first order (the earliest row of that day), and the first later order day (customers
+    with one only). One factorisation and one stable sort of the orders, where three
+    string groupbys took ~3 s at 1M orders."""
+    if len(o) == 0:
+        empty = pd.Series(dtype="datetime64[ns]", index=pd.Index([], dtype=object, name="customer_id"))
+        return empty.rename("order_date"), pd.Series(dtype=float, index=empty.index, name="amount"), empty.copy()
+    codes, uniq = pd.factorize(o["customer_id"].to_numpy(dtype=object), sort=True)
+    day = o["order_date"].to_numpy(dtype="datetime64[ns]")
+    amount = o["amount"].to_numpy(dtype=float)
+    order = np.lexsort((day, codes))  # by customer, then day; ties keep the rows' order (stable)
+    sc, sd = codes[order], day[order]
+    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+    index = pd.Index(uniq, name="customer_id")
+    first_day = sd[starts]
+    first = pd.Series(first_day, index=index, name="order_date")
+    first_amount = pd.Series(amount[order[starts]], index=index, name="amount")
+    later = np.flatnonzero(sd > first_day[sc])  # sorted by customer then day: a customer's first is its minimum
+    has, at = np.unique(sc[later], return_index=True)
+    second = pd.Series(sd[later[at]], index=pd.Index(uniq[has], name="customer_id"), name="order_date")
+    return first, first_amount, second
+
+
+_METRIC_LABELS = {
+    "new_customers": ("新客户数", "New customers"),
+    "eligible": ("首购满激活期的客户数", "Past the activation window"),
+    "activated": ("已激活客户数", "Activated"),
+    "activation_rate": ("激活率", "Activation rate"),
+    "median_days_to_second": ("二次购买间隔中位数（天）", "Median days to 2nd order"),
+    "needs_attention": ("需关注客户数", "Need attention"),
+}
+
+
+def _summary(metrics: list[tuple[str, float]], zh: bool) -> pd.DataFrame:
+    return pd.DataFrame({"metric": [m for m, _ in metrics],
+                         "label": [_METRIC_LABELS[m][0 if zh else 1] for m, _ in metrics],
+                         "value": pd.Series([float(v) if v == v else np.nan for _, v in metrics], dtype=float)})

@@ -1,0 +1,150 @@
+"""Campaign evaluation (营销活动评估, seed 004): participation, conversion, attributed and
+incremental revenue, ROI per campaign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ...settings import AnalysisSettings
+from ..dataset import CrmData
+from ..prepared import stage_matches
+from .common import _as_of, _pct, _text, _texts, _valid_orders, _zh
+
+CAMPAIGN_COLUMNS = ("campaign_id", "campaign_name", "channel", "start_date", "end_date", "window_end", "partial",
+                    "cost", "reached", "participants", "participation_rate", "leads", "leads_won", "converted",
+                    "conversion_rate", "attributed_revenue", "revenue_before", "revenue_during",
+                    "incremental_revenue", "roi")
+
+
+@dataclass(frozen=True, eq=False)
+class CampaignReview:
+    """Campaign evaluation (营销活动评估): ``campaigns`` has :data:`CAMPAIGN_COLUMNS`
+    (started campaigns, newest first); ``note`` explains an empty table or skipped rows."""
+
+    campaigns: pd.DataFrame
+    note: str
+    conclusions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None, *, as_of=None) -> CampaignReview:
+    """Participation, conversion and ROI per campaign.
+
+    For campaign ``c`` with window ``[start, end + campaign_attribution_days]`` (clipped at
+    the analysis date; ``end`` defaults to ``start``):
+
+    * leads / leads_won: leads with 活动ID ``c`` / those at a won stage;
+    * buyers: customers with an order tagged ``c`` in the window;
+    * participants = |customers of its leads ∪ buyers| + its leads without a customer ID;
+      participation_rate = participants / reached (触达客户数);
+    * converted = |buyers ∪ customers of won leads| + won leads without a customer ID;
+      conversion_rate = converted / participants;
+    * attributed_revenue: orders tagged ``c`` in the window;
+    * revenue_during / revenue_before: all orders of the participating customers in the
+      window / in the same number of days just before ``start``;
+      incremental_revenue = revenue_during - revenue_before;
+    * roi = (incremental_revenue - cost) / cost (NaN without a positive cost).
+    """
+    s = settings or AnalysisSettings()
+    zh = _zh(s)
+    as_of = _as_of(data, s, as_of)
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in CAMPAIGN_COLUMNS})
+    camp = data.campaigns
+    if len(camp) == 0:
+        return CampaignReview(empty, "没有「活动」数据：在「活动」工作表中填写活动ID、开始日期、活动成本后，即可评估参与度、转化率和投入产出比（ROI）。"
+                              if zh else "No campaigns: fill the Campaigns sheet (campaign ID, start date, cost) to "
+                                         "evaluate participation, conversion and ROI.")
+    if as_of is None:
+        return CampaignReview(empty, "没有有效订单，无法评估活动收入。" if zh else "No valid orders: campaign revenue cannot be evaluated.")
+    orders = _valid_orders(data, as_of)
+    o_camp = _texts(orders["campaign_id"]) if "campaign_id" in orders else pd.Series("", index=orders.index)
+    leads = data.leads
+    l_camp = _texts(leads["campaign_id"]) if len(leads) and "campaign_id" in leads else pd.Series(dtype=object)
+    won = stage_matches(leads["stage"], s.stage_won) if len(leads) else np.zeros(0, dtype=bool)
+    l_cust = _texts(leads["customer_id"]) if len(leads) and "customer_id" in leads else pd.Series("", index=leads.index)
+    orders = orders.reset_index(drop=True)
+    cust_code, cust_uniques = pd.factorize(orders["customer_id"])
+    code_of = {v: i for i, v in enumerate(cust_uniques)}
+    day_arr, amt_arr = orders["order_date"].to_numpy(dtype="datetime64[ns]"), orders["amount"].to_numpy(float)
+    camp_code, camp_uniques = pd.factorize(o_camp)
+    camp_of = {v: i for i, v in enumerate(camp_uniques)}
+    cust_arr = orders["customer_id"].to_numpy(dtype=object)
+    rows, skipped = [], 0
+    for c in camp.itertuples(index=False):
+        c = c._asdict()
+        cid = _text(c.get("campaign_id"))
+        start = pd.to_datetime(c.get("start_date"), errors="coerce")
+        if not cid or start is pd.NaT or pd.isna(start):
+            skipped += 1
+            continue
+        start = start.normalize()
+        if start > as_of:
+            continue
+        end = pd.to_datetime(c.get("end_date"), errors="coerce")
+        end = start if pd.isna(end) or end < start else end.normalize()
+        w_end_full = end + pd.Timedelta(days=int(s.campaign_attribution_days))
+        w_end = min(w_end_full, as_of)
+        days = (w_end - start).days + 1
+        before_start = start - pd.Timedelta(days=days)
+        in_win = (day_arr >= start.to_datetime64()) & (day_arr <= w_end.to_datetime64())
+        tagged = in_win & (camp_code == camp_of.get(cid, -2))
+        buyers = set(cust_arr[tagged].tolist())
+        lm = (l_camp == cid).to_numpy() if len(leads) else np.zeros(0, dtype=bool)
+        lc = l_cust[lm].tolist() if len(leads) else []
+        lw = won[lm] if len(leads) else np.zeros(0, dtype=bool)
+        lead_custs = {x for x in lc if x}
+        anon = sum(1 for x in lc if not x)
+        won_custs = {x for x, w in zip(lc, lw, strict=True) if x and w}
+        won_anon = sum(1 for x, w in zip(lc, lw, strict=True) if not x and w)
+        part_custs = lead_custs | buyers
+        participants = len(part_custs) + anon
+        converted = len(buyers | won_custs) + won_anon
+        codes = [code_of[x] for x in part_custs if x in code_of]
+        pc = np.isin(cust_code, codes) if codes else np.zeros(len(cust_code), dtype=bool)
+        during = float(amt_arr[pc & (day_arr >= start.to_datetime64()) & (day_arr <= w_end.to_datetime64())].sum())
+        before = float(amt_arr[pc & (day_arr >= before_start.to_datetime64()) & (day_arr < start.to_datetime64())].sum())
+        cost = pd.to_numeric(pd.Series([c.get("cost")]), errors="coerce").iloc[0]
+        reached = pd.to_numeric(pd.Series([c.get("reached")]), errors="coerce").iloc[0]
+        incr = during - before
+        rows.append({
+            "campaign_id": cid, "campaign_name": _text(c.get("campaign_name")), "channel": _text(c.get("channel")),
+            "start_date": start, "end_date": end, "window_end": w_end, "partial": bool(w_end_full > as_of),
+            "cost": float(cost) if cost == cost else np.nan, "reached": float(reached) if reached == reached else np.nan,
+            "participants": float(participants),
+            "participation_rate": participants / reached if reached == reached and reached > 0 else np.nan,
+            "leads": float(lm.sum()), "leads_won": float(lw.sum()), "converted": float(converted),
+            "conversion_rate": converted / participants if participants else np.nan,
+            "attributed_revenue": float(amt_arr[tagged].sum()),
+            "revenue_before": before, "revenue_during": during, "incremental_revenue": incr,
+            "roi": (incr - cost) / cost if cost == cost and cost > 0 else np.nan,
+        })
+    out = pd.DataFrame(rows, columns=list(CAMPAIGN_COLUMNS)) if rows else empty
+    if len(out):
+        out = out.sort_values("start_date", ascending=False, kind="stable").reset_index(drop=True)
+    note = ""
+    if skipped:
+        note = (f"{skipped} 个活动缺少活动ID或开始日期，未评估。" if zh else
+                f"{skipped} campaigns lack an ID or a start date and were not evaluated.")
+    if len(out) == 0 and not note:
+        note = "没有已开始的活动。" if zh else "No campaign has started yet."
+    return CampaignReview(out, note, _campaign_conclusions(out, zh))
+
+
+def _campaign_conclusions(c: pd.DataFrame, zh: bool) -> tuple[str, ...]:
+    f = c[np.isfinite(c["roi"].to_numpy(float))] if len(c) else c
+    if len(f) == 0:
+        return ()
+    best, worst = f.loc[f["roi"].idxmax()], f.loc[f["roi"].idxmin()]
+    tot_cost, tot_incr = float(f["cost"].sum()), float(f["incremental_revenue"].sum())
+    roi = (tot_incr - tot_cost) / tot_cost if tot_cost > 0 else np.nan
+    out = [f"{len(f)} 个活动合计投入 {tot_cost:,.0f} 元，增量收入 {tot_incr:,.0f} 元，整体 ROI {_pct(roi)}。" if zh else
+           f"{len(f)} campaigns cost {tot_cost:,.0f} for {tot_incr:,.0f} incremental revenue: overall ROI {_pct(roi)}."]
+    if len(f) >= 2:
+        out.append(f"ROI 最高：{best['campaign_name'] or best['campaign_id']}（{_pct(best['roi'])}，转化率 {_pct(best['conversion_rate'])}）；"
+                   f"最低：{worst['campaign_name'] or worst['campaign_id']}（{_pct(worst['roi'])}），建议复盘其目标客户与渠道。" if zh else
+                   f"Best ROI: {best['campaign_name'] or best['campaign_id']} ({_pct(best['roi'])}, conversion "
+                   f"{_pct(best['conversion_rate'])}); worst: {worst['campaign_name'] or worst['campaign_id']} "
+                   f"({_pct(worst['roi'])}): review its audience and channel.")
+    return tuple(out)

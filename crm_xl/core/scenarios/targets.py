@@ -1,0 +1,215 @@
+"""Sales target review (销售目标复盘, seed 004): target vs actual per target row (period x owner
+x region), per period / owner / region; growth contributors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ...settings import AnalysisSettings
+from ..dataset import CrmData
+from ..kpis import safe_ratio
+from .common import _as_of, _pct, _text, _texts, _valid_orders, _zh
+from .periods import parse_period
+
+TARGET_COLUMNS = ("period", "owner", "region", "period_start", "period_end", "partial", "target", "actual",
+                  "attainment", "gap")
+
+
+@dataclass(frozen=True, eq=False)
+class TargetReview:
+    """Sales target review (销售目标复盘).
+
+    ``detail``: :data:`TARGET_COLUMNS` per target row reviewed (periods starting on or
+    before the analysis date; ``partial`` when the period runs past it). ``by_period``,
+    ``by_owner``, ``by_region``: ``group``, ``target``, ``actual``, ``attainment``, ``gap``.
+    ``contributors``: customers with the largest revenue growth in ``latest_period`` vs
+    the period before, ``share_of_growth`` = their increase / the summed increase of all
+    customers who grew (``customer_id``, ``customer_name``, ``owner``, ``region``,
+    ``revenue_previous``, ``revenue_latest``, ``change``, ``share_of_growth``).
+    ``note``: why a table is empty, or what was skipped; ``conclusions``: sentences.
+    """
+
+    detail: pd.DataFrame
+    by_period: pd.DataFrame
+    by_owner: pd.DataFrame
+    by_region: pd.DataFrame
+    contributors: pd.DataFrame
+    latest_period: str
+    note: str
+    conclusions: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _rollup(detail: pd.DataFrame, by: str) -> pd.DataFrame:
+    cols = ["group", "target", "actual", "attainment", "gap"]
+    if len(detail) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "group" else float) for c in cols})
+    g = detail.groupby(by, sort=False)[["target", "actual"]].sum().reset_index().rename(columns={by: "group"})
+    g["attainment"] = safe_ratio(g["actual"].to_numpy(), g["target"].to_numpy())
+    g["gap"] = g["actual"] - g["target"]
+    return g[cols]
+
+
+def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None, *, as_of=None,
+                        top_n: int = 10) -> TargetReview:
+    """Target vs actual per target row, period, owner and region; growth contributors.
+
+    Actual of a target row = order amounts dated in its period (up to the analysis date)
+    of its owner (the order's 销售负责人, else the customer's 客户经理) in its region (the
+    customer's 区域); a blank owner or region means "all". Attainment = actual / target
+    (NaN for a zero target). Rows whose period cannot be read are skipped and named in
+    ``note``; periods starting after the analysis date are not reviewed yet.
+
+    Parameters
+    ----------
+    data : CrmData
+    settings : AnalysisSettings, optional
+    as_of : date-like, optional
+        Default: the analysis date of the settings / data.
+    top_n : int
+        Number of growth contributors listed.
+    """
+    s = settings or AnalysisSettings()
+    zh = _zh(s)
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in TARGET_COLUMNS})
+    no_contrib = pd.DataFrame(columns=["customer_id", "customer_name", "owner", "region", "revenue_previous",
+                                       "revenue_latest", "change", "share_of_growth"])
+    as_of = _as_of(data, s, as_of)
+    targets = data.targets
+
+    def nothing(note: str) -> TargetReview:
+        return TargetReview(empty, _rollup(empty, "period"), _rollup(empty, "owner"), _rollup(empty, "region"),
+                            no_contrib, "", note)
+
+    if len(targets) == 0:
+        return nothing("没有「销售目标」数据：在「销售目标」工作表中按 期间 / 负责人 / 区域 / 目标金额(元) 填写目标后，"
+                       "即可得到目标达成复盘。" if zh else
+                       "No sales targets: fill the Sales Targets sheet (period / owner / region / target amount) "
+                       "to get the target review.")
+    if as_of is None:
+        return nothing("没有有效订单，无法计算实际销售额。" if zh else "No valid orders: actual sales cannot be computed.")
+    orders = _valid_orders(data, as_of)
+    cust = data.customers.drop_duplicates("customer_id").set_index(data.customers["customer_id"].drop_duplicates().astype(str))
+    o_owner = orders["owner"].astype(object) if "owner" in orders else pd.Series(None, index=orders.index, dtype=object)
+    c_owner = cust["owner"].reindex(orders["customer_id"]).to_numpy(dtype=object) if "owner" in cust else None
+    owner = _texts(o_owner).to_numpy().copy()
+    if c_owner is not None:
+        blank = owner == ""
+        owner[blank] = _texts(pd.Series(c_owner[blank], dtype=object)).to_numpy()
+    region = (_texts(cust["region"].reindex(orders["customer_id"])).tolist() if "region" in cust
+              else [""] * len(orders))
+    o = pd.DataFrame({"customer_id": orders["customer_id"].to_numpy(), "date": orders["order_date"].to_numpy(),
+                      "amount": orders["amount"].to_numpy(), "owner": owner, "region": region})
+    o = o.sort_values("date", kind="stable").reset_index(drop=True)
+    o_day = o["date"].to_numpy(dtype="datetime64[ns]")
+    o_amount = o["amount"].to_numpy(dtype=float)
+    oc, ou = pd.factorize(o["owner"])
+    rc, ru = pd.factorize(o["region"])
+    o_owner_code, o_region_code = oc, rc
+    owner_code = {v: i for i, v in enumerate(ou)}
+    region_code = {v: i for i, v in enumerate(ru)}
+    rows, bad, future = [], [], 0
+    for tr in targets.itertuples(index=False):
+        tr = tr._asdict()
+        p = parse_period(tr.get("period"))
+        if p is None:
+            bad.append(_text(tr.get("period")) or ("（空）" if zh else "(blank)"))
+            continue
+        start, months, label = p
+        end = start + pd.DateOffset(months=months)
+        if start > as_of:
+            future += 1
+            continue
+        own, reg = _text(tr.get("owner")), _text(tr.get("region"))
+        lo, hi = np.searchsorted(o_day, start.to_datetime64()), np.searchsorted(o_day, end.to_datetime64())
+        m = np.ones(hi - lo, dtype=bool)
+        if own:
+            m &= o_owner_code[lo:hi] == owner_code.get(own, -2)
+        if reg:
+            m &= o_region_code[lo:hi] == region_code.get(reg, -2)
+        target = pd.to_numeric(pd.Series([tr.get("target_amount")]), errors="coerce").iloc[0]
+        actual = float(o_amount[lo:hi][m].sum())
+        rows.append({"period": label, "owner": own or ("全部" if zh else "All"), "region": reg or ("全部" if zh else "All"),
+                     "period_start": start, "period_end": end - pd.Timedelta(days=1), "partial": bool(end - pd.Timedelta(days=1) > as_of),
+                     "target": float(target) if target == target else np.nan, "actual": actual})
+    detail = pd.DataFrame(rows, columns=[c for c in TARGET_COLUMNS if c not in ("attainment", "gap")])
+    if len(detail):
+        detail = detail.sort_values(["period_start", "owner", "region"], kind="stable").reset_index(drop=True)
+        detail["attainment"] = safe_ratio(detail["actual"].to_numpy(float), detail["target"].to_numpy(float))
+        detail["gap"] = detail["actual"] - detail["target"]
+    else:
+        detail = empty
+    notes = []
+    if bad:
+        shown = "、".join(bad[:5]) if zh else ", ".join(bad[:5])
+        notes.append(f"{len(bad)} 行目标的期间无法识别（{shown}），已跳过；期间可写 2024-09、2024-Q3、2024年上半年、2024。" if zh
+                     else f"{len(bad)} target rows have a period that cannot be read ({shown}) and were skipped; "
+                          "write periods like 2024-09, 2024-Q3, 2024-H1, 2024.")
+    if future:
+        notes.append(f"{future} 行目标的期间在分析日期之后，尚未复盘。" if zh else
+                     f"{future} target rows are for periods after the analysis date and are not reviewed yet.")
+    if len(detail) == 0 and not notes:
+        notes.append("没有可复盘的目标。" if zh else "No target to review.")
+    # growth contributors: latest reviewed period vs the one before
+    latest, contrib = "", no_contrib
+    if len(detail):
+        complete = detail[~detail["partial"]]
+        last = (complete if len(complete) else detail).iloc[-1]
+        start = last["period_start"]
+        months = parse_period(last["period"])[1]
+        end = start + pd.DateOffset(months=months)
+        prev = start - pd.DateOffset(months=months)
+        latest = last["period"]
+        now_rev = o[(o["date"] >= start) & (o["date"] < end)].groupby("customer_id")["amount"].sum()
+        prev_rev = o[(o["date"] >= prev) & (o["date"] < start)].groupby("customer_id")["amount"].sum()
+        both = pd.concat([prev_rev.rename("revenue_previous"), now_rev.rename("revenue_latest")], axis=1).fillna(0.0)
+        both["change"] = both["revenue_latest"] - both["revenue_previous"]
+        gross = float(both["change"].clip(lower=0).sum())  # the increase of all growing customers
+        grow = both[both["change"] > 0].sort_values("change", ascending=False, kind="stable").head(top_n)
+        grow["share_of_growth"] = grow["change"] / gross if gross > 0 else np.nan
+        ids = grow.index.astype(str)
+        contrib = pd.DataFrame({
+            "customer_id": ids,
+            "customer_name": _texts(cust["customer_name"].reindex(ids)).to_numpy() if "customer_name" in cust else "",
+            "owner": _texts(cust["owner"].reindex(ids)).to_numpy() if "owner" in cust else "",
+            "region": _texts(cust["region"].reindex(ids)).to_numpy() if "region" in cust else "",
+            "revenue_previous": grow["revenue_previous"].to_numpy(), "revenue_latest": grow["revenue_latest"].to_numpy(),
+            "change": grow["change"].to_numpy(), "share_of_growth": grow["share_of_growth"].to_numpy(),
+        })
+    by_period, by_owner, by_region = _rollup(detail, "period"), _rollup(detail, "owner"), _rollup(detail, "region")
+    concl = _target_conclusions(detail, by_period, by_owner, by_region, contrib, latest, zh)
+    return TargetReview(detail, by_period, by_owner, by_region, contrib, latest, " ".join(notes), concl)
+
+
+def _target_conclusions(detail, by_period, by_owner, by_region, contrib, latest, zh) -> tuple[str, ...]:
+    if len(detail) == 0:
+        return ()
+    out = []
+    tot_t, tot_a = float(detail["target"].sum()), float(detail["actual"].sum())
+    att = tot_a / tot_t if tot_t > 0 else np.nan
+    out.append(f"复盘期内目标 {tot_t:,.0f} 元，实际 {tot_a:,.0f} 元，总体达成率 {_pct(att)}。" if zh else
+               f"Over the reviewed periods: target {tot_t:,.0f}, actual {tot_a:,.0f}, attainment {_pct(att)}.")
+    lp = by_period[by_period["group"] == latest]
+    if len(lp):
+        r = lp.iloc[0]
+        out.append(f"最近期间 {latest}：达成率 {_pct(r['attainment'])}（目标 {r['target']:,.0f} 元，实际 {r['actual']:,.0f} 元）。"
+                   if zh else f"Latest period {latest}: attainment {_pct(r['attainment'])} "
+                              f"(target {r['target']:,.0f}, actual {r['actual']:,.0f}).")
+    for frame, what_zh, what_en in ((by_owner, "负责人", "owner"), (by_region, "区域", "region")):
+        f = frame[np.isfinite(frame["attainment"].to_numpy(float))]
+        if len(f) >= 2:
+            lo, hi = f.loc[f["attainment"].idxmin()], f.loc[f["attainment"].idxmax()]
+            out.append(f"按{what_zh}：{hi['group']} 达成率最高（{_pct(hi['attainment'])}），{lo['group']} 最低（{_pct(lo['attainment'])}，"
+                       f"缺口 {-lo['gap']:,.0f} 元）。" if zh else
+                       f"By {what_en}: {hi['group']} highest ({_pct(hi['attainment'])}), {lo['group']} lowest "
+                       f"({_pct(lo['attainment'])}, gap {-lo['gap']:,.0f}).")
+    if len(contrib):
+        top = contrib.iloc[0]
+        share = f"，占增长的 {_pct(top['share_of_growth'])}" if top["share_of_growth"] == top["share_of_growth"] else ""
+        share_en = f", {_pct(top['share_of_growth'])} of the growth" if top["share_of_growth"] == top["share_of_growth"] else ""
+        out.append(f"增长贡献最大的客户：{top['customer_name'] or top['customer_id']}（{latest} 较上期增加 {top['change']:,.0f} 元{share}）。"
+                   if zh else f"Largest growth contributor: {top['customer_name'] or top['customer_id']} "
+                              f"(+{top['change']:,.0f} in {latest} vs the period before{share_en}).")
+    return tuple(out)

@@ -210,3 +210,50 @@ def test_every_kpi_is_on_the_dashboard_once():
 
     placed = [key for *_, keys in _GROUPS for key in keys]
     assert sorted(placed) == sorted(k.key for k in KPIS)
+
+
+def test_an_incomplete_kpi_declaration_fails_at_import():
+    """What a KPI needs besides its KpiDef is checked when crm_xl.core.kpis is imported
+    (_check_declarations runs there): a base column no function computes, an unknown
+    section or unit, a diagnosed KPI without a direction. A KpiDef without its section or
+    direction cannot even be built."""
+    import pytest
+
+    from crm_xl.core.kpis import _BASE_COLUMNS, _LEAD_SUMS, KPI_SECTIONS, KPIS, KpiDef, _check_declarations
+
+    _check_declarations(KPIS, KPI_SECTIONS, _BASE_COLUMNS, _LEAD_SUMS)  # today's declarations pass
+    ok = dict(section="business", higher_is_better=False)
+    bad = {
+        "no function computes": KpiDef("x", "x", "x", "ratio", "churned", "customers", "", "", **ok),
+        "section 'nowhere'": KpiDef("x", "x", "x", "ratio", "complained", "customers", "", "",
+                                    section="nowhere", higher_is_better=False),
+        "unit 'percent'": KpiDef("x", "x", "x", "percent", "complained", "customers", "", "", **ok),
+        "needs a direction": KpiDef("x", "x", "x", "ratio", "complained", "customers", "", "", section="business",
+                                    higher_is_better=None, diagnose=True),
+    }
+    for message, kpi in bad.items():
+        with pytest.raises(ValueError, match=message):
+            _check_declarations((*KPIS, kpi), KPI_SECTIONS, _BASE_COLUMNS, _LEAD_SUMS)
+    with pytest.raises(ValueError, match="declared twice"):
+        _check_declarations((*KPIS, KPIS[0]), KPI_SECTIONS, _BASE_COLUMNS, _LEAD_SUMS)
+    with pytest.raises(ValueError, match="no KPI uses"):
+        _check_declarations(KPIS, KPI_SECTIONS, {**_BASE_COLUMNS, "spare": lambda c: c}, _LEAD_SUMS)
+    with pytest.raises(TypeError):
+        KpiDef("x", "x", "x", "ratio", "complained", "customers", "", "")  # no section, no direction
+
+
+def test_conclusions_and_the_dashboard_derive_from_the_kpi_declarations():
+    """The 指标看板 sections and key-figure row, and the KPIs 问题诊断 compares and how its
+    sentences name them, come from the KpiDef fields (section, headline, diagnose, word)."""
+    from crm_xl.core import insights
+    from crm_xl.core.kpis import KPIS
+    from crm_xl.report import kpi_sheet
+
+    assert [(zh, suffix) for zh, _, suffix, _ in kpi_sheet._GROUPS] == [("经营指标", ""), ("客户体验与服务指标", "Cx")]
+    assert kpi_sheet._HEADLINE == ("customers", "active_customers", "revenue", "aov", "repurchase_rate",
+                                   "new_customer_repurchase_rate", "lead_conversion_rate", "nps", "complaint_rate")
+    assert insights._DIAGNOSED_KPIS == ("nps", "complaint_rate", "response_rate")
+    assert insights._KPI_WORD["nps"] == ("NPS", "NPS", True, False, 100.0)
+    assert insights._KPI_WORD["complaint_rate"] == ("投诉率", "complaint rate", False, False, 1.0)
+    assert insights._KPI_WORD["response_rate"] == ("互动响应率", "response rate", True, False, 1.0)
+    assert {k.key for k in KPIS if k.diagnose} | {"repurchase_change", "revenue_change"} == set(insights._KPI_WORD)

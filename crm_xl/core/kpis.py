@@ -49,7 +49,11 @@ from __future__ import annotations
 
 __all__ = [
     "KpiDef",
+    "KpiSection",
     "KPIS",
+    "KPI_SECTIONS",
+    "KPI_UNITS",
+    "base_column",
     "KPI_COLUMNS",
     "DIMENSIONS",
     "safe_ratio",
@@ -69,7 +73,9 @@ __all__ = [
     "lead_conversion",
 ]
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -346,17 +352,54 @@ def stage_conversion_rate(stages, won_names=("成交", "赢单", "won", "closed 
 # ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class KpiSection:
+    """A section of the 指标看板 sheet: its title and the suffix of its tables' names
+    (``KpiOverall`` + suffix, ``KpiByIndustry`` + suffix, ...)."""
+
+    key: str
+    zh: str
+    en: str
+    table_suffix: str
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+#: the sections of 指标看板, in sheet order; every KPI names one (``KpiDef.section``)
+KPI_SECTIONS: tuple[KpiSection, ...] = (
+    KpiSection("business", "经营指标", "Business KPIs", ""),
+    KpiSection("experience", "客户体验与服务指标", "Experience and service KPIs", "Cx"),
+)
+#: the units a KPI may have (the report maps each to a number format: report/common.UNIT_KIND)
+KPI_UNITS = ("count", "money", "ratio", "score", "nps")
+
+
+@dataclass(frozen=True)
 class KpiDef:
     """One KPI: ``value = sum(numerator) / sum(denominator) * scale`` over a group.
 
     ``denominator=None`` means the KPI is a plain sum (counts, revenue);
     ``total_denominator`` divides by the overall total instead of the group's (shares).
+
+    A KPI is declared here once and everything else is derived from it (checked when the
+    module is imported, so a missing piece fails at once instead of leaving a blank column):
+
+    * ``numerator`` / ``denominator`` name per-customer base columns, each computed by a
+      function registered with :func:`base_column` in this module (or the lead columns
+      ``leads`` / ``leads_won``, which come from the leads table);
+    * ``section``: the section of 指标看板 that shows it (a key of :data:`KPI_SECTIONS`);
+      its order within the section is its order in :data:`KPIS`;
+    * ``higher_is_better``: its direction (True, False, or None for neither, e.g. a count);
+    * ``headline``: shown in the dashboard's 核心指标 row;
+    * ``diagnose``: compared across industries, regions and owners in 问题诊断
+      (:func:`crm_xl.core.insights.cross_analysis`); conclusions call it ``word_zh`` /
+      ``word_en`` (default: its label).
     """
 
     key: str
     zh: str
     en: str
-    unit: str  # count | money | ratio | score | nps
+    unit: str  # one of KPI_UNITS
     numerator: str
     denominator: str | None
     formula_zh: str
@@ -365,71 +408,100 @@ class KpiDef:
     empty_en: str = ""
     scale: float = 1.0
     total_denominator: bool = False
+    section: str = field(kw_only=True)
+    higher_is_better: bool | None = field(kw_only=True)
+    headline: bool = field(default=False, kw_only=True)
+    diagnose: bool = field(default=False, kw_only=True)
+    word_zh: str = field(default="", kw_only=True)
+    word_en: str = field(default="", kw_only=True)
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
 
+    def formula(self, lang: str) -> str:
+        return self.formula_zh if lang == "zh" else self.formula_en
+
+    def word(self, lang: str) -> str:
+        """How a sentence names the KPI (问题诊断, 结论与建议)."""
+        if lang == "zh":
+            return self.word_zh or self.zh
+        return self.word_en or self.en
+
+
+_BIZ, _CX = "business", "experience"
+_NO_NPS = ("没有推荐意愿(0-10)评分", "no 0-10 recommendation scores")
 
 KPIS: tuple[KpiDef, ...] = (
-    KpiDef("customers", "客户数", "Customers", "count", "customers", None, "客户总数", "number of customers"),
+    KpiDef("customers", "客户数", "Customers", "count", "customers", None, "客户总数", "number of customers",
+           section=_BIZ, higher_is_better=True, headline=True),
     KpiDef("active_customers", "活跃客户数", "Active customers", "count", "active", None,
-           "统计期内有购买的客户数", "customers with an order in the period"),
-    KpiDef("orders", "订单数", "Orders", "count", "orders", None, "统计期内订单数", "orders in the period"),
+           "统计期内有购买的客户数", "customers with an order in the period",
+           section=_BIZ, higher_is_better=True, headline=True),
+    KpiDef("orders", "订单数", "Orders", "count", "orders", None, "统计期内订单数", "orders in the period",
+           section=_BIZ, higher_is_better=True),
     KpiDef("revenue", "销售额(元)", "Revenue (CNY)", "money", "revenue", None, "统计期内订单金额合计",
-           "sum of order amounts in the period"),
+           "sum of order amounts in the period", section=_BIZ, higher_is_better=True, headline=True),
     KpiDef("aov", "客单价(元)", "Average order value (CNY)", "money", "revenue", "orders",
-           "销售额 / 订单数", "revenue / orders", "统计期内没有订单", "no orders in the period"),
+           "销售额 / 订单数", "revenue / orders", "统计期内没有订单", "no orders in the period",
+           section=_BIZ, higher_is_better=True, headline=True),
     KpiDef("repurchase_rate", "复购率", "Repurchase rate", "ratio", "repeat", "active",
            "购买≥2次的客户数 / 有购买的客户数", "customers with >= 2 orders / customers with >= 1 order",
-           "统计期内没有购买客户", "no buying customers in the period"),
+           "统计期内没有购买客户", "no buying customers in the period",
+           section=_BIZ, higher_is_better=True, headline=True),
     KpiDef("new_customer_repurchase_rate", "新客户复购率", "New-customer repurchase rate", "ratio", "new_repeat",
            "new_buyers", "二次购买客户数 / 首购客户总数", "customers buying a second time / first-time buyers",
-           "统计期内没有首购客户", "no first-time buyers in the period"),
+           "统计期内没有首购客户", "no first-time buyers in the period",
+           section=_BIZ, higher_is_better=True, headline=True),
     KpiDef("lead_conversion_rate", "线索-成交转化率", "Lead-to-deal conversion", "ratio", "leads_won", "leads",
-           "成交线索数 / 线索总数", "won leads / all leads", "统计期内没有线索记录", "no leads in the period"),
+           "成交线索数 / 线索总数", "won leads / all leads", "统计期内没有线索记录", "no leads in the period",
+           section=_BIZ, higher_is_better=True, headline=True),
     KpiDef("profit_share", "利润贡献率", "Profit contribution", "ratio", "profit", "profit",
            "该组毛利 / 全部毛利", "group profit / total profit", "没有毛利数据", "no profit data",
-           total_denominator=True),
+           total_denominator=True, section=_BIZ, higher_is_better=None),
     KpiDef("profit_margin", "毛利率", "Gross margin", "ratio", "profit", "revenue_with_profit",
            "毛利 / 销售额（有毛利数据的订单）", "profit / revenue (orders with a known profit)",
-           "没有毛利数据", "no profit data"),
+           "没有毛利数据", "no profit data", section=_BIZ, higher_is_better=True),
     KpiDef("ltv", "客户生命周期价值LTV(元)", "Customer lifetime value (CNY)", "money", "ltv", "active",
            "平均购买金额 × 年购买频次 × 客户生命周期", "average amount x purchases per year x lifespan",
-           "统计期内没有购买客户", "no buying customers in the period"),
+           "统计期内没有购买客户", "no buying customers in the period", section=_BIZ, higher_is_better=True),
     KpiDef("ltv_cac_ratio_seed", "LTV/获客成本（模板公式）", "LTV / acquisition cost (seed formula)", "score",
            "ltv_with_cac", "cac",
            "(客户平均购买金额 × 购买频次 × 客户生命周期) / 获取客户成本",
            "(average amount x purchase frequency x lifespan) / acquisition cost",
-           "没有获客成本数据", "no acquisition-cost data"),
+           "没有获客成本数据", "no acquisition-cost data", section=_BIZ, higher_is_better=True),
     KpiDef("ltv_cac", "LTV:CAC（毛利口径）", "LTV:CAC (gross margin)", "score", "ltv_margin_with_cac",
            "cac_with_margin", "毛利口径LTV / 获客成本", "gross-margin LTV / acquisition cost",
-           "没有同时具备毛利和获客成本的数据", "no customers with both profit and acquisition-cost data"),
+           "没有同时具备毛利和获客成本的数据", "no customers with both profit and acquisition-cost data",
+           section=_BIZ, higher_is_better=True),
     KpiDef("nps", "净推荐值NPS", "Net Promoter Score", "nps", "nps_net", "nps_n",
-           "(推荐者数 − 贬损者数) / 评分数 × 100", "(promoters - detractors) / responses x 100",
-           "没有推荐意愿(0-10)评分", "no 0-10 recommendation scores", scale=100.0),
+           "(推荐者数 − 贬损者数) / 评分数 × 100", "(promoters - detractors) / responses x 100", *_NO_NPS,
+           scale=100.0, section=_CX, higher_is_better=True, headline=True, diagnose=True, word_zh="NPS",
+           word_en="NPS"),
     KpiDef("promoter_share", "推荐者比例", "Promoters", "ratio", "nps_prom", "nps_n", "推荐者数 / 评分数",
-           "promoters / responses", "没有推荐意愿(0-10)评分", "no 0-10 recommendation scores"),
+           "promoters / responses", *_NO_NPS, section=_CX, higher_is_better=True),
     KpiDef("passive_share", "中立者比例", "Passives", "ratio", "nps_pass", "nps_n", "中立者数 / 评分数",
-           "passives / responses", "没有推荐意愿(0-10)评分", "no 0-10 recommendation scores"),
+           "passives / responses", *_NO_NPS, section=_CX, higher_is_better=None),
     KpiDef("detractor_share", "贬损者比例", "Detractors", "ratio", "nps_det", "nps_n", "贬损者数 / 评分数",
-           "detractors / responses", "没有推荐意愿(0-10)评分", "no 0-10 recommendation scores"),
+           "detractors / responses", *_NO_NPS, section=_CX, higher_is_better=False),
     KpiDef("complaint_rate", "投诉率", "Complaint rate", "ratio", "complained", "customers",
-           "投诉客户数 / 总客户数", "customers who complained / all customers", "没有客户", "no customers"),
+           "投诉客户数 / 总客户数", "customers who complained / all customers", "没有客户", "no customers",
+           section=_CX, higher_is_better=False, headline=True, diagnose=True, word_en="complaint rate"),
     KpiDef("response_rate", "互动响应率", "Interaction response rate", "ratio", "responded_yes", "responded_known",
            "客户有响应的互动数 / 有响应记录的互动数", "interactions answered / interactions with a known answer",
-           "没有互动响应记录", "no interactions with a response record"),
+           "没有互动响应记录", "no interactions with a response record",
+           section=_CX, higher_is_better=True, diagnose=True, word_en="response rate"),
     KpiDef("renewal_rate", "合同续签率", "Contract renewal rate", "ratio", "renew_yes", "renew_due",
            "续签合同数 / 统计期内到期合同数", "renewed contracts / contracts ending in the period",
-           "统计期内没有到期合同（或未填写续签状态）", "no contracts ending in the period (or renewal unknown)"),
+           "统计期内没有到期合同（或未填写续签状态）", "no contracts ending in the period (or renewal unknown)",
+           section=_CX, higher_is_better=True),
     KpiDef("rfm_score_avg", "RFM加权得分（均值）", "Average RFM score", "score", "rfm_total_sum", "rfm_n",
            "RFM加权总分之和 / 有购买记录的客户数", "sum of weighted RFM totals / customers with orders",
-           "没有购买记录的客户", "no customers with orders"),
+           "没有购买记录的客户", "no customers with orders", section=_CX, higher_is_better=True),
 )
 
-# The per-customer columns the KPIs sum (kpi_base gives them), derived from KPIS so a new
-# KPI cannot be left out (a column missing here made its KPI blank without a reason); the
-# lead columns come from the leads table instead (lead_conversion).
+# The lead columns come from the leads table (lead_conversion), not from kpi_base.
 _LEAD_SUMS = ("leads", "leads_won")
+# The per-customer columns the KPIs sum (kpi_base gives them), derived from KPIS.
 _BASE_SUMS = tuple(dict.fromkeys(c for k in KPIS for c in (k.numerator, k.denominator)
                                  if c is not None and c not in _LEAD_SUMS))
 
@@ -450,6 +522,203 @@ def _window_years(p: Prepared) -> np.ndarray:
         return np.maximum((p.today - first + 1) / 365.25, 1.0)
 
 
+# ----------------------------------------------------------------------------------------
+# base columns: one per-customer float array each, summed over a group by kpi_table
+# ----------------------------------------------------------------------------------------
+
+class _PerCustomer:
+    """What the base columns are computed from: the prepared data, the layers and the KPI
+    window, with the per-customer arrays several columns share (each computed once, when a
+    column first asks for it)."""
+
+    def __init__(self, prepared: Prepared, layers: pd.DataFrame | None) -> None:
+        self.p = prepared
+        self.s = prepared.settings
+        self.layers = layers if layers is not None and len(layers) else None
+        self.start = _window_start(prepared)
+
+    @cached_property
+    def orders(self) -> np.ndarray:
+        """Orders in the KPI window."""
+        return self.p.orders_between(self.start).copy()
+
+    @cached_property
+    def revenue(self) -> np.ndarray:
+        ow, oc = self.p.window(self.start)
+        return self.p.count(oc, self.p.o_amount[ow])
+
+    @cached_property
+    def profit(self) -> tuple[np.ndarray, np.ndarray]:
+        """Profit in the window and the revenue of the same orders (those with a known profit)."""
+        p = self.p
+        ow, oc = p.window(self.start)
+        if np.isnan(p.o_profit[ow]).any():
+            prof_known = ow & ~np.isnan(p.o_profit)
+            pc = p.o_code[prof_known]
+            return p.count(pc, p.o_profit[prof_known]), p.count(pc, p.o_amount[prof_known])
+        # every profit known: the same orders as revenue
+        return p.count(oc, p.o_profit[ow]), self.revenue.copy()
+
+    @cached_property
+    def active(self) -> np.ndarray:
+        return self.orders >= 1
+
+    @cached_property
+    def new_buyers(self) -> np.ndarray:
+        """First purchase in the window."""
+        return (self.p.first_day > self.start) & self.p.has_orders
+
+    @cached_property
+    def ltv(self) -> np.ndarray:
+        return np.where(self.active, self.revenue / _window_years(self.p) * self.s.default_lifespan_years, 0.0)
+
+    @cached_property
+    def cac(self) -> tuple[np.ndarray, np.ndarray]:
+        """Acquisition cost and whether it is known (> 0) for an active customer."""
+        c = self.p.customers
+        cac = c["acquisition_cost"].to_numpy(dtype=float, na_value=np.nan) if "acquisition_cost" in c \
+            else np.full(self.p.n, np.nan)
+        return cac, self.active & (cac > 0)
+
+    @cached_property
+    def margin(self) -> tuple[np.ndarray, np.ndarray]:
+        """Gross margin and whether both it and the acquisition cost are known."""
+        profit, rev_wp = self.profit
+        margin = safe_ratio(profit, rev_wp)
+        return margin, self.cac[1] & ~np.isnan(margin)
+
+    @cached_property
+    def interactions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Interactions in the window: their customer codes and the boolean mask."""
+        iw = self.p.i_day > self.start
+        return self.p.i_code[iw], iw
+
+    @cached_property
+    def nps(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Promoters, detractors and 0-10 responses per customer in the window."""
+        ic, iw = self.interactions
+        score = self.p.i_nps[iw]
+        valid = ~np.isnan(score) & (score >= 0) & (score <= 10)
+        prom = self.p.count(ic[valid & (score >= self.s.nps_promoter_min)])
+        det = self.p.count(ic[valid & (score <= self.s.nps_detractor_max)])
+        return prom, det, self.p.count(ic[valid])
+
+    @cached_property
+    def renewals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Contracts ending in the window with a known renewal status, and those renewed."""
+        p = self.p
+        if "contract_end" in p.customers and "contract_renewed" in p.customers:
+            end = p.customers["contract_end"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+            ended = ~np.isnat(p.customers["contract_end"].to_numpy(dtype="datetime64[D]")) & (end > self.start) \
+                & (end <= p.today)
+            ren = p.customers["contract_renewed"].astype("boolean")
+            due = ended & ren.notna().to_numpy()
+            return due, due & ren.fillna(False).to_numpy(dtype=bool)
+        none = np.zeros(p.n, dtype=bool)
+        return none, none
+
+    @cached_property
+    def layer_rows(self) -> np.ndarray:
+        """Row of each customer in the layers table (-1 when absent)."""
+        assert self.layers is not None
+        return self.p.rows_of(self.layers["customer_id"])
+
+    @cached_property
+    def rfm_total(self) -> np.ndarray:
+        """Weighted RFM total per customer (NaN without one)."""
+        if self.layers is None:
+            return np.full(self.p.n, np.nan)
+        at = self.layer_rows
+        total = self.layers["rfm_total"].to_numpy(dtype=float, na_value=np.nan)[np.maximum(at, 0)]
+        total[at < 0] = np.nan
+        return total
+
+
+_BaseFn = Callable[[_PerCustomer], np.ndarray]
+#: base column -> the function computing it per customer, in kpi_base's column order
+_BASE_COLUMNS: dict[str, _BaseFn] = {}
+
+
+def base_column(name: str) -> Callable[[_BaseFn], _BaseFn]:
+    """Register the function computing the per-customer base column ``name`` (a float array
+    of one value per customer, which :func:`kpi_table` sums over each group)."""
+    def register(fn: _BaseFn) -> _BaseFn:
+        if name in _BASE_COLUMNS:
+            raise ValueError(f"KPI base column {name!r} is declared twice")
+        _BASE_COLUMNS[name] = fn
+        return fn
+    return register
+
+
+def _columns(**fns: _BaseFn) -> None:
+    for name, fn in fns.items():
+        base_column(name)(fn)
+
+
+_columns(
+    customers=lambda c: np.ones(c.p.n),
+    active=lambda c: c.active.astype(float),
+    orders=lambda c: c.orders,
+    revenue=lambda c: c.revenue,
+    repeat=lambda c: (c.orders >= 2).astype(float),
+    new_buyers=lambda c: c.new_buyers.astype(float),
+    new_repeat=lambda c: (c.new_buyers & (c.p.o_count >= 2)).astype(float),
+    profit=lambda c: c.profit[0],
+    revenue_with_profit=lambda c: c.profit[1],
+    ltv=lambda c: c.ltv,
+    ltv_with_cac=lambda c: np.where(c.cac[1], c.ltv, 0.0),
+    cac=lambda c: np.where(c.cac[1], c.cac[0], 0.0),
+    ltv_margin_with_cac=lambda c: np.where(c.margin[1], c.ltv * np.nan_to_num(c.margin[0]), 0.0),
+    cac_with_margin=lambda c: np.where(c.margin[1], c.cac[0], 0.0),
+    nps_prom=lambda c: c.nps[0],
+    nps_pass=lambda c: c.nps[2] - c.nps[0] - c.nps[1],
+    nps_det=lambda c: c.nps[1],
+    nps_n=lambda c: c.nps[2],
+    nps_net=lambda c: c.nps[0] - c.nps[1],
+    complained=lambda c: (c.p.count(c.interactions[0][c.p.i_complaint[c.interactions[1]]]) > 0).astype(float),
+    responded_yes=lambda c: c.p.count(c.interactions[0][c.p.i_responded[c.interactions[1]] == 1]),
+    responded_known=lambda c: c.p.count(c.interactions[0][~np.isnan(c.p.i_responded[c.interactions[1]])]),
+    renew_yes=lambda c: c.renewals[1].astype(float),
+    renew_due=lambda c: c.renewals[0].astype(float),
+    rfm_total_sum=lambda c: np.where(np.isnan(c.rfm_total), 0.0, c.rfm_total),
+    rfm_n=lambda c: (~np.isnan(c.rfm_total)).astype(float),
+)
+
+
+def _check_declarations(kpis: tuple[KpiDef, ...], sections: tuple[KpiSection, ...],
+                        columns: dict[str, _BaseFn], lead_sums: tuple[str, ...]) -> None:
+    """Raise ValueError naming what is missing when a KPI's declaration is incomplete:
+    run when this module is imported, so a KPI without its base columns or its section
+    fails at once instead of showing a blank column."""
+    section_keys = {s.key for s in sections}
+    keys = [k.key for k in kpis]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ValueError(f"KPIs declared twice: {twice}")
+    for k in kpis:
+        if k.unit not in KPI_UNITS:
+            raise ValueError(f"KPI {k.key!r}: unit {k.unit!r} is not one of {KPI_UNITS}")
+        if k.section not in section_keys:
+            raise ValueError(f"KPI {k.key!r}: section {k.section!r} is not one of {sorted(section_keys)} (KPI_SECTIONS)")
+        for col in (k.numerator, k.denominator):
+            if col is not None and col not in columns and col not in lead_sums:
+                raise ValueError(f"KPI {k.key!r}: no function computes its base column {col!r} (use @base_column)")
+        if k.total_denominator and k.denominator is None:
+            raise ValueError(f"KPI {k.key!r}: total_denominator needs a denominator")
+        if k.diagnose and (k.higher_is_better is None or k.unit not in ("ratio", "nps")):
+            raise ValueError(f"KPI {k.key!r}: a diagnosed KPI needs a direction and a ratio or NPS unit")
+    used = {c for k in kpis for c in (k.numerator, k.denominator) if c is not None}
+    unused = [c for c in columns if c not in used]
+    if unused:
+        raise ValueError(f"base columns no KPI uses: {unused}")
+    empty = [s.key for s in sections if not any(k.section == s.key for k in kpis)]
+    if empty:
+        raise ValueError(f"KPI sections without a KPI: {empty}")
+
+
+_check_declarations(KPIS, KPI_SECTIONS, _BASE_COLUMNS, _LEAD_SUMS)
+
+
 def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per customer (index ``customer_id``) with the numerator/denominator
     columns of :data:`KPIS` and the grouping columns ``layer``, ``industry``, ``region``,
@@ -464,82 +733,12 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
         ``rfm_total``); without it every customer's layer is ``unclassified``.
     """
     p, s = prepared, prepared.settings
-    start = _window_start(p)
-    ow, oc = p.window(start)
-    orders = p.orders_between(start).copy()
-    revenue = p.count(oc, p.o_amount[ow])
-    profit_w = p.o_profit[ow]
-    if np.isnan(profit_w).any():
-        prof_known = ow & ~np.isnan(p.o_profit)
-        pc = p.o_code[prof_known]
-        profit = p.count(pc, p.o_profit[prof_known])
-        rev_wp = p.count(pc, p.o_amount[prof_known])
-    else:  # every profit known: the same orders as revenue
-        profit = p.count(oc, profit_w)
-        rev_wp = revenue.copy()
-    active = orders >= 1
-    new_buyers = (p.first_day > start) & p.has_orders
-    new_repeat = new_buyers & (p.o_count >= 2)
-    ltv_i = np.where(active, revenue / _window_years(p) * s.default_lifespan_years, 0.0)
-    cac = p.customers["acquisition_cost"].to_numpy(dtype=float, na_value=np.nan) if "acquisition_cost" in p.customers \
-        else np.full(p.n, np.nan)
-    has_cac = active & (cac > 0)
-    margin = safe_ratio(profit, rev_wp)
-    has_margin = has_cac & ~np.isnan(margin)
-    iw = p.i_day > start
-    ic = p.i_code[iw]
-    score = p.i_nps[iw]
-    valid = ~np.isnan(score) & (score >= 0) & (score <= 10)
-    prom = p.count(ic[valid & (score >= s.nps_promoter_min)])
-    det = p.count(ic[valid & (score <= s.nps_detractor_max)])
-    n_resp = p.count(ic[valid])
-    complained = p.count(ic[p.i_complaint[iw]]) > 0
-    resp = p.i_responded[iw]
-    if "contract_end" in p.customers and "contract_renewed" in p.customers:
-        end = p.customers["contract_end"].to_numpy(dtype="datetime64[D]").astype(np.int64)
-        ended = ~np.isnat(p.customers["contract_end"].to_numpy(dtype="datetime64[D]")) & (end > start) & (end <= p.today)
-        ren = p.customers["contract_renewed"].astype("boolean")
-        due = ended & ren.notna().to_numpy()
-        renew_yes = due & ren.fillna(False).to_numpy(dtype=bool)
-    else:
-        due = renew_yes = np.zeros(p.n, dtype=bool)
-    base = pd.DataFrame({
-        "customers": np.ones(p.n),
-        "active": active.astype(float),
-        "orders": orders,
-        "revenue": revenue,
-        "repeat": (orders >= 2).astype(float),
-        "new_buyers": new_buyers.astype(float),
-        "new_repeat": new_repeat.astype(float),
-        "profit": profit,
-        "revenue_with_profit": rev_wp,
-        "ltv": ltv_i,
-        "ltv_with_cac": np.where(has_cac, ltv_i, 0.0),
-        "cac": np.where(has_cac, cac, 0.0),
-        "ltv_margin_with_cac": np.where(has_margin, ltv_i * np.nan_to_num(margin), 0.0),
-        "cac_with_margin": np.where(has_margin, cac, 0.0),
-        "nps_prom": prom,
-        "nps_pass": n_resp - prom - det,
-        "nps_det": det,
-        "nps_n": n_resp,
-        "nps_net": prom - det,
-        "complained": complained.astype(float),
-        "responded_yes": p.count(ic[resp == 1]),
-        "responded_known": p.count(ic[~np.isnan(resp)]),
-        "renew_yes": renew_yes.astype(float),
-        "renew_due": due.astype(float),
-    }, index=p.ids)
+    c = _PerCustomer(p, layers)
+    base = pd.DataFrame({name: fn(c) for name, fn in _BASE_COLUMNS.items()}, index=p.ids)
     unknown = "未知" if s.lang == "zh" else "Unknown"
-    if layers is not None and len(layers):
-        at = p.rows_of(layers["customer_id"])  # row of each customer in layers
-        total = layers["rfm_total"].to_numpy(dtype=float, na_value=np.nan)[np.maximum(at, 0)]
-        total[at < 0] = np.nan
-        base["rfm_total_sum"] = np.where(np.isnan(total), 0.0, total)
-        base["rfm_n"] = (~np.isnan(total)).astype(float)
-        base["layer"] = take_texts(layers["layer"], at).fillna("no_purchase")
+    if c.layers is not None:
+        base["layer"] = take_texts(c.layers["layer"], c.layer_rows).fillna("no_purchase")
     else:
-        base["rfm_total_sum"] = 0.0
-        base["rfm_n"] = 0.0
         layer = np.where(p.has_orders, "unclassified", None).astype(object)
         base["layer"] = text_array(np.where(pd.isna(layer), "no_purchase", layer))
     for dim in ("industry", "region", "owner"):

@@ -9,7 +9,7 @@ __all__ = ["kpi_sheet", "KPI_COLUMNS_SHOWN"]
 import pandas as pd
 
 from ..core.analysis import AnalysisResult
-from ..core.kpis import KPIS, kpi_wide
+from ..core.kpis import KPI_SECTIONS, KPIS, kpi_wide
 from .common import UNIT_KIND, title_blocks
 from ..sheet_names import sheet_name
 from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
@@ -23,14 +23,9 @@ _DIMS = (("layer", "按客户层级", "By layer", "KpiByLayer"),
          ("owner", "按客户经理", "By account owner", "KpiByOwner"))
 
 
-_GROUPS = (
-    ("经营指标", "Business KPIs", "",
-     ("customers", "active_customers", "orders", "revenue", "aov", "repurchase_rate", "new_customer_repurchase_rate",
-      "lead_conversion_rate", "profit_share", "profit_margin", "ltv", "ltv_cac_ratio_seed", "ltv_cac")),
-    ("客户体验与服务指标", "Experience and service KPIs", "Cx",
-     ("nps", "promoter_share", "passive_share", "detractor_share", "complaint_rate", "response_rate", "renewal_rate",
-      "rfm_score_avg")),
-)
+# the dashboard's sections: (title zh, title en, table-name suffix, KPI keys), from each KPI's section
+_GROUPS = tuple((sec.zh, sec.en, sec.table_suffix, tuple(k.key for k in KPIS if k.section == sec.key))
+                for sec in KPI_SECTIONS)
 
 
 def _columns(first_header: str, lang: str, keys: tuple[str, ...] = KPI_COLUMNS_SHOWN) -> tuple[ColumnSpec, ...]:
@@ -103,8 +98,7 @@ def kpi_sheet(result: AnalysisResult) -> SheetSpec:
                      freeze="B1")
 
 
-_HEADLINE = ("customers", "active_customers", "revenue", "aov", "repurchase_rate", "new_customer_repurchase_rate",
-             "lead_conversion_rate", "nps", "complaint_rate")
+_HEADLINE = tuple(k.key for k in KPIS if k.headline)
 
 
 def _headline(result: AnalysisResult, overall: pd.DataFrame) -> TableBlock:

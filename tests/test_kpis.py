@@ -257,3 +257,34 @@ def test_conclusions_and_the_dashboard_derive_from_the_kpi_declarations():
     assert insights._KPI_WORD["complaint_rate"] == ("投诉率", "complaint rate", False, False, 1.0)
     assert insights._KPI_WORD["response_rate"] == ("互动响应率", "response rate", True, False, 1.0)
     assert {k.key for k in KPIS if k.diagnose} | {"repurchase_change", "revenue_change"} == set(insights._KPI_WORD)
+
+
+def test_churn_rate_by_hand():
+    """客户流失率 (seed 000 step 1: "降低客户流失率至5%以下"): of the customers who bought in the
+    12 months before the KPI window (2022-09-30, 2023-09-30], those who did not buy in the
+    window (2023-09-30, 2024-09-30]."""
+    customers = pd.DataFrame({"customer_id": ["E", "F", "G", "H", "I"], "industry": ["制造业", "制造业", "零售", "零售", "零售"]})
+    orders = pd.DataFrame({
+        "order_id": ["O1", "O2", "O3", "O4", "O5", "O6"],
+        "customer_id": ["E", "E", "F", "G", "H", "I"],
+        # E bought in both periods; F only in the previous one (lapsed); G only in the window
+        # (new, not in the denominator); H before the previous period (in neither); I on the
+        # last day of the previous period and not since (lapsed)
+        "order_date": pd.to_datetime(["2023-03-01", "2024-03-01", "2023-06-01", "2024-05-01", "2022-08-01",
+                                      "2023-09-30"]),
+        "amount": [100.0, 100, 100, 100, 100, 100],
+    })
+    data = CrmData(customers=customers, orders=orders)
+    long = _kpis(data)
+    row = long[long.kpi == "churn_rate"].iloc[0]
+    assert (row["numerator"], row["denominator"]) == (2, 3)  # F and I of E, F, I
+    assert row["value"] == pytest.approx(2 / 3)
+    ind = kpi_wide(_kpis(data, by="industry")).set_index("group")
+    assert ind.loc["制造业", "churn_rate"] == pytest.approx(1 / 2)  # F of E, F
+    assert ind.loc["零售", "churn_rate"] == 1.0  # I of I (G and H did not buy in the previous period)
+    # the small data set: only A bought in the previous period, and A bought again
+    assert _values(_kpis(small_data()))["churn_rate"] == 0.0
+    # without a KPI window there is no previous period: blank, with the reason
+    row = _kpis(data, AnalysisSettings(analysis_date=S.analysis_date, kpi_window_months=None))
+    row = row[row.kpi == "churn_rate"].iloc[0]
+    assert math.isnan(row["value"]) and row["reason"] == "上一统计期没有购买客户（或统计期为全部历史）"

@@ -25,6 +25,9 @@ repurchase_rate 复购率         customers with >= 2 orders in W / customers wi
 new_customer_repurchase_rate   (二次购买客户数 / 首购客户总数): customers whose first purchase is
 新客户复购率                   in W and who bought again by the analysis date / customers whose
                                first purchase is in W
+churn_rate 客户流失率          customers who bought in the period of the same length before W and
+                               not in W / customers who bought in that period (seed 000's goal
+                               "降低客户流失率至5%以下"); NaN without a window
 lead_conversion_rate           (成交客户数 / 线索总数): leads created in W at a won stage / leads
 线索-成交转化率                created in W (overall and per lead owner only)
 profit_share 利润贡献率        group profit in W / total profit in W
@@ -452,6 +455,12 @@ KPIS: tuple[KpiDef, ...] = (
            "new_buyers", "二次购买客户数 / 首购客户总数", "customers buying a second time / first-time buyers",
            "统计期内没有首购客户", "no first-time buyers in the period",
            section=_BIZ, higher_is_better=True, headline=True),
+    KpiDef("churn_rate", "客户流失率", "Customer churn rate", "ratio", "lapsed", "prev_active",
+           "上一统计期有购买、本期没有购买的客户数 / 上一统计期有购买的客户数",
+           "customers who bought in the previous period but not in this one / customers who bought in the previous "
+           "period", "上一统计期没有购买客户（或统计期为全部历史）",
+           "no buying customers in the previous period (or the period is all history)",
+           section=_BIZ, higher_is_better=False),
     KpiDef("lead_conversion_rate", "线索-成交转化率", "Lead-to-deal conversion", "ratio", "leads_won", "leads",
            "成交线索数 / 线索总数", "won leads / all leads", "统计期内没有线索记录", "no leads in the period",
            section=_BIZ, higher_is_better=True, headline=True),
@@ -564,6 +573,15 @@ class _PerCustomer:
         return self.orders >= 1
 
     @cached_property
+    def prev_active(self) -> np.ndarray:
+        """Bought in the period of the KPI window's length just before it (nobody without a
+        window)."""
+        m = self.s.kpi_window_months
+        if m is None:
+            return np.zeros(self.p.n, dtype=bool)
+        return self.p.orders_between(self.p.day_months_before(2 * m), self.start) >= 1
+
+    @cached_property
     def new_buyers(self) -> np.ndarray:
         """First purchase in the window."""
         return (self.p.first_day > self.start) & self.p.has_orders
@@ -663,6 +681,8 @@ _columns(
     repeat=lambda c: (c.orders >= 2).astype(float),
     new_buyers=lambda c: c.new_buyers.astype(float),
     new_repeat=lambda c: (c.new_buyers & (c.p.o_count >= 2)).astype(float),
+    prev_active=lambda c: c.prev_active.astype(float),
+    lapsed=lambda c: (c.prev_active & ~c.active).astype(float),
     profit=lambda c: c.profit[0],
     revenue_with_profit=lambda c: c.profit[1],
     ltv=lambda c: c.ltv,

@@ -172,3 +172,23 @@ def test_the_settings_rows_are_those_of_the_declarations():
     assert s._FIELDS["currency"][0] == "str"
     assert s._FIELDS["kpi_window_months"] == ("int?", "KPI 统计期（月），如 12 = 近12个月；留空 = 全部历史",
                                               "KPI period in months (12 = last 12 months); blank = all history")
+
+
+def test_churn_rate_target_marks_the_dashboard():
+    """churn_rate_target (seed 000: 降低客户流失率至5%以下) is read from its 设置 row and marks
+    a churn rate above it red in every 指标看板 table showing the churn rate."""
+    from crm_xl.demo import generate_demo
+    from crm_xl.report.build import build_report
+
+    rows = settings_to_rows(AnalysisSettings())
+    assert rows.set_index("name").loc["churn_rate_target", "value"] == 0.05
+    rows.loc[rows["name"] == "churn_rate_target", "value"] = "0.2"
+    s = settings_from_rows(rows)
+    assert s.churn_rate_target == 0.2
+    with pytest.raises(SettingsError, match="churn_rate_target"):
+        AnalysisSettings(churn_rate_target=1.5)
+    sheet = build_report(generate_demo(30, seed=7), s).spec.sheet("指标看板")
+    marked = {b.name: b.conditional_formats for b in sheet.blocks if getattr(b, "conditional_formats", ())}
+    assert sorted(marked) == ["KpiByIndustry", "KpiByOwner", "KpiByRegion", "KpiOverall"]  # not the Cx section
+    (cf,) = marked["KpiOverall"]
+    assert (cf.column, cf.kind, cf.value) == ("churn_rate", "formula", "=AND(ISNUMBER({col}{row}),{col}{row}>0.2)")

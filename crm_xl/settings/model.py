@@ -406,6 +406,11 @@ class AnalysisSettings:
     clv_max_abs_correlation: float = setting(0.3,
             "客户价值预测：购买频次与平均金额的相关系数绝对值超过该值（且显著）时提示金额模型假设可能不成立",
             "CLV: warn when |correlation of frequency and mean spend| exceeds this (and is significant)", between(0.0, 1.0))
+    # the KPI dashboard marks a churn rate above it (seed 000's goal: 降低客户流失率至5%以下)
+    churn_rate_target: float = setting(0.05,
+            "客户流失率目标：指标看板中高于该值的客户流失率标红（0.05 = 5%）",
+            "Churn-rate target: churn rates above it are marked red on the KPI dashboard (0.05 = 5%)",
+            between(0.0, 1.0))
 
     # where the data lives (crm_xl.sources.SourceSpec): ("url", ...), ("table", ...),
     # ("query.<table>", SQL), ("snapshot", time read); rows source.* of the 设置 sheet, written

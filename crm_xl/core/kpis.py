@@ -759,7 +759,7 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
     if c.layers is not None:
         base["layer"] = take_texts(c.layers["layer"], c.layer_rows).fillna("no_purchase")
     else:
-        layer = np.where(p.has_orders, "unclassified", None).astype(object)
+        layer = np.where(p.has_orders, "unclassified", np.array(None, dtype=object)).astype(object)
         base["layer"] = text_array(np.where(pd.isna(layer), "no_purchase", layer))
     for dim in ("industry", "region", "owner"):
         t = p.text_array(dim).copy()  # missing -> "未知"/"Unknown"
@@ -915,7 +915,7 @@ def _kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None
         lc = lead_conversion(leads, settings, as_of) if lead_window is None else \
             _lead_conversion(lead_window, settings, None)
         sums = sums.assign(leads=float(lc["leads"].iloc[0]), leads_won=float(lc["leads_won"].iloc[0]))
-    elif has_leads and by == "owner" and "owner" in leads:
+    elif leads is not None and has_leads and by == "owner" and "owner" in leads:
         lc = lead_conversion(leads, settings, as_of, by="owner") if lead_window is None else \
             _lead_conversion(lead_window, settings, "owner")
         sums = sums.reindex(sums.index.union(lc.index)).fillna(0.0)

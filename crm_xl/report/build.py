@@ -190,7 +190,7 @@ def source_mappings(raw_tables: Mapping[str, object], lang: str) -> list:
             if src is not None:
                 out.append(src)
                 continue
-            frame = getattr(raw, "frame", raw)
+            frame: pd.DataFrame = getattr(raw, "frame", raw)
             m = map_headers([str(c) for c in frame.columns], TABLES[key], strict=False)
             name = getattr(raw, "sheet", None) or TABLES[key].sheet_name(lang)
             out.append(SourceMapping.of_frame(name, "", key, frame, m.columns, header_row=getattr(raw, "header_row", 1)))

@@ -12,7 +12,7 @@ __all__ = ["settings_to_rows", "settings_from_rows"]
 import datetime as dt
 import math
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SettingsError
 from .model import _FIELDS, DEFAULT_SETTINGS, AnalysisSettings
@@ -268,7 +268,7 @@ class _Collected:
 
     def __init__(self, sheet: str | None) -> None:
         self.sheet = sheet
-        self.values: dict[str, object] = {}
+        self.values: dict[str, Any] = {}  # parsed from text; AnalysisSettings checks them
         self.field_rows: dict[str, int] = {}
         self.score_layers: list[tuple[str, float]] = []
         self.labels: dict[str, dict[str, str]] = {"zh": {}, "en": {}}
@@ -301,7 +301,7 @@ class _Collected:
         else:
             self.extra.append((name, "" if _blank(value) else str(value)))
 
-    def changes(self, base: AnalysisSettings) -> dict[str, object]:
+    def changes(self, base: AnalysisSettings) -> dict[str, Any]:
         """What the rows change in ``base``: each block present replaces the base's."""
         changes = dict(self.values)
         if self.score_layers:
@@ -347,7 +347,7 @@ class _Collected:
         return tuple(out)
 
 
-def _replace_naming_the_row(base: AnalysisSettings, changes: dict[str, object], field_rows: dict[str, int],
+def _replace_naming_the_row(base: AnalysisSettings, changes: dict[str, Any], field_rows: dict[str, int],
                             sheet: str | None) -> AnalysisSettings:
     """``base`` with ``changes``; an invalid value's error names its row."""
     try:

@@ -190,7 +190,8 @@ def test_every_kpi_has_its_base_columns():
     """A KPI is declared once (KpiDef in KPIS); the per-customer columns it sums come from
     kpi_base. A KPI whose column kpi_base does not give would be blank without a reason:
     on the demo data, which has every kind of record, each one is there."""
-    from crm_xl.core.kpis import _BASE_SUMS, _LEAD_SUMS, KPIS
+    from crm_xl.core.kpis import KPIS
+    from crm_xl.core.kpis.definitions import _BASE_SUMS, _LEAD_SUMS
     from crm_xl.demo import demo_crm_data
 
     data = demo_crm_data(120, seed=5)
@@ -214,12 +215,14 @@ def test_every_kpi_is_on_the_dashboard_once():
 
 def test_an_incomplete_kpi_declaration_fails_at_import():
     """What a KPI needs besides its KpiDef is checked when crm_xl.core.kpis is imported
-    (_check_declarations runs there): a base column no function computes, an unknown
+    (crm_xl.core.kpis.base runs _check_declarations): a base column no function computes, an unknown
     section or unit, a diagnosed KPI without a direction. A KpiDef without its section or
     direction cannot even be built."""
     import pytest
 
-    from crm_xl.core.kpis import _BASE_COLUMNS, _LEAD_SUMS, KPI_SECTIONS, KPIS, KpiDef, _check_declarations
+    from crm_xl.core.kpis import KPI_SECTIONS, KPIS, KpiDef
+    from crm_xl.core.kpis.base import _BASE_COLUMNS, _check_declarations
+    from crm_xl.core.kpis.definitions import _LEAD_SUMS
 
     _check_declarations(KPIS, KPI_SECTIONS, _BASE_COLUMNS, _LEAD_SUMS)  # today's declarations pass
     ok = dict(section="business", higher_is_better=False)

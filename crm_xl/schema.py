@@ -37,6 +37,7 @@ __all__ = [
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -497,7 +498,7 @@ def missing_columns_error(table: Table, missing: list[str], headers: "list[str]"
     )
 
 
-def map_headers(headers: list[object], table: Table, *, sheet: str | None = None, strict: bool = True) -> HeaderMapping:
+def map_headers(headers: Sequence[object], table: Table, *, sheet: str | None = None, strict: bool = True) -> HeaderMapping:
     """Match ``headers`` (as they appear in a sheet or CSV) to ``table``'s columns.
 
     A column's own names (key, zh, en) beat synonyms wherever they stand; among synonyms

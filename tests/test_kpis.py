@@ -190,7 +190,8 @@ def test_every_kpi_has_its_base_columns():
     """A KPI is declared once (KpiDef in KPIS); the per-customer columns it sums come from
     kpi_base. A KPI whose column kpi_base does not give would be blank without a reason:
     on the demo data, which has every kind of record, each one is there."""
-    from crm_xl.core.kpis import _BASE_SUMS, _LEAD_SUMS, KPIS
+    from crm_xl.core.kpis import KPIS
+    from crm_xl.core.kpis.definitions import _BASE_SUMS, _LEAD_SUMS
     from crm_xl.demo import demo_crm_data
 
     data = demo_crm_data(120, seed=5)
@@ -210,3 +211,83 @@ def test_every_kpi_is_on_the_dashboard_once():
 
     placed = [key for *_, keys in _GROUPS for key in keys]
     assert sorted(placed) == sorted(k.key for k in KPIS)
+
+
+def test_an_incomplete_kpi_declaration_fails_at_import():
+    """What a KPI needs besides its KpiDef is checked when crm_xl.core.kpis is imported
+    (crm_xl.core.kpis.base runs _check_declarations): a base column no function computes, an unknown
+    section or unit, a diagnosed KPI without a direction. A KpiDef without its section or
+    direction cannot even be built."""
+    import pytest
+
+    from crm_xl.core.kpis import KPI_SECTIONS, KPIS, KpiDef
+    from crm_xl.core.kpis.base import _BASE_COLUMNS, _check_declarations
+    from crm_xl.core.kpis.definitions import _LEAD_SUMS
+
+    _check_declarations(KPIS, KPI_SECTIONS, _BASE_COLUMNS, _LEAD_SUMS)  # today's declarations pass
+    ok = dict(section="business", higher_is_better=False)
+    bad = {
+        "no function computes": KpiDef("x", "x", "x", "ratio", "churned", "customers", "", "", **ok),
+        "section 'nowhere'": KpiDef("x", "x", "x", "ratio", "complained", "customers", "", "",
+                                    section="nowhere", higher_is_better=False),
+        "unit 'percent'": KpiDef("x", "x", "x", "percent", "complained", "customers", "", "", **ok),
+        "needs a direction": KpiDef("x", "x", "x", "ratio", "complained", "customers", "", "", section="business",
+                                    higher_is_better=None, diagnose=True),
+    }
+    for message, kpi in bad.items():
+        with pytest.raises(ValueError, match=message):
+            _check_declarations((*KPIS, kpi), KPI_SECTIONS, _BASE_COLUMNS, _LEAD_SUMS)
+    with pytest.raises(ValueError, match="declared twice"):
+        _check_declarations((*KPIS, KPIS[0]), KPI_SECTIONS, _BASE_COLUMNS, _LEAD_SUMS)
+    with pytest.raises(ValueError, match="no KPI uses"):
+        _check_declarations(KPIS, KPI_SECTIONS, {**_BASE_COLUMNS, "spare": lambda c: c}, _LEAD_SUMS)
+    with pytest.raises(TypeError):
+        KpiDef("x", "x", "x", "ratio", "complained", "customers", "", "")  # no section, no direction
+
+
+def test_conclusions_and_the_dashboard_derive_from_the_kpi_declarations():
+    """The 指标看板 sections and key-figure row, and the KPIs 问题诊断 compares and how its
+    sentences name them, come from the KpiDef fields (section, headline, diagnose, word)."""
+    from crm_xl.core import insights
+    from crm_xl.core.kpis import KPIS
+    from crm_xl.report import kpi_sheet
+
+    assert [(zh, suffix) for zh, _, suffix, _ in kpi_sheet._GROUPS] == [("经营指标", ""), ("客户体验与服务指标", "Cx")]
+    assert kpi_sheet._HEADLINE == ("customers", "active_customers", "revenue", "aov", "repurchase_rate",
+                                   "new_customer_repurchase_rate", "lead_conversion_rate", "nps", "complaint_rate")
+    assert insights._DIAGNOSED_KPIS == ("nps", "complaint_rate", "response_rate")
+    assert insights._KPI_WORD["nps"] == ("NPS", "NPS", True, False, 100.0)
+    assert insights._KPI_WORD["complaint_rate"] == ("投诉率", "complaint rate", False, False, 1.0)
+    assert insights._KPI_WORD["response_rate"] == ("互动响应率", "response rate", True, False, 1.0)
+    assert {k.key for k in KPIS if k.diagnose} | {"repurchase_change", "revenue_change"} == set(insights._KPI_WORD)
+
+
+def test_churn_rate_by_hand():
+    """客户流失率 (seed 000 step 1: "降低客户流失率至5%以下"): of the customers who bought in the
+    12 months before the KPI window (2022-09-30, 2023-09-30], those who did not buy in the
+    window (2023-09-30, 2024-09-30]."""
+    customers = pd.DataFrame({"customer_id": ["E", "F", "G", "H", "I"], "industry": ["制造业", "制造业", "零售", "零售", "零售"]})
+    orders = pd.DataFrame({
+        "order_id": ["O1", "O2", "O3", "O4", "O5", "O6"],
+        "customer_id": ["E", "E", "F", "G", "H", "I"],
+        # E bought in both periods; F only in the previous one (lapsed); G only in the window
+        # (new, not in the denominator); H before the previous period (in neither); I on the
+        # last day of the previous period and not since (lapsed)
+        "order_date": pd.to_datetime(["2023-03-01", "2024-03-01", "2023-06-01", "2024-05-01", "2022-08-01",
+                                      "2023-09-30"]),
+        "amount": [100.0, 100, 100, 100, 100, 100],
+    })
+    data = CrmData(customers=customers, orders=orders)
+    long = _kpis(data)
+    row = long[long.kpi == "churn_rate"].iloc[0]
+    assert (row["numerator"], row["denominator"]) == (2, 3)  # F and I of E, F, I
+    assert row["value"] == pytest.approx(2 / 3)
+    ind = kpi_wide(_kpis(data, by="industry")).set_index("group")
+    assert ind.loc["制造业", "churn_rate"] == pytest.approx(1 / 2)  # F of E, F
+    assert ind.loc["零售", "churn_rate"] == 1.0  # I of I (G and H did not buy in the previous period)
+    # the small data set: only A bought in the previous period, and A bought again
+    assert _values(_kpis(small_data()))["churn_rate"] == 0.0
+    # without a KPI window there is no previous period: blank, with the reason
+    row = _kpis(data, AnalysisSettings(analysis_date=S.analysis_date, kpi_window_months=None))
+    row = row[row.kpi == "churn_rate"].iloc[0]
+    assert math.isnan(row["value"]) and row["reason"] == "上一统计期没有购买客户（或统计期为全部历史）"

@@ -108,3 +108,87 @@ def test_every_setting_has_a_row_on_the_settings_sheet():
                   "tag_rules", "source", "extra"}
     fields = {f.name for f in dataclasses.fields(s.AnalysisSettings)}
     assert fields - structured == set(s._FIELDS)
+
+
+def test_a_setting_is_declared_once_with_its_row_and_check():
+    """A setting is one field: setting(default, zh, en, check) gives its 设置 row and its
+    check; the kind of value the row holds comes from the field's type, a Literal is checked
+    against its choices. A field declared without it, or of a type no row can hold, fails
+    when the module is imported (crm_xl.settings.model._declarations)."""
+    import dataclasses
+    from typing import Literal
+
+    from crm_xl.settings.checks import positive, setting, structured
+    from crm_xl.settings.model import _declarations
+
+    @dataclasses.dataclass(frozen=True)
+    class Demo:
+        months: int = setting(3, "月数", "months", positive)
+        window: int | None = setting(None, "窗口", "window")
+        mode: Literal["a", "b"] = setting("a", "方式", "mode")
+        words: tuple[str, ...] = setting((), "词", "words")
+        cuts: tuple[float, float] = setting((1.0, 2.0), "分界", "cuts")
+        rules: tuple[LayerRule, ...] = structured(())
+
+    checks, rows = _declarations(Demo)
+    assert rows == {"months": ("int", "月数", "months"), "window": ("int?", "窗口", "window"),
+                    "mode": ("choice", "方式", "mode"), "words": ("strs", "词", "words"),
+                    "cuts": ("floats", "分界", "cuts")}
+    assert [name for name, _ in checks] == ["months", "mode"]
+    check = dict(checks)
+    with pytest.raises(SettingsError, match="positive"):
+        check["months"]("months", 0)
+    with pytest.raises(SettingsError, match="one of a, b"):
+        check["mode"]("mode", "c")
+
+    @dataclasses.dataclass(frozen=True)
+    class Undeclared:
+        months: int = 3
+
+    with pytest.raises(TypeError, match="without setting"):
+        _declarations(Undeclared)
+
+    @dataclasses.dataclass(frozen=True)
+    class Unreadable:
+        pairs: dict[str, int] = setting(None, "对", "pairs")
+
+    with pytest.raises(TypeError, match="cannot hold"):
+        _declarations(Unreadable)
+
+
+def test_the_settings_rows_are_those_of_the_declarations():
+    """The 设置 sheet's rows of the scalar settings come from the field declarations, in
+    field order, with the kinds the sheet used before they were derived (a sample)."""
+    import dataclasses
+
+    from crm_xl import settings as s
+
+    declared = [f.name for f in dataclasses.fields(AnalysisSettings) if f.name in s._FIELDS]
+    assert list(s._FIELDS) == declared
+    assert s._FIELDS["analysis_date"][0] == "date?"
+    assert s._FIELDS["recency_breakpoints_days"][0] == "ints"
+    assert s._FIELDS["rfm_weights"][0] == "floats"
+    assert s._FIELDS["layer_mode"][0] == "choice"
+    assert s._FIELDS["currency"][0] == "str"
+    assert s._FIELDS["kpi_window_months"] == ("int?", "KPI 统计期（月），如 12 = 近12个月；留空 = 全部历史",
+                                              "KPI period in months (12 = last 12 months); blank = all history")
+
+
+def test_churn_rate_target_marks_the_dashboard():
+    """churn_rate_target (seed 000: 降低客户流失率至5%以下) is read from its 设置 row and marks
+    a churn rate above it red in every 指标看板 table showing the churn rate."""
+    from crm_xl.demo import generate_demo
+    from crm_xl.report.build import build_report
+
+    rows = settings_to_rows(AnalysisSettings())
+    assert rows.set_index("name").loc["churn_rate_target", "value"] == 0.05
+    rows.loc[rows["name"] == "churn_rate_target", "value"] = "0.2"
+    s = settings_from_rows(rows)
+    assert s.churn_rate_target == 0.2
+    with pytest.raises(SettingsError, match="churn_rate_target"):
+        AnalysisSettings(churn_rate_target=1.5)
+    sheet = build_report(generate_demo(30, seed=7), s).spec.sheet("指标看板")
+    marked = {b.name: b.conditional_formats for b in sheet.blocks if getattr(b, "conditional_formats", ())}
+    assert sorted(marked) == ["KpiByIndustry", "KpiByOwner", "KpiByRegion", "KpiOverall"]  # not the Cx section
+    (cf,) = marked["KpiOverall"]
+    assert (cf.column, cf.kind, cf.value) == ("churn_rate", "formula", "=AND(ISNUMBER({col}{row}),{col}{row}>0.2)")

@@ -44,7 +44,7 @@ from .dataset import CrmData
 from .funnel import funnel_table
 from .insights import conclusions, cross_analysis, layer_problems
 from .kpis import kpi_base, kpi_tables
-from .prepared import prepare
+from .prepared import Prepared, prepare
 from .rfm import rfm_table
 from .segments import assign_layers
 from .tags import _customer_tags, _tag_texts_by_position, tag_metrics
@@ -110,7 +110,7 @@ class AnalysisBeforeClv:
     depend on the CLV model (the report fits the model beside it, :mod:`crm_xl.report.build`)."""
 
     settings: AnalysisSettings
-    prepared: object  # crm_xl.core.prepared.Prepared
+    prepared: Prepared
     layers: pd.DataFrame
     tags: pd.DataFrame
     base: pd.DataFrame

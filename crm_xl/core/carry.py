@@ -33,7 +33,7 @@ __all__ = ["RowLifecycle", "blank_mask", "carry_over", "key_text", "key_texts", 
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -72,7 +72,7 @@ def map_distinct(func: Callable[[object], T], values: Iterable[object] | pd.Seri
             arr = values.to_numpy(dtype=object)
             codes, uniq = pd.factorize(arr)
             done = [func(v) for v in uniq]
-            out = [done[c] if c >= 0 else None for c in codes.tolist()]
+            out: list[Any] = [done[c] if c >= 0 else None for c in codes.tolist()]  # (the None are filled below)
             missing = np.flatnonzero(codes < 0)
             if len(missing):  # None, NaN, pd.NA: each kind through the cache
                 for i, r in zip(missing.tolist(), map_distinct(func, arr[missing].tolist()), strict=True):

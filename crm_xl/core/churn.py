@@ -35,6 +35,8 @@ from __future__ import annotations
 __all__ = ["churn_signals", "churn_risk", "churn_reasons", "churn_table", "RISK_LABELS", "CHURN_COLUMNS",
            "SIGNALS"]
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -111,9 +113,9 @@ def churn_risk(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_pre
     s = settings or AnalysisSettings()
     sig = churn_signals(days_since_last, usual_gap, orders_last, orders_prev, negative_feedback, unresolved,
                         timeouts, s, p_alive=p_alive)
-    count = sum(v.astype(int) for v in sig.values())
+    count: np.ndarray = functools.reduce(np.add, (v.astype(int) for v in sig.values()))  # (= sum(), broadcasting)
     labels = RISK_LABELS[lang or s.lang]
-    out = np.array([labels[k] for k in _level(count, s)], dtype=object)
+    out = np.array([labels[k] for k in _level(count, s)], dtype=np.object_)
     out[np.isnan(_arr(days_since_last))] = ""
     return out
 
@@ -225,7 +227,11 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         ``risk`` in high/medium/low with ``risk_label`` in ``settings.lang``.
     """
     settings = settings or (prepared.settings if prepared is not None else AnalysisSettings())
-    p = prepared if prepared is not None else prepare(data, settings)
+    if prepared is None:
+        if data is None:
+            raise TypeError("churn_table needs data or prepared")
+        prepared = prepare(data, settings)
+    p = prepared
     s = settings
     rows = np.flatnonzero(p.has_orders)
     m = s.churn_compare_months
@@ -246,7 +252,7 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
     else:
         alive = np.full(rows.size, np.nan)
     sig = churn_signals(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive)
-    count = sum(v.astype(int) for v in sig.values())
+    count: np.ndarray = functools.reduce(np.add, (v.astype(int) for v in sig.values()))  # (= sum(), broadcasting)
     rank = np.where(count >= s.churn_high_min_signals, 0, np.where(count >= max(s.churn_medium_min_signals, 1), 1, 2))
     if layers is not None and len(layers):
         at = p.rows_of(layers["customer_id"])[rows]  # row of each customer in layers

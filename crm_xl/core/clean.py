@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,7 @@ from .cleanlog import text as _t
 from .currency import currency_of_countries, detect_currency
 from .dataset import DTYPE_BY_KIND, CrmData, empty_table
 from .parse import Distinct
-from .purchases import consolidate_orders, missing_key_text
+from .purchases import IntakeSummary, consolidate_orders, missing_key_text
 from .text import as_dtype, as_text
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class CleanedData:
     data: CrmData
     log: pd.DataFrame
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
-    intake: object = None
+    intake: IntakeSummary | None = None
     notes: list[Note] = field(default_factory=list)
     # (sheet, Excel row) of each order's first line and the user's header per sheet and key
     order_origin: tuple | None = None
@@ -365,7 +365,7 @@ def _order_currencies(frame: pd.DataFrame, t: Table, currencies: Counter) -> Non
         counts = np.bincount(codes[codes >= 0].astype(np.intp), minlength=len(uniq))
         country = currency_of_countries(v for u, n in zip(uniq, counts, strict=True) for v in [u] * int(min(n, 1000)))
         if country:
-            currencies[country] += 0.5
+            currencies[country] += 0.5  # type: ignore[assignment]  # (a Counter of weights: half a cell's evidence)
 
 
 def _items(item) -> list:
@@ -412,7 +412,7 @@ def _stack(results: list[CleanResult], t: Table, lang: str) -> CleanResult:
     return out
 
 
-def clean_dataset(raw_tables: Mapping[str, object], *, lang: str | None = None,
+def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"] | None = None,
                   settings: "AnalysisSettings | None" = None) -> CleanedData:
     """Clean every raw table, decide what counts as a purchase and check references.
 

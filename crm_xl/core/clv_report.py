@@ -350,7 +350,11 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         happened, in ``settings.lang``.
     """
     s = settings or (prepared.settings if prepared is not None else AnalysisSettings())
-    p = prepared if prepared is not None else prepare(data, s)
+    if prepared is None:
+        if data is None:
+            raise TypeError("clv_analysis needs data or prepared")
+        prepared = prepare(data, s)
+    p = prepared
     zh = s.lang == "zh"
     unit = s.clv_time_unit
     unit_word = _UNIT_WORDS[unit][0 if zh else 1]
@@ -415,6 +419,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         return ClvResult(status="unavailable", predictions=_empty_predictions(),
                          parameters=_frame(PARAMETER_COLUMNS), fit=_frame(FIT_COLUMNS, fit_rows),
                          calibration=_frame(CALIBRATION_COLUMNS), notes=tuple(notes), penalizer=None, **base)
+    assert bg is not None  # (fitted: nothing made the model unavailable)
 
     # spend model
     money = summary["monetary_value"].to_numpy(dtype=float)

@@ -26,6 +26,7 @@ def stable_argsort(key: np.ndarray, bits: int) -> np.ndarray:
         digit = (key >> shift).astype(np.uint16)  # its 16 bits, taken in the current order
         step = np.argsort(digit if order is None else digit[order], kind="stable")
         order = step if order is None else order[step]
+    assert order is not None  # (bits >= 1 here: the loop ran)
     return order
 
 

@@ -68,7 +68,7 @@ def detect_currency(cells: Iterable[object] = (), headers: Iterable[str] = (),
     """ISO code -> weight of evidence: symbols/codes in amount cells (one per distinct
     cell text), a currency column's values (one per row given), a unit in an amount header
     (weighted as many cells)."""
-    found: Counter = Counter()
+    found: Counter[str] = Counter()
     texts = [v for v in cells if isinstance(v, str)]
     # a match needs a symbol or a letter: amount columns of plain numbers, the usual case,
     # are seen to hold none in one pass over their characters, not one search per text
@@ -80,8 +80,8 @@ def detect_currency(cells: Iterable[object] = (), headers: Iterable[str] = (),
             code = _SYMBOLS.get(m.group(1).lower())
             if code:
                 found[code] += 1
-    for v in currency_values:
-        code = currency_code(v) if isinstance(v, str) else None
+    for cv in currency_values:
+        code = currency_code(cv) if isinstance(cv, str) else None
         if code:
             found[code] += 1
     for h in headers:
@@ -109,7 +109,7 @@ _COUNTRIES = {
 def currency_of_countries(values: Iterable[object]) -> str | None:
     """The currency of the country most rows name, when at least 80 % of the named
     countries share it; None otherwise."""
-    found: Counter = Counter()
+    found: Counter[str] = Counter()
     total = 0
     for v in values:
         if isinstance(v, str) and v.strip():

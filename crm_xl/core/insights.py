@@ -43,7 +43,7 @@ import pandas as pd
 
 from ..settings import AnalysisSettings
 from .churn import churn_signals
-from .kpis import safe_ratio
+from .kpis import KPIS, safe_ratio
 from .prepared import Prepared, factorize_objects, factorize_sorted
 from .insight_common import VALUABLE_GROUPS, _money, _pct, p_alive_cutoff
 from .layer_problems import PROBLEM_COLUMNS, layer_problems
@@ -63,14 +63,15 @@ CONCLUSION_COLUMNS = ("kind", "topic", "value", "text")
 CLV_TOP_SHARE = 0.2
 
 _DIM_WORD = {"industry": ("行业", "industries"), "region": ("区域", "regions"), "owner": ("客户经理", "owners")}
-# kpi -> (zh name, en name, higher is better, is a change, points scale)
+# kpi -> (zh name, en name, higher is better, is a change, points scale): the two changes
+# cross_analysis computes itself, then each KPI of crm_xl.core.kpis declared with diagnose=True
 _KPI_WORD = {
     "repurchase_change": ("复购率", "repurchase rate", True, True, 1.0),
     "revenue_change": ("销售额", "revenue", True, True, 1.0),
-    "nps": ("NPS", "NPS", True, False, 100.0),
-    "complaint_rate": ("投诉率", "complaint rate", False, False, 1.0),
-    "response_rate": ("互动响应率", "response rate", True, False, 1.0),
+    **{k.key: (k.word("zh"), k.word("en"), bool(k.higher_is_better), False, k.scale) for k in KPIS if k.diagnose},
 }
+# the KPI levels cross_analysis compares across industries, regions and owners
+_DIAGNOSED_KPIS = tuple(k.key for k in KPIS if k.diagnose)
 
 
 def _period_sums(p: Prepared, months: int) -> pd.DataFrame:
@@ -161,7 +162,7 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
         }
         if kpis_by_dimension is not None and len(kpis_by_dimension):
             kd = kpis_by_dimension[kpis_by_dimension["dimension"] == dim]
-            wanted = ("nps", "complaint_rate", "response_rate")
+            wanted = _DIAGNOSED_KPIS
             kd = kd[kd["kpi"].isin(wanted)]
             level = dict(zip(zip(kd["kpi"].tolist(), kd["group"].tolist(), strict=True), kd["value"].tolist(), strict=True))
             if len(level) < len(kd):  # repeated groups: reindex would refuse them
@@ -506,9 +507,10 @@ def _top_signal(high: pd.DataFrame, zh: bool, settings: AnalysisSettings) -> str
              "unresolved": ("投诉未解决", "unresolved complaints"),
              "timeouts": ("售后响应超时", "response timeouts")}
     # recount the indicators from the numeric columns the churn table carries
-    sig = churn_signals(*(pd.to_numeric(high[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-                          for c in ("days_since_last", "usual_gap_days", "orders_last", "orders_prev",
-                                    "negative_feedback", "unresolved_complaints", "response_timeouts")), settings)
+    days, gap, last, prev, neg, unres, tmo = (pd.to_numeric(high[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                                              for c in ("days_since_last", "usual_gap_days", "orders_last", "orders_prev",
+                                                        "negative_feedback", "unresolved_complaints", "response_timeouts"))
+    sig = churn_signals(days, gap, last, prev, neg, unres, tmo, settings)
     counts = {k: int(v.sum()) for k, v in sig.items()}
     best = sorted(counts.items(), key=lambda kv: -kv[1])[:2]
     return ("、" if zh else ", ").join(f"{names[k][0 if zh else 1]}（{v}位）" if zh else f"{names[k][1]} ({v})"

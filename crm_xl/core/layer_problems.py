@@ -87,6 +87,8 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
                                           else "str") for c in PROBLEM_COLUMNS})
     codes = p.codes_of(layers["customer_id"])
     lay = layers["layer"].to_numpy(dtype=object)
+    lay_codes: np.ndarray | None
+    lay_keys: np.ndarray | None
     lay_codes, lay_keys = factorize_objects(lay)  # masks per layer from integer codes
     if (lay_codes < 0).any():
         lay_codes, lay_keys = None, None
@@ -119,7 +121,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     cut = p_alive_cutoff(s)
     if "layer_group" not in layers:
         group_of = {}
-    elif lay_keys is not None:  # = dict(zip(layer, layer_group)): the group of each layer's last row
+    elif lay_keys is not None and lay_codes is not None:  # = dict(zip(layer, layer_group)): the group of each layer's last row
         last = np.empty(len(lay_keys), dtype=np.intp)
         last[lay_codes] = np.arange(lay_codes.size)
         group_of = dict(zip(list(lay_keys), layers["layer_group"].to_numpy(dtype=object)[last].tolist(), strict=True))
@@ -131,7 +133,7 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     rows = []
     keys = set(lay) if lay_keys is None else list(lay_keys)
     for key in sorted(keys, key=lambda k: order.index(k) if k in order else len(order)):
-        m = lay == key if lay_keys is None else lay_codes == list(lay_keys).index(key)
+        m = lay == key if lay_keys is None or lay_codes is None else lay_codes == list(lay_keys).index(key)
         n = float(m.sum())
         label = s.layer_label(key)
         t = tmo[m]

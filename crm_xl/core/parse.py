@@ -35,6 +35,7 @@ __all__ = [
 import datetime as dt
 import re
 import unicodedata
+from typing import Literal
 from functools import partial
 
 import numpy as np
@@ -131,11 +132,11 @@ class Distinct:
         codes[codes < 0] = n
         self.codes = codes
         self.values = np.append(np.asarray(uniq, dtype=object), [None])
-        self._facts: _TextFacts | None | bool = False
+        self._facts: _TextFacts | None | Literal[False] = False
         self._blank: np.ndarray | None = None
         self._error: np.ndarray | None = None
         self._kind: str | None = None
-        self._datetimes: pd.DatetimeIndex | None | bool = False
+        self._datetimes: pd.DatetimeIndex | None | Literal[False] = False
 
     def __len__(self) -> int:
         return len(self.values)

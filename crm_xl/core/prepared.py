@@ -252,7 +252,7 @@ class Prepared:
         # computed for every pair of consecutive rows and kept where both are one customer's
         bits = max(int(int(d.max()) - int(d.min())).bit_length(), 1)
         narrow = int(self.n).bit_length() + bits <= 31  # a 32-bit sort is twice as fast
-        c1 = c[1:].astype(np.int32 if narrow else np.int64)  # (codes are np.intp: 32-bit in wasm32)
+        c1: np.ndarray = c[1:].astype(np.int32 if narrow else np.int64)  # (codes are np.intp: 32-bit in wasm32)
         dd = d[1:] - d[:-1]
         key = ((c1 << bits) | (dd.astype(np.int32) if narrow else dd))[same]
         if key.size == 0:

@@ -320,7 +320,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
     cust = work["customer_id"].astype(object).to_numpy()
     day = work["order_date"].to_numpy()
     has_id = order_id.notna().to_numpy()
-    key_id = np.where(has_id, order_id.astype(object).to_numpy(), None)
+    key_id = np.where(has_id, order_id.astype(object).to_numpy(), np.array(None, dtype=object))
     if s.order_grouping == "row":
         key_id = np.where(has_id, key_id, np.arange(len(work)).astype(str))
     grp = pd.DataFrame({"k": key_id, "c": cust, "d": np.where(has_id, np.datetime64("NaT", "ns"), day)})
@@ -452,7 +452,7 @@ def _deals(lines: pd.DataFrame, classes: np.ndarray, pipeline: bool) -> pd.DataF
         return empty_table("leads")
     won = classes == "won"
     stage = lines["status"].astype(object).to_numpy() if "status" in lines else np.full(len(lines), None)
-    stage = np.where(pd.isna(stage), np.where(won, "won", None), stage)
+    stage = np.where(pd.isna(stage), np.where(won, "won", np.array(None, dtype=object)), stage)
     ids = lines["order_id"] if "order_id" in lines else pd.Series([pd.NA] * len(lines), dtype="str")
     ids = ids.astype(object).to_numpy()
     ids = np.where(pd.isna(ids), [f"#{i + 1}" for i in range(len(lines))], ids)

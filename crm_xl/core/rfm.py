@@ -147,12 +147,12 @@ def score_modes(recency_days, frequency, monetary, settings: AnalysisSettings) -
     says why)."""
     if settings.score_mode != "auto":
         return (settings.score_mode,) * 3
-    out = []
+    out: list[str] = []
     for values, absolute in ((recency_days, score_recency(recency_days, settings.recency_breakpoints_days)),
                              (frequency, score_frequency(frequency, settings.frequency_breakpoints)),
                              (monetary, score_monetary(monetary, settings.monetary_breakpoints))):
         out.append("quantile" if _collapsed(_as_float(values), absolute) else "absolute")
-    return tuple(out)
+    return out[0], out[1], out[2]
 
 
 def _collapsed(values: np.ndarray, scores: np.ndarray) -> bool:

@@ -193,6 +193,8 @@ def customer_remarks(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.T
         n_recent = np.where(codes >= 0, recent_all[codes], 0.0)
         n_before = np.where(codes >= 0, before_all[codes], 0.0)
     else:
+        if orders is None:
+            raise TypeError("remarks need orders or prepared")
         o = orders[orders["order_date"] <= as_of]
         age = (as_of - o["order_date"]).dt.days
         recent = o[age <= trend].groupby("customer_id").size()
@@ -232,6 +234,8 @@ def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Time
             f12 = np.where(codes >= 0, f_all[codes], 0.0)
             m12 = np.where(codes >= 0, m_all[codes], 0.0)
         else:
+            if orders is None:
+                raise TypeError("rule layers need orders or prepared")
             o = orders[(orders["order_date"] <= as_of)
                        & (orders["order_date"] > as_of - pd.DateOffset(months=settings.rule_window_months))]
             g = o.groupby("customer_id")

@@ -39,7 +39,7 @@ __all__ = [
 import numpy as np
 import pandas as pd
 
-from ..settings import AnalysisSettings
+from ..settings import AnalysisSettings, StrategyRule
 from .carry import RowLifecycle, carry_over, key_text, map_distinct
 
 STATUS_KEYS = ("not_started", "in_progress", "done", "overdue", "not_applicable")
@@ -106,13 +106,13 @@ def strategy_rows(result, settings: AnalysisSettings | None = None) -> pd.DataFr
         out["start_date"] = pd.Series(dtype="datetime64[ns]")
         out["deadline"] = pd.Series(dtype="datetime64[ns]")
         return out
-    rules = []
+    rules: list[StrategyRule | None] = []
     group = layers["layer_group"] if "layer_group" in layers else layers["layer"]
     for layer, grp in zip(layers["layer"].tolist(), group.tolist(), strict=True):
         rules.append(s.strategy_for(layer) or s.strategy_for(grp))
     has = np.array([r is not None for r in rules], dtype=bool)
     lay = layers.loc[has].reset_index(drop=True)
-    rules = [r for r in rules if r is not None]
+    found = [r for r in rules if r is not None]
     churn = result.churn.drop_duplicates("customer_id").set_index("customer_id") if len(result.churn) else None
     ids = lay["customer_id"].astype(str)
     if churn is not None:
@@ -137,7 +137,7 @@ def strategy_rows(result, settings: AnalysisSettings | None = None) -> pd.DataFr
                 parts.append(ll)
         problems.append("；".join(parts) if zh else "; ".join(parts))
     start = pd.Timestamp(result.as_of).normalize()
-    days = np.array([r.deadline_days for r in rules], dtype="int64")
+    days = np.array([r.deadline_days for r in found], dtype="int64")
     out = pd.DataFrame({
         "customer_id": ids.to_numpy(dtype=object),
         "customer_name": lay["customer_name"].astype(object).where(lay["customer_name"].notna(), "").to_numpy()
@@ -145,8 +145,8 @@ def strategy_rows(result, settings: AnalysisSettings | None = None) -> pd.DataFr
         "layer_label": lay["layer_label"].astype(str).to_numpy(dtype=object),
         "risk_label": risk_label.to_numpy(dtype=object),
         "problem": np.array(problems, dtype=object),
-        "action": np.array([r.action_zh if zh else r.action_en for r in rules], dtype=object),
-        "owner": np.array([r.owner_role_zh if zh else r.owner_role_en for r in rules], dtype=object),
+        "action": np.array([r.action_zh if zh else r.action_en for r in found], dtype=np.object_),
+        "owner": np.array([r.owner_role_zh if zh else r.owner_role_en for r in found], dtype=np.object_),
         "start_date": pd.Series([start] * len(lay), dtype="datetime64[ns]"),
         "deadline": pd.Series(start + pd.to_timedelta(days, unit="D"), dtype="datetime64[ns]"),
         "status": status_labels(lang)[0],

@@ -55,7 +55,11 @@ def tag_metrics(data: CrmData | None = None, settings: AnalysisSettings | None =
                 prepared: Prepared | None = None) -> pd.DataFrame:
     """The tag metrics (see module docstring) for every customer, indexed by ``customer_id``."""
     settings = settings or (prepared.settings if prepared is not None else AnalysisSettings())
-    p = prepared if prepared is not None else prepare(data, settings)
+    if prepared is None:
+        if data is None:
+            raise TypeError("tag_metrics needs data or prepared")
+        prepared = prepare(data, settings)
+    p = prepared
     s = settings
     start = _window_start(p)
     ow, _ = p.window(start)
@@ -143,8 +147,11 @@ def _customer_tags(data: CrmData | None = None, settings: AnalysisSettings | Non
     if metrics is None:
         metrics = tag_metrics(data, settings, prepared=prepared)
     zh = settings.lang == "zh"
-    pos, rule_no, values, reasons = [], [], [], []
-    for order, rule in enumerate(settings.tag_rules):
+    pos_parts: list[np.ndarray] = []
+    rule_parts: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    reasons: list[np.ndarray] = []
+    for rule_at, rule in enumerate(settings.tag_rules):
         v = metrics[rule.metric].to_numpy(dtype=float)
         hit = np.flatnonzero(v >= rule.min_value)
         if hit.size == 0:
@@ -155,14 +162,14 @@ def _customer_tags(data: CrmData | None = None, settings: AnalysisSettings | Non
         # the reason text once per distinct value
         codes, uniq = pd.factorize(vals)
         texts = f"{name} " + _fmt_values(rule.metric, np.asarray(uniq, dtype=float), zh) + f" ≥ {thr}"
-        pos.append(hit)
-        rule_no.append(np.full(hit.size, order))
+        pos_parts.append(hit)
+        rule_parts.append(np.full(hit.size, rule_at))
         values.append(vals)
         reasons.append(np.asarray(texts, dtype=object)[codes])
-    if not pos:
+    if not pos_parts:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("value", "threshold") else "str")
                              for c in TAG_COLUMNS}), np.zeros(0, dtype=np.intp)
-    pos, rule_no = np.concatenate(pos), np.concatenate(rule_no)
+    pos, rule_no = np.concatenate(pos_parts), np.concatenate(rule_parts)
     # ordered by customer ID, then rule order
     index = metrics.index
     if prepared is not None and (index is prepared.ids or index.equals(prepared.ids)):
@@ -196,8 +203,8 @@ def _tag_texts_by_position(tags: pd.DataFrame, pos: np.ndarray, n: int, lang: st
     sep = "、" if lang == "zh" else ", "
     keys = tags["tag"].to_numpy(dtype=object)
     labels = tags["tag_label"].to_numpy(dtype=object)
-    kcodes, kuniq = factorize_objects(keys)  # rows of a tag from integer codes
-    kuniq = list(kuniq)
+    kcodes, kuniq_array = factorize_objects(keys)  # rows of a tag from integer codes
+    kuniq = list(kuniq_array)
     for t in dict.fromkeys([*(order or ()), *pd.unique(tags["tag"])]):
         if t in kuniq:
             m = np.flatnonzero(kcodes == kuniq.index(t))
@@ -230,8 +237,8 @@ def tags_per_customer(tags: pd.DataFrame, lang: str = "zh", order: tuple[str, ..
     labels = first["tag_label"].to_numpy(dtype=object)
     tag_codes, tag_keys = pd.factorize(first["tag"])
     keys = list(dict.fromkeys([*(order or ()), *pd.unique(tags["tag"])]))
-    order = {t: i for i, t in enumerate(keys)}
-    for t in sorted(range(len(tag_keys)), key=lambda i: order[tag_keys[i]]):
+    rank = {t: i for i, t in enumerate(keys)}
+    for t in sorted(range(len(tag_keys)), key=lambda i: rank[tag_keys[i]]):
         m = tag_codes == t
         c, lab = codes[m], labels[m]
         cur = out[c]

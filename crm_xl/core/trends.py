@@ -44,7 +44,11 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
                    prepared: Prepared | None = None) -> pd.DataFrame:
     """Monthly series, oldest month first; columns :data:`TREND_COLUMNS` (``month`` as "YYYY-MM")."""
     settings = settings or (prepared.settings if prepared is not None else AnalysisSettings())
-    p = prepared if prepared is not None else prepare(data, settings)
+    if prepared is None:
+        if data is None:
+            raise TypeError("monthly_trends needs data or prepared")
+        prepared = prepare(data, settings)
+    p = prepared
     s = settings
     t = s.trend_months
     last_m = int(np.datetime64(p.as_of, "M").astype(np.int64))

@@ -201,7 +201,7 @@ def source_mappings(raw_tables: Mapping[str, object], lang: str) -> list:
             if src is not None:
                 out.append(src)
                 continue
-            frame = getattr(raw, "frame", raw)
+            frame: pd.DataFrame = getattr(raw, "frame", raw)
             m = map_headers([str(c) for c in frame.columns], TABLES[key], strict=False)
             name = getattr(raw, "sheet", None) or TABLES[key].sheet_name(lang)
             out.append(SourceMapping.of_frame(name, "", key, frame, m.columns, header_row=getattr(raw, "header_row", 1)))
@@ -240,7 +240,7 @@ def _data_sheets(raw_tables: Mapping[str, object], lang: str, source_rows: int |
     or Parquet table longer than ``source_rows`` as a sample of its first rows."""
     out = []
     for key, raw, name in _data_sheet_names(raw_tables, lang):
-        frame = getattr(raw, "frame", raw)
+        frame: pd.DataFrame = getattr(raw, "frame", raw)
         if source_rows is not None and getattr(raw, "external", False) and len(frame) > source_rows:
             out.append(data_sheet(key, frame.iloc[:source_rows], lang=lang, sheet_name=name, sample_of=len(frame)))
         else:

@@ -11,7 +11,7 @@ import pandas as pd
 from ..core.analysis import AnalysisResult
 from .common import RISK_FILLS, title_blocks
 from ..sheet_names import sheet_name
-from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, stack
+from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, as_table, stack
 
 
 def churn_sheet(result: AnalysisResult) -> SheetSpec:
@@ -84,7 +84,7 @@ def churn_sheet(result: AnalysisResult) -> SheetSpec:
                    title="预警客户（按风险、金额排序）" if z else "Customers at risk (by risk, then value)",
                    key_columns=("customer_id",), style="TableStyleMedium2"),
     ])
-    main = blocks[-1]
+    main = as_table(blocks[-1])
     summary = stack([TableBlock(
         name="ChurnSummary", columns=summary_cols, data=counts, title="风险汇总" if z else "Summary",
         style="TableStyleLight9",

@@ -18,7 +18,7 @@ from ..core.clv_report import ClvResult
 from ..settings import AnalysisSettings
 from .common import col_letter
 from ..sheet_names import sheet_name
-from .spec import ChartSpec, ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, display_width, stack
+from .spec import ChartSpec, ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, display_width, as_table, stack
 
 #: Keys of the per-customer table's columns, in sheet order.
 CLV_SHEET_COLUMNS = ("clv_rank", "customer_id", "customer_name", "owner", "layer_label", "purchases", "first_purchase",
@@ -159,7 +159,7 @@ def clv_sheet(result, settings: AnalysisSettings | None = None) -> SheetSpec:
     else:
         top = (clv.notes[0] if clv.notes else ("没有预测" if z else "No predictions"),)
         shown_top = 1
-    cfs = ()
+    cfs: tuple[ConditionalFormat, ...] = ()
     if s.churn_p_alive_below > 0:
         cfs = (ConditionalFormat("p_alive", "formula", f"=AND(ISNUMBER({{col}}{{row}}),{{col}}{{row}}<{s.churn_p_alive_below:g})",
                                  "FFC7CE", font_color="9C0006"),)
@@ -170,7 +170,7 @@ def clv_sheet(result, settings: AnalysisSettings | None = None) -> SheetSpec:
                    title="客户价值预测（按 CLV 排序）" if z else "Customer value forecast (by CLV)",
                    key_columns=("customer_id",), style="TableStyleMedium2"),
     ])
-    main = main_blocks[-1]
+    main = as_table(main_blocks[-1])
 
     # the panel right of the table: about the models, remarks, key figures, parameters, check.
     # Text lines are not wrapped (they overflow into the empty cells to their right), so the

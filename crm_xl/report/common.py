@@ -7,10 +7,10 @@ from ..a1 import column_letter
 
 __all__ = ["UNIT_KIND", "RISK_FILLS", "LAYER_FILLS", "RFM11_FILLS", "layer_fills", "title_blocks", "col_letter", "zh"]
 
-from .spec import TextBlock
+from .spec import Kind, TextBlock
 
 # KPI unit (crm_xl.core.kpis.KpiDef.unit) -> ColumnSpec kind
-UNIT_KIND = {"count": "int", "money": "money", "ratio": "percent", "score": "ratio", "nps": "number"}
+UNIT_KIND: dict[str, Kind] = {"count": "int", "money": "money", "ratio": "percent", "score": "ratio", "nps": "number"}
 
 RISK_FILLS = {"high": ("FFC7CE", "9C0006"), "medium": ("FFEB9C", "9C5700"), "low": ("C6EFCE", "006100")}
 

@@ -26,7 +26,7 @@ from .spec import ReportSpec, TableBlock, TextBlock
 
 def resolve_currency(settings: AnalysisSettings, found: Counter,
                      other_headers: "list[str] | tuple[str, ...]" = (),
-                     source: str = "") -> tuple[str, list[tuple[str, str]]]:
+                     source: str = "") -> tuple[str, list[Note]]:
     """(ISO code or the user's text, notes): the setting when it names a currency, else the
     one found most in the data, else CNY.
     Several currencies in one export are noted (amounts are not converted), naming a

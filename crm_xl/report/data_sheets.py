@@ -12,12 +12,12 @@ __all__ = ["data_sheet", "cleaning_log_sheet", "guide_sheet", "LOG_SHEET_NAME", 
 import pandas as pd
 
 from ..schema import TABLES, ColumnKind, map_headers
-from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
+from .spec import ColumnSpec, Kind, SheetSpec, TableBlock, TextBlock, as_table, stack
 
 LOG_SHEET_NAME = {"zh": "清洗日志", "en": "Cleaning Log"}
 GUIDE_SHEET_NAME = {"zh": "说明", "en": "Guide"}
 
-KIND_TO_SPEC = {
+KIND_TO_SPEC: dict[ColumnKind, Kind] = {
     ColumnKind.DATE: "date",
     ColumnKind.MONEY: "money2",
     ColumnKind.INT: "int",
@@ -56,14 +56,16 @@ def data_sheet(table_key: str, frame: pd.DataFrame, *, lang: str = "zh", sheet_n
     data = {}
     for j, h in enumerate(frame.columns):
         key = f"c{j}"
-        kind = KIND_TO_SPEC.get(kinds.get(str(h)), "general")
+        known = kinds.get(str(h))
+        kind: Kind = KIND_TO_SPEC.get(known, "general") if known is not None else "general"
         cols.append(ColumnSpec(key=key, header=str(h), kind=kind))
         data[key] = frame.iloc[:, j].to_numpy()
     block = TableBlock(name=TABLE_NAMES[table_key], columns=tuple(cols), data=pd.DataFrame(data),
                        style="TableStyleLight9")
     if sample_of is not None:
         blocks = stack([TextBlock((_sample_note(len(frame), sample_of, lang),), style="note"), block])
-        return SheetSpec(name=sheet_name or t.sheet_name(lang), blocks=blocks, freeze=f"A{blocks[1].first_data_row}",
+        return SheetSpec(name=sheet_name or t.sheet_name(lang), blocks=blocks,
+                         freeze=f"A{as_table(blocks[1]).first_data_row}",
                          kind="data", tab_color="A6A6A6")
     return SheetSpec(name=sheet_name or t.sheet_name(lang), blocks=(block,), freeze="A2", kind="data",
                      tab_color="A6A6A6")
@@ -102,7 +104,7 @@ def cleaning_log_sheet(log: pd.DataFrame, *, lang: str = "zh") -> SheetSpec:
     ), style="note")
     table = TableBlock(name="CleaningLog", columns=cols, data=shown.reset_index(drop=True), style="TableStyleLight1")
     blocks = stack([intro, table])
-    return SheetSpec(name=LOG_SHEET_NAME[lang], blocks=blocks, kind="log", freeze=f"A{blocks[1].first_data_row}")
+    return SheetSpec(name=LOG_SHEET_NAME[lang], blocks=blocks, kind="log", freeze=f"A{as_table(blocks[1]).first_data_row}")
 
 
 def guide_sheet(*, lang: str = "zh", summary: list[str] | None = None) -> SheetSpec:

@@ -13,7 +13,7 @@ from ..settings import AnalysisSettings
 from .common import col_letter
 from ..sheet_names import sheet_name
 from .scenario_sheets import note_lines
-from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
+from .spec import ChartSpec, ColumnSpec, Kind, SheetSpec, TableBlock, TextBlock, stack
 
 # key, zh, en, kind
 _PROGRESS = (
@@ -38,7 +38,7 @@ _KPI = (
     ("complaints_before", "投诉数（前）", "Complaints (before)", "int"),
     ("complaints_after", "投诉数（后）", "Complaints (after)", "int"),
 )
-_OVERDUE = (
+_OVERDUE: tuple[tuple[str, str, str, Kind], ...] = (
     ("customer_id", "客户ID", "Customer ID", "text"),
     ("customer_name", "客户名称", "Customer Name", "text"),
     ("layer_label", "客户层级", "Customer Layer", "text"),

@@ -9,10 +9,11 @@ __all__ = ["kpi_sheet", "KPI_COLUMNS_SHOWN"]
 import pandas as pd
 
 from ..core.analysis import AnalysisResult
-from ..core.kpis import KPIS, kpi_wide
+from ..settings import AnalysisSettings
+from ..core.kpis import KPI_SECTIONS, KPIS, kpi_wide
 from .common import UNIT_KIND, title_blocks
 from ..sheet_names import sheet_name
-from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
+from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
 
 # every KPI of crm_xl.core.kpis, in the order of KPIS
 KPI_COLUMNS_SHOWN = tuple(k.key for k in KPIS)
@@ -23,14 +24,9 @@ _DIMS = (("layer", "按客户层级", "By layer", "KpiByLayer"),
          ("owner", "按客户经理", "By account owner", "KpiByOwner"))
 
 
-_GROUPS = (
-    ("经营指标", "Business KPIs", "",
-     ("customers", "active_customers", "orders", "revenue", "aov", "repurchase_rate", "new_customer_repurchase_rate",
-      "lead_conversion_rate", "profit_share", "profit_margin", "ltv", "ltv_cac_ratio_seed", "ltv_cac")),
-    ("客户体验与服务指标", "Experience and service KPIs", "Cx",
-     ("nps", "promoter_share", "passive_share", "detractor_share", "complaint_rate", "response_rate", "renewal_rate",
-      "rfm_score_avg")),
-)
+# the dashboard's sections: (title zh, title en, table-name suffix, KPI keys), from each KPI's section
+_GROUPS = tuple((sec.zh, sec.en, sec.table_suffix, tuple(k.key for k in KPIS if k.section == sec.key))
+                for sec in KPI_SECTIONS)
 
 
 def _columns(first_header: str, lang: str, keys: tuple[str, ...] = KPI_COLUMNS_SHOWN) -> tuple[ColumnSpec, ...]:
@@ -42,6 +38,14 @@ def _columns(first_header: str, lang: str, keys: tuple[str, ...] = KPI_COLUMNS_S
         cols.append(ColumnSpec(k.key, k.label(lang), UNIT_KIND[k.unit], fmt=fmt,
                                comment=k.formula_zh if lang == "zh" else k.formula_en))
     return tuple(cols)
+
+
+def _targets(keys: tuple[str, ...], settings: AnalysisSettings) -> tuple[ConditionalFormat, ...]:
+    """A churn rate above ``settings.churn_rate_target`` in red, in the tables showing it."""
+    if "churn_rate" not in keys:
+        return ()
+    above = f"=AND(ISNUMBER({{col}}{{row}}),{{col}}{{row}}>{settings.churn_rate_target:g})"
+    return (ConditionalFormat("churn_rate", "formula", above, "FFC7CE", font_color="9C0006"),)
 
 
 def _wide(long: pd.DataFrame) -> pd.DataFrame:
@@ -76,13 +80,14 @@ def kpi_sheet(result: AnalysisResult) -> SheetSpec:
         blocks.append(TextBlock((g_zh if z else g_en,), style="heading"))
         blocks.append(TableBlock(name="KpiOverall" + suffix, columns=_columns("范围" if z else "Scope", lang, keys),
                                  data=top, title="总体与各层级" if z else "Overall and by layer",
-                                 style="TableStyleMedium2"))
+                                 style="TableStyleMedium2", conditional_formats=_targets(keys, s)))
         for dim, t_zh, t_en, name in _DIMS[1:]:
             part = dims[dims["dimension"] == dim] if not dims.empty else dims
             if part.empty:
                 continue
             blocks.append(TableBlock(name=name + suffix, columns=_columns(t_zh[1:] if z else t_en[3:].capitalize(), lang, keys),
-                                     data=_wide(part), title=t_zh if z else t_en, style="TableStyleLight9"))
+                                     data=_wide(part), title=t_zh if z else t_en, style="TableStyleLight9",
+                                     conditional_formats=_targets(keys, s)))
     reasons = result.kpis.set_index("kpi")["reason"] if not result.kpis.empty else pd.Series(dtype=object)
     legend = pd.DataFrame({
         "label": [k.label(lang) for k in KPIS],
@@ -103,8 +108,7 @@ def kpi_sheet(result: AnalysisResult) -> SheetSpec:
                      freeze="B1")
 
 
-_HEADLINE = ("customers", "active_customers", "revenue", "aov", "repurchase_rate", "new_customer_repurchase_rate",
-             "lead_conversion_rate", "nps", "complaint_rate")
+_HEADLINE = tuple(k.key for k in KPIS if k.headline)
 
 
 def _headline(result: AnalysisResult, overall: pd.DataFrame) -> TableBlock:

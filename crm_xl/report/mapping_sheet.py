@@ -20,7 +20,7 @@ from ..mapping import MAPPING_HEADERS, SourceMapping
 from ..schema import TABLES
 from .common import title_blocks
 from ..sheet_names import sheet_name
-from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, stack
+from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, as_table, stack
 
 MAPPING_TABLE = "FieldMapping"
 _FIELDS_TABLE = "KnownFields"
@@ -65,4 +65,4 @@ def mapping_sheet(mappings: Sequence[SourceMapping], lang: str = "zh") -> SheetS
     # the known fields to the right of the mapping (their long texts would widen its columns)
     side = stack([fields], start_row=blocks[-1].row, col=len(cols) + 2)
     return SheetSpec(name=sheet_name("mapping", lang), blocks=blocks + side, kind="settings",
-                     freeze=f"A{blocks[-1].first_data_row}", tab_color="7F7F7F", landscape=True)
+                     freeze=f"A{as_table(blocks[-1]).first_data_row}", tab_color="7F7F7F", landscape=True)

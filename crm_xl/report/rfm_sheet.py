@@ -14,12 +14,12 @@ from ..settings import RFM11_KEYS, AnalysisSettings
 from .common import LAYER_FILLS, col_letter, layer_fills
 if TYPE_CHECKING:
     from .formulas import SettingRefs
-from .spec import ChartSpec, ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
+from .spec import ChartSpec, ColumnSpec, Kind, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
 
 RFM_SHEET_NAME = {"zh": "RFM分层表", "en": "RFM Layers"}
 
 # (canonical key, zh header as printed in Template 1, en header, kind)
-TEMPLATE1_HEADERS = (
+TEMPLATE1_HEADERS: tuple[tuple[str, str, str, Kind], ...] = (
     ("customer_id", "客户ID", "Customer ID", "text"),
     ("customer_name", "客户名称", "Customer Name", "text"),
     ("contact_name", "联系人", "Contact", "text"),

@@ -21,7 +21,7 @@ from ..core.scenarios import (
 from ..settings import AnalysisSettings
 from .common import col_letter
 from ..sheet_names import sheet_name
-from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, TextBlock, display_width, stack
+from .spec import ChartSpec, ColumnSpec, Kind, SheetSpec, TableBlock, TextBlock, display_width, stack
 
 
 def _cols(spec, zh: bool) -> tuple[ColumnSpec, ...]:
@@ -169,7 +169,7 @@ def activation_sheet(act: Activation, settings: AnalysisSettings) -> SheetSpec:
     if len(act.customers) == 0:
         return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
     vals = dict(zip(act.summary["metric"], act.summary["value"], strict=True))
-    kinds = {"new_customers": "int", "eligible": "int", "activated": "int", "activation_rate": "percent",
+    kinds: dict[str, Kind] = {"new_customers": "int", "eligible": "int", "activated": "int", "activation_rate": "percent",
              "median_days_to_second": "number", "needs_attention": "int"}
     labels = dict(zip(act.summary["metric"], act.summary["label"], strict=True))
     t_sum = TableBlock("ActivationSummary", tuple(ColumnSpec(k, labels[k], kind) for k, kind in kinds.items()),

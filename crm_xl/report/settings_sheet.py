@@ -12,7 +12,7 @@ __all__ = ["settings_sheet", "SETTINGS_TABLE"]
 from ..settings import AnalysisSettings, settings_to_rows
 from .common import title_blocks
 from ..sheet_names import sheet_name
-from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, stack
+from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, as_table, stack
 
 SETTINGS_TABLE = "Settings"
 
@@ -36,4 +36,4 @@ def settings_sheet(settings: AnalysisSettings, notes: "tuple[str, ...] | list[st
     table = TableBlock(name=SETTINGS_TABLE, columns=cols, data=rows, style="TableStyleLight9")
     blocks = stack([*title_blocks("分析设置" if z else "Analysis settings", note, *notes), table])
     return SheetSpec(name=sheet_name("settings", lang), blocks=blocks, kind="settings",
-                     freeze=f"B{blocks[-1].first_data_row}", tab_color="7F7F7F", landscape=False)
+                     freeze=f"B{as_table(blocks[-1]).first_data_row}", tab_color="7F7F7F", landscape=False)

@@ -32,6 +32,7 @@ __all__ = [
     "ConditionalFormat",
     "TextBlock",
     "TableBlock",
+    "as_table",
     "ChartSpec",
     "SheetSpec",
     "ReportSpec",
@@ -43,7 +44,8 @@ __all__ = [
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
-from typing import Literal, Union
+from collections.abc import Sequence
+from typing import Literal, Union, overload
 
 import pandas as pd
 
@@ -261,6 +263,13 @@ class ChartSpec:
 Block = Union[TextBlock, TableBlock]
 
 
+def as_table(block: Block) -> TableBlock:
+    """``block``, which a builder knows to be a table (e.g. the last one it stacked)."""
+    if not isinstance(block, TableBlock):
+        raise TypeError(f"expected a table block, got {type(block).__name__}")
+    return block
+
+
 @dataclass(frozen=True)
 class SheetSpec:
     """One report sheet.
@@ -429,8 +438,17 @@ def _validate_table(sheet: str, t: TableBlock, seen: set[str]) -> None:
             raise SpecError(f"table {t.name!r}: conditional format on unknown column {cf.column!r}")
 
 
-def stack(blocks: list[Block], *, start_row: int = 1, col: int = 1, gap: int = 1) -> tuple[Block, ...]:
-    """Place ``blocks`` top to bottom from ``start_row``, ``gap`` blank rows apart."""
+@overload
+def stack(blocks: Sequence[TableBlock], *, start_row: int = 1, col: int = 1, gap: int = 1) -> tuple[TableBlock, ...]: ...
+
+
+@overload
+def stack(blocks: Sequence[Block], *, start_row: int = 1, col: int = 1, gap: int = 1) -> tuple[Block, ...]: ...
+
+
+def stack(blocks: Sequence[Block], *, start_row: int = 1, col: int = 1, gap: int = 1) -> tuple[Block, ...]:
+    """Place ``blocks`` top to bottom from ``start_row``, ``gap`` blank rows apart (tables
+    stay tables)."""
     placed: list[Block] = []
     row = start_row
     for b in blocks:

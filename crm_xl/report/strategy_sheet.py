@@ -34,12 +34,12 @@ import pandas as pd
 from ..core.strategy import STRATEGY_KEYS, ORIGIN_LABELS, status_labels, strategy_lifecycle, strategy_table
 from .common import col_letter
 from ..sheet_names import sheet_name
-from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
+from .spec import ColumnSpec, Kind, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
 
 STRATEGY_TABLE = "StrategyExecution"
 
 # key, zh header, en header, kind, editable, width, wrap
-STRATEGY_HEADERS = (
+STRATEGY_HEADERS: tuple[tuple[str, str, str, Kind, bool, int, bool], ...] = (
     ("customer_id", "客户ID", "Customer ID", "text", False, 10, False),
     ("customer_name", "客户名称", "Customer Name", "text", False, 24, False),
     ("layer_label", "客户层级", "Customer Layer", "text", False, 13, False),

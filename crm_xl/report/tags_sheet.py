@@ -11,7 +11,7 @@ from ..core.analysis import AnalysisResult
 from ..core.tags import METRIC_NAMES
 from .common import title_blocks
 from ..sheet_names import sheet_name
-from .spec import ColumnSpec, SheetSpec, TableBlock, stack
+from .spec import ColumnSpec, SheetSpec, TableBlock, as_table, stack
 
 
 def tags_sheet(result: AnalysisResult) -> SheetSpec:
@@ -68,7 +68,7 @@ def tags_sheet(result: AnalysisResult) -> SheetSpec:
                    title="客户标签明细" if z else "Tags per customer", key_columns=("customer_id", "tag_label")),
     ])
     return SheetSpec(name=sheet_name("tags", s.lang), blocks=blocks, tab_color="8064A2",
-                     freeze=f"A{blocks[-1].first_data_row}", print_title_rows=(blocks[-1].header_row,) * 2)
+                     freeze=f"A{as_table(blocks[-1]).first_data_row}", print_title_rows=(as_table(blocks[-1]).header_row,) * 2)
 
 
 def _rule_text(rule, z: bool) -> str:

@@ -22,7 +22,7 @@ __all__ = ["udf_demo_sheet", "UDF_SHEET_NAME", "FUNCTION_REFERENCE"]
 import datetime as dt
 import pandas as pd
 
-from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
+from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, as_table, stack
 from ..a1 import column_letter
 
 UDF_SHEET_NAME = {"zh": "函数示例", "en": "Function Examples"}
@@ -120,9 +120,9 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
     placeholder = TableBlock(name="UdfCustomers", columns=cust_cols_data, data=_CUSTOMERS,
                              title="模板1 的三个客户" if zh else "Template 1's three customers")
     placed = stack([title, note, as_of, placeholder, survey])
-    as_of_ref = f"$B${placed[2].first_data_row}"
-    c_first, c_last = placed[3].first_data_row, placed[3].last_row
-    s_first, s_last = placed[4].first_data_row, placed[4].last_row
+    as_of_ref = f"$B${as_table(placed[2]).first_data_row}"
+    c_first, c_last = as_table(placed[3]).first_data_row, as_table(placed[3]).last_row
+    s_first, s_last = as_table(placed[4]).first_data_row, as_table(placed[4]).last_row
     cust_cols = cust_cols_data + (
         ColumnSpec("r", "R得分" if zh else "R", "score", formula=f'=RFM_SCORE(B{{row}},"R","30,60,90,180",{as_of_ref})'),
         ColumnSpec("f", "F得分" if zh else "F", "score", formula='=RFM_SCORE(C{row},"F")'),

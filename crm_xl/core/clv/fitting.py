@@ -57,6 +57,9 @@ class _Model:
     param_names: tuple[str, ...] = ()
     _name_zh = ""
     _name_en = ""
+    # (theta, data, log-likelihood, Hessian) of the last point evaluated with its Hessian
+    # (set by _objective, read once by _finish; absent before)
+    _last_point: tuple[np.ndarray, _FitData, float, np.ndarray] | None
 
     def __init__(self, penalizer: float = 0.0) -> None:
         if not np.isfinite(penalizer) or penalizer < 0:
@@ -82,8 +85,8 @@ class _Model:
     @property
     def params_array_(self) -> np.ndarray:
         """Fitted parameters as a float array in ``param_names`` order."""
-        self._check_fitted()
-        return np.array([self.params_[k] for k in self.param_names])
+        params = self._check_fitted()
+        return np.array([params[k] for k in self.param_names])
 
     @classmethod
     def from_params(cls, params):
@@ -94,9 +97,11 @@ class _Model:
         model.params_ = dict(zip(cls.param_names, map(float, arr), strict=True))
         return model
 
-    def _check_fitted(self) -> None:
+    def _check_fitted(self) -> dict[str, float]:
+        """The fitted parameters; ModelFitError before a fit."""
         if self.params_ is None:
             raise ModelFitError(f"{self._name_zh} 模型尚未拟合", f"the {self._name_en} model has not been fitted")
+        return self.params_
 
     # -- fitting
     def _objective(self, u: np.ndarray, data: _FitData, hess: bool = False):
@@ -310,9 +315,9 @@ class _Model:
                 failed += 1
         if not draws:
             raise ModelFitError("自助法（bootstrap）的所有重抽样都未能拟合", "no bootstrap resample could be fitted")
-        draws = np.array(draws)
-        lo, hi = np.percentile(draws, [50 * (1 - level), 50 * (1 + level)], axis=0)
-        out = pd.DataFrame({"lower": lo, "upper": hi, "std_error": draws.std(axis=0, ddof=1) if len(draws) > 1 else np.nan},
+        drawn = np.array(draws)
+        lo, hi = np.percentile(drawn, [50 * (1 - level), 50 * (1 + level)], axis=0)
+        out = pd.DataFrame({"lower": lo, "upper": hi, "std_error": drawn.std(axis=0, ddof=1) if len(drawn) > 1 else np.nan},
                            index=pd.Index(self.param_names, name="parameter"))
         out.attrs.update(n_resamples=int(n_resamples), failed=failed, level=level)
         return out

@@ -158,7 +158,9 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
         complete = detail[~detail["partial"]]
         last = (complete if len(complete) else detail).iloc[-1]
         start = last["period_start"]
-        months = parse_period(last["period"])[1]
+        parsed = parse_period(last["period"])
+        assert parsed is not None  # (a reviewed period was parsed to be one)
+        months = parsed[1]
         end = start + pd.DateOffset(months=months)
         prev = start - pd.DateOffset(months=months)
         latest = last["period"]

@@ -15,16 +15,18 @@ nothing is frozen there.
 
 from __future__ import annotations
 
-__all__ = ["pause", "resume"]
+__all__ = ["is_command_process", "pause", "resume"]
 
 import gc
 
 _paused = False
+_command = False  # this process is the ``crm-xl`` console script (set by pause)
 
 
 def pause() -> None:
     """Turn the cyclic collector off until :func:`resume` (only if it was on)."""
-    global _paused
+    global _paused, _command
+    _command = True
     if gc.isenabled():
         gc.disable()
         _paused = True
@@ -38,3 +40,10 @@ def resume() -> None:
         _paused = False
         gc.freeze()
         gc.enable()
+
+
+def is_command_process() -> bool:
+    """Whether this process is the ``crm-xl`` console script (:func:`crm_xl.cli.run`), not
+    a library caller such as Excel, a notebook or a test: only then may work be handed to
+    a forked child (:mod:`crm_xl.beside`)."""
+    return _command

@@ -58,7 +58,7 @@ def test_output_locked_by_excel_is_refused_before_any_work(tmp_path, monkeypatch
     book = B.xlsx(tmp_path / "book.xlsx", {"订单": B.orders_rows()})
     out = B.raw(tmp_path / "out.xlsx", b"previous report")
     (tmp_path / "~$out.xlsx").write_bytes(b"owner")
-    monkeypatch.setattr(build, "analyze", lambda *a, **k: pytest.fail("analysis ran"))
+    monkeypatch.setattr(build, "analysis_before_clv", lambda *a, **k: pytest.fail("analysis ran"))
     with pytest.raises(WorkbookLockedError, match="Close it"):
         run_report(book, out=out, as_of=AS_OF)
     assert out.read_bytes() == b"previous report"

@@ -82,7 +82,7 @@ def test_cli_turns_a_bug_into_exit_code_1_without_traceback(tmp_path, capsys, mo
     def boom(*a, **k):
         raise KeyError("boom")
 
-    monkeypatch.setattr(build, "analyze", boom)
+    monkeypatch.setattr(build, "analysis_before_clv", boom)
     book = B.xlsx(tmp_path / "book.xlsx", {"订单": B.orders_rows()})
     before = book.read_bytes()
     assert main(["report", str(book), "--quiet", "--lang", "en"]) == 1

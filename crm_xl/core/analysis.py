@@ -30,7 +30,7 @@ score_modes         how R, F and M were scored ("absolute" / "quantile"; :func:`
 
 from __future__ import annotations
 
-__all__ = ["AnalysisResult", "analyze"]
+__all__ = ["AnalysisBeforeClv", "AnalysisResult", "analysis_after_clv", "analysis_before_clv", "analyze"]
 
 from dataclasses import dataclass, fields
 
@@ -99,6 +99,38 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
     crm_xl.errors.InputError
         No analysis date is set and no order has a valid date.
     """
+    first = analysis_before_clv(data, settings)
+    return analysis_after_clv(first, clv_analysis(settings=first.settings, prepared=first.prepared,
+                                                  layers=first.layers))
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisBeforeClv:
+    """What :func:`analysis_before_clv` computed: everything of the analysis that does not
+    depend on the CLV model (the report fits the model beside it, :mod:`crm_xl.report.build`)."""
+
+    settings: AnalysisSettings
+    prepared: object  # crm_xl.core.prepared.Prepared
+    layers: pd.DataFrame
+    tags: pd.DataFrame
+    base: pd.DataFrame
+    kpis: pd.DataFrame
+    kpis_by_layer: pd.DataFrame
+    kpis_by_dimension: pd.DataFrame
+    funnel: pd.DataFrame
+    trends: pd.DataFrame
+    diagnosis: pd.DataFrame
+    score_modes: tuple[str, str, str]
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return self.prepared.as_of
+
+
+def analysis_before_clv(data: CrmData, settings: AnalysisSettings | None = None) -> AnalysisBeforeClv:
+    """The first part of :func:`analyze`: RFM, layers, tags, KPIs, funnel, trends and the
+    cross analysis. Then ``clv_analysis(settings=, prepared=, layers=)`` of its fields, and
+    :func:`analysis_after_clv`."""
     s = settings or AnalysisSettings()
     p = prepare(data, s)
     scored = rfm_table(data, s, prepared=p)
@@ -110,15 +142,24 @@ def analyze(data: CrmData, settings: AnalysisSettings | None = None) -> Analysis
     layers["tags"] = text_array(np.where(codes >= 0, texts[codes], "").astype(object))
     base = kpi_base(p, layers)
     kpis, by_layer, by_dim = kpi_tables(base, s, leads=data.leads, as_of=p.as_of)
-    clv = clv_analysis(settings=s, prepared=p, layers=layers)
-    churn = churn_table(settings=s, prepared=p, layers=layers, p_alive=clv.p_alive_by_code(p.n) if clv.ok else None)
     funnel = funnel_table(data.leads, s, p.as_of)
     trends = monthly_trends(settings=s, prepared=p)
     diagnosis = cross_analysis(p, base, s, by_dim)
-    problems = layer_problems(p, layers, s, churn, by_layer, clv=clv)
-    concl = conclusions(settings=s, layers=layers, kpis=kpis, churn=churn, funnel=funnel, trends=trends,
-                        diagnosis=diagnosis, problems=problems, clv=clv)
-    return AnalysisResult(as_of=p.as_of, settings=s, rfm=layers, tags=tags, kpis=kpis, kpis_by_layer=by_layer,
-                          kpis_by_dimension=by_dim, churn=churn, funnel=funnel, trends=trends, diagnosis=diagnosis,
-                          problems=problems, conclusions=concl, clv=clv,
-                          score_modes=scored.attrs.get("score_modes", (s.score_mode,) * 3))
+    return AnalysisBeforeClv(settings=s, prepared=p, layers=layers, tags=tags, base=base, kpis=kpis,
+                             kpis_by_layer=by_layer, kpis_by_dimension=by_dim, funnel=funnel, trends=trends,
+                             diagnosis=diagnosis,
+                             score_modes=scored.attrs.get("score_modes", (s.score_mode,) * 3))
+
+
+def analysis_after_clv(first: AnalysisBeforeClv, clv: ClvResult) -> AnalysisResult:
+    """The rest of :func:`analyze` once the CLV model is known: churn warnings (P(alive)),
+    problems per layer and the conclusions."""
+    s, p, layers = first.settings, first.prepared, first.layers
+    churn = churn_table(settings=s, prepared=p, layers=layers, p_alive=clv.p_alive_by_code(p.n) if clv.ok else None)
+    problems = layer_problems(p, layers, s, churn, first.kpis_by_layer, clv=clv)
+    concl = conclusions(settings=s, layers=layers, kpis=first.kpis, churn=churn, funnel=first.funnel,
+                        trends=first.trends, diagnosis=first.diagnosis, problems=problems, clv=clv)
+    return AnalysisResult(as_of=p.as_of, settings=s, rfm=layers, tags=first.tags, kpis=first.kpis,
+                          kpis_by_layer=first.kpis_by_layer, kpis_by_dimension=first.kpis_by_dimension, churn=churn,
+                          funnel=first.funnel, trends=first.trends, diagnosis=first.diagnosis, problems=problems,
+                          conclusions=concl, clv=clv, score_modes=first.score_modes)

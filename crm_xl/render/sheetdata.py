@@ -362,6 +362,11 @@ class SheetCells:
         self._max_row, self._max_col = max(self._max_row, r1), max(self._max_col, c1)
 
     @property
+    def cell_count(self) -> int:
+        """How many cells the blocks cover (rows x columns of each)."""
+        return self._ncells
+
+    @property
     def size_hint(self) -> int:
         """A generous estimate of the XML size in bytes."""
         return 120 * self._ncells + 64 * (self._max_row + 1)

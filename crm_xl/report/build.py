@@ -13,13 +13,16 @@ from __future__ import annotations
 
 __all__ = ["ReportRun", "build_report", "report_sheets"]
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from ..core.analysis import AnalysisResult, analyze
+from .. import beside
+from ..core.analysis import AnalysisResult, analysis_after_clv, analysis_before_clv
+from ..core.clv_report import clv_analysis
 from ..core.clean import CleanedData, clean_dataset
 from ..settings import AnalysisSettings
 from ..core.effect import effect_tracking
@@ -38,11 +41,15 @@ from .currency_labels import resolve_currency, with_currency
 from .kpi_sheet import kpi_sheet
 from .mapping_sheet import mapping_sheet
 from .rfm_sheet import rfm_layer_sheet
-from .scenario_sheets import scenario_sheets
+from .scenario_sheets import scenario_sheets, scenario_sheets_before_churn
 from .settings_sheet import settings_sheet
 from .strategy_sheet import strategy_sheet
 from .tags_sheet import tags_sheet
 from .spec import ReportSpec, SheetSpec
+
+# From this many customers the CLV models are fitted by a forked child (crm_xl.beside) where
+# the crm-xl command may fork; below, the fit is too short for the fork to pay.
+BESIDE_CUSTOMERS = 500
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +102,8 @@ def _scoring_lines(result: AnalysisResult) -> list[str]:
 
 def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None, *,
                   formulas: bool = False,
-                  previous_strategy: pd.DataFrame | None = None, mappings: "list | tuple" = ()) -> list[SheetSpec]:
+                  previous_strategy: pd.DataFrame | None = None, mappings: "list | tuple" = (),
+                  scenarios: "list[SheetSpec] | None" = None) -> list[SheetSpec]:
     """The report sheets (no data sheets), in workbook order (:data:`~crm_xl.sheet_names.REPORT_SHEETS`).
 
     ``formulas``: R/F/M scores, totals, layers and layer counts (RFM分层表 and 图表), 客单价 and
@@ -103,7 +111,10 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
 
     ``previous_strategy``: the 客户策略执行表 as the user left it
     (:func:`crm_xl.report.strategy_sheet.previous_strategy_rows`), so effect tracking sees
-    the typed statuses and start dates before the refresh merges them into the sheet."""
+    the typed statuses and start dates before the refresh merges them into the sheet.
+
+    ``scenarios``: the first three scenario sheets when they were built already
+    (:func:`~crm_xl.report.scenario_sheets.scenario_sheets_before_churn`)."""
     s = result.settings
     lang = s.lang
     summary = {"customers": len(cleaned.data.customers), "orders": len(cleaned.data.orders),
@@ -129,7 +140,7 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
         diagnosis_sheet(result),
         strategy_sheet(result, table=table, carried_over=previous_strategy is not None),
         effect_sheet(effect, s),
-        *scenario_sheets(result, cleaned.data, s),
+        *scenario_sheets(result, cleaned.data, s, first=scenarios),
         *([clv_sheet(result)] if result.clv is not None else []),
         charts,
         conclusions_sheet(result, dict(goals or {})),
@@ -281,14 +292,24 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
 
         cleaned = _replace(cleaned, notes=[*cleaned.notes, *currency_notes])
     step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
-    result = analyze(cleaned.data, s)
+    first = analysis_before_clv(cleaned.data, s)
+    # the CLV models are fitted beside (a forked child, crm_xl.beside: ~0.4 s at 10k customers,
+    # plus importing scipy, which this process then never does) while the sheets that do not
+    # depend on them are built here; the same result, bytes and errors without a child
+    clv = beside.compute(functools.partial(clv_analysis, settings=s, prepared=first.prepared, layers=first.layers),
+                         worth_it=len(first.layers) >= BESIDE_CUSTOMERS)
+    try:
+        scenarios = scenario_sheets_before_churn(cleaned.data, s, first.as_of)
+        result = analysis_after_clv(first, clv.result())
+    finally:
+        clv.cancel()
     cleaned = _log_future_orders(cleaned, result.as_of, s.lang)
     step("生成报告工作表" if zh else "building the report sheets")
     mappings = source_mappings(raw_tables, s.lang)
     if include_data_sheets:
         mappings = _mappings_in_book(mappings, raw_tables, s.lang)
     sheets = report_sheets(cleaned, result, goals, formulas=formulas, previous_strategy=previous_strategy,
-                           mappings=mappings)
+                           mappings=mappings, scenarios=scenarios)
     if include_data_sheets:
         data = _data_sheets(raw_tables, s.lang)
         sheets = sheets[:-1] + data + sheets[-1:]  # the cleaning log follows the data it describes

@@ -224,13 +224,23 @@ def key_account_sheet(profiles: pd.DataFrame, settings: AnalysisSettings) -> She
     return SheetSpec(name=name, blocks=tuple(head) + body, tab_color="7030A0", freeze=f"D{body[0].first_data_row}")
 
 
-def scenario_sheets(result, data, settings: AnalysisSettings | None = None) -> list[SheetSpec]:
-    """The four scenario sheets for ``result`` on cleaned ``data``."""
+def scenario_sheets(result, data, settings: AnalysisSettings | None = None, *,
+                    first: "list[SheetSpec] | None" = None) -> list[SheetSpec]:
+    """The four scenario sheets for ``result`` on cleaned ``data``; ``first``: the three of
+    :func:`scenario_sheets_before_churn`, when they were built already."""
     s = settings or result.settings
-    as_of = result.as_of
+    if first is None:
+        first = scenario_sheets_before_churn(data, s, result.as_of)
+    return [*first, key_account_sheet(key_account_profiles(result, data, s), s)]
+
+
+def scenario_sheets_before_churn(data, settings: AnalysisSettings, as_of) -> list[SheetSpec]:
+    """The three scenario sheets that need neither the churn warnings nor the CLV model
+    (sales targets, campaigns, new-customer activation): the report builds them while the
+    CLV models are fitted (:mod:`crm_xl.report.build`)."""
+    s = settings
     return [
         target_review_sheet(sales_target_review(data, s, as_of=as_of), s),
         campaign_sheet(campaign_evaluation(data, s, as_of=as_of), s),
         activation_sheet(new_customer_activation(data, s, as_of=as_of), s),
-        key_account_sheet(key_account_profiles(result, data, s), s),
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from . import special as sp
 
 from ...errors import InputError
 from .common import BGNBD_PARAMS, ModelFitError, _bg_params, _dot, _num, _rft, _trigamma, _unique_rows
@@ -22,8 +22,8 @@ def _bg_log_terms(r, alpha, a, b, x, tx, T):
     pos = x > 0
     bx1 = np.where(pos, b + x - 1.0, 1.0)
     D = np.where(pos, np.log(a) - np.log(bx1) + rx * (log_at - np.log(alpha + tx)), -np.inf)
-    ll = (gammaln(rx) - gammaln(r) + r * np.log(alpha) - rx * log_at
-          + betaln(a, b + x) - betaln(a, b) + np.logaddexp(0.0, D))
+    ll = (sp.gammaln(rx) - sp.gammaln(r) + r * np.log(alpha) - rx * log_at
+          + sp.betaln(a, b + x) - sp.betaln(a, b) + np.logaddexp(0.0, D))
     return ll, D, log_at, bx1, pos
 
 
@@ -55,8 +55,8 @@ def _bg_ll(theta, data: "_FitData"):
     pos_u = ux > 0
     bx1_u = np.where(pos_u, b + ux - 1.0, 1.0)
     # per distinct x
-    ll_u = gammaln(r + ux) + betaln(a, b + ux)
-    base_ll = _dot(wx, ll_u) + data.n * (-gammaln(r) + r * np.log(alpha) - betaln(a, b))
+    ll_u = sp.gammaln(r + ux) + sp.betaln(a, b + ux)
+    base_ll = _dot(wx, ll_u) + data.n * (-sp.gammaln(r) + r * np.log(alpha) - sp.betaln(a, b))
     L1 = np.log(alpha + T)
     L2 = np.log(alpha + tx)
     if "bg" not in data.cache:  # x per row, rows with repeat purchases, rows without
@@ -83,16 +83,16 @@ def _bg_derivs(theta, data: "_FitData", hess: bool):
     w = data.weights
     ux, ix, wx = data.ux, data.ix, data.wx
     ll, bx1_u, L1, L2, Dr, D, rx, pos = _bg_ll(theta, data)
-    s = expit(D)  # 0 where x == 0
+    s = sp.expit(D)  # 0 where x == 0
     iT, itx = 1.0 / (alpha + T), 1.0 / (alpha + tx)
-    dig_r_u, dig_abx_u, dig_bx_u = digamma(r + ux), digamma(a + b + ux), digamma(b + ux)
-    dig_ab, dig_b = digamma(a + b), digamma(b)
+    dig_r_u, dig_abx_u, dig_bx_u = sp.digamma(r + ux), sp.digamma(a + b + ux), sp.digamma(b + ux)
+    dig_ab, dig_b = sp.digamma(a + b), sp.digamma(b)
     diT = iT - itx
     Dal = rx * diT
     ws = w * s
     inv_bx1 = (1.0 / bx1_u)[ix]  # bx1_u is 1 where x == 0
     g = np.array([
-        _dot(wx, dig_r_u) + data.n * (np.log(alpha) - digamma(r)) - _dot(w, L1) + _dot(ws, Dr),
+        _dot(wx, dig_r_u) + data.n * (np.log(alpha) - sp.digamma(r)) - _dot(w, L1) + _dot(ws, Dr),
         data.n * r / alpha - _dot(w, (rx * iT)) + _dot(ws, Dal),
         data.n * dig_ab - _dot(wx, dig_abx_u) + float(ws.sum()) / a,
         _dot(wx, (dig_bx_u - dig_abx_u)) + data.n * (dig_ab - dig_b) - _dot(ws, inv_bx1),
@@ -128,7 +128,7 @@ def _euler_bracket(r, alpha, a, b, t, x, T):
     ``z = t/(alpha+T+t)``, through Euler's transformation
     ``(1-z)**(a-1) * 2F1(a+b-1-r, a-1; a+b+x-1; z)`` (bounded for large x)."""
     z = t / (alpha + T + t)
-    f = hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
+    f = sp.hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
     return -np.expm1((a - 1.0) * np.log1p(-z) + np.log(f))
 
 
@@ -154,7 +154,7 @@ def _bg_conditional(r, alpha, a, b, t, x, tx, T):
         core = _bg_core(r, alpha, a, b, ut, ux, uT)[inv]
     else:
         core = _bg_core(r, alpha, a, b, t, x, T)
-    return core * expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, T))
+    return core * sp.expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, T))
 
 
 def bgnbd_expected_purchases(params, t) -> np.ndarray:
@@ -186,7 +186,7 @@ def bgnbd_p_alive(params, frequency, recency, T) -> np.ndarray:
     active (FHL 2005 eq. 11; 1 for customers without repeat purchases)."""
     r, alpha, a, b = _bg_params(params)
     x, tx, TT = _rft(frequency, recency, T)
-    return expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
+    return sp.expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
 
 
 class BetaGeoModel(_Model):

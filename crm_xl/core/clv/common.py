@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.special import zeta
+from . import special as sp
 
 from ...errors import CrmXlError, InputError
 
@@ -102,7 +102,7 @@ def _dot(a, b) -> float:
 
 def _trigamma(v):
     """psi'(v) = zeta(2, v)."""
-    return zeta(2.0, v)
+    return sp.zeta(2.0, v)
 
 
 def _unique_rows(*cols):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
+from . import special as sp
 
 from ...errors import InputError, MissingColumnsError
 from .common import ModelFitError, _params, _unique_rows
@@ -284,7 +284,7 @@ class _Model:
         """Wald intervals from the Hessian, computed on the log scale (so they stay
         positive): ``exp(ln(theta) +- z * se / theta)``."""
         self._check_fitted()
-        z = float(ndtri(0.5 + level / 2.0))  # the standard normal quantile (= scipy.stats.norm.ppf)
+        z = float(sp.ndtri(0.5 + level / 2.0))  # the standard normal quantile (= scipy.stats.norm.ppf)
         theta = self.params_array_
         se = np.array([self.standard_errors_[k] for k in self.param_names]) if self.standard_errors_ else np.nan
         half = z * se / theta

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, digamma, stdtr
+from . import special as sp
 
 from ...errors import InputError
 from .bgnbd import BetaGeoModel
@@ -35,7 +35,7 @@ def _gg_log_terms(p, q, g, x, m):
     px = p * x
     lxm = np.log(x * m)
     lgxm = np.log(g + x * m)
-    ll = -np.log(m) - betaln(px, q) + q * (np.log(g) - lgxm) + px * (lxm - lgxm)
+    ll = -np.log(m) - sp.betaln(px, q) + q * (np.log(g) - lgxm) + px * (lxm - lgxm)
     return ll, px, lxm, lgxm
 
 
@@ -64,12 +64,12 @@ def _gg_derivs(theta, data: "_FitData", hess: bool):
     xm, lxm, wxx, wlm = data.cache["gg"]
     lgxm = np.log(g + xm)
     igxm = 1.0 / (g + xm)
-    dig_pxq, dig_px = digamma(pu + q), digamma(pu)
+    dig_pxq, dig_px = sp.digamma(pu + q), sp.digamma(pu)
     wd = _dot(wxx, (lxm - lgxm))
-    total = (-wlm - _dot(wx, betaln(pu, q)) + q * (n * np.log(g) - _dot(w, lgxm)) + p * wd)
+    total = (-wlm - _dot(wx, sp.betaln(pu, q)) + q * (n * np.log(g) - _dot(w, lgxm)) + p * wd)
     grad = np.array([
         _dot((wx * ux), (dig_pxq - dig_px)) + wd,
-        _dot(wx, dig_pxq) - _dot(w, lgxm) + n * (np.log(g) - digamma(q)),
+        _dot(wx, dig_pxq) - _dot(w, lgxm) + n * (np.log(g) - sp.digamma(q)),
         n * q / g - _dot(w, ((p * x + q) * igxm)),
     ])
     if not hess:
@@ -140,7 +140,7 @@ def _pearson(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     if abs(r) == 1.0:
         return r, 0.0
     t = r * np.sqrt((n - 2) / (1.0 - r * r))
-    return r, float(2.0 * stdtr(n - 2, -abs(t)))
+    return r, float(2.0 * sp.stdtr(n - 2, -abs(t)))
 
 
 class GammaGammaModel(_Model):

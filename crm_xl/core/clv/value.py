@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
+from . import special as sp
 
 from ...errors import InputError
 from .bgnbd import BetaGeoModel, _bg_core, _bg_dropout_logodds
@@ -55,7 +55,7 @@ def customer_lifetime_value(
     x, tx, TT, spend = (v.reshape(-1) for v in (x, tx, TT, spend))
     H = int(horizon_months)
     core, inv = _bg_horizon_core(r, alpha, a, b, np.arange(1, H + 1, dtype=float) * periods_per_month, x, TT)
-    alive = expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
+    alive = sp.expit(-_bg_dropout_logodds(r, alpha, a, b, x, tx, TT))
     return _clv_from_core(core, inv, alive, spend, monthly_discount_rate, margin).reshape(shape)
 
 

@@ -1,0 +1,157 @@
+"""Work handed to a forked child (crm_xl.beside, issue 20): it runs beside the process only
+where allowed, and the result never depends on whether it did."""
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_xl import beside, startup
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+                                reason="work goes to a forked child only on Linux with two or more cores")
+
+
+@pytest.fixture
+def command_process(monkeypatch):
+    """This process taken for the crm-xl console script (only there may it fork)."""
+    monkeypatch.setattr(startup, "_command", True)
+    monkeypatch.delenv("CRM_XL_WORKERS", raising=False)
+
+
+def _write_pid(path):
+    def work():
+        with open(path, "w") as f:
+            f.write(str(os.getpid()))
+    return work
+
+
+def test_no_child_outside_the_command_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(startup, "_command", False)
+    job = beside.start(_write_pid(tmp_path / "pid"))
+    assert job.done() is False  # the caller does the work itself
+    assert not (tmp_path / "pid").exists()
+
+
+@linux_only
+def test_the_work_runs_in_a_child(tmp_path, command_process):
+    job = beside.start(_write_pid(tmp_path / "pid"))
+    assert job.done() is True
+    assert job.done() is True  # asking again gives the same answer
+    assert int((tmp_path / "pid").read_text()) != os.getpid()
+
+
+@linux_only
+def test_workers_0_keeps_the_work_in_the_process(tmp_path, command_process, monkeypatch):
+    monkeypatch.setenv("CRM_XL_WORKERS", "0")
+    assert beside.forking_allowed() is False
+    assert beside.start(_write_pid(tmp_path / "pid")).done() is False
+
+
+@linux_only
+def test_a_failing_child_hands_the_work_back(tmp_path, command_process):
+    def work():
+        (tmp_path / "half").write_text("started")
+        raise ValueError("broken")
+    job = beside.start(work)
+    assert job.done() is False  # (the caller then does the work and meets the error itself)
+    assert (tmp_path / "half").read_text() == "started"
+
+
+@linux_only
+def test_cancel_stops_a_child(tmp_path, command_process):
+    import time
+
+    def work():
+        time.sleep(60)
+        (tmp_path / "late").write_text("x")
+    job = beside.start(work)
+    job.cancel()
+    assert job.done() is False
+    assert not (tmp_path / "late").exists()
+
+
+def test_a_value_comes_back_from_the_child(command_process):
+    job = beside.compute(os.getpid)
+    pid = job.result()
+    assert isinstance(pid, int)
+    if sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1:
+        assert pid != os.getpid()  # (computed by the child)
+
+
+def test_a_value_is_computed_here_when_no_child_may_run(monkeypatch):
+    monkeypatch.setattr(startup, "_command", False)
+    assert beside.compute(os.getpid).result() == os.getpid()
+    assert beside.compute(os.getpid, worth_it=False).result() == os.getpid()
+
+
+@linux_only
+def test_an_error_of_the_work_is_raised_here(command_process):
+    def broken():
+        raise ValueError("bad data")
+    job = beside.compute(broken)
+    with pytest.raises(ValueError, match="bad data"):  # (the child failed; redone here, it fails here)
+        job.result()
+
+
+def test_the_report_modules_do_not_import_scipy():
+    """scipy.special (~0.25 s) is imported when a CLV model is first fitted, which the crm-xl
+    command does in a forked child: the report's own process never imports it."""
+    code = ("import sys, crm_xl.cli, crm_xl.cli.report, crm_xl.report.build, crm_xl.render.xlsx, crm_xl.io, "
+            "crm_xl.core.clv, crm_xl.core.clv_report; print(sorted(m for m in sys.modules if m.startswith('scipy')))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
+
+
+def _orders_csv(path, n_orders=15_000):
+    """Enough orders that the 订单 data sheet (4 columns) passes BESIDE_CELLS."""
+    rng = np.random.default_rng(7)
+    cust = rng.integers(1, 1500, n_orders)
+    pd.DataFrame({
+        "订单编号": [f"SO{i:06d}" for i in range(n_orders)],
+        "客户ID": [f"C{c:05d}" for c in cust],
+        "下单日期": (pd.Timestamp("2024-09-30") - pd.to_timedelta(rng.integers(0, 700, n_orders), unit="D"))
+        .strftime("%Y-%m-%d"),
+        "订单金额": np.round(rng.lognormal(7, 0.7, n_orders), 2),
+    }).to_csv(path, index=False)
+
+
+def _parts(path):
+    with zipfile.ZipFile(path) as z:
+        # (docProps/core.xml holds the time of writing)
+        return {i.filename: z.read(i.filename) for i in z.infolist() if i.filename != "docProps/core.xml"}
+
+
+@linux_only
+def test_the_report_is_the_same_whether_or_not_children_did_parts_of_it(tmp_path):
+    """With children (1,500 customers: the CLV models fitted beside; 60,000 cells: the 订单
+    data sheet made beside) and without, the files are the same part for part."""
+    from crm_xl.render.xlsx import BESIDE_CELLS
+    from crm_xl.report.build import BESIDE_CUSTOMERS
+
+    csv = tmp_path / "orders.csv"
+    _orders_csv(csv)
+    assert 15_000 * 4 >= BESIDE_CELLS and 1_400 >= BESIDE_CUSTOMERS
+    out = {}
+    for workers in ("1", "0"):
+        out[workers] = tmp_path / f"report_{workers}.xlsx"
+        env = {**os.environ, "CRM_XL_WORKERS": workers}
+        subprocess.run([sys.executable, "-m", "crm_xl", "report", str(out[workers]), "--input", str(csv),
+                        "--as-of", "2024-10-01", "-q"], check=True, env=env, capture_output=True)
+    forked, alone = _parts(out["1"]), _parts(out["0"])
+    assert forked.keys() == alone.keys()
+    assert [n for n in forked if forked[n] != alone[n]] == []
+    # the data sheet's text is inline (it depends on no other sheet's strings)
+    data_parts = [n for n, b in forked.items() if n.startswith("xl/worksheets/") and b"SO000000" in b]
+    assert len(data_parts) == 1 and b'<c r="A2" s="' in forked[data_parts[0]]
+    assert b't="inlineStr"><is><t>SO000000</t></is>' in forked[data_parts[0]]
+    import openpyxl
+    wb = openpyxl.load_workbook(out["1"], read_only=True)
+    ws = wb["订单"]
+    rows = list(ws.iter_rows(min_row=1, max_row=3, values_only=True))
+    assert rows[0] == ("订单编号", "客户ID", "下单日期", "订单金额")
+    assert rows[1][0] == "SO000000"

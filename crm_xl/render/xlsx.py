@@ -21,6 +21,7 @@ import datetime as dt
 import functools
 import io
 import itertools
+import json
 import os
 import re
 import tempfile
@@ -44,7 +45,7 @@ from ..atomic import atomic_write
 from ..report.spec import ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
 from .opc import REL, ContentTypes, PackageReader, Rel, relative, rels_part, rels_xml, workbook_part, workbook_sheets
 from .zipraw import BIG_PART, BIG_PART_LEVEL
-from .zippipe import ZipPipeline
+from .zippipe import ZipPipeline, deflate_to
 from .styles_merge import schema_order_fonts
 from .sheetdata import (SheetCells, StringSink, cell_tails, column_fragments, column_letter, formula_fragment,
                         text_fragment)
@@ -365,16 +366,18 @@ def _sheet_pieces(zin: zipfile.ZipFile, name: str, sc: SheetCells) -> Iterator[b
     return itertools.chain((xml[: m.start()],), (c.encode("utf-8") for c in sc.iter_xml()), (xml[m.end():],))
 
 
+def _part_level(sc: SheetCells) -> int | None:
+    """The deflate level of a worksheet part (None: zlib's default)."""
+    return BIG_PART_LEVEL if sc.size_hint >= BIG_PART else None
+
+
 def _write_parts(zin: zipfile.ZipFile, parts: dict[str, SheetCells], folder: str) -> None:
-    """(In the child of :func:`crm_xl.beside.start`) each part's bytes into ``folder``."""
+    """(In the child of :func:`crm_xl.beside.start`) each part deflated into ``folder``
+    (``i.deflate``) with its CRC-32 and size (``i.json``)."""
     for i, (name, sc) in enumerate(parts.items()):
-        with open(os.path.join(folder, f"{i}.xml"), "wb") as f:
-            f.writelines(_sheet_pieces(zin, name, sc))
-
-
-def _file_pieces(path: str) -> Iterator[bytes]:
-    with open(path, "rb") as f:
-        yield from iter(functools.partial(f.read, 1 << 20), b"")
+        crc, size = deflate_to(os.path.join(folder, f"{i}.deflate"), _sheet_pieces(zin, name, sc), _part_level(sc))
+        with open(os.path.join(folder, f"{i}.json"), "w", encoding="ascii") as f:
+            json.dump({"crc": crc, "size": size}, f)
 
 
 def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: StringSink, *,
@@ -395,7 +398,7 @@ def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: String
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="crm_xl-"))
             job = beside.start(functools.partial(_write_parts, zin, beside_parts, folder))
             stack.callback(job.cancel)
-            made = {part: os.path.join(folder, f"{i}.xml") for i, part in enumerate(beside_parts)}
+            made = {part: os.path.join(folder, str(i)) for i, part in enumerate(beside_parts)}
         names = [i.filename for i in zin.infolist()]
         extra: dict[str, bytes] = {}
         if sink.mode == "shared" and "xl/sharedStrings.xml" not in names:
@@ -420,13 +423,19 @@ def _finish(skeleton: io.BytesIO, fh, cells: dict[str, SheetCells], sink: String
                 info.compress_type = zipfile.ZIP_DEFLATED
                 if name in by_part:
                     sc = by_part[name]
-                    if sc.size_hint >= BIG_PART:  # the level the refresh path uses for big parts (crm_xl.render.zipraw)
-                        _set_level(info, BIG_PART_LEVEL)
+                    level = _part_level(sc)  # (big parts: the level the refresh path uses, crm_xl.render.zipraw)
+                    if level is not None:
+                        _set_level(info, level)
                     if name in made and not job.done():
                         made = {}  # (no child made them, or it failed: made here, the same bytes)
-                    pieces = _file_pieces(made[name]) if name in made else _sheet_pieces(zin, name, sc)
                     # zip64 only when the part may pass 2 GiB: some Excel builds dislike it
-                    pipe.part(info, pieces, force_zip64=sc.size_hint > 1_500_000_000)
+                    zip64 = sc.size_hint > 1_500_000_000
+                    if name in made:
+                        with open(made[name] + ".json", encoding="ascii") as f:
+                            meta = json.load(f)
+                        pipe.deflated_part(info, made[name] + ".deflate", meta["crc"], meta["size"], force_zip64=zip64)
+                    else:
+                        pipe.part(info, _sheet_pieces(zin, name, sc), force_zip64=zip64)
                 elif name == "xl/sharedStrings.xml" and sink.mode == "shared":
                     continue  # written last, once every sheet has registered its strings
                 elif name == "xl/styles.xml":

@@ -7,17 +7,21 @@ next parts, not only of the next chunk of the same part (issue 20: a 100k-row da
 cells are made at once, then its chunks came faster than zlib took them, and the caller
 waited). The members, their order and every write are what sequential code would do, so
 the file is byte for byte the same. Where threads are not available (Pyodide) each call
-writes at once.
+writes at once. A part deflated by another process (:func:`deflate_to`, the raw data
+sheets made by a forked child, :mod:`crm_xl.render.xlsx`) is written by
+:meth:`ZipPipeline.deflated_part` with the same bytes.
 """
 
 from __future__ import annotations
 
-__all__ = ["ZipPipeline"]
+__all__ = ["ZipPipeline", "deflate_to"]
 
+import functools
 import queue
 import sys
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterable
 
 _END = object()
@@ -51,6 +55,17 @@ class ZipPipeline:
         elif kind == "close":
             out, self._out = self._out, None
             out.close()
+        elif kind == "deflated":
+            _, info, path, crc, size, zip64 = item
+            out = self.zout.open(info, "w", force_zip64=zip64)
+            # zipfile's own writer, with its deflate step taken out: the header, sizes, zip64
+            # decision and central directory entry are the ones `part` would give these bytes
+            out._compressor = _ALREADY_DEFLATED  # noqa: SLF001
+            with open(path, "rb") as f:
+                for chunk in iter(functools.partial(f.read, 1 << 20), b""):
+                    out.write(chunk)
+            out._crc, out._file_size = crc, size  # noqa: SLF001 - the part's own, not its deflated bytes'
+            out.close()
         else:  # "str"
             self.zout.writestr(item[1], item[2])
 
@@ -82,6 +97,13 @@ class ZipPipeline:
             self._put(("data", piece))
         self._put(("close",))
 
+    def deflated_part(self, info: zipfile.ZipInfo, path: str, crc: int, size: int, *,
+                      force_zip64: bool = False) -> None:
+        """A member whose bytes were deflated elsewhere (:func:`deflate_to`, in a child
+        process): the file at ``path`` holds them, ``crc``/``size`` are the part's own.
+        The zip gets the same bytes as :meth:`part` would write for that part."""
+        self._put(("deflated", info, path, crc, size, force_zip64))
+
     def writestr(self, info: zipfile.ZipInfo, data: bytes) -> None:
         self._put(("str", info, data))
 
@@ -102,3 +124,33 @@ class ZipPipeline:
             self._error = self._error or exc
             self._queue.put(_END)
             self._thread.join()
+
+
+class _AlreadyDeflated:
+    """Stands in for zipfile's compressor when the bytes are deflated already."""
+
+    @staticmethod
+    def compress(data: bytes) -> bytes:
+        return data
+
+    @staticmethod
+    def flush() -> bytes:
+        return b""
+
+
+_ALREADY_DEFLATED = _AlreadyDeflated()
+
+
+def deflate_to(path: str, pieces: Iterable[bytes], level: int | None) -> tuple[int, int]:
+    """Deflate ``pieces`` into the file ``path`` as zipfile does for a member of that
+    ``level`` (None: zlib's default), piece by piece; returns (CRC-32, size) of the input,
+    for :meth:`ZipPipeline.deflated_part`."""
+    co = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION if level is None else level, zlib.DEFLATED, -15)
+    crc = size = 0
+    with open(path, "wb") as f:
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+            size += len(piece)
+            f.write(co.compress(piece))
+        f.write(co.flush())
+    return crc, size

@@ -16,10 +16,9 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # this checkout
 
 import numpy as np
+import pandas as pd
 import xlsxwriter
 from openpyxl import load_workbook
-
-import pandas as pd
 
 from crm_xl.io import read_sheet_rows, tables_from_sheet_rows
 

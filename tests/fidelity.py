@@ -33,7 +33,15 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from crm_xl.render.opc import (
-    NS, REL, ContentTypes, PackageReader, check_package, is_os_junk, resolve, workbook_part, workbook_sheets,
+    NS,
+    REL,
+    ContentTypes,
+    PackageReader,
+    check_package,
+    is_os_junk,
+    resolve,
+    workbook_part,
+    workbook_sheets,
 )
 
 SCHEMA_ROWS = 150

@@ -41,10 +41,9 @@ def _raised(exc: BaseException) -> dict:
 
 async def main_check():
     t0 = time.time()
+    import main  # the xlwings Lite main.py under test
     import xlwings as xw
     from xlwings.server import custom_functions_call, custom_functions_meta, custom_scripts_call, custom_scripts_meta
-
-    import main  # the xlwings Lite main.py under test
 
     case = json.load(open("demo_payload.json", encoding="utf-8"))
     out = {"python": sys.version.split()[0], "platform": sys.platform}

@@ -2,7 +2,16 @@
 
 import pandas as pd
 
-from crm_xl.report.spec import ChartSpec, ColumnSpec, ConditionalFormat, ReportSpec, SheetSpec, TableBlock, TextBlock, stack
+from crm_xl.report.spec import (
+    ChartSpec,
+    ColumnSpec,
+    ConditionalFormat,
+    ReportSpec,
+    SheetSpec,
+    TableBlock,
+    TextBlock,
+    stack,
+)
 
 STATUS = ("未开始", "进行中", "已完成", "已逾期", "不再适用")
 

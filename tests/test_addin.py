@@ -14,8 +14,8 @@ from xml.etree import ElementTree as ET
 import pytest
 
 import crm_xl
-from crm_xl.excel import addin as addin_cli
 from crm_xl.cli import main as cli_main
+from crm_xl.excel import addin as addin_cli
 
 NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
 

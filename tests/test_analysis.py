@@ -124,14 +124,13 @@ def test_conclusion_numbers_change_with_the_data():
 
 def test_result_frames_use_documented_columns():
     from crm_xl.core.churn import CHURN_COLUMNS
+    from crm_xl.core.clean import clean_dataset
     from crm_xl.core.funnel import FUNNEL_COLUMNS
     from crm_xl.core.insights import CONCLUSION_COLUMNS, DIAGNOSIS_COLUMNS, PROBLEM_COLUMNS
     from crm_xl.core.kpis import KPI_COLUMNS
     from crm_xl.core.rfm import RFM_COLUMNS
     from crm_xl.core.tags import TAG_COLUMNS
     from crm_xl.core.trends import TREND_COLUMNS
-
-    from crm_xl.core.clean import clean_dataset
     from crm_xl.demo import generate_demo
 
     r = analyze(clean_dataset(generate_demo(120)).data)

@@ -95,6 +95,7 @@ WRITER = textwrap.dedent("""
 def test_killing_the_writer_never_damages_the_workbook(tmp_path):
     """Kill a refresh at several points; the workbook is always the original or the new one."""
     import openpyxl
+
     from crm_xl.render.opc import check_package
     from crm_xl.render.xlsx import render_workbook
     from tests.report_samples import sample_spec

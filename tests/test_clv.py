@@ -31,13 +31,21 @@ from hypothesis import strategies as st
 from scipy.special import hyp2f1
 
 from crm_xl.core import clv
+from crm_xl.core.clv import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ModelFitError,
+    bgnbd_conditional_expected_purchases,
+    bgnbd_expected_purchases,
+    bgnbd_log_likelihood,
+    bgnbd_p_alive,
+    customer_lifetime_value,
+    gamma_gamma_expected_spend,
+)
 from crm_xl.core.clv import bgnbd as clv_bgnbd
 from crm_xl.core.clv import common as clv_common
 from crm_xl.core.clv import fitting as clv_fitting
 from crm_xl.core.clv import gamma_gamma as clv_gamma_gamma
-from crm_xl.core.clv import (BetaGeoModel, GammaGammaModel, ModelFitError, bgnbd_conditional_expected_purchases,
-                             bgnbd_expected_purchases, bgnbd_log_likelihood, bgnbd_p_alive,
-                             customer_lifetime_value, gamma_gamma_expected_spend)
 from crm_xl.core.clv_summary import calibration_holdout_summary
 from crm_xl.errors import CrmXlError, InputError, MissingColumnsError
 

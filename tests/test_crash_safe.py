@@ -9,8 +9,8 @@ import textwrap
 
 import pytest
 
-from crm_xl.errors import WorkbookLockedError
 from crm_xl.cli.report import run_report
+from crm_xl.errors import WorkbookLockedError
 from tests.corpus import build as B
 from tests.corpus.killtest import kill_runs
 from tests.corpus.make_corpus import AS_OF

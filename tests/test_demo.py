@@ -17,8 +17,8 @@ from crm_xl.demo import (
     demo_crm_data,
     generate_demo,
     generate_dirty_demo,
+    vocab,
 )
-from crm_xl.demo import vocab
 from crm_xl.errors import CrmXlError
 from crm_xl.schema import TABLES
 

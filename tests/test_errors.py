@@ -10,7 +10,13 @@ import pytest
 
 from crm_xl.cli import main
 from crm_xl.errors import (
-    InputError, SettingsError, WorkbookError, WorkbookLockedError, as_user_error, exit_code, format_error,
+    InputError,
+    SettingsError,
+    WorkbookError,
+    WorkbookLockedError,
+    as_user_error,
+    exit_code,
+    format_error,
 )
 from tests.corpus import build as B
 from tests.corpus.make_corpus import CH, OH

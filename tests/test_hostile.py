@@ -16,9 +16,9 @@ import zipfile
 
 import pytest
 
+from crm_xl.cli.report import run_report
 from crm_xl.errors import WorkbookError
 from crm_xl.render.splice import refresh_workbook
-from crm_xl.cli.report import run_report
 from tests.corpus import build as B
 from tests.corpus.make_corpus import AS_OF, CH, INJECT, OH
 from tests.corpus.runner import package_cells

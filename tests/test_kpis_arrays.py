@@ -6,8 +6,13 @@ import pandas as pd
 import pytest
 
 from crm_xl.core.clv import valid_history
-from crm_xl.core.kpis import (aov, new_customer_repurchase_rate, repurchase_rate_from_orders, share_true,
-                              stage_conversion_rate)
+from crm_xl.core.kpis import (
+    aov,
+    new_customer_repurchase_rate,
+    repurchase_rate_from_orders,
+    share_true,
+    stage_conversion_rate,
+)
 
 
 def test_aov_per_order_and_per_customer():

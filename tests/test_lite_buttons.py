@@ -140,7 +140,7 @@ def test_cli_writes_the_english_main_py(tmp_path):
 
 def _drawing_parts(path: Path, sheet: str) -> dict[str, bytes]:
     """The console's drawing part and its rels, by name, as bytes."""
-    from crm_xl.render.opc import PackageReader, REL, rels_part, resolve, workbook_part, workbook_sheets
+    from crm_xl.render.opc import REL, PackageReader, rels_part, resolve, workbook_part, workbook_sheets
 
     with zipfile.ZipFile(path) as z:
         pkg = PackageReader(z)

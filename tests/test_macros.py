@@ -12,12 +12,11 @@ from dataclasses import replace
 
 import openpyxl
 import pytest
-
-from crm_xl.errors import InputError
 import xlwings as xw
 
 import crm_xl
 from crm_xl.cli.demo import build_demo_workbook
+from crm_xl.errors import InputError
 from crm_xl.excel import macros
 from crm_xl.render.xlsx import render_workbook
 from crm_xl.report import build as build_mod

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_xl.core.prepared import factorize_objects, prepare, stable_argsort
-from crm_xl.settings import AnalysisSettings
 from crm_xl.core.text import STR_IS_TEXT_DTYPE, text_array
+from crm_xl.settings import AnalysisSettings
 
 TEXT_DTYPE = "str" if STR_IS_TEXT_DTYPE else "object" # pandas 3: the text dtype; pandas 2: object
 

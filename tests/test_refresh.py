@@ -10,12 +10,12 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 
-from tests import golden, lo
 from crm_xl.errors import WorkbookError
 from crm_xl.render import splice
 from crm_xl.render.opc import check_package
 from crm_xl.render.splice import refresh_workbook
 from crm_xl.render.xlsx import render_workbook
+from tests import golden, lo
 from tests.report_samples import sample_spec
 
 REPORT = ["RFM分层表", "客户策略执行表", "图表", "结论与建议"]
@@ -213,11 +213,11 @@ def test_libreoffice_opens_the_refreshed_workbook(user_book, tmp_path):
 def test_old_editable_rows_read_the_same_through_calamine_and_the_xml_reader(tmp_path):
     """The refresh reads the previous strategy table through python-calamine (fast path) and
     falls back to its own XML reader; both must give the same values (types included)."""
-    import pandas as pd
     import datetime as dt
     import zipfile
 
     import openpyxl
+    import pandas as pd
 
     from crm_xl.demo import generate_demo
     from crm_xl.render.opc import PackageReader, workbook_part, workbook_sheets

@@ -20,6 +20,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from crm_xl.render.splice import refresh_workbook
+
 FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color", "name", "family", "charset", "scheme")
 from crm_xl.render.xlsx import render_workbook
 from crm_xl.report.spec import ColumnSpec, ReportSpec, SheetSpec, TableBlock

@@ -10,16 +10,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests import golden, lo
+from crm_xl.atomic import atomic_write
+from crm_xl.errors import WorkbookLockedError
 from crm_xl.render.opc import check_package
 from crm_xl.render.sheetdata import escape_text
 from crm_xl.render.xlsx import render_workbook
 from crm_xl.render.xlsx_read import unescape_text
 from crm_xl.render.xlsx_styles import column_width
-from crm_xl.report.spec import ColumnSpec, ReportSpec, SheetSpec, SpecError, TableBlock, TextBlock, display_width
-from crm_xl.atomic import atomic_write
-from crm_xl.errors import WorkbookLockedError
-from crm_xl.report.spec import ChartSpec, ConditionalFormat, stack
+from crm_xl.report.spec import (
+    ChartSpec,
+    ColumnSpec,
+    ConditionalFormat,
+    ReportSpec,
+    SheetSpec,
+    SpecError,
+    TableBlock,
+    TextBlock,
+    display_width,
+    stack,
+)
+from tests import golden, lo
 from tests.report_samples import STATUS, sample_spec
 
 
@@ -296,7 +306,9 @@ def test_new_file_gets_normal_permissions(tmp_path):
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-from hypothesis import given as _given, settings as _settings, strategies as _st  # noqa: E402
+from hypothesis import given as _given  # noqa: E402
+from hypothesis import settings as _settings
+from hypothesis import strategies as _st
 
 
 @_settings(max_examples=300, deadline=None)

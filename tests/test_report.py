@@ -310,9 +310,10 @@ def test_every_segment_has_its_colour_in_the_11_segment_mode(tmp_path, lang):
 
 
 def test_score_mode_keeps_its_four_layer_colours():
+    import pandas as pd
+
     from crm_xl.report.rfm_sheet import rfm_layer_sheet
     from crm_xl.settings import AnalysisSettings
-    import pandas as pd
 
     s = AnalysisSettings()
     cfs = rfm_layer_sheet(pd.DataFrame(columns=["customer_id", "layer", "monetary"]), s,

@@ -9,7 +9,11 @@ import pytest
 from crm_xl.core.analysis import analyze
 from crm_xl.core.dataset import CrmData, empty_table
 from crm_xl.core.scenarios import (
-    campaign_evaluation, key_account_profiles, new_customer_activation, parse_period, sales_target_review,
+    campaign_evaluation,
+    key_account_profiles,
+    new_customer_activation,
+    parse_period,
+    sales_target_review,
 )
 from crm_xl.settings import AnalysisSettings
 

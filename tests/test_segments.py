@@ -11,8 +11,8 @@ from crm_xl.core.prepared import prepare
 from crm_xl.core.rfm import rfm_table
 from crm_xl.core.segments import RFM11_GRID, assign_layers, fm_score, layer_by_rfm11, remark_texts
 from crm_xl.core.tags import customer_tags, tag_metrics, tags_per_customer
-from crm_xl.settings import RFM11_KEYS, AnalysisSettings, TagRule
 from crm_xl.core.text import text_array
+from crm_xl.settings import RFM11_KEYS, AnalysisSettings, TagRule
 
 AS_OF = pd.Timestamp("2024-09-30")
 

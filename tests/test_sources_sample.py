@@ -11,8 +11,17 @@ from crm_xl.errors import InputError
 from crm_xl.report.build import build_report
 from crm_xl.settings import AnalysisSettings
 from crm_xl.sources import DEFAULT_SHEET_ROWS, SourceSpec, read_source, sheet_rows_limit
-from tests.test_sources import (DATA_SHEETS, _source_rows, assert_same_report, demo, files, from_csv,  # noqa: F401
-                                report, sheets, sqlite_db)
+from tests.test_sources import (  # noqa: F401
+    DATA_SHEETS,
+    _source_rows,
+    assert_same_report,
+    demo,
+    files,
+    from_csv,
+    report,
+    sheets,
+    sqlite_db,
+)
 
 
 def test_large_tables_become_a_sample_with_a_note(sqlite_db, demo, from_csv, tmp_path):  # noqa: F811

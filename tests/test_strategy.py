@@ -9,7 +9,13 @@ import pytest
 from crm_xl.core.analysis import analyze
 from crm_xl.core.carry import RowLifecycle, carry_over
 from crm_xl.core.strategy import (
-    STRATEGY_COLUMNS, is_retired, overdue_mask, status_key, status_labels, strategy_rows, strategy_table,
+    STRATEGY_COLUMNS,
+    is_retired,
+    overdue_mask,
+    status_key,
+    status_labels,
+    strategy_rows,
+    strategy_table,
 )
 from crm_xl.settings import AnalysisSettings
 

@@ -10,7 +10,6 @@ import pathlib
 from .common import add_common, progress
 
 
-
 def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool = False, lang: str = "zh",
                         seed: int = 2024, quiet: bool = True) -> dict:
     """Generate demo data, run the report pipeline and write the workbook. Returns a small summary."""

@@ -61,14 +61,13 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     from ..atomic import ensure_writable
     from ..errors import WorkbookError
     from ..io import read_sources
-    from ..safety import file_kind
+    from ..mapping import MappingOverrides, parse_map_option, parse_table_option
     from ..render.splice import refresh_workbook
     from ..render.xlsx import render_workbook
     from ..report.build import build_report
     from ..report.inputs import default_goals, read_workbook_inputs
+    from ..safety import file_kind
     from ..settings import AnalysisSettings
-
-    from ..mapping import MappingOverrides, parse_map_option, parse_table_option
     from ..startup import resume
 
     resume()  # (the console script paused the garbage collector while these imports ran)

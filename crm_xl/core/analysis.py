@@ -48,8 +48,8 @@ from .prepared import Prepared, prepare
 from .rfm import rfm_table
 from .segments import assign_layers
 from .tags import _customer_tags, _tag_texts_by_position, tag_metrics
-from .trends import monthly_trends
 from .text import text_array
+from .trends import monthly_trends
 
 
 @dataclass(frozen=True, eq=False)

@@ -47,9 +47,9 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from .carry import map_distinct
 from .dataset import CrmData
 from .prepared import match_keywords, prepare
-from .carry import map_distinct
 from .strategy import _dates, is_retired, overdue_mask, status_key
 
 EFFECT_COLUMNS = (

@@ -43,10 +43,10 @@ import pandas as pd
 
 from ..settings import AnalysisSettings
 from .churn import churn_signals
-from .kpis import KPIS, safe_ratio
-from .prepared import Prepared, factorize_objects, factorize_sorted
 from .insight_common import VALUABLE_GROUPS, _money, _pct, p_alive_cutoff
+from .kpis import KPIS, safe_ratio
 from .layer_problems import PROBLEM_COLUMNS, layer_problems
+from .prepared import Prepared, factorize_objects, factorize_sorted
 from .text import as_text
 
 if TYPE_CHECKING:

@@ -35,8 +35,8 @@ __all__ = [
 import datetime as dt
 import re
 import unicodedata
-from typing import Literal
 from functools import partial
+from typing import Literal
 
 import numpy as np
 import pandas as pd

@@ -51,8 +51,15 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..errors import InputError, as_user_error, format_error
-from ..report.console_sheet import (_ACTION_LABEL, ACTIONS, CONSOLE_SHEET, LITE_BUTTONS, console_layout, console_sheet,
-                                    lite_script_name)
+from ..report.console_sheet import (
+    _ACTION_LABEL,
+    ACTIONS,
+    CONSOLE_SHEET,
+    LITE_BUTTONS,
+    console_layout,
+    console_sheet,
+    lite_script_name,
+)
 
 log = logging.getLogger("crm_xl.excel")
 
@@ -105,8 +112,8 @@ class _Ui:
 
 def _guess_lang(book) -> str:
     """'en' when the workbook's sheets carry the English template names, else 'zh'."""
-    from ..sheet_names import REPORT_SHEETS
     from ..schema import TABLES
+    from ..sheet_names import REPORT_SHEETS
 
     en = {n.lower() for _, n in REPORT_SHEETS.values()} | {t.en.lower() for t in TABLES.values()} | {"console"}
     zh = {n for n, _ in REPORT_SHEETS.values()} | {t.zh for t in TABLES.values()} | {"控制台"}
@@ -305,9 +312,9 @@ def _goals_sheet(goals: dict[str, str], lang: str):
 
 def _fallback_settings_sheet(settings):
     """设置 as a 名称 / 值 / 说明 table (what :mod:`crm_xl.report.inputs` reads back)."""
-    from ..sheet_names import sheet_name
     from ..report.spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
     from ..settings import settings_to_rows
+    from ..sheet_names import sheet_name
 
     zh = settings.lang == "zh"
     rows = settings_to_rows(settings)
@@ -325,8 +332,8 @@ def _fallback_goals_sheet(goals: dict[str, str], lang: str):
     import pandas as pd
 
     from ..report.inputs import GOAL_ITEMS
-    from ..sheet_names import sheet_name
     from ..report.spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
+    from ..sheet_names import sheet_name
 
     zh = lang == "zh"
     keys = list(GOAL_ITEMS)
@@ -351,10 +358,10 @@ def insert_template(book=None, *, lang: str | None = None) -> MacroOutcome:
         from ..render.book import render_book
         from ..report.data_sheets import data_sheet
         from ..report.inputs import default_goals
-        from ..sheet_names import sheet_name
         from ..report.spec import ReportSpec
         from ..schema import TABLES, table_for_sheet
         from ..settings import AnalysisSettings
+        from ..sheet_names import sheet_name
 
         lg = ui.lang
         names = {s.name.strip().lower() for s in book.sheets}

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import TABLES, ColumnKind
-from ..settings import AnalysisSettings
 from ..report.data_sheets import KIND_TO_SPEC, TABLE_NAMES
 from ..report.goals_sheet import goals_sheet
 from ..report.settings_sheet import settings_sheet
 from ..report.spec import ColumnSpec, ReportSpec, SheetSpec, TableBlock, TextBlock, stack
+from ..schema import TABLES, ColumnKind
+from ..settings import AnalysisSettings
 from ..sheet_names import sheet_name
 
 _HINTS = {
@@ -123,9 +123,9 @@ def write_template(path, lang: str = "zh") -> Path:
     (:func:`crm_xl.excel.macros.console_buttons`, :mod:`crm_xl.render.shapes`).
     Reproducible byte for byte."""
     from ..atomic import atomic_write
-    from .macros import CONSOLE_SHEET, console_buttons
     from ..render.shapes import add_buttons
     from ..render.xlsx import write_package
+    from .macros import CONSOLE_SHEET, console_buttons
 
     path = Path(path)
     buf = io.BytesIO()

@@ -31,7 +31,18 @@ from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import ElementTree as SafeET
 
-from .opc import NS, REL, ContentTypes, PackageReader, Rel, relative, rels_part, rels_xml, workbook_part, workbook_sheets
+from .opc import (
+    NS,
+    REL,
+    ContentTypes,
+    PackageReader,
+    Rel,
+    relative,
+    rels_part,
+    rels_xml,
+    workbook_part,
+    workbook_sheets,
+)
 
 DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
 HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"

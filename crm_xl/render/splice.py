@@ -41,16 +41,39 @@ from ..report.spec import ReportSpec
 from ..safety import check_workbook_file, check_zip_limits
 from .editable import apply_editable
 from .opc import (
-    NS, REL, ContentTypes, PackageReader, Rel, check_package, parse_rels, relative, rels_part, rels_xml, resolve,
-    is_os_junk, uses_1904_dates, workbook_part, workbook_sheets,
+    NS,
+    REL,
+    ContentTypes,
+    PackageReader,
+    Rel,
+    check_package,
+    is_os_junk,
+    parse_rels,
+    relative,
+    rels_part,
+    rels_xml,
+    resolve,
+    uses_1904_dates,
+    workbook_part,
+    workbook_sheets,
 )
+from .sheetdata import StringSink
 from .splice_edits import (
-    _alloc, _defined_names, _full_calc, _kept_tables, _new_rid, _prefix, _renumber_table, _rewrite_defined_names,
-    _rewrite_sheets, _shift_active_tab, _sk_defined_names, update_app_titles,
+    _alloc,
+    _defined_names,
+    _full_calc,
+    _kept_tables,
+    _new_rid,
+    _prefix,
+    _renumber_table,
+    _rewrite_defined_names,
+    _rewrite_sheets,
+    _shift_active_tab,
+    _sk_defined_names,
+    update_app_titles,
 )
 from .styles_merge import merge_styles
 from .xlsx import FIXED_ZIP_TIME, _skeleton
-from .sheetdata import StringSink
 from .xlsx_read import SharedStrings, read_table_rows
 from .zipraw import ZipRewriter
 

@@ -33,8 +33,8 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
 from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -44,12 +44,19 @@ from .. import beside
 from ..atomic import atomic_write
 from ..report.spec import ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
 from .opc import REL, ContentTypes, PackageReader, Rel, relative, rels_part, rels_xml, workbook_part, workbook_sheets
-from .zipraw import BIG_PART, BIG_PART_LEVEL
-from .zippipe import ZipPipeline, deflate_to
+from .sheetdata import (
+    SheetCells,
+    StringSink,
+    cell_tails,
+    column_fragments,
+    column_letter,
+    formula_fragment,
+    text_fragment,
+)
 from .styles_merge import schema_order_fonts
-from .sheetdata import (SheetCells, StringSink, cell_tails, column_fragments, column_letter, formula_fragment,
-                        text_fragment)
 from .xlsx_styles import StyleBook, estimate_lines, sheet_widths
+from .zippipe import ZipPipeline, deflate_to
+from .zipraw import BIG_PART, BIG_PART_LEVEL
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry time of generated parts: reproducible output
 

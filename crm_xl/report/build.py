@@ -22,30 +22,30 @@ import pandas as pd
 
 from .. import beside
 from ..core.analysis import AnalysisResult, analysis_after_clv, analysis_before_clv
-from ..core.clv_report import clv_analysis
 from ..core.clean import CleanedData, clean_dataset
-from ..settings import AnalysisSettings
+from ..core.clv_report import clv_analysis
+from ..core.currency import currency_label
 from ..core.effect import effect_tracking
 from ..core.strategy import strategy_table
-from .data_sheets import cleaning_log_sheet, data_sheet, guide_sheet
+from ..settings import AnalysisSettings
 from .charts_sheet import charts_sheet
 from .churn_sheet import churn_sheet
 from .clv_sheet import clv_sheet
 from .conclusions_sheet import conclusions_sheet
+from .currency_labels import resolve_currency, with_currency
+from .data_sheets import cleaning_log_sheet, data_sheet, guide_sheet
 from .diagnosis_sheet import diagnosis_sheet
 from .effect_sheet import effect_sheet
 from .formulas import chart_layer_formulas, kpi_formulas, settings_refs
 from .goals_sheet import goals_sheet
-from ..core.currency import currency_label
-from .currency_labels import resolve_currency, with_currency
 from .kpi_sheet import kpi_sheet
 from .mapping_sheet import mapping_sheet
 from .rfm_sheet import rfm_layer_sheet
 from .scenario_sheets import scenario_sheets, scenario_sheets_before_churn
 from .settings_sheet import settings_sheet
+from .spec import ReportSpec, SheetSpec
 from .strategy_sheet import strategy_sheet
 from .tags_sheet import tags_sheet
-from .spec import ReportSpec, SheetSpec
 
 # From this many customers the CLV models are fitted by a forked child (crm_xl.beside) where
 # the crm-xl command may fork; below, the fit is too short for the fork to pay.

@@ -9,8 +9,8 @@ __all__ = ["charts_sheet"]
 
 
 from ..core.analysis import AnalysisResult
-from .common import title_blocks
 from ..sheet_names import sheet_name
+from .common import title_blocks
 from .rfm_sheet import layer_summary
 from .spec import ChartSpec, ColumnSpec, SheetSpec, TableBlock, stack
 

@@ -9,8 +9,8 @@ __all__ = ["churn_sheet"]
 import pandas as pd
 
 from ..core.analysis import AnalysisResult
-from .common import RISK_FILLS, title_blocks
 from ..sheet_names import sheet_name
+from .common import RISK_FILLS, title_blocks
 from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, as_table, stack
 
 

@@ -16,9 +16,19 @@ import pandas as pd
 
 from ..core.clv_report import ClvResult
 from ..settings import AnalysisSettings
-from .common import col_letter
 from ..sheet_names import sheet_name
-from .spec import ChartSpec, ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, display_width, as_table, stack
+from .common import col_letter
+from .spec import (
+    ChartSpec,
+    ColumnSpec,
+    ConditionalFormat,
+    SheetSpec,
+    TableBlock,
+    TextBlock,
+    as_table,
+    display_width,
+    stack,
+)
 
 #: Keys of the per-customer table's columns, in sheet order.
 CLV_SHEET_COLUMNS = ("clv_rank", "customer_id", "customer_name", "owner", "layer_label", "purchases", "first_purchase",

@@ -6,8 +6,8 @@ from __future__ import annotations
 __all__ = ["conclusions_sheet"]
 
 from ..core.analysis import AnalysisResult
-from .inputs import GOAL_ITEMS, default_goals
 from ..sheet_names import sheet_name
+from .inputs import GOAL_ITEMS, default_goals
 from .spec import SheetSpec, TextBlock, stack
 
 # the one text column: 72 characters fits an A4 / Letter portrait page at 100% (LibreOffice

@@ -11,8 +11,8 @@ import numpy as np
 from ..core.analysis import AnalysisResult
 from ..core.insights import p_alive_cutoff
 from ..settings import AnalysisSettings
-from .common import title_blocks
 from ..sheet_names import sheet_name
+from .common import title_blocks
 from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, stack
 
 _DIM = {"industry": ("行业", "Industry"), "region": ("区域", "Region"), "owner": ("客户经理", "Owner")}

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..core.effect import EffectResult
 from ..settings import AnalysisSettings
-from .common import col_letter
 from ..sheet_names import sheet_name
+from .common import col_letter
 from .scenario_sheets import note_lines
 from .spec import ChartSpec, ColumnSpec, Kind, SheetSpec, TableBlock, TextBlock, stack
 

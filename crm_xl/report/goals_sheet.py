@@ -8,9 +8,9 @@ __all__ = ["goals_sheet", "GOALS_TABLE"]
 
 import pandas as pd
 
+from ..sheet_names import sheet_name
 from .common import title_blocks
 from .inputs import GOAL_ITEMS, default_goals
-from ..sheet_names import sheet_name
 from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, stack
 
 GOALS_TABLE = "Goals"

@@ -9,10 +9,10 @@ __all__ = ["kpi_sheet", "KPI_COLUMNS_SHOWN"]
 import pandas as pd
 
 from ..core.analysis import AnalysisResult
-from ..settings import AnalysisSettings
 from ..core.kpis import KPI_SECTIONS, KPIS, kpi_wide
-from .common import UNIT_KIND, title_blocks
+from ..settings import AnalysisSettings
 from ..sheet_names import sheet_name
+from .common import UNIT_KIND, title_blocks
 from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
 
 # every KPI of crm_xl.core.kpis, in the order of KPIS

@@ -18,8 +18,8 @@ import pandas as pd
 
 from ..mapping import MAPPING_HEADERS, SourceMapping
 from ..schema import TABLES
-from .common import title_blocks
 from ..sheet_names import sheet_name
+from .common import title_blocks
 from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, as_table, stack
 
 MAPPING_TABLE = "FieldMapping"

@@ -12,9 +12,10 @@ import pandas as pd
 
 from ..settings import RFM11_KEYS, AnalysisSettings
 from .common import LAYER_FILLS, col_letter, layer_fills
+
 if TYPE_CHECKING:
     from .formulas import SettingRefs
-from .spec import ChartSpec, ColumnSpec, Kind, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
+from .spec import ChartSpec, ColumnSpec, ConditionalFormat, Kind, SheetSpec, TableBlock, TextBlock, stack
 
 RFM_SHEET_NAME = {"zh": "RFM分层表", "en": "RFM Layers"}
 

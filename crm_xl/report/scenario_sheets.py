@@ -15,12 +15,17 @@ import re
 import pandas as pd
 
 from ..core.scenarios import (
-    Activation, CampaignReview, TargetReview, campaign_evaluation, key_account_profiles, new_customer_activation,
+    Activation,
+    CampaignReview,
+    TargetReview,
+    campaign_evaluation,
+    key_account_profiles,
+    new_customer_activation,
     sales_target_review,
 )
 from ..settings import AnalysisSettings
-from .common import col_letter
 from ..sheet_names import sheet_name
+from .common import col_letter
 from .spec import ChartSpec, ColumnSpec, Kind, SheetSpec, TableBlock, TextBlock, display_width, stack
 
 

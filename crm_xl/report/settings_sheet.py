@@ -10,8 +10,8 @@ from __future__ import annotations
 __all__ = ["settings_sheet", "SETTINGS_TABLE"]
 
 from ..settings import AnalysisSettings, settings_to_rows
-from .common import title_blocks
 from ..sheet_names import sheet_name
+from .common import title_blocks
 from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, as_table, stack
 
 SETTINGS_TABLE = "Settings"

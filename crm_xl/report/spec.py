@@ -43,8 +43,8 @@ __all__ = [
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal, Union, overload
 
 import pandas as pd

@@ -31,10 +31,10 @@ from typing import Iterable
 
 import pandas as pd
 
-from ..core.strategy import STRATEGY_KEYS, ORIGIN_LABELS, status_labels, strategy_lifecycle, strategy_table
-from .common import col_letter
+from ..core.strategy import ORIGIN_LABELS, STRATEGY_KEYS, status_labels, strategy_lifecycle, strategy_table
 from ..sheet_names import sheet_name
-from .spec import ColumnSpec, Kind, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
+from .common import col_letter
+from .spec import ColumnSpec, ConditionalFormat, Kind, SheetSpec, TableBlock, TextBlock, stack
 
 STRATEGY_TABLE = "StrategyExecution"
 

@@ -9,8 +9,8 @@ import pandas as pd
 
 from ..core.analysis import AnalysisResult
 from ..core.tags import METRIC_NAMES
-from .common import title_blocks
 from ..sheet_names import sheet_name
+from .common import title_blocks
 from .spec import ColumnSpec, SheetSpec, TableBlock, as_table, stack
 
 

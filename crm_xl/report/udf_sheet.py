@@ -20,10 +20,11 @@ from __future__ import annotations
 __all__ = ["udf_demo_sheet", "UDF_SHEET_NAME", "FUNCTION_REFERENCE"]
 
 import datetime as dt
+
 import pandas as pd
 
-from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, as_table, stack
 from ..a1 import column_letter
+from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, as_table, stack
 
 UDF_SHEET_NAME = {"zh": "函数示例", "en": "Function Examples"}
 

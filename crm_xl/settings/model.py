@@ -20,10 +20,32 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 from ..errors import SettingsError
-from .checks import (SETTING, Check, Setting, between, choice, finite, increasing, non_negative, optional, positive,
-                     positive_number, setting, structured)
-from .rules import (DEFAULT_LAYER_LABELS_EN, DEFAULT_LAYER_LABELS_ZH, DEFAULT_LAYER_RULES, DEFAULT_STRATEGIES,
-                    DEFAULT_TAG_RULES, TAG_METRICS, LayerRule, StrategyRule, TagRule)
+from .checks import (
+    SETTING,
+    Check,
+    Setting,
+    between,
+    choice,
+    finite,
+    increasing,
+    non_negative,
+    optional,
+    positive,
+    positive_number,
+    setting,
+    structured,
+)
+from .rules import (
+    DEFAULT_LAYER_LABELS_EN,
+    DEFAULT_LAYER_LABELS_ZH,
+    DEFAULT_LAYER_RULES,
+    DEFAULT_STRATEGIES,
+    DEFAULT_TAG_RULES,
+    TAG_METRICS,
+    LayerRule,
+    StrategyRule,
+    TagRule,
+)
 
 _LABEL_T = tuple[tuple[str, str], ...]
 

@@ -144,8 +144,8 @@ def refresh_one(seed_bytes: dict[str, bytes], folder: pathlib.Path, m, stats: Fu
     """Apply mutation ``m`` to a report workbook and refresh it in place (``crm-xl report``):
     a ``CrmXlError`` must leave the file byte-identical; a success must leave a consistent
     package. Raises AssertionError otherwise (and anything that is not a CrmXlError)."""
-    from crm_xl.errors import CrmXlError
     from crm_xl.cli.report import run_report
+    from crm_xl.errors import CrmXlError
 
     name, structural, part, edits = m
     data = seed_bytes[name]

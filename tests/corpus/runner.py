@@ -53,13 +53,12 @@ def _digest(p: pathlib.Path) -> str:
 
 
 def run_case(case: Case, root: pathlib.Path) -> Outcome:
+    from crm_xl.cli.report import run_report
     from crm_xl.errors import CrmXlError
     from crm_xl.io import read_sources
     from crm_xl.render.xlsx import render_workbook
     from crm_xl.report.build import build_report
-    from crm_xl.cli.report import run_report
     from crm_xl.settings import AnalysisSettings
-
     from tests.corpus.make_corpus import build_case
 
     files = build_case(case, root)

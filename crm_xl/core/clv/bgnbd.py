@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from . import special as sp
 
 from ...errors import InputError
+from . import special as sp
 from .common import BGNBD_PARAMS, ModelFitError, _bg_params, _dot, _num, _rft, _trigamma, _unique_rows
 from .fitting import _columns, _FitData, _Model
 

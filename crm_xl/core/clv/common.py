@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from . import special as sp
 
 from ...errors import CrmXlError, InputError
+from . import special as sp
 
 BGNBD_PARAMS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMS = ("p", "q", "gamma")

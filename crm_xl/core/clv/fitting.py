@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from . import special as sp
 
 from ...errors import InputError, MissingColumnsError
+from . import special as sp
 from .common import ModelFitError, _params, _unique_rows
 
 # ----------------------------------------------------------------------------- fitting

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from . import special as sp
 
 from ...errors import InputError
+from . import special as sp
 from .bgnbd import BetaGeoModel
 from .common import GAMMA_GAMMA_PARAMS, ModelFitError, _dot, _gg_params, _num, _trigamma
 from .fitting import _columns, _FitData, _Model

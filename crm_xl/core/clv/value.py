@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from . import special as sp
 
 from ...errors import InputError
+from . import special as sp
 from .bgnbd import BetaGeoModel, _bg_core, _bg_dropout_logodds
 from .common import _bg_params, _rft, _unique_rows
 from .fitting import _columns

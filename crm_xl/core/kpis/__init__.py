@@ -81,8 +81,18 @@ __all__ = [
     "lead_conversion",
 ]
 
-from .arrays import (aov, ltv, new_customer_repurchase_rate, nps, nps_breakdown, repurchase_rate,
-                     repurchase_rate_from_orders, safe_ratio, share_true, stage_conversion_rate)
+from .arrays import (
+    aov,
+    ltv,
+    new_customer_repurchase_rate,
+    nps,
+    nps_breakdown,
+    repurchase_rate,
+    repurchase_rate_from_orders,
+    safe_ratio,
+    share_true,
+    stage_conversion_rate,
+)
 from .base import base_column, kpi_base
 from .definitions import KPI_SECTIONS, KPI_UNITS, KPIS, KpiDef, KpiSection
 from .tables import DIMENSIONS, KPI_COLUMNS, kpi_table, kpi_tables, kpi_wide, lead_conversion

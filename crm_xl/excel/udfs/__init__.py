@@ -29,8 +29,14 @@ from .base import in_language
 from .churn import CHURN_REASONS, CHURN_RISK
 from .clv import CLV, CLV_FIT, CLV_PURCHASES, P_ALIVE
 from .nps import NPS, NPS_BREAKDOWN, NPS_GROUP
-from .rates import (COMPLAINT_RATE, CONVERSION_RATE, NEW_CUSTOMER_REPURCHASE_RATE, RENEWAL_RATE, REPURCHASE_RATE,
-                    RESPONSE_RATE)
+from .rates import (
+                    COMPLAINT_RATE,
+                    CONVERSION_RATE,
+                    NEW_CUSTOMER_REPURCHASE_RATE,
+                    RENEWAL_RATE,
+                    REPURCHASE_RATE,
+                    RESPONSE_RATE,
+)
 from .rfm import RFM_RULE_SEGMENT, RFM_SCORE, RFM_SCORES, RFM_SEGMENT, RFM_TOTAL
 from .value import AOV, LTV, LTV_CAC
 

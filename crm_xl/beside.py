@@ -3,10 +3,10 @@
 The ``crm-xl`` command is one Python process; on a machine with two or more cores a piece
 of work whose inputs are already in memory can be done by a forked child while the parent
 goes on (issue 20): the child shares the parent's memory (copy on write), so handing it the
-work costs no copying, pickling or imports. Two pieces go there today: fitting the CLV
-models (:mod:`crm_xl.report.build`; the child also imports scipy, which the parent then
-never does) while the parent builds the sheets that do not need them, and the raw data
-sheets' cell XML (:mod:`crm_xl.render.xlsx`) while the parent makes the report sheets'.
+work costs no copying, pickling or imports. Two pieces go there today: the raw data
+sheets' cell XML, deflated (:mod:`crm_xl.render.xlsx`), while the parent makes the report
+sheets', and, from 20,000 customers, fitting the CLV models (:mod:`crm_xl.report.build`;
+the child also imports scipy) while the parent builds the sheets that do not need them.
 :func:`start` hands back files, :func:`compute` a value (pickled through a file).
 
 Forking is used only

@@ -107,10 +107,11 @@ def test_the_report_modules_do_not_import_scipy():
     assert out.strip() == "[]"
 
 
-def _orders_csv(path, n_orders=15_000):
-    """Enough orders that the 订单 data sheet (4 columns) passes BESIDE_CELLS."""
+def _orders_csv(path, n_orders=30_000, n_customers=21_000):
+    """Enough orders that the 订单 data sheet (4 columns) passes BESIDE_CELLS, and enough
+    customers that the CLV models are fitted beside (BESIDE_CUSTOMERS)."""
     rng = np.random.default_rng(7)
-    cust = rng.integers(1, 1500, n_orders)
+    cust = np.concatenate([np.arange(1, n_customers + 1), rng.integers(1, n_customers + 1, n_orders - n_customers)])
     pd.DataFrame({
         "订单编号": [f"SO{i:06d}" for i in range(n_orders)],
         "客户ID": [f"C{c:05d}" for c in cust],
@@ -128,14 +129,14 @@ def _parts(path):
 
 @linux_only
 def test_the_report_is_the_same_whether_or_not_children_did_parts_of_it(tmp_path):
-    """With children (1,500 customers: the CLV models fitted beside; 60,000 cells: the 订单
+    """With children (21,000 customers: the CLV models fitted beside; 120,000 cells: the 订单
     data sheet made beside) and without, the files are the same part for part."""
     from crm_xl.render.xlsx import BESIDE_CELLS
     from crm_xl.report.build import BESIDE_CUSTOMERS
 
     csv = tmp_path / "orders.csv"
     _orders_csv(csv)
-    assert 15_000 * 4 >= BESIDE_CELLS and 1_400 >= BESIDE_CUSTOMERS
+    assert 30_000 * 4 >= BESIDE_CELLS and 21_000 >= BESIDE_CUSTOMERS
     out = {}
     for workers in ("1", "0"):
         out[workers] = tmp_path / f"report_{workers}.xlsx"

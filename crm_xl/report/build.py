@@ -48,8 +48,10 @@ from .strategy_sheet import strategy_sheet
 from .tags_sheet import tags_sheet
 
 # From this many customers the CLV models are fitted by a forked child (crm_xl.beside) where
-# the crm-xl command may fork; below, the fit is too short for the fork to pay.
-BESIDE_CUSTOMERS = 500
+# the crm-xl command may fork. Measured (benchmarks/README.md, issue 20): ~1 s faster at 100k
+# customers (20.2-21.4 s vs 21.5-22.4 s), no difference above the machine's noise at 10k, and
+# at 1k the child's own scipy import and fork cost what the overlap saves.
+BESIDE_CUSTOMERS = 20_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -300,9 +302,9 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         cleaned = _replace(cleaned, notes=[*cleaned.notes, *currency_notes])
     step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
     first = analysis_before_clv(cleaned.data, s)
-    # the CLV models are fitted beside (a forked child, crm_xl.beside: ~0.4 s at 10k customers,
-    # plus importing scipy, which this process then never does) while the sheets that do not
-    # depend on them are built here; the same result, bytes and errors without a child
+    # from BESIDE_CUSTOMERS on, the CLV models are fitted beside (a forked child, crm_xl.beside,
+    # which also imports scipy) while the sheets that do not depend on them are built here;
+    # the same result, bytes and errors without a child
     clv = beside.compute(functools.partial(clv_analysis, settings=s, prepared=first.prepared, layers=first.layers),
                          worth_it=len(first.layers) >= BESIDE_CUSTOMERS)
     try:

@@ -122,19 +122,15 @@ class Computed:
     def result(self):
         """The value: the child's when it computed it, else computed here and now (where an
         error of the work is raised as it would be without a child)."""
-        job, path, self._job, self._path = self._job, self._path, None, None
         try:
-            if job is not None and job.done():
+            if self._job is not None and self._job.done():
                 try:
-                    with open(path, "rb") as f:
+                    with open(self._path, "rb") as f:
                         return pickle.load(f)
                 except Exception:  # noqa: BLE001 - (a value that does not come back: computed here)
                     pass
         finally:
-            if job is not None:
-                job.cancel()
-            if path is not None:
-                os.unlink(path)
+            self.cancel()  # (the child is done: this removes its file)
         return self._fn()
 
     def cancel(self) -> None:

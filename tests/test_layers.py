@@ -1,7 +1,7 @@
 """The package's layers as a contract (issue 18; DESIGN.md section 3): a module imports
 only from its own layer or the layers below it, lazy imports inside functions included.
 
-    ground   errors, schema, settings, sheet_names, a1, atomic, safety, startup, beside
+    ground   errors, schema, settings, sheet_names, texts, a1, atomic, safety, startup, beside
              (and render.opc, the OOXML package reader that reading a workbook needs too)
     core     crm_xl.core: the analysis, no Excel library (tests/test_import_boundary.py)
     intake   io, mapping, sources, demo: raw tables from files, databases, the generator
@@ -22,7 +22,7 @@ import crm_xl
 ROOT = pathlib.Path(crm_xl.__file__).parent
 
 LAYERS = [
-    ("ground", ("crm_xl.errors", "crm_xl.schema", "crm_xl.settings", "crm_xl.sheet_names", "crm_xl.a1",
+    ("ground", ("crm_xl.errors", "crm_xl.schema", "crm_xl.settings", "crm_xl.sheet_names", "crm_xl.texts", "crm_xl.a1",
                 "crm_xl.atomic", "crm_xl.safety", "crm_xl.startup", "crm_xl.beside", "crm_xl.render.opc",
                 "crm_xl.__version__")),  # (the version constant of the package's __init__)
     ("core", ("crm_xl.core",)),

@@ -40,8 +40,6 @@ KNOWN: dict[str, int] = {
     "core/currency.py": 1,
     "core/effect.py": 1,
     "core/funnel.py": 1,
-    "core/insight_common.py": 2,
-    "core/insights.py": 29,
     "core/kpis/base.py": 1,
     "core/kpis/tables.py": 2,
     "core/layer_problems.py": 7,

@@ -47,7 +47,6 @@ KNOWN: dict[str, int] = {
     "core/scenarios/activation.py": 4,
     "core/scenarios/campaigns.py": 6,
     "core/scenarios/key_accounts.py": 5,
-    "core/scenarios/targets.py": 13,
     "core/segments.py": 4,
     "core/strategy.py": 6,
     "core/tags.py": 2,

@@ -43,7 +43,6 @@ KNOWN: dict[str, int] = {
     "core/kpis/base.py": 1,
     "core/kpis/tables.py": 2,
     "core/layer_problems.py": 7,
-    "core/purchases.py": 11,
     "core/scenarios/activation.py": 4,
     "core/scenarios/campaigns.py": 6,
     "core/scenarios/key_accounts.py": 5,

@@ -36,7 +36,6 @@ KNOWN: dict[str, int] = {
     "core/clean.py": 1,
     "core/clv/fitting.py": 1,
     "core/clv/gamma_gamma.py": 1,
-    "core/clv_report.py": 9,
     "core/currency.py": 1,
     "core/effect.py": 1,
     "core/funnel.py": 1,

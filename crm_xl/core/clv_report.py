@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from ..texts import Texts
 from .clv import BetaGeoModel, GammaGammaModel, ModelFitError, holdout_comparison
 from .clv.value import _bg_horizon_core, _clv_from_core
 from .clv_inputs import prepared_clv_summary
@@ -63,7 +64,86 @@ FIT_COLUMNS = ("item", "label", "value", "value_text", "note")
 CALIBRATION_COLUMNS = ("frequency_cal", "customers", "actual", "predicted")
 
 _FALLBACK_PENALIZERS = (0.001, 0.01)
-_UNIT_WORDS = {"days": ("天", "day"), "weeks": ("周", "week"), "months": ("月", "month")}
+
+TEXTS = Texts({
+    # the time unit: in a parameter's meaning, and in the model summary ("a month = 4.35 weeks")
+    "unit_days": ("天", "day"),
+    "unit_weeks": ("周", "week"),
+    "unit_months": ("月", "month"),
+    "units_days": ("天", "days"),
+    "units_weeks": ("周", "weeks"),
+    "units_months": ("月", "months"),
+    # what each parameter means
+    "meaning_r": ("购买频率分布（Gamma）的形状参数：越小，客户之间购买频率差异越大",
+                  "shape of the purchase-rate distribution (Gamma): smaller = customers differ more"),
+    "meaning_alpha": ("购买频率分布的尺度参数（单位：{u}）；r/alpha = 活跃客户平均每{u}购买次数",
+                      "scale of the purchase-rate distribution (per {u}); r/alpha = mean purchases per {u} while active"),
+    "meaning_a": ("流失概率分布 Beta(a, b) 的参数；a/(a+b) = 每次购买后流失的平均概率",
+                  "drop-out probability ~ Beta(a, b); a/(a+b) = mean chance of leaving after a purchase"),
+    "meaning_b": ("流失概率分布 Beta(a, b) 的参数", "drop-out probability ~ Beta(a, b)"),
+    "meaning_p": ("单次消费金额分布（Gamma）的形状参数", "shape of the spend-per-purchase distribution (Gamma)"),
+    "meaning_q": ("客户平均消费水平分布的形状参数；越大，客户之间越相似",
+                  "shape of the distribution of customers' spend levels; larger = customers more alike"),
+    "meaning_gamma": ("客户平均消费水平分布的尺度参数；p·gamma/(q−1) = 总体平均客单价",
+                      "scale of the distribution of spend levels; p·gamma/(q−1) = population mean spend"),
+    # the model summary's rows: label, note
+    "customers": ("有购买记录的客户数", "Customers with purchases"),
+    "repeat_customers": ("有重复购买的客户数", "Customers with repeat purchases"),
+    "repeat_customers_note": ("重复购买 = 首次购买之后的其他购买日", "repeat purchase = any purchase day after the first"),
+    "penalizer": ("惩罚系数", "Penalizer"),
+    "penalizer_plain": ("0 = 标准最大似然估计", "0 = plain maximum likelihood"),
+    "penalizer_shrinks": ("参数向 1 收缩，避免极限值", "shrinks the parameters towards 1, away from limits"),
+    "unit": ("时间单位", "Time unit"),
+    "unit_note": ("每月 = {ppm:.4g} {units}", "a month = {ppm:.4g} {units}"),
+    "bgnbd_log_likelihood": ("购买模型（BG/NBD）对数似然", "Purchase model (BG/NBD) log-likelihood"),
+    "bgnbd_log_likelihood_note": ("{n:,} 位客户", "{n:,} customers"),
+    "mean_monthly_purchases": ("活跃客户平均每月购买次数", "Mean purchases a month while active"),
+    "mean_monthly_purchases_note": ("r / alpha，换算为每月", "r / alpha, per month"),
+    "mean_dropout": ("每次购买后流失的平均概率", "Mean chance of leaving after a purchase"),
+    "gamma_gamma_log_likelihood": ("消费金额模型（Gamma-Gamma）对数似然", "Spend model (Gamma-Gamma) log-likelihood"),
+    "gamma_gamma_log_likelihood_note": ("{n:,} 位有重复购买且金额为正的客户", "{n:,} repeat customers with positive spend"),
+    "population_mean_spend": ("总体平均客单价(元)", "Population mean spend (CNY)"),
+    "frequency_spend_correlation": ("购买频次与平均金额的相关系数", "Correlation of frequency and mean spend"),
+    "correlation_note": ("p 值 {p:.3g}；{verdict}", "p-value {p:.3g}; {verdict}"),
+    "independent": ("|r| ≤ {c:g} 或不显著：可按独立处理", "|r| <= {c:g} or not significant: treated as independent"),
+    "dependent": ("|r| > {c:g} 且显著：独立性假设可能不成立",
+                  "|r| > {c:g} and significant: the independence assumption may not hold"),
+    "total_clv": ("未来{h}个月 CLV 合计(元)", "Total CLV, next {h} months (CNY)"),
+    "total_clv_note": ("月贴现率 {rate:.2%}，毛利率 {margin:.0%}", "monthly discount rate {rate:.2%}, margin {margin:.0%}"),
+    "total_purchases_12m": ("未来12个月预计购买次数合计", "Expected purchases, next 12 months"),
+    "holdout_actual": ("检验期（最后{h}个月）实际购买次数", "Holdout (last {h} months): actual purchases"),
+    "holdout_actual_note": ("截至 {end} 已购买的 {n:,} 位客户", "{n:,} customers who bought by {end}"),
+    "holdout_predicted": ("检验期模型预测购买次数", "Holdout: predicted purchases"),
+    "holdout_predicted_note": ("相差 {err:+.1%}", "difference {err:+.1%}"),
+    # the notes: why there are no predictions, what was fitted how
+    "too_few": ("只有 {n} 位客户有重复购买（少于 {min_rep} 位，见设置 clv_min_repeat_customers），"
+                "数据不足以可靠地估计购买和流失规律，因此本表不做预测。积累更多订单历史后再刷新报告。",
+                "Only {n} customers have repeat purchases (fewer than {min_rep}, setting "
+                "clv_min_repeat_customers): too little data to estimate buying and drop-out patterns, so no "
+                "predictions are made. Refresh the report when more order history has accumulated."),
+    "bg_failed": ("购买模型（BG/NBD）无法拟合：{why}", "The purchase model (BG/NBD) could not be fitted: {why}"),
+    "bg_retry": ("按设置的惩罚系数 {pen:g} 拟合失败（{why}），已自动改用 {used:g}；参数会略向 1 收缩，预测仍可使用。",
+                 "The fit with penalizer {pen:g} failed ({why}); penalizer {used:g} was used instead, which shrinks "
+                 "the parameters slightly towards 1. Predictions remain usable."),
+    "gg_failed": ("消费金额模型（Gamma-Gamma）无法拟合，因此没有预计客单价和 CLV：{why}",
+                  "The spend model (Gamma-Gamma) could not be fitted, so there is no expected spend or CLV: {why}"),
+    "gg_retry": ("消费金额模型按惩罚系数 {pen:g} 拟合失败，已改用 {used:g}。",
+                 "The spend model failed with penalizer {pen:g}; {used:g} was used instead."),
+    # the model check
+    "no_check": ("未做模型检验（设置 clv_holdout_months = 0）。", "No model check (setting clv_holdout_months = 0)."),
+    "no_check_few": ("未做模型检验：最后 {h} 个月之前只有 {k} 位客户有重复购买（少于 {min_rep} 位）。可减小 clv_holdout_months。",
+                     "No model check: before the last {h} months only {k} customers have repeat purchases "
+                     "(fewer than {min_rep}). Consider a smaller clv_holdout_months."),
+    "check_failed": ("模型检验未完成：校准期的购买模型无法拟合。{why}",
+                     "No model check: the purchase model could not be fitted on the calibration period. {why}"),
+    "check": ("模型检验：只用截至 {end} 的订单拟合，预测 {start} 至 {as_of} 这 {h} 个月内，"
+              "{n:,} 位老客户共购买 {predicted:,.0f} 次，实际 {actual:,.0f} 次{diff}。按此前重复购买次数分组的对比见检验表和图。",
+              "Model check: fitted on orders up to {end} only, the model predicts {predicted:,.0f} "
+              "purchases by these {n:,} customers from {start} to {as_of} ({h} months); "
+              "they actually made {actual:,.0f}{diff}. The table and chart compare them by number of earlier repeat "
+              "purchases."),
+    "check_diff": ("（相差 {err:+.1%}）", " ({err:+.1%})"),
+})
 
 
 # ----------------------------------------------------------------------------- result
@@ -186,27 +266,12 @@ def _fmt_num(v: float, digits: int = 4) -> str:
     return f"{v:,.{digits}g}" if a < 1000 else f"{v:,.1f}"
 
 
-_MEANINGS = {
-    "r": ("购买频率分布（Gamma）的形状参数：越小，客户之间购买频率差异越大",
-          "shape of the purchase-rate distribution (Gamma): smaller = customers differ more"),
-    "alpha": ("购买频率分布的尺度参数（单位：{u}）；r/alpha = 活跃客户平均每{u}购买次数",
-              "scale of the purchase-rate distribution (per {u}); r/alpha = mean purchases per {u} while active"),
-    "a": ("流失概率分布 Beta(a, b) 的参数；a/(a+b) = 每次购买后流失的平均概率",
-          "drop-out probability ~ Beta(a, b); a/(a+b) = mean chance of leaving after a purchase"),
-    "b": ("流失概率分布 Beta(a, b) 的参数", "drop-out probability ~ Beta(a, b)"),
-    "p": ("单次消费金额分布（Gamma）的形状参数", "shape of the spend-per-purchase distribution (Gamma)"),
-    "q": ("客户平均消费水平分布的形状参数；越大，客户之间越相似",
-          "shape of the distribution of customers' spend levels; larger = customers more alike"),
-    "gamma": ("客户平均消费水平分布的尺度参数；p·gamma/(q−1) = 总体平均客单价",
-              "scale of the distribution of spend levels; p·gamma/(q−1) = population mean spend"),
-}
-
-
-def _parameter_rows(model, name: str, zh: bool, unit_word: str) -> list[dict]:
+def _parameter_rows(model, name: str, lang: str, unit_word: str) -> list[dict]:
+    t = TEXTS.lang(lang)
     summ = model.summary()
     rows = []
     for k, row in summ.iterrows():
-        text = _MEANINGS[k][0 if zh else 1].format(u=unit_word)
+        text = t("meaning_" + k, u=unit_word)
         rows.append({"model": name, "parameter": k, "estimate": row["estimate"], "std_error": row["std_error"],
                      "lower": row["lower"], "upper": row["upper"], "meaning": text})
     return rows
@@ -237,9 +302,10 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
             raise TypeError("clv_analysis needs data or prepared")
         prepared = prepare(data, s)
     p = prepared
-    zh = s.lang == "zh"
+    t = TEXTS.lang(s.lang)
+    zh = t.zh  # (the errors carry their message in both languages)
     unit = s.clv_time_unit
-    unit_word = _UNIT_WORDS[unit][0 if zh else 1]
+    unit_word = t("unit_" + unit)
     ppm = TIME_UNITS["months"] / TIME_UNITS[unit]
     summary, cal = prepared_clv_summary(p, unit, holdout_months=s.clv_holdout_months)
     n = len(summary)
@@ -247,24 +313,17 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
     notes: list[str] = []
     fit_rows: list[dict] = []
 
-    def add(item, label_zh, label_en, value, text=None, note_zh="", note_en=""):
-        fit_rows.append({"item": item, "label": label_zh if zh else label_en, "value": value,
-                         "value_text": text if text is not None else _fmt_num(value),
-                         "note": note_zh if zh else note_en})
+    def add(item, label, value, text=None, note=""):
+        fit_rows.append({"item": item, "label": label, "value": value,
+                         "value_text": text if text is not None else _fmt_num(value), "note": note})
 
     base = dict(settings=s, as_of=p.as_of, unit=unit, periods_per_month=ppm)
-    add("customers", "有购买记录的客户数", "Customers with purchases", float(n), f"{n:,}")
-    add("repeat_customers", "有重复购买的客户数", "Customers with repeat purchases", float(n_repeat), f"{n_repeat:,}",
-        "重复购买 = 首次购买之后的其他购买日", "repeat purchase = any purchase day after the first")
+    add("customers", t.customers, float(n), f"{n:,}")
+    add("repeat_customers", t.repeat_customers, float(n_repeat), f"{n_repeat:,}", t.repeat_customers_note)
     unavailable = None
     min_rep = max(s.clv_min_repeat_customers, 1)
     if n_repeat < min_rep:
-        unavailable = (f"只有 {n_repeat} 位客户有重复购买（少于 {min_rep} 位，见设置 clv_min_repeat_customers），"
-                       "数据不足以可靠地估计购买和流失规律，因此本表不做预测。积累更多订单历史后再刷新报告。"
-                       if zh else
-                       f"Only {n_repeat} customers have repeat purchases (fewer than {min_rep}, setting "
-                       "clv_min_repeat_customers): too little data to estimate buying and drop-out patterns, so no "
-                       "predictions are made. Refresh the report when more order history has accumulated.")
+        unavailable = t("too_few", n=n_repeat, min_rep=min_rep)
     bg = None
     pen_used = s.clv_penalizer
     if unavailable is None:
@@ -285,15 +344,11 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         try:
             bg, pen_used, err = _fit_with_retries(BetaGeoModel, (freq, rec, T), bg_ok, s.clv_penalizer)
         except ModelFitError as e:
-            unavailable = ("购买模型（BG/NBD）无法拟合：" + e.zh if zh else
-                           "The purchase model (BG/NBD) could not be fitted: " + e.en)
+            unavailable = t("bg_failed", why=e.zh if zh else e.en)
         else:
             if pen_used != s.clv_penalizer:
-                notes.append(f"按设置的惩罚系数 {s.clv_penalizer:g} 拟合失败（{err.zh if err else ''}），已自动改用 {pen_used:g}；"
-                             "参数会略向 1 收缩，预测仍可使用。" if zh else
-                             f"The fit with penalizer {s.clv_penalizer:g} failed ({err.en if err else ''}); "
-                             f"penalizer {pen_used:g} was used instead, which shrinks the parameters slightly "
-                             "towards 1. Predictions remain usable.")
+                why = (err.zh if zh else err.en) if err else ""
+                notes.append(t("bg_retry", pen=s.clv_penalizer, why=why, used=pen_used))
             if bg.fit_note(s.lang):
                 notes.append(bg.fit_note(s.lang))
     if unavailable is not None:
@@ -314,12 +369,10 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         gg, gg_pen, gg_err = _fit_with_retries(lambda pen: GammaGammaModel(pen, s.clv_max_abs_correlation),
                                                (freq, money), gg_ok, pen_used)
     except ModelFitError as e:
-        notes.insert(0, "消费金额模型（Gamma-Gamma）无法拟合，因此没有预计客单价和 CLV：" + e.zh if zh else
-                     "The spend model (Gamma-Gamma) could not be fitted, so there is no expected spend or CLV: " + e.en)
+        notes.insert(0, t("gg_failed", why=e.zh if zh else e.en))
     else:
         if gg_pen != pen_used:
-            notes.append(f"消费金额模型按惩罚系数 {pen_used:g} 拟合失败，已改用 {gg_pen:g}。" if zh else
-                         f"The spend model failed with penalizer {pen_used:g}; {gg_pen:g} was used instead.")
+            notes.append(t("gg_retry", pen=pen_used, used=gg_pen))
         if gg.fit_note(s.lang):
             notes.append(gg.fit_note(s.lang))
         notes.append(gg.independence_note(s.lang))
@@ -372,45 +425,32 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
     out = pd.DataFrame({c: cols[c] for c in CLV_COLUMNS})
 
     # model summary
-    params = _parameter_rows(bg, "BG/NBD", zh, unit_word)
+    params = _parameter_rows(bg, "BG/NBD", s.lang, unit_word)
     if gg is not None:
-        params += _parameter_rows(gg, "Gamma-Gamma", zh, unit_word)
+        params += _parameter_rows(gg, "Gamma-Gamma", s.lang, unit_word)
     bp = bg.params_
-    add("penalizer", "惩罚系数", "Penalizer", pen_used, f"{pen_used:g}",
-        "0 = 标准最大似然估计" if pen_used == 0 else "参数向 1 收缩，避免极限值",
-        "0 = plain maximum likelihood" if pen_used == 0 else "shrinks the parameters towards 1, away from limits")
-    add("unit", "时间单位", "Time unit", unit, unit_word, f"每月 = {ppm:.4g} {unit_word}", f"a month = {ppm:.4g} {unit}")
-    add("bgnbd_log_likelihood", "购买模型（BG/NBD）对数似然", "Purchase model (BG/NBD) log-likelihood",
-        bg.log_likelihood_, f"{bg.log_likelihood_:,.2f}", f"{bg.n_customers_:,} 位客户", f"{bg.n_customers_:,} customers")
+    add("penalizer", t.penalizer, pen_used, f"{pen_used:g}", t.penalizer_plain if pen_used == 0 else t.penalizer_shrinks)
+    add("unit", t.unit, unit, unit_word, t("unit_note", ppm=ppm, units=t("units_" + unit)))
+    add("bgnbd_log_likelihood", t.bgnbd_log_likelihood, bg.log_likelihood_, f"{bg.log_likelihood_:,.2f}",
+        t("bgnbd_log_likelihood_note", n=bg.n_customers_))
     rate = bp["r"] / bp["alpha"] * ppm
-    add("mean_monthly_purchases", "活跃客户平均每月购买次数", "Mean purchases a month while active", rate, f"{rate:.3g}",
-        "r / alpha，换算为每月", "r / alpha, per month")
+    add("mean_monthly_purchases", t.mean_monthly_purchases, rate, f"{rate:.3g}", t.mean_monthly_purchases_note)
     drop = bp["a"] / (bp["a"] + bp["b"])
-    add("mean_dropout", "每次购买后流失的平均概率", "Mean chance of leaving after a purchase", drop, f"{drop:.1%}",
-        "a / (a + b)", "a / (a + b)")
+    add("mean_dropout", t.mean_dropout, drop, f"{drop:.1%}", "a / (a + b)")
     if gg is not None:
-        add("gamma_gamma_log_likelihood", "消费金额模型（Gamma-Gamma）对数似然", "Spend model (Gamma-Gamma) log-likelihood",
-            gg.log_likelihood_, f"{gg.log_likelihood_:,.2f}",
-            f"{gg.n_customers_:,} 位有重复购买且金额为正的客户", f"{gg.n_customers_:,} repeat customers with positive spend")
+        add("gamma_gamma_log_likelihood", t.gamma_gamma_log_likelihood, gg.log_likelihood_,
+            f"{gg.log_likelihood_:,.2f}", t("gamma_gamma_log_likelihood_note", n=gg.n_customers_))
         pm = gg.population_mean()
-        add("population_mean_spend", "总体平均客单价(元)", "Population mean spend (CNY)", pm, f"{pm:,.0f}",
-            "p·gamma/(q−1)", "p·gamma/(q−1)")
+        add("population_mean_spend", t.population_mean_spend, pm, f"{pm:,.0f}", "p·gamma/(q−1)")
         ind = gg.independence_
-        add("frequency_spend_correlation", "购买频次与平均金额的相关系数", "Correlation of frequency and mean spend",
-            ind["pearson_r"], f"{ind['pearson_r']:.2f}",
-            f"p 值 {ind['pearson_p']:.3g}；" + (f"|r| ≤ {s.clv_max_abs_correlation:g} 或不显著：可按独立处理" if ind["ok"]
-                                               else f"|r| > {s.clv_max_abs_correlation:g} 且显著：独立性假设可能不成立"),
-            f"p-value {ind['pearson_p']:.3g}; " + (f"|r| <= {s.clv_max_abs_correlation:g} or not significant: "
-                                                  "treated as independent" if ind["ok"] else
-                                                  f"|r| > {s.clv_max_abs_correlation:g} and significant: "
-                                                  "the independence assumption may not hold"))
+        verdict = t("independent" if ind["ok"] else "dependent", c=s.clv_max_abs_correlation)
+        add("frequency_spend_correlation", t.frequency_spend_correlation, ind["pearson_r"], f"{ind['pearson_r']:.2f}",
+            t("correlation_note", p=ind["pearson_p"], verdict=verdict))
         total = float(np.nansum(clv))
-        add("total_clv", f"未来{s.clv_horizon_months}个月 CLV 合计(元)", f"Total CLV, next {s.clv_horizon_months} months (CNY)",
-            total, f"{total:,.0f}",
-            f"月贴现率 {s.clv_discount_rate:.2%}，毛利率 {s.clv_margin:.0%}",
-            f"monthly discount rate {s.clv_discount_rate:.2%}, margin {s.clv_margin:.0%}")
+        add("total_clv", t("total_clv", h=s.clv_horizon_months), total, f"{total:,.0f}",
+            t("total_clv_note", rate=s.clv_discount_rate, margin=s.clv_margin))
     tot12 = float(np.nansum(out["purchases_12m"].to_numpy(dtype=float)))
-    add("total_purchases_12m", "未来12个月预计购买次数合计", "Expected purchases, next 12 months", tot12, f"{tot12:,.0f}")
+    add("total_purchases_12m", t.total_purchases_12m, tot12, f"{tot12:,.0f}")
 
     # calibration check
     calibration, cal_end = _calibration_check(cal, bg, pen_used, s, p, min_rep, notes, add)
@@ -426,19 +466,15 @@ def _calibration_check(cal: pd.DataFrame | None, bg: BetaGeoModel, pen_used: flo
     """The holdout check of :func:`clv_analysis`: the purchase model fitted on the calibration
     period only, its predicted holdout purchases against the actual ones (the comparison table
     and the calibration end; its notes appended to ``notes``, its fit rows given to ``add``)."""
-    zh = s.lang == "zh"
+    t = TEXTS.lang(s.lang)
     calibration = _frame(CALIBRATION_COLUMNS)
     cal_end = None
     h = s.clv_holdout_months
     if h <= 0:
-        notes.append("未做模型检验（设置 clv_holdout_months = 0）。" if zh else
-                     "No model check (setting clv_holdout_months = 0).")
+        notes.append(t.no_check)
     elif cal is None or int((cal["frequency_cal"] > 0).sum()) < min_rep:
         k = 0 if cal is None else int((cal["frequency_cal"] > 0).sum())
-        notes.append(f"未做模型检验：最后 {h} 个月之前只有 {k} 位客户有重复购买（少于 {min_rep} 位）。可减小 clv_holdout_months。"
-                     if zh else
-                     f"No model check: before the last {h} months only {k} customers have repeat purchases "
-                     f"(fewer than {min_rep}). Consider a smaller clv_holdout_months.")
+        notes.append(t("no_check_few", h=h, k=k, min_rep=min_rep))
     else:
         cal_end = cal.attrs["calibration_end"]
         cx, crec, cT = (cal[c].to_numpy(dtype=float) for c in ("frequency_cal", "recency_cal", "T_cal"))
@@ -456,8 +492,7 @@ def _calibration_check(cal: pd.DataFrame | None, bg: BetaGeoModel, pen_used: flo
             # start from the full-history fit: the calibration fit is usually close to it
             bg_cal, _, _ = _fit_with_retries(BetaGeoModel, (cx, crec, cT), cal_ok, pen_used, initial=bg.params_)
         except ModelFitError as e:
-            notes.append(("模型检验未完成：校准期的购买模型无法拟合。" + e.zh) if zh else
-                         ("No model check: the purchase model could not be fitted on the calibration period. " + e.en))
+            notes.append(t("check_failed", why=e.zh if t.zh else e.en))
             cal_end = None
         else:
             kept = cal_pred.get(id(bg_cal), (None, None))
@@ -467,18 +502,11 @@ def _calibration_check(cal: pd.DataFrame | None, bg: BetaGeoModel, pen_used: flo
             actual, predicted = float(cal["frequency_holdout"].sum()), float(np.sum(pred_h))
             err = (predicted - actual) / actual if actual > 0 else np.nan
             start = (cal_end + pd.Timedelta(days=1)).date()
-            add("holdout_actual", f"检验期（最后{h}个月）实际购买次数", f"Holdout (last {h} months): actual purchases",
-                actual, f"{actual:,.0f}", f"截至 {cal_end.date()} 已购买的 {len(cal):,} 位客户",
-                f"{len(cal):,} customers who bought by {cal_end.date()}")
-            add("holdout_predicted", "检验期模型预测购买次数", "Holdout: predicted purchases", predicted, f"{predicted:,.0f}",
-                f"相差 {err:+.1%}" if np.isfinite(err) else "", f"difference {err:+.1%}" if np.isfinite(err) else "")
-            notes.append(
-                f"模型检验：只用截至 {cal_end.date()} 的订单拟合，预测 {start} 至 {p.as_of.date()} 这 {h} 个月内，"
-                f"{len(cal):,} 位老客户共购买 {predicted:,.0f} 次，实际 {actual:,.0f} 次"
-                + (f"（相差 {err:+.1%}）" if np.isfinite(err) else "") + "。按此前重复购买次数分组的对比见检验表和图。"
-                if zh else
-                f"Model check: fitted on orders up to {cal_end.date()} only, the model predicts {predicted:,.0f} "
-                f"purchases by these {len(cal):,} customers from {start} to {p.as_of.date()} ({h} months); "
-                f"they actually made {actual:,.0f}" + (f" ({err:+.1%})" if np.isfinite(err) else "")
-                + ". The table and chart compare them by number of earlier repeat purchases.")
+            add("holdout_actual", t("holdout_actual", h=h), actual, f"{actual:,.0f}",
+                t("holdout_actual_note", end=cal_end.date(), n=len(cal)))
+            add("holdout_predicted", t.holdout_predicted, predicted, f"{predicted:,.0f}",
+                t("holdout_predicted_note", err=err) if np.isfinite(err) else "")
+            notes.append(t("check", end=cal_end.date(), start=start, as_of=p.as_of.date(), h=h, n=len(cal),
+                           predicted=predicted, actual=actual,
+                           diff=t("check_diff", err=err) if np.isfinite(err) else ""))
     return calibration, cal_end

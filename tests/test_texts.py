@@ -41,7 +41,6 @@ KNOWN: dict[str, int] = {
     "core/funnel.py": 1,
     "core/kpis/base.py": 1,
     "core/kpis/tables.py": 2,
-    "core/layer_problems.py": 7,
     "core/scenarios/activation.py": 4,
     "core/scenarios/campaigns.py": 6,
     "core/scenarios/key_accounts.py": 5,

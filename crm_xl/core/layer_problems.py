@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from ..texts import Texts
 from .insight_common import VALUABLE_GROUPS, _money, _p_alive_of, _pct, p_alive_cutoff
 from .prepared import Prepared, factorize_objects
 from .text import as_text
@@ -19,6 +20,35 @@ if TYPE_CHECKING:
     from .clv_report import ClvResult
 
 PROBLEM_COLUMNS = ("layer", "layer_label", "problem", "customers_affected", "customers", "share", "count", "text")
+
+TEXTS = Texts({
+    # one sentence per (layer, problem)
+    "response_timeouts": ("{label}：{aff:.0f}位客户（占{share}）近{days}天发生售后响应超时共{total:.0f}次"
+                          "（单个客户最多{most:.0f}次，超时标准{hours:g}小时），问题定位：客服流程效率不足",
+                          "{label}: {aff:.0f} customers ({share}) had {total:.0f} response timeouts in the last "
+                          "{days} days (up to {most:.0f} for one customer; limit {hours:g} h): service process too slow"),
+    "unresolved": ("{label}：{total:.0f}个投诉/工单未解决（涉及{aff:.0f}位客户），问题定位：问题闭环跟进不足",
+                   "{label}: {total:.0f} complaints/tickets unresolved ({aff:.0f} customers): issues not followed "
+                   "through"),
+    "no_new_product": ("{label}：{share}的活跃客户（{miss:.0f}/{act:.0f}）未采购新品{names}，问题定位：新产品推广触达不足",
+                       "{label}: {share} of active customers ({miss:.0f}/{act:.0f}) have not bought the new "
+                       "product(s) {names}: new-product promotion not reaching them"),
+    "product": ("「{x}」", "{x}"),
+    "list_sep": ("、", ", "),
+    "low_nps": ("{label}：NPS为{v:.0f}（{resp:.0f}份评分），贬损者多于推荐者，问题定位：客户满意度偏低",
+                "{label}: NPS {v:.0f} ({resp:.0f} responses), more detractors than promoters: low satisfaction"),
+    "high_churn_risk": ("{label}：{cnt}位客户为高流失风险，累计购买金额{amount}，需优先挽回",
+                        "{label}: {cnt} customers at high churn risk with {amount} of purchases: win back first"),
+    "low_p_alive": ("{label}：{cnt}位客户（占{share}）的模型活跃概率低于{cut:.0%}，累计购买金额{amount}{quiet}"
+                    "，问题定位：有价值客户可能已悄然流失，跟进不及时",
+                    "{label}: {cnt} customers ({share}) have a model P(alive) below {cut:.0%}, with {amount} of "
+                    "purchases{quiet}: valuable customers may have quietly left, follow-up too late"),
+    "low_p_alive_one": ("{label}：{cnt}位客户（占{share}）的模型活跃概率低于{cut:.0%}，累计购买金额{amount}{quiet}"
+                        "，问题定位：有价值客户可能已悄然流失，跟进不及时",
+                        "{label}: {cnt} customer ({share}) has a model P(alive) below {cut:.0%}, with {amount} of "
+                        "purchases{quiet}: valuable customers may have quietly left, follow-up too late"),
+    "low_p_alive_quiet": ("，其中{quiet}位未被流失预警规则标记", "; {quiet} of them not flagged by the churn rules"),
+})
 
 
 def _first_day_by_code(codes: np.ndarray, days: np.ndarray, n: int) -> np.ndarray:
@@ -80,7 +110,8 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
         Columns :data:`PROBLEM_COLUMNS`, layers in settings order.
     """
     s = settings
-    zh = s.lang == "zh"
+    tx = TEXTS.lang(s.lang)
+    zh = tx.zh  # (amounts in 万: _money)
     p = prepared
     if len(layers) == 0:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("customers_affected", "customers", "share", "count")
@@ -139,41 +170,31 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
         t = tmo[m]
         if t.sum() > 0:
             aff = float((t > 0).sum())
-            text = (f"{label}：{aff:.0f}位客户（占{_pct(aff / n)}）近{s.churn_feedback_days}天发生售后响应超时共{t.sum():.0f}次"
-                    f"（单个客户最多{t.max():.0f}次，超时标准{s.churn_timeout_hours:g}小时），问题定位：客服流程效率不足"
-                    if zh else
-                    f"{label}: {aff:.0f} customers ({_pct(aff / n)}) had {t.sum():.0f} response timeouts in the last "
-                    f"{s.churn_feedback_days} days (up to {t.max():.0f} for one customer; limit {s.churn_timeout_hours:g} h): "
-                    "service process too slow")
+            text = tx("response_timeouts", label=label, aff=aff, share=_pct(aff / n), days=s.churn_feedback_days,
+                      total=t.sum(), most=t.max(), hours=s.churn_timeout_hours)
             rows.append((key, label, "response_timeouts", aff, n, aff / n, float(t.sum()), text))
         u = unres[m]
         if u.sum() > 0:
             aff = float((u > 0).sum())
-            text = (f"{label}：{u.sum():.0f}个投诉/工单未解决（涉及{aff:.0f}位客户），问题定位：问题闭环跟进不足" if zh else
-                    f"{label}: {u.sum():.0f} complaints/tickets unresolved ({aff:.0f} customers): issues not followed "
-                    "through")
+            text = tx("unresolved", label=label, total=u.sum(), aff=aff)
             rows.append((key, label, "unresolved", aff, n, aff / n, float(u.sum()), text))
         if new_products:
             act = active_recent[m]
             miss = act & ~bought_new[m]
             if act.sum() > 0 and miss.sum() > 0:
-                names = "、".join(f"「{x}」" for x in new_products[:3]) if zh else ", ".join(new_products[:3])
-                text = (f"{label}：{_pct(miss.sum() / act.sum())}的活跃客户（{miss.sum():.0f}/{act.sum():.0f}）未采购新品{names}，"
-                        "问题定位：新产品推广触达不足" if zh else
-                        f"{label}: {_pct(miss.sum() / act.sum())} of active customers ({miss.sum():.0f}/{act.sum():.0f}) "
-                        f"have not bought the new product(s) {names}: new-product promotion not reaching them")
+                names = tx.list_sep.join(tx("product", x=x) for x in new_products[:3])
+                text = tx("no_new_product", label=label, share=_pct(miss.sum() / act.sum()), miss=miss.sum(),
+                          act=act.sum(), names=names)
                 rows.append((key, label, "no_new_product", float(miss.sum()), float(act.sum()),
                              float(miss.sum() / act.sum()), float(miss.sum()), text))
         if key in nps_by_layer:
             v, resp = nps_by_layer[key]
             if not np.isnan(v) and v < 0:
-                text = (f"{label}：NPS为{v:.0f}（{resp:.0f}份评分），贬损者多于推荐者，问题定位：客户满意度偏低" if zh else
-                        f"{label}: NPS {v:.0f} ({resp:.0f} responses), more detractors than promoters: low satisfaction")
+                text = tx("low_nps", label=label, v=v, resp=resp)
                 rows.append((key, label, "low_nps", np.nan, n, np.nan, float(v), text))
         if key in high:
             cnt, amount = high[key]
-            text = (f"{label}：{cnt}位客户为高流失风险，累计购买金额{_money(amount, True)}，需优先挽回" if zh else
-                    f"{label}: {cnt} customers at high churn risk with {_money(amount, False)} of purchases: win back first")
+            text = tx("high_churn_risk", label=label, cnt=cnt, amount=_money(amount, zh))
             rows.append((key, label, "high_churn_risk", float(cnt), n, cnt / n, amount, text))
         if alive is not None and group_of.get(key) in VALUABLE_GROUPS:
             low = m & (alive < cut)  # NaN (no prediction) is not low
@@ -181,14 +202,9 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
             if cnt >= max(s.insight_min_customers, 1):
                 amount = float(np.nansum(monetary[low]))
                 quiet = 0 if risk_by_id is None else int((risk_by_id.reindex(as_text(pd.Index(ids[low]))) == "low").sum())
-                text = (f"{label}：{cnt}位客户（占{_pct(cnt / n)}）的模型活跃概率低于{cut:.0%}，累计购买金额{_money(amount, True)}"
-                        + (f"，其中{quiet}位未被流失预警规则标记" if quiet else "")
-                        + "，问题定位：有价值客户可能已悄然流失，跟进不及时" if zh else
-                        f"{label}: {cnt} customer{'' if cnt == 1 else 's'} ({_pct(cnt / n)}) {'has' if cnt == 1 else 'have'} "
-                        f"a model P(alive) below {cut:.0%}, with "
-                        f"{_money(amount, False)} of purchases" + (f"; {quiet} of them not flagged by the churn rules"
-                                                                   if quiet else "")
-                        + ": valuable customers may have quietly left, follow-up too late")
+                text = tx("low_p_alive_one" if cnt == 1 else "low_p_alive", label=label, cnt=cnt, share=_pct(cnt / n),
+                          cut=cut, amount=_money(amount, zh),
+                          quiet=tx("low_p_alive_quiet", quiet=quiet) if quiet else "")
                 rows.append((key, label, "low_p_alive", float(cnt), n, cnt / n, amount, text))
     out = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
     for c in ("layer", "layer_label", "problem", "text"):

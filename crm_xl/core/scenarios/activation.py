@@ -9,20 +9,38 @@ import numpy as np
 import pandas as pd
 
 from ...settings import AnalysisSettings
+from ...texts import Texts
 from ..dataset import CrmData
-from .common import _as_of, _pct, _texts, _valid_orders, _zh
+from .common import _as_of, _pct, _texts, _valid_orders
 
 ACTIVATION_COLUMNS = ("customer_id", "customer_name", "owner", "first_order_date", "first_amount",
                       "second_order_date", "days_to_second", "days_since_first", "status", "status_label")
 
 
-_ACT_LABELS = {
-    "activated": ("已激活", "Activated"),
-    "late": ("延迟激活", "Activated late"),
-    "watch": ("观察期", "Watching"),
-    "attention": ("需关注", "Needs attention"),
-    "inactive": ("未激活", "Not activated"),
-}
+TEXTS = Texts({
+    # the customers' status
+    "status_activated": ("已激活", "Activated"),
+    "status_late": ("延迟激活", "Activated late"),
+    "status_watch": ("观察期", "Watching"),
+    "status_attention": ("需关注", "Needs attention"),
+    "status_inactive": ("未激活", "Not activated"),
+    # the summary's metrics
+    "metric_new_customers": ("新客户数", "New customers"),
+    "metric_eligible": ("首购满激活期的客户数", "Past the activation window"),
+    "metric_activated": ("已激活客户数", "Activated"),
+    "metric_activation_rate": ("激活率", "Activation rate"),
+    "metric_median_days_to_second": ("二次购买间隔中位数（天）", "Median days to 2nd order"),
+    "metric_needs_attention": ("需关注客户数", "Need attention"),
+    # notes and conclusions
+    "no_orders": ("没有订单数据，无法分析新客户激活。", "No orders: new-customer activation cannot be analysed."),
+    "no_new": ("近{days}天没有新客户（首次购买）。", "No new customers (first purchase) in the last {days} days."),
+    "rate": ("近{days}天新客户 {n} 位；首购满{window}天的 {n_elig} 位中 {act} 位已在{window}天内再次购买，激活率 {rate}。",
+             "{n} new customers in the last {days} days; of the {n_elig} whose first order is "
+             "at least {window} days old, {act} bought again within {window} days: activation rate {rate}."),
+    "attention": ("{n} 位新客户首购超过{days}天仍未再次购买，建议由负责人安排回访、产品培训或试用。",
+                  "{n} new customers have not bought again {days}+ days after "
+                  "their first order: have the owner call, train or offer a trial."),
+})
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,18 +65,15 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     first order is at least ``activation_days`` old (the others cannot have failed yet).
     """
     s = settings or AnalysisSettings()
-    zh = _zh(s)
-    lang = 0 if zh else 1
+    t = TEXTS.lang(s.lang)
     as_of = _as_of(data, s, as_of)
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ACTIVATION_COLUMNS})
     if as_of is None or len(data.orders) == 0:
-        return Activation(empty, _summary([], zh), "没有订单数据，无法分析新客户激活。" if zh else
-                          "No orders: new-customer activation cannot be analysed.")
+        return Activation(empty, _summary([], s.lang), t.no_orders)
     first, first_amount, second = _first_orders(_valid_orders(data, as_of))
     new = first[first > as_of - pd.Timedelta(days=int(s.new_customer_days))]
     if len(new) == 0:
-        return Activation(empty, _summary([], zh), f"近{s.new_customer_days}天没有新客户（首次购买）。" if zh else
-                          f"No new customers (first purchase) in the last {s.new_customer_days} days.")
+        return Activation(empty, _summary([], s.lang), t("no_new", days=s.new_customer_days))
     ids = new.index.astype(str)
     sec = second.reindex(ids)
     d2 = (sec - new.to_numpy()).dt.days.to_numpy(dtype=float)
@@ -74,7 +89,7 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
         "owner": _texts(cust["owner"].reindex(ids)).to_numpy() if "owner" in cust else "",
         "first_order_date": new.to_numpy(), "first_amount": first_amount.reindex(ids).to_numpy(),
         "second_order_date": sec.to_numpy(), "days_to_second": d2, "days_since_first": since,
-        "status": status, "status_label": [_ACT_LABELS[k][lang] for k in status],
+        "status": status, "status_label": [t("status_" + k) for k in status],
     })
     order = {"attention": 0, "inactive": 1, "watch": 2, "late": 3, "activated": 4}
     out = out.assign(_o=out["status"].map(order)).sort_values(["_o", "days_since_first"], ascending=[True, False],
@@ -90,19 +105,14 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
         ("median_days_to_second", float(np.nanmedian(d2)) if np.isfinite(d2).any() else np.nan),
         ("needs_attention", int(np.isin(status, ["attention", "inactive"]).sum())),
     ]
-    summ = _summary(metrics, zh)
+    summ = _summary(metrics, s.lang)
     rate = metrics[3][1]
     concl = []
-    concl.append(f"近{s.new_customer_days}天新客户 {len(out)} 位；首购满{s.activation_days}天的 {n_elig} 位中 {act_elig} 位已在"
-                 f"{s.activation_days}天内再次购买，激活率 {_pct(rate)}。" if zh else
-                 f"{len(out)} new customers in the last {s.new_customer_days} days; of the {n_elig} whose first order is "
-                 f"at least {s.activation_days} days old, {act_elig} bought again within {s.activation_days} days: "
-                 f"activation rate {_pct(rate)}.")
+    concl.append(t("rate", days=s.new_customer_days, n=len(out), window=s.activation_days, n_elig=n_elig, act=act_elig,
+                   rate=_pct(rate)))
     need = metrics[5][1]
     if need:
-        concl.append(f"{need} 位新客户首购超过{s.activation_attention_days}天仍未再次购买，建议由负责人安排回访、产品培训或试用。"
-                     if zh else f"{need} new customers have not bought again {s.activation_attention_days}+ days after "
-                                "their first order: have the owner call, train or offer a trial.")
+        concl.append(t("attention", n=need, days=s.activation_attention_days))
     return Activation(out, summ, "", tuple(concl))
 
 
@@ -130,17 +140,8 @@ def _first_orders(o: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return first, first_amount, second
 
 
-_METRIC_LABELS = {
-    "new_customers": ("新客户数", "New customers"),
-    "eligible": ("首购满激活期的客户数", "Past the activation window"),
-    "activated": ("已激活客户数", "Activated"),
-    "activation_rate": ("激活率", "Activation rate"),
-    "median_days_to_second": ("二次购买间隔中位数（天）", "Median days to 2nd order"),
-    "needs_attention": ("需关注客户数", "Need attention"),
-}
-
-
-def _summary(metrics: list[tuple[str, float]], zh: bool) -> pd.DataFrame:
+def _summary(metrics: list[tuple[str, float]], lang: str) -> pd.DataFrame:
+    t = TEXTS.lang(lang)
     return pd.DataFrame({"metric": [m for m, _ in metrics],
-                         "label": [_METRIC_LABELS[m][0 if zh else 1] for m, _ in metrics],
+                         "label": [t("metric_" + m) for m, _ in metrics],
                          "value": pd.Series([float(v) if v == v else np.nan for _, v in metrics], dtype=float)})

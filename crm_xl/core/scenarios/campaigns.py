@@ -9,14 +9,31 @@ import numpy as np
 import pandas as pd
 
 from ...settings import AnalysisSettings
+from ...texts import Texts
 from ..dataset import CrmData
 from ..prepared import stage_matches
-from .common import _as_of, _pct, _text, _texts, _valid_orders, _zh
+from .common import _as_of, _pct, _text, _texts, _valid_orders
 
 CAMPAIGN_COLUMNS = ("campaign_id", "campaign_name", "channel", "start_date", "end_date", "window_end", "partial",
                     "cost", "reached", "participants", "participation_rate", "leads", "leads_won", "converted",
                     "conversion_rate", "attributed_revenue", "revenue_before", "revenue_during",
                     "incremental_revenue", "roi")
+
+TEXTS = Texts({
+    # why nothing was evaluated
+    "no_campaigns": ("没有「活动」数据：在「活动」工作表中填写活动ID、开始日期、活动成本后，即可评估参与度、转化率和投入产出比（ROI）。",
+                     "No campaigns: fill the Campaigns sheet (campaign ID, start date, cost) to "
+                     "evaluate participation, conversion and ROI."),
+    "no_orders": ("没有有效订单，无法评估活动收入。", "No valid orders: campaign revenue cannot be evaluated."),
+    "skipped": ("{n} 个活动缺少活动ID或开始日期，未评估。", "{n} campaigns lack an ID or a start date and were not evaluated."),
+    "none_started": ("没有已开始的活动。", "No campaign has started yet."),
+    # conclusions
+    "overall": ("{n} 个活动合计投入 {cost:,.0f} 元，增量收入 {incr:,.0f} 元，整体 ROI {roi}。",
+                "{n} campaigns cost {cost:,.0f} for {incr:,.0f} incremental revenue: overall ROI {roi}."),
+    "best_worst": ("ROI 最高：{best}（{best_roi}，转化率 {best_conv}）；最低：{worst}（{worst_roi}），建议复盘其目标客户与渠道。",
+                   "Best ROI: {best} ({best_roi}, conversion {best_conv}); worst: {worst} ({worst_roi}): review its "
+                   "audience and channel."),
+})
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,16 +65,14 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
     * roi = (incremental_revenue - cost) / cost (NaN without a positive cost).
     """
     s = settings or AnalysisSettings()
-    zh = _zh(s)
+    t = TEXTS.lang(s.lang)
     as_of = _as_of(data, s, as_of)
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in CAMPAIGN_COLUMNS})
     camp = data.campaigns
     if len(camp) == 0:
-        return CampaignReview(empty, "没有「活动」数据：在「活动」工作表中填写活动ID、开始日期、活动成本后，即可评估参与度、转化率和投入产出比（ROI）。"
-                              if zh else "No campaigns: fill the Campaigns sheet (campaign ID, start date, cost) to "
-                                         "evaluate participation, conversion and ROI.")
+        return CampaignReview(empty, t.no_campaigns)
     if as_of is None:
-        return CampaignReview(empty, "没有有效订单，无法评估活动收入。" if zh else "No valid orders: campaign revenue cannot be evaluated.")
+        return CampaignReview(empty, t.no_orders)
     orders = _valid_orders(data, as_of)
     o_camp = _texts(orders["campaign_id"]) if "campaign_id" in orders else pd.Series("", index=orders.index)
     leads = data.leads
@@ -125,26 +140,23 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
         out = out.sort_values("start_date", ascending=False, kind="stable").reset_index(drop=True)
     note = ""
     if skipped:
-        note = (f"{skipped} 个活动缺少活动ID或开始日期，未评估。" if zh else
-                f"{skipped} campaigns lack an ID or a start date and were not evaluated.")
+        note = t("skipped", n=skipped)
     if len(out) == 0 and not note:
-        note = "没有已开始的活动。" if zh else "No campaign has started yet."
-    return CampaignReview(out, note, _campaign_conclusions(out, zh))
+        note = t.none_started
+    return CampaignReview(out, note, _campaign_conclusions(out, s.lang))
 
 
-def _campaign_conclusions(c: pd.DataFrame, zh: bool) -> tuple[str, ...]:
+def _campaign_conclusions(c: pd.DataFrame, lang: str) -> tuple[str, ...]:
+    t = TEXTS.lang(lang)
     f = c[np.isfinite(c["roi"].to_numpy(float))] if len(c) else c
     if len(f) == 0:
         return ()
     best, worst = f.loc[f["roi"].idxmax()], f.loc[f["roi"].idxmin()]
     tot_cost, tot_incr = float(f["cost"].sum()), float(f["incremental_revenue"].sum())
     roi = (tot_incr - tot_cost) / tot_cost if tot_cost > 0 else np.nan
-    out = [f"{len(f)} 个活动合计投入 {tot_cost:,.0f} 元，增量收入 {tot_incr:,.0f} 元，整体 ROI {_pct(roi)}。" if zh else
-           f"{len(f)} campaigns cost {tot_cost:,.0f} for {tot_incr:,.0f} incremental revenue: overall ROI {_pct(roi)}."]
+    out = [t("overall", n=len(f), cost=tot_cost, incr=tot_incr, roi=_pct(roi))]
     if len(f) >= 2:
-        out.append(f"ROI 最高：{best['campaign_name'] or best['campaign_id']}（{_pct(best['roi'])}，转化率 {_pct(best['conversion_rate'])}）；"
-                   f"最低：{worst['campaign_name'] or worst['campaign_id']}（{_pct(worst['roi'])}），建议复盘其目标客户与渠道。" if zh else
-                   f"Best ROI: {best['campaign_name'] or best['campaign_id']} ({_pct(best['roi'])}, conversion "
-                   f"{_pct(best['conversion_rate'])}); worst: {worst['campaign_name'] or worst['campaign_id']} "
-                   f"({_pct(worst['roi'])}): review its audience and channel.")
+        out.append(t("best_worst", best=best["campaign_name"] or best["campaign_id"], best_roi=_pct(best["roi"]),
+                     best_conv=_pct(best["conversion_rate"]), worst=worst["campaign_name"] or worst["campaign_id"],
+                     worst_roi=_pct(worst["roi"])))
     return tuple(out)

@@ -7,14 +7,25 @@ import numpy as np
 import pandas as pd
 
 from ...settings import AnalysisSettings
+from ...texts import Texts
 from ..dataset import CrmData
-from .common import _text, _texts, _valid_orders, _zh
+from .common import _text, _texts, _valid_orders
 
 KEY_ACCOUNT_COLUMNS = ("rank", "customer_id", "customer_name", "industry", "region", "owner", "layer_label",
                        "first_purchase_date", "last_purchase_date", "orders", "monetary", "revenue_recent",
                        "revenue_previous", "revenue_change", "top_products", "interactions_recent",
                        "last_interaction_date", "satisfaction_avg", "nps_avg", "open_issues", "open_issue_text",
                        "tags", "risk_label", "reasons", "actions")
+
+TEXTS = Texts({
+    "product_sep": ("、", ", "),
+    # recommended actions
+    "open_issues": ("优先关闭{n}个未解决问题", "close the {n} open issue(s) first"),
+    "churn_risk": ("流失风险{risk}：1周内由负责人回访（{reasons}）", "{risk} churn risk: owner to call back within 1 week ({reasons})"),
+    "revenue_down": ("近{months}个月销售额较之前下降{drop:.0f}%，排查原因（价格、服务、竞品）",
+                     "revenue down {drop:.0f}% over the last {months} months: find out why"),
+    "action_sep": ("；", "; "),
+})
 
 
 def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | None = None) -> pd.DataFrame:
@@ -33,7 +44,8 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
         :data:`KEY_ACCOUNT_COLUMNS`, by amount (largest first).
     """
     s = settings or result.settings
-    zh = _zh(s)
+    t = TEXTS.lang(s.lang)
+    zh = t.zh  # (the strategies carry their actions in both languages)
     rfm = result.rfm
     if len(rfm) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in KEY_ACCOUNT_COLUMNS})
@@ -54,7 +66,7 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
             g = grp.droplevel(0).sort_values(ascending=False)
             g = g[g.index != ""]
             tot = grp.sum()
-            prods[cid] = ("、" if zh else ", ").join(f"{k} {v / tot * 100:.0f}%" for k, v in g.head(3).items()) if tot > 0 else ""
+            prods[cid] = t.product_sep.join(f"{k} {v / tot * 100:.0f}%" for k, v in g.head(3).items()) if tot > 0 else ""
     it = data.interactions
     inter = {}
     if len(it):
@@ -89,13 +101,11 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
         acts = []
         if info.get("open_issues", 0) > 0:
             n_open = int(info["open_issues"])
-            acts.append(f"优先关闭{n_open}个未解决问题" if zh else f"close the {n_open} open issue(s) first")
+            acts.append(t("open_issues", n=n_open))
         if risk in ("high", "medium"):
-            acts.append(f"流失风险{risk_label}：1周内由负责人回访（{reasons}）" if zh else
-                        f"{risk_label} churn risk: owner to call back within 1 week ({reasons})")
+            acts.append(t("churn_risk", risk=risk_label, reasons=reasons))
         if change == change and change < -0.1:
-            acts.append(f"近{months}个月销售额较之前下降{-change * 100:.0f}%，排查原因（价格、服务、竞品）" if zh else
-                        f"revenue down {-change * 100:.0f}% over the last {months} months: find out why")
+            acts.append(t("revenue_down", months=months, drop=-change * 100))
         if rule is not None:
             acts.append(rule.action_zh if zh else rule.action_en)
         rows.append({
@@ -110,6 +120,6 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
             "satisfaction_avg": info.get("satisfaction_avg", np.nan), "nps_avg": info.get("nps_avg", np.nan),
             "open_issues": info.get("open_issues", 0.0), "open_issue_text": info.get("open_issue_text", ""),
             "tags": _text(r.get("tags")), "risk_label": risk_label, "reasons": reasons,
-            "actions": ("；" if zh else "; ").join(acts),
+            "actions": t.action_sep.join(acts),
         })
     return pd.DataFrame(rows, columns=list(KEY_ACCOUNT_COLUMNS))

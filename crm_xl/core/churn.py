@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from ..texts import Texts
 from .dataset import CrmData
 from .prepared import Prepared, prepare, take_texts
 from .text import as_text, text_array
@@ -48,6 +49,19 @@ from .text import as_text, text_array
 SIGNALS = ("frequency_drop", "inactive", "negative_feedback", "unresolved", "timeouts", "p_alive")
 RISK_LABELS = {"zh": {"high": "高", "medium": "中", "low": "低"},
                "en": {"high": "High", "medium": "Medium", "low": "Low"}}
+
+TEXTS = Texts({
+    # the reasons: the indicators that fired, with their numbers
+    "frequency_drop": ("近{m}个月购买{last:.0f}次，较前{m}个月{prev:.0f}次下降{drop:.0%}",
+                       "{last:.0f} orders in the last {m} months vs {prev:.0f} before (-{drop:.0%})"),
+    "inactive": ("已{days:.0f}天未购买", "no purchase for {days:.0f} days"),
+    "usual_gap": ("（通常间隔{gap:.0f}天）", " (usual gap {gap:.0f} days)"),
+    "negative_feedback": ("负面反馈{n:.0f}次", "{n:.0f} negative feedback"),
+    "unresolved": ("未解决投诉{n:.0f}个", "{n:.0f} unresolved complaints"),
+    "timeouts": ("售后响应超时{n:.0f}次", "{n:.0f} response timeouts"),
+    "p_alive": ("模型活跃概率仅{p:.0%}", "model P(alive) only {p:.0%}"),
+    "sep": ("；", "; "),
+})
 CHURN_COLUMNS = (
     "customer_id", "customer_name", "owner", "layer", "layer_label", "monetary", "last_purchase_date",
     "days_since_last", "usual_gap_days", "orders_last", "orders_prev", "frequency_change", "negative_feedback",
@@ -128,7 +142,7 @@ def churn_reasons(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_
     Examples (zh): "近3个月购买1次，较前3个月4次下降75%；售后响应超时3次".
     """
     s = settings or AnalysisSettings()
-    zh = (lang or s.lang) == "zh"
+    t = TEXTS.lang(lang or s.lang)
     d = _arr(days_since_last)
     n = d.size
     gap, last, prev = _arr(usual_gap, n), _arr(orders_last, n), _arr(orders_prev, n)
@@ -136,33 +150,26 @@ def churn_reasons(days_since_last, usual_gap=np.nan, orders_last=np.nan, orders_
     alive = _arr(p_alive, n)
     sig = churn_signals(d, gap, last, prev, neg, unres, tmo, s, p_alive=alive)
     m = s.churn_compare_months
-    sep = "；" if zh else "; "
+    sep = t.sep
     parts = []  # (rows where the indicator fired, their texts), in the order of the text
 
     def part(key, fmt, *values):
         rows = np.flatnonzero(sig[key])
         parts.append((rows, _format_distinct(fmt, *(v[rows] for v in values))))
 
-    part("frequency_drop",
-         (lambda lt, pv: f"近{m}个月购买{lt:.0f}次，较前{m}个月{pv:.0f}次下降{(pv - lt) / pv:.0%}") if zh else
-         (lambda lt, pv: f"{lt:.0f} orders in the last {m} months vs {pv:.0f} before (-{(pv - lt) / pv:.0%})"),
-         last, prev)
+    part("frequency_drop", lambda lt, pv: t("frequency_drop", m=m, last=lt, prev=pv, drop=(pv - lt) / pv), last, prev)
     # inactive: "已{days}天未购买" + "（通常间隔{gap}天）" when the usual gap is known, each
     # piece formatted once per distinct number
     rows = np.flatnonzero(sig["inactive"])
     with np.errstate(invalid="ignore"):
         known = ~np.isnan(gap[rows]) & (gap[rows] > 0)
-    texts = _format_distinct((lambda v: f"已{v:.0f}天未购买") if zh else (lambda v: f"no purchase for {v:.0f} days"),
-                             d[rows])
+    texts = _format_distinct(lambda v: t("inactive", days=v), d[rows])
     if known.any():
-        texts[known] = texts[known] + _format_distinct(
-            (lambda v: f"（通常间隔{v:.0f}天）") if zh else (lambda v: f" (usual gap {v:.0f} days)"), gap[rows[known]])
+        texts[known] = texts[known] + _format_distinct(lambda v: t("usual_gap", gap=v), gap[rows[known]])
     parts.append((rows, texts))
-    for key, arr, zt, et in (("negative_feedback", neg, "负面反馈{}次", "{} negative feedback"),
-                             ("unresolved", unres, "未解决投诉{}个", "{} unresolved complaints"),
-                             ("timeouts", tmo, "售后响应超时{}次", "{} response timeouts")):
-        part(key, lambda v, t=(zt if zh else et): t.format(f"{v:.0f}"), arr)
-    part("p_alive", (lambda v: f"模型活跃概率仅{v:.0%}") if zh else (lambda v: f"model P(alive) only {v:.0%}"), alive)
+    for key, arr in (("negative_feedback", neg), ("unresolved", unres), ("timeouts", tmo)):
+        part(key, lambda v, key=key: t(key, n=v), arr)
+    part("p_alive", lambda v: t("p_alive", p=v), alive)
     # joined with vectorised concatenation of the texts (no Python work per customer); a
     # text is appended with the separator only where an earlier indicator already wrote one
     # (every text is non-empty)

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from ..texts import LangTexts, Texts
 from .prepared import Prepared, factorize_objects
 from .text import text_array
 
@@ -129,30 +130,37 @@ def layer_by_rfm11(r, f, m) -> np.ndarray:
     return out
 
 
-def _period(days: int, zh: bool) -> str:
+TEXTS = Texts({
+    # a span of days, as the remarks say it (180 -> "6个月", "6 months")
+    "months": ("{n}个月", "{n} months"),
+    "months_one": ("{n}个月", "{n} month"),
+    "days": ("{n}天", "{n} days"),
+    # the remarks
+    "inactive": ("超过{period}未购买", "no purchase for over {period}"),
+    "no_order": ("近{period}未下单", "no order in the last {period}"),
+    "freq_drop": ("近{period}购买频次下降", "purchase frequency fell in the last {period}"),
+    "new": ("新客户", "new customer"),
+    "sep": ("；", "; "),
+})
+
+
+def _period(days: int, t: LangTexts) -> str:
     months, rest = divmod(int(days), 30)
     if rest == 0 and months > 0:
-        return f"{months}个月" if zh else f"{months} month{'s' if months > 1 else ''}"
-    return f"{int(days)}天" if zh else f"{int(days)} days"
+        return t("months" if months > 1 else "months_one", n=months)
+    return t("days", n=int(days))
 
 
 def remark_texts(settings: AnalysisSettings, lang: str | None = None) -> dict[str, str]:
     """The remark texts by key ('inactive', 'no_order', 'freq_drop', 'new') in ``lang``,
     worded from the settings' thresholds (180 days -> "超过6个月未购买")."""
-    zh = (lang or settings.lang) == "zh"
+    t = TEXTS.lang(lang or settings.lang)
     s = settings
-    if zh:
-        return {
-            "inactive": f"超过{_period(s.remark_inactive_days, True)}未购买",
-            "no_order": f"近{_period(s.remark_no_order_days, True)}未下单",
-            "freq_drop": f"近{_period(s.remark_trend_days, True)}购买频次下降",
-            "new": "新客户",
-        }
     return {
-        "inactive": f"no purchase for over {_period(s.remark_inactive_days, False)}",
-        "no_order": f"no order in the last {_period(s.remark_no_order_days, False)}",
-        "freq_drop": f"purchase frequency fell in the last {_period(s.remark_trend_days, False)}",
-        "new": "new customer",
+        "inactive": t("inactive", period=_period(s.remark_inactive_days, t)),
+        "no_order": t("no_order", period=_period(s.remark_no_order_days, t)),
+        "freq_drop": t("freq_drop", period=_period(s.remark_trend_days, t)),
+        "new": t.new,
     }
 
 
@@ -165,7 +173,7 @@ def _remarks_from_arrays(recency, n_recent, n_before, first_age, settings: Analy
         ((n_before > 0) & (n_recent < n_before), texts["freq_drop"]),
         (first_age <= s.remark_new_days, texts["new"]),
     ]
-    sep = "；" if lang == "zh" else "; "
+    sep = TEXTS.lang(lang).sep
     # which rules fired, as a 4-bit code per customer -> one of 16 precomputed texts
     code = np.zeros(len(recency), dtype=np.int64)
     for bit, (mask, _) in enumerate(rules):

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings, StrategyRule
+from ..texts import Texts
 from .carry import RowLifecycle, carry_over, key_text, map_distinct
 
 STATUS_KEYS = ("not_started", "in_progress", "done", "overdue", "not_applicable")
@@ -55,6 +56,18 @@ ORIGIN_LABELS = {
     "zh": {"generated": "自动生成", "hand": "手工添加", "stale": "不再适用"},
     "en": {"generated": "Generated", "hand": "Added by hand", "stale": "Not applicable"},
 }
+
+TEXTS = Texts({
+    # the problem a strategy row addresses
+    "churn_risk": ("流失风险{risk}：{reasons}", "{risk} churn risk: {reasons}"),
+    "rfm_total": ("{layer}（RFM总分{total:g}）", "{layer} (RFM total {total:g})"),
+    "problem_sep": ("；", "; "),
+    # a row no longer produced: "不再适用（分析日期）：reason"
+    "now_layer": ("客户当前为「{layer}」，本策略不再生成", "the customer is now '{layer}'; this strategy is no longer generated"),
+    "not_analysed": ("客户不在本次分析中（无有效订单或已删除）",
+                     "the customer is not in this analysis (no valid orders or removed)"),
+    "stale_template": ("{stale}（{day}）：{{reason}}", "{stale} ({day}): {{reason}}"),
+})
 
 # any language's label (and a few spellings users type) -> key
 _STATUS_LOOKUP = {lab.lower(): key for labs in STATUS_LABELS.values() for key, lab in zip(STATUS_KEYS, labs, strict=True)}
@@ -98,7 +111,8 @@ def strategy_rows(result, settings: AnalysisSettings | None = None) -> pd.DataFr
     """
     s = settings or result.settings
     lang = s.lang
-    zh = lang == "zh"
+    t = TEXTS.lang(lang)
+    zh = t.zh  # (the strategies carry their actions and owners in both languages)
     layers = result.rfm
     cols = list(STRATEGY_COLUMNS) + ["layer"]
     if len(layers) == 0:
@@ -127,15 +141,15 @@ def strategy_rows(result, settings: AnalysisSettings | None = None) -> pd.DataFr
                                        lay.get("rfm_total", pd.Series([np.nan] * len(lay))), strict=True):
         parts = []
         if rk in ("high", "medium") and rs:
-            parts.append((f"流失风险{rl}：{rs}" if zh else f"{rl} churn risk: {rs}"))
+            parts.append(t("churn_risk", risk=rl, reasons=rs))
         if rm and rm not in rs:
             parts.append(rm)
         if not parts:
             if tot == tot:  # not NaN
-                parts.append(f"{ll}（RFM总分{tot:g}）" if zh else f"{ll} (RFM total {tot:g})")
+                parts.append(t("rfm_total", layer=ll, total=tot))
             else:
                 parts.append(ll)
-        problems.append("；".join(parts) if zh else "; ".join(parts))
+        problems.append(t.problem_sep.join(parts))
     start = pd.Timestamp(result.as_of).normalize()
     days = np.array([r.deadline_days for r in found], dtype="int64")
     out = pd.DataFrame({
@@ -165,22 +179,21 @@ def strategy_lifecycle(result, settings: AnalysisSettings | None = None) -> RowL
     """How a refresh marks rows no longer produced: "不再适用（分析日期）：reason", the reason
     naming the customer's current layer (or that the customer is no longer analysed)."""
     s = settings or result.settings
-    zh = s.lang == "zh"
+    t = TEXTS.lang(s.lang)
     labels = ORIGIN_LABELS[s.lang]
     day = f"{pd.Timestamp(result.as_of):%Y-%m-%d}"
     reasons: dict[str, str] = {}
     if len(result.rfm):
         for cid, lab in zip(result.rfm["customer_id"].tolist(), result.rfm["layer_label"].tolist(), strict=True):
-            reasons[key_text(cid)] = (f"客户当前为「{lab}」，本策略不再生成" if zh
-                                      else f"the customer is now '{lab}'; this strategy is no longer generated")
-    default = "客户不在本次分析中（无有效订单或已删除）" if zh else "the customer is not in this analysis (no valid orders or removed)"
+            reasons[key_text(cid)] = t("now_layer", layer=lab)
+    default = t.not_analysed
     stale = labels["stale"]
     return RowLifecycle(
         mark_column="origin",
         generated=labels["generated"],
         hand_added=labels["hand"],
         stale_prefix=stale,
-        stale_template=(f"{stale}（{day}）：{{reason}}" if zh else f"{stale} ({day}): {{reason}}"),
+        stale_template=t("stale_template", stale=stale, day=day),
         reason_column="customer_id",
         reasons=reasons,
         default_reason=default,

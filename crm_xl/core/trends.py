@@ -21,10 +21,18 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from ..texts import Texts
 from .dataset import CrmData
 from .kpis import safe_ratio
 from .prepared import Prepared, prepare
 from .text import text_array
+
+TEXTS = Texts({
+    # why a month has no rate or no NPS
+    "no_buyers": ("当月没有购买客户", "no buying customers this month"),
+    "no_scores": ("当月没有推荐意愿评分", "no recommendation scores this month"),
+    "sep": ("；", "; "),
+})
 
 TREND_COLUMNS = ("month", "month_start", "active_customers", "new_customers", "orders", "revenue",
                  "repurchase_rate", "nps", "nps_responses", "reason")
@@ -83,15 +91,15 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
     net = np.bincount(vm, weights=(sc >= s.nps_promoter_min).astype(float) - (sc <= s.nps_detractor_max), minlength=t)
     rate = np.atleast_1d(safe_ratio(returning, active))
     nps = np.atleast_1d(safe_ratio(net, n_resp)) * 100
-    zh = s.lang == "zh"
+    tx = TEXTS.lang(s.lang)
     reasons = []
     for a, r in zip(active, n_resp, strict=True):
         why = []
         if a == 0:
-            why.append("当月没有购买客户" if zh else "no buying customers this month")
+            why.append(tx.no_buyers)
         if r == 0:
-            why.append("当月没有推荐意愿评分" if zh else "no recommendation scores this month")
-        reasons.append(("；" if zh else "; ").join(why))
+            why.append(tx.no_scores)
+        reasons.append(tx.sep.join(why))
     months = np.arange(first_m, last_m + 1).astype("datetime64[M]")
     return pd.DataFrame({
         "month": text_array([str(m) for m in months]),

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..schema import CUSTOMERS, TABLES, ColumnKind, Table, map_headers, missing_columns_error
+from ..texts import Texts
 from .clean_rows import _apply_merges, _continuation_lines, _duplicate_rows, _repeated_keys
 from .clean_values import _FILL_UNKNOWN, _clean_distinct, _column_order, _sheet_order, _value_codes
 from .cleanlog import LOG_COLUMNS, Note, log_frame
@@ -48,6 +49,11 @@ if TYPE_CHECKING:
     from ..settings import AnalysisSettings
 
 __all__ = ["CleanResult", "CleanedData", "clean_table", "clean_dataset", "LOG_COLUMNS"]
+
+TEXTS = Texts({
+    # an example cell in the "no usable order rows" error
+    "cell": ("{sheet} 第 {row} 行「{column}」= {value!s}", "{sheet} row {row} '{column}' = {value!s}"),
+})
 
 
 @dataclass
@@ -561,7 +567,7 @@ def _no_rows_error(log: pd.DataFrame | None, sheets: set, summary, lang: str) ->
                                                regex=True)]
         for reason, grp in sorted(bad.groupby("reason", sort=False), key=lambda kv: -len(kv[1]))[:3]:
             ex = grp.iloc[0]
-            cell = f"{ex['sheet']} 第 {ex['row']} 行「{ex['column']}」= {ex['old_value']!s}" if lang == "zh" else                 f"{ex['sheet']} row {ex['row']} '{ex['column']}' = {ex['old_value']!s}"
+            cell = TEXTS.lang(lang)("cell", sheet=ex["sheet"], row=ex["row"], column=ex["column"], value=ex["old_value"])
             parts_zh.append(f"{reason}（{len(grp):,} 处，例：{cell}）")
             parts_en.append(f"{reason} ({len(grp):,}, e.g. {cell})")
     where = "、".join(sorted(str(x) for x in sheets if x))

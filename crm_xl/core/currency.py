@@ -60,7 +60,7 @@ def currency_label(code: str | None, lang: str = "zh", raw: str | None = None) -
     if code in CURRENCIES:
         zh, en = CURRENCIES[code]
         return zh if lang == "zh" else en
-    return raw or ("元" if lang == "zh" else "CNY")
+    return raw or currency_label(DEFAULT_CURRENCY, lang)  # (the default currency's label)
 
 
 def detect_currency(cells: Iterable[object] = (), headers: Iterable[str] = (),

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from ..texts import Texts
 from .carry import map_distinct
 from .dataset import CrmData
 from .prepared import match_keywords, prepare
@@ -59,7 +60,11 @@ EFFECT_COLUMNS = (
 )
 OVERDUE_COLUMNS = ("customer_id", "customer_name", "layer_label", "action", "owner", "deadline", "status",
                    "days_overdue")
-_BLANK_GROUP = {"zh": "（未填写）", "en": "(blank)"}
+TEXTS = Texts({
+    # the groups results are compared by
+    "overall": ("总体", "Overall"),
+    "blank_group": ("（未填写）", "(blank)"),
+})
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,11 +195,11 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
     t["window_days"] = np.where(ok, L, np.nan)
     t["evaluated"] = ok
 
-    blank = _BLANK_GROUP[lang]
+    blank = TEXTS.lang(lang).blank_group
     groups = []
     for dim, col in (("overall", None), ("layer", "layer_label"), ("strategy", "action"), ("owner", "owner")):
         if col is None:
-            keys = pd.Series(["总体" if lang == "zh" else "Overall"] * n, dtype=object)
+            keys = pd.Series([TEXTS.lang(lang).overall] * n, dtype=object)
         else:
             keys = pd.Series([blank if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()
                               else str(v).strip() for v in t[col].tolist()], dtype=object)

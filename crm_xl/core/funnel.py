@@ -15,9 +15,16 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from ..texts import Texts
 from .kpis import safe_ratio
 from .prepared import stage_matches
 from .text import text_array
+
+TEXTS = Texts({
+    # why a stage has no conversion rate
+    "empty_stage": ("上一阶段没有线索", "the previous stage is empty"),
+    "no_leads": ("统计期内没有线索记录", "no leads in the period"),
+})
 
 FUNNEL_COLUMNS = ("stage", "stage_label", "count", "conversion_from_previous", "conversion_from_first",
                   "lost_from_previous", "loss_rate", "reason")
@@ -67,10 +74,10 @@ def funnel_table(leads: pd.DataFrame, settings: AnalysisSettings | None = None,
     first = np.atleast_1d(safe_ratio(counts, np.full(3, counts[0])))
     lost = prev - counts
     loss = np.atleast_1d(safe_ratio(lost, prev))
-    why_zh, why_en = ("上一阶段没有线索", "the previous stage is empty")
-    reason = np.where(np.isnan(conv[1:]), why_zh if zh else why_en, "")
+    t = TEXTS.lang(s.lang)
+    reason = np.where(np.isnan(conv[1:]), t.empty_stage, "")
     if counts[0] == 0:
-        first_reason = "统计期内没有线索记录" if zh else "no leads in the period"
+        first_reason = t.no_leads
     else:
         first_reason = ""
     return pd.DataFrame({

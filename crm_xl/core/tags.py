@@ -29,9 +29,14 @@ import numpy as np
 import pandas as pd
 
 from ..settings import TAG_METRICS, AnalysisSettings
+from ..texts import Texts
 from .dataset import CrmData
 from .prepared import Prepared, factorize_objects, lookup_objects, prepare, stage_matches
 from .text import as_text, text_array
+
+TEXTS = Texts({
+    "sep": ("、", ", "),  # between a customer's tags
+})
 
 TAG_COLUMNS = ("customer_id", "tag", "tag_label", "metric", "value", "threshold", "reason")
 
@@ -200,7 +205,7 @@ def _tag_texts_by_position(tags: pd.DataFrame, pos: np.ndarray, n: int, lang: st
     out = np.full(n, "", dtype=object)
     if len(tags) == 0:
         return out
-    sep = "、" if lang == "zh" else ", "
+    sep = TEXTS.lang(lang).sep
     keys = tags["tag"].to_numpy(dtype=object)
     labels = tags["tag_label"].to_numpy(dtype=object)
     kcodes, kuniq_array = factorize_objects(keys)  # rows of a tag from integer codes
@@ -230,7 +235,7 @@ def tags_per_customer(tags: pd.DataFrame, lang: str = "zh", order: tuple[str, ..
     (customers without tags are absent)."""
     if len(tags) == 0:
         return pd.Series(dtype="str", name="tags")
-    sep = "、" if lang == "zh" else ", "
+    sep = TEXTS.lang(lang).sep
     first = tags.drop_duplicates(["customer_id", "tag"])
     codes, ids = pd.factorize(first["customer_id"])
     out = np.full(len(ids), "", dtype=object)

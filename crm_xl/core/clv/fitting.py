@@ -9,8 +9,19 @@ import numpy as np
 import pandas as pd
 
 from ...errors import InputError, MissingColumnsError
+from ...texts import Texts
 from . import special as sp
 from .common import ModelFitError, _params, _unique_rows
+
+TEXTS = Texts({
+    "fit_note": ("{name} 模型的参数 {names} 处于极限值（趋于 0 或无穷大）：数据中没有足够的信息估计它，"
+                 "模型退化为更简单的特例（例如 BG/NBD 的 a → 0 表示数据中看不到客户流失）。预测仍可使用，"
+                 "但这些参数没有标准误；如需避免，可设置一个小的惩罚系数（penalizer）。",
+                 "{name} parameter(s) {names} are at a limit (towards 0 or infinity): the data do not "
+                 "identify them and the model reduces to a simpler special case (e.g. BG/NBD a -> 0: no customer "
+                 "is seen to drop out). Predictions remain usable but these parameters have no standard error; "
+                 "set a small penalizer to avoid this."),
+})
 
 # ----------------------------------------------------------------------------- fitting
 
@@ -276,14 +287,8 @@ class _Model:
         if not self.at_boundary_:
             return ""
         names = ", ".join(self.at_boundary_)
-        if lang == "zh":
-            return (f"{self._name_zh} 模型的参数 {names} 处于极限值（趋于 0 或无穷大）：数据中没有足够的信息估计它，"
-                    "模型退化为更简单的特例（例如 BG/NBD 的 a → 0 表示数据中看不到客户流失）。预测仍可使用，"
-                    "但这些参数没有标准误；如需避免，可设置一个小的惩罚系数（penalizer）。")
-        return (f"{self._name_en} parameter(s) {names} are at a limit (towards 0 or infinity): the data do not "
-                "identify them and the model reduces to a simpler special case (e.g. BG/NBD a -> 0: no customer "
-                "is seen to drop out). Predictions remain usable but these parameters have no standard error; "
-                "set a small penalizer to avoid this.")
+        t = TEXTS.lang(lang)
+        return t("fit_note", name=self._name_zh if t.zh else self._name_en, names=names)
 
     def confidence_intervals(self, level: float = 0.95) -> pd.DataFrame:
         """Wald intervals from the Hessian, computed on the log scale (so they stay

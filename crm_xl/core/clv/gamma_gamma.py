@@ -8,10 +8,21 @@ import numpy as np
 import pandas as pd
 
 from ...errors import InputError
+from ...texts import Texts
 from . import special as sp
 from .bgnbd import BetaGeoModel
 from .common import GAMMA_GAMMA_PARAMS, ModelFitError, _dot, _gg_params, _num, _trigamma
 from .fitting import _columns, _FitData, _Model
+
+TEXTS = Texts({
+    # the independence check in plain words
+    "independence": ("购买频次与平均消费金额的相关系数 r = {r:.2f}（{n} 位有重复购买的客户）。",
+                     "Correlation of purchase frequency and mean spend r = {r:.2f} ({n} repeat customers). "),
+    "weak": ("相关性较弱，符合 Gamma-Gamma 模型的独立性假设。",
+             "Weak: consistent with the Gamma-Gamma independence assumption."),
+    "strong": ("相关性较强，Gamma-Gamma 模型的独立性假设可能不成立，消费金额和 CLV 预测需谨慎使用。",
+               "Strong: the Gamma-Gamma independence assumption may not hold; use spend and CLV predictions with care."),
+})
 
 # ----------------------------------------------------------------------------- Gamma-Gamma
 
@@ -212,15 +223,8 @@ class GammaGammaModel(_Model):
         ind = self.independence_
         if ind is None:
             return ""
-        r = ind["pearson_r"]
-        if lang == "zh":
-            head = f"购买频次与平均消费金额的相关系数 r = {r:.2f}（{ind['n']} 位有重复购买的客户）。"
-            return head + ("相关性较弱，符合 Gamma-Gamma 模型的独立性假设。" if ind["ok"]
-                           else "相关性较强，Gamma-Gamma 模型的独立性假设可能不成立，消费金额和 CLV 预测需谨慎使用。")
-        head = f"Correlation of purchase frequency and mean spend r = {r:.2f} ({ind['n']} repeat customers). "
-        return head + ("Weak: consistent with the Gamma-Gamma independence assumption." if ind["ok"]
-                       else "Strong: the Gamma-Gamma independence assumption may not hold; "
-                            "use spend and CLV predictions with care.")
+        t = TEXTS.lang(lang)
+        return t("independence", r=ind["pearson_r"], n=ind["n"]) + (t.weak if ind["ok"] else t.strong)
 
     def _derivs(self, theta, data, hess):
         return _gg_derivs(theta, data, hess)

@@ -9,10 +9,16 @@ import numpy as np
 import pandas as pd
 
 from ...settings import AnalysisSettings
+from ...texts import Texts
 from ..prepared import factorize_sorted, stage_matches
 from ..text import as_text, text_array
 from .arrays import safe_ratio
+from .base import TEXTS as BASE_TEXTS
 from .definitions import _BASE_SUMS, KPIS
+
+TEXTS = Texts({
+    "all": ("全部", "All"),  # the overall row's group
+})
 
 KPI_COLUMNS = ("dimension", "group", "group_label", "kpi", "label", "unit", "value", "numerator", "denominator", "n_customers",
                "reason")
@@ -46,7 +52,7 @@ def _lead_conversion(window, settings: AnalysisSettings, by: str | None) -> pd.D
     frame = pd.DataFrame({"leads": 1.0, "leads_won": won}, index=lw.index)
     if by is None:
         return frame.sum().to_frame("__all__").T
-    unknown = "未知" if settings.lang == "zh" else "Unknown"
+    unknown = BASE_TEXTS.lang(settings.lang).unknown
     key = lw[by].astype(object).where(lw[by].notna(), unknown) if by in lw else pd.Series(unknown, index=lw.index)
     return frame.groupby(pd.Index(key.to_numpy()), sort=True).sum()
 
@@ -142,12 +148,12 @@ def kpi_tables(base: pd.DataFrame, settings: AnalysisSettings, *, leads: pd.Data
 
 def _kpi_table(base: pd.DataFrame, settings: AnalysisSettings, *, by: str | None, leads: pd.DataFrame | None,
                as_of: pd.Timestamp | None, totals: pd.Series | None = None, lead_window=None) -> pd.DataFrame:
-    zh = settings.lang == "zh"
+    t = TEXTS.lang(settings.lang)
     cols = [c for c in _BASE_SUMS if c in base.columns]
     if totals is None:
         totals = base[cols].sum()
     if by is None:
-        sums = totals.to_frame("全部" if zh else "All").T
+        sums = totals.to_frame(t.all).T
         dim = "overall"
     else:
         # = groupby(by, sort=True); a DataFrame grouped by a bare array makes pandas format

@@ -60,10 +60,46 @@ from ..report.console_sheet import (
     console_sheet,
     lite_script_name,
 )
+from ..texts import Texts
 
 log = logging.getLogger("crm_xl.excel")
 
 _INPUT_KEYS = ("settings", "goals")
+
+TEXTS = Texts({
+    # the status bar and the alerts
+    "status": ("CRM 分析：{text}", "CRM analysis: {text}"),
+    "title": ("CRM 分析", "CRM analysis"),
+    "reading": ("读取工作簿", "reading the workbook"),
+    "updated": ("已更新 {n} 个工作表（{customers} 个客户，{orders} 条订单）。",
+                "Updated {n} sheets ({customers} customers, {orders} orders)."),
+    # the fallback 设置 and 分析目标 sheets
+    "settings_name": ("名称", "name"),
+    "settings_value": ("值", "value"),
+    "settings_description": ("说明", "description"),
+    "settings_note": ("修改「值」一列后重新运行即可生效；留空表示不限。", "Edit the 'value' column and run again; blank means unbounded."),
+    "goals_key": ("键", "key"),
+    "goals_item": ("项目", "item"),
+    "goals_content": ("内容", "content"),
+    "goals_title": ("分析目标说明书", "Analysis goals"),
+    # inserting the template's sheets
+    "nothing_inserted": ("模板工作表都已存在，没有改动。", "All template sheets already exist; nothing changed."),
+    "sheet_sep": ("、", ", "),
+    "inserted": ("已插入：{added}。把 CRM 导出的数据粘贴到数据表后点击「运行」。",
+                 "Added: {added}. Paste your CRM export into the data sheets, then press 'Run'."),
+    # checking the data
+    "checking": ("检查数据", "checking the data"),
+    "checked": ("{customers} 个客户，{orders} 条有效订单。", "{customers} customers, {orders} valid orders."),
+    "all_clean": ("数据检查通过：没有需要修改或剔除的单元格。", " No cell needed a change."),
+    "cells_by_sheet": ("「{sheet}」{n} 处", "'{sheet}': {n}"),
+    "part_sep": ("，", ", "),
+    "cell_line": ("· 「{sheet}」第 {row} 行「{column}」：{old!r} → {new}（{reason}）",
+                  "· '{sheet}' row {row} '{column}': {old!r} -> {new} ({reason})"),
+    "changed": ("{head}有 {n} 个单元格被修改或剔除：{parts}。\n{lines}{more}完整清单见「{log}」工作表。原始数据没有被修改。",
+                "{head} {n} cells were changed or rejected: {parts}.\n{lines}{more}The full list is on the '{log}' "
+                "sheet. The data itself was not modified."),
+    "more": ("\n……另有 {n} 处，", "\n... and {n} more. "),
+})
 
 
 @dataclass
@@ -93,16 +129,21 @@ class _Ui:
     def zh(self) -> bool:
         return self.lang == "zh"
 
+    @property
+    def t(self):
+        """The texts in the workbook's language (which reading the 设置 sheet may change)."""
+        return TEXTS.lang(self.lang)
+
     def status(self, text: str | bool) -> None:
         if not self._status_ok:
             return
         try:
-            self.book.app.status_bar = (f"CRM 分析：{text}" if self.zh else f"CRM analysis: {text}") if text else False
+            self.book.app.status_bar = self.t("status", text=text) if text else False
         except Exception:  # noqa: BLE001 - Office.js has no status bar
             self._status_ok = False
 
     def alert(self, text: str, title: str | None = None, mode: str | None = None) -> None:
-        title = title or ("CRM 分析" if self.zh else "CRM analysis")
+        title = title or self.t.title
         try:
             self.book.app.alert(text, title=title, mode=mode)
         except Exception:  # noqa: BLE001 - last resort: the status bar, then the log
@@ -180,7 +221,7 @@ def _read_inputs(book, ui: _Ui):
     from ..render.book import read_sheet_rows_from_book
     from ..report.inputs import inputs_from_sheet_rows
 
-    ui.status("读取工作簿" if ui.zh else "reading the workbook")
+    ui.status(ui.t.reading)
     rows = read_sheet_rows_from_book(book, skip=_output_sheet_names())
     from ..settings import AnalysisSettings
 
@@ -243,8 +284,7 @@ def _refresh(action: str, keys: tuple[str, ...] | None, book, lang: str | None =
         for f in result.fallbacks:
             log.info("not drawn on this engine: %s", f)
         s = run.summary
-        msg = (f"已更新 {len(result.sheets)} 个工作表（{s['customers']} 个客户，{s['orders']} 条订单）。" if ui.zh else
-               f"Updated {len(result.sheets)} sheets ({s['customers']} customers, {s['orders']} orders).")
+        msg = ui.t("updated", n=len(result.sheets), customers=s["customers"], orders=s["orders"])
         ui.status(msg)
         return MacroOutcome(action, True, msg, sheets=result.sheets)
 
@@ -316,14 +356,13 @@ def _fallback_settings_sheet(settings):
     from ..settings import settings_to_rows
     from ..sheet_names import sheet_name
 
-    zh = settings.lang == "zh"
+    tx = TEXTS.lang(settings.lang)
     rows = settings_to_rows(settings)
-    t = TableBlock("CrmXlSettings", (ColumnSpec("name", "名称" if zh else "name"),
-                                     ColumnSpec("value", "值" if zh else "value", "general", editable=True),
-                                     ColumnSpec("description", "说明" if zh else "description", width=70, wrap=True)),
+    t = TableBlock("CrmXlSettings", (ColumnSpec("name", tx.settings_name),
+                                     ColumnSpec("value", tx.settings_value, "general", editable=True),
+                                     ColumnSpec("description", tx.settings_description, width=70, wrap=True)),
                    rows, key_columns=("name",), style="TableStyleLight9")
-    note = TextBlock(("修改「值」一列后重新运行即可生效；留空表示不限。" if zh else
-                      "Edit the 'value' column and run again; blank means unbounded.",), style="note")
+    note = TextBlock((tx.settings_note,), style="note")
     return SheetSpec(sheet_name("settings", settings.lang), stack([note, t]), kind="settings", freeze="A4")
 
 
@@ -335,15 +374,16 @@ def _fallback_goals_sheet(goals: dict[str, str], lang: str):
     from ..report.spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
     from ..sheet_names import sheet_name
 
-    zh = lang == "zh"
+    tx = TEXTS.lang(lang)
+    zh = tx.zh  # (the goal items carry their names in both languages)
     keys = list(GOAL_ITEMS)
     data = pd.DataFrame({"key": keys, "item": [GOAL_ITEMS[k][0 if zh else 1] for k in keys],
                          "content": [goals.get(k, "") for k in keys]})
-    t = TableBlock("CrmXlGoals", (ColumnSpec("key", "键" if zh else "key", width=14),
-                                  ColumnSpec("item", "项目" if zh else "item", width=14),
-                                  ColumnSpec("content", "内容" if zh else "content", width=70, wrap=True, editable=True)),
+    t = TableBlock("CrmXlGoals", (ColumnSpec("key", tx.goals_key, width=14),
+                                  ColumnSpec("item", tx.goals_item, width=14),
+                                  ColumnSpec("content", tx.goals_content, width=70, wrap=True, editable=True)),
                    data, key_columns=("key",), style="TableStyleLight9")
-    title = TextBlock(("分析目标说明书" if zh else "Analysis goals",), style="title")
+    title = TextBlock((tx.goals_title,), style="title")
     return SheetSpec(sheet_name("goals", lang), stack([title, t]), kind="settings")
 
 
@@ -378,13 +418,11 @@ def insert_template(book=None, *, lang: str | None = None) -> MacroOutcome:
                 frame = pd.DataFrame({c.label(lg): pd.Series([], dtype=object) for c in t.columns})
                 sheets.append(data_sheet(key, frame, lang=lg))
         if not sheets:
-            msg = "模板工作表都已存在，没有改动。" if ui.zh else "All template sheets already exist; nothing changed."
+            msg = ui.t.nothing_inserted
             ui.alert(msg)
             return MacroOutcome("insert_template", True, msg)
         result = render_book(ReportSpec(tuple(sheets), lang=lg), book, progress=ui.status)
-        added = "、".join(result.sheets) if ui.zh else ", ".join(result.sheets)
-        msg = (f"已插入：{added}。把 CRM 导出的数据粘贴到数据表后点击「运行」。" if ui.zh else
-               f"Added: {added}. Paste your CRM export into the data sheets, then press 'Run'.")
+        msg = ui.t("inserted", added=ui.t.sheet_sep.join(result.sheets))
         ui.alert(msg)
         return MacroOutcome("insert_template", True, msg, sheets=result.sheets)
 
@@ -406,36 +444,28 @@ def validate_data(book=None) -> MacroOutcome:
         from ..report.spec import ReportSpec
 
         inputs = _read_inputs(book, ui)
-        ui.status("检查数据" if ui.zh else "checking the data")
+        ui.status(ui.t.checking)
         cleaned = clean_dataset(inputs.raw_tables, settings=inputs.settings, lang=ui.lang)
         logdf = cleaned.log
         d = cleaned.data
-        head = (f"{len(d.customers)} 个客户，{len(d.orders)} 条有效订单。" if ui.zh else
-                f"{len(d.customers)} customers, {len(d.orders)} valid orders.")
+        t = ui.t
+        head = t("checked", customers=len(d.customers), orders=len(d.orders))
         if len(logdf) == 0:
-            msg = head + ("数据检查通过：没有需要修改或剔除的单元格。" if ui.zh else " No cell needed a change.")
+            msg = head + t.all_clean
             ui.alert(msg)
             return MacroOutcome("validate_data", True, msg)
         sheet_log = cleaning_log_sheet(logdf, lang=ui.lang)
         result = render_book(ReportSpec((sheet_log,), lang=ui.lang), book, progress=ui.status)
         counts = logdf.groupby("sheet", sort=False).size()
-        parts = [f"「{s}」{n} 处" if ui.zh else f"'{s}': {n}" for s, n in counts.items()]
+        parts = [t("cells_by_sheet", sheet=s, n=n) for s, n in counts.items()]
         lines = []
         for r in logdf.head(8).itertuples(index=False):
             old = "" if r.old_value is None else str(r.old_value)
-            if ui.zh:
-                lines.append(f"· 「{r.sheet}」第 {r.row} 行「{r.column}」：{old!r} → {r.new_value}（{r.reason}）")
-            else:
-                lines.append(f"· '{r.sheet}' row {r.row} '{r.column}': {old!r} -> {r.new_value} ({r.reason})")
+            lines.append(t("cell_line", sheet=r.sheet, row=r.row, column=r.column, old=old, new=r.new_value,
+                           reason=r.reason))
         more = len(logdf) - len(lines)
-        if ui.zh:
-            msg = (head + f"有 {len(logdf)} 个单元格被修改或剔除：" + "，".join(parts) + "。\n" + "\n".join(lines)
-                   + (f"\n……另有 {more} 处，" if more > 0 else "\n") + f"完整清单见「{sheet_log.name}」工作表。"
-                   "原始数据没有被修改。")
-        else:
-            msg = (head + f" {len(logdf)} cells were changed or rejected: " + ", ".join(parts) + ".\n"
-                   + "\n".join(lines) + (f"\n... and {more} more. " if more > 0 else "\n")
-                   + f"The full list is on the '{sheet_log.name}' sheet. The data itself was not modified.")
+        msg = t("changed", head=head, n=len(logdf), parts=t.part_sep.join(parts), lines="\n".join(lines),
+                more=t("more", n=more) if more > 0 else "\n", log=sheet_log.name)
         ui.alert(msg, mode="info")
         return MacroOutcome("validate_data", True, msg, sheets=result.sheets)
 

@@ -24,7 +24,21 @@ __all__ = [
 
 from dataclasses import dataclass
 
+from .texts import Texts
+
 LANGS = ("zh", "en")
+
+TEXTS = Texts({
+    # where a problem is: "工作表「订单」第 5 行「金额」列" / "sheet 'Orders', row 5, column 'Amount'"
+    "sheet": ("工作表「{sheet}」", "sheet '{sheet}'"),
+    "row": ("第 {row} 行", "row {row}"),
+    "column": ("「{column}」列", "column '{column}'"),
+    "where_sep": ("", ", "),
+    "located": ("{where}：{text}", "{where}: {text}"),
+    # an error crm_xl does not know
+    "internal": ("crm_xl 内部错误（{kind}: {exc}）。请使用 --debug 重新运行并把输出发给开发者。",
+                 "Internal crm_xl error ({kind}: {exc}). Please re-run with --debug and report the output."),
+})
 
 
 @dataclass(frozen=True)
@@ -40,22 +54,15 @@ class Location:
     column: str | None = None
 
     def describe(self, lang: str = "zh") -> str:
+        t = TEXTS.lang(lang)
         parts: list[str] = []
-        if lang == "zh":
-            if self.sheet:
-                parts.append(f"工作表「{self.sheet}」")
-            if self.row is not None:
-                parts.append(f"第 {self.row} 行")
-            if self.column:
-                parts.append(f"「{self.column}」列")
-            return "".join(parts)
         if self.sheet:
-            parts.append(f"sheet '{self.sheet}'")
+            parts.append(t("sheet", sheet=self.sheet))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(t("row", row=self.row))
         if self.column:
-            parts.append(f"column '{self.column}'")
-        return ", ".join(parts)
+            parts.append(t("column", column=self.column))
+        return t.where_sep.join(parts)
 
 
 class CrmXlError(Exception):
@@ -91,7 +98,7 @@ class CrmXlError(Exception):
         where = self.location.describe(lang)
         if not where:
             return text
-        return f"{where}：{text}" if lang == "zh" else f"{where}: {text}"
+        return TEXTS.lang(lang)("located", where=where, text=text)
 
 
 class InputError(CrmXlError):
@@ -177,9 +184,7 @@ def format_error(exc: BaseException, lang: str = "zh") -> str:
     user = as_user_error(exc)
     if user is not None:
         return user.message(lang)
-    if lang == "zh":
-        return f"crm_xl 内部错误（{type(exc).__name__}: {exc}）。请使用 --debug 重新运行并把输出发给开发者。"
-    return f"Internal crm_xl error ({type(exc).__name__}: {exc}). Please re-run with --debug and report the output."
+    return TEXTS.lang(lang)("internal", kind=type(exc).__name__, exc=exc)
 
 
 def exit_code(exc: BaseException) -> int:

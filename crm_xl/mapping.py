@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from .errors import InputError
 from .schema import TABLES, Table, normalize_header
+from .texts import Texts
 
 # what a user types to leave a column or a file out
 IGNORED = ("-", "—", "忽略", "不使用", "（不使用）", "(not used)", "not used", "ignore", "skip", "none", "无")
@@ -39,8 +40,16 @@ MAPPING_HEADERS = {
     "origin": ("识别方式", "Set by"),
     "sample": ("示例值", "Example"),
 }
-ORIGINS = {"auto": ("自动识别", "detected"), "manual": ("手动指定", "set by you"),
-           "skipped": ("未识别，已跳过", "not recognised, skipped")}
+TEXTS = Texts({
+    # how a source's column was mapped (the 字段映射 sheet's 来源 column)
+    "origin_auto": ("自动识别", "detected"),
+    "origin_manual": ("手动指定", "set by you"),
+    "origin_skipped": ("未识别，已跳过", "not recognised, skipped"),
+    # a skipped source, an unused column
+    "skipped": ("已跳过（{why}）", "skipped ({why})"),
+    "skip": ("忽略", "skip"),
+    "not_used": ("（不使用）", "(not used)"),
+})
 
 
 def _sample(v) -> str:
@@ -127,25 +136,25 @@ class SourceMapping:
         zh = lang == "zh"
         if self.table is None:
             why = (self.note[0] if zh else self.note[1]) if self.note else ""
-            return f"{self.source} → " + (f"已跳过（{why}）" if zh else f"skipped ({why})")
+            return f"{self.source} → " + TEXTS.lang(lang)("skipped", why=why)
         t = TABLES[self.table]
         pairs = [f"{self.headers[i]}→{t.column(k).label(lang)}" for i, k in sorted(self.columns.items())]
         return f"{self.source} → {t.sheet_name(lang)}: " + ", ".join(pairs)
 
     def rows(self, lang: str = "zh") -> list[dict[str, str]]:
         """The 字段映射 sheet's rows for this source (one per header; one for a skipped source)."""
-        zh = lang == "zh"
+        tx = TEXTS.lang(lang)
         if self.table is None:
-            return [{"source": self.source, "file": self.file, "table": "忽略" if zh else "skip", "header": "",
-                     "field": "", "origin": ORIGINS["skipped"][0 if zh else 1], "sample": ""}]
+            return [{"source": self.source, "file": self.file, "table": tx.skip, "header": "",
+                     "field": "", "origin": tx.origin_skipped, "sample": ""}]
         t = TABLES[self.table]
         out = []
         for i, h in enumerate(self.headers):
             key = self.columns.get(i)
             manual = i in self.manual or (self.table_manual and i == 0)
             out.append({"source": self.source, "file": self.file, "table": t.sheet_name(lang), "header": h,
-                        "field": t.column(key).label(lang) if key else ("（不使用）" if zh else "(not used)"),
-                        "origin": ORIGINS["manual" if manual else "auto"][0 if zh else 1],
+                        "field": t.column(key).label(lang) if key else tx.not_used,
+                        "origin": tx.origin_manual if manual else tx.origin_auto,
                         "sample": self.samples[i] if i < len(self.samples) else ""})
         return out
 

@@ -41,8 +41,16 @@ from typing import Callable
 
 from ..a1 import cell_ref
 from ..report.spec import NUMERIC_KINDS, ChartSpec, ReportSpec, SheetSpec, TableBlock, TextBlock
+from ..texts import Texts
 from .book_read import read_old_tables, read_sheet_rows_from_book
 from .book_values import cell_values, guard_text
+
+TEXTS = Texts({
+    "footer": ("第 &P 页，共 &N 页", "Page &P of &N"),  # the printed page's footer (Excel's codes)
+    # progress
+    "writing": ("写入工作表「{name}」", "writing sheet '{name}'"),
+    "drawing": ("绘制图表「{name}」", "drawing charts on '{name}'"),
+})
 from .editable import apply_editable
 from .xlsx_styles import FONT_NAME, PALETTE, estimate_lines, sheet_widths
 
@@ -390,7 +398,7 @@ def _com_extras(com, sh: SheetSpec, lang: str) -> None:
     rows = sh.repeat_rows
     if rows:
         ps.PrintTitleRows = f"${rows[0]}:${rows[1]}"
-    ps.CenterFooter = "第 &P 页，共 &N 页" if lang == "zh" else "Page &P of &N"
+    ps.CenterFooter = TEXTS.lang(lang).footer
     ps.RightHeader = "&A"
 
 
@@ -476,7 +484,7 @@ def render_book(spec: ReportSpec, book, *, progress: Callable[[str], None] | Non
     """
     spec.validate()
     step = progress or (lambda _text: None)
-    zh = spec.lang == "zh"
+    t = TEXTS.lang(spec.lang)
     result = BookRender()
     opt = _Recorder(result)
     existing = {s.name.lower(): s for s in book.sheets}
@@ -497,7 +505,7 @@ def render_book(spec: ReportSpec, book, *, progress: Callable[[str], None] | Non
     with _quiet_app(book):
         for plan in plans:
             sh = plan.spec
-            step(f"写入工作表「{sh.name}」" if zh else f"writing sheet '{sh.name}'")
+            step(t("writing", name=sh.name))
             old = {s.name.lower(): s for s in book.sheets}.get(sh.name.lower())
             if old is not None:
                 ws = _replace_sheet(book, old)
@@ -510,7 +518,7 @@ def render_book(spec: ReportSpec, book, *, progress: Callable[[str], None] | Non
             result.sheets.append(sh.name)
         for sh in spec.sheets:
             if sh.charts:
-                step(f"绘制图表「{sh.name}」" if zh else f"drawing charts on '{sh.name}'")
+                step(t("drawing", name=sh.name))
                 ws = book.sheets[sh.name]
                 for ch in sh.charts:
                     _draw_chart(spec, book, ws, ch, opt, sh.name)

@@ -26,13 +26,6 @@ _CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 # module (relative to crm_xl/) -> text choices still in its code
 KNOWN: dict[str, int] = {
-    "cli/__init__.py": 1,
-    "cli/addin.py": 2,
-    "cli/demo.py": 3,
-    "cli/report.py": 5,
-    "cli/template.py": 1,
-    "cli/udfs.py": 8,
-    "demo/dirty.py": 1,
     "report/build.py": 9,
     "report/charts_sheet.py": 27,
     "report/churn_sheet.py": 30,

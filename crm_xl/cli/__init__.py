@@ -15,7 +15,12 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import CrmXlError, exit_code, format_error
+from ..texts import Texts
 from .common import lang_default
+
+TEXTS = Texts({
+    "cancelled": ("已取消", "cancelled"),  # Ctrl+C
+})
 
 # The sub-commands in the order --help lists them: each is a module of this package with
 # ``register(sub)``, which adds its parser to ``sub`` (the sub-parsers of ``crm-xl``), its
@@ -65,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_error(exc, lang), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("已取消" if lang == "zh" else "cancelled", file=sys.stderr)
+        print(TEXTS.lang(lang).cancelled, file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - last line of defence for a business user
         if debug:

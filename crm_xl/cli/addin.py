@@ -6,25 +6,27 @@ from __future__ import annotations
 import argparse
 
 from ..excel.addin import build_addin, install_addin
+from ..texts import Texts
 from .common import add_common
+
+TEXTS = Texts({
+    "built": ("已生成 {path}", "wrote {path}"),
+    "installed": ("已安装 {path}。{cfg}请重新启动 Excel，然后在「CRM 分析」选项卡点击「运行」。",
+                  "installed {path}.{cfg} Restart Excel, then press 'Run' on the 'CRM 分析' tab."),
+    "installed_cfg": ("Python 解释器已写入 {cfg}。", " Python interpreter written to {cfg}."),
+})
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
     out = build_addin(args.output)
-    zh = args.lang == "zh"
-    print(f"已生成 {out.resolve()}" if zh else f"wrote {out.resolve()}")
+    print(TEXTS.lang(args.lang)("built", path=out.resolve()))
     return 0
 
 
 def _cmd_install(args: argparse.Namespace) -> int:
     path, cfg = install_addin(target_dir=args.dir, interpreter=args.interpreter)
-    zh = args.lang == "zh"
-    if zh:
-        print(f"已安装 {path}。" + (f"Python 解释器已写入 {cfg}。" if cfg else "") + "请重新启动 Excel，"
-              "然后在「CRM 分析」选项卡点击「运行」。")
-    else:
-        print(f"installed {path}." + (f" Python interpreter written to {cfg}." if cfg else "")
-              + " Restart Excel, then press 'Run' on the 'CRM 分析' tab.")
+    t = TEXTS.lang(args.lang)
+    print(t("installed", path=path, cfg=t("installed_cfg", cfg=cfg) if cfg else ""))
     return 0
 
 

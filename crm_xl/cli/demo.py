@@ -7,7 +7,15 @@ __all__ = ["register", "build_demo_workbook"]
 import argparse
 import pathlib
 
+from ..texts import Texts
 from .common import add_common, progress
+
+TEXTS = Texts({
+    "generating": ("生成演示数据：{n} 个客户", "generating demo data: {n} customers"),
+    "writing": ("写入工作簿 {out}", "writing {out}"),
+    "wrote": ("已生成 {path}（{customers} 个客户，{orders} 条订单，清洗日志 {log_entries} 条）",
+              "wrote {path} ({customers} customers, {orders} orders, {log_entries} cleaning-log entries)"),
+})
 
 
 def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool = False, lang: str = "zh",
@@ -18,12 +26,12 @@ def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool 
     from ..report.build import build_report
     from ..settings import AnalysisSettings
 
-    zh = lang == "zh"
+    t = TEXTS.lang(lang)
     with progress(quiet, lang) as p:
-        p.step(f"生成演示数据：{customers} 个客户" if zh else f"generating demo data: {customers} customers")
+        p.step(t("generating", n=customers))
         raw = generate_demo(customers, seed=seed, dirty=dirty, lang=lang)
         run = build_report(raw, AnalysisSettings(lang=lang), include_data_sheets=True, progress=p.step)
-        p.step(f"写入工作簿 {out}" if zh else f"writing {out}")
+        p.step(t("writing", out=out))
         render_workbook(run.spec, out)
     return run.summary
 
@@ -32,11 +40,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     out = pathlib.Path(args.output)
     summary = build_demo_workbook(out, customers=args.customers, dirty=args.dirty, lang=args.lang,
                                   seed=args.seed, quiet=args.quiet)
-    if args.lang == "zh":
-        print(f"已生成 {out.resolve()}（{summary['customers']} 个客户，{summary['orders']} 条订单，清洗日志 {summary['log_entries']} 条）")
-    else:
-        print(f"wrote {out.resolve()} ({summary['customers']} customers, {summary['orders']} orders, "
-              f"{summary['log_entries']} cleaning-log entries)")
+    print(TEXTS.lang(args.lang)("wrote", path=out.resolve(), customers=summary["customers"], orders=summary["orders"],
+                                log_entries=summary["log_entries"]))
     return 0
 
 

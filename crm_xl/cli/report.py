@@ -20,7 +20,23 @@ import pathlib
 from dataclasses import replace
 
 from ..errors import InputError
+from ..texts import Texts
 from .common import add_common, progress
+
+TEXTS = Texts({
+    # progress
+    "reading_book": ("读取 {name}", "reading {name}"),
+    "reading_exports": ("读取导出文件", "reading the exports"),
+    "reading_source": ("读取数据源 {url}", "reading the source {url}"),
+    "writing": ("写入 {target}", "writing {target}"),
+    # the last line
+    "created": ("已生成", "wrote"),
+    "updated": ("已更新", "updated"),
+    "summary": ("{verb} {path}（分析日期 {as_of}，{customers} 个客户，{orders} 条订单，清洗日志 {log_entries} 条，"
+                "报告工作表 {sheets} 个）",
+                "{verb} {path} (analysis date {as_of}, {customers} customers, {orders} orders, "
+                "{log_entries} cleaning-log entries, {sheets} report sheets)"),
+})
 
 
 def _date(text: str) -> dt.date:
@@ -73,7 +89,6 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     resume()  # (the console script paused the garbage collector while these imports ran)
     step = progress or (lambda _t: None)
     tell = inform or (lambda _t, _loud=False: None)
-    z = (lang or "zh") == "zh"
     book = pathlib.Path(book)
     if book.suffix.lower() in _EXPORT_SUFFIXES and not inputs:
         # `crm-xl report export.csv`: the export is the input, the workbook is export.xlsx beside it
@@ -89,7 +104,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     if not exists and not inputs and not source:
         raise InputError(f"找不到工作簿「{book}」。可以先用 crm-xl template 生成模板，或用 --input 指定 CRM 导出文件。",
                          f"workbook '{book}' not found. Create one with `crm-xl template`, or give CRM exports with --input.")
-    step(f"读取 {book.name}" if z else f"reading {book.name}")
+    step(TEXTS.lang(lang or "zh")("reading_book", name=book.name))
     previous = None
     if exists:
         # with --source, or a 设置 sheet naming a source, the data sheets (copies) are not read
@@ -105,7 +120,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     if date_order:
         settings = replace(settings, date_order=date_order)
     if inputs:
-        step("读取导出文件" if settings.lang == "zh" else "reading the exports")
+        step(TEXTS.lang(settings.lang).reading_exports)
         raw = read_sources(inputs, overrides=(wi.overrides.merged(cli) if exists else cli))
         if settings.source:  # the data now comes from files: the workbook no longer names a source
             settings = replace(settings, source=())
@@ -119,7 +134,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
             spec = spec.with_options(tables or (), parse_query_option(queries)).stamped()
             if sheet_rows is not None:
                 spec = replace(spec, sheet_rows=sheet_rows)
-            step(f"读取数据源 {spec.url}" if settings.lang == "zh" else f"reading the source {spec.url}")
+            step(TEXTS.lang(settings.lang)("reading_source", url=spec.url))
             raw = read_source(spec, overrides=(wi.overrides.merged(cli) if exists else cli), progress=step,
                               lang=settings.lang)
             settings = replace(settings, source=spec.to_settings())
@@ -152,7 +167,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     for note in run.cleaned.notes:
         tell(note.text(settings.lang), note.warning)
     spec = run.spec
-    step(f"写入 {target}" if settings.lang == "zh" else f"writing {target}")
+    step(TEXTS.lang(settings.lang)("writing", target=target))
     if exists and not legacy:
         refresh_workbook(spec, book, out=out)
     else:
@@ -168,14 +183,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
                        as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step,
                        maps=args.map, tables=args.table, date_order=args.date_format, inform=p.inform,
                        source=args.source, queries=args.query, sheet_rows=args.sheet_rows)
-    if args.lang == "zh":
-        verb = "已生成" if s["created"] else "已更新"
-        print(f"{verb} {s['path']}（分析日期 {s['as_of']}，{s['customers']} 个客户，{s['orders']} 条订单，"
-              f"清洗日志 {s['log_entries']} 条，报告工作表 {s['sheets']} 个）")
-    else:
-        verb = "wrote" if s["created"] else "updated"
-        print(f"{verb} {s['path']} (analysis date {s['as_of']}, {s['customers']} customers, {s['orders']} orders, "
-              f"{s['log_entries']} cleaning-log entries, {s['sheets']} report sheets)")
+    t = TEXTS.lang(args.lang)
+    print(t("summary", verb=t.created if s["created"] else t.updated, path=s["path"], as_of=s["as_of"],
+            customers=s["customers"], orders=s["orders"], log_entries=s["log_entries"], sheets=s["sheets"]))
     return 0
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import pathlib
 
+from ..texts import Texts
 from .common import add_common
+
+TEXTS = Texts({
+    "wrote": ("已生成模板 {path}", "wrote the template {path}"),
+})
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
@@ -16,7 +21,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
     ensure_writable(out)
     write_template(out, args.lang)
-    print(f"已生成模板 {out.resolve()}" if args.lang == "zh" else f"wrote the template {out.resolve()}")
+    print(TEXTS.lang(args.lang)("wrote", path=out.resolve()))
     return 0
 
 

@@ -8,11 +8,30 @@ import pathlib
 import sys
 
 from ..excel.udf_setup import USER_CONFIG, config_entries, config_file_text, merge_config
+from ..texts import Texts
 from .common import add_common
+
+TEXTS = Texts({
+    "wrote": ("已写入 {path}", "wrote {path}"),
+    # config: how to set up the functions in desktop Excel
+    "config_step1": ("# 1) 安装 xlwings 加载项：xlwings addin install", "# 1) install the xlwings add-in: xlwings addin install"),
+    "config_step2": ("# 2) 把以下内容写入 {config}（或运行 crm-xl udfs config --write）：",
+                     "# 2) put these lines into {config} (or run crm-xl udfs config --write):"),
+    "config_sheet": ("# 或者在工作簿中新建名为 xlwings.conf 的工作表，A 列填名称、B 列填值：",
+                     "# or add a sheet named xlwings.conf to the workbook, names in column A, values in B:"),
+    "config_step3": ("# 3) Excel: xlwings 选项卡 > Import Functions", "# 3) Excel: xlwings tab > Import Functions"),
+    # lite
+    "url_needs_wheel": ("--wheel-url 需要同时使用 --wheel", "--wheel-url needs --wheel"),
+    "host_the_wheel": ("下一步：把此文件夹发布到浏览器可访问的 https 地址（允许 CORS，如 GitHub Pages），"
+                       "再用 --wheel-url 该地址 重新运行，或把 requirements.txt 最后一行改为 轮子文件的网址。",
+                       "next: host this folder at an https address the browser may fetch from (CORS allowed, e.g. GitHub "
+                       "Pages), then run again with --wheel-url ADDRESS, or put the wheel's URL on the last line of "
+                       "requirements.txt."),
+})
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
-    zh = args.lang == "zh"
+    t = TEXTS.lang(args.lang)
     entries = config_entries(args.interpreter, args.lang)
     targets = []
     if args.write:
@@ -23,50 +42,39 @@ def _cmd_config(args: argparse.Namespace) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         path.write_text(merge_config(old, entries), encoding="utf-8")
-        print(f"已写入 {path}" if zh else f"wrote {path}")
+        print(t("wrote", path=path))
     if targets:
         return 0
-    if zh:
-        print("# 1) 安装 xlwings 加载项：xlwings addin install")
-        print(f"# 2) 把以下内容写入 {USER_CONFIG}（或运行 crm-xl udfs config --write）：")
-    else:
-        print("# 1) install the xlwings add-in: xlwings addin install")
-        print(f"# 2) put these lines into {USER_CONFIG} (or run crm-xl udfs config --write):")
+    print(t.config_step1)
+    print(t("config_step2", config=USER_CONFIG))
     sys.stdout.write(config_file_text(entries))
-    if zh:
-        print("# 或者在工作簿中新建名为 xlwings.conf 的工作表，A 列填名称、B 列填值：")
-    else:
-        print("# or add a sheet named xlwings.conf to the workbook, names in column A, values in B:")
+    print(t.config_sheet)
     for k, v in entries:
         print(f"#   {k}\t{v}")
-    print("# 3) Excel: xlwings 选项卡 > Import Functions" if zh else "# 3) Excel: xlwings tab > Import Functions")
+    print(t.config_step3)
     return 0
 
 
 def _cmd_lite(args: argparse.Namespace) -> int:
     from ..excel.lite import build_wheel, lite_files, wheel_name  # main.py with the buttons of the --lang template
 
-    zh = args.lang == "zh"
+    t = TEXTS.lang(args.lang)
     out = pathlib.Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     url = None
     if args.wheel_url and not args.wheel:
-        print("--wheel-url 需要同时使用 --wheel" if zh else "--wheel-url needs --wheel", file=sys.stderr)
+        print(t.url_needs_wheel, file=sys.stderr)
         return 2
     if args.wheel:
         path = build_wheel(out)
-        print(f"已写入 {path}" if zh else f"wrote {path}")
+        print(t("wrote", path=path))
         base = (args.wheel_url or "").rstrip("/")
         url = f"{base}/{wheel_name()}" if base else None
     for name, text in lite_files(args.lang, wheel_url=url).items():
         (out / name).write_text(text, encoding="utf-8")
-        print(f"已写入 {out / name}" if zh else f"wrote {out / name}")
+        print(t("wrote", path=out / name))
     if args.wheel and not url:
-        print(("下一步：把此文件夹发布到浏览器可访问的 https 地址（允许 CORS，如 GitHub Pages），"
-               "再用 --wheel-url 该地址 重新运行，或把 requirements.txt 最后一行改为 轮子文件的网址。") if zh else
-              ("next: host this folder at an https address the browser may fetch from (CORS allowed, e.g. GitHub "
-               "Pages), then run again with --wheel-url ADDRESS, or put the wheel's URL on the last line of "
-               "requirements.txt."))
+        print(t.host_the_wheel)
     return 0
 
 

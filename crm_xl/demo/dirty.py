@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.cleanlog import text as cleaning_text
 from ..core.dataset import CrmData
 from ..schema import TABLES, ColumnKind
 from . import vocab
@@ -129,7 +130,7 @@ def generate_dirty_demo(
         raise DemoParameterError(f"脏数据比例必须在 0 到 1 之间，而不是 {rate}", f"rate must be between 0 and 1, not {rate}")
     demo = _demo(n_customers, seed, as_of, months)
     rng = np.random.default_rng([int(seed), 101])
-    unknown = "未知" if lang == "zh" else "Unknown"
+    unknown = cleaning_text("unknown", lang)  # what cleaning fills a missing key text with
     t1_ids = {c[0] for c in TEMPLATE1_CUSTOMERS}
 
     sheets: dict[str, pd.DataFrame] = {}

@@ -11,15 +11,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ...texts import Texts
+from ..cleanlog import text as cleaning_text
 from ..prepared import Prepared, take_texts
 from ..text import text_array
 from .arrays import safe_ratio
 from .definitions import _LEAD_SUMS, KPI_SECTIONS, KPI_UNITS, KPIS, KpiDef, KpiSection
-
-TEXTS = Texts({
-    "unknown": ("未知", "Unknown"),  # a customer's missing industry, region, owner (also the leads': .tables)
-})
 
 
 def _window_start(p: Prepared) -> int:
@@ -262,7 +258,7 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
     p, s = prepared, prepared.settings
     c = _PerCustomer(p, layers)
     base = pd.DataFrame({name: fn(c) for name, fn in _BASE_COLUMNS.items()}, index=p.ids)
-    unknown = TEXTS.lang(s.lang).unknown
+    unknown = cleaning_text("unknown", s.lang)  # (what cleaning fills a missing text with)
     if c.layers is not None:
         base["layer"] = take_texts(c.layers["layer"], c.layer_rows).fillna("no_purchase")
     else:

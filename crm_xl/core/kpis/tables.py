@@ -10,10 +10,10 @@ import pandas as pd
 
 from ...settings import AnalysisSettings
 from ...texts import Texts
+from ..cleanlog import text as cleaning_text
 from ..prepared import factorize_sorted, stage_matches
 from ..text import as_text, text_array
 from .arrays import safe_ratio
-from .base import TEXTS as BASE_TEXTS
 from .definitions import _BASE_SUMS, KPIS
 
 TEXTS = Texts({
@@ -52,7 +52,7 @@ def _lead_conversion(window, settings: AnalysisSettings, by: str | None) -> pd.D
     frame = pd.DataFrame({"leads": 1.0, "leads_won": won}, index=lw.index)
     if by is None:
         return frame.sum().to_frame("__all__").T
-    unknown = BASE_TEXTS.lang(settings.lang).unknown
+    unknown = cleaning_text("unknown", settings.lang)  # (what cleaning fills a missing text with)
     key = lw[by].astype(object).where(lw[by].notna(), unknown) if by in lw else pd.Series(unknown, index=lw.index)
     return frame.groupby(pd.Index(key.to_numpy()), sort=True).sum()
 

@@ -61,8 +61,6 @@ KNOWN: dict[str, int] = {
     "mapping.py": 3,
     "render/book.py": 3,
     "report/build.py": 9,
-    "report/charts_sheet.py": 27,
-    "report/churn_sheet.py": 30,
     "report/console_sheet.py": 11,
     "report/data_sheets.py": 5,
     "report/effect_sheet.py": 12,

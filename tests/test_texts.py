@@ -72,7 +72,6 @@ KNOWN: dict[str, int] = {
     "report/settings_sheet.py": 5,
     "report/strategy_sheet.py": 3,
     "report/tags_sheet.py": 16,
-    "report/udf_sheet.py": 40,
     "settings/rows.py": 13,
     "sources/__init__.py": 2,
     "sources/pushdown.py": 1,

@@ -221,6 +221,7 @@ def _parts(path):
         return {i.filename: z.read(i.filename) for i in z.infolist() if i.filename != "docProps/core.xml"}
 
 
+@pytest.mark.slow
 @linux_only
 def test_the_report_is_the_same_whether_or_not_children_did_parts_of_it(tmp_path):
     """With children (21,000 customers: the CLV models fitted beside; 120,000 cells: the 订单

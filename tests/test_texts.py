@@ -65,8 +65,6 @@ KNOWN: dict[str, int] = {
     "report/churn_sheet.py": 30,
     "report/conclusions_sheet.py": 9,
     "report/diagnosis_sheet.py": 22,
-    "report/effect_sheet.py": 12,
-    "report/kpi_sheet.py": 13,
     "report/rfm_sheet.py": 14,
     "report/scenario_sheets.py": 17,
     "report/tags_sheet.py": 16,

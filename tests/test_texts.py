@@ -65,8 +65,6 @@ KNOWN: dict[str, int] = {
     "report/churn_sheet.py": 30,
     "report/conclusions_sheet.py": 9,
     "report/diagnosis_sheet.py": 22,
-    "report/scenario_sheets.py": 17,
-    "report/tags_sheet.py": 16,
     "report/udf_sheet.py": 40,
     "settings/rows.py": 13,
     "sources/__init__.py": 2,

@@ -257,9 +257,14 @@ def test_conclusions_and_the_dashboard_derive_from_the_kpi_declarations():
     assert kpi_sheet._HEADLINE == ("customers", "active_customers", "revenue", "aov", "repurchase_rate",
                                    "new_customer_repurchase_rate", "lead_conversion_rate", "nps", "complaint_rate")
     assert insights._DIAGNOSED_KPIS == ("nps", "complaint_rate", "response_rate")
-    assert insights._KPI_WORD["nps"] == ("NPS", "NPS", True, False, 100.0)
-    assert insights._KPI_WORD["complaint_rate"] == ("投诉率", "complaint rate", False, False, 1.0)
-    assert insights._KPI_WORD["response_rate"] == ("互动响应率", "response rate", True, False, 1.0)
+
+    def word(k):  # (zh name, en name, higher is better, is a change, points scale)
+        return (insights._kpi_name(k, "zh"), insights._kpi_name(k, "en"), *insights._KPI_WORD[k])
+
+    assert word("nps") == ("NPS", "NPS", True, False, 100.0)
+    assert word("complaint_rate") == ("投诉率", "complaint rate", False, False, 1.0)
+    assert word("response_rate") == ("互动响应率", "response rate", True, False, 1.0)
+    assert word("repurchase_change") == ("复购率", "repurchase rate", True, True, 1.0)
     assert {k.key for k in KPIS if k.diagnose} | {"repurchase_change", "revenue_change"} == set(insights._KPI_WORD)
 
 

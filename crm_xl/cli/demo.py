@@ -7,7 +7,7 @@ __all__ = ["register", "build_demo_workbook"]
 import argparse
 import pathlib
 
-from .common import add_common, progress
+from .common import CLV_MODULES, add_common, progress
 
 
 def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool = False, lang: str = "zh",
@@ -29,9 +29,15 @@ def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool 
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from .. import beside
+
     out = pathlib.Path(args.output)
-    summary = build_demo_workbook(out, customers=args.customers, dirty=args.dirty, lang=args.lang,
-                                  seed=args.seed, quiet=args.quiet)
+    beside.warm_up(*CLV_MODULES)
+    try:
+        summary = build_demo_workbook(out, customers=args.customers, dirty=args.dirty, lang=args.lang,
+                                      seed=args.seed, quiet=args.quiet)
+    finally:
+        beside.let_go()
     if args.lang == "zh":
         print(f"已生成 {out.resolve()}（{summary['customers']} 个客户，{summary['orders']} 条订单，清洗日志 {summary['log_entries']} 条）")
     else:

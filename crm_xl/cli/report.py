@@ -20,7 +20,7 @@ import pathlib
 from dataclasses import replace
 
 from ..errors import InputError
-from .common import add_common, progress
+from .common import CLV_MODULES, add_common, progress
 
 
 def _date(text: str) -> dt.date:
@@ -162,12 +162,18 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    with progress(args.quiet, args.lang) as p:
-        s = run_report(pathlib.Path(args.book), out=pathlib.Path(args.output) if args.output else None,
-                       inputs=[pathlib.Path(x) for x in args.input] if args.input else None,
-                       as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step,
-                       maps=args.map, tables=args.table, date_order=args.date_format, inform=p.inform,
-                       source=args.source, queries=args.query, sheet_rows=args.sheet_rows)
+    from .. import beside
+
+    beside.warm_up(*CLV_MODULES)
+    try:
+        with progress(args.quiet, args.lang) as p:
+            s = run_report(pathlib.Path(args.book), out=pathlib.Path(args.output) if args.output else None,
+                           inputs=[pathlib.Path(x) for x in args.input] if args.input else None,
+                           as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step,
+                           maps=args.map, tables=args.table, date_order=args.date_format, inform=p.inform,
+                           source=args.source, queries=args.query, sheet_rows=args.sheet_rows)
+    finally:
+        beside.let_go()
     if args.lang == "zh":
         verb = "已生成" if s["created"] else "已更新"
         print(f"{verb} {s['path']}（分析日期 {s['as_of']}，{s['customers']} 个客户，{s['orders']} 条订单，"

@@ -10,12 +10,22 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from ..texts import Texts
 from .prepared import Prepared
 from .text import as_text
 
 if TYPE_CHECKING:
     from .clv_report import ClvResult
 
+
+TEXTS = Texts({
+    # an amount of money in a sentence
+    "money": ("{x:,.0f}元", "CNY {x:,.0f}"),
+    "money_wan": ("{wan:,.1f}万元", "CNY {wan:,.1f} x 10,000"),  # (English does not count in 万: _IN_WAN)
+})
+
+# amounts from 10,000 on are written in 万 (a rule, not a text)
+_IN_WAN = {"zh": True, "en": False}
 
 #: layer groups whose customers are worth a diagnosis line when the model thinks they left
 VALUABLE_GROUPS = ("high_value", "potential")
@@ -45,6 +55,7 @@ def _pct(x: float, signed: bool = False) -> str:
 
 
 def _money(x: float, zh: bool) -> str:
-    if zh and abs(x) >= 10_000:
-        return f"{x / 10_000:,.1f}万元"
-    return f"{x:,.0f}元" if zh else f"CNY {x:,.0f}"
+    t = TEXTS.lang("zh" if zh else "en")
+    if _IN_WAN[t.lang] and abs(x) >= 10_000:
+        return t("money_wan", wan=x / 10_000)
+    return t("money", x=x)

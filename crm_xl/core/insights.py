@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import AnalysisSettings
+from ..texts import Texts
 from .churn import churn_signals
 from .insight_common import VALUABLE_GROUPS, _money, _pct, p_alive_cutoff
 from .kpis import KPIS, safe_ratio
@@ -62,16 +63,132 @@ CONCLUSION_COLUMNS = ("kind", "topic", "value", "text")
 #: the conclusions say how much of the predicted value the top 20% of customers hold (Pareto)
 CLV_TOP_SHARE = 0.2
 
-_DIM_WORD = {"industry": ("行业", "industries"), "region": ("区域", "regions"), "owner": ("客户经理", "owners")}
-# kpi -> (zh name, en name, higher is better, is a change, points scale): the two changes
-# cross_analysis computes itself, then each KPI of crm_xl.core.kpis declared with diagnose=True
+TEXTS = Texts({
+    # the dimensions and the two changes cross_analysis computes (the other KPIs are named by KPIS)
+    "dims_industry": ("行业", "industries"),
+    "dims_region": ("区域", "regions"),
+    "dims_owner": ("客户经理", "owners"),
+    "dim_industry": ("行业", "industry"),
+    "dim_region": ("区域", "region"),
+    "dim_owner": ("客户经理", "owner"),
+    "kpi_repurchase_change": ("复购率", "repurchase rate"),
+    "kpi_revenue_change": ("销售额", "revenue"),
+    # a cross-analysis sentence
+    "who": ("{group}客户", "{group} customers"),
+    "who_owner": ("客户经理{group}名下客户", "customers of {group}"),
+    "change": ("{who}{name}{move}{tail}", "{who}: {name} {move}{tail}"),
+    "move_fell": ("下降幅度达{p}", "fell by {p}"),
+    "move_grew": ("仅增长{p}", "grew only {p}"),
+    "median_fell": ("下降{p}", "{p}"),  # (English: the signed change, _SIGNED_MEDIAN)
+    "median_grew": ("增长{p}", "{p}"),
+    "tail_flagged": ("，远差于其他{dims}（中位数{med}）", ", far worse than other {dims} (median {med})"),
+    "tail": ("，其他{dims}中位数{med}", "; other {dims}: median {med}"),
+    "level": ("{who}{name}为{value}，{comp}其他{dims}中位数{median}",
+              "{who}: {name} {value}, {comp} the median of other {dims} ({median})"),
+    "comp_flagged": ("远差于", "far worse than"),
+    "comp": ("对比", "vs"),
+    # findings
+    "window": ("近{m}个月", "over the last {m} months"),
+    "window_all": ("全部历史", "over all history"),
+    "layer_part": ("{label}{n}位（占{share_n}），贡献{share_r}的购买金额",
+                   "{label}: {n} customers ({share_n}), {share_r} of purchases"),
+    "layer_sep": ("；", "; "),
+    "layers": ("客户分层：{parts}。", "Customer layers: {parts}."),
+    "kpis": ("{window}：复购率{rr}，新客户复购率{new_rr}，客单价{aov}，NPS {nps}（推荐者{promoters}、贬损者{detractors}），"
+             "投诉率{complaints}，线索-成交转化率{conversion}。",
+             "KPIs {window}: repurchase rate {rr}, new-customer repurchase {new_rr}, average order {aov}, NPS {nps} "
+             "(promoters {promoters}, detractors {detractors}), complaint rate {complaints}, lead conversion {conversion}."),
+    "churn": ("流失预警：高风险客户{n}位（占{share_n}），累计购买金额{amount}（占{share}）{reasons}。",
+              "Churn warning: {n} customers at high risk ({share_n}) with {amount} of purchases ({share}){reasons}."),
+    "churn_reasons": ("，最常见原因：{reasons}", "; most common: {reasons}"),
+    "problem": ("问题定位：{text}。", "Problem: {text}."),
+    "funnel": ("销售漏斗：线索{leads:.0f}条 → 商机{opps:.0f}条（转化率{conv1}）→ 成交{deals:.0f}条（转化率{conv2}），"
+               "流失最多在{stage_from}→{stage_to}阶段（{lost:.0f}条）。",
+               "Funnel: {leads:.0f} leads -> {opps:.0f} opportunities ({conv1}) -> {deals:.0f} deals ({conv2}); "
+               "most are lost between {stage_from} and {stage_to} ({lost:.0f})."),
+    "trend_repurchase": ("复购率从{a}（{month_a}）变为{b}（{month_b}）", "repurchase rate {a} ({month_a}) -> {b} ({month_b})"),
+    "trend_nps": ("NPS从{a:.0f}变为{b:.0f}", "NPS {a:.0f} -> {b:.0f}"),
+    "trend_sep": ("，", "; "),
+    "trends": ("近{n}个月趋势：{bits}。", "Last {n} months: {bits}."),
+    # recommendations
+    "list_sep": ("、", ", "),
+    "extra_at_risk": ("；全部高流失风险客户{n}位优先处理（金额最高：{ids}）",
+                      "; handle all {n} high-risk customers first (largest: {ids})"),
+    "strategy": ("{label}（{n}位）：由{owner}负责，{action}，{days}天内完成{extra}。",
+                 "{label} ({n} customers): owner {owner}; {action}; within {days} days{extra}."),
+    "rec_diagnosis": ("针对{group}（{dim}），安排专属客户成功经理排查{name}原因，目标在{months}个月内"
+                      "将{name}{change}拉回到其他{dims}中位数{target}。",
+                      "For {group} ({dim}), assign a customer-success manager to find the cause of the "
+                      "{name}{change}; target: back to the other {dims}' median ({target}) within {months} months."),
+    "rec_change": ("变化", " change"),
+    "rec_response_timeouts": ("优化售后流程：{n}位客户发生响应超时，建议将首次响应控制在{h:g}小时内并设置超时提醒。",
+                              "Fix after-sales response: {n} customers had timeouts; keep first response within "
+                              "{h:g} h and alert on overdue tickets."),
+    "rec_no_new_product": ("加强新品推广：向{n}位未采购新品的活跃客户推送试用与培训。",
+                           "Promote new products: offer trials and training to {n} active customers who have not "
+                           "bought them."),
+    # predicted customer value
+    "clv_too_few": ("客户价值预测：只有{n:.0f}位客户有重复购买（少于设置 clv_min_repeat_customers 的{min_rep}位），"
+                    "数据不足，未做预测。",
+                    "Customer value forecast: only {n:.0f} customers have repeat purchases (fewer than "
+                    "clv_min_repeat_customers = {min_rep}), too little data; no forecast."),
+    "clv_no_fit": ("客户价值预测：购买模型无法拟合，未做预测（原因见「客户价值预测」表）。",
+                   "Customer value forecast: the purchase model could not be fitted; no forecast (see the CLV "
+                   "Forecast sheet)."),
+    "clv_part": ("{label}占{share}", "{label} {share}"),
+    "clv_total": ("客户价值预测：未来{h}个月预计客户价值（CLV）合计{total}（{parts}），"
+                  "CLV最高的{top:.0%}客户（{k}位）占{share}。",
+                  "Customer value forecast: predicted CLV over the next {h} months {total} ({parts}); "
+                  "the top {top:.0%} of customers by CLV ({k}) hold {share}."),
+    "clv_purchases": ("客户价值预测：未来12个月预计购买{n:,.0f}次；消费金额模型未能拟合，没有CLV（见「客户价值预测」表）。",
+                      "Customer value forecast: {n:,.0f} purchases expected over the next 12 months; the spend "
+                      "model could not be fitted, so there is no CLV (see the CLV Forecast sheet)."),
+    # (Chinese does not name the number of high-value customers: '{n_hv!s:.0}' writes nothing)
+    "clv_risk": ("活跃概率：{label}中{cnt}位{n_hv!s:.0}（占{share}）的模型活跃概率低于{cut:.0%}，可能已悄然流失，"
+                 "累计购买金额{amount}{quiet}，建议优先回访确认。",
+                 "P(alive): {cnt} of the {n_hv} {label} customers ({share}) have "
+                 "a model P(alive) below {cut:.0%} and may have quietly left, with {amount} of purchases"
+                 "{quiet}; call them back first."),
+    "clv_risk_one": ("活跃概率：{label}中{cnt}位{n_hv!s:.0}（占{share}）的模型活跃概率低于{cut:.0%}，可能已悄然流失，"
+                     "累计购买金额{amount}{quiet}，建议优先回访确认。",
+                     "P(alive): {cnt} of the {n_hv} {label} customers ({share}) has "
+                     "a model P(alive) below {cut:.0%} and may have quietly left, with {amount} of purchases"
+                     "{quiet}; call them back first."),
+    "clv_risk_quiet": ("，其中{quiet}位未被流失预警规则标记", "; {quiet} of them are not flagged by the churn rules"),
+    "clv_risk_quiet_one": ("，其中{quiet}位未被流失预警规则标记", "; {quiet} of them is not flagged by the churn rules"),
+    "clv_risk_none": ("活跃概率：{n_hv}位{label}的模型活跃概率均不低于{cut:.0%}（最低{lowest}）。",
+                      "P(alive): none of the {n_hv} {label} customers has a model P(alive) below {cut:.0%} (lowest "
+                      "{lowest})."),
+    # the churn signals behind the high risk
+    "signal": ("{name}（{n}位）", "{name} ({n})"),
+    "signal_frequency_drop": ("购买频次下降", "purchase frequency fell"),
+    "signal_inactive": ("长时间未购买", "long time since last purchase"),
+    "signal_negative_feedback": ("负面反馈", "negative feedback"),
+    "signal_unresolved": ("投诉未解决", "unresolved complaints"),
+    "signal_timeouts": ("售后响应超时", "response timeouts"),
+})
+
+# how a change is written: English signs it (+3%), Chinese says 下降/增长 with the size (a rule, not a text)
+_SIGNED_MEDIAN = {"zh": False, "en": True}
+
+# kpi -> (higher is better, is a change, points scale): the two changes cross_analysis computes
+# itself (named in TEXTS), then each KPI of crm_xl.core.kpis declared with diagnose=True (named
+# by its KpiDef.word)
 _KPI_WORD = {
-    "repurchase_change": ("复购率", "repurchase rate", True, True, 1.0),
-    "revenue_change": ("销售额", "revenue", True, True, 1.0),
-    **{k.key: (k.word("zh"), k.word("en"), bool(k.higher_is_better), False, k.scale) for k in KPIS if k.diagnose},
+    "repurchase_change": (True, True, 1.0),
+    "revenue_change": (True, True, 1.0),
+    **{k.key: (bool(k.higher_is_better), False, k.scale) for k in KPIS if k.diagnose},
 }
+_KPI_DEF = {k.key: k for k in KPIS if k.diagnose}
 # the KPI levels cross_analysis compares across industries, regions and owners
 _DIAGNOSED_KPIS = tuple(k.key for k in KPIS if k.diagnose)
+
+
+def _kpi_name(kpi: str, lang: str) -> str:
+    """How a sentence names ``kpi``."""
+    if "kpi_" + kpi in TEXTS:
+        return TEXTS.lang(lang)("kpi_" + kpi)
+    return _KPI_DEF[kpi].word(lang)
 
 
 def _period_sums(p: Prepared, months: int) -> pd.DataFrame:
@@ -127,7 +244,6 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
         (signed so that negative is worse).
     """
     s = settings
-    zh = s.lang == "zh"
     per = _period_sums(prepared, s.insight_period_months)
     # buyer/repeat flags are 0/1 and the customer column 1 per row: their group sums are
     # counts (np.bincount: exact, the same numbers as pandas' sums); revenues through pandas
@@ -171,7 +287,7 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
                 v = np.array([level.get((k, grp), np.nan) for grp in g.index], dtype=float)
                 metrics[k] = (v, np.full(len(v), np.nan))
         for kpi, (values, previous) in metrics.items():
-            name_zh, name_en, higher_better, is_change, scale = _KPI_WORD[kpi]
+            higher_better, is_change, scale = _KPI_WORD[kpi]
             ok = (n.to_numpy(dtype=float) >= s.insight_min_customers) & ~np.isnan(values)
             if ok.sum() < 2:
                 continue
@@ -188,7 +304,7 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
             rows.append({
                 "dimension": dim, "group": group, "kpi": kpi, "value": float(v[w]), "previous": float(previous[gi]),
                 "others_median": others_med, "deviation": dev, "n_customers": float(n.iloc[gi]), "flagged": bool(flagged),
-                "text": _cross_text(dim, group, kpi, float(v[w]), others_med, flagged, zh),
+                "text": _cross_text(dim, group, kpi, float(v[w]), others_med, flagged, s.lang),
                 "_norm": dev / scale,
             })
     if not rows:
@@ -201,27 +317,22 @@ def cross_analysis(prepared: Prepared, base: pd.DataFrame, settings: AnalysisSet
     return out[list(DIAGNOSIS_COLUMNS)]
 
 
-def _cross_text(dim: str, group: str, kpi: str, value: float, median: float, flagged: bool, zh: bool) -> str:
-    name_zh, name_en, higher_better, is_change, scale = _KPI_WORD[kpi]
-    dz, de = _DIM_WORD[dim]
-    who_zh = f"{group}客户" if dim != "owner" else f"客户经理{group}名下客户"
-    who_en = f"{group} customers" if dim != "owner" else f"customers of {group}"
+def _cross_text(dim: str, group: str, kpi: str, value: float, median: float, flagged: bool, lang: str) -> str:
+    t = TEXTS.lang(lang)
+    higher_better, is_change, scale = _KPI_WORD[kpi]
+    name, dims = _kpi_name(kpi, lang), t("dims_" + dim)
+    who = t("who", group=group) if dim != "owner" else t("who_owner", group=group)
     if is_change:
-        if zh:
-            move = f"下降幅度达{_pct(-value)}" if value < 0 else f"仅增长{_pct(value)}"
-            med = f"下降{_pct(-median)}" if median < 0 else f"增长{_pct(median)}"
-            tail = f"，远差于其他{dz}（中位数{med}）" if flagged else f"，其他{dz}中位数{med}"
-            return f"{who_zh}{name_zh}{move}{tail}"
-        move = f"fell by {_pct(-value)}" if value < 0 else f"grew only {_pct(value)}"
-        med = f"{_pct(median, True)}"
-        tail = f", far worse than other {de} (median {med})" if flagged else f"; other {de}: median {med}"
-        return f"{who_en}: {name_en} {move}{tail}"
+        move = t("move_fell", p=_pct(-value)) if value < 0 else t("move_grew", p=_pct(value))
+        if _SIGNED_MEDIAN[t.lang]:
+            med = t("median_fell" if median < 0 else "median_grew", p=_pct(median, True))
+        else:
+            med = t("median_fell", p=_pct(-median)) if median < 0 else t("median_grew", p=_pct(median))
+        tail = t("tail_flagged" if flagged else "tail", dims=dims, med=med)
+        return t("change", who=who, name=name, move=move, tail=tail)
     fmt = (lambda x: f"{x:.0f}") if kpi == "nps" else _pct
-    if zh:
-        comp = "远差于" if flagged else "对比"
-        return f"{who_zh}{name_zh}为{fmt(value)}，{comp}其他{dz}中位数{fmt(median)}"
-    comp = "far worse than" if flagged else "vs"
-    return f"{who_en}: {name_en} {fmt(value)}, {comp} the median of other {de} ({fmt(median)})"
+    return t("level", who=who, name=name, value=fmt(value), comp=t.comp_flagged if flagged else t.comp, dims=dims,
+             median=fmt(median))
 
 
 def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.DataFrame, churn: pd.DataFrame,
@@ -239,11 +350,11 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
         Columns :data:`CONCLUSION_COLUMNS` in reading order.
     """
     s = settings
-    zh = s.lang == "zh"
+    t = TEXTS.lang(s.lang)
+    zh = t.zh  # (amounts in 万: _money)
     out: list[tuple[str, str, float, str]] = []
     kv = dict(zip(kpis["kpi"], kpis["value"], strict=True)) if len(kpis) else {}
-    window = (f"近{s.kpi_window_months}个月" if zh else f"over the last {s.kpi_window_months} months") \
-        if s.kpi_window_months else ("全部历史" if zh else "over all history")
+    window = t("window", m=s.kpi_window_months) if s.kpi_window_months else t.window_all
     # layer structure
     if len(layers):
         total_rev = float(layers["monetary"].sum())
@@ -259,36 +370,25 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
         parts = []
         for key, r in g.iterrows():
             share_n, share_r = r.n / n_all, safe_ratio(r.rev, total_rev)
-            parts.append(f"{s.layer_label(key)}{int(r.n)}位（占{_pct(share_n)}），贡献{_pct(share_r)}的购买金额" if zh else
-                         f"{s.layer_label(key)}: {int(r.n)} customers ({_pct(share_n)}), {_pct(share_r)} of purchases")
-        out.append(("conclusion", "layers", float(g.iloc[0].n / n_all),
-                    ("客户分层：" + "；".join(parts) + "。") if zh else ("Customer layers: " + "; ".join(parts) + ".")))
+            parts.append(t("layer_part", label=s.layer_label(key), n=int(r.n), share_n=_pct(share_n),
+                           share_r=_pct(share_r)))
+        out.append(("conclusion", "layers", float(g.iloc[0].n / n_all), t("layers", parts=t.layer_sep.join(parts))))
     # KPIs
     if kv:
-        if zh:
-            text = (f"{window}：复购率{_pct(kv.get('repurchase_rate', np.nan))}，新客户复购率"
-                    f"{_pct(kv.get('new_customer_repurchase_rate', np.nan))}，客单价{_money(kv.get('aov', np.nan), True)}，"
-                    f"NPS {_num(kv.get('nps', np.nan))}（推荐者{_pct(kv.get('promoter_share', np.nan))}、贬损者"
-                    f"{_pct(kv.get('detractor_share', np.nan))}），投诉率{_pct(kv.get('complaint_rate', np.nan))}，"
-                    f"线索-成交转化率{_pct(kv.get('lead_conversion_rate', np.nan))}。")
-        else:
-            text = (f"KPIs {window}: repurchase rate {_pct(kv.get('repurchase_rate', np.nan))}, new-customer repurchase "
-                    f"{_pct(kv.get('new_customer_repurchase_rate', np.nan))}, average order "
-                    f"{_money(kv.get('aov', np.nan), False)}, NPS {_num(kv.get('nps', np.nan))} (promoters "
-                    f"{_pct(kv.get('promoter_share', np.nan))}, detractors {_pct(kv.get('detractor_share', np.nan))}), "
-                    f"complaint rate {_pct(kv.get('complaint_rate', np.nan))}, lead conversion "
-                    f"{_pct(kv.get('lead_conversion_rate', np.nan))}.")
+        text = t("kpis", window=window, rr=_pct(kv.get("repurchase_rate", np.nan)),
+                 new_rr=_pct(kv.get("new_customer_repurchase_rate", np.nan)), aov=_money(kv.get("aov", np.nan), zh),
+                 nps=_num(kv.get("nps", np.nan)), promoters=_pct(kv.get("promoter_share", np.nan)),
+                 detractors=_pct(kv.get("detractor_share", np.nan)), complaints=_pct(kv.get("complaint_rate", np.nan)),
+                 conversion=_pct(kv.get("lead_conversion_rate", np.nan)))
         out.append(("conclusion", "kpis", float(kv.get("repurchase_rate", np.nan)), text))
     # churn
     high = churn[churn["risk"].to_numpy(dtype=object) == "high"] if len(churn) else churn
     if len(churn):
         amount = float(high["monetary"].sum()) if len(high) else 0.0
         share = safe_ratio(amount, float(churn["monetary"].sum()))
-        reasons = _top_signal(high, zh, s)
-        text = (f"流失预警：高风险客户{len(high)}位（占{_pct(len(high) / len(churn))}），累计购买金额{_money(amount, True)}"
-                f"（占{_pct(share)}）" + (f"，最常见原因：{reasons}" if reasons else "") + "。" if zh else
-                f"Churn warning: {len(high)} customers at high risk ({_pct(len(high) / len(churn))}) with "
-                f"{_money(amount, False)} of purchases ({_pct(share)})" + (f"; most common: {reasons}" if reasons else "") + ".")
+        reasons = _top_signal(high, s.lang, s)
+        text = t("churn", n=len(high), share_n=_pct(len(high) / len(churn)), amount=_money(amount, zh),
+                 share=_pct(share), reasons=t("churn_reasons", reasons=reasons) if reasons else "")
         out.append(("conclusion", "churn", float(len(high)), text))
     # predicted customer value (BG/NBD + Gamma-Gamma)
     if clv is not None:
@@ -296,8 +396,7 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
     # diagnosis
     flagged = diagnosis[diagnosis["flagged"]] if len(diagnosis) else diagnosis
     for _, r in flagged.head(3).iterrows():
-        out.append(("conclusion", "diagnosis", float(r["value"]), ("问题定位：" if zh else "Problem: ") + r["text"] +
-                    ("。" if zh else ".")))
+        out.append(("conclusion", "diagnosis", float(r["value"]), t("problem", text=r["text"])))
     # funnel
     if len(funnel) and funnel["count"].iloc[0] > 0:
         c = funnel["count"].to_numpy(dtype=float)
@@ -305,10 +404,8 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
         lost = funnel["lost_from_previous"].to_numpy(dtype=float)
         worst = 1 if (np.nan_to_num(lost[1]) >= np.nan_to_num(lost[2])) else 2
         lab = funnel["stage_label"].tolist()
-        text = (f"销售漏斗：线索{c[0]:.0f}条 → 商机{c[1]:.0f}条（转化率{_pct(conv[1])}）→ 成交{c[2]:.0f}条（转化率{_pct(conv[2])}），"
-                f"流失最多在{lab[worst - 1]}→{lab[worst]}阶段（{lost[worst]:.0f}条）。" if zh else
-                f"Funnel: {c[0]:.0f} leads -> {c[1]:.0f} opportunities ({_pct(conv[1])}) -> {c[2]:.0f} deals "
-                f"({_pct(conv[2])}); most are lost between {lab[worst - 1]} and {lab[worst]} ({lost[worst]:.0f}).")
+        text = t("funnel", leads=c[0], opps=c[1], conv1=_pct(conv[1]), deals=c[2], conv2=_pct(conv[2]),
+                 stage_from=lab[worst - 1], stage_to=lab[worst], lost=lost[worst])
         out.append(("conclusion", "funnel", float(conv[2]) if not np.isnan(conv[2]) else np.nan, text))
     # trends
     if len(trends):
@@ -317,15 +414,13 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
         bits = []
         if len(rr) >= 2:
             a, b = rr["repurchase_rate"].iloc[0], rr["repurchase_rate"].iloc[-1]
-            bits.append(f"复购率从{_pct(a)}（{rr['month'].iloc[0]}）变为{_pct(b)}（{rr['month'].iloc[-1]}）" if zh else
-                        f"repurchase rate {_pct(a)} ({rr['month'].iloc[0]}) -> {_pct(b)} ({rr['month'].iloc[-1]})")
+            bits.append(t("trend_repurchase", a=_pct(a), month_a=rr["month"].iloc[0], b=_pct(b),
+                          month_b=rr["month"].iloc[-1]))
         if len(nn) >= 2:
             a, b = nn["nps"].iloc[0], nn["nps"].iloc[-1]
-            bits.append(f"NPS从{a:.0f}变为{b:.0f}" if zh else f"NPS {a:.0f} -> {b:.0f}")
+            bits.append(t("trend_nps", a=a, b=b))
         if bits:
-            out.append(("conclusion", "trends", np.nan,
-                        (f"近{len(trends)}个月趋势：" + "，".join(bits) + "。") if zh else
-                        (f"Last {len(trends)} months: " + "; ".join(bits) + ".")))
+            out.append(("conclusion", "trends", np.nan, t("trends", n=len(trends), bits=t.trend_sep.join(bits))))
     # recommendations: per layer strategy with counts
     if len(layers):
         gcodes, gkeys = factorize_objects(layers["layer_group"].to_numpy(dtype=object))  # = groupby().size()
@@ -338,38 +433,25 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
             lab = s.layer_label(st.layer)
             extra = ""
             if st.layer == "at_risk" and len(high):
-                top_ids = "、".join(high["customer_id"].head(3)) if zh else ", ".join(high["customer_id"].head(3))
-                extra = (f"；全部高流失风险客户{len(high)}位优先处理（金额最高：{top_ids}）" if zh else
-                         f"; handle all {len(high)} high-risk customers first (largest: {top_ids})")
-            text = (f"{lab}（{n}位）：由{st.owner_role_zh}负责，{st.action_zh}，{st.deadline_days}天内完成{extra}。" if zh else
-                    f"{lab} ({n} customers): owner {st.owner_role_en}; {st.action_en}; within {st.deadline_days} "
-                    f"days{extra}.")
+                top_ids = t.list_sep.join(high["customer_id"].head(3))
+                extra = t("extra_at_risk", n=len(high), ids=top_ids)
+            text = t("strategy", label=lab, n=n, owner=st.owner_role_zh if zh else st.owner_role_en,
+                     action=st.action_zh if zh else st.action_en, days=st.deadline_days, extra=extra)
             out.append(("recommendation", st.layer, float(n), text))
     for _, r in flagged.head(3).iterrows():
-        name_zh, name_en, higher_better, is_change, scale = _KPI_WORD[r["kpi"]]
-        dz, de = _DIM_WORD[r["dimension"]]
+        higher_better, is_change, scale = _KPI_WORD[r["kpi"]]
         target = r["others_median"]
         tgt = (f"{target:.0f}" if r["kpi"] == "nps" else _pct(target, is_change))
-        text = (f"针对{r['group']}（{dz}），安排专属客户成功经理排查{name_zh}原因，目标在{s.insight_period_months}个月内"
-                f"将{name_zh}{'变化' if is_change else ''}拉回到其他{dz}中位数{tgt}。" if zh else
-                f"For {r['group']} ({r['dimension']}), assign a customer-success manager to find the cause of the "
-                f"{name_en}{' change' if is_change else ''}; target: back to the other {de}' median ({tgt}) within "
-                f"{s.insight_period_months} months.")
+        text = t("rec_diagnosis", group=r["group"], dim=t("dim_" + r["dimension"]), name=_kpi_name(r["kpi"], s.lang),
+                 months=s.insight_period_months, change=t.rec_change if is_change else "",
+                 dims=t("dims_" + r["dimension"]), target=tgt)
         out.append(("recommendation", "diagnosis", float(target), text))
     if len(problems):
-        for prob, (zt, et) in {
-            "response_timeouts": ("优化售后流程：{n}位客户发生响应超时，建议将首次响应控制在{h:g}小时内并设置超时提醒",
-                                  "Fix after-sales response: {n} customers had timeouts; keep first response within "
-                                  "{h:g} h and alert on overdue tickets"),
-            "no_new_product": ("加强新品推广：向{n}位未采购新品的活跃客户推送试用与培训",
-                               "Promote new products: offer trials and training to {n} active customers who have not "
-                               "bought them"),
-        }.items():
+        for prob in ("response_timeouts", "no_new_product"):
             rows = problems[problems["problem"] == prob]
             if len(rows):
                 n = int(rows["customers_affected"].sum())
-                out.append(("recommendation", prob, float(n),
-                            (zt if zh else et).format(n=n, h=s.churn_timeout_hours) + ("。" if zh else ".")))
+                out.append(("recommendation", prob, float(n), t("rec_" + prob, n=n, h=s.churn_timeout_hours)))
     frame = pd.DataFrame(out, columns=list(CONCLUSION_COLUMNS))
     for c in ("kind", "topic", "text"):
         frame[c] = as_text(frame[c])
@@ -412,20 +494,16 @@ def _clv_sentences(clv: "ClvResult", layers: pd.DataFrame, churn: pd.DataFrame,
     * status 'unavailable': one ``clv`` sentence saying why (too few repeat customers, or
       the fit failed), ``value`` NaN.
     """
-    zh = s.lang == "zh"
+    t = TEXTS.lang(s.lang)
+    zh = t.zh  # (amounts in 万: _money)
     if not clv.ok:
         fit = dict(zip(clv.fit["item"], clv.fit["value"], strict=True)) if len(clv.fit) else {}
         n_rep = fit.get("repeat_customers", np.nan)
         min_rep = max(s.clv_min_repeat_customers, 1)
         if np.isfinite(n_rep) and n_rep < min_rep:
-            text = (f"客户价值预测：只有{n_rep:.0f}位客户有重复购买（少于设置 clv_min_repeat_customers 的{min_rep}位），"
-                    "数据不足，未做预测。" if zh else
-                    f"Customer value forecast: only {n_rep:.0f} customers have repeat purchases (fewer than "
-                    f"clv_min_repeat_customers = {min_rep}), too little data; no forecast.")
+            text = t("clv_too_few", n=n_rep, min_rep=min_rep)
         else:
-            text = ("客户价值预测：购买模型无法拟合，未做预测（原因见「客户价值预测」表）。" if zh else
-                    "Customer value forecast: the purchase model could not be fitted; no forecast (see the CLV "
-                    "Forecast sheet).")
+            text = t.clv_no_fit
         return [("conclusion", "clv", np.nan, text)]
     pred = clv.predictions
     out: list[tuple[str, str, float, str]] = []
@@ -449,19 +527,13 @@ def _clv_sentences(clv: "ClvResult", layers: pd.DataFrame, churn: pd.DataFrame,
             by = pd.Series(value).groupby(groups.to_numpy()).sum()
         order = [g for g in ("high_value", "potential", "regular", "at_risk") if g in by.index]
         order += [g for g in by.index if g not in order and g]
-        sep = "、" if zh else ", "
-        parts = sep.join(f"{s.layer_label(g)}占{_pct(safe_ratio(by[g], total))}" if zh else
-                         f"{s.layer_label(g)} {_pct(safe_ratio(by[g], total))}" for g in order)
-        text = (f"客户价值预测：未来{h}个月预计客户价值（CLV）合计{_money(total, True)}（{parts}），"
-                f"CLV最高的{CLV_TOP_SHARE:.0%}客户（{k}位）占{_pct(top_share)}。" if zh else
-                f"Customer value forecast: predicted CLV over the next {h} months {_money(total, False)} ({parts}); "
-                f"the top {CLV_TOP_SHARE:.0%} of customers by CLV ({k}) hold {_pct(top_share)}.")
+        parts = t.list_sep.join(t("clv_part", label=s.layer_label(g), share=_pct(safe_ratio(by[g], total)))
+                                for g in order)
+        text = t("clv_total", h=h, total=_money(total, zh), parts=parts, top=CLV_TOP_SHARE, k=k, share=_pct(top_share))
         out.append(("conclusion", "clv", float(top_share), text))
     else:
         tot12 = float(np.nansum(pred["purchases_12m"].to_numpy(dtype=float)))
-        text = (f"客户价值预测：未来12个月预计购买{tot12:,.0f}次；消费金额模型未能拟合，没有CLV（见「客户价值预测」表）。" if zh
-                else f"Customer value forecast: {tot12:,.0f} purchases expected over the next 12 months; the spend "
-                "model could not be fitted, so there is no CLV (see the CLV Forecast sheet).")
+        text = t("clv_purchases", n=tot12)
         out.append(("conclusion", "clv", tot12, text))
     hv = groups.to_numpy() == "high_value"
     n_hv = int(hv.sum())
@@ -478,18 +550,11 @@ def _clv_sentences(clv: "ClvResult", layers: pd.DataFrame, churn: pd.DataFrame,
             risk = (pd.Series(churn["risk"].to_numpy(dtype=object), index=as_text(churn["customer_id"]))
                     if len(churn) else pd.Series(dtype=object))
             quiet = int((risk.reindex(ids) == "low").sum())
-            text = (f"活跃概率：{label}中{cnt}位（占{_pct(cnt / n_hv)}）的模型活跃概率低于{cut:.0%}，可能已悄然流失，"
-                    f"累计购买金额{_money(amount, True)}" + (f"，其中{quiet}位未被流失预警规则标记" if quiet else "")
-                    + "，建议优先回访确认。" if zh else
-                    f"P(alive): {cnt} of the {n_hv} {label} customers ({_pct(cnt / n_hv)}) {'has' if cnt == 1 else 'have'} "
-                    f"a model P(alive) below {cut:.0%} and may have quietly left, with {_money(amount, False)} of purchases"
-                    + (f"; {quiet} of them {'is' if quiet == 1 else 'are'} not flagged by the churn rules" if quiet else "")
-                    + "; call them back first.")
+            quiet_part = t("clv_risk_quiet_one" if quiet == 1 else "clv_risk_quiet", quiet=quiet) if quiet else ""
+            text = t("clv_risk_one" if cnt == 1 else "clv_risk", label=label, cnt=cnt, n_hv=n_hv,
+                     share=_pct(cnt / n_hv), cut=cut, amount=_money(amount, zh), quiet=quiet_part)
         else:
-            text = (f"活跃概率：{n_hv}位{label}的模型活跃概率均不低于{cut:.0%}（最低{_pct(float(np.nanmin(alive[hv])))}）。"
-                    if zh else
-                    f"P(alive): none of the {n_hv} {label} customers has a model P(alive) below {cut:.0%} (lowest "
-                    f"{_pct(float(np.nanmin(alive[hv])))}).")
+            text = t("clv_risk_none", n_hv=n_hv, label=label, cut=cut, lowest=_pct(float(np.nanmin(alive[hv]))))
         out.append(("conclusion", "clv_risk", float(cnt), text))
     return out
 
@@ -498,14 +563,10 @@ def _num(x: float) -> str:
     return "—" if np.isnan(x) else f"{x:.0f}"
 
 
-def _top_signal(high: pd.DataFrame, zh: bool, settings: AnalysisSettings) -> str:
+def _top_signal(high: pd.DataFrame, lang: str, settings: AnalysisSettings) -> str:
     if len(high) == 0:
         return ""
-    names = {"frequency_drop": ("购买频次下降", "purchase frequency fell"),
-             "inactive": ("长时间未购买", "long time since last purchase"),
-             "negative_feedback": ("负面反馈", "negative feedback"),
-             "unresolved": ("投诉未解决", "unresolved complaints"),
-             "timeouts": ("售后响应超时", "response timeouts")}
+    t = TEXTS.lang(lang)
     # recount the indicators from the numeric columns the churn table carries
     days, gap, last, prev, neg, unres, tmo = (pd.to_numeric(high[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
                                               for c in ("days_since_last", "usual_gap_days", "orders_last", "orders_prev",
@@ -513,5 +574,4 @@ def _top_signal(high: pd.DataFrame, zh: bool, settings: AnalysisSettings) -> str
     sig = churn_signals(days, gap, last, prev, neg, unres, tmo, settings)
     counts = {k: int(v.sum()) for k, v in sig.items()}
     best = sorted(counts.items(), key=lambda kv: -kv[1])[:2]
-    return ("、" if zh else ", ").join(f"{names[k][0 if zh else 1]}（{v}位）" if zh else f"{names[k][1]} ({v})"
-                                       for k, v in best if v > 0)
+    return t.list_sep.join(t("signal", name=t("signal_" + k), n=v) for k, v in best if v > 0)

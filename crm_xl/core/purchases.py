@@ -43,15 +43,16 @@ import pandas as pd
 
 from ..schema import ORDERS
 from ..settings import AnalysisSettings
+from ..texts import Texts
 from .cleanlog import empty_log, log_frame, text
 
 
 def missing_key_text(head: str, lang: str) -> str:
     """"key field missing (HEADER)" in the user's language (the cleaning log's words)."""
-    return text("missing_key", lang) + (f"（{head}）" if lang == "zh" else f" ({head})")
+    return text("missing_key", lang) + TEXTS.lang(lang)("missing_key_head", head=head)
 
-# reason key -> (zh, en); the cleaning log's reason texts and the summary's labels
-REASONS: dict[str, tuple[str, str]] = {
+# reason key -> (zh, en); the cleaning log's reason texts
+REASONS = Texts({
     "cancelled": ("订单已取消/作废/退款，不计为购买", "order cancelled, voided or refunded; not a purchase"),
     "lost": ("输单（未成交），不计为购买", "lost deal; not a purchase"),
     "open": ("尚未成交（进行中的商机或待付款），不计为购买", "not won yet (open deal or unpaid); not a purchase"),
@@ -68,16 +69,49 @@ REASONS: dict[str, tuple[str, str]] = {
                      "{lines} lines merged into {orders} orders (rows sharing an order number are one order)"),
     "grouped_days": ("没有订单编号：{lines} 行按“同一客户同一天”合并为 {orders} 笔订单",
                      "no order numbers: {lines} rows grouped into {orders} orders (one per customer and day)"),
-}
-_RULE = ("购买判定", "purchase rules")
+})
+
+TEXTS = Texts({
+    # the cleaning log
+    "rule": ("购买判定", "purchase rules"),
+    "missing_key_head": ("（{head}）", " ({head})"),
+    # the summary: rows -> purchases, what was not counted
+    "head": ("订单：读入 {rows:,} 行 → {orders:,} 笔购买", "orders: {rows:,} rows read -> {orders:,} purchases"),
+    "merged": ("合并明细行 {n:,}", "{n:,} lines merged into orders"),
+    "returns": ("退货冲减 {n:,} 笔", "{n:,} returns netted"),
+    "not_counted": ("未计入：{parts}", "not counted: {parts}"),
+    "part_sep": ("，", ", "),
+    "extra": ("（{extra}）", " ({extra})"),
+    "sep": ("；", "; "),
+    "unknown_statuses": ("注意：这些订单状态未在设置中列出，已按购买计算：{names}；如果不是购买，请加入设置 cancelled_statuses 或 "
+                         "open_statuses。",
+                         "note: these order statuses are not listed in Settings and were counted as purchases: "
+                         "{names}; if they are not purchases, add them to cancelled_statuses or open_statuses."),
+    "why": ("{what} {n:,} 行（例：{example}）", "{what} {n:,} rows (e.g. {example})"),
+    "dropped": ("注意：{share:.0%} 的订单行没有计入购买。主要原因：{why}。详见「清洗日志」。",
+                "WARNING: {share:.0%} of the order rows were not counted as purchases. Top reasons: {why}. "
+                "See the cleaning log."),
+    "where": ("{sheet} 第 {row} 行", "{sheet} row {row}"),
+    # the summary's short names of the reasons
+    "short_cancelled": ("已取消/退款", "cancelled/refunded"),
+    "short_lost": ("输单", "lost deals"),
+    "short_open": ("未成交", "open deals"),
+    "short_not_won": ("未赢单", "not won"),
+    "short_unknown_stage": ("阶段未识别", "unknown stage"),
+    "short_missing_customer": ("缺客户", "no customer"),
+    "short_missing_date": ("缺日期", "no date"),
+    "short_missing_amount": ("缺金额", "no amount"),
+    "short_bad_total": ("金额合计溢出", "total overflow"),
+    "short_return_ignored": ("退货（不计入）", "returns left out"),
+    "short_return_no_purchase": ("无可冲减购买的退货", "returns without purchases"),
+})
 # reasons a row is dropped for (the summary's "not counted" part)
 _DROPPED = ("cancelled", "lost", "open", "not_won", "unknown_stage", "missing_customer", "missing_date",
             "missing_amount", "bad_total", "return_ignored", "return_no_purchase")
 
 
 def _reason(key: str, lang: str, **kw) -> str:
-    zh, en = REASONS[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return REASONS.lang(lang)(key, **kw)
 
 
 _SPACES = re.compile(r"[\s_\-]+")
@@ -115,7 +149,7 @@ class IntakeSummary:
         if key not in self.examples:
             return ""
         sheet, row, value = self.examples[key]
-        where = f"{sheet} 第 {row} 行" if lang == "zh" else f"{sheet} row {row}"
+        where = TEXTS.lang(lang)("where", sheet=sheet, row=row)
         return where + (f" {value}" if value else "")
 
     @property
@@ -130,47 +164,30 @@ class IntakeSummary:
     def messages(self, lang: str) -> list[tuple[str, bool]]:
         """:meth:`lines` with whether each is a warning (statuses counted as purchases that
         no setting names; many rows left out), which the console shows loudly."""
-        zh = lang == "zh"
+        t = TEXTS.lang(lang)
         top = sorted(self.dropped.items(), key=lambda kv: -kv[1])
         parts = [f"{_short(k, lang)} {v:,}" for k, v in top if v]
-        head = (f"订单：读入 {self.rows:,} 行 → {self.orders:,} 笔购买" if zh
-                else f"orders: {self.rows:,} rows read -> {self.orders:,} purchases")
+        head = t("head", rows=self.rows, orders=self.orders)
         extra = []
         if self.merged_lines:
-            extra.append(f"合并明细行 {self.merged_lines:,}" if zh else f"{self.merged_lines:,} lines merged into orders")
+            extra.append(t("merged", n=self.merged_lines))
         if self.returns_netted:
-            extra.append(f"退货冲减 {self.returns_netted:,} 笔" if zh else f"{self.returns_netted:,} returns netted")
+            extra.append(t("returns", n=self.returns_netted))
         if parts:
-            extra.append(("未计入：" if zh else "not counted: ") + ("，".join(parts) if zh else ", ".join(parts)))
-        out = [(head + (("（" + "；".join(extra) + "）") if zh and extra else (" (" + "; ".join(extra) + ")") if extra else ""),
-                False)]
+            extra.append(t("not_counted", parts=t.part_sep.join(parts)))
+        out = [(head + (t("extra", extra=t.sep.join(extra)) if extra else ""), False)]
         if self.unknown_statuses:
             names = ", ".join(f"{k} ({v:,})" for k, v in sorted(self.unknown_statuses.items(), key=lambda kv: -kv[1])[:5])
-            out.append((f"注意：这些订单状态未在设置中列出，已按购买计算：{names}；如果不是购买，请加入设置 cancelled_statuses 或 open_statuses。"
-                        if zh else f"note: these order statuses are not listed in Settings and were counted as purchases: "
-                        f"{names}; if they are not purchases, add them to cancelled_statuses or open_statuses.", True))
+            out.append((t("unknown_statuses", names=names), True))
         if self.rows and self.dropped_rows / self.rows >= 0.1:
             share = self.dropped_rows / self.rows
-            why = "；".join(f"{_short(k, lang)} {v:,} 行（例：{self._example(k, lang)}）" for k, v in top[:3] if v) if zh \
-                else "; ".join(f"{_short(k, lang)} {v:,} rows (e.g. {self._example(k, lang)})" for k, v in top[:3] if v)
-            out.append((f"注意：{share:.0%} 的订单行没有计入购买。主要原因：{why}。详见「清洗日志」。" if zh
-                        else f"WARNING: {share:.0%} of the order rows were not counted as purchases. Top reasons: {why}. "
-                        "See the cleaning log.", True))
+            why = t.sep.join(t("why", what=_short(k, lang), n=v, example=self._example(k, lang)) for k, v in top[:3] if v)
+            out.append((t("dropped", share=share, why=why), True))
         return out
 
 
-_SHORT = {
-    "cancelled": ("已取消/退款", "cancelled/refunded"), "lost": ("输单", "lost deals"), "open": ("未成交", "open deals"),
-    "not_won": ("未赢单", "not won"), "unknown_stage": ("阶段未识别", "unknown stage"),
-    "missing_customer": ("缺客户", "no customer"), "missing_date": ("缺日期", "no date"),
-    "missing_amount": ("缺金额", "no amount"), "bad_total": ("金额合计溢出", "total overflow"),
-    "return_ignored": ("退货（不计入）", "returns left out"), "return_no_purchase": ("无可冲减购买的退货", "returns without purchases"),
-}
-
-
 def _short(key: str, lang: str) -> str:
-    zh, en = _SHORT.get(key, (key, key))
-    return zh if lang == "zh" else en
+    return TEXTS.lang(lang)("short_" + key) if "short_" + key in TEXTS else key
 
 
 @dataclass
@@ -286,7 +303,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
             why = [text("row_rejected", lang, why=missing_key_text(h, lang)) for h in heads]
             logs.append(log_frame(sheets[idx], rows[idx], heads, old_text, "", text("rule_missing", lang), why))
         else:
-            logs.append(log_frame(sheets[idx], rows[idx], heads, old_text, "", _RULE[lang != "zh"],
+            logs.append(log_frame(sheets[idx], rows[idx], heads, old_text, "", TEXTS.lang(lang).rule,
                                   _reason(key, lang)))
         summary.dropped[key] = summary.dropped.get(key, 0) + len(idx)
         example(key, sheets[idx[0]], rows[idx[0]], old_text[0] if old is not None else "")
@@ -340,7 +357,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
             for sh in pd.unique(sheets[idx][sel]):
                 on = sel & (sheets[idx] == sh)
                 k = int(len(np.unique(codes[on])))
-                logs.append(log_frame(np.array([sh]), np.array([0]), "", "", "", _RULE[lang != "zh"],
+                logs.append(log_frame(np.array([sh]), np.array([0]), "", "", "", TEXTS.lang(lang).rule,
                                       _reason(key, lang, lines=f"{int(on.sum()):,}", orders=f"{k:,}")))
     summary.merged_lines = int(multi.sum())
     orders = work.iloc[first].reset_index(drop=True)
@@ -365,7 +382,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
     if bad.any():
         where = idx[bad[codes]]
         reason[where] = "bad_total"
-        logs.append(log_frame(sheets[where], rows[where], head("amount", where), "", "", _RULE[lang != "zh"],
+        logs.append(log_frame(sheets[where], rows[where], head("amount", where), "", "", TEXTS.lang(lang).rule,
                               _reason("bad_total", lang)))
         summary.dropped["bad_total"] = summary.dropped.get("bad_total", 0) + len(where)
         example("bad_total", sheets[where[0]], rows[where[0]])
@@ -403,7 +420,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
             texts = ([_reason(key, lang, order=ids[t]) for t in tgt[w]] if key == "return_netted"
                      else _reason(key, lang))
             logs.append(log_frame(line_sheet[w], line_row[w], head("amount", idx[w]),
-                                  [_num(a) for a in amount[w]], "", _RULE[lang != "zh"], texts))
+                                  [_num(a) for a in amount[w]], "", TEXTS.lang(lang).rule, texts))
             if key != "return_netted":
                 reason[idx[w]] = key
                 summary.dropped[key] = summary.dropped.get(key, 0) + len(w)

@@ -302,11 +302,13 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         cleaned = _replace(cleaned, notes=[*cleaned.notes, *currency_notes])
     step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
     first = analysis_before_clv(cleaned.data, s)
-    # from BESIDE_CUSTOMERS on, the CLV models are fitted beside (a forked child, crm_xl.beside,
-    # which also imports scipy) while the sheets that do not depend on them are built here;
-    # the same result, bytes and errors without a child
+    # the CLV models are fitted beside (crm_xl.beside) while the sheets that do not depend on
+    # them are built here: from BESIDE_CUSTOMERS on by a child forked now (sharing this
+    # process's memory), below by the warm child the crm-xl command forked at its start (it has
+    # imported scipy meanwhile; the inputs are pickled to it); the same result, bytes and
+    # errors without a child
     clv = beside.compute(functools.partial(clv_analysis, settings=s, prepared=first.prepared, layers=first.layers),
-                         worth_it=len(first.layers) >= BESIDE_CUSTOMERS)
+                         fork=len(first.layers) >= BESIDE_CUSTOMERS)
     try:
         scenarios = scenario_sheets_before_churn(cleaned.data, s, first.as_of)
         result = analysis_after_clv(first, clv.result())

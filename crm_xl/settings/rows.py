@@ -15,33 +15,62 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SettingsError
+from ..texts import Texts
 from .model import _FIELDS, DEFAULT_SETTINGS, AnalysisSettings
 from .rules import TAG_METRICS, LayerRule, StrategyRule, TagRule
 
 if TYPE_CHECKING:
     import pandas as pd
 
-_RULE_FIELDS = {
-    "recency_days_min": ("int?", "最近购买天数下限（含）", "recency days, minimum (inclusive)"),
-    "recency_days_max": ("int?", "最近购买天数上限（含）", "recency days, maximum (inclusive)"),
-    "frequency_min": ("float?", "年度购买频次下限（含）", "purchases per year, minimum (inclusive)"),
-    "frequency_max": ("float?", "年度购买频次上限（含）", "purchases per year, maximum (inclusive)"),
-    "monetary_min": ("float?", "年度金额下限（元，含）", "amount per year (CNY), minimum (inclusive)"),
-    "monetary_max": ("float?", "年度金额上限（元，含）", "amount per year (CNY), maximum (inclusive)"),
-}
-_STRATEGY_FIELDS = {
-    "owner_role_zh": ("str", "负责人角色（中文）", "owner role (Chinese)"),
-    "owner_role_en": ("str", "负责人角色（英文）", "owner role (English)"),
-    "action_zh": ("str", "策略动作（中文）", "action (Chinese)"),
-    "action_en": ("str", "策略动作（英文）", "action (English)"),
-    "deadline_days": ("int", "完成期限（天）", "deadline (days)"),
-}
-_TAG_FIELDS = {
-    "label_zh": ("str", "标签名称（中文）", "tag label (Chinese)"),
-    "label_en": ("str", "标签名称（英文）", "tag label (English)"),
-    "metric": ("str", f"判断指标（{', '.join(TAG_METRICS)}）", f"metric ({', '.join(TAG_METRICS)})"),
-    "min_value": ("float", "指标 ≥ 该值时打标签", "tag fires when the metric >= this"),
-}
+# field -> kind of value (its description: TEXTS "rule_<field>", "strategy_<field>", "tag_<field>")
+_RULE_FIELDS = {"recency_days_min": "int?", "recency_days_max": "int?", "frequency_min": "float?",
+                "frequency_max": "float?", "monetary_min": "float?", "monetary_max": "float?"}
+_STRATEGY_FIELDS = {"owner_role_zh": "str", "owner_role_en": "str", "action_zh": "str", "action_en": "str",
+                    "deadline_days": "int"}
+_TAG_FIELDS = {"label_zh": "str", "label_en": "str", "metric": "str", "min_value": "float"}
+
+TEXTS = Texts({
+    # the fields of a layer rule, a strategy, a tag rule
+    "rule_recency_days_min": ("最近购买天数下限（含）", "recency days, minimum (inclusive)"),
+    "rule_recency_days_max": ("最近购买天数上限（含）", "recency days, maximum (inclusive)"),
+    "rule_frequency_min": ("年度购买频次下限（含）", "purchases per year, minimum (inclusive)"),
+    "rule_frequency_max": ("年度购买频次上限（含）", "purchases per year, maximum (inclusive)"),
+    "rule_monetary_min": ("年度金额下限（元，含）", "amount per year (CNY), minimum (inclusive)"),
+    "rule_monetary_max": ("年度金额上限（元，含）", "amount per year (CNY), maximum (inclusive)"),
+    "strategy_owner_role_zh": ("负责人角色（中文）", "owner role (Chinese)"),
+    "strategy_owner_role_en": ("负责人角色（英文）", "owner role (English)"),
+    "strategy_action_zh": ("策略动作（中文）", "action (Chinese)"),
+    "strategy_action_en": ("策略动作（英文）", "action (English)"),
+    "strategy_deadline_days": ("完成期限（天）", "deadline (days)"),
+    "tag_label_zh": ("标签名称（中文）", "tag label (Chinese)"),
+    "tag_label_en": ("标签名称（英文）", "tag label (English)"),
+    "tag_metric": ("判断指标（{metrics}）", "metric ({metrics})"),
+    "tag_min_value": ("指标 ≥ 该值时打标签", "tag fires when the metric >= this"),
+    # the descriptions of the rows
+    "score_layer": ("按总分分层：{label} 的最低 RFM 总分（自上而下判断）",
+                    "score mode: minimum RFM total for '{label}' (checked top-down)"),
+    "layer_label_zh": ("客户层级名称（中文）", "layer name (Chinese)"),
+    "layer_label_en": ("客户层级名称（英文）", "layer name (English)"),
+    "layer_rule": ("规则分层「{label}」：{what}；留空 = 不限", "rule '{label}': {what}; blank = unbounded"),
+    "tag_key": ("标签规则：标签编号（同编号的规则任一满足即打标签）",
+                "tag rule: tag key (rules sharing a key fire the tag when any fires)"),
+    "tag_rule": ("标签规则「{label}」：{what}", "tag rule '{label}': {what}"),
+    "strategy": ("「{label}」策略：{what}", "strategy for '{label}': {what}"),
+    "extra": ("（未识别的设置，原样保留）", "(unrecognised setting, kept as is)"),
+    # the data source's rows
+    "source_url": ("数据源：运行 crm-xl report 本工作簿 时从这里重新读取数据（不含密码：密码来自环境变量 PGPASSWORD 或 "
+                   "~/.pgpass）；清空则改用工作簿中的数据表",
+                   "Data source: `crm-xl report BOOK` reads the data from here again (no password: it comes from "
+                   "PGPASSWORD or ~/.pgpass); clear it to use the workbook's data sheets"),
+    "source_table": ("数据源中各类数据所在的表（数据表=表名，逗号分隔）",
+                     "Tables of the source holding each kind of data (TABLE=NAME, comma separated)"),
+    "source_query": ("从数据源读取「{table}」的查询（SQL）", "Query (SQL) that reads '{table}' from the source"),
+    "source_snapshot": ("上次从数据源读取数据的时间", "When the data was last read from the source"),
+    "source_sheet_rows": ("新工作簿的数据表最多复制数据源的多少行；更大的表只复制这么多行作为样例（分析仍用全部数据）",
+                          "Most rows of a source table copied into a new workbook's data sheet; a larger table gets "
+                          "that many as a sample (the analysis still uses every row)"),
+})
+_METRICS = ", ".join(TAG_METRICS)
 
 
 def _fmt(kind: str, value):
@@ -83,60 +112,46 @@ def settings_to_rows(settings: AnalysisSettings | None = None, lang: str | None 
     import pandas as pd
 
     s = settings or DEFAULT_SETTINGS
-    zh = (lang or s.lang) == "zh"
+    t = TEXTS.lang(lang or s.lang)
+    zh = t.zh  # (the settings declare their descriptions in both languages)
     rows: list[tuple[str, object, str]] = []
     for name, (kind, dzh, den) in _FIELDS.items():
         rows.append((name, _fmt(kind, getattr(s, name)), dzh if zh else den))
     for key, minimum in s.score_layer_thresholds:
-        lab = s.layer_label(key, "zh" if zh else "en")
         rows.append((f"score_layer.{key}", _fmt("float", float(minimum)),
-                     f"按总分分层：{lab} 的最低 RFM 总分（自上而下判断）" if zh else
-                     f"score mode: minimum RFM total for '{lab}' (checked top-down)"))
+                     t("score_layer", label=s.layer_label(key, t.lang))))
     for key, text in s.layer_labels_zh:
-        rows.append((f"layer_label_zh.{key}", text, "客户层级名称（中文）" if zh else "layer name (Chinese)"))
+        rows.append((f"layer_label_zh.{key}", text, t.layer_label_zh))
     for key, text in s.layer_labels_en:
-        rows.append((f"layer_label_en.{key}", text, "客户层级名称（英文）" if zh else "layer name (English)"))
+        rows.append((f"layer_label_en.{key}", text, t.layer_label_en))
     for r in s.layer_rules:
-        lab = s.layer_label(r.layer, "zh" if zh else "en")
-        for f, (kind, dzh, den) in _RULE_FIELDS.items():
+        lab = s.layer_label(r.layer, t.lang)
+        for f, kind in _RULE_FIELDS.items():
             rows.append((f"layer_rule.{r.layer}.{f}", _fmt(kind, getattr(r, f)),
-                         f"规则分层「{lab}」：{dzh}；留空 = 不限" if zh else f"rule '{lab}': {den}; blank = unbounded"))
-    for i, t in enumerate(s.tag_rules, 1):
-        rows.append((f"tag_rule.{i}.tag", t.tag, "标签规则：标签编号（同编号的规则任一满足即打标签）" if zh
-                     else "tag rule: tag key (rules sharing a key fire the tag when any fires)"))
-        for f, (kind, dzh, den) in _TAG_FIELDS.items():
-            rows.append((f"tag_rule.{i}.{f}", _fmt(kind, getattr(t, f)),
-                         f"标签规则「{t.label_zh}」：{dzh}" if zh else f"tag rule '{t.label_en}': {den}"))
+                         t("layer_rule", label=lab, what=t("rule_" + f))))
+    for i, tr in enumerate(s.tag_rules, 1):
+        rows.append((f"tag_rule.{i}.tag", tr.tag, t.tag_key))
+        for f, kind in _TAG_FIELDS.items():
+            rows.append((f"tag_rule.{i}.{f}", _fmt(kind, getattr(tr, f)),
+                         t("tag_rule", label=tr.label_zh if zh else tr.label_en, what=t("tag_" + f, metrics=_METRICS))))
     for st in s.strategies:
-        lab = s.layer_label(st.layer, "zh" if zh else "en")
-        for f, (kind, dzh, den) in _STRATEGY_FIELDS.items():
+        lab = s.layer_label(st.layer, t.lang)
+        for f, kind in _STRATEGY_FIELDS.items():
             rows.append((f"strategy.{st.layer}.{f}", _fmt(kind, getattr(st, f)),
-                         f"「{lab}」策略：{dzh}" if zh else f"strategy for '{lab}': {den}"))
+                         t("strategy", label=lab, what=t("strategy_" + f))))
     for k, v in s.source:
-        rows.append((f"source.{k}", v, _source_description(k, zh)))
+        rows.append((f"source.{k}", v, _source_description(k, t.lang)))
     for k, v in s.extra:
-        rows.append((k, v, "（未识别的设置，原样保留）" if zh else "(unrecognised setting, kept as is)"))
+        rows.append((k, v, t.extra))
     return pd.DataFrame(rows, columns=["name", "value", "description"]).astype({"value": object})
 
 
-def _source_description(key: str, zh: bool) -> str:
-    if key == "url":
-        return ("数据源：运行 crm-xl report 本工作簿 时从这里重新读取数据（不含密码：密码来自环境变量 PGPASSWORD 或 "
-                "~/.pgpass）；清空则改用工作簿中的数据表" if zh else
-                "Data source: `crm-xl report BOOK` reads the data from here again (no password: it comes from "
-                "PGPASSWORD or ~/.pgpass); clear it to use the workbook's data sheets")
-    if key == "table":
-        return ("数据源中各类数据所在的表（数据表=表名，逗号分隔）" if zh else
-                "Tables of the source holding each kind of data (TABLE=NAME, comma separated)")
+def _source_description(key: str, lang: str) -> str:
+    t = TEXTS.lang(lang)
+    if key in ("url", "table", "snapshot", "sheet_rows"):
+        return t("source_" + key)
     if key.startswith("query."):
-        t = key.split(".", 1)[1]
-        return f"从数据源读取「{t}」的查询（SQL）" if zh else f"Query (SQL) that reads '{t}' from the source"
-    if key == "snapshot":
-        return "上次从数据源读取数据的时间" if zh else "When the data was last read from the source"
-    if key == "sheet_rows":
-        return ("新工作簿的数据表最多复制数据源的多少行；更大的表只复制这么多行作为样例（分析仍用全部数据）" if zh else
-                "Most rows of a source table copied into a new workbook's data sheet; a larger table gets that many "
-                "as a sample (the analysis still uses every row)")
+        return t("source_query", table=key.split(".", 1)[1])
     return ""
 
 
@@ -294,14 +309,14 @@ class _Collected:
         elif head in ("layer_label_zh", "layer_label_en") and n == 2:
             self.labels[head[-2:]][parts[1]] = parse("str")
         elif head == "layer_rule" and n == 3 and parts[2] in _RULE_FIELDS:
-            self.rules.setdefault(parts[1], {})[parts[2]] = parse(_RULE_FIELDS[parts[2]][0])
+            self.rules.setdefault(parts[1], {})[parts[2]] = parse(_RULE_FIELDS[parts[2]])
         elif head == "tag_rule" and n == 3 and (parts[2] in _TAG_FIELDS or parts[2] == "tag"):
-            kind = "str" if parts[2] == "tag" else _TAG_FIELDS[parts[2]][0]
+            kind = "str" if parts[2] == "tag" else _TAG_FIELDS[parts[2]]
             self.tags.setdefault(parts[1], {})[parts[2]] = parse(kind)
         elif head == "source" and n >= 2:
             self.source.append((name.split(".", 1)[1], "" if _blank(value) else str(value).strip()))
         elif head == "strategy" and n == 3 and parts[2] in _STRATEGY_FIELDS:
-            self.strategies.setdefault(parts[1], {})[parts[2]] = parse(_STRATEGY_FIELDS[parts[2]][0])
+            self.strategies.setdefault(parts[1], {})[parts[2]] = parse(_STRATEGY_FIELDS[parts[2]])
         else:
             self.extra.append((name, "" if _blank(value) else str(value)))
 

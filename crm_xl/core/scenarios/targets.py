@@ -9,13 +9,45 @@ import numpy as np
 import pandas as pd
 
 from ...settings import AnalysisSettings
+from ...texts import Texts
 from ..dataset import CrmData
 from ..kpis import safe_ratio
-from .common import _as_of, _pct, _text, _texts, _valid_orders, _zh
+from .common import _as_of, _pct, _text, _texts, _valid_orders
 from .periods import parse_period
 
 TARGET_COLUMNS = ("period", "owner", "region", "period_start", "period_end", "partial", "target", "actual",
                   "attainment", "gap")
+
+TEXTS = Texts({
+    # why there is nothing to review
+    "no_targets": ("没有「销售目标」数据：在「销售目标」工作表中按 期间 / 负责人 / 区域 / 目标金额(元) 填写目标后，"
+                   "即可得到目标达成复盘。",
+                   "No sales targets: fill the Sales Targets sheet (period / owner / region / target amount) "
+                   "to get the target review."),
+    "no_orders": ("没有有效订单，无法计算实际销售额。", "No valid orders: actual sales cannot be computed."),
+    "no_review": ("没有可复盘的目标。", "No target to review."),
+    # the target rows
+    "blank": ("（空）", "(blank)"),
+    "all": ("全部", "All"),
+    "list_sep": ("、", ", "),
+    "bad_periods": ("{n} 行目标的期间无法识别（{shown}），已跳过；期间可写 2024-09、2024-Q3、2024年上半年、2024。",
+                    "{n} target rows have a period that cannot be read ({shown}) and were skipped; "
+                    "write periods like 2024-09, 2024-Q3, 2024-H1, 2024."),
+    "future": ("{n} 行目标的期间在分析日期之后，尚未复盘。",
+               "{n} target rows are for periods after the analysis date and are not reviewed yet."),
+    # conclusions
+    "overall": ("复盘期内目标 {target:,.0f} 元，实际 {actual:,.0f} 元，总体达成率 {att}。",
+                "Over the reviewed periods: target {target:,.0f}, actual {actual:,.0f}, attainment {att}."),
+    "latest": ("最近期间 {latest}：达成率 {att}（目标 {target:,.0f} 元，实际 {actual:,.0f} 元）。",
+               "Latest period {latest}: attainment {att} (target {target:,.0f}, actual {actual:,.0f})."),
+    "by_owner": ("负责人", "owner"),
+    "by_region": ("区域", "region"),
+    "by": ("按{what}：{hi} 达成率最高（{hi_att}），{lo} 最低（{lo_att}，缺口 {gap:,.0f} 元）。",
+           "By {what}: {hi} highest ({hi_att}), {lo} lowest ({lo_att}, gap {gap:,.0f})."),
+    "contributor": ("增长贡献最大的客户：{name}（{latest} 较上期增加 {change:,.0f} 元{share}）。",
+                    "Largest growth contributor: {name} (+{change:,.0f} in {latest} vs the period before{share})."),
+    "contributor_share": ("，占增长的 {share}", ", {share} of the growth"),
+})
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,7 +104,7 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
         Number of growth contributors listed.
     """
     s = settings or AnalysisSettings()
-    zh = _zh(s)
+    t = TEXTS.lang(s.lang)
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in TARGET_COLUMNS})
     no_contrib = pd.DataFrame(columns=["customer_id", "customer_name", "owner", "region", "revenue_previous",
                                        "revenue_latest", "change", "share_of_growth"])
@@ -84,12 +116,9 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
                             no_contrib, "", note)
 
     if len(targets) == 0:
-        return nothing("没有「销售目标」数据：在「销售目标」工作表中按 期间 / 负责人 / 区域 / 目标金额(元) 填写目标后，"
-                       "即可得到目标达成复盘。" if zh else
-                       "No sales targets: fill the Sales Targets sheet (period / owner / region / target amount) "
-                       "to get the target review.")
+        return nothing(t.no_targets)
     if as_of is None:
-        return nothing("没有有效订单，无法计算实际销售额。" if zh else "No valid orders: actual sales cannot be computed.")
+        return nothing(t.no_orders)
     orders = _valid_orders(data, as_of)
     cust = data.customers.drop_duplicates("customer_id").set_index(data.customers["customer_id"].drop_duplicates().astype(str))
     o_owner = orders["owner"].astype(object) if "owner" in orders else pd.Series(None, index=orders.index, dtype=object)
@@ -115,7 +144,7 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
         tr = tr._asdict()
         p = parse_period(tr.get("period"))
         if p is None:
-            bad.append(_text(tr.get("period")) or ("（空）" if zh else "(blank)"))
+            bad.append(_text(tr.get("period")) or t.blank)
             continue
         start, months, label = p
         end = start + pd.DateOffset(months=months)
@@ -131,7 +160,7 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
             m &= o_region_code[lo:hi] == region_code.get(reg, -2)
         target = pd.to_numeric(pd.Series([tr.get("target_amount")]), errors="coerce").iloc[0]
         actual = float(o_amount[lo:hi][m].sum())
-        rows.append({"period": label, "owner": own or ("全部" if zh else "All"), "region": reg or ("全部" if zh else "All"),
+        rows.append({"period": label, "owner": own or t.all, "region": reg or t.all,
                      "period_start": start, "period_end": end - pd.Timedelta(days=1), "partial": bool(end - pd.Timedelta(days=1) > as_of),
                      "target": float(target) if target == target else np.nan, "actual": actual})
     detail = pd.DataFrame(rows, columns=[c for c in TARGET_COLUMNS if c not in ("attainment", "gap")])
@@ -143,15 +172,11 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
         detail = empty
     notes = []
     if bad:
-        shown = "、".join(bad[:5]) if zh else ", ".join(bad[:5])
-        notes.append(f"{len(bad)} 行目标的期间无法识别（{shown}），已跳过；期间可写 2024-09、2024-Q3、2024年上半年、2024。" if zh
-                     else f"{len(bad)} target rows have a period that cannot be read ({shown}) and were skipped; "
-                          "write periods like 2024-09, 2024-Q3, 2024-H1, 2024.")
+        notes.append(t("bad_periods", n=len(bad), shown=t.list_sep.join(bad[:5])))
     if future:
-        notes.append(f"{future} 行目标的期间在分析日期之后，尚未复盘。" if zh else
-                     f"{future} target rows are for periods after the analysis date and are not reviewed yet.")
+        notes.append(t("future", n=future))
     if len(detail) == 0 and not notes:
-        notes.append("没有可复盘的目标。" if zh else "No target to review.")
+        notes.append(t.no_review)
     # growth contributors: latest reviewed period vs the one before
     latest, contrib = "", no_contrib
     if len(detail):
@@ -181,37 +206,32 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
             "change": grow["change"].to_numpy(), "share_of_growth": grow["share_of_growth"].to_numpy(),
         })
     by_period, by_owner, by_region = _rollup(detail, "period"), _rollup(detail, "owner"), _rollup(detail, "region")
-    concl = _target_conclusions(detail, by_period, by_owner, by_region, contrib, latest, zh)
+    concl = _target_conclusions(detail, by_period, by_owner, by_region, contrib, latest, s.lang)
     return TargetReview(detail, by_period, by_owner, by_region, contrib, latest, " ".join(notes), concl)
 
 
-def _target_conclusions(detail, by_period, by_owner, by_region, contrib, latest, zh) -> tuple[str, ...]:
+def _target_conclusions(detail, by_period, by_owner, by_region, contrib, latest, lang) -> tuple[str, ...]:
     if len(detail) == 0:
         return ()
+    t = TEXTS.lang(lang)
     out = []
     tot_t, tot_a = float(detail["target"].sum()), float(detail["actual"].sum())
     att = tot_a / tot_t if tot_t > 0 else np.nan
-    out.append(f"复盘期内目标 {tot_t:,.0f} 元，实际 {tot_a:,.0f} 元，总体达成率 {_pct(att)}。" if zh else
-               f"Over the reviewed periods: target {tot_t:,.0f}, actual {tot_a:,.0f}, attainment {_pct(att)}.")
+    out.append(t("overall", target=tot_t, actual=tot_a, att=_pct(att)))
     lp = by_period[by_period["group"] == latest]
     if len(lp):
         r = lp.iloc[0]
-        out.append(f"最近期间 {latest}：达成率 {_pct(r['attainment'])}（目标 {r['target']:,.0f} 元，实际 {r['actual']:,.0f} 元）。"
-                   if zh else f"Latest period {latest}: attainment {_pct(r['attainment'])} "
-                              f"(target {r['target']:,.0f}, actual {r['actual']:,.0f}).")
-    for frame, what_zh, what_en in ((by_owner, "负责人", "owner"), (by_region, "区域", "region")):
+        out.append(t("latest", latest=latest, att=_pct(r["attainment"]), target=r["target"], actual=r["actual"]))
+    for frame, what in ((by_owner, t.by_owner), (by_region, t.by_region)):
         f = frame[np.isfinite(frame["attainment"].to_numpy(float))]
         if len(f) >= 2:
             lo, hi = f.loc[f["attainment"].idxmin()], f.loc[f["attainment"].idxmax()]
-            out.append(f"按{what_zh}：{hi['group']} 达成率最高（{_pct(hi['attainment'])}），{lo['group']} 最低（{_pct(lo['attainment'])}，"
-                       f"缺口 {-lo['gap']:,.0f} 元）。" if zh else
-                       f"By {what_en}: {hi['group']} highest ({_pct(hi['attainment'])}), {lo['group']} lowest "
-                       f"({_pct(lo['attainment'])}, gap {-lo['gap']:,.0f}).")
+            out.append(t("by", what=what, hi=hi["group"], hi_att=_pct(hi["attainment"]), lo=lo["group"],
+                         lo_att=_pct(lo["attainment"]), gap=-lo["gap"]))
     if len(contrib):
         top = contrib.iloc[0]
-        share = f"，占增长的 {_pct(top['share_of_growth'])}" if top["share_of_growth"] == top["share_of_growth"] else ""
-        share_en = f", {_pct(top['share_of_growth'])} of the growth" if top["share_of_growth"] == top["share_of_growth"] else ""
-        out.append(f"增长贡献最大的客户：{top['customer_name'] or top['customer_id']}（{latest} 较上期增加 {top['change']:,.0f} 元{share}）。"
-                   if zh else f"Largest growth contributor: {top['customer_name'] or top['customer_id']} "
-                              f"(+{top['change']:,.0f} in {latest} vs the period before{share_en}).")
+        share = t("contributor_share", share=_pct(top["share_of_growth"])) \
+            if top["share_of_growth"] == top["share_of_growth"] else ""
+        out.append(t("contributor", name=top["customer_name"] or top["customer_id"], latest=latest, change=top["change"],
+                     share=share))
     return tuple(out)

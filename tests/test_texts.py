@@ -56,7 +56,6 @@ KNOWN: dict[str, int] = {
     "excel/template.py": 4,
     "mapping.py": 3,
     "render/book.py": 3,
-    "report/build.py": 9,
     "report/udf_sheet.py": 40,
     "sources/__init__.py": 2,
     "sources/pushdown.py": 1,

@@ -46,9 +46,6 @@ LONG_FUNCTIONS: set[str] = {
     "demo/dirty.py:_mess_column",
     "demo/generate.py:build_demo",
     "demo/orders.py:_order_days",
-    "render/sheetdata.py:cell_tails",
-    "render/styles_merge.py:merge_styles",
-    "report/clv_sheet.py:clv_sheet",
     "report/udf_sheet.py:udf_demo_sheet",
     "sources/pushdown.py:engine_aggregates",
 }

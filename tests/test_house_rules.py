@@ -31,23 +31,18 @@ FUNCTION_REASON = "# Why this function is long:"
 # "module:function" over the limit without a reason, being split (issue 18, item 4)
 LONG_FUNCTIONS: set[str] = {
     "cli/report.py:run_report",
-    "core/churn.py:churn_table",
     "core/clean.py:clean_dataset",
     "core/clean.py:clean_table",
     "core/clv_report.py:clv_analysis",
-    "core/effect.py:effect_tracking",
     "core/insights.py:conclusions",
-    "core/insights.py:cross_analysis",
     "core/layer_problems.py:layer_problems",
     "core/purchases.py:consolidate_orders",
     "core/scenarios/campaigns.py:campaign_evaluation",
     "core/scenarios/key_accounts.py:key_account_profiles",
     "core/scenarios/targets.py:sales_target_review",
     "demo/dirty.py:_mess_column",
-    "demo/generate.py:build_demo",
     "demo/orders.py:_order_days",
     "report/udf_sheet.py:udf_demo_sheet",
-    "sources/pushdown.py:engine_aggregates",
 }
 
 
@@ -97,13 +92,17 @@ def test_the_rule_sees_a_long_module_and_its_reason(tmp_path):
 
 
 def long_functions(source: str) -> dict[str, int]:
-    """Functions (and methods) of ``source`` over MAX_FUNCTION_LINES lines without a
-    FUNCTION_REASON comment inside them: name -> lines."""
+    """Functions (and methods) of ``source`` over MAX_FUNCTION_LINES lines (its docstring
+    not counted) without a FUNCTION_REASON comment inside them: name -> lines."""
     lines = source.splitlines()
     out = {}
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             n = node.end_lineno - node.lineno + 1
+            doc = node.body[0] if node.body and isinstance(node.body[0], ast.Expr) \
+                and isinstance(node.body[0].value, ast.Constant) and isinstance(node.body[0].value.value, str) else None
+            if doc is not None:  # (the docstring is not code: a numpy-style one is often 20 lines)
+                n -= doc.end_lineno - doc.lineno + 1
             body = lines[node.lineno - 1:node.end_lineno]
             if n > MAX_FUNCTION_LINES and not any(x.strip().startswith(FUNCTION_REASON) for x in body):
                 out[node.name] = n
@@ -132,3 +131,4 @@ def test_the_rule_sees_a_long_function_and_its_reason():
     assert long_functions("def f():\n" + body) == {"f": MAX_FUNCTION_LINES + 1}
     assert long_functions("def f():\n    " + FUNCTION_REASON + " one recipe read top to bottom\n" + body) == {}
     assert long_functions("def f():\n" + body[:-10]) == {}
+    assert long_functions('def f():\n    """Doc.\n\n    More.\n    """\n' + body[:-10]) == {}

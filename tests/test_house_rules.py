@@ -41,7 +41,6 @@ LONG_FUNCTIONS: set[str] = {
     "core/scenarios/key_accounts.py:key_account_profiles",
     "core/scenarios/targets.py:sales_target_review",
     "demo/dirty.py:_mess_column",
-    "demo/orders.py:_order_days",
     "report/udf_sheet.py:udf_demo_sheet",
 }
 

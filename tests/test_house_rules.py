@@ -40,7 +40,6 @@ LONG_FUNCTIONS: set[str] = {
     "core/scenarios/campaigns.py:campaign_evaluation",
     "core/scenarios/key_accounts.py:key_account_profiles",
     "core/scenarios/targets.py:sales_target_review",
-    "demo/dirty.py:_mess_column",
     "report/udf_sheet.py:udf_demo_sheet",
 }
 

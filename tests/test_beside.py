@@ -1,6 +1,7 @@
 """Work handed to a forked child (crm_xl.beside, issue 20): it runs beside the process only
 where allowed, and the result never depends on whether it did."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -86,7 +87,9 @@ def test_a_value_comes_back_from_the_child(command_process):
 def test_a_value_is_computed_here_when_no_child_may_run(monkeypatch):
     monkeypatch.setattr(startup, "_command", False)
     assert beside.compute(os.getpid).result() == os.getpid()
-    assert beside.compute(os.getpid, worth_it=False).result() == os.getpid()
+    assert beside.compute(os.getpid, fork=False).result() == os.getpid()
+    beside.warm_up("json")
+    assert beside._warm is None  # (no warm child either)
 
 
 @linux_only
@@ -96,6 +99,97 @@ def test_an_error_of_the_work_is_raised_here(command_process):
     job = beside.compute(broken)
     with pytest.raises(ValueError, match="bad data"):  # (the child failed; redone here, it fails here)
         job.result()
+
+
+def _pid_and_imported():
+    """(in the child) its pid and whether the warm-up imported the test's module there"""
+    return os.getpid(), "crm_xl_test_warm_module" in sys.modules
+
+
+@pytest.fixture
+def warm_module(tmp_path, monkeypatch):
+    """A module only the warm child imports (it is not in this process)."""
+    (tmp_path / "crm_xl_test_warm_module.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("crm_xl_test_warm_module", None)
+    yield "crm_xl_test_warm_module"
+    beside.let_go()
+
+
+@linux_only
+def test_the_warm_child_imports_early_and_computes_a_small_value(command_process, warm_module):
+    beside.warm_up(warm_module)
+    warm_pid = beside._warm._pid
+    pid, imported = beside.compute(_pid_and_imported, fork=False).result()
+    assert pid == warm_pid != os.getpid()
+    assert imported is True  # (imported there, while this process went on)
+    assert warm_module not in sys.modules
+    assert beside._warm is None  # (it took one call and ended)
+    assert beside.compute(os.getpid, fork=False).result() == os.getpid()  # (no warm child left: here)
+
+
+@linux_only
+def test_a_big_value_forks_and_lets_the_warm_child_go(command_process, warm_module):
+    beside.warm_up(warm_module)
+    warm_pid = beside._warm._pid
+    pid, imported = beside.compute(_pid_and_imported, fork=True).result()
+    assert pid not in (warm_pid, os.getpid())
+    assert imported is False  # (a child of this process, which never imported it)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(warm_pid, 0)  # (stopped and reaped)
+
+
+@linux_only
+def test_what_cannot_be_pickled_or_fails_in_the_warm_child_is_done_here(command_process, warm_module):
+    beside.warm_up(warm_module)
+    local = 5
+    assert beside.compute(lambda: (os.getpid(), local), fork=False).result() == (os.getpid(), 5)  # (a lambda)
+    assert beside._warm is None
+
+    beside.warm_up(warm_module)
+    job = beside.compute(functools.partial(_raise, "bad data"), fork=False)
+    path = job._path
+    assert path is not None and os.path.exists(path + ".call")  # (the call went to the warm child)
+    with pytest.raises(ValueError, match="bad data"):  # (failed in the warm child; redone here, fails here)
+        job.result()
+    assert not os.path.exists(path) and not os.path.exists(path + ".call")
+
+
+def _raise(text):
+    raise ValueError(text)
+
+
+@linux_only
+def test_let_go_stops_a_waiting_warm_child(command_process, warm_module):
+    beside.warm_up(warm_module)
+    pid = beside._warm._pid
+    beside.let_go()
+    assert beside._warm is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+@linux_only
+def test_the_command_fits_small_clv_models_in_the_warm_child(tmp_path):
+    """Below BESIDE_CUSTOMERS the crm-xl command sends the CLV fit to the warm child, which
+    imported scipy while the command read the data: the command's own process never imports
+    scipy; with CRM_XL_WORKERS=0 it does, and the workbook is the same part for part."""
+    csv = tmp_path / "orders.csv"
+    _orders_csv(csv, n_orders=3_000, n_customers=400)
+    code = ("import sys; from crm_xl.cli import run; sys.argv = ['crm-xl', 'report', sys.argv[1], '--input', "
+            "sys.argv[2], '--as-of', '2024-10-01', '-q']; code = run(); "
+            "print(code, 'scipy.special' in sys.modules)")
+    seen, out = {}, {}
+    for workers in ("1", "0"):
+        out[workers] = tmp_path / f"report_{workers}.xlsx"
+        env = {**os.environ, "CRM_XL_WORKERS": workers}
+        seen[workers] = subprocess.run([sys.executable, "-c", code, str(out[workers]), str(csv)], check=True, env=env,
+                                       capture_output=True, text=True).stdout.split()[-2:]
+    assert seen == {"1": ["0", "False"], "0": ["0", "True"]}
+    forked, alone = _parts(out["1"]), _parts(out["0"])
+    assert forked.keys() == alone.keys()
+    assert [n for n in forked if forked[n] != alone[n]] == []
+    assert any(b"ClvForecast" in b for n, b in forked.items() if n.startswith("xl/tables/"))
 
 
 def test_the_report_modules_do_not_import_scipy():
@@ -127,6 +221,7 @@ def _parts(path):
         return {i.filename: z.read(i.filename) for i in z.infolist() if i.filename != "docProps/core.xml"}
 
 
+@pytest.mark.slow
 @linux_only
 def test_the_report_is_the_same_whether_or_not_children_did_parts_of_it(tmp_path):
     """With children (21,000 customers: the CLV models fitted beside; 120,000 cells: the 订单

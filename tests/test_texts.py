@@ -26,23 +26,6 @@ _CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 # module (relative to crm_xl/) -> text choices still in its code
 KNOWN: dict[str, int] = {
-    "report/build.py": 9,
-    "report/charts_sheet.py": 27,
-    "report/churn_sheet.py": 30,
-    "report/conclusions_sheet.py": 9,
-    "report/console_sheet.py": 11,
-    "report/data_sheets.py": 5,
-    "report/diagnosis_sheet.py": 22,
-    "report/effect_sheet.py": 12,
-    "report/goals_sheet.py": 4,
-    "report/kpi_sheet.py": 13,
-    "report/mapping_sheet.py": 8,
-    "report/rfm_sheet.py": 14,
-    "report/scenario_sheets.py": 17,
-    "report/settings_sheet.py": 5,
-    "report/strategy_sheet.py": 3,
-    "report/tags_sheet.py": 16,
-    "report/udf_sheet.py": 40,
     "sources/__init__.py": 2,
     "sources/pushdown.py": 1,
 }

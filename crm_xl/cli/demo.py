@@ -8,7 +8,7 @@ import argparse
 import pathlib
 
 from ..texts import Texts
-from .common import add_common, progress
+from .common import CLV_MODULES, add_common, progress
 
 TEXTS = Texts({
     "generating": ("生成演示数据：{n} 个客户", "generating demo data: {n} customers"),
@@ -37,9 +37,15 @@ def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool 
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from .. import beside
+
     out = pathlib.Path(args.output)
-    summary = build_demo_workbook(out, customers=args.customers, dirty=args.dirty, lang=args.lang,
-                                  seed=args.seed, quiet=args.quiet)
+    beside.warm_up(*CLV_MODULES)
+    try:
+        summary = build_demo_workbook(out, customers=args.customers, dirty=args.dirty, lang=args.lang,
+                                      seed=args.seed, quiet=args.quiet)
+    finally:
+        beside.let_go()
     print(TEXTS.lang(args.lang)("wrote", path=out.resolve(), customers=summary["customers"], orders=summary["orders"],
                                 log_entries=summary["log_entries"]))
     return 0

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from ..errors import InputError
 from ..texts import Texts
-from .common import add_common, progress
+from .common import CLV_MODULES, add_common, progress
 
 TEXTS = Texts({
     # progress
@@ -177,12 +177,18 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    with progress(args.quiet, args.lang) as p:
-        s = run_report(pathlib.Path(args.book), out=pathlib.Path(args.output) if args.output else None,
-                       inputs=[pathlib.Path(x) for x in args.input] if args.input else None,
-                       as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step,
-                       maps=args.map, tables=args.table, date_order=args.date_format, inform=p.inform,
-                       source=args.source, queries=args.query, sheet_rows=args.sheet_rows)
+    from .. import beside
+
+    beside.warm_up(*CLV_MODULES)
+    try:
+        with progress(args.quiet, args.lang) as p:
+            s = run_report(pathlib.Path(args.book), out=pathlib.Path(args.output) if args.output else None,
+                           inputs=[pathlib.Path(x) for x in args.input] if args.input else None,
+                           as_of=args.as_of, lang=args.lang_explicit, formulas=args.formulas, progress=p.step,
+                           maps=args.map, tables=args.table, date_order=args.date_format, inform=p.inform,
+                           source=args.source, queries=args.query, sheet_rows=args.sheet_rows)
+    finally:
+        beside.let_go()
     t = TEXTS.lang(args.lang)
     print(t("summary", verb=t.created if s["created"] else t.updated, path=s["path"], as_of=s["as_of"],
             customers=s["customers"], orders=s["orders"], log_entries=s["log_entries"], sheets=s["sheets"]))

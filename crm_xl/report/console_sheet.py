@@ -7,6 +7,8 @@ from __future__ import annotations
 
 __all__ = ["ACTIONS", "CONSOLE_SHEET", "LITE_BUTTONS", "console_sheet", "console_layout", "lite_script_name"]
 
+from ..texts import Texts
+
 CONSOLE_SHEET = {"zh": "控制台", "en": "Console"}
 _ACTION_LABEL = {"zh": "要执行的操作", "en": "Action to run"}
 
@@ -44,27 +46,40 @@ def lite_script_name(key: str) -> str:
     return f"crm_{key}"
 
 
-def _intro(lang: str, buttons: bool) -> tuple[str, ...]:
-    zh = lang == "zh"
-    ribbon = (
-        "在下面「选择」一格中选一个操作，然后点击 Excel「CRM 分析」选项卡上的「运行」按钮。" if zh else
-        "Pick an action in the 'Choice' cell below, then press 'Run' on Excel's 'CRM 分析' tab.",
+TEXTS = Texts({
+    "title": ("CRM 分析控制台", "CRM analysis console"),
+    # the lines under the title
+    "intro_choose": ("在下面「选择」一格中选一个操作，然后点击 Excel「CRM 分析」选项卡上的「运行」按钮。",
+                     "Pick an action in the 'Choice' cell below, then press 'Run' on Excel's 'CRM 分析' tab."),
+    "intro_other_sheets": (
         "不在本表时，「运行」按当前工作表决定：在 RFM分层表 上只刷新它，在客户策略执行表上只刷新策略表，"
-        "在指标看板或图表上刷新这两张表，其他工作表上刷新全部报告。" if zh else
+        "在指标看板或图表上刷新这两张表，其他工作表上刷新全部报告。",
         "On any other sheet 'Run' follows the active sheet: the RFM sheet refreshes itself, the strategy sheet "
-        "itself, the KPI / chart sheets both of them, every other sheet all reports.",
-    )
-    if not buttons:
-        return ribbon
-    return (
+        "itself, the KPI / chart sheets both of them, every other sheet all reports."),
+    "intro_lite": (
         "xlwings Lite（Excel 网页版、Mac、Windows）：点击下面的按钮。按钮需要 xlwings Lite 已打开并载入 crm_xl 的 "
-        "main.py（第一次使用：在任务窗格中粘贴 main.py 和 requirements.txt，保存工作簿；见 docs/excel.md）。" if zh else
+        "main.py（第一次使用：在任务窗格中粘贴 main.py 和 requirements.txt，保存工作簿；见 docs/excel.md）。",
         "xlwings Lite (Excel on the web, Mac, Windows): click a button below. The buttons work once xlwings Lite is "
         "open with crm_xl's main.py (first use: paste main.py and requirements.txt into its task pane and save the "
-        "workbook; see docs/excel.md).",
-        ("Windows 功能区加载项：" if zh else "Windows ribbon add-in: ") + ribbon[0],
-        ribbon[1],
-    )
+        "workbook; see docs/excel.md)."),
+    "intro_ribbon": ("Windows 功能区加载项：", "Windows ribbon add-in: "),
+    # the action drop-down
+    "item": ("项目", "Item"),
+    "choice": ("选择", "Choice"),
+    # the list of actions (without buttons) and the button panel's heading
+    "action": ("操作", "Action"),
+    "what_it_does": ("说明", "What it does"),
+    "actions_title": ("可选操作", "Actions"),
+    "actions_heading": ("操作", "Actions"),
+})
+
+
+def _intro(lang: str, buttons: bool) -> tuple[str, ...]:
+    t = TEXTS.lang(lang)
+    ribbon = (t.intro_choose, t.intro_other_sheets)
+    if not buttons:
+        return ribbon
+    return (t.intro_lite, t.intro_ribbon + ribbon[0], ribbon[1])
 
 
 def console_layout(lang: str, default: str, buttons: bool):
@@ -76,23 +91,24 @@ def console_layout(lang: str, default: str, buttons: bool):
     from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
 
     zh = lang == "zh"
+    t = TEXTS.lang(lang)
     labels = tuple(v[0] if zh else v[1] for v in ACTIONS.values())
     choose = TableBlock(
         name="CrmXlConsole",
-        columns=(ColumnSpec("item", "项目" if zh else "Item", width=18),
-                 ColumnSpec("value", "选择" if zh else "Choice", validation=labels, editable=True, width=30)),
+        columns=(ColumnSpec("item", t.item, width=18),
+                 ColumnSpec("value", t.choice, validation=labels, editable=True, width=30)),
         data=pd.DataFrame({"item": [_ACTION_LABEL[lang]], "value": [ACTIONS[default][0 if zh else 1]]}),
         key_columns=("item",), style="TableStyleLight9",
     )
-    title = TextBlock(("CRM 分析控制台" if zh else "CRM analysis console",), style="title")
+    title = TextBlock((t.title,), style="title")
     intro = TextBlock(_intro(lang, buttons), style="note")
     if not buttons:
         listing = TableBlock(
             name="CrmXlActions",
-            columns=(ColumnSpec("label", "操作" if zh else "Action", width=22),
-                     ColumnSpec("help", "说明" if zh else "What it does", width=80, wrap=True)),
+            columns=(ColumnSpec("label", t.action, width=22),
+                     ColumnSpec("help", t.what_it_does, width=80, wrap=True)),
             data=pd.DataFrame({"label": list(labels), "help": [v[2] if zh else v[3] for v in ACTIONS.values()]}),
-            title="可选操作" if zh else "Actions", style="TableStyleLight9",
+            title=t.actions_title, style="TableStyleLight9",
         )
         blocks = stack([title, intro, choose, listing])
         return SheetSpec(name=CONSOLE_SHEET[lang], blocks=blocks, kind="guide", tab_color="C00000",
@@ -102,7 +118,7 @@ def console_layout(lang: str, default: str, buttons: bool):
     # its help text to the right. A button covers 2 rows, then a gap row, so the cell
     # xlwings Lite selects after a run (the one below the linked cell) is no button's cell.
     intro = replace(intro, merge_cols=2)
-    head = stack([title, intro, TextBlock(("操作" if zh else "Actions",), style="heading")])
+    head = stack([title, intro, TextBlock((t.actions_heading,), style="heading")])
     row = head[-1].row + 2
     panel, cells = [], {}
     for key, (label_zh, label_en, help_zh, help_en) in ACTIONS.items():

@@ -11,6 +11,7 @@ import numpy as np
 from ..core.effect import EffectResult
 from ..settings import AnalysisSettings
 from ..sheet_names import sheet_name
+from ..texts import Texts
 from .common import col_letter
 from .scenario_sheets import note_lines
 from .spec import ChartSpec, ColumnSpec, Kind, SheetSpec, TableBlock, TextBlock, stack
@@ -49,6 +50,41 @@ _OVERDUE: tuple[tuple[str, str, str, Kind], ...] = (
     ("days_overdue", "逾期天数", "Days overdue", "int"),
 )
 
+TEXTS = Texts({
+    "title": ("效果跟踪", "Effect tracking"),
+    # the summary lines under the title
+    "no_rows": ("客户策略执行表中还没有行。", "The strategy table has no rows yet."),
+    "summary_done": ("参考日期 {today:%Y-%m-%d}：{applicable} 条适用策略中已完成 {done} 条，完成率 {rate}；逾期 {overdue} 条。",
+                     "Reference day {today:%Y-%m-%d}: {done} of {applicable} applicable strategies done ({rate}); "
+                     "{overdue} overdue."),
+    "summary_started": (
+        "已执行的 {started} 条策略：复购率 {rep_before} → {rep_after}，销售额 {rev_before:,.0f} → {rev_after:,.0f} 元，"
+        "投诉 {comp_before:.0f} → {comp_after:.0f} 次（策略开始前后各最多 {days} 天）。",
+        "{started} started strategies: repurchase {rep_before} -> {rep_after}, revenue {rev_before:,.0f} -> "
+        "{rev_after:,.0f}, complaints {comp_before:.0f} -> {comp_after:.0f} (up to {days} days before vs after "
+        "each start)."),
+    "summary_none_started": ("还没有已执行（进行中/已完成且填写了开始日期）的策略，暂无前后对比。",
+                             "No strategy has started yet (in progress / done with a start date): no before/after "
+                             "comparison."),
+    "note": (
+        "根据「客户策略执行表」中填写的执行状态和开始日期计算：完成率 = 已完成 / 适用行（不含「不再适用」和系统标记为不再适用的行）；"
+        "逾期 = 截止日期早于参考日期且未完成，或状态为「已逾期」。前后对比：每条已执行策略比较开始日前后各 L 天"
+        "（L = min({w}, 参考日期 − 开始日期 + 1)）；复购率 = 窗口内有购买的客户行 / 已执行行；NPS = (推荐者 − 贬损者) / 评分数 × 100；"
+        "投诉数 = 类型为投诉的互动次数。详见 docs/strategy.md。",
+        "From the status and start dates typed in the strategy table: completion = done / applicable rows (rows "
+        "not marked not applicable); overdue = deadline before the reference day and not done, or status Overdue. "
+        "Before vs after: each started strategy compares L days before and after its start (L = min({w}, "
+        "reference day - start + 1)); repurchase = rows whose customer bought in the window / started rows; "
+        "NPS = (promoters - detractors) / responses x 100; complaints = complaint interactions. See docs/strategy.md."),
+    # the tables' and the chart's titles
+    "overall": ("总体", "Overall"),
+    "by_owner": ("负责人执行进度", "Progress by owner"),
+    "by_layer": ("按客户层级：执行前后对比", "By layer: before vs after"),
+    "by_strategy": ("按策略：执行前后对比", "By strategy: before vs after"),
+    "overdue": ("逾期清单（{n} 条）", "Overdue list ({n})"),
+    "chart": ("各负责人完成率", "Completion by owner"),
+})
+
 
 def _cols(spec, zh: bool, first: tuple[str, str, str] | None = None) -> tuple[ColumnSpec, ...]:
     out = []
@@ -64,29 +100,22 @@ def _fmt_pct(x: float) -> str:
 
 
 def _summary(effect: EffectResult, settings: AnalysisSettings) -> tuple[str, ...]:
-    zh = settings.lang == "zh"
+    t = TEXTS.lang(settings.lang)
     o = effect.dimension("overall")
     if len(o) == 0:
-        return ("客户策略执行表中还没有行。" if zh else "The strategy table has no rows yet.",)
+        return (t.no_rows,)
     o = o.iloc[0]
     lines = [
-        (f"参考日期 {effect.today:%Y-%m-%d}：{int(o['applicable'])} 条适用策略中已完成 {int(o['done'])} 条，完成率 "
-         f"{_fmt_pct(o['completion_rate'])}；逾期 {int(o['overdue'])} 条。" if zh else
-         f"Reference day {effect.today:%Y-%m-%d}: {int(o['done'])} of {int(o['applicable'])} applicable strategies done "
-         f"({_fmt_pct(o['completion_rate'])}); {int(o['overdue'])} overdue."),
+        t("summary_done", today=effect.today, applicable=int(o["applicable"]), done=int(o["done"]),
+          rate=_fmt_pct(o["completion_rate"]), overdue=int(o["overdue"])),
     ]
     if o["started"] > 0:
-        lines.append(
-            f"已执行的 {int(o['started'])} 条策略：复购率 {_fmt_pct(o['repurchase_before'])} → {_fmt_pct(o['repurchase_after'])}，"
-            f"销售额 {o['revenue_before']:,.0f} → {o['revenue_after']:,.0f} 元，投诉 {o['complaints_before']:.0f} → "
-            f"{o['complaints_after']:.0f} 次（策略开始前后各最多 {settings.effect_window_days} 天）。" if zh else
-            f"{int(o['started'])} started strategies: repurchase {_fmt_pct(o['repurchase_before'])} -> "
-            f"{_fmt_pct(o['repurchase_after'])}, revenue {o['revenue_before']:,.0f} -> {o['revenue_after']:,.0f}, "
-            f"complaints {o['complaints_before']:.0f} -> {o['complaints_after']:.0f} (up to "
-            f"{settings.effect_window_days} days before vs after each start).")
+        lines.append(t("summary_started", started=int(o["started"]), rep_before=_fmt_pct(o["repurchase_before"]),
+                       rep_after=_fmt_pct(o["repurchase_after"]), rev_before=o["revenue_before"],
+                       rev_after=o["revenue_after"], comp_before=o["complaints_before"],
+                       comp_after=o["complaints_after"], days=settings.effect_window_days))
     else:
-        lines.append("还没有已执行（进行中/已完成且填写了开始日期）的策略，暂无前后对比。" if zh else
-                     "No strategy has started yet (in progress / done with a start date): no before/after comparison.")
+        lines.append(t.summary_none_started)
     return tuple(lines)
 
 
@@ -94,34 +123,26 @@ def effect_sheet(effect: EffectResult, settings: AnalysisSettings) -> SheetSpec:
     """The 效果跟踪 sheet for ``effect`` (language from ``settings.lang``)."""
     lang = settings.lang
     zh = lang == "zh"
-    W = settings.effect_window_days
-    note = (f"根据「客户策略执行表」中填写的执行状态和开始日期计算：完成率 = 已完成 / 适用行（不含「不再适用」和系统标记为不再适用的行）；"
-            f"逾期 = 截止日期早于参考日期且未完成，或状态为「已逾期」。前后对比：每条已执行策略比较开始日前后各 L 天"
-            f"（L = min({W}, 参考日期 − 开始日期 + 1)）；复购率 = 窗口内有购买的客户行 / 已执行行；NPS = (推荐者 − 贬损者) / 评分数 × 100；"
-            f"投诉数 = 类型为投诉的互动次数。详见 docs/strategy.md。" if zh else
-            f"From the status and start dates typed in the strategy table: completion = done / applicable rows (rows "
-            f"not marked not applicable); overdue = deadline before the reference day and not done, or status Overdue. "
-            f"Before vs after: each started strategy compares L days before and after its start (L = min({W}, "
-            f"reference day - start + 1)); repurchase = rows whose customer bought in the window / started rows; "
-            f"NPS = (promoters - detractors) / responses x 100; complaints = complaint interactions. See docs/strategy.md.")
+    t = TEXTS.lang(lang)
+    note = t("note", w=settings.effect_window_days)
     owners = effect.dimension("owner")
     by_layer = effect.dimension("layer")
     by_strategy = effect.dimension("strategy")
     overall = effect.dimension("overall")
     t_overall = TableBlock("EffectOverall", _cols(_PROGRESS + _KPI, zh, ("范围", "Scope", "")), overall,
-                           title="总体" if zh else "Overall")
+                           title=t.overall)
     t_owner = TableBlock("EffectByOwner", _cols(_PROGRESS, zh, ("负责人", "Owner", "")), owners,
-                         title="负责人执行进度" if zh else "Progress by owner")
+                         title=t.by_owner)
     t_layer = TableBlock("EffectByLayer", _cols(_PROGRESS + _KPI, zh, ("客户层级", "Customer layer", "")), by_layer,
-                         title="按客户层级：执行前后对比" if zh else "By layer: before vs after")
+                         title=t.by_layer)
     t_strat = TableBlock("EffectByStrategy", _cols(_PROGRESS + _KPI, zh, ("策略措施", "Action", "40")), by_strategy,
-                         title="按策略：执行前后对比" if zh else "By strategy: before vs after")
+                         title=t.by_strategy)
     od = effect.overdue
     t_over = TableBlock("OverdueList", tuple(ColumnSpec(k, z if zh else e, kind, wrap=k == "action",
                                                         width=40 if k == "action" else None)
                                              for k, z, e, kind in _OVERDUE), od,
-                        title=(f"逾期清单（{len(od)} 条）" if zh else f"Overdue list ({len(od)})"))
-    head = stack([TextBlock(("效果跟踪" if zh else "Effect tracking",), style="title"),
+                        title=t("overdue", n=len(od)))
+    head = stack([TextBlock((t.title,), style="title"),
                   TextBlock(tuple(x for line in _summary(effect, settings) for x in note_lines(line)), style="body"),
                   TextBlock(note_lines(note), style="note")], gap=0)
     start = head[-1].row + head[-1].height + 1
@@ -129,7 +150,7 @@ def effect_sheet(effect: EffectResult, settings: AnalysisSettings) -> SheetSpec:
     owner_block = top[1]
     chart_col = len(_PROGRESS) + 3
     height = max(6.0, 1.5 + 0.7 * max(len(owners), 1))
-    chart = ChartSpec(kind="bar", title="各负责人完成率" if zh else "Completion by owner", table="EffectByOwner",
+    chart = ChartSpec(kind="bar", title=t.chart, table="EffectByOwner",
                       category="group", series=("completion_rate",), anchor=f"{col_letter(chart_col)}{owner_block.row}",
                       width_cm=14, height_cm=height, data_labels=True)
     chart_rows = int(np.ceil(height / 0.53)) + 1  # default rows are 15 pt = 0.53 cm

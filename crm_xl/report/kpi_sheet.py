@@ -12,8 +12,31 @@ from ..core.analysis import AnalysisResult
 from ..core.kpis import KPI_SECTIONS, KPIS, kpi_wide
 from ..settings import AnalysisSettings
 from ..sheet_names import sheet_name
+from ..texts import Texts
 from .common import UNIT_KIND, title_blocks
 from .spec import ColumnSpec, ConditionalFormat, SheetSpec, TableBlock, TextBlock, stack
+
+TEXTS = Texts({
+    "title": ("客户指标看板", "KPI dashboard"),
+    "window_months": ("近{months}个月", "last {months} months"),
+    "window_all": ("全部历史", "all history"),
+    "note": ("统计期：{window}（截至 {as_of:%Y-%m-%d}）。每列一个指标，表头批注和下方「指标说明」给出计算公式；"
+             "空白表示该组没有可计算的数据（原因见指标说明）。",
+             "Period: {window} up to {as_of:%Y-%m-%d}. One column per KPI; header notes and the legend below "
+             "give each formula. Blank = nothing to compute for that group (see the legend)."),
+    # the tables of each section
+    "all_customers": ("全部客户", "All customers"),
+    "scope": ("范围", "Scope"),
+    "overall_title": ("总体与各层级", "Overall and by layer"),
+    # the key figures
+    "high_risk": ("高流失风险客户", "High churn risk"),
+    "headline_title": ("核心指标", "Key figures"),
+    # the legend
+    "legend_title": ("指标说明", "KPI legend"),
+    "legend_label": ("指标", "KPI"),
+    "legend_formula": ("计算公式", "Formula"),
+    "legend_note": ("总体为空的原因", "Why overall is blank"),
+})
 
 # every KPI of crm_xl.core.kpis, in the order of KPIS
 KPI_COLUMNS_SHOWN = tuple(k.key for k in KPIS)
@@ -64,22 +87,19 @@ def kpi_sheet(result: AnalysisResult) -> SheetSpec:
     s = result.settings
     lang = s.lang
     z = lang == "zh"
-    window = (f"近{s.kpi_window_months}个月" if z else f"last {s.kpi_window_months} months") \
-        if s.kpi_window_months else ("全部历史" if z else "all history")
-    note = (f"统计期：{window}（截至 {result.as_of:%Y-%m-%d}）。每列一个指标，表头批注和下方「指标说明」给出计算公式；"
-            "空白表示该组没有可计算的数据（原因见指标说明）。" if z else
-            f"Period: {window} up to {result.as_of:%Y-%m-%d}. One column per KPI; header notes and the legend below "
-            "give each formula. Blank = nothing to compute for that group (see the legend).")
+    t = TEXTS.lang(lang)
+    window = t("window_months", months=s.kpi_window_months) if s.kpi_window_months else t.window_all
+    note = t("note", window=window, as_of=result.as_of)
     overall = _wide(result.kpis)
-    overall["group_label"] = "全部客户" if z else "All customers"
+    overall["group_label"] = t.all_customers
     by_layer = _wide(result.kpis_by_layer)
-    blocks: list = [*title_blocks("客户指标看板" if z else "KPI dashboard", note), _headline(result, overall)]
+    blocks: list = [*title_blocks(t.title, note), _headline(result, overall)]
     top = pd.concat([overall, by_layer], ignore_index=True)
     dims = result.kpis_by_dimension
     for g_zh, g_en, suffix, keys in _GROUPS:
         blocks.append(TextBlock((g_zh if z else g_en,), style="heading"))
-        blocks.append(TableBlock(name="KpiOverall" + suffix, columns=_columns("范围" if z else "Scope", lang, keys),
-                                 data=top, title="总体与各层级" if z else "Overall and by layer",
+        blocks.append(TableBlock(name="KpiOverall" + suffix, columns=_columns(t.scope, lang, keys),
+                                 data=top, title=t.overall_title,
                                  style="TableStyleMedium2", conditional_formats=_targets(keys, s)))
         for dim, t_zh, t_en, name in _DIMS[1:]:
             part = dims[dims["dimension"] == dim] if not dims.empty else dims
@@ -95,10 +115,10 @@ def kpi_sheet(result: AnalysisResult) -> SheetSpec:
         "note": [str(reasons.get(k.key, "") or "") for k in KPIS],
     })
     legend_block = (TableBlock(
-        name="KpiLegend", data=legend, title="指标说明" if z else "KPI legend", style="TableStyleLight1",
-        columns=(ColumnSpec("label", "指标" if z else "KPI", width=24),
-                 ColumnSpec("formula", "计算公式" if z else "Formula", width=60),
-                 ColumnSpec("note", "总体为空的原因" if z else "Why overall is blank", width=40)),
+        name="KpiLegend", data=legend, title=t.legend_title, style="TableStyleLight1",
+        columns=(ColumnSpec("label", t.legend_label, width=24),
+                 ColumnSpec("formula", t.legend_formula, width=60),
+                 ColumnSpec("note", t.legend_note, width=40)),
     ))
     placed = stack(blocks)
     # the legend sits right of the widest table, so its wide text columns do not widen the KPI columns
@@ -115,11 +135,12 @@ def _headline(result: AnalysisResult, overall: pd.DataFrame) -> TableBlock:
     """The key figures in one row, for the manager who reads nothing else."""
     lang = result.settings.lang
     z = lang == "zh"
+    t = TEXTS.lang(lang)
     defs = {k.key: k for k in KPIS}
     row = {k: overall[k].iloc[0] if len(overall) else float("nan") for k in _HEADLINE}
     row["high_risk"] = int((result.churn["risk"] == "high").sum()) if len(result.churn) else 0
     cols = [ColumnSpec(k, defs[k].label(lang), UNIT_KIND[defs[k].unit], fmt="0.0" if defs[k].unit == "nps" else None,
                        comment=defs[k].formula_zh if z else defs[k].formula_en, width=14) for k in _HEADLINE]
-    cols.append(ColumnSpec("high_risk", "高流失风险客户" if z else "High churn risk", "int", width=14))
+    cols.append(ColumnSpec("high_risk", t.high_risk, "int", width=14))
     return TableBlock(name="KpiHeadline", columns=tuple(cols), data=pd.DataFrame([row]),
-                      title="核心指标" if z else "Key figures", style="TableStyleMedium9")
+                      title=t.headline_title, style="TableStyleMedium9")

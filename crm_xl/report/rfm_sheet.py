@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..settings import RFM11_KEYS, AnalysisSettings
+from ..texts import Texts
 from .common import LAYER_FILLS, col_letter, layer_fills
 
 if TYPE_CHECKING:
@@ -36,6 +37,39 @@ TEMPLATE1_HEADERS: tuple[tuple[str, str, str, Kind], ...] = (
     ("remark", "备注", "Remarks", "text"),
 )
 
+TEXTS = Texts({
+    "title": ("客户价值分层分析表（基于RFM模型）", "Customer value layers (RFM model)"),
+    "as_of_note": ("分析日期 {as_of:%Y-%m-%d}。", "Analysis date {as_of:%Y-%m-%d}. "),
+    "as_of": ("分析日期", "Analysis date"),
+    # the layer shares beside the table
+    "layer_label": ("客户层级", "Layer"),
+    "customers": ("客户数", "Customers"),
+    "share": ("占比", "Share"),
+    "amount": ("累计购买金额(元)", "Amount (CNY)"),
+    "shares_title": ("客户层级占比", "Layer shares"),
+    "shares_chart": ("客户层级占比", "Customers by layer"),
+    # how R, F and M were scored (scoring_note): one part per dimension, then the tail
+    "R_breakpoints": ("最近购买日期越近得分越高（≤{r[0]}天=5分，≤{r[1]}天=4分，≤{r[2]}天=3分，≤{r[3]}天=2分，更早=1分）",
+                      "days since last purchase <= {r[0]} -> 5, <= {r[1]} -> 4, <= {r[2]} -> 3, <= {r[3]} -> 2, "
+                      "older -> 1"),
+    "F_breakpoints": ("购买频次 ≥{f[3]:g}次=5分，≥{f[2]:g}=4分，≥{f[1]:g}=3分，≥{f[0]:g}=2分",
+                      "purchases >= {f[3]:g} -> 5, >= {f[2]:g} -> 4, >= {f[1]:g} -> 3, >= {f[0]:g} -> 2"),
+    "M_breakpoints": ("累计金额 ≥{m[3]:,.0f}元=5分，≥{m[2]:,.0f}=4分，≥{m[1]:,.0f}=3分，≥{m[0]:,.0f}=2分",
+                      "amount >= {m[3]:,.0f} -> 5, >= {m[2]:,.0f} -> 4, >= {m[1]:,.0f} -> 3, >= {m[0]:,.0f} -> 2"),
+    "R_quintiles": ("最近购买越近得分越高", "the more recent, the higher"),
+    "F_quintiles": ("购买次数越多得分越高", "the more purchases, the higher"),
+    "M_quintiles": ("累计金额越高得分越高", "the higher the amount, the higher"),
+    "by_breakpoints": ("{letter}得分：{rule}", "{letter}: {rule}"),
+    "by_quintiles": ("{letter}得分：按五分位评分（{rule}，每档约 20% 的客户）",
+                     "{letter}: by quintiles ({rule}; about 20% of the customers per score)"),
+    "quintiles_why": ("，因为固定分界点会让 {share:.0%} 的客户都得同一分（数据的金额或频次与默认分界点不在一个量级）",
+                      ", because the fixed breakpoints would give {share:.0%} of the customers the same "
+                      "score (the data's scale differs from the default breakpoints)"),
+    "parts_sep": ("；", "; "),
+    "parts_end": ("。", ". "),
+    "tail": ("分界点和评分方式（score_mode：auto / absolute / quantile）可在「设置」中修改。",
+             "Breakpoints and scoring (score_mode: auto / absolute / quantile) are editable in Settings."),
+})
 
 
 def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.Timestamp,
@@ -50,6 +84,7 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
     modes = modes or ((settings.score_mode,) * 3 if settings.score_mode != "auto" else ("absolute",) * 3)
     lang = settings.lang
     zh = lang == "zh"
+    t = TEXTS.lang(lang)
     cols = tuple(ColumnSpec(k, zh_h if zh else en_h, kind) for k, zh_h, en_h, kind in TEMPLATE1_HEADERS)
     cfs = tuple(
         ConditionalFormat("layer_label", "equals", settings.layer_label(key, lang), fill, font_color=font)
@@ -57,24 +92,23 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
     )
     table = TableBlock(name="RFMLayers", columns=cols, data=layers, conditional_formats=cfs,
                        key_columns=("customer_id",))
-    title = "客户价值分层分析表（基于RFM模型）" if zh else "Customer value layers (RFM model)"
-    note = (f"分析日期 {as_of:%Y-%m-%d}。" if zh else f"Analysis date {as_of:%Y-%m-%d}. ") + scoring_note(
-        layers, settings, modes)
+    title = t.title
+    note = t("as_of_note", as_of=as_of) + scoring_note(layers, settings, modes)
     # layer shares beside the table, with a native pie chart
     share = layer_summary(layers, settings)
     share_cols = (
-        ColumnSpec("layer_label", "客户层级" if zh else "Layer", "text"),
-        ColumnSpec("customers", "客户数" if zh else "Customers", "int"),
-        ColumnSpec("share", "占比" if zh else "Share", "percent"),
-        ColumnSpec("amount", "累计购买金额(元)" if zh else "Amount (CNY)", "money"),
+        ColumnSpec("layer_label", t.layer_label, "text"),
+        ColumnSpec("customers", t.customers, "int"),
+        ColumnSpec("share", t.share, "percent"),
+        ColumnSpec("amount", t.amount, "money"),
     )
     blocks = stack([TextBlock((title,), style="title"), TextBlock((note,), style="note")])
     main = stack([table], start_row=blocks[-1].row + 2)
     start_col = len(cols) + 2
     as_of_block = TableBlock(name="RFMAsOf", as_excel_table=False, data=pd.DataFrame({"as_of": [as_of]}),
-                             columns=(ColumnSpec("as_of", "分析日期" if zh else "Analysis date", "date", width=14),))
+                             columns=(ColumnSpec("as_of", t.as_of, "date", width=14),))
     side = stack([as_of_block, TableBlock(name="LayerShares", columns=share_cols, data=share,
-                                          title="客户层级占比" if zh else "Layer shares")],
+                                          title=t.shares_title)],
                  start_row=main[0].row, col=start_col)
     if refs is not None:
         main = _with_formulas(main[0], side, settings, refs, modes)
@@ -82,7 +116,7 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
 
         side = (side[0], layer_table_formulas(side[1], main[0], amount="amount"))
     anchor_row = side[-1].last_row + 2
-    chart = ChartSpec(kind="pie", title="客户层级占比" if zh else "Customers by layer", table="LayerShares",
+    chart = ChartSpec(kind="pie", title=t.shares_chart, table="LayerShares",
                       category="layer_label", series=("customers",),
                       anchor=f"{col_letter(start_col)}{anchor_row}", width_cm=13, height_cm=8, data_labels=True)
     return SheetSpec(name=RFM_SHEET_NAME[lang], blocks=blocks + tuple(main) + tuple(side), charts=(chart,),
@@ -136,35 +170,17 @@ def scoring_note(layers: pd.DataFrame, settings: AnalysisSettings, modes: tuple[
     score)."""
     from ..core.rfm import one_score_share
 
-    zh = settings.lang == "zh"
+    t = TEXTS.lang(settings.lang)
     r, f, m = settings.recency_breakpoints_days, settings.frequency_breakpoints, settings.monetary_breakpoints
-    dims = (
-        ("R", "recency", "recency_days", r,
-         f"最近购买日期越近得分越高（≤{r[0]}天=5分，≤{r[1]}天=4分，≤{r[2]}天=3分，≤{r[3]}天=2分，更早=1分）",
-         f"days since last purchase <= {r[0]} -> 5, <= {r[1]} -> 4, <= {r[2]} -> 3, <= {r[3]} -> 2, older -> 1",
-         "最近购买越近得分越高", "the more recent, the higher"),
-        ("F", "frequency", "frequency", f,
-         f"购买频次 ≥{f[3]:g}次=5分，≥{f[2]:g}=4分，≥{f[1]:g}=3分，≥{f[0]:g}=2分",
-         f"purchases >= {f[3]:g} -> 5, >= {f[2]:g} -> 4, >= {f[1]:g} -> 3, >= {f[0]:g} -> 2",
-         "购买次数越多得分越高", "the more purchases, the higher"),
-        ("M", "monetary", "monetary", m,
-         f"累计金额 ≥{m[3]:,.0f}元=5分，≥{m[2]:,.0f}=4分，≥{m[1]:,.0f}=3分，≥{m[0]:,.0f}=2分",
-         f"amount >= {m[3]:,.0f} -> 5, >= {m[2]:,.0f} -> 4, >= {m[1]:,.0f} -> 3, >= {m[0]:,.0f} -> 2",
-         "累计金额越高得分越高", "the higher the amount, the higher"),
-    )
+    dims = (("R", "recency", "recency_days", r), ("F", "frequency", "frequency", f), ("M", "monetary", "monetary", m))
     parts = []
-    for (letter, kind, col, bps, abs_zh, abs_en, q_zh, q_en), mode in zip(dims, modes, strict=True):
+    for (letter, kind, col, bps), mode in zip(dims, modes, strict=True):
         if mode == "absolute":
-            parts.append(f"{letter}得分：{abs_zh}" if zh else f"{letter}: {abs_en}")
+            parts.append(t("by_breakpoints", letter=letter, rule=t(f"{letter}_breakpoints", r=r, f=f, m=m)))
             continue
-        text = (f"{letter}得分：按五分位评分（{q_zh}，每档约 20% 的客户）" if zh
-                else f"{letter}: by quintiles ({q_en}; about 20% of the customers per score)")
+        text = t("by_quintiles", letter=letter, rule=t(f"{letter}_quintiles"))
         if settings.score_mode == "auto" and col in layers and len(layers):
             share = one_score_share(layers[col].to_numpy(dtype=float), bps, kind)
-            text += (f"，因为固定分界点会让 {share:.0%} 的客户都得同一分（数据的金额或频次与默认分界点不在一个量级）"
-                     if zh else f", because the fixed breakpoints would give {share:.0%} of the customers the same "
-                     "score (the data's scale differs from the default breakpoints)")
+            text += t("quintiles_why", share=share)
         parts.append(text)
-    tail = ("分界点和评分方式（score_mode：auto / absolute / quantile）可在「设置」中修改。" if zh
-            else "Breakpoints and scoring (score_mode: auto / absolute / quantile) are editable in Settings.")
-    return ("；".join(parts) + "。" + tail) if zh else ("; ".join(parts) + ". " + tail)
+    return t.parts_sep.join(parts) + t.parts_end + t.tail

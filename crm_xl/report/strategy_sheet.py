@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..core.strategy import ORIGIN_LABELS, STRATEGY_KEYS, status_labels, strategy_lifecycle, strategy_table
 from ..sheet_names import sheet_name
+from ..texts import Texts
 from .common import col_letter
 from .spec import ColumnSpec, ConditionalFormat, Kind, SheetSpec, TableBlock, TextBlock, stack
 
@@ -57,53 +58,65 @@ STRATEGY_HEADERS: tuple[tuple[str, str, str, Kind, bool, int, bool], ...] = (
 )
 
 
+TEXTS = Texts({
+    "title": ("客户策略执行表", "Strategy execution table"),
+    "editable_note": ("由您填写：刷新时原样保留", "Yours to fill: kept as typed on every refresh"),
+    # the note under the title, one line each
+    "note_dates": (
+        "分析日期 {as_of:%Y-%m-%d}。每位客户按其层级生成一条策略：负责人角色、策略措施和完成期限来自「设置」中的 strategy.* 项；"
+        "开始日期为分析日期，截止日期 = 开始日期 + 期限天数（如流失风险客户 1 周内回访）。",
+        "Analysis date {as_of:%Y-%m-%d}. One strategy per customer by layer: owner role, action and deadline come from "
+        "the strategy.* settings; the start date is the analysis date, the deadline start + the deadline days "
+        "(e.g. call back churn-risk customers within 1 week)."),
+    "note_fill": (
+        "请在「负责人」「开始日期」「截止日期」「执行状态」「执行记录」「执行结果」「备注」列中填写跟进情况（可填写具体人名）。",
+        "Fill Owner, Start Date, Deadline, Status, Activity Log, Result and Notes as you follow up (a person's name is fine)."),
+    "note_refresh": (
+        "刷新规则（以「客户ID + 客户层级」识别一行）：① 您填写的列在每次刷新后原样保留（包括清空的单元格）；",
+        "Refresh rule (a row is identified by Customer ID + Customer Layer): (1) what you typed in your columns is "
+        "kept as is on every refresh (cleared cells too);"),
+    "note_new": ("② 新出现的客户追加到表格末尾，已有行的顺序不变；",
+                 "(2) new customers are appended at the end, existing rows keep their order;"),
+    "note_stale": (
+        "③ 不再生成的行不会删除：「系统标记」注明「{stale}（日期）：原因」（如客户已转为其他层级），整行灰色显示；",
+        "(3) rows no longer produced are not deleted: the System Note says '{stale} (date): reason' (e.g. the "
+        "customer moved to another layer) and the row is greyed;"),
+    "note_hand": (
+        "④ 您手工添加的行保留，系统标记为「{hand}」；⑤ 其余列（问题/原因、策略措施等）随数据更新。重复刷新结果不变。",
+        "(4) rows you added by hand are kept and noted '{hand}'; (5) the other columns (problem, action, ...) "
+        "follow the data. Refreshing twice changes nothing."),
+    "note_status": (
+        "执行状态：{statuses}。逾期（整行红色）：状态为「{overdue}」，或截止日期早于分析日期 {as_of:%Y-%m-%d} "
+        "且状态不是「{done}」「{dropped}」——与「效果跟踪」的逾期清单一致。逾期按分析日期而不是今天判断："
+        "用新数据刷新报告后，分析日期（默认为最新订单日期）随之更新。",
+        "Status: {statuses}. Overdue (whole row red): status '{overdue}', or a deadline before the analysis "
+        "date {as_of:%Y-%m-%d} while the status is neither '{done}' nor '{dropped}' -- the same rows as the overdue "
+        "list on Effect Tracking. Overdue is judged on the analysis date, not today: refreshing the report with new "
+        "data moves the analysis date (by default the latest order date)."),
+})
+
 
 def strategy_columns(lang: str = "zh") -> tuple[ColumnSpec, ...]:
     """The table's columns (editable ones marked; the status column has the drop-down)."""
     zh = lang == "zh"
+    t = TEXTS.lang(lang)
     out = []
     for key, h_zh, h_en, kind, editable, width, wrap in STRATEGY_HEADERS:
         comment = None
         if editable:
-            comment = "由您填写：刷新时原样保留" if zh else "Yours to fill: kept as typed on every refresh"
+            comment = t.editable_note
         out.append(ColumnSpec(key, h_zh if zh else h_en, kind, width=width, editable=editable, wrap=wrap,
                               validation=status_labels(lang) if key == "status" else None, comment=comment))
     return tuple(out)
 
 
 def _note(lang: str, as_of: pd.Timestamp) -> tuple[str, ...]:
+    t = TEXTS.lang(lang)
     st = status_labels(lang)
     o = ORIGIN_LABELS[lang]
-    if lang == "zh":
-        return (
-            f"分析日期 {as_of:%Y-%m-%d}。每位客户按其层级生成一条策略：负责人角色、策略措施和完成期限来自「设置」中的 strategy.* 项；"
-            "开始日期为分析日期，截止日期 = 开始日期 + 期限天数（如流失风险客户 1 周内回访）。",
-            "请在「负责人」「开始日期」「截止日期」「执行状态」「执行记录」「执行结果」「备注」列中填写跟进情况（可填写具体人名）。",
-            "刷新规则（以「客户ID + 客户层级」识别一行）：① 您填写的列在每次刷新后原样保留（包括清空的单元格）；",
-            "② 新出现的客户追加到表格末尾，已有行的顺序不变；",
-            f"③ 不再生成的行不会删除：「系统标记」注明「{o['stale']}（日期）：原因」（如客户已转为其他层级），整行灰色显示；",
-            f"④ 您手工添加的行保留，系统标记为「{o['hand']}」；⑤ 其余列（问题/原因、策略措施等）随数据更新。重复刷新结果不变。",
-            f"执行状态：{' / '.join(st)}。逾期（整行红色）：状态为「{st[3]}」，或截止日期早于分析日期 {as_of:%Y-%m-%d} "
-            f"且状态不是「{st[2]}」「{st[4]}」——与「效果跟踪」的逾期清单一致。逾期按分析日期而不是今天判断："
-            "用新数据刷新报告后，分析日期（默认为最新订单日期）随之更新。",
-        )
-    return (
-        f"Analysis date {as_of:%Y-%m-%d}. One strategy per customer by layer: owner role, action and deadline come from "
-        "the strategy.* settings; the start date is the analysis date, the deadline start + the deadline days "
-        "(e.g. call back churn-risk customers within 1 week).",
-        "Fill Owner, Start Date, Deadline, Status, Activity Log, Result and Notes as you follow up (a person's name is fine).",
-        "Refresh rule (a row is identified by Customer ID + Customer Layer): (1) what you typed in your columns is "
-        "kept as is on every refresh (cleared cells too);",
-        "(2) new customers are appended at the end, existing rows keep their order;",
-        f"(3) rows no longer produced are not deleted: the System Note says '{o['stale']} (date): reason' (e.g. the "
-        "customer moved to another layer) and the row is greyed;",
-        f"(4) rows you added by hand are kept and noted '{o['hand']}'; (5) the other columns (problem, action, ...) "
-        "follow the data. Refreshing twice changes nothing.",
-        f"Status: {' / '.join(st)}. Overdue (whole row red): status '{st[3]}', or a deadline before the analysis "
-        f"date {as_of:%Y-%m-%d} while the status is neither '{st[2]}' nor '{st[4]}' -- the same rows as the overdue "
-        "list on Effect Tracking. Overdue is judged on the analysis date, not today: refreshing the report with new "
-        "data moves the analysis date (by default the latest order date).",
-    )
+    return (t("note_dates", as_of=as_of), t.note_fill, t.note_refresh, t.note_new,
+            t("note_stale", stale=o["stale"]), t("note_hand", hand=o["hand"]),
+            t("note_status", as_of=as_of, statuses=" / ".join(st), overdue=st[3], done=st[2], dropped=st[4]))
 
 
 def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.DataFrame | None = None,
@@ -125,7 +138,7 @@ def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.Da
     """
     s = result.settings
     lang = s.lang
-    zh = lang == "zh"
+    t = TEXTS.lang(lang)
     data = table if table is not None else strategy_table(result, previous)
     cols = strategy_columns(lang)
     keys = [c.key for c in cols]
@@ -147,7 +160,7 @@ def strategy_sheet(result, previous: pd.DataFrame | None = None, *, table: pd.Da
     tb = TableBlock(name=STRATEGY_TABLE, columns=cols, data=data, conditional_formats=cfs, key_columns=STRATEGY_KEYS,
                     lifecycle=strategy_lifecycle(result), style="TableStyleMedium2",
                     carried_over=(previous is not None) if carried_over is None else carried_over)
-    head = stack([TextBlock(("客户策略执行表" if zh else "Strategy execution table",), style="title"),
+    head = stack([TextBlock((t.title,), style="title"),
                   TextBlock(_note(lang, pd.Timestamp(result.as_of)), style="note")], gap=0)
     body = stack([tb], start_row=head[-1].row + head[-1].height + 1)
     return SheetSpec(name=sheet_name("strategy", lang), blocks=head + body, freeze=f"C{body[0].first_data_row}",

@@ -24,6 +24,7 @@ import datetime as dt
 import pandas as pd
 
 from ..a1 import column_letter
+from ..texts import Texts
 from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, as_table, stack
 
 UDF_SHEET_NAME = {"zh": "函数示例", "en": "Function Examples"}
@@ -73,12 +74,68 @@ _CUSTOMERS = pd.DataFrame({
     "orders_prev": [3, 4, 1],
     "negative_feedback": [0, 0, 3],
 })
-_EXPECTED = {
-    "zh": ["5, 5, 5 = 15 高价值客户；风险 低", "3, 4, 4 = 11 潜力客户；风险 中", "1, 2, 2 = 5 流失风险客户；风险 高"],
-    "en": ["5, 5, 5 = 15 High value; risk Low", "3, 4, 4 = 11 Potential; risk Medium",
-           "1, 2, 2 = 5 Churn risk; risk High"],
-}
 _SCORES = [10, 9, 9, 8, 7, 7, 6, 5, 10, 3]  # NPS = (4 - 3) / 10 x 100 = 10
+
+
+TEXTS = Texts({
+    # the sheet
+    "title": ("工作表函数示例", "Worksheet function examples"),
+    "note": ("以下公式使用 crm_xl 的工作表函数。需要先启用：Windows 版 Excel 安装 xlwings 加载项并把 UDF Modules 设为 "
+             "crm_xl.excel.udfs（命令 crm-xl udfs config），或在 xlwings Lite 中使用 crm-xl udfs lite 生成的 main.py。"
+             "未启用时单元格显示 #NAME?，可对照「预期结果」列。说明见 docs/udfs.md。",
+             "The formulas below use crm_xl's worksheet functions. Enable them first: on Windows install the xlwings "
+             "add-in and set UDF Modules to crm_xl.excel.udfs (crm-xl udfs config), or use the main.py written by "
+             "crm-xl udfs lite in xlwings Lite. Without them cells show #NAME?; compare with the Expected column. "
+             "See docs/udfs.md."),
+    # the analysis date
+    "param_label": ("参数", "Parameter"),
+    "param_value": ("值", "Value"),
+    "as_of": ("分析日期", "Analysis date"),
+    # Template 1's customers: the data, then the formulas per row
+    "customers_title": ("模板1 的三个客户", "Template 1's three customers"),
+    "customer_id": ("客户ID", "Customer ID"),
+    "last_purchase_date": ("最近购买日期", "Last purchase"),
+    "frequency": ("购买频次(次)", "Purchases"),
+    "monetary": ("累计购买金额(元)", "Amount (CNY)"),
+    "r": ("R得分", "R"),
+    "f": ("F得分", "F"),
+    "m": ("M得分", "M"),
+    "total": ("RFM总分", "RFM total"),
+    "layer": ("客户层级", "Layer"),
+    "ltv": ("LTV(元)", "LTV (CNY)"),
+    "orders_last": ("近3个月购买次数", "Orders last 3m"),
+    "orders_prev": ("前3个月购买次数", "Orders prev 3m"),
+    "negative_feedback": ("负面反馈次数", "Negative feedback"),
+    "risk": ("流失风险", "Churn risk"),
+    "reasons": ("预警原因", "Reasons"),
+    "expected": ("预期结果", "Expected"),
+    # the expected results of the three customers, in the rows' order
+    "expected_1": ("5, 5, 5 = 15 高价值客户；风险 低", "5, 5, 5 = 15 High value; risk Low"),
+    "expected_2": ("3, 4, 4 = 11 潜力客户；风险 中", "3, 4, 4 = 11 Potential; risk Medium"),
+    "expected_3": ("1, 2, 2 = 5 流失风险客户；风险 高", "1, 2, 2 = 5 Churn risk; risk High"),
+    # the survey
+    "survey_title": ("NPS 调查（0-10 分）", "NPS survey (0-10)"),
+    "score": ("推荐意愿评分", "Score"),
+    "group": ("类别", "Group"),
+    # the strip of aggregate KPIs
+    "kpi_heading": ("汇总指标（第一行为指标和预期结果，第二行为公式结果）",
+                    "Aggregate KPIs (label with the expected result; the formula below)"),
+    "kpi_head": ("{label}（预期 {expected}）", "{label} (expected {expected})"),
+    "kpi_promoters": ("推荐者比例", "Promoters"),
+    "kpi_detractors": ("贬损者比例", "Detractors"),
+    "kpi_c003_total": ("C003 RFM总分", "C003 RFM total"),
+    "kpi_aov": ("客单价(元)", "AOV (CNY)"),
+    "kpi_ltv_cac": ("LTV/获客成本", "LTV/CAC"),
+    "kpi_conversion": ("线索-成交转化率", "Lead conversion"),
+    "kpi_complaint_rate": ("投诉率", "Complaint rate"),
+    "kpi_renewal_rate": ("续签率", "Renewal rate"),
+    "kpi_purchases": ("预期购买次数(39周)", "Purchases (39 wk)"),
+    # the reference list of all functions
+    "ref_title": ("函数一览", "All functions"),
+    "ref_name": ("函数", "Function"),
+    "ref_purpose": ("用途", "Purpose"),
+    "ref_example": ("示例公式", "Example"),
+})
 
 
 _L = column_letter
@@ -88,62 +145,55 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
     """The 函数示例 sheet (``Function Examples`` in English) as a :class:`SheetSpec`."""
     zh = lang == "zh"
     en_arg = "" if zh else ',"","en"'
-    title = TextBlock(("工作表函数示例" if zh else "Worksheet function examples",), style="title")
-    note = TextBlock((
-        ("以下公式使用 crm_xl 的工作表函数。需要先启用：Windows 版 Excel 安装 xlwings 加载项并把 UDF Modules 设为 "
-         "crm_xl.excel.udfs（命令 crm-xl udfs config），或在 xlwings Lite 中使用 crm-xl udfs lite 生成的 main.py。"
-         "未启用时单元格显示 #NAME?，可对照「预期结果」列。说明见 docs/udfs.md。")
-        if zh else
-        ("The formulas below use crm_xl's worksheet functions. Enable them first: on Windows install the xlwings "
-         "add-in and set UDF Modules to crm_xl.excel.udfs (crm-xl udfs config), or use the main.py written by "
-         "crm-xl udfs lite in xlwings Lite. Without them cells show #NAME?; compare with the Expected column. "
-         "See docs/udfs.md."),
-    ), style="note", merge_cols=12)
+    t = TEXTS.lang(lang)
+    title = TextBlock((t.title,), style="title")
+    note = TextBlock((t.note,), style="note", merge_cols=12)
     as_of = TableBlock(
         name="UdfAsOf", as_excel_table=False,
-        columns=(ColumnSpec("label", "参数" if zh else "Parameter", "text"),
-                 ColumnSpec("value", "值" if zh else "Value", "date")),
-        data=pd.DataFrame({"label": ["分析日期" if zh else "Analysis date"], "value": [pd.Timestamp(_AS_OF)]}),
+        columns=(ColumnSpec("label", t.param_label, "text"),
+                 ColumnSpec("value", t.param_value, "date")),
+        data=pd.DataFrame({"label": [t.as_of], "value": [pd.Timestamp(_AS_OF)]}),
     )
     cust_cols_data = (
-        ColumnSpec("customer_id", "客户ID" if zh else "Customer ID", "text"),
-        ColumnSpec("last_purchase_date", "最近购买日期" if zh else "Last purchase", "date"),
-        ColumnSpec("frequency", "购买频次(次)" if zh else "Purchases", "int"),
-        ColumnSpec("monetary", "累计购买金额(元)" if zh else "Amount (CNY)", "money"),
+        ColumnSpec("customer_id", t.customer_id, "text"),
+        ColumnSpec("last_purchase_date", t.last_purchase_date, "date"),
+        ColumnSpec("frequency", t.frequency, "int"),
+        ColumnSpec("monetary", t.monetary, "money"),
     )
     survey = TableBlock(
-        name="UdfSurvey", title="NPS 调查（0-10 分）" if zh else "NPS survey (0-10)",
-        columns=(ColumnSpec("score", "推荐意愿评分" if zh else "Score", "int"),
-                 ColumnSpec("group", "类别" if zh else "Group", "text", formula="=NPS_GROUP(A{row}" + en_arg + ")")),
+        name="UdfSurvey", title=t.survey_title,
+        columns=(ColumnSpec("score", t.score, "int"),
+                 ColumnSpec("group", t.group, "text", formula="=NPS_GROUP(A{row}" + en_arg + ")")),
         data=pd.DataFrame({"score": _SCORES}),
     )
     # first pass: positions (heights do not depend on the formulas)
     placeholder = TableBlock(name="UdfCustomers", columns=cust_cols_data, data=_CUSTOMERS,
-                             title="模板1 的三个客户" if zh else "Template 1's three customers")
+                             title=t.customers_title)
     placed = stack([title, note, as_of, placeholder, survey])
     as_of_ref = f"$B${as_table(placed[2]).first_data_row}"
     c_first, c_last = as_table(placed[3]).first_data_row, as_table(placed[3]).last_row
     s_first, s_last = as_table(placed[4]).first_data_row, as_table(placed[4]).last_row
     cust_cols = cust_cols_data + (
-        ColumnSpec("r", "R得分" if zh else "R", "score", formula=f'=RFM_SCORE(B{{row}},"R","30,60,90,180",{as_of_ref})'),
-        ColumnSpec("f", "F得分" if zh else "F", "score", formula='=RFM_SCORE(C{row},"F")'),
-        ColumnSpec("m", "M得分" if zh else "M", "score", formula='=RFM_SCORE(D{row},"M")'),
-        ColumnSpec("total", "RFM总分" if zh else "RFM total", "score", formula="=RFM_TOTAL(E{row},F{row},G{row})"),
-        ColumnSpec("layer", "客户层级" if zh else "Layer", "text",
+        ColumnSpec("r", t.r, "score", formula=f'=RFM_SCORE(B{{row}},"R","30,60,90,180",{as_of_ref})'),
+        ColumnSpec("f", t.f, "score", formula='=RFM_SCORE(C{row},"F")'),
+        ColumnSpec("m", t.m, "score", formula='=RFM_SCORE(D{row},"M")'),
+        ColumnSpec("total", t.total, "score", formula="=RFM_TOTAL(E{row},F{row},G{row})"),
+        ColumnSpec("layer", t.layer, "text",
                    formula='=RFM_SEGMENT(E{row},F{row},G{row}' + ("" if zh else ',"score","","en"') + ")"),
-        ColumnSpec("ltv", "LTV(元)" if zh else "LTV (CNY)", "money", formula="=LTV(D{row}/C{row},C{row},3)"),
-        ColumnSpec("orders_last", "近3个月购买次数" if zh else "Orders last 3m", "int"),
-        ColumnSpec("orders_prev", "前3个月购买次数" if zh else "Orders prev 3m", "int"),
-        ColumnSpec("negative_feedback", "负面反馈次数" if zh else "Negative feedback", "int"),
-        ColumnSpec("risk", "流失风险" if zh else "Churn risk", "text",
+        ColumnSpec("ltv", t.ltv, "money", formula="=LTV(D{row}/C{row},C{row},3)"),
+        ColumnSpec("orders_last", t.orders_last, "int"),
+        ColumnSpec("orders_prev", t.orders_prev, "int"),
+        ColumnSpec("negative_feedback", t.negative_feedback, "int"),
+        ColumnSpec("risk", t.risk, "text",
                    formula=f"=CHURN_RISK(B{{row}},K{{row}},L{{row}},M{{row}},{as_of_ref}" + ("" if zh else ',,,,"","en"')
                    + ")"),
-        ColumnSpec("reasons", "预警原因" if zh else "Reasons", "text", wrap=True, width=40,
+        ColumnSpec("reasons", t.reasons, "text", wrap=True, width=40,
                    formula=f"=CHURN_REASONS(B{{row}},K{{row}},L{{row}},M{{row}},{as_of_ref}"
                    + ("" if zh else ',,,,"","en"') + ")"),
-        ColumnSpec("expected", "预期结果" if zh else "Expected", "text", width=34),
+        ColumnSpec("expected", t.expected, "text", width=34),
     )
-    customers = TableBlock(name="UdfCustomers", columns=cust_cols, data=_CUSTOMERS.assign(expected=_EXPECTED[lang]),
+    expected_rows = [t.expected_1, t.expected_2, t.expected_3]
+    customers = TableBlock(name="UdfCustomers", columns=cust_cols, data=_CUSTOMERS.assign(expected=expected_rows),
                            title=placeholder.title)
     scores = f"A{s_first}:A{s_last}"
     cells = {"as_of": as_of_ref, "dates": f"B{c_first}:B{c_last}", "freqs": f"C{c_first}:C{c_last}",
@@ -153,35 +203,34 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
     b, c, d = (f"{x}{c_first}:{x}{c_last}" for x in "BCD")
     kpis = (
         ("NPS", f"=NPS({scores})", "10"),
-        ("推荐者比例" if zh else "Promoters", f"=INDEX(NPS_BREAKDOWN({scores}),1,1)", "40%"),
-        ("贬损者比例" if zh else "Detractors", f"=INDEX(NPS_BREAKDOWN({scores}),1,3)", "30%"),
-        ("C003 RFM总分" if zh else "C003 RFM total", f"=INDEX(RFM_SCORES({b},{c},{d},{as_of_ref}),3,4)", "5"),
-        ("客单价(元)" if zh else "AOV (CNY)", f"=AOV({d})", "83,333"),
-        ("LTV/获客成本" if zh else "LTV/CAC", "=LTV_CAC(10000,4,3,20000)", "6"),
-        ("线索-成交转化率" if zh else "Lead conversion", "=CONVERSION_RATE(15,60)", "25%"),
-        ("投诉率" if zh else "Complaint rate", "=COMPLAINT_RATE(3,120)", "2.5%"),
-        ("续签率" if zh else "Renewal rate", "=RENEWAL_RATE(18,20)", "90%"),
+        (t.kpi_promoters, f"=INDEX(NPS_BREAKDOWN({scores}),1,1)", "40%"),
+        (t.kpi_detractors, f"=INDEX(NPS_BREAKDOWN({scores}),1,3)", "30%"),
+        (t.kpi_c003_total, f"=INDEX(RFM_SCORES({b},{c},{d},{as_of_ref}),3,4)", "5"),
+        (t.kpi_aov, f"=AOV({d})", "83,333"),
+        (t.kpi_ltv_cac, "=LTV_CAC(10000,4,3,20000)", "6"),
+        (t.kpi_conversion, "=CONVERSION_RATE(15,60)", "25%"),
+        (t.kpi_complaint_rate, "=COMPLAINT_RATE(3,120)", "2.5%"),
+        (t.kpi_renewal_rate, "=RENEWAL_RATE(18,20)", "90%"),
         ("P(alive)", "=P_ALIVE(2,30.43,38.86,{0.243;4.414;0.793;2.426})", "0.73"),
-        ("预期购买次数(39周)" if zh else "Purchases (39 wk)",
+        (t.kpi_purchases,
          "=CLV_PURCHASES(2,30.43,38.86,39,{0.243;4.414;0.793;2.426})", "1.226"),
     )
     ref = TableBlock(
-        name="UdfReference", title="函数一览" if zh else "All functions",
-        columns=(ColumnSpec("name", "函数" if zh else "Function", "text", width=24),
-                 ColumnSpec("purpose", "用途" if zh else "Purpose", "text", width=30, wrap=True),
-                 ColumnSpec("example", "示例公式" if zh else "Example", "text", width=40, wrap=True)),
+        name="UdfReference", title=t.ref_title,
+        columns=(ColumnSpec("name", t.ref_name, "text", width=24),
+                 ColumnSpec("purpose", t.ref_purpose, "text", width=30, wrap=True),
+                 ColumnSpec("example", t.ref_example, "text", width=40, wrap=True)),
         data=pd.DataFrame({"name": [r[0] for r in FUNCTION_REFERENCE],
                            "purpose": [r[1] if zh else r[2] for r in FUNCTION_REFERENCE],
                            "example": [r[3].format(**cells) for r in FUNCTION_REFERENCE]}),
     )
-    heading = TextBlock(("汇总指标（第一行为指标和预期结果，第二行为公式结果）" if zh else
-                         "Aggregate KPIs (label with the expected result; the formula below)",), style="heading")
+    heading = TextBlock((t.kpi_heading,), style="heading")
     blocks = list(stack([title, note, as_of, customers, survey, heading]))
     strip_row = blocks[-1].row + 1
     # one formula per KPI: a column formula is a template shared by every row of a block, so
     # each KPI is its own one-column block, side by side in one band
     for i, (label, formula, expected) in enumerate(kpis):
-        head = f"{label}（预期 {expected}）" if zh else f"{label} (expected {expected})"
+        head = t("kpi_head", label=label, expected=expected)
         blocks.append(TableBlock(name=f"UdfKpi{i + 1}", as_excel_table=False, row=strip_row, col=i + 1,
                                  columns=(ColumnSpec("v", head, "general", width=18, formula=formula),),
                                  data=pd.DataFrame(index=[0])))

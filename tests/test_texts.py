@@ -59,11 +59,9 @@ KNOWN: dict[str, int] = {
     "mapping.py": 6,
     "render/book.py": 3,
     "report/conclusions_sheet.py": 1,
-    "report/console_sheet.py": 3,
     "report/effect_sheet.py": 1,
     "report/goals_sheet.py": 1,
     "report/inputs.py": 1,
-    "report/udf_sheet.py": 1,
     "sources/__init__.py": 2,
     "sources/pushdown.py": 1,
 }

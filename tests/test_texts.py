@@ -58,7 +58,6 @@ KNOWN: dict[str, int] = {
     "excel/template.py": 6,
     "mapping.py": 6,
     "render/book.py": 3,
-    "report/effect_sheet.py": 1,
     "sources/__init__.py": 2,
     "sources/pushdown.py": 1,
 }

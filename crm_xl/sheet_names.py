@@ -1,9 +1,14 @@
 """Names of the report sheets, zh and en, in workbook order: one registry for both renderers,
-the CLI, the macros and the tests."""
+the CLI, the macros and the tests; and of the workbook's other sheets crm_xl writes (the
+控制台 console).
+
+Each name is one text per language of :data:`crm_xl.texts.LANGUAGES`, in that order."""
 
 from __future__ import annotations
 
-__all__ = ["REPORT_SHEETS", "sheet_name", "report_sheet_names"]
+__all__ = ["REPORT_SHEETS", "OTHER_SHEETS", "sheet_name", "report_sheet_names"]
+
+from .texts import LANGUAGES, language_index
 
 # key -> (zh, en); the order is the workbook order of the report part.
 REPORT_SHEETS: dict[str, tuple[str, str]] = {
@@ -29,11 +34,18 @@ REPORT_SHEETS: dict[str, tuple[str, str]] = {
     "udfs": ("函数示例", "Function Examples"),  # in the template workbook only (crm_xl.report.udf_sheet)
 }
 
+# key -> (zh, en): sheets that are not report sheets (not replaced by a report run, never read as data)
+OTHER_SHEETS: dict[str, tuple[str, str]] = {
+    "console": ("控制台", "Console"),  # crm_xl.report.console_sheet, read by the macros
+}
+
+assert all(len(names) == len(LANGUAGES) for names in (*REPORT_SHEETS.values(), *OTHER_SHEETS.values()))
+
 
 def sheet_name(key: str, lang: str = "zh") -> str:
-    """The sheet name of report sheet ``key`` in ``lang``."""
-    zh, en = REPORT_SHEETS[key]
-    return zh if lang == "zh" else en
+    """The sheet name of report sheet ``key`` (or of :data:`OTHER_SHEETS`) in ``lang``."""
+    names = REPORT_SHEETS[key] if key in REPORT_SHEETS else OTHER_SHEETS[key]
+    return names[language_index(lang)]
 
 
 def report_sheet_names(lang: str = "zh") -> tuple[str, ...]:

@@ -253,7 +253,7 @@ def test_conclusions_and_the_dashboard_derive_from_the_kpi_declarations():
     from crm_xl.core.kpis import KPIS
     from crm_xl.report import kpi_sheet
 
-    assert [(zh, suffix) for zh, _, suffix, _ in kpi_sheet._GROUPS] == [("经营指标", ""), ("客户体验与服务指标", "Cx")]
+    assert [(sec.label("zh"), sec.table_suffix) for sec, _ in kpi_sheet._GROUPS] == [("经营指标", ""), ("客户体验与服务指标", "Cx")]
     assert kpi_sheet._HEADLINE == ("customers", "active_customers", "revenue", "aov", "repurchase_rate",
                                    "new_customer_repurchase_rate", "lead_conversion_rate", "nps", "complaint_rate")
     assert insights._DIAGNOSED_KPIS == ("nps", "complaint_rate", "response_rate")

@@ -21,7 +21,7 @@ from crm_xl.excel import macros
 from crm_xl.render.xlsx import render_workbook
 from crm_xl.report import build as build_mod
 from crm_xl.report.inputs import inputs_from_sheet_rows
-from crm_xl.report.rfm_sheet import TEMPLATE1_HEADERS
+from crm_xl.report.rfm_sheet import template1_headers
 from crm_xl.report.spec import ReportSpec
 from crm_xl.schema import TABLES
 
@@ -93,7 +93,7 @@ def test_template1_header_and_seed_rows(demo_payload):
     assert out.ok and out.sheets == ["RFM分层表"]
     g = rp.grid("RFM分层表")
     header_row = next(r for (r, c), v in g.items() if c == 1 and v == "客户ID")
-    assert [rp.value("RFM分层表", header_row, c) for c in range(1, 14)] == [h[1] for h in TEMPLATE1_HEADERS]
+    assert [rp.value("RFM分层表", header_row, c) for c in range(1, 14)] == list(template1_headers("zh"))
     rows = {rp.value("RFM分层表", r, 1): r for r in range(header_row + 1, header_row + 40)}
     c001, c002, c003 = rows["C001"], rows["C002"], rows["C003"]
     # seed 004 Template 1: C001 5,5,5 = 15 高价值客户; C002 3,4,4 = 11 潜力客户; C003 1,2,2 = 5 流失风险客户

@@ -320,3 +320,28 @@ def test_score_mode_keeps_its_four_layer_colours():
                           pd.Timestamp("2024-09-30")).table("RFMLayers").conditional_formats
     assert [(c.value, c.fill) for c in cfs] == [("高价值客户", "C6EFCE"), ("潜力客户", "FFEB9C"), ("一般客户", "DDEBF7"),
                                                ("流失风险客户", "FFC7CE"), ("未匹配规则客户", "EDEDED")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_goals_and_strategy_tables_are_read_back_by_their_texts_in_every_language(lang):
+    """A workbook written in one language and run in another (or edited by hand) keeps its
+    分析目标 entries and its strategy rows: items and headers are recognised in any language."""
+    from crm_xl.report.goals_sheet import goals_sheet
+    from crm_xl.report.inputs import _goals_from_sheet, goal_labels
+    from crm_xl.report.strategy_sheet import previous_strategy_rows, strategy_columns
+    from crm_xl.sheet_names import sheet_name
+    from crm_xl.texts import LANGUAGES
+
+    written = goals_sheet({"goal": "G", "audience": "A"}, lang).blocks[-1]
+    rows = [[c.header for c in written.columns], *written.data.astype(object).values.tolist(), ["notes", "N"]]
+    for run_lang in LANGUAGES:
+        goals = _goals_from_sheet(rows, run_lang)
+        assert goals is not None
+        assert (goals["goal"], goals["audience"], goals["notes"]) == ("G", "A", "N")
+        assert set(goals) == set(goal_labels(run_lang))
+    headers = [c.header for c in strategy_columns(lang)]
+    row = ["C1" if c.key == "customer_id" else "x" for c in strategy_columns(lang)]
+    for name_lang in LANGUAGES:
+        table = previous_strategy_rows([(sheet_name("strategy", name_lang), [headers, row])], "zh")
+        assert table is not None and list(table.columns) == [c.key for c in strategy_columns(lang)]
+        assert table["customer_id"].tolist() == ["C1"]

@@ -8,7 +8,7 @@ __all__ = ["conclusions_sheet"]
 from ..core.analysis import AnalysisResult
 from ..sheet_names import sheet_name
 from ..texts import Texts
-from .inputs import GOAL_ITEMS, default_goals
+from .inputs import default_goals, goal_labels
 from .spec import SheetSpec, TextBlock, stack
 
 # the one text column: 72 characters fits an A4 / Letter portrait page at 100% (LibreOffice
@@ -35,12 +35,12 @@ def conclusions_sheet(result: AnalysisResult, goals: dict[str, str] | None = Non
     s = result.settings
     t = TEXTS.lang(s.lang)
     g = {**default_goals(s.lang), **(goals or {})}
+    labels = goal_labels(s.lang)
     brief = []
     for key in ("goal", "customer_group", "time_window", "dimensions", "audience", "owner"):
         v = (g.get(key) or "").strip()
         if v:
-            label = GOAL_ITEMS[key][0 if s.lang == "zh" else 1]
-            brief.append(t("brief_item", label=label, value=v))
+            brief.append(t("brief_item", label=labels[key], value=v))
     brief.append(t("analysis_date", date=result.as_of))
     c = result.conclusions
     findings = [f"{i}. {text}" for i, text in enumerate(c.loc[c["kind"] == "conclusion", "text"], 1)]

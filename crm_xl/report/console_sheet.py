@@ -5,34 +5,11 @@ with room for one xlwings Lite sheet button per action (the buttons themselves:
 
 from __future__ import annotations
 
-__all__ = ["ACTIONS", "CONSOLE_SHEET", "LITE_BUTTONS", "console_sheet", "console_layout", "lite_script_name"]
+__all__ = ["ACTIONS", "ACTION_LABELS", "ACTION_HELP", "action_labels", "action_help", "CONSOLE_SHEET", "LITE_BUTTONS",
+           "console_sheet", "console_layout", "lite_script_name"]
 
-from ..texts import Texts
-
-CONSOLE_SHEET = {"zh": "控制台", "en": "Console"}
-_ACTION_LABEL = {"zh": "要执行的操作", "en": "Action to run"}
-
-# key -> (zh label, en label, zh help, en help); order = the console's list
-ACTIONS: dict[str, tuple[str, str, str, str]] = {
-    "refresh_all": ("刷新全部报告", "Refresh all reports",
-                    "读取数据表与设置，重新生成全部报告工作表（策略表中填写的跟踪信息会保留）。",
-                    "Read the data sheets and settings; regenerate every report sheet (tracking entries are kept)."),
-    "refresh_rfm": ("只刷新RFM分层表", "Refresh RFM layers only",
-                    "只重新生成「RFM分层表」（模板1 客户价值分层分析表）。",
-                    "Regenerate only the RFM layering table (Template 1)."),
-    "refresh_strategy": ("只刷新客户策略执行表", "Refresh strategy table only",
-                         "只重新生成「客户策略执行表」；负责人、截止日期、执行状态、执行结果等已填写内容保留。",
-                         "Regenerate only the strategy execution table; owner, deadline, status and result entries are kept."),
-    "refresh_kpis_charts": ("刷新指标看板和图表", "Refresh KPIs and charts",
-                            "重新生成「指标看板」和「图表」。", "Regenerate the KPI dashboard and the charts."),
-    "insert_template": ("插入模板工作表", "Insert template sheets",
-                        "插入缺少的数据表（带表头）、设置、分析目标和控制台；已有的工作表不会被改动。",
-                        "Add the missing data sheets (with headers), Settings, Goals and this Console; existing sheets are not changed."),
-    "validate_data": ("检查数据", "Check the data",
-                      "检查数据表，把需要修改或被剔除的单元格写入「清洗日志」，并弹窗显示摘要。",
-                      "Check the data sheets, list every changed or rejected cell in the Cleaning Log and show a summary."),
-}
-
+from ..sheet_names import sheet_name
+from ..texts import LANGUAGES, Texts
 
 # The actions with a sheet button on the template's console (xlwings Lite, docs/excel.md).
 # insert_template has none: the template already holds those sheets (it stays in the
@@ -48,6 +25,7 @@ def lite_script_name(key: str) -> str:
 
 TEXTS = Texts({
     "title": ("CRM 分析控制台", "CRM analysis console"),
+    "action_label": ("要执行的操作", "Action to run"),  # the drop-down's item (the macros find it by this text)
     # the lines under the title
     "intro_choose": ("在下面「选择」一格中选一个操作，然后点击 Excel「CRM 分析」选项卡上的「运行」按钮。",
                      "Pick an action in the 'Choice' cell below, then press 'Run' on Excel's 'CRM 分析' tab."),
@@ -73,6 +51,54 @@ TEXTS = Texts({
     "actions_heading": ("操作", "Actions"),
 })
 
+# the actions, in the order of the console's list: key -> its label (the drop-down's choice)
+ACTION_LABELS = Texts({
+    "refresh_all": ("刷新全部报告", "Refresh all reports"),
+    "refresh_rfm": ("只刷新RFM分层表", "Refresh RFM layers only"),
+    "refresh_strategy": ("只刷新客户策略执行表", "Refresh strategy table only"),
+    "refresh_kpis_charts": ("刷新指标看板和图表", "Refresh KPIs and charts"),
+    "insert_template": ("插入模板工作表", "Insert template sheets"),
+    "validate_data": ("检查数据", "Check the data"),
+})
+
+# key -> what the action does
+ACTION_HELP = Texts({
+    "refresh_all": ("读取数据表与设置，重新生成全部报告工作表（策略表中填写的跟踪信息会保留）。",
+                    "Read the data sheets and settings; regenerate every report sheet (tracking entries are kept)."),
+    "refresh_rfm": ("只重新生成「RFM分层表」（模板1 客户价值分层分析表）。",
+                    "Regenerate only the RFM layering table (Template 1)."),
+    "refresh_strategy": ("只重新生成「客户策略执行表」；负责人、截止日期、执行状态、执行结果等已填写内容保留。",
+                         "Regenerate only the strategy execution table; owner, deadline, status and result entries are kept."),
+    "refresh_kpis_charts": ("重新生成「指标看板」和「图表」。",
+                            "Regenerate the KPI dashboard and the charts."),
+    "insert_template": ("插入缺少的数据表（带表头）、设置、分析目标和控制台；已有的工作表不会被改动。",
+                        "Add the missing data sheets (with headers), Settings, Goals and this Console; existing sheets are not changed."),
+    "validate_data": ("检查数据表，把需要修改或被剔除的单元格写入「清洗日志」，并弹窗显示摘要。",
+                      "Check the data sheets, list every changed or rejected cell in the Cleaning Log and show a summary."),
+})
+
+
+def action_labels(lang: str) -> dict[str, str]:
+    """The actions' labels in ``lang``, by key, in the console's order."""
+    t = ACTION_LABELS.lang(lang)
+    return {key: t(key) for key in ACTION_LABELS.keys()}
+
+
+def action_help(lang: str) -> dict[str, str]:
+    """What each action does, in ``lang``, by key."""
+    t = ACTION_HELP.lang(lang)
+    return {key: t(key) for key in ACTION_HELP.keys()}
+
+
+# Compatible views for crm_xl.excel.macros (which reads them): the console sheet's name and the
+# drop-down's label by language, and key -> (zh label, en label, zh help, en help).
+CONSOLE_SHEET = {lang: sheet_name("console", lang) for lang in LANGUAGES}
+_ACTION_LABEL = {lang: TEXTS.lang(lang).action_label for lang in LANGUAGES}
+_LABELS = {lang: action_labels(lang) for lang in LANGUAGES}
+_HELP = {lang: action_help(lang) for lang in LANGUAGES}
+ACTIONS: dict[str, tuple[str, str, str, str]] = {
+    key: (_LABELS["zh"][key], _LABELS["en"][key], _HELP["zh"][key], _HELP["en"][key]) for key in ACTION_LABELS.keys()}
+
 
 def _intro(lang: str, buttons: bool) -> tuple[str, ...]:
     t = TEXTS.lang(lang)
@@ -90,14 +116,14 @@ def console_layout(lang: str, default: str, buttons: bool):
 
     from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
 
-    zh = lang == "zh"
     t = TEXTS.lang(lang)
-    labels = tuple(v[0] if zh else v[1] for v in ACTIONS.values())
+    label_of, help_of = action_labels(lang), action_help(lang)
+    labels = tuple(label_of.values())
     choose = TableBlock(
         name="CrmXlConsole",
         columns=(ColumnSpec("item", t.item, width=18),
                  ColumnSpec("value", t.choice, validation=labels, editable=True, width=30)),
-        data=pd.DataFrame({"item": [_ACTION_LABEL[lang]], "value": [ACTIONS[default][0 if zh else 1]]}),
+        data=pd.DataFrame({"item": [t.action_label], "value": [label_of[default]]}),
         key_columns=("item",), style="TableStyleLight9",
     )
     title = TextBlock((t.title,), style="title")
@@ -107,11 +133,11 @@ def console_layout(lang: str, default: str, buttons: bool):
             name="CrmXlActions",
             columns=(ColumnSpec("label", t.action, width=22),
                      ColumnSpec("help", t.what_it_does, width=80, wrap=True)),
-            data=pd.DataFrame({"label": list(labels), "help": [v[2] if zh else v[3] for v in ACTIONS.values()]}),
+            data=pd.DataFrame({"label": list(labels), "help": list(help_of.values())}),
             title=t.actions_title, style="TableStyleLight9",
         )
         blocks = stack([title, intro, choose, listing])
-        return SheetSpec(name=CONSOLE_SHEET[lang], blocks=blocks, kind="guide", tab_color="C00000",
+        return SheetSpec(name=sheet_name("console", lang), blocks=blocks, kind="guide", tab_color="C00000",
                          landscape=False), {}
     # the button panel: per action a button in column A (drawn by crm_xl.render.shapes,
     # linked to the empty cell under its top row) or, without a button, the action's name;
@@ -121,15 +147,15 @@ def console_layout(lang: str, default: str, buttons: bool):
     head = stack([title, intro, TextBlock((t.actions_heading,), style="heading")])
     row = head[-1].row + 2
     panel, cells = [], {}
-    for key, (label_zh, label_en, help_zh, help_en) in ACTIONS.items():
+    for key, label in label_of.items():
         if key in LITE_BUTTONS:
             cells[key] = (row, 1)
         else:
-            panel.append(TextBlock((label_zh if zh else label_en,), style="body", row=row, col=1))
-        panel.append(TextBlock((help_zh if zh else help_en,), style="body", row=row, col=2))
+            panel.append(TextBlock((label,), style="body", row=row, col=1))
+        panel.append(TextBlock((help_of[key],), style="body", row=row, col=2))
         row += 3
     blocks = (*head, *panel, *stack([choose], start_row=row))
-    return SheetSpec(name=CONSOLE_SHEET[lang], blocks=blocks, kind="guide", tab_color="C00000", landscape=False,
+    return SheetSpec(name=sheet_name("console", lang), blocks=blocks, kind="guide", tab_color="C00000", landscape=False,
                      column_widths=((1, 24), (2, 92))), cells
 
 

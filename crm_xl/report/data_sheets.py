@@ -6,17 +6,14 @@ modified; cleaning happens in memory and every change is listed in 清洗日志)
 
 from __future__ import annotations
 
-__all__ = ["data_sheet", "cleaning_log_sheet", "guide_sheet", "LOG_SHEET_NAME", "GUIDE_SHEET_NAME", "KIND_TO_SPEC",
-           "TABLE_NAMES"]
+__all__ = ["data_sheet", "cleaning_log_sheet", "guide_sheet", "KIND_TO_SPEC", "TABLE_NAMES"]
 
 import pandas as pd
 
 from ..schema import TABLES, ColumnKind, map_headers
+from ..sheet_names import sheet_name
 from ..texts import Texts
 from .spec import ColumnSpec, Kind, SheetSpec, TableBlock, TextBlock, as_table, stack
-
-LOG_SHEET_NAME = {"zh": "清洗日志", "en": "Cleaning Log"}
-GUIDE_SHEET_NAME = {"zh": "说明", "en": "Guide"}
 
 KIND_TO_SPEC: dict[ColumnKind, Kind] = {
     ColumnKind.DATE: "date",
@@ -132,7 +129,7 @@ def cleaning_log_sheet(log: pd.DataFrame, *, lang: str = "zh") -> SheetSpec:
     intro = TextBlock((t.log_intro, count), style="note")
     table = TableBlock(name="CleaningLog", columns=cols, data=shown.reset_index(drop=True), style="TableStyleLight1")
     blocks = stack([intro, table])
-    return SheetSpec(name=LOG_SHEET_NAME[lang], blocks=blocks, kind="log", freeze=f"A{as_table(blocks[1]).first_data_row}")
+    return SheetSpec(name=sheet_name("log", lang), blocks=blocks, kind="log", freeze=f"A{as_table(blocks[1]).first_data_row}")
 
 
 def guide_sheet(*, lang: str = "zh", summary: list[str] | None = None) -> SheetSpec:
@@ -143,5 +140,5 @@ def guide_sheet(*, lang: str = "zh", summary: list[str] | None = None) -> SheetS
     blocks = [TextBlock((title,), style="title"), TextBlock(tuple(body))]
     if summary:
         blocks.append(TextBlock(tuple(summary), style="body"))
-    return SheetSpec(name=GUIDE_SHEET_NAME[lang], blocks=stack(blocks), kind="guide", column_widths=((1, 120),),
+    return SheetSpec(name=sheet_name("guide", lang), blocks=stack(blocks), kind="guide", column_widths=((1, 120),),
                      landscape=False)

@@ -16,39 +16,73 @@ from .common import col_letter
 from .scenario_sheets import note_lines
 from .spec import ChartSpec, ColumnSpec, Kind, SheetSpec, TableBlock, TextBlock, stack
 
-# key, zh, en, kind
-_PROGRESS = (
-    ("rows", "行数", "Rows", "int"),
-    ("applicable", "适用行数", "Applicable", "int"),
-    ("done", "已完成", "Done", "int"),
-    ("in_progress", "进行中", "In progress", "int"),
-    ("not_started", "未开始", "Not started", "int"),
-    ("overdue", "逾期", "Overdue", "int"),
-    ("completion_rate", "完成率", "Completion rate", "percent"),
+# the tables' columns: (key, kind); their headers are the texts of HEADERS
+_PROGRESS: tuple[tuple[str, Kind], ...] = (
+    ("rows", "int"),
+    ("applicable", "int"),
+    ("done", "int"),
+    ("in_progress", "int"),
+    ("not_started", "int"),
+    ("overdue", "int"),
+    ("completion_rate", "percent"),
 )
-_KPI = (
-    ("started", "已执行行数", "Started rows", "int"),
-    ("window_days", "平均比较天数", "Mean window (days)", "number"),
-    ("repurchase_before", "复购率（前）", "Repurchase (before)", "percent"),
-    ("repurchase_after", "复购率（后）", "Repurchase (after)", "percent"),
-    ("revenue_before", "销售额（前，元）", "Revenue before (CNY)", "money"),
-    ("revenue_after", "销售额（后，元）", "Revenue after (CNY)", "money"),
-    ("revenue_change", "销售额变化", "Revenue change", "percent"),
-    ("nps_before", "NPS（前）", "NPS (before)", "number"),
-    ("nps_after", "NPS（后）", "NPS (after)", "number"),
-    ("complaints_before", "投诉数（前）", "Complaints (before)", "int"),
-    ("complaints_after", "投诉数（后）", "Complaints (after)", "int"),
+_KPI: tuple[tuple[str, Kind], ...] = (
+    ("started", "int"),
+    ("window_days", "number"),
+    ("repurchase_before", "percent"),
+    ("repurchase_after", "percent"),
+    ("revenue_before", "money"),
+    ("revenue_after", "money"),
+    ("revenue_change", "percent"),
+    ("nps_before", "number"),
+    ("nps_after", "number"),
+    ("complaints_before", "int"),
+    ("complaints_after", "int"),
 )
-_OVERDUE: tuple[tuple[str, str, str, Kind], ...] = (
-    ("customer_id", "客户ID", "Customer ID", "text"),
-    ("customer_name", "客户名称", "Customer Name", "text"),
-    ("layer_label", "客户层级", "Customer Layer", "text"),
-    ("action", "策略措施", "Action", "text"),
-    ("owner", "负责人", "Owner", "general"),
-    ("deadline", "截止日期", "Deadline", "date"),
-    ("status", "执行状态", "Status", "general"),
-    ("days_overdue", "逾期天数", "Days overdue", "int"),
+_OVERDUE: tuple[tuple[str, Kind], ...] = (
+    ("customer_id", "text"),
+    ("customer_name", "text"),
+    ("layer_label", "text"),
+    ("action", "text"),
+    ("owner", "general"),
+    ("deadline", "date"),
+    ("status", "general"),
+    ("days_overdue", "int"),
 )
+
+# the columns' headers, by column key (the first column's: group_*)
+HEADERS = Texts({
+    "rows": ("行数", "Rows"),
+    "applicable": ("适用行数", "Applicable"),
+    "done": ("已完成", "Done"),
+    "in_progress": ("进行中", "In progress"),
+    "not_started": ("未开始", "Not started"),
+    "overdue": ("逾期", "Overdue"),
+    "completion_rate": ("完成率", "Completion rate"),
+    "started": ("已执行行数", "Started rows"),
+    "window_days": ("平均比较天数", "Mean window (days)"),
+    "repurchase_before": ("复购率（前）", "Repurchase (before)"),
+    "repurchase_after": ("复购率（后）", "Repurchase (after)"),
+    "revenue_before": ("销售额（前，元）", "Revenue before (CNY)"),
+    "revenue_after": ("销售额（后，元）", "Revenue after (CNY)"),
+    "revenue_change": ("销售额变化", "Revenue change"),
+    "nps_before": ("NPS（前）", "NPS (before)"),
+    "nps_after": ("NPS（后）", "NPS (after)"),
+    "complaints_before": ("投诉数（前）", "Complaints (before)"),
+    "complaints_after": ("投诉数（后）", "Complaints (after)"),
+    "customer_id": ("客户ID", "Customer ID"),
+    "customer_name": ("客户名称", "Customer Name"),
+    "layer_label": ("客户层级", "Customer Layer"),
+    "action": ("策略措施", "Action"),
+    "owner": ("负责人", "Owner"),
+    "deadline": ("截止日期", "Deadline"),
+    "status": ("执行状态", "Status"),
+    "days_overdue": ("逾期天数", "Days overdue"),
+    "group_scope": ("范围", "Scope"),
+    "group_owner": ("负责人", "Owner"),
+    "group_layer": ("客户层级", "Customer layer"),
+    "group_action": ("策略措施", "Action"),
+})
 
 TEXTS = Texts({
     "title": ("效果跟踪", "Effect tracking"),
@@ -86,12 +120,12 @@ TEXTS = Texts({
 })
 
 
-def _cols(spec, zh: bool, first: tuple[str, str, str] | None = None) -> tuple[ColumnSpec, ...]:
-    out = []
-    if first:
-        out.append(ColumnSpec("group", first[0] if zh else first[1], "text", width=float(first[2]) if first[2] else None,
-                              wrap=bool(first[2])))
-    out += [ColumnSpec(k, z if zh else e, kind) for k, z, e, kind in spec]
+def _cols(spec: tuple[tuple[str, Kind], ...], lang: str, first: str, first_width: float | None = None
+          ) -> tuple[ColumnSpec, ...]:
+    """The columns of ``spec`` after the first column ``group`` (header: HEADERS' ``first``)."""
+    h = HEADERS.lang(lang)
+    out = [ColumnSpec("group", h(first), "text", width=first_width, wrap=first_width is not None)]
+    out += [ColumnSpec(k, h(k), kind) for k, kind in spec]
     return tuple(out)
 
 
@@ -122,25 +156,24 @@ def _summary(effect: EffectResult, settings: AnalysisSettings) -> tuple[str, ...
 def effect_sheet(effect: EffectResult, settings: AnalysisSettings) -> SheetSpec:
     """The 效果跟踪 sheet for ``effect`` (language from ``settings.lang``)."""
     lang = settings.lang
-    zh = lang == "zh"
-    t = TEXTS.lang(lang)
+    t, h = TEXTS.lang(lang), HEADERS.lang(lang)
     note = t("note", w=settings.effect_window_days)
     owners = effect.dimension("owner")
     by_layer = effect.dimension("layer")
     by_strategy = effect.dimension("strategy")
     overall = effect.dimension("overall")
-    t_overall = TableBlock("EffectOverall", _cols(_PROGRESS + _KPI, zh, ("范围", "Scope", "")), overall,
+    t_overall = TableBlock("EffectOverall", _cols(_PROGRESS + _KPI, lang, "group_scope"), overall,
                            title=t.overall)
-    t_owner = TableBlock("EffectByOwner", _cols(_PROGRESS, zh, ("负责人", "Owner", "")), owners,
+    t_owner = TableBlock("EffectByOwner", _cols(_PROGRESS, lang, "group_owner"), owners,
                          title=t.by_owner)
-    t_layer = TableBlock("EffectByLayer", _cols(_PROGRESS + _KPI, zh, ("客户层级", "Customer layer", "")), by_layer,
+    t_layer = TableBlock("EffectByLayer", _cols(_PROGRESS + _KPI, lang, "group_layer"), by_layer,
                          title=t.by_layer)
-    t_strat = TableBlock("EffectByStrategy", _cols(_PROGRESS + _KPI, zh, ("策略措施", "Action", "40")), by_strategy,
+    t_strat = TableBlock("EffectByStrategy", _cols(_PROGRESS + _KPI, lang, "group_action", 40.0), by_strategy,
                          title=t.by_strategy)
     od = effect.overdue
-    t_over = TableBlock("OverdueList", tuple(ColumnSpec(k, z if zh else e, kind, wrap=k == "action",
+    t_over = TableBlock("OverdueList", tuple(ColumnSpec(k, h(k), kind, wrap=k == "action",
                                                         width=40 if k == "action" else None)
-                                             for k, z, e, kind in _OVERDUE), od,
+                                             for k, kind in _OVERDUE), od,
                         title=t("overdue", n=len(od)))
     head = stack([TextBlock((t.title,), style="title"),
                   TextBlock(tuple(x for line in _summary(effect, settings) for x in note_lines(line)), style="body"),

@@ -11,7 +11,7 @@ import pandas as pd
 from ..sheet_names import sheet_name
 from ..texts import Texts
 from .common import title_blocks
-from .inputs import GOAL_ITEMS, default_goals
+from .inputs import default_goals, goal_labels
 from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, stack
 
 GOALS_TABLE = "Goals"
@@ -29,12 +29,12 @@ TEXTS = Texts({
 
 
 def goals_sheet(goals: dict[str, str] | None, lang: str = "zh") -> SheetSpec:
-    z = lang == "zh"
     t = TEXTS.lang(lang)
     g = {**default_goals(lang), **(goals or {})}
+    labels = goal_labels(lang)
     data = pd.DataFrame({
-        "item": [v[0] if z else v[1] for v in GOAL_ITEMS.values()],
-        "content": [g.get(k, "") for k in GOAL_ITEMS],
+        "item": list(labels.values()),
+        "content": [g.get(k, "") for k in labels],
     })
     cols = (
         ColumnSpec("item", t.item, "text", width=16),

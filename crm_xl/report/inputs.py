@@ -8,12 +8,13 @@ Layout read back (the file renderer writes it; see :mod:`crm_xl.report.goals_she
 * 设置 / Settings: a header row with 名称/值 (or name/value) anywhere in the first 20
   rows; below it one setting per row (:func:`crm_xl.settings.settings_from_rows`).
 * 分析目标 / Goals: a header row with 项目/内容 (or Item/Content); below it one item per
-  row, recognised by its label in either language (:data:`GOAL_ITEMS`).
+  row, recognised by its label in any language (:data:`GOAL_LABELS`) or its key.
 """
 
 from __future__ import annotations
 
-__all__ = ["WorkbookInputs", "inputs_from_sheet_rows", "read_workbook_inputs", "GOAL_ITEMS", "default_goals"]
+__all__ = ["WorkbookInputs", "inputs_from_sheet_rows", "read_workbook_inputs", "GOAL_ITEMS", "GOAL_LABELS", "GOAL_DEFAULTS",
+           "goal_labels", "default_goals"]
 
 import pathlib
 from dataclasses import dataclass, field, replace
@@ -26,30 +27,55 @@ from ..io import Sources, read_sheet_rows, tables_from_sheet_rows
 from ..mapping import MappingOverrides, overrides_from_rows
 from ..settings import AnalysisSettings, settings_from_rows
 from ..sheet_names import REPORT_SHEETS
+from ..texts import LANGUAGES, Texts
 
-# key -> (zh label, en label, zh default, en default)
-GOAL_ITEMS: dict[str, tuple[str, str, str, str]] = {
-    "goal": ("分析目标", "Goal",
-             "识别高价值客户与流失风险客户，制定分层维护策略，提升复购率与客户满意度",
+# the 分析目标 items, in the sheet's order: key -> its label (the 项目 column; read back in any language)
+GOAL_LABELS = Texts({
+    "goal": ("分析目标", "Goal"),
+    "customer_group": ("客户群体", "Customer group"),
+    "time_window": ("时间范围", "Time window"),
+    "dimensions": ("分析维度", "Dimensions"),
+    "owner": ("分析负责人", "Analyst"),
+    "audience": ("汇报对象", "Audience"),
+    "notes": ("备注", "Notes"),
+})
+
+# key -> the item's content pre-filled in a new workbook
+GOAL_DEFAULTS = Texts({
+    "goal": ("识别高价值客户与流失风险客户，制定分层维护策略，提升复购率与客户满意度",
              "Find high-value and at-risk customers, set a strategy per layer, raise repurchase and satisfaction"),
-    "customer_group": ("客户群体", "Customer group", "全部客户", "All customers"),
-    "time_window": ("时间范围", "Time window", "近12个月", "Last 12 months"),
-    "dimensions": ("分析维度", "Dimensions", "客户层级、行业、地区、负责人", "Layer, industry, region, owner"),
-    "owner": ("分析负责人", "Analyst", "", ""),
-    "audience": ("汇报对象", "Audience", "销售主管、客户运营负责人", "Sales lead, customer-operations lead"),
-    "notes": ("备注", "Notes", "", ""),
-}
+    "customer_group": ("全部客户", "All customers"),
+    "time_window": ("近12个月", "Last 12 months"),
+    "dimensions": ("客户层级、行业、地区、负责人", "Layer, industry, region, owner"),
+    "owner": ("", ""),
+    "audience": ("销售主管、客户运营负责人", "Sales lead, customer-operations lead"),
+    "notes": ("", ""),
+})
+assert list(GOAL_DEFAULTS.keys()) == list(GOAL_LABELS.keys())
+
+
+def goal_labels(lang: str = "zh") -> dict[str, str]:
+    """The 分析目标 items' labels in ``lang``, by key, in the sheet's order."""
+    t = GOAL_LABELS.lang(lang)
+    return {k: t(k) for k in GOAL_LABELS.keys()}
+
+
+def default_goals(lang: str = "zh") -> dict[str, str]:
+    """The 分析目标 items pre-filled for a new workbook."""
+    t = GOAL_DEFAULTS.lang(lang)
+    return {k: t(k) for k in GOAL_DEFAULTS.keys()}
+
+
+# A compatible view for crm_xl.excel.macros (which reads it): key -> (zh label, en label, zh default, en default)
+GOAL_ITEMS: dict[str, tuple[str, str, str, str]] = {
+    k: (goal_labels("zh")[k], goal_labels("en")[k], default_goals("zh")[k], default_goals("en")[k])
+    for k in GOAL_LABELS.keys()}
 
 _GOAL_KEY_HEADERS = ("项目", "item")
 _GOAL_VALUE_HEADERS = ("内容", "content", "value", "值")
 _SETTING_NAME_HEADERS = ("name", "名称", "设置项", "参数", "setting")
 _SETTING_VALUE_HEADERS = ("value", "值", "取值", "设置值")
 _SCAN_ROWS = 20
-
-
-def default_goals(lang: str = "zh") -> dict[str, str]:
-    """The 分析目标 items pre-filled for a new workbook."""
-    return {k: (v[2] if lang == "zh" else v[3]) for k, v in GOAL_ITEMS.items()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,7 +125,8 @@ def _goals_from_sheet(rows: list[list[object]], lang: str) -> dict[str, str] | N
         return None
     i, a, b = found
     goals = default_goals(lang)
-    by_label = {_norm(lab): k for k, v in GOAL_ITEMS.items() for lab in (v[0], v[1], k)}
+    by_label = {_norm(lab): k for labels in (goal_labels(lg) for lg in LANGUAGES) for k, lab in labels.items()}
+    by_label.update((k, k) for k in GOAL_LABELS.keys())
     for r in rows[i + 1:]:
         key = by_label.get(_norm(r[a] if a < len(r) else None))
         if key is not None:

@@ -36,20 +36,27 @@ TEXTS = Texts({
     "legend_label": ("指标", "KPI"),
     "legend_formula": ("计算公式", "Formula"),
     "legend_note": ("总体为空的原因", "Why overall is blank"),
+    # the tables by dimension: their titles and first columns' headers
+    "by_industry": ("按行业", "By industry"),
+    "dim_industry": ("行业", "Industry"),
+    "by_region": ("按区域", "By region"),
+    "dim_region": ("区域", "Region"),
+    "by_owner": ("按客户经理", "By account owner"),
+    "dim_owner": ("客户经理", "Account owner"),
 })
 
 # every KPI of crm_xl.core.kpis, in the order of KPIS
 KPI_COLUMNS_SHOWN = tuple(k.key for k in KPIS)
 
-_DIMS = (("layer", "按客户层级", "By layer", "KpiByLayer"),
-         ("industry", "按行业", "By industry", "KpiByIndustry"),
-         ("region", "按区域", "By region", "KpiByRegion"),
-         ("owner", "按客户经理", "By account owner", "KpiByOwner"))
+# the tables by dimension after the one by layer: (dimension, table name); title TEXTS' by_<dimension>,
+# first column's header dim_<dimension>
+_DIMS = (("industry", "KpiByIndustry"),
+         ("region", "KpiByRegion"),
+         ("owner", "KpiByOwner"))
 
 
-# the dashboard's sections: (title zh, title en, table-name suffix, KPI keys), from each KPI's section
-_GROUPS = tuple((sec.zh, sec.en, sec.table_suffix, tuple(k.key for k in KPIS if k.section == sec.key))
-                for sec in KPI_SECTIONS)
+# the dashboard's sections: (section, KPI keys), from each KPI's section
+_GROUPS = tuple((sec, tuple(k.key for k in KPIS if k.section == sec.key)) for sec in KPI_SECTIONS)
 
 
 def _columns(first_header: str, lang: str, keys: tuple[str, ...] = KPI_COLUMNS_SHOWN) -> tuple[ColumnSpec, ...]:
@@ -59,7 +66,7 @@ def _columns(first_header: str, lang: str, keys: tuple[str, ...] = KPI_COLUMNS_S
         k = defs[key]
         fmt = "0.0" if k.unit == "nps" else None
         cols.append(ColumnSpec(k.key, k.label(lang), UNIT_KIND[k.unit], fmt=fmt,
-                               comment=k.formula_zh if lang == "zh" else k.formula_en))
+                               comment=k.formula(lang)))
     return tuple(cols)
 
 
@@ -86,7 +93,6 @@ def _wide(long: pd.DataFrame) -> pd.DataFrame:
 def kpi_sheet(result: AnalysisResult) -> SheetSpec:
     s = result.settings
     lang = s.lang
-    z = lang == "zh"
     t = TEXTS.lang(lang)
     window = t("window_months", months=s.kpi_window_months) if s.kpi_window_months else t.window_all
     note = t("note", window=window, as_of=result.as_of)
@@ -96,22 +102,23 @@ def kpi_sheet(result: AnalysisResult) -> SheetSpec:
     blocks: list = [*title_blocks(t.title, note), _headline(result, overall)]
     top = pd.concat([overall, by_layer], ignore_index=True)
     dims = result.kpis_by_dimension
-    for g_zh, g_en, suffix, keys in _GROUPS:
-        blocks.append(TextBlock((g_zh if z else g_en,), style="heading"))
+    for sec, keys in _GROUPS:
+        suffix = sec.table_suffix
+        blocks.append(TextBlock((sec.label(lang),), style="heading"))
         blocks.append(TableBlock(name="KpiOverall" + suffix, columns=_columns(t.scope, lang, keys),
                                  data=top, title=t.overall_title,
                                  style="TableStyleMedium2", conditional_formats=_targets(keys, s)))
-        for dim, t_zh, t_en, name in _DIMS[1:]:
+        for dim, name in _DIMS:
             part = dims[dims["dimension"] == dim] if not dims.empty else dims
             if part.empty:
                 continue
-            blocks.append(TableBlock(name=name + suffix, columns=_columns(t_zh[1:] if z else t_en[3:].capitalize(), lang, keys),
-                                     data=_wide(part), title=t_zh if z else t_en, style="TableStyleLight9",
+            blocks.append(TableBlock(name=name + suffix, columns=_columns(t("dim_" + dim), lang, keys),
+                                     data=_wide(part), title=t("by_" + dim), style="TableStyleLight9",
                                      conditional_formats=_targets(keys, s)))
     reasons = result.kpis.set_index("kpi")["reason"] if not result.kpis.empty else pd.Series(dtype=object)
     legend = pd.DataFrame({
         "label": [k.label(lang) for k in KPIS],
-        "formula": [k.formula_zh if z else k.formula_en for k in KPIS],
+        "formula": [k.formula(lang) for k in KPIS],
         "note": [str(reasons.get(k.key, "") or "") for k in KPIS],
     })
     legend_block = (TableBlock(
@@ -134,13 +141,12 @@ _HEADLINE = tuple(k.key for k in KPIS if k.headline)
 def _headline(result: AnalysisResult, overall: pd.DataFrame) -> TableBlock:
     """The key figures in one row, for the manager who reads nothing else."""
     lang = result.settings.lang
-    z = lang == "zh"
     t = TEXTS.lang(lang)
     defs = {k.key: k for k in KPIS}
     row = {k: overall[k].iloc[0] if len(overall) else float("nan") for k in _HEADLINE}
     row["high_risk"] = int((result.churn["risk"] == "high").sum()) if len(result.churn) else 0
     cols = [ColumnSpec(k, defs[k].label(lang), UNIT_KIND[defs[k].unit], fmt="0.0" if defs[k].unit == "nps" else None,
-                       comment=defs[k].formula_zh if z else defs[k].formula_en, width=14) for k in _HEADLINE]
+                       comment=defs[k].formula(lang), width=14) for k in _HEADLINE]
     cols.append(ColumnSpec("high_risk", t.high_risk, "int", width=14))
     return TableBlock(name="KpiHeadline", columns=tuple(cols), data=pd.DataFrame([row]),
                       title=t.headline_title, style="TableStyleMedium9")

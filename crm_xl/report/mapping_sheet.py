@@ -19,7 +19,7 @@ import pandas as pd
 from ..mapping import MAPPING_HEADERS, SourceMapping
 from ..schema import TABLES
 from ..sheet_names import sheet_name
-from ..texts import Texts
+from ..texts import Texts, language_index
 from .common import title_blocks
 from .spec import INPUT_FILL, ColumnSpec, SheetSpec, TableBlock, as_table, stack
 
@@ -44,8 +44,8 @@ TEXTS = Texts({
 
 
 def _label(key: str, lang: str) -> str:
-    zh, en = MAPPING_HEADERS[key]
-    return zh if lang == "zh" else en
+    """A column header of MAPPING_HEADERS (one text per language of texts.LANGUAGES, in that order)."""
+    return MAPPING_HEADERS[key][language_index(lang)]
 
 
 def mapping_sheet(mappings: Sequence[SourceMapping], lang: str = "zh") -> SheetSpec:

@@ -3,7 +3,7 @@ as an Excel Table with layer colours, plus the layer shares with a native pie ch
 
 from __future__ import annotations
 
-__all__ = ["rfm_layer_sheet", "layer_summary", "RFM_SHEET_NAME", "TEMPLATE1_HEADERS", "LAYER_FILLS"]
+__all__ = ["rfm_layer_sheet", "layer_summary", "TEMPLATE1_COLUMNS", "HEADERS", "template1_headers", "LAYER_FILLS"]
 
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..settings import RFM11_KEYS, AnalysisSettings
+from ..sheet_names import sheet_name
 from ..texts import Texts
 from .common import LAYER_FILLS, col_letter, layer_fills
 
@@ -18,24 +19,46 @@ if TYPE_CHECKING:
     from .formulas import SettingRefs
 from .spec import ChartSpec, ColumnSpec, ConditionalFormat, Kind, SheetSpec, TableBlock, TextBlock, stack
 
-RFM_SHEET_NAME = {"zh": "RFM分层表", "en": "RFM Layers"}
-
-# (canonical key, zh header as printed in Template 1, en header, kind)
-TEMPLATE1_HEADERS: tuple[tuple[str, str, str, Kind], ...] = (
-    ("customer_id", "客户ID", "Customer ID", "text"),
-    ("customer_name", "客户名称", "Customer Name", "text"),
-    ("contact_name", "联系人", "Contact", "text"),
-    ("industry", "所属行业", "Industry", "text"),
-    ("last_purchase_date", "最近购买日期", "Last Purchase Date", "date"),
-    ("frequency", "购买频次(次)", "Purchases", "int"),
-    ("monetary", "累计购买金额(元)", "Total Amount (CNY)", "money"),
-    ("r_score", "R得分(1-5)", "R Score (1-5)", "score"),
-    ("f_score", "F得分(1-5)", "F Score (1-5)", "score"),
-    ("m_score", "M得分(1-5)", "M Score (1-5)", "score"),
-    ("rfm_total", "RFM总分", "RFM Total", "score"),
-    ("layer_label", "客户层级", "Customer Layer", "text"),
-    ("remark", "备注", "Remarks", "text"),
+# (canonical key, kind) of Template 1's columns; their headers are the texts of HEADERS
+TEMPLATE1_COLUMNS: tuple[tuple[str, Kind], ...] = (
+    ("customer_id", "text"),
+    ("customer_name", "text"),
+    ("contact_name", "text"),
+    ("industry", "text"),
+    ("last_purchase_date", "date"),
+    ("frequency", "int"),
+    ("monetary", "money"),
+    ("r_score", "score"),
+    ("f_score", "score"),
+    ("m_score", "score"),
+    ("rfm_total", "score"),
+    ("layer_label", "text"),
+    ("remark", "text"),
 )
+
+# the columns' headers, by column key (zh: as printed in Template 1)
+HEADERS = Texts({
+    "customer_id": ("客户ID", "Customer ID"),
+    "customer_name": ("客户名称", "Customer Name"),
+    "contact_name": ("联系人", "Contact"),
+    "industry": ("所属行业", "Industry"),
+    "last_purchase_date": ("最近购买日期", "Last Purchase Date"),
+    "frequency": ("购买频次(次)", "Purchases"),
+    "monetary": ("累计购买金额(元)", "Total Amount (CNY)"),
+    "r_score": ("R得分(1-5)", "R Score (1-5)"),
+    "f_score": ("F得分(1-5)", "F Score (1-5)"),
+    "m_score": ("M得分(1-5)", "M Score (1-5)"),
+    "rfm_total": ("RFM总分", "RFM Total"),
+    "layer_label": ("客户层级", "Customer Layer"),
+    "remark": ("备注", "Remarks"),
+})
+
+
+def template1_headers(lang: str = "zh") -> tuple[str, ...]:
+    """Template 1's column headers in ``lang``, in its order."""
+    h = HEADERS.lang(lang)
+    return tuple(h(k) for k, _ in TEMPLATE1_COLUMNS)
+
 
 TEXTS = Texts({
     "title": ("客户价值分层分析表（基于RFM模型）", "Customer value layers (RFM model)"),
@@ -83,9 +106,9 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
     """
     modes = modes or ((settings.score_mode,) * 3 if settings.score_mode != "auto" else ("absolute",) * 3)
     lang = settings.lang
-    zh = lang == "zh"
     t = TEXTS.lang(lang)
-    cols = tuple(ColumnSpec(k, zh_h if zh else en_h, kind) for k, zh_h, en_h, kind in TEMPLATE1_HEADERS)
+    cols = tuple(ColumnSpec(k, header, kind)
+                 for (k, kind), header in zip(TEMPLATE1_COLUMNS, template1_headers(lang), strict=True))
     cfs = tuple(
         ConditionalFormat("layer_label", "equals", settings.layer_label(key, lang), fill, font_color=font)
         for key, (fill, font) in layer_fills(settings.layer_mode).items()
@@ -119,7 +142,7 @@ def rfm_layer_sheet(layers: pd.DataFrame, settings: AnalysisSettings, as_of: pd.
     chart = ChartSpec(kind="pie", title=t.shares_chart, table="LayerShares",
                       category="layer_label", series=("customers",),
                       anchor=f"{col_letter(start_col)}{anchor_row}", width_cm=13, height_cm=8, data_labels=True)
-    return SheetSpec(name=RFM_SHEET_NAME[lang], blocks=blocks + tuple(main) + tuple(side), charts=(chart,),
+    return SheetSpec(name=sheet_name("rfm", lang), blocks=blocks + tuple(main) + tuple(side), charts=(chart,),
                      freeze=f"C{main[0].first_data_row}", tab_color="2E75B6")
 
 

@@ -44,6 +44,9 @@ TEXTS = Texts({
     "target_detail": ("目标明细", "Every target"),
     "target_chart": ("目标与实际（按期间）", "Target vs actual by period"),
     "target_chart_axis": ("元", "CNY"),
+    "target_by_period": ("按期间", "By period"),
+    "target_by_owner": ("按负责人", "By owner"),
+    "target_by_region": ("按区域", "By region"),
     # 营销活动评估
     "campaign_title": ("营销活动评估", "Campaign evaluation"),
     "campaign_formula": (
@@ -86,12 +89,86 @@ TEXTS = Texts({
 })
 
 
-def _cols(spec, zh: bool) -> tuple[ColumnSpec, ...]:
+# the tables' column headers, by column key (or by the text key a column names: target_owner)
+HEADERS = Texts({
+    # 销售目标复盘
+    "period": ("期间", "Period"),
+    "target_owner": ("负责人", "Owner"),
+    "region": ("区域", "Region"),
+    "period_start": ("开始日期", "Start"),
+    "period_end": ("结束日期", "End"),
+    "target": ("目标金额(元)", "Target (CNY)"),
+    "actual": ("实际金额(元)", "Actual (CNY)"),
+    "attainment": ("达成率", "Attainment"),
+    "gap": ("差额(元)", "Gap (CNY)"),
+    "customer_id": ("客户ID", "Customer ID"),
+    "customer_name": ("客户名称", "Customer Name"),
+    "owner": ("客户经理", "Owner"),
+    "revenue_previous": ("上期销售额(元)", "Previous (CNY)"),
+    "revenue_latest": ("本期销售额(元)", "Latest (CNY)"),
+    "change": ("增加额(元)", "Increase (CNY)"),
+    "share_of_growth": ("增长占比", "Share of growth"),
+    # 营销活动评估
+    "campaign_id": ("活动ID", "Campaign ID"),
+    "campaign_name": ("活动名称", "Campaign"),
+    "channel": ("渠道", "Channel"),
+    "start_date": ("开始日期", "Start"),
+    "window_end": ("评估截止", "Window end"),
+    "cost": ("活动成本(元)", "Cost (CNY)"),
+    "reached": ("触达客户数", "Reached"),
+    "participants": ("参与客户数", "Participants"),
+    "participation_rate": ("参与率", "Participation"),
+    "leads": ("线索数", "Leads"),
+    "leads_won": ("成交线索", "Won leads"),
+    "converted": ("转化客户数", "Converted"),
+    "conversion_rate": ("转化率", "Conversion"),
+    "attributed_revenue": ("归因收入(元)", "Attributed (CNY)"),
+    "revenue_before": ("活动前收入(元)", "Before (CNY)"),
+    "revenue_during": ("活动期收入(元)", "During (CNY)"),
+    "incremental_revenue": ("增量收入(元)", "Incremental (CNY)"),
+    "roi": ("ROI", "ROI"),
+    # 新客户激活
+    "first_order_date": ("首购日期", "First order"),
+    "first_amount": ("首购金额(元)", "First amount (CNY)"),
+    "second_order_date": ("二次购买日期", "Second order"),
+    "days_to_second": ("间隔天数", "Days to 2nd"),
+    "days_since_first": ("首购至今天数", "Days since 1st"),
+    "status_label": ("激活状态", "Status"),
+    # 重点客户画像
+    "rank": ("排名", "Rank"),
+    "industry": ("所属行业", "Industry"),
+    "layer_label": ("客户层级", "Layer"),
+    "first_purchase_date": ("首次购买", "First purchase"),
+    "last_purchase_date": ("最近购买", "Last purchase"),
+    "orders": ("购买频次(次)", "Purchases"),
+    "monetary": ("累计金额(元)", "Amount (CNY)"),
+    "revenue_recent": ("近期销售额(元)", "Recent (CNY)"),
+    "revenue_change": ("变化", "Change"),
+    "top_products": ("主要产品", "Top products"),
+    "interactions_recent": ("近期互动", "Interactions"),
+    "last_interaction_date": ("最近互动", "Last interaction"),
+    "satisfaction_avg": ("满意度(1-5)", "Satisfaction"),
+    "nps_avg": ("推荐意愿(0-10)", "Recommend"),
+    "open_issues": ("未解决问题", "Open issues"),
+    "open_issue_text": ("最近未解决问题", "Latest open issue"),
+    "tags": ("客户标签", "Tags"),
+    "risk_label": ("流失风险", "Churn risk"),
+    "reasons": ("风险原因", "Risk reasons"),
+    "actions": ("建议措施", "Recommended actions"),
+})
+
+# a column: (key, kind) or (key, kind, width) or (key, kind, width, the HEADERS key of its header)
+_Col = tuple[str, Kind] | tuple[str, Kind, int | None] | tuple[str, Kind, int | None, str]
+
+
+def _cols(spec: tuple[_Col, ...], lang: str) -> tuple[ColumnSpec, ...]:
+    h = HEADERS.lang(lang)
     out = []
     for item in spec:
-        k, z, e, kind = item[:4]
-        width = item[4] if len(item) > 4 else None
-        out.append(ColumnSpec(k, z if zh else e, kind, width=width, wrap=width is not None and width >= 30))
+        k, kind = item[0], item[1]
+        width = item[2] if len(item) > 2 else None
+        text = item[3] if len(item) > 3 else k
+        out.append(ColumnSpec(k, h(text), kind, width=width, wrap=width is not None and width >= 30))
     return tuple(out)
 
 
@@ -128,36 +205,35 @@ def _after(blocks: list) -> int:
     return last.row + (last.height if isinstance(last, TextBlock) else last.height) + 1
 
 
-_GROUP_COLS = (("target", "目标金额(元)", "Target (CNY)", "money"), ("actual", "实际金额(元)", "Actual (CNY)", "money"),
-               ("attainment", "达成率", "Attainment", "percent"), ("gap", "差额(元)", "Gap (CNY)", "money"))
+_GROUP_COLS: tuple[_Col, ...] = (("target", "money"), ("actual", "money"), ("attainment", "percent"), ("gap", "money"))
 
 
 def target_review_sheet(review: TargetReview, settings: AnalysisSettings) -> SheetSpec:
     """销售目标复盘: by period (with a column chart of target vs actual), owner, region,
     growth contributors and every target row."""
-    zh = settings.lang == "zh"
     t = TEXTS.lang(settings.lang)
     head = _head(t.target_title, review.conclusions, review.note, t.target_formula)
     name = sheet_name("target_review", settings.lang)
     if len(review.detail) == 0:
         return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
-    g = lambda key, zh_t, en_t, title_zh, title_en, frame: TableBlock(  # noqa: E731
-        key, _cols((("group", zh_t, en_t, "text"),) + _GROUP_COLS, zh), frame, title=title_zh if zh else title_en)
-    t_period = g("TargetByPeriod", "期间", "Period", "按期间", "By period", review.by_period)
-    t_owner = g("TargetByOwner", "负责人", "Owner", "按负责人", "By owner", review.by_owner)
-    t_region = g("TargetByRegion", "区域", "Region", "按区域", "By region", review.by_region)
+    def g(key: str, group: str, title: str, frame: pd.DataFrame) -> TableBlock:
+        return TableBlock(key, _cols((("group", "text", None, group), *_GROUP_COLS), settings.lang), frame,
+                          title=t(title))
+    t_period = g("TargetByPeriod", "period", "target_by_period", review.by_period)
+    t_owner = g("TargetByOwner", "target_owner", "target_by_owner", review.by_owner)
+    t_region = g("TargetByRegion", "region", "target_by_region", review.by_region)
     t_contrib = TableBlock("GrowthContributors", _cols((
-        ("customer_id", "客户ID", "Customer ID", "text"), ("customer_name", "客户名称", "Customer Name", "text", 24),
-        ("owner", "客户经理", "Owner", "text"), ("region", "区域", "Region", "text"),
-        ("revenue_previous", "上期销售额(元)", "Previous (CNY)", "money"),
-        ("revenue_latest", "本期销售额(元)", "Latest (CNY)", "money"), ("change", "增加额(元)", "Increase (CNY)", "money"),
-        ("share_of_growth", "增长占比", "Share of growth", "percent")), zh), review.contributors,
+        ("customer_id", "text"), ("customer_name", "text", 24),
+        ("owner", "text"), ("region", "text"),
+        ("revenue_previous", "money"),
+        ("revenue_latest", "money"), ("change", "money"),
+        ("share_of_growth", "percent")), settings.lang), review.contributors,
         title=t("target_contributors", period=review.latest_period))
     t_detail = TableBlock("TargetDetail", _cols((
-        ("period", "期间", "Period", "text"), ("owner", "负责人", "Owner", "text"), ("region", "区域", "Region", "text"),
-        ("period_start", "开始日期", "Start", "date"), ("period_end", "结束日期", "End", "date"),
-        ("target", "目标金额(元)", "Target (CNY)", "money"), ("actual", "实际金额(元)", "Actual (CNY)", "money"),
-        ("attainment", "达成率", "Attainment", "percent"), ("gap", "差额(元)", "Gap (CNY)", "money")), zh),
+        ("period", "text"), ("owner", "text", None, "target_owner"), ("region", "text"),
+        ("period_start", "date"), ("period_end", "date"),
+        ("target", "money"), ("actual", "money"),
+        ("attainment", "percent"), ("gap", "money")), settings.lang),
         review.detail, title=t.target_detail)
     start = _after(head)
     top = stack([t_period], start_row=start)
@@ -172,7 +248,6 @@ def target_review_sheet(review: TargetReview, settings: AnalysisSettings) -> She
 
 def campaign_sheet(review: CampaignReview, settings: AnalysisSettings) -> SheetSpec:
     """营销活动评估: one row per started campaign, with a column chart of ROI."""
-    zh = settings.lang == "zh"
     t = TEXTS.lang(settings.lang)
     formula = t("campaign_formula", days=settings.campaign_attribution_days)
     head = _head(t.campaign_title, review.conclusions, review.note, formula)
@@ -180,17 +255,17 @@ def campaign_sheet(review: CampaignReview, settings: AnalysisSettings) -> SheetS
     if len(review.campaigns) == 0:
         return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
     tb = TableBlock("CampaignReview", _cols((
-        ("campaign_id", "活动ID", "Campaign ID", "text"), ("campaign_name", "活动名称", "Campaign", "text", 22),
-        ("channel", "渠道", "Channel", "text"), ("start_date", "开始日期", "Start", "date"),
-        ("window_end", "评估截止", "Window end", "date"), ("cost", "活动成本(元)", "Cost (CNY)", "money"),
-        ("reached", "触达客户数", "Reached", "int"), ("participants", "参与客户数", "Participants", "int"),
-        ("participation_rate", "参与率", "Participation", "percent"), ("leads", "线索数", "Leads", "int"),
-        ("leads_won", "成交线索", "Won leads", "int"), ("converted", "转化客户数", "Converted", "int"),
-        ("conversion_rate", "转化率", "Conversion", "percent"),
-        ("attributed_revenue", "归因收入(元)", "Attributed (CNY)", "money"),
-        ("revenue_before", "活动前收入(元)", "Before (CNY)", "money"),
-        ("revenue_during", "活动期收入(元)", "During (CNY)", "money"),
-        ("incremental_revenue", "增量收入(元)", "Incremental (CNY)", "money"), ("roi", "ROI", "ROI", "percent")), zh),
+        ("campaign_id", "text"), ("campaign_name", "text", 22),
+        ("channel", "text"), ("start_date", "date"),
+        ("window_end", "date"), ("cost", "money"),
+        ("reached", "int"), ("participants", "int"),
+        ("participation_rate", "percent"), ("leads", "int"),
+        ("leads_won", "int"), ("converted", "int"),
+        ("conversion_rate", "percent"),
+        ("attributed_revenue", "money"),
+        ("revenue_before", "money"),
+        ("revenue_during", "money"),
+        ("incremental_revenue", "money"), ("roi", "percent")), settings.lang),
         review.campaigns.iloc[::-1].reset_index(drop=True))
     body = stack([tb], start_row=_after(head))
     chart = ChartSpec(kind="column", title=t.campaign_chart, table="CampaignReview",
@@ -201,7 +276,6 @@ def campaign_sheet(review: CampaignReview, settings: AnalysisSettings) -> SheetS
 
 def activation_sheet(act: Activation, settings: AnalysisSettings) -> SheetSpec:
     """新客户激活: the summary metrics and every new customer, those needing attention first."""
-    zh = settings.lang == "zh"
     s = settings
     t = TEXTS.lang(settings.lang)
     formula = t("activation_formula", new_days=s.new_customer_days, days=s.activation_days,
@@ -217,12 +291,12 @@ def activation_sheet(act: Activation, settings: AnalysisSettings) -> SheetSpec:
     t_sum = TableBlock("ActivationSummary", tuple(ColumnSpec(k, labels[k], kind) for k, kind in kinds.items()),
                        pd.DataFrame({k: [vals.get(k)] for k in kinds}), title=t.activation_summary)
     t_c = TableBlock("NewCustomers", _cols((
-        ("customer_id", "客户ID", "Customer ID", "text"), ("customer_name", "客户名称", "Customer Name", "text", 24),
-        ("owner", "客户经理", "Owner", "text"), ("first_order_date", "首购日期", "First order", "date"),
-        ("first_amount", "首购金额(元)", "First amount (CNY)", "money"),
-        ("second_order_date", "二次购买日期", "Second order", "date"),
-        ("days_to_second", "间隔天数", "Days to 2nd", "int"), ("days_since_first", "首购至今天数", "Days since 1st", "int"),
-        ("status_label", "激活状态", "Status", "text")), zh), act.customers,
+        ("customer_id", "text"), ("customer_name", "text", 24),
+        ("owner", "text"), ("first_order_date", "date"),
+        ("first_amount", "money"),
+        ("second_order_date", "date"),
+        ("days_to_second", "int"), ("days_since_first", "int"),
+        ("status_label", "text")), settings.lang), act.customers,
         title=t.activation_customers)
     attention = (t.needs_attention, t.not_activated)
     from .spec import ConditionalFormat
@@ -235,7 +309,6 @@ def activation_sheet(act: Activation, settings: AnalysisSettings) -> SheetSpec:
 def key_account_sheet(profiles: pd.DataFrame, settings: AnalysisSettings) -> SheetSpec:
     """重点客户画像: one row per key account with history, products, interactions, open
     issues, tags, churn risk and recommended actions."""
-    zh = settings.lang == "zh"
     m = settings.kpi_window_months or 12
     t = TEXTS.lang(settings.lang)
     formula = t("key_accounts_formula", top_n=settings.key_account_top_n, m=m)
@@ -244,19 +317,19 @@ def key_account_sheet(profiles: pd.DataFrame, settings: AnalysisSettings) -> She
     if len(profiles) == 0:
         return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
     tb = TableBlock("KeyAccounts", _cols((
-        ("rank", "排名", "Rank", "int"), ("customer_id", "客户ID", "Customer ID", "text"),
-        ("customer_name", "客户名称", "Customer Name", "text", 24), ("industry", "所属行业", "Industry", "text", 16),
-        ("region", "区域", "Region", "text"), ("owner", "客户经理", "Owner", "text"),
-        ("layer_label", "客户层级", "Layer", "text"), ("first_purchase_date", "首次购买", "First purchase", "date"),
-        ("last_purchase_date", "最近购买", "Last purchase", "date"), ("orders", "购买频次(次)", "Purchases", "int"),
-        ("monetary", "累计金额(元)", "Amount (CNY)", "money"), ("revenue_recent", "近期销售额(元)", "Recent (CNY)", "money"),
-        ("revenue_previous", "上期销售额(元)", "Previous (CNY)", "money"), ("revenue_change", "变化", "Change", "percent"),
-        ("top_products", "主要产品", "Top products", "text", 30), ("interactions_recent", "近期互动", "Interactions", "int"),
-        ("last_interaction_date", "最近互动", "Last interaction", "date"),
-        ("satisfaction_avg", "满意度(1-5)", "Satisfaction", "ratio"), ("nps_avg", "推荐意愿(0-10)", "Recommend", "ratio"),
-        ("open_issues", "未解决问题", "Open issues", "int"), ("open_issue_text", "最近未解决问题", "Latest open issue", "text", 24),
-        ("tags", "客户标签", "Tags", "text", 20), ("risk_label", "流失风险", "Churn risk", "text"),
-        ("reasons", "风险原因", "Risk reasons", "text", 30), ("actions", "建议措施", "Recommended actions", "text", 50)), zh),
+        ("rank", "int"), ("customer_id", "text"),
+        ("customer_name", "text", 24), ("industry", "text", 16),
+        ("region", "text"), ("owner", "text"),
+        ("layer_label", "text"), ("first_purchase_date", "date"),
+        ("last_purchase_date", "date"), ("orders", "int"),
+        ("monetary", "money"), ("revenue_recent", "money"),
+        ("revenue_previous", "money"), ("revenue_change", "percent"),
+        ("top_products", "text", 30), ("interactions_recent", "int"),
+        ("last_interaction_date", "date"),
+        ("satisfaction_avg", "ratio"), ("nps_avg", "ratio"),
+        ("open_issues", "int"), ("open_issue_text", "text", 24),
+        ("tags", "text", 20), ("risk_label", "text"),
+        ("reasons", "text", 30), ("actions", "text", 50)), settings.lang),
         profiles)
     body = stack([tb], start_row=_after(head))
     return SheetSpec(name=name, blocks=tuple(head) + body, tab_color="7030A0", freeze=f"D{body[0].first_data_row}")

@@ -25,7 +25,8 @@ before effect tracking is computed.
 
 from __future__ import annotations
 
-__all__ = ["strategy_sheet", "strategy_columns", "previous_strategy_rows", "STRATEGY_TABLE", "STRATEGY_HEADERS"]
+__all__ = ["strategy_sheet", "strategy_columns", "previous_strategy_rows", "STRATEGY_TABLE", "STRATEGY_COLUMNS",
+           "HEADERS"]
 
 from typing import Iterable
 
@@ -33,29 +34,47 @@ import pandas as pd
 
 from ..core.strategy import ORIGIN_LABELS, STRATEGY_KEYS, status_labels, strategy_lifecycle, strategy_table
 from ..sheet_names import sheet_name
-from ..texts import Texts
+from ..texts import LANGUAGES, Texts
 from .common import col_letter
 from .spec import ColumnSpec, ConditionalFormat, Kind, SheetSpec, TableBlock, TextBlock, stack
 
 STRATEGY_TABLE = "StrategyExecution"
 
-# key, zh header, en header, kind, editable, width, wrap
-STRATEGY_HEADERS: tuple[tuple[str, str, str, Kind, bool, int, bool], ...] = (
-    ("customer_id", "客户ID", "Customer ID", "text", False, 10, False),
-    ("customer_name", "客户名称", "Customer Name", "text", False, 24, False),
-    ("layer_label", "客户层级", "Customer Layer", "text", False, 13, False),
-    ("risk_label", "流失风险", "Churn Risk", "text", False, 9, False),
-    ("problem", "问题/原因", "Problem / Cause", "text", False, 40, True),
-    ("action", "策略措施", "Action", "text", False, 44, True),
-    ("owner", "负责人", "Owner", "general", True, 13, False),
-    ("start_date", "开始日期", "Start Date", "date", True, 11, False),
-    ("deadline", "截止日期", "Deadline", "date", True, 11, False),
-    ("status", "执行状态", "Status", "general", True, 11, False),
-    ("log", "执行记录", "Activity Log", "general", True, 30, True),
-    ("result", "执行结果", "Result", "general", True, 24, True),
-    ("note", "备注", "Notes", "general", True, 18, True),
-    ("origin", "系统标记", "System Note", "text", False, 30, True),
+# key, kind, editable, width, wrap; the headers are the texts of HEADERS
+STRATEGY_COLUMNS: tuple[tuple[str, Kind, bool, int, bool], ...] = (
+    ("customer_id", "text", False, 10, False),
+    ("customer_name", "text", False, 24, False),
+    ("layer_label", "text", False, 13, False),
+    ("risk_label", "text", False, 9, False),
+    ("problem", "text", False, 40, True),
+    ("action", "text", False, 44, True),
+    ("owner", "general", True, 13, False),
+    ("start_date", "date", True, 11, False),
+    ("deadline", "date", True, 11, False),
+    ("status", "general", True, 11, False),
+    ("log", "general", True, 30, True),
+    ("result", "general", True, 24, True),
+    ("note", "general", True, 18, True),
+    ("origin", "text", False, 30, True),
 )
+
+# the columns' headers, by column key (read back in any language)
+HEADERS = Texts({
+    "customer_id": ("客户ID", "Customer ID"),
+    "customer_name": ("客户名称", "Customer Name"),
+    "layer_label": ("客户层级", "Customer Layer"),
+    "risk_label": ("流失风险", "Churn Risk"),
+    "problem": ("问题/原因", "Problem / Cause"),
+    "action": ("策略措施", "Action"),
+    "owner": ("负责人", "Owner"),
+    "start_date": ("开始日期", "Start Date"),
+    "deadline": ("截止日期", "Deadline"),
+    "status": ("执行状态", "Status"),
+    "log": ("执行记录", "Activity Log"),
+    "result": ("执行结果", "Result"),
+    "note": ("备注", "Notes"),
+    "origin": ("系统标记", "System Note"),
+})
 
 
 TEXTS = Texts({
@@ -98,14 +117,13 @@ TEXTS = Texts({
 
 def strategy_columns(lang: str = "zh") -> tuple[ColumnSpec, ...]:
     """The table's columns (editable ones marked; the status column has the drop-down)."""
-    zh = lang == "zh"
-    t = TEXTS.lang(lang)
+    t, h = TEXTS.lang(lang), HEADERS.lang(lang)
     out = []
-    for key, h_zh, h_en, kind, editable, width, wrap in STRATEGY_HEADERS:
+    for key, kind, editable, width, wrap in STRATEGY_COLUMNS:
         comment = None
         if editable:
             comment = t.editable_note
-        out.append(ColumnSpec(key, h_zh if zh else h_en, kind, width=width, editable=editable, wrap=wrap,
+        out.append(ColumnSpec(key, h(key), kind, width=width, editable=editable, wrap=wrap,
                               validation=status_labels(lang) if key == "status" else None, comment=comment))
     return tuple(out)
 
@@ -172,15 +190,15 @@ def previous_strategy_rows(sheets: Iterable[tuple[str, list[list[object]]]], lan
     (what :func:`crm_xl.io.read_sheet_rows` or a live Book gives), or None.
 
     The sheet is found by name (客户策略执行表 / Strategy Execution, either language); the
-    header row is the first row holding both 客户ID and 执行状态 headers (zh or en); rows
+    header row is the first row holding both 客户ID and 执行状态 headers (in any language); rows
     below it are read until the first completely empty row. Columns are named by the
     table's keys; unknown headers are ignored.
     """
-    names = {sheet_name("strategy", "zh").lower(), sheet_name("strategy", "en").lower()}
+    names = {sheet_name("strategy", lg).lower() for lg in LANGUAGES}
     by_header = {}
-    for key, h_zh, h_en, *_ in STRATEGY_HEADERS:
-        by_header[h_zh.lower()] = key
-        by_header[h_en.lower()] = key
+    for key in HEADERS.keys():
+        for lg in LANGUAGES:
+            by_header[HEADERS.lang(lg)(key).lower()] = key
     for name, rows in sheets:
         if str(name).strip().lower() not in names:
             continue

@@ -17,51 +17,70 @@ into a cell of Excel 365 they spill.
 
 from __future__ import annotations
 
-__all__ = ["udf_demo_sheet", "UDF_SHEET_NAME", "FUNCTION_REFERENCE"]
+__all__ = ["udf_demo_sheet", "FUNCTION_EXAMPLES", "PURPOSES"]
 
 import datetime as dt
 
 import pandas as pd
 
 from ..a1 import column_letter
+from ..sheet_names import sheet_name
 from ..texts import Texts
 from .spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, as_table, stack
 
-UDF_SHEET_NAME = {"zh": "函数示例", "en": "Function Examples"}
+# the reference list: name -> example formula ({fields} are cells of this sheet), in the list's order;
+# each function's purpose is the text of its name in PURPOSES
+FUNCTION_EXAMPLES: dict[str, str] = {
+    "RFM_SCORE": '=RFM_SCORE({date1},"R","30,60,90,180",{as_of})',
+    "RFM_SCORES": "=RFM_SCORES({dates},{freqs},{amounts},{as_of})",
+    "RFM_TOTAL": "=RFM_TOTAL({r1},{f1},{m1})",
+    "RFM_SEGMENT": '=RFM_SEGMENT({r1},{f1},{m1},"rfm11")',
+    "RFM_RULE_SEGMENT": "=RFM_RULE_SEGMENT(30,6,600000)",
+    "NPS": "=NPS({scores})",
+    "NPS_BREAKDOWN": "=NPS_BREAKDOWN({scores},TRUE)",
+    "NPS_GROUP": "=NPS_GROUP(9)",
+    "LTV": "=LTV(10000,4,3)",
+    "LTV_CAC": "=LTV_CAC(10000,4,3,20000)",
+    "AOV": "=AOV(订单!E2:E1000)",
+    "REPURCHASE_RATE": "=REPURCHASE_RATE(订单!B2:B1000)",
+    "NEW_CUSTOMER_REPURCHASE_RATE": "=NEW_CUSTOMER_REPURCHASE_RATE(订单!B2:B1000,订单!C2:C1000)",
+    "CONVERSION_RATE": "=CONVERSION_RATE(15,60)",
+    "COMPLAINT_RATE": "=COMPLAINT_RATE(3,120)",
+    "RESPONSE_RATE": "=RESPONSE_RATE(45,60)",
+    "RENEWAL_RATE": "=RENEWAL_RATE(18,20)",
+    "CHURN_RISK": "=CHURN_RISK({date3},{k3},{l3},{m3},{as_of})",
+    "CHURN_REASONS": "=CHURN_REASONS({date3},{k3},{l3},{m3},{as_of})",
+    "CLV_FIT": "=CLV_FIT(frequency,recency,T,monetary_value)",
+    "P_ALIVE": "=P_ALIVE(2,30.43,38.86,{{0.243;4.414;0.793;2.426}})",
+    "CLV_PURCHASES": "=CLV_PURCHASES(2,30.43,38.86,39,{{0.243;4.414;0.793;2.426}})",
+    "CLV": '=CLV(x,t_x,T,m,CLV_FIT(...),,12,0.01,"weeks")',
+}
 
-# name -> (zh purpose, en purpose, example formula; {fields} are cells of this sheet)
-FUNCTION_REFERENCE: tuple[tuple[str, str, str, str], ...] = (
-    ("RFM_SCORE", "单项得分 1-5（R：天数或日期；F：次数；M：金额）", "One score 1-5 (R: days or date; F: count; M: amount)",
-     '=RFM_SCORE({date1},"R","30,60,90,180",{as_of})'),
-    ("RFM_SCORES", "整列计算 R、F、M 和总分（溢出 4 列）", "R, F, M and total for whole columns (spills 4 columns)",
-     "=RFM_SCORES({dates},{freqs},{amounts},{as_of})"),
-    ("RFM_TOTAL", "RFM 加权总分", "Weighted RFM total", "=RFM_TOTAL({r1},{f1},{m1})"),
-    ("RFM_SEGMENT", "客户层级（按总分或 11 类矩阵）", "Customer layer (by total or 11-segment map)",
-     '=RFM_SEGMENT({r1},{f1},{m1},"rfm11")'),
-    ("RFM_RULE_SEGMENT", "按业务规则分层", "Layer by business rules", "=RFM_RULE_SEGMENT(30,6,600000)"),
-    ("NPS", "净推荐值", "Net Promoter Score", "=NPS({scores})"),
-    ("NPS_BREAKDOWN", "推荐者/中立者/贬损者比例（溢出）", "Promoter/passive/detractor shares (spills)",
-     "=NPS_BREAKDOWN({scores},TRUE)"),
-    ("NPS_GROUP", "单个评分的类别", "Group of one score", "=NPS_GROUP(9)"),
-    ("LTV", "客户生命周期价值（给出获客成本时为比值）", "Lifetime value (ratio with CAC)", "=LTV(10000,4,3)"),
-    ("LTV_CAC", "LTV / 获客成本", "LTV / acquisition cost", "=LTV_CAC(10000,4,3,20000)"),
-    ("AOV", "客单价", "Average order value", "=AOV(订单!E2:E1000)"),
-    ("REPURCHASE_RATE", "复购率（按订单列表）", "Repurchase rate (from orders)", "=REPURCHASE_RATE(订单!B2:B1000)"),
-    ("NEW_CUSTOMER_REPURCHASE_RATE", "新客户复购率", "New-customer repurchase rate",
-     "=NEW_CUSTOMER_REPURCHASE_RATE(订单!B2:B1000,订单!C2:C1000)"),
-    ("CONVERSION_RATE", "线索-成交转化率（数字或阶段列）", "Lead conversion (numbers or a stage column)",
-     "=CONVERSION_RATE(15,60)"),
-    ("COMPLAINT_RATE", "投诉率", "Complaint rate", "=COMPLAINT_RATE(3,120)"),
-    ("RESPONSE_RATE", "互动响应率（数字或是/否列）", "Response rate (numbers or a yes/no column)", "=RESPONSE_RATE(45,60)"),
-    ("RENEWAL_RATE", "合同续签率（数字或是否续签列）", "Renewal rate (numbers or a yes/no column)", "=RENEWAL_RATE(18,20)"),
-    ("CHURN_RISK", "流失风险 高/中/低", "Churn risk High/Medium/Low", "=CHURN_RISK({date3},{k3},{l3},{m3},{as_of})"),
-    ("CHURN_REASONS", "流失预警原因", "Churn reasons", "=CHURN_REASONS({date3},{k3},{l3},{m3},{as_of})"),
-    ("CLV_FIT", "拟合 BG/NBD（和 Gamma-Gamma），溢出参数", "Fit BG/NBD (and Gamma-Gamma), spills parameters",
-     "=CLV_FIT(frequency,recency,T,monetary_value)"),
-    ("P_ALIVE", "仍活跃的概率", "Probability still active", "=P_ALIVE(2,30.43,38.86,{{0.243;4.414;0.793;2.426}})"),
-    ("CLV_PURCHASES", "预期购买次数", "Expected purchases", "=CLV_PURCHASES(2,30.43,38.86,39,{{0.243;4.414;0.793;2.426}})"),
-    ("CLV", "预测的客户生命周期价值（贴现）", "Predicted discounted CLV", "=CLV(x,t_x,T,m,CLV_FIT(...),,12,0.01,\"weeks\")"),
-)
+PURPOSES = Texts({
+    "RFM_SCORE": ("单项得分 1-5（R：天数或日期；F：次数；M：金额）", "One score 1-5 (R: days or date; F: count; M: amount)"),
+    "RFM_SCORES": ("整列计算 R、F、M 和总分（溢出 4 列）", "R, F, M and total for whole columns (spills 4 columns)"),
+    "RFM_TOTAL": ("RFM 加权总分", "Weighted RFM total"),
+    "RFM_SEGMENT": ("客户层级（按总分或 11 类矩阵）", "Customer layer (by total or 11-segment map)"),
+    "RFM_RULE_SEGMENT": ("按业务规则分层", "Layer by business rules"),
+    "NPS": ("净推荐值", "Net Promoter Score"),
+    "NPS_BREAKDOWN": ("推荐者/中立者/贬损者比例（溢出）", "Promoter/passive/detractor shares (spills)"),
+    "NPS_GROUP": ("单个评分的类别", "Group of one score"),
+    "LTV": ("客户生命周期价值（给出获客成本时为比值）", "Lifetime value (ratio with CAC)"),
+    "LTV_CAC": ("LTV / 获客成本", "LTV / acquisition cost"),
+    "AOV": ("客单价", "Average order value"),
+    "REPURCHASE_RATE": ("复购率（按订单列表）", "Repurchase rate (from orders)"),
+    "NEW_CUSTOMER_REPURCHASE_RATE": ("新客户复购率", "New-customer repurchase rate"),
+    "CONVERSION_RATE": ("线索-成交转化率（数字或阶段列）", "Lead conversion (numbers or a stage column)"),
+    "COMPLAINT_RATE": ("投诉率", "Complaint rate"),
+    "RESPONSE_RATE": ("互动响应率（数字或是/否列）", "Response rate (numbers or a yes/no column)"),
+    "RENEWAL_RATE": ("合同续签率（数字或是否续签列）", "Renewal rate (numbers or a yes/no column)"),
+    "CHURN_RISK": ("流失风险 高/中/低", "Churn risk High/Medium/Low"),
+    "CHURN_REASONS": ("流失预警原因", "Churn reasons"),
+    "CLV_FIT": ("拟合 BG/NBD（和 Gamma-Gamma），溢出参数", "Fit BG/NBD (and Gamma-Gamma), spills parameters"),
+    "P_ALIVE": ("仍活跃的概率", "Probability still active"),
+    "CLV_PURCHASES": ("预期购买次数", "Expected purchases"),
+    "CLV": ("预测的客户生命周期价值（贴现）", "Predicted discounted CLV"),
+})
 
 _AS_OF = dt.date(2024, 9, 30)
 # Template 1's customers (seed 004) plus churn inputs chosen to show each risk level
@@ -146,6 +165,7 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
     zh = lang == "zh"
     en_arg = "" if zh else ',"","en"'
     t = TEXTS.lang(lang)
+    purposes = PURPOSES.lang(lang)
     title = TextBlock((t.title,), style="title")
     note = TextBlock((t.note,), style="note", merge_cols=12)
     as_of = TableBlock(
@@ -220,9 +240,9 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
         columns=(ColumnSpec("name", t.ref_name, "text", width=24),
                  ColumnSpec("purpose", t.ref_purpose, "text", width=30, wrap=True),
                  ColumnSpec("example", t.ref_example, "text", width=40, wrap=True)),
-        data=pd.DataFrame({"name": [r[0] for r in FUNCTION_REFERENCE],
-                           "purpose": [r[1] if zh else r[2] for r in FUNCTION_REFERENCE],
-                           "example": [r[3].format(**cells) for r in FUNCTION_REFERENCE]}),
+        data=pd.DataFrame({"name": list(FUNCTION_EXAMPLES),
+                           "purpose": [purposes(name) for name in FUNCTION_EXAMPLES],
+                           "example": [ex.format(**cells) for ex in FUNCTION_EXAMPLES.values()]}),
     )
     heading = TextBlock((t.kpi_heading,), style="heading")
     blocks = list(stack([title, note, as_of, customers, survey, heading]))
@@ -235,4 +255,4 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
                                  columns=(ColumnSpec("v", head, "general", width=18, formula=formula),),
                                  data=pd.DataFrame(index=[0])))
     blocks.extend(stack([ref], start_row=strip_row + 3))
-    return SheetSpec(name=UDF_SHEET_NAME[lang], blocks=tuple(blocks), tab_color="7030A0")
+    return SheetSpec(name=sheet_name("udfs", lang), blocks=tuple(blocks), tab_color="7030A0")

@@ -32,7 +32,7 @@ Every excluded or merged row is in the cleaning log with its reason, and
 
 from __future__ import annotations
 
-__all__ = ["IntakeSummary", "PurchaseResult", "consolidate_orders", "normalize_status", "REASONS"]
+__all__ = ["IntakeSummary", "PurchaseResult", "consolidate_orders", "normalize_status", "status_classes", "REASONS"]
 
 import re
 import unicodedata
@@ -187,7 +187,7 @@ class PurchaseResult:
     origin: tuple[np.ndarray, np.ndarray] | None = None  # (sheet, Excel row) of each order's first line
 
 
-def _status_classes(status: pd.Series, is_won: pd.Series | None, s: AnalysisSettings) -> tuple[np.ndarray, bool, dict]:
+def status_classes(status: pd.Series, is_won: pd.Series | None, s: AnalysisSettings) -> tuple[np.ndarray, bool, dict]:
     """Per row: 'won', 'lost', 'open', 'cancelled', 'not_won', 'unknown_stage' or '' (a
     purchase by default); whether the column is a pipeline; unrecognised statuses -> rows."""
     codes, uniq = pd.factorize(status.astype(object).to_numpy(), use_na_sentinel=True)
@@ -294,7 +294,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
     # 1. status / won flag
     status = lines["status"] if "status" in lines else pd.Series([None] * n, dtype=object)
     is_won = lines["is_won"] if "is_won" in lines else None
-    classes, pipeline, unknown = _status_classes(status, is_won, s)
+    classes, pipeline, unknown = status_classes(status, is_won, s)
     summary.pipeline = pipeline
     status_text = status.astype(object).where(status.notna(), "").astype(str).to_numpy(dtype=object)
     for key in ("cancelled", "lost", "open", "not_won", "unknown_stage"):

@@ -121,7 +121,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
                 spec = replace(spec, sheet_rows=sheet_rows)
             step(f"读取数据源 {spec.url}" if settings.lang == "zh" else f"reading the source {spec.url}")
             raw = read_source(spec, overrides=(wi.overrides.merged(cli) if exists else cli), progress=step,
-                              lang=settings.lang)
+                              lang=settings.lang, settings=settings)
             settings = replace(settings, source=spec.to_settings())
     zl = settings.lang == "zh"
     for m in getattr(raw, "mappings", []):

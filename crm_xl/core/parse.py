@@ -30,11 +30,7 @@ __all__ = [
     "Distinct",
     "midnight",
     "EXCEL_ERRORS",
-    "CLEAN_ID",
-    "blank_value",
-    "error_value",
-    "normalize_id",
-    "normalize_id_keep_case",
+    "CLEAN_ID", "blank_value", "error_value", "normalize_id", "normalize_id_keep_case",
 ]
 
 import datetime as dt
@@ -63,7 +59,6 @@ _WS = np.zeros(0x110000, dtype=bool)  # str.isspace(); every such character is b
 _WS[[c for c in range(0x3001) if chr(c).isspace()]] = True
 _ID_CHARS = np.zeros(0x110000, dtype=bool)  # an ID made of these is already normalised
 _ID_CHARS[[ord(c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./"]] = True
-# an ID that matches this whole is already in its normal form (normalize_id leaves it as it is)
 CLEAN_ID = re.compile(r"[A-Z0-9_\-./]+")
 _FACTS_MIN = 2048  # below this many distinct values a plain Python loop is as fast
 # infer_dtype results of arrays that hold no text (so no blank-like or error texts either)
@@ -509,7 +504,7 @@ def _to_text(v) -> str:
 
 
 def normalize_id(v) -> str:
-    """One ID as the cleaning writes it: NFKC, spaces removed, upper case (a float 1001.0 as 1001)."""
+    """One ID as the cleaning writes it (NFKC, no spaces, upper case); one matching CLEAN_ID is its own."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _to_text(v))).upper()
 
 

@@ -220,7 +220,10 @@ class PushedOrders:
         if n_single and len(bought.orders):
             orders = orders.iloc[order].reset_index(drop=True)
         rows = np.asarray(rows)[order]
-        orders = orders.assign(order_id=pd.Series(pd.NA, index=orders.index, dtype="str"))
+        from .text import as_dtype
+
+        none = as_dtype(pd.Series([None], dtype=object), "str")  # (an empty text as the cleaning makes one)
+        orders = orders.assign(order_id=none.iloc[np.zeros(len(orders), dtype=np.intp)].set_axis(orders.index))
         s = bought.summary
         summary = IntakeSummary(**{**s.__dict__, "rows": self.rows, "orders": len(orders),
                                    "purchase_lines": s.purchase_lines + n_single,

@@ -67,25 +67,32 @@ def table_rows(con: Connection, rel: str) -> int:
 def _fetch(con: Connection, sql: str, names: list[str]) -> dict[str, np.ndarray]:
     """The columns of a query as numpy arrays (NULL: a masked entry for DuckDB, None otherwise)."""
     cur = con._execute(sql)
-    if hasattr(cur, "fetchnumpy"):
+    if hasattr(cur, "fetchnumpy"):  # DuckDB: NULLs as masked entries, made None / NaN / -1 here
         got = cur.fetchnumpy()
-        return {n: got[k] for n, k in zip(names, list(got), strict=True)}
+        out = {}
+        for n, k in zip(names, list(got), strict=True):
+            a = got[k]
+            if isinstance(a, np.ma.MaskedArray):
+                mask, a = np.ma.getmaskarray(a), np.ma.getdata(a)
+                if mask.any():
+                    a = a.astype(object) if a.dtype == object else a.astype("float64")
+                    a[mask] = None if a.dtype == object else np.nan
+            out[n] = a
+        return out
     rows = cur.fetchall()
     cols = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     return {n: np.array(c, dtype=object) for n, c in zip(names, cols, strict=True)}
 
 
 def _ints(a: np.ndarray, missing: int) -> np.ndarray:
-    if isinstance(a, np.ma.MaskedArray):
-        a = a.filled(missing)
+    if a.dtype.kind == "f":
+        return np.where(np.isnan(a), missing, a).astype(np.int64)
     if a.dtype == object:
         a = np.array([missing if v is None else v for v in a], dtype=np.int64)
     return np.asarray(a, dtype=np.int64)
 
 
 def _floats(a: np.ndarray) -> np.ndarray:
-    if isinstance(a, np.ma.MaskedArray):
-        a = a.astype("float64").filled(np.nan)
     if a.dtype == object:
         a = np.array([np.nan if v is None else v for v in a], dtype="float64")
     return np.asarray(a, dtype="float64")
@@ -166,8 +173,10 @@ def _check_dates(con: Connection, d: _Dialect, rel: str, col: str, head: str, sh
                       f"the column '{head}' has dates the cleaning logs row by row (such as placeholders before 1901)")
 
 
-def _check_rest(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], names: list[str], types: dict) -> None:
-    """Numbers the cleaning would log, duplicate and continuation rows."""
+def _check_rest(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], names: list[str], types: dict,
+                unique: bool) -> None:
+    """Numbers the cleaning would log, returns, continuation rows and (unless every row has
+    its own order number: ``unique``) duplicate rows."""
     nums = {k: cols[k] for k in _FLOAT_KEYS if k in cols}
     for k in ("profit", "discount"):
         if k in nums and types[k] not in ("number", "int", "dynamic"):
@@ -183,13 +192,14 @@ def _check_rest(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], na
     items.append(f"SUM(CASE WHEN {o or 'NULL'} IS NULL AND {c} IS NULL AND {t} IS NULL THEN 1 ELSE 0 END)")
     if o is not None:
         ot = f"CAST({o} AS {d.text})"
-        items += [f"SUM(CASE WHEN {ot} <> upper({ot}) THEN 1 ELSE 0 END)",  # (the cleaning upper-cases them)
-                  f"COUNT(*) - COUNT(DISTINCT {o})"]
+        items.append(f"SUM(CASE WHEN {ot} <> upper({ot}) THEN 1 ELSE 0 END)")  # (the cleaning upper-cases them)
     got = [int(v or 0) for v in con._execute(f"SELECT {', '.join(items)} FROM {rel}").fetchone()]
-    if any(got[:-1] if o is not None else got):
+    if any(got):
         raise NotPushable("有金额/数值超出范围、非数值的值，或续行/小写订单编号",
                           "numbers out of range or not numbers, continuation lines, or lower-case order numbers")
-    if o is None or got[-1]:  # rows not told apart by their order number: are some equal in every column?
+    if con._execute(f"SELECT COUNT(*) FROM {rel} WHERE {cols['amount']} < 0").fetchone()[0]:
+        raise NotPushable("有退货/负金额订单", "there are returns (negative amounts)")
+    if not unique:  # rows not told apart by their order number: are some equal in every column?
         every = ", ".join(_quote(n) for n in names)
         dup = con._execute(f"SELECT COUNT(*) FROM (SELECT {every} FROM {rel} GROUP BY {every} HAVING COUNT(*) > 1) "
                            f"AS crm_dup").fetchone()[0]
@@ -254,7 +264,8 @@ def _select(d: _Dialect, rel: str, cols: dict[str, str], texts: dict[str, _Colum
     miss_c = _in(np.flatnonzero(texts["customer_id"].missing))
     line = (f"{purchase} AND k_customer_id >= 0 AND k_customer_id NOT IN {miss_c} AND d IS NOT NULL "
             f"AND f_amount IS NOT NULL AND NOT {d.is_nan('f_amount')}")
-    head = (f"WITH crm_n AS (SELECT row_number() OVER () AS crm_rn, * FROM {rel}), {', '.join(ranks)}, "
+    used = ", ".join(dict.fromkeys(cols.values()))
+    head = (f"WITH crm_n AS (SELECT row_number() OVER () AS crm_rn, {used} FROM {rel}), {', '.join(ranks)}, "
             f"crm_f AS (SELECT {', '.join(fields)} FROM crm_n {' '.join(joins)}), "
             f"crm_x AS (SELECT *, CASE WHEN {line} THEN 1 ELSE 0 END AS p FROM crm_f)")
     return head, names
@@ -280,9 +291,10 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
         elif k in _FLOAT_KEYS and k in cols:
             out[k] = pd.Series(_floats(got[f"f_{k}"]))
         elif k == "order_id" and with_ids and k in cols:
-            ids = np.array(np.ma.getdata(got["o"]), dtype=object)
-            ids[np.ma.getmaskarray(got["o"])] = None
-            out[k] = as_dtype(pd.Series(ids, dtype=object), "str")
+            out[k] = as_dtype(pd.Series(np.asarray(got["o"], dtype=object), dtype=object), "str")
+        elif DTYPE_BY_KIND[col.kind] == "str":  # an absent column, or the order numbers not brought over
+            out[k] = as_dtype(pd.Series([None], dtype=object), "str").iloc[np.zeros(n, dtype=np.intp)] \
+                .reset_index(drop=True)
         else:
             out[k] = as_dtype(pd.Series(None, index=range(n), dtype=object), DTYPE_BY_KIND[col.kind])
     return pd.DataFrame(out)
@@ -315,7 +327,10 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
             raise NotPushable(f"订单表没有「{key}」列", f"the orders table has no {key} column")
     types = _types(con, d, rel, cols)
     _check_types(types)
-    _check_rest(con, d, rel, cols, names, types)
+    got = _checks(con, d, rel, cols, "1 = 1", s)  # order numbers, credit notes, mixed-case IDs (pushdown's rules)
+    # every row has the keys and its own order number (so no two rows are equal); each line is an order
+    unique = "order_id" in cols and got["rows"] == got["lines"] == got["ids"] == got["distinct_ids"]
+    _check_rest(con, d, rel, cols, names, types, unique)
     texts = _clean_texts(con, rel, cols, heads, sheet, s.lang)
     log, notes = _check_dates(con, d, rel, cols["order_date"], heads["order_date"], sheet, s)
     if "status" in texts:
@@ -324,28 +339,31 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
         purchase = f"(k_status IN {_in(ranks)}" + (" OR k_status < 0)" if null_buys else ")")
     else:
         unknown_statuses, purchase = {}, "1 = 1"
-    got = _checks(con, d, rel, cols, "1 = 1", s)  # order numbers, credit notes, mixed-case IDs (pushdown's rules)
     head, fields = _select(d, rel, cols, texts, purchase)
-    if con._execute(f"{head} SELECT COUNT(*) FROM crm_x WHERE p = 1 AND f_amount < 0").fetchone()[0]:
-        raise NotPushable("有退货/负金额订单", "there are returns (negative amounts)")
-    out, out_many = ", ".join(fields), ", ".join(fields[:-1])  # (the single-line orders without their numbers)
     grouped = not ("order_id" in cols and got["ids"] == got["lines"] == got["distinct_ids"])
-    if grouped:
+    keys = [f for f in fields if f != "o"]
+    if grouped:  # g: lines of the purchase's order (order number, customer; without a number, the day)
         part = ("SELECT *, CASE WHEN p = 1 THEN COUNT(*) OVER (PARTITION BY p, o, k_customer_id, "
                 "CASE WHEN o IS NULL THEN d END) ELSE 0 END AS g FROM crm_x")
-        few = f"{head}, crm_g AS ({part}) SELECT {out} FROM crm_g WHERE p = 0 OR g > 1 ORDER BY rn"
-        many = f"{head}, crm_g AS ({part}) SELECT {out_many} FROM crm_g WHERE p = 1 AND g = 1 ORDER BY rn"
+        sql = f"{head}, crm_g AS ({part}) SELECT {', '.join(keys)}, CASE WHEN p = 0 OR g > 1 THEN o END AS o, " \
+              "CASE WHEN p = 0 OR g > 1 THEN 1 ELSE 0 END AS few FROM crm_g"
     else:
-        few = f"{head} SELECT {out} FROM crm_x WHERE p = 0 ORDER BY rn"
-        many = f"{head} SELECT {out_many} FROM crm_x WHERE p = 1 ORDER BY rn"
-    small = _fetch(con, few, fields)
+        sql = f"{head} SELECT {', '.join(keys)}, CASE WHEN p = 0 THEN o END AS o, 1 - p AS few FROM crm_x"
+    every = _fetch(con, sql, [*keys, "o", "few"])
+    rn = _ints(every["rn"], 0)
+    if len(rn) > 1 and not (rn[1:] > rn[:-1]).all():  # in the table's order (the engine may return it otherwise)
+        order = np.argsort(rn, kind="stable")
+        every = {k: v[order] for k, v in every.items()}
+    few = _ints(every.pop("few"), 0).astype(bool)
+    small = {k: v[few] for k, v in every.items()}
+    big = {k: v[~few] for k, v in every.items() if k != "o"}
+    del every
     lines = _frame(small, cols, texts, with_ids=True)
     pending = {"customer_id": lines["customer_id"].isna().to_numpy(), "order_date": lines["order_date"].isna().to_numpy(),
                "amount": lines["amount"].isna().to_numpy()}
     currencies = Counter(detect_currency((), [heads["amount"]]))
     result = CleanResult(frame=lines, log=log, rows=_ints(small["rn"], 0) + 1, pending=pending, headers=heads,
                          notes=notes, currencies=currencies, sheet=sheet)
-    big = _fetch(con, many, fields[:-1])
     single = _frame(big, cols, texts, with_ids=False)
     single["amount"] = np.round(0.0 + single["amount"].to_numpy(), 6)
     if "profit" in cols:

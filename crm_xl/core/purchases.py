@@ -223,7 +223,7 @@ class PushedOrders:
         from .text import as_dtype
 
         none = as_dtype(pd.Series([None], dtype=object), "str")  # (an empty text as the cleaning makes one)
-        orders = orders.assign(order_id=none.iloc[np.zeros(len(orders), dtype=np.intp)].set_axis(orders.index))
+        orders = orders.assign(order_id=pd.Series(none.array.take(np.zeros(len(orders), dtype=np.intp)), index=orders.index))
         s = bought.summary
         summary = IntakeSummary(**{**s.__dict__, "rows": self.rows, "orders": len(orders),
                                    "purchase_lines": s.purchase_lines + n_single,

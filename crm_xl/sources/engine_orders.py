@@ -64,20 +64,29 @@ def table_rows(con: Connection, rel: str) -> int:
     return int(con._execute(f"SELECT COUNT(*) FROM {rel}").fetchone()[0])
 
 
+_NO_DAY = -999_999_999  # a missing date's day number in the fetched arrays
+
+
 def _fetch(con: Connection, sql: str, names: list[str]) -> dict[str, np.ndarray]:
-    """The columns of a query as numpy arrays (NULL: a masked entry for DuckDB, None otherwise)."""
+    """The columns of a query as numpy arrays (NULL: None in text, NaN in numbers; the
+    queries give no NULL integers)."""
     cur = con._execute(sql)
-    if hasattr(cur, "fetchnumpy"):  # DuckDB: NULLs as masked entries, made None / NaN / -1 here
-        got = cur.fetchnumpy()
+    if hasattr(cur, "fetch_df_chunk"):  # DuckDB: streamed in chunks (the result is never held twice)
+        parts: list[list[np.ndarray]] = [[] for _ in names]
+        while True:
+            chunk = cur.fetch_df_chunk(50)
+            if not len(chunk):
+                break
+            for j in range(len(names)):
+                a = chunk.iloc[:, j].to_numpy()
+                if a.dtype == object:
+                    a = np.where(pd.isna(a), None, a)
+                parts[j].append(a)
+            del chunk
         out = {}
-        for n, k in zip(names, list(got), strict=True):
-            a = got[k]
-            if isinstance(a, np.ma.MaskedArray):
-                mask, a = np.ma.getmaskarray(a), np.ma.getdata(a)
-                if mask.any():
-                    a = a.astype(object) if a.dtype == object else a.astype("float64")
-                    a[mask] = None if a.dtype == object else np.nan
-            out[n] = a
+        for j, n in enumerate(names):
+            out[n] = np.concatenate(parts[j]) if parts[j] else np.zeros(0)
+            parts[j] = []
         return out
     rows = cur.fetchall()
     cols = list(zip(*rows, strict=True)) if rows else [()] * len(names)
@@ -103,11 +112,13 @@ class _Column:
 
     def __init__(self, key: str, values: list, counts: list[int], cleaned: pd.Series):
         self.key, self.values, self.counts = key, values, counts
-        self.cleaned = cleaned.iloc[:len(values)].array  # the cleaned value per rank (a "str" array)
+        # the cleaned value per rank (a "str" array) and, last, the missing value's slot
+        self.cleaned = cleaned.array
         self.missing = np.asarray(cleaned.iloc[:len(values)].isna().to_numpy(), dtype=bool)
 
     def take(self, codes: np.ndarray) -> pd.Series:
-        return pd.Series(self.cleaned.take(np.asarray(codes, dtype=np.intp), allow_fill=True))
+        """Per row; code -1 (NULL) takes the last slot, as :meth:`crm_xl.core.parse.Distinct.expand` does."""
+        return pd.Series(self.cleaned.take(np.asarray(codes, dtype=np.intp)))
 
 
 def _clean_texts(con: Connection, rel: str, cols: dict[str, str], heads: dict[str, str], sheet: str, lang: str):
@@ -237,9 +248,11 @@ def _in(codes: np.ndarray) -> str:
     return "(" + ", ".join(str(int(i)) for i in codes) + ")" if len(codes) else "(-2)"
 
 
-def _select(d: _Dialect, rel: str, cols: dict[str, str], texts: dict[str, _Column], purchase: str) -> tuple[str, list]:
+def _select(d: _Dialect, rel: str, cols: dict[str, str], texts: dict[str, _Column], purchase: str,
+            grouped: bool) -> tuple[str, list]:
     """(the WITH ... head selecting every row as codes and numbers, with ``p`` = a purchase line;
-    the column names)."""
+    the column names). The order numbers only where lines are to be merged (``grouped``):
+    otherwise no purchase needs its number, and the rows left out do not."""
     ranks = []
     joins = []
     fields = ["crm_n.crm_rn AS rn"]
@@ -257,14 +270,14 @@ def _select(d: _Dialect, rel: str, cols: dict[str, str], texts: dict[str, _Colum
         if key in cols:
             fields.append(f"CAST(crm_n.{cols[key]} AS {d.double}) AS f_{key}")
             names.append(f"f_{key}")
-    o = f"CAST(crm_n.{cols['order_id']} AS {d.text})" if "order_id" in cols else "NULL"
+    o = f"CAST(crm_n.{cols['order_id']} AS {d.text})" if "order_id" in cols and grouped else "NULL"
     fields.append(f"{o} AS o")
     names.append("o")
 
     miss_c = _in(np.flatnonzero(texts["customer_id"].missing))
     line = (f"{purchase} AND k_customer_id >= 0 AND k_customer_id NOT IN {miss_c} AND d IS NOT NULL "
             f"AND f_amount IS NOT NULL AND NOT {d.is_nan('f_amount')}")
-    used = ", ".join(dict.fromkeys(cols.values()))
+    used = ", ".join(dict.fromkeys(c for k, c in cols.items() if k != "order_id" or grouped))
     head = (f"WITH crm_n AS (SELECT row_number() OVER () AS crm_rn, {used} FROM {rel}), {', '.join(ranks)}, "
             f"crm_f AS (SELECT {', '.join(fields)} FROM crm_n {' '.join(joins)}), "
             f"crm_x AS (SELECT *, CASE WHEN {line} THEN 1 ELSE 0 END AS p FROM crm_f)")
@@ -282,19 +295,18 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
     for col in ORDERS.columns:
         k = col.key
         if k in texts:
-            out[k] = texts[k].take(_ints(got[f"k_{k}"], -1))
+            out[k] = texts[k].take(_ints(got.pop(f"k_{k}"), -1))
         elif k == "order_date":
-            days = _ints(got["d"], np.iinfo(np.int64).min)
-            stamp = days.astype("datetime64[D]").astype("datetime64[ns]")
-            stamp[days == np.iinfo(np.int64).min] = np.datetime64("NaT")
+            days = _ints(got.pop("d"), _NO_DAY)
+            stamp = np.where(days == _NO_DAY, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
+            stamp[days == _NO_DAY] = np.datetime64("NaT")
             out[k] = pd.Series(stamp)
         elif k in _FLOAT_KEYS and k in cols:
-            out[k] = pd.Series(_floats(got[f"f_{k}"]))
+            out[k] = pd.Series(_floats(got.pop(f"f_{k}")))
         elif k == "order_id" and with_ids and k in cols:
             out[k] = as_dtype(pd.Series(np.asarray(got["o"], dtype=object), dtype=object), "str")
         elif DTYPE_BY_KIND[col.kind] == "str":  # an absent column, or the order numbers not brought over
-            out[k] = as_dtype(pd.Series([None], dtype=object), "str").iloc[np.zeros(n, dtype=np.intp)] \
-                .reset_index(drop=True)
+            out[k] = pd.Series(as_dtype(pd.Series([None], dtype=object), "str").array.take(np.zeros(n, dtype=np.intp)))
         else:
             out[k] = as_dtype(pd.Series(None, index=range(n), dtype=object), DTYPE_BY_KIND[col.kind])
     return pd.DataFrame(out)
@@ -339,24 +351,29 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
         purchase = f"(k_status IN {_in(ranks)}" + (" OR k_status < 0)" if null_buys else ")")
     else:
         unknown_statuses, purchase = {}, "1 = 1"
-    head, fields = _select(d, rel, cols, texts, purchase)
     grouped = not ("order_id" in cols and got["ids"] == got["lines"] == got["distinct_ids"])
+    head, fields = _select(d, rel, cols, texts, purchase, grouped)
     keys = [f for f in fields if f != "o"]
+    cast = {f: f"CAST(COALESCE(d, {_NO_DAY}) AS INTEGER) AS d" if f == "d" else f"CAST({f} AS INTEGER) AS {f}"
+            for f in keys if f == "d" or f.startswith("k_")}
+    chosen = ", ".join(cast.get(f, f) for f in keys)
     if grouped:  # g: lines of the purchase's order (order number, customer; without a number, the day)
         part = ("SELECT *, CASE WHEN p = 1 THEN COUNT(*) OVER (PARTITION BY p, o, k_customer_id, "
                 "CASE WHEN o IS NULL THEN d END) ELSE 0 END AS g FROM crm_x")
-        sql = f"{head}, crm_g AS ({part}) SELECT {', '.join(keys)}, CASE WHEN p = 0 OR g > 1 THEN o END AS o, " \
+        sql = f"{head}, crm_g AS ({part}) SELECT {chosen}, CASE WHEN p = 0 OR g > 1 THEN o END AS o, " \
               "CASE WHEN p = 0 OR g > 1 THEN 1 ELSE 0 END AS few FROM crm_g"
     else:
-        sql = f"{head} SELECT {', '.join(keys)}, CASE WHEN p = 0 THEN o END AS o, 1 - p AS few FROM crm_x"
-    every = _fetch(con, sql, [*keys, "o", "few"])
+        sql = f"{head} SELECT {chosen}, 1 - p AS few FROM crm_x"
+    every = _fetch(con, sql, [*keys, "o", "few"] if grouped else [*keys, "few"])
     rn = _ints(every["rn"], 0)
     if len(rn) > 1 and not (rn[1:] > rn[:-1]).all():  # in the table's order (the engine may return it otherwise)
         order = np.argsort(rn, kind="stable")
         every = {k: v[order] for k, v in every.items()}
     few = _ints(every.pop("few"), 0).astype(bool)
     small = {k: v[few] for k, v in every.items()}
-    big = {k: v[~few] for k, v in every.items() if k != "o"}
+    small.setdefault("o", np.full(int(few.sum()), None, dtype=object))
+    many = ~few
+    big = {k: every.pop(k)[many] for k in list(every) if k != "o"}
     del every
     lines = _frame(small, cols, texts, with_ids=True)
     pending = {"customer_id": lines["customer_id"].isna().to_numpy(), "order_date": lines["order_date"].isna().to_numpy(),

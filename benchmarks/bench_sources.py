@@ -17,9 +17,13 @@ Run from the repository root (needs duckdb):
    * ``engine_aggregates``: :func:`crm_xl.sources.pushdown.engine_aggregates` on the same
      folder (mapping by the column names, status classification, the checks for rules
      the engine cannot apply, per-customer RFM and BG/NBD inputs, per-month series);
-   * ``crm-xl report --source``: the whole report from the folder through today's
-     in-memory path (every order row comes to Python), only up to ``--report-max``
-     orders (above, it would hold the orders as Python objects: many GB).
+   * ``crm-xl report OUT --source FOLDER``: the whole command, as a user runs it (the
+     interpreter, the imports, the report written); above
+     :data:`crm_xl.sources.engine_orders.PUSHDOWN_ROWS` (1M) orders the orders table's
+     purchase rules run in the engine and only the purchases come to Python as arrays
+     (:mod:`crm_xl.sources.engine_orders`); up to ``--report-max`` orders (default 10M).
+     ``--in-memory`` runs it once more with the engine path switched off (every order row
+     read into pandas and cleaned there: many GB at 10M).
 
 Times are wall-clock on a shared 2-core machine: compare the ratios of one run only.
 """
@@ -97,12 +101,23 @@ print(len(a.customers), a.purchases, a.rows)
 """
 
 
+IN_MEMORY = """
+import sys
+import crm_xl.sources.engine_orders as eo
+from crm_xl.cli import main
+eo.PUSHDOWN_ROWS = 10 ** 15
+sys.exit(main(["report", {out!r}, "--source", {url!r}, "-q"]))
+"""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--orders", type=int, default=10_000_000)
     ap.add_argument("--customers", type=int, default=200_000)
     ap.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "crm_xl_bench_sources"))
-    ap.add_argument("--report-max", type=int, default=1_000_000)
+    ap.add_argument("--report-max", type=int, default=10_000_000)
+    ap.add_argument("--in-memory", action="store_true", help="also the report with the engine path switched off")
+    ap.add_argument("--no-engine", action="store_true", help="skip engine_aggregates")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--memory-limit", help="DuckDB's memory_limit for both measurements, e.g. 6GB (default: "
                                            "DuckDB's, 80%% of the machine's memory)")
@@ -117,14 +132,21 @@ def main() -> None:
         limit = f"con.execute(\"SET memory_limit = '{args.memory_limit}'\")" if args.memory_limit else ""
         base_s, base_mb, base_out = child(GROUP_BY.format(path=d / "orders.parquet", limit=limit))
         print(f"duckdb group-by          {base_s:7.2f} s  {base_mb:7,.0f} MB   ({base_out})")
-        eng_s, eng_mb, eng_out = child(ENGINE.format(url=str(d), limit=limit.replace("con.execute", "con.con.execute")))
-        print(f"engine_aggregates        {eng_s:7.2f} s  {eng_mb:7,.0f} MB   ({eng_out})  "
-              f"ratio {eng_s / base_s:.1f}x")
+        if not args.no_engine:
+            eng_s, eng_mb, eng_out = child(ENGINE.format(url=str(d),
+                                                         limit=limit.replace("con.execute", "con.con.execute")))
+            print(f"engine_aggregates        {eng_s:7.2f} s  {eng_mb:7,.0f} MB   ({eng_out})  "
+                  f"ratio {eng_s / base_s:.1f}x")
         if args.orders <= args.report_max:
             out = d / "report.xlsx"
             out.unlink(missing_ok=True)
-            rep_s, rep_mb, _ = child(argv=["-m", "crm_xl", "report", str(out), "--source", str(d), "-q"])
-            print(f"crm-xl report --source   {rep_s:7.2f} s  {rep_mb:7,.0f} MB   ratio {rep_s / base_s:.1f}x")
+            rep_s, rep_mb, _ = child(argv=["-m", "crm_xl", "report", str(out), "--source", f"parquet://{d}", "-q"])
+            print(f"crm-xl report --source   {rep_s:7.2f} s  {rep_mb:7,.0f} MB   ratio {rep_s / base_s:.1f}x "
+                  f"(the whole command; the orders through the engine above 1M rows)")
+            if args.in_memory:
+                out.unlink(missing_ok=True)
+                mem_s, mem_mb, _ = child(IN_MEMORY.format(out=str(out), url=f"parquet://{d}"))
+                print(f"  in-memory path         {mem_s:7.2f} s  {mem_mb:7,.0f} MB   ratio {mem_s / base_s:.1f}x")
         else:
             print(f"crm-xl report --source   not run above --report-max {args.report_max:,} orders")
         print(f"free disk {shutil.disk_usage(d).free / 2**30:,.0f} GB")

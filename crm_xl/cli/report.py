@@ -136,7 +136,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
                 spec = replace(spec, sheet_rows=sheet_rows)
             step(TEXTS.lang(settings.lang)("reading_source", url=spec.url))
             raw = read_source(spec, overrides=(wi.overrides.merged(cli) if exists else cli), progress=step,
-                              lang=settings.lang)
+                              lang=settings.lang, settings=settings)
             settings = replace(settings, source=spec.to_settings())
     zl = settings.lang == "zh"
     for m in getattr(raw, "mappings", []):

@@ -439,11 +439,16 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
         s = _replace(s, lang=lang)
     lang = s.lang
     results: dict[str, CleanResult] = {}
+    pushed = None
     for key, item in raw_tables.items():
         if key not in TABLES:
             continue
         parts = []
         for one in _items(item):
+            if getattr(one, "pushed", None) is not None:  # the engine applied the rules (crm_xl.sources.engine_orders)
+                pushed = one.pushed
+                parts.append(pushed.lines)
+                continue
             frame = getattr(one, "frame", one)
             sheet = getattr(one, "sheet", None) or TABLES[key].sheet_name(lang)
             res = clean_table(frame, key, sheet=sheet, header_row=getattr(one, "header_row", 1), lang=lang,
@@ -480,6 +485,8 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
     headers = lines.all_headers()
     bought = consolidate_orders(lines.frame, sheets, lines.rows if lines.rows is not None else np.arange(n_lines) + 2,
                                 lines.pending, headers, s)
+    if pushed is not None:
+        bought = pushed.merged(bought)
     logs.append(bought.log)
     orders = bought.orders
     if no_orders:

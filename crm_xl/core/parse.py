@@ -30,6 +30,7 @@ __all__ = [
     "Distinct",
     "midnight",
     "EXCEL_ERRORS",
+    "CLEAN_ID", "blank_value", "error_value", "normalize_id", "normalize_id_keep_case",
 ]
 
 import datetime as dt
@@ -58,7 +59,7 @@ _WS = np.zeros(0x110000, dtype=bool)  # str.isspace(); every such character is b
 _WS[[c for c in range(0x3001) if chr(c).isspace()]] = True
 _ID_CHARS = np.zeros(0x110000, dtype=bool)  # an ID made of these is already normalised
 _ID_CHARS[[ord(c) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./"]] = True
-_CLEAN_ID = re.compile(r"[A-Z0-9_\-./]+")
+CLEAN_ID = re.compile(r"[A-Z0-9_\-./]+")
 _FACTS_MIN = 2048  # below this many distinct values a plain Python loop is as fast
 # infer_dtype results of arrays that hold no text (so no blank-like or error texts either)
 _TEXTLESS_KINDS = frozenset({"empty", "floating", "integer", "mixed-integer-float", "decimal", "complex", "boolean",
@@ -79,7 +80,8 @@ def per_unique(s: pd.Series, fn) -> pd.Series:
     return pd.Series(results[codes], index=s.index)
 
 
-def _blank_value(v) -> bool:
+def blank_value(v) -> bool:
+    """A cell the cleaning reads as blank (None, NaN, NaT, or a word for blank such as N/A)."""
     if v is None or v is pd.NA or v is pd.NaT:
         return True
     if isinstance(v, float) and np.isnan(v):
@@ -87,7 +89,8 @@ def _blank_value(v) -> bool:
     return isinstance(v, str) and v.strip().lower() in _BLANKS
 
 
-def _error_value(v) -> bool:
+def error_value(v) -> bool:
+    """An Excel error text (#N/A, #REF!, ...)."""
     return isinstance(v, str) and v.strip().upper() in EXCEL_ERRORS
 
 
@@ -188,7 +191,7 @@ class Distinct:
     def blank(self) -> np.ndarray:
         """Empty or blank-like text (``""``, ``-``, ``nan``, ``无`` ...); the NA slot too."""
         if self._blank is None:
-            self._blank = self._screened(_blank_value, lambda f: f.edge_space | (f.lengths <= _BLANK_MAX_LEN))
+            self._blank = self._screened(blank_value, lambda f: f.edge_space | (f.lengths <= _BLANK_MAX_LEN))
             self._blank[-1] = True
         return self._blank
 
@@ -196,7 +199,7 @@ class Distinct:
     def error(self) -> np.ndarray:
         """Excel error values (``#N/A``, ``#VALUE!`` ...) given as text."""
         if self._error is None:
-            self._error = self._screened(_error_value, lambda f: f.edge_space | (f.first == ord("#")))
+            self._error = self._screened(error_value, lambda f: f.edge_space | (f.first == ord("#")))
         return self._error
 
     def expand(self, per_value, index: pd.Index | None = None) -> pd.Series:
@@ -500,7 +503,8 @@ def _to_text(v) -> str:
     return str(v)
 
 
-def _normalize_id(v) -> str:
+def normalize_id(v) -> str:
+    """One ID as the cleaning writes it (NFKC, no spaces, upper case); one matching CLEAN_ID is its own."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _to_text(v))).upper()
 
 
@@ -537,10 +541,10 @@ def ids_distinct(d: Distinct, blank: np.ndarray) -> tuple[np.ndarray, np.ndarray
     else:
         todo = np.ones(n, dtype=bool)
     val[blank] = None
-    normalize = _normalize_id_keep_case if keep_case else _normalize_id
+    normalize = normalize_id_keep_case if keep_case else normalize_id
     for i in np.flatnonzero(todo & ~blank):
         v = values[i]
-        if isinstance(v, str) and (_CLEAN_ID.fullmatch(v) or keep_case and _CLEAN_ID_ANY_CASE.fullmatch(v)):
+        if isinstance(v, str) and (CLEAN_ID.fullmatch(v) or keep_case and _CLEAN_ID_ANY_CASE.fullmatch(v)):
             val[i] = v
             continue
         val[i] = new = normalize(v)
@@ -551,7 +555,8 @@ def ids_distinct(d: Distinct, blank: np.ndarray) -> tuple[np.ndarray, np.ndarray
 _CLEAN_ID_ANY_CASE = re.compile(r"[A-Za-z0-9_\-./]+")
 
 
-def _normalize_id_keep_case(v) -> str:
+def normalize_id_keep_case(v) -> str:
+    """:func:`normalize_id` for a column of case-sensitive IDs: the case is kept."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _to_text(v)))
 
 

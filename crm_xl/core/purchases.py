@@ -32,7 +32,8 @@ Every excluded or merged row is in the cleaning log with its reason, and
 
 from __future__ import annotations
 
-__all__ = ["IntakeSummary", "PurchaseResult", "consolidate_orders", "normalize_status", "REASONS"]
+__all__ = ["IntakeSummary", "PurchaseResult", "PushedOrders", "consolidate_orders", "normalize_status", "status_classes",
+           "REASONS"]
 
 import re
 import unicodedata
@@ -204,7 +205,51 @@ class PurchaseResult:
     origin: tuple[np.ndarray, np.ndarray] | None = None  # (sheet, Excel row) of each order's first line
 
 
-def _status_classes(status: pd.Series, is_won: pd.Series | None, s: AnalysisSettings) -> tuple[np.ndarray, bool, dict]:
+@dataclass
+class PushedOrders:
+    """Order lines whose purchase rules an engine applied (:mod:`crm_xl.sources.engine_orders`):
+    ``lines`` (a :class:`crm_xl.core.clean.CleanResult`) holds only the lines Python still has
+    to consolidate -- the rows that are no purchase or lack a key, and the lines of orders
+    with several lines -- while ``single`` holds the orders that are one purchase line each,
+    as :func:`consolidate_orders` would make them (canonical columns, cleaned, order numbers
+    not brought over), with ``single_rows`` their Excel rows. ``rows``: the orders table's
+    rows; ``unknown_statuses``: as :attr:`IntakeSummary.unknown_statuses`, over every row."""
+
+    lines: object
+    single: pd.DataFrame
+    single_rows: np.ndarray
+    sheet: str
+    rows: int
+    unknown_statuses: dict[str, int]
+
+    def merged(self, bought: "PurchaseResult") -> "PurchaseResult":
+        """``bought`` (:func:`consolidate_orders` of :attr:`lines`) with the single-line orders
+        put in, every order where its first line stands, and the counts over the whole table."""
+        n_single = len(self.single)
+        if n_single == 0:
+            orders, rows = bought.orders, bought.origin[1] if bought.origin is not None else np.zeros(0, dtype=np.int64)
+        elif len(bought.orders) == 0:
+            orders, rows = self.single, self.single_rows
+        else:
+            orders = pd.concat([bought.orders, self.single], ignore_index=True)
+            rows = np.concatenate([np.asarray(bought.origin[1] if bought.origin is not None else []), self.single_rows])
+        order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
+        if n_single and len(bought.orders):
+            orders = orders.iloc[order].reset_index(drop=True)
+        rows = np.asarray(rows)[order]
+        from .text import as_dtype
+
+        none = as_dtype(pd.Series([None], dtype=object), "str")  # (an empty text as the cleaning makes one)
+        orders = orders.assign(order_id=pd.Series(none.array.take(np.zeros(len(orders), dtype=np.intp)), index=orders.index))
+        s = bought.summary
+        summary = IntakeSummary(**{**s.__dict__, "rows": self.rows, "orders": len(orders),
+                                   "purchase_lines": s.purchase_lines + n_single,
+                                   "unknown_statuses": dict(self.unknown_statuses)})
+        origin = (np.full(len(orders), self.sheet, dtype=object), rows)
+        return PurchaseResult(orders=orders, deals=bought.deals, log=bought.log, summary=summary, origin=origin)
+
+
+def status_classes(status: pd.Series, is_won: pd.Series | None, s: AnalysisSettings) -> tuple[np.ndarray, bool, dict]:
     """Per row: 'won', 'lost', 'open', 'cancelled', 'not_won', 'unknown_stage' or '' (a
     purchase by default); whether the column is a pipeline; unrecognised statuses -> rows."""
     codes, uniq = pd.factorize(status.astype(object).to_numpy(), use_na_sentinel=True)
@@ -311,7 +356,7 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
     # 1. status / won flag
     status = lines["status"] if "status" in lines else pd.Series([None] * n, dtype=object)
     is_won = lines["is_won"] if "is_won" in lines else None
-    classes, pipeline, unknown = _status_classes(status, is_won, s)
+    classes, pipeline, unknown = status_classes(status, is_won, s)
     summary.pipeline = pipeline
     status_text = status.astype(object).where(status.notna(), "").astype(str).to_numpy(dtype=object)
     for key in ("cancelled", "lost", "open", "not_won", "unknown_stage"):

@@ -31,6 +31,11 @@ class RawTable:
     external: bool = False
     """The data lives outside the workbook (a database table or query, :func:`add_frame_source`):
     a new workbook's copy is named by its table (订单), and the 字段映射 keeps the source's own name."""
+    total_rows: int | None = None
+    """Rows of the source table when ``frame`` holds only its first rows (a table whose rules
+    the engine applied: :mod:`crm_xl.sources.engine_orders`)."""
+    pushed: object = None
+    """:class:`crm_xl.core.purchases.PushedOrders` of such a table (cleaning uses it instead of ``frame``)."""
 
 
 class Sources(dict):

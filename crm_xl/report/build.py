@@ -258,8 +258,9 @@ def _data_sheets(raw_tables: Mapping[str, object], lang: str, source_rows: int |
     out = []
     for key, raw, name in _data_sheet_names(raw_tables, lang):
         frame: pd.DataFrame = getattr(raw, "frame", raw)
-        if source_rows is not None and getattr(raw, "external", False) and len(frame) > source_rows:
-            out.append(data_sheet(key, frame.iloc[:source_rows], lang=lang, sheet_name=name, sample_of=len(frame)))
+        total = getattr(raw, "total_rows", None) or len(frame)  # (a table the engine read: its first rows)
+        if source_rows is not None and getattr(raw, "external", False) and total > source_rows:
+            out.append(data_sheet(key, frame.iloc[:source_rows], lang=lang, sheet_name=name, sample_of=total))
         else:
             out.append(data_sheet(key, frame, lang=lang, sheet_name=name))
     return out

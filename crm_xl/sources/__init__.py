@@ -25,8 +25,9 @@ Drivers are imported lazily (the package still imports in Pyodide and without th
 :class:`~crm_xl.errors.InputError` naming the source.
 
 :func:`read_source` brings every row of the tables read to Python (the report's path);
-:mod:`crm_xl.sources.pushdown` computes the per-customer and per-month aggregates in the
-engine instead (not yet used by the report). A table longer than ``source.sheet_rows``
+:mod:`crm_xl.sources.engine_orders` lets the engine apply the purchase rules to an orders
+table of more than a million rows and brings the purchases (the report's path for such a
+table); :mod:`crm_xl.sources.pushdown` computes per-customer and per-month aggregates there. A table longer than ``source.sheet_rows``
 (:func:`sheet_rows_limit`) is copied into a new workbook as a sample.
 """
 
@@ -395,7 +396,7 @@ def _table_pairs(values) -> list[tuple[str | None, str]]:
     return out
 
 
-def read_source(spec: SourceSpec, overrides=None, *, progress=None, lang: str = "zh"):
+def read_source(spec: SourceSpec, overrides=None, *, progress=None, lang: str = "zh", settings=None):
     """The tables of ``spec``'s source as :class:`crm_xl.io.Sources`, like the files of
     :func:`crm_xl.io.read_sources`.
 
@@ -404,16 +405,24 @@ def read_source(spec: SourceSpec, overrides=None, *, progress=None, lang: str = 
     says what a table holds (``skip=NAME`` leaves it out) and ``--query KIND=SQL`` reads a
     kind from a query; a kind given either way is read only from there (other tables the
     detection would take for it are left out, with a note). A table named in ``--table``
-    that the source does not have is an error listing the tables it has."""
+    that the source does not have is an error listing the tables it has.
+
+    With ``settings`` (the purchase rules), an orders table longer than
+    :data:`crm_xl.sources.engine_orders.PUSHDOWN_ROWS` rows is read by the engine
+    (:mod:`crm_xl.sources.engine_orders`): only its first rows come as a frame (the data
+    sheet's sample), the purchases as a :class:`crm_xl.core.purchases.PushedOrders`."""
     con = open_source(spec.url)
     try:
-        return read_tables(con, spec, overrides, progress=progress, lang=lang)
+        return read_tables(con, spec, overrides, progress=progress, lang=lang, settings=settings)
     finally:
         con.close()
 
 
-def read_tables(con: Connection, spec: SourceSpec, overrides=None, *, progress=None, lang: str = "zh"):
+def read_tables(con: Connection, spec: SourceSpec, overrides=None, *, progress=None, lang: str = "zh", settings=None):
     """:func:`read_source` on an open connection (left open)."""
+    from .engine_orders import Large
+
+    large = Large(con, spec, settings)
     from ..io import Sources, add_frame_source
     from ..mapping import MappingOverrides, _norm_source, resolve_table
 
@@ -443,19 +452,22 @@ def read_tables(con: Connection, spec: SourceSpec, overrides=None, *, progress=N
             continue  # another schema's table: read only when named
         step(f"读取 {name}" if lang == "zh" else f"reading {name}")
         try:
-            add_frame_source(out, name, con.columns(name), lambda name=name: con.read_table(name), path=label,
-                             overrides=o, names=[name], file_label=label, not_detected=given_kinds)
+            key = add_frame_source(out, name, con.columns(name), lambda name=name: large.load(name),
+                                   path=label, overrides=o, names=[name], file_label=label, not_detected=given_kinds)
+            large.done(out, key, name)
         except InputError as e:
             if str(e.zh).startswith(f"数据源 {label}"):
                 raise
             raise InputError(f"数据源 {label}，表「{name}」：{e.zh}", f"source {label}, table '{name}': {e.en}") from None
     for kind, sql in spec.queries:
         step(f"查询 {kind}" if lang == "zh" else f"querying {kind}")
-        frame = con.query(kind, sql)
+        frame = large.query(kind, sql)
         try:
-            add_frame_source(out, kind, list(frame.columns), lambda frame=frame: frame, path=label, overrides=o,
-                             names=[kind], file_label=label, table=resolve_table(kind))
+            key = add_frame_source(out, kind, list(frame.columns), lambda frame=frame: frame, path=label, overrides=o,
+                                   names=[kind], file_label=label, table=resolve_table(kind))
+            large.done(out, key, kind)
         except InputError as e:
             raise InputError(f"数据源 {label}，「{kind}」的查询：{e.zh}",
                              f"source {label}, the query for '{kind}': {e.en}") from None
+    large.finish(out)
     return out

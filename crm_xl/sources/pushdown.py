@@ -13,7 +13,7 @@ SQLite), what RFM and the BG/NBD summary need per customer, and the monthly seri
 Only those rows reach Python. The 字段映射 rules apply in the engine as in
 :mod:`crm_xl.core.purchases`: the columns are mapped by the mapping layer (names, synonyms,
 ``--map``, ``--table``/``--query``); each distinct status is classified by Python's own
-function (:func:`crm_xl.core.purchases._status_classes`) and the engine keeps the rows of
+function (:func:`crm_xl.core.purchases.status_classes`) and the engine keeps the rows of
 the purchase statuses; rows without customer, date or amount are left out; lines sharing
 an order number (and customer) are one order dated by its earliest line, lines without one
 are one order per customer and day; totals are rounded to 6 decimals; orders after the
@@ -313,7 +313,7 @@ def _purchase_predicate(con: Connection, d: _Dialect, rel: str, cols: dict[str, 
     applied to each distinct status)."""
     import pandas as pd
 
-    from ..core.purchases import _status_classes
+    from ..core.purchases import status_classes
 
     if "is_won" in cols:
         raise NotPushable("订单表有「是否赢单」列", "the orders table has a won-flag column")
@@ -323,7 +323,7 @@ def _purchase_predicate(con: Connection, d: _Dialect, rel: str, cols: dict[str, 
     values = [r[0] for r in con._execute(f"SELECT DISTINCT {st} FROM {rel}").fetchall()]
     if len(values) > _MAX_STATUSES:
         raise NotPushable(f"状态列有 {len(values):,} 种不同的值", f"the status column has {len(values):,} distinct values")
-    classes, _pipeline, _unknown = _status_classes(pd.Series(values, dtype=object), None, settings)
+    classes, _pipeline, _unknown = status_classes(pd.Series(values, dtype=object), None, settings)
     keep = [v for v, c in zip(values, classes, strict=True) if c in ("", "won")]
     parts = []
     texts = [v for v in keep if v is not None]
@@ -466,7 +466,7 @@ def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, 
     import pandas as pd
 
     from ..core.clv_summary import TIME_UNITS
-    from ..core.parse import _CLEAN_ID, _blank_value, _error_value, _normalize_id, _normalize_id_keep_case
+    from ..core.parse import CLEAN_ID, blank_value, error_value, normalize_id, normalize_id_keep_case
     from ..settings import AnalysisSettings
 
     s = settings or AnalysisSettings()
@@ -507,10 +507,10 @@ def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, 
         today = int(frame["last_day"].max())
     as_of = pd.Timestamp(_DAY0 + dt.timedelta(days=today))
     # the IDs as Python's cleaning makes them, case kept or not as it decides for the whole column
-    norm = _normalize_id_keep_case if got["mixed_case_customers"] else _normalize_id
+    norm = normalize_id_keep_case if got["mixed_case_customers"] else normalize_id
     raw = frame["raw"].to_numpy(dtype=object)
-    ids = pd.Series([v if _CLEAN_ID.fullmatch(v) else norm(v) for v in raw], dtype=object)
-    if (ids == "").any() or ids.isna().any() or any(_blank_value(v) or _error_value(v) for v in raw):
+    ids = pd.Series([v if CLEAN_ID.fullmatch(v) else norm(v) for v in raw], dtype=object)
+    if (ids == "").any() or ids.isna().any() or any(blank_value(v) or error_value(v) for v in raw):
         raise NotPushable("有客户ID规范化后为空", "some customer IDs are blank once normalised")
     if ids.duplicated().any():
         raise NotPushable("有客户ID规范化后相同（如 c001 与 C001）",

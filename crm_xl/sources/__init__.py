@@ -15,8 +15,9 @@ URLs (the forms ibis uses: ``scheme://`` + a relative path, ``scheme:///`` + an 
   named by its stem; a sub-folder of Parquet files is one table) -- read by duckdb, which
   needs no pyarrow;
 * ``postgresql://user@host:port/db`` (also ``postgres://``) -- psycopg 3 / libpq. The
-  password comes from the environment (PGPASSWORD) or ~/.pgpass, never from the URL: a URL
-  holding one is refused, since it would be stored in the workbook and the shell history;
+  password comes from the environment (PGPASSWORD), ~/.pgpass or the system keyring
+  (:mod:`crm_xl.sources.secrets`), never from the URL: a URL holding one is refused, since it
+  would be stored in the workbook and the shell history;
 * ``ibis+SCHEME://...`` -- any engine ibis supports, through ``ibis.connect("SCHEME://...")``
   (:mod:`crm_xl.sources.ibis_source`; optional, ``pip install "crm_xl[ibis]"``);
 * a plain path: a folder or ``.parquet`` file, or a database file recognised by its first

@@ -160,13 +160,17 @@ class ParsedUrl:
 
 
 def redact(url: str) -> str:
-    """``url`` without a password (for messages)."""
+    """``url`` without a password (for messages): ``user:***@`` and ``password=***``."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
+    if "password=" in parts.query.lower():
+        parts = parts._replace(query="&".join(
+            f"{k}=***" if k.lower() == "password" else f"{k}={v}" if sep else k
+            for k, sep, v in (item.partition("=") for item in parts.query.split("&"))))
     if parts.password is None:
-        return url
+        return parts.geturl() if parts.query != urlsplit(url).query else url
     host = parts.netloc.rsplit("@", 1)[1]
     user = parts.username or ""
     return parts._replace(netloc=f"{user}:***@{host}").geturl()

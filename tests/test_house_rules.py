@@ -6,6 +6,10 @@
 * KNOWN lists the long modules that other work is reshaping now; a new long module fails,
   and so does a listed one that is no longer long (remove it from the list).
 
+* No function is over MAX_FUNCTION_LINES lines unless a comment in it says why, a line
+  starting with ``# Why this function is long:`` (a function that long is usually several
+  steps: give them names first). LONG_FUNCTIONS lists those being split now.
+
 Function complexity has its rule in pyproject's ruff config (C901 at 25, a reason in the
 ``# noqa: C901 - why`` comment), run by ``ruff check`` in CI.
 """
@@ -21,6 +25,23 @@ REASON_MARK = "Why this module is long:"
 
 # module (relative to crm_xl/): what is reshaping it
 KNOWN: dict[str, str] = {}
+
+MAX_FUNCTION_LINES = 80
+FUNCTION_REASON = "# Why this function is long:"
+# "module:function" over the limit without a reason, being split (issue 18, item 4)
+LONG_FUNCTIONS: set[str] = {
+    "cli/report.py:run_report",
+    "core/clean.py:clean_dataset",
+    "core/clean.py:clean_table",
+    "core/clv_report.py:clv_analysis",
+    "core/insights.py:conclusions",
+    "core/layer_problems.py:layer_problems",
+    "core/purchases.py:consolidate_orders",
+    "core/scenarios/campaigns.py:campaign_evaluation",
+    "core/scenarios/key_accounts.py:key_account_profiles",
+    "core/scenarios/targets.py:sales_target_review",
+    "report/udf_sheet.py:udf_demo_sheet",
+}
 
 
 def _modules():
@@ -66,3 +87,46 @@ def test_the_rule_sees_a_long_module_and_its_reason(tmp_path):
                         + body, encoding="utf-8")
     assert _lines(plain) > MAX_LINES and _reason(plain) == ""
     assert _reason(reasoned) == f"one table of {MAX_LINES} constants, read as one."
+
+
+def long_functions(source: str) -> dict[str, int]:
+    """Functions (and methods) of ``source`` over MAX_FUNCTION_LINES lines (its docstring
+    not counted) without a FUNCTION_REASON comment inside them: name -> lines."""
+    lines = source.splitlines()
+    out = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            n = node.end_lineno - node.lineno + 1
+            doc = node.body[0] if node.body and isinstance(node.body[0], ast.Expr) \
+                and isinstance(node.body[0].value, ast.Constant) and isinstance(node.body[0].value.value, str) else None
+            if doc is not None:  # (the docstring is not code: a numpy-style one is often 20 lines)
+                n -= doc.end_lineno - doc.lineno + 1
+            body = lines[node.lineno - 1:node.end_lineno]
+            if n > MAX_FUNCTION_LINES and not any(x.strip().startswith(FUNCTION_REASON) for x in body):
+                out[node.name] = n
+    return out
+
+
+def _long_functions() -> dict[str, int]:
+    return {f"{name}:{fn}": n for name, path in _modules()
+            for fn, n in long_functions(path.read_text(encoding="utf-8")).items()}
+
+
+def test_no_function_is_long_without_a_reason():
+    new = {k: n for k, n in _long_functions().items() if k not in LONG_FUNCTIONS}
+    assert new == {}, (f"functions over {MAX_FUNCTION_LINES} lines: name their steps (smaller functions), or "
+                       f"say why in a comment inside ('{FUNCTION_REASON} ...')")
+
+
+def test_listed_long_functions_are_still_long():
+    found = _long_functions()
+    gone = sorted(k for k in LONG_FUNCTIONS if k not in found)
+    assert gone == [], "split or given a reason: remove them from LONG_FUNCTIONS"
+
+
+def test_the_rule_sees_a_long_function_and_its_reason():
+    body = "    x = 1\n" * MAX_FUNCTION_LINES
+    assert long_functions("def f():\n" + body) == {"f": MAX_FUNCTION_LINES + 1}
+    assert long_functions("def f():\n    " + FUNCTION_REASON + " one recipe read top to bottom\n" + body) == {}
+    assert long_functions("def f():\n" + body[:-10]) == {}
+    assert long_functions('def f():\n    """Doc.\n\n    More.\n    """\n' + body[:-10]) == {}

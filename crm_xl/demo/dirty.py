@@ -224,7 +224,6 @@ def _mess_column(rng, key, col, values: pd.Series, canon: pd.DataFrame, exp: pd.
     nonblank = ~pd.isna(values).to_numpy()
     header = str(values.name)
     touched = np.zeros(n, dtype=bool)
-    kind = col.kind
 
     def take(share, minimum=0, unrecoverable=False, mask=None):
         ok = nonblank & ~touched
@@ -275,16 +274,29 @@ def _mess_column(rng, key, col, values: pd.Series, canon: pd.DataFrame, exp: pd.
         _set_expected(exp, col.key, pos, dirty)
         cells.add(col.key, header, pos, "formula_like_name", dirty, clean_vals[pos], dirty)
 
+    mess_made = _format_mess(rng, col, arr, take, rate)
+    if mess_made is not None:
+        pos, dirty, mess = mess_made
+        arr[pos] = dirty
+        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos])
+    if not touched.any():
+        return None
+    return arr
+
+
+def _format_mess(rng, col, arr: np.ndarray, take, rate: float):
+    """The format mess of a column of ``col.kind`` (dates in other forms, money with symbols,
+    full-width digits, yes/no variants, ...) on cells ``take`` picks: (positions, the messy
+    values, the kind of mess) or None for a column that gets none."""
+    kind = col.kind
     if kind is ColumnKind.DATE:
         pos = take(rate)
         dirty, mess = _dates(rng, arr[pos])
-        arr[pos] = dirty
-        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos])
+        return pos, dirty, mess
     elif kind is ColumnKind.MONEY:
         pos = take(rate)
         dirty, mess = _money(rng, arr[pos])
-        arr[pos] = dirty
-        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos])
+        return pos, dirty, mess
     elif kind in (ColumnKind.NUMBER, ColumnKind.SCORE, ColumnKind.INT):
         pos = take(rate / 2)
         v = arr[pos]
@@ -296,35 +308,28 @@ def _mess_column(rng, key, col, values: pd.Series, canon: pd.DataFrame, exp: pd.
         else:
             dirty = np.array([_num_text(x).translate(_FULLWIDTH) for x in v], dtype=object)
             mess = "fullwidth_digits"
-        arr[pos] = dirty
-        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos])
+        return pos, dirty, mess
     elif kind is ColumnKind.BOOL:
         pos = take(rate)
         v = arr[pos]
         yes = ("Y", "yes", "1", "√", "TRUE") + (("已续签",) if col.key == "contract_renewed" else ())
         no = ("N", "no", "0", "×", "FALSE") + (("未续签",) if col.key == "contract_renewed" else ())
         dirty = np.array([yes[rng.integers(len(yes))] if x == "是" else no[rng.integers(len(no))] for x in v], dtype=object)
-        arr[pos] = dirty
-        cells.add(col.key, header, pos, "yes_no_variant", dirty, clean_vals[pos])
+        return pos, dirty, "yes_no_variant"
     elif kind is ColumnKind.ID:
         pos = take(rate)
         dirty, mess = _ids(rng, arr[pos])
-        arr[pos] = dirty
-        cells.add(col.key, header, pos, mess, dirty, clean_vals[pos])
+        return pos, dirty, mess
     elif kind is ColumnKind.INDUSTRY:
         pos = take(0.3)
         dirty = np.array([_synonym(rng, x) for x in arr[pos]], dtype=object)
-        arr[pos] = dirty
-        cells.add(col.key, header, pos, "industry_synonym", dirty, clean_vals[pos])
+        return pos, dirty, "industry_synonym"
     elif kind is ColumnKind.TEXT and col.key in ("customer_name", "owner"):
         pos = take(rate / 2)
         pads = np.array([" ", "  ", "\u3000"], dtype=object)  # ideographic space: trimmed too
         dirty = pads[rng.integers(0, 3, len(pos))] + arr[pos].astype(object) + pads[rng.integers(0, 2, len(pos))]
-        arr[pos] = dirty
-        cells.add(col.key, header, pos, "text_spaces", dirty, clean_vals[pos])
-    if not touched.any():
-        return None
-    return arr
+        return pos, dirty, "text_spaces"
+    return None
 
 
 def _set_expected(exp: pd.DataFrame, column: str, pos: np.ndarray, value) -> None:

@@ -164,11 +164,76 @@ def build_demo(
         return np.random.default_rng([int(seed), k])
 
     n_t1 = len(TEMPLATE1_CUSTOMERS)
-    n_gen = n_customers - n_t1
     n = n_customers
 
     # ---- customers: who they are ---------------------------------------------------------
-    rng = stream(1)
+    who = _who(stream(1), n, n_t1)
+    ids, arch, price_sensitive, owner = who.ids, who.arch, who.price_sensitive, who.owner
+    size_mult = who.size_mult
+
+    # ---- customers: when they buy -----------------------------------------------------------
+    rng = stream(2)
+    orders_day, orders_cust, first_day, last_day, pre_window, order_kind = _order_days(
+        rng, sampler, arch, n_t1, ndays, as_of)
+    activity_first = first_day  # first order in the data
+
+    # ---- orders: amounts, products, discounts, campaigns -------------------------------------
+    rng = stream(3)
+    campaigns, camp_start, camp_end = _campaign_calendar(start, end)
+    o = _order_values(rng, orders_day, orders_cust, order_kind, arch, size_mult, price_sensitive,
+                      (camp_start - start).astype(int), (camp_end - start).astype(int), last)
+
+    # ---- customers: relationship, contracts ---------------------------------------------------
+    customers = _customers_frame(stream(4), who, start=start, end=end, as_of=as_of, pre_window=pre_window,
+                                 first_day=activity_first, last_day=last_day)
+
+    # ---- orders frame ---------------------------------------------------------------------
+    orders = _orders_frame(o, who, campaigns, start, ndays)
+
+    # campaigns: cost and reach from what they brought in
+    rng = stream(5)
+    campaigns = _campaign_costs(rng, campaigns, o["campaign"], o["amount"], o["cust"], n)
+
+    # ---- interactions, leads, targets ----------------------------------------------------------
+    interactions = _interactions(stream(6), sampler, ids, arch, owner, first_day, last_day, ndays, start, n_t1)
+    leads = _leads(stream(7), sampler, ids, owner, first_day, pre_window, campaigns, start, ndays)
+    owner_code = {name: i for i, (name, _r) in enumerate(vocab.OWNERS)}
+    cust_owner_idx = np.array([owner_code[x] for x in owner], dtype=np.intp)  # (index arrays: np.intp)
+    targets = _targets(stream(8), o["day"], o["amount"], cust_owner_idx[o["cust"]], start, months)
+
+    data = CrmData(
+        customers=_canonical(customers, "customers"),
+        orders=_canonical(orders, "orders"),
+        interactions=_canonical(interactions, "interactions"),
+        leads=_canonical(leads, "leads"),
+        campaigns=_canonical(campaigns, "campaigns"),
+        targets=_canonical(targets, "targets"),
+    )
+    return Demo(data=data, profiles=_profiles(who), as_of=as_of)
+
+
+@dataclass
+class _Who:
+    """Who the customers are (``_who``): IDs, archetype, price sensitivity, profile, owner."""
+
+    ids: np.ndarray
+    arch: np.ndarray
+    price_sensitive: np.ndarray
+    ind_idx: np.ndarray
+    size_idx: np.ndarray
+    size_mult: np.ndarray
+    region: np.ndarray
+    names: np.ndarray
+    contact: np.ndarray
+    titles: np.ndarray
+    owner: np.ndarray
+    phone: np.ndarray
+
+
+def _who(rng: np.random.Generator, n: int, n_t1: int) -> _Who:
+    """The customers' profiles (random stream 1): the Template 1 customers first, with their
+    fixed profile, then the generated ones."""
+    n_gen = n - n_t1
     width = max(3, len(str(n)))
     ids = _str_array([c[0] for c in TEMPLATE1_CUSTOMERS] + [f"C{i:0{width}d}" for i in range(n_t1 + 1, n + 1)])
     arch = np.full(n, -1)
@@ -207,22 +272,18 @@ def build_demo(
         names[i], contact[i], titles[i], owner[i] = c[1], c[2], c[3], c[7]
     phone = _phones(rng, n)
     size_mult = np.array([s[2] for s in vocab.SIZES])[size_idx]
+    return _Who(ids=ids, arch=arch, price_sensitive=price_sensitive, ind_idx=ind_idx, size_idx=size_idx,
+                size_mult=size_mult, region=region, names=names, contact=contact, titles=titles, owner=owner,
+                phone=phone)
 
-    # ---- customers: when they buy -----------------------------------------------------------
-    rng = stream(2)
-    orders_day, orders_cust, first_day, last_day, pre_window, order_kind = _order_days(
-        rng, sampler, arch, n_t1, ndays, as_of)
-    activity_first = first_day  # first order in the data
 
-    # ---- orders: amounts, products, discounts, campaigns -------------------------------------
-    rng = stream(3)
-    campaigns, camp_start, camp_end = _campaign_calendar(start, end)
-    o = _order_values(rng, orders_day, orders_cust, order_kind, arch, size_mult, price_sensitive,
-                      (camp_start - start).astype(int), (camp_end - start).astype(int), last)
-    order_date = start + o["day"].astype("timedelta64[D]")
-
-    # ---- customers: relationship, contracts ---------------------------------------------------
-    rng = stream(4)
+def _customers_frame(rng: np.random.Generator, who: _Who, *, start, end, as_of: dt.date, pre_window: np.ndarray,
+                     first_day: np.ndarray, last_day: np.ndarray) -> pd.DataFrame:
+    """The customers table (random stream 4): first purchase (before the window for those
+    who bought earlier), contracts and acquisition cost from the profile and the orders."""
+    n = len(who.ids)
+    ids, size_idx, ind_idx, size_mult, owner = who.ids, who.size_idx, who.ind_idx, who.size_mult, who.owner
+    activity_first = first_day
     first_order_date = start + activity_first.astype("timedelta64[D]")
     last_order_date = start + last_day.astype("timedelta64[D]")
     before = rng.integers(30, 6 * 365, n).astype("timedelta64[D]")
@@ -238,13 +299,13 @@ def build_demo(
     section_code = _str_array([t_ind[i][1] for i in range(len(t_ind))])[ind_idx]
     customers = pd.DataFrame({
         "customer_id": ids,
-        "customer_name": names,
-        "contact_name": contact,
-        "contact_title": titles,
-        "phone": phone,
+        "customer_name": who.names,
+        "contact_name": who.contact,
+        "contact_title": who.titles,
+        "phone": who.phone,
         "industry": _str_array([SECTIONS[c] for c in section_code]),
         "industry_code": section_code,
-        "region": region,
+        "region": who.region,
         "company_size": _str_array([s[0] for s in vocab.SIZES])[size_idx],
         "owner": owner,
         "first_purchase_date": first_purchase.astype("datetime64[ns]"),
@@ -253,49 +314,35 @@ def build_demo(
         "contract_end": contract_end.astype("datetime64[ns]"),
         "contract_renewed": pd.array(renewed, dtype="boolean"),
     })
+    return customers
 
-    # ---- orders frame ---------------------------------------------------------------------
-    order_ids = _order_ids(o["day"], start, ndays)
-    orders = pd.DataFrame({
-        "order_id": order_ids,
-        "customer_id": ids[o["cust"]],
-        "order_date": order_date.astype("datetime64[ns]"),
+
+def _orders_frame(o: dict, who: _Who, campaigns: pd.DataFrame, start, ndays: int) -> pd.DataFrame:
+    """The orders table from the drawn order values ``o`` (day, customer, amount, ...)."""
+    return pd.DataFrame({
+        "order_id": _order_ids(o["day"], start, ndays),
+        "customer_id": who.ids[o["cust"]],
+        "order_date": (start + o["day"].astype("timedelta64[D]")).astype("datetime64[ns]"),
         "amount": o["amount"],
         "product": _str_array([p[0] for p in vocab.PRODUCTS])[o["product"]],
         "profit": o["profit"],
         "discount": o["discount"],
         "campaign_id": text_array(np.where(o["campaign"] >= 0, campaigns["campaign_id"].to_numpy()[np.maximum(o["campaign"], 0)],
                                            None)),
-        "owner": owner[o["cust"]],
+        "owner": who.owner[o["cust"]],
         "status": o["status"],
     })
 
-    # campaigns: cost and reach from what they brought in
-    rng = stream(5)
-    campaigns = _campaign_costs(rng, campaigns, o["campaign"], o["amount"], o["cust"], n)
 
-    # ---- interactions, leads, targets ----------------------------------------------------------
-    interactions = _interactions(stream(6), sampler, ids, arch, owner, first_day, last_day, ndays, start, n_t1)
-    leads = _leads(stream(7), sampler, ids, owner, first_day, pre_window, campaigns, start, ndays)
-    owner_code = {name: i for i, (name, _r) in enumerate(vocab.OWNERS)}
-    cust_owner_idx = np.array([owner_code[x] for x in owner], dtype=np.intp)  # (index arrays: np.intp)
-    targets = _targets(stream(8), o["day"], o["amount"], cust_owner_idx[o["cust"]], start, months)
-
-    data = CrmData(
-        customers=_canonical(customers, "customers"),
-        orders=_canonical(orders, "orders"),
-        interactions=_canonical(interactions, "interactions"),
-        leads=_canonical(leads, "leads"),
-        campaigns=_canonical(campaigns, "campaigns"),
-        targets=_canonical(targets, "targets"),
-    )
-    profiles = pd.DataFrame({
-        "customer_id": text_array(ids),
+def _profiles(who: _Who) -> pd.DataFrame:
+    """The per-customer truth the tests check the analysis against."""
+    arch = who.arch
+    return pd.DataFrame({
+        "customer_id": text_array(who.ids),
         "archetype": text_array(np.where(arch >= 0, np.array(_ARCH, dtype=object)[np.maximum(arch, 0)], "template1")),
-        "price_sensitive": price_sensitive,
-        "industry_label": text_array(_str_array([t_ind[i][0] for i in range(len(t_ind))])[ind_idx]),
+        "price_sensitive": who.price_sensitive,
+        "industry_label": text_array(_str_array([x[0] for x in vocab.INDUSTRIES])[who.ind_idx]),
     })
-    return Demo(data=data, profiles=profiles, as_of=as_of)
 
 
 def _canonical(frame: pd.DataFrame, key: str) -> pd.DataFrame:

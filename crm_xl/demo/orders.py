@@ -19,136 +19,172 @@ def _order_days(rng, sampler: _Sampler, arch: np.ndarray, n_t1: int, ndays: int,
 
     Each customer gets a last order day, an optional first order day (when the relation
     starts inside the window) and blocks ``(lo, hi, count)`` of further orders drawn with
-    the seasonal day weights.
+    the seasonal day weights (:class:`_OrderDays`; the archetypes in a fixed order, which
+    fixes the random draws).
     """
-    n = len(arch)
-    last = ndays - 1
-    ago = lambda d: last - np.asarray(d)  # noqa: E731  days ago <-> day index
-    S = [(0, 89), (90, 179), (180, 364), (365, last)]  # segments in days ago
-    lo_day, hi_day = ago([s[1] for s in S]), ago([s[0] for s in S])  # segment day ranges
-
-    last_day = np.zeros(n, dtype=np.int64)
-    first_day = np.full(n, -1, dtype=np.int64)  # -1: relation predates the window
-    pre = np.zeros(n, dtype=bool)
-    blocks_c, blocks_lo, blocks_hi, blocks_k = [], [], [], []
-
-    def add_block(cust, lo, hi, k):
-        cust, lo, hi, k = (np.asarray(x, dtype=np.intp if x is cust else np.int64) for x in (cust, lo, hi, k))
-        lo = np.maximum(lo, 0)
-        ok = (hi >= lo) & (k > 0)
-        blocks_c.append(cust[ok]), blocks_lo.append(lo[ok]), blocks_hi.append(hi[ok]), blocks_k.append(k[ok])
-
-    def draw_last(idx, ago_lo, ago_hi):
-        last_day[idx] = sampler(rng, np.full(len(idx), ago(ago_hi)), np.full(len(idx), ago(ago_lo)))
-
-    def draw_first(idx, earliest_ago, latest_ago, pre_share=PRE_WINDOW_SHARE):
-        """Relation start: before the window (share ``pre_share``) or a first order day
-        between ``earliest_ago`` and ``latest_ago`` days ago (and before the last order)."""
-        p = rng.random(len(idx)) < pre_share
-        pre[idx[p]] = True
-        inner = idx[~p]
-        hi = np.minimum(ago(latest_ago), last_day[inner] - 7)
-        lo = np.full(len(inner), ago(min(earliest_ago, last)))
-        ok = hi >= lo
-        first_day[inner[ok]] = sampler(rng, lo[ok], hi[ok])
-        pre[inner[~ok]] = True
-
-    def generic_blocks(idx, rates, activity):
-        """Poisson counts per segment between the first and the last order."""
-        f = np.where(first_day[idx] >= 0, first_day[idx], 0)
-        for s in range(4):
-            lo = np.maximum(lo_day[s], f)
-            hi = np.minimum(hi_day[s], last_day[idx])
-            overlap = np.maximum(hi - lo + 1, 0)
-            k = rng.poisson(rates[s] / 365.0 * overlap * activity)
-            add_block(idx, lo, hi, k)
-
-    activity = rng.lognormal(0.0, 0.35, n)
-    for a, ((l0, l1), _amount, rates) in _GENERIC.items():
-        idx = np.flatnonzero(arch == _A[a])
-        draw_last(idx, l0, l1)
-        draw_first(idx, last, 120)
-        generic_blocks(idx, rates, activity[idx])
-
-    # potential: exactly 3-4 orders in the last 365 days (incl. the last one)
-    idx = np.flatnonzero(arch == _A["potential"])
-    draw_last(idx, 0, 80)
-    draw_first(idx, last, 366, pre_share=0.7)
-    k_year = rng.integers(3, 5, len(idx))
-    add_block(idx, np.full(len(idx), ago(364)), last_day[idx] - 1, k_year - 1)
-    generic_blocks_s3 = [0, 0, 0, 3.0]
-    generic_blocks(idx, generic_blocks_s3, activity[idx])
-
-    # declining: at most one order in the last 90 days, at least three in the 90 before
-    idx = np.flatnonzero(arch == _A["declining"])
-    recent = rng.random(len(idx)) < 0.5
-    last_day[idx] = np.where(recent, sampler(rng, np.full(len(idx), ago(89)), np.full(len(idx), ago(30))),
-                             sampler(rng, np.full(len(idx), ago(125)), np.full(len(idx), ago(90))))
-    draw_first(idx, last, 366, pre_share=0.75)
-    k_prev = 3 + rng.poisson(1.5, len(idx)) - (~recent)  # the last order may be one of them
-    add_block(idx, np.full(len(idx), ago(179)), np.minimum(ago(90), last_day[idx]), k_prev)
-    generic_blocks(idx, [0, 0, 10.0, 10.0], activity[idx])
-
-    # at_risk: last order 181-330 days ago, at most 2 in the last year
-    idx = np.flatnonzero(arch == _A["at_risk"])
-    draw_last(idx, 181, 330)
-    draw_first(idx, last, 366)
-    add_block(idx, np.full(len(idx), ago(364)), last_day[idx], (rng.random(len(idx)) < 0.35).astype(int))
-    generic_blocks(idx, [0, 0, 0, 6.0], activity[idx])
-
-    # lapsed: nothing in the last year
-    idx = np.flatnonzero(arch == _A["lapsed"])
-    oldest = last
-    draw_last(idx, 380, max(oldest - 30, 381))
-    draw_first(idx, last, 381, pre_share=0.5)
-    generic_blocks(idx, [0, 0, 0, 6.0], activity[idx])
-
-    # new: first order 5-85 days ago, 1-3 orders
-    idx = np.flatnonzero(arch == _A["new"])
-    first_day[idx] = sampler(rng, np.full(len(idx), ago(85)), np.full(len(idx), ago(5)))
-    k = 1 + (rng.random(len(idx)) < 0.45) + (rng.random(len(idx)) < 0.15)
-    has_more = k >= 2
-    last_day[idx] = first_day[idx]
-    more = idx[has_more]
-    last_day[more] = sampler(rng, np.minimum(first_day[more] + 7, last), np.full(len(more), last))
-    add_block(more, first_day[more], last_day[more], k[has_more] - 2)
-
+    d = _OrderDays(rng, sampler, arch, ndays)
+    d.generic()
+    d.potential()
+    d.declining()
+    d.at_risk()
+    d.lapsed()
+    d.new()
     # the latest order of all falls on as_of: a high-value customer (or any generated one)
     pool = np.flatnonzero(arch == _A["high_value"])
     if not len(pool):
-        pool = np.arange(n_t1, n)
-    last_day[pool[np.argmax(last_day[pool])]] = last
+        pool = np.arange(n_t1, len(arch))
+    d.last_day[pool[np.argmax(d.last_day[pool])]] = d.last
+    return d.assemble(n_t1, as_of)
 
-    # assemble: forced last orders, forced first orders, random blocks
-    gen = np.arange(n_t1, n)
-    has_first = gen[(first_day[gen] >= 0) & (first_day[gen] < last_day[gen])]
-    bc = np.concatenate(blocks_c) if blocks_c else np.zeros(0, np.intp)
-    bk = np.concatenate(blocks_k) if blocks_k else np.zeros(0, np.int64)
-    blo = np.repeat(np.concatenate(blocks_lo), bk) if blocks_lo else np.zeros(0, np.int64)
-    bhi = np.repeat(np.concatenate(blocks_hi), bk) if blocks_hi else np.zeros(0, np.int64)
-    rand_days = sampler(rng, blo, bhi) if len(blo) else np.zeros(0, np.int64)
-    cust = np.concatenate([gen, has_first, np.repeat(bc, bk)])
-    day = np.concatenate([last_day[gen], first_day[has_first], rand_days])
-    kind = np.zeros(len(cust), dtype=np.int8)  # 0 generated, 1 Template 1
 
-    # Template 1 customers' orders, as printed
-    t1_cust, t1_day = [], []
-    start_date = as_of - dt.timedelta(days=last)
-    for i, c in enumerate(TEMPLATE1_CUSTOMERS):
-        for d, _amt in c[9]:
-            t1_cust.append(i)
-            t1_day.append((_shift(d, as_of) - start_date).days)
-        last_day[i] = max(t1_day[-len(c[9]):])
-        first_day[i] = min(t1_day[-len(c[9]):])
-    assert min(t1_day) >= 0, "Template 1 orders must fit the window"
-    cust = np.concatenate([np.array(t1_cust, dtype=np.intp), cust]).astype(np.intp, copy=False)  # customer index
-    day = np.concatenate([np.array(t1_day, dtype=np.int64), day])
-    kind = np.concatenate([np.ones(len(t1_cust), dtype=np.int8), kind])
+class _OrderDays:
+    """The state of :func:`_order_days`: per customer the last and first order day and
+    whether the relation predates the window, and the blocks of further orders."""
 
-    # first order day in the data for everyone (pre-window customers: their earliest order)
-    first_in_data = np.full(n, last + 1, dtype=np.int64)
-    np.minimum.at(first_in_data, cust, day)
-    return day, cust, first_in_data, last_day, pre, kind
+    def __init__(self, rng, sampler: _Sampler, arch: np.ndarray, ndays: int) -> None:
+        self.rng, self.sampler, self.arch = rng, sampler, arch
+        n = self.n = len(arch)
+        self.last = last = ndays - 1
+        S = [(0, 89), (90, 179), (180, 364), (365, last)]  # segments in days ago
+        self.lo_day, self.hi_day = self.ago([s[1] for s in S]), self.ago([s[0] for s in S])  # segment day ranges
+        self.last_day = np.zeros(n, dtype=np.int64)
+        self.first_day = np.full(n, -1, dtype=np.int64)  # -1: relation predates the window
+        self.pre = np.zeros(n, dtype=bool)
+        self.blocks_c: list = []
+        self.blocks_lo: list = []
+        self.blocks_hi: list = []
+        self.blocks_k: list = []
+
+    def ago(self, d):
+        """days ago <-> day index"""
+        return self.last - np.asarray(d)
+
+    def of(self, archetype: str) -> np.ndarray:
+        return np.flatnonzero(self.arch == _A[archetype])
+
+    def add_block(self, cust, lo, hi, k) -> None:
+        cust, lo, hi, k = (np.asarray(x, dtype=np.intp if x is cust else np.int64) for x in (cust, lo, hi, k))
+        lo = np.maximum(lo, 0)
+        ok = (hi >= lo) & (k > 0)
+        self.blocks_c.append(cust[ok])
+        self.blocks_lo.append(lo[ok])
+        self.blocks_hi.append(hi[ok])
+        self.blocks_k.append(k[ok])
+
+    def draw_last(self, idx, ago_lo, ago_hi) -> None:
+        self.last_day[idx] = self.sampler(self.rng, np.full(len(idx), self.ago(ago_hi)), np.full(len(idx), self.ago(ago_lo)))
+
+    def draw_first(self, idx, earliest_ago, latest_ago, pre_share=PRE_WINDOW_SHARE) -> None:
+        """Relation start: before the window (share ``pre_share``) or a first order day
+        between ``earliest_ago`` and ``latest_ago`` days ago (and before the last order)."""
+        p = self.rng.random(len(idx)) < pre_share
+        self.pre[idx[p]] = True
+        inner = idx[~p]
+        hi = np.minimum(self.ago(latest_ago), self.last_day[inner] - 7)
+        lo = np.full(len(inner), self.ago(min(earliest_ago, self.last)))
+        ok = hi >= lo
+        self.first_day[inner[ok]] = self.sampler(self.rng, lo[ok], hi[ok])
+        self.pre[inner[~ok]] = True
+
+    def generic_blocks(self, idx, rates, activity) -> None:
+        """Poisson counts per segment between the first and the last order."""
+        f = np.where(self.first_day[idx] >= 0, self.first_day[idx], 0)
+        for s in range(4):
+            lo = np.maximum(self.lo_day[s], f)
+            hi = np.minimum(self.hi_day[s], self.last_day[idx])
+            overlap = np.maximum(hi - lo + 1, 0)
+            k = self.rng.poisson(rates[s] / 365.0 * overlap * activity)
+            self.add_block(idx, lo, hi, k)
+
+    def generic(self) -> None:
+        self.activity = self.rng.lognormal(0.0, 0.35, self.n)
+        for a, ((l0, l1), _amount, rates) in _GENERIC.items():
+            idx = self.of(a)
+            self.draw_last(idx, l0, l1)
+            self.draw_first(idx, self.last, 120)
+            self.generic_blocks(idx, rates, self.activity[idx])
+
+    def potential(self) -> None:
+        """exactly 3-4 orders in the last 365 days (incl. the last one)"""
+        idx = self.of("potential")
+        self.draw_last(idx, 0, 80)
+        self.draw_first(idx, self.last, 366, pre_share=0.7)
+        k_year = self.rng.integers(3, 5, len(idx))
+        self.add_block(idx, np.full(len(idx), self.ago(364)), self.last_day[idx] - 1, k_year - 1)
+        self.generic_blocks(idx, [0, 0, 0, 3.0], self.activity[idx])
+
+    def declining(self) -> None:
+        """at most one order in the last 90 days, at least three in the 90 before"""
+        idx, rng, ago = self.of("declining"), self.rng, self.ago
+        recent = rng.random(len(idx)) < 0.5
+        self.last_day[idx] = np.where(recent, self.sampler(rng, np.full(len(idx), ago(89)), np.full(len(idx), ago(30))),
+                                      self.sampler(rng, np.full(len(idx), ago(125)), np.full(len(idx), ago(90))))
+        self.draw_first(idx, self.last, 366, pre_share=0.75)
+        k_prev = 3 + rng.poisson(1.5, len(idx)) - (~recent)  # the last order may be one of them
+        self.add_block(idx, np.full(len(idx), ago(179)), np.minimum(ago(90), self.last_day[idx]), k_prev)
+        self.generic_blocks(idx, [0, 0, 10.0, 10.0], self.activity[idx])
+
+    def at_risk(self) -> None:
+        """last order 181-330 days ago, at most 2 in the last year"""
+        idx = self.of("at_risk")
+        self.draw_last(idx, 181, 330)
+        self.draw_first(idx, self.last, 366)
+        self.add_block(idx, np.full(len(idx), self.ago(364)), self.last_day[idx],
+                       (self.rng.random(len(idx)) < 0.35).astype(int))
+        self.generic_blocks(idx, [0, 0, 0, 6.0], self.activity[idx])
+
+    def lapsed(self) -> None:
+        """nothing in the last year"""
+        idx = self.of("lapsed")
+        self.draw_last(idx, 380, max(self.last - 30, 381))
+        self.draw_first(idx, self.last, 381, pre_share=0.5)
+        self.generic_blocks(idx, [0, 0, 0, 6.0], self.activity[idx])
+
+    def new(self) -> None:
+        """first order 5-85 days ago, 1-3 orders"""
+        idx, rng = self.of("new"), self.rng
+        self.first_day[idx] = self.sampler(rng, np.full(len(idx), self.ago(85)), np.full(len(idx), self.ago(5)))
+        k = 1 + (rng.random(len(idx)) < 0.45) + (rng.random(len(idx)) < 0.15)
+        has_more = k >= 2
+        self.last_day[idx] = self.first_day[idx]
+        more = idx[has_more]
+        self.last_day[more] = self.sampler(rng, np.minimum(self.first_day[more] + 7, self.last),
+                                           np.full(len(more), self.last))
+        self.add_block(more, self.first_day[more], self.last_day[more], k[has_more] - 2)
+
+    def assemble(self, n_t1: int, as_of: dt.date):
+        """The orders: forced last orders, forced first orders, random blocks, then the
+        Template 1 customers' orders as printed; see :func:`_order_days` for what it returns."""
+        n, last, last_day, first_day = self.n, self.last, self.last_day, self.first_day
+        gen = np.arange(n_t1, n)
+        has_first = gen[(first_day[gen] >= 0) & (first_day[gen] < last_day[gen])]
+        bc = np.concatenate(self.blocks_c) if self.blocks_c else np.zeros(0, np.intp)
+        bk = np.concatenate(self.blocks_k) if self.blocks_k else np.zeros(0, np.int64)
+        blo = np.repeat(np.concatenate(self.blocks_lo), bk) if self.blocks_lo else np.zeros(0, np.int64)
+        bhi = np.repeat(np.concatenate(self.blocks_hi), bk) if self.blocks_hi else np.zeros(0, np.int64)
+        rand_days = self.sampler(self.rng, blo, bhi) if len(blo) else np.zeros(0, np.int64)
+        cust = np.concatenate([gen, has_first, np.repeat(bc, bk)])
+        day = np.concatenate([last_day[gen], first_day[has_first], rand_days])
+        kind = np.zeros(len(cust), dtype=np.int8)  # 0 generated, 1 Template 1
+
+        # Template 1 customers' orders, as printed
+        t1_cust, t1_day = [], []
+        start_date = as_of - dt.timedelta(days=last)
+        for i, c in enumerate(TEMPLATE1_CUSTOMERS):
+            for d, _amt in c[9]:
+                t1_cust.append(i)
+                t1_day.append((_shift(d, as_of) - start_date).days)
+            last_day[i] = max(t1_day[-len(c[9]):])
+            first_day[i] = min(t1_day[-len(c[9]):])
+        assert min(t1_day) >= 0, "Template 1 orders must fit the window"
+        cust = np.concatenate([np.array(t1_cust, dtype=np.intp), cust]).astype(np.intp, copy=False)  # customer index
+        day = np.concatenate([np.array(t1_day, dtype=np.int64), day])
+        kind = np.concatenate([np.ones(len(t1_cust), dtype=np.int8), kind])
+
+        # first order day in the data for everyone (pre-window customers: their earliest order)
+        first_in_data = np.full(n, last + 1, dtype=np.int64)
+        np.minimum.at(first_in_data, cust, day)
+        return day, cust, first_in_data, last_day, self.pre, kind
 
 
 def _campaign_calendar(start: np.datetime64, end: np.datetime64) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

@@ -245,61 +245,13 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
     if kind in ("text",):
         if n >= 64 and pd.api.types.infer_dtype(vals, skipna=True) == "string":
             return _string_column(vals, strings)
-        texts = [text_of(v) for v in vals.tolist()]
+        texts: list[str | None] = [text_of(v) for v in vals.tolist()]
     elif kind == "date":
-        texts = [None] * n
-        if pd.api.types.is_datetime64_any_dtype(vals.dtype):
-            serial, ok = _serials(vals)
-            is_obj = False
-        else:
-            obj = vals.astype(object)
-            is_date = np.array([isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT for v in obj.tolist()], dtype=bool)
-            serial, ok = _serials(obj.where(is_date, None))
-            is_obj = True
-            texts = [None if d else text_of(v) for v, d in zip(obj.tolist(), is_date.tolist(), strict=True)]
-            # a number in a date column (an Excel serial pasted as such) stays that number
-            for i, v in enumerate(obj.tolist()):
-                if texts[i] is not None and isinstance(v, (int, float, np.integer, np.floating)) \
-                        and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v)):
-                    out[i] = "><v>" + num_text(float(v)) + "</v></c>"
-                    texts[i] = None
-        okidx = np.flatnonzero(ok)
-        for i, t in zip(okidx.tolist(), number_texts(serial[okidx]), strict=True):
-            out[i] = "><v>" + t + "</v></c>"
-        # dates before 1900-03-01 cannot be shown by Excel as dates: keep them as text (a
-        # column of datetimes and a column of mixed objects alike, as the live-Book renderer does)
-        early = (vals.notna().to_numpy() if not is_obj else is_date) & ~ok
-        for i in np.flatnonzero(early).tolist():
-            texts[i] = text_of(vals.iloc[i])
+        texts = _date_tails(vals, out)
     elif kind == "general":
-        texts = [None] * n
-        for i, v in enumerate(vals.tolist()):
-            if isinstance(v, (bool, np.bool_)):
-                out[i] = ' t="b"><v>' + ("1" if v else "0") + "</v></c>"
-            elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-                f = float(v)
-                if math.isfinite(f):
-                    out[i] = "><v>" + (str(int(v)) if isinstance(v, (int, np.integer)) else num_text(f)) + "</v></c>"
-            elif isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT:
-                serial, ok = _serials(pd.Series([v]))
-                if ok[0]:
-                    out[i] = "><v>" + num_text(float(serial[0])) + "</v></c>"
-                else:
-                    texts[i] = text_of(v)
-            else:
-                texts[i] = text_of(v)
+        texts = _general_tails(vals, out)
     else:  # numeric kinds
-        if pd.api.types.is_bool_dtype(vals.dtype):
-            vals = vals.astype("float64")
-        num = pd.to_numeric(vals, errors="coerce") if not pd.api.types.is_numeric_dtype(vals.dtype) else vals
-        arr = num.to_numpy(dtype="float64", na_value=np.nan)
-        fin = np.isfinite(arr)
-        for i, t in zip(np.flatnonzero(fin).tolist(), number_texts(arr[fin]), strict=True):
-            out[i] = "><v>" + t + "</v></c>"
-        texts = [None] * n
-        if not pd.api.types.is_numeric_dtype(vals.dtype):
-            for i in np.flatnonzero(~fin & vals.notna().to_numpy()).tolist():
-                texts[i] = text_of(vals.iloc[i])
+        texts = _number_tails(vals, out)
     # strings: factorise so every distinct text is escaped once
     idx = [i for i, t in enumerate(texts) if t is not None and out[i] is None]
     if idx:
@@ -308,6 +260,74 @@ def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
         for i, code in zip(idx, codes.tolist(), strict=True):
             out[i] = suffix[code]
     return [o if o is not None else "/>" for o in out]
+
+
+# The per-kind steps of cell_tails: each fills ``out`` (a cell's tail) where the value is
+# written as a number or boolean, and returns the text of the values written as strings
+# (None elsewhere).
+
+def _date_tails(vals: pd.Series, out: list[str | None]) -> list[str | None]:
+    n = len(vals)
+    texts: list[str | None] = [None] * n
+    if pd.api.types.is_datetime64_any_dtype(vals.dtype):
+        serial, ok = _serials(vals)
+        is_obj = False
+    else:
+        obj = vals.astype(object)
+        is_date = np.array([isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT for v in obj.tolist()], dtype=bool)
+        serial, ok = _serials(obj.where(is_date, None))
+        is_obj = True
+        texts = [None if d else text_of(v) for v, d in zip(obj.tolist(), is_date.tolist(), strict=True)]
+        # a number in a date column (an Excel serial pasted as such) stays that number
+        for i, v in enumerate(obj.tolist()):
+            if texts[i] is not None and isinstance(v, (int, float, np.integer, np.floating)) \
+                    and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v)):
+                out[i] = "><v>" + num_text(float(v)) + "</v></c>"
+                texts[i] = None
+    okidx = np.flatnonzero(ok)
+    for i, t in zip(okidx.tolist(), number_texts(serial[okidx]), strict=True):
+        out[i] = "><v>" + t + "</v></c>"
+    # dates before 1900-03-01 cannot be shown by Excel as dates: keep them as text (a
+    # column of datetimes and a column of mixed objects alike, as the live-Book renderer does)
+    early = (vals.notna().to_numpy() if not is_obj else is_date) & ~ok
+    for i in np.flatnonzero(early).tolist():
+        texts[i] = text_of(vals.iloc[i])
+    return texts
+
+
+def _general_tails(vals: pd.Series, out: list[str | None]) -> list[str | None]:
+    texts: list[str | None] = [None] * len(vals)
+    for i, v in enumerate(vals.tolist()):
+        if isinstance(v, (bool, np.bool_)):
+            out[i] = ' t="b"><v>' + ("1" if v else "0") + "</v></c>"
+        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            f = float(v)
+            if math.isfinite(f):
+                out[i] = "><v>" + (str(int(v)) if isinstance(v, (int, np.integer)) else num_text(f)) + "</v></c>"
+        elif isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT:
+            serial, ok = _serials(pd.Series([v]))
+            if ok[0]:
+                out[i] = "><v>" + num_text(float(serial[0])) + "</v></c>"
+            else:
+                texts[i] = text_of(v)
+        else:
+            texts[i] = text_of(v)
+    return texts
+
+
+def _number_tails(vals: pd.Series, out: list[str | None]) -> list[str | None]:
+    if pd.api.types.is_bool_dtype(vals.dtype):
+        vals = vals.astype("float64")
+    num = pd.to_numeric(vals, errors="coerce") if not pd.api.types.is_numeric_dtype(vals.dtype) else vals
+    arr = num.to_numpy(dtype="float64", na_value=np.nan)
+    fin = np.isfinite(arr)
+    for i, t in zip(np.flatnonzero(fin).tolist(), number_texts(arr[fin]), strict=True):
+        out[i] = "><v>" + t + "</v></c>"
+    texts: list[str | None] = [None] * len(vals)
+    if not pd.api.types.is_numeric_dtype(vals.dtype):
+        for i in np.flatnonzero(~fin & vals.notna().to_numpy()).tolist():
+            texts[i] = text_of(vals.iloc[i])
+    return texts
 
 
 def text_fragment(row: int, col: int, text: str, style: int, strings: StringSink) -> str:

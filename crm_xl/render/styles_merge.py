@@ -163,8 +163,26 @@ def merge_styles(user_xml: bytes, report_xml: bytes) -> StyleMerge:
         ed.append("cellStyleXfs", [_DEFAULT_STYLE_XF.format(p=p)], 0)
         if not _children(user, "cellStyles"):
             ed.append("cellStyles", [_DEFAULT_CELL_STYLE.format(p=p)], 0)
+    fmt_map = _merge_number_formats(user, rep, ed, prefix)
+    font_map = _merge_list(user, rep, ed, prefix, "fonts")
+    fill_map = _merge_list(user, rep, ed, prefix, "fills")
+    border_map = _merge_list(user, rep, ed, prefix, "borders")
+    # cell formats: rewrite their references, then reuse or append
+    for el in _children(rep, "cellXfs"):
+        for attr, mp in (("numFmtId", fmt_map), ("fontId", font_map), ("fillId", fill_map), ("borderId", border_map)):
+            v = el.get(attr)
+            if v is not None:
+                el.set(attr, str(mp.get(int(v), int(v))))
+        el.set("xfId", "0")
+    xf_map = _merge_list(user, rep, ed, prefix, "cellXfs")
+    # differential formats (conditional formatting): self-contained, reuse or append
+    dxf_map = _merge_list(user, rep, ed, prefix, "dxfs")
+    return StyleMerge(ed.text.encode("utf-8"), xf_map, dxf_map)
 
-    # number formats
+
+def _merge_number_formats(user, rep, ed: "_Text", prefix: str) -> dict[int, int]:
+    """The report's number formats in the user's: the same code reuses the user's id, a new
+    one gets the next free id from 164. Report id -> id in the merged stylesheet."""
     user_fmts = {n.get("numFmtId"): n.get("formatCode") for n in _children(user, "numFmts")}
     by_code = {code: int(i) for i, code in user_fmts.items()}
     next_id = max([163] + [int(i) for i in user_fmts]) + 1
@@ -179,56 +197,22 @@ def merge_styles(user_xml: bytes, report_xml: bytes) -> StyleMerge:
             new_fmts.append(f"<{prefix + ':' if prefix else ''}numFmt numFmtId=\"{next_id}\" formatCode={quoteattr(code)}/>")
             next_id += 1
     ed.append("numFmts", new_fmts, len(user_fmts))
+    return fmt_map
 
-    def merge_list(name: str) -> dict[int, int]:
-        have = _children(user, name)
-        index = {}
-        for i, el in enumerate(have):
-            index.setdefault(_canon(el), i)
-        out, new = {}, []
-        for i, el in enumerate(_children(rep, name)):
-            c = _canon(el)
-            if c not in index:
-                index[c] = len(have) + len(new)
-                new.append(_serialize(el, prefix))
-            out[i] = index[c]
-        ed.append(name, new, len(have))
-        return out
 
-    font_map = merge_list("fonts")
-    fill_map = merge_list("fills")
-    border_map = merge_list("borders")
-
-    # cell formats: rewrite their references, then reuse or append
-    have = _children(user, "cellXfs")
-    index = {}
+def _merge_list(user, rep, ed: "_Text", prefix: str, name: str) -> dict[int, int]:
+    """The report's ``name`` entries (fonts, fills, ...) in the user's list: an equal entry
+    is reused (the first of equals), a new one appended. Report index -> merged index."""
+    have = _children(user, name)
+    index: dict = {}
     for i, el in enumerate(have):
         index.setdefault(_canon(el), i)
-    xf_map, new_xfs = {}, []
-    for i, el in enumerate(_children(rep, "cellXfs")):
-        for attr, mp in (("numFmtId", fmt_map), ("fontId", font_map), ("fillId", fill_map), ("borderId", border_map)):
-            v = el.get(attr)
-            if v is not None:
-                el.set(attr, str(mp.get(int(v), int(v))))
-        el.set("xfId", "0")
+    out, new = {}, []
+    for i, el in enumerate(_children(rep, name)):
         c = _canon(el)
         if c not in index:
-            index[c] = len(have) + len(new_xfs)
-            new_xfs.append(_serialize(el, prefix))
-        xf_map[i] = index[c]
-    ed.append("cellXfs", new_xfs, len(have))
-
-    # differential formats (conditional formatting): self-contained, reuse or append
-    have = _children(user, "dxfs")
-    index = {}
-    for i, el in enumerate(have):
-        index.setdefault(_canon(el), i)
-    dxf_map, new_dxfs = {}, []
-    for i, el in enumerate(_children(rep, "dxfs")):
-        c = _canon(el)
-        if c not in index:
-            index[c] = len(have) + len(new_dxfs)
-            new_dxfs.append(_serialize(el, prefix))
-        dxf_map[i] = index[c]
-    ed.append("dxfs", new_dxfs, len(have))
-    return StyleMerge(ed.text.encode("utf-8"), xf_map, dxf_map)
+            index[c] = len(have) + len(new)
+            new.append(_serialize(el, prefix))
+        out[i] = index[c]
+    ed.append(name, new, len(have))
+    return out

@@ -22,12 +22,15 @@ import pandas as pd
 
 from .. import beside
 from ..core.analysis import AnalysisResult, analysis_after_clv, analysis_before_clv
+from ..core.churn import RISK_LABELS
 from ..core.clean import CleanedData, clean_dataset
+from ..core.cleanlog import text as log_text
 from ..core.clv_report import clv_analysis
 from ..core.currency import currency_label
 from ..core.effect import effect_tracking
 from ..core.strategy import strategy_table
 from ..settings import AnalysisSettings
+from ..texts import Texts
 from .charts_sheet import charts_sheet
 from .churn_sheet import churn_sheet
 from .clv_sheet import clv_sheet
@@ -53,6 +56,24 @@ from .tags_sheet import tags_sheet
 # at 1k the child's own scipy import and fork cost what the overlap saves.
 BESIDE_CUSTOMERS = 20_000
 
+TEXTS = Texts({
+    # the progress steps
+    "step_cleaning": ("清洗数据", "cleaning"),
+    "step_analysing": ("分析：RFM、分层、标签、指标、流失预警", "analysing: RFM, layers, tags, KPIs, churn"),
+    "step_sheets": ("生成报告工作表", "building the report sheets"),
+    # lines for 说明 (and 设置)
+    "summary": ("分析日期 {as_of:%Y-%m-%d}：{customers} 个客户，{orders} 条有效订单，清洗日志 {log_entries} 条。",
+                "Analysis date {as_of:%Y-%m-%d}: {customers} customers, {orders} valid orders, "
+                "{log_entries} cleaning-log entries."),
+    "scoring": ("评分：{dims} 按五分位评分（设置 score_mode = auto：固定分界点会让几乎所有客户同分），详见「RFM分层表」。",
+                "Scoring: {dims} by quintiles (Settings score_mode = auto: the fixed breakpoints would "
+                "give almost every customer the same score); see the RFM Layers sheet."),
+    "dims_sep": ("、", ", "),
+    # the cleaning log's entry for an order after the analysis date
+    "future_order": ("订单日期晚于分析日期（{day}），未计入 RFM 分层",
+                     "order dated after the analysis date ({day}); not used in the RFM layering"),
+})
+
 
 @dataclass(frozen=True, eq=False)
 class ReportRun:
@@ -70,10 +91,8 @@ class ReportRun:
 
 def _summary_lines(run_summary: dict[str, int], as_of: pd.Timestamp, lang: str) -> list[str]:
     s = run_summary
-    if lang == "zh":
-        return [f"分析日期 {as_of:%Y-%m-%d}：{s['customers']} 个客户，{s['orders']} 条有效订单，清洗日志 {s['log_entries']} 条。"]
-    return [f"Analysis date {as_of:%Y-%m-%d}: {s['customers']} customers, {s['orders']} valid orders, "
-            f"{s['log_entries']} cleaning-log entries."]
+    return [TEXTS.lang(lang)("summary", as_of=as_of, customers=s["customers"], orders=s["orders"],
+                             log_entries=s["log_entries"])]
 
 
 def _intake_lines(cleaned: CleanedData, result: AnalysisResult) -> list[str]:
@@ -91,15 +110,12 @@ def _intake_lines(cleaned: CleanedData, result: AnalysisResult) -> list[str]:
 
 def _scoring_lines(result: AnalysisResult) -> list[str]:
     """The dimensions score_mode auto scored by quintiles, as one line (for 说明 and 设置)."""
-    zh = result.settings.lang == "zh"
+    t = TEXTS.lang(result.settings.lang)
     auto = [d for d, m in zip("RFM", result.score_modes, strict=True) if m == "quantile"] \
         if result.settings.score_mode == "auto" else []
     if not auto:
         return []
-    dims = "、".join(auto) if zh else ", ".join(auto)
-    return [f"评分：{dims} 按五分位评分（设置 score_mode = auto：固定分界点会让几乎所有客户同分），详见「RFM分层表」。"
-            if zh else f"Scoring: {dims} by quintiles (Settings score_mode = auto: the fixed breakpoints would "
-            "give almost every customer the same score); see the RFM Layers sheet."]
+    return [t("scoring", dims=t.dims_sep.join(auto))]
 
 
 def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None, *,
@@ -128,7 +144,7 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
     rfm = rfm_layer_sheet(result.rfm, s, result.as_of, refs, modes=result.score_modes)
     kpis, churn, charts = kpi_sheet(result), churn_sheet(result), charts_sheet(result)
     if formulas:
-        kpis = kpi_formulas(kpis, churn, "高" if lang == "zh" else "High")
+        kpis = kpi_formulas(kpis, churn, RISK_LABELS[lang]["high"])
         charts = chart_layer_formulas(charts, rfm)
     return [
         guide_sheet(lang=lang, summary=_summary_lines(summary, result.as_of, lang) + _intake_lines(cleaned, result)),
@@ -169,15 +185,14 @@ def _log_future_orders(cleaned: CleanedData, as_of: pd.Timestamp, lang: str) -> 
         sheets, rows = np.full(len(where), ORDERS.sheet_name(lang), dtype=object), np.zeros(len(where), dtype=np.int64)
     heads = [cleaned.headers.get(sh, {}).get("order_date", default_head) for sh in sheets]
     day = f"{as_of:%Y-%m-%d}"
-    reason = (f"订单日期晚于分析日期（{day}），未计入 RFM 分层" if lang == "zh"
-              else f"order dated after the analysis date ({day}); not used in the RFM layering")
+    reason = TEXTS.lang(lang)("future_order", day=day)
     entries = pd.DataFrame({
         "sheet": sheets,
         "row": rows,
         "column": heads,
         "old_value": late["order_date"].dt.strftime("%Y-%m-%d").to_numpy(),
         "new_value": "",
-        "rule": "关联检查" if lang == "zh" else "reference check",
+        "rule": log_text("rule_reference", lang),
         "reason": reason,
     })
     log = pd.concat([cleaned.log, entries], ignore_index=True) if len(cleaned.log) else entries
@@ -290,9 +305,9 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         :func:`crm_xl.report.strategy_sheet.previous_strategy_rows`).
     """
     s = settings or AnalysisSettings()
-    zh = s.lang == "zh"
+    t = TEXTS.lang(s.lang)
     step = progress or (lambda _text: None)
-    step("清洗数据" if zh else "cleaning")
+    step(t.step_cleaning)
     cleaned = clean_dataset(raw_tables, settings=s)
     code, currency_notes = resolve_currency(s, cleaned.currencies, cleaned.unknown_columns.get("orders", ()),
                                                   next(iter(cleaned.headers), ""))
@@ -300,7 +315,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         from dataclasses import replace as _replace
 
         cleaned = _replace(cleaned, notes=[*cleaned.notes, *currency_notes])
-    step("分析：RFM、分层、标签、指标、流失预警" if zh else "analysing: RFM, layers, tags, KPIs, churn")
+    step(t.step_analysing)
     first = analysis_before_clv(cleaned.data, s)
     # the CLV models are fitted beside (crm_xl.beside) while the sheets that do not depend on
     # them are built here: from BESIDE_CUSTOMERS on by a child forked now (sharing this
@@ -315,7 +330,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     finally:
         clv.cancel()
     cleaned = _log_future_orders(cleaned, result.as_of, s.lang)
-    step("生成报告工作表" if zh else "building the report sheets")
+    step(t.step_sheets)
     mappings = source_mappings(raw_tables, s.lang)
     if include_data_sheets:
         mappings = _mappings_in_book(mappings, raw_tables, s.lang)

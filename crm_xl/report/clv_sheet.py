@@ -212,29 +212,9 @@ def clv_sheet(result, settings: AnalysisSettings | None = None) -> SheetSpec:
     s = settings or clv.settings
     t = TEXTS.lang(s.lang)
     cols = _customer_columns(s)
-    pred = clv.predictions
-    data = pred[[c.key for c in cols]].reset_index(drop=True) if len(pred) else pd.DataFrame(
-        {c.key: pd.Series(dtype=float) for c in cols})
     panel = len(cols) + 2
     panel_letter = col_letter(panel)
-    if clv.ok:
-        lead = t("lead", n=len(pred), col=panel_letter)
-        top = (lead,) + ((clv.notes[0],) if clv.status == "partial" else ()) + _how_to_read(s)
-        shown_top = 1 if clv.status == "partial" else 0
-    else:
-        top = (clv.notes[0] if clv.notes else t.no_predictions,)
-        shown_top = 1
-    cfs: tuple[ConditionalFormat, ...] = ()
-    if s.churn_p_alive_below > 0:
-        cfs = (ConditionalFormat("p_alive", "formula", f"=AND(ISNUMBER({{col}}{{row}}),{{col}}{{row}}<{s.churn_p_alive_below:g})",
-                                 "FFC7CE", font_color="9C0006"),)
-    main_blocks = stack([
-        TextBlock((t.title,), style="title"),
-        TextBlock(top, style="note", merge_cols=len(cols) - 2),
-        TableBlock(name="ClvForecast", columns=cols, data=data, conditional_formats=cfs,
-                   title=t.table_title,
-                   key_columns=("customer_id",), style="TableStyleMedium2"),
-    ])
+    main_blocks, shown_top = _main_blocks(clv, s, cols, panel_letter)
     main = as_table(main_blocks[-1])
 
     # the panel right of the table: about the models, remarks, key figures, parameters, check.
@@ -254,46 +234,87 @@ def clv_sheet(result, settings: AnalysisSettings | None = None) -> SheetSpec:
                            title=t.fit_title, style="TableStyleLight9"))
     long_texts = list(clv.fit["note"].astype(str))
     if len(clv.parameters):
-        par = clv.parameters.copy()
-        par["name"] = par["model"] + " " + par["parameter"]
-        for c in ("estimate", "std_error", "lower", "upper"):  # 5 significant digits, shown with General
-            par[c] = [float(f"{v:.5g}") if pd.notna(v) else v for v in par[c].astype(float)]
-        par_cols = (
-            ColumnSpec("name", t.par_name),
-            ColumnSpec("estimate", t.par_estimate, "number", fmt="General"),
-            ColumnSpec("meaning", t.par_meaning),
-            ColumnSpec("std_error", t.par_std_error, "number", fmt="General",
-                       comment=t.par_std_error_note),
-            ColumnSpec("lower", t.par_lower, "number", fmt="General"),
-            ColumnSpec("upper", t.par_upper, "number", fmt="General"),
-        )
-        side.append(TableBlock(name="ClvParameters", columns=par_cols, data=par.reset_index(drop=True),
-                               title=t.par_title,
-                               style="TableStyleLight9"))
-        long_texts += list(par["meaning"].astype(str))
+        block, meanings = _parameters_block(clv, s)
+        side.append(block)
+        long_texts += meanings
     side_blocks = list(stack(side, start_row=main.row, col=panel))
     charts: tuple[ChartSpec, ...] = ()
     if len(clv.calibration):
-        cal_cols = (
-            ColumnSpec("frequency_cal", t.cal_frequency, align="center"),
-            ColumnSpec("customers", t.cal_customers, "int"),
-            ColumnSpec("actual", t.cal_actual, "number"),
-            ColumnSpec("predicted", t.cal_predicted, "number"),
-        )
-        start = (clv.calibration_end + pd.Timedelta(days=1)).date() if clv.calibration_end is not None else None
-        title = t("cal_title", start=start, k=s.clv_holdout_months)
         cal_row = side_blocks[-1].row + side_blocks[-1].height + 1
-        # the table right of the wide text column, the chart under the narrower ones on its left
-        cal = TableBlock(name="ClvCalibration", columns=cal_cols, data=clv.calibration.reset_index(drop=True),
-                         title=title, style="TableStyleLight9", row=cal_row, col=panel + 3)
+        cal, chart = _calibration(clv, s, cal_row, panel)
         side_blocks.append(cal)
-        charts = (ChartSpec("line", t.cal_chart,
-                            "ClvCalibration", "frequency_cal", ("actual", "predicted"), f"{panel_letter}{cal_row}",
-                            width_cm=16, height_cm=8,
-                            x_axis_title=t.cal_x_axis,
-                            y_axis_title=t.cal_y_axis),)
-    text_width = min(max([display_width(t) for t in long_texts] + [30]) + 2, 90)
+        charts = (chart,)
+    text_width = min(max([display_width(x) for x in long_texts] + [30]) + 2, 90)
     return SheetSpec(name=sheet_name("clv", s.lang), blocks=tuple(main_blocks) + tuple(side_blocks), charts=charts,
                      tab_color="7030A0", freeze=f"D{main.first_data_row}",
                      column_widths=((panel + 2, float(text_width)),),
                      print_title_rows=(main.header_row, main.header_row))
+
+
+def _main_blocks(clv: ClvResult, s: AnalysisSettings, cols, panel_letter: str) -> tuple[list, int]:
+    """The title, the lines above the table and the per-customer table; and how many of the
+    model's notes the lines above show (the others go to the panel's remarks)."""
+    t = TEXTS.lang(s.lang)
+    pred = clv.predictions
+    data = pred[[c.key for c in cols]].reset_index(drop=True) if len(pred) else pd.DataFrame(
+        {c.key: pd.Series(dtype=float) for c in cols})
+    if clv.ok:
+        top = (t("lead", n=len(pred), col=panel_letter),) + ((clv.notes[0],) if clv.status == "partial" else ()) \
+            + _how_to_read(s)
+        shown_top = 1 if clv.status == "partial" else 0
+    else:
+        top = (clv.notes[0] if clv.notes else t.no_predictions,)
+        shown_top = 1
+    cfs: tuple[ConditionalFormat, ...] = ()
+    if s.churn_p_alive_below > 0:
+        cfs = (ConditionalFormat("p_alive", "formula", f"=AND(ISNUMBER({{col}}{{row}}),{{col}}{{row}}<{s.churn_p_alive_below:g})",
+                                 "FFC7CE", font_color="9C0006"),)
+    blocks = stack([
+        TextBlock((t.title,), style="title"),
+        TextBlock(top, style="note", merge_cols=len(cols) - 2),
+        TableBlock(name="ClvForecast", columns=cols, data=data, conditional_formats=cfs,
+                   title=t.table_title,
+                   key_columns=("customer_id",), style="TableStyleMedium2"),
+    ])
+    return list(blocks), shown_top
+
+
+def _parameters_block(clv: ClvResult, s: AnalysisSettings) -> tuple[TableBlock, list[str]]:
+    """The models' parameters (5 significant digits) and the texts of their meanings."""
+    t = TEXTS.lang(s.lang)
+    par = clv.parameters.copy()
+    par["name"] = par["model"] + " " + par["parameter"]
+    for c in ("estimate", "std_error", "lower", "upper"):  # 5 significant digits, shown with General
+        par[c] = [float(f"{v:.5g}") if pd.notna(v) else v for v in par[c].astype(float)]
+    par_cols = (
+        ColumnSpec("name", t.par_name),
+        ColumnSpec("estimate", t.par_estimate, "number", fmt="General"),
+        ColumnSpec("meaning", t.par_meaning),
+        ColumnSpec("std_error", t.par_std_error, "number", fmt="General",
+                   comment=t.par_std_error_note),
+        ColumnSpec("lower", t.par_lower, "number", fmt="General"),
+        ColumnSpec("upper", t.par_upper, "number", fmt="General"),
+    )
+    block = TableBlock(name="ClvParameters", columns=par_cols, data=par.reset_index(drop=True),
+                       title=t.par_title, style="TableStyleLight9")
+    return block, list(par["meaning"].astype(str))
+
+
+def _calibration(clv: ClvResult, s: AnalysisSettings, cal_row: int, panel: int) -> tuple[TableBlock, ChartSpec]:
+    """The model check: its table right of the panel's wide text column, its chart under the
+    narrower ones on its left."""
+    t = TEXTS.lang(s.lang)
+    cal_cols = (
+        ColumnSpec("frequency_cal", t.cal_frequency, align="center"),
+        ColumnSpec("customers", t.cal_customers, "int"),
+        ColumnSpec("actual", t.cal_actual, "number"),
+        ColumnSpec("predicted", t.cal_predicted, "number"),
+    )
+    start = (clv.calibration_end + pd.Timedelta(days=1)).date() if clv.calibration_end is not None else None
+    cal = TableBlock(name="ClvCalibration", columns=cal_cols, data=clv.calibration.reset_index(drop=True),
+                     title=t("cal_title", start=start, k=s.clv_holdout_months), style="TableStyleLight9",
+                     row=cal_row, col=panel + 3)
+    chart = ChartSpec("line", t.cal_chart, "ClvCalibration", "frequency_cal", ("actual", "predicted"),
+                      f"{col_letter(panel)}{cal_row}", width_cm=16, height_cm=8,
+                      x_axis_title=t.cal_x_axis, y_axis_title=t.cal_y_axis)
+    return cal, chart

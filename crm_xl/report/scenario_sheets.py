@@ -25,8 +25,65 @@ from ..core.scenarios import (
 )
 from ..settings import AnalysisSettings
 from ..sheet_names import sheet_name
+from ..texts import Texts
 from .common import col_letter
 from .spec import ChartSpec, ColumnSpec, Kind, SheetSpec, TableBlock, TextBlock, display_width, stack
+
+TEXTS = Texts({
+    # 销售目标复盘
+    "target_title": ("销售目标复盘", "Sales target review"),
+    "target_formula": (
+        "达成率 = 实际金额 / 目标金额；实际金额 = 期间内（截至分析日期）该负责人（订单的销售负责人，缺失时用客户经理）"
+        "在该区域（客户所属区域）的订单金额，负责人或区域为空表示全部。增长贡献 = 最近期间较上一期间的客户销售额增加，"
+        "占比 = 该客户增加额 / 所有增长客户增加额之和。",
+        "Attainment = actual / target; actual = order amounts in the period (up to the analysis date) of the owner "
+        "(the order's sales owner, else the account owner) in the region (the customer's); a blank owner or "
+        "region means all. Growth contribution = a customer's revenue increase in the latest period vs the one "
+        "before; share = its increase / the summed increase of all growing customers."),
+    "target_contributors": ("增长贡献客户（{period} 较上期）", "Growth contributors ({period} vs before)"),
+    "target_detail": ("目标明细", "Every target"),
+    "target_chart": ("目标与实际（按期间）", "Target vs actual by period"),
+    "target_chart_axis": ("元", "CNY"),
+    # 营销活动评估
+    "campaign_title": ("营销活动评估", "Campaign evaluation"),
+    "campaign_formula": (
+        "评估窗口 = 活动开始日期至结束日期后 {days} 天（不超过分析日期）。参与客户 = 活动线索的客户 ∪ 窗口内带该活动ID订单的客户"
+        "（无客户ID的线索各计 1）；参与率 = 参与客户 / 触达客户数；转化客户 = 窗口内带活动ID下单的客户 ∪ 成交线索的客户，"
+        "转化率 = 转化客户 / 参与客户；归因收入 = 窗口内带活动ID的订单金额；增量收入 = 参与客户窗口内全部订单金额 − 活动前同样天数内的金额；"
+        "ROI = (增量收入 − 活动成本) / 活动成本。",
+        "Window = start to end + {days} days (not past the analysis date). Participants = customers of the "
+        "campaign's leads plus customers with an order tagged with it in the window (leads without a customer "
+        "count 1 each); participation = participants / reached; converted = buyers with a tagged order plus "
+        "customers of won leads, conversion = converted / participants; attributed revenue = tagged orders in "
+        "the window; incremental revenue = participants' orders in the window - the same number of days before "
+        "the start; ROI = (incremental revenue - cost) / cost."),
+    "campaign_chart": ("各活动 ROI", "ROI by campaign"),
+    # 新客户激活
+    "activation_title": ("新客户激活", "New-customer activation"),
+    "activation_formula": (
+        "新客户 = 近{new_days}天首次购买的客户；二次购买 = 首购之后另一天的订单。已激活 = 首购后{days}天内再次购买；"
+        "延迟激活 = 之后才再次购买；未再次购买的：首购不超过{attention_days}天为观察期，不超过{days}天为需关注，"
+        "更久为未激活。激活率 = 已激活 / 首购已满{days}天的新客户。天数可在「设置」中修改。",
+        "New customers: first purchase in the last {new_days} days; a second purchase is an order on "
+        "a later day. Activated: bought again within {days} days; activated late: later; without a "
+        "second order: watching up to {attention_days} days, needs attention up to "
+        "{days}, not activated after that. Activation rate = activated / new customers whose first "
+        "order is at least {days} days old. The days are settings."),
+    "activation_summary": ("概览", "Summary"),
+    "activation_customers": ("新客户明细（需关注的在前）", "New customers (needing attention first)"),
+    # the statuses shown in red (as core.scenarios.activation labels them)
+    "needs_attention": ("需关注", "Needs attention"),
+    "not_activated": ("未激活", "Not activated"),
+    # 重点客户画像
+    "key_accounts_title": ("重点客户画像", "Key-account profiles"),
+    "key_accounts_formula": (
+        "重点客户 = 累计购买金额前 {top_n} 名。近期 = 近{m}个月，上期 = 之前{m}个月；主要产品为金额占比前三；"
+        "未解决问题 = 标记为未解决的互动记录；建议措施由未解决问题、流失风险、销售额变化和所在层级的策略生成。",
+        "Key accounts = the top {top_n} customers by amount. Recent = last {m} months, "
+        "previous = the {m} before; top products by share of amount; open issues = interactions marked not "
+        "resolved; actions come from open issues, churn risk, revenue change and the layer's strategy."),
+    "key_accounts_none": ("没有有购买记录的客户。", "No customer with purchases."),
+})
 
 
 def _cols(spec, zh: bool) -> tuple[ColumnSpec, ...]:
@@ -79,14 +136,8 @@ def target_review_sheet(review: TargetReview, settings: AnalysisSettings) -> She
     """销售目标复盘: by period (with a column chart of target vs actual), owner, region,
     growth contributors and every target row."""
     zh = settings.lang == "zh"
-    formula = ("达成率 = 实际金额 / 目标金额；实际金额 = 期间内（截至分析日期）该负责人（订单的销售负责人，缺失时用客户经理）"
-               "在该区域（客户所属区域）的订单金额，负责人或区域为空表示全部。增长贡献 = 最近期间较上一期间的客户销售额增加，"
-               "占比 = 该客户增加额 / 所有增长客户增加额之和。" if zh else
-               "Attainment = actual / target; actual = order amounts in the period (up to the analysis date) of the owner "
-               "(the order's sales owner, else the account owner) in the region (the customer's); a blank owner or "
-               "region means all. Growth contribution = a customer's revenue increase in the latest period vs the one "
-               "before; share = its increase / the summed increase of all growing customers.")
-    head = _head("销售目标复盘" if zh else "Sales target review", review.conclusions, review.note, formula)
+    t = TEXTS.lang(settings.lang)
+    head = _head(t.target_title, review.conclusions, review.note, t.target_formula)
     name = sheet_name("target_review", settings.lang)
     if len(review.detail) == 0:
         return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
@@ -101,43 +152,34 @@ def target_review_sheet(review: TargetReview, settings: AnalysisSettings) -> She
         ("revenue_previous", "上期销售额(元)", "Previous (CNY)", "money"),
         ("revenue_latest", "本期销售额(元)", "Latest (CNY)", "money"), ("change", "增加额(元)", "Increase (CNY)", "money"),
         ("share_of_growth", "增长占比", "Share of growth", "percent")), zh), review.contributors,
-        title=(f"增长贡献客户（{review.latest_period} 较上期）" if zh else f"Growth contributors ({review.latest_period} vs before)"))
+        title=t("target_contributors", period=review.latest_period))
     t_detail = TableBlock("TargetDetail", _cols((
         ("period", "期间", "Period", "text"), ("owner", "负责人", "Owner", "text"), ("region", "区域", "Region", "text"),
         ("period_start", "开始日期", "Start", "date"), ("period_end", "结束日期", "End", "date"),
         ("target", "目标金额(元)", "Target (CNY)", "money"), ("actual", "实际金额(元)", "Actual (CNY)", "money"),
         ("attainment", "达成率", "Attainment", "percent"), ("gap", "差额(元)", "Gap (CNY)", "money")), zh),
-        review.detail, title="目标明细" if zh else "Every target")
+        review.detail, title=t.target_detail)
     start = _after(head)
     top = stack([t_period], start_row=start)
     rows_needed = max(top[0].last_row, top[0].row + 18) + 2
     rest = stack([t_owner, t_region, t_contrib, t_detail], start_row=rows_needed)
-    chart = ChartSpec(kind="column", title="目标与实际（按期间）" if zh else "Target vs actual by period",
+    chart = ChartSpec(kind="column", title=t.target_chart,
                       table="TargetByPeriod", category="group", series=("target", "actual"),
                       anchor=f"{col_letter(len(_GROUP_COLS) + 3)}{top[0].row}", width_cm=20, height_cm=9,
-                      secondary=(), y_axis_title="元" if zh else "CNY")
+                      secondary=(), y_axis_title=t.target_chart_axis)
     return SheetSpec(name=name, blocks=tuple(head) + top + rest, charts=(chart,), tab_color="7030A0")
 
 
 def campaign_sheet(review: CampaignReview, settings: AnalysisSettings) -> SheetSpec:
     """营销活动评估: one row per started campaign, with a column chart of ROI."""
     zh = settings.lang == "zh"
-    A = settings.campaign_attribution_days
-    formula = (f"评估窗口 = 活动开始日期至结束日期后 {A} 天（不超过分析日期）。参与客户 = 活动线索的客户 ∪ 窗口内带该活动ID订单的客户"
-               f"（无客户ID的线索各计 1）；参与率 = 参与客户 / 触达客户数；转化客户 = 窗口内带活动ID下单的客户 ∪ 成交线索的客户，"
-               f"转化率 = 转化客户 / 参与客户；归因收入 = 窗口内带活动ID的订单金额；增量收入 = 参与客户窗口内全部订单金额 − 活动前同样天数内的金额；"
-               f"ROI = (增量收入 − 活动成本) / 活动成本。" if zh else
-               f"Window = start to end + {A} days (not past the analysis date). Participants = customers of the "
-               f"campaign's leads plus customers with an order tagged with it in the window (leads without a customer "
-               f"count 1 each); participation = participants / reached; converted = buyers with a tagged order plus "
-               f"customers of won leads, conversion = converted / participants; attributed revenue = tagged orders in "
-               f"the window; incremental revenue = participants' orders in the window - the same number of days before "
-               f"the start; ROI = (incremental revenue - cost) / cost.")
-    head = _head("营销活动评估" if zh else "Campaign evaluation", review.conclusions, review.note, formula)
+    t = TEXTS.lang(settings.lang)
+    formula = t("campaign_formula", days=settings.campaign_attribution_days)
+    head = _head(t.campaign_title, review.conclusions, review.note, formula)
     name = sheet_name("campaign_review", settings.lang)
     if len(review.campaigns) == 0:
         return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
-    t = TableBlock("CampaignReview", _cols((
+    tb = TableBlock("CampaignReview", _cols((
         ("campaign_id", "活动ID", "Campaign ID", "text"), ("campaign_name", "活动名称", "Campaign", "text", 22),
         ("channel", "渠道", "Channel", "text"), ("start_date", "开始日期", "Start", "date"),
         ("window_end", "评估截止", "Window end", "date"), ("cost", "活动成本(元)", "Cost (CNY)", "money"),
@@ -150,8 +192,8 @@ def campaign_sheet(review: CampaignReview, settings: AnalysisSettings) -> SheetS
         ("revenue_during", "活动期收入(元)", "During (CNY)", "money"),
         ("incremental_revenue", "增量收入(元)", "Incremental (CNY)", "money"), ("roi", "ROI", "ROI", "percent")), zh),
         review.campaigns.iloc[::-1].reset_index(drop=True))
-    body = stack([t], start_row=_after(head))
-    chart = ChartSpec(kind="column", title="各活动 ROI" if zh else "ROI by campaign", table="CampaignReview",
+    body = stack([tb], start_row=_after(head))
+    chart = ChartSpec(kind="column", title=t.campaign_chart, table="CampaignReview",
                       category="campaign_name", series=("roi",), anchor=f"A{body[0].last_row + 2}", width_cm=22,
                       height_cm=8)
     return SheetSpec(name=name, blocks=tuple(head) + body, charts=(chart,), tab_color="7030A0")
@@ -161,15 +203,10 @@ def activation_sheet(act: Activation, settings: AnalysisSettings) -> SheetSpec:
     """新客户激活: the summary metrics and every new customer, those needing attention first."""
     zh = settings.lang == "zh"
     s = settings
-    formula = (f"新客户 = 近{s.new_customer_days}天首次购买的客户；二次购买 = 首购之后另一天的订单。已激活 = 首购后{s.activation_days}天内再次购买；"
-               f"延迟激活 = 之后才再次购买；未再次购买的：首购不超过{s.activation_attention_days}天为观察期，不超过{s.activation_days}天为需关注，"
-               f"更久为未激活。激活率 = 已激活 / 首购已满{s.activation_days}天的新客户。天数可在「设置」中修改。" if zh else
-               f"New customers: first purchase in the last {s.new_customer_days} days; a second purchase is an order on "
-               f"a later day. Activated: bought again within {s.activation_days} days; activated late: later; without a "
-               f"second order: watching up to {s.activation_attention_days} days, needs attention up to "
-               f"{s.activation_days}, not activated after that. Activation rate = activated / new customers whose first "
-               f"order is at least {s.activation_days} days old. The days are settings.")
-    head = _head("新客户激活" if zh else "New-customer activation", act.conclusions, act.note, formula)
+    t = TEXTS.lang(settings.lang)
+    formula = t("activation_formula", new_days=s.new_customer_days, days=s.activation_days,
+                attention_days=s.activation_attention_days)
+    head = _head(t.activation_title, act.conclusions, act.note, formula)
     name = sheet_name("activation", settings.lang)
     if len(act.customers) == 0:
         return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
@@ -178,7 +215,7 @@ def activation_sheet(act: Activation, settings: AnalysisSettings) -> SheetSpec:
              "median_days_to_second": "number", "needs_attention": "int"}
     labels = dict(zip(act.summary["metric"], act.summary["label"], strict=True))
     t_sum = TableBlock("ActivationSummary", tuple(ColumnSpec(k, labels[k], kind) for k, kind in kinds.items()),
-                       pd.DataFrame({k: [vals.get(k)] for k in kinds}), title="概览" if zh else "Summary")
+                       pd.DataFrame({k: [vals.get(k)] for k in kinds}), title=t.activation_summary)
     t_c = TableBlock("NewCustomers", _cols((
         ("customer_id", "客户ID", "Customer ID", "text"), ("customer_name", "客户名称", "Customer Name", "text", 24),
         ("owner", "客户经理", "Owner", "text"), ("first_order_date", "首购日期", "First order", "date"),
@@ -186,8 +223,8 @@ def activation_sheet(act: Activation, settings: AnalysisSettings) -> SheetSpec:
         ("second_order_date", "二次购买日期", "Second order", "date"),
         ("days_to_second", "间隔天数", "Days to 2nd", "int"), ("days_since_first", "首购至今天数", "Days since 1st", "int"),
         ("status_label", "激活状态", "Status", "text")), zh), act.customers,
-        title="新客户明细（需关注的在前）" if zh else "New customers (needing attention first)")
-    attention = ("需关注", "未激活") if zh else ("Needs attention", "Not activated")
+        title=t.activation_customers)
+    attention = (t.needs_attention, t.not_activated)
     from .spec import ConditionalFormat
     t_c = TableBlock(t_c.name, t_c.columns, t_c.data, title=t_c.title, conditional_formats=tuple(
         ConditionalFormat("status_label", "equals", a, "FFC7CE", font_color="9C0006") for a in attention))
@@ -200,17 +237,13 @@ def key_account_sheet(profiles: pd.DataFrame, settings: AnalysisSettings) -> She
     issues, tags, churn risk and recommended actions."""
     zh = settings.lang == "zh"
     m = settings.kpi_window_months or 12
-    formula = (f"重点客户 = 累计购买金额前 {settings.key_account_top_n} 名。近期 = 近{m}个月，上期 = 之前{m}个月；主要产品为金额占比前三；"
-               "未解决问题 = 标记为未解决的互动记录；建议措施由未解决问题、流失风险、销售额变化和所在层级的策略生成。" if zh else
-               f"Key accounts = the top {settings.key_account_top_n} customers by amount. Recent = last {m} months, "
-               f"previous = the {m} before; top products by share of amount; open issues = interactions marked not "
-               "resolved; actions come from open issues, churn risk, revenue change and the layer's strategy.")
-    head = _head("重点客户画像" if zh else "Key-account profiles", (), "" if len(profiles) else
-                 ("没有有购买记录的客户。" if zh else "No customer with purchases."), formula)
+    t = TEXTS.lang(settings.lang)
+    formula = t("key_accounts_formula", top_n=settings.key_account_top_n, m=m)
+    head = _head(t.key_accounts_title, (), "" if len(profiles) else t.key_accounts_none, formula)
     name = sheet_name("key_accounts", settings.lang)
     if len(profiles) == 0:
         return SheetSpec(name=name, blocks=tuple(head), tab_color="7030A0")
-    t = TableBlock("KeyAccounts", _cols((
+    tb = TableBlock("KeyAccounts", _cols((
         ("rank", "排名", "Rank", "int"), ("customer_id", "客户ID", "Customer ID", "text"),
         ("customer_name", "客户名称", "Customer Name", "text", 24), ("industry", "所属行业", "Industry", "text", 16),
         ("region", "区域", "Region", "text"), ("owner", "客户经理", "Owner", "text"),
@@ -225,7 +258,7 @@ def key_account_sheet(profiles: pd.DataFrame, settings: AnalysisSettings) -> She
         ("tags", "客户标签", "Tags", "text", 20), ("risk_label", "流失风险", "Churn risk", "text"),
         ("reasons", "风险原因", "Risk reasons", "text", 30), ("actions", "建议措施", "Recommended actions", "text", 50)), zh),
         profiles)
-    body = stack([t], start_row=_after(head))
+    body = stack([tb], start_row=_after(head))
     return SheetSpec(name=name, blocks=tuple(head) + body, tab_color="7030A0", freeze=f"D{body[0].first_data_row}")
 
 

@@ -10,13 +10,37 @@ import pandas as pd
 from ..core.analysis import AnalysisResult
 from ..core.tags import METRIC_NAMES
 from ..sheet_names import sheet_name
+from ..texts import Texts
 from .common import title_blocks
 from .spec import ColumnSpec, SheetSpec, TableBlock, as_table, stack
+
+TEXTS = Texts({
+    "title": ("客户标签", "Customer tags"),
+    "note": ("标签由「设置」中的标签规则生成，每行说明触发的规则和客户的实际值；一个客户可有多个标签。",
+             "Tags come from the tag rules in Settings; each row names the rule that fired and the "
+             "customer's value. A customer may have several tags."),
+    # the summary per tag
+    "summary_title": ("标签汇总", "Tags at a glance"),
+    "rule_sep": ("；", "; "),
+    "tag_label": ("标签", "Tag"),
+    "customers": ("客户数", "Customers"),
+    "share": ("占全部客户", "Share of customers"),
+    "rule": ("打标规则（可在「设置」中修改）", "Rule (editable in Settings)"),
+    # the tags per customer
+    "detail_title": ("客户标签明细", "Tags per customer"),
+    "customer_id": ("客户ID", "Customer ID"),
+    "customer_name": ("客户名称", "Customer Name"),
+    "layer_label": ("客户层级", "Layer"),
+    "reason": ("打标依据", "Why"),
+    "value": ("指标值", "Value"),
+    "threshold": ("阈值", "Threshold"),
+})
 
 
 def tags_sheet(result: AnalysisResult) -> SheetSpec:
     s = result.settings
     z = s.lang == "zh"
+    t = TEXTS.lang(s.lang)
     rfm = result.rfm.set_index("customer_id")
     tags = result.tags.copy()
     tags["customer_name"] = rfm["customer_name"].reindex(tags["customer_id"]).to_numpy()
@@ -39,33 +63,30 @@ def tags_sheet(result: AnalysisResult) -> SheetSpec:
             "tag_label": label,
             "customers": hit["customer_id"].nunique(),
             "share": hit["customer_id"].nunique() / n_all if n_all else float("nan"),
-            "rule": ("；" if z else "; ").join(_rule_text(x, z) for x in rules),
+            "rule": t.rule_sep.join(_rule_text(x, z) for x in rules),
         })
     summary = pd.DataFrame(summary_rows, columns=["tag_label", "customers", "share", "rule"])
     sum_cols = (
-        ColumnSpec("tag_label", "标签" if z else "Tag"),
-        ColumnSpec("customers", "客户数" if z else "Customers", "int"),
-        ColumnSpec("share", "占全部客户" if z else "Share of customers", "percent"),
-        ColumnSpec("rule", "打标规则（可在「设置」中修改）" if z else "Rule (editable in Settings)", width=60),
+        ColumnSpec("tag_label", t.tag_label),
+        ColumnSpec("customers", t.customers, "int"),
+        ColumnSpec("share", t.share, "percent"),
+        ColumnSpec("rule", t.rule, width=60),
     )
     cols = (
-        ColumnSpec("customer_id", "客户ID" if z else "Customer ID"),
-        ColumnSpec("customer_name", "客户名称" if z else "Customer Name"),
-        ColumnSpec("layer_label", "客户层级" if z else "Layer"),
-        ColumnSpec("tag_label", "标签" if z else "Tag"),
-        ColumnSpec("reason", "打标依据" if z else "Why", width=36),
-        ColumnSpec("value", "指标值" if z else "Value", "number"),
-        ColumnSpec("threshold", "阈值" if z else "Threshold", "number"),
+        ColumnSpec("customer_id", t.customer_id),
+        ColumnSpec("customer_name", t.customer_name),
+        ColumnSpec("layer_label", t.layer_label),
+        ColumnSpec("tag_label", t.tag_label),
+        ColumnSpec("reason", t.reason, width=36),
+        ColumnSpec("value", t.value, "number"),
+        ColumnSpec("threshold", t.threshold, "number"),
     )
-    note = ("标签由「设置」中的标签规则生成，每行说明触发的规则和客户的实际值；一个客户可有多个标签。"
-            if z else "Tags come from the tag rules in Settings; each row names the rule that fired and the "
-                      "customer's value. A customer may have several tags.")
     blocks = stack([
-        *title_blocks("客户标签" if z else "Customer tags", note),
-        TableBlock(name="TagSummary", columns=sum_cols, data=summary, title="标签汇总" if z else "Tags at a glance",
+        *title_blocks(t.title, t.note),
+        TableBlock(name="TagSummary", columns=sum_cols, data=summary, title=t.summary_title,
                    style="TableStyleLight9"),
         TableBlock(name="CustomerTags", columns=cols, data=tags.reset_index(drop=True),
-                   title="客户标签明细" if z else "Tags per customer", key_columns=("customer_id", "tag_label")),
+                   title=t.detail_title, key_columns=("customer_id", "tag_label")),
     ])
     return SheetSpec(name=sheet_name("tags", s.lang), blocks=blocks, tab_color="8064A2",
                      freeze=f"A{as_table(blocks[-1]).first_data_row}", print_title_rows=(as_table(blocks[-1]).header_row,) * 2)

@@ -27,7 +27,7 @@ TEXTS = Texts({
 # options (``common.add_common`` among them) and ``set_defaults(run=handler)``; ``main``
 # calls ``args.run(args)``. A new command is a module here, imported in build_parser and
 # named in this list.
-COMMANDS = ("demo", "report", "template", "addin", "udfs")
+COMMANDS = ("demo", "report", "password", "template", "addin", "udfs")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,9 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"crm-xl {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from . import addin, demo, report, template, udfs  # (imported here: `import crm_xl.cli` stays cheap)
+    from . import addin, demo, password, report, template, udfs  # (imported here: `import crm_xl.cli` stays cheap)
 
-    modules = {"demo": demo, "report": report, "template": template, "addin": addin, "udfs": udfs}
+    modules = {"demo": demo, "report": report, "password": password, "template": template, "addin": addin,
+               "udfs": udfs}
     for name in COMMANDS:
         modules[name].register(sub)
     return parser

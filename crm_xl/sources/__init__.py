@@ -15,8 +15,11 @@ URLs (the forms ibis uses: ``scheme://`` + a relative path, ``scheme:///`` + an 
   named by its stem; a sub-folder of Parquet files is one table) -- read by duckdb, which
   needs no pyarrow;
 * ``postgresql://user@host:port/db`` (also ``postgres://``) -- psycopg 3 / libpq. The
-  password comes from the environment (PGPASSWORD) or ~/.pgpass, never from the URL: a URL
-  holding one is refused, since it would be stored in the workbook and the shell history;
+  password comes from the environment (PGPASSWORD), ~/.pgpass or the system keyring
+  (:mod:`crm_xl.sources.secrets`), never from the URL: a URL holding one is refused, since it
+  would be stored in the workbook and the shell history;
+* ``ibis+SCHEME://...`` -- any engine ibis supports, through ``ibis.connect("SCHEME://...")``
+  (:mod:`crm_xl.sources.ibis_source`; optional, ``pip install "crm_xl[ibis]"``);
 * a plain path: a folder or ``.parquet`` file, or a database file recognised by its first
   bytes (SQLite or DuckDB).
 
@@ -152,19 +155,23 @@ def parse_query_option(values) -> tuple[tuple[str, str], ...]:
 
 @dataclass(frozen=True)
 class ParsedUrl:
-    kind: str  # sqlite, duckdb, parquet, postgresql
+    kind: str  # sqlite, duckdb, parquet, postgresql, ibis
     target: str  # a path, or the libpq URL
     label: str  # how messages name the source
 
 
 def redact(url: str) -> str:
-    """``url`` without a password (for messages)."""
+    """``url`` without a password (for messages): ``user:***@`` and ``password=***``."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
+    if "password=" in parts.query.lower():
+        parts = parts._replace(query="&".join(
+            f"{k}=***" if k.lower() == "password" else f"{k}={v}" if sep else k
+            for k, sep, v in (item.partition("=") for item in parts.query.split("&"))))
     if parts.password is None:
-        return url
+        return parts.geturl() if parts.query != urlsplit(url).query else url
     host = parts.netloc.rsplit("@", 1)[1]
     user = parts.username or ""
     return parts._replace(netloc=f"{user}:***@{host}").geturl()
@@ -179,6 +186,10 @@ def parse_source_url(text: str) -> ParsedUrl:
     holds a password, an unknown scheme, or a path that is no database."""
     text = str(text).strip()
     scheme, sep, rest = text.partition("://")
+    if sep and scheme.lower().startswith("ibis+"):  # any engine ibis supports (sources/ibis_source.py)
+        from .ibis_source import checked_url
+
+        return ParsedUrl("ibis", checked_url(text), text)
     if sep and scheme.lower() in _SCHEMES:
         kind = _SCHEMES[scheme.lower()]
         if kind == "postgresql":
@@ -188,9 +199,10 @@ def parse_source_url(text: str) -> ParsedUrl:
     if sep and len(scheme) > 1:
         raise InputError(
             f"不支持的数据源「{redact(text)}」。支持：sqlite:///文件.db、duckdb:///文件.duckdb、Parquet 文件或文件夹、"
-            "postgresql://用户@主机:端口/数据库。",
+            "postgresql://用户@主机:端口/数据库，其他引擎经 ibis：ibis+后端://…（如 ibis+bigquery://项目/数据集）。",
             f"unsupported source '{redact(text)}'. Supported: sqlite:///file.db, duckdb:///file.duckdb, a Parquet file "
-            "or folder, postgresql://user@host:port/db.")
+            "or folder, postgresql://user@host:port/db, other engines through ibis: ibis+BACKEND://... "
+            "(e.g. ibis+bigquery://project/dataset).")
     path = pathlib.Path(text).expanduser()
     if path.is_dir() or path.suffix.lower() == ".parquet":
         return ParsedUrl("parquet", str(path), text)
@@ -325,6 +337,8 @@ def open_source(url: str) -> Connection:
         from .duckdb import connect
     elif p.kind == "parquet":
         from .duckdb import connect_parquet as connect
+    elif p.kind == "ibis":
+        from .ibis_source import connect
     else:
         from .postgres import connect
     return connect(p.target, p.label)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .errors import InputError
 from .schema import TABLES, Table, normalize_header
-from .texts import Texts
+from .texts import Texts, language_index
 
 # what a user types to leave a column or a file out
 IGNORED = ("-", "—", "忽略", "不使用", "（不使用）", "(not used)", "not used", "ignore", "skip", "none", "无")
@@ -133,9 +133,8 @@ class SourceMapping:
 
     def describe(self, lang: str = "zh") -> str:
         """``sales_pipeline.csv → 订单: opportunity_id→订单编号, account→客户名称, ...``"""
-        zh = lang == "zh"
         if self.table is None:
-            why = (self.note[0] if zh else self.note[1]) if self.note else ""
+            why = self.note[language_index(lang)] if self.note else ""
             return f"{self.source} → " + TEXTS.lang(lang)("skipped", why=why)
         t = TABLES[self.table]
         pairs = [f"{self.headers[i]}→{t.column(k).label(lang)}" for i, k in sorted(self.columns.items())]

@@ -26,16 +26,7 @@ ROOT = pathlib.Path(crm_xl.__file__).parent
 _CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 # module (relative to crm_xl/) -> text choices still in its code
-KNOWN: dict[str, int] = {
-    "core/industry.py": 1,
-    "core/kpis/tables.py": 1,
-    "core/tags.py": 1,
-    "excel/macros.py": 3,
-    "excel/template.py": 1,
-    "mapping.py": 1,
-    "sources/__init__.py": 2,
-    "sources/pushdown.py": 1,
-}
+KNOWN: dict[str, int] = {}
 
 
 # ---------------------------------------------------------------------------------- mechanism

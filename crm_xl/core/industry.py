@@ -18,6 +18,7 @@ import unicodedata
 
 import pandas as pd
 
+from ..texts import language_index
 from .text import as_text
 
 SECTIONS: dict[str, str] = {
@@ -70,7 +71,7 @@ SECTIONS_EN: dict[str, str] = {
 
 def section_name(code: str, lang: str = "zh") -> str:
     """The section's name in the report's language."""
-    return SECTIONS[code] if lang == "zh" else SECTIONS_EN[code]
+    return (SECTIONS, SECTIONS_EN)[language_index(lang)][code]
 
 
 # keyword -> section; checked in order, first hit wins (more specific words first)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import TAG_METRICS, AnalysisSettings
-from ..texts import Texts
+from ..texts import Texts, language_index
 from .dataset import CrmData
 from .prepared import Prepared, factorize_objects, lookup_objects, prepare, stage_matches
 from .text import as_text, text_array
@@ -162,7 +162,7 @@ def _customer_tags(data: CrmData | None = None, settings: AnalysisSettings | Non
         if hit.size == 0:
             continue
         vals = v[hit]
-        name = METRIC_NAMES[rule.metric][0 if zh else 1]
+        name = METRIC_NAMES[rule.metric][language_index(settings.lang)]
         thr = _fmt_value(rule.metric, rule.min_value, zh)
         # the reason text once per distinct value
         codes, uniq = pd.factorize(vals)

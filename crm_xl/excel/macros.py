@@ -56,6 +56,8 @@ from ..report.console_sheet import (
     ACTIONS,
     CONSOLE_SHEET,
     LITE_BUTTONS,
+    action_help,
+    action_labels,
     console_layout,
     console_sheet,
     lite_script_name,
@@ -325,11 +327,10 @@ def console_buttons(lang: str = "zh"):
     from ..render.shapes import SheetButton
     from ..report.common import col_letter
 
-    zh = lang == "zh"
     cells = console_layout(lang, "refresh_all", True)[1]
+    labels, helps = action_labels(lang), action_help(lang)
     return tuple(
-        SheetButton(name=lite_script_name(key), text=ACTIONS[key][0 if zh else 1],
-                    cell=f"{col_letter(c)}{r}", tooltip=ACTIONS[key][2 if zh else 3])
+        SheetButton(name=lite_script_name(key), text=labels[key], cell=f"{col_letter(c)}{r}", tooltip=helps[key])
         for key, (r, c) in cells.items()
     )
 
@@ -370,14 +371,14 @@ def _fallback_goals_sheet(goals: dict[str, str], lang: str):
     """分析目标 as a 键 / 项目 / 内容 table (what :mod:`crm_xl.report.inputs` reads back)."""
     import pandas as pd
 
-    from ..report.inputs import GOAL_ITEMS
+    from ..report.inputs import goal_labels
     from ..report.spec import ColumnSpec, SheetSpec, TableBlock, TextBlock, stack
     from ..sheet_names import sheet_name
 
     tx = TEXTS.lang(lang)
-    zh = tx.zh  # (the goal items carry their names in both languages)
-    keys = list(GOAL_ITEMS)
-    data = pd.DataFrame({"key": keys, "item": [GOAL_ITEMS[k][0 if zh else 1] for k in keys],
+    labels = goal_labels(lang)
+    keys = list(labels)
+    data = pd.DataFrame({"key": keys, "item": [labels[k] for k in keys],
                          "content": [goals.get(k, "") for k in keys]})
     t = TableBlock("CrmXlGoals", (ColumnSpec("key", tx.goals_key, width=14),
                                   ColumnSpec("item", tx.goals_item, width=14),

@@ -21,7 +21,7 @@ from ..report.spec import ColumnSpec, ReportSpec, SheetSpec, TableBlock, TextBlo
 from ..schema import TABLES, ColumnKind
 from ..settings import AnalysisSettings
 from ..sheet_names import sheet_name
-from ..texts import Texts
+from ..texts import Texts, language_index
 
 TEXTS = Texts({
     # a data column's note: what to put there, by kind of column (hint_<ColumnKind name>)
@@ -88,7 +88,7 @@ def template_data_sheet(table_key: str, lang: str = "zh") -> SheetSpec:
         if c.kind is ColumnKind.BOOL:
             validation = (tx.yes, tx.no)
         elif (table_key, c.key) in _LISTS:
-            validation = _LISTS[(table_key, c.key)][0 if z else 1]
+            validation = _LISTS[(table_key, c.key)][language_index(lang)]
         cols.append(ColumnSpec(key=c.key, header=c.zh if z else c.en, kind=KIND_TO_SPEC.get(c.kind, "general")
                                if c.kind is not ColumnKind.ID else "text", comment=comment, validation=validation,
                                width=max(12.0, len(c.zh) * 2.2 + 4 if z else len(c.en) + 4)))

@@ -45,6 +45,13 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlsplit
 
 from ..errors import InputError
+from ..texts import Texts
+
+# progress lines while a source is read
+TEXTS = Texts({
+    "reading": ("读取 {name}", "reading {name}"),
+    "querying": ("查询 {kind}", "querying {kind}"),
+})
 
 _INSTALL = 'pip install "crm_xl[db]"'
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -464,7 +471,7 @@ def read_tables(con: Connection, spec: SourceSpec, overrides=None, *, progress=N
     for name, auto in listed:
         if not auto and not o.table_for([name])[0]:
             continue  # another schema's table: read only when named
-        step(f"读取 {name}" if lang == "zh" else f"reading {name}")
+        step(TEXTS.lang(lang)("reading", name=name))
         try:
             key = add_frame_source(out, name, con.columns(name), lambda name=name: large.load(name),
                                    path=label, overrides=o, names=[name], file_label=label, not_detected=given_kinds)
@@ -474,7 +481,7 @@ def read_tables(con: Connection, spec: SourceSpec, overrides=None, *, progress=N
                 raise
             raise InputError(f"数据源 {label}，表「{name}」：{e.zh}", f"source {label}, table '{name}': {e.en}") from None
     for kind, sql in spec.queries:
-        step(f"查询 {kind}" if lang == "zh" else f"querying {kind}")
+        step(TEXTS.lang(lang)("querying", kind=kind))
         frame = large.query(kind, sql)
         try:
             key = add_frame_source(out, kind, list(frame.columns), lambda frame=frame: frame, path=label, overrides=o,

@@ -44,7 +44,12 @@ __all__ = ["EngineAggregates", "NotPushable", "engine_aggregates", "aggregate_sq
 import datetime as dt
 from dataclasses import dataclass
 
+from ..texts import Texts, language_index
 from . import Connection, SourceSpec, _quote, open_source, read_tables
+
+_TEXTS = Texts({
+    "not_pushed": ("汇总未下推到数据库，改为在本机计算：{why}", "aggregation not pushed to the engine, computed here instead: {why}"),
+})
 
 _DAY0 = dt.date(1970, 1, 1)
 _MIN_DAY = (dt.date(1901, 1, 1) - _DAY0).days  # dates before 1901 are placeholders (crm_xl.core.parse)
@@ -62,8 +67,7 @@ class NotPushable(Exception):
         self.zh, self.en = zh, en
 
     def note(self, lang: str = "zh") -> str:
-        return (f"汇总未下推到数据库，改为在本机计算：{self.zh}" if lang == "zh"
-                else f"aggregation not pushed to the engine, computed here instead: {self.en}")
+        return _TEXTS.lang(lang)("not_pushed", why=(self.zh, self.en)[language_index(lang)])
 
 
 @dataclass(frozen=True)

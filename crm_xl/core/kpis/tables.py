@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ...settings import AnalysisSettings
-from ...texts import Texts
+from ...texts import Texts, language_index
 from ..cleanlog import text as cleaning_text
 from ..prepared import factorize_sorted, stage_matches
 from ..text import as_text, text_array
@@ -80,7 +80,7 @@ def _evaluate(sums: pd.DataFrame, totals: pd.Series, lang: str, dimension: str,
             value = safe_ratio(num, den) * k.scale
             value = np.atleast_1d(value)
             if k.denominator not in sums and no_dim_reason is not None:
-                why = no_dim_reason[0 if zh else 1]
+                why = no_dim_reason[language_index(lang)]
             else:
                 why = k.empty_zh if zh else k.empty_en
             reason = np.where(np.isnan(value), why, "").astype(object)

@@ -400,7 +400,9 @@ class Large:
     def __init__(self, con: Connection, spec, settings):
         from . import DEFAULT_SHEET_ROWS
 
-        self.con, self.settings = con, settings
+        # (a connection without a SQL dialect, e.g. one through ibis, is read as before: the
+        # engine path speaks SQL through a DB-API cursor)
+        self.con, self.settings = con, (settings if getattr(con, "dialect", None) else None)
         self.limit = max(spec.sheet_rows if spec.sheet_rows is not None else DEFAULT_SHEET_ROWS, 200)
         self.big: dict[str, tuple] = {}  # name -> (relation, rows, read the whole table)
         self.full: dict[int, object] = {}  # id of a pushed RawTable -> read the whole table

@@ -50,10 +50,11 @@ from .spec import ReportSpec, SheetSpec
 from .strategy_sheet import strategy_sheet
 from .tags_sheet import tags_sheet
 
-# From this many customers the CLV models are fitted by a forked child (crm_xl.beside) where
-# the crm-xl command may fork. Measured (benchmarks/README.md, issue 20): ~1 s faster at 100k
-# customers (20.2-21.4 s vs 21.5-22.4 s), no difference above the machine's noise at 10k, and
-# at 1k the child's own scipy import and fork cost what the overlap saves.
+# From this many customers the CLV models are fitted by a child forked when they are needed
+# (crm_xl.beside; it shares this process's memory); below, by the warm child the crm-xl command
+# forked at its start, the inputs pickled to it. Measured (benchmarks/README.md, issue 20): the
+# forked child is ~1 s faster at 100k customers (20.2-21.4 s vs 21.5-22.4 s); below 20,000 the
+# pickling (25 ms at 10k) costs less than the child's own scipy import would.
 BESIDE_CUSTOMERS = 20_000
 
 TEXTS = Texts({

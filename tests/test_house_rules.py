@@ -33,7 +33,6 @@ LONG_FUNCTIONS: set[str] = {
     "cli/report.py:run_report",
     "core/clean.py:clean_dataset",
     "core/clean.py:clean_table",
-    "core/clv_report.py:clv_analysis",
     "core/insights.py:conclusions",
     "core/layer_problems.py:layer_problems",
     "core/purchases.py:consolidate_orders",

@@ -33,7 +33,6 @@ LONG_FUNCTIONS: set[str] = {
     "cli/report.py:run_report",
     "core/clean.py:clean_dataset",
     "core/clean.py:clean_table",
-    "core/insights.py:conclusions",
     "core/scenarios/campaigns.py:campaign_evaluation",
     "core/scenarios/key_accounts.py:key_account_profiles",
     "core/scenarios/targets.py:sales_target_review",

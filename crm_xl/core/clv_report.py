@@ -279,88 +279,70 @@ def _parameter_rows(model, name: str, lang: str, unit_word: str) -> list[dict]:
 
 # ----------------------------------------------------------------------------- main
 
-def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
-                 prepared: Prepared | None = None, layers: pd.DataFrame | None = None) -> ClvResult:
-    """Per-customer predictions, model summary and calibration check (module docstring).
+class _FitRows:
+    """The rows of the model-summary table (:data:`FIT_COLUMNS`), added one by one."""
 
-    Parameters
-    ----------
-    data, settings, prepared
-        As elsewhere in core; ``prepared`` is built from ``data`` when omitted.
-    layers : DataFrame, optional
-        :func:`crm_xl.core.segments.assign_layers` output, for ``layer``/``layer_label``.
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
 
-    Returns
-    -------
-    ClvResult
-        Never raises for lack of data or a failed fit: ``status`` and ``notes`` say what
-        happened, in ``settings.lang``.
-    """
-    s = settings or (prepared.settings if prepared is not None else AnalysisSettings())
-    if prepared is None:
-        if data is None:
-            raise TypeError("clv_analysis needs data or prepared")
-        prepared = prepare(data, s)
-    p = prepared
+    def add(self, item, label, value, text=None, note=""):
+        """Append one row; ``value_text`` is ``text`` or, when omitted, ``value`` formatted."""
+        self.rows.append({"item": item, "label": label, "value": value,
+                          "value_text": text if text is not None else _fmt_num(value), "note": note})
+
+
+class _PurchaseFit:
+    """The BG/NBD fit on the summary's arrays, with the matrix of monthly expected purchases
+    each candidate model gave when its fit was checked (kept for the predictions)."""
+
+    def __init__(self, summary: pd.DataFrame, s: AnalysisSettings, ppm: float) -> None:
+        self.freq, self.rec, self.T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+        self.months = np.arange(1, max(s.clv_horizon_months, *PURCHASE_HORIZONS) + 1, dtype=float)
+        self.ppm = ppm
+        self.horizons: dict[int, tuple] = {}
+
+    def check(self, m) -> bool:
+        """True when the model's expected purchases at the longest horizon are finite; the
+        model's expected purchases for every month up to the longest horizon are kept for the
+        predictions (rows of the same matrix)."""
+        with np.errstate(all="ignore"):
+            r, alpha, a, b = m.params_array_
+            core, inv = _bg_horizon_core(r, alpha, a, b, self.months * self.ppm, self.freq, self.T)
+            alive = m.p_alive(self.freq, self.rec, self.T)
+            probe = core[max(PURCHASE_HORIZONS) - 1][inv] * alive
+        self.horizons[id(m)] = (m, core, inv, alive)
+        return bool(np.all(np.isfinite(probe)))
+
+    def fit(self, s: AnalysisSettings, notes: list[str]) -> tuple[BetaGeoModel | None, float, str | None]:
+        """Fit BG/NBD with retries: (model or None, penalizer used, why it is unavailable or
+        None); remarks on retries and limits appended to ``notes``."""
+        t = TEXTS.lang(s.lang)
+        zh = t.zh  # (the errors carry their message in both languages)
+        try:
+            bg, pen_used, err = _fit_with_retries(BetaGeoModel, (self.freq, self.rec, self.T), self.check,
+                                                  s.clv_penalizer)
+        except ModelFitError as e:
+            return None, s.clv_penalizer, t("bg_failed", why=e.zh if zh else e.en)
+        if pen_used != s.clv_penalizer:
+            why = (err.zh if zh else err.en) if err else ""
+            notes.append(t("bg_retry", pen=s.clv_penalizer, why=why, used=pen_used))
+        if bg.fit_note(s.lang):
+            notes.append(bg.fit_note(s.lang))
+        return bg, pen_used, None
+
+    def matrix(self, bg: BetaGeoModel) -> tuple:
+        """(core, inv, alive) of ``bg``: kept from its check, or computed again."""
+        if self.horizons.get(id(bg), (None,))[0] is not bg:
+            self.check(bg)
+        return self.horizons[id(bg)][1:]
+
+
+def _fit_spend_model(freq: np.ndarray, money: np.ndarray, s: AnalysisSettings, pen_used: float,
+                     notes: list[str]) -> GammaGammaModel | None:
+    """The Gamma-Gamma fit with retries (None when it failed; its remarks in ``notes``, a
+    failure first)."""
     t = TEXTS.lang(s.lang)
     zh = t.zh  # (the errors carry their message in both languages)
-    unit = s.clv_time_unit
-    unit_word = t("unit_" + unit)
-    ppm = TIME_UNITS["months"] / TIME_UNITS[unit]
-    summary, cal = prepared_clv_summary(p, unit, holdout_months=s.clv_holdout_months)
-    n = len(summary)
-    n_repeat = int((summary["frequency"] > 0).sum()) if n else 0
-    notes: list[str] = []
-    fit_rows: list[dict] = []
-
-    def add(item, label, value, text=None, note=""):
-        fit_rows.append({"item": item, "label": label, "value": value,
-                         "value_text": text if text is not None else _fmt_num(value), "note": note})
-
-    base = dict(settings=s, as_of=p.as_of, unit=unit, periods_per_month=ppm)
-    add("customers", t.customers, float(n), f"{n:,}")
-    add("repeat_customers", t.repeat_customers, float(n_repeat), f"{n_repeat:,}", t.repeat_customers_note)
-    unavailable = None
-    min_rep = max(s.clv_min_repeat_customers, 1)
-    if n_repeat < min_rep:
-        unavailable = t("too_few", n=n_repeat, min_rep=min_rep)
-    bg = None
-    pen_used = s.clv_penalizer
-    if unavailable is None:
-        freq, rec, T = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-        months = np.arange(1, max(s.clv_horizon_months, *PURCHASE_HORIZONS) + 1, dtype=float)
-        horizons: dict[int, tuple] = {}
-
-        def bg_ok(m):
-            # the model's expected purchases for every month up to the longest horizon, kept
-            # for the predictions (rows of the same matrix): finite at the longest horizon?
-            with np.errstate(all="ignore"):
-                core, inv = _bg_horizon_core(*m.params_array_, months * ppm, freq, T)
-                alive = m.p_alive(freq, rec, T)
-                probe = core[max(PURCHASE_HORIZONS) - 1][inv] * alive
-            horizons[id(m)] = (m, core, inv, alive)
-            return bool(np.all(np.isfinite(probe)))
-
-        try:
-            bg, pen_used, err = _fit_with_retries(BetaGeoModel, (freq, rec, T), bg_ok, s.clv_penalizer)
-        except ModelFitError as e:
-            unavailable = t("bg_failed", why=e.zh if zh else e.en)
-        else:
-            if pen_used != s.clv_penalizer:
-                why = (err.zh if zh else err.en) if err else ""
-                notes.append(t("bg_retry", pen=s.clv_penalizer, why=why, used=pen_used))
-            if bg.fit_note(s.lang):
-                notes.append(bg.fit_note(s.lang))
-    if unavailable is not None:
-        notes.insert(0, unavailable)
-        return ClvResult(status="unavailable", predictions=_empty_predictions(),
-                         parameters=_frame(PARAMETER_COLUMNS), fit=_frame(FIT_COLUMNS, fit_rows),
-                         calibration=_frame(CALIBRATION_COLUMNS), notes=tuple(notes), penalizer=None, **base)
-    assert bg is not None  # (fitted: nothing made the model unavailable)
-
-    # spend model
-    money = summary["monetary_value"].to_numpy(dtype=float)
-    gg = None
     try:
         def gg_ok(m):
             with np.errstate(all="ignore"):
@@ -370,34 +352,42 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
                                                (freq, money), gg_ok, pen_used)
     except ModelFitError as e:
         notes.insert(0, t("gg_failed", why=e.zh if zh else e.en))
-    else:
-        if gg_pen != pen_used:
-            notes.append(t("gg_retry", pen=pen_used, used=gg_pen))
-        if gg.fit_note(s.lang):
-            notes.append(gg.fit_note(s.lang))
-        notes.append(gg.independence_note(s.lang))
+        return None
+    if gg_pen != pen_used:
+        notes.append(t("gg_retry", pen=pen_used, used=gg_pen))
+    if gg.fit_note(s.lang):
+        notes.append(gg.fit_note(s.lang))
+    notes.append(gg.independence_note(s.lang))
+    return gg
 
-    # predictions
-    # (bg.conditional_expected_purchases, p_alive and gg.customer_lifetime_value, from the
-    # matrix of monthly expected purchases computed once when the fit was checked)
-    pred: dict[str, np.ndarray] = {}  # prediction columns in order
+
+def _predictions(fit: _PurchaseFit, bg: BetaGeoModel, gg: GammaGammaModel | None, money: np.ndarray,
+                 s: AnalysisSettings, n: int) -> dict[str, np.ndarray]:
+    """The prediction columns in order (purchases per horizon, p_alive, expected_spend, clv):
+    bg.conditional_expected_purchases, p_alive and gg.customer_lifetime_value, from the matrix
+    of monthly expected purchases computed once when the fit was checked."""
+    pred: dict[str, np.ndarray] = {}
     with np.errstate(all="ignore"):
-        if horizons.get(id(bg), (None,))[0] is not bg:
-            bg_ok(bg)
-        _, core, inv, alive = horizons[id(bg)]
+        core, inv, alive = fit.matrix(bg)
         for h in PURCHASE_HORIZONS:
             pred[f"purchases_{h}m"] = core[h - 1][inv] * alive
         pred["p_alive"] = alive
         if gg is not None:
-            spend = gg.expected_spend(freq, money)
+            spend = gg.expected_spend(fit.freq, money)
             pred["expected_spend"] = spend
             pred["clv"] = _clv_from_core(core[:s.clv_horizon_months], inv, alive, spend, s.clv_discount_rate,
                                          s.clv_margin)
         else:
             pred["expected_spend"] = np.full(n, np.nan)
             pred["clv"] = np.full(n, np.nan)
+    return pred
+
+
+def _prediction_table(p: Prepared, summary: pd.DataFrame, pred: dict[str, np.ndarray],
+                      layers: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The predictions frame (:data:`CLV_COLUMNS`, sorted by CLV, highest first, then expected
+    purchases in 12 months, then customer ID) and the customer code of each of its rows."""
     codes = np.asarray(summary.attrs["codes"])
-    # sorted by CLV (highest first), then expected purchases in 12 months, then customer ID;
     # every column is put in that order before the frame is built
     clv = np.asarray(pred["clv"], dtype=float)
     order = np.lexsort((p.id_rank[codes], -np.nan_to_num(np.asarray(pred["purchases_12m"], dtype=float), nan=-np.inf),
@@ -422,13 +412,22 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         "layer_label": layer_label if np.ndim(layer_label) else text(np.full(codes.size, layer_label, dtype=object)),
     }
     cols["clv_rank"] = _rank_sorted_desc(cols["clv"])
-    out = pd.DataFrame({c: cols[c] for c in CLV_COLUMNS})
+    return pd.DataFrame({c: cols[c] for c in CLV_COLUMNS}), codes
 
-    # model summary
+
+def _model_summary(bg: BetaGeoModel, gg: GammaGammaModel | None, pen_used: float, s: AnalysisSettings,
+                   ppm: float, clv: np.ndarray, out: pd.DataFrame, fit: _FitRows) -> list[dict]:
+    """The parameter rows of both models (:data:`PARAMETER_COLUMNS`); the key figures are
+    added to ``fit``."""
+    t = TEXTS.lang(s.lang)
+    unit = s.clv_time_unit
+    unit_word = t("unit_" + unit)
+    add = fit.add
     params = _parameter_rows(bg, "BG/NBD", s.lang, unit_word)
     if gg is not None:
         params += _parameter_rows(gg, "Gamma-Gamma", s.lang, unit_word)
     bp = bg.params_
+    assert bp is not None  # (fitted)
     add("penalizer", t.penalizer, pen_used, f"{pen_used:g}", t.penalizer_plain if pen_used == 0 else t.penalizer_shrinks)
     add("unit", t.unit, unit, unit_word, t("unit_note", ppm=ppm, units=t("units_" + unit)))
     add("bgnbd_log_likelihood", t.bgnbd_log_likelihood, bg.log_likelihood_, f"{bg.log_likelihood_:,.2f}",
@@ -443,6 +442,7 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
         pm = gg.population_mean()
         add("population_mean_spend", t.population_mean_spend, pm, f"{pm:,.0f}", "p·gamma/(q−1)")
         ind = gg.independence_
+        assert ind is not None  # (fitted)
         verdict = t("independent" if ind["ok"] else "dependent", c=s.clv_max_abs_correlation)
         add("frequency_spend_correlation", t.frequency_spend_correlation, ind["pearson_r"], f"{ind['pearson_r']:.2f}",
             t("correlation_note", p=ind["pearson_p"], verdict=verdict))
@@ -451,11 +451,67 @@ def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None 
             t("total_clv_note", rate=s.clv_discount_rate, margin=s.clv_margin))
     tot12 = float(np.nansum(out["purchases_12m"].to_numpy(dtype=float)))
     add("total_purchases_12m", t.total_purchases_12m, tot12, f"{tot12:,.0f}")
+    return params
 
-    # calibration check
-    calibration, cal_end = _calibration_check(cal, bg, pen_used, s, p, min_rep, notes, add)
+
+def clv_analysis(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
+                 prepared: Prepared | None = None, layers: pd.DataFrame | None = None) -> ClvResult:
+    """Per-customer predictions, model summary and calibration check (module docstring).
+
+    Parameters
+    ----------
+    data, settings, prepared
+        As elsewhere in core; ``prepared`` is built from ``data`` when omitted.
+    layers : DataFrame, optional
+        :func:`crm_xl.core.segments.assign_layers` output, for ``layer``/``layer_label``.
+
+    Returns
+    -------
+    ClvResult
+        Never raises for lack of data or a failed fit: ``status`` and ``notes`` say what
+        happened, in ``settings.lang``.
+    """
+    s = settings or (prepared.settings if prepared is not None else AnalysisSettings())
+    if prepared is None:
+        if data is None:
+            raise TypeError("clv_analysis needs data or prepared")
+        prepared = prepare(data, s)
+    p = prepared
+    t = TEXTS.lang(s.lang)
+    unit = s.clv_time_unit
+    ppm = TIME_UNITS["months"] / TIME_UNITS[unit]
+    summary, cal = prepared_clv_summary(p, unit, holdout_months=s.clv_holdout_months)
+    n = len(summary)
+    n_repeat = int((summary["frequency"] > 0).sum()) if n else 0
+    notes: list[str] = []
+    fit_rows = _FitRows()
+    base = dict(settings=s, as_of=p.as_of, unit=unit, periods_per_month=ppm)
+    fit_rows.add("customers", t.customers, float(n), f"{n:,}")
+    fit_rows.add("repeat_customers", t.repeat_customers, float(n_repeat), f"{n_repeat:,}", t.repeat_customers_note)
+    unavailable = None
+    min_rep = max(s.clv_min_repeat_customers, 1)
+    if n_repeat < min_rep:
+        unavailable = t("too_few", n=n_repeat, min_rep=min_rep)
+    bg = None
+    pen_used = s.clv_penalizer
+    if unavailable is None:
+        purchase_fit = _PurchaseFit(summary, s, ppm)
+        bg, pen_used, unavailable = purchase_fit.fit(s, notes)
+    if unavailable is not None:
+        notes.insert(0, unavailable)
+        return ClvResult(status="unavailable", predictions=_empty_predictions(),
+                         parameters=_frame(PARAMETER_COLUMNS), fit=_frame(FIT_COLUMNS, fit_rows.rows),
+                         calibration=_frame(CALIBRATION_COLUMNS), notes=tuple(notes), penalizer=None, **base)
+    assert bg is not None  # (fitted: nothing made the model unavailable)
+
+    money = summary["monetary_value"].to_numpy(dtype=float)
+    gg = _fit_spend_model(purchase_fit.freq, money, s, pen_used, notes)
+    pred = _predictions(purchase_fit, bg, gg, money, s, n)
+    out, codes = _prediction_table(p, summary, pred, layers)
+    params = _model_summary(bg, gg, pen_used, s, ppm, np.asarray(pred["clv"], dtype=float), out, fit_rows)
+    calibration, cal_end = _calibration_check(cal, bg, pen_used, s, p, min_rep, notes, fit_rows.add)
     return ClvResult(status="ok" if gg is not None else "partial", predictions=out,
-                     parameters=_frame(PARAMETER_COLUMNS, params), fit=_frame(FIT_COLUMNS, fit_rows),
+                     parameters=_frame(PARAMETER_COLUMNS, params), fit=_frame(FIT_COLUMNS, fit_rows.rows),
                      calibration=calibration, notes=tuple(n for n in notes if n), penalizer=pen_used,
                      calibration_end=cal_end, independence=gg.independence_ if gg is not None else None,
                      bgnbd=bg, gamma_gamma=gg, codes=codes, **base)

@@ -335,6 +335,122 @@ def _cross_text(dim: str, group: str, kpi: str, value: float, median: float, fla
              median=fmt(median))
 
 
+def _layer_finding(layers: pd.DataFrame, s: AnalysisSettings) -> list[tuple[str, str, float, str]]:
+    """The layer structure finding: customers and revenue per layer ([] without layers)."""
+    t = TEXTS.lang(s.lang)
+    if not len(layers):
+        return []
+    total_rev, n_all = float(layers["monetary"].sum()), len(layers)
+    order = [k for k, _ in s.layer_labels_zh]
+    # = layers.groupby("layer").agg(n=size, rev=sum), grouped by integer codes
+    lcodes, lkeys = factorize_sorted(layers["layer"].to_numpy(dtype=object))
+    known = lcodes >= 0
+    money = layers["monetary"] if known.all() else layers["monetary"][known]
+    g = money.groupby(lcodes[known]).agg(["size", "sum"]).rename(columns={"size": "n", "sum": "rev"})
+    g.index = pd.Index(np.asarray(lkeys, dtype=object)[g.index.to_numpy()], name="layer")
+    g = g.reindex(sorted(g.index, key=lambda k: order.index(k) if k in order else len(order)))
+    parts = []
+    for key, r in g.iterrows():
+        share_n, share_r = r.n / n_all, safe_ratio(r.rev, total_rev)
+        parts.append(t("layer_part", label=s.layer_label(key), n=int(r.n), share_n=_pct(share_n),
+                       share_r=_pct(share_r)))
+    return [("conclusion", "layers", float(g.iloc[0].n / n_all), t("layers", parts=t.layer_sep.join(parts)))]
+
+
+def _kpi_and_churn_findings(kpis: pd.DataFrame, churn: pd.DataFrame, high: pd.DataFrame,
+                            s: AnalysisSettings) -> list[tuple[str, str, float, str]]:
+    """The KPI finding, then the churn warning (``high``: the customers at high risk)."""
+    t = TEXTS.lang(s.lang)
+    zh = t.zh  # (amounts in 万: _money)
+    out: list[tuple[str, str, float, str]] = []
+    kv = dict(zip(kpis["kpi"], kpis["value"], strict=True)) if len(kpis) else {}
+    window = t("window", m=s.kpi_window_months) if s.kpi_window_months else t.window_all
+    if kv:
+        text = t("kpis", window=window, rr=_pct(kv.get("repurchase_rate", np.nan)),
+                 new_rr=_pct(kv.get("new_customer_repurchase_rate", np.nan)), aov=_money(kv.get("aov", np.nan), zh),
+                 nps=_num(kv.get("nps", np.nan)), promoters=_pct(kv.get("promoter_share", np.nan)),
+                 detractors=_pct(kv.get("detractor_share", np.nan)), complaints=_pct(kv.get("complaint_rate", np.nan)),
+                 conversion=_pct(kv.get("lead_conversion_rate", np.nan)))
+        out.append(("conclusion", "kpis", float(kv.get("repurchase_rate", np.nan)), text))
+    if len(churn):
+        amount = float(high["monetary"].sum()) if len(high) else 0.0
+        share = safe_ratio(amount, float(churn["monetary"].sum()))
+        reasons = _top_signal(high, s.lang, s)
+        text = t("churn", n=len(high), share_n=_pct(len(high) / len(churn)), amount=_money(amount, zh),
+                 share=_pct(share), reasons=t("churn_reasons", reasons=reasons) if reasons else "")
+        out.append(("conclusion", "churn", float(len(high)), text))
+    return out
+
+
+def _funnel_and_trend_findings(funnel: pd.DataFrame, trends: pd.DataFrame,
+                               s: AnalysisSettings) -> list[tuple[str, str, float, str]]:
+    """The funnel finding (its leakiest step), then the trends of repurchase rate and NPS."""
+    t = TEXTS.lang(s.lang)
+    out: list[tuple[str, str, float, str]] = []
+    if len(funnel) and funnel["count"].iloc[0] > 0:
+        c = funnel["count"].to_numpy(dtype=float)
+        conv = funnel["conversion_from_previous"].to_numpy(dtype=float)
+        lost = funnel["lost_from_previous"].to_numpy(dtype=float)
+        worst = 1 if (np.nan_to_num(lost[1]) >= np.nan_to_num(lost[2])) else 2
+        lab = funnel["stage_label"].tolist()
+        text = t("funnel", leads=c[0], opps=c[1], conv1=_pct(conv[1]), deals=c[2], conv2=_pct(conv[2]),
+                 stage_from=lab[worst - 1], stage_to=lab[worst], lost=lost[worst])
+        out.append(("conclusion", "funnel", float(conv[2]) if not np.isnan(conv[2]) else np.nan, text))
+    if len(trends):
+        rr = trends.dropna(subset=["repurchase_rate"])
+        nn = trends.dropna(subset=["nps"])
+        bits = []
+        if len(rr) >= 2:
+            a, b = rr["repurchase_rate"].iloc[0], rr["repurchase_rate"].iloc[-1]
+            bits.append(t("trend_repurchase", a=_pct(a), month_a=rr["month"].iloc[0], b=_pct(b),
+                          month_b=rr["month"].iloc[-1]))
+        if len(nn) >= 2:
+            a, b = nn["nps"].iloc[0], nn["nps"].iloc[-1]
+            bits.append(t("trend_nps", a=a, b=b))
+        if bits:
+            out.append(("conclusion", "trends", np.nan, t("trends", n=len(trends), bits=t.trend_sep.join(bits))))
+    return out
+
+
+def _recommendations(layers: pd.DataFrame, high: pd.DataFrame, flagged: pd.DataFrame, problems: pd.DataFrame,
+                     s: AnalysisSettings) -> list[tuple[str, str, float, str]]:
+    """The recommendations: the strategy per layer with its customer counts, one per flagged
+    cross-analysis group (up to three), then for timeouts and new products."""
+    t = TEXTS.lang(s.lang)
+    out: list[tuple[str, str, float, str]] = []
+    if len(layers):
+        gcodes, gkeys = factorize_objects(layers["layer_group"].to_numpy(dtype=object))  # = groupby().size()
+        ok = gcodes >= 0
+        counts = dict(zip(np.asarray(gkeys, dtype=object), np.bincount(gcodes[ok], minlength=len(gkeys)).tolist(), strict=True))
+        for st in s.strategies:
+            n = int(counts.get(st.layer, 0))
+            if n == 0:
+                continue
+            lab = s.layer_label(st.layer)
+            extra = ""
+            if st.layer == "at_risk" and len(high):
+                top_ids = t.list_sep.join(high["customer_id"].head(3))
+                extra = t("extra_at_risk", n=len(high), ids=top_ids)
+            text = t("strategy", label=lab, n=n, owner=st.owner_role_zh if t.zh else st.owner_role_en,
+                     action=st.action_zh if t.zh else st.action_en, days=st.deadline_days, extra=extra)
+            out.append(("recommendation", st.layer, float(n), text))
+    for _, r in flagged.head(3).iterrows():
+        higher_better, is_change, scale = _KPI_WORD[r["kpi"]]
+        target = r["others_median"]
+        tgt = (f"{target:.0f}" if r["kpi"] == "nps" else _pct(target, is_change))
+        text = t("rec_diagnosis", group=r["group"], dim=t("dim_" + r["dimension"]), name=_kpi_name(r["kpi"], s.lang),
+                 months=s.insight_period_months, change=t.rec_change if is_change else "",
+                 dims=t("dims_" + r["dimension"]), target=tgt)
+        out.append(("recommendation", "diagnosis", float(target), text))
+    if len(problems):
+        for prob in ("response_timeouts", "no_new_product"):
+            rows = problems[problems["problem"] == prob]
+            if len(rows):
+                n = int(rows["customers_affected"].sum())
+                out.append(("recommendation", prob, float(n), t("rec_" + prob, n=n, h=s.churn_timeout_hours)))
+    return out
+
+
 def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.DataFrame, churn: pd.DataFrame,
                 funnel: pd.DataFrame, trends: pd.DataFrame, diagnosis: pd.DataFrame,
                 problems: pd.DataFrame, clv: "ClvResult | None" = None) -> pd.DataFrame:
@@ -351,107 +467,14 @@ def conclusions(*, settings: AnalysisSettings, layers: pd.DataFrame, kpis: pd.Da
     """
     s = settings
     t = TEXTS.lang(s.lang)
-    zh = t.zh  # (amounts in 万: _money)
-    out: list[tuple[str, str, float, str]] = []
-    kv = dict(zip(kpis["kpi"], kpis["value"], strict=True)) if len(kpis) else {}
-    window = t("window", m=s.kpi_window_months) if s.kpi_window_months else t.window_all
-    # layer structure
-    if len(layers):
-        total_rev = float(layers["monetary"].sum())
-        n_all = len(layers)
-        order = [k for k, _ in s.layer_labels_zh]
-        # = layers.groupby("layer").agg(n=size, rev=sum), grouped by integer codes
-        lcodes, lkeys = factorize_sorted(layers["layer"].to_numpy(dtype=object))
-        known = lcodes >= 0
-        money = layers["monetary"] if known.all() else layers["monetary"][known]
-        g = money.groupby(lcodes[known]).agg(["size", "sum"]).rename(columns={"size": "n", "sum": "rev"})
-        g.index = pd.Index(np.asarray(lkeys, dtype=object)[g.index.to_numpy()], name="layer")
-        g = g.reindex(sorted(g.index, key=lambda k: order.index(k) if k in order else len(order)))
-        parts = []
-        for key, r in g.iterrows():
-            share_n, share_r = r.n / n_all, safe_ratio(r.rev, total_rev)
-            parts.append(t("layer_part", label=s.layer_label(key), n=int(r.n), share_n=_pct(share_n),
-                           share_r=_pct(share_r)))
-        out.append(("conclusion", "layers", float(g.iloc[0].n / n_all), t("layers", parts=t.layer_sep.join(parts))))
-    # KPIs
-    if kv:
-        text = t("kpis", window=window, rr=_pct(kv.get("repurchase_rate", np.nan)),
-                 new_rr=_pct(kv.get("new_customer_repurchase_rate", np.nan)), aov=_money(kv.get("aov", np.nan), zh),
-                 nps=_num(kv.get("nps", np.nan)), promoters=_pct(kv.get("promoter_share", np.nan)),
-                 detractors=_pct(kv.get("detractor_share", np.nan)), complaints=_pct(kv.get("complaint_rate", np.nan)),
-                 conversion=_pct(kv.get("lead_conversion_rate", np.nan)))
-        out.append(("conclusion", "kpis", float(kv.get("repurchase_rate", np.nan)), text))
-    # churn
     high = churn[churn["risk"].to_numpy(dtype=object) == "high"] if len(churn) else churn
-    if len(churn):
-        amount = float(high["monetary"].sum()) if len(high) else 0.0
-        share = safe_ratio(amount, float(churn["monetary"].sum()))
-        reasons = _top_signal(high, s.lang, s)
-        text = t("churn", n=len(high), share_n=_pct(len(high) / len(churn)), amount=_money(amount, zh),
-                 share=_pct(share), reasons=t("churn_reasons", reasons=reasons) if reasons else "")
-        out.append(("conclusion", "churn", float(len(high)), text))
-    # predicted customer value (BG/NBD + Gamma-Gamma)
-    if clv is not None:
+    out = _layer_finding(layers, s) + _kpi_and_churn_findings(kpis, churn, high, s)
+    if clv is not None:  # predicted customer value (BG/NBD + Gamma-Gamma)
         out.extend(_clv_sentences(clv, layers, churn, s))
-    # diagnosis
     flagged = diagnosis[diagnosis["flagged"]] if len(diagnosis) else diagnosis
     for _, r in flagged.head(3).iterrows():
         out.append(("conclusion", "diagnosis", float(r["value"]), t("problem", text=r["text"])))
-    # funnel
-    if len(funnel) and funnel["count"].iloc[0] > 0:
-        c = funnel["count"].to_numpy(dtype=float)
-        conv = funnel["conversion_from_previous"].to_numpy(dtype=float)
-        lost = funnel["lost_from_previous"].to_numpy(dtype=float)
-        worst = 1 if (np.nan_to_num(lost[1]) >= np.nan_to_num(lost[2])) else 2
-        lab = funnel["stage_label"].tolist()
-        text = t("funnel", leads=c[0], opps=c[1], conv1=_pct(conv[1]), deals=c[2], conv2=_pct(conv[2]),
-                 stage_from=lab[worst - 1], stage_to=lab[worst], lost=lost[worst])
-        out.append(("conclusion", "funnel", float(conv[2]) if not np.isnan(conv[2]) else np.nan, text))
-    # trends
-    if len(trends):
-        rr = trends.dropna(subset=["repurchase_rate"])
-        nn = trends.dropna(subset=["nps"])
-        bits = []
-        if len(rr) >= 2:
-            a, b = rr["repurchase_rate"].iloc[0], rr["repurchase_rate"].iloc[-1]
-            bits.append(t("trend_repurchase", a=_pct(a), month_a=rr["month"].iloc[0], b=_pct(b),
-                          month_b=rr["month"].iloc[-1]))
-        if len(nn) >= 2:
-            a, b = nn["nps"].iloc[0], nn["nps"].iloc[-1]
-            bits.append(t("trend_nps", a=a, b=b))
-        if bits:
-            out.append(("conclusion", "trends", np.nan, t("trends", n=len(trends), bits=t.trend_sep.join(bits))))
-    # recommendations: per layer strategy with counts
-    if len(layers):
-        gcodes, gkeys = factorize_objects(layers["layer_group"].to_numpy(dtype=object))  # = groupby().size()
-        ok = gcodes >= 0
-        counts = dict(zip(np.asarray(gkeys, dtype=object), np.bincount(gcodes[ok], minlength=len(gkeys)).tolist(), strict=True))
-        for st in s.strategies:
-            n = int(counts.get(st.layer, 0))
-            if n == 0:
-                continue
-            lab = s.layer_label(st.layer)
-            extra = ""
-            if st.layer == "at_risk" and len(high):
-                top_ids = t.list_sep.join(high["customer_id"].head(3))
-                extra = t("extra_at_risk", n=len(high), ids=top_ids)
-            text = t("strategy", label=lab, n=n, owner=st.owner_role_zh if zh else st.owner_role_en,
-                     action=st.action_zh if zh else st.action_en, days=st.deadline_days, extra=extra)
-            out.append(("recommendation", st.layer, float(n), text))
-    for _, r in flagged.head(3).iterrows():
-        higher_better, is_change, scale = _KPI_WORD[r["kpi"]]
-        target = r["others_median"]
-        tgt = (f"{target:.0f}" if r["kpi"] == "nps" else _pct(target, is_change))
-        text = t("rec_diagnosis", group=r["group"], dim=t("dim_" + r["dimension"]), name=_kpi_name(r["kpi"], s.lang),
-                 months=s.insight_period_months, change=t.rec_change if is_change else "",
-                 dims=t("dims_" + r["dimension"]), target=tgt)
-        out.append(("recommendation", "diagnosis", float(target), text))
-    if len(problems):
-        for prob in ("response_timeouts", "no_new_product"):
-            rows = problems[problems["problem"] == prob]
-            if len(rows):
-                n = int(rows["customers_affected"].sum())
-                out.append(("recommendation", prob, float(n), t("rec_" + prob, n=n, h=s.churn_timeout_hours)))
+    out += _funnel_and_trend_findings(funnel, trends, s) + _recommendations(layers, high, flagged, problems, s)
     frame = pd.DataFrame(out, columns=list(CONCLUSION_COLUMNS))
     for c in ("kind", "topic", "text"):
         frame[c] = as_text(frame[c])

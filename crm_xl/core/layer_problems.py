@@ -73,6 +73,139 @@ def _first_day_by_code(codes: np.ndarray, days: np.ndarray, n: int) -> np.ndarra
     return first
 
 
+def _empty_problems() -> pd.DataFrame:
+    """The problems table with no rows (its columns typed)."""
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("customers_affected", "customers", "share", "count")
+                                      else "str") for c in PROBLEM_COLUMNS})
+
+
+def _new_product_facts(p: Prepared, codes: np.ndarray, s: AnalysisSettings) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The products first sold in the last ``new_product_days`` (names, sorted); per customer
+    whether they bought one, and whether they ordered at all in that period."""
+    since = p.today - s.new_product_days
+    new_products: list[str] = []
+    bought_new = np.zeros(len(codes), dtype=bool)
+    active_recent = p.orders_between(since - 1)[codes] > 0
+    if p.o_product.size:
+        pc, products = p.product_codes  # missing product: -1
+        known = pc >= 0
+        first_sale = _first_day_by_code(pc, p.o_day, len(products))
+        is_new_product = first_sale >= since
+        new_products = sorted(str(x) for x in np.asarray(products, dtype=object)[is_new_product])
+        if new_products:
+            is_new = known & is_new_product[np.maximum(pc, 0)]
+            bought_new = p.count(p.o_code[is_new])[codes] > 0
+    return new_products, bought_new, active_recent
+
+
+def _nps_by_layer(kpis_by_layer: pd.DataFrame | None) -> dict:
+    """Layer -> (NPS, responses), from the KPI table by layer ({} without one)."""
+    if kpis_by_layer is None or not len(kpis_by_layer):
+        return {}
+    k = kpis_by_layer[kpis_by_layer["kpi"] == "nps"]
+    return dict(zip(k["group"], zip(k["value"], k["denominator"], strict=True), strict=True))
+
+
+def _churn_facts(churn: pd.DataFrame | None) -> tuple[dict, pd.Series | None]:
+    """Layer -> (customers at high churn risk, their purchase amount); the churn risk by
+    customer ID (None without a churn table)."""
+    if churn is None or not len(churn):
+        return {}, None
+    hc = churn.loc[churn["risk"].to_numpy(dtype=object) == "high", ["layer", "monetary"]]
+    high = {k: (len(v), float(v["monetary"].sum())) for k, v in hc.groupby("layer")}
+    return high, pd.Series(churn["risk"].to_numpy(dtype=object), index=as_text(churn["customer_id"]))
+
+
+def _group_of(layers: pd.DataFrame, lay: np.ndarray, lay_codes: np.ndarray | None,
+              lay_keys: np.ndarray | None) -> dict:
+    """Layer -> its group (= dict(zip(layer, layer_group)): the group of each layer's last row)."""
+    if "layer_group" not in layers:
+        return {}
+    if lay_keys is not None and lay_codes is not None:
+        last = np.empty(len(lay_keys), dtype=np.intp)
+        last[lay_codes] = np.arange(lay_codes.size)
+        return dict(zip(list(lay_keys), layers["layer_group"].to_numpy(dtype=object)[last].tolist(), strict=True))
+    return dict(zip(lay, layers["layer_group"].to_numpy(dtype=object), strict=True))
+
+
+class _Problems:
+    """The facts :func:`layer_problems` states per layer, and the rows found so far; one
+    method per kind of problem, each adding its row for one layer when the problem occurs."""
+
+    def __init__(self, prepared: Prepared, layers: pd.DataFrame, s: AnalysisSettings, churn: pd.DataFrame | None,
+                 kpis_by_layer: pd.DataFrame | None, clv: "ClvResult | None", codes: np.ndarray) -> None:
+        p = prepared
+        self.s, self.tx = s, TEXTS.lang(s.lang)
+        self.zh = self.tx.zh  # (amounts in 万: _money)
+        _, unres_all, tmo_all = p.feedback_counts(s.churn_feedback_days, s.churn_timeout_hours)
+        self.tmo, self.unres = tmo_all[codes], unres_all[codes]
+        self.new_products, self.bought_new, self.active_recent = _new_product_facts(p, codes, s)
+        self.nps_by_layer = _nps_by_layer(kpis_by_layer)
+        self.high, self.risk_by_id = _churn_facts(churn)
+        self.alive = _p_alive_of(clv, p, layers["customer_id"])
+        self.cut = p_alive_cutoff(s)
+        self.monetary = layers["monetary"].to_numpy(dtype=float, na_value=np.nan)
+        self.ids = layers["customer_id"].to_numpy(dtype=object)
+        self.rows: list[tuple] = []
+
+    def feedback(self, key: str, label: str, m: np.ndarray, n: float) -> None:
+        """Response timeouts, then unresolved complaints, of the layer's customers ``m``."""
+        s, tx = self.s, self.tx
+        t = self.tmo[m]
+        if t.sum() > 0:
+            aff = float((t > 0).sum())
+            text = tx("response_timeouts", label=label, aff=aff, share=_pct(aff / n), days=s.churn_feedback_days,
+                      total=t.sum(), most=t.max(), hours=s.churn_timeout_hours)
+            self.rows.append((key, label, "response_timeouts", aff, n, aff / n, float(t.sum()), text))
+        u = self.unres[m]
+        if u.sum() > 0:
+            aff = float((u > 0).sum())
+            text = tx("unresolved", label=label, total=u.sum(), aff=aff)
+            self.rows.append((key, label, "unresolved", aff, n, aff / n, float(u.sum()), text))
+
+    def new_product(self, key: str, label: str, m: np.ndarray) -> None:
+        """Active customers of the layer who bought none of the new products."""
+        tx = self.tx
+        if self.new_products:
+            act = self.active_recent[m]
+            miss = act & ~self.bought_new[m]
+            if act.sum() > 0 and miss.sum() > 0:
+                names = tx.list_sep.join(tx("product", x=x) for x in self.new_products[:3])
+                text = tx("no_new_product", label=label, share=_pct(miss.sum() / act.sum()), miss=miss.sum(),
+                          act=act.sum(), names=names)
+                self.rows.append((key, label, "no_new_product", float(miss.sum()), float(act.sum()),
+                                  float(miss.sum() / act.sum()), float(miss.sum()), text))
+
+    def nps_and_churn(self, key: str, label: str, n: float) -> None:
+        """A negative NPS, then the customers at high churn risk, of the layer."""
+        tx = self.tx
+        if key in self.nps_by_layer:
+            v, resp = self.nps_by_layer[key]
+            if not np.isnan(v) and v < 0:
+                text = tx("low_nps", label=label, v=v, resp=resp)
+                self.rows.append((key, label, "low_nps", np.nan, n, np.nan, float(v), text))
+        if key in self.high:
+            cnt, amount = self.high[key]
+            text = tx("high_churn_risk", label=label, cnt=cnt, amount=_money(amount, self.zh))
+            self.rows.append((key, label, "high_churn_risk", float(cnt), n, cnt / n, amount, text))
+
+    def low_p_alive(self, key: str, label: str, m: np.ndarray, n: float, group: object) -> None:
+        """Valuable customers of the layer the model thinks have probably left."""
+        s, tx, alive = self.s, self.tx, self.alive
+        if alive is not None and group in VALUABLE_GROUPS:
+            low = m & (alive < self.cut)  # NaN (no prediction) is not low
+            cnt = int(low.sum())
+            if cnt >= max(s.insight_min_customers, 1):
+                amount = float(np.nansum(self.monetary[low]))
+                risk_by_id = self.risk_by_id
+                quiet = 0 if risk_by_id is None else int(
+                    (risk_by_id.reindex(as_text(pd.Index(self.ids[low]))) == "low").sum())
+                text = tx("low_p_alive_one" if cnt == 1 else "low_p_alive", label=label, cnt=cnt, share=_pct(cnt / n),
+                          cut=self.cut, amount=_money(amount, self.zh),
+                          quiet=tx("low_p_alive_quiet", quiet=quiet) if quiet else "")
+                self.rows.append((key, label, "low_p_alive", float(cnt), n, cnt / n, amount, text))
+
+
 def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisSettings,
                    churn: pd.DataFrame | None = None, kpis_by_layer: pd.DataFrame | None = None,
                    clv: "ClvResult | None" = None) -> pd.DataFrame:
@@ -110,12 +243,9 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
         Columns :data:`PROBLEM_COLUMNS`, layers in settings order.
     """
     s = settings
-    tx = TEXTS.lang(s.lang)
-    zh = tx.zh  # (amounts in 万: _money)
     p = prepared
     if len(layers) == 0:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("customers_affected", "customers", "share", "count")
-                                          else "str") for c in PROBLEM_COLUMNS})
+        return _empty_problems()
     codes = p.codes_of(layers["customer_id"])
     lay = layers["layer"].to_numpy(dtype=object)
     lay_codes: np.ndarray | None
@@ -123,90 +253,19 @@ def layer_problems(prepared: Prepared, layers: pd.DataFrame, settings: AnalysisS
     lay_codes, lay_keys = factorize_objects(lay)  # masks per layer from integer codes
     if (lay_codes < 0).any():
         lay_codes, lay_keys = None, None
-    _, unres_all, tmo_all = p.feedback_counts(s.churn_feedback_days, s.churn_timeout_hours)
-    tmo, unres = tmo_all[codes], unres_all[codes]
-    since = p.today - s.new_product_days
-    new_products: list[str] = []
-    bought_new = np.zeros(len(codes), dtype=bool)
-    active_recent = p.orders_between(since - 1)[codes] > 0
-    if p.o_product.size:
-        pc, products = p.product_codes  # missing product: -1
-        known = pc >= 0
-        first_sale = _first_day_by_code(pc, p.o_day, len(products))
-        is_new_product = first_sale >= since
-        new_products = sorted(str(x) for x in np.asarray(products, dtype=object)[is_new_product])
-        if new_products:
-            is_new = known & is_new_product[np.maximum(pc, 0)]
-            bought_new = p.count(p.o_code[is_new])[codes] > 0
-    nps_by_layer = {}
-    if kpis_by_layer is not None and len(kpis_by_layer):
-        k = kpis_by_layer[kpis_by_layer["kpi"] == "nps"]
-        nps_by_layer = dict(zip(k["group"], zip(k["value"], k["denominator"], strict=True), strict=True))
-    high = {}
-    risk_by_id = None
-    if churn is not None and len(churn):
-        hc = churn.loc[churn["risk"].to_numpy(dtype=object) == "high", ["layer", "monetary"]]
-        high = {k: (len(v), float(v["monetary"].sum())) for k, v in hc.groupby("layer")}
-        risk_by_id = pd.Series(churn["risk"].to_numpy(dtype=object), index=as_text(churn["customer_id"]))
-    alive = _p_alive_of(clv, p, layers["customer_id"])
-    cut = p_alive_cutoff(s)
-    if "layer_group" not in layers:
-        group_of = {}
-    elif lay_keys is not None and lay_codes is not None:  # = dict(zip(layer, layer_group)): the group of each layer's last row
-        last = np.empty(len(lay_keys), dtype=np.intp)
-        last[lay_codes] = np.arange(lay_codes.size)
-        group_of = dict(zip(list(lay_keys), layers["layer_group"].to_numpy(dtype=object)[last].tolist(), strict=True))
-    else:
-        group_of = dict(zip(lay, layers["layer_group"].to_numpy(dtype=object), strict=True))
-    monetary = layers["monetary"].to_numpy(dtype=float, na_value=np.nan)
-    ids = layers["customer_id"].to_numpy(dtype=object)
+    problems = _Problems(p, layers, s, churn, kpis_by_layer, clv, codes)
+    group_of = _group_of(layers, lay, lay_codes, lay_keys)
     order = [k for k, _ in s.layer_labels_zh]
-    rows = []
     keys = set(lay) if lay_keys is None else list(lay_keys)
     for key in sorted(keys, key=lambda k: order.index(k) if k in order else len(order)):
         m = lay == key if lay_keys is None or lay_codes is None else lay_codes == list(lay_keys).index(key)
         n = float(m.sum())
         label = s.layer_label(key)
-        t = tmo[m]
-        if t.sum() > 0:
-            aff = float((t > 0).sum())
-            text = tx("response_timeouts", label=label, aff=aff, share=_pct(aff / n), days=s.churn_feedback_days,
-                      total=t.sum(), most=t.max(), hours=s.churn_timeout_hours)
-            rows.append((key, label, "response_timeouts", aff, n, aff / n, float(t.sum()), text))
-        u = unres[m]
-        if u.sum() > 0:
-            aff = float((u > 0).sum())
-            text = tx("unresolved", label=label, total=u.sum(), aff=aff)
-            rows.append((key, label, "unresolved", aff, n, aff / n, float(u.sum()), text))
-        if new_products:
-            act = active_recent[m]
-            miss = act & ~bought_new[m]
-            if act.sum() > 0 and miss.sum() > 0:
-                names = tx.list_sep.join(tx("product", x=x) for x in new_products[:3])
-                text = tx("no_new_product", label=label, share=_pct(miss.sum() / act.sum()), miss=miss.sum(),
-                          act=act.sum(), names=names)
-                rows.append((key, label, "no_new_product", float(miss.sum()), float(act.sum()),
-                             float(miss.sum() / act.sum()), float(miss.sum()), text))
-        if key in nps_by_layer:
-            v, resp = nps_by_layer[key]
-            if not np.isnan(v) and v < 0:
-                text = tx("low_nps", label=label, v=v, resp=resp)
-                rows.append((key, label, "low_nps", np.nan, n, np.nan, float(v), text))
-        if key in high:
-            cnt, amount = high[key]
-            text = tx("high_churn_risk", label=label, cnt=cnt, amount=_money(amount, zh))
-            rows.append((key, label, "high_churn_risk", float(cnt), n, cnt / n, amount, text))
-        if alive is not None and group_of.get(key) in VALUABLE_GROUPS:
-            low = m & (alive < cut)  # NaN (no prediction) is not low
-            cnt = int(low.sum())
-            if cnt >= max(s.insight_min_customers, 1):
-                amount = float(np.nansum(monetary[low]))
-                quiet = 0 if risk_by_id is None else int((risk_by_id.reindex(as_text(pd.Index(ids[low]))) == "low").sum())
-                text = tx("low_p_alive_one" if cnt == 1 else "low_p_alive", label=label, cnt=cnt, share=_pct(cnt / n),
-                          cut=cut, amount=_money(amount, zh),
-                          quiet=tx("low_p_alive_quiet", quiet=quiet) if quiet else "")
-                rows.append((key, label, "low_p_alive", float(cnt), n, cnt / n, amount, text))
-    out = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+        problems.feedback(key, label, m, n)
+        problems.new_product(key, label, m)
+        problems.nps_and_churn(key, label, n)
+        problems.low_p_alive(key, label, m, n, group_of.get(key))
+    out = pd.DataFrame(problems.rows, columns=list(PROBLEM_COLUMNS))
     for c in ("layer", "layer_label", "problem", "text"):
         out[c] = as_text(out[c])
     return out

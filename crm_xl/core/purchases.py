@@ -303,6 +303,191 @@ def _credit_note_mask(order_id: pd.Series, prefixes: tuple[str, ...]) -> np.ndar
     return hit[np.where(codes < 0, len(uniq), codes)]
 
 
+@dataclass
+class _Grouped:
+    """Purchase lines grouped into orders (step 4 of :func:`consolidate_orders`): per line its
+    signed ``amount``, customer, day, whether it has an order number and its order's
+    ``codes``; per order its number of lines, total, first line and earliest day."""
+
+    amount: np.ndarray
+    cust: np.ndarray
+    day: np.ndarray
+    has_id: np.ndarray
+    codes: np.ndarray
+    n_orders: int
+    sizes: np.ndarray
+    totals: np.ndarray
+    first: np.ndarray
+    earliest: np.ndarray
+
+
+def _group_lines(work: pd.DataFrame, order_id: pd.Series, s: AnalysisSettings) -> _Grouped:
+    """Steps 3 and 4: credit notes made negative, then the lines grouped into orders (by
+    order number and customer; without one, by ``order_grouping``)."""
+    amount = work["amount"].to_numpy(dtype="float64").copy()
+    credit = _credit_note_mask(order_id, tuple(s.credit_note_prefixes))
+    amount[credit] = -np.abs(amount[credit])
+    cust = work["customer_id"].astype(object).to_numpy()
+    day = work["order_date"].to_numpy()
+    has_id = order_id.notna().to_numpy()
+    key_id = np.where(has_id, order_id.astype(object).to_numpy(), np.array(None, dtype=object))
+    if s.order_grouping == "row":
+        key_id = np.where(has_id, key_id, np.arange(len(work)).astype(str))
+    grp = pd.DataFrame({"k": key_id, "c": cust, "d": np.where(has_id, np.datetime64("NaT", "ns"), day)})
+    # group numbers as np.intp: bincount and fancy indexing need the platform's index type (wasm32: int32)
+    codes = grp.groupby(["k", "c", "d"], sort=False, dropna=False).ngroup().to_numpy().astype(np.intp)
+    n_orders = int(codes.max()) + 1 if len(codes) else 0
+    sizes = np.bincount(codes, minlength=n_orders)
+    totals = np.bincount(codes, weights=amount, minlength=n_orders)
+    first = np.full(n_orders, len(work), dtype=np.intp)
+    np.minimum.at(first, codes, np.arange(len(work), dtype=np.intp))
+    earliest = pd.Series(day).groupby(codes).min().to_numpy() if len(work) else day
+    return _Grouped(amount=amount, cust=cust, day=day, has_id=has_id, codes=codes, n_orders=n_orders, sizes=sizes,
+                    totals=totals, first=first, earliest=earliest)
+
+
+def _orders_frame(work: pd.DataFrame, g: _Grouped, s: AnalysisSettings, line_sheet: np.ndarray,
+                  line_row: np.ndarray) -> pd.DataFrame:
+    """One row per order: its first line's fields, its earliest day, the summed amount (and
+    profit), an order number made up where it had none."""
+    orders = work.iloc[g.first].reset_index(drop=True)
+    orders["order_date"] = g.earliest
+    orders["amount"] = np.round(g.totals, 6)
+    if "profit" in work and work["profit"].notna().any():
+        prof = work["profit"].to_numpy(dtype="float64")
+        orders["profit"] = np.bincount(g.codes, weights=np.nan_to_num(prof), minlength=g.n_orders)
+        none = np.bincount(g.codes, weights=np.isnan(prof).astype(float), minlength=g.n_orders) == g.sizes
+        orders.loc[none, "profit"] = np.nan
+    no_id = ~g.has_id[g.first]
+    if no_id.any():
+        stamp = pd.Series(g.earliest[no_id]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        orders.loc[no_id, "order_id"] = [f"{c}@{d}" for c, d in zip(g.cust[g.first][no_id], stamp, strict=True)] \
+            if s.order_grouping == "customer_day" else [f"{line_sheet[i]}#{line_row[i]}" for i in g.first[no_id]]
+    return orders
+
+
+class _Intake:
+    """What :func:`consolidate_orders` keeps while it goes: the summary, the log frames and
+    each line's reason for being left out ("" while it is counted)."""
+
+    def __init__(self, n: int, sheets: np.ndarray, rows: np.ndarray, headers: dict[str, dict[str, str]],
+                 lang: str) -> None:
+        self.sheets, self.rows, self.headers, self.lang = sheets, rows, headers, lang
+        self.summary = IntakeSummary(rows=n)
+        self.logs: list[pd.DataFrame] = []
+        self.reason = np.full(n, "", dtype=object)
+
+    def head(self, key: str, where: np.ndarray) -> np.ndarray:
+        """The user's header of column ``key`` for each line in ``where``."""
+        default = ORDERS.column(key).label(self.lang)
+        return np.array([self.headers.get(sh, {}).get(key, default) for sh in self.sheets[where]], dtype=object)
+
+    def example(self, key: str, sheet: str, row: int, value: str = "") -> None:
+        """The first row a reason applied to, for the console ("Online Retail.csv 第 66 行")."""
+        self.summary.examples.setdefault(key, (str(sheet), int(row), str(value)))
+
+    def drop(self, mask: np.ndarray, key: str, column_key: str, old: np.ndarray | None = None) -> None:
+        """Leave out the lines of ``mask`` not left out yet, for ``key``: logged and counted."""
+        lang, sheets, rows = self.lang, self.sheets, self.rows
+        mask = mask & (self.reason == "")
+        if not mask.any():
+            return
+        self.reason[mask] = key
+        idx = np.flatnonzero(mask)
+        old_text = old[idx] if old is not None else ""
+        heads = self.head(column_key, idx)
+        if key.startswith("missing_"):  # the cleaning's own words for a row without a key field
+            why = [text("row_rejected", lang, why=missing_key_text(h, lang)) for h in heads]
+            self.logs.append(log_frame(sheets[idx], rows[idx], heads, old_text, "", text("rule_missing", lang), why))
+        else:
+            self.logs.append(log_frame(sheets[idx], rows[idx], heads, old_text, "", TEXTS.lang(lang).rule,
+                                       _reason(key, lang)))
+        self.summary.dropped[key] = self.summary.dropped.get(key, 0) + len(idx)
+        self.example(key, sheets[idx[0]], rows[idx[0]], old_text[0] if old is not None else "")
+
+    def drop_statuses(self, lines: pd.DataFrame, s: AnalysisSettings) -> tuple[pd.DataFrame, dict[str, int]]:
+        """Step 1: the lines no purchase by their status or won flag left out; returns the
+        pipeline's deals and the statuses matched nowhere."""
+        n = len(lines)
+        status = lines["status"] if "status" in lines else pd.Series([None] * n, dtype=object)
+        is_won = lines["is_won"] if "is_won" in lines else None
+        classes, pipeline, unknown = status_classes(status, is_won, s)
+        self.summary.pipeline = pipeline
+        status_text = status.astype(object).where(status.notna(), "").astype(str).to_numpy(dtype=object)
+        for key in ("cancelled", "lost", "open", "not_won", "unknown_stage"):
+            self.drop(classes == key, key, "status" if key != "not_won" else "is_won", status_text)
+        return _deals(lines, classes, pipeline), unknown
+
+    def log_merges(self, g: _Grouped, idx: np.ndarray) -> None:
+        """Order-number groups summed / no-number groups per customer and day: one log line
+        per sheet; counts the merged lines."""
+        multi = g.sizes[g.codes] > 1
+        for has, key in ((True, "merged_lines"), (False, "grouped_days")):
+            sel = multi & (g.has_id == has)
+            if sel.any():
+                for sh in pd.unique(self.sheets[idx][sel]):
+                    on = sel & (self.sheets[idx] == sh)
+                    k = int(len(np.unique(g.codes[on])))
+                    self.logs.append(log_frame(np.array([sh]), np.array([0]), "", "", "", TEXTS.lang(self.lang).rule,
+                                               _reason(key, self.lang, lines=f"{int(on.sum()):,}", orders=f"{k:,}")))
+        self.summary.merged_lines = int(multi.sum())
+
+    def drop_bad_totals(self, total: np.ndarray, idx: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Orders whose total overflows (lines of 1e308) left out: their mask."""
+        bad = ~np.isfinite(total)
+        if bad.any():
+            where = idx[bad[codes]]
+            self.reason[where] = "bad_total"
+            self.logs.append(log_frame(self.sheets[where], self.rows[where], self.head("amount", where), "", "",
+                                       TEXTS.lang(self.lang).rule, _reason("bad_total", self.lang)))
+            self.summary.dropped["bad_total"] = self.summary.dropped.get("bad_total", 0) + len(where)
+            self.example("bad_total", self.sheets[where[0]], self.rows[where[0]])
+        return bad
+
+    def net_returns(self, purchases: pd.DataFrame, credits: pd.DataFrame, neg: np.ndarray, g: _Grouped,
+                    idx: np.ndarray, returns_mode: str) -> None:
+        """Step 5 for orders with a negative total: with ``returns_mode="net"`` they reduce a
+        purchase's amount (in ``purchases``); one log row per credit line, the ones not netted
+        left out."""
+        lang = self.lang
+        target = _net_targets(purchases, credits) if returns_mode == "net" else np.full(len(credits), -1)
+        ok = target >= 0
+        if ok.any():
+            adj = np.bincount(target[ok], weights=credits["amount"].to_numpy()[ok], minlength=len(purchases))
+            netted = purchases["amount"].to_numpy() + adj
+            overflow = ~np.isfinite(netted)
+            if overflow.any():  # returns of 1e308: such a purchase keeps its amount, the returns are left out
+                ok &= ~overflow[np.maximum(target, 0)]
+                adj = np.bincount(target[ok], weights=credits["amount"].to_numpy()[ok], minlength=len(purchases))
+                netted = purchases["amount"].to_numpy() + adj
+            purchases["amount"] = np.round(netted, 6)
+            self.summary.returns_netted = int(ok.sum())
+            self.summary.returns_amount = float(credits["amount"].to_numpy()[ok].sum())
+        # one log row per credit line
+        line_sheet, line_row = self.sheets[idx], self.rows[idx]
+        neg_codes = np.flatnonzero(neg)
+        pos_in_credits = np.full(g.n_orders, -1)
+        pos_in_credits[neg_codes] = np.arange(len(neg_codes))
+        line_credit = pos_in_credits[g.codes]
+        on = line_credit >= 0
+        tgt = np.where(on, target[np.maximum(line_credit, 0)], -1)
+        tgt = np.where(on, np.where(ok[np.maximum(line_credit, 0)], tgt, -1), -1)
+        ids = purchases["order_id"].astype(object).to_numpy()
+        for mask, key in ((on & (tgt >= 0), "return_netted"),
+                          (on & (tgt < 0), "return_ignored" if returns_mode == "ignore" else "return_no_purchase")):
+            if not mask.any():
+                continue
+            w = np.flatnonzero(mask)
+            texts = ([_reason(key, lang, order=ids[t]) for t in tgt[w]] if key == "return_netted"
+                     else _reason(key, lang))
+            self.logs.append(log_frame(line_sheet[w], line_row[w], self.head("amount", idx[w]),
+                                       [_num(a) for a in g.amount[w]], "", TEXTS.lang(lang).rule, texts))
+            if key != "return_netted":
+                self.reason[idx[w]] = key
+                self.summary.dropped[key] = self.summary.dropped.get(key, 0) + len(w)
+                self.example(key, line_sheet[w[0]], line_row[w[0]])
+
+
 def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray, pending: dict[str, np.ndarray],
                        headers: dict[str, dict[str, str]], settings: AnalysisSettings) -> PurchaseResult:
     """Order lines (cleaned, stacked) -> purchases, pipeline deals, log, summary.
@@ -322,154 +507,36 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
         The status lists, ``credit_note_prefixes``, ``returns_mode``, ``order_grouping``.
     """
     s = settings
-    lang = s.lang
-    n = len(lines)
-    summary = IntakeSummary(rows=n)
-    logs: list[pd.DataFrame] = []
-    reason = np.full(n, "", dtype=object)
-
-    def head(key: str, where: np.ndarray) -> np.ndarray:
-        default = ORDERS.column(key).label(lang)
-        return np.array([headers.get(sh, {}).get(key, default) for sh in sheets[where]], dtype=object)
-
-    def example(key: str, sheet: str, row: int, value: str = "") -> None:
-        """The first row a reason applied to, for the console ("Online Retail.csv 第 66 行")."""
-        summary.examples.setdefault(key, (str(sheet), int(row), str(value)))
-
-    def drop(mask: np.ndarray, key: str, column_key: str, old: np.ndarray | None = None) -> None:
-        mask = mask & (reason == "")
-        if not mask.any():
-            return
-        reason[mask] = key
-        idx = np.flatnonzero(mask)
-        old_text = old[idx] if old is not None else ""
-        heads = head(column_key, idx)
-        if key.startswith("missing_"):  # the cleaning's own words for a row without a key field
-            why = [text("row_rejected", lang, why=missing_key_text(h, lang)) for h in heads]
-            logs.append(log_frame(sheets[idx], rows[idx], heads, old_text, "", text("rule_missing", lang), why))
-        else:
-            logs.append(log_frame(sheets[idx], rows[idx], heads, old_text, "", TEXTS.lang(lang).rule,
-                                  _reason(key, lang)))
-        summary.dropped[key] = summary.dropped.get(key, 0) + len(idx)
-        example(key, sheets[idx[0]], rows[idx[0]], old_text[0] if old is not None else "")
+    intake = _Intake(len(lines), sheets, rows, headers, s.lang)
+    summary = intake.summary
 
     # 1. status / won flag
-    status = lines["status"] if "status" in lines else pd.Series([None] * n, dtype=object)
-    is_won = lines["is_won"] if "is_won" in lines else None
-    classes, pipeline, unknown = status_classes(status, is_won, s)
-    summary.pipeline = pipeline
-    status_text = status.astype(object).where(status.notna(), "").astype(str).to_numpy(dtype=object)
-    for key in ("cancelled", "lost", "open", "not_won", "unknown_stage"):
-        drop(classes == key, key, "status" if key != "not_won" else "is_won", status_text)
-    deals = _deals(lines, classes, pipeline)
-
+    deals, unknown = intake.drop_statuses(lines, s)
     # 2. missing keys of what would be purchases
     for key, why in (("customer_id", "missing_customer"), ("order_date", "missing_date"), ("amount", "missing_amount")):
         if key in pending:
-            drop(np.asarray(pending[key], dtype=bool), why, key)
+            intake.drop(np.asarray(pending[key], dtype=bool), why, key)
     summary.unknown_statuses = unknown
 
-    keep = reason == ""
+    keep = intake.reason == ""
     idx = np.flatnonzero(keep)
     work = lines.iloc[idx].reset_index(drop=True)
-    amount = work["amount"].to_numpy(dtype="float64").copy()
-    # 3. credit notes
+    # 3. credit notes, 4. lines -> orders
     order_id = work["order_id"] if "order_id" in work else pd.Series([pd.NA] * len(work), dtype="str")
-    credit = _credit_note_mask(order_id, tuple(s.credit_note_prefixes))
-    amount[credit] = -np.abs(amount[credit])
-
-    # 4. lines -> orders
-    cust = work["customer_id"].astype(object).to_numpy()
-    day = work["order_date"].to_numpy()
-    has_id = order_id.notna().to_numpy()
-    key_id = np.where(has_id, order_id.astype(object).to_numpy(), np.array(None, dtype=object))
-    if s.order_grouping == "row":
-        key_id = np.where(has_id, key_id, np.arange(len(work)).astype(str))
-    grp = pd.DataFrame({"k": key_id, "c": cust, "d": np.where(has_id, np.datetime64("NaT", "ns"), day)})
-    # group numbers as np.intp: bincount and fancy indexing need the platform's index type (wasm32: int32)
-    codes = grp.groupby(["k", "c", "d"], sort=False, dropna=False).ngroup().to_numpy().astype(np.intp)
-    n_orders = int(codes.max()) + 1 if len(codes) else 0
-    sizes = np.bincount(codes, minlength=n_orders)
-    totals = np.bincount(codes, weights=amount, minlength=n_orders)
-    first = np.full(n_orders, len(work), dtype=np.intp)
-    np.minimum.at(first, codes, np.arange(len(work), dtype=np.intp))
-    earliest = pd.Series(day).groupby(codes).min().to_numpy() if len(work) else day
-    # order-number groups summed / no-number groups per customer and day: one log line per sheet
-    multi = sizes[codes] > 1
-    for has, key in ((True, "merged_lines"), (False, "grouped_days")):
-        sel = multi & (has_id == has)
-        if sel.any():
-            for sh in pd.unique(sheets[idx][sel]):
-                on = sel & (sheets[idx] == sh)
-                k = int(len(np.unique(codes[on])))
-                logs.append(log_frame(np.array([sh]), np.array([0]), "", "", "", TEXTS.lang(lang).rule,
-                                      _reason(key, lang, lines=f"{int(on.sum()):,}", orders=f"{k:,}")))
-    summary.merged_lines = int(multi.sum())
-    orders = work.iloc[first].reset_index(drop=True)
-    orders["order_date"] = earliest
-    orders["amount"] = np.round(totals, 6)
-    if "profit" in work and work["profit"].notna().any():
-        prof = work["profit"].to_numpy(dtype="float64")
-        orders["profit"] = np.bincount(codes, weights=np.nan_to_num(prof), minlength=n_orders)
-        none = np.bincount(codes, weights=np.isnan(prof).astype(float), minlength=n_orders) == sizes
-        orders.loc[none, "profit"] = np.nan
-    no_id = ~has_id[first]
-    if no_id.any():
-        stamp = pd.Series(earliest[no_id]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-        orders.loc[no_id, "order_id"] = [f"{c}@{d}" for c, d in zip(cust[first][no_id], stamp, strict=True)] \
-            if s.order_grouping == "customer_day" else [f"{sheets[idx][i]}#{rows[idx][i]}" for i in first[no_id]]
+    g = _group_lines(work, order_id, s)
+    codes = g.codes
+    intake.log_merges(g, idx)
     line_sheet, line_row = sheets[idx], rows[idx]
+    orders = _orders_frame(work, g, s, line_sheet, line_row)
 
     # 5. returns (an order of 0 is still a purchase: a free delivery is a visit); a total
     # that overflows (lines of 1e308) is left out
-    total = orders["amount"].to_numpy()
-    bad = ~np.isfinite(total)
-    if bad.any():
-        where = idx[bad[codes]]
-        reason[where] = "bad_total"
-        logs.append(log_frame(sheets[where], rows[where], head("amount", where), "", "", TEXTS.lang(lang).rule,
-                              _reason("bad_total", lang)))
-        summary.dropped["bad_total"] = summary.dropped.get("bad_total", 0) + len(where)
-        example("bad_total", sheets[where[0]], rows[where[0]])
-    neg = (total < 0) & ~bad
+    bad = intake.drop_bad_totals(orders["amount"].to_numpy(), idx, codes)
+    neg = (orders["amount"].to_numpy() < 0) & ~bad
     purchases = orders[~neg & ~bad].reset_index(drop=True)
     credits = orders[neg].reset_index(drop=True)
     if len(credits):
-        target = _net_targets(purchases, credits) if s.returns_mode == "net" else np.full(len(credits), -1)
-        ok = target >= 0
-        if ok.any():
-            adj = np.bincount(target[ok], weights=credits["amount"].to_numpy()[ok], minlength=len(purchases))
-            netted = purchases["amount"].to_numpy() + adj
-            overflow = ~np.isfinite(netted)
-            if overflow.any():  # returns of 1e308: such a purchase keeps its amount, the returns are left out
-                ok &= ~overflow[np.maximum(target, 0)]
-                adj = np.bincount(target[ok], weights=credits["amount"].to_numpy()[ok], minlength=len(purchases))
-                netted = purchases["amount"].to_numpy() + adj
-            purchases["amount"] = np.round(netted, 6)
-            summary.returns_netted = int(ok.sum())
-            summary.returns_amount = float(credits["amount"].to_numpy()[ok].sum())
-        # one log row per credit line
-        neg_codes = np.flatnonzero(neg)
-        pos_in_credits = np.full(n_orders, -1)
-        pos_in_credits[neg_codes] = np.arange(len(neg_codes))
-        line_credit = pos_in_credits[codes]
-        on = line_credit >= 0
-        tgt = np.where(on, target[np.maximum(line_credit, 0)], -1)
-        tgt = np.where(on, np.where(ok[np.maximum(line_credit, 0)], tgt, -1), -1)
-        ids = purchases["order_id"].astype(object).to_numpy()
-        for mask, key in ((on & (tgt >= 0), "return_netted"),
-                          (on & (tgt < 0), "return_ignored" if s.returns_mode == "ignore" else "return_no_purchase")):
-            if not mask.any():
-                continue
-            w = np.flatnonzero(mask)
-            texts = ([_reason(key, lang, order=ids[t]) for t in tgt[w]] if key == "return_netted"
-                     else _reason(key, lang))
-            logs.append(log_frame(line_sheet[w], line_row[w], head("amount", idx[w]),
-                                  [_num(a) for a in amount[w]], "", TEXTS.lang(lang).rule, texts))
-            if key != "return_netted":
-                reason[idx[w]] = key
-                summary.dropped[key] = summary.dropped.get(key, 0) + len(w)
-                example(key, line_sheet[w[0]], line_row[w[0]])
+        intake.net_returns(purchases, credits, neg, g, idx, s.returns_mode)
     summary.orders = len(purchases)
     summary.purchase_lines = int((~neg[codes] & ~bad[codes]).sum()) if len(codes) else 0
     summary.netted_lines = int(neg[codes].sum()) - sum(summary.dropped.get(k, 0) for k in
@@ -477,8 +544,9 @@ def consolidate_orders(lines: pd.DataFrame, sheets: np.ndarray, rows: np.ndarray
     canon = [c.key for c in ORDERS.columns]
     extra = [c for c in purchases.columns if c not in canon and c not in {c.key for c in ORDERS.intake_columns}]
     out = purchases[canon + extra].reset_index(drop=True)
+    logs = intake.logs
     log = pd.concat([x for x in logs if len(x)], ignore_index=True) if any(len(x) for x in logs) else empty_log()
-    origin = (line_sheet[first][~neg & ~bad], line_row[first][~neg & ~bad])
+    origin = (line_sheet[g.first][~neg & ~bad], line_row[g.first][~neg & ~bad])
     return PurchaseResult(orders=out, deals=deals, log=log, summary=summary, origin=origin)
 
 

@@ -32,7 +32,6 @@ FUNCTION_REASON = "# Why this function is long:"
 LONG_FUNCTIONS: set[str] = {
     "cli/report.py:run_report",
     "core/clean.py:clean_dataset",
-    "core/clean.py:clean_table",
     "core/clv_report.py:clv_analysis",
     "core/insights.py:conclusions",
     "core/layer_problems.py:layer_problems",

@@ -31,19 +31,18 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..schema import CUSTOMERS, TABLES, ColumnKind, Table, map_headers, missing_columns_error
+from ..schema import CUSTOMERS, TABLES, Table, map_headers, missing_columns_error
 from ..texts import Texts
 from .clean_rows import _apply_merges, _continuation_lines, _duplicate_rows, _repeated_keys
-from .clean_values import _FILL_UNKNOWN, _clean_distinct, _column_order, _sheet_order, _value_codes
+from .clean_values import _Columns
 from .cleanlog import LOG_COLUMNS, Note, log_frame
 from .cleanlog import RowLog as _Log
 from .cleanlog import cell_texts as _texts
 from .cleanlog import text as _t
 from .currency import currency_of_countries, detect_currency
-from .dataset import DTYPE_BY_KIND, CrmData, empty_table
+from .dataset import CrmData, empty_table
 from .parse import Distinct
 from .purchases import IntakeSummary, consolidate_orders, missing_key_text
-from .text import as_dtype, as_text
 
 if TYPE_CHECKING:
     from ..settings import AnalysisSettings
@@ -169,17 +168,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     col_of = {key: i for i, key in mapped.items()}  # canonical key -> raw column position
     header_of = {key: headers[i] for key, i in col_of.items()}
     notes: list[Note] = []
-    # alternatives: a customer keyed by name, an amount from quantity x unit price
-    name_key = "customer_id" not in col_of and "customer_name" in col_of and "customer_id" in t.required
-    amount_from_lines = ("amount" not in col_of and "amount" in t.required
-                         and "quantity" in col_of and "unit_price" in col_of)
-    # a required column present in the sheet must have values; one replaced by its alternative
-    # needs the alternative's values instead
-    required = {k for k in t.required if k in col_of}
-    if name_key:
-        required.add("customer_name")
-    if amount_from_lines:
-        required |= {"quantity", "unit_price"}
+    alt = _Alternatives.of(t, col_of)
 
     columns_raw = [raw.iloc[:, i] for i in range(raw.shape[1])]
     merge_events = _apply_merges(columns_raw, merged, t, mapped, headers, lang) if len(merged) else {}
@@ -187,10 +176,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         _continuation_lines(columns_raw, col_of, log, headers, lang)
     # one factorisation per column; fully empty rows (trailing blank rows in Excel) are not data
     dists = [Distinct(c) for c in columns_raw]
-    all_blank = np.ones(n, dtype=bool) if dists else np.zeros(n, dtype=bool)
-    for d in dists:
-        all_blank &= d.blank[d.codes]
-    not_blank = ~all_blank
+    not_blank = _not_blank(dists, n)
 
     cols = _Columns(raw.index, n, lang, log, notes, dists)
     for col in t.recognised:
@@ -200,21 +186,10 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         i = col_of[col.key]
         for event in merge_events.get(i, ()):
             log.add(*event)
-        cols.clean(col, dists[i], header_of[col.key], date_order, required=col.key in required,
+        cols.clean(col, dists[i], header_of[col.key], date_order, required=col.key in alt.required,
                    primary=col.key in t.primary_key, not_blank=not_blank)
     out, final_codes, currencies = cols.out, cols.final_codes, cols.currencies
-    if name_key:
-        out["customer_id"] = out["customer_name"]
-        header_of["customer_id"] = header_of["customer_name"]
-        notes.append(Note(f"「{sheet}」按客户名称「{header_of['customer_name']}」识别客户（没有客户ID列），名称原样保留。",
-                      f"'{sheet}': customers are identified by their name in '{header_of['customer_name']}' "
-                      "(no customer ID column); names kept as written."))
-    if amount_from_lines:
-        out["amount"] = pd.Series(np.round(out["quantity"].to_numpy(dtype="float64")
-                                           * out["unit_price"].to_numpy(dtype="float64"), 6), index=raw.index)
-        header_of["amount"] = f"{header_of['quantity']} × {header_of['unit_price']}"
-        notes.append(Note(f"「{sheet}」的金额 = {header_of['quantity']} × {header_of['unit_price']}（没有金额列）。",
-                      f"'{sheet}': amount = {header_of['quantity']} x {header_of['unit_price']} (no amount column)."))
+    alt.apply(out, header_of, notes, sheet, raw.index)
     frame = _assemble(out, t, unknown, raw)
 
     keep = not_blank
@@ -222,9 +197,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     # rejected rows (missing required key)
     if (cols.reject & keep).any():
         if defer_missing:
-            pending = {("customer_id" if k == "customer_name" and name_key else
-                        "amount" if k in ("quantity", "unit_price") and amount_from_lines else k): m & keep
-                       for k, m in cols.reject_why.items()}
+            pending = {alt.pending_key(k): m & keep for k, m in cols.reject_why.items()}
         else:
             _log_rejected(log, cols.reject_why, keep, header_of, t, lang)
             keep = keep & ~cols.reject
@@ -241,6 +214,60 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
                        pending=pending, headers=header_of, notes=notes, currencies=currencies, sheet=sheet)
 
 
+@dataclass
+class _Alternatives:
+    """The alternatives a sheet uses (``Table.alternatives``): a customer keyed by name
+    (``name_key``), an amount from quantity x unit price (``amount_from_lines``), and the
+    columns that must have values (``required``: a required column present in the sheet;
+    one replaced by its alternative needs the alternative's values instead)."""
+
+    name_key: bool
+    amount_from_lines: bool
+    required: set[str]
+
+    @classmethod
+    def of(cls, t: Table, col_of: dict[str, int]) -> "_Alternatives":
+        """The alternatives of table ``t`` given the sheet's columns ``col_of``."""
+        name_key = "customer_id" not in col_of and "customer_name" in col_of and "customer_id" in t.required
+        amount_from_lines = ("amount" not in col_of and "amount" in t.required
+                             and "quantity" in col_of and "unit_price" in col_of)
+        required = {k for k in t.required if k in col_of}
+        if name_key:
+            required.add("customer_name")
+        if amount_from_lines:
+            required |= {"quantity", "unit_price"}
+        return cls(name_key, amount_from_lines, required)
+
+    def apply(self, out: dict[str, pd.Series], header_of: dict[str, str], notes: list[Note], sheet: str,
+              index: pd.Index) -> None:
+        """Add the columns the alternatives stand for to ``out`` and ``header_of``, each with its note."""
+        if self.name_key:
+            out["customer_id"] = out["customer_name"]
+            header_of["customer_id"] = header_of["customer_name"]
+            notes.append(Note(f"「{sheet}」按客户名称「{header_of['customer_name']}」识别客户（没有客户ID列），名称原样保留。",
+                          f"'{sheet}': customers are identified by their name in '{header_of['customer_name']}' "
+                          "(no customer ID column); names kept as written."))
+        if self.amount_from_lines:
+            out["amount"] = pd.Series(np.round(out["quantity"].to_numpy(dtype="float64")
+                                               * out["unit_price"].to_numpy(dtype="float64"), 6), index=index)
+            header_of["amount"] = f"{header_of['quantity']} × {header_of['unit_price']}"
+            notes.append(Note(f"「{sheet}」的金额 = {header_of['quantity']} × {header_of['unit_price']}（没有金额列）。",
+                          f"'{sheet}': amount = {header_of['quantity']} x {header_of['unit_price']} (no amount column)."))
+
+    def pending_key(self, key: str) -> str:
+        """The canonical key a missing value of column ``key`` leaves pending (its alternative's)."""
+        return ("customer_id" if key == "customer_name" and self.name_key else
+                "amount" if key in ("quantity", "unit_price") and self.amount_from_lines else key)
+
+
+def _not_blank(dists: list[Distinct], n: int) -> np.ndarray:
+    """Per row: True where some column has a value (fully empty rows are not data)."""
+    all_blank = np.ones(n, dtype=bool) if dists else np.zeros(n, dtype=bool)
+    for d in dists:
+        all_blank &= d.blank[d.codes]
+    return ~all_blank
+
+
 def _mapped_columns(headers: list[str], t: Table, columns: "Mapping[int, str] | None",
                     sheet: str) -> tuple[dict[int, str], list[str]]:
     """Column position -> canonical key (detected, or the mapping given) and the headers
@@ -253,61 +280,6 @@ def _mapped_columns(headers: list[str], t: Table, columns: "Mapping[int, str] | 
     if missing_cols:
         raise missing_columns_error(t, missing_cols, headers, sheet=sheet)
     return mapped, [h for i, h in enumerate(headers) if i not in mapped]
-
-
-class _Columns:
-    """The cleaned columns of one sheet as :func:`clean_table` builds them: ``out`` (canonical
-    key -> values), ``final_codes`` (per cell, the code of the cleaned value of a primary-key
-    ID column; -1 = NA), the rows a missing required value rejects (``reject``, and per key
-    ``reject_why``) and the currencies the amounts show."""
-
-    def __init__(self, index: pd.Index, n: int, lang: str, log: _Log, notes: list, dists: list[Distinct]) -> None:
-        self.index, self.lang, self.log, self.notes, self.dists = index, lang, log, notes, dists
-        self.out: dict[str, pd.Series] = {}
-        self.final_codes: dict[str, np.ndarray] = {}
-        self.reject = np.zeros(n, dtype=bool)
-        self.reject_why: dict[str, np.ndarray] = {}
-        self.currencies: Counter = Counter()
-        self.unknown_text = _t("unknown", lang)
-        self._sheet_memo: list = []
-
-    def sheet_order(self):  # computed once, only for a sheet with an undecidable date column
-        if not self._sheet_memo:
-            self._sheet_memo.append(_sheet_order(self.dists))
-        return self._sheet_memo[0]
-
-    def absent(self, col, t: Table) -> None:
-        """A canonical column the sheet lacks: empty (a recognised intake-only column: left out)."""
-        if col in t.columns:
-            self.out[col.key] = as_dtype(pd.Series(None, index=self.index, dtype=object), DTYPE_BY_KIND[col.kind])
-            if col.kind is ColumnKind.INDUSTRY:
-                self.out["industry_code"] = as_text(pd.Series(None, index=self.index, dtype=object))
-
-    def clean(self, col, d: Distinct, head: str, date_order: str, *, required: bool, primary: bool,
-              not_blank: np.ndarray) -> None:
-        key, kind, lang, log = col.key, col.kind, self.lang, self.log
-        order = date_order
-        if kind is ColumnKind.DATE and date_order == "auto":
-            order = _column_order(d, head, self.notes, self.sheet_order)
-        if kind is ColumnKind.MONEY and key in ("amount", "unit_price"):
-            self.currencies.update(detect_currency(d.values[:-1] if d.has_text else (), [head]))
-        val_u, industry_codes_u, ids_changed = _clean_distinct(d, col, head, log, lang, order)
-        if industry_codes_u is not None:
-            self.out["industry_code"] = d.expand(industry_codes_u, self.index)
-        # missing values
-        missing_u = val_u.isna().to_numpy()
-        missing = missing_u[d.codes] & not_blank
-        if required and missing.any():
-            self.reject |= missing
-            self.reject_why[key] = missing
-        elif (missing.any() and kind in (ColumnKind.TEXT, ColumnKind.CATEGORY, ColumnKind.INDUSTRY)
-              and key in _FILL_UNKNOWN):
-            log.add(np.flatnonzero(missing), head, "", self.unknown_text, _t("rule_missing", lang),
-                    _t("fill_unknown", lang))
-            val_u = val_u.mask(missing_u, self.unknown_text)
-        if kind is ColumnKind.ID and primary:
-            self.final_codes[key] = _value_codes(val_u, ids_changed)[d.codes]
-        self.out[key] = d.expand(as_dtype(val_u, DTYPE_BY_KIND[kind]), self.index)
 
 
 def _assemble(out: dict[str, pd.Series], t: Table, unknown: list[str], raw: pd.DataFrame) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -402,53 +402,12 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
     :mod:`crm_xl.core.purchases` (status, credit notes, lines of one order, returns).
     ``settings`` gives those rules and ``date_order``; ``lang`` overrides its language.
     """
-    from ..settings import AnalysisSettings
-
-    s = settings or AnalysisSettings(lang=lang or "zh")
-    if lang is not None and lang != s.lang:
-        from dataclasses import replace as _replace
-
-        s = _replace(s, lang=lang)
+    s = _settings(lang, settings)
     lang = s.lang
-    results: dict[str, CleanResult] = {}
-    pushed = None
-    for key, item in raw_tables.items():
-        if key not in TABLES:
-            continue
-        parts = []
-        for one in _items(item):
-            if getattr(one, "pushed", None) is not None:  # the engine applied the rules (crm_xl.sources.engine_orders)
-                pushed = one.pushed
-                parts.append(pushed.lines)
-                continue
-            frame = getattr(one, "frame", one)
-            sheet = getattr(one, "sheet", None) or TABLES[key].sheet_name(lang)
-            res = clean_table(frame, key, sheet=sheet, header_row=getattr(one, "header_row", 1), lang=lang,
-                              merged=getattr(one, "merged", ()) or (), columns=getattr(one, "mapping", None) if not isinstance(one, pd.DataFrame) else None,
-                              date_order=s.date_order, line_items=key == "orders", defer_missing=key == "orders")
-            parts.append(res)
-        if parts:
-            results[key] = _stack(parts, TABLES[key], lang)
-    if "orders" not in results and _has_rows(results.get("interactions")):
-        # tickets / interactions without orders: the report still gives what needs no orders
-        # (experience KPIs, complaints, NPS, response); the order-based sheets stay empty
-        results["orders"] = CleanResult(frame=empty_table("orders"), log=_Log("", lang).frame(),
-                                        rows=np.zeros(0, dtype=np.int64), sheet=TABLES["orders"].sheet_name(lang))
-        no_orders = True
-    else:
-        no_orders = False
+    results, pushed = _clean_sources(raw_tables, s)
+    no_orders = _stand_in_orders(results, lang)
     if "orders" not in results:
-        warns = list(getattr(raw_tables, "warnings", []) or [])
-        read = [m for m in getattr(raw_tables, "mappings", []) or [] if m.table is not None]
-        read_zh = ("读取到的数据：" + "；".join(m.describe("zh") for m in read) + "。") if read else ""
-        read_en = ("Read: " + "; ".join(m.describe("en") for m in read) + ". ") if read else ""
-        raise InputError(
-            "没有找到订单数据（工作表「订单」或含订单编号/客户ID/下单日期/金额列的表），无法分析。" + read_zh
-            + "".join(w[0] for w in warns) + ("如果某个文件其实是订单，请用 --table 订单=文件 指定。" if read else ""),
-            "no order data found (a sheet 'Orders' or one with Order ID / Customer ID / Order Date / Amount columns); "
-            "nothing to analyse. " + read_en + " ".join(w[1] for w in warns)
-            + ("If one of the files holds orders, say so with --table orders=FILE." if read else ""),
-        )
+        raise _no_orders_error(raw_tables)
     notes = [n for r in results.values() for n in r.notes]
     logs = [r.log for r in results.values()]
     lines = results["orders"]
@@ -469,6 +428,91 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
         log_so_far = pd.concat([x for x in logs if len(x)], ignore_index=True) if any(len(x) for x in logs) else None
         raise _no_rows_error(log_so_far, set(pd.unique(sheets)) if n_lines else
                              {getattr(x, "sheet", "") for x in _items(raw_tables["orders"])}, bought.summary, lang)
+    customers = _customers(results, orders, no_orders, raw_tables, logs, lang)
+    tables = {k: r.frame[[c for c in r.frame.columns if c not in {x.key for x in TABLES[k].intake_columns}]]
+              for k, r in results.items()}
+    tables["orders"] = orders
+    tables["customers"] = customers
+    if "leads" not in tables and len(bought.deals):
+        tables["leads"] = bought.deals
+        notes.append(Note("没有线索表：销售漏斗按订单表中的商机阶段（赢单、输单、进行中）统计。",
+                      "no leads table: the funnel counts the deals of the order export by stage (won, lost, open)."))
+    data = CrmData(**{k: tables.get(k, empty_table(k)) for k in TABLES})
+    log = pd.concat([l for l in logs if len(l)], ignore_index=True) if any(len(l) for l in logs) else _Log("", lang).frame()
+    return CleanedData(data=data, log=log, unknown_columns={k: r.unknown_columns for k, r in results.items() if r.unknown_columns},
+                       intake=bought.summary, notes=notes, order_origin=bought.origin, headers=headers,
+                       currencies=lines.currencies)
+
+
+def _settings(lang: Literal["zh", "en"] | None, settings: "AnalysisSettings | None") -> "AnalysisSettings":
+    """The settings to clean with: ``settings`` (default: the defaults), in ``lang`` when given."""
+    from ..settings import AnalysisSettings
+
+    s = settings or AnalysisSettings(lang=lang or "zh")
+    if lang is not None and lang != s.lang:
+        from dataclasses import replace as _replace
+
+        s = _replace(s, lang=lang)
+    return s
+
+
+def _clean_sources(raw_tables: Mapping[str, object], s: "AnalysisSettings") -> tuple[dict[str, CleanResult], Any]:
+    """Every raw table of a known kind cleaned (several sources of one kind stacked): table key
+    -> CleanResult, and the order lines the engine aggregated (``pushed``; None when none)."""
+    lang = s.lang
+    results: dict[str, CleanResult] = {}
+    pushed = None
+    for key, item in raw_tables.items():
+        if key not in TABLES:
+            continue
+        parts = []
+        for one in _items(item):
+            if getattr(one, "pushed", None) is not None:  # the engine applied the rules (crm_xl.sources.engine_orders)
+                pushed = one.pushed
+                parts.append(pushed.lines)
+                continue
+            frame = getattr(one, "frame", one)
+            sheet = getattr(one, "sheet", None) or TABLES[key].sheet_name(lang)
+            res = clean_table(frame, key, sheet=sheet, header_row=getattr(one, "header_row", 1), lang=lang,
+                              merged=getattr(one, "merged", ()) or (), columns=getattr(one, "mapping", None) if not isinstance(one, pd.DataFrame) else None,
+                              date_order=s.date_order, line_items=key == "orders", defer_missing=key == "orders")
+            parts.append(res)
+        if parts:
+            results[key] = _stack(parts, TABLES[key], lang)
+    return results, pushed
+
+
+def _stand_in_orders(results: dict[str, CleanResult], lang: str) -> bool:
+    """Tickets / interactions without orders: an empty order table put in ``results`` (the report
+    still gives what needs no orders: experience KPIs, complaints, NPS, response; the
+    order-based sheets stay empty). Returns whether it was put there."""
+    if "orders" not in results and _has_rows(results.get("interactions")):
+        results["orders"] = CleanResult(frame=empty_table("orders"), log=_Log("", lang).frame(),
+                                        rows=np.zeros(0, dtype=np.int64), sheet=TABLES["orders"].sheet_name(lang))
+        return True
+    return False
+
+
+def _no_orders_error(raw_tables: Mapping[str, object]) -> InputError:
+    """"No order data found", with what was read and the reader's warnings."""
+    warns = list(getattr(raw_tables, "warnings", []) or [])
+    read = [m for m in getattr(raw_tables, "mappings", []) or [] if m.table is not None]
+    read_zh = ("读取到的数据：" + "；".join(m.describe("zh") for m in read) + "。") if read else ""
+    read_en = ("Read: " + "; ".join(m.describe("en") for m in read) + ". ") if read else ""
+    return InputError(
+        "没有找到订单数据（工作表「订单」或含订单编号/客户ID/下单日期/金额列的表），无法分析。" + read_zh
+        + "".join(w[0] for w in warns) + ("如果某个文件其实是订单，请用 --table 订单=文件 指定。" if read else ""),
+        "no order data found (a sheet 'Orders' or one with Order ID / Customer ID / Order Date / Amount columns); "
+        "nothing to analyse. " + read_en + " ".join(w[1] for w in warns)
+        + ("If one of the files holds orders, say so with --table orders=FILE." if read else ""),
+    )
+
+
+def _customers(results: dict[str, CleanResult], orders: pd.DataFrame, no_orders: bool,
+               raw_tables: Mapping[str, object], logs: list[pd.DataFrame], lang: str) -> pd.DataFrame:
+    """The customer table: the cleaned one (without intake columns; none: derived, logged), plus
+    the customers the orders (or, with no orders, the interactions) name that it lacks, their
+    fields 未知 or from their order lines; what was derived or added is appended to ``logs``."""
     unknown_text = _t("unknown", lang)
     if "customers" in results:
         customers = results["customers"].frame
@@ -488,7 +532,8 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
         add["customer_id"] = pd.Series(missing_ids, dtype="str")
         for k in ("customer_name", "contact_name", "industry", "region", "owner"):
             add[k] = unknown_text
-        _from_order_lines(add, lines.frame if not no_orders else results["interactions"].frame, unknown_text)
+        _from_order_lines(add, results["orders"].frame if not no_orders else results["interactions"].frame,
+                          unknown_text)
         add["industry_code"] = pd.Series(pd.NA, index=add.index, dtype="str")
         # (the customer sheet's unknown extra columns stay empty for the added customers)
         dtypes = {k: v for k, v in customers.dtypes.to_dict().items() if k in add.columns}
@@ -499,19 +544,7 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
             logs.append(pd.DataFrame({"sheet": sheet, "row": 0, "column": TABLES["orders"].column("customer_id").label(lang),
                                       "old_value": missing_ids, "new_value": missing_ids,
                                       "rule": _t("rule_reference", lang), "reason": _t("customer_added", lang)}))
-    tables = {k: r.frame[[c for c in r.frame.columns if c not in {x.key for x in TABLES[k].intake_columns}]]
-              for k, r in results.items()}
-    tables["orders"] = orders
-    tables["customers"] = customers
-    if "leads" not in tables and len(bought.deals):
-        tables["leads"] = bought.deals
-        notes.append(Note("没有线索表：销售漏斗按订单表中的商机阶段（赢单、输单、进行中）统计。",
-                      "no leads table: the funnel counts the deals of the order export by stage (won, lost, open)."))
-    data = CrmData(**{k: tables.get(k, empty_table(k)) for k in TABLES})
-    log = pd.concat([l for l in logs if len(l)], ignore_index=True) if any(len(l) for l in logs) else _Log("", lang).frame()
-    return CleanedData(data=data, log=log, unknown_columns={k: r.unknown_columns for k, r in results.items() if r.unknown_columns},
-                       intake=bought.summary, notes=notes, order_origin=bought.origin, headers=headers,
-                       currencies=lines.currencies)
+    return customers
 
 
 def _has_rows(result: CleanResult | None) -> bool:

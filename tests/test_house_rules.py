@@ -37,7 +37,6 @@ LONG_FUNCTIONS: set[str] = {
     "core/purchases.py:consolidate_orders",
     "core/scenarios/campaigns.py:campaign_evaluation",
     "core/scenarios/key_accounts.py:key_account_profiles",
-    "core/scenarios/targets.py:sales_target_review",
     "report/udf_sheet.py:udf_demo_sheet",
 }
 

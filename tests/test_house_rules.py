@@ -35,7 +35,6 @@ LONG_FUNCTIONS: set[str] = {
     "core/insights.py:conclusions",
     "core/layer_problems.py:layer_problems",
     "core/purchases.py:consolidate_orders",
-    "report/udf_sheet.py:udf_demo_sheet",
 }
 
 

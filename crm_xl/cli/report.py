@@ -19,7 +19,7 @@ import datetime as dt
 import pathlib
 from dataclasses import replace
 
-from ..errors import InputError
+from ..errors import InputError, WorkbookError
 from ..texts import Texts
 from .common import CLV_MODULES, add_common, progress
 
@@ -75,7 +75,6 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     ``sheet_rows``: ``--sheet-rows N``, the most rows of a source table copied into a new
     workbook's data sheet (a sample of a larger one; row source.sheet_rows of 设置)."""
     from ..atomic import ensure_writable
-    from ..errors import WorkbookError
     from ..io import read_sources
     from ..mapping import MappingOverrides, parse_map_option, parse_table_option
     from ..render.splice import refresh_workbook
@@ -95,15 +94,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
         inputs, book = [book], book.with_suffix(".xlsx")
     cli = parse_map_option(maps or []).merged(parse_table_option(tables or [])) if (maps or tables) \
         else MappingOverrides()
-    if source and inputs:
-        raise InputError("--input 与 --source 只能选一个：数据来自文件，或来自数据源。",
-                         "give either --input (files) or --source (a database or Parquet), not both.")
-    if queries and inputs:
-        raise InputError("--query 需要与 --source 一起使用。", "--query needs --source.")
-    exists = book.exists()
-    if not exists and not inputs and not source:
-        raise InputError(f"找不到工作簿「{book}」。可以先用 crm-xl template 生成模板，或用 --input 指定 CRM 导出文件。",
-                         f"workbook '{book}' not found. Create one with `crm-xl template`, or give CRM exports with --input.")
+    exists = _check_options(book, inputs, source, queries)
     step(TEXTS.lang(lang or "zh")("reading_book", name=book.name))
     previous = None
     if exists:
@@ -112,6 +103,7 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
                                   source_data=True if source else (None if not inputs else False))
         settings, goals, raw, previous = wi.settings, wi.goals, wi.raw_tables, wi.previous_strategy
     else:
+        wi = None
         settings, goals, raw = AnalysisSettings(lang=lang or "zh"), default_goals(lang or "zh"), {}
     if lang and lang != settings.lang:
         settings = replace(settings, lang=lang)
@@ -125,28 +117,74 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
         if settings.source:  # the data now comes from files: the workbook no longer names a source
             settings = replace(settings, source=())
     else:
-        from ..sources import SourceSpec, parse_query_option, read_source
-
-        spec = SourceSpec(source) if source else SourceSpec.from_settings(settings.source)
-        if spec is None and queries:
-            raise InputError("--query 需要与 --source 一起使用。", "--query needs --source.")
-        if spec is not None:
-            spec = spec.with_options(tables or (), parse_query_option(queries)).stamped()
-            if sheet_rows is not None:
-                spec = replace(spec, sheet_rows=sheet_rows)
-            step(TEXTS.lang(settings.lang)("reading_source", url=spec.url))
-            raw = read_source(spec, overrides=(wi.overrides.merged(cli) if exists else cli), progress=step,
-                              lang=settings.lang, settings=settings)
-            settings = replace(settings, source=spec.to_settings())
-    zl = settings.lang == "zh"
-    for m in getattr(raw, "mappings", []):
-        if m.table is not None:
-            tell(m.describe(settings.lang))
-    for w in getattr(raw, "warnings", []):
-        tell(w[0] if zl else w[1], True)
+        raw, settings = _from_source(raw, settings, source, queries, tables, sheet_rows,
+                                     lambda: wi.overrides.merged(cli) if wi is not None else cli, step)
+    _tell_read(raw, settings.lang, tell)
     # a workbook calamine reads but that is no zip package (.xls) cannot be spliced: its
     # data and the report go into a new .xlsx (-o) instead
     legacy = exists and file_kind(book) == "ole"
+    target = _target(book, out, legacy)
+    ensure_writable(target)  # a locked or read-only target is refused before any work
+    run = build_report(raw, settings, goals=goals, include_data_sheets=not exists or legacy, formulas=formulas,
+                       previous_strategy=previous, progress=step)
+    _tell_cleaned(run.cleaned, settings.lang, tell)
+    spec = run.spec
+    step(TEXTS.lang(settings.lang)("writing", target=target))
+    if exists and not legacy:
+        refresh_workbook(spec, book, out=out)
+    else:
+        render_workbook(spec, target)
+    return {**run.summary, "path": str(pathlib.Path(target).resolve()), "as_of": f"{run.result.as_of:%Y-%m-%d}",
+            "sheets": len(spec.sheets), "created": not exists}
+
+
+def _check_options(book: pathlib.Path, inputs, source: str | None, queries) -> bool:
+    """Whether ``book`` exists; raises for options that do not go together, or for a missing
+    workbook with no data to create it from."""
+    if source and inputs:
+        raise InputError("--input 与 --source 只能选一个：数据来自文件，或来自数据源。",
+                         "give either --input (files) or --source (a database or Parquet), not both.")
+    if queries and inputs:
+        raise InputError("--query 需要与 --source 一起使用。", "--query needs --source.")
+    exists = book.exists()
+    if not exists and not inputs and not source:
+        raise InputError(f"找不到工作簿「{book}」。可以先用 crm-xl template 生成模板，或用 --input 指定 CRM 导出文件。",
+                         f"workbook '{book}' not found. Create one with `crm-xl template`, or give CRM exports with --input.")
+    return exists
+
+
+def _from_source(raw, settings, source: str | None, queries, tables, sheet_rows: int | None, overrides, step):
+    """(raw tables, settings) read from ``--source`` or the source the 设置 sheet names, the
+    settings remembering it; ``raw`` and ``settings`` unchanged when there is none.
+    ``overrides()`` gives the mapping corrections."""
+    from ..sources import SourceSpec, parse_query_option, read_source
+
+    spec = SourceSpec(source) if source else SourceSpec.from_settings(settings.source)
+    if spec is None and queries:
+        raise InputError("--query 需要与 --source 一起使用。", "--query needs --source.")
+    if spec is not None:
+        spec = spec.with_options(tables or (), parse_query_option(queries)).stamped()
+        if sheet_rows is not None:
+            spec = replace(spec, sheet_rows=sheet_rows)
+        step(TEXTS.lang(settings.lang)("reading_source", url=spec.url))
+        raw = read_source(spec, overrides=overrides(), progress=step, lang=settings.lang, settings=settings)
+        settings = replace(settings, source=spec.to_settings())
+    return raw, settings
+
+
+def _tell_read(raw, lang: str, tell) -> None:
+    """Tell how each source was mapped, then the reader's warnings (loud)."""
+    zl = lang == "zh"
+    for m in getattr(raw, "mappings", []):
+        if m.table is not None:
+            tell(m.describe(lang))
+    for w in getattr(raw, "warnings", []):
+        tell(w[0] if zl else w[1], True)
+
+
+def _target(book: pathlib.Path, out: pathlib.Path | None, legacy: bool) -> pathlib.Path:
+    """The file the report is written to (``out``, else ``book``); raises for an old .xls
+    ``book`` (``legacy``) without ``out`` and for a target that is no .xlsx/.xlsm."""
     if legacy and out is None:
         raise WorkbookError(
             f"「{book.name}」是旧的 .xls 格式，无法在原文件中写入报表。请用 -o 指定新的 .xlsx 文件，"
@@ -157,23 +195,17 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     if target.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError(f"报表只能写入 .xlsx 或 .xlsm 文件：{target.name}",
                          f"the report can only be written to an .xlsx or .xlsm file: {target.name}")
-    ensure_writable(target)  # a locked or read-only target is refused before any work
-    run = build_report(raw, settings, goals=goals, include_data_sheets=not exists or legacy, formulas=formulas,
-                       previous_strategy=previous, progress=step)
-    intake = run.cleaned.intake
+    return target
+
+
+def _tell_cleaned(cleaned, lang: str, tell) -> None:
+    """Tell what reading the orders did (what counted as a purchase), then the cleaning's notes."""
+    intake = cleaned.intake
     if intake is not None and intake.rows:
-        for line, warning in intake.messages(settings.lang):
+        for line, warning in intake.messages(lang):
             tell(line, warning)
-    for note in run.cleaned.notes:
-        tell(note.text(settings.lang), note.warning)
-    spec = run.spec
-    step(TEXTS.lang(settings.lang)("writing", target=target))
-    if exists and not legacy:
-        refresh_workbook(spec, book, out=out)
-    else:
-        render_workbook(spec, target)
-    return {**run.summary, "path": str(pathlib.Path(target).resolve()), "as_of": f"{run.result.as_of:%Y-%m-%d}",
-            "sheets": len(spec.sheets), "created": not exists}
+    for note in cleaned.notes:
+        tell(note.text(lang), note.warning)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

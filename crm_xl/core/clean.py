@@ -25,25 +25,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..schema import CUSTOMERS, TABLES, ColumnKind, Table, map_headers, missing_columns_error
+from ..schema import CUSTOMERS, TABLES, Table, map_headers, missing_columns_error
 from ..texts import Texts
 from .clean_rows import _apply_merges, _continuation_lines, _duplicate_rows, _repeated_keys
-from .clean_values import _FILL_UNKNOWN, _clean_distinct, _column_order, _sheet_order, _value_codes
+from .clean_values import _Columns
 from .cleanlog import LOG_COLUMNS, Note, log_frame
 from .cleanlog import RowLog as _Log
 from .cleanlog import cell_texts as _texts
 from .cleanlog import text as _t
 from .currency import currency_of_countries, detect_currency
-from .dataset import DTYPE_BY_KIND, CrmData, empty_table
+from .dataset import CrmData, empty_table
 from .parse import Distinct
 from .purchases import IntakeSummary, consolidate_orders, missing_key_text
-from .text import as_dtype, as_text
 
 if TYPE_CHECKING:
     from ..settings import AnalysisSettings
@@ -169,17 +168,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     col_of = {key: i for i, key in mapped.items()}  # canonical key -> raw column position
     header_of = {key: headers[i] for key, i in col_of.items()}
     notes: list[Note] = []
-    # alternatives: a customer keyed by name, an amount from quantity x unit price
-    name_key = "customer_id" not in col_of and "customer_name" in col_of and "customer_id" in t.required
-    amount_from_lines = ("amount" not in col_of and "amount" in t.required
-                         and "quantity" in col_of and "unit_price" in col_of)
-    # a required column present in the sheet must have values; one replaced by its alternative
-    # needs the alternative's values instead
-    required = {k for k in t.required if k in col_of}
-    if name_key:
-        required.add("customer_name")
-    if amount_from_lines:
-        required |= {"quantity", "unit_price"}
+    alt = _Alternatives.of(t, col_of)
 
     columns_raw = [raw.iloc[:, i] for i in range(raw.shape[1])]
     merge_events = _apply_merges(columns_raw, merged, t, mapped, headers, lang) if len(merged) else {}
@@ -187,10 +176,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         _continuation_lines(columns_raw, col_of, log, headers, lang)
     # one factorisation per column; fully empty rows (trailing blank rows in Excel) are not data
     dists = [Distinct(c) for c in columns_raw]
-    all_blank = np.ones(n, dtype=bool) if dists else np.zeros(n, dtype=bool)
-    for d in dists:
-        all_blank &= d.blank[d.codes]
-    not_blank = ~all_blank
+    not_blank = _not_blank(dists, n)
 
     cols = _Columns(raw.index, n, lang, log, notes, dists)
     for col in t.recognised:
@@ -200,21 +186,10 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
         i = col_of[col.key]
         for event in merge_events.get(i, ()):
             log.add(*event)
-        cols.clean(col, dists[i], header_of[col.key], date_order, required=col.key in required,
+        cols.clean(col, dists[i], header_of[col.key], date_order, required=col.key in alt.required,
                    primary=col.key in t.primary_key, not_blank=not_blank)
     out, final_codes, currencies = cols.out, cols.final_codes, cols.currencies
-    if name_key:
-        out["customer_id"] = out["customer_name"]
-        header_of["customer_id"] = header_of["customer_name"]
-        notes.append(Note(f"「{sheet}」按客户名称「{header_of['customer_name']}」识别客户（没有客户ID列），名称原样保留。",
-                      f"'{sheet}': customers are identified by their name in '{header_of['customer_name']}' "
-                      "(no customer ID column); names kept as written."))
-    if amount_from_lines:
-        out["amount"] = pd.Series(np.round(out["quantity"].to_numpy(dtype="float64")
-                                           * out["unit_price"].to_numpy(dtype="float64"), 6), index=raw.index)
-        header_of["amount"] = f"{header_of['quantity']} × {header_of['unit_price']}"
-        notes.append(Note(f"「{sheet}」的金额 = {header_of['quantity']} × {header_of['unit_price']}（没有金额列）。",
-                      f"'{sheet}': amount = {header_of['quantity']} x {header_of['unit_price']} (no amount column)."))
+    alt.apply(out, header_of, notes, sheet, raw.index)
     frame = _assemble(out, t, unknown, raw)
 
     keep = not_blank
@@ -222,9 +197,7 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
     # rejected rows (missing required key)
     if (cols.reject & keep).any():
         if defer_missing:
-            pending = {("customer_id" if k == "customer_name" and name_key else
-                        "amount" if k in ("quantity", "unit_price") and amount_from_lines else k): m & keep
-                       for k, m in cols.reject_why.items()}
+            pending = {alt.pending_key(k): m & keep for k, m in cols.reject_why.items()}
         else:
             _log_rejected(log, cols.reject_why, keep, header_of, t, lang)
             keep = keep & ~cols.reject
@@ -241,6 +214,60 @@ def clean_table(raw: pd.DataFrame, table: Table | str, *, sheet: str | None = No
                        pending=pending, headers=header_of, notes=notes, currencies=currencies, sheet=sheet)
 
 
+@dataclass
+class _Alternatives:
+    """The alternatives a sheet uses (``Table.alternatives``): a customer keyed by name
+    (``name_key``), an amount from quantity x unit price (``amount_from_lines``), and the
+    columns that must have values (``required``: a required column present in the sheet;
+    one replaced by its alternative needs the alternative's values instead)."""
+
+    name_key: bool
+    amount_from_lines: bool
+    required: set[str]
+
+    @classmethod
+    def of(cls, t: Table, col_of: dict[str, int]) -> "_Alternatives":
+        """The alternatives of table ``t`` given the sheet's columns ``col_of``."""
+        name_key = "customer_id" not in col_of and "customer_name" in col_of and "customer_id" in t.required
+        amount_from_lines = ("amount" not in col_of and "amount" in t.required
+                             and "quantity" in col_of and "unit_price" in col_of)
+        required = {k for k in t.required if k in col_of}
+        if name_key:
+            required.add("customer_name")
+        if amount_from_lines:
+            required |= {"quantity", "unit_price"}
+        return cls(name_key, amount_from_lines, required)
+
+    def apply(self, out: dict[str, pd.Series], header_of: dict[str, str], notes: list[Note], sheet: str,
+              index: pd.Index) -> None:
+        """Add the columns the alternatives stand for to ``out`` and ``header_of``, each with its note."""
+        if self.name_key:
+            out["customer_id"] = out["customer_name"]
+            header_of["customer_id"] = header_of["customer_name"]
+            notes.append(Note(f"「{sheet}」按客户名称「{header_of['customer_name']}」识别客户（没有客户ID列），名称原样保留。",
+                          f"'{sheet}': customers are identified by their name in '{header_of['customer_name']}' "
+                          "(no customer ID column); names kept as written."))
+        if self.amount_from_lines:
+            out["amount"] = pd.Series(np.round(out["quantity"].to_numpy(dtype="float64")
+                                               * out["unit_price"].to_numpy(dtype="float64"), 6), index=index)
+            header_of["amount"] = f"{header_of['quantity']} × {header_of['unit_price']}"
+            notes.append(Note(f"「{sheet}」的金额 = {header_of['quantity']} × {header_of['unit_price']}（没有金额列）。",
+                          f"'{sheet}': amount = {header_of['quantity']} x {header_of['unit_price']} (no amount column)."))
+
+    def pending_key(self, key: str) -> str:
+        """The canonical key a missing value of column ``key`` leaves pending (its alternative's)."""
+        return ("customer_id" if key == "customer_name" and self.name_key else
+                "amount" if key in ("quantity", "unit_price") and self.amount_from_lines else key)
+
+
+def _not_blank(dists: list[Distinct], n: int) -> np.ndarray:
+    """Per row: True where some column has a value (fully empty rows are not data)."""
+    all_blank = np.ones(n, dtype=bool) if dists else np.zeros(n, dtype=bool)
+    for d in dists:
+        all_blank &= d.blank[d.codes]
+    return ~all_blank
+
+
 def _mapped_columns(headers: list[str], t: Table, columns: "Mapping[int, str] | None",
                     sheet: str) -> tuple[dict[int, str], list[str]]:
     """Column position -> canonical key (detected, or the mapping given) and the headers
@@ -253,61 +280,6 @@ def _mapped_columns(headers: list[str], t: Table, columns: "Mapping[int, str] | 
     if missing_cols:
         raise missing_columns_error(t, missing_cols, headers, sheet=sheet)
     return mapped, [h for i, h in enumerate(headers) if i not in mapped]
-
-
-class _Columns:
-    """The cleaned columns of one sheet as :func:`clean_table` builds them: ``out`` (canonical
-    key -> values), ``final_codes`` (per cell, the code of the cleaned value of a primary-key
-    ID column; -1 = NA), the rows a missing required value rejects (``reject``, and per key
-    ``reject_why``) and the currencies the amounts show."""
-
-    def __init__(self, index: pd.Index, n: int, lang: str, log: _Log, notes: list, dists: list[Distinct]) -> None:
-        self.index, self.lang, self.log, self.notes, self.dists = index, lang, log, notes, dists
-        self.out: dict[str, pd.Series] = {}
-        self.final_codes: dict[str, np.ndarray] = {}
-        self.reject = np.zeros(n, dtype=bool)
-        self.reject_why: dict[str, np.ndarray] = {}
-        self.currencies: Counter = Counter()
-        self.unknown_text = _t("unknown", lang)
-        self._sheet_memo: list = []
-
-    def sheet_order(self):  # computed once, only for a sheet with an undecidable date column
-        if not self._sheet_memo:
-            self._sheet_memo.append(_sheet_order(self.dists))
-        return self._sheet_memo[0]
-
-    def absent(self, col, t: Table) -> None:
-        """A canonical column the sheet lacks: empty (a recognised intake-only column: left out)."""
-        if col in t.columns:
-            self.out[col.key] = as_dtype(pd.Series(None, index=self.index, dtype=object), DTYPE_BY_KIND[col.kind])
-            if col.kind is ColumnKind.INDUSTRY:
-                self.out["industry_code"] = as_text(pd.Series(None, index=self.index, dtype=object))
-
-    def clean(self, col, d: Distinct, head: str, date_order: str, *, required: bool, primary: bool,
-              not_blank: np.ndarray) -> None:
-        key, kind, lang, log = col.key, col.kind, self.lang, self.log
-        order = date_order
-        if kind is ColumnKind.DATE and date_order == "auto":
-            order = _column_order(d, head, self.notes, self.sheet_order)
-        if kind is ColumnKind.MONEY and key in ("amount", "unit_price"):
-            self.currencies.update(detect_currency(d.values[:-1] if d.has_text else (), [head]))
-        val_u, industry_codes_u, ids_changed = _clean_distinct(d, col, head, log, lang, order)
-        if industry_codes_u is not None:
-            self.out["industry_code"] = d.expand(industry_codes_u, self.index)
-        # missing values
-        missing_u = val_u.isna().to_numpy()
-        missing = missing_u[d.codes] & not_blank
-        if required and missing.any():
-            self.reject |= missing
-            self.reject_why[key] = missing
-        elif (missing.any() and kind in (ColumnKind.TEXT, ColumnKind.CATEGORY, ColumnKind.INDUSTRY)
-              and key in _FILL_UNKNOWN):
-            log.add(np.flatnonzero(missing), head, "", self.unknown_text, _t("rule_missing", lang),
-                    _t("fill_unknown", lang))
-            val_u = val_u.mask(missing_u, self.unknown_text)
-        if kind is ColumnKind.ID and primary:
-            self.final_codes[key] = _value_codes(val_u, ids_changed)[d.codes]
-        self.out[key] = d.expand(as_dtype(val_u, DTYPE_BY_KIND[kind]), self.index)
 
 
 def _assemble(out: dict[str, pd.Series], t: Table, unknown: list[str], raw: pd.DataFrame) -> pd.DataFrame:
@@ -430,53 +402,12 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
     :mod:`crm_xl.core.purchases` (status, credit notes, lines of one order, returns).
     ``settings`` gives those rules and ``date_order``; ``lang`` overrides its language.
     """
-    from ..settings import AnalysisSettings
-
-    s = settings or AnalysisSettings(lang=lang or "zh")
-    if lang is not None and lang != s.lang:
-        from dataclasses import replace as _replace
-
-        s = _replace(s, lang=lang)
+    s = _settings(lang, settings)
     lang = s.lang
-    results: dict[str, CleanResult] = {}
-    pushed = None
-    for key, item in raw_tables.items():
-        if key not in TABLES:
-            continue
-        parts = []
-        for one in _items(item):
-            if getattr(one, "pushed", None) is not None:  # the engine applied the rules (crm_xl.sources.engine_orders)
-                pushed = one.pushed
-                parts.append(pushed.lines)
-                continue
-            frame = getattr(one, "frame", one)
-            sheet = getattr(one, "sheet", None) or TABLES[key].sheet_name(lang)
-            res = clean_table(frame, key, sheet=sheet, header_row=getattr(one, "header_row", 1), lang=lang,
-                              merged=getattr(one, "merged", ()) or (), columns=getattr(one, "mapping", None) if not isinstance(one, pd.DataFrame) else None,
-                              date_order=s.date_order, line_items=key == "orders", defer_missing=key == "orders")
-            parts.append(res)
-        if parts:
-            results[key] = _stack(parts, TABLES[key], lang)
-    if "orders" not in results and _has_rows(results.get("interactions")):
-        # tickets / interactions without orders: the report still gives what needs no orders
-        # (experience KPIs, complaints, NPS, response); the order-based sheets stay empty
-        results["orders"] = CleanResult(frame=empty_table("orders"), log=_Log("", lang).frame(),
-                                        rows=np.zeros(0, dtype=np.int64), sheet=TABLES["orders"].sheet_name(lang))
-        no_orders = True
-    else:
-        no_orders = False
+    results, pushed = _clean_sources(raw_tables, s)
+    no_orders = _stand_in_orders(results, lang)
     if "orders" not in results:
-        warns = list(getattr(raw_tables, "warnings", []) or [])
-        read = [m for m in getattr(raw_tables, "mappings", []) or [] if m.table is not None]
-        read_zh = ("读取到的数据：" + "；".join(m.describe("zh") for m in read) + "。") if read else ""
-        read_en = ("Read: " + "; ".join(m.describe("en") for m in read) + ". ") if read else ""
-        raise InputError(
-            "没有找到订单数据（工作表「订单」或含订单编号/客户ID/下单日期/金额列的表），无法分析。" + read_zh
-            + "".join(w[0] for w in warns) + ("如果某个文件其实是订单，请用 --table 订单=文件 指定。" if read else ""),
-            "no order data found (a sheet 'Orders' or one with Order ID / Customer ID / Order Date / Amount columns); "
-            "nothing to analyse. " + read_en + " ".join(w[1] for w in warns)
-            + ("If one of the files holds orders, say so with --table orders=FILE." if read else ""),
-        )
+        raise _no_orders_error(raw_tables)
     notes = [n for r in results.values() for n in r.notes]
     logs = [r.log for r in results.values()]
     lines = results["orders"]
@@ -497,6 +428,91 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
         log_so_far = pd.concat([x for x in logs if len(x)], ignore_index=True) if any(len(x) for x in logs) else None
         raise _no_rows_error(log_so_far, set(pd.unique(sheets)) if n_lines else
                              {getattr(x, "sheet", "") for x in _items(raw_tables["orders"])}, bought.summary, lang)
+    customers = _customers(results, orders, no_orders, raw_tables, logs, lang)
+    tables = {k: r.frame[[c for c in r.frame.columns if c not in {x.key for x in TABLES[k].intake_columns}]]
+              for k, r in results.items()}
+    tables["orders"] = orders
+    tables["customers"] = customers
+    if "leads" not in tables and len(bought.deals):
+        tables["leads"] = bought.deals
+        notes.append(Note("没有线索表：销售漏斗按订单表中的商机阶段（赢单、输单、进行中）统计。",
+                      "no leads table: the funnel counts the deals of the order export by stage (won, lost, open)."))
+    data = CrmData(**{k: tables.get(k, empty_table(k)) for k in TABLES})
+    log = pd.concat([l for l in logs if len(l)], ignore_index=True) if any(len(l) for l in logs) else _Log("", lang).frame()
+    return CleanedData(data=data, log=log, unknown_columns={k: r.unknown_columns for k, r in results.items() if r.unknown_columns},
+                       intake=bought.summary, notes=notes, order_origin=bought.origin, headers=headers,
+                       currencies=lines.currencies)
+
+
+def _settings(lang: Literal["zh", "en"] | None, settings: "AnalysisSettings | None") -> "AnalysisSettings":
+    """The settings to clean with: ``settings`` (default: the defaults), in ``lang`` when given."""
+    from ..settings import AnalysisSettings
+
+    s = settings or AnalysisSettings(lang=lang or "zh")
+    if lang is not None and lang != s.lang:
+        from dataclasses import replace as _replace
+
+        s = _replace(s, lang=lang)
+    return s
+
+
+def _clean_sources(raw_tables: Mapping[str, object], s: "AnalysisSettings") -> tuple[dict[str, CleanResult], Any]:
+    """Every raw table of a known kind cleaned (several sources of one kind stacked): table key
+    -> CleanResult, and the order lines the engine aggregated (``pushed``; None when none)."""
+    lang = s.lang
+    results: dict[str, CleanResult] = {}
+    pushed = None
+    for key, item in raw_tables.items():
+        if key not in TABLES:
+            continue
+        parts = []
+        for one in _items(item):
+            if getattr(one, "pushed", None) is not None:  # the engine applied the rules (crm_xl.sources.engine_orders)
+                pushed = one.pushed
+                parts.append(pushed.lines)
+                continue
+            frame = getattr(one, "frame", one)
+            sheet = getattr(one, "sheet", None) or TABLES[key].sheet_name(lang)
+            res = clean_table(frame, key, sheet=sheet, header_row=getattr(one, "header_row", 1), lang=lang,
+                              merged=getattr(one, "merged", ()) or (), columns=getattr(one, "mapping", None) if not isinstance(one, pd.DataFrame) else None,
+                              date_order=s.date_order, line_items=key == "orders", defer_missing=key == "orders")
+            parts.append(res)
+        if parts:
+            results[key] = _stack(parts, TABLES[key], lang)
+    return results, pushed
+
+
+def _stand_in_orders(results: dict[str, CleanResult], lang: str) -> bool:
+    """Tickets / interactions without orders: an empty order table put in ``results`` (the report
+    still gives what needs no orders: experience KPIs, complaints, NPS, response; the
+    order-based sheets stay empty). Returns whether it was put there."""
+    if "orders" not in results and _has_rows(results.get("interactions")):
+        results["orders"] = CleanResult(frame=empty_table("orders"), log=_Log("", lang).frame(),
+                                        rows=np.zeros(0, dtype=np.int64), sheet=TABLES["orders"].sheet_name(lang))
+        return True
+    return False
+
+
+def _no_orders_error(raw_tables: Mapping[str, object]) -> InputError:
+    """"No order data found", with what was read and the reader's warnings."""
+    warns = list(getattr(raw_tables, "warnings", []) or [])
+    read = [m for m in getattr(raw_tables, "mappings", []) or [] if m.table is not None]
+    read_zh = ("读取到的数据：" + "；".join(m.describe("zh") for m in read) + "。") if read else ""
+    read_en = ("Read: " + "; ".join(m.describe("en") for m in read) + ". ") if read else ""
+    return InputError(
+        "没有找到订单数据（工作表「订单」或含订单编号/客户ID/下单日期/金额列的表），无法分析。" + read_zh
+        + "".join(w[0] for w in warns) + ("如果某个文件其实是订单，请用 --table 订单=文件 指定。" if read else ""),
+        "no order data found (a sheet 'Orders' or one with Order ID / Customer ID / Order Date / Amount columns); "
+        "nothing to analyse. " + read_en + " ".join(w[1] for w in warns)
+        + ("If one of the files holds orders, say so with --table orders=FILE." if read else ""),
+    )
+
+
+def _customers(results: dict[str, CleanResult], orders: pd.DataFrame, no_orders: bool,
+               raw_tables: Mapping[str, object], logs: list[pd.DataFrame], lang: str) -> pd.DataFrame:
+    """The customer table: the cleaned one (without intake columns; none: derived, logged), plus
+    the customers the orders (or, with no orders, the interactions) name that it lacks, their
+    fields 未知 or from their order lines; what was derived or added is appended to ``logs``."""
     unknown_text = _t("unknown", lang)
     if "customers" in results:
         customers = results["customers"].frame
@@ -516,7 +532,8 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
         add["customer_id"] = pd.Series(missing_ids, dtype="str")
         for k in ("customer_name", "contact_name", "industry", "region", "owner"):
             add[k] = unknown_text
-        _from_order_lines(add, lines.frame if not no_orders else results["interactions"].frame, unknown_text)
+        _from_order_lines(add, results["orders"].frame if not no_orders else results["interactions"].frame,
+                          unknown_text)
         add["industry_code"] = pd.Series(pd.NA, index=add.index, dtype="str")
         # (the customer sheet's unknown extra columns stay empty for the added customers)
         dtypes = {k: v for k, v in customers.dtypes.to_dict().items() if k in add.columns}
@@ -527,19 +544,7 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
             logs.append(pd.DataFrame({"sheet": sheet, "row": 0, "column": TABLES["orders"].column("customer_id").label(lang),
                                       "old_value": missing_ids, "new_value": missing_ids,
                                       "rule": _t("rule_reference", lang), "reason": _t("customer_added", lang)}))
-    tables = {k: r.frame[[c for c in r.frame.columns if c not in {x.key for x in TABLES[k].intake_columns}]]
-              for k, r in results.items()}
-    tables["orders"] = orders
-    tables["customers"] = customers
-    if "leads" not in tables and len(bought.deals):
-        tables["leads"] = bought.deals
-        notes.append(Note("没有线索表：销售漏斗按订单表中的商机阶段（赢单、输单、进行中）统计。",
-                      "no leads table: the funnel counts the deals of the order export by stage (won, lost, open)."))
-    data = CrmData(**{k: tables.get(k, empty_table(k)) for k in TABLES})
-    log = pd.concat([l for l in logs if len(l)], ignore_index=True) if any(len(l) for l in logs) else _Log("", lang).frame()
-    return CleanedData(data=data, log=log, unknown_columns={k: r.unknown_columns for k, r in results.items() if r.unknown_columns},
-                       intake=bought.summary, notes=notes, order_origin=bought.origin, headers=headers,
-                       currencies=lines.currencies)
+    return customers
 
 
 def _has_rows(result: CleanResult | None) -> bool:

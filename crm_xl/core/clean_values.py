@@ -1,19 +1,22 @@
 """One column of a raw sheet cleaned through its distinct values (:func:`crm_xl.core.clean.clean_table`):
 parsed and normalised by kind, every change logged; the day/month order of its dates; codes of
-equal cleaned IDs."""
+equal cleaned IDs; the cleaned columns of one sheet (``_Columns``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ..schema import ColumnKind
+from ..schema import ColumnKind, Table
 from .cleanlog import Note
 from .cleanlog import RowLog as _Log
 from .cleanlog import cell_texts as _texts
 from .cleanlog import text as _t
+from .currency import detect_currency
+from .dataset import DTYPE_BY_KIND
 from .dates import column_date_order, has_ambiguous
 
 if TYPE_CHECKING:
@@ -30,6 +33,7 @@ from .parse import (
     text_distinct,
     texts_fullmatching,
 )
+from .text import as_dtype, as_text
 
 _PLAIN_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"  # (matched whole) ASCII digits only: full-width ones are a change
 
@@ -229,3 +233,58 @@ def _stamp_texts(stamps: pd.DatetimeIndex, mask: np.ndarray) -> np.ndarray | Non
     out = np.empty(len(mask), dtype=object)
     out[idx] = np.char.replace(text, "T", " ").astype(object)
     return out
+
+
+class _Columns:
+    """The cleaned columns of one sheet as :func:`clean_table` builds them: ``out`` (canonical
+    key -> values), ``final_codes`` (per cell, the code of the cleaned value of a primary-key
+    ID column; -1 = NA), the rows a missing required value rejects (``reject``, and per key
+    ``reject_why``) and the currencies the amounts show."""
+
+    def __init__(self, index: pd.Index, n: int, lang: str, log: _Log, notes: list, dists: list[Distinct]) -> None:
+        self.index, self.lang, self.log, self.notes, self.dists = index, lang, log, notes, dists
+        self.out: dict[str, pd.Series] = {}
+        self.final_codes: dict[str, np.ndarray] = {}
+        self.reject = np.zeros(n, dtype=bool)
+        self.reject_why: dict[str, np.ndarray] = {}
+        self.currencies: Counter = Counter()
+        self.unknown_text = _t("unknown", lang)
+        self._sheet_memo: list = []
+
+    def sheet_order(self):  # computed once, only for a sheet with an undecidable date column
+        if not self._sheet_memo:
+            self._sheet_memo.append(_sheet_order(self.dists))
+        return self._sheet_memo[0]
+
+    def absent(self, col, t: Table) -> None:
+        """A canonical column the sheet lacks: empty (a recognised intake-only column: left out)."""
+        if col in t.columns:
+            self.out[col.key] = as_dtype(pd.Series(None, index=self.index, dtype=object), DTYPE_BY_KIND[col.kind])
+            if col.kind is ColumnKind.INDUSTRY:
+                self.out["industry_code"] = as_text(pd.Series(None, index=self.index, dtype=object))
+
+    def clean(self, col, d: Distinct, head: str, date_order: str, *, required: bool, primary: bool,
+              not_blank: np.ndarray) -> None:
+        key, kind, lang, log = col.key, col.kind, self.lang, self.log
+        order = date_order
+        if kind is ColumnKind.DATE and date_order == "auto":
+            order = _column_order(d, head, self.notes, self.sheet_order)
+        if kind is ColumnKind.MONEY and key in ("amount", "unit_price"):
+            self.currencies.update(detect_currency(d.values[:-1] if d.has_text else (), [head]))
+        val_u, industry_codes_u, ids_changed = _clean_distinct(d, col, head, log, lang, order)
+        if industry_codes_u is not None:
+            self.out["industry_code"] = d.expand(industry_codes_u, self.index)
+        # missing values
+        missing_u = val_u.isna().to_numpy()
+        missing = missing_u[d.codes] & not_blank
+        if required and missing.any():
+            self.reject |= missing
+            self.reject_why[key] = missing
+        elif (missing.any() and kind in (ColumnKind.TEXT, ColumnKind.CATEGORY, ColumnKind.INDUSTRY)
+              and key in _FILL_UNKNOWN):
+            log.add(np.flatnonzero(missing), head, "", self.unknown_text, _t("rule_missing", lang),
+                    _t("fill_unknown", lang))
+            val_u = val_u.mask(missing_u, self.unknown_text)
+        if kind is ColumnKind.ID and primary:
+            self.final_codes[key] = _value_codes(val_u, ids_changed)[d.codes]
+        self.out[key] = d.expand(as_dtype(val_u, DTYPE_BY_KIND[kind]), self.index)

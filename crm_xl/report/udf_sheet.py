@@ -165,7 +165,6 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
     zh = lang == "zh"
     en_arg = "" if zh else ',"","en"'
     t = TEXTS.lang(lang)
-    purposes = PURPOSES.lang(lang)
     title = TextBlock((t.title,), style="title")
     note = TextBlock((t.note,), style="note", merge_cols=12)
     as_of = TableBlock(
@@ -193,7 +192,29 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
     as_of_ref = f"$B${as_table(placed[2]).first_data_row}"
     c_first, c_last = as_table(placed[3]).first_data_row, as_table(placed[3]).last_row
     s_first, s_last = as_table(placed[4]).first_data_row, as_table(placed[4]).last_row
-    cust_cols = cust_cols_data + (
+    cust_cols = cust_cols_data + _customer_formulas(t, as_of_ref, zh)
+    expected_rows = [t.expected_1, t.expected_2, t.expected_3]
+    customers = TableBlock(name="UdfCustomers", columns=cust_cols, data=_CUSTOMERS.assign(expected=expected_rows),
+                           title=placeholder.title)
+    scores = f"A{s_first}:A{s_last}"
+    cells = {"as_of": as_of_ref, "dates": f"B{c_first}:B{c_last}", "freqs": f"C{c_first}:C{c_last}",
+             "amounts": f"D{c_first}:D{c_last}", "date1": f"B{c_first}", "r1": f"E{c_first}", "f1": f"F{c_first}",
+             "m1": f"G{c_first}", "date3": f"B{c_last}", "k3": f"K{c_last}", "l3": f"L{c_last}", "m3": f"M{c_last}",
+             "scores": scores}
+    kpis = _kpis(t, scores, tuple(f"{x}{c_first}:{x}{c_last}" for x in "BCD"), as_of_ref)
+    ref = _reference(t, PURPOSES.lang(lang), cells)
+    heading = TextBlock((t.kpi_heading,), style="heading")
+    blocks = list(stack([title, note, as_of, customers, survey, heading]))
+    strip_row = blocks[-1].row + 1
+    blocks.extend(_kpi_strip(t, kpis, strip_row))
+    blocks.extend(stack([ref], start_row=strip_row + 3))
+    return SheetSpec(name=sheet_name("udfs", lang), blocks=tuple(blocks), tab_color="7030A0")
+
+
+def _customer_formulas(t, as_of_ref: str, zh: bool) -> tuple[ColumnSpec, ...]:
+    """The customer table's columns after its data: R/F/M, total, layer and LTV formulas, the churn
+    inputs, the churn formulas (the analysis date in ``as_of_ref``) and the expected results."""
+    return (
         ColumnSpec("r", t.r, "score", formula=f'=RFM_SCORE(B{{row}},"R","30,60,90,180",{as_of_ref})'),
         ColumnSpec("f", t.f, "score", formula='=RFM_SCORE(C{row},"F")'),
         ColumnSpec("m", t.m, "score", formula='=RFM_SCORE(D{row},"M")'),
@@ -212,16 +233,13 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
                    + ("" if zh else ',,,,"","en"') + ")"),
         ColumnSpec("expected", t.expected, "text", width=34),
     )
-    expected_rows = [t.expected_1, t.expected_2, t.expected_3]
-    customers = TableBlock(name="UdfCustomers", columns=cust_cols, data=_CUSTOMERS.assign(expected=expected_rows),
-                           title=placeholder.title)
-    scores = f"A{s_first}:A{s_last}"
-    cells = {"as_of": as_of_ref, "dates": f"B{c_first}:B{c_last}", "freqs": f"C{c_first}:C{c_last}",
-             "amounts": f"D{c_first}:D{c_last}", "date1": f"B{c_first}", "r1": f"E{c_first}", "f1": f"F{c_first}",
-             "m1": f"G{c_first}", "date3": f"B{c_last}", "k3": f"K{c_last}", "l3": f"L{c_last}", "m3": f"M{c_last}",
-             "scores": scores}
-    b, c, d = (f"{x}{c_first}:{x}{c_last}" for x in "BCD")
-    kpis = (
+
+
+def _kpis(t, scores: str, bcd: tuple[str, ...], as_of_ref: str) -> tuple[tuple[str, str, str], ...]:
+    """The aggregate KPIs: (label, formula, expected result) each; ``scores`` is the survey's
+    range, ``bcd`` the customers' dates, purchases and amounts."""
+    b, c, d = bcd
+    return (
         ("NPS", f"=NPS({scores})", "10"),
         (t.kpi_promoters, f"=INDEX(NPS_BREAKDOWN({scores}),1,1)", "40%"),
         (t.kpi_detractors, f"=INDEX(NPS_BREAKDOWN({scores}),1,3)", "30%"),
@@ -235,7 +253,11 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
         (t.kpi_purchases,
          "=CLV_PURCHASES(2,30.43,38.86,39,{0.243;4.414;0.793;2.426})", "1.226"),
     )
-    ref = TableBlock(
+
+
+def _reference(t, purposes, cells: dict[str, str]) -> TableBlock:
+    """The reference list of all functions: name, purpose, example formula (on ``cells``)."""
+    return TableBlock(
         name="UdfReference", title=t.ref_title,
         columns=(ColumnSpec("name", t.ref_name, "text", width=24),
                  ColumnSpec("purpose", t.ref_purpose, "text", width=30, wrap=True),
@@ -244,15 +266,15 @@ def udf_demo_sheet(lang: str = "zh") -> SheetSpec:
                            "purpose": [purposes(name) for name in FUNCTION_EXAMPLES],
                            "example": [ex.format(**cells) for ex in FUNCTION_EXAMPLES.values()]}),
     )
-    heading = TextBlock((t.kpi_heading,), style="heading")
-    blocks = list(stack([title, note, as_of, customers, survey, heading]))
-    strip_row = blocks[-1].row + 1
-    # one formula per KPI: a column formula is a template shared by every row of a block, so
-    # each KPI is its own one-column block, side by side in one band
+
+
+def _kpi_strip(t, kpis, strip_row: int) -> list[TableBlock]:
+    """The KPI blocks side by side on ``strip_row``: a column formula is a template shared by
+    every row of a block, so each KPI is its own one-column block, in one band."""
+    blocks = []
     for i, (label, formula, expected) in enumerate(kpis):
         head = t("kpi_head", label=label, expected=expected)
         blocks.append(TableBlock(name=f"UdfKpi{i + 1}", as_excel_table=False, row=strip_row, col=i + 1,
                                  columns=(ColumnSpec("v", head, "general", width=18, formula=formula),),
                                  data=pd.DataFrame(index=[0])))
-    blocks.extend(stack([ref], start_row=strip_row + 3))
-    return SheetSpec(name=sheet_name("udfs", lang), blocks=tuple(blocks), tab_color="7030A0")
+    return blocks

@@ -73,57 +73,91 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
         return CampaignReview(empty, t.no_campaigns)
     if as_of is None:
         return CampaignReview(empty, t.no_orders)
-    orders = _valid_orders(data, as_of)
-    o_camp = _texts(orders["campaign_id"]) if "campaign_id" in orders else pd.Series("", index=orders.index)
-    leads = data.leads
-    l_camp = _texts(leads["campaign_id"]) if len(leads) and "campaign_id" in leads else pd.Series(dtype=object)
-    won = stage_matches(leads["stage"], s.stage_won) if len(leads) else np.zeros(0, dtype=bool)
-    l_cust = _texts(leads["customer_id"]) if len(leads) and "customer_id" in leads else pd.Series("", index=leads.index)
-    orders = orders.reset_index(drop=True)
-    cust_code, cust_uniques = pd.factorize(orders["customer_id"])
-    code_of = {v: i for i, v in enumerate(cust_uniques)}
-    day_arr, amt_arr = orders["order_date"].to_numpy(dtype="datetime64[ns]"), orders["amount"].to_numpy(float)
-    camp_code, camp_uniques = pd.factorize(o_camp)
-    camp_of = {v: i for i, v in enumerate(camp_uniques)}
-    cust_arr = orders["customer_id"].to_numpy(dtype=object)
-    rows, skipped = [], 0
-    for c in camp.itertuples(index=False):
-        c = c._asdict()
-        cid = _text(c.get("campaign_id"))
-        start = pd.to_datetime(c.get("start_date"), errors="coerce")
-        if not cid or start is pd.NaT or pd.isna(start):
-            skipped += 1
-            continue
-        start = start.normalize()
-        if start > as_of:
-            continue
+    rows, skipped = _Evaluation.of(data, s, as_of).rows(camp, as_of, int(s.campaign_attribution_days))
+    out = pd.DataFrame(rows, columns=list(CAMPAIGN_COLUMNS)) if rows else empty
+    if len(out):
+        out = out.sort_values("start_date", ascending=False, kind="stable").reset_index(drop=True)
+    note = ""
+    if skipped:
+        note = t("skipped", n=skipped)
+    if len(out) == 0 and not note:
+        note = t.none_started
+    return CampaignReview(out, note, _campaign_conclusions(out, s.lang))
+
+
+@dataclass
+class _Evaluation:
+    """What every campaign's figures are read from: the valid orders as arrays (customer
+    codes, days, amounts, campaign codes, customers) and the leads (campaign, customer, won)."""
+
+    cust_code: np.ndarray
+    code_of: dict
+    day_arr: np.ndarray
+    amt_arr: np.ndarray
+    camp_code: np.ndarray
+    camp_of: dict
+    cust_arr: np.ndarray
+    leads: pd.DataFrame
+    l_camp: pd.Series
+    l_cust: pd.Series
+    won: np.ndarray
+
+    @classmethod
+    def of(cls, data: CrmData, s: AnalysisSettings, as_of) -> "_Evaluation":
+        """The orders valid at ``as_of`` and the leads of ``data``, ready for :meth:`row`."""
+        orders = _valid_orders(data, as_of)
+        o_camp = _texts(orders["campaign_id"]) if "campaign_id" in orders else pd.Series("", index=orders.index)
+        leads = data.leads
+        l_camp = _texts(leads["campaign_id"]) if len(leads) and "campaign_id" in leads else pd.Series(dtype=object)
+        won = stage_matches(leads["stage"], s.stage_won) if len(leads) else np.zeros(0, dtype=bool)
+        l_cust = _texts(leads["customer_id"]) if len(leads) and "customer_id" in leads else pd.Series("", index=leads.index)
+        orders = orders.reset_index(drop=True)
+        cust_code, cust_uniques = pd.factorize(orders["customer_id"])
+        camp_code, camp_uniques = pd.factorize(o_camp)
+        return cls(cust_code, {v: i for i, v in enumerate(cust_uniques)},
+                   orders["order_date"].to_numpy(dtype="datetime64[ns]"), orders["amount"].to_numpy(float),
+                   camp_code, {v: i for i, v in enumerate(camp_uniques)}, orders["customer_id"].to_numpy(dtype=object),
+                   leads, l_camp, l_cust, won)
+
+    def rows(self, camp: pd.DataFrame, as_of, attribution_days: int) -> tuple[list[dict], int]:
+        """One row of :data:`CAMPAIGN_COLUMNS` per started campaign (in the sheet's order), and the
+        number of campaigns skipped for lacking an ID or a start date."""
+        rows, skipped = [], 0
+        for c in camp.itertuples(index=False):
+            c = c._asdict()
+            cid = _text(c.get("campaign_id"))
+            start = pd.to_datetime(c.get("start_date"), errors="coerce")
+            if not cid or start is pd.NaT or pd.isna(start):
+                skipped += 1
+                continue
+            start = start.normalize()
+            if start > as_of:
+                continue
+            rows.append(self.row(c, cid, start, as_of, attribution_days))
+        return rows, skipped
+
+    def row(self, c: dict, cid: str, start: pd.Timestamp, as_of, attribution_days: int) -> dict:
+        """The figures of campaign ``c`` (ID ``cid``, started on ``start``), as its docstring in
+        :func:`campaign_evaluation` defines them."""
+        day_arr, amt_arr = self.day_arr, self.amt_arr
         end = pd.to_datetime(c.get("end_date"), errors="coerce")
         end = start if pd.isna(end) or end < start else end.normalize()
-        w_end_full = end + pd.Timedelta(days=int(s.campaign_attribution_days))
+        w_end_full = end + pd.Timedelta(days=attribution_days)
         w_end = min(w_end_full, as_of)
         days = (w_end - start).days + 1
         before_start = start - pd.Timedelta(days=days)
         in_win = (day_arr >= start.to_datetime64()) & (day_arr <= w_end.to_datetime64())
-        tagged = in_win & (camp_code == camp_of.get(cid, -2))
-        buyers = set(cust_arr[tagged].tolist())
-        lm = (l_camp == cid).to_numpy() if len(leads) else np.zeros(0, dtype=bool)
-        lc = l_cust[lm].tolist() if len(leads) else []
-        lw = won[lm] if len(leads) else np.zeros(0, dtype=bool)
-        lead_custs = {x for x in lc if x}
-        anon = sum(1 for x in lc if not x)
-        won_custs = {x for x, w in zip(lc, lw, strict=True) if x and w}
-        won_anon = sum(1 for x, w in zip(lc, lw, strict=True) if not x and w)
-        part_custs = lead_custs | buyers
-        participants = len(part_custs) + anon
-        converted = len(buyers | won_custs) + won_anon
-        codes = [code_of[x] for x in part_custs if x in code_of]
-        pc = np.isin(cust_code, codes) if codes else np.zeros(len(cust_code), dtype=bool)
+        tagged = in_win & (self.camp_code == self.camp_of.get(cid, -2))
+        buyers = set(self.cust_arr[tagged].tolist())
+        part_custs, participants, converted, lm, lw = self.people(cid, buyers)
+        codes = [self.code_of[x] for x in part_custs if x in self.code_of]
+        pc = np.isin(self.cust_code, codes) if codes else np.zeros(len(self.cust_code), dtype=bool)
         during = float(amt_arr[pc & (day_arr >= start.to_datetime64()) & (day_arr <= w_end.to_datetime64())].sum())
         before = float(amt_arr[pc & (day_arr >= before_start.to_datetime64()) & (day_arr < start.to_datetime64())].sum())
         cost = pd.to_numeric(pd.Series([c.get("cost")]), errors="coerce").iloc[0]
         reached = pd.to_numeric(pd.Series([c.get("reached")]), errors="coerce").iloc[0]
         incr = during - before
-        rows.append({
+        return {
             "campaign_id": cid, "campaign_name": _text(c.get("campaign_name")), "channel": _text(c.get("channel")),
             "start_date": start, "end_date": end, "window_end": w_end, "partial": bool(w_end_full > as_of),
             "cost": float(cost) if cost == cost else np.nan, "reached": float(reached) if reached == reached else np.nan,
@@ -134,16 +168,22 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
             "attributed_revenue": float(amt_arr[tagged].sum()),
             "revenue_before": before, "revenue_during": during, "incremental_revenue": incr,
             "roi": (incr - cost) / cost if cost == cost and cost > 0 else np.nan,
-        })
-    out = pd.DataFrame(rows, columns=list(CAMPAIGN_COLUMNS)) if rows else empty
-    if len(out):
-        out = out.sort_values("start_date", ascending=False, kind="stable").reset_index(drop=True)
-    note = ""
-    if skipped:
-        note = t("skipped", n=skipped)
-    if len(out) == 0 and not note:
-        note = t.none_started
-    return CampaignReview(out, note, _campaign_conclusions(out, s.lang))
+        }
+
+    def people(self, cid: str, buyers: set) -> tuple[set, int, int, np.ndarray, np.ndarray]:
+        """Of campaign ``cid`` with these ``buyers``: the participating customers, the number of
+        participants and of converted ones (leads without a customer ID counted one each), and
+        which leads are the campaign's and which of those were won."""
+        has_leads = len(self.leads) > 0
+        lm = (self.l_camp == cid).to_numpy() if has_leads else np.zeros(0, dtype=bool)
+        lc = self.l_cust[lm].tolist() if has_leads else []
+        lw = self.won[lm] if has_leads else np.zeros(0, dtype=bool)
+        lead_custs = {x for x in lc if x}
+        anon = sum(1 for x in lc if not x)
+        won_custs = {x for x, w in zip(lc, lw, strict=True) if x and w}
+        won_anon = sum(1 for x, w in zip(lc, lw, strict=True) if not x and w)
+        part_custs = lead_custs | buyers
+        return part_custs, len(part_custs) + anon, len(buyers | won_custs) + won_anon, lm, lw
 
 
 def _campaign_conclusions(c: pd.DataFrame, lang: str) -> tuple[str, ...]:

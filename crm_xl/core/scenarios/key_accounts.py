@@ -45,7 +45,6 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
     """
     s = settings or result.settings
     t = TEXTS.lang(s.lang)
-    zh = t.zh  # (the strategies carry their actions in both languages)
     rfm = result.rfm
     if len(rfm) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in KEY_ACCOUNT_COLUMNS})
@@ -59,6 +58,40 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
     o = o[o["customer_id"].isin(set(ids))]
     rec = o[o["order_date"] > recent_start].groupby("customer_id")["amount"].sum()
     prv = o[(o["order_date"] > prev_start) & (o["order_date"] <= recent_start)].groupby("customer_id")["amount"].sum()
+    prods = _top_products(o, t)
+    inter = _interactions(data.interactions, set(ids), as_of, recent_start)
+    churn = result.churn.drop_duplicates("customer_id").set_index("customer_id") if len(result.churn) else None
+    rows = []
+    for i, r in top.iterrows():
+        cid = str(r["customer_id"])
+        info = inter.get(cid, {})
+        rv, pv = float(rec.get(cid, 0.0)), float(prv.get(cid, 0.0))
+        change = (rv - pv) / pv if pv > 0 else np.nan
+        risk = churn["risk"].get(cid, "") if churn is not None else ""
+        risk_label = churn["risk_label"].get(cid, "") if churn is not None else ""
+        reasons = churn["reasons"].get(cid, "") if churn is not None else ""
+        rule = s.strategy_for(r["layer"]) or s.strategy_for(r.get("layer_group", ""))
+        acts = _actions(info, risk, risk_label, reasons, change, rule, months, t)
+        rows.append({
+            "rank": float(i + 1), "customer_id": cid, "customer_name": _text(r.get("customer_name")),
+            "industry": _text(r.get("industry")), "region": _text(r.get("region")), "owner": _text(r.get("owner")),
+            "layer_label": _text(r.get("layer_label")), "first_purchase_date": r.get("first_purchase_date"),
+            "last_purchase_date": r.get("last_purchase_date"), "orders": float(r.get("frequency", np.nan)),
+            "monetary": float(r.get("monetary", np.nan)), "revenue_recent": rv, "revenue_previous": pv,
+            "revenue_change": change, "top_products": prods.get(cid, ""),
+            "interactions_recent": info.get("interactions_recent", 0.0),
+            "last_interaction_date": info.get("last_interaction_date", pd.NaT),
+            "satisfaction_avg": info.get("satisfaction_avg", np.nan), "nps_avg": info.get("nps_avg", np.nan),
+            "open_issues": info.get("open_issues", 0.0), "open_issue_text": info.get("open_issue_text", ""),
+            "tags": _text(r.get("tags")), "risk_label": risk_label, "reasons": reasons,
+            "actions": t.action_sep.join(acts),
+        })
+    return pd.DataFrame(rows, columns=list(KEY_ACCOUNT_COLUMNS))
+
+
+def _top_products(o: pd.DataFrame, t) -> dict[str, str]:
+    """Customer ID -> its three largest products with their share of its amount ("A 50%、B 30%"),
+    where the orders name products."""
     prods = {}
     if "product" in o and len(o):
         pa = o.assign(product=_texts(o["product"])).groupby(["customer_id", "product"])["amount"].sum()
@@ -67,10 +100,15 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
             g = g[g.index != ""]
             tot = grp.sum()
             prods[cid] = t.product_sep.join(f"{k} {v / tot * 100:.0f}%" for k, v in g.head(3).items()) if tot > 0 else ""
-    it = data.interactions
+    return prods
+
+
+def _interactions(it: pd.DataFrame, ids: set, as_of: pd.Timestamp, recent_start: pd.Timestamp) -> dict[str, dict]:
+    """Customer ID (of ``ids``) -> its interaction figures up to ``as_of`` (count, satisfaction and
+    NPS since ``recent_start``; last date; open issues and the latest one's text)."""
     inter = {}
     if len(it):
-        it = it[it["customer_id"].astype(str).isin(set(ids))].copy()
+        it = it[it["customer_id"].astype(str).isin(ids)].copy()
         it["date"] = pd.to_datetime(it["date"], errors="coerce")
         it = it[it["date"].notna() & (it["date"] <= as_of)]
         for cid, g in it.groupby(it["customer_id"].astype(str)):
@@ -87,39 +125,21 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
                 "open_issue_text": (f"{unresolved['date'].iloc[-1]:%Y-%m-%d} {_text(unresolved['content'].iloc[-1]) or _text(unresolved['type'].iloc[-1])}"
                                     if len(unresolved) else ""),
             }
-    churn = result.churn.drop_duplicates("customer_id").set_index("customer_id") if len(result.churn) else None
-    rows = []
-    for i, r in top.iterrows():
-        cid = str(r["customer_id"])
-        info = inter.get(cid, {})
-        rv, pv = float(rec.get(cid, 0.0)), float(prv.get(cid, 0.0))
-        change = (rv - pv) / pv if pv > 0 else np.nan
-        risk = churn["risk"].get(cid, "") if churn is not None else ""
-        risk_label = churn["risk_label"].get(cid, "") if churn is not None else ""
-        reasons = churn["reasons"].get(cid, "") if churn is not None else ""
-        rule = s.strategy_for(r["layer"]) or s.strategy_for(r.get("layer_group", ""))
-        acts = []
-        if info.get("open_issues", 0) > 0:
-            n_open = int(info["open_issues"])
-            acts.append(t("open_issues", n=n_open))
-        if risk in ("high", "medium"):
-            acts.append(t("churn_risk", risk=risk_label, reasons=reasons))
-        if change == change and change < -0.1:
-            acts.append(t("revenue_down", months=months, drop=-change * 100))
-        if rule is not None:
-            acts.append(rule.action_zh if zh else rule.action_en)
-        rows.append({
-            "rank": float(i + 1), "customer_id": cid, "customer_name": _text(r.get("customer_name")),
-            "industry": _text(r.get("industry")), "region": _text(r.get("region")), "owner": _text(r.get("owner")),
-            "layer_label": _text(r.get("layer_label")), "first_purchase_date": r.get("first_purchase_date"),
-            "last_purchase_date": r.get("last_purchase_date"), "orders": float(r.get("frequency", np.nan)),
-            "monetary": float(r.get("monetary", np.nan)), "revenue_recent": rv, "revenue_previous": pv,
-            "revenue_change": change, "top_products": prods.get(cid, ""),
-            "interactions_recent": info.get("interactions_recent", 0.0),
-            "last_interaction_date": info.get("last_interaction_date", pd.NaT),
-            "satisfaction_avg": info.get("satisfaction_avg", np.nan), "nps_avg": info.get("nps_avg", np.nan),
-            "open_issues": info.get("open_issues", 0.0), "open_issue_text": info.get("open_issue_text", ""),
-            "tags": _text(r.get("tags")), "risk_label": risk_label, "reasons": reasons,
-            "actions": t.action_sep.join(acts),
-        })
-    return pd.DataFrame(rows, columns=list(KEY_ACCOUNT_COLUMNS))
+    return inter
+
+
+def _actions(info: dict, risk: str, risk_label: str, reasons: str, change: float, rule, months: int, t) -> list[str]:
+    """The recommended actions of one key account: close its open issues, call back for churn
+    risk, review a revenue drop of over 10%, then its layer's strategy (``rule``)."""
+    zh = t.zh  # (the strategies carry their actions in both languages)
+    acts = []
+    if info.get("open_issues", 0) > 0:
+        n_open = int(info["open_issues"])
+        acts.append(t("open_issues", n=n_open))
+    if risk in ("high", "medium"):
+        acts.append(t("churn_risk", risk=risk_label, reasons=reasons))
+    if change == change and change < -0.1:
+        acts.append(t("revenue_down", months=months, drop=-change * 100))
+    if rule is not None:
+        acts.append(rule.action_zh if zh else rule.action_en)
+    return acts

@@ -121,48 +121,8 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
         return nothing(t.no_orders)
     orders = _valid_orders(data, as_of)
     cust = data.customers.drop_duplicates("customer_id").set_index(data.customers["customer_id"].drop_duplicates().astype(str))
-    o_owner = orders["owner"].astype(object) if "owner" in orders else pd.Series(None, index=orders.index, dtype=object)
-    c_owner = cust["owner"].reindex(orders["customer_id"]).to_numpy(dtype=object) if "owner" in cust else None
-    owner = _texts(o_owner).to_numpy().copy()
-    if c_owner is not None:
-        blank = owner == ""
-        owner[blank] = _texts(pd.Series(c_owner[blank], dtype=object)).to_numpy()
-    region = (_texts(cust["region"].reindex(orders["customer_id"])).tolist() if "region" in cust
-              else [""] * len(orders))
-    o = pd.DataFrame({"customer_id": orders["customer_id"].to_numpy(), "date": orders["order_date"].to_numpy(),
-                      "amount": orders["amount"].to_numpy(), "owner": owner, "region": region})
-    o = o.sort_values("date", kind="stable").reset_index(drop=True)
-    o_day = o["date"].to_numpy(dtype="datetime64[ns]")
-    o_amount = o["amount"].to_numpy(dtype=float)
-    oc, ou = pd.factorize(o["owner"])
-    rc, ru = pd.factorize(o["region"])
-    o_owner_code, o_region_code = oc, rc
-    owner_code = {v: i for i, v in enumerate(ou)}
-    region_code = {v: i for i, v in enumerate(ru)}
-    rows, bad, future = [], [], 0
-    for tr in targets.itertuples(index=False):
-        tr = tr._asdict()
-        p = parse_period(tr.get("period"))
-        if p is None:
-            bad.append(_text(tr.get("period")) or t.blank)
-            continue
-        start, months, label = p
-        end = start + pd.DateOffset(months=months)
-        if start > as_of:
-            future += 1
-            continue
-        own, reg = _text(tr.get("owner")), _text(tr.get("region"))
-        lo, hi = np.searchsorted(o_day, start.to_datetime64()), np.searchsorted(o_day, end.to_datetime64())
-        m = np.ones(hi - lo, dtype=bool)
-        if own:
-            m &= o_owner_code[lo:hi] == owner_code.get(own, -2)
-        if reg:
-            m &= o_region_code[lo:hi] == region_code.get(reg, -2)
-        target = pd.to_numeric(pd.Series([tr.get("target_amount")]), errors="coerce").iloc[0]
-        actual = float(o_amount[lo:hi][m].sum())
-        rows.append({"period": label, "owner": own or t.all, "region": reg or t.all,
-                     "period_start": start, "period_end": end - pd.Timedelta(days=1), "partial": bool(end - pd.Timedelta(days=1) > as_of),
-                     "target": float(target) if target == target else np.nan, "actual": actual})
+    sales = _Sales.of(orders, cust)
+    rows, bad, future = sales.target_rows(targets, as_of, t)
     detail = pd.DataFrame(rows, columns=[c for c in TARGET_COLUMNS if c not in ("attainment", "gap")])
     if len(detail):
         detail = detail.sort_values(["period_start", "owner", "region"], kind="stable").reset_index(drop=True)
@@ -177,9 +137,82 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
         notes.append(t("future", n=future))
     if len(detail) == 0 and not notes:
         notes.append(t.no_review)
-    # growth contributors: latest reviewed period vs the one before
-    latest, contrib = "", no_contrib
-    if len(detail):
+    latest, contrib = ("", no_contrib) if len(detail) == 0 else sales.contributors(detail, cust, top_n)
+    by_period, by_owner, by_region = _rollup(detail, "period"), _rollup(detail, "owner"), _rollup(detail, "region")
+    concl = _target_conclusions(detail, by_period, by_owner, by_region, contrib, latest, s.lang)
+    return TargetReview(detail, by_period, by_owner, by_region, contrib, latest, " ".join(notes), concl)
+
+
+@dataclass
+class _Sales:
+    """The valid orders as the review reads them: ``o`` (customer_id, date, amount, owner,
+    region; by date), with the days, amounts and owner/region codes as arrays for the
+    per-target sums."""
+
+    o: pd.DataFrame
+    day: np.ndarray
+    amount: np.ndarray
+    owner_codes: np.ndarray
+    region_codes: np.ndarray
+    owner_code: dict
+    region_code: dict
+
+    @classmethod
+    def of(cls, orders: pd.DataFrame, cust: pd.DataFrame) -> "_Sales":
+        """The orders with their owner (the order's, else the customer's) and the customer's region."""
+        o_owner = orders["owner"].astype(object) if "owner" in orders else pd.Series(None, index=orders.index, dtype=object)
+        c_owner = cust["owner"].reindex(orders["customer_id"]).to_numpy(dtype=object) if "owner" in cust else None
+        owner = _texts(o_owner).to_numpy().copy()
+        if c_owner is not None:
+            blank = owner == ""
+            owner[blank] = _texts(pd.Series(c_owner[blank], dtype=object)).to_numpy()
+        region = (_texts(cust["region"].reindex(orders["customer_id"])).tolist() if "region" in cust
+                  else [""] * len(orders))
+        o = pd.DataFrame({"customer_id": orders["customer_id"].to_numpy(), "date": orders["order_date"].to_numpy(),
+                          "amount": orders["amount"].to_numpy(), "owner": owner, "region": region})
+        o = o.sort_values("date", kind="stable").reset_index(drop=True)
+        oc, ou = pd.factorize(o["owner"])
+        rc, ru = pd.factorize(o["region"])
+        return cls(o, o["date"].to_numpy(dtype="datetime64[ns]"), o["amount"].to_numpy(dtype=float), oc, rc,
+                   {v: i for i, v in enumerate(ou)}, {v: i for i, v in enumerate(ru)})
+
+    def target_rows(self, targets: pd.DataFrame, as_of, t) -> tuple[list[dict], list[str], int]:
+        """Per target row reviewed, its detail row without attainment and gap; the periods that
+        could not be read (as written); the number of rows for periods after ``as_of``."""
+        rows, bad, future = [], [], 0
+        for tr in targets.itertuples(index=False):
+            tr = tr._asdict()
+            p = parse_period(tr.get("period"))
+            if p is None:
+                bad.append(_text(tr.get("period")) or t.blank)
+                continue
+            start, months, label = p
+            end = start + pd.DateOffset(months=months)
+            if start > as_of:
+                future += 1
+                continue
+            own, reg = _text(tr.get("owner")), _text(tr.get("region"))
+            target = pd.to_numeric(pd.Series([tr.get("target_amount")]), errors="coerce").iloc[0]
+            rows.append({"period": label, "owner": own or t.all, "region": reg or t.all,
+                         "period_start": start, "period_end": end - pd.Timedelta(days=1), "partial": bool(end - pd.Timedelta(days=1) > as_of),
+                         "target": float(target) if target == target else np.nan,
+                         "actual": self.actual(start, end, own, reg)})
+        return rows, bad, future
+
+    def actual(self, start, end, own: str, reg: str) -> float:
+        """The order amounts dated in [start, end) of owner ``own`` in region ``reg`` (blank: all)."""
+        lo, hi = np.searchsorted(self.day, start.to_datetime64()), np.searchsorted(self.day, end.to_datetime64())
+        m = np.ones(hi - lo, dtype=bool)
+        if own:
+            m &= self.owner_codes[lo:hi] == self.owner_code.get(own, -2)
+        if reg:
+            m &= self.region_codes[lo:hi] == self.region_code.get(reg, -2)
+        return float(self.amount[lo:hi][m].sum())
+
+    def contributors(self, detail: pd.DataFrame, cust: pd.DataFrame, top_n: int) -> tuple[str, pd.DataFrame]:
+        """The latest reviewed period (the last complete one, else the last) and the ``top_n``
+        customers with the largest revenue growth in it vs the period before."""
+        o = self.o
         complete = detail[~detail["partial"]]
         last = (complete if len(complete) else detail).iloc[-1]
         start = last["period_start"]
@@ -205,9 +238,7 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
             "revenue_previous": grow["revenue_previous"].to_numpy(), "revenue_latest": grow["revenue_latest"].to_numpy(),
             "change": grow["change"].to_numpy(), "share_of_growth": grow["share_of_growth"].to_numpy(),
         })
-    by_period, by_owner, by_region = _rollup(detail, "period"), _rollup(detail, "owner"), _rollup(detail, "region")
-    concl = _target_conclusions(detail, by_period, by_owner, by_region, contrib, latest, s.lang)
-    return TargetReview(detail, by_period, by_owner, by_region, contrib, latest, " ".join(notes), concl)
+        return latest, contrib
 
 
 def _target_conclusions(detail, by_period, by_owner, by_region, contrib, latest, lang) -> tuple[str, ...]:

@@ -209,9 +209,9 @@ class PgServer:
         return f"postgresql://{PG_USER}@127.0.0.1:{self.port}/{db}"
 
 
-@pytest.fixture(scope="module")
-def pg(demo):
-    """A running server holding the demo data in database crm_test; yields the server."""
+def started_pg_server():
+    """A started throwaway PostgreSQL server and the psycopg module (skips without the server
+    binaries or psycopg; fails instead where CRM_XL_REQUIRE_POSTGRES=1, as in CI)."""
     bindir = _pg_bin()
     if bindir is None:
         if os.environ.get("CRM_XL_REQUIRE_POSTGRES") == "1":
@@ -220,6 +220,13 @@ def pg(demo):
     psycopg = pytest.importorskip("psycopg")
     server = PgServer(bindir)
     server.start()
+    return server, psycopg
+
+
+@pytest.fixture(scope="module")
+def pg(demo):
+    """A running server holding the demo data in database crm_test; yields the server."""
+    server, psycopg = started_pg_server()
     try:
         with psycopg.connect(server.url("postgres"), password=PG_PASSWORD, autocommit=True) as con:
             con.execute(f"CREATE DATABASE {PG_DB}")

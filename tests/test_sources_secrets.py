@@ -16,7 +16,7 @@ import pytest
 from crm_xl.cli import main
 from crm_xl.errors import InputError
 from crm_xl.sources.secrets import SERVICE, keyring_user
-from tests.test_sources import PG_PASSWORD, PgServer, _pg_bin, load  # noqa: F401 - PgServer: the pg fixture's
+from tests.test_sources import PG_PASSWORD, PgServer, load, started_pg_server  # noqa: F401 - PgServer: the pg fixture's
 
 
 def test_keyring_user_is_the_url_without_secrets():
@@ -138,16 +138,7 @@ def pg_server():
     """A throwaway server holding a small table (tests/test_sources.py's PgServer)."""
     from crm_xl.demo import generate_demo
 
-    bindir = _pg_bin()
-    if bindir is None:
-        import os
-
-        if os.environ.get("CRM_XL_REQUIRE_POSTGRES") == "1":
-            pytest.fail("CRM_XL_REQUIRE_POSTGRES=1 but no PostgreSQL server binaries (initdb, pg_ctl) were found")
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) found")
-    psycopg = pytest.importorskip("psycopg")
-    server = PgServer(bindir)
-    server.start()
+    server, psycopg = started_pg_server()
     try:
         with psycopg.connect(server.url("postgres"), password=PG_PASSWORD, autocommit=True) as con:
             con.execute("CREATE DATABASE crm_test")

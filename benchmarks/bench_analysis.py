@@ -96,7 +96,7 @@ def synth(n_cust: int, n_orders: int, seed: int = 7) -> CrmData:
         "stage": pd.array(stage, dtype="str"),
         "customer_id": pd.array(np.where(stage == "成交", ids[rng.integers(0, n_cust, nl)], None), dtype="str"),
         "owner": pd.array(rng.choice(owners, nl), dtype="str"),
-        "closed_date": pd.Series(np.where(stage == "成交", created + 30, np.datetime64("NaT"))).astype("datetime64[ns]"),
+        "closed_date": pd.Series(np.where(stage == "成交", created + 30, np.datetime64("NaT", "D"))).astype("datetime64[ns]"),
     })
     return CrmData(customers=customers, orders=orders, interactions=interactions, leads=leads)
 

@@ -299,7 +299,7 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
         elif k == "order_date":
             days = _ints(got.pop("d"), _NO_DAY)
             stamp = np.where(days == _NO_DAY, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
-            stamp[days == _NO_DAY] = np.datetime64("NaT")
+            stamp[days == _NO_DAY] = np.datetime64("NaT", "ns")
             out[k] = pd.Series(stamp)
         elif k in _FLOAT_KEYS and k in cols:
             out[k] = pd.Series(_floats(got.pop(f"f_{k}")))

@@ -17,8 +17,10 @@ sets CRM_XL_REQUIRE_POSTGRES=1 and they must run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
+import io
 import math
 import os
 import pathlib
@@ -247,15 +249,39 @@ def pg(demo):
 # running the command and comparing workbooks
 # ----------------------------------------------------------------------------------------
 
-def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    e = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "crm_xl", "report", *args, "-q"], capture_output=True, text=True,
-                          env={k: v for k, v in e.items() if v is not None}, timeout=600)
+def run_cli(*args: str, env: dict | None = None, process: bool = False) -> subprocess.CompletedProcess:
+    """``crm-xl report ARGS -q``: in this process by default (the same ``main`` the console
+    script calls, with ``env`` set for the call and stdout/stderr captured), or as a process of
+    its own with ``process=True`` (a few tests keep that path: it costs ~1-2 s per call)."""
+    argv = ["report", *args, "-q"]
+    if process:
+        e = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        e.update(env or {})
+        return subprocess.run([sys.executable, "-m", "crm_xl", *argv], capture_output=True, text=True,
+                              env={k: v for k, v in e.items() if v is not None}, timeout=600)
+    from crm_xl.cli import main
+
+    saved = {k: os.environ.get(k) for k in (env or {})}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        for k, v in (env or {}).items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
-def report(out: pathlib.Path, *args: str, env: dict | None = None) -> pathlib.Path:
-    r = run_cli(str(out), *args, env=env)
+def report(out: pathlib.Path, *args: str, env: dict | None = None, process: bool = False) -> pathlib.Path:
+    r = run_cli(str(out), *args, env=env, process=process)
     assert r.returncode == 0, r.stdout + r.stderr
     return out
 
@@ -339,7 +365,7 @@ def _source_rows(path: pathlib.Path) -> dict[str, str]:
 # ----------------------------------------------------------------------------------------
 
 def test_sqlite_report_equals_the_csv_report(sqlite_db, from_csv, tmp_path):
-    out = report(tmp_path / "r.xlsx", "--source", f"sqlite://{sqlite_db}")
+    out = report(tmp_path / "r.xlsx", "--source", f"sqlite://{sqlite_db}", process=True)  # the console's own path
     assert_same_report(out, from_csv)
     src = _source_rows(out)
     assert src["url"] == f"sqlite://{sqlite_db}" and dt.datetime.fromisoformat(src["snapshot"])

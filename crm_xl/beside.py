@@ -55,6 +55,26 @@ def forking_allowed() -> bool:
             and os.environ.get("CRM_XL_WORKERS", "").strip() != "0" and (os.cpu_count() or 1) > 1)
 
 
+def _fork_child(body: Callable[[], None]) -> int:
+    """Fork a child that runs ``body`` and exits with status 0 when it returned, 1 when it
+    raised (the parent then does the work itself and sees the error); never returns in the
+    child. The child's Ctrl+C is the default one (it dies with the parent's process group)."""
+    with warnings.catch_warnings():  # (Python 3.12 warns of forking with threads; the child touches no lock)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            body()
+            code = 0
+        except BaseException:  # noqa: BLE001 - reported by the exit status
+            pass
+        finally:
+            os._exit(code)  # (no atexit handlers, no flushing of the parent's buffers)
+    return pid
+
+
 class Beside:
     """A piece of work started by :func:`start`: :meth:`done` waits for it."""
 
@@ -64,20 +84,7 @@ class Beside:
         self._ok = False
 
     def _fork(self) -> None:
-        with warnings.catch_warnings():  # (Python 3.12 warns of forking with threads; the child touches no lock)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:  # the child: do the work, report by the exit status, never return
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                self._work()
-                code = 0
-            except BaseException:  # noqa: BLE001 - the parent redoes the work and sees the error
-                pass
-            finally:
-                os._exit(code)  # (no atexit handlers, no flushing of the parent's buffers)
-        self._pid = pid
+        self._pid = _fork_child(self._work)
 
     def done(self) -> bool:
         """Wait for the child; True when it finished the work. False when no child ran it
@@ -190,30 +197,22 @@ class _Warm:
     def __init__(self, modules: tuple[str, ...]) -> None:
         read_end, write_end = os.pipe()
         self._write_end: int | None = write_end
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:
+
+        def serve() -> None:  # (in the child)
             os.close(write_end)
-            code = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                for name in modules:
-                    importlib.import_module(name)
-                gc.enable()
-                with os.fdopen(read_end, "rb") as pipe:
-                    path = pipe.read().decode()
-                if path:
-                    with open(path + ".call", "rb") as f:
-                        fn = pickle.load(f)
-                    value = fn()
-                    with open(path, "wb") as f:
-                        pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-                code = 0
-            except BaseException:  # noqa: BLE001 - the parent computes the value itself and sees the error
-                pass
-            finally:
-                os._exit(code)
+            for name in modules:
+                importlib.import_module(name)
+            gc.enable()
+            with os.fdopen(read_end, "rb") as pipe:
+                path = pipe.read().decode()
+            if path:
+                with open(path + ".call", "rb") as f:
+                    fn = pickle.load(f)
+                value = fn()
+                with open(path, "wb") as f:
+                    pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+        pid = _fork_child(serve)
         os.close(read_end)
         self._pid: int | None = pid
         self._sent = False

@@ -35,6 +35,8 @@ TEXTS = Texts({
     "column": ("「{column}」列", "column '{column}'"),
     "where_sep": ("", ", "),
     "located": ("{where}：{text}", "{where}: {text}"),
+    # a table without the columns a function needs
+    "missing_columns": ("{table}缺少列：{missing}（现有列：{found}）", "the {table} lacks column(s): {missing} (found: {found})"),
     # an error crm_xl does not know
     "internal": ("crm_xl 内部错误（{kind}: {exc}）。请使用 --debug 重新运行并把输出发给开发者。",
                  "Internal crm_xl error ({kind}: {exc}). Please re-run with --debug and report the output."),
@@ -112,6 +114,17 @@ class MissingColumnsError(InputError):
         self.missing = list(missing)
         self.found = list(found)
         super().__init__(zh, en, sheet=sheet)
+
+    @classmethod
+    def check(cls, columns, need, table: tuple[str, str]) -> None:
+        """Raise when any of ``need`` is not among ``columns``; ``table`` names the table
+        (zh, en), e.g. ``("订单表", "orders table")``."""
+        have = [str(c) for c in columns]
+        missing = [str(c) for c in need if c not in columns]
+        if missing:
+            words = {"missing": ", ".join(missing), "found": ", ".join(have)}
+            raise cls(TEXTS.lang("zh")("missing_columns", table=table[0], **words),
+                      TEXTS.lang("en")("missing_columns", table=table[1], **words), missing=missing, found=have)
 
 
 class SettingsError(CrmXlError):

@@ -79,14 +79,7 @@ def _prepare(orders: pd.DataFrame, customer_col: str, date_col: str, amount_col:
     if not isinstance(orders, pd.DataFrame):
         raise InputError("订单数据必须是表格（DataFrame）", "orders must be a DataFrame")
     need = [customer_col, date_col, amount_col]
-    missing = [c for c in need if c not in orders.columns]
-    if missing:
-        raise MissingColumnsError(
-            f"订单表缺少列：{', '.join(missing)}（现有列：{', '.join(map(str, orders.columns))}）",
-            f"the orders table lacks column(s): {', '.join(missing)} "
-            f"(found: {', '.join(map(str, orders.columns))})",
-            missing=missing, found=[str(c) for c in orders.columns],
-        )
+    MissingColumnsError.check(orders.columns, need, ("订单表", "orders table"))
     ids = orders[customer_col]
     dates = pd.to_datetime(orders[date_col], errors="coerce")
     if getattr(dates.dt, "tz", None) is not None:

@@ -342,12 +342,5 @@ class _Model:
 
 
 def _columns(frame: pd.DataFrame, names: tuple[str, ...]) -> list[pd.Series]:
-    missing = [c for c in names if c not in frame.columns]
-    if missing:
-        raise MissingColumnsError(
-            f"客户汇总表缺少列：{', '.join(missing)}（现有列：{', '.join(map(str, frame.columns))}）",
-            f"the customer summary lacks column(s): {', '.join(missing)} "
-            f"(found: {', '.join(map(str, frame.columns))})",
-            missing=missing, found=[str(c) for c in frame.columns],
-        )
+    MissingColumnsError.check(frame.columns, names, ("客户汇总表", "customer summary"))
     return [frame[c] for c in names]

@@ -18,6 +18,8 @@ import zipfile
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import crm_xl.render.splice as splice_mod
 import crm_xl.render.xlsx as xlsx_mod
@@ -29,7 +31,15 @@ from crm_xl.render.splice import splice_report
 from crm_xl.render.xlsx import write_package
 from crm_xl.report.build import build_report
 from crm_xl.report.spec import (
+    ChartSpec,
+    ColumnSpec,
+    ConditionalFormat,
     ReportSpec,
+    SheetSpec,
+    SpecError,
+    TableBlock,
+    TextBlock,
+    stack,
 )
 from crm_xl.settings import AnalysisSettings
 
@@ -228,3 +238,105 @@ def test_refresh_through_the_command(checked, tmp_path):
     n = len(checked)
     assert main(["report", str(book), "-q"]) == 0
     assert len(checked) > n
+
+
+# ---------------------------------------------------------------------------------------------
+# generated specs
+
+# XML-special, wide, non-BMP and white-space characters (what XML 1.0 allows)
+_CHARS = st.one_of(st.sampled_from(list("<>&\"' \t\n\r;=$!{}_x") + ["客", "户", "é", "\U0001F600", "\u3000", "\x85"]),
+                   st.characters(min_codepoint=32, exclude_categories=("Cs",), exclude_characters="\ufffe\uffff"))
+_TEXT = st.text(_CHARS, min_size=0, max_size=12)
+_LINE = st.text(_CHARS, min_size=1, max_size=12)
+_HEADER = st.text(st.characters(min_codepoint=32, exclude_categories=("Cs",), exclude_characters="\ufffe\uffff"),
+                  min_size=1, max_size=10).filter(lambda s: s.strip())
+_COLOR = st.sampled_from(["C6EFCE", "FFC7CE", "9c5700", "00FF00AA", "1F4E78"])
+_KINDS = ["text", "general", "int", "money", "money2", "number", "ratio", "percent", "date", "score"]
+_SHEET_NAMES = ["数据 'a' & <b>", "Sheet 1", "报表", "\U0001F600表", "A&B", "x" * 31, "Ünï;cødé", "R&D 'q' x"]
+
+
+@st.composite
+def _column(draw, i: int) -> ColumnSpec:
+    kind = draw(st.sampled_from(_KINDS))
+    validation = draw(st.none() | st.lists(st.text(st.sampled_from(list("ab是否 x&<")), min_size=1, max_size=4),
+                                           min_size=1, max_size=3).map(tuple))
+    return ColumnSpec(f"k{i}", f"h{i}", kind, width=draw(st.none() | st.sampled_from([7.0, 12.345, 30.5])),
+                      validation=validation, comment=draw(st.none() | _LINE),
+                      fmt=draw(st.none() | st.sampled_from(['0.000', '#,##0"元"', "@", "0%", "yyyy/mm/dd", "General"])),
+                      align=draw(st.none() | st.sampled_from(["left", "center", "right"])), wrap=draw(st.booleans()),
+                      fill=draw(st.none() | _COLOR), editable=draw(st.booleans()))
+
+
+@st.composite
+def _table(draw, name: str) -> TableBlock:
+    ncol = draw(st.integers(1, 4))
+    cols = list(draw(st.tuples(*[_column(i) for i in range(ncol)])))
+    cols[0] = ColumnSpec(cols[0].key, draw(_HEADER), cols[0].kind, comment=cols[0].comment, wrap=cols[0].wrap)
+    n = draw(st.integers(0, 3))
+    data = pd.DataFrame({c.key: [f"v{j}" if c.kind == "text" else j for j in range(n)] for c in cols})
+    cfs = tuple(ConditionalFormat(draw(st.sampled_from([c.key for c in cols])), kind, draw(_LINE if kind == "equals" else
+                                  st.sampled_from(["={col}{row}>1", "=LEN({col}{row})<3", "=AND($A{row}<>\"\",TRUE)"])),
+                                  draw(_COLOR), draw(st.none() | _COLOR), draw(st.booleans()), draw(st.booleans()))
+                for kind in draw(st.lists(st.sampled_from(["equals", "formula"]), max_size=4)))
+    return TableBlock(name, tuple(cols), data, title=draw(st.none() | _LINE), conditional_formats=cfs,
+                      key_columns=(cols[0].key,), as_excel_table=draw(st.booleans()),
+                      style=draw(st.sampled_from(["TableStyleMedium2", "TableStyleLight9"])))
+
+
+@st.composite
+def _sheet(draw, name: str, names) -> tuple[SheetSpec, list[TableBlock]]:
+    blocks = []
+    for kind in draw(st.lists(st.sampled_from(["text", "table"]), min_size=1, max_size=4)):
+        if kind == "text":
+            blocks.append(TextBlock(tuple(draw(st.lists(_LINE, min_size=1, max_size=3))),
+                                    draw(st.sampled_from(["title", "heading", "body", "note"])),
+                                    merge_cols=draw(st.integers(1, 4)), wrap=draw(st.booleans())))
+        else:
+            blocks.append(draw(_table(f"Tbl_{next(names)}")))
+    placed = stack(blocks, start_row=draw(st.integers(1, 3)), col=draw(st.integers(1, 3)))
+    tables = [b for b in placed if isinstance(b, TableBlock)]
+    sheet = SheetSpec(name, placed, tab_color=draw(st.none() | _COLOR), freeze=draw(st.none() | st.sampled_from(
+        ["A1", "A2", "B1", "C4", "AA10"])), landscape=draw(st.booleans()), gridlines=draw(st.booleans()),
+        fit_width=draw(st.booleans()), column_widths=tuple(draw(st.lists(st.tuples(st.integers(1, 8),
+                                                                            st.sampled_from([5.0, 9.99, 40.25])),
+                                                                  max_size=2))),
+        print_title_rows=draw(st.none() | st.just((1, 2))), kind=draw(st.sampled_from(["report", "data"])))
+    return sheet, tables
+
+
+@st.composite
+def _spec(draw) -> ReportSpec:
+    import itertools
+    names = itertools.count(1)
+    sheet_names = draw(st.lists(st.sampled_from(_SHEET_NAMES), min_size=1, max_size=3, unique_by=str.lower))
+    drawn = [draw(_sheet(n, names)) for n in sheet_names]
+    tables = [t for _, ts in drawn for t in ts]
+    sheets = []
+    for sh, _ in drawn:
+        charts = []
+        for _ in range(draw(st.integers(0, 2)) if tables else 0):
+            t = draw(st.sampled_from(tables))
+            keys = [c.key for c in t.columns]
+            series = tuple(draw(st.lists(st.sampled_from(keys), min_size=1, max_size=3, unique=True)))
+            kind = draw(st.sampled_from(["pie", "bar", "column", "line", "funnel"]))
+            secondary = () if kind == "pie" else tuple(k for k in series if draw(st.booleans()))
+            charts.append(ChartSpec(kind, draw(_TEXT), t.name, draw(st.sampled_from(keys)), series,
+                                    draw(st.sampled_from(["H2", "AB30", "C100"])),
+                                    width_cm=draw(st.sampled_from([16.0, 10.1, 7.77])),
+                                    height_cm=draw(st.sampled_from([8.0, 5.55])),
+                                    y_axis_title=draw(st.none() | _TEXT), x_axis_title=draw(st.none() | _TEXT),
+                                    secondary=secondary, data_labels=draw(st.booleans())))
+        sheets.append(SheetSpec(**{**sh.__dict__, "charts": tuple(charts)}))
+    props = tuple((k, draw(_LINE)) for k in draw(st.lists(st.sampled_from(
+        ["title", "subject", "creator", "keywords", "description", "category"]), unique=True)))
+    return ReportSpec(tuple(sheets), lang=draw(st.sampled_from(["zh", "en"])), properties=props)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(_spec())
+def test_generated_specs(spec):
+    try:
+        spec.validate()
+    except SpecError:
+        return
+    assert_same_package(spec)

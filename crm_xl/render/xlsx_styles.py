@@ -73,7 +73,8 @@ def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, 
             w = max(w, 11)
         elif col.kind in NUMERIC_KINDS:
             num = pd.to_numeric(data, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-            fin = num[np.isfinite(num)]
+            finite = np.isfinite(num)
+            fin = num[finite]
             if fin.size:
                 big = float(np.max(np.abs(fin)))
                 if col.kind == "percent":
@@ -85,9 +86,8 @@ def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, 
                 else:
                     digits = len(f"{big:,.0f}")
                 w = max(w, digits + (1 if np.any(fin < 0) else 0) + 2)
-            rest = data[~np.isfinite(num)] if len(num) else data
-            if len(rest):
-                w = max(w, _text_widths(rest) + 2)
+            if not finite.all():  # the cells that are not numbers are measured as text
+                w = max(w, _text_widths(data[~finite]) + 2)
         else:
             w = max(w, _text_widths(data) + 2)
     return float(min(max(w, minimum), cap))

@@ -11,7 +11,8 @@ two trees, e.g. the branch and ``git worktree add --detach /tmp/base main``:
 ``write_package`` into memory, best and median of ``--repeat`` runs, the first run (which
 includes the writer's first-use imports: openpyxl in the old code) reported apart.
 ``command``: ``crm-xl report OUT --input CSV`` (a new process each time, a fresh OUT), the
-trees interleaved run by run; best and median per tree. No time is asserted anywhere.
+trees interleaved run by run; best and median per tree, of the wall-clock time and of the CPU
+time (user + system: less bent by a loaded machine). No time is asserted anywhere.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,18 +62,24 @@ def _write(csvs: list[str], repeat: int) -> None:
 def _command(trees: list[str], csvs: list[str], repeat: int) -> None:
     for csv in csvs:
         times: dict[str, list[float]] = {t: [] for t in trees}
+        cpu: dict[str, list[float]] = {t: [] for t in trees}
         with tempfile.TemporaryDirectory() as d:
             for i in range(repeat):
                 for t in trees:
                     out = os.path.join(d, f"r{i}_{len(times[t])}_{os.path.basename(t.rstrip('/')) or 'tree'}.xlsx")
                     env = {**os.environ, "PYTHONPATH": os.path.abspath(t)}
+                    csv = os.path.abspath(csv)
+                    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                     t0 = time.perf_counter()
                     subprocess.run([sys.executable, "-m", "crm_xl", "report", out, "--input", csv, "-q"], check=True,
-                                   env=env, stdout=subprocess.DEVNULL)
+                                   env=env, stdout=subprocess.DEVNULL, cwd=d)  # (python -m puts the cwd first)
                     times[t].append(time.perf_counter() - t0)
+                    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    cpu[t].append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
         for t, ts in times.items():
             print(f"{os.path.basename(csv)} [{t}]: best {min(ts):.2f} s, median {statistics.median(ts):.2f} s, "
-                  f"all {' '.join(f'{x:.2f}' for x in ts)}")
+                  f"all {' '.join(f'{x:.2f}' for x in ts)}; CPU of the process (its waited-for children too) "
+                  f"best {min(cpu[t]):.2f} s, median {statistics.median(cpu[t]):.2f} s", flush=True)
 
 
 def main() -> None:

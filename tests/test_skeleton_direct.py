@@ -140,7 +140,7 @@ def _only(tables: dict[str, pd.DataFrame], customers: int) -> dict[str, pd.DataF
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("n", [4, 30, 120])
+@pytest.mark.parametrize("n", [4, 120])  # (30: the golden workbooks, below)
 def test_demo_report(lang, n):
     run = build_report(_demo(n, lang), AnalysisSettings(lang=lang))
     assert_same_package(run.spec)
@@ -178,6 +178,7 @@ def _export_tests():
             if n.startswith("test_") and "tmp_path" in getattr(m, n).__code__.co_varnames[:getattr(m, n).__code__.co_argcount]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("test", _export_tests())
 def test_every_real_export_report(test, checked, tmp_path, capsys):
     args = test.__code__.co_varnames[:test.__code__.co_argcount]

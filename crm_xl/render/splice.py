@@ -1,6 +1,6 @@
 """Refresh the report sheets of a user's workbook without touching anything else.
 
-The report sheets are rendered standalone with openpyxl (cells as inline strings), then
+The report sheets are rendered standalone (:mod:`crm_xl.render.parts`, cells as inline strings), then
 their parts -- worksheet XML, tables, drawings, charts, comments and their rels -- are
 spliced into the user's package at the zip level:
 
@@ -316,7 +316,7 @@ class _Splice:
                 return
             out = []
             for r in rels:
-                if r.external:  # openpyxl writes none for report parts; never carry one over
+                if r.external:  # the skeleton writes none for report parts; never carry one over
                     continue
                 sk_tgt = resolve(sk_src, r.target)
                 new_tgt = _alloc(taken, sk_tgt)
@@ -441,7 +441,7 @@ def _emit(zw: ZipRewriter, name: str, data, date_time) -> None:
 
 
 class _SheetWriter:
-    """A worksheet part: openpyxl's skeleton XML with the cells streamed in."""
+    """A worksheet part: the skeleton's XML with the cells streamed in."""
 
     def __init__(self, skeleton: bytes, cells, xf_map, dxf_map: dict[int, int], date1904: bool = False) -> None:
         m = _SHEETDATA.search(skeleton)

@@ -1,9 +1,11 @@
 """ReportSpec -> .xlsx file.
 
-openpyxl draws the workbook's structure -- styles, Excel Tables, data validation,
-conditional formats, native charts, frozen panes, print setup, properties -- and the cells
-are streamed into each worksheet part by :mod:`crm_xl.render.sheetdata` (column-wise,
-vectorised), which keeps a 100k-row report close to a raw streaming writer's speed.
+:mod:`crm_xl.render.parts` writes the workbook's structure -- styles, Excel Tables, data
+validation, conditional formats, native charts, notes, frozen panes, print setup,
+properties -- as text, without openpyxl (issue 20; the bytes are the ones openpyxl wrote
+before, which ``tests/test_skeleton_direct.py`` checks), and the cells are streamed into each
+worksheet part by :mod:`crm_xl.render.sheetdata` (column-wise, vectorised), which keeps a
+100k-row report close to a raw streaming writer's speed.
 
 Public entry points:
 
@@ -136,7 +138,7 @@ def _finish(zin: Skeleton, fh, sink: StringSink, *, data_sheets: Set[str] = froz
         names = [i.filename for i in zin.infolist()]
         extra: dict[str, bytes] = {}
         if sink.mode == "shared" and "xl/sharedStrings.xml" not in names:
-            # openpyxl writes no shared-string part when its own cells have no text
+            # the skeleton has no shared-string part (as openpyxl wrote none for cells without text)
             ct = ContentTypes(zin.read("[Content_Types].xml"))
             ct.overrides["xl/sharedStrings.xml"] = SST_TYPE
             rels = pkg.rels(wb)
@@ -146,7 +148,7 @@ def _finish(zin: Skeleton, fh, sink: StringSink, *, data_sheets: Set[str] = froz
             extra = {"[Content_Types].xml": ct.xml(), rels_part(wb): rels_xml(rels), "xl/sharedStrings.xml": b""}
             names.append("xl/sharedStrings.xml")
         if modified is not None and "docProps/core.xml" in names:
-            # openpyxl stamps the save time; a spec with a fixed date is reproducible byte for byte
+            # the save time is stamped; a spec with a fixed date is reproducible byte for byte
             stamp = modified.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
             extra["docProps/core.xml"] = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(),
                                                 zin.read("docProps/core.xml"))
@@ -173,7 +175,7 @@ def _finish(zin: Skeleton, fh, sink: StringSink, *, data_sheets: Set[str] = froz
                 elif name == "xl/sharedStrings.xml" and sink.mode == "shared":
                     continue  # written last, once every sheet has registered its strings
                 elif name == "xl/styles.xml":
-                    pipe.writestr(info, schema_order_fonts(zin.read(name)))  # openpyxl's font order is not the schema's
+                    pipe.writestr(info, schema_order_fonts(zin.read(name)))  # (fonts in openpyxl's element order, not the schema's)
                 else:
                     pipe.writestr(info, extra.get(name) or zin.read(name))
             if sink.mode == "shared":

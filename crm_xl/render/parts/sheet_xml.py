@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __all__ = ["LABELS", "SheetDraft", "draw_sheet", "worksheet_xml", "cell_range"]
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ...report.spec import ConditionalFormat, SheetSpec, TableBlock, TextBlock
@@ -217,7 +218,7 @@ def _tail(draft: SheetDraft, styles: Styles, labels: dict[str, str]) -> list[str
 
 
 def worksheet_xml(draft: SheetDraft, styles: Styles, labels: dict[str, str], *, code_name: str | None = None,
-                  drawing: bool = False, comments: bool = False, table_rids: list[str] = ()) -> bytes:
+                  drawing: bool = False, comments: bool = False, table_rids: Sequence[str] = ()) -> bytes:
     """The worksheet part, its ``<sheetData/>`` empty (the cells are streamed in later)."""
     sh = draft.sheet
     out = [f'<worksheet xmlns="{_MAIN}"><sheetPr'

@@ -36,41 +36,37 @@ class _Package:
             self.overrides.append((name, kind))
 
     def sheet(self, i: int, d: SheetDraft, code_name: str | None) -> None:
-        """The worksheet part of sheet ``i`` (from 1) and the parts it refers to."""
-        items: list[tuple[str, str, str]] = []
-        if d.sheet.charts:
-            items.append(("drawing", "", "rId1"))
-        table_rids = [f"rId{len(items) + k}" for k in range(1, len(d.tables) + 1)]
-        name = f"xl/worksheets/sheet{i}.xml"
-        self.add(name, worksheet_xml(d, self.styles, self.labels, code_name=code_name, drawing=bool(d.sheet.charts),
-                                     comments=bool(d.comments), table_rids=table_rids), "worksheet")
+        """The worksheet part of sheet ``i`` (from 1), then the parts it refers to, and its rels."""
+        items: list[tuple[str, str, str]] = []  # (type, target, id): drawing, tables, comments, VML
+        drawing = None
         if d.sheet.charts:
             self.drawings += 1
             drawing = f"xl/drawings/drawing{self.drawings}.xml"
-            items[0] = ("drawing", "/" + drawing, "rId1")
+            items.append(("drawing", "/" + drawing, "rId1"))
+        tables = []
+        for t in d.tables:
+            self.tables += 1
+            tables.append((t, self.tables))
+            items.append(("table", f"/xl/tables/table{self.tables}.xml", f"rId{len(items) + 1}"))
+        self.add(f"xl/worksheets/sheet{i}.xml", worksheet_xml(
+            d, self.styles, self.labels, code_name=code_name, drawing=drawing is not None, comments=bool(d.comments),
+            table_rids=[rid for kind, _, rid in items if kind == "table"]), "worksheet")
+        if drawing is not None:
             chart_rels = []
             for k, ch in enumerate(d.sheet.charts, 1):
                 self.charts.append(ch)
                 chart_rels.append(("chart", f"/xl/charts/chart{len(self.charts)}.xml", f"rId{k}"))
             self.add(drawing, drawing_xml(list(d.sheet.charts)), "drawing")
             self.add(f"xl/drawings/_rels/drawing{self.drawings}.xml.rels", rels(chart_rels))
-        for rid in table_rids:
-            items.append(("table", "", rid))
         if d.comments:
             self.comments += 1
-            notes = sorted(d.comments, key=lambda n: (n[0], n[1]))
-            part = f"xl/comments/comment{self.comments}.xml"
+            notes = sorted(d.comments, key=lambda n: (n[0], n[1]))  # in cell order
+            part, vml = f"xl/comments/comment{self.comments}.xml", f"xl/drawings/commentsDrawing{self.comments}.vml"
             self.add(part, comments_xml(notes), "comments")
-            vml = f"xl/drawings/commentsDrawing{self.comments}.vml"
             self.add(vml, comments_vml(notes))
             items += [("comments", "/" + part, "comments"), ("vmlDrawing", "/" + vml, "anysvml")]
-        k = 1 if d.sheet.charts else 0
-        for t in d.tables:
-            self.tables += 1
-            part = f"xl/tables/table{self.tables}.xml"
-            self.add(part, table_xml(t, self.tables), "table")
-            items[k] = ("table", "/" + part, items[k][2])
-            k += 1
+        for t, n in tables:
+            self.add(f"xl/tables/table{n}.xml", table_xml(t, n), "table")
         if items:
             self.add(f"xl/worksheets/_rels/sheet{i}.xml.rels", rels(items))
 

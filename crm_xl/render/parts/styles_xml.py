@@ -133,14 +133,15 @@ class Styles:
 
     def xf(self, *, font: str, alignment: tuple, border: str | None = None, fill: str | None = None,
            number_format: str | None = None) -> int:
-        """The cellXfs index of a look (a new entry only for a new combination)."""
+        """The cellXfs index of a look (a new entry only for a new combination): ``font``, ``border``
+        and ``fill`` (a <patternFill>) as XML, ``alignment`` as (horizontal, vertical, wrap)."""
         if number_format is None:
             fmt = 0
         elif number_format in BUILTIN_IDS:
             fmt = BUILTIN_IDS[number_format]
         else:
             fmt = self.formats.add(number_format) + FIRST_CUSTOM_FORMAT
-        return self.xfs.add((fmt, self.fonts.add(font), 0 if fill is None else self.fills.add(fill),
+        return self.xfs.add((fmt, self.fonts.add(font), 0 if fill is None else self.fills.add(f"<fill>{fill}</fill>"),
                              0 if border is None else self.borders.add(border), self.alignments.add(alignment)))
 
     def dxf(self, fill: str, font_color: str | None, bold: bool) -> int:
@@ -161,8 +162,7 @@ class Styles:
         else:
             out.append('<numFmts count="0"/>')
         out.append(f'<fonts count="{len(self.fonts.items)}">' + "".join(self.fonts.items) + "</fonts>")
-        out.append(f'<fills count="{len(self.fills.items)}">'
-                   + "".join(f if f.startswith("<fill>") else f"<fill>{f}</fill>" for f in self.fills.items) + "</fills>")
+        out.append(f'<fills count="{len(self.fills.items)}">' + "".join(self.fills.items) + "</fills>")
         out.append(f'<borders count="{len(self.borders.items)}">' + "".join(self.borders.items) + "</borders>")
         out.append('<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>')
         out.append(f'<cellXfs count="{len(self.xfs.items)}">')

@@ -147,8 +147,10 @@ def test_demo_report(lang, n):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_demo_report_of_one_customer_and_of_no_orders(lang):
+def test_demo_report_of_one_customer_of_none_and_of_no_orders(lang):
     tables = _demo(30, lang)
+    zero = {"customers": tables["customers"].iloc[:0], "interactions": tables["interactions"]}  # no customer, no order
+    assert_same_package(build_report(zero, AnalysisSettings(lang=lang)).spec)
     one = _only(tables, 1)
     assert_same_package(build_report(one, AnalysisSettings(lang=lang)).spec)
     orders = next(k for k in tables if "订单" in k or "rder" in k)

@@ -27,7 +27,7 @@ from ..sheetdata import (
 )
 from ..xlsx_styles import estimate_lines, sheet_widths
 from . import xmltext
-from .styles_xml import StyleBook, Styles
+from .styles_xml import StyleBook, Styles, color
 
 LABELS = {
     "zh": {
@@ -224,7 +224,7 @@ def worksheet_xml(draft: SheetDraft, styles: Styles, labels: dict[str, str], *, 
     out = [f'<worksheet xmlns="{_MAIN}"><sheetPr'
            + (f' codeName="{xmltext.ascii_attr(code_name)}"' if code_name is not None else "") + ">"]
     if sh.tab_color:
-        out.append(f'<tabColor rgb="{xmltext.ascii_attr(_argb(sh.tab_color))}"/>')
+        out.append(f'<tabColor rgb="{color(sh.tab_color)}"/>')
     out.append('<outlinePr summaryBelow="1" summaryRight="1"/>'
                + ('<pageSetUpPr fitToPage="1"/>' if sh.fit_width else "<pageSetUpPr/>") + "</sheetPr>")
     out.append('<dimension ref="A1:A1"/>' + _sheet_view(sh) + '<sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>')
@@ -249,6 +249,3 @@ def worksheet_xml(draft: SheetDraft, styles: Styles, labels: dict[str, str], *, 
     out.append("</worksheet>")
     return "".join(out).encode("ascii")
 
-
-def _argb(rgb: str) -> str:
-    return "00" + rgb if len(rgb) == 6 else rgb

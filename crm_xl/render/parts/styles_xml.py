@@ -12,6 +12,8 @@ from __future__ import annotations
 
 __all__ = ["Styles", "StyleBook", "color", "font_xml", "fill_xml"]
 
+import re
+
 from ...report.spec import NUMERIC_KINDS, ColumnSpec
 from ..xlsx_styles import FONT_NAME, PALETTE
 from . import xmltext
@@ -55,6 +57,7 @@ BUILTIN_FORMATS = {
     48: '##0.0E+0',
     49: '@',}
 BUILTIN_IDS = {code: i for i, code in BUILTIN_FORMATS.items()}
+_RGB = re.compile(r"^([A-Fa-f0-9]{8}|[A-Fa-f0-9]{6})$")
 FIRST_CUSTOM_FORMAT = 164
 
 _DEFAULT_FONT = '<font><name val="Calibri"/><family val="2"/><color theme="1"/><sz val="11"/><scheme val="minor"/></font>'
@@ -76,7 +79,10 @@ _TAIL = ('<tableStyles count="0" defaultTableStyle="TableStyleMedium9" defaultPi
 
 
 def color(rgb: str) -> str:
-    """An RGB colour as openpyxl stored it: six hex digits get an ``00`` alpha, case kept."""
+    """An RGB colour as openpyxl stored it: six hex digits get an ``00`` alpha, case kept;
+    anything but six or eight hex digits is refused, as openpyxl refused it."""
+    if not _RGB.match(rgb):
+        raise ValueError(f"Colors must be aRGB hex values, not {rgb!r}")
     return "00" + rgb if len(rgb) == 6 else rgb
 
 

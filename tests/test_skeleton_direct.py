@@ -343,3 +343,29 @@ def test_generated_specs(spec):
     except SpecError:
         return
     assert_same_package(spec)
+
+
+@pytest.fixture(scope="module")
+def user_book(tmp_path_factory) -> bytes:
+    """A workbook of the user's: a sheet of theirs, and one a generated spec may replace (with a code name)."""
+    path = tmp_path_factory.mktemp("user") / "mine.xlsx"
+    _book_with_code_names(path, ["Sheet 1", "报表"])
+    return path.read_bytes()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(_spec())
+def test_generated_specs_refreshed_into_a_workbook(user_book, spec):
+    try:
+        spec.validate()
+    except SpecError:
+        return
+    outs = []
+    for skeleton in (openpyxl_skeleton, None):
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(user_book)) as zin:
+            splice_report(spec, zin, out, skeleton=skeleton)
+        outs.append(out.getvalue())
+    _assert_same_parts(_parts(outs[0]), _parts(outs[1]), stamps=True)
+    assert outs[0] == outs[1]

@@ -1,6 +1,6 @@
 """Start-up of the ``crm-xl`` process: the garbage collector while modules load.
 
-Importing pandas, numpy, scipy.special, openpyxl and the report modules creates a few
+Importing pandas, numpy, scipy.special and the report modules creates a few
 hundred thousand objects that live until the process ends and almost no garbage, yet the
 cyclic collector runs over them about 150 times while they load, and its later full passes
 scan them again (issue 20 measured ~0.2 s of a 1k-customer report, a tenth of it).

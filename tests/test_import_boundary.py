@@ -72,3 +72,22 @@ def test_core_runs_with_excel_libraries_blocked(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_a_new_report_is_written_without_openpyxl(tmp_path):
+    """`crm-xl report OUT --input orders.csv` (a new workbook) and `crm-xl demo` write the package
+    themselves (crm_xl.render.parts, issue 20): the command's process never imports openpyxl."""
+    import os
+    import subprocess
+    import sys
+
+    csv = tmp_path / "orders.csv"
+    rows = [f"SO{i:04d},C{i % 37:03d},2024-0{1 + i % 9}-1{i % 10},{100 + i * 7.5:.2f}" for i in range(400)]
+    csv.write_text("订单编号,客户ID,下单日期,订单金额\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    code = ("import sys; from crm_xl.cli import run; sys.argv = ['crm-xl', *sys.argv[1:], '-q']; code = run(); "
+            "print(code, sorted(m for m in sys.modules if m.split('.')[0] == 'openpyxl'))")
+    for args in (["report", str(tmp_path / "new.xlsx"), "--input", str(csv), "--as-of", "2024-10-01"],
+                 ["demo", "-o", str(tmp_path / "demo.xlsx"), "--customers", "40"]):
+        out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(pathlib.Path(crm_xl.__file__).parents[1])}).stdout
+        assert out.strip().splitlines()[-1] == "0 []", (args[0], out)

@@ -1,4 +1,4 @@
-"""Renderers: ReportSpec -> .xlsx file (openpyxl) | ReportSpec -> live xlwings Book.
+"""Renderers: ReportSpec -> .xlsx file (written directly, crm_xl.render.parts) | ReportSpec -> live xlwings Book.
 
 File renderer entry points (see ``docs/rendering.md``):
 

@@ -3,7 +3,7 @@
 Office.js cannot bind a shape to a script, so xlwings Lite uses a *named* shape with a
 hyperlink to a cell of the same workbook hidden behind it: clicking the shape selects that
 cell, and Lite's selection handler runs the script whose decorator says
-``@script(button="[shape name]Sheet!Cell")`` (docs/excel.md). openpyxl writes no shapes,
+``@script(button="[shape name]Sheet!Cell")`` (docs/excel.md). The package writer draws no shapes,
 so this module adds them to a finished package at the zip level:
 
 * ``xl/drawings/drawingN.xml`` with one ``xdr:twoCellAnchor`` / ``xdr:sp`` per button

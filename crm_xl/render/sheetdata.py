@@ -1,7 +1,7 @@
 """Fast ``<sheetData>`` writer: table columns -> worksheet XML cell fragments.
 
-openpyxl draws everything around the cells (styles, tables, validations, charts, print
-setup); the cells themselves are streamed from here, one column at a time with pandas /
+:mod:`crm_xl.render.parts` writes everything around the cells (styles, tables, validations,
+charts, print setup); the cells themselves are streamed from here, one column at a time with pandas /
 numpy, which is what keeps a 100k-row report as fast as a raw streaming writer.
 
 Rules enforced here (the spec's data contract):

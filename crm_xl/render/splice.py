@@ -1,6 +1,6 @@
 """Refresh the report sheets of a user's workbook without touching anything else.
 
-The report sheets are rendered standalone with openpyxl (cells as inline strings), then
+The report sheets are rendered standalone (:mod:`crm_xl.render.parts`, cells as inline strings), then
 their parts -- worksheet XML, tables, drawings, charts, comments and their rels -- are
 spliced into the user's package at the zip level:
 
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 __all__ = ["refresh_workbook", "splice_report"]
 
-import io
 import posixpath
 import re
 import zipfile
@@ -57,6 +56,7 @@ from .opc import (
     workbook_part,
     workbook_sheets,
 )
+from .parts.skeleton import build_skeleton
 from .sheetdata import StringSink
 from .splice_edits import (
     _alloc,
@@ -73,7 +73,7 @@ from .splice_edits import (
     update_app_titles,
 )
 from .styles_merge import merge_styles
-from .xlsx import FIXED_ZIP_TIME, _skeleton
+from .xlsx import FIXED_ZIP_TIME
 from .xlsx_read import SharedStrings, read_table_rows
 from .zipraw import ZipRewriter
 
@@ -126,13 +126,14 @@ def refresh_workbook(spec: ReportSpec, path: str | Path, *, out: str | Path | No
     return target
 
 
-def splice_report(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
+def splice_report(spec: ReportSpec, zin: zipfile.ZipFile, fh, *, skeleton=None) -> set[str]:
     """Write ``zin`` with ``spec``'s sheets spliced in to the binary file ``fh``.
 
-    Returns the names of the parts written anew (the others were copied raw).
+    Returns the names of the parts written anew (the others were copied raw). ``skeleton``
+    draws the report sheets' parts (the tests compare the openpyxl one it replaced).
     """
     try:
-        return _splice(spec, zin, fh)
+        return _splice(spec, zin, fh, skeleton)
     except CrmXlError:
         raise
     except (KeyError, ValueError, SafeET.ParseError, zipfile.BadZipFile, UnicodeDecodeError, NotImplementedError,
@@ -144,9 +145,9 @@ def splice_report(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
         ) from exc
 
 
-def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh) -> set[str]:
+def _splice(spec: ReportSpec, zin: zipfile.ZipFile, fh, skeleton=None) -> set[str]:
     """The steps of :func:`splice_report`, in order (each a method of :class:`_Splice`)."""
-    s = _Splice(spec, zin)
+    s = _Splice(spec, zin, skeleton)
     s.carry_over()  # 1
     s.sheet_order()  # 2
     s.drop_old_parts()  # 3
@@ -162,8 +163,8 @@ class _Splice:
     types ``ct``, workbook part, rels and sheets), the report sheets rendered standalone
     (``sk``), the parts that go (``removed``) and the parts written anew (``new_parts``)."""
 
-    def __init__(self, spec: ReportSpec, zin: zipfile.ZipFile) -> None:
-        self.spec, self.zin = spec, zin
+    def __init__(self, spec: ReportSpec, zin: zipfile.ZipFile, skeleton=None) -> None:
+        self.spec, self.zin, self.skeleton = spec, zin, skeleton or build_skeleton
         self.pkg = pkg = PackageReader(zin)
         self.ct = ContentTypes(pkg.read("[Content_Types].xml"))
         self.wb_part = workbook_part(pkg)
@@ -263,17 +264,15 @@ class _Splice:
     def render_standalone(self) -> None:
         """4. render the report sheets standalone"""
         sink = StringSink("inline")
-        wb, self.cells = _skeleton(self.spec, sink)
+        code_names = {}
         for sh in self.spec.sheets:  # keep the VBA code name of a replaced sheet (.xlsm document modules)
             if sh.name in self.replaced:
                 head = self.zin.read(self.pkg.name(self.sheets[self.replaced[sh.name]][3]))[:4096]
                 m = re.search(rb'<(?:\w+:)?sheetPr\b[^>]*\scodeName="([^"]+)"', head)
                 if m:
-                    wb[sh.name].sheet_properties.codeName = m.group(1).decode()
-        buf = io.BytesIO()
-        wb.save(buf)
-        buf.seek(0)
-        skz = zipfile.ZipFile(buf)
+                    code_names[sh.name] = m.group(1).decode()
+        skz = self.skeleton(self.spec, sink, code_names)
+        self.cells = skz.cells
         self.sk = sk = PackageReader(skz)
         self.sk_ct = ContentTypes(sk.read("[Content_Types].xml"))
         self.sk_wb = workbook_part(sk)
@@ -317,7 +316,7 @@ class _Splice:
                 return
             out = []
             for r in rels:
-                if r.external:  # openpyxl writes none for report parts; never carry one over
+                if r.external:  # the skeleton writes none for report parts; never carry one over
                     continue
                 sk_tgt = resolve(sk_src, r.target)
                 new_tgt = _alloc(taken, sk_tgt)
@@ -442,7 +441,7 @@ def _emit(zw: ZipRewriter, name: str, data, date_time) -> None:
 
 
 class _SheetWriter:
-    """A worksheet part: openpyxl's skeleton XML with the cells streamed in."""
+    """A worksheet part: the skeleton's XML with the cells streamed in."""
 
     def __init__(self, skeleton: bytes, cells, xf_map, dxf_map: dict[int, int], date1904: bool = False) -> None:
         m = _SHEETDATA.search(skeleton)

@@ -12,7 +12,8 @@ Two repairs make the result what Excel and the Open XML SDK expect:
 * ``<font>`` children are written in the schema's sequence (``b, i, strike, ..., sz,
   color, name, family, charset, scheme``), not openpyxl's order (ECMA-376's own XSD
   allows any order, the SDK's validator -- and so SDK-based readers -- do not);
-  :func:`schema_order_fonts` does the same for a whole stylesheet written by openpyxl;
+  :func:`schema_order_fonts` does the same for a whole stylesheet in openpyxl's order (the
+  skeleton's, :mod:`crm_xl.render.parts.styles_xml`);
 * a stylesheet without named-style formats (``<cellStyleXfs>``, files of minimal
   writers) gets the default one, so the ``xfId="0"`` of every cell format points at a
   named style that exists.
@@ -151,7 +152,7 @@ class _Text:
 
 
 def merge_styles(user_xml: bytes, report_xml: bytes) -> StyleMerge:
-    """Merge ``report_xml`` (openpyxl's stylesheet of the report sheets) into ``user_xml``."""
+    """Merge ``report_xml`` (the stylesheet of the report sheets, crm_xl.render.parts) into ``user_xml``."""
     user = SafeET.fromstring(user_xml)
     rep = SafeET.fromstring(report_xml)
     m = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?styleSheet\b", user_xml)

@@ -1,21 +1,18 @@
-"""The report's look for the openpyxl renderer: fonts, fills, borders, cell style ids.
+"""The report's look shared by both renderers: the font and palette, column widths, wrapped lines.
 
-One palette for every sheet so the workbook reads as one report. Cell styles are
-registered once per distinct look and referred to by their ``cellXfs`` index (the ``s``
-attribute the fast cell writer puts on each cell).
+One palette for every sheet so the workbook reads as one report. The file renderer's cell
+styles (``cellXfs`` ids) are registered by :class:`crm_xl.render.parts.styles_xml.StyleBook`.
 """
 
 from __future__ import annotations
 
-__all__ = ["PALETTE", "StyleBook", "column_width", "sheet_widths", "estimate_lines"]
+__all__ = ["FONT_NAME", "PALETTE", "column_width", "sheet_widths", "estimate_lines"]
 
 import math
 import re
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from ..report.spec import NUMERIC_KINDS, ColumnSpec, display_width
 
@@ -30,83 +27,6 @@ PALETTE = {
     "border": "BFBFBF",
     "heading_rule": "8EA9DB",
 }
-
-_THIN = Side(style="thin", color=PALETTE["border"])
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-
-
-class StyleBook:
-    """Style ids (``cellXfs`` indices) of the report's looks in one openpyxl workbook.
-
-    ``cache`` (look -> id) may be shared by the StyleBooks of every sheet of one workbook,
-    whose ids are the workbook's: each look's openpyxl objects are then built once."""
-
-    def __init__(self, ws, cache: dict[tuple, int] | None = None) -> None:
-        self._ws = ws
-        self._cache: dict[tuple, int] = {} if cache is None else cache
-
-    def _register(self, key: tuple, attrs) -> int:
-        """The id of look ``key``; ``attrs()`` gives its cell attributes when it is new."""
-        sid = self._cache.get(key)
-        if sid is None:
-            c = Cell(self._ws)
-            for k, v in attrs().items():
-                setattr(c, k, v)
-            sid = self._cache[key] = c.style_id
-        return sid
-
-    def text(self, style: str, wrap: bool = False) -> int:
-        """Text block line: title / heading / body / note."""
-        def attrs():
-            if style == "title":
-                font = Font(name=FONT_NAME, size=16, bold=True, color=PALETTE["title"])
-            elif style == "heading":
-                font = Font(name=FONT_NAME, size=12, bold=True, color=PALETTE["heading"])
-            elif style == "note":
-                font = Font(name=FONT_NAME, size=9, italic=True, color=PALETTE["note"])
-            else:
-                font = Font(name=FONT_NAME, size=10)
-            out = {"font": font, "alignment": Alignment(vertical="top" if wrap else "center", wrap_text=wrap)}
-            if style == "heading":
-                out["border"] = Border(bottom=Side(style="thin", color=PALETTE["heading_rule"]))
-            return out
-        return self._register(("text", style, wrap), attrs)
-
-    def caption(self) -> int:
-        """A table's title line."""
-        return self._register(("caption",), lambda: {
-            "font": Font(name=FONT_NAME, size=11, bold=True, color=PALETTE["heading"]),
-            "alignment": Alignment(vertical="center")})
-
-    def header(self, excel_table: bool) -> int:
-        """Header cells: white bold on dark blue, centred, wrapped, boxed. The fill is set on
-        the cells (not left to the table style) so every spreadsheet program shows it."""
-        return self._register(("th",), lambda: {
-            "font": Font(name=FONT_NAME, size=10, bold=True, color=PALETTE["header_font"]),
-            "fill": PatternFill("solid", fgColor=PALETTE["header_fill"]), "border": _BOX,
-            "alignment": Alignment(horizontal="center", vertical="center", wrap_text=True)})
-
-    def data(self, col: ColumnSpec, excel_table: bool) -> int:
-        """Data cells of ``col``: its number format and alignment."""
-        fmt = col.number_format
-        if col.align:
-            horizontal = col.align
-        elif col.kind in NUMERIC_KINDS:
-            horizontal = "right"
-        elif col.kind == "date":
-            horizontal = "center"
-        else:
-            horizontal = None
-        fill = col.background
-
-        def attrs():
-            out = {"font": Font(name=FONT_NAME, size=10), "number_format": fmt, "border": _BOX,
-                   "alignment": Alignment(horizontal=horizontal, vertical="center", wrap_text=col.wrap or None)}
-            if fill:
-                out["fill"] = PatternFill("solid", fgColor=fill)
-            return out
-        return self._register(("td", fmt, horizontal, col.wrap, fill), attrs)
-
 
 _WIDE_RE = r"[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA960-\uA97F\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]"
 
@@ -153,7 +73,8 @@ def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, 
             w = max(w, 11)
         elif col.kind in NUMERIC_KINDS:
             num = pd.to_numeric(data, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-            fin = num[np.isfinite(num)]
+            finite = np.isfinite(num)
+            fin = num[finite]
             if fin.size:
                 big = float(np.max(np.abs(fin)))
                 if col.kind == "percent":
@@ -165,9 +86,8 @@ def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, 
                 else:
                     digits = len(f"{big:,.0f}")
                 w = max(w, digits + (1 if np.any(fin < 0) else 0) + 2)
-            rest = data[~np.isfinite(num)] if len(num) else data
-            if len(rest):
-                w = max(w, _text_widths(rest) + 2)
+            if not finite.all():  # the cells that are not numbers are measured as text
+                w = max(w, _text_widths(data[~finite]) + 2)
         else:
             w = max(w, _text_widths(data) + 2)
     return float(min(max(w, minimum), cap))

@@ -116,9 +116,17 @@ class _Column:
         self.cleaned = cleaned.array
         self.missing = np.asarray(cleaned.iloc[:len(values)].isna().to_numpy(), dtype=bool)
 
-    def take(self, codes: np.ndarray) -> pd.Series:
-        """Per row; code -1 (NULL) takes the last slot, as :meth:`crm_xl.core.parse.Distinct.expand` does."""
-        return pd.Series(self.cleaned.take(np.asarray(codes, dtype=np.intp)))
+    def take(self, codes: np.ndarray, remember: bool = False) -> pd.Series:
+        """Per row; code -1 (NULL) takes the last slot, as :meth:`crm_xl.core.parse.Distinct.expand` does.
+        ``remember``: the codes are remembered with the column (:func:`crm_xl.core.codes.remember_codes`),
+        so that looking its values up looks up the distinct values only."""
+        slots = np.where(codes < 0, len(self.cleaned) - 1, codes)
+        out = pd.Series(self.cleaned.take(np.asarray(slots, dtype=np.intp)))
+        if remember:
+            from ..core.codes import remember_codes
+
+            remember_codes(out, slots, np.asarray(self.cleaned, dtype=object))
+        return out
 
 
 def _clean_texts(con: Connection, rel: str, cols: dict[str, str], heads: dict[str, str], sheet: str, lang: str):
@@ -295,7 +303,7 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
     for col in ORDERS.columns:
         k = col.key
         if k in texts:
-            out[k] = texts[k].take(_ints(got.pop(f"k_{k}"), -1))
+            out[k] = texts[k].take(_ints(got.pop(f"k_{k}"), -1), remember=k == "customer_id")
         elif k == "order_date":
             days = _ints(got.pop("d"), _NO_DAY)
             stamp = np.where(days == _NO_DAY, 0, days).astype("datetime64[D]").astype("datetime64[ns]")

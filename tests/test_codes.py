@@ -47,3 +47,24 @@ def test_a_filtered_column_has_no_codes_and_a_stacked_one_carries_them():
     texts = out.to_numpy(dtype=object)
     back = got[1][got[0]]
     assert all((a == b) or (pd.isna(a) and pd.isna(b)) for a, b in zip(texts, back, strict=True))
+
+
+def test_factorising_and_membership_from_the_codes():
+    from crm_xl.core.codes import factorize_known, isin_texts
+
+    column, _, _ = coded()
+    codes, uniques = factorize_known(column)
+    want_codes, want_uniques = pd.factorize(column.to_numpy(dtype=object), sort=True)
+    np.testing.assert_array_equal(codes, want_codes)
+    assert list(uniques) == list(want_uniques)
+    wanted = {"C00007", "C00100", "nope"}
+    np.testing.assert_array_equal(isin_texts(column, wanted), column.isin(wanted).to_numpy())
+
+
+def test_activation_sorts_orders_as_lexsort_does():
+    from crm_xl.core.scenarios.activation import _by_customer_day
+
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 400, 20_000)
+    day = (np.datetime64("2022-01-01") + rng.integers(0, 900, 20_000)).astype("datetime64[ns]")
+    np.testing.assert_array_equal(_by_customer_day(codes, day, 400), np.lexsort((day, codes)))

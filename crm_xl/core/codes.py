@@ -112,14 +112,40 @@ def remember_codes(column, codes: np.ndarray, slots) -> None:
         return
     key = id(pa_array)
     slots = np.asarray(slots, dtype=object)
+    if key not in _KNOWN:  # (else the same live array: its codes are replaced, its finaliser stays)
+        weakref.finalize(pa_array, _KNOWN.pop, key, None)  # forgotten with the array
     _KNOWN[key] = (np.asarray(codes, dtype=np.int32 if slots.size < 2**31 else np.int64), slots)
-    weakref.finalize(pa_array, _KNOWN.pop, key, None)  # forgotten with the array
 
 
 def known_codes(values) -> tuple[np.ndarray, np.ndarray] | None:
     """(codes, slots) remembered for ``values`` (a Series or array) by :func:`remember_codes`, or None."""
     pa_array = _arrow_of(values)
     return _KNOWN.get(id(pa_array)) if pa_array is not None else None
+
+
+def factorize_known(values) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize(values, sort=True)`` as (codes, sorted distinct texts: an object array)
+    from the codes remembered for ``values`` (only the distinct values are factorised), or
+    None when none are remembered."""
+    known = known_codes(values)
+    if known is None:
+        return None
+    codes, slots = known
+    used = np.flatnonzero(np.bincount(codes, minlength=len(slots)))
+    slot_codes, uniques = pd.factorize(slots[used], sort=True)
+    out = np.full(len(slots), -1, dtype=np.intp)
+    out[used] = slot_codes
+    return out[codes], np.asarray(uniques, dtype=object)
+
+
+def isin_texts(values: pd.Series, wanted) -> np.ndarray:
+    """``values.isin(wanted).to_numpy()`` of a text Series, per distinct value when its codes
+    are remembered."""
+    known = known_codes(values)
+    if known is None:
+        return values.isin(wanted).to_numpy(dtype=bool)
+    codes, slots = known
+    return pd.Series(slots, dtype=values.dtype).isin(wanted).to_numpy(dtype=bool)[codes]
 
 
 def carry_codes(parts: list[pd.Series], order: np.ndarray | None, column) -> None:

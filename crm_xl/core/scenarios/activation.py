@@ -10,6 +10,7 @@ import pandas as pd
 
 from ...settings import AnalysisSettings
 from ...texts import Texts
+from ..codes import factorize_known, stable_argsort
 from ..dataset import CrmData
 from .common import _as_of, _pct, _texts, _valid_orders
 
@@ -124,10 +125,10 @@ def _first_orders(o: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     if len(o) == 0:
         empty = pd.Series(dtype="datetime64[ns]", index=pd.Index([], dtype=object, name="customer_id"))
         return empty.rename("order_date"), pd.Series(dtype=float, index=empty.index, name="amount"), empty.copy()
-    codes, uniq = pd.factorize(o["customer_id"].to_numpy(dtype=object), sort=True)
+    codes, uniq = factorize_known(o["customer_id"]) or pd.factorize(o["customer_id"].to_numpy(dtype=object), sort=True)
     day = o["order_date"].to_numpy(dtype="datetime64[ns]")
     amount = o["amount"].to_numpy(dtype=float)
-    order = np.lexsort((day, codes))  # by customer, then day; ties keep the rows' order (stable)
+    order = _by_customer_day(codes, day, len(uniq))  # by customer, then day; ties keep the rows' order (stable)
     sc, sd = codes[order], day[order]
     starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
     index = pd.Index(uniq, name="customer_id")
@@ -138,6 +139,18 @@ def _first_orders(o: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     has, at = np.unique(sc[later], return_index=True)
     second = pd.Series(sd[later[at]], index=pd.Index(uniq[has], name="customer_id"), name="order_date")
     return first, first_amount, second
+
+
+def _by_customer_day(codes: np.ndarray, day: np.ndarray, n: int) -> np.ndarray:
+    """``np.lexsort((day, codes))`` (codes >= 0, dates at midnight): a radix sort of the two
+    packed into one integer when they fit in 48 bits, the same order."""
+    days = day.astype("datetime64[D]").astype(np.int64)
+    d0 = int(days.min())
+    bits = max(int(days.max() - d0 + 1).bit_length(), 1)
+    width = bits + max(int(n).bit_length(), 1)
+    if width > 48 or (codes < 0).any() or not (days.astype("datetime64[D]") == day).all():
+        return np.lexsort((day, codes))
+    return stable_argsort((codes.astype(np.int64) << bits) | (days - d0), width)
 
 
 def _summary(metrics: list[tuple[str, float]], lang: str) -> pd.DataFrame:

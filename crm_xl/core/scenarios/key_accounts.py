@@ -8,6 +8,7 @@ import pandas as pd
 
 from ...settings import AnalysisSettings
 from ...texts import Texts
+from ..codes import isin_texts
 from ..dataset import CrmData
 from .common import _text, _texts, _valid_orders
 
@@ -55,7 +56,7 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
     recent_start = as_of - pd.DateOffset(months=months)
     prev_start = recent_start - pd.DateOffset(months=months)
     o = _valid_orders(data, as_of)
-    o = o[o["customer_id"].isin(set(ids))]
+    o = o[isin_texts(o["customer_id"], set(ids))]
     rec = o[o["order_date"] > recent_start].groupby("customer_id")["amount"].sum()
     prv = o[(o["order_date"] > prev_start) & (o["order_date"] <= recent_start)].groupby("customer_id")["amount"].sum()
     prods = _top_products(o, t)

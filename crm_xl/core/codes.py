@@ -144,8 +144,20 @@ def isin_texts(values: pd.Series, wanted) -> np.ndarray:
     known = known_codes(values)
     if known is None:
         return values.isin(wanted).to_numpy(dtype=bool)
-    codes, slots = known
-    return pd.Series(slots, dtype=values.dtype).isin(wanted).to_numpy(dtype=bool)[codes]
+    codes, slots = known  # (as objects: pandas' pyarrow isin makes a pyarrow scalar of every wanted text)
+    return pd.Series(slots, dtype=object).isin(wanted).to_numpy(dtype=bool)[codes]
+
+
+def shared_objects(column: pd.Series) -> np.ndarray:
+    """``column.astype(object).to_numpy()`` of a text column with few distinct values, each
+    distinct text one Python object (pandas' own conversion of a pyarrow text column makes a
+    new object per row: ten million products, ~0.5 GB); factorised by pyarrow, in C."""
+    if _arrow_of(column) is None or len(column) < 10_000:
+        return column.astype(object).to_numpy()
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if len(uniques) > len(column) // 2:
+        return column.astype(object).to_numpy()
+    return np.append(np.asarray(uniques, dtype=object), column.dtype.na_value)[codes]
 
 
 def carry_codes(parts: list[pd.Series], order: np.ndarray | None, column) -> None:

@@ -31,6 +31,7 @@ from .codes import (
     factorize_sorted,
     lookup_objects,
     match_keywords,
+    shared_objects,
     stable_argsort,
     stage_matches,
     take_texts,
@@ -452,7 +453,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     profit = _float(_col(orders, "profit", "orders"))
     disc = _float(_col(orders, "discount", "orders"))
     promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
-    product = _col(orders, "product", "orders").astype(object).to_numpy()
+    product = shared_objects(_col(orders, "product", "orders"))
 
     i_codes = lookup_objects(ids, as_text(_col(inter, "customer_id", "interactions")))
     i_day = _days(_col(inter, "date", "interactions"))

@@ -353,10 +353,13 @@ def _lines_sql(d: _Dialect, rel: str, cols: dict[str, str], purchase: str) -> st
             f"FROM {rel} WHERE {_line_condition(d, cols, purchase)}")
 
 
-def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purchase: str, settings) -> dict[str, int]:
+def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purchase: str, settings,
+            extra: tuple[tuple[str, str], ...] = ()) -> dict[str, int]:
     """The rules the engine cannot apply exactly, checked in one pass; returns the counts
     (``rows``; ``lines``, ``ids``, ``distinct_ids``, ``negative``: purchase lines, those with an
-    order number, distinct order numbers among them, those with a negative amount)."""
+    order number, distinct order numbers among them, those with a negative amount), and those
+    of ``extra`` (name, SQL expression over the rows: the caller's own checks, in the same pass).
+    The distinct customer IDs are counted (``customers``) only where some ID mixes cases."""
     c, t, a = cols["customer_id"], cols["order_date"], cols["amount"]
     line = _line_condition(d, cols, purchase)
     ct = f"CAST({c} AS {d.text})"
@@ -364,8 +367,7 @@ def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purcha
              ("negative", f"SUM(CASE WHEN {line} AND {a} < 0 THEN 1 ELSE 0 END)"),
              # Python keeps the case of a customer-ID column where some ID mixes cases
              # (crm_xl.core.parse._case_sensitive, decided on the first 5000 distinct IDs)
-             ("mixed_case_customers", f"SUM(CASE WHEN {ct} <> upper({ct}) AND {ct} <> lower({ct}) THEN 1 ELSE 0 END)"),
-             ("customers", f"COUNT(DISTINCT {ct})")]
+             ("mixed_case_customers", f"SUM(CASE WHEN {ct} <> upper({ct}) AND {ct} <> lower({ct}) THEN 1 ELSE 0 END)")]
     if d.name == "sqlite":
         items += [
             ("text_date", f"SUM(CASE WHEN {t} IS NOT NULL AND NOT (typeof({t}) = 'text' AND length({t}) = 10 AND "
@@ -388,6 +390,7 @@ def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purcha
             hit = " OR ".join(d.prefixed_digits(o, p) for p in prefixes)
             items.append(("credit_note", f"SUM(CASE WHEN {line} AND {cols['order_id']} IS NOT NULL AND ({hit}) "
                                          f"THEN 1 ELSE 0 END)"))
+    items += extra
     sql = f"SELECT {', '.join(f'{x} AS {k}' for k, x in items)} FROM {rel}"
     got = dict(zip([k for k, _ in items], con._execute(sql).fetchone(), strict=True))
     got = {k: int(v or 0) for k, v in got.items()}
@@ -409,6 +412,8 @@ def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purcha
             f"WHERE {line} AND {cols['order_id']} IS NOT NULL").fetchone()
         if not distinct or digits / distinct < 0.5:
             got["credit_note"] = 0
+    if got["mixed_case_customers"]:  # (an exact distinct count: only where it decides something)
+        got["customers"] = int(con._execute(f"SELECT COUNT(DISTINCT {ct}) FROM {rel}").fetchone()[0] or 0)
     if got["mixed_case_customers"] and got["customers"] > 5000:
         raise NotPushable("客户ID大小写混用，且种类超过 5000", "customer IDs mix cases among more than 5000 IDs")
     if got.get("lower_case"):  # order numbers in lower case: do two differ only in case?

@@ -96,7 +96,7 @@ class EffectResult:
 
 def row_status(table: pd.DataFrame) -> np.ndarray:
     """Status key per row: blank -> not_started, unknown text -> in_progress."""
-    keys = np.array(map_distinct(status_key, table["status"].tolist()) if "status" in table else [""] * len(table),
+    keys = np.array(map_distinct(status_key, table["status"]) if "status" in table else [""] * len(table),
                     dtype=object)
     keys[keys == ""] = "not_started"
     keys[keys == "other"] = "in_progress"
@@ -173,7 +173,7 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
     # per-row windows
     W = int(s.effect_window_days)
     L = np.where(t["started"].to_numpy(dtype=bool), np.minimum(W, today_day - start_day + 1), 0)
-    code = p.ids.get_indexer(pd.Index([("" if v is None else str(v).strip()) for v in t["customer_id"].tolist()],
+    code = p.ids.get_indexer(pd.Index(map_distinct(lambda v: "" if v is None else str(v).strip(), t["customer_id"]),
                                       dtype=object)) if n else np.zeros(0, dtype="int64")
     ok = (L > 0) & (code >= 0)
     base = np.int64(1 << 22)  # day numbers are < 2^22 until the year 13000
@@ -209,8 +209,8 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
         if col is None:
             keys = pd.Series([TEXTS.lang(lang).overall] * n, dtype=object)
         else:
-            keys = pd.Series([blank if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()
-                              else str(v).strip() for v in t[col].tolist()], dtype=object)
+            keys = pd.Series(map_distinct(lambda v: blank if v is None or (isinstance(v, float) and np.isnan(v))
+                                          or not str(v).strip() else str(v).strip(), t[col]), dtype=object)
         for g, idx in keys.groupby(keys, sort=False).groups.items():
             groups.append(_group_row(dim, g, t.loc[idx]))
     by_group = pd.DataFrame(groups, columns=list(EFFECT_COLUMNS)) if groups else \

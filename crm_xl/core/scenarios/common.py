@@ -33,8 +33,10 @@ def _valid_orders(data: CrmData, as_of: pd.Timestamp) -> pd.DataFrame:
     d = pd.to_datetime(o["order_date"], errors="coerce")
     amt = pd.to_numeric(o["amount"], errors="coerce")
     keep = (d.notna() & (d <= as_of) & amt.notna() & o["customer_id"].notna()).to_numpy()
-    every = bool(keep.all())  # (usual: no filtering copy; the customer IDs keep the codes remembered with them)
-    out = o.copy() if every else o.loc[keep].copy()
+    # usual: every order valid, no filtering copy (the columns set below are replaced, not
+    # written into), and the customer IDs keep the codes remembered with them
+    every = bool(keep.all())
+    out = o.copy(deep=False) if every else o.loc[keep].copy()
     out["order_date"] = (d if every else d[keep]).dt.normalize()
     out["amount"] = (amt if every else amt[keep]).astype(float)
     out["customer_id"] = out["customer_id"].astype(str)

@@ -331,7 +331,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     clv = beside.compute(functools.partial(clv_analysis, settings=s, prepared=first.prepared, layers=first.layers),
                          fork=len(first.layers) >= BESIDE_CUSTOMERS)
     try:
-        scenarios = scenario_sheets_before_churn(cleaned.data, s, first.as_of)
+        scenarios = scenario_sheets_before_churn(cleaned.data, s, first.as_of, first.prepared)
         result = analysis_after_clv(first, clv.result())
     finally:
         clv.cancel()

@@ -45,6 +45,7 @@ import pandas as pd
 from ..schema import ORDERS
 from ..settings import AnalysisSettings
 from ..texts import Texts
+from .clean_rows import stacked_rows
 from .cleanlog import empty_log, log_frame, text
 from .codes import carry_codes
 from .text import as_dtype
@@ -232,12 +233,11 @@ class PushedOrders:
             orders, rows = bought.orders, bought.origin[1] if bought.origin is not None else np.zeros(0, dtype=np.int64)
         elif len(bought.orders) == 0:
             orders, rows = self.single, self.single_rows
-        else:
-            orders = pd.concat([bought.orders, self.single], ignore_index=True)
-            rows = np.concatenate([np.asarray(bought.origin[1] if bought.origin is not None else []), self.single_rows])
+        else:  # (stacked below in the order of the rows, a column at a time)
+            orders, rows = None, np.concatenate([np.asarray(bought.origin[1] if bought.origin else []), self.single_rows])
         order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
-        if n_single and len(bought.orders):  # (the customers' codes the engine gave carried over)
-            orders = orders.iloc[order].reset_index(drop=True)
+        if orders is None:  # (the customers' codes the engine gave carried over)
+            orders = stacked_rows([bought.orders, self.single], order)
             carry_codes([bought.orders["customer_id"], self.single["customer_id"]], order, orders["customer_id"])
         rows = np.asarray(rows)[order]
         none = as_dtype(pd.Series([None], dtype=object), "str")  # (an empty text as the cleaning makes one)

@@ -120,8 +120,9 @@ class _Column:
         """Per row; code -1 (NULL) takes the last slot, as :meth:`crm_xl.core.parse.Distinct.expand` does.
         ``remember``: the codes are remembered with the column (:func:`crm_xl.core.codes.remember_codes`),
         so that looking its values up looks up the distinct values only."""
-        slots = np.where(codes < 0, len(self.cleaned) - 1, codes)
-        out = pd.Series(self.cleaned.take(np.asarray(slots, dtype=np.intp)))
+        slots = np.asarray(codes, dtype=np.intp)  # (the caller's fresh array: set in place, no 10M-row copy)
+        slots[slots < 0] = len(self.cleaned) - 1
+        out = pd.Series(self.cleaned.take(slots))
         if remember:
             from ..core.codes import remember_codes
 
@@ -322,11 +323,11 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
             stamp[days == _NO_DAY] = np.datetime64("NaT", "ns")
             out[k] = pd.Series(stamp)
         elif k in _FLOAT_KEYS and k in cols:
-            v = _floats(got.pop(f"f_{k}"))
+            v = _floats(got.pop(f"f_{k}"))  # (a fresh array: rounded in place)
+            if rounded and k in ("amount", "profit"):
+                np.add(v, 0.0, out=v)  # (-0.0 as 0.0; NaN stays NaN)
             if rounded and k == "amount":
-                v = np.round(0.0 + v, 6)
-            elif rounded and k == "profit":
-                v = np.where(np.isnan(v), np.nan, 0.0 + v)
+                np.round(v, 6, out=v)
             out[k] = pd.Series(v)
         elif k == "order_id" and with_ids and k in cols:
             out[k] = as_dtype(pd.Series(np.asarray(got["o"], dtype=object), dtype=object), "str")

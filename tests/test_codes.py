@@ -68,3 +68,14 @@ def test_activation_sorts_orders_as_lexsort_does():
     codes = rng.integers(0, 400, 20_000)
     day = (np.datetime64("2022-01-01") + rng.integers(0, 900, 20_000)).astype("datetime64[ns]")
     np.testing.assert_array_equal(_by_customer_day(codes, day, 400), np.lexsort((day, codes)))
+
+
+def test_shared_objects_are_the_column_as_objects():
+    from crm_xl.core.codes import shared_objects
+
+    column, _, _ = coded()
+    plain = pd.Series(column.to_numpy(dtype=object), dtype="str")  # (the same texts, no codes)
+    for c in (column, plain):
+        got, want = shared_objects(c), c.astype(object).to_numpy()
+        assert got.dtype == object and len(got) == len(want)
+        assert all((a == b) or (pd.isna(a) and pd.isna(b)) for a, b in zip(got, want, strict=True))

@@ -154,6 +154,9 @@ def shared_objects(column: pd.Series) -> np.ndarray:
     new object per row: ten million products, ~0.5 GB); factorised by pyarrow, in C."""
     if _arrow_of(column) is None or len(column) < 10_000:
         return column.astype(object).to_numpy()
+    known = known_codes(column)
+    if known is not None:  # (the engine's codes: nothing to factorise)
+        return known[1][known[0]]
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     if len(uniques) > len(column) // 2:
         return column.astype(object).to_numpy()

@@ -316,7 +316,7 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
     for col in ORDERS.columns:
         k = col.key
         if k in texts:
-            out[k] = texts[k].take(_ints(got.pop(f"k_{k}"), -1), remember=k == "customer_id")
+            out[k] = texts[k].take(_ints(got.pop(f"k_{k}"), -1), remember=k in ("customer_id", "product"))
         elif k == "order_date":
             days = _ints(got.pop("d"), _NO_DAY)
             stamp = np.where(days == _NO_DAY, 0, days).astype("datetime64[D]").astype("datetime64[ns]")

@@ -194,8 +194,11 @@ def strategy_lifecycle(result, settings: AnalysisSettings | None = None) -> RowL
     day = f"{pd.Timestamp(result.as_of):%Y-%m-%d}"
     reasons: dict[str, str] = {}
     if len(result.rfm):
+        texts: dict = {}  # (one text per layer label)
         for cid, lab in zip(result.rfm["customer_id"].tolist(), result.rfm["layer_label"].tolist(), strict=True):
-            reasons[key_text(cid)] = t("now_layer", layer=lab)
+            if lab not in texts:
+                texts[lab] = t("now_layer", layer=lab)
+            reasons[key_text(cid)] = texts[lab]
     default = t.not_analysed
     stale = labels["stale"]
     return RowLifecycle(

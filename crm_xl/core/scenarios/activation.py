@@ -160,7 +160,9 @@ def _first_orders_prepared(p) -> tuple[pd.Series, pd.Series, pd.Series]:
     starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
     codes, first_day = sc[starts], sd[starts]
     later = np.flatnonzero(sd > np.repeat(first_day, np.diff(np.r_[starts, sc.size])))
-    has, at = np.unique(sc[later], return_index=True)  # (sorted by customer then day: the first later day)
+    lc = sc[later]  # (sorted by customer then day: each customer's first later row is its second day)
+    at = np.flatnonzero(np.r_[True, lc[1:] != lc[:-1]]) if lc.size else np.zeros(0, dtype=np.intp)
+    has = lc[at]
 
     def by_id(cs: np.ndarray, values: np.ndarray, name: str) -> pd.Series:
         o = np.argsort(p.id_rank[cs], kind="stable")  # customers in the order of their IDs' texts

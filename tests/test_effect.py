@@ -93,3 +93,15 @@ def test_english_status_labels_count_the_same():
     e = effect_tracking(t, _data(), S.replace(lang="en"))
     o = e.dimension("overall").iloc[0]
     assert (o.done, o.completion_rate, o.overdue, o.group) == (1, 0.25, 2, "Overall")
+
+
+def test_the_analysis_prepared_data_gives_the_same_result(effect):
+    from crm_xl.core.prepared import prepare
+
+    data = _data()
+    p = prepare(data, S)
+    e = effect_tracking(_table(), data, S, as_of=p.as_of, prepared=p)
+    pd.testing.assert_frame_equal(e.by_group, effect.by_group)
+    pd.testing.assert_frame_equal(e.table, effect.table)
+    later = effect_tracking(_table(), data, S, as_of=p.as_of + pd.Timedelta(days=30), prepared=p)  # another date:
+    pd.testing.assert_frame_equal(later.by_group, effect_tracking(_table(), data, S, as_of=p.as_of + pd.Timedelta(days=30)).by_group)

@@ -185,3 +185,22 @@ def test_key_account_profile():
     assert c2.actions.startswith("优先关闭1个未解决问题")
     assert c2.actions.endswith(s.strategy_for("potential").action_zh)
     assert k.set_index("customer_id").loc["C001", "layer_label"] == "高价值客户"
+
+
+@pytest.mark.parametrize("n", [300, 2000])
+def test_activation_from_the_prepared_orders_equals_its_own_pass(n):
+    """The report hands activation the analysis's Prepared: the same table as from the orders."""
+    from crm_xl.core.clean import clean_dataset
+    from crm_xl.core.prepared import prepare
+    from crm_xl.demo import generate_demo
+
+    s = AnalysisSettings()
+    data = clean_dataset(generate_demo(n), settings=s).data
+    p = prepare(data, s)
+    for as_of in (p.as_of, p.as_of - pd.Timedelta(days=400)):
+        own = new_customer_activation(data, s, as_of=as_of)
+        got = new_customer_activation(data, s, as_of=as_of, prepared=prepare(data, s, as_of))
+        assert len(own.customers) > 0
+        pd.testing.assert_frame_equal(got.customers, own.customers)
+        pd.testing.assert_frame_equal(got.summary, own.summary)
+        assert got.conclusions == own.conclusions

@@ -39,6 +39,7 @@ from .cleanlog import LOG_COLUMNS, Note, log_frame
 from .cleanlog import RowLog as _Log
 from .cleanlog import cell_texts as _texts
 from .cleanlog import text as _t
+from .codes import isin_texts
 from .currency import currency_of_countries, detect_currency
 from .dataset import CrmData, empty_table
 from .parse import Distinct
@@ -526,7 +527,7 @@ def _customers(results: dict[str, CleanResult], orders: pd.DataFrame, no_orders:
     referenced = orders["customer_id"]
     if no_orders and "customers" not in results:  # the customers are those the interactions name
         referenced = results["interactions"].frame["customer_id"]
-    missing_ids = pd.unique(referenced[~referenced.isin(known)].dropna())
+    missing_ids = pd.unique(referenced[~isin_texts(referenced, known)].dropna())
     if len(missing_ids):
         add = empty_table("customers").reindex(range(len(missing_ids)))
         add["customer_id"] = pd.Series(missing_ids, dtype="str")

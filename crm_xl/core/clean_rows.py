@@ -134,3 +134,14 @@ def _repeated_keys(frame: pd.DataFrame, pk: list[str], pk_codes: np.ndarray | No
     if pk_codes is not None:
         return _repeated(pk_codes) & (pk_codes >= 0)
     return (frame.duplicated(subset=pk, keep="first") & frame[pk].notna().all(axis=1)).to_numpy()
+
+
+def stacked_rows(frames: list[pd.DataFrame], order: np.ndarray) -> pd.DataFrame:
+    """``pd.concat(frames, ignore_index=True).iloc[order].reset_index(drop=True)`` (frames with
+    the same columns), made a column at a time: the concatenated table is never held whole
+    beside its reordered copy (ten million orders: about a gigabyte less at the peak)."""
+    if any(list(f.columns) != list(frames[0].columns) for f in frames):
+        return pd.concat(frames, ignore_index=True).iloc[order].reset_index(drop=True)
+    cols = {c: pd.concat([f[c] for f in frames], ignore_index=True).iloc[order].reset_index(drop=True)
+            for c in frames[0].columns}
+    return pd.DataFrame(cols, copy=False)

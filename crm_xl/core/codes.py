@@ -1,10 +1,18 @@
 """Integer codes for arrays of objects, the primitives :class:`crm_xl.core.prepared.Prepared`
 and the analysis modules build on: stable sorting of integer keys, factorising, looking up and
-taking texts, and matching keywords per distinct text."""
+taking texts, and matching keywords per distinct text.
+
+A text column built from codes (the orders' customer IDs the engine gives as a code into
+their distinct values, :mod:`crm_xl.sources.engine_orders`) can have them remembered
+(:func:`remember_codes`): looking its values up (:func:`lookup_objects`) then looks up the
+distinct values only, not ten million texts. The codes are tied to the column's pyarrow
+array, which is immutable: a copy of the column shares it, a filtered or reordered column
+does not (and is looked up as usual)."""
 
 from __future__ import annotations
 
 import re
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -86,6 +94,94 @@ def _object_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return ref_codes, rep
 
 
+_KNOWN: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id of a pyarrow array -> (codes, slots)
+
+
+def _arrow_of(values):
+    """The pyarrow array under a pandas ``str`` Series or array (pandas 3's text dtype), else None."""
+    arr = values.array if isinstance(values, (pd.Series, pd.Index)) else values
+    return getattr(arr, "_pa_array", None) if isinstance(arr, pd.api.extensions.ExtensionArray) else None
+
+
+def remember_codes(column, codes: np.ndarray, slots) -> None:
+    """Remember that ``column[i] == slots[codes[i]]`` for every row (``codes`` non-negative,
+    ``slots`` may hold missing values), for :func:`known_codes`. Nothing is remembered for a
+    column not held as a pyarrow array (pandas 2's object columns)."""
+    pa_array = _arrow_of(column)
+    if pa_array is None or len(codes) != len(pa_array):
+        return
+    key = id(pa_array)
+    slots = np.asarray(slots, dtype=object)
+    if key not in _KNOWN:  # (else the same live array: its codes are replaced, its finaliser stays)
+        weakref.finalize(pa_array, _KNOWN.pop, key, None)  # forgotten with the array
+    _KNOWN[key] = (np.asarray(codes, dtype=np.int32 if slots.size < 2**31 else np.int64), slots)
+
+
+def known_codes(values) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, slots) remembered for ``values`` (a Series or array) by :func:`remember_codes`, or None."""
+    pa_array = _arrow_of(values)
+    return _KNOWN.get(id(pa_array)) if pa_array is not None else None
+
+
+def factorize_known(values) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize(values, sort=True)`` as (codes, sorted distinct texts: an object array)
+    from the codes remembered for ``values`` (only the distinct values are factorised), or
+    None when none are remembered."""
+    known = known_codes(values)
+    if known is None:
+        return None
+    codes, slots = known
+    used = np.flatnonzero(np.bincount(codes, minlength=len(slots)))
+    slot_codes, uniques = pd.factorize(slots[used], sort=True)
+    out = np.full(len(slots), -1, dtype=np.intp)
+    out[used] = slot_codes
+    return out[codes], np.asarray(uniques, dtype=object)
+
+
+def isin_texts(values: pd.Series, wanted) -> np.ndarray:
+    """``values.isin(wanted).to_numpy()`` of a text Series, per distinct value when its codes
+    are remembered."""
+    known = known_codes(values)
+    if known is None:
+        return values.isin(wanted).to_numpy(dtype=bool)
+    codes, slots = known  # (as objects: pandas' pyarrow isin makes a pyarrow scalar of every wanted text)
+    return pd.Series(slots, dtype=object).isin(wanted).to_numpy(dtype=bool)[codes]
+
+
+def shared_objects(column: pd.Series) -> np.ndarray:
+    """``column.astype(object).to_numpy()`` of a text column with few distinct values, each
+    distinct text one Python object (pandas' own conversion of a pyarrow text column makes a
+    new object per row: ten million products, ~0.5 GB); factorised by pyarrow, in C."""
+    if _arrow_of(column) is None or len(column) < 10_000:
+        return column.astype(object).to_numpy()
+    known = known_codes(column)
+    if known is not None:  # (the engine's codes: nothing to factorise)
+        return known[1][known[0]]
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if len(uniques) > len(column) // 2:
+        return column.astype(object).to_numpy()
+    return np.append(np.asarray(uniques, dtype=object), column.dtype.na_value)[codes]
+
+
+def carry_codes(parts: list[pd.Series], order: np.ndarray | None, column) -> None:
+    """Remember codes for ``column``, which holds the rows ``order`` (None: all, in order) of
+    the text Series ``parts`` stacked, when some part has codes remembered (the other parts,
+    a few rows, are factorised here)."""
+    got = [known_codes(part) for part in parts]
+    if all(g is None for g in got):
+        return
+    codes, slots, n = [], [], 0
+    for part, g in zip(parts, got, strict=True):
+        if g is None:
+            c, u = pd.factorize(part.to_numpy(dtype=object), use_na_sentinel=False)
+            g = (c, np.asarray(u, dtype=object))
+        codes.append(np.asarray(g[0], dtype=np.int64) + n)
+        slots.append(g[1])
+        n += len(g[1])
+    stacked = np.concatenate(codes)
+    remember_codes(column, stacked if order is None else stacked[order], np.concatenate(slots))
+
+
 def lookup_objects(index: pd.Index, values) -> np.ndarray:
     """``index.get_indexer(values)`` for a long object array (or Series) of texts, looking
     each distinct *object* up once.
@@ -95,8 +191,13 @@ def lookup_objects(index: pd.Index, values) -> np.ndarray:
     are grouped by object identity (integer hashing of the references, about a third of
     the cost of hashing the texts), and one text per object is looked up in ``index``.
     Equal texts in distinct objects get the same position anyway. Falls back on a plain
-    lookup when most objects are distinct.
+    lookup when most objects are distinct. A column with codes remembered
+    (:func:`remember_codes`) is looked up per distinct value.
     """
+    known = known_codes(values)
+    if known is not None:
+        codes, slots = known
+        return index.get_indexer(pd.Index(slots, dtype=index.dtype))[codes]
     if isinstance(values, pd.Series):
         values = values.to_numpy(dtype=object)
     values = np.asarray(values, dtype=object)

@@ -50,7 +50,7 @@ from ..settings import AnalysisSettings
 from ..texts import Texts
 from .carry import map_distinct
 from .dataset import CrmData
-from .prepared import match_keywords, prepare
+from .prepared import Prepared, match_keywords, prepare
 from .strategy import _dates, is_retired, overdue_mask, status_key
 
 EFFECT_COLUMNS = (
@@ -96,7 +96,7 @@ class EffectResult:
 
 def row_status(table: pd.DataFrame) -> np.ndarray:
     """Status key per row: blank -> not_started, unknown text -> in_progress."""
-    keys = np.array(map_distinct(status_key, table["status"].tolist()) if "status" in table else [""] * len(table),
+    keys = np.array(map_distinct(status_key, table["status"]) if "status" in table else [""] * len(table),
                     dtype=object)
     keys[keys == ""] = "not_started"
     keys[keys == "other"] = "in_progress"
@@ -119,7 +119,8 @@ def _nps(prom: float, det: float, resp: float) -> float:
 
 
 def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettings | None = None, *,
-                    as_of: pd.Timestamp | None = None, today: pd.Timestamp | None = None) -> EffectResult:
+                    as_of: pd.Timestamp | None = None, today: pd.Timestamp | None = None,
+                    prepared: Prepared | None = None) -> EffectResult:
     """Completion, overdue rows, owners' progress and KPIs before vs after each strategy's start.
 
     Parameters
@@ -135,6 +136,10 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
         The analysis date (default: resolved from the data as in :func:`crm_xl.core.analysis.analyze`).
     today : Timestamp, optional
         Reference day for started / overdue (default ``as_of``).
+    prepared : Prepared, optional
+        The analysis's :class:`~crm_xl.core.prepared.Prepared` of ``data`` (the report passes
+        it: preparing ten million orders again costs seconds); used when its analysis date
+        is ``as_of`` (or ``as_of`` is not given), else ``data`` is prepared here.
 
     Returns
     -------
@@ -142,7 +147,10 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
     """
     s = settings or AnalysisSettings()
     lang = s.lang
-    p = prepare(data, s, as_of)
+    if prepared is not None and (as_of is None or prepared.as_of == pd.Timestamp(as_of).normalize()):
+        p = prepared
+    else:
+        p = prepare(data, s, as_of)
     today = pd.Timestamp(today if today is not None else p.as_of).normalize()
     t = table.reset_index(drop=True).copy()
     for c in ("customer_id", "customer_name", "layer_label", "action", "owner", "status", "deadline", "start_date",
@@ -165,12 +173,12 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
     # per-row windows
     W = int(s.effect_window_days)
     L = np.where(t["started"].to_numpy(dtype=bool), np.minimum(W, today_day - start_day + 1), 0)
-    code = p.ids.get_indexer(pd.Index([("" if v is None else str(v).strip()) for v in t["customer_id"].tolist()],
+    code = p.ids.get_indexer(pd.Index(map_distinct(lambda v: "" if v is None else str(v).strip(), t["customer_id"]),
                                       dtype=object)) if n else np.zeros(0, dtype="int64")
     ok = (L > 0) & (code >= 0)
     base = np.int64(1 << 22)  # day numbers are < 2^22 until the year 13000
     okey = p.o_code.astype(np.int64) * base + p.o_day.astype(np.int64)
-    o_ord = np.argsort(okey, kind="stable")
+    o_ord = p.orders_by_customer_day()  # (the stable sort of okey: the same order by customer, then day)
     okey, amount = okey[o_ord], p.o_amount[o_ord]
     ikey = p.i_code.astype(np.int64) * base + p.i_day.astype(np.int64)
     i_ord = np.argsort(ikey, kind="stable")
@@ -201,8 +209,8 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
         if col is None:
             keys = pd.Series([TEXTS.lang(lang).overall] * n, dtype=object)
         else:
-            keys = pd.Series([blank if v is None or (isinstance(v, float) and np.isnan(v)) or not str(v).strip()
-                              else str(v).strip() for v in t[col].tolist()], dtype=object)
+            keys = pd.Series(map_distinct(lambda v: blank if v is None or (isinstance(v, float) and np.isnan(v))
+                                          or not str(v).strip() else str(v).strip(), t[col]), dtype=object)
         for g, idx in keys.groupby(keys, sort=False).groups.items():
             groups.append(_group_row(dim, g, t.loc[idx]))
     by_group = pd.DataFrame(groups, columns=list(EFFECT_COLUMNS)) if groups else \

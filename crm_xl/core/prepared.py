@@ -31,6 +31,7 @@ from .codes import (
     factorize_sorted,
     lookup_objects,
     match_keywords,
+    shared_objects,
     stable_argsort,
     stage_matches,
     take_texts,
@@ -222,17 +223,32 @@ class Prepared:
         return self.o_count > 0
 
     @cached_property
+    def _customer_day_order(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """(customer and day packed in one non-negative key per order, the orders' stable sort
+        by it, the day's bits in the key, the first day): computed once for
+        :attr:`purchase_days` and :meth:`orders_by_customer_day`; the orders must not be empty."""
+        d0 = int(self.o_day.min())
+        bits = max(int(int(self.o_day.max()) - d0 + 1).bit_length(), 1)
+        key = (self.o_code.astype(np.int64) << bits) | (self.o_day - d0)  # (int64: codes are 32-bit in wasm32)
+        return key, stable_argsort(key, bits + max(int(self.n).bit_length(), 1)), bits, d0
+
+    def orders_by_customer_day(self) -> np.ndarray:
+        """The positions of the orders sorted by customer code, then day, stable (orders of one
+        customer and day in their order in the orders table); computed once, read-only."""
+        if self.o_code.size == 0:
+            return np.zeros(0, dtype=np.intp)
+        order = self._customer_day_order[1]
+        order.flags.writeable = False
+        return order
+
+    @cached_property
     def purchase_days(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One row per (customer, purchase day), sorted by customer code, then day: codes,
         day numbers and the day's total amount (the orders of a day added in their order in
         the orders table)."""
         if self.o_code.size == 0:
             return self.o_code[:0], self.o_day[:0], self.o_amount[:0]
-        # one stable sort on (customer, day) packed into a single non-negative key
-        d0 = int(self.o_day.min())
-        bits = max(int(int(self.o_day.max()) - d0 + 1).bit_length(), 1)
-        key = (self.o_code.astype(np.int64) << bits) | (self.o_day - d0)  # (int64: codes are 32-bit in wasm32)
-        order = stable_argsort(key, bits + max(int(self.n).bit_length(), 1))
+        key, order, bits, d0 = self._customer_day_order
         key, amount = key[order], self.o_amount[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         total = np.add.reduceat(amount, starts)
@@ -437,7 +453,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
     profit = _float(_col(orders, "profit", "orders"))
     disc = _float(_col(orders, "discount", "orders"))
     promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
-    product = _col(orders, "product", "orders").astype(object).to_numpy()
+    product = shared_objects(_col(orders, "product", "orders"))
 
     i_codes = lookup_objects(ids, as_text(_col(inter, "customer_id", "interactions")))
     i_day = _days(_col(inter, "date", "interactions"))

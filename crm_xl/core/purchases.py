@@ -45,7 +45,10 @@ import pandas as pd
 from ..schema import ORDERS
 from ..settings import AnalysisSettings
 from ..texts import Texts
+from .clean_rows import stacked_rows
 from .cleanlog import empty_log, log_frame, text
+from .codes import carry_codes
+from .text import as_dtype
 
 
 def missing_key_text(head: str, lang: str) -> str:
@@ -230,20 +233,17 @@ class PushedOrders:
             orders, rows = bought.orders, bought.origin[1] if bought.origin is not None else np.zeros(0, dtype=np.int64)
         elif len(bought.orders) == 0:
             orders, rows = self.single, self.single_rows
-        else:
-            orders = pd.concat([bought.orders, self.single], ignore_index=True)
-            rows = np.concatenate([np.asarray(bought.origin[1] if bought.origin is not None else []), self.single_rows])
+        else:  # (stacked below in the order of the rows, a column at a time)
+            orders, rows = None, np.concatenate([np.asarray(bought.origin[1] if bought.origin else []), self.single_rows])
         order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
-        if n_single and len(bought.orders):
-            orders = orders.iloc[order].reset_index(drop=True)
+        if orders is None:  # (the customers' codes the engine gave carried over)
+            orders = stacked_rows([bought.orders, self.single], order)
+            carry_codes([bought.orders["customer_id"], self.single["customer_id"]], order, orders["customer_id"])
         rows = np.asarray(rows)[order]
-        from .text import as_dtype
-
         none = as_dtype(pd.Series([None], dtype=object), "str")  # (an empty text as the cleaning makes one)
         orders = orders.assign(order_id=pd.Series(none.array.take(np.zeros(len(orders), dtype=np.intp)), index=orders.index))
-        s = bought.summary
-        summary = IntakeSummary(**{**s.__dict__, "rows": self.rows, "orders": len(orders),
-                                   "purchase_lines": s.purchase_lines + n_single,
+        summary = IntakeSummary(**{**bought.summary.__dict__, "rows": self.rows, "orders": len(orders),
+                                   "purchase_lines": bought.summary.purchase_lines + n_single,
                                    "unknown_statuses": dict(self.unknown_statuses)})
         origin = (np.full(len(orders), self.sheet, dtype=object), rows)
         return PurchaseResult(orders=orders, deals=bought.deals, log=bought.log, summary=summary, origin=origin)

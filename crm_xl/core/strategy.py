@@ -122,23 +122,33 @@ def strategy_rows(result, settings: AnalysisSettings | None = None) -> pd.DataFr
         return out
     rules: list[StrategyRule | None] = []
     group = layers["layer_group"] if "layer_group" in layers else layers["layer"]
-    for layer, grp in zip(layers["layer"].tolist(), group.tolist(), strict=True):
-        rules.append(s.strategy_for(layer) or s.strategy_for(grp))
+    rule_of: dict = {}  # (layer, group) -> its rule: a few pairs among many customers
+    for pair in zip(layers["layer"].tolist(), group.tolist(), strict=True):
+        if pair not in rule_of:
+            rule_of[pair] = s.strategy_for(pair[0]) or s.strategy_for(pair[1])
+        rules.append(rule_of[pair])
     has = np.array([r is not None for r in rules], dtype=bool)
     lay = layers.loc[has].reset_index(drop=True)
     found = [r for r in rules if r is not None]
     churn = result.churn.drop_duplicates("customer_id").set_index("customer_id") if len(result.churn) else None
     ids = lay["customer_id"].astype(str)
     if churn is not None:
-        risk = churn["risk"].reindex(ids).fillna("").astype(str).reset_index(drop=True)
-        risk_label = churn["risk_label"].reindex(ids).fillna("").astype(str).reset_index(drop=True)
-        reasons = churn["reasons"].reindex(ids).fillna("").astype(str).reset_index(drop=True)
+        ours = churn[["risk", "risk_label", "reasons"]].reindex(ids)  # (the IDs looked up once for the three)
+        risk = ours["risk"].fillna("").astype(str).reset_index(drop=True)
+        risk_label = ours["risk_label"].fillna("").astype(str).reset_index(drop=True)
+        reasons = ours["reasons"].fillna("").astype(str).reset_index(drop=True)
     else:
         risk = risk_label = reasons = pd.Series([""] * len(lay))
     remark = lay["remark"].fillna("").astype(str) if "remark" in lay else pd.Series([""] * len(lay))
     problems = []
-    for rk, rl, rs, rm, ll, tot in zip(risk, risk_label, reasons, remark, lay["layer_label"].astype(str),
-                                       lay.get("rfm_total", pd.Series([np.nan] * len(lay))), strict=True):
+    done: dict = {}  # the problem text of each distinct row (most rows repeat a few)
+    for row in zip(risk.tolist(), risk_label.tolist(), reasons.tolist(), remark.tolist(),
+                   lay["layer_label"].astype(str).tolist(),
+                   lay.get("rfm_total", pd.Series([np.nan] * len(lay))).tolist(), strict=True):
+        if row in done:
+            problems.append(done[row])
+            continue
+        rk, rl, rs, rm, ll, tot = row
         parts = []
         if rk in ("high", "medium") and rs:
             parts.append(t("churn_risk", risk=rl, reasons=rs))
@@ -149,7 +159,7 @@ def strategy_rows(result, settings: AnalysisSettings | None = None) -> pd.DataFr
                 parts.append(t("rfm_total", layer=ll, total=tot))
             else:
                 parts.append(ll)
-        problems.append(t.problem_sep.join(parts))
+        problems.append(done.setdefault(row, t.problem_sep.join(parts)))
     start = pd.Timestamp(result.as_of).normalize()
     days = np.array([r.deadline_days for r in found], dtype="int64")
     out = pd.DataFrame({
@@ -184,8 +194,11 @@ def strategy_lifecycle(result, settings: AnalysisSettings | None = None) -> RowL
     day = f"{pd.Timestamp(result.as_of):%Y-%m-%d}"
     reasons: dict[str, str] = {}
     if len(result.rfm):
+        texts: dict = {}  # (one text per layer label)
         for cid, lab in zip(result.rfm["customer_id"].tolist(), result.rfm["layer_label"].tolist(), strict=True):
-            reasons[key_text(cid)] = t("now_layer", layer=lab)
+            if lab not in texts:
+                texts[lab] = t("now_layer", layer=lab)
+            reasons[key_text(cid)] = texts[lab]
     default = t.not_analysed
     stale = labels["stale"]
     return RowLifecycle(
@@ -229,7 +242,7 @@ def strategy_table(result, previous: pd.DataFrame | None = None,
 def is_retired(origin: pd.Series) -> np.ndarray:
     """Rows marked retired by a refresh (系统标记 starting with 不再适用 / Not applicable)."""
     prefixes = tuple(v["stale"] for v in ORIGIN_LABELS.values())
-    return np.array(map_distinct(lambda v: key_text(v).startswith(prefixes), origin.tolist()), dtype=bool)
+    return np.array(map_distinct(lambda v: key_text(v).startswith(prefixes), origin), dtype=bool)
 
 
 def _date_of(v: object) -> pd.Timestamp:
@@ -245,6 +258,8 @@ def _date_of(v: object) -> pd.Timestamp:
 
 def _dates(values: pd.Series) -> pd.Series:
     """Dates typed in a column: real dates, Excel serials, or text like 2024-10-07."""
+    if values.dtype == "datetime64[ns]":  # (dates already: each its day, as _date_of gives it)
+        return values.dt.normalize()
     return pd.Series(map_distinct(_date_of, values.tolist()), index=values.index, dtype="datetime64[ns]")
 
 
@@ -254,7 +269,7 @@ def overdue_mask(table: pd.DataFrame, today: pd.Timestamp) -> np.ndarray:
     not overdue yet. (The sheet's highlight uses the same rule on the analysis date.)"""
     if len(table) == 0:
         return np.zeros(0, dtype=bool)
-    st = np.array(map_distinct(status_key, table["status"].tolist()), dtype=object)
+    st = np.array(map_distinct(status_key, table["status"]), dtype=object)
     deadline = _dates(table["deadline"]) if "deadline" in table else pd.Series(pd.NaT, index=table.index)
     late = (deadline < pd.Timestamp(today).normalize()).fillna(False).to_numpy(dtype=bool)
     retired = is_retired(table["origin"]) if "origin" in table else np.zeros(len(table), dtype=bool)

@@ -28,6 +28,7 @@ from ..core.cleanlog import text as log_text
 from ..core.clv_report import clv_analysis
 from ..core.currency import currency_label
 from ..core.effect import effect_tracking
+from ..core.prepared import Prepared
 from ..core.strategy import strategy_table
 from ..settings import AnalysisSettings
 from ..texts import Texts
@@ -122,7 +123,7 @@ def _scoring_lines(result: AnalysisResult) -> list[str]:
 def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[str, str] | None = None, *,
                   formulas: bool = False,
                   previous_strategy: pd.DataFrame | None = None, mappings: "list | tuple" = (),
-                  scenarios: "list[SheetSpec] | None" = None) -> list[SheetSpec]:
+                  scenarios: "list[SheetSpec] | None" = None, prepared: "Prepared | None" = None) -> list[SheetSpec]:
     """The report sheets (no data sheets), in workbook order (:data:`~crm_xl.sheet_names.REPORT_SHEETS`).
 
     ``formulas``: R/F/M scores, totals, layers and layer counts (RFM分层表 and 图表), 客单价 and
@@ -133,7 +134,10 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
     the typed statuses and start dates before the refresh merges them into the sheet.
 
     ``scenarios``: the first three scenario sheets when they were built already
-    (:func:`~crm_xl.report.scenario_sheets.scenario_sheets_before_churn`)."""
+    (:func:`~crm_xl.report.scenario_sheets.scenario_sheets_before_churn`).
+
+    ``prepared``: the analysis's :class:`~crm_xl.core.prepared.Prepared` of ``cleaned.data``,
+    for effect tracking (without it the data is prepared again)."""
     s = result.settings
     lang = s.lang
     summary = {"customers": len(cleaned.data.customers), "orders": len(cleaned.data.orders),
@@ -141,7 +145,7 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
     settings_spec = settings_sheet(s, _scoring_lines(result))
     refs = settings_refs(settings_spec) if formulas else None
     table = strategy_table(result, previous_strategy)
-    effect = effect_tracking(table, cleaned.data, s, as_of=result.as_of)
+    effect = effect_tracking(table, cleaned.data, s, as_of=result.as_of, prepared=prepared)
     rfm = rfm_layer_sheet(result.rfm, s, result.as_of, refs, modes=result.score_modes)
     kpis, churn, charts = kpi_sheet(result), churn_sheet(result), charts_sheet(result)
     if formulas:
@@ -327,7 +331,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     clv = beside.compute(functools.partial(clv_analysis, settings=s, prepared=first.prepared, layers=first.layers),
                          fork=len(first.layers) >= BESIDE_CUSTOMERS)
     try:
-        scenarios = scenario_sheets_before_churn(cleaned.data, s, first.as_of)
+        scenarios = scenario_sheets_before_churn(cleaned.data, s, first.as_of, first.prepared)
         result = analysis_after_clv(first, clv.result())
     finally:
         clv.cancel()
@@ -337,7 +341,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
     if include_data_sheets:
         mappings = _mappings_in_book(mappings, raw_tables, s.lang)
     sheets = report_sheets(cleaned, result, goals, formulas=formulas, previous_strategy=previous_strategy,
-                           mappings=mappings, scenarios=scenarios)
+                           mappings=mappings, scenarios=scenarios, prepared=first.prepared)
     if include_data_sheets:
         from ..sources import sheet_rows_limit
 

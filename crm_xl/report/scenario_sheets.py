@@ -345,13 +345,14 @@ def scenario_sheets(result, data, settings: AnalysisSettings | None = None, *,
     return [*first, key_account_sheet(key_account_profiles(result, data, s), s)]
 
 
-def scenario_sheets_before_churn(data, settings: AnalysisSettings, as_of) -> list[SheetSpec]:
+def scenario_sheets_before_churn(data, settings: AnalysisSettings, as_of, prepared=None) -> list[SheetSpec]:
     """The three scenario sheets that need neither the churn warnings nor the CLV model
     (sales targets, campaigns, new-customer activation): the report builds them while the
-    CLV models are fitted (:mod:`crm_xl.report.build`)."""
+    CLV models are fitted (:mod:`crm_xl.report.build`). ``prepared``: the analysis's
+    :class:`~crm_xl.core.prepared.Prepared` of ``data`` (activation reuses its sort)."""
     s = settings
     return [
         target_review_sheet(sales_target_review(data, s, as_of=as_of), s),
         campaign_sheet(campaign_evaluation(data, s, as_of=as_of), s),
-        activation_sheet(new_customer_activation(data, s, as_of=as_of), s),
+        activation_sheet(new_customer_activation(data, s, as_of=as_of, prepared=prepared), s),
     ]

@@ -116,9 +116,18 @@ class _Column:
         self.cleaned = cleaned.array
         self.missing = np.asarray(cleaned.iloc[:len(values)].isna().to_numpy(), dtype=bool)
 
-    def take(self, codes: np.ndarray) -> pd.Series:
-        """Per row; code -1 (NULL) takes the last slot, as :meth:`crm_xl.core.parse.Distinct.expand` does."""
-        return pd.Series(self.cleaned.take(np.asarray(codes, dtype=np.intp)))
+    def take(self, codes: np.ndarray, remember: bool = False) -> pd.Series:
+        """Per row; code -1 (NULL) takes the last slot, as :meth:`crm_xl.core.parse.Distinct.expand` does.
+        ``remember``: the codes are remembered with the column (:func:`crm_xl.core.codes.remember_codes`),
+        so that looking its values up looks up the distinct values only."""
+        slots = np.asarray(codes, dtype=np.intp)  # (the caller's fresh array: set in place, no 10M-row copy)
+        slots[slots < 0] = len(self.cleaned) - 1
+        out = pd.Series(self.cleaned.take(slots))
+        if remember:
+            from ..core.codes import remember_codes
+
+            remember_codes(out, slots, np.asarray(self.cleaned, dtype=object))
+        return out
 
 
 def _clean_texts(con: Connection, rel: str, cols: dict[str, str], heads: dict[str, str], sheet: str, lang: str):
@@ -184,14 +193,13 @@ def _check_dates(con: Connection, d: _Dialect, rel: str, col: str, head: str, sh
                       f"the column '{head}' has dates the cleaning logs row by row (such as placeholders before 1901)")
 
 
-def _check_rest(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], names: list[str], types: dict,
-                unique: bool) -> None:
-    """Numbers the cleaning would log, returns, continuation rows and (unless every row has
-    its own order number: ``unique``) duplicate rows."""
-    nums = {k: cols[k] for k in _FLOAT_KEYS if k in cols}
-    for k in ("profit", "discount"):
-        if k in nums and types[k] not in ("number", "int", "dynamic"):
-            raise NotPushable(f"{k} 列不是数值类型", f"the {k} column is not numeric")
+def _rest_items(d: _Dialect, cols: dict[str, str], types: dict) -> tuple[tuple[str, str], ...]:
+    """The counts :func:`_check_rest` needs, as (name, SQL) for pushdown's checks pass
+    (:func:`crm_xl.sources.pushdown._checks`, one scan of the table for both): numbers the
+    cleaning would log, continuation rows, negative amounts. A column :func:`_check_rest`
+    refuses by its type is not counted (its SQL might not run)."""
+    nums = {k: cols[k] for k in _FLOAT_KEYS if k in cols
+            and not (k in ("profit", "discount") and types[k] not in ("number", "int", "dynamic"))}
     items = [f"SUM(CASE WHEN ABS({x}) > 1.7e308 THEN 1 ELSE 0 END)" for x in nums.values()]
     if d.name == "sqlite":
         items += [f"SUM(CASE WHEN typeof({x}) NOT IN ('integer', 'real', 'null') THEN 1 ELSE 0 END)" for x in nums.values()]
@@ -201,14 +209,23 @@ def _check_rest(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], na
     o, c, t = cols.get("order_id"), cols["customer_id"], cols["order_date"]
     # continuation lines (order number, customer and date blank: they take the row above's)
     items.append(f"SUM(CASE WHEN {o or 'NULL'} IS NULL AND {c} IS NULL AND {t} IS NULL THEN 1 ELSE 0 END)")
-    if o is not None:
-        ot = f"CAST({o} AS {d.text})"
-        items.append(f"SUM(CASE WHEN {ot} <> upper({ot}) THEN 1 ELSE 0 END)")  # (the cleaning upper-cases them)
-    got = [int(v or 0) for v in con._execute(f"SELECT {', '.join(items)} FROM {rel}").fetchone()]
-    if any(got):
+    out = tuple((f"crm_rest_{i}", x) for i, x in enumerate(items))
+    return (*out, ("crm_rest_negative", f"SUM(CASE WHEN {cols['amount']} < 0 THEN 1 ELSE 0 END)"))
+
+
+def _check_rest(con: Connection, rel: str, cols: dict[str, str], names: list[str], types: dict,
+                unique: bool, got: dict[str, int]) -> None:
+    """Numbers the cleaning would log, returns, continuation rows, lower-case order numbers
+    (the cleaning upper-cases them) from the counts ``got`` of :func:`_rest_items` and pushdown's
+    checks, and (unless every row has its own order number: ``unique``) duplicate rows."""
+    for k in ("profit", "discount"):
+        if k in cols and types[k] not in ("number", "int", "dynamic"):
+            raise NotPushable(f"{k} 列不是数值类型", f"the {k} column is not numeric")
+    rest = [v for k, v in got.items() if k.startswith("crm_rest_") and k != "crm_rest_negative"]
+    if any(rest) or ("order_id" in cols and got.get("lower_case")):
         raise NotPushable("有金额/数值超出范围、非数值的值，或续行/小写订单编号",
                           "numbers out of range or not numbers, continuation lines, or lower-case order numbers")
-    if con._execute(f"SELECT COUNT(*) FROM {rel} WHERE {cols['amount']} < 0").fetchone()[0]:
+    if got["crm_rest_negative"]:
         raise NotPushable("有退货/负金额订单", "there are returns (negative amounts)")
     if not unique:  # rows not told apart by their order number: are some equal in every column?
         every = ", ".join(_quote(n) for n in names)
@@ -284,8 +301,12 @@ def _select(d: _Dialect, rel: str, cols: dict[str, str], texts: dict[str, _Colum
     return head, names
 
 
-def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _Column], with_ids: bool) -> pd.DataFrame:
-    """The rows fetched as the cleaning's order columns (canonical order, cleaned types)."""
+def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _Column], with_ids: bool,
+           rounded: bool = False) -> pd.DataFrame:
+    """The rows fetched as the cleaning's order columns (canonical order, cleaned types);
+    ``rounded``: amounts and profits as :func:`~crm_xl.core.purchases.consolidate_orders` makes
+    an order's (put in before the frame is made: a column set afterwards is copied again when
+    pandas consolidates the frame's float columns, ~1 s at ten million orders)."""
     from ..core.dataset import DTYPE_BY_KIND
     from ..core.text import as_dtype
     from ..schema import ORDERS
@@ -295,14 +316,19 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
     for col in ORDERS.columns:
         k = col.key
         if k in texts:
-            out[k] = texts[k].take(_ints(got.pop(f"k_{k}"), -1))
+            out[k] = texts[k].take(_ints(got.pop(f"k_{k}"), -1), remember=k in ("customer_id", "product"))
         elif k == "order_date":
             days = _ints(got.pop("d"), _NO_DAY)
             stamp = np.where(days == _NO_DAY, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
             stamp[days == _NO_DAY] = np.datetime64("NaT", "ns")
             out[k] = pd.Series(stamp)
         elif k in _FLOAT_KEYS and k in cols:
-            out[k] = pd.Series(_floats(got.pop(f"f_{k}")))
+            v = _floats(got.pop(f"f_{k}"))  # (a fresh array: rounded in place)
+            if rounded and k in ("amount", "profit"):
+                np.add(v, 0.0, out=v)  # (-0.0 as 0.0; NaN stays NaN)
+            if rounded and k == "amount":
+                np.round(v, 6, out=v)
+            out[k] = pd.Series(v)
         elif k == "order_id" and with_ids and k in cols:
             out[k] = as_dtype(pd.Series(np.asarray(got["o"], dtype=object), dtype=object), "str")
         elif DTYPE_BY_KIND[col.kind] == "str":  # an absent column, or the order numbers not brought over
@@ -339,10 +365,11 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
             raise NotPushable(f"订单表没有「{key}」列", f"the orders table has no {key} column")
     types = _types(con, d, rel, cols)
     _check_types(types)
-    got = _checks(con, d, rel, cols, "1 = 1", s)  # order numbers, credit notes, mixed-case IDs (pushdown's rules)
+    # order numbers, credit notes, mixed-case IDs (pushdown's rules), and the counts _check_rest needs
+    got = _checks(con, d, rel, cols, "1 = 1", s, extra=_rest_items(d, cols, types))
     # every row has the keys and its own order number (so no two rows are equal); each line is an order
     unique = "order_id" in cols and got["rows"] == got["lines"] == got["ids"] == got["distinct_ids"]
-    _check_rest(con, d, rel, cols, names, types, unique)
+    _check_rest(con, rel, cols, names, types, unique, got)
     texts = _clean_texts(con, rel, cols, heads, sheet, s.lang)
     log, notes = _check_dates(con, d, rel, cols["order_date"], heads["order_date"], sheet, s)
     if "status" in texts:
@@ -381,11 +408,7 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
     currencies = Counter(detect_currency((), [heads["amount"]]))
     result = CleanResult(frame=lines, log=log, rows=_ints(small["rn"], 0) + 1, pending=pending, headers=heads,
                          notes=notes, currencies=currencies, sheet=sheet)
-    single = _frame(big, cols, texts, with_ids=False)
-    single["amount"] = np.round(0.0 + single["amount"].to_numpy(), 6)
-    if "profit" in cols:
-        p = single["profit"].to_numpy()
-        single["profit"] = np.where(np.isnan(p), np.nan, 0.0 + p)
+    single = _frame(big, cols, texts, with_ids=False, rounded=True)
     return PushedOrders(lines=result, single=single, single_rows=_ints(big["rn"], 0) + 1, sheet=sheet, rows=rows,
                         unknown_statuses=unknown_statuses)
 

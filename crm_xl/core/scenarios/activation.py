@@ -10,6 +10,7 @@ import pandas as pd
 
 from ...settings import AnalysisSettings
 from ...texts import Texts
+from ..codes import factorize_known, stable_argsort
 from ..dataset import CrmData
 from .common import _as_of, _pct, _texts, _valid_orders
 
@@ -54,7 +55,8 @@ class Activation:
     conclusions: tuple[str, ...] = field(default_factory=tuple)
 
 
-def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = None, *, as_of=None) -> Activation:
+def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = None, *, as_of=None,
+                            prepared=None) -> Activation:
     """Time to second order and activation of new customers.
 
     New customers: first order within ``new_customer_days`` (180) of the analysis date.
@@ -63,6 +65,10 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     观察期 (first order at most ``activation_attention_days``, 30, ago), 需关注 (up to
     ``activation_days`` ago), 未激活 (longer). Activation rate = 已激活 / new customers whose
     first order is at least ``activation_days`` old (the others cannot have failed yet).
+
+    ``prepared``: the analysis's :class:`~crm_xl.core.prepared.Prepared` of ``data`` (cleaned
+    data, its dates at midnight), whose orders sorted by customer and day give the first
+    orders without sorting them again; used when its analysis date is ``as_of``.
     """
     s = settings or AnalysisSettings()
     t = TEXTS.lang(s.lang)
@@ -70,7 +76,10 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ACTIVATION_COLUMNS})
     if as_of is None or len(data.orders) == 0:
         return Activation(empty, _summary([], s.lang), t.no_orders)
-    first, first_amount, second = _first_orders(_valid_orders(data, as_of))
+    if prepared is not None and prepared.as_of == as_of:
+        first, first_amount, second = _first_orders_prepared(prepared)
+    else:
+        first, first_amount, second = _first_orders(_valid_orders(data, as_of))
     new = first[first > as_of - pd.Timedelta(days=int(s.new_customer_days))]
     if len(new) == 0:
         return Activation(empty, _summary([], s.lang), t("no_new", days=s.new_customer_days))
@@ -124,10 +133,10 @@ def _first_orders(o: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     if len(o) == 0:
         empty = pd.Series(dtype="datetime64[ns]", index=pd.Index([], dtype=object, name="customer_id"))
         return empty.rename("order_date"), pd.Series(dtype=float, index=empty.index, name="amount"), empty.copy()
-    codes, uniq = pd.factorize(o["customer_id"].to_numpy(dtype=object), sort=True)
+    codes, uniq = factorize_known(o["customer_id"]) or pd.factorize(o["customer_id"].to_numpy(dtype=object), sort=True)
     day = o["order_date"].to_numpy(dtype="datetime64[ns]")
     amount = o["amount"].to_numpy(dtype=float)
-    order = np.lexsort((day, codes))  # by customer, then day; ties keep the rows' order (stable)
+    order = _by_customer_day(codes, day, len(uniq))  # by customer, then day; ties keep the rows' order (stable)
     sc, sd = codes[order], day[order]
     starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
     index = pd.Index(uniq, name="customer_id")
@@ -138,6 +147,42 @@ def _first_orders(o: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     has, at = np.unique(sc[later], return_index=True)
     second = pd.Series(sd[later[at]], index=pd.Index(uniq[has], name="customer_id"), name="order_date")
     return first, first_amount, second
+
+
+def _first_orders_prepared(p) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """:func:`_first_orders` of the orders of a :class:`~crm_xl.core.prepared.Prepared` (the
+    valid orders up to its analysis date, in the table's order), from its one stable sort of
+    the orders by customer and day."""
+    if p.o_code.size == 0:
+        return _first_orders(pd.DataFrame({"customer_id": [], "order_date": [], "amount": []}))
+    order = p.orders_by_customer_day()
+    sc, sd = p.o_code[order], p.o_day[order]
+    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+    codes, first_day = sc[starts], sd[starts]
+    later = np.flatnonzero(sd > np.repeat(first_day, np.diff(np.r_[starts, sc.size])))
+    lc = sc[later]  # (sorted by customer then day: each customer's first later row is its second day)
+    at = np.flatnonzero(np.r_[True, lc[1:] != lc[:-1]]) if lc.size else np.zeros(0, dtype=np.intp)
+    has = lc[at]
+
+    def by_id(cs: np.ndarray, values: np.ndarray, name: str) -> pd.Series:
+        o = np.argsort(p.id_rank[cs], kind="stable")  # customers in the order of their IDs' texts
+        return pd.Series(values[o], index=pd.Index(p.id_array[cs[o]], name="customer_id"), name=name)
+
+    stamp = (lambda d: d.astype("datetime64[D]").astype("datetime64[ns]"))
+    return (by_id(codes, stamp(first_day), "order_date"), by_id(codes, p.o_amount[order[starts]], "amount"),
+            by_id(has, stamp(sd[later[at]]), "order_date"))
+
+
+def _by_customer_day(codes: np.ndarray, day: np.ndarray, n: int) -> np.ndarray:
+    """``np.lexsort((day, codes))`` (codes >= 0, dates at midnight): a radix sort of the two
+    packed into one integer when they fit in 48 bits, the same order."""
+    days = day.astype("datetime64[D]").astype(np.int64)
+    d0 = int(days.min())
+    bits = max(int(days.max() - d0 + 1).bit_length(), 1)
+    width = bits + max(int(n).bit_length(), 1)
+    if width > 48 or (codes < 0).any() or not (days.astype("datetime64[D]") == day).all():
+        return np.lexsort((day, codes))
+    return stable_argsort((codes.astype(np.int64) << bits) | (days - d0), width)
 
 
 def _summary(metrics: list[tuple[str, float]], lang: str) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ...settings import AnalysisSettings
 from ..carry import map_distinct
+from ..codes import carry_codes
 from ..dataset import CrmData
 from ..prepared import resolve_analysis_date
 
@@ -31,11 +32,15 @@ def _valid_orders(data: CrmData, as_of: pd.Timestamp) -> pd.DataFrame:
         return o.assign(order_date=pd.Series(dtype="datetime64[ns]"))
     d = pd.to_datetime(o["order_date"], errors="coerce")
     amt = pd.to_numeric(o["amount"], errors="coerce")
-    keep = d.notna() & (d <= as_of) & amt.notna() & o["customer_id"].notna()
-    out = o.loc[keep.to_numpy()].copy()
-    out["order_date"] = d[keep].dt.normalize()
-    out["amount"] = amt[keep].astype(float)
+    keep = (d.notna() & (d <= as_of) & amt.notna() & o["customer_id"].notna()).to_numpy()
+    # usual: every order valid, no filtering copy (the columns set below are replaced, not
+    # written into), and the customer IDs keep the codes remembered with them
+    every = bool(keep.all())
+    out = o.copy(deep=False) if every else o.loc[keep].copy()
+    out["order_date"] = (d if every else d[keep]).dt.normalize()
+    out["amount"] = (amt if every else amt[keep]).astype(float)
     out["customer_id"] = out["customer_id"].astype(str)
+    carry_codes([o["customer_id"]], None if every else np.flatnonzero(keep), out["customer_id"])
     return out
 
 

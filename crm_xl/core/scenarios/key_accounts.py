@@ -3,11 +3,14 @@ open issues, tags and recommended actions for the top customers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from ...settings import AnalysisSettings
 from ...texts import Texts
+from ..codes import isin_texts
 from ..dataset import CrmData
 from .common import _text, _texts, _valid_orders
 
@@ -54,8 +57,8 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
     months = s.kpi_window_months or 12
     recent_start = as_of - pd.DateOffset(months=months)
     prev_start = recent_start - pd.DateOffset(months=months)
-    o = _valid_orders(data, as_of)
-    o = o[o["customer_id"].isin(set(ids))]
+    # the top customers' valid orders (their orders first: the validity of ten million is not needed)
+    o = _valid_orders(replace(data, orders=data.orders[isin_texts(data.orders["customer_id"], set(ids))]), as_of)
     rec = o[o["order_date"] > recent_start].groupby("customer_id")["amount"].sum()
     prv = o[(o["order_date"] > prev_start) & (o["order_date"] <= recent_start)].groupby("customer_id")["amount"].sum()
     prods = _top_products(o, t)

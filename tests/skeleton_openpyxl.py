@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from types import SimpleNamespace
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -27,13 +28,11 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from crm_xl.render.parts import Skeleton
+from crm_xl.render.parts.sheet_xml import _table_cells
 from crm_xl.render.sheetdata import (
     SheetCells,
     StringSink,
-    cell_tails,
-    column_fragments,
     column_letter,
-    formula_fragment,
     text_fragment,
 )
 from crm_xl.render.xlsx_styles import FONT_NAME, PALETTE, estimate_lines, sheet_widths
@@ -150,44 +149,14 @@ def _draw_text(ws, b: TextBlock, cells: SheetCells, sb: StyleBook, sink: StringS
 
 
 def _draw_table(ws, t: TableBlock, cells: SheetCells, sb: StyleBook, sink: StringSink, widths, labels) -> None:
-    ncol = len(t.columns)
-    c0, c1 = t.col, t.col + ncol - 1
+    # the cells are the package's own (render.parts.sheet_xml); this oracle draws what is around them
+    _table_cells(SimpleNamespace(cells=cells, widths=widths), t, sb, sink)
+    c0, c1 = t.col, t.col + len(t.columns) - 1
     L0, L1 = column_letter(c0), column_letter(c1)
-    if t.title:
-        cap = sb.caption()
-        cells.add_cell(t.row, c0, lambda m: text_fragment(t.row, c0, t.title, m(cap), sink))
-        cells.row_attrs[t.row] = 'ht="21" customHeight="1"'
-    h = t.header_row
-    hs = sb.header(t.as_excel_table)
-    cells.add_rows(h, c0, c1, 1, lambda m: ["".join(text_fragment(h, c0 + i, c.header, m(hs), sink) for i, c in enumerate(t.columns))])
-    lines = max(estimate_lines(c.header, widths.get(c0 + i, 8.43) - 2) for i, c in enumerate(t.columns))
-    cells.row_attrs[h] = f'ht="{max(lines * _LINE_HEIGHT + 6, 21):g}" customHeight="1"'
+    h, first, last = t.header_row, t.first_data_row, t.last_row
     for i, c in enumerate(t.columns):
         if c.comment:
             ws.cell(row=h, column=c0 + i).comment = Comment(c.comment, "crm_xl", height=120, width=240)
-    first, last = t.first_data_row, t.last_row
-    n = len(t.data)
-    styles = [sb.data(c, t.as_excel_table) for c in t.columns]
-    if n:
-        def rows(m):
-            if all(c.formula is None for c in t.columns):
-                # one format call per row: '<c r="A{0}" s="5"{1}<c r="B{0}" s="5"{2}...' with each
-                # cell's tail (the same bytes as joining column_fragments, a few times faster)
-                tails = [cell_tails(t.data[c.key], c.kind, sink) for c in t.columns]
-                fmt = "".join(f'<c r="{column_letter(c0 + i)}{{0}}" s="{m(styles[i])}"{{{i + 1}}}'
-                              for i in range(len(t.columns))).format
-                return [fmt(r, *cells) for r, cells in zip(range(first, first + n), zip(*tails, strict=True), strict=True)]
-            cols = []
-            for i, c in enumerate(t.columns):
-                s = m(styles[i])
-                if c.formula is not None:
-                    cols.append([formula_fragment(r, c0 + i, c.formula.replace("{row}", str(r)), s) for r in range(first, first + n)])
-                else:
-                    cols.append(column_fragments(t.data[c.key], c.kind, column_letter(c0 + i), first, s, sink))
-            return list(map("".join, zip(*cols, strict=True)))
-        cells.add_rows(first, c0, c1, n, rows)
-    elif t.as_excel_table:  # the table's one blank row keeps the columns' formats
-        cells.add_rows(first, c0, c1, 1, lambda m: ["".join(f'<c r="{column_letter(c0 + i)}{first}" s="{m(styles[i])}"/>' for i in range(ncol))])
     if t.as_excel_table:
         ref = f"{L0}{h}:{L1}{last}"
         ws.add_table(Table(

@@ -43,3 +43,72 @@ def test_main_in_a_long_lived_process_freezes_nothing(tmp_path):
     assert (tmp_path / "r.xlsx").exists()
     assert gc.isenabled()
     assert gc.get_freeze_count() == before
+
+
+# --- text storage (issue 20): the console process holds pandas' text columns as Python objects
+
+import pathlib  # noqa: E402
+import zipfile  # noqa: E402
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+EXPORTS = pathlib.Path(__file__).parent / "exports"
+
+
+def _parts(book: pathlib.Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(book) as z:  # (docProps/core.xml holds the time of writing)
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+@pytest.mark.parametrize("files", [
+    ["online_retail_invoices/Online Retail.csv"],
+    ["transaction_log/CDNOW_master.txt"],
+    ["salesforce_dataloader/Opportunity.csv", "salesforce_dataloader/Account.csv"],
+    ["odoo_sale_order_export/o2m-quotations-order-lines.csv"],
+])
+def test_python_text_storage_writes_the_same_workbook_as_pandas_default(tmp_path, files):
+    """prefer_python_strings changes where pandas keeps texts, never the report: every part of
+    the workbook of a real export is the same byte for byte under both storages (under pandas
+    2.x both runs use object columns, and the test holds trivially)."""
+    inputs = [str(EXPORTS / f) for f in files]
+    default, python = tmp_path / "default.xlsx", tmp_path / "python.xlsx"
+    assert main(["report", str(default), "--input", *inputs, "--as-of", "2024-12-31", "-q"]) == 0
+    with pd.option_context("mode.string_storage", "python"):
+        assert main(["report", str(python), "--input", *inputs, "--as-of", "2024-12-31", "-q"]) == 0
+    a, b = _parts(default), _parts(python)
+    assert sorted(a) == sorted(b)
+    assert [n for n in a if a[n] != b[n]] == []
+
+
+def test_python_text_storage_only_in_the_console_process(monkeypatch):
+    """A library caller's pandas options are its own; the console process with file input
+    switches to Python storage (the engine path keeps pandas' default: see startup)."""
+    before = pd.get_option("mode.string_storage")
+    startup.prefer_python_strings()
+    assert pd.get_option("mode.string_storage") == before
+    monkeypatch.setattr(startup, "_command", True)
+    with pd.option_context("mode.string_storage", before):
+        startup.prefer_python_strings()
+        assert pd.get_option("mode.string_storage") == "python"
+        assert pd.Series(["a", None]).isna().tolist() == [False, True]
+    assert pd.get_option("mode.string_storage") == before
+
+
+@pytest.mark.parametrize("argv, switched", [
+    (["report", "OUT.xlsx", "--input", "orders.csv"], True),
+    (["report", "orders.csv"], True),
+    (["report", "OUT.xlsx", "--source", "duckdb:///x.duckdb"], False),
+    (["report", "BOOK.xlsx"], False),  # the workbook may name a source: pandas' default kept
+])
+def test_the_report_command_switches_storage_for_file_input_only(monkeypatch, argv, switched):
+    from crm_xl import beside
+    from crm_xl.cli import report
+
+    calls = []
+    monkeypatch.setattr(startup, "prefer_python_strings", lambda: calls.append(True))
+    monkeypatch.setattr(beside, "warm_up", lambda *m: None)
+    monkeypatch.setattr(report, "run_report", lambda *a, **k: (_ for _ in ()).throw(SystemExit(0)))
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert calls == ([True] if switched else [])

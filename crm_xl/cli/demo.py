@@ -37,9 +37,10 @@ def build_demo_workbook(out: pathlib.Path, *, customers: int = 300, dirty: bool 
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .. import beside
+    from .. import beside, startup
 
     out = pathlib.Path(args.output)
+    startup.prefer_python_strings()
     beside.warm_up(*CLV_MODULES)
     try:
         summary = build_demo_workbook(out, customers=args.customers, dirty=args.dirty, lang=args.lang,

@@ -209,8 +209,10 @@ def _tell_cleaned(cleaned, lang: str, tell) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .. import beside
+    from .. import beside, startup
 
+    if not args.source and (args.input or pathlib.Path(args.book).suffix.lower() in _EXPORT_SUFFIXES):
+        startup.prefer_python_strings()  # data from files (a workbook might name a source: left as it is)
     beside.warm_up(*CLV_MODULES)
     try:
         with progress(args.quiet, args.lang) as p:

@@ -76,7 +76,9 @@ def test_core_runs_with_excel_libraries_blocked(tmp_path):
 
 def test_a_new_report_is_written_without_openpyxl(tmp_path):
     """`crm-xl report OUT --input orders.csv` (a new workbook) and `crm-xl demo` write the package
-    themselves (crm_xl.render.parts, issue 20): the command's process never imports openpyxl."""
+    themselves (crm_xl.render.parts, issue 20): the command's process never imports openpyxl, nor
+    urllib.request (xml.sax.saxutils imports it: crm_xl.xmlescape), and holds pandas' texts as
+    Python objects (crm_xl.startup.prefer_python_strings)."""
     import os
     import subprocess
     import sys
@@ -85,9 +87,10 @@ def test_a_new_report_is_written_without_openpyxl(tmp_path):
     rows = [f"SO{i:04d},C{i % 37:03d},2024-0{1 + i % 9}-1{i % 10},{100 + i * 7.5:.2f}" for i in range(400)]
     csv.write_text("订单编号,客户ID,下单日期,订单金额\n" + "\n".join(rows) + "\n", encoding="utf-8")
     code = ("import sys; from crm_xl.cli import run; sys.argv = ['crm-xl', *sys.argv[1:], '-q']; code = run(); "
-            "print(code, sorted(m for m in sys.modules if m.split('.')[0] == 'openpyxl'))")
+            "print(code, sorted(m for m in sys.modules if m.split('.')[0] == 'openpyxl'), 'urllib.request' in sys.modules, "
+            "sys.modules['pandas'].get_option('mode.string_storage'))")
     for args in (["report", str(tmp_path / "new.xlsx"), "--input", str(csv), "--as-of", "2024-10-01"],
                  ["demo", "-o", str(tmp_path / "demo.xlsx"), "--customers", "40"]):
         out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
                              env={**os.environ, "PYTHONPATH": str(pathlib.Path(crm_xl.__file__).parents[1])}).stdout
-        assert out.strip().splitlines()[-1] == "0 []", (args[0], out)
+        assert out.strip().splitlines()[-1] == "0 [] False python", (args[0], out)

@@ -23,7 +23,7 @@ ROOT = pathlib.Path(crm_xl.__file__).parent
 
 LAYERS = [
     ("ground", ("crm_xl.errors", "crm_xl.schema", "crm_xl.settings", "crm_xl.sheet_names", "crm_xl.texts", "crm_xl.a1",
-                "crm_xl.atomic", "crm_xl.safety", "crm_xl.startup", "crm_xl.beside", "crm_xl.render.opc",
+                "crm_xl.atomic", "crm_xl.safety", "crm_xl.startup", "crm_xl.beside", "crm_xl.render.opc", "crm_xl.xmlescape",
                 "crm_xl.__version__")),  # (the version constant of the package's __init__)
     ("core", ("crm_xl.core",)),
     ("intake", ("crm_xl.io", "crm_xl.mapping", "crm_xl.sources", "crm_xl.demo")),

@@ -382,3 +382,16 @@ def test_sheet_data_rows_in_order_whatever_the_blocks(blocks, heights, chunk_row
     assert "".join(chunks[1:-1]) == "".join(want)
     body = chunks[1:-1]
     assert all(c.count("<row ") == chunk_rows for c in body[:-1])
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab&<>\"'\t\n\r 客;#")), max_size=12) | st.text(max_size=20))
+def test_xml_escaping_is_the_standard_librarys(s):
+    """crm_xl.xmlescape replaces xml.sax.saxutils (whose import pulls in urllib.request):
+    the parts it writes must stay byte for byte what saxutils made."""
+    from xml.sax.saxutils import escape as sax_escape
+    from xml.sax.saxutils import quoteattr as sax_quoteattr
+
+    from crm_xl.xmlescape import escape, quoteattr
+
+    assert escape(s) == sax_escape(s)
+    assert quoteattr(s) == sax_quoteattr(s)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..excel.addin import build_addin, install_addin
 from ..texts import Texts
 from .common import add_common
 
@@ -18,12 +17,16 @@ TEXTS = Texts({
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from ..excel.addin import build_addin  # (here: every other command stays free of it)
+
     out = build_addin(args.output)
     print(TEXTS.lang(args.lang)("built", path=out.resolve()))
     return 0
 
 
 def _cmd_install(args: argparse.Namespace) -> int:
+    from ..excel.addin import install_addin
+
     path, cfg = install_addin(target_dir=args.dir, interpreter=args.interpreter)
     t = TEXTS.lang(args.lang)
     print(t("installed", path=path, cfg=t("installed_cfg", cfg=cfg) if cfg else ""))

@@ -28,9 +28,9 @@ import pathlib
 import re
 import sys
 import zipfile
-from xml.sax.saxutils import quoteattr
 
 from ..errors import CrmXlError
+from ..xmlescape import quoteattr
 
 ADDIN_NAME = "crm_xl.xlam"
 RIBBON_CALLBACK = "RibbonMyAddin.RunMain"  # module.procedure inside the add-in's VBA project

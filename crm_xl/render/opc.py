@@ -31,9 +31,10 @@ import re
 import zipfile
 from dataclasses import dataclass
 from xml.parsers import expat
-from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree as SafeET
+
+from ..xmlescape import quoteattr
 
 NS = {
     "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",

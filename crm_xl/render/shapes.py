@@ -27,10 +27,10 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import ElementTree as SafeET
 
+from ..xmlescape import escape, quoteattr
 from .opc import (
     NS,
     REL,

@@ -30,7 +30,6 @@ import zipfile
 import zlib
 from dataclasses import replace
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree as SafeET
 
@@ -38,6 +37,7 @@ from ..atomic import atomic_write, ensure_writable
 from ..errors import CrmXlError, WorkbookError
 from ..report.spec import ReportSpec
 from ..safety import check_workbook_file, check_zip_limits
+from ..xmlescape import quoteattr
 from .editable import apply_editable
 from .opc import (
     NS,

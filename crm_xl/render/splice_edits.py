@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import ElementTree as SafeET
 
+from ..xmlescape import escape, quoteattr
 from .opc import NS, ContentTypes, PackageReader, Rel
 
 _PRINT_NAMES = {"_xlnm.print_titles", "_xlnm.print_area", "_xlnm._filterdatabase"}

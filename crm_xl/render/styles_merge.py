@@ -25,9 +25,10 @@ __all__ = ["StyleMerge", "merge_styles", "schema_order_fonts", "FONT_ORDER"]
 
 import re
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
 
 from defusedxml import ElementTree as SafeET
+
+from ..xmlescape import escape, quoteattr
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",

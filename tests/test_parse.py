@@ -126,6 +126,6 @@ def test_texts_matched_whole_in_one_scan_as_one_by_one(values):
 
     from crm_xl.core.parse import texts_fullmatching
 
-    for pattern in (r"-?[0-9]{1,15}(?:\.[0-9]{1,6})?", r"-?[0-9]+(?:\.[0-9]+)?"):
+    for pattern in (r"-?[0-9]{1,15}(?:\.[0-9]{1,6})?", r"-?[0-9]+(?:\.[0-9]+)?", r"[0-9]*"):  # (the last matches "")
         got = texts_fullmatching(np.array(values, dtype=object), pattern)
         assert got.tolist() == [isinstance(v, str) and re.fullmatch(pattern, v) is not None for v in values]

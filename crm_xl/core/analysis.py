@@ -30,7 +30,8 @@ score_modes         how R, F and M were scored ("absolute" / "quantile"; :func:`
 
 from __future__ import annotations
 
-__all__ = ["AnalysisBeforeClv", "AnalysisResult", "analysis_after_clv", "analysis_before_clv", "analyze"]
+__all__ = ["AnalysisBeforeClv", "AnalysisResult", "Layered", "analysis_after_clv", "analysis_before_clv",
+           "analysis_layers", "analyze"]
 
 from dataclasses import dataclass, fields
 
@@ -127,14 +128,37 @@ class AnalysisBeforeClv:
         return self.prepared.as_of
 
 
-def analysis_before_clv(data: CrmData, settings: AnalysisSettings | None = None) -> AnalysisBeforeClv:
-    """The first part of :func:`analyze`: RFM, layers, tags, KPIs, funnel, trends and the
-    cross analysis. Then ``clv_analysis(settings=, prepared=, layers=)`` of its fields, and
-    :func:`analysis_after_clv`."""
+@dataclass(frozen=True, eq=False)
+class Layered:
+    """What :func:`analysis_layers` computed: all the CLV model needs (``clv_analysis(settings=,
+    prepared=, layers=)`` reads the layers' ``customer_id``, ``layer`` and ``layer_label``)."""
+
+    settings: AnalysisSettings
+    prepared: Prepared
+    scored: pd.DataFrame
+    layers: pd.DataFrame
+
+
+def analysis_layers(data: CrmData, settings: AnalysisSettings | None = None) -> Layered:
+    """The very first part of :func:`analyze`: the data prepared, RFM scored and layered. The
+    report starts fitting the CLV model beside as soon as this is done (issue 20), then calls
+    :func:`analysis_before_clv` with it."""
     s = settings or AnalysisSettings()
     p = prepare(data, s)
     scored = rfm_table(data, s, prepared=p)
-    layers = assign_layers(scored, data.orders, p.as_of, s, prepared=p)
+    return Layered(settings=s, prepared=p, scored=scored, layers=assign_layers(scored, data.orders, p.as_of, s,
+                                                                              prepared=p))
+
+
+def analysis_before_clv(data: CrmData, settings: AnalysisSettings | None = None, *,
+                        layered: Layered | None = None) -> AnalysisBeforeClv:
+    """The first part of :func:`analyze`: RFM, layers (``layered``, :func:`analysis_layers`,
+    when done already), tags, KPIs, funnel, trends and the cross analysis. Then
+    ``clv_analysis(settings=, prepared=, layers=)`` of its fields, and :func:`analysis_after_clv`.
+    (It adds the ``tags`` column to ``layered.layers``.)"""
+    s = settings or AnalysisSettings()
+    lay = layered if layered is not None else analysis_layers(data, s)
+    p, scored, layers = lay.prepared, lay.scored, lay.layers
     tags, tag_pos = _customer_tags(settings=s, prepared=p, metrics=tag_metrics(settings=s, prepared=p))
     # tags_per_customer(tags) by customer code (the metrics are indexed by p.ids)
     texts = _tag_texts_by_position(tags, tag_pos, p.n, s.lang, tuple(r.tag for r in s.tag_rules))

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import beside
-from ..core.analysis import AnalysisResult, analysis_after_clv, analysis_before_clv
+from ..core.analysis import AnalysisResult, analysis_after_clv, analysis_before_clv, analysis_layers
 from ..core.churn import RISK_LABELS
 from ..core.clean import CleanedData, clean_dataset
 from ..core.cleanlog import text as log_text
@@ -322,15 +322,16 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
 
         cleaned = _replace(cleaned, notes=[*cleaned.notes, *currency_notes])
     step(t.step_analysing)
-    first = analysis_before_clv(cleaned.data, s)
-    # the CLV models are fitted beside (crm_xl.beside) while the sheets that do not depend on
-    # them are built here: from BESIDE_CUSTOMERS on by a child forked now (sharing this
-    # process's memory), below by the warm child the crm-xl command forked at its start (it has
-    # imported scipy meanwhile; the inputs are pickled to it); the same result, bytes and
-    # errors without a child
-    clv = beside.compute(functools.partial(clv_analysis, settings=s, prepared=first.prepared, layers=first.layers),
-                         fork=len(first.layers) >= BESIDE_CUSTOMERS)
+    layered = analysis_layers(cleaned.data, s)
+    # the CLV models are fitted beside (crm_xl.beside) as soon as the customers are layered,
+    # while the rest of the analysis and the sheets that do not depend on them are made here:
+    # from BESIDE_CUSTOMERS on by a child forked now (sharing this process's memory), below by
+    # the warm child the crm-xl command forked at its start (it has imported scipy meanwhile;
+    # the inputs are pickled to it); the same result, bytes and errors without a child
+    clv = beside.compute(functools.partial(clv_analysis, settings=s, prepared=layered.prepared,
+                                           layers=layered.layers), fork=len(layered.layers) >= BESIDE_CUSTOMERS)
     try:
+        first = analysis_before_clv(cleaned.data, s, layered=layered)
         scenarios = scenario_sheets_before_churn(cleaned.data, s, first.as_of, first.prepared)
         result = analysis_after_clv(first, clv.result())
     finally:

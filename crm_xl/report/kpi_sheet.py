@@ -102,6 +102,8 @@ def kpi_sheet(result: AnalysisResult) -> SheetSpec:
     blocks: list = [*title_blocks(t.title, note), _headline(result, overall)]
     top = pd.concat([overall, by_layer], ignore_index=True)
     dims = result.kpis_by_dimension
+    wide_dims = {dim: _wide(dims[dims["dimension"] == dim]) for dim, _ in _DIMS
+                 if not dims.empty and (dims["dimension"] == dim).any()}  # (each shown in every section)
     for sec, keys in _GROUPS:
         suffix = sec.table_suffix
         blocks.append(TextBlock((sec.label(lang),), style="heading"))
@@ -109,11 +111,10 @@ def kpi_sheet(result: AnalysisResult) -> SheetSpec:
                                  data=top, title=t.overall_title,
                                  style="TableStyleMedium2", conditional_formats=_targets(keys, s)))
         for dim, name in _DIMS:
-            part = dims[dims["dimension"] == dim] if not dims.empty else dims
-            if part.empty:
+            if dim not in wide_dims:
                 continue
             blocks.append(TableBlock(name=name + suffix, columns=_columns(t("dim_" + dim), lang, keys),
-                                     data=_wide(part), title=t("by_" + dim), style="TableStyleLight9",
+                                     data=wide_dims[dim], title=t("by_" + dim), style="TableStyleLight9",
                                      conditional_formats=_targets(keys, s)))
     reasons = result.kpis.set_index("kpi")["reason"] if not result.kpis.empty else pd.Series(dtype=object)
     legend = pd.DataFrame({

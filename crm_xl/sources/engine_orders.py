@@ -18,7 +18,7 @@ brings to Python:
   Python exactly as in the in-memory path, so the cleaning log's entries (sheet, row, reason),
   the merged lines and the console's summary come out the same.
 
-:class:`crm_xl.core.purchases.PushedOrders` joins both; the cleaning
+:class:`crm_xl.core.pushed_orders.PushedOrders` joins both; the cleaning
 (:func:`crm_xl.core.clean.clean_dataset`) uses it in place of the table's frame. The analysis
 is unchanged: it gets the orders frame the cleaning would make, in the same order (by the row
 of each order's first line), with one difference: the order numbers are not brought over
@@ -308,7 +308,7 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
     an order's (put in before the frame is made: a column set afterwards is copied again when
     pandas consolidates the frame's float columns, ~1 s at ten million orders)."""
     from ..core.dataset import DTYPE_BY_KIND
-    from ..core.text import as_dtype
+    from ..core.text import as_dtype, missing_texts
     from ..schema import ORDERS
 
     n = len(got["rn"])
@@ -332,19 +332,21 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
         elif k == "order_id" and with_ids and k in cols:
             out[k] = as_dtype(pd.Series(np.asarray(got["o"], dtype=object), dtype=object), "str")
         elif DTYPE_BY_KIND[col.kind] == "str":  # an absent column, or the order numbers not brought over
-            out[k] = pd.Series(as_dtype(pd.Series([None], dtype=object), "str").array.take(np.zeros(n, dtype=np.intp)))
+            out[k] = missing_texts(n)  # (no memory per row where pandas' text is pyarrow's)
+        elif DTYPE_BY_KIND[col.kind] == "float64":
+            out[k] = pd.Series(np.full(n, np.nan))
         else:
             out[k] = as_dtype(pd.Series(None, index=range(n), dtype=object), DTYPE_BY_KIND[col.kind])
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # (the columns are this frame's own: not copied into 2-d blocks)
 
 
 def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int, str], sheet: str, settings,
                   rows: int):
-    """:class:`crm_xl.core.purchases.PushedOrders` of the orders table ``rel`` (columns ``names``,
+    """:class:`crm_xl.core.pushed_orders.PushedOrders` of the orders table ``rel`` (columns ``names``,
     mapped by ``mapping`` as the mapping layer decided), or NotPushable (see the module docstring)."""
     from ..core.clean import CleanResult
     from ..core.currency import detect_currency
-    from ..core.purchases import PushedOrders
+    from ..core.pushed_orders import PushedOrders
     from ..schema import ORDERS
 
     s = settings

@@ -130,9 +130,16 @@ class _Column:
         return out
 
 
-def _clean_texts(con: Connection, rel: str, cols: dict[str, str], heads: dict[str, str], sheet: str, lang: str):
-    """Per text column present: its distinct values, cleaned by the cleaning's own function;
-    NotPushable where cleaning would log a cell or fill a missing value."""
+def _distinct(con: Connection, rel: str, c: str) -> list[tuple]:
+    """(value, rows) of column ``c``, in the engine's order of the values, NULL last."""
+    return con._execute(f"SELECT {c}, COUNT(*) FROM {rel} GROUP BY {c} ORDER BY ({c} IS NULL), {c}").fetchall()
+
+
+def _clean_texts(con: Connection, rel: str, cols: dict[str, str], heads: dict[str, str], sheet: str, lang: str,
+                 fetched: dict[str, list[tuple]]):
+    """Per text column present: its distinct values (of :func:`_distinct`: from ``fetched``
+    where the caller has them), cleaned by the cleaning's own function; NotPushable where
+    cleaning would log a cell or fill a missing value."""
     from ..core.clean_values import _FILL_UNKNOWN, _clean_distinct
     from ..core.cleanlog import RowLog
     from ..core.parse import Distinct
@@ -143,7 +150,7 @@ def _clean_texts(con: Connection, rel: str, cols: dict[str, str], heads: dict[st
         if key not in cols:
             continue
         c = cols[key]
-        rows = con._execute(f"SELECT {c}, COUNT(*) FROM {rel} GROUP BY {c} ORDER BY ({c} IS NULL), {c}").fetchall()
+        rows = fetched[key] if key in fetched else _distinct(con, rel, c)
         nulls = sum(int(n) for v, n in rows if v is None)
         rows = [(v, n) for v, n in rows if v is not None]
         values = [_value(v) for v, _ in rows]
@@ -368,11 +375,14 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
     types = _types(con, d, rel, cols)
     _check_types(types)
     # order numbers, credit notes, mixed-case IDs (pushdown's rules), and the counts _check_rest needs
-    got = _checks(con, d, rel, cols, "1 = 1", s, extra=_rest_items(d, cols, types))
+    # (the distinct customer IDs first: pushdown's checks test their cases from them, not in another pass)
+    fetched = {"customer_id": _distinct(con, rel, cols["customer_id"])}
+    got = _checks(con, d, rel, cols, "1 = 1", s, extra=_rest_items(d, cols, types),
+                  customer_ids=[_value(v) for v, _ in fetched["customer_id"] if v is not None])
     # every row has the keys and its own order number (so no two rows are equal); each line is an order
     unique = "order_id" in cols and got["rows"] == got["lines"] == got["ids"] == got["distinct_ids"]
     _check_rest(con, rel, cols, names, types, unique, got)
-    texts = _clean_texts(con, rel, cols, heads, sheet, s.lang)
+    texts = _clean_texts(con, rel, cols, heads, sheet, s.lang, fetched)
     log, notes = _check_dates(con, d, rel, cols["order_date"], heads["order_date"], sheet, s)
     if "status" in texts:
         is_purchase, unknown_statuses, null_buys = _statuses(con, rel, cols["status"], texts["status"], s)

@@ -122,12 +122,13 @@ def test_engine_path_is_taken_and_its_orders_match(datasets, make_source, tmp_pa
     monkeypatch.setattr(engine_orders, "PUSHDOWN_ROWS", 10**15)
     memory = read_source(SourceSpec(url), settings=s)
     assert memory["orders"][0].pushed is None
-    single = got.single.copy()
+    single, single_rows = got.single.copy(), got.single_rows.copy()
     a, b = clean_dataset(pushed, settings=s), clean_dataset(memory, settings=s)
     pd.testing.assert_frame_equal(a.data.orders.drop(columns="order_id"), b.data.orders.drop(columns="order_id"))
     # the single-line orders are held in the merged frame only, and read back from it the same
     assert got._single is None
     pd.testing.assert_frame_equal(got.single, single)
+    assert (got.single_rows == single_rows).all()
     pd.testing.assert_frame_equal(clean_dataset(pushed, settings=s).data.orders, a.data.orders)
     assert a.data.orders["order_id"].isna().all()
     pd.testing.assert_frame_equal(a.data.customers, b.data.customers)

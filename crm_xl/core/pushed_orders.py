@@ -29,30 +29,39 @@ class PushedOrders:
 
     def __init__(self, lines, single: pd.DataFrame, single_rows: np.ndarray, sheet: str, rows: int,
                  unknown_statuses: dict[str, int]):
-        self.lines, self.single_rows, self.sheet, self.rows = lines, single_rows, sheet, rows
+        self.lines, self.sheet, self.rows = lines, sheet, rows
         self.unknown_statuses = unknown_statuses
-        self._single: pd.DataFrame | None = single
-        self._within: tuple[pd.DataFrame, np.ndarray, list] | None = None  # (merged orders, which are single, columns)
+        self._single: tuple[pd.DataFrame, np.ndarray] | None = (single, single_rows)
+        # once merged: (the merged orders, their rows, which are single-line orders, the columns)
+        self._within: tuple[pd.DataFrame, np.ndarray, np.ndarray, list] | None = None
 
     @property
     def single(self) -> pd.DataFrame:
         if self._single is not None:
-            return self._single
+            return self._single[0]
         assert self._within is not None
-        orders, is_single, columns = self._within
+        orders, _, is_single, columns = self._within
         return orders.loc[is_single, columns].reset_index(drop=True)
+
+    @property
+    def single_rows(self) -> np.ndarray:
+        if self._single is not None:
+            return self._single[1]
+        assert self._within is not None
+        _, rows, is_single, _ = self._within
+        return rows[is_single]
 
     def merged(self, bought: PurchaseResult) -> PurchaseResult:
         """``bought`` (:func:`consolidate_orders` of :attr:`lines`) with the single-line orders
         put in, every order where its first line stands, and the counts over the whole table."""
-        single = self.single
+        single, single_rows = self.single, self.single_rows
         n_single, n_bought = len(single), len(bought.orders)
         if n_single == 0:
             orders, rows = bought.orders, bought.origin[1] if bought.origin is not None else np.zeros(0, dtype=np.int64)
         elif n_bought == 0:
-            orders, rows = single, self.single_rows
+            orders, rows = single, single_rows
         else:  # (stacked below in the order of the rows, a column at a time)
-            orders, rows = None, np.concatenate([np.asarray(bought.origin[1] if bought.origin else []), self.single_rows])
+            orders, rows = None, np.concatenate([np.asarray(bought.origin[1] if bought.origin else []), single_rows])
         order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
         if orders is None:  # (the customers' codes the engine gave carried over)
             orders = stacked_rows([bought.orders, single], order)
@@ -60,9 +69,9 @@ class PushedOrders:
         rows = np.asarray(rows)[order]
         orders = orders.assign(order_id=missing_texts(len(orders), index=orders.index))  # (as the cleaning makes them)
         if n_single:  # the single-line orders are held in the merged frame from now on
-            self._within = (orders, (order >= n_bought) if n_bought else np.ones(n_single, dtype=bool), list(single.columns))
-            self._single = None
-        del single
+            is_single = (order >= n_bought) if n_bought else np.ones(n_single, dtype=bool)
+            self._within, self._single = (orders, rows, is_single, list(single.columns)), None
+        del single, single_rows
         summary = IntakeSummary(**{**bought.summary.__dict__, "rows": self.rows, "orders": len(orders),
                                    "purchase_lines": bought.summary.purchase_lines + n_single,
                                    "unknown_statuses": dict(self.unknown_statuses)})

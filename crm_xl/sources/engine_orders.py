@@ -328,20 +328,20 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
             days = _ints(got.pop("d"), _NO_DAY)
             stamp = np.where(days == _NO_DAY, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
             stamp[days == _NO_DAY] = np.datetime64("NaT", "ns")
-            out[k] = pd.Series(stamp)
+            out[k] = pd.Series(stamp, copy=False)  # (pandas 3 copies an array by default: ~80 MB each at 10M)
         elif k in _FLOAT_KEYS and k in cols:
             v = _floats(got.pop(f"f_{k}"))  # (a fresh array: rounded in place)
             if rounded and k in ("amount", "profit"):
                 np.add(v, 0.0, out=v)  # (-0.0 as 0.0; NaN stays NaN)
             if rounded and k == "amount":
                 np.round(v, 6, out=v)
-            out[k] = pd.Series(v)
+            out[k] = pd.Series(v, copy=False)
         elif k == "order_id" and with_ids and k in cols:
             out[k] = as_dtype(pd.Series(np.asarray(got["o"], dtype=object), dtype=object), "str")
         elif DTYPE_BY_KIND[col.kind] == "str":  # an absent column, or the order numbers not brought over
             out[k] = missing_texts(n)  # (no memory per row where pandas' text is pyarrow's)
-        elif DTYPE_BY_KIND[col.kind] == "float64":
-            out[k] = pd.Series(np.full(n, np.nan))
+        elif DTYPE_BY_KIND[col.kind] == "float64":  # (one read-only NaN seen n times: no memory per row)
+            out[k] = pd.Series(np.broadcast_to(np.float64(np.nan), (n,)), copy=False)
         else:
             out[k] = as_dtype(pd.Series(None, index=range(n), dtype=object), DTYPE_BY_KIND[col.kind])
     return pd.DataFrame(out, copy=False)  # (the columns are this frame's own: not copied into 2-d blocks)

@@ -122,8 +122,14 @@ def test_engine_path_is_taken_and_its_orders_match(datasets, make_source, tmp_pa
     monkeypatch.setattr(engine_orders, "PUSHDOWN_ROWS", 10**15)
     memory = read_source(SourceSpec(url), settings=s)
     assert memory["orders"][0].pushed is None
+    single, single_rows = got.single.copy(), got.single_rows.copy()
     a, b = clean_dataset(pushed, settings=s), clean_dataset(memory, settings=s)
     pd.testing.assert_frame_equal(a.data.orders.drop(columns="order_id"), b.data.orders.drop(columns="order_id"))
+    # the single-line orders are held in the merged frame only, and read back from it the same
+    assert got._single is None
+    pd.testing.assert_frame_equal(got.single, single)
+    assert (got.single_rows == single_rows).all()
+    pd.testing.assert_frame_equal(clean_dataset(pushed, settings=s).data.orders, a.data.orders)
     assert a.data.orders["order_id"].isna().all()
     pd.testing.assert_frame_equal(a.data.customers, b.data.customers)
     pd.testing.assert_frame_equal(a.log, b.log)
@@ -138,3 +144,28 @@ def test_not_pushable_falls_back_with_its_note_and_the_same_report(datasets, mak
     assert notes == ["汇总未下推到数据库，改为在本机计算：「订单状态」列有需要逐行记录的清洗（如规范化、去空格）"], told
     assert [t for t in told if t[0] not in notes] == told_memory
     assert_same_book(got, want)
+
+
+def test_mixed_case_customer_ids_keep_their_case_through_the_engine(datasets, make_source, monkeypatch):
+    """Customer IDs mixing cases (Salesforce-like): their cases are tested on the distinct IDs
+    the engine path fetches (not in another pass over the table), the orders go through the
+    engine and keep their case, as the in-memory cleaning keeps it."""
+    from crm_xl.core.clean import clean_dataset
+    from crm_xl.settings import AnalysisSettings
+    from crm_xl.sources import SourceSpec, read_source
+
+    tables = {k: v.copy() for k, v in datasets["mess"].items()}
+    for kind in ("orders", "customers"):
+        col = next(c for c in tables[kind].columns if c == "客户ID")
+        tables[kind][col] = [f"{v[:1]}x{v[1:]}" if isinstance(v, str) else v for v in tables[kind][col]]
+    url = make_source("duckdb", tables)
+    s = AnalysisSettings()
+    monkeypatch.setattr(engine_orders, "PUSHDOWN_ROWS", 10)
+    pushed = read_source(SourceSpec(url), settings=s)
+    assert pushed["orders"][0].pushed is not None and not pushed.warnings
+    monkeypatch.setattr(engine_orders, "PUSHDOWN_ROWS", 10**15)
+    memory = read_source(SourceSpec(url), settings=s)
+    a, b = clean_dataset(pushed, settings=s), clean_dataset(memory, settings=s)
+    assert a.data.orders["customer_id"].str.contains("x").any()
+    pd.testing.assert_frame_equal(a.data.orders.drop(columns="order_id"), b.data.orders.drop(columns="order_id"))
+    pd.testing.assert_frame_equal(a.data.customers, b.data.customers)

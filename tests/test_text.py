@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crm_xl.core.clean import clean_dataset, clean_table
-from crm_xl.core.text import as_dtype, as_text, text_array
+from crm_xl.core.text import all_missing, as_dtype, as_text, missing_texts, text_array
 from crm_xl.demo import generate_demo
 
 BAD_TEXTS = {"None", "nan", "NaN", "<NA>", "NaT"}
@@ -21,6 +21,27 @@ def test_helpers_keep_missing_values_missing():
                 list(as_text(pd.Index(values, dtype=object))), as_dtype(pd.Series(values, dtype=object), "str").tolist()):
         assert [None if pd.isna(v) else v for v in out] == [None, "a", "1", None, None, "2.5"]
     assert as_dtype(pd.Series(["1.5", None], dtype=object), "float64").isna().tolist() == [False, True]
+
+
+def test_a_column_of_missing_texts_is_the_one_as_text_makes(monkeypatch):
+    """missing_texts (repeated shared chunks where pandas' text is pyarrow's) equals as_text of
+    None values, also filtered, reordered and stacked with a column holding texts."""
+    import crm_xl.core.text as text_module
+    from crm_xl.core.clean_rows import stacked_rows
+
+    monkeypatch.setattr(text_module, "_SHARED_CHUNK", 4)  # several chunks and a rest on a short column
+    for n in (0, 3, 4, 11):
+        got, want = missing_texts(n), as_text(pd.Series([None] * n, dtype=object))
+        pd.testing.assert_series_equal(got, want)
+        assert all_missing(got) and (n == 0 or not all_missing(as_text(pd.Series(["a"] + [None] * (n - 1)))))
+        keep = np.arange(n) % 2 == 0
+        pd.testing.assert_series_equal(got[keep].reset_index(drop=True), want[keep].reset_index(drop=True))
+    a = pd.DataFrame({"x": missing_texts(11), "y": as_text(pd.Series(["t"] * 11))})
+    b = pd.DataFrame({"x": as_text(pd.Series([None, "u"], dtype=object)), "y": as_text(pd.Series(["v", None]))})
+    for frames in ([a, a], [a, b]):
+        order = np.arange(sum(map(len, frames)))[::-1]
+        want = pd.concat(frames, ignore_index=True).iloc[order].reset_index(drop=True)
+        pd.testing.assert_frame_equal(stacked_rows(frames, order), want)
 
 
 def test_blank_campaign_ids_stay_missing_after_cleaning():

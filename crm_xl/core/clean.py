@@ -39,7 +39,7 @@ from .cleanlog import LOG_COLUMNS, Note, log_frame
 from .cleanlog import RowLog as _Log
 from .cleanlog import cell_texts as _texts
 from .cleanlog import text as _t
-from .codes import isin_texts
+from .codes import isin_texts, repeat_object
 from .currency import currency_of_countries, detect_currency
 from .dataset import CrmData, empty_table
 from .parse import Distinct
@@ -84,7 +84,7 @@ class CleanResult:
         """The sheet (or file) of each frame row."""
         if self.row_sheets is not None:
             return self.row_sheets
-        return np.full(len(self.frame), self.sheet, dtype=object)
+        return repeat_object(self.sheet, len(self.frame))
 
     def all_headers(self) -> dict[str, dict[str, str]]:
         """Sheet -> {canonical key: the user's header}."""

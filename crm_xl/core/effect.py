@@ -103,15 +103,31 @@ def row_status(table: pd.DataFrame) -> np.ndarray:
     return keys
 
 
-def _range_sums(key: np.ndarray, values: list[np.ndarray], lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
-    """Sums of each of ``values`` over ``lo <= key < hi`` (``key`` sorted); first: counts."""
+def _prefix_sums(v: np.ndarray) -> np.ndarray:
+    """0, then the running sums of ``v`` (``np.concatenate([[0.0], np.cumsum(v)])`` made in one array)."""
+    c = np.empty(v.size + 1, dtype=float)
+    c[0] = 0.0
+    np.cumsum(v, dtype=float, out=c[1:])
+    return c
+
+
+def _order_keys(p: Prepared, base: np.int64) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The orders' keys customer * ``base`` + day, sorted (made in place, in the order of
+    :meth:`~crm_xl.core.prepared.Prepared.orders_by_customer_day`, the stable sort of these
+    keys), and the running sums of their amounts in that order."""
+    o_ord = p.orders_by_customer_day()
+    okey = p.o_code[o_ord].astype(np.int64, copy=False)
+    okey *= base
+    okey += p.o_day[o_ord]
+    return okey, [_prefix_sums(p.o_amount[o_ord])]
+
+
+def _range_sums(key: np.ndarray, prefixes: list[np.ndarray], lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
+    """Sums over ``lo <= key < hi`` (``key`` sorted) of each array whose :func:`_prefix_sums` are
+    ``prefixes`` (computed once for both windows); first: counts."""
     a = np.searchsorted(key, lo, side="left")
     b = np.searchsorted(key, hi, side="left")
-    out = [(b - a).astype(float)]
-    for v in values:
-        c = np.concatenate([[0.0], np.cumsum(v, dtype=float)])
-        out.append(c[b] - c[a])
-    return out
+    return [(b - a).astype(float), *(c[b] - c[a] for c in prefixes)]
 
 
 def _nps(prom: float, det: float, resp: float) -> float:
@@ -177,9 +193,7 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
                                       dtype=object)) if n else np.zeros(0, dtype="int64")
     ok = (L > 0) & (code >= 0)
     base = np.int64(1 << 22)  # day numbers are < 2^22 until the year 13000
-    okey = p.o_code.astype(np.int64) * base + p.o_day.astype(np.int64)
-    o_ord = p.orders_by_customer_day()  # (the stable sort of okey: the same order by customer, then day)
-    okey, amount = okey[o_ord], p.o_amount[o_ord]
+    okey, o_sums = _order_keys(p, base)
     ikey = p.i_code.astype(np.int64) * base + p.i_day.astype(np.int64)
     i_ord = np.argsort(ikey, kind="stable")
     nps_v = p.i_nps[i_ord]
@@ -191,10 +205,11 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
     cbase = np.where(ok, code, 0).astype(np.int64) * base
     sd = np.where(ok, start_day, 0).astype(np.int64)
     Lw = np.where(ok, L, 0).astype(np.int64)
+    i_sums = [_prefix_sums(v) for v in (prom, det, resp, compl)]
     cols = {}
     for when, lo, hi in (("before", sd - Lw, sd), ("after", sd, sd + Lw)):
-        cnt, rev = _range_sums(okey, [amount], cbase + lo, cbase + hi)
-        _, pr, de, rs, cp = _range_sums(ikey, [prom, det, resp, compl], cbase + lo, cbase + hi)
+        cnt, rev = _range_sums(okey, o_sums, cbase + lo, cbase + hi)
+        _, pr, de, rs, cp = _range_sums(ikey, i_sums, cbase + lo, cbase + hi)
         for name, v in (("orders", cnt), ("revenue", rev), ("promoters", pr), ("detractors", de),
                         ("responses", rs), ("complaints", cp)):
             cols[f"{name}_{when}"] = np.where(ok, v, 0.0)

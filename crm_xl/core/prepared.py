@@ -97,6 +97,14 @@ def _bool_float(s: pd.Series) -> np.ndarray:
     return s.astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _unless_all_missing(values: np.ndarray, sel, n: int) -> np.ndarray:
+    """``sel(values)``, or where every value is NaN (orders without profits) one read-only NaN
+    seen ``n`` times (read-only, no memory per order: nothing writes into it)."""
+    if values.size and np.isnan(values).all():
+        return np.broadcast_to(np.float64(np.nan), (n,))
+    return sel(values)
+
+
 @dataclass(frozen=True, eq=False)
 class Prepared:
     """The data of one analysis as integer-coded numpy arrays (see module docstring).
@@ -223,21 +231,27 @@ class Prepared:
         return self.o_count > 0
 
     @cached_property
-    def _customer_day_order(self) -> tuple[np.ndarray, np.ndarray, int, int]:
-        """(customer and day packed in one non-negative key per order, the orders' stable sort
-        by it, the day's bits in the key, the first day): computed once for
-        :attr:`purchase_days` and :meth:`orders_by_customer_day`; the orders must not be empty."""
+    def _customer_day_order(self) -> tuple[np.ndarray, int, int]:
+        """(the orders' stable sort by customer and day packed in one non-negative key, the
+        day's bits in the key, the first day): computed once for :attr:`purchase_days` and
+        :meth:`orders_by_customer_day` (the key itself is made again where needed, not held:
+        80 MB at ten million orders); the orders must not be empty."""
         d0 = int(self.o_day.min())
         bits = max(int(int(self.o_day.max()) - d0 + 1).bit_length(), 1)
-        key = (self.o_code.astype(np.int64) << bits) | (self.o_day - d0)  # (int64: codes are 32-bit in wasm32)
-        return key, stable_argsort(key, bits + max(int(self.n).bit_length(), 1)), bits, d0
+        key = self._customer_day_key(bits, d0)
+        return stable_argsort(key, bits + max(int(self.n).bit_length(), 1)), bits, d0
+
+    def _customer_day_key(self, bits: int, d0: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Customer and day of the orders (``rows`` of them: all when None) packed in one key."""
+        code, day = (self.o_code, self.o_day) if rows is None else (self.o_code[rows], self.o_day[rows])
+        return (code.astype(np.int64, copy=False) << bits) | (day - d0)  # (int64: codes are 32-bit in wasm32)
 
     def orders_by_customer_day(self) -> np.ndarray:
         """The positions of the orders sorted by customer code, then day, stable (orders of one
         customer and day in their order in the orders table); computed once, read-only."""
         if self.o_code.size == 0:
             return np.zeros(0, dtype=np.intp)
-        order = self._customer_day_order[1]
+        order = self._customer_day_order[0]
         order.flags.writeable = False
         return order
 
@@ -248,8 +262,8 @@ class Prepared:
         the orders table)."""
         if self.o_code.size == 0:
             return self.o_code[:0], self.o_day[:0], self.o_amount[:0]
-        key, order, bits, d0 = self._customer_day_order
-        key, amount = key[order], self.o_amount[order]
+        order, bits, d0 = self._customer_day_order
+        key, amount = self._customer_day_key(bits, d0, order), self.o_amount[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         total = np.add.reduceat(amount, starts)
         key = key[starts]
@@ -484,7 +498,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         o_code=own(o_codes).astype(np.intp, copy=False),
         o_day=own(o_day),
         o_amount=sel(amount),
-        o_profit=sel(profit),
+        o_profit=_unless_all_missing(profit, sel, int(keep.sum())),
         o_promo=own(promo),
         o_product=sel(product),
         i_code=i_codes.astype(np.intp),

@@ -32,7 +32,7 @@ Every excluded or merged row is in the cleaning log with its reason, and
 
 from __future__ import annotations
 
-__all__ = ["IntakeSummary", "PurchaseResult", "PushedOrders", "consolidate_orders", "normalize_status", "status_classes",
+__all__ = ["IntakeSummary", "PurchaseResult", "consolidate_orders", "normalize_status", "status_classes",
            "REASONS"]
 
 import re
@@ -45,10 +45,7 @@ import pandas as pd
 from ..schema import ORDERS
 from ..settings import AnalysisSettings
 from ..texts import Texts
-from .clean_rows import stacked_rows
 from .cleanlog import empty_log, log_frame, text
-from .codes import carry_codes
-from .text import as_dtype
 
 
 def missing_key_text(head: str, lang: str) -> str:
@@ -206,47 +203,6 @@ class PurchaseResult:
     log: pd.DataFrame
     summary: IntakeSummary
     origin: tuple[np.ndarray, np.ndarray] | None = None  # (sheet, Excel row) of each order's first line
-
-
-@dataclass
-class PushedOrders:
-    """Order lines whose purchase rules an engine applied (:mod:`crm_xl.sources.engine_orders`):
-    ``lines`` (a :class:`crm_xl.core.clean.CleanResult`) holds only the lines Python still has
-    to consolidate -- the rows that are no purchase or lack a key, and the lines of orders
-    with several lines -- while ``single`` holds the orders that are one purchase line each,
-    as :func:`consolidate_orders` would make them (canonical columns, cleaned, order numbers
-    not brought over), with ``single_rows`` their Excel rows. ``rows``: the orders table's
-    rows; ``unknown_statuses``: as :attr:`IntakeSummary.unknown_statuses`, over every row."""
-
-    lines: object
-    single: pd.DataFrame
-    single_rows: np.ndarray
-    sheet: str
-    rows: int
-    unknown_statuses: dict[str, int]
-
-    def merged(self, bought: "PurchaseResult") -> "PurchaseResult":
-        """``bought`` (:func:`consolidate_orders` of :attr:`lines`) with the single-line orders
-        put in, every order where its first line stands, and the counts over the whole table."""
-        n_single = len(self.single)
-        if n_single == 0:
-            orders, rows = bought.orders, bought.origin[1] if bought.origin is not None else np.zeros(0, dtype=np.int64)
-        elif len(bought.orders) == 0:
-            orders, rows = self.single, self.single_rows
-        else:  # (stacked below in the order of the rows, a column at a time)
-            orders, rows = None, np.concatenate([np.asarray(bought.origin[1] if bought.origin else []), self.single_rows])
-        order = np.argsort(np.asarray(rows, dtype=np.int64), kind="stable")
-        if orders is None:  # (the customers' codes the engine gave carried over)
-            orders = stacked_rows([bought.orders, self.single], order)
-            carry_codes([bought.orders["customer_id"], self.single["customer_id"]], order, orders["customer_id"])
-        rows = np.asarray(rows)[order]
-        none = as_dtype(pd.Series([None], dtype=object), "str")  # (an empty text as the cleaning makes one)
-        orders = orders.assign(order_id=pd.Series(none.array.take(np.zeros(len(orders), dtype=np.intp)), index=orders.index))
-        summary = IntakeSummary(**{**bought.summary.__dict__, "rows": self.rows, "orders": len(orders),
-                                   "purchase_lines": bought.summary.purchase_lines + n_single,
-                                   "unknown_statuses": dict(self.unknown_statuses)})
-        origin = (np.full(len(orders), self.sheet, dtype=object), rows)
-        return PurchaseResult(orders=orders, deals=bought.deals, log=bought.log, summary=summary, origin=origin)
 
 
 def status_classes(status: pd.Series, is_won: pd.Series | None, s: AnalysisSettings) -> tuple[np.ndarray, bool, dict]:

@@ -11,6 +11,9 @@ same texts in it (xlwings Lite runs pandas 2.2: a blank campaign ID became the c
 * :func:`text_array` for ``pd.array(values, dtype="str")``,
 * :func:`as_dtype` for ``obj.astype(dtype)`` where ``dtype`` may be ``"str"``.
 
+:func:`missing_texts` makes a ``str`` column of missing values only (a column a table does
+not have) that costs no memory per row where pandas' text dtype is held by pyarrow.
+
 On pandas 3 they are exactly those calls; on pandas 2 the result is an object column whose
 values are ``str`` (converted with ``str()``, as pandas 3 does) and NaN where the value is
 missing. ``pd.Series(values, dtype="str")`` and ``pd.Index(values, dtype="str")`` keep
@@ -19,7 +22,7 @@ missing values on both and need no helper.
 
 from __future__ import annotations
 
-__all__ = ["STR_IS_TEXT_DTYPE", "as_text", "text_array", "as_dtype"]
+__all__ = ["STR_IS_TEXT_DTYPE", "as_text", "text_array", "as_dtype", "missing_texts", "all_missing"]
 
 import numpy as np
 import pandas as pd
@@ -69,3 +72,36 @@ def as_dtype(obj, dtype):
     if isinstance(dtype, str) and dtype == "str":
         return as_text(obj)
     return obj.astype(dtype)
+
+
+_SHARED_CHUNK = 1 << 20  # rows of the one all-missing pyarrow chunk :func:`missing_texts` repeats
+
+
+def missing_texts(n: int, index=None) -> pd.Series:
+    """A ``str`` Series of ``n`` missing values, as ``as_text(pd.Series([None] * n))`` gives.
+
+    Where pandas' ``str`` is pyarrow's text (pandas 3 with pyarrow), the column is one
+    all-missing chunk of at most 2**20 rows repeated, every chunk the same buffers: about
+    8 MB whatever ``n`` (ten million rows of a column an orders table does not have: 80 MB of
+    offsets otherwise). Filtering or reordering it makes an ordinary array of that length.
+    Elsewhere (pandas 2's object columns) one missing value repeated."""
+    one = as_text(pd.Series([None], dtype=object)).array
+    pa_type = getattr(getattr(one, "_pa_array", None), "type", None)
+    if pa_type is None or n <= _SHARED_CHUNK:
+        values = one.take(np.zeros(n, dtype=np.intp))
+    else:
+        import pyarrow as pa
+
+        chunk = pa.nulls(_SHARED_CHUNK, pa_type)
+        whole, rest = divmod(n, _SHARED_CHUNK)
+        values = type(one)(pa.chunked_array([chunk] * whole + ([chunk.slice(0, rest)] if rest else []), type=pa_type),
+                           dtype=one.dtype)
+    return pd.Series(values, index=index)
+
+
+def all_missing(column: pd.Series) -> bool:
+    """``column.isna().all()``; counted per chunk where the column is pyarrow's."""
+    pa_array = getattr(column.array, "_pa_array", None)
+    if pa_array is not None:
+        return pa_array.null_count == len(pa_array)
+    return bool(column.isna().all())

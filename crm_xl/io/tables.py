@@ -35,7 +35,7 @@ class RawTable:
     """Rows of the source table when ``frame`` holds only its first rows (a table whose rules
     the engine applied: :mod:`crm_xl.sources.engine_orders`)."""
     pushed: object = None
-    """:class:`crm_xl.core.purchases.PushedOrders` of such a table (cleaning uses it instead of ``frame``)."""
+    """:class:`crm_xl.core.pushed_orders.PushedOrders` of such a table (cleaning uses it instead of ``frame``)."""
 
 
 class Sources(dict):

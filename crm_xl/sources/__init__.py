@@ -431,7 +431,7 @@ def read_source(spec: SourceSpec, overrides=None, *, progress=None, lang: str = 
     With ``settings`` (the purchase rules), an orders table longer than
     :data:`crm_xl.sources.engine_orders.PUSHDOWN_ROWS` rows is read by the engine
     (:mod:`crm_xl.sources.engine_orders`): only its first rows come as a frame (the data
-    sheet's sample), the purchases as a :class:`crm_xl.core.purchases.PushedOrders`."""
+    sheet's sample), the purchases as a :class:`crm_xl.core.pushed_orders.PushedOrders`."""
     con = open_source(spec.url)
     try:
         return read_tables(con, spec, overrides, progress=progress, lang=lang, settings=settings)

@@ -18,7 +18,7 @@ brings to Python:
   Python exactly as in the in-memory path, so the cleaning log's entries (sheet, row, reason),
   the merged lines and the console's summary come out the same.
 
-:class:`crm_xl.core.purchases.PushedOrders` joins both; the cleaning
+:class:`crm_xl.core.pushed_orders.PushedOrders` joins both; the cleaning
 (:func:`crm_xl.core.clean.clean_dataset`) uses it in place of the table's frame. The analysis
 is unchanged: it gets the orders frame the cleaning would make, in the same order (by the row
 of each order's first line), with one difference: the order numbers are not brought over
@@ -130,9 +130,16 @@ class _Column:
         return out
 
 
-def _clean_texts(con: Connection, rel: str, cols: dict[str, str], heads: dict[str, str], sheet: str, lang: str):
-    """Per text column present: its distinct values, cleaned by the cleaning's own function;
-    NotPushable where cleaning would log a cell or fill a missing value."""
+def _distinct(con: Connection, rel: str, c: str) -> list[tuple]:
+    """(value, rows) of column ``c``, in the engine's order of the values, NULL last."""
+    return con._execute(f"SELECT {c}, COUNT(*) FROM {rel} GROUP BY {c} ORDER BY ({c} IS NULL), {c}").fetchall()
+
+
+def _clean_texts(con: Connection, rel: str, cols: dict[str, str], heads: dict[str, str], sheet: str, lang: str,
+                 fetched: dict[str, list[tuple]]):
+    """Per text column present: its distinct values (of :func:`_distinct`: from ``fetched``
+    where the caller has them), cleaned by the cleaning's own function; NotPushable where
+    cleaning would log a cell or fill a missing value."""
     from ..core.clean_values import _FILL_UNKNOWN, _clean_distinct
     from ..core.cleanlog import RowLog
     from ..core.parse import Distinct
@@ -143,7 +150,7 @@ def _clean_texts(con: Connection, rel: str, cols: dict[str, str], heads: dict[st
         if key not in cols:
             continue
         c = cols[key]
-        rows = con._execute(f"SELECT {c}, COUNT(*) FROM {rel} GROUP BY {c} ORDER BY ({c} IS NULL), {c}").fetchall()
+        rows = fetched[key] if key in fetched else _distinct(con, rel, c)
         nulls = sum(int(n) for v, n in rows if v is None)
         rows = [(v, n) for v, n in rows if v is not None]
         values = [_value(v) for v, _ in rows]
@@ -308,7 +315,7 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
     an order's (put in before the frame is made: a column set afterwards is copied again when
     pandas consolidates the frame's float columns, ~1 s at ten million orders)."""
     from ..core.dataset import DTYPE_BY_KIND
-    from ..core.text import as_dtype
+    from ..core.text import as_dtype, missing_texts
     from ..schema import ORDERS
 
     n = len(got["rn"])
@@ -321,30 +328,32 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
             days = _ints(got.pop("d"), _NO_DAY)
             stamp = np.where(days == _NO_DAY, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
             stamp[days == _NO_DAY] = np.datetime64("NaT", "ns")
-            out[k] = pd.Series(stamp)
+            out[k] = pd.Series(stamp, copy=False)  # (pandas 3 copies an array by default: ~80 MB each at 10M)
         elif k in _FLOAT_KEYS and k in cols:
             v = _floats(got.pop(f"f_{k}"))  # (a fresh array: rounded in place)
             if rounded and k in ("amount", "profit"):
                 np.add(v, 0.0, out=v)  # (-0.0 as 0.0; NaN stays NaN)
             if rounded and k == "amount":
                 np.round(v, 6, out=v)
-            out[k] = pd.Series(v)
+            out[k] = pd.Series(v, copy=False)
         elif k == "order_id" and with_ids and k in cols:
             out[k] = as_dtype(pd.Series(np.asarray(got["o"], dtype=object), dtype=object), "str")
         elif DTYPE_BY_KIND[col.kind] == "str":  # an absent column, or the order numbers not brought over
-            out[k] = pd.Series(as_dtype(pd.Series([None], dtype=object), "str").array.take(np.zeros(n, dtype=np.intp)))
+            out[k] = missing_texts(n)  # (no memory per row where pandas' text is pyarrow's)
+        elif DTYPE_BY_KIND[col.kind] == "float64":  # (one read-only NaN seen n times: no memory per row)
+            out[k] = pd.Series(np.broadcast_to(np.float64(np.nan), (n,)), copy=False)
         else:
             out[k] = as_dtype(pd.Series(None, index=range(n), dtype=object), DTYPE_BY_KIND[col.kind])
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # (the columns are this frame's own: not copied into 2-d blocks)
 
 
 def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int, str], sheet: str, settings,
                   rows: int):
-    """:class:`crm_xl.core.purchases.PushedOrders` of the orders table ``rel`` (columns ``names``,
+    """:class:`crm_xl.core.pushed_orders.PushedOrders` of the orders table ``rel`` (columns ``names``,
     mapped by ``mapping`` as the mapping layer decided), or NotPushable (see the module docstring)."""
     from ..core.clean import CleanResult
     from ..core.currency import detect_currency
-    from ..core.purchases import PushedOrders
+    from ..core.pushed_orders import PushedOrders
     from ..schema import ORDERS
 
     s = settings
@@ -366,11 +375,14 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
     types = _types(con, d, rel, cols)
     _check_types(types)
     # order numbers, credit notes, mixed-case IDs (pushdown's rules), and the counts _check_rest needs
-    got = _checks(con, d, rel, cols, "1 = 1", s, extra=_rest_items(d, cols, types))
+    # (the distinct customer IDs first: pushdown's checks test their cases from them, not in another pass)
+    fetched = {"customer_id": _distinct(con, rel, cols["customer_id"])}
+    got = _checks(con, d, rel, cols, "1 = 1", s, extra=_rest_items(d, cols, types),
+                  customer_ids=[_value(v) for v, _ in fetched["customer_id"] if v is not None])
     # every row has the keys and its own order number (so no two rows are equal); each line is an order
     unique = "order_id" in cols and got["rows"] == got["lines"] == got["ids"] == got["distinct_ids"]
     _check_rest(con, rel, cols, names, types, unique, got)
-    texts = _clean_texts(con, rel, cols, heads, sheet, s.lang)
+    texts = _clean_texts(con, rel, cols, heads, sheet, s.lang, fetched)
     log, notes = _check_dates(con, d, rel, cols["order_date"], heads["order_date"], sheet, s)
     if "status" in texts:
         is_purchase, unknown_statuses, null_buys = _statuses(con, rel, cols["status"], texts["status"], s)

@@ -365,23 +365,27 @@ def _lines_sql(d: _Dialect, rel: str, cols: dict[str, str], purchase: str) -> st
 
 
 def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purchase: str, settings,
-            extra: tuple[tuple[str, str], ...] = ()) -> dict[str, int]:
+            extra: tuple[tuple[str, str], ...] = (), customer_ids: list | None = None) -> dict[str, int]:
     """The rules the engine cannot apply exactly, checked in one pass; returns the counts
     (``rows``; ``lines``, ``ids``, ``distinct_ids``, ``negative``: purchase lines, those with an
     order number, distinct order numbers among them, those with a negative amount;
     ``mixed_case_customers``: distinct customer IDs mixing upper and lower case), and those
     of ``extra`` (name, SQL expression over the rows: the caller's own checks, in the same pass).
-    The distinct customer IDs are counted (``customers``) only where some ID mixes cases."""
+    The distinct customer IDs are counted (``customers``) only where some ID mixes cases.
+    ``customer_ids``: the distinct customer IDs (not NULL) where the caller has them already:
+    their cases are then tested here, as the cleaning tests them, not in another pass of the
+    engine over the table."""
     c, t, a = cols["customer_id"], cols["order_date"], cols["amount"]
     line = _line_condition(d, cols, purchase)
     ct = f"CAST({c} AS {d.text})"
     items = [("rows", "COUNT(*)"), ("lines", f"SUM(CASE WHEN {line} THEN 1 ELSE 0 END)"),
-             ("negative", f"SUM(CASE WHEN {line} AND {a} < 0 THEN 1 ELSE 0 END)"),
-             # Python keeps the case of a customer-ID column where some ID mixes cases
-             # (crm_xl.core.parse._case_sensitive, decided on the first 5000 distinct IDs): the
-             # distinct IDs that do, tested once each (a customer has many rows)
-             ("mixed_case_customers", f"(SELECT COUNT(*) FROM (SELECT DISTINCT {ct} AS v FROM {rel}) AS crm_m "
-                                      f"WHERE v <> upper(v) AND v <> lower(v))")]
+             ("negative", f"SUM(CASE WHEN {line} AND {a} < 0 THEN 1 ELSE 0 END)")]
+    if customer_ids is None:
+        # Python keeps the case of a customer-ID column where some ID mixes cases
+        # (crm_xl.core.parse._case_sensitive, decided on the first 5000 distinct IDs): the
+        # distinct IDs that do, tested once each (a customer has many rows)
+        items.append(("mixed_case_customers", f"(SELECT COUNT(*) FROM (SELECT DISTINCT {ct} AS v FROM {rel}) AS crm_m "
+                                              f"WHERE v <> upper(v) AND v <> lower(v))"))
     if d.name == "sqlite":
         items += [
             ("text_date", f"SUM(CASE WHEN {t} IS NOT NULL AND NOT (typeof({t}) = 'text' AND length({t}) = 10 AND "
@@ -410,6 +414,9 @@ def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purcha
     sql = f"SELECT {', '.join(f'{x} AS {k}' for k, x in items)} FROM {rel}"
     got = dict(zip([k for k, _ in items], con._execute(sql).fetchone(), strict=True))
     got = {k: int(v or 0) for k, v in got.items()}
+    if customer_ids is not None:
+        got["mixed_case_customers"] = sum(isinstance(v, str) and v != v.upper() and v != v.lower() for v in customer_ids)
+        got["customers"] = len(customer_ids)
     if "order_id" in cols and d.hashed("x") and got["distinct_ids"] != got["ids"]:
         o = f"CAST({cols['order_id']} AS {d.text})"
         got["distinct_ids"] = int(con._execute(f"SELECT COUNT(DISTINCT CASE WHEN {line} THEN {o} END) FROM {rel}")
@@ -432,7 +439,7 @@ def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purcha
             f"WHERE {line} AND {cols['order_id']} IS NOT NULL").fetchone()
         if not distinct or digits / distinct < 0.5:
             got["credit_note"] = 0
-    if got["mixed_case_customers"]:  # (an exact distinct count: only where it decides something)
+    if got["mixed_case_customers"] and customer_ids is None:  # (an exact distinct count: only where it decides something)
         got["customers"] = int(con._execute(f"SELECT COUNT(DISTINCT {ct}) FROM {rel}").fetchone()[0] or 0)
     if got["mixed_case_customers"] and got["customers"] > 5000:
         raise NotPushable("客户ID大小写混用，且种类超过 5000", "customer IDs mix cases among more than 5000 IDs")

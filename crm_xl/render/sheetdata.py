@@ -24,6 +24,8 @@ __all__ = [
     "column_letter",
     "column_fragments",
     "cell_tails",
+    "column_cells",
+    "number_texts",
     "text_fragment",
     "formula_fragment",
     "escape_text",
@@ -33,31 +35,19 @@ __all__ = [
 ]
 
 import bisect
-import contextvars
-import datetime as dt
 import itertools
-import math
 import re
 from collections.abc import Callable, Iterator
 
-import numpy as np
 import pandas as pd
 
 from ..a1 import column_letter
-from .cells import num_text, text_of
+from .column_xml import DATE1904, cell_tails, column_cells, number_texts
 
 MAX_CELL_CHARS = 32767  # Excel's limit on the text of a cell, in UTF-16 code units
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _XESC = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_MIN_DATE = pd.Timestamp("1900-03-01")  # before this Excel's 1900 leap-year bug shifts serials
-_EPOCH_1904 = np.datetime64("1904-01-01", "D")  # serial 0 of the 1904 date system
-_MIN_DATE_1904 = pd.Timestamp("1904-01-01")
-# the date system of the workbook the cells being produced go into (set by SheetCells.iter_xml)
-_DATE1904: contextvars.ContextVar[bool] = contextvars.ContextVar("crm_xl_date1904", default=False)
-
-
 
 
 def _esc_char(m: re.Match) -> str:
@@ -115,7 +105,20 @@ def _t_elements(strings: list[str]) -> list[str]:
     joined = _SEP.join(strings)
     if joined.count(_SEP) != len(strings) - 1 or max(map(len, strings)) > MAX_CELL_CHARS // 2:
         return [_t_element(u) for u in strings]  # (a string holds the separator, or is cut)
-    return [_t_wrap(u, e) for u, e in zip(strings, _escape(joined).split(_SEP), strict=True)]
+    escaped = _escape(joined).split(_SEP)
+    if "\n" in joined or "\t" in joined or "\r" in joined or list(map(str.strip, strings)) != strings:
+        return [_t_wrap(u, e) for u, e in zip(strings, escaped, strict=True)]
+    return _wrap_all("<t>", escaped, "</t>")  # (no string needs its spaces kept)
+
+
+_SPLIT = "\x00"  # never in escaped text (written _x0000_), digits or markup
+
+
+def _wrap_all(head: str, items: list[str], tail: str) -> list[str]:
+    """``head + item + tail`` of each item, in C-level loops (no item holds :data:`_SPLIT`)."""
+    if not items:
+        return []
+    return (head + (tail + _SPLIT + head).join(items) + tail).split(_SPLIT)
 
 
 class StringSink:
@@ -134,7 +137,13 @@ class StringSink:
     def cell_suffixes(self, uniques: list[str], refs: int) -> list[str]:
         """For each distinct string: ``' t="..."'`` + closing content of its ``<c>`` element."""
         if self.mode == "inline":
-            return [f' t="inlineStr"><is>{t}</is></c>' for t in _t_elements(uniques)]
+            return _wrap_all(' t="inlineStr"><is>', _t_elements(uniques), "</is></c>")
+        return list(map(' t="s"><v>{}</v></c>'.format, self.indexes(uniques, refs)))
+
+    def indexes(self, uniques: list[str], refs: int) -> list[int]:
+        """(``mode='shared'``) The shared-string index of each distinct string of ``uniques``,
+        strings not seen before numbered next, in order of first appearance; ``refs``: how
+        many cells refer to them."""
         self.count += refs
         index = self._index
         if len(uniques) < 64:
@@ -144,16 +153,15 @@ class StringSink:
                 if i is None:
                     i = index[u] = len(self._items)
                     self._items.append(u)
-                out.append(f' t="s"><v>{i}</v></c>')
+                out.append(i)
             return out
-        # the same numbering in C-level loops: strings not seen before (in order of first
-        # appearance, each once) get the next numbers
+        # the same numbering in C-level loops
         new = [u for u, i in zip(uniques, map(index.get, uniques), strict=True) if i is None]
         if new:
             new = list(dict.fromkeys(new))
             index.update(zip(new, range(len(self._items), len(self._items) + len(new)), strict=True))
             self._items.extend(new)
-        return list(map(' t="s"><v>{}</v></c>'.format, map(index.__getitem__, uniques)))
+        return list(map(index.__getitem__, uniques))
 
     def xml(self) -> bytes:
         """The ``xl/sharedStrings.xml`` part."""
@@ -162,52 +170,8 @@ class StringSink:
             '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             f'count="{self.count}" uniqueCount="{len(self._items)}">'
         )
-        body = "".join(f"<si>{t}</si>" for t in _t_elements(self._items))
+        body = "".join(_wrap_all("<si>", _t_elements(self._items), "</si>"))
         return (head + body + "</sst>").encode("utf-8")
-
-
-def number_texts(arr: np.ndarray) -> list[str]:
-    """:func:`num_text` of every (finite) float of ``arr``; whole numbers below 1e15 are
-    converted in bulk (the same digits ``repr`` gives them), the rest one by one."""
-    integral = arr == np.trunc(arr)
-    whole = integral & (np.abs(arr) < 1e15) & ~((arr == 0) & np.signbit(arr))
-    if whole.all():
-        return list(map(str, arr.astype(np.int64).tolist()))
-    # repr in one C-level map: only integral values end in ".0", and those are either
-    # converted in bulk below or (-0.0, 1e15 and up) passed through num_text
-    out = list(map(repr, arr.tolist()))
-    idx = np.flatnonzero(whole)
-    for i, t in zip(idx.tolist(), map(str, arr[idx].astype(np.int64).tolist()), strict=True):
-        out[i] = t
-    for i in np.flatnonzero(integral & ~whole).tolist():
-        out[i] = num_text(float(arr[i]))
-    return out
-
-
-def _string_column(vals: pd.Series, strings: "StringSink") -> list[str]:
-    """:func:`cell_tails` of a text column holding only strings (and missing values): each
-    distinct string is escaped and registered once, in order of first appearance (as the
-    general path does), empty strings and missing values give empty styled cells."""
-    codes, uniq = pd.factorize(vals.to_numpy(dtype=object))
-    keep = [k for k, u in enumerate(uniq) if u != ""]
-    n_refs = int(np.isin(codes, keep).sum()) if len(keep) < len(uniq) else int((codes >= 0).sum())
-    suffix = strings.cell_suffixes([uniq[k] for k in keep], n_refs)
-    by_code = ["/>"] * (len(uniq) + 1)
-    for k, suf in zip(keep, suffix, strict=True):
-        by_code[k] = suf
-    return [by_code[c] for c in codes.tolist()]
-
-
-def _serials(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Excel serials of a datetime series and a mask of the values that have one."""
-    ts = pd.to_datetime(values, errors="coerce")
-    if getattr(ts.dt, "tz", None) is not None:
-        ts = ts.dt.tz_localize(None)
-    epoch, first = (_EPOCH_1904, _MIN_DATE_1904) if _DATE1904.get() else (_EXCEL_EPOCH, _MIN_DATE)
-    ok = ts.notna().to_numpy() & (ts >= first).fillna(False).to_numpy()
-    arr = ts.to_numpy(dtype="datetime64[ns]")
-    serial = (arr - epoch.astype("datetime64[ns]")) / np.timedelta64(1, "D")
-    return serial, ok
 
 
 def column_fragments(
@@ -222,112 +186,6 @@ def column_fragments(
     ``<c r="{letter}{row}" s="{style}"`` followed by :func:`cell_tails`."""
     return [f'<c r="{letter}{r}" s="{style}"{t}'
             for r, t in zip(range(first_row, first_row + len(values)), cell_tails(values, kind, strings), strict=True)]
-
-
-def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
-    """Per value, what follows ``<c r=".." s=".."`` in its cell element, by ``kind``: ``/>``
-    (an empty styled cell), ``><v>12.5</v></c>`` (a number or date serial), ``t="b">...``
-    (a boolean) or a string's shared-string / inline suffix.
-
-    Numeric kinds write numbers and keep non-numeric text as text; ``date`` writes date
-    serials (text that is not a date stays text); ``text`` writes everything as text;
-    ``general`` decides per value. Missing values give an empty styled cell, so a value
-    typed later gets the column's format.
-    """
-    n = len(values)
-    out: list[str | None] = [None] * n
-    vals = values.reset_index(drop=True)
-    if kind in ("text", "general", "date") and n >= 64 and (vals.dtype == object or pd.api.types.is_string_dtype(
-            vals.dtype)) and pd.api.types.infer_dtype(vals, skipna=True) == "string":
-        # only strings (an export's text columns, dates as text): every kind writes each as
-        # text, so the column is written as text, each distinct string escaped once
-        return _string_column(vals, strings)
-    if kind in ("text",):
-        if n >= 64 and pd.api.types.infer_dtype(vals, skipna=True) == "string":
-            return _string_column(vals, strings)
-        texts: list[str | None] = [text_of(v) for v in vals.tolist()]
-    elif kind == "date":
-        texts = _date_tails(vals, out)
-    elif kind == "general":
-        texts = _general_tails(vals, out)
-    else:  # numeric kinds
-        texts = _number_tails(vals, out)
-    # strings: factorise so every distinct text is escaped once
-    idx = [i for i, t in enumerate(texts) if t is not None and out[i] is None]
-    if idx:
-        codes, uniques = pd.factorize(pd.Series([texts[i] for i in idx], dtype=object))
-        suffix = strings.cell_suffixes(list(uniques), len(idx))
-        for i, code in zip(idx, codes.tolist(), strict=True):
-            out[i] = suffix[code]
-    return [o if o is not None else "/>" for o in out]
-
-
-# The per-kind steps of cell_tails: each fills ``out`` (a cell's tail) where the value is
-# written as a number or boolean, and returns the text of the values written as strings
-# (None elsewhere).
-
-def _date_tails(vals: pd.Series, out: list[str | None]) -> list[str | None]:
-    n = len(vals)
-    texts: list[str | None] = [None] * n
-    if pd.api.types.is_datetime64_any_dtype(vals.dtype):
-        serial, ok = _serials(vals)
-        is_obj = False
-    else:
-        obj = vals.astype(object)
-        is_date = np.array([isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT for v in obj.tolist()], dtype=bool)
-        serial, ok = _serials(obj.where(is_date, None))
-        is_obj = True
-        texts = [None if d else text_of(v) for v, d in zip(obj.tolist(), is_date.tolist(), strict=True)]
-        # a number in a date column (an Excel serial pasted as such) stays that number
-        for i, v in enumerate(obj.tolist()):
-            if texts[i] is not None and isinstance(v, (int, float, np.integer, np.floating)) \
-                    and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v)):
-                out[i] = "><v>" + num_text(float(v)) + "</v></c>"
-                texts[i] = None
-    okidx = np.flatnonzero(ok)
-    for i, t in zip(okidx.tolist(), number_texts(serial[okidx]), strict=True):
-        out[i] = "><v>" + t + "</v></c>"
-    # dates before 1900-03-01 cannot be shown by Excel as dates: keep them as text (a
-    # column of datetimes and a column of mixed objects alike, as the live-Book renderer does)
-    early = (vals.notna().to_numpy() if not is_obj else is_date) & ~ok
-    for i in np.flatnonzero(early).tolist():
-        texts[i] = text_of(vals.iloc[i])
-    return texts
-
-
-def _general_tails(vals: pd.Series, out: list[str | None]) -> list[str | None]:
-    texts: list[str | None] = [None] * len(vals)
-    for i, v in enumerate(vals.tolist()):
-        if isinstance(v, (bool, np.bool_)):
-            out[i] = ' t="b"><v>' + ("1" if v else "0") + "</v></c>"
-        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-            f = float(v)
-            if math.isfinite(f):
-                out[i] = "><v>" + (str(int(v)) if isinstance(v, (int, np.integer)) else num_text(f)) + "</v></c>"
-        elif isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT:
-            serial, ok = _serials(pd.Series([v]))
-            if ok[0]:
-                out[i] = "><v>" + num_text(float(serial[0])) + "</v></c>"
-            else:
-                texts[i] = text_of(v)
-        else:
-            texts[i] = text_of(v)
-    return texts
-
-
-def _number_tails(vals: pd.Series, out: list[str | None]) -> list[str | None]:
-    if pd.api.types.is_bool_dtype(vals.dtype):
-        vals = vals.astype("float64")
-    num = pd.to_numeric(vals, errors="coerce") if not pd.api.types.is_numeric_dtype(vals.dtype) else vals
-    arr = num.to_numpy(dtype="float64", na_value=np.nan)
-    fin = np.isfinite(arr)
-    for i, t in zip(np.flatnonzero(fin).tolist(), number_texts(arr[fin]), strict=True):
-        out[i] = "><v>" + t + "</v></c>"
-    texts: list[str | None] = [None] * len(vals)
-    if not pd.api.types.is_numeric_dtype(vals.dtype):
-        for i in np.flatnonzero(~fin & vals.notna().to_numpy()).tolist():
-            texts[i] = text_of(vals.iloc[i])
-    return texts
 
 
 def text_fragment(row: int, col: int, text: str, style: int, strings: StringSink) -> str:
@@ -405,7 +263,7 @@ class SheetCells:
         dates as serials of the 1904 date system with ``date1904``."""
         m = style_map or _identity
         blocks: list[tuple[int, int, list[str]]] = []
-        token = _DATE1904.set(date1904)
+        token = DATE1904.set(date1904)
         try:
             for first_row, first_col, n, producer in self._blocks:
                 rows = producer(m)
@@ -413,7 +271,7 @@ class SheetCells:
                     raise AssertionError("producer returned a wrong number of rows")
                 blocks.append((first_row, first_col, rows))
         finally:
-            _DATE1904.reset(token)
+            DATE1904.reset(token)
         yield "<sheetData>"
         buf: list[str] = []  # chunks of chunk_rows rows, as before runs were written whole
         for run in _row_runs(blocks, self.row_attrs):

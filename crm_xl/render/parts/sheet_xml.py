@@ -12,14 +12,14 @@ from __future__ import annotations
 
 __all__ = ["LABELS", "SheetDraft", "draw_sheet", "worksheet_xml", "cell_range"]
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ...report.spec import ConditionalFormat, SheetSpec, TableBlock, TextBlock
 from ..sheetdata import (
     SheetCells,
     StringSink,
-    cell_tails,
+    column_cells,
     column_fragments,
     column_letter,
     formula_fragment,
@@ -128,12 +128,10 @@ def _table_cells(draft: SheetDraft, t: TableBlock, sb: StyleBook, sink: StringSi
     if n:
         def rows(m):
             if all(c.formula is None for c in t.columns):
-                # one format call per row: '<c r="A{0}" s="5"{1}<c r="B{0}" s="5"{2}...' with each
-                # cell's tail (the same bytes as joining column_fragments, a few times faster)
-                tails = [cell_tails(t.data[c.key], c.kind, sink) for c in t.columns]
-                fmt = "".join(f'<c r="{column_letter(c0 + i)}{{0}}" s="{m(styles[i])}"{{{i + 1}}}'
-                              for i in range(len(t.columns))).format
-                return [fmt(r, *cells) for r, cells in zip(range(first, first + n), zip(*tails, strict=True), strict=True)]
+                # one format call per row: '<c r="A{0}" s="5"><v>{1}</v></c><c r="B{0}" s="5"{2}...'
+                # with each column's template and pieces (column_xml.column_cells)
+                fmt, pieces = _row_format(t, [m(s) for s in styles], sink)
+                return list(map(fmt, range(first, first + n), *pieces))
             cols = []
             for i, c in enumerate(t.columns):
                 s = m(styles[i])
@@ -147,6 +145,19 @@ def _table_cells(draft: SheetDraft, t: TableBlock, sb: StyleBook, sink: StringSi
     elif t.as_excel_table:  # the table's one blank row keeps the columns' formats
         cells.add_rows(first, c0, c1, 1, lambda m: ["".join(f'<c r="{column_letter(c0 + i)}{first}" s="{m(styles[i])}"/>'
                                                             for i in range(ncol))])
+
+
+def _row_format(t: TableBlock, styles: list[int], sink: StringSink) -> tuple[Callable[..., str], list[list]]:
+    """The format of a table's data rows (the row number its first argument) and the pieces
+    of its cells, column by column (:func:`crm_xl.render.column_xml.column_cells`)."""
+    fmt, pieces = [], []
+    for i, c in enumerate(t.columns):
+        template, p = column_cells(t.data[c.key], c.kind, sink)
+        if p is not None:
+            pieces.append(p)
+            template = template.replace("{}", "{%d}" % len(pieces))
+        fmt.append(f'<c r="{column_letter(t.col + i)}{{0}}" s="{styles[i]}"' + template)
+    return "".join(fmt).format, pieces
 
 
 def _draw_table(draft: SheetDraft, t: TableBlock, sb: StyleBook, sink: StringSink) -> None:

@@ -217,18 +217,20 @@ class SheetCells:
     """
 
     def __init__(self) -> None:
-        self._blocks: list[tuple[int, int, int, Callable[[StyleMap], list[str]]]] = []
+        self._blocks: list[tuple[int, int, int, Callable[[StyleMap], list[str]], bool]] = []
         self.row_attrs: dict[int, str] = {}
         self._min_row = self._min_col = 1 << 30
         self._max_row = self._max_col = 0
         self._ncells = 0
 
     def add_rows(self, first_row: int, first_col: int, last_col: int, n: int,
-                 producer: Callable[[StyleMap], list[str]]) -> None:
-        """``n`` row fragments (the block's cells in that row), top to bottom."""
+                 producer: Callable[[StyleMap], list[str]], *, whole: bool = False) -> None:
+        """``n`` row fragments (the block's cells in that row), top to bottom; with ``whole``
+        each is the row's whole element, ``<row r="N">...</row>`` without attributes (written as
+        it is unless the row has attributes or shares its row with another block)."""
         if n <= 0:
             return
-        self._blocks.append((first_row, first_col, n, producer))
+        self._blocks.append((first_row, first_col, n, producer, whole))
         self._extent(first_row, first_col, first_row + n - 1, last_col)
         self._ncells += n * (last_col - first_col + 1)
 
@@ -262,14 +264,14 @@ class SheetCells:
         """``<sheetData>...</sheetData>`` in chunks, cells' styles mapped by ``style_map``;
         dates as serials of the 1904 date system with ``date1904``."""
         m = style_map or _identity
-        blocks: list[tuple[int, int, list[str]]] = []
+        blocks: list[_Block] = []
         token = DATE1904.set(date1904)
         try:
-            for first_row, first_col, n, producer in self._blocks:
+            for first_row, first_col, n, producer, whole in self._blocks:
                 rows = producer(m)
                 if len(rows) != n:
                     raise AssertionError("producer returned a wrong number of rows")
-                blocks.append((first_row, first_col, rows))
+                blocks.append((first_row, first_col, rows, whole))
         finally:
             DATE1904.reset(token)
         yield "<sheetData>"
@@ -292,51 +294,59 @@ class SheetCells:
         yield "</sheetData>"
 
 
-def _row_runs(blocks: list[tuple[int, int, list[str]]], attrs: dict[int, str]) -> Iterator[list[str]]:
-    """``<row>`` elements in row order, as lists (one per run of rows). Blocks that share no
-    row (a data sheet's one table, most report sheets) are written block by block; where
-    blocks share rows, their fragments are merged row by row, left to right. A row with
-    attributes but no cells is an empty ``<row>``."""
-    ordered = sorted(blocks, key=lambda b: (b[0], b[1]))
-    if not all(a[0] + len(a[2]) <= b[0] for a, b in itertools.pairwise(ordered)):
-        # (in drawing order, then a stable sort: as before the fast path existed)
-        parts = [(r, c, x) for first, c, rows in blocks for r, x in zip(range(first, first + len(rows)), rows, strict=True)]
-        cell_rows = {p[0] for p in parts} if attrs else set()
-        parts.extend((r, 0, "") for r in attrs if r not in cell_rows)
-        parts.sort(key=lambda p: (p[0], p[1]))
-        out, i, n = [], 0, len(parts)
-        while i < n:
-            r = parts[i][0]
-            j = i + 1
-            while j < n and parts[j][0] == r:
-                j += 1
-            out.append(_row(r, attrs.get(r), parts[i][2] if j == i + 1 else "".join(p[2] for p in parts[i:j])))
-            i = j
-        yield out
-        return
-    blocks = ordered
-    starts = [b[0] for b in blocks]
-    lone = sorted(r for r in attrs if not _covered(r, blocks, starts))  # attributes, no cells
-    k = 0
-    for first, _, rows in blocks:
-        while k < len(lone) and lone[k] < first:
+_Block = tuple[int, int, list[str], bool]  # first row, first column, row fragments, whole rows
+
+
+def _unwrap(rows: list[str]) -> list[str]:
+    """The cells of whole ``<row r="N">...</row>`` elements."""
+    return [x[x.index(">") + 1:-6] for x in rows]
+
+
+def _row_runs(blocks: list[_Block], attrs: dict[int, str]) -> Iterator[list[str]]:
+    """``<row>`` elements in row order, as lists (one per run of rows). The rows are swept in
+    stretches covered by the same blocks: a stretch of one block (a table's rows below a side
+    panel, a data sheet's one table) is written as a whole; where blocks share rows, their
+    fragments are merged row by row, left to right (by first column, then in drawing order).
+    A row with attributes but no cells is an empty ``<row>``."""
+    order = sorted(range(len(blocks)), key=lambda i: (blocks[i][0], blocks[i][1], i))
+    bounds = sorted({b[0] for b in blocks} | {b[0] + len(b[2]) for b in blocks})
+    starts = sorted(b[0] for b in blocks)
+    ends = sorted(b[0] + len(b[2]) for b in blocks)
+    lone = sorted(r for r in attrs if bisect.bisect_right(starts, r) - bisect.bisect_right(ends, r) == 0)
+    k = j = 0
+    active: list[int] = []
+    for a, z in itertools.pairwise(bounds):
+        while j < len(order) and blocks[order[j]][0] == a:
+            active.append(order[j])
+            j += 1
+        active = [i for i in active if blocks[i][0] + len(blocks[i][2]) > a]
+        while k < len(lone) and lone[k] < a:
             yield [_row(lone[k], attrs[lone[k]], "")]
             k += 1
-        rng = range(first, first + len(rows))
-        if attrs and (any(r in attrs for r in rng) if len(rows) < len(attrs) else any(r in rng for r in attrs)):
-            yield [_row(r, attrs.get(r), x) for r, x in zip(rng, rows, strict=True)]
-        else:
-            yield [f'<row r="{r}">{x}</row>' for r, x in zip(rng, rows, strict=True)]
+        if len(active) == 1:
+            yield _stretch(blocks[active[0]], a, z, attrs)
+        elif active:
+            cols = [_stretch_cells(blocks[i], a, z) for i in sorted(active, key=lambda i: (blocks[i][1], i))]
+            yield [_row(r, attrs.get(r), "".join(x)) for r, x in zip(range(a, z), zip(*cols, strict=True), strict=True)]
     while k < len(lone):
         yield [_row(lone[k], attrs[lone[k]], "")]
         k += 1
 
 
+def _stretch_cells(block: _Block, a: int, z: int) -> list[str]:
+    """The cells of rows ``a``..``z - 1`` of ``block``."""
+    rows = block[2][a - block[0]:z - block[0]]
+    return _unwrap(rows) if block[3] else rows
+
+
+def _stretch(block: _Block, a: int, z: int, attrs: dict[int, str]) -> list[str]:
+    """Rows ``a``..``z - 1`` of ``block``, the only block in them."""
+    rng = range(a, z)
+    if attrs and (any(r in attrs for r in rng) if z - a < len(attrs) else any(r in rng for r in attrs)):
+        return [_row(r, attrs.get(r), x) for r, x in zip(rng, _stretch_cells(block, a, z), strict=True)]
+    rows = block[2][a - block[0]:z - block[0]]
+    return rows if block[3] else [f'<row r="{r}">{x}</row>' for r, x in zip(rng, rows, strict=True)]
+
+
 def _row(r: int, a: str | None, cells: str) -> str:
     return f'<row r="{r}" {a}>{cells}</row>' if a else f'<row r="{r}">{cells}</row>'
-
-
-def _covered(r: int, blocks: list[tuple[int, int, list[str]]], starts: list[int]) -> bool:
-    """Whether row ``r`` falls in one of ``blocks`` (disjoint, sorted; ``starts`` their first rows)."""
-    i = bisect.bisect_right(starts, r) - 1
-    return i >= 0 and r < blocks[i][0] + len(blocks[i][2])

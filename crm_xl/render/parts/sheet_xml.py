@@ -12,7 +12,7 @@ from __future__ import annotations
 
 __all__ = ["LABELS", "SheetDraft", "draw_sheet", "worksheet_xml", "cell_range"]
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ...report.spec import ConditionalFormat, SheetSpec, TableBlock, TextBlock
@@ -128,10 +128,12 @@ def _table_cells(draft: SheetDraft, t: TableBlock, sb: StyleBook, sink: StringSi
     if n:
         def rows(m):
             if all(c.formula is None for c in t.columns):
-                # one format call per row: '<c r="A{0}" s="5"><v>{1}</v></c><c r="B{0}" s="5"{2}...'
-                # with each column's template and pieces (column_xml.column_cells)
+                # one %-format per row: '<row r="%s"><c r="A%s" s="5"><v>%s</v></c><c r="B%s"...'
+                # with each column's template and pieces (column_xml.column_cells), the row
+                # number given as text for each cell
                 fmt, pieces = _row_format(t, [m(s) for s in styles], sink)
-                return list(map(fmt, range(first, first + n), *pieces))
+                rs = list(map(str, range(first, first + n)))
+                return list(map(fmt.__mod__, zip(rs, *[rs if p is None else p for p in pieces], strict=True)))
             cols = []
             for i, c in enumerate(t.columns):
                 s = m(styles[i])
@@ -141,23 +143,26 @@ def _table_cells(draft: SheetDraft, t: TableBlock, sb: StyleBook, sink: StringSi
                 else:
                     cols.append(column_fragments(t.data[c.key], c.kind, column_letter(c0 + i), first, s, sink))
             return list(map("".join, zip(*cols, strict=True)))
-        cells.add_rows(first, c0, c1, n, rows)
+        cells.add_rows(first, c0, c1, n, rows, whole=all(c.formula is None for c in t.columns))
     elif t.as_excel_table:  # the table's one blank row keeps the columns' formats
         cells.add_rows(first, c0, c1, 1, lambda m: ["".join(f'<c r="{column_letter(c0 + i)}{first}" s="{m(styles[i])}"/>'
                                                             for i in range(ncol))])
 
 
-def _row_format(t: TableBlock, styles: list[int], sink: StringSink) -> tuple[Callable[..., str], list[list]]:
-    """The format of a table's data rows (the row number its first argument) and the pieces
-    of its cells, column by column (:func:`crm_xl.render.column_xml.column_cells`)."""
-    fmt, pieces = [], []
+def _row_format(t: TableBlock, styles: list[int], sink: StringSink) -> tuple[str, list[list | None]]:
+    """The %-format of a table's whole data rows and its arguments but the row numbers:
+    per column, in the order of the format's fields, None (the row number of the cell's
+    reference) and, where the column's cells differ, their pieces
+    (:func:`crm_xl.render.column_xml.column_cells`)."""
+    fmt, pieces = ['<row r="%s">'], []
     for i, c in enumerate(t.columns):
         template, p = column_cells(t.data[c.key], c.kind, sink)
+        pieces.append(None)
         if p is not None:
             pieces.append(p)
-            template = template.replace("{}", "{%d}" % len(pieces))
-        fmt.append(f'<c r="{column_letter(t.col + i)}{{0}}" s="{styles[i]}"' + template)
-    return "".join(fmt).format, pieces
+        fmt.append(f'<c r="{column_letter(t.col + i)}%s" s="{styles[i]}"' + template.replace("%", "%%").replace("{}", "%s"))
+    fmt.append("</row>")
+    return "".join(fmt), pieces
 
 
 def _draw_table(draft: SheetDraft, t: TableBlock, sb: StyleBook, sink: StringSink) -> None:

@@ -325,6 +325,18 @@ def test_text_column_width_is_the_widest_first_line(texts):
         return sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in line)
 
     assert _text_widths(pd.Series(texts, dtype=object)) == max(width(t) for t in texts)
+    assert _text_widths(pd.Series(texts, dtype="string")) == max(width(t) for t in texts)  # (distinct values by pandas)
+
+
+def test_text_column_width_of_many_distinct_texts_whatever_the_dtype():
+    """More than 20,000 distinct texts are measured on their longest, the same for a column
+    of str (its distinct values found by pandas) as for one of objects."""
+    import pandas as pd
+
+    from crm_xl.render.xlsx_styles import _text_widths
+
+    texts = [("客户" * (i % 7)) + "x" * (i % 13) + f"{i:06d}" + ("\n" + "宽" * 30 if i % 5 == 0 else "") for i in range(25000)]
+    assert _text_widths(pd.Series(texts, dtype="string")) == _text_widths(pd.Series(texts, dtype=object)) == 42
 
 
 @_settings(max_examples=300, deadline=None)

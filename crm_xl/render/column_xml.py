@@ -106,7 +106,7 @@ def column_cells(values: pd.Series, kind: str, strings: StringSink) -> tuple[str
     typed later gets the column's format. Strings are registered with ``strings`` in the
     order of their first appearance down the column.
     """
-    vals = values.reset_index(drop=True)
+    vals = values  # (by position throughout: iloc, numpy arrays)
     if len(vals) == 0:
         return TAIL, []
     if kind in ("text", "general", "date") and (vals.dtype == object or pd.api.types.is_string_dtype(
@@ -155,7 +155,8 @@ def _string_column(vals: pd.Series, strings: StringSink) -> tuple[str, list]:
     """A text column holding only strings (and missing values): each distinct string is
     escaped and registered once, in order of first appearance; empty strings and missing
     values give empty styled cells."""
-    codes, uniq = pd.factorize(vals)
+    # (by pandas/Arrow on the column; a short column's objects are quicker to hash here)
+    codes, uniq = pd.factorize(vals if len(vals) >= 1000 else vals.to_numpy(dtype=object))
     ul = uniq.tolist()
     empty = ul.index("") if "" in ul else -1
     n_refs = int((codes >= 0).sum())

@@ -10,11 +10,12 @@ __all__ = ["FONT_NAME", "PALETTE", "column_width", "sheet_widths", "estimate_lin
 
 import math
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
 
-from ..report.spec import NUMERIC_KINDS, ColumnSpec, display_width
+from ..report.spec import NUMERIC_KINDS, ColumnSpec
 
 FONT_NAME = "Microsoft YaHei"  # 微软雅黑: on every Windows with Chinese support; others substitute
 
@@ -67,17 +68,33 @@ def _text_widths(values: pd.Series) -> int:
     return best
 
 
+_WIDE_KINDS = frozenset(("W", "F"))  # East Asian wide and full-width
+
+
+def _line_width(line: str) -> int:
+    """:func:`crm_xl.report.spec.display_width` of one line, in C-level loops."""
+    if line.isascii():
+        return len(line)
+    return len(line) + sum(map(_WIDE_KINDS.__contains__, map(unicodedata.east_asian_width, line)))
+
+
+def _display_width(text: str) -> int:
+    """:func:`crm_xl.report.spec.display_width`: the widest line's."""
+    return max(map(_line_width, str(text).split("\n")))
+
+
 def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, minimum: float = 6.0) -> float:
     """Width (Excel character units) for ``col``: fixed by the spec, else fitted to the
     header and the formatted content with CJK characters counting 2, capped at ``cap``."""
     if col.width:
         return float(col.width)
-    w = display_width(col.header) + 3  # room for the autofilter button
+    w = _display_width(col.header) + 3  # room for the autofilter button
     if data is not None and len(data):
         if col.kind == "date":
             w = max(w, 11)
         elif col.kind in NUMERIC_KINDS:
-            num = pd.to_numeric(data, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            numeric = pd.api.types.is_numeric_dtype(data.dtype)
+            num = (data if numeric else pd.to_numeric(data, errors="coerce")).to_numpy(dtype="float64", na_value=np.nan)
             finite = np.isfinite(num)
             fin = num[finite]
             if fin.size:
@@ -91,7 +108,7 @@ def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, 
                 else:
                     digits = len(f"{big:,.0f}")
                 w = max(w, digits + (1 if np.any(fin < 0) else 0) + 2)
-            if not finite.all() and not (pd.api.types.is_numeric_dtype(data.dtype) and np.isnan(num[~finite]).all()):
+            if not finite.all() and not (numeric and np.isnan(num[~finite]).all()):
                 # the cells that are not numbers are measured as text (not missing ones: NaN)
                 w = max(w, _text_widths(data[~finite]) + 2)
         else:
@@ -117,5 +134,5 @@ def estimate_lines(text: str, width_chars: float) -> int:
     """How many lines ``text`` wraps to in a cell ``width_chars`` wide (CJK counting 2)."""
     total = 0
     for line in str(text).split("\n"):
-        total += max(1, math.ceil(display_width(line) / max(width_chars - 1, 1.0)))
+        total += max(1, math.ceil(_line_width(line) / max(width_chars - 1, 1.0)))
     return total

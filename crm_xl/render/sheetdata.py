@@ -32,6 +32,7 @@ __all__ = [
     "MAX_CELL_CHARS",
     "cut_cell_text",
     "StyleMap",
+    "FormattedRows",
 ]
 
 import bisect
@@ -203,6 +204,31 @@ def formula_fragment(row: int, col: int, formula: str, style: int) -> str:
 StyleMap = Callable[[int], int]
 
 
+class FormattedRows:
+    """Rows made when they are read: row ``i`` is ``fmt % (args[0][i], args[1][i], ...)``.
+
+    A producer of :class:`SheetCells` may return this instead of a list: the rows are then
+    made chunk by chunk as :meth:`SheetCells.iter_xml` reads them (slices), so a big table's
+    XML is made while the previous chunks are being deflated and is never in memory whole.
+    Reading a slice gives a list; :meth:`view` a part of the rows, still unmade."""
+
+    def __init__(self, fmt: str, args: list[list], n: int) -> None:
+        if any(len(a) != n for a in args):
+            raise AssertionError("the rows' arguments differ in length")
+        self.fmt, self.args, self.n = fmt, args, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: slice) -> list[str]:
+        if not isinstance(index, slice):
+            raise TypeError("rows are read in slices")
+        return list(map(self.fmt.__mod__, zip(*[a[index] for a in self.args], strict=True)))
+
+    def view(self, start: int, stop: int) -> FormattedRows:
+        return FormattedRows(self.fmt, [a[start:stop] for a in self.args], len(range(self.n)[start:stop]))
+
+
 def _identity(i: int) -> int:
     return i
 
@@ -217,14 +243,14 @@ class SheetCells:
     """
 
     def __init__(self) -> None:
-        self._blocks: list[tuple[int, int, int, Callable[[StyleMap], list[str]], bool]] = []
+        self._blocks: list[tuple[int, int, int, Callable[[StyleMap], list[str] | FormattedRows], bool]] = []
         self.row_attrs: dict[int, str] = {}
         self._min_row = self._min_col = 1 << 30
         self._max_row = self._max_col = 0
         self._ncells = 0
 
     def add_rows(self, first_row: int, first_col: int, last_col: int, n: int,
-                 producer: Callable[[StyleMap], list[str]], *, whole: bool = False) -> None:
+                 producer: Callable[[StyleMap], list[str] | FormattedRows], *, whole: bool = False) -> None:
         """``n`` row fragments (the block's cells in that row), top to bottom; with ``whole``
         each is the row's whole element, ``<row r="N">...</row>`` without attributes (written as
         it is unless the row has attributes or shares its row with another block)."""
@@ -294,7 +320,7 @@ class SheetCells:
         yield "</sheetData>"
 
 
-_Block = tuple[int, int, list[str], bool]  # first row, first column, row fragments, whole rows
+_Block = tuple[int, int, "list[str] | FormattedRows", bool]  # first row, first column, row fragments, whole rows
 
 
 def _unwrap(rows: list[str]) -> list[str]:
@@ -344,8 +370,12 @@ def _stretch(block: _Block, a: int, z: int, attrs: dict[int, str]) -> list[str]:
     rng = range(a, z)
     if attrs and (any(r in attrs for r in rng) if z - a < len(attrs) else any(r in rng for r in attrs)):
         return [_row(r, attrs.get(r), x) for r, x in zip(rng, _stretch_cells(block, a, z), strict=True)]
-    rows = block[2][a - block[0]:z - block[0]]
-    return rows if block[3] else [f'<row r="{r}">{x}</row>' for r, x in zip(rng, rows, strict=True)]
+    if block[3]:
+        rows = block[2]
+        if (a, z) == (block[0], block[0] + len(rows)):
+            return rows
+        return rows.view(a - block[0], z - block[0]) if isinstance(rows, FormattedRows) else rows[a - block[0]:z - block[0]]
+    return [f'<row r="{r}">{x}</row>' for r, x in zip(rng, block[2][a - block[0]:z - block[0]], strict=True)]
 
 
 def _row(r: int, a: str | None, cells: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ...report.spec import ConditionalFormat, SheetSpec, TableBlock, TextBlock
 from ..sheetdata import (
+    FormattedRows,
     SheetCells,
     StringSink,
     column_cells,
@@ -130,10 +131,10 @@ def _table_cells(draft: SheetDraft, t: TableBlock, sb: StyleBook, sink: StringSi
             if all(c.formula is None for c in t.columns):
                 # one %-format per row: '<row r="%s"><c r="A%s" s="5"><v>%s</v></c><c r="B%s"...'
                 # with each column's template and pieces (column_xml.column_cells), the row
-                # number given as text for each cell
+                # number given as text for each cell; the rows are made as they are written
                 fmt, pieces = _row_format(t, [m(s) for s in styles], sink)
                 rs = list(map(str, range(first, first + n)))
-                return list(map(fmt.__mod__, zip(rs, *[rs if p is None else p for p in pieces], strict=True)))
+                return FormattedRows(fmt, [rs, *[rs if p is None else p for p in pieces]], n)
             cols = []
             for i, c in enumerate(t.columns):
                 s = m(styles[i])

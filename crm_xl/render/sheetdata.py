@@ -37,6 +37,7 @@ __all__ = [
 
 import bisect
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterator
 
@@ -157,11 +158,12 @@ class StringSink:
                 out.append(i)
             return out
         # the same numbering in C-level loops
-        new = [u for u, i in zip(uniques, map(index.get, uniques), strict=True) if i is None]
-        if new:
-            new = list(dict.fromkeys(new))
-            index.update(zip(new, range(len(self._items), len(self._items) + len(new)), strict=True))
-            self._items.extend(new)
+        got = list(map(index.get, uniques))
+        if None not in got:
+            return got
+        new = list(dict.fromkeys(itertools.compress(uniques, map(operator.is_, got, itertools.repeat(None)))))
+        index.update(zip(new, range(len(self._items), len(self._items) + len(new)), strict=True))
+        self._items.extend(new)
         return list(map(index.__getitem__, uniques))
 
     def xml(self) -> bytes:

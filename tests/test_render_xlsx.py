@@ -328,15 +328,6 @@ def test_text_column_width_is_the_widest_first_line(texts):
     assert _text_widths(pd.Series(texts, dtype="string")) == max(width(t) for t in texts)  # (distinct values by pandas)
 
 
-@_settings(max_examples=500, deadline=None)
-@_given(_st.text())
-def test_the_renderers_display_width_is_the_specs(text):
-    from crm_xl.render.xlsx_styles import _display_width
-    from crm_xl.report.spec import display_width
-
-    assert _display_width(text) == display_width(text)
-
-
 def test_text_column_width_of_many_distinct_texts_whatever_the_dtype():
     """More than 20,000 distinct texts are measured on their longest, the same for a column
     of str (its distinct values found by pandas) as for one of objects."""

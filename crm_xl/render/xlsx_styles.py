@@ -10,12 +10,11 @@ __all__ = ["FONT_NAME", "PALETTE", "column_width", "sheet_widths", "estimate_lin
 
 import math
 import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
 
-from ..report.spec import NUMERIC_KINDS, ColumnSpec
+from ..report.spec import NUMERIC_KINDS, ColumnSpec, display_width
 
 FONT_NAME = "Microsoft YaHei"  # 微软雅黑: on every Windows with Chinese support; others substitute
 
@@ -68,27 +67,12 @@ def _text_widths(values: pd.Series) -> int:
     return best
 
 
-_WIDE_KINDS = frozenset(("W", "F"))  # East Asian wide and full-width
-
-
-def _line_width(line: str) -> int:
-    """:func:`crm_xl.report.spec.display_width` of one line, in C-level loops."""
-    if line.isascii():
-        return len(line)
-    return len(line) + sum(map(_WIDE_KINDS.__contains__, map(unicodedata.east_asian_width, line)))
-
-
-def _display_width(text: str) -> int:
-    """:func:`crm_xl.report.spec.display_width`: the widest line's."""
-    return max(map(_line_width, str(text).split("\n")))
-
-
 def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, minimum: float = 6.0) -> float:
     """Width (Excel character units) for ``col``: fixed by the spec, else fitted to the
     header and the formatted content with CJK characters counting 2, capped at ``cap``."""
     if col.width:
         return float(col.width)
-    w = _display_width(col.header) + 3  # room for the autofilter button
+    w = display_width(col.header) + 3  # room for the autofilter button
     if data is not None and len(data):
         if col.kind == "date":
             w = max(w, 11)
@@ -134,5 +118,5 @@ def estimate_lines(text: str, width_chars: float) -> int:
     """How many lines ``text`` wraps to in a cell ``width_chars`` wide (CJK counting 2)."""
     total = 0
     for line in str(text).split("\n"):
-        total += max(1, math.ceil(_line_width(line) / max(width_chars - 1, 1.0)))
+        total += max(1, math.ceil(display_width(line) / max(width_chars - 1, 1.0)))
     return total

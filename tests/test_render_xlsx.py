@@ -325,6 +325,18 @@ def test_text_column_width_is_the_widest_first_line(texts):
         return sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in line)
 
     assert _text_widths(pd.Series(texts, dtype=object)) == max(width(t) for t in texts)
+    assert _text_widths(pd.Series(texts, dtype="string")) == max(width(t) for t in texts)  # (distinct values by pandas)
+
+
+def test_text_column_width_of_many_distinct_texts_whatever_the_dtype():
+    """More than 20,000 distinct texts are measured on their longest, the same for a column
+    of str (its distinct values found by pandas) as for one of objects."""
+    import pandas as pd
+
+    from crm_xl.render.xlsx_styles import _text_widths
+
+    texts = [("客户" * (i % 7)) + "x" * (i % 13) + f"{i:06d}" + ("\n" + "宽" * 30 if i % 5 == 0 else "") for i in range(25000)]
+    assert _text_widths(pd.Series(texts, dtype="string")) == _text_widths(pd.Series(texts, dtype=object)) == 42
 
 
 @_settings(max_examples=300, deadline=None)
@@ -356,20 +368,24 @@ def test_numbers_are_written_with_the_digits_python_shows(values):
     assert [float(t) for t in texts] == values
 
 
-@given(st.lists(st.tuples(st.integers(1, 60), st.integers(1, 8), st.integers(1, 30)), max_size=5),
+@given(st.lists(st.tuples(st.integers(1, 60), st.integers(1, 8), st.integers(1, 30), st.booleans()), max_size=5),
        st.dictionaries(st.integers(1, 100), st.integers(10, 30), max_size=10),
        st.sampled_from([1, 2, 3, 7, 2000]))
 def test_sheet_data_rows_in_order_whatever_the_blocks(blocks, heights, chunk_rows):
     """<sheetData> holds each row once, in ascending order, its cells left to right, with
     its height attributes; rows with a height but no cell are empty rows; chunks hold
-    chunk_rows rows each (the fast path for blocks that share no row included)."""
-    from crm_xl.render.sheetdata import SheetCells
+    chunk_rows rows each (stretches of rows one block covers included, and blocks whose
+    producer gives whole <row> elements: unwrapped where a row has attributes or is shared)."""
+    from crm_xl.render.sheetdata import FormattedRows, SheetCells
 
     sc = SheetCells()
     cells: dict[int, list[tuple[int, str]]] = {}
-    for first, col, n in blocks:
+    for first, col, n, whole in blocks:
         frags = [f'<c r="{col}:{first + i}"/>' for i in range(n)]
-        sc.add_rows(first, col, col, n, lambda m, frags=frags: frags)
+        made = [f'<row r="{first + i}">{f}</row>' for i, f in enumerate(frags)] if whole else frags
+        if whole and n % 2:  # (rows made as they are read)
+            made = FormattedRows('<row r="%s">%s</row>', [[str(first + i) for i in range(n)], frags], n)
+        sc.add_rows(first, col, col, n, lambda m, made=made: made, whole=whole)
         for i, f in enumerate(frags):
             cells.setdefault(first + i, []).append((col, f))
     sc.row_attrs.update({r: f'ht="{h}"' for r, h in heights.items()})

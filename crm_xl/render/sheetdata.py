@@ -24,40 +24,32 @@ __all__ = [
     "column_letter",
     "column_fragments",
     "cell_tails",
+    "column_cells",
+    "number_texts",
     "text_fragment",
     "formula_fragment",
     "escape_text",
     "MAX_CELL_CHARS",
     "cut_cell_text",
     "StyleMap",
+    "FormattedRows",
 ]
 
 import bisect
-import contextvars
-import datetime as dt
 import itertools
-import math
+import operator
 import re
 from collections.abc import Callable, Iterator
 
-import numpy as np
 import pandas as pd
 
 from ..a1 import column_letter
-from .cells import num_text, text_of
+from .column_xml import DATE1904, cell_tails, column_cells, number_texts
 
 MAX_CELL_CHARS = 32767  # Excel's limit on the text of a cell, in UTF-16 code units
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _XESC = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
-_MIN_DATE = pd.Timestamp("1900-03-01")  # before this Excel's 1900 leap-year bug shifts serials
-_EPOCH_1904 = np.datetime64("1904-01-01", "D")  # serial 0 of the 1904 date system
-_MIN_DATE_1904 = pd.Timestamp("1904-01-01")
-# the date system of the workbook the cells being produced go into (set by SheetCells.iter_xml)
-_DATE1904: contextvars.ContextVar[bool] = contextvars.ContextVar("crm_xl_date1904", default=False)
-
-
 
 
 def _esc_char(m: re.Match) -> str:
@@ -115,7 +107,20 @@ def _t_elements(strings: list[str]) -> list[str]:
     joined = _SEP.join(strings)
     if joined.count(_SEP) != len(strings) - 1 or max(map(len, strings)) > MAX_CELL_CHARS // 2:
         return [_t_element(u) for u in strings]  # (a string holds the separator, or is cut)
-    return [_t_wrap(u, e) for u, e in zip(strings, _escape(joined).split(_SEP), strict=True)]
+    escaped = _escape(joined).split(_SEP)
+    if "\n" in joined or "\t" in joined or "\r" in joined or list(map(str.strip, strings)) != strings:
+        return [_t_wrap(u, e) for u, e in zip(strings, escaped, strict=True)]
+    return _wrap_all("<t>", escaped, "</t>")  # (no string needs its spaces kept)
+
+
+_SPLIT = "\x00"  # never in escaped text (written _x0000_), digits or markup
+
+
+def _wrap_all(head: str, items: list[str], tail: str) -> list[str]:
+    """``head + item + tail`` of each item, in C-level loops (no item holds :data:`_SPLIT`)."""
+    if not items:
+        return []
+    return (head + (tail + _SPLIT + head).join(items) + tail).split(_SPLIT)
 
 
 class StringSink:
@@ -134,7 +139,13 @@ class StringSink:
     def cell_suffixes(self, uniques: list[str], refs: int) -> list[str]:
         """For each distinct string: ``' t="..."'`` + closing content of its ``<c>`` element."""
         if self.mode == "inline":
-            return [f' t="inlineStr"><is>{t}</is></c>' for t in _t_elements(uniques)]
+            return _wrap_all(' t="inlineStr"><is>', _t_elements(uniques), "</is></c>")
+        return list(map(' t="s"><v>{}</v></c>'.format, self.indexes(uniques, refs)))
+
+    def indexes(self, uniques: list[str], refs: int) -> list[int]:
+        """(``mode='shared'``) The shared-string index of each distinct string of ``uniques``,
+        strings not seen before numbered next, in order of first appearance; ``refs``: how
+        many cells refer to them."""
         self.count += refs
         index = self._index
         if len(uniques) < 64:
@@ -144,16 +155,16 @@ class StringSink:
                 if i is None:
                     i = index[u] = len(self._items)
                     self._items.append(u)
-                out.append(f' t="s"><v>{i}</v></c>')
+                out.append(i)
             return out
-        # the same numbering in C-level loops: strings not seen before (in order of first
-        # appearance, each once) get the next numbers
-        new = [u for u, i in zip(uniques, map(index.get, uniques), strict=True) if i is None]
-        if new:
-            new = list(dict.fromkeys(new))
-            index.update(zip(new, range(len(self._items), len(self._items) + len(new)), strict=True))
-            self._items.extend(new)
-        return list(map(' t="s"><v>{}</v></c>'.format, map(index.__getitem__, uniques)))
+        # the same numbering in C-level loops
+        got = list(map(index.get, uniques))
+        if None not in got:
+            return got
+        new = list(dict.fromkeys(itertools.compress(uniques, map(operator.is_, got, itertools.repeat(None)))))
+        index.update(zip(new, range(len(self._items), len(self._items) + len(new)), strict=True))
+        self._items.extend(new)
+        return list(map(index.__getitem__, uniques))
 
     def xml(self) -> bytes:
         """The ``xl/sharedStrings.xml`` part."""
@@ -162,52 +173,8 @@ class StringSink:
             '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             f'count="{self.count}" uniqueCount="{len(self._items)}">'
         )
-        body = "".join(f"<si>{t}</si>" for t in _t_elements(self._items))
+        body = "".join(_wrap_all("<si>", _t_elements(self._items), "</si>"))
         return (head + body + "</sst>").encode("utf-8")
-
-
-def number_texts(arr: np.ndarray) -> list[str]:
-    """:func:`num_text` of every (finite) float of ``arr``; whole numbers below 1e15 are
-    converted in bulk (the same digits ``repr`` gives them), the rest one by one."""
-    integral = arr == np.trunc(arr)
-    whole = integral & (np.abs(arr) < 1e15) & ~((arr == 0) & np.signbit(arr))
-    if whole.all():
-        return list(map(str, arr.astype(np.int64).tolist()))
-    # repr in one C-level map: only integral values end in ".0", and those are either
-    # converted in bulk below or (-0.0, 1e15 and up) passed through num_text
-    out = list(map(repr, arr.tolist()))
-    idx = np.flatnonzero(whole)
-    for i, t in zip(idx.tolist(), map(str, arr[idx].astype(np.int64).tolist()), strict=True):
-        out[i] = t
-    for i in np.flatnonzero(integral & ~whole).tolist():
-        out[i] = num_text(float(arr[i]))
-    return out
-
-
-def _string_column(vals: pd.Series, strings: "StringSink") -> list[str]:
-    """:func:`cell_tails` of a text column holding only strings (and missing values): each
-    distinct string is escaped and registered once, in order of first appearance (as the
-    general path does), empty strings and missing values give empty styled cells."""
-    codes, uniq = pd.factorize(vals.to_numpy(dtype=object))
-    keep = [k for k, u in enumerate(uniq) if u != ""]
-    n_refs = int(np.isin(codes, keep).sum()) if len(keep) < len(uniq) else int((codes >= 0).sum())
-    suffix = strings.cell_suffixes([uniq[k] for k in keep], n_refs)
-    by_code = ["/>"] * (len(uniq) + 1)
-    for k, suf in zip(keep, suffix, strict=True):
-        by_code[k] = suf
-    return [by_code[c] for c in codes.tolist()]
-
-
-def _serials(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Excel serials of a datetime series and a mask of the values that have one."""
-    ts = pd.to_datetime(values, errors="coerce")
-    if getattr(ts.dt, "tz", None) is not None:
-        ts = ts.dt.tz_localize(None)
-    epoch, first = (_EPOCH_1904, _MIN_DATE_1904) if _DATE1904.get() else (_EXCEL_EPOCH, _MIN_DATE)
-    ok = ts.notna().to_numpy() & (ts >= first).fillna(False).to_numpy()
-    arr = ts.to_numpy(dtype="datetime64[ns]")
-    serial = (arr - epoch.astype("datetime64[ns]")) / np.timedelta64(1, "D")
-    return serial, ok
 
 
 def column_fragments(
@@ -222,112 +189,6 @@ def column_fragments(
     ``<c r="{letter}{row}" s="{style}"`` followed by :func:`cell_tails`."""
     return [f'<c r="{letter}{r}" s="{style}"{t}'
             for r, t in zip(range(first_row, first_row + len(values)), cell_tails(values, kind, strings), strict=True)]
-
-
-def cell_tails(values: pd.Series, kind: str, strings: StringSink) -> list[str]:
-    """Per value, what follows ``<c r=".." s=".."`` in its cell element, by ``kind``: ``/>``
-    (an empty styled cell), ``><v>12.5</v></c>`` (a number or date serial), ``t="b">...``
-    (a boolean) or a string's shared-string / inline suffix.
-
-    Numeric kinds write numbers and keep non-numeric text as text; ``date`` writes date
-    serials (text that is not a date stays text); ``text`` writes everything as text;
-    ``general`` decides per value. Missing values give an empty styled cell, so a value
-    typed later gets the column's format.
-    """
-    n = len(values)
-    out: list[str | None] = [None] * n
-    vals = values.reset_index(drop=True)
-    if kind in ("text", "general", "date") and n >= 64 and (vals.dtype == object or pd.api.types.is_string_dtype(
-            vals.dtype)) and pd.api.types.infer_dtype(vals, skipna=True) == "string":
-        # only strings (an export's text columns, dates as text): every kind writes each as
-        # text, so the column is written as text, each distinct string escaped once
-        return _string_column(vals, strings)
-    if kind in ("text",):
-        if n >= 64 and pd.api.types.infer_dtype(vals, skipna=True) == "string":
-            return _string_column(vals, strings)
-        texts: list[str | None] = [text_of(v) for v in vals.tolist()]
-    elif kind == "date":
-        texts = _date_tails(vals, out)
-    elif kind == "general":
-        texts = _general_tails(vals, out)
-    else:  # numeric kinds
-        texts = _number_tails(vals, out)
-    # strings: factorise so every distinct text is escaped once
-    idx = [i for i, t in enumerate(texts) if t is not None and out[i] is None]
-    if idx:
-        codes, uniques = pd.factorize(pd.Series([texts[i] for i in idx], dtype=object))
-        suffix = strings.cell_suffixes(list(uniques), len(idx))
-        for i, code in zip(idx, codes.tolist(), strict=True):
-            out[i] = suffix[code]
-    return [o if o is not None else "/>" for o in out]
-
-
-# The per-kind steps of cell_tails: each fills ``out`` (a cell's tail) where the value is
-# written as a number or boolean, and returns the text of the values written as strings
-# (None elsewhere).
-
-def _date_tails(vals: pd.Series, out: list[str | None]) -> list[str | None]:
-    n = len(vals)
-    texts: list[str | None] = [None] * n
-    if pd.api.types.is_datetime64_any_dtype(vals.dtype):
-        serial, ok = _serials(vals)
-        is_obj = False
-    else:
-        obj = vals.astype(object)
-        is_date = np.array([isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT for v in obj.tolist()], dtype=bool)
-        serial, ok = _serials(obj.where(is_date, None))
-        is_obj = True
-        texts = [None if d else text_of(v) for v, d in zip(obj.tolist(), is_date.tolist(), strict=True)]
-        # a number in a date column (an Excel serial pasted as such) stays that number
-        for i, v in enumerate(obj.tolist()):
-            if texts[i] is not None and isinstance(v, (int, float, np.integer, np.floating)) \
-                    and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v)):
-                out[i] = "><v>" + num_text(float(v)) + "</v></c>"
-                texts[i] = None
-    okidx = np.flatnonzero(ok)
-    for i, t in zip(okidx.tolist(), number_texts(serial[okidx]), strict=True):
-        out[i] = "><v>" + t + "</v></c>"
-    # dates before 1900-03-01 cannot be shown by Excel as dates: keep them as text (a
-    # column of datetimes and a column of mixed objects alike, as the live-Book renderer does)
-    early = (vals.notna().to_numpy() if not is_obj else is_date) & ~ok
-    for i in np.flatnonzero(early).tolist():
-        texts[i] = text_of(vals.iloc[i])
-    return texts
-
-
-def _general_tails(vals: pd.Series, out: list[str | None]) -> list[str | None]:
-    texts: list[str | None] = [None] * len(vals)
-    for i, v in enumerate(vals.tolist()):
-        if isinstance(v, (bool, np.bool_)):
-            out[i] = ' t="b"><v>' + ("1" if v else "0") + "</v></c>"
-        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-            f = float(v)
-            if math.isfinite(f):
-                out[i] = "><v>" + (str(int(v)) if isinstance(v, (int, np.integer)) else num_text(f)) + "</v></c>"
-        elif isinstance(v, (dt.date, pd.Timestamp)) and v is not pd.NaT:
-            serial, ok = _serials(pd.Series([v]))
-            if ok[0]:
-                out[i] = "><v>" + num_text(float(serial[0])) + "</v></c>"
-            else:
-                texts[i] = text_of(v)
-        else:
-            texts[i] = text_of(v)
-    return texts
-
-
-def _number_tails(vals: pd.Series, out: list[str | None]) -> list[str | None]:
-    if pd.api.types.is_bool_dtype(vals.dtype):
-        vals = vals.astype("float64")
-    num = pd.to_numeric(vals, errors="coerce") if not pd.api.types.is_numeric_dtype(vals.dtype) else vals
-    arr = num.to_numpy(dtype="float64", na_value=np.nan)
-    fin = np.isfinite(arr)
-    for i, t in zip(np.flatnonzero(fin).tolist(), number_texts(arr[fin]), strict=True):
-        out[i] = "><v>" + t + "</v></c>"
-    texts: list[str | None] = [None] * len(vals)
-    if not pd.api.types.is_numeric_dtype(vals.dtype):
-        for i in np.flatnonzero(~fin & vals.notna().to_numpy()).tolist():
-            texts[i] = text_of(vals.iloc[i])
-    return texts
 
 
 def text_fragment(row: int, col: int, text: str, style: int, strings: StringSink) -> str:
@@ -345,6 +206,31 @@ def formula_fragment(row: int, col: int, formula: str, style: int) -> str:
 StyleMap = Callable[[int], int]
 
 
+class FormattedRows:
+    """Rows made when they are read: row ``i`` is ``fmt % (args[0][i], args[1][i], ...)``.
+
+    A producer of :class:`SheetCells` may return this instead of a list: the rows are then
+    made chunk by chunk as :meth:`SheetCells.iter_xml` reads them (slices), so a big table's
+    XML is made while the previous chunks are being deflated and is never in memory whole.
+    Reading a slice gives a list; :meth:`view` a part of the rows, still unmade."""
+
+    def __init__(self, fmt: str, args: list[list], n: int) -> None:
+        if any(len(a) != n for a in args):
+            raise AssertionError("the rows' arguments differ in length")
+        self.fmt, self.args, self.n = fmt, args, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: slice) -> list[str]:
+        if not isinstance(index, slice):
+            raise TypeError("rows are read in slices")
+        return list(map(self.fmt.__mod__, zip(*[a[index] for a in self.args], strict=True)))
+
+    def view(self, start: int, stop: int) -> FormattedRows:
+        return FormattedRows(self.fmt, [a[start:stop] for a in self.args], len(range(self.n)[start:stop]))
+
+
 def _identity(i: int) -> int:
     return i
 
@@ -359,18 +245,20 @@ class SheetCells:
     """
 
     def __init__(self) -> None:
-        self._blocks: list[tuple[int, int, int, Callable[[StyleMap], list[str]]]] = []
+        self._blocks: list[tuple[int, int, int, Callable[[StyleMap], list[str] | FormattedRows], bool]] = []
         self.row_attrs: dict[int, str] = {}
         self._min_row = self._min_col = 1 << 30
         self._max_row = self._max_col = 0
         self._ncells = 0
 
     def add_rows(self, first_row: int, first_col: int, last_col: int, n: int,
-                 producer: Callable[[StyleMap], list[str]]) -> None:
-        """``n`` row fragments (the block's cells in that row), top to bottom."""
+                 producer: Callable[[StyleMap], list[str] | FormattedRows], *, whole: bool = False) -> None:
+        """``n`` row fragments (the block's cells in that row), top to bottom; with ``whole``
+        each is the row's whole element, ``<row r="N">...</row>`` without attributes (written as
+        it is unless the row has attributes or shares its row with another block)."""
         if n <= 0:
             return
-        self._blocks.append((first_row, first_col, n, producer))
+        self._blocks.append((first_row, first_col, n, producer, whole))
         self._extent(first_row, first_col, first_row + n - 1, last_col)
         self._ncells += n * (last_col - first_col + 1)
 
@@ -404,16 +292,16 @@ class SheetCells:
         """``<sheetData>...</sheetData>`` in chunks, cells' styles mapped by ``style_map``;
         dates as serials of the 1904 date system with ``date1904``."""
         m = style_map or _identity
-        blocks: list[tuple[int, int, list[str]]] = []
-        token = _DATE1904.set(date1904)
+        blocks: list[_Block] = []
+        token = DATE1904.set(date1904)
         try:
-            for first_row, first_col, n, producer in self._blocks:
+            for first_row, first_col, n, producer, whole in self._blocks:
                 rows = producer(m)
                 if len(rows) != n:
                     raise AssertionError("producer returned a wrong number of rows")
-                blocks.append((first_row, first_col, rows))
+                blocks.append((first_row, first_col, rows, whole))
         finally:
-            _DATE1904.reset(token)
+            DATE1904.reset(token)
         yield "<sheetData>"
         buf: list[str] = []  # chunks of chunk_rows rows, as before runs were written whole
         for run in _row_runs(blocks, self.row_attrs):
@@ -434,51 +322,63 @@ class SheetCells:
         yield "</sheetData>"
 
 
-def _row_runs(blocks: list[tuple[int, int, list[str]]], attrs: dict[int, str]) -> Iterator[list[str]]:
-    """``<row>`` elements in row order, as lists (one per run of rows). Blocks that share no
-    row (a data sheet's one table, most report sheets) are written block by block; where
-    blocks share rows, their fragments are merged row by row, left to right. A row with
-    attributes but no cells is an empty ``<row>``."""
-    ordered = sorted(blocks, key=lambda b: (b[0], b[1]))
-    if not all(a[0] + len(a[2]) <= b[0] for a, b in itertools.pairwise(ordered)):
-        # (in drawing order, then a stable sort: as before the fast path existed)
-        parts = [(r, c, x) for first, c, rows in blocks for r, x in zip(range(first, first + len(rows)), rows, strict=True)]
-        cell_rows = {p[0] for p in parts} if attrs else set()
-        parts.extend((r, 0, "") for r in attrs if r not in cell_rows)
-        parts.sort(key=lambda p: (p[0], p[1]))
-        out, i, n = [], 0, len(parts)
-        while i < n:
-            r = parts[i][0]
-            j = i + 1
-            while j < n and parts[j][0] == r:
-                j += 1
-            out.append(_row(r, attrs.get(r), parts[i][2] if j == i + 1 else "".join(p[2] for p in parts[i:j])))
-            i = j
-        yield out
-        return
-    blocks = ordered
-    starts = [b[0] for b in blocks]
-    lone = sorted(r for r in attrs if not _covered(r, blocks, starts))  # attributes, no cells
-    k = 0
-    for first, _, rows in blocks:
-        while k < len(lone) and lone[k] < first:
+_Block = tuple[int, int, "list[str] | FormattedRows", bool]  # first row, first column, row fragments, whole rows
+
+
+def _unwrap(rows: list[str]) -> list[str]:
+    """The cells of whole ``<row r="N">...</row>`` elements."""
+    return [x[x.index(">") + 1:-6] for x in rows]
+
+
+def _row_runs(blocks: list[_Block], attrs: dict[int, str]) -> Iterator[list[str]]:
+    """``<row>`` elements in row order, as lists (one per run of rows). The rows are swept in
+    stretches covered by the same blocks: a stretch of one block (a table's rows below a side
+    panel, a data sheet's one table) is written as a whole; where blocks share rows, their
+    fragments are merged row by row, left to right (by first column, then in drawing order).
+    A row with attributes but no cells is an empty ``<row>``."""
+    order = sorted(range(len(blocks)), key=lambda i: (blocks[i][0], blocks[i][1], i))
+    bounds = sorted({b[0] for b in blocks} | {b[0] + len(b[2]) for b in blocks})
+    starts = sorted(b[0] for b in blocks)
+    ends = sorted(b[0] + len(b[2]) for b in blocks)
+    lone = sorted(r for r in attrs if bisect.bisect_right(starts, r) - bisect.bisect_right(ends, r) == 0)
+    k = j = 0
+    active: list[int] = []
+    for a, z in itertools.pairwise(bounds):
+        while j < len(order) and blocks[order[j]][0] == a:
+            active.append(order[j])
+            j += 1
+        active = [i for i in active if blocks[i][0] + len(blocks[i][2]) > a]
+        while k < len(lone) and lone[k] < a:
             yield [_row(lone[k], attrs[lone[k]], "")]
             k += 1
-        rng = range(first, first + len(rows))
-        if attrs and (any(r in attrs for r in rng) if len(rows) < len(attrs) else any(r in rng for r in attrs)):
-            yield [_row(r, attrs.get(r), x) for r, x in zip(rng, rows, strict=True)]
-        else:
-            yield [f'<row r="{r}">{x}</row>' for r, x in zip(rng, rows, strict=True)]
+        if len(active) == 1:
+            yield _stretch(blocks[active[0]], a, z, attrs)
+        elif active:
+            cols = [_stretch_cells(blocks[i], a, z) for i in sorted(active, key=lambda i: (blocks[i][1], i))]
+            yield [_row(r, attrs.get(r), "".join(x)) for r, x in zip(range(a, z), zip(*cols, strict=True), strict=True)]
     while k < len(lone):
         yield [_row(lone[k], attrs[lone[k]], "")]
         k += 1
 
 
+def _stretch_cells(block: _Block, a: int, z: int) -> list[str]:
+    """The cells of rows ``a``..``z - 1`` of ``block``."""
+    rows = block[2][a - block[0]:z - block[0]]
+    return _unwrap(rows) if block[3] else rows
+
+
+def _stretch(block: _Block, a: int, z: int, attrs: dict[int, str]) -> list[str]:
+    """Rows ``a``..``z - 1`` of ``block``, the only block in them."""
+    rng = range(a, z)
+    if attrs and (any(r in attrs for r in rng) if z - a < len(attrs) else any(r in rng for r in attrs)):
+        return [_row(r, attrs.get(r), x) for r, x in zip(rng, _stretch_cells(block, a, z), strict=True)]
+    if block[3]:
+        rows = block[2]
+        if (a, z) == (block[0], block[0] + len(rows)):
+            return rows
+        return rows.view(a - block[0], z - block[0]) if isinstance(rows, FormattedRows) else rows[a - block[0]:z - block[0]]
+    return [f'<row r="{r}">{x}</row>' for r, x in zip(rng, block[2][a - block[0]:z - block[0]], strict=True)]
+
+
 def _row(r: int, a: str | None, cells: str) -> str:
     return f'<row r="{r}" {a}>{cells}</row>' if a else f'<row r="{r}">{cells}</row>'
-
-
-def _covered(r: int, blocks: list[tuple[int, int, list[str]]], starts: list[int]) -> bool:
-    """Whether row ``r`` falls in one of ``blocks`` (disjoint, sorted; ``starts`` their first rows)."""
-    i = bisect.bisect_right(starts, r) - 1
-    return i >= 0 and r < blocks[i][0] + len(blocks[i][2])

@@ -41,11 +41,16 @@ def _text_widths(values: pd.Series) -> int:
     s = values.dropna()
     if s.empty:
         return 0
-    texts = [str(v) for v in pd.unique(s.to_numpy(dtype=object))]
+    if s.dtype != object and pd.api.types.is_string_dtype(s.dtype):
+        texts = s.unique().tolist()  # (a column of str: its distinct values found by pandas/Arrow)
+    else:
+        texts = list(map(str, pd.unique(s.to_numpy(dtype=object))))
     if len(texts) > 20000:  # the widest of a large column is found among its longest texts
         lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         cut = np.quantile(lens, 0.99)
-        texts = [t for t, n in zip(texts, lens.tolist(), strict=True) if n >= cut]
+        keep = np.empty(len(texts), dtype=object)
+        keep[:] = texts
+        texts = keep[lens >= cut].tolist()
     joined = "".join(texts)
     if joined.isascii() and "\n" not in joined:  # (IDs, codes, numbers as text) each character counts 1
         return max(map(len, texts))
@@ -72,7 +77,8 @@ def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, 
         if col.kind == "date":
             w = max(w, 11)
         elif col.kind in NUMERIC_KINDS:
-            num = pd.to_numeric(data, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            numeric = pd.api.types.is_numeric_dtype(data.dtype)
+            num = (data if numeric else pd.to_numeric(data, errors="coerce")).to_numpy(dtype="float64", na_value=np.nan)
             finite = np.isfinite(num)
             fin = num[finite]
             if fin.size:
@@ -86,7 +92,8 @@ def column_width(col: ColumnSpec, data: pd.Series | None, *, cap: float = 50.0, 
                 else:
                     digits = len(f"{big:,.0f}")
                 w = max(w, digits + (1 if np.any(fin < 0) else 0) + 2)
-            if not finite.all():  # the cells that are not numbers are measured as text
+            if not finite.all() and not (numeric and np.isnan(num[~finite]).all()):
+                # the cells that are not numbers are measured as text (not missing ones: NaN)
                 w = max(w, _text_widths(data[~finite]) + 2)
         else:
             w = max(w, _text_widths(data) + 2)

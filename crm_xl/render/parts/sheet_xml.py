@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 
 from ...report.spec import ConditionalFormat, SheetSpec, TableBlock, TextBlock
 from ..sheetdata import (
+    FormattedRows,
     SheetCells,
     StringSink,
-    cell_tails,
+    column_cells,
     column_fragments,
     column_letter,
     formula_fragment,
@@ -128,12 +129,12 @@ def _table_cells(draft: SheetDraft, t: TableBlock, sb: StyleBook, sink: StringSi
     if n:
         def rows(m):
             if all(c.formula is None for c in t.columns):
-                # one format call per row: '<c r="A{0}" s="5"{1}<c r="B{0}" s="5"{2}...' with each
-                # cell's tail (the same bytes as joining column_fragments, a few times faster)
-                tails = [cell_tails(t.data[c.key], c.kind, sink) for c in t.columns]
-                fmt = "".join(f'<c r="{column_letter(c0 + i)}{{0}}" s="{m(styles[i])}"{{{i + 1}}}'
-                              for i in range(len(t.columns))).format
-                return [fmt(r, *cells) for r, cells in zip(range(first, first + n), zip(*tails, strict=True), strict=True)]
+                # one %-format per row: '<row r="%s"><c r="A%s" s="5"><v>%s</v></c><c r="B%s"...'
+                # with each column's template and pieces (column_xml.column_cells), the row
+                # number given as text for each cell; the rows are made as they are written
+                fmt, pieces = _row_format(t, [m(s) for s in styles], sink)
+                rs = list(map(str, range(first, first + n)))
+                return FormattedRows(fmt, [rs, *[rs if p is None else p for p in pieces]], n)
             cols = []
             for i, c in enumerate(t.columns):
                 s = m(styles[i])
@@ -143,10 +144,26 @@ def _table_cells(draft: SheetDraft, t: TableBlock, sb: StyleBook, sink: StringSi
                 else:
                     cols.append(column_fragments(t.data[c.key], c.kind, column_letter(c0 + i), first, s, sink))
             return list(map("".join, zip(*cols, strict=True)))
-        cells.add_rows(first, c0, c1, n, rows)
+        cells.add_rows(first, c0, c1, n, rows, whole=all(c.formula is None for c in t.columns))
     elif t.as_excel_table:  # the table's one blank row keeps the columns' formats
         cells.add_rows(first, c0, c1, 1, lambda m: ["".join(f'<c r="{column_letter(c0 + i)}{first}" s="{m(styles[i])}"/>'
                                                             for i in range(ncol))])
+
+
+def _row_format(t: TableBlock, styles: list[int], sink: StringSink) -> tuple[str, list[list | None]]:
+    """The %-format of a table's whole data rows and its arguments but the row numbers:
+    per column, in the order of the format's fields, None (the row number of the cell's
+    reference) and, where the column's cells differ, their pieces
+    (:func:`crm_xl.render.column_xml.column_cells`)."""
+    fmt, pieces = ['<row r="%s">'], []
+    for i, c in enumerate(t.columns):
+        template, p = column_cells(t.data[c.key], c.kind, sink)
+        pieces.append(None)
+        if p is not None:
+            pieces.append(p)
+        fmt.append(f'<c r="{column_letter(t.col + i)}%s" s="{styles[i]}"' + template.replace("%", "%%").replace("{}", "%s"))
+    fmt.append("</row>")
+    return "".join(fmt), pieces
 
 
 def _draw_table(draft: SheetDraft, t: TableBlock, sb: StyleBook, sink: StringSink) -> None:

@@ -164,7 +164,7 @@ def test_csv_encodings_are_detected_not_read_as_gb18030_mojibake(tmp_path, encod
 
 def test_large_csv_reads_the_same_through_the_fast_path(tmp_path, monkeypatch):
     """A large rectangular CSV is parsed by pandas' C reader; its frame equals the csv
-    module's, quoted commas, quotes, line breaks in cells, blank lines and CJK included."""
+    module's, quoted commas, quotes, line breaks in cells, blank and short lines and CJK included."""
     import crm_xl.io as io_mod
     from crm_xl.io import csv_text
 
@@ -174,6 +174,8 @@ def test_large_csv_reads_the_same_through_the_fast_path(tmp_path, monkeypatch):
         lines.append(f"SO{i},C{i % 97:03d},2024-0{1 + i % 9}-1{i % 10},{i * 1.5},{note}")
         if i % 5000 == 0:
             lines.append("")  # a blank line inside the data
+        if i % 7000 == 3:
+            lines.append(f"SO{i}b,C{i % 97:03d}")  # a short line: its missing cells are empty
     p = tmp_path / "订单.csv"
     p.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
     assert p.stat().st_size > csv_text._FAST_CSV_MIN

@@ -131,6 +131,28 @@ def test_texts_matched_whole_in_one_scan_as_one_by_one(values):
         assert got.tolist() == [isinstance(v, str) and re.fullmatch(pattern, v) is not None for v in values]
 
 
+@given(st.lists(st.one_of(st.text(alphabet="0123456789.-\n １e ", max_size=8), st.none(), st.integers(), st.floats(),
+                          st.decimals(places=7, allow_nan=False, allow_infinity=False).map(str)), max_size=40))
+def test_amounts_known_plain_are_not_scanned_again_with_the_same_answer(values):
+    """The cleaning log asks of an amount column's values whether each is already a plain
+    number; the values the parse found to be plain decimals are taken from it, not scanned a
+    second time (issue 20). The answer must be the full scan's, value for value."""
+    import re
+
+    import numpy as np
+
+    from crm_xl.core.clean_values import _PLAIN_NUMBER, _plain_or_not_text
+    from crm_xl.core.parse import Distinct, plain_decimals
+
+    filler = [f"{i}.{i % 97:02d}" for i in range(2100)]  # enough distinct values for the scan
+    d = Distinct(pd.Series(values + filler, dtype=object))
+    known = plain_decimals(d.values, d.blank)
+    got = _plain_or_not_text(d.values, known)
+    want = [not isinstance(v, str) or re.fullmatch(_PLAIN_NUMBER, v) is not None for v in d.values]
+    assert got.tolist() == want
+    assert known[: len(d) - 1].sum() >= len(filler)  # (the known ones were used)
+
+
 _ISO_YEARS = st.sampled_from(["0001", "1677", "1899", "1900", "1901", "1999", "2024", "2261", "2262", "2263", "9999"])
 
 

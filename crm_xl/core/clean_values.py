@@ -30,6 +30,7 @@ from .parse import (
     midnight,
     money_distinct,
     numbers_distinct,
+    plain_decimals,
     text_distinct,
 )
 from .text import as_dtype, as_text
@@ -119,8 +120,9 @@ def _clean_distinct(d: Distinct, col, head: str, log: _Log, lang: str, date_orde
         val, bad = dates_distinct(values, blank, stamps, order="dmy" if date_order == "dmy" else "mdy")
         _log_changes(log, d, head, values, val, bad, lang, "bad_date", "date_format", stamps)
     elif kind is ColumnKind.MONEY:
-        val, bad = money_distinct(values, blank)
-        _log_changes(log, d, head, values, val, bad, lang, "bad_money", "money_format")
+        plain = plain_decimals(values, blank) if d.has_text else None  # (scanned once for both)
+        val, bad = money_distinct(values, blank, plain)
+        _log_changes(log, d, head, values, val, bad, lang, "bad_money", "money_format", known_plain=plain)
     elif kind in (ColumnKind.NUMBER, ColumnKind.INT, ColumnKind.SCORE):
         val, bad = numbers_distinct(values, blank)
         _log_changes(log, d, head, values, val, bad, lang, "bad_number", "number_format")
@@ -190,7 +192,11 @@ def _num(x: float) -> str:
 
 
 def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Series, bad: np.ndarray,
-                 lang: str, bad_key: str, fmt_key: str, stamps: pd.DatetimeIndex | None = None) -> None:
+                 lang: str, bad_key: str, fmt_key: str, stamps: pd.DatetimeIndex | None = None,
+                 known_plain: np.ndarray | None = None) -> None:
+    """Log the values that could not be parsed and those written in another form than the
+    clean one. ``known_plain``: values already known to be plain numbers (``plain_decimals``;
+    a subset of what :data:`_PLAIN_NUMBER` matches), not scanned again."""
     if bad.any():
         log.add_distinct(d, bad, head, _texts(raw, bad), "", _t("rule_parse", lang), _t(bad_key, lang))
     # changed representation: text or numbers that were not already the clean type
@@ -199,9 +205,7 @@ def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Ser
         same = midnight(raw, stamps)
     elif fmt_key in ("money_format", "number_format"):
         # text that is already a plain number ("12345", "-3.5": every CSV cell) is not a change
-        same = (np.ones(len(raw), dtype=bool) if not d.has_text
-                else ~np.fromiter((isinstance(v, str) for v in raw), dtype=bool, count=len(raw))
-                | texts_fullmatching(raw, _PLAIN_NUMBER))
+        same = np.ones(len(raw), dtype=bool) if not d.has_text else _plain_or_not_text(raw, known_plain)
     else:  # yes/no: the canonical spellings 是/否 and real booleans are not changes
         same = np.fromiter((isinstance(v, (bool, np.bool_)) or v in ("是", "否") for v in raw), dtype=bool,
                            count=len(raw))
@@ -221,6 +225,17 @@ def _log_changes(log: _Log, d: Distinct, head: str, raw: np.ndarray, val: pd.Ser
     old = _stamp_texts(stamps, changed) if stamps is not None else None
     log.add_distinct(d, changed, head, old if old is not None else _texts(raw, changed), _texts(val, changed),
                      _t("rule_parse", lang), _t(fmt_key, lang))
+
+
+def _plain_or_not_text(raw: np.ndarray, known_plain: np.ndarray | None) -> np.ndarray:
+    """Per value: not text, or text that is a plain number (:data:`_PLAIN_NUMBER`), scanning
+    only the values not in ``known_plain``."""
+    todo = np.flatnonzero(~known_plain) if known_plain is not None else np.arange(len(raw))
+    out = np.ones(len(raw), dtype=bool)
+    rest = raw[todo]
+    is_text = np.fromiter((isinstance(v, str) for v in rest), dtype=bool, count=len(rest))
+    out[todo] = ~is_text | texts_fullmatching(rest, _PLAIN_NUMBER)
+    return out
 
 
 # a format change shared by every value of a column with at least this many cells is logged

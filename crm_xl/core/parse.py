@@ -376,15 +376,17 @@ def _parse_money_value(v) -> float | None:
     return round(-val if neg else val, 6)
 
 
-def money_distinct(values: np.ndarray, blank: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    """:func:`parse_money` on distinct values (``blank`` marks the empty ones)."""
+def money_distinct(values: np.ndarray, blank: np.ndarray, plain: np.ndarray | None = None) -> tuple[pd.Series, np.ndarray]:
+    """:func:`parse_money` on distinct values (``blank`` marks the empty ones); ``plain``:
+    :func:`plain_decimals` of them, when the caller has it already."""
     real = values[:-1]
     if _is_real_numbers(real) and not blank[:-1].any():  # numbers only: no text to parse
         f = np.append(real.astype("float64"), np.nan)
         bad = np.isinf(f)
         f[bad] = np.nan
         return pd.Series(f), bad
-    plain = _plain_decimals(values, blank)
+    if plain is None:
+        plain = plain_decimals(values, blank)
     if not plain.any():
         return _parse_each(values, blank, _parse_money_value, "float64")
     # plain decimal texts (``4521.33``, ``-12``: what CSV exports hold) at once: numpy's
@@ -405,7 +407,7 @@ def money_distinct(values: np.ndarray, blank: np.ndarray) -> tuple[pd.Series, np
 _PLAIN_DECIMAL = r"-?[0-9]{1,15}(?:\.[0-9]{1,6})?"
 
 
-def _plain_decimals(values: np.ndarray, blank: np.ndarray) -> np.ndarray:
+def plain_decimals(values: np.ndarray, blank: np.ndarray) -> np.ndarray:
     """True where a distinct value is text that is a plain decimal (ASCII digits, an
     optional minus, at most 15 + 6 digits), not blank."""
     if len(values) < _FACTS_MIN:

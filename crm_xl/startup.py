@@ -66,6 +66,14 @@ def prefer_python_strings() -> None:
     (``--source``) keeps pyarrow: its 10M-row columns are taken from pyarrow arrays and their
     codes are remembered by the array's identity (:mod:`crm_xl.core.codes`).
 
+    Called before pandas is imported (the console script imports it only for the command),
+    it also keeps pandas from importing pyarrow at all (``sys.modules["pyarrow"] = None``: an
+    optional dependency pandas then finds missing, as in a plain ``pip install crm_xl``):
+    pandas imports pyarrow and ``pyarrow.compute`` at its own import when they are installed
+    (~50 ms of a ~0.75 s 1k-customer report), and with Python storage nothing here uses them.
+    tests/test_startup.py runs the console process on real exports and compares its workbook
+    with the one pandas' defaults give.
+
     Call it before any frame is made and before :func:`crm_xl.beside.warm_up` forks (the
     child inherits the option, so frames pickled between them keep one storage). A library
     caller (Excel, a notebook, the tests' process) keeps its own pandas options: nothing is
@@ -73,6 +81,10 @@ def prefer_python_strings() -> None:
     nothing either."""
     if not _command:
         return
+    import sys
+
+    if "pandas" not in sys.modules and "pyarrow" not in sys.modules:
+        sys.modules["pyarrow"] = None  # type: ignore[assignment]  # (import pyarrow: ImportError)
     import pandas as pd
 
     pd.set_option("mode.string_storage", "python")

@@ -139,8 +139,6 @@ def test_amounts_known_plain_are_not_scanned_again_with_the_same_answer(values):
     second time (issue 20). The answer must be the full scan's, value for value."""
     import re
 
-    import numpy as np
-
     from crm_xl.core.clean_values import _PLAIN_NUMBER, _plain_or_not_text
     from crm_xl.core.parse import Distinct, plain_decimals
 

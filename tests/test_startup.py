@@ -81,6 +81,34 @@ def test_python_text_storage_writes_the_same_workbook_as_pandas_default(tmp_path
     assert [n for n in a if a[n] != b[n]] == []
 
 
+@pytest.mark.parametrize("files", [
+    ["online_retail_invoices/Online Retail.csv"],
+    ["salesforce_dataloader/Opportunity.csv", "salesforce_dataloader/Account.csv"],
+])
+def test_the_console_process_without_pyarrow_writes_the_same_workbook(tmp_path, files):
+    """The console process reading files keeps pandas from importing pyarrow (startup); its
+    workbook is the one pandas' defaults give in this process (pyarrow's text storage where
+    pyarrow is installed), byte for byte."""
+    import os
+    import subprocess
+    import sys
+
+    import crm_xl
+
+    inputs = [str(EXPORTS / f) for f in files]
+    default, console = tmp_path / "default.xlsx", tmp_path / "console.xlsx"
+    assert main(["report", str(default), "--input", *inputs, "--as-of", "2024-12-31", "-q"]) == 0
+    code = ("import sys; from crm_xl.cli import run; sys.argv = ['crm-xl', *sys.argv[1:]]; code = run(); "
+            "print(code, sys.modules.get('pyarrow', 'absent'), 'pyarrow.compute' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, "report", str(console), "--input", *inputs,
+                          "--as-of", "2024-12-31", "-q"], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(pathlib.Path(crm_xl.__file__).parents[1])}).stdout
+    assert out.strip().splitlines()[-1] in ("0 None False", "0 absent False")  # (blocked, or not installed)
+    a, b = _parts(default), _parts(console)
+    assert sorted(a) == sorted(b)
+    assert [n for n in a if a[n] != b[n]] == []
+
+
 def test_python_text_storage_only_in_the_console_process(monkeypatch):
     """A library caller's pandas options are its own; the console process with file input
     switches to Python storage (the engine path keeps pandas' default: see startup)."""

@@ -186,6 +186,7 @@ def _log_future_orders(cleaned: CleanedData, as_of: pd.Timestamp, lang: str) -> 
     where = np.flatnonzero((orders["order_date"] > as_of).to_numpy())
     if cleaned.order_origin is not None:
         sheets, rows = (np.asarray(a)[where] for a in cleaned.order_origin)
+        rows = rows.astype(np.int64, copy=False)  # (the engine path's rows are 32-bit)
     else:
         sheets, rows = np.full(len(where), ORDERS.sheet_name(lang), dtype=object), np.zeros(len(where), dtype=np.int64)
     heads = [cleaned.headers.get(sh, {}).get("order_date", default_head) for sh in sheets]

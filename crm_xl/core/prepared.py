@@ -253,8 +253,11 @@ class Prepared:
     def _customer_day_key(self, bits: int, d0: int, rows: np.ndarray | None = None) -> np.ndarray:
         """Customer and day of the orders (``rows`` of them: all when None) packed in one key."""
         code, day = (self.o_code, self.o_day) if rows is None else (self.o_code[rows], self.o_day[rows])
-        kind = np.int32 if (int(self.n) << bits) < 2**31 else np.int64  # (32-bit where every key fits)
-        return (code.astype(kind) << bits) | (day - d0).astype(kind, copy=False)
+        kind: type[np.signedinteger] = np.int32 if (int(self.n) << bits) < 2**31 else np.int64  # (32-bit where it fits)
+        key: np.ndarray = code.astype(kind)
+        key <<= bits
+        key |= (day - d0).astype(kind, copy=False)
+        return key
 
     def orders_by_customer_day(self) -> np.ndarray:
         """The positions of the orders sorted by customer code, then day, stable (orders of one

@@ -168,14 +168,16 @@ def isin_texts(values: pd.Series, wanted) -> np.ndarray:
 def text_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, texts) of a text column: each row's value as a 32-bit code into ``texts`` (the
     distinct texts, an object array), -1 where the value is missing. The codes the engine gave
-    are taken as they are (:func:`known_codes`: nothing is hashed; ``texts`` then in its order of
-    the values), a pyarrow column is factorised by pyarrow, other columns per distinct object
+    are taken as they are (:func:`known_codes` or a categorical column's: nothing is hashed;
+    ``texts`` then in its order of the values), a pyarrow column is factorised by pyarrow, other columns per distinct object
     (:func:`factorize_objects`, in order of first appearance); distinct values that are the same
     text (1 and "1") share a code. Half the memory of ``np.intp`` codes, a quarter of an object
     array of the values."""
     known = known_codes(column)
     if known is not None:
         codes, slots = known
+    elif isinstance(column.dtype, pd.CategoricalDtype):  # (its codes: nothing to hash)
+        codes, slots = column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object)
     elif _arrow_of(column) is not None:
         codes, slots = pd.factorize(column, use_na_sentinel=True)
     else:

@@ -233,12 +233,12 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
     resp = (~np.isnan(nps_v)).astype(float)
     compl = match_keywords(p.i_type, s.keywords_complaint)[i_ord].astype(float) if len(p.i_type) else np.zeros(0)
     ikey = ikey[i_ord]
-    cbase = np.where(ok, code, 0).astype(np.int64) * base
+    ocode = np.where(ok, code, 0)
+    cbase = ocode.astype(np.int64) * base
     sd = np.where(ok, start_day, 0).astype(np.int64)
     Lw = np.where(ok, L, 0).astype(np.int64)
     i_sums = [_prefix_sums(v) for v in (prom, det, resp, compl)]
     cols = {}
-    ocode = np.where(ok, code, 0)
     for when, lo, hi in (("before", sd - Lw, sd), ("after", sd, sd + Lw)):
         cnt, rev = _range_sums(okeys.key, okeys.sums, okeys.query(ocode, lo), okeys.query(ocode, hi))
         _, pr, de, rs, cp = _range_sums(ikey, i_sums, cbase + lo, cbase + hi)

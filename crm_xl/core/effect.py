@@ -165,6 +165,36 @@ def _nps(prom: float, det: float, resp: float) -> float:
     return (prom - det) / resp * 100.0 if resp > 0 else np.nan
 
 
+def _window_sums(p: Prepared, s: AnalysisSettings, ok: np.ndarray, code: np.ndarray, start_day: np.ndarray,
+                 L: np.ndarray) -> dict[str, np.ndarray]:
+    """Per strategy row (``ok``: evaluated; customer ``code``, window of ``L`` days from
+    ``start_day``): orders, revenue, promoters, detractors, responses and complaints in the
+    window before and after its start (0 for the rows not evaluated)."""
+    base = np.int64(1 << 22)  # day numbers are < 2^22 until the year 13000
+    okeys = _OrderKeys(p)
+    ikey = p.i_code.astype(np.int64) * base + p.i_day.astype(np.int64)
+    i_ord = np.argsort(ikey, kind="stable")
+    nps_v = p.i_nps[i_ord]
+    prom = (nps_v >= s.nps_promoter_min).astype(float)
+    det = ((nps_v <= s.nps_detractor_max) & ~np.isnan(nps_v)).astype(float)
+    resp = (~np.isnan(nps_v)).astype(float)
+    compl = match_keywords(p.i_type, s.keywords_complaint)[i_ord].astype(float) if len(p.i_type) else np.zeros(0)
+    ikey = ikey[i_ord]
+    ocode = np.where(ok, code, 0)
+    cbase = ocode.astype(np.int64) * base
+    sd = np.where(ok, start_day, 0).astype(np.int64)
+    Lw = np.where(ok, L, 0).astype(np.int64)
+    i_sums = [_prefix_sums(v) for v in (prom, det, resp, compl)]
+    cols = {}
+    for when, lo, hi in (("before", sd - Lw, sd), ("after", sd, sd + Lw)):
+        cnt, rev = _range_sums(okeys.key, okeys.sums, okeys.query(ocode, lo), okeys.query(ocode, hi))
+        _, pr, de, rs, cp = _range_sums(ikey, i_sums, cbase + lo, cbase + hi)
+        for name, v in (("orders", cnt), ("revenue", rev), ("promoters", pr), ("detractors", de),
+                        ("responses", rs), ("complaints", cp)):
+            cols[f"{name}_{when}"] = np.where(ok, v, 0.0)
+    return cols
+
+
 def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettings | None = None, *,
                     as_of: pd.Timestamp | None = None, today: pd.Timestamp | None = None,
                     prepared: Prepared | None = None) -> EffectResult:
@@ -223,29 +253,7 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
     code = p.ids.get_indexer(pd.Index(map_distinct(lambda v: "" if v is None else str(v).strip(), t["customer_id"]),
                                       dtype=object)) if n else np.zeros(0, dtype="int64")
     ok = (L > 0) & (code >= 0)
-    base = np.int64(1 << 22)  # day numbers are < 2^22 until the year 13000
-    okeys = _OrderKeys(p)
-    ikey = p.i_code.astype(np.int64) * base + p.i_day.astype(np.int64)
-    i_ord = np.argsort(ikey, kind="stable")
-    nps_v = p.i_nps[i_ord]
-    prom = (nps_v >= s.nps_promoter_min).astype(float)
-    det = ((nps_v <= s.nps_detractor_max) & ~np.isnan(nps_v)).astype(float)
-    resp = (~np.isnan(nps_v)).astype(float)
-    compl = match_keywords(p.i_type, s.keywords_complaint)[i_ord].astype(float) if len(p.i_type) else np.zeros(0)
-    ikey = ikey[i_ord]
-    ocode = np.where(ok, code, 0)
-    cbase = ocode.astype(np.int64) * base
-    sd = np.where(ok, start_day, 0).astype(np.int64)
-    Lw = np.where(ok, L, 0).astype(np.int64)
-    i_sums = [_prefix_sums(v) for v in (prom, det, resp, compl)]
-    cols = {}
-    for when, lo, hi in (("before", sd - Lw, sd), ("after", sd, sd + Lw)):
-        cnt, rev = _range_sums(okeys.key, okeys.sums, okeys.query(ocode, lo), okeys.query(ocode, hi))
-        _, pr, de, rs, cp = _range_sums(ikey, i_sums, cbase + lo, cbase + hi)
-        for name, v in (("orders", cnt), ("revenue", rev), ("promoters", pr), ("detractors", de),
-                        ("responses", rs), ("complaints", cp)):
-            cols[f"{name}_{when}"] = np.where(ok, v, 0.0)
-    del okeys, ikey, i_sums  # (the orders' keys and sums: ~110 MB at ten million orders, not held below)
+    cols = _window_sums(p, s, ok, code, start_day, L)  # (its keys and sums freed on return: ~110 MB at 10M)
     for k, v in cols.items():
         t[k] = v
     t["window_days"] = np.where(ok, L, np.nan)

@@ -224,3 +224,14 @@ def test_codes_and_days_are_32_bit_and_products_are_codes_into_the_sold_products
     assert sorted(texts) == sorted({v for v in want if v is not None})  # distinct, sold by the analysis date
     # the sort by customer and day is numpy's stable sort of the (customer, day) pairs
     np.testing.assert_array_equal(p.orders_by_customer_day(), np.lexsort((p.o_day, p.o_code)))
+
+
+def test_purchase_days_forgotten_are_made_again_the_same():
+    rng = np.random.default_rng(5)
+    days = rng.integers(0, 300, 5000)
+    p = prepare(_product_data(np.array(["A"] * 5000, dtype=object), days), AnalysisSettings())
+    first = [a.copy() for a in p.purchase_days]
+    p.forget_purchase_days()
+    assert "purchase_days" not in p.__dict__
+    for a, b in zip(first, p.purchase_days, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -340,6 +340,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         result = analysis_after_clv(first, clv.result())
     finally:
         clv.cancel()
+    first.prepared.forget_purchase_days()  # (the report sheets do not read it)
     cleaned = _log_future_orders(cleaned, result.as_of, s.lang)
     step(t.step_sheets)
     mappings = source_mappings(raw_tables, s.lang)

@@ -70,12 +70,20 @@ def test_activation_sorts_orders_as_lexsort_does():
     np.testing.assert_array_equal(_by_customer_day(codes, day, 400), np.lexsort((day, codes)))
 
 
-def test_shared_objects_are_the_column_as_objects():
-    from crm_xl.core.codes import shared_objects
+def test_text_codes_are_the_texts_of_the_column():
+    """Engine codes (a repeated text, a missing slot), a pyarrow column, an object column mixing
+    1 and "1": each row's text (None where missing) is ``texts[code]``; ``texts`` distinct."""
+    from crm_xl.core.codes import text_codes, used_codes
 
     column, _, _ = coded()
     plain = pd.Series(column.to_numpy(dtype=object), dtype="str")  # (the same texts, no codes)
-    for c in (column, plain):
-        got, want = shared_objects(c), c.astype(object).to_numpy()
-        assert got.dtype == object and len(got) == len(want)
-        assert all((a == b) or (pd.isna(a) and pd.isna(b)) for a, b in zip(got, want, strict=True))
+    mixed = pd.Series(np.array([1, "1", None, "x", 2.5] * 3000, dtype=object))
+    for c in (column, plain, mixed):
+        codes, texts = text_codes(c)
+        assert codes.dtype == np.int32 and len(set(texts)) == len(texts)
+        want = [None if pd.isna(v) else str(v) for v in c.astype(object)]
+        assert [texts[k] if k >= 0 else None for k in codes] == want
+        some = codes[: len(codes) // 3][::7]
+        fewer, kept = used_codes(some, texts)
+        assert [kept[k] if k >= 0 else None for k in fewer] == [texts[k] if k >= 0 else None for k in some]
+        assert set(kept) == {texts[k] for k in some if k >= 0}

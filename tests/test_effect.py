@@ -105,3 +105,42 @@ def test_the_analysis_prepared_data_gives_the_same_result(effect):
     pd.testing.assert_frame_equal(e.table, effect.table)
     later = effect_tracking(_table(), data, S, as_of=p.as_of + pd.Timedelta(days=30), prepared=p)  # another date:
     pd.testing.assert_frame_equal(later.by_group, effect_tracking(_table(), data, S, as_of=p.as_of + pd.Timedelta(days=30)).by_group)
+
+
+def test_orders_and_revenue_in_each_window_match_a_filter_per_row():
+    """Many customers and strategies (windows before the first order, after the last, across
+    customers' boundaries): each row's counts and revenue are those of a plain filter of its
+    customer's orders by day."""
+    rng = np.random.default_rng(7)
+    n_cust, n_orders = 300, 6000
+    ids = [f"K{i:04d}" for i in range(n_cust)]
+    customers = empty_table("customers").reindex(range(n_cust))
+    customers["customer_id"] = ids
+    day0 = pd.Timestamp("2023-01-01")
+    orders = pd.DataFrame({
+        "order_id": [f"o{i}" for i in range(n_orders)],
+        "customer_id": [ids[i] for i in rng.integers(0, n_cust - 20, n_orders)],  # the last 20: no orders
+        "order_date": day0 + pd.to_timedelta(rng.integers(0, 600, n_orders), unit="D"),
+        "amount": np.round(rng.uniform(1, 900, n_orders), 2),
+    })
+    data = CrmData(customers=customers, orders=orders, interactions=empty_table("interactions"))
+    s = AnalysisSettings(analysis_date=(day0 + pd.Timedelta(days=599)).date(), effect_window_days=90)
+    rows = 400
+    starts = day0 + pd.to_timedelta(rng.integers(-200, 600, rows), unit="D")
+    table = pd.DataFrame({"customer_id": [ids[i] for i in rng.integers(0, n_cust, rows)], "layer_label": "L",
+                          "action": "回访", "owner": "张三", "start_date": list(starts), "deadline": None,
+                          "status": "进行中", "origin": "自动生成"}, dtype=object)
+    got = effect_tracking(table, data, s).table
+    today = day0 + pd.Timedelta(days=599)
+    for i in range(rows):
+        o = orders[orders["customer_id"] == table["customer_id"][i]]
+        start = pd.Timestamp(table["start_date"][i])
+        length = min(90, (today - start).days + 1)
+        if length <= 0:
+            assert got["orders_before"][i] == 0 and got["revenue_after"][i] == 0
+            continue
+        for when, lo, hi in (("before", start - pd.Timedelta(days=length), start),
+                             ("after", start, start + pd.Timedelta(days=length))):
+            inside = o[(o["order_date"] >= lo) & (o["order_date"] < hi)]
+            assert got[f"orders_{when}"][i] == len(inside)
+            assert got[f"revenue_{when}"][i] == pytest.approx(inside["amount"].sum(), abs=1e-6)

@@ -188,3 +188,50 @@ def test_rows_and_texts_taken_by_position():
     assert list(take_texts(frame["layer"].astype(object), np.array([2, -1])).fillna("?")) == ["c", "?"]
     names = p.text_array("customer_name")
     assert names.dtype == TEXT_DTYPE and list(names) == list(p.text("customer_name"))  # '' for a missing name
+
+
+def _product_data(products: np.ndarray, days: np.ndarray):
+    from crm_xl.core.dataset import CrmData, empty_table
+
+    n = len(products)
+    orders = pd.DataFrame({
+        "order_id": text_array([f"O{i}" for i in range(n)]),
+        "customer_id": text_array([f"C{i % 700}" for i in range(n)]),
+        "order_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(days, unit="D"),
+        "amount": np.arange(n, dtype=float) % 97 + 1,
+        "product": pd.Series(products, dtype=TEXT_DTYPE) if TEXT_DTYPE == "str" else pd.Series(products, dtype=object),
+    })
+    return CrmData(customers=empty_table("customers"), orders=orders, interactions=empty_table("interactions"),
+                   leads=empty_table("leads"))
+
+
+def test_codes_and_days_are_32_bit_and_products_are_codes_into_the_sold_products():
+    rng = np.random.default_rng(4)
+    names = np.array(["标准版", "专业版", "服务", None, "7", "Z"], dtype=object)
+    products = names[rng.integers(0, len(names), 20_000)]
+    days = rng.integers(0, 300, 20_000)
+    products[days > 250] = "FUTURE"  # only in orders after the analysis date: never sold by then
+    p = prepare(_product_data(products, days), AnalysisSettings(analysis_date=pd.Timestamp("2024-09-07").date()))
+    kept = days <= 250
+    assert p.o_code.dtype == np.int32 and p.o_day.dtype == np.int32
+    assert p.purchase_days[0].dtype == np.int32 and p.purchase_days[1].dtype == np.int32
+    np.testing.assert_array_equal(p.o_day, (np.datetime64("2024-01-01") + days[kept]).astype(np.int64))
+    codes, texts = p.product_codes
+    assert codes.dtype == np.int32 and len(codes) == kept.sum()
+    want = products[kept]
+    got = np.where(codes >= 0, np.asarray(texts, dtype=object)[np.maximum(codes, 0)], None)
+    assert list(got) == list(want)  # each order's product, None where missing
+    assert sorted(texts) == sorted({v for v in want if v is not None})  # distinct, sold by the analysis date
+    # the sort by customer and day is numpy's stable sort of the (customer, day) pairs
+    np.testing.assert_array_equal(p.orders_by_customer_day(), np.lexsort((p.o_day, p.o_code)))
+
+
+def test_purchase_days_forgotten_are_made_again_the_same():
+    rng = np.random.default_rng(5)
+    days = rng.integers(0, 300, 5000)
+    p = prepare(_product_data(np.array(["A"] * 5000, dtype=object), days), AnalysisSettings())
+    first = [a.copy() for a in p.purchase_days]
+    p.forget_purchase_days()
+    assert "purchase_days" not in p.__dict__
+    for a, b in zip(first, p.purchase_days, strict=True):
+        np.testing.assert_array_equal(a, b)

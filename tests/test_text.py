@@ -44,6 +44,25 @@ def test_a_column_of_missing_texts_is_the_one_as_text_makes(monkeypatch):
         pd.testing.assert_frame_equal(stacked_rows(frames, order), want)
 
 
+def test_a_categorical_part_stacks_into_a_categorical_of_the_same_values():
+    """The engine path's products and statuses are categoricals: stacked with the lines Python
+    consolidated (texts, a missing one, a value the categorical lacks), the values are those of
+    the texts stacked, and the column stays categorical (the first part's categories first)."""
+    from crm_xl.core.clean_rows import stacked_rows
+
+    lines = pd.DataFrame({"p": as_text(pd.Series(["B", None, "新"], dtype=object))})
+    single = pd.DataFrame({"p": pd.Series(pd.Categorical(["A", "B", None, "A"], categories=["B", "A"]))})
+    order = np.array([3, 0, 6, 1, 4, 2, 5])
+    want = pd.concat([lines["p"], as_text(single["p"].astype(object))], ignore_index=True).iloc[order]
+    for frames in ([lines, single], [single, lines]):
+        got = stacked_rows(frames, order)["p"]
+        assert isinstance(got.dtype, pd.CategoricalDtype) and list(got.cat.categories[:2]) == ["B", "A"]
+        flat = pd.concat([f["p"].astype(object) for f in frames], ignore_index=True).iloc[order]
+        assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in flat]
+    assert sorted(v for v in want if not pd.isna(v)) == sorted(v for v in stacked_rows([lines, single], order)["p"]
+                                                               if not pd.isna(v))
+
+
 def test_blank_campaign_ids_stay_missing_after_cleaning():
     raw = pd.DataFrame({"订单编号": ["D1", "D2", "D3", "D4"], "客户ID": ["C1", "C2", "C3", "C4"],
                         "活动ID": [None, "HD1", "", np.nan], "下单日期": ["2024-01-01"] * 4, "订单金额(元)": [1, 2, 3, 4]})

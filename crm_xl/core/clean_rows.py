@@ -152,4 +152,12 @@ def _stacked_column(parts: list[pd.Series], order: np.ndarray) -> pd.Series:
     column of :func:`~crm_xl.core.text.missing_texts` (no memory per row)."""
     if STR_IS_TEXT_DTYPE and all(p.dtype == "str" and all_missing(p) for p in parts):
         return missing_texts(len(order))
+    coded = [p for p in parts if isinstance(p.dtype, pd.CategoricalDtype)]
+    if coded:  # (stays categorical: the first one's categories, then the others' values)
+        cats = coded[0].cat.categories
+        for p in parts:
+            more = p.cat.categories if isinstance(p.dtype, pd.CategoricalDtype) else pd.Index(p.dropna().unique())
+            cats = cats.append(more[~more.isin(cats)])
+        codes = np.concatenate([pd.Categorical(p, categories=cats).codes for p in parts])
+        return pd.Series(pd.Categorical.from_codes(codes[order], categories=cats), copy=False)
     return pd.concat(parts, ignore_index=True).iloc[order].reset_index(drop=True)

@@ -47,6 +47,14 @@ def repeat_object(value, n: int) -> np.ndarray:
     return out
 
 
+def same_object(value, n: int) -> np.ndarray:
+    """A read-only object array of ``n`` references to ``value`` that holds one: no memory
+    per element (:func:`repeat_object` holds ``n`` references: 80 MB at ten million)."""
+    one = np.empty(1, dtype=object)
+    one[0] = value
+    return np.broadcast_to(one, (n,))
+
+
 def _identities(values: np.ndarray) -> np.ndarray | None:
     """An integer per element of an object array, equal for elements that are the same
     object and distinct otherwise: the object's address divided by 16 (live objects are at
@@ -157,19 +165,41 @@ def isin_texts(values: pd.Series, wanted) -> np.ndarray:
     return pd.Series(slots, dtype=object).isin(wanted).to_numpy(dtype=bool)[codes]
 
 
-def shared_objects(column: pd.Series) -> np.ndarray:
-    """``column.astype(object).to_numpy()`` of a text column with few distinct values, each
-    distinct text one Python object (pandas' own conversion of a pyarrow text column makes a
-    new object per row: ten million products, ~0.5 GB); factorised by pyarrow, in C."""
-    if _arrow_of(column) is None or len(column) < 10_000:
-        return column.astype(object).to_numpy()
+def text_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, texts) of a text column: each row's value as a 32-bit code into ``texts`` (the
+    distinct texts, an object array), -1 where the value is missing. The codes the engine gave
+    are taken as they are (:func:`known_codes` or a categorical column's: nothing is hashed;
+    ``texts`` then in its order of the values), a pyarrow column is factorised by pyarrow, other columns per distinct object
+    (:func:`factorize_objects`, in order of first appearance); distinct values that are the same
+    text (1 and "1") share a code. Half the memory of ``np.intp`` codes, a quarter of an object
+    array of the values."""
     known = known_codes(column)
-    if known is not None:  # (the engine's codes: nothing to factorise)
-        return known[1][known[0]]
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    if len(uniques) > len(column) // 2:
-        return column.astype(object).to_numpy()
-    return np.append(np.asarray(uniques, dtype=object), column.dtype.na_value)[codes]
+    if known is not None:
+        codes, slots = known
+    elif isinstance(column.dtype, pd.CategoricalDtype):  # (its codes: nothing to hash)
+        codes, slots = column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object)
+    elif _arrow_of(column) is not None:
+        codes, slots = pd.factorize(column, use_na_sentinel=True)
+    else:
+        codes, slots = factorize_objects(column.astype(object).to_numpy())
+    names = pd.Series(np.asarray(slots, dtype=object), dtype="str")
+    keep = names.notna().to_numpy()
+    merged, texts = pd.factorize(names)
+    small = np.int32 if len(names) < 2**31 else np.int64
+    if keep.all() and len(texts) == len(names):  # (then merged is 0, 1, 2, ...: the codes stand)
+        return np.asarray(codes, dtype=small), np.asarray(texts, dtype=object)
+    remap = np.append(np.where(keep, merged, -1), -1).astype(small)  # (code -1 takes the last: missing)
+    return remap[codes], np.asarray(texts, dtype=object)
+
+
+def used_codes(codes: np.ndarray, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``codes`` into ``texts`` (-1: missing) with only the texts some code uses, in their order
+    in ``texts`` (the codes renumbered where some text is unused; the same array otherwise)."""
+    used = np.bincount(codes[codes >= 0] if (codes < 0).any() else codes, minlength=len(texts)) > 0
+    if used.all():
+        return codes, texts
+    renumber = np.append(np.cumsum(used) - 1, -1).astype(codes.dtype)  # (code -1 takes the last: missing)
+    return renumber[codes], texts[used]
 
 
 def carry_codes(parts: list[pd.Series], order: np.ndarray | None, column) -> None:

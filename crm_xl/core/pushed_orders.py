@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .clean_rows import stacked_rows
-from .codes import carry_codes, repeat_object
+from .codes import carry_codes, same_object
 from .purchases import IntakeSummary, PurchaseResult
 from .text import missing_texts
 
@@ -67,6 +67,8 @@ class PushedOrders:
             orders = stacked_rows([bought.orders, single], order)
             carry_codes([bought.orders["customer_id"], single["customer_id"]], order, orders["customer_id"])
         rows = np.asarray(rows)[order]
+        if rows.size and rows[-1] < 2**31:  # (Excel rows, sorted: 32 bits, 40 MB less at ten million orders)
+            rows = rows.astype(np.int32)
         orders = orders.assign(order_id=missing_texts(len(orders), index=orders.index))  # (as the cleaning makes them)
         if n_single:  # the single-line orders are held in the merged frame from now on
             is_single = (order >= n_bought) if n_bought else np.ones(n_single, dtype=bool)
@@ -75,5 +77,5 @@ class PushedOrders:
         summary = IntakeSummary(**{**bought.summary.__dict__, "rows": self.rows, "orders": len(orders),
                                    "purchase_lines": bought.summary.purchase_lines + n_single,
                                    "unknown_statuses": dict(self.unknown_statuses)})
-        origin = (repeat_object(self.sheet, len(orders)), rows)
+        origin = (same_object(self.sheet, len(orders)), rows)
         return PurchaseResult(orders=orders, deals=bought.deals, log=bought.log, summary=summary, origin=origin)

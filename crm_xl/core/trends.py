@@ -67,7 +67,8 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
     mi = (_month_index(p.o_day[ok]) - first_m).astype(np.intp)  # (an index array: np.intp, 32-bit in wasm32)
     orders = np.bincount(mi, minlength=t).astype(float)
     revenue = np.bincount(mi, weights=p.o_amount[ok], minlength=t)
-    key = codes * t + mi  # (customer, month) pairs with an order, distinct and sorted
+    # (customer, month) pairs with an order, distinct and sorted (codes are 32-bit: 64 where that overflows)
+    key = (codes if p.n * t < 2**31 else codes.astype(np.int64)) * t + mi
     if p.n * t <= 50_000_000:
         seen = np.zeros(p.n * t, dtype=bool)
         seen[key] = True

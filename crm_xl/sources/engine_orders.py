@@ -58,6 +58,9 @@ PUSHDOWN_ROWS = 1_000_000
 
 _TEXT_KEYS = ("customer_id", "product", "campaign_id", "owner", "status")  # cleaned per distinct value
 _FLOAT_KEYS = ("amount", "profit", "discount")
+# the single-line orders' text columns held as categoricals: few distinct values, and read after the
+# cleaning only per distinct value (core.codes.text_codes) or for a few orders (key accounts' products)
+_CODED = ("product", "status")
 
 
 def table_rows(con: Connection, rel: str) -> int:
@@ -128,6 +131,17 @@ class _Column:
 
             remember_codes(out, slots, np.asarray(self.cleaned, dtype=object))
         return out
+
+
+    def coded(self, codes: np.ndarray) -> pd.Series:
+        """Per row as a categorical column (the distinct cleaned texts its categories; NULL and
+        a value cleaned to missing: missing): one small integer per row, not a text."""
+        slots = np.asarray(codes, dtype=np.int64)
+        keep = ~self.missing
+        category = np.append(np.where(keep, np.cumsum(keep) - 1, -1), -1)  # (slot -1, NULL: the last)
+        texts = pd.Index(np.asarray(self.cleaned[:len(self.values)], dtype=object)[keep], dtype=self.cleaned.dtype)
+        kind = np.int8 if len(texts) < 2**7 else np.int16 if len(texts) < 2**15 else np.int32
+        return pd.Series(pd.Categorical.from_codes(category.astype(kind)[slots], categories=texts), copy=False)
 
 
 def _distinct(con: Connection, rel: str, c: str) -> list[tuple]:
@@ -309,11 +323,13 @@ def _select(d: _Dialect, rel: str, cols: dict[str, str], texts: dict[str, _Colum
 
 
 def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _Column], with_ids: bool,
-           rounded: bool = False) -> pd.DataFrame:
+           rounded: bool = False, coded: tuple[str, ...] = ()) -> pd.DataFrame:
     """The rows fetched as the cleaning's order columns (canonical order, cleaned types);
     ``rounded``: amounts and profits as :func:`~crm_xl.core.purchases.consolidate_orders` makes
     an order's (put in before the frame is made: a column set afterwards is copied again when
-    pandas consolidates the frame's float columns, ~1 s at ten million orders)."""
+    pandas consolidates the frame's float columns, ~1 s at ten million orders); ``coded``: text
+    columns held as categoricals (the same values; ten million orders' statuses as text hold
+    ~170 MB, as a categorical 10 MB)."""
     from ..core.dataset import DTYPE_BY_KIND
     from ..core.text import as_dtype, missing_texts
     from ..schema import ORDERS
@@ -322,7 +338,9 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
     out = {}
     for col in ORDERS.columns:
         k = col.key
-        if k in texts:
+        if k in texts and k in coded:
+            out[k] = texts[k].coded(_ints(got.pop(f"k_{k}"), -1))
+        elif k in texts:
             out[k] = texts[k].take(_ints(got.pop(f"k_{k}"), -1), remember=k in ("customer_id", "product"))
         elif k == "order_date":
             days = _ints(got.pop("d"), _NO_DAY)
@@ -420,7 +438,7 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
     currencies = Counter(detect_currency((), [heads["amount"]]))
     result = CleanResult(frame=lines, log=log, rows=_ints(small["rn"], 0) + 1, pending=pending, headers=heads,
                          notes=notes, currencies=currencies, sheet=sheet)
-    single = _frame(big, cols, texts, with_ids=False, rounded=True)
+    single = _frame(big, cols, texts, with_ids=False, rounded=True, coded=_CODED)
     return PushedOrders(lines=result, single=single, single_rows=_ints(big["rn"], 0) + 1, sheet=sheet, rows=rows,
                         unknown_statuses=unknown_statuses)
 

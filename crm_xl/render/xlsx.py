@@ -32,13 +32,13 @@ from pathlib import Path
 from .. import beside
 from ..atomic import atomic_write
 from ..report.spec import ReportSpec
+from .deflate import BIG_PART
 from .opc import REL, ContentTypes, PackageReader, Rel, relative, rels_part, rels_xml, workbook_part, workbook_sheets
 from .parts import Skeleton
 from .parts.skeleton import build_skeleton
 from .sheetdata import SheetCells, StringSink
 from .styles_merge import schema_order_fonts
 from .zippipe import ZipPipeline, deflate_to
-from .zipraw import BIG_PART, BIG_PART_LEVEL
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip entry time of generated parts: reproducible output
 
@@ -78,14 +78,6 @@ def write_package(spec: ReportSpec, fh, *, strings: str = "shared", skeleton=Non
 _SHEETDATA = re.compile(rb"<sheetData\s*/>|<sheetData>.*?</sheetData>", re.S)
 
 
-def _set_level(info: zipfile.ZipInfo, level: int) -> None:
-    """The deflate level of one part (``compress_level`` from Python 3.13, ``_compresslevel`` before)."""
-    if hasattr(type(info), "compress_level") or hasattr(info, "compress_level"):
-        info.compress_level = level
-    else:
-        info._compresslevel = level  # noqa: SLF001 - the only way before 3.13
-
-
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
 
 
@@ -104,16 +96,16 @@ def _sheet_pieces(zin: Skeleton, name: str, sc: SheetCells) -> Iterator[bytes]:
     return itertools.chain((xml[: m.start()],), (c.encode("utf-8") for c in sc.iter_xml()), (xml[m.end():],))
 
 
-def _part_level(sc: SheetCells) -> int | None:
-    """The deflate level of a worksheet part (None: zlib's default)."""
-    return BIG_PART_LEVEL if sc.size_hint >= BIG_PART else None
+def _is_big(sc: SheetCells) -> bool:
+    """Whether a worksheet part is deflated as a big part (crm_xl.render.deflate)."""
+    return sc.size_hint >= BIG_PART
 
 
 def _write_parts(zin: Skeleton, parts: dict[str, SheetCells], folder: str) -> None:
     """(In the child of :func:`crm_xl.beside.start`) each part deflated into ``folder``
     (``i.deflate``) with its CRC-32 and size (``i.json``)."""
     for i, (name, sc) in enumerate(parts.items()):
-        crc, size = deflate_to(os.path.join(folder, f"{i}.deflate"), _sheet_pieces(zin, name, sc), _part_level(sc))
+        crc, size = deflate_to(os.path.join(folder, f"{i}.deflate"), _sheet_pieces(zin, name, sc), _is_big(sc))
         with open(os.path.join(folder, f"{i}.json"), "w", encoding="ascii") as f:
             json.dump({"crc": crc, "size": size}, f)
 
@@ -159,9 +151,7 @@ def _finish(zin: Skeleton, fh, sink: StringSink, *, data_sheets: Set[str] = froz
                 info.compress_type = zipfile.ZIP_DEFLATED
                 if name in by_part:
                     sc = by_part[name]
-                    level = _part_level(sc)  # (big parts: the level the refresh path uses, crm_xl.render.zipraw)
-                    if level is not None:
-                        _set_level(info, level)
+                    big = _is_big(sc)  # (big parts: deflated as the refresh path does, crm_xl.render.deflate)
                     if name in made and not job.done():
                         made = {}  # (no child made them, or it failed: made here, the same bytes)
                     # zip64 only when the part may pass 2 GiB: some Excel builds dislike it
@@ -171,7 +161,7 @@ def _finish(zin: Skeleton, fh, sink: StringSink, *, data_sheets: Set[str] = froz
                             meta = json.load(f)
                         pipe.deflated_part(info, made[name] + ".deflate", meta["crc"], meta["size"], force_zip64=zip64)
                     else:
-                        pipe.part(info, _sheet_pieces(zin, name, sc), force_zip64=zip64)
+                        pipe.part(info, _sheet_pieces(zin, name, sc), force_zip64=zip64, big=big)
                 elif name == "xl/sharedStrings.xml" and sink.mode == "shared":
                     continue  # written last, once every sheet has registered its strings
                 elif name == "xl/styles.xml":

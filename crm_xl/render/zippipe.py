@@ -24,6 +24,8 @@ import zipfile
 import zlib
 from collections.abc import Iterable
 
+from .deflate import big_part_compressor, small_part_compressor
+
 _END = object()
 
 
@@ -52,6 +54,8 @@ class ZipPipeline:
             self._out.write(item[1])
         elif kind == "open":
             self._out = self.zout.open(item[1], "w", force_zip64=item[2])
+            if item[3]:  # a big part: deflated by crm_xl.render.deflate's compressor, not zipfile's
+                self._out._compressor = big_part_compressor()  # noqa: SLF001 - zipfile has no other way
         elif kind == "close":
             out, self._out = self._out, None
             out.close()
@@ -90,9 +94,12 @@ class ZipPipeline:
             self._do(item)
 
     # the caller's side
-    def part(self, info: zipfile.ZipInfo, pieces: Iterable[bytes], *, force_zip64: bool = False) -> None:
-        """A member made of ``pieces`` (written as they come, each one write call)."""
-        self._put(("open", info, force_zip64))
+    def part(self, info: zipfile.ZipInfo, pieces: Iterable[bytes], *, force_zip64: bool = False,
+             big: bool = False) -> None:
+        """A member made of ``pieces`` (written as they come, each one write call); ``big``:
+        deflated by :func:`~crm_xl.render.deflate.big_part_compressor` (a part of at least
+        :data:`~crm_xl.render.deflate.BIG_PART` bytes), else as zipfile does."""
+        self._put(("open", info, force_zip64, big))
         for piece in pieces:
             self._put(("data", piece))
         self._put(("close",))
@@ -141,11 +148,11 @@ class _AlreadyDeflated:
 _ALREADY_DEFLATED = _AlreadyDeflated()
 
 
-def deflate_to(path: str, pieces: Iterable[bytes], level: int | None) -> tuple[int, int]:
-    """Deflate ``pieces`` into the file ``path`` as zipfile does for a member of that
-    ``level`` (None: zlib's default), piece by piece; returns (CRC-32, size) of the input,
-    for :meth:`ZipPipeline.deflated_part`."""
-    co = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION if level is None else level, zlib.DEFLATED, -15)
+def deflate_to(path: str, pieces: Iterable[bytes], big: bool) -> tuple[int, int]:
+    """Deflate ``pieces`` into the file ``path`` as :meth:`ZipPipeline.part` does for a member
+    (``big``: a part of at least :data:`~crm_xl.render.deflate.BIG_PART` bytes), piece by
+    piece; returns (CRC-32, size) of the input, for :meth:`ZipPipeline.deflated_part`."""
+    co = big_part_compressor() if big else small_part_compressor()
     crc = size = 0
     with open(path, "wb") as f:
         for piece in pieces:

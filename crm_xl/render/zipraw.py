@@ -13,14 +13,12 @@ import struct
 import zipfile
 import zlib
 
-# Parts of at least BIG_PART bytes (report sheets with thousands of rows) are deflated at
-# level 4: about twice as fast as zlib's default 6 for ~10% more bytes, measured on report
-# sheets (docs/rendering.md). Smaller parts keep level 6, so small files (the template
-# workbooks) are byte-identical to what they were.
-BIG_PART = 1 << 20
-BIG_PART_LEVEL = 4
-
 from ..errors import WorkbookError
+
+# Parts of at least BIG_PART bytes (report sheets with thousands of rows) are deflated faster
+# than zlib's default (ISA-L, or zlib at level 4: crm_xl.render.deflate); smaller parts keep
+# zlib's default, so small files (the template workbooks) are byte-identical to what they were.
+from .deflate import BIG_PART, big_part_compressor, small_part_compressor
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
@@ -113,13 +111,13 @@ class ZipRewriter:
                 held.append(chunk)
                 if usize < BIG_PART:
                     continue
-                comp = zlib.compressobj(BIG_PART_LEVEL, zlib.DEFLATED, -15)
+                comp = big_part_compressor()
                 chunk, held = b"".join(held), []
             out = comp.compress(chunk)
             csize += len(out)
             self.fh.write(out)
         if comp is None:
-            comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+            comp = small_part_compressor()
             out = comp.compress(b"".join(held))
             csize += len(out)
             self.fh.write(out)

@@ -153,12 +153,28 @@ def connect(url: str, label: str) -> IbisConnection:
     except Exception as e:  # noqa: BLE001 - ibis passes on each backend's own errors
         zh, en = _reason(e, scheme, password is not None)
         raise InputError(f"无法连接数据源 {label}：{zh}。", f"cannot connect to the source {label}: {en}.") from None
-    return IbisConnection(label, con)
+    return _with_dialect(label, con)
+
+
+def _with_dialect(label: str, backend) -> IbisConnection:
+    """The connection for ``backend``: :class:`IbisSqlConnection` where crm_xl writes the
+    backend's SQL itself (SQLite, PostgreSQL, DuckDB) and ibis gives a DB-API cursor for it,
+    else :class:`crm_xl.sources.portable.PortableConnection` (DuckDB's SQL, transpiled)."""
+    name = str(getattr(backend, "name", "") or "")
+    if name in _OWN_SQL:
+        con = IbisSqlConnection(label, backend, name)
+        if con.cursor_works():
+            return con
+    if callable(getattr(backend, "sql", None)) and getattr(backend, "dialect", None) is not None:
+        from .portable import PortableConnection
+
+        return PortableConnection(label, backend)
+    return IbisConnection(label, backend)
 
 
 class IbisConnection(Connection):
-    """A :class:`~crm_xl.sources.Connection` over an ibis backend. No ``dialect``: the
-    push-down does not apply."""
+    """A :class:`~crm_xl.sources.Connection` over an ibis backend, read through Arrow. No
+    ``dialect``: the push-down does not apply (the subclasses below have one)."""
 
     what_zh = what_en = "ibis"
     # ibis does not wrap its backends' errors (sqlite3.Error, psycopg.Error, google.api_core
@@ -211,3 +227,61 @@ def frame_from_arrow(table):
     frame = pd.DataFrame(dict(enumerate(data)), dtype=object) if data else pd.DataFrame(index=range(n))
     frame.columns = names
     return frame
+
+
+# the backends whose SQL crm_xl writes itself (crm_xl.sources.pushdown's dialects), and how the
+# native connection lists their tables: (schema or None, table, in the default schema?)
+_OWN_SQL = {
+    "sqlite": "SELECT NULL, name, 1 FROM sqlite_master WHERE type IN ('table', 'view') "
+              "AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    "duckdb": None,  # (the native connections' list_sql, below)
+    "postgres": None,
+}
+_CURSOR = ("description", "fetchone", "fetchall", "fetchmany")
+
+
+class IbisSqlConnection(IbisConnection):
+    """An ibis backend whose SQL crm_xl writes itself (``dialect`` "sqlite", "postgres" or
+    "duckdb"): the SQL runs through ``raw_sql``, which gives the driver's cursor (sqlite3,
+    psycopg, or DuckDB's connection, which is its own cursor), and everything is read as the
+    native connection of that engine reads it (:class:`~crm_xl.sources.Connection`'s DB-API
+    path): the tables listed by the same query, the rows by the same cursor, so that the
+    in-memory path and the engine's path see the same values (a time-zone-aware timestamp
+    is the session's wall time in both, as natively) and ibis's Arrow conversion, which
+    ibis 12 cannot do over duckdb 2, is not needed."""
+
+    def __init__(self, label: str, con, dialect: str):
+        super().__init__(label, con)
+        self.dialect = dialect
+        self.what_zh = self.what_en = f"ibis/{dialect}"
+
+    def cursor_works(self) -> bool:
+        """Whether ``raw_sql`` gives a DB-API cursor here (ibis's versions differ): if not, the
+        connection is read through Arrow without push-down."""
+        try:
+            cur = self.con.raw_sql("SELECT 1 AS one")
+            ok = all(hasattr(cur, a) for a in _CURSOR) and list(cur.fetchall()) == [(1,)]
+        except Exception:  # noqa: BLE001 - any failure: not the cursor the push-down needs
+            return False
+        if ok and self.dialect == "duckdb":  # (DuckDB draws a progress bar on stdout for a long query)
+            self.con.raw_sql("SET enable_progress_bar = false")
+        return ok
+
+    def _execute(self, sql: str):
+        cur = self.con.raw_sql(sql)
+        if not all(hasattr(cur, a) for a in _CURSOR):
+            raise TypeError(f"ibis's {self.dialect} backend gave a {type(cur).__name__}, not a DB-API cursor")
+        return cur
+
+    def _list(self):
+        sql = _OWN_SQL[self.dialect]
+        if sql is None:
+            from .duckdb import DuckdbConnection
+            from .postgres import PostgresConnection
+
+            sql = (DuckdbConnection if self.dialect == "duckdb" else PostgresConnection).list_sql
+        return [(s, t, bool(auto)) for s, t, auto in self._execute(sql).fetchall()]
+
+    columns = Connection.columns
+    read_table = Connection.read_table
+    query = Connection.query

@@ -39,11 +39,13 @@ last few bits (relative 1e-12), counts and days exactly.
 
 from __future__ import annotations
 
-__all__ = ["EngineAggregates", "NotPushable", "engine_aggregates", "aggregate_sql"]
+__all__ = ["EngineAggregates", "NotPushable", "engine_aggregates", "aggregate_sql", "dialect_of", "engine_failed",
+           "month_label"]
 
 import datetime as dt
 from dataclasses import dataclass
 
+from ..errors import InputError
 from ..texts import Texts, language_index
 from . import Connection, SourceSpec, _quote, open_source, read_tables
 
@@ -111,6 +113,11 @@ class _Dialect:
     def month_text(self, key: str) -> str:
         """A :meth:`month_key` as "YYYY-MM"."""
         return f"strftime({key}, '%Y-%m')"
+
+    def line_month(self, t: str) -> str | None:
+        """The month of the date ``t`` as a number YYYYMM, carried with each line, where the
+        month is not taken from the day number (:meth:`month_key`); None: it is."""
+        return None
 
     def per_customer(self, days: str) -> str:
         """Per customer, from one row per (customer, purchase day) ``c, d, a, n``: orders,
@@ -215,6 +222,29 @@ def _window_per_customer(days: str) -> str:
 _DIALECTS = {"duckdb": _Dialect(), "postgres": _Postgres(), "sqlite": _Sqlite()}
 
 
+def dialect_of(con, settings=None) -> _Dialect:
+    """The dialect of ``con``'s SQL; NotPushable where it has none, or where the SQL
+    transpiled for it (:mod:`crm_xl.sources.portable`) does not give Python's answers."""
+    name = getattr(con, "dialect", None) or ""
+    if name == "portable":
+        from .portable import Portable
+
+        d: _Dialect = Portable()
+        con.check(d, settings)
+        return d
+    if name not in _DIALECTS:
+        raise NotPushable("此类数据源不支持下推", "this kind of source does not support push-down")
+    return _DIALECTS[name]
+
+
+def month_label(value) -> str:
+    """A month as the engine gave it, "YYYY-MM" (text as given, a number YYYYMM written so)."""
+    if isinstance(value, str):
+        return value
+    n = int(value)
+    return f"{n // 100:04d}-{n % 100:02d}"
+
+
 def _re_escape(text: str) -> str:
     import re
 
@@ -255,7 +285,7 @@ class _HeadersOnly:
 
     def query(self, kind: str, sql: str):
         frame = self.con.query(kind, f"SELECT * FROM ({sql}) AS q LIMIT 0")
-        self.relations[kind] = f"({sql}) AS q"
+        self.relations[kind] = self.con.query_relation(sql, "q")
         return frame
 
 
@@ -295,6 +325,8 @@ def _types(con: Connection, d: _Dialect, rel: str, cols: dict[str, str]) -> dict
     sql = f"SELECT {select} FROM {rel} LIMIT 0"
     if d.name == "sqlite":
         return dict.fromkeys(keys, "dynamic")
+    if d.name == "portable":  # (the types ibis reads for the transpiled query)
+        return dict(zip(keys, con.kinds(sql), strict=True))
     if d.name == "duckdb":
         rows = con._execute(f"DESCRIBE {sql}").fetchall()
         out = {}
@@ -360,8 +392,9 @@ def _lines_sql(d: _Dialect, rel: str, cols: dict[str, str], purchase: str) -> st
     """The purchase lines: customer (text as held), day number, amount, order number."""
     c, t, a = cols["customer_id"], cols["order_date"], cols["amount"]
     o = f"CAST({cols['order_id']} AS {d.text})" if "order_id" in cols else "NULL"
-    return (f"SELECT CAST({c} AS {d.text}) AS c, {d.day(t)} AS d, CAST({a} AS {d.double}) AS a, {o} AS o "
-            f"FROM {rel} WHERE {_line_condition(d, cols, purchase)}")
+    m = d.line_month(t)
+    return (f"SELECT CAST({c} AS {d.text}) AS c, {d.day(t)} AS d, CAST({a} AS {d.double}) AS a, {o} AS o"
+            f"{f', {m} AS m' if m else ''} FROM {rel} WHERE {_line_condition(d, cols, purchase)}")
 
 
 def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purchase: str, settings,
@@ -467,12 +500,13 @@ def aggregate_sql(d: _Dialect | str, rel: str, cols: dict[str, str], purchase: s
     d = _DIALECTS[d] if isinstance(d, str) else d
     where = [f"d <= {int(today)}"] if today is not None else []
     where += ["a >= 0"] if drop_returns else []
-    kept = "SELECT c, d, a FROM crm_orders" + (f" WHERE {' AND '.join(where)}" if where else "")
+    lm = d.line_month("t") is not None  # (the months carried with the lines)
+    kept = f"SELECT c, d, a{', m' if lm else ''} FROM crm_orders" + (f" WHERE {' AND '.join(where)}" if where else "")
     head = f"{_orders_head(d, rel, cols, purchase, grouped)}, crm_kept AS ({kept})"
     per_customer = (f"{head}, crm_days AS (SELECT c, d, SUM(a) AS a, COUNT(*) AS n FROM crm_kept GROUP BY c, d) "
                     f"{d.per_customer('crm_days')}")
     # (customer, month) first: counting customers per month is then a count of rows
-    mk = d.month_key("d")
+    mk = "m" if lm else d.month_key("d")
     per_month = (f"{head}, crm_cm AS (SELECT c, {mk} AS m, COUNT(*) AS n, SUM(a) AS a FROM crm_kept GROUP BY c, {mk}) "
                  f"SELECT {d.month_text('m')} AS month, SUM(n) AS orders, SUM(a) AS revenue, COUNT(*) AS customers "
                  f"FROM crm_cm GROUP BY m")
@@ -481,10 +515,43 @@ def aggregate_sql(d: _Dialect | str, rel: str, cols: dict[str, str], purchase: s
 
 def _orders_head(d: _Dialect, rel: str, cols: dict[str, str], purchase: str, grouped: bool = True) -> str:
     lines = _lines_sql(d, rel, cols, purchase)
+    lm = d.line_month("t") is not None  # (an order's month: its first line's, the least)
     if not grouped:
-        return f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, d, {d.round6('a')} AS a FROM crm_lines)"
-    return (f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, MIN(d) AS d, {d.round6('SUM(a)')} AS a "
-            f"FROM crm_lines GROUP BY o, c, CASE WHEN o IS NULL THEN d END)")
+        return (f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, d, {d.round6('a')} AS a{', m' if lm else ''} "
+                f"FROM crm_lines)")
+    return (f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, MIN(d) AS d, {d.round6('SUM(a)')} AS a"
+            f"{', MIN(m) AS m' if lm else ''} FROM crm_lines GROUP BY o, c, CASE WHEN o IS NULL THEN d END)")
+
+
+def engine_failed(exc: BaseException) -> NotPushable:
+    """NotPushable for a query of the push-down the engine failed to run."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return NotPushable(f"数据库无法执行汇总查询（{first}）", f"the engine cannot run the query ({first})")
+
+
+def _engine_rows(con: Connection, spec: SourceSpec, overrides, s):
+    """The queries of :func:`engine_aggregates`: (dialect, the checks' counts, per-customer rows,
+    per-month rows, the analysis date's day number or None)."""
+    import pandas as pd
+
+    d = dialect_of(con, s)
+    rel, cols = _orders_relation(con, spec, overrides, s.lang)
+    _check_types(_types(con, d, rel, cols))
+    purchase = _purchase_predicate(con, d, rel, cols, s)
+    got = _checks(con, d, rel, cols, purchase, s)
+    # every purchase line with its own order number: each line is an order (no merging)
+    grouped = not ("order_id" in cols and got["ids"] == got["lines"] == got["distinct_ids"])
+    drop_returns = s.returns_mode != "net"
+    negative = got["negative"]
+    if grouped and not drop_returns and negative:  # (a negative line may be part of an order)
+        negative = con._execute(f"{_orders_head(d, rel, cols, purchase)} SELECT SUM(CASE WHEN a < 0 THEN 1 "
+                                f"ELSE 0 END) FROM crm_orders").fetchone()[0] or 0
+    if negative and not drop_returns:
+        raise NotPushable(f"有 {int(negative):,} 笔退货/负金额订单需要冲减",
+                          f"{int(negative):,} returns (negative totals) are to be netted")
+    today = None if s.analysis_date is None else (pd.Timestamp(s.analysis_date).date() - _DAY0).days
+    per_customer, per_month = aggregate_sql(d, rel, cols, purchase, today, drop_returns, grouped)
+    return d, got, today, con._execute(per_customer).fetchall(), con._execute(per_month).fetchall()
 
 
 def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, unit: str = "weeks",
@@ -510,31 +577,15 @@ def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, 
     own = con is None
     con = open_source(spec.url) if own else con
     try:
-        d = _DIALECTS.get(getattr(con, "dialect", ""))
-        if d is None:
-            raise NotPushable("此类数据源不支持下推", "this kind of source does not support push-down")
-        rel, cols = _orders_relation(con, spec, overrides, s.lang)
-        _check_types(_types(con, d, rel, cols))
-        purchase = _purchase_predicate(con, d, rel, cols, s)
-        got = _checks(con, d, rel, cols, purchase, s)
-        rows = got["rows"]
-        # every purchase line with its own order number: each line is an order (no merging)
-        grouped = not ("order_id" in cols and got["ids"] == got["lines"] == got["distinct_ids"])
-        drop_returns = s.returns_mode != "net"
-        negative = got["negative"]
-        if grouped and not drop_returns and negative:  # (a negative line may be part of an order)
-            negative = con._execute(f"{_orders_head(d, rel, cols, purchase)} SELECT SUM(CASE WHEN a < 0 THEN 1 "
-                                    f"ELSE 0 END) FROM crm_orders").fetchone()[0] or 0
-        if negative and not drop_returns:
-            raise NotPushable(f"有 {int(negative):,} 笔退货/负金额订单需要冲减",
-                              f"{int(negative):,} returns (negative totals) are to be netted")
-        today = None if s.analysis_date is None else (pd.Timestamp(s.analysis_date).date() - _DAY0).days
-        per_customer, per_month = aggregate_sql(d, rel, cols, purchase, today, drop_returns, grouped)
-        cust = con._execute(per_customer).fetchall()
-        months = con._execute(per_month).fetchall()
+        d, got, today, cust, months = _engine_rows(con, spec, overrides, s)
+    except (NotPushable, InputError):
+        raise
+    except con.errors as e:  # a query the engine cannot run (e.g. a function sqlglot has no translation for)
+        raise engine_failed(e) from None
     finally:
         if own:
             con.close()
+    rows = got["rows"]
 
     frame = pd.DataFrame(cust, columns=["raw", "orders", "monetary", "first_day", "last_day", "days", "repeat"])
     if today is None:  # the analysis date: the latest purchase
@@ -570,7 +621,9 @@ def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, 
     unknown = out.index.isin(_UNKNOWN_IDS)
     out.loc[unknown, ["frequency", "recency", "T", "monetary_value"]] = np.nan
     out = out.sort_index()
-    m = pd.DataFrame(months, columns=["month", "orders", "revenue", "customers"]).sort_values("month")
+    m = pd.DataFrame(months, columns=["month", "orders", "revenue", "customers"])
+    m["month"] = [month_label(v) for v in m["month"]]
+    m = m.sort_values("month")
     m = m.astype({"orders": np.int64, "revenue": float, "customers": np.int64}).reset_index(drop=True)
     return EngineAggregates(as_of=as_of, customers=out, months=m, rows=rows, purchases=int(out["orders"].sum()),
                             dialect=d.name)

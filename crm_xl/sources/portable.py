@@ -6,8 +6,12 @@ DuckDB's SQL that sqlglot models as functions rather than operators (``DATE_DIFF
 day numbers, ``EXTRACT`` for the months, ``regexp_matches`` for the code tests, ``FLOOR`` for
 the rounding), so that each engine gets its own spelling of them. :class:`PortableConnection`
 transpiles every query from DuckDB's dialect to the backend's (``sqlglot.transpile``, the
-function ibis's ``Backend.sql(query, dialect="duckdb")`` calls) and reads the result through
-Arrow (``to_pyarrow``), given to the push-down as a DB-API-like cursor.
+function ibis's ``Backend.sql(query, dialect="duckdb")`` calls) and runs it with the
+backend's ``raw_sql``, read as a DB-API cursor where the driver gives one and through Arrow
+otherwise. (Not ``Backend.sql(...).to_pyarrow()`` first: to learn a query's schema, ibis
+creates and drops a temporary view on PostgreSQL-like backends, which ibis 12 cannot do with
+sqlglot 30, and asks DuckDB 2 for a method it no longer has.) The column types the push-down
+checks are those ibis reads for the table (``Backend.table(name).schema()``).
 
 A transpiled query can run and still mean something else (SQLite, for one, takes
 ``CAST('NaN' AS REAL)`` for 0 and subtracts dates as numbers). So before the first query over
@@ -225,13 +229,26 @@ class PortableConnection(IbisConnection):
         return f"{key} AS {alias}"
 
     def _execute(self, sql: str):
-        return ArrowCursor(self.con.sql(self.transpiled(sql)).to_pyarrow())
+        """The transpiled query's result as a cursor: ``raw_sql``'s own where it is a DB-API
+        cursor (PostgreSQL, MySQL, Trino, Snowflake, ... backends), else an Arrow table's
+        rows (the result's ``to_arrow()``, as BigQuery's jobs have it, or ibis's
+        ``Backend.sql(...).to_pyarrow()``)."""
+        text = self.transpiled(sql)
+        res = self.con.raw_sql(text)
+        if all(hasattr(res, a) for a in ("description", "fetchone", "fetchall", "fetchmany")):
+            return res
+        if callable(getattr(res, "to_arrow", None)):
+            return ArrowCursor(res.to_arrow())
+        return ArrowCursor(self.con.sql(text).to_pyarrow())
 
-    def kinds(self, sql: str) -> list[str]:
-        """Per column of ``sql`` (DuckDB's dialect): 'date', 'int', 'number', 'text' or 'other',
-        from the schema ibis reads for the transpiled query."""
-        schema = self.con.sql(self.transpiled(sql)).schema()
-        return [next((kind for test, kind in _KINDS if getattr(t, test)()), "other") for t in schema.types]
+    def kinds(self, rel: str, columns: list[str]) -> list[str]:
+        """Per column of the relation ``rel`` (a table's quoted name, or a --query's
+        placeholder): 'date', 'int', 'number', 'text' or 'other', from the schema ibis reads
+        for the table (``Backend.table``) or the query (``Backend.sql``)."""
+        tables = {ref: name for name, ref in self._refs.items()}
+        key = rel.split(" AS ", 1)[0]
+        schema = (self.con.table(tables[rel]) if rel in tables else self.con.sql(self._queries[key])).schema()
+        return [next((kind for test, kind in _KINDS if getattr(schema[c], test)()), "other") for c in columns]
 
     def check(self, d: Portable, settings) -> None:
         """:func:`check`, once per connection (and credit-note prefixes)."""

@@ -255,6 +255,11 @@ def _glob_escape(text: str) -> str:
     return "".join(f"[{c}]" if c in "*?[]" else c for c in text).replace("'", "''")
 
 
+def _unquote(ident: str) -> str:
+    """A name quoted by :func:`crm_xl.sources._quote`, as it was."""
+    return ident[1:-1].replace('""', '"')
+
+
 def _lit(v) -> str:
     return "'" + str(v).replace("'", "''") + "'"
 
@@ -325,8 +330,8 @@ def _types(con: Connection, d: _Dialect, rel: str, cols: dict[str, str]) -> dict
     sql = f"SELECT {select} FROM {rel} LIMIT 0"
     if d.name == "sqlite":
         return dict.fromkeys(keys, "dynamic")
-    if d.name == "portable":  # (the types ibis reads for the transpiled query)
-        return dict(zip(keys, con.kinds(sql), strict=True))
+    if d.name == "portable":  # (the types ibis reads for the table or query)
+        return dict(zip(keys, con.kinds(rel, [_unquote(cols[k]) for k in keys]), strict=True))
     if d.name == "duckdb":
         rows = con._execute(f"DESCRIBE {sql}").fetchall()
         out = {}

@@ -2,8 +2,8 @@
 
 ``--source ibis+bigquery://my-project/crm`` opens ``ibis.connect("bigquery://my-project/crm")``
 (the URL forms are ibis's own, see its backends' pages); the tables of the connection's
-default database are listed (``list_tables``), read and queried (``con.sql``) through ibis,
-and each frame enters the same path as the other engines' (:func:`crm_xl.sources.read_tables`:
+default database are listed (``list_tables``), read and queried (``con.sql``) through ibis
+(for the backends whose SQL crm_xl writes itself, by that SQL: below), and each frame enters the same path as the other engines' (:func:`crm_xl.sources.read_tables`:
 detection by name and columns, ``--table``, ``--query``, ``--map``, the 字段映射 sheet).
 
 Why an explicit ``ibis+`` prefix rather than "any scheme crm_xl does not know": the URL is
@@ -13,11 +13,13 @@ read-only opening and time zones); a mistyped scheme (``postgress://``) stays an
 "unsupported source" error listing the forms instead of a message from an ibis backend; and
 a workbook asks for ibis only when its URL says so.
 
-Values: ibis gives Arrow tables; they become the object frames the DB-API engines give
-(:func:`crm_xl.sources.frame_from_cursor`): NULL is None, dates are dates, DECIMAL a float,
-integers stay integers (``to_pandas`` would turn dates into timestamps and integer columns
-with NULLs into floats). A time-zone-aware timestamp arrives as its UTC wall time (ibis
-converts it to UTC; the native DuckDB and PostgreSQL paths keep the session's wall time).
+Values: a backend whose SQL crm_xl writes itself (below) is read through its driver's cursor,
+as the native connection reads it (so a time-zone-aware timestamp is the session's wall time,
+as natively). Other backends give Arrow tables; they become the object frames the DB-API
+engines give (:func:`crm_xl.sources.frame_from_cursor`): NULL is None, dates are dates,
+DECIMAL a float, integers stay integers (``to_pandas`` would turn dates into timestamps and
+integer columns with NULLs into floats). A time-zone-aware timestamp then arrives as its UTC
+wall time (ibis converts it to UTC).
 
 Passwords: never in the URL (refused, as for PostgreSQL). When the URL names a user and the
 system keyring holds a password for it (``crm-xl password URL``, :mod:`crm_xl.sources.secrets`),
@@ -26,14 +28,27 @@ credentials (PGPASSWORD and ~/.pgpass for ``ibis+postgres``, the cloud SDK's log
 BigQuery, ...). ibis-framework is optional and imported lazily (``pip install "crm_xl[ibis]"``,
 plus the backend's extra, e.g. ``pip install "ibis-framework[bigquery]"``).
 
-The aggregation push-down (:mod:`crm_xl.sources.pushdown`) has no dialect for these
-connections: :func:`~crm_xl.sources.pushdown.engine_aggregates` raises its NotPushable, and
-every row is read.
+Push-down (the report's engine path for a large orders table,
+:mod:`crm_xl.sources.engine_orders`, and :func:`crm_xl.sources.pushdown.engine_aggregates`):
+
+* ibis backends ``sqlite``, ``postgres`` and ``duckdb`` (:class:`IbisSqlConnection`): the
+  ``dialect`` of the native connection, the same SQL run through ibis's ``raw_sql`` (the
+  driver's cursor; checked once at connection, since ibis's versions differ), the tables
+  listed as the native connection lists them. The same code path as ``sqlite://``,
+  ``postgresql://`` and ``duckdb://``, with the same results (tests/test_sources_ibis_pushdown.py).
+* any other SQL backend (BigQuery, Snowflake, Trino, MySQL, ...:
+  :class:`crm_xl.sources.portable.PortableConnection`): DuckDB's SQL transpiled by sqlglot,
+  its expressions checked in the engine on probe values before any query over the data; a
+  difference or a query the engine cannot run falls back to reading the rows, with the one-line
+  note. Tested here only on PostgreSQL taken for an unknown backend; the warehouses themselves
+  are not tested (no server here).
+* a backend without ``raw_sql``, ``sql`` and a sqlglot dialect (no SQL at all): no ``dialect``,
+  every row is read.
 """
 
 from __future__ import annotations
 
-__all__ = ["PREFIX", "checked_url", "connect", "IbisConnection"]
+__all__ = ["PREFIX", "checked_url", "connect", "IbisConnection", "IbisSqlConnection"]
 
 import pathlib
 from urllib.parse import parse_qs, quote_plus, urlsplit
@@ -165,7 +180,7 @@ def _with_dialect(label: str, backend) -> IbisConnection:
         con = IbisSqlConnection(label, backend, name)
         if con.cursor_works():
             return con
-    if callable(getattr(backend, "sql", None)) and getattr(backend, "dialect", None) is not None:
+    if all(callable(getattr(backend, f, None)) for f in ("sql", "raw_sql")) and getattr(backend, "dialect", None):
         from .portable import PortableConnection
 
         return PortableConnection(label, backend)

@@ -97,6 +97,19 @@ def test_engine_aggregates_through_ibis_equal_the_native_and_the_in_memory_path(
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_engine_aggregates_of_a_query_through_ibis(engine, datasets, sources):
+    """A --query (in the engine's dialect) and an analysis date before the last orders."""
+    import datetime as dt
+
+    native, url = sources(engine, datasets["dirty"])
+    q = (("orders", 'SELECT * FROM orders WHERE "金额(元)" < 20000'),)
+    s = AnalysisSettings(analysis_date=dt.date(2024, 2, 3))
+    got = engine_aggregates(SourceSpec(url, queries=q), s)
+    assert got.purchases < engine_aggregates(url, s).purchases
+    assert_same_aggregates(got, engine_aggregates(SourceSpec(native, queries=q), s))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_ibis_tables_read_as_the_native_path(engine, datasets, sources):
     """The in-memory path's frames: the same values, types, mappings and names both ways (the
     rows come through the same driver cursor)."""

@@ -37,8 +37,9 @@ import datetime as dt
 import math
 import re
 
+from .dialects import _Dialect, _re_escape, _window_per_customer
 from .ibis_source import IbisConnection
-from .pushdown import NotPushable, _Dialect, _re_escape, _window_per_customer
+from .pushdown import NotPushable
 
 
 class Portable(_Dialect):

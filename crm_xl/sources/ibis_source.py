@@ -255,6 +255,21 @@ _OWN_SQL = {
 _CURSOR = ("description", "fetchone", "fetchall", "fetchmany")
 
 
+def _driver_errors(dialect: str) -> tuple[type[BaseException], ...]:
+    """The DB-API errors of the driver under ibis's backend of ``dialect`` (installed with it)."""
+    if dialect == "sqlite":
+        import sqlite3
+
+        return (sqlite3.Error,)
+    if dialect == "duckdb":
+        import duckdb
+
+        return (duckdb.Error,)
+    import psycopg
+
+    return (psycopg.Error,)
+
+
 class IbisSqlConnection(IbisConnection):
     """An ibis backend whose SQL crm_xl writes itself (``dialect`` "sqlite", "postgres" or
     "duckdb"): the SQL runs through ``raw_sql``, which gives the driver's cursor (sqlite3,
@@ -269,6 +284,8 @@ class IbisSqlConnection(IbisConnection):
         super().__init__(label, con)
         self.dialect = dialect
         self.what_zh = self.what_en = f"ibis/{dialect}"
+        # the driver's errors, as the native connection's (a failure elsewhere is a bug, not the source's)
+        self.errors = _driver_errors(dialect)
 
     def cursor_works(self) -> bool:
         """Whether ``raw_sql`` gives a DB-API cursor here (ibis's versions differ): if not, the

@@ -265,3 +265,20 @@ def test_transpiled_sql_that_runs_but_means_something_else_is_not_used(datasets,
         engine_aggregates(url, AnalysisSettings())
     assert "转译后的 SQL 在此数据库中的结果与本机不同（r：" in e.value.zh
     assert "the transpiled SQL gives other results in this engine than here (r:" in e.value.en
+
+
+@pytest.mark.postgres
+def test_transpiled_sql_leaves_zoned_order_dates_to_python(datasets, sources, unknown):
+    """Order dates with a time zone: the engine's cursor gives them in the session's zone, the
+    rows read through ibis in UTC, so the day of an order may differ: not pushed down."""
+    import psycopg
+
+    from tests.test_sources import PG_PASSWORD
+
+    native, url = sources("postgres", datasets["demo"])
+    with psycopg.connect(native, password=PG_PASSWORD) as pg:
+        pg.execute('ALTER TABLE orders ALTER COLUMN "下单日期" TYPE timestamptz')
+    unknown("postgres")
+    with pytest.raises(NotPushable) as e:
+        engine_aggregates(url, AnalysisSettings())
+    assert "订单日期带时区" in e.value.zh and "time zone" in e.value.en

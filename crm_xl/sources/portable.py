@@ -19,7 +19,8 @@ the data, :func:`check` runs every expression of the dialect on a few typed valu
 engine (dates and timestamps before and after 1970, a NaN, a zero, text of digits, spaces and
 credit-note prefixes) and compares the answers with Python's; a difference, or a query that
 fails, raises NotPushable and the report reads the rows as before, with the one-line note on
-the console. What the check cannot see: an engine whose grouping, window or COUNT DISTINCT
+the console. Order dates with a time zone are left to Python (the engine's cursor may give them in the
+session's time zone, the rows read through ibis are in UTC). What the check cannot see: an engine whose grouping, window or COUNT DISTINCT
 differ from standard SQL's, and ``row_number() OVER ()`` in an engine that numbers rows in
 another order than ``SELECT *`` returns them (a distributed engine: the cleaning log's row
 numbers may then differ from the in-memory path's; the counts and sums do not).
@@ -201,6 +202,14 @@ _KINDS = (("is_date", "date"), ("is_timestamp", "date"), ("is_integer", "int"), 
           ("is_decimal", "number"), ("is_string", "text"))
 
 
+def _kind(dtype) -> str:
+    """An ibis type as :func:`crm_xl.sources.pushdown._types` names it; "zoned" for a time-zone-aware
+    timestamp (the engine's cursor may give it in the session's time zone, ibis's Arrow in UTC)."""
+    if dtype.is_timestamp() and getattr(dtype, "timezone", None):
+        return "zoned"
+    return next((kind for test, kind in _KINDS if getattr(dtype, test)()), "other")
+
+
 class PortableConnection(IbisConnection):
     """An ibis backend whose SQL crm_xl does not write: the push-down's DuckDB SQL transpiled
     by sqlglot to the backend's dialect, results through Arrow (see the module docstring)."""
@@ -249,7 +258,7 @@ class PortableConnection(IbisConnection):
         tables = {ref: name for name, ref in self._refs.items()}
         key = rel.split(" AS ", 1)[0]
         schema = (self.con.table(tables[rel]) if rel in tables else self.con.sql(self._queries[key])).schema()
-        return [next((kind for test, kind in _KINDS if getattr(schema[c], test)()), "other") for c in columns]
+        return [_kind(schema[c]) for c in columns]
 
     def check(self, d: Portable, settings) -> None:
         """:func:`check`, once per connection (and credit-note prefixes)."""

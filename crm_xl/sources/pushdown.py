@@ -212,6 +212,10 @@ def _types(con: Connection, d: _Dialect, rel: str, cols: dict[str, str]) -> dict
 
 
 def _check_types(types: dict[str, str]) -> None:
+    if types["order_date"] == "zoned":  # (crm_xl.sources.portable: the in-memory path reads it in UTC)
+        raise NotPushable("订单日期带时区（数据库会话的时区可能与读取时使用的 UTC 不同）",
+                          "the order dates carry a time zone (the engine session's may differ from the UTC they are "
+                          "read in)")
     if types["order_date"] not in ("date", "dynamic"):
         raise NotPushable("订单日期列不是日期类型（文本日期需要本机的日期解析）",
                           "the order date column is not a date type (text dates need Python's parser)")

@@ -15,6 +15,7 @@ raises NotPushable with its reason.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sqlite3
 
 import numpy as np
@@ -133,6 +134,9 @@ def _postgres_db(server, tables, name):
     return server.url(name)
 
 
+_DATABASES = itertools.count()  # (a database per test on the module's server)
+
+
 @pytest.fixture
 def make_source(request, tmp_path, monkeypatch):
     """engine name, tables -> the source URL holding them."""
@@ -145,7 +149,8 @@ def make_source(request, tmp_path, monkeypatch):
             return _parquet_dir(tables, tmp_path / "parquet")
         server = request.getfixturevalue("pg_server")
         monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
-        return _postgres_db(server, tables, f"crm_{request.node.name.split('[')[1].split(']')[0].replace('-', '_')}")
+        params = request.node.name.split("[")[1].split("]")[0] if "[" in request.node.name else ""
+        return _postgres_db(server, tables, f"crm_{next(_DATABASES)}_{params.replace('-', '_')}"[:60])
     return make
 
 

@@ -320,6 +320,11 @@ class Connection:
         except self.errors as e:
             raise self.error(f"「{kind}」的查询执行失败", f"the query for '{kind}' failed", e) from None
 
+    def query_relation(self, sql: str, alias: str) -> str:
+        """How the push-down's SQL reads the result of the query ``sql`` (in the engine's
+        dialect): a sub-query named ``alias``."""
+        return f"({sql}) AS {alias}"
+
     def error(self, zh: str, en: str, exc: BaseException) -> InputError:
         reason = _first_line(exc)
         return InputError(f"数据源 {self.label}：{zh}（{reason}）。", f"source {self.label}: {en} ({reason}).")

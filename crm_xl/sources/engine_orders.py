@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from . import Connection, _quote, _value
-from .pushdown import _DIALECTS, NotPushable, _check_types, _checks, _Dialect, _types
+from .pushdown import NotPushable, _check_types, _checks, _Dialect, _types, dialect_of, engine_failed
 
 # from this many rows an orders table's purchase rules run in the engine (tests set it low)
 PUSHDOWN_ROWS = 1_000_000
@@ -375,9 +375,7 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
     from ..schema import ORDERS
 
     s = settings
-    d = _DIALECTS.get(getattr(con, "dialect", ""))
-    if d is None:
-        raise NotPushable("此类数据源不支持下推", "this kind of source does not support push-down")
+    d = dialect_of(con, s)
     unknown = [h for i, h in enumerate(names) if i not in mapping]
     if unknown:
         raise NotPushable(f"订单表有未映射的列（{unknown[0]}）", f"the orders table has unmapped columns ({unknown[0]})")
@@ -453,40 +451,59 @@ class Large:
     def __init__(self, con: Connection, spec, settings):
         from . import DEFAULT_SHEET_ROWS
 
-        # (a connection without a SQL dialect, e.g. one through ibis, is read as before: the
-        # engine path speaks SQL through a DB-API cursor)
+        # (a connection without a SQL dialect is read as before: the engine path speaks SQL)
         self.con, self.settings = con, (settings if getattr(con, "dialect", None) else None)
         self.limit = max(spec.sheet_rows if spec.sheet_rows is not None else DEFAULT_SHEET_ROWS, 200)
         self.big: dict[str, tuple] = {}  # name -> (relation, rows, read the whole table)
         self.full: dict[int, object] = {}  # id of a pushed RawTable -> read the whole table
+        self.uncounted: dict[str, NotPushable] = {}  # name -> why its rows could not be counted
 
-    def _count(self, rel: str, zh: str, en: str) -> int:
+    def _count(self, name: str, rel: str, zh: str, en: str) -> int | None:
+        """The rows of ``rel``; None where SQL transpiled for the engine could not count them
+        (the table is then read as before, with the note if it holds the orders)."""
         try:
             return table_rows(self.con, rel)
         except self.con.errors as e:
+            if getattr(self.con, "dialect", None) == "portable":
+                self.uncounted[name] = engine_failed(e)
+                return None
             raise self.con.error(zh, en, e) from None
+
+    def _sample(self, name: str, rel: str):
+        """The first rows of ``rel`` (the data sheet's sample), by the push-down's SQL."""
+        from . import frame_from_cursor
+
+        try:
+            return frame_from_cursor(self.con._execute(f"SELECT * FROM {rel} LIMIT {self.limit}"))
+        except self.con.errors as e:
+            raise self.con.error(f"无法读取「{name}」", f"cannot read '{name}'", e) from None
 
     def load(self, name: str):
         con = self.con
         if self.settings is None:
             return con.read_table(name)
         rel = con._refs[name]
-        rows = self._count(rel, f"无法读取表「{name}」", f"cannot read table '{name}'")
-        if rows <= PUSHDOWN_ROWS:
+        rows = self._count(name, rel, f"无法读取表「{name}」", f"cannot read table '{name}'")
+        if rows is None or rows <= PUSHDOWN_ROWS:
             return con.read_table(name)
         self.big[name] = (rel, rows, lambda: con.read_table(name))
-        return con.query(name, f"SELECT * FROM {rel} LIMIT {self.limit}")
+        return self._sample(name, rel)
 
     def query(self, kind: str, sql: str):
         con = self.con
-        rel = f"({sql}) AS crm_q"
-        rows = self._count(rel, f"「{kind}」的查询执行失败", f"the query for '{kind}' failed") if self.settings is not None else 0
-        if rows <= PUSHDOWN_ROWS:
+        if self.settings is None:
+            return con.query(kind, sql)
+        rel = con.query_relation(sql, "crm_q")
+        rows = self._count(kind, rel, f"「{kind}」的查询执行失败", f"the query for '{kind}' failed")
+        if rows is None or rows <= PUSHDOWN_ROWS:
             return con.query(kind, sql)
         self.big[kind] = (rel, rows, lambda: con.query(kind, sql))
-        return con.query(kind, f"SELECT * FROM {rel} LIMIT {self.limit}")
+        return self._sample(kind, rel)
 
     def done(self, out, key: str | None, name: str) -> None:
+        if key == "orders" and name in self.uncounted:
+            e = self.uncounted.pop(name)
+            out.warnings.append((e.note("zh"), e.note("en")))
         if key is None or name not in self.big:
             return
         rel, rows, whole = self.big.pop(name)
@@ -496,10 +513,10 @@ class Large:
                 try:
                     rt.pushed = engine_orders(self.con, rel, [str(c) for c in rt.frame.columns], dict(rt.mapping or {}),
                                               rt.sheet, self.settings, rows)
+                except NotPushable:
+                    raise
                 except self.con.errors as e:
-                    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-                    raise NotPushable(f"数据库无法执行汇总查询（{first}）", f"the engine cannot run the query ({first})") \
-                        from None
+                    raise engine_failed(e) from None
                 rt.total_rows = rows
                 self.full[id(rt)] = whole
                 return

@@ -2,8 +2,8 @@
 
 ``--source ibis+bigquery://my-project/crm`` opens ``ibis.connect("bigquery://my-project/crm")``
 (the URL forms are ibis's own, see its backends' pages); the tables of the connection's
-default database are listed (``list_tables``), read and queried (``con.sql``) through ibis,
-and each frame enters the same path as the other engines' (:func:`crm_xl.sources.read_tables`:
+default database are listed (``list_tables``), read and queried (``con.sql``) through ibis
+(for the backends whose SQL crm_xl writes itself, by that SQL: below), and each frame enters the same path as the other engines' (:func:`crm_xl.sources.read_tables`:
 detection by name and columns, ``--table``, ``--query``, ``--map``, the 字段映射 sheet).
 
 Why an explicit ``ibis+`` prefix rather than "any scheme crm_xl does not know": the URL is
@@ -13,11 +13,13 @@ read-only opening and time zones); a mistyped scheme (``postgress://``) stays an
 "unsupported source" error listing the forms instead of a message from an ibis backend; and
 a workbook asks for ibis only when its URL says so.
 
-Values: ibis gives Arrow tables; they become the object frames the DB-API engines give
-(:func:`crm_xl.sources.frame_from_cursor`): NULL is None, dates are dates, DECIMAL a float,
-integers stay integers (``to_pandas`` would turn dates into timestamps and integer columns
-with NULLs into floats). A time-zone-aware timestamp arrives as its UTC wall time (ibis
-converts it to UTC; the native DuckDB and PostgreSQL paths keep the session's wall time).
+Values: a backend whose SQL crm_xl writes itself (below) is read through its driver's cursor,
+as the native connection reads it (so a time-zone-aware timestamp is the session's wall time,
+as natively). Other backends give Arrow tables; they become the object frames the DB-API
+engines give (:func:`crm_xl.sources.frame_from_cursor`): NULL is None, dates are dates,
+DECIMAL a float, integers stay integers (``to_pandas`` would turn dates into timestamps and
+integer columns with NULLs into floats). A time-zone-aware timestamp then arrives as its UTC
+wall time (ibis converts it to UTC).
 
 Passwords: never in the URL (refused, as for PostgreSQL). When the URL names a user and the
 system keyring holds a password for it (``crm-xl password URL``, :mod:`crm_xl.sources.secrets`),
@@ -26,14 +28,27 @@ credentials (PGPASSWORD and ~/.pgpass for ``ibis+postgres``, the cloud SDK's log
 BigQuery, ...). ibis-framework is optional and imported lazily (``pip install "crm_xl[ibis]"``,
 plus the backend's extra, e.g. ``pip install "ibis-framework[bigquery]"``).
 
-The aggregation push-down (:mod:`crm_xl.sources.pushdown`) has no dialect for these
-connections: :func:`~crm_xl.sources.pushdown.engine_aggregates` raises its NotPushable, and
-every row is read.
+Push-down (the report's engine path for a large orders table,
+:mod:`crm_xl.sources.engine_orders`, and :func:`crm_xl.sources.pushdown.engine_aggregates`):
+
+* ibis backends ``sqlite``, ``postgres`` and ``duckdb`` (:class:`IbisSqlConnection`): the
+  ``dialect`` of the native connection, the same SQL run through ibis's ``raw_sql`` (the
+  driver's cursor; checked once at connection, since ibis's versions differ), the tables
+  listed as the native connection lists them. The same code path as ``sqlite://``,
+  ``postgresql://`` and ``duckdb://``, with the same results (tests/test_sources_ibis_pushdown.py).
+* any other SQL backend (BigQuery, Snowflake, Trino, MySQL, ...:
+  :class:`crm_xl.sources.portable.PortableConnection`): DuckDB's SQL transpiled by sqlglot,
+  its expressions checked in the engine on probe values before any query over the data; a
+  difference or a query the engine cannot run falls back to reading the rows, with the one-line
+  note. Tested here only on PostgreSQL taken for an unknown backend; the warehouses themselves
+  are not tested (no server here).
+* a backend without ``raw_sql``, ``sql`` and a sqlglot dialect (no SQL at all): no ``dialect``,
+  every row is read.
 """
 
 from __future__ import annotations
 
-__all__ = ["PREFIX", "checked_url", "connect", "IbisConnection"]
+__all__ = ["PREFIX", "checked_url", "connect", "IbisConnection", "IbisSqlConnection"]
 
 import pathlib
 from urllib.parse import parse_qs, quote_plus, urlsplit
@@ -153,12 +168,28 @@ def connect(url: str, label: str) -> IbisConnection:
     except Exception as e:  # noqa: BLE001 - ibis passes on each backend's own errors
         zh, en = _reason(e, scheme, password is not None)
         raise InputError(f"无法连接数据源 {label}：{zh}。", f"cannot connect to the source {label}: {en}.") from None
-    return IbisConnection(label, con)
+    return _with_dialect(label, con)
+
+
+def _with_dialect(label: str, backend) -> IbisConnection:
+    """The connection for ``backend``: :class:`IbisSqlConnection` where crm_xl writes the
+    backend's SQL itself (SQLite, PostgreSQL, DuckDB) and ibis gives a DB-API cursor for it,
+    else :class:`crm_xl.sources.portable.PortableConnection` (DuckDB's SQL, transpiled)."""
+    name = str(getattr(backend, "name", "") or "")
+    if name in _OWN_SQL:
+        con = IbisSqlConnection(label, backend, name)
+        if con.cursor_works():
+            return con
+    if all(callable(getattr(backend, f, None)) for f in ("sql", "raw_sql")) and getattr(backend, "dialect", None):
+        from .portable import PortableConnection
+
+        return PortableConnection(label, backend)
+    return IbisConnection(label, backend)
 
 
 class IbisConnection(Connection):
-    """A :class:`~crm_xl.sources.Connection` over an ibis backend. No ``dialect``: the
-    push-down does not apply."""
+    """A :class:`~crm_xl.sources.Connection` over an ibis backend, read through Arrow. No
+    ``dialect``: the push-down does not apply (the subclasses below have one)."""
 
     what_zh = what_en = "ibis"
     # ibis does not wrap its backends' errors (sqlite3.Error, psycopg.Error, google.api_core
@@ -211,3 +242,78 @@ def frame_from_arrow(table):
     frame = pd.DataFrame(dict(enumerate(data)), dtype=object) if data else pd.DataFrame(index=range(n))
     frame.columns = names
     return frame
+
+
+# the backends whose SQL crm_xl writes itself (crm_xl.sources.pushdown's dialects), and how the
+# native connection lists their tables: (schema or None, table, in the default schema?)
+_OWN_SQL = {
+    "sqlite": "SELECT NULL, name, 1 FROM sqlite_master WHERE type IN ('table', 'view') "
+              "AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    "duckdb": None,  # (the native connections' list_sql, below)
+    "postgres": None,
+}
+_CURSOR = ("description", "fetchone", "fetchall", "fetchmany")
+
+
+def _driver_errors(dialect: str) -> tuple[type[BaseException], ...]:
+    """The DB-API errors of the driver under ibis's backend of ``dialect`` (installed with it)."""
+    if dialect == "sqlite":
+        import sqlite3
+
+        return (sqlite3.Error,)
+    if dialect == "duckdb":
+        import duckdb
+
+        return (duckdb.Error,)
+    import psycopg
+
+    return (psycopg.Error,)
+
+
+class IbisSqlConnection(IbisConnection):
+    """An ibis backend whose SQL crm_xl writes itself (``dialect`` "sqlite", "postgres" or
+    "duckdb"): the SQL runs through ``raw_sql``, which gives the driver's cursor (sqlite3,
+    psycopg, or DuckDB's connection, which is its own cursor), and everything is read as the
+    native connection of that engine reads it (:class:`~crm_xl.sources.Connection`'s DB-API
+    path): the tables listed by the same query, the rows by the same cursor, so that the
+    in-memory path and the engine's path see the same values (a time-zone-aware timestamp
+    is the session's wall time in both, as natively) and ibis's Arrow conversion, which
+    ibis 12 cannot do over duckdb 2, is not needed."""
+
+    def __init__(self, label: str, con, dialect: str):
+        super().__init__(label, con)
+        self.dialect = dialect
+        self.what_zh = self.what_en = f"ibis/{dialect}"
+        # the driver's errors, as the native connection's (a failure elsewhere is a bug, not the source's)
+        self.errors = _driver_errors(dialect)
+
+    def cursor_works(self) -> bool:
+        """Whether ``raw_sql`` gives a DB-API cursor here (ibis's versions differ): if not, the
+        connection is read through Arrow without push-down."""
+        try:
+            cur = self.con.raw_sql("SELECT 1 AS one")
+            ok = all(hasattr(cur, a) for a in _CURSOR) and list(cur.fetchall()) == [(1,)]
+        except Exception:  # noqa: BLE001 - any failure: not the cursor the push-down needs
+            return False
+        if ok and self.dialect == "duckdb":  # (DuckDB draws a progress bar on stdout for a long query)
+            self.con.raw_sql("SET enable_progress_bar = false")
+        return ok
+
+    def _execute(self, sql: str):
+        cur = self.con.raw_sql(sql)
+        if not all(hasattr(cur, a) for a in _CURSOR):
+            raise TypeError(f"ibis's {self.dialect} backend gave a {type(cur).__name__}, not a DB-API cursor")
+        return cur
+
+    def _list(self):
+        sql = _OWN_SQL[self.dialect]
+        if sql is None:
+            from .duckdb import DuckdbConnection
+            from .postgres import PostgresConnection
+
+            sql = (DuckdbConnection if self.dialect == "duckdb" else PostgresConnection).list_sql
+        return [(s, t, bool(auto)) for s, t, auto in self._execute(sql).fetchall()]
+
+    columns = Connection.columns
+    read_table = Connection.read_table
+    query = Connection.query

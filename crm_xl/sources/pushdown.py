@@ -1,8 +1,11 @@
 """Per-customer aggregation pushed into the engine (issue 19, first step of the push-down).
 
 For a database or Parquet source, :func:`engine_aggregates` computes in the engine, with
-one generated SQL text per dialect (DuckDB for DuckDB files and Parquet, PostgreSQL,
-SQLite), what RFM and the BG/NBD summary need per customer, and the monthly series:
+one generated SQL text per dialect (:mod:`crm_xl.sources.dialects`: DuckDB for DuckDB files
+and Parquet, PostgreSQL, SQLite, natively or through ibis's backends of these; for other ibis
+backends DuckDB's SQL transpiled by sqlglot and checked in the engine first,
+:mod:`crm_xl.sources.portable`), what RFM and the BG/NBD summary need per customer, and the
+monthly series:
 
 * per customer: purchases (orders), their total (monetary), the first and last purchase
   day, and the lifetimes summary (``frequency`` = distinct purchase days - 1, ``recency``,
@@ -39,13 +42,16 @@ last few bits (relative 1e-12), counts and days exactly.
 
 from __future__ import annotations
 
-__all__ = ["EngineAggregates", "NotPushable", "engine_aggregates", "aggregate_sql"]
+__all__ = ["EngineAggregates", "NotPushable", "engine_aggregates", "aggregate_sql", "dialect_of", "engine_failed",
+           "month_label"]
 
 import datetime as dt
 from dataclasses import dataclass
 
+from ..errors import InputError
 from ..texts import Texts, language_index
 from . import Connection, SourceSpec, _quote, open_source, read_tables
+from .dialects import _DIALECTS, _Dialect
 
 _TEXTS = Texts({
     "not_pushed": ("汇总未下推到数据库，改为在本机计算：{why}", "aggregation not pushed to the engine, computed here instead: {why}"),
@@ -89,140 +95,34 @@ class EngineAggregates:
     dialect: str
 
 
-# ----------------------------------------------------------------------------------------
-# dialects
-# ----------------------------------------------------------------------------------------
-
-class _Dialect:
-    name = "duckdb"
-    double = "DOUBLE"
-    text = "VARCHAR"
-
-    def day(self, x: str) -> str:
-        return f"CAST(CAST({x} AS DATE) - DATE '1970-01-01' AS BIGINT)"
-
-    def round6(self, x: str) -> str:
-        return f"ROUND({x}, 6)"
-
-    def month_key(self, day: str) -> str:
-        """The month of a day number, as something cheap to group by."""
-        return f"date_trunc('month', DATE '1970-01-01' + CAST({day} AS INTEGER))"
-
-    def month_text(self, key: str) -> str:
-        """A :meth:`month_key` as "YYYY-MM"."""
-        return f"strftime({key}, '%Y-%m')"
-
-    def per_customer(self, days: str) -> str:
-        """Per customer, from one row per (customer, purchase day) ``c, d, a, n``: orders,
-        total, first and last day, purchase days and the total of the days after the first
-        (DuckDB: the first day's total by arg_min, one aggregation instead of a window)."""
-        return (f"SELECT c, SUM(n) AS orders, SUM(a) AS monetary, MIN(d) AS first_day, MAX(d) AS last_day, "
-                f"COUNT(*) AS purchase_days, SUM(a) - arg_min(a, d) AS repeat_amount FROM {days} GROUP BY c")
-
-    def not_code(self, x: str) -> str:
-        """``x`` (text) is not made of A-Z a-z 0-9 _ . / - only (or is empty)."""
-        return f"NOT regexp_full_match({x}, '[A-Za-z0-9_./-]+')"
-
-    def hashed(self, x: str) -> str | None:
-        """A 64-bit hash of ``x`` (equal texts, equal hashes), cheaper to count distinct than
-        the texts; None where the engine has none."""
-        return f"hash({x})"
-
-    def prefixed_digits(self, x: str, prefix: str) -> str:
-        return f"regexp_full_match(upper({x}), '{_re_escape(prefix.upper())}[0-9]+')"
-
-    def is_nan(self, x: str) -> str:
-        return f"isnan(CAST({x} AS DOUBLE))"
-
-    def all_digits(self, x: str) -> str:
-        return f"regexp_full_match({x}, '[0-9]+')"
 
 
-class _Postgres(_Dialect):
-    name = "postgres"
+def dialect_of(con, settings=None) -> _Dialect:
+    """The dialect of ``con``'s SQL; NotPushable where it has none, or where the SQL
+    transpiled for it (:mod:`crm_xl.sources.portable`) does not give Python's answers."""
+    name = getattr(con, "dialect", None) or ""
+    if name == "portable":
+        from .portable import Portable
 
-    def hashed(self, x: str) -> str | None:
-        return None
-    double = "DOUBLE PRECISION"
-    text = "TEXT"
-
-    def day(self, x: str) -> str:
-        return f"(CAST({x} AS DATE) - DATE '1970-01-01')"
-
-    def round6(self, x: str) -> str:
-        return f"CAST(ROUND(CAST({x} AS NUMERIC), 6) AS DOUBLE PRECISION)"
-
-    def month_text(self, key: str) -> str:
-        return f"to_char({key}, 'YYYY-MM')"
-
-    def per_customer(self, days: str) -> str:
-        return _window_per_customer(days)
-
-    def not_code(self, x: str) -> str:
-        return f"{x} !~ '^[A-Za-z0-9_./-]+$'"
-
-    def prefixed_digits(self, x: str, prefix: str) -> str:
-        return f"upper({x}) ~ '^{_re_escape(prefix.upper())}[0-9]+$'"
-
-    def is_nan(self, x: str) -> str:
-        return f"(CAST({x} AS DOUBLE PRECISION) = 'NaN'::float8)"
-
-    def all_digits(self, x: str) -> str:
-        return f"{x} ~ '^[0-9]+$'"
+        d: _Dialect = Portable()
+        con.check(d, settings)
+        return d
+    if name not in _DIALECTS:
+        raise NotPushable("此类数据源不支持下推", "this kind of source does not support push-down")
+    return _DIALECTS[name]
 
 
-class _Sqlite(_Dialect):
-    name = "sqlite"
-
-    def hashed(self, x: str) -> str | None:
-        return None
-    double = "REAL"
-    text = "TEXT"
-
-    def day(self, x: str) -> str:
-        return f"CAST(julianday(substr({x}, 1, 10)) - 2440587.5 AS INTEGER)"
-
-    def month_key(self, day: str) -> str:
-        return f"strftime('%Y-%m', {day} + 2440587.5)"
-
-    def month_text(self, key: str) -> str:
-        return key
-
-    def per_customer(self, days: str) -> str:
-        return _window_per_customer(days)
-
-    def not_code(self, x: str) -> str:
-        return f"({x} = '' OR {x} GLOB '*[^A-Za-z0-9_./-]*')"
-
-    def prefixed_digits(self, x: str, prefix: str) -> str:
-        p = _glob_escape(prefix.upper())
-        return f"(upper({x}) GLOB '{p}[0-9]*' AND NOT substr(upper({x}), {len(prefix) + 1}) GLOB '*[^0-9]*')"
-
-    def is_nan(self, x: str) -> str:
-        return "0"  # SQLite stores NaN as NULL
-
-    def all_digits(self, x: str) -> str:
-        return f"({x} <> '' AND NOT {x} GLOB '*[^0-9]*')"
+def month_label(value) -> str:
+    """A month as the engine gave it, "YYYY-MM" (text as given, a number YYYYMM written so)."""
+    if isinstance(value, str):
+        return value
+    n = int(value)
+    return f"{n // 100:04d}-{n % 100:02d}"
 
 
-def _window_per_customer(days: str) -> str:
-    """:meth:`_Dialect.per_customer` with a window for the first day (standard SQL)."""
-    return (f"SELECT c, SUM(n) AS orders, SUM(a) AS monetary, MIN(d) AS first_day, MAX(d) AS last_day, "
-            f"COUNT(*) AS purchase_days, SUM(CASE WHEN d > d0 THEN a ELSE 0 END) AS repeat_amount "
-            f"FROM (SELECT c, d, a, n, MIN(d) OVER (PARTITION BY c) AS d0 FROM {days}) AS crm_marked GROUP BY c")
-
-
-_DIALECTS = {"duckdb": _Dialect(), "postgres": _Postgres(), "sqlite": _Sqlite()}
-
-
-def _re_escape(text: str) -> str:
-    import re
-
-    return re.escape(text).replace("'", "''")
-
-
-def _glob_escape(text: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[]" else c for c in text).replace("'", "''")
+def _unquote(ident: str) -> str:
+    """A name quoted by :func:`crm_xl.sources._quote`, as it was."""
+    return ident[1:-1].replace('""', '"')
 
 
 def _lit(v) -> str:
@@ -255,7 +155,7 @@ class _HeadersOnly:
 
     def query(self, kind: str, sql: str):
         frame = self.con.query(kind, f"SELECT * FROM ({sql}) AS q LIMIT 0")
-        self.relations[kind] = f"({sql}) AS q"
+        self.relations[kind] = self.con.query_relation(sql, "q")
         return frame
 
 
@@ -295,6 +195,8 @@ def _types(con: Connection, d: _Dialect, rel: str, cols: dict[str, str]) -> dict
     sql = f"SELECT {select} FROM {rel} LIMIT 0"
     if d.name == "sqlite":
         return dict.fromkeys(keys, "dynamic")
+    if d.name == "portable":  # (the types ibis reads for the table or query)
+        return dict(zip(keys, con.kinds(rel, [_unquote(cols[k]) for k in keys]), strict=True))
     if d.name == "duckdb":
         rows = con._execute(f"DESCRIBE {sql}").fetchall()
         out = {}
@@ -310,6 +212,10 @@ def _types(con: Connection, d: _Dialect, rel: str, cols: dict[str, str]) -> dict
 
 
 def _check_types(types: dict[str, str]) -> None:
+    if types["order_date"] == "zoned":  # (crm_xl.sources.portable: the in-memory path reads it in UTC)
+        raise NotPushable("订单日期带时区（数据库会话的时区可能与读取时使用的 UTC 不同）",
+                          "the order dates carry a time zone (the engine session's may differ from the UTC they are "
+                          "read in)")
     if types["order_date"] not in ("date", "dynamic"):
         raise NotPushable("订单日期列不是日期类型（文本日期需要本机的日期解析）",
                           "the order date column is not a date type (text dates need Python's parser)")
@@ -360,8 +266,9 @@ def _lines_sql(d: _Dialect, rel: str, cols: dict[str, str], purchase: str) -> st
     """The purchase lines: customer (text as held), day number, amount, order number."""
     c, t, a = cols["customer_id"], cols["order_date"], cols["amount"]
     o = f"CAST({cols['order_id']} AS {d.text})" if "order_id" in cols else "NULL"
-    return (f"SELECT CAST({c} AS {d.text}) AS c, {d.day(t)} AS d, CAST({a} AS {d.double}) AS a, {o} AS o "
-            f"FROM {rel} WHERE {_line_condition(d, cols, purchase)}")
+    m = d.line_month(t)
+    return (f"SELECT CAST({c} AS {d.text}) AS c, {d.day(t)} AS d, CAST({a} AS {d.double}) AS a, {o} AS o"
+            f"{f', {m} AS m' if m else ''} FROM {rel} WHERE {_line_condition(d, cols, purchase)}")
 
 
 def _checks(con: Connection, d: _Dialect, rel: str, cols: dict[str, str], purchase: str, settings,
@@ -467,12 +374,13 @@ def aggregate_sql(d: _Dialect | str, rel: str, cols: dict[str, str], purchase: s
     d = _DIALECTS[d] if isinstance(d, str) else d
     where = [f"d <= {int(today)}"] if today is not None else []
     where += ["a >= 0"] if drop_returns else []
-    kept = "SELECT c, d, a FROM crm_orders" + (f" WHERE {' AND '.join(where)}" if where else "")
+    lm = d.line_month("t") is not None  # (the months carried with the lines)
+    kept = f"SELECT c, d, a{', m' if lm else ''} FROM crm_orders" + (f" WHERE {' AND '.join(where)}" if where else "")
     head = f"{_orders_head(d, rel, cols, purchase, grouped)}, crm_kept AS ({kept})"
     per_customer = (f"{head}, crm_days AS (SELECT c, d, SUM(a) AS a, COUNT(*) AS n FROM crm_kept GROUP BY c, d) "
                     f"{d.per_customer('crm_days')}")
     # (customer, month) first: counting customers per month is then a count of rows
-    mk = d.month_key("d")
+    mk = "m" if lm else d.month_key("d")
     per_month = (f"{head}, crm_cm AS (SELECT c, {mk} AS m, COUNT(*) AS n, SUM(a) AS a FROM crm_kept GROUP BY c, {mk}) "
                  f"SELECT {d.month_text('m')} AS month, SUM(n) AS orders, SUM(a) AS revenue, COUNT(*) AS customers "
                  f"FROM crm_cm GROUP BY m")
@@ -481,10 +389,43 @@ def aggregate_sql(d: _Dialect | str, rel: str, cols: dict[str, str], purchase: s
 
 def _orders_head(d: _Dialect, rel: str, cols: dict[str, str], purchase: str, grouped: bool = True) -> str:
     lines = _lines_sql(d, rel, cols, purchase)
+    lm = d.line_month("t") is not None  # (an order's month: its first line's, the least)
     if not grouped:
-        return f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, d, {d.round6('a')} AS a FROM crm_lines)"
-    return (f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, MIN(d) AS d, {d.round6('SUM(a)')} AS a "
-            f"FROM crm_lines GROUP BY o, c, CASE WHEN o IS NULL THEN d END)")
+        return (f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, d, {d.round6('a')} AS a{', m' if lm else ''} "
+                f"FROM crm_lines)")
+    return (f"WITH crm_lines AS ({lines}), crm_orders AS (SELECT c, MIN(d) AS d, {d.round6('SUM(a)')} AS a"
+            f"{', MIN(m) AS m' if lm else ''} FROM crm_lines GROUP BY o, c, CASE WHEN o IS NULL THEN d END)")
+
+
+def engine_failed(exc: BaseException) -> NotPushable:
+    """NotPushable for a query of the push-down the engine failed to run."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return NotPushable(f"数据库无法执行汇总查询（{first}）", f"the engine cannot run the query ({first})")
+
+
+def _engine_rows(con: Connection, spec: SourceSpec, overrides, s):
+    """The queries of :func:`engine_aggregates`: (dialect, the checks' counts, per-customer rows,
+    per-month rows, the analysis date's day number or None)."""
+    import pandas as pd
+
+    d = dialect_of(con, s)
+    rel, cols = _orders_relation(con, spec, overrides, s.lang)
+    _check_types(_types(con, d, rel, cols))
+    purchase = _purchase_predicate(con, d, rel, cols, s)
+    got = _checks(con, d, rel, cols, purchase, s)
+    # every purchase line with its own order number: each line is an order (no merging)
+    grouped = not ("order_id" in cols and got["ids"] == got["lines"] == got["distinct_ids"])
+    drop_returns = s.returns_mode != "net"
+    negative = got["negative"]
+    if grouped and not drop_returns and negative:  # (a negative line may be part of an order)
+        negative = con._execute(f"{_orders_head(d, rel, cols, purchase)} SELECT SUM(CASE WHEN a < 0 THEN 1 "
+                                f"ELSE 0 END) FROM crm_orders").fetchone()[0] or 0
+    if negative and not drop_returns:
+        raise NotPushable(f"有 {int(negative):,} 笔退货/负金额订单需要冲减",
+                          f"{int(negative):,} returns (negative totals) are to be netted")
+    today = None if s.analysis_date is None else (pd.Timestamp(s.analysis_date).date() - _DAY0).days
+    per_customer, per_month = aggregate_sql(d, rel, cols, purchase, today, drop_returns, grouped)
+    return d, got, today, con._execute(per_customer).fetchall(), con._execute(per_month).fetchall()
 
 
 def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, unit: str = "weeks",
@@ -510,31 +451,15 @@ def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, 
     own = con is None
     con = open_source(spec.url) if own else con
     try:
-        d = _DIALECTS.get(getattr(con, "dialect", ""))
-        if d is None:
-            raise NotPushable("此类数据源不支持下推", "this kind of source does not support push-down")
-        rel, cols = _orders_relation(con, spec, overrides, s.lang)
-        _check_types(_types(con, d, rel, cols))
-        purchase = _purchase_predicate(con, d, rel, cols, s)
-        got = _checks(con, d, rel, cols, purchase, s)
-        rows = got["rows"]
-        # every purchase line with its own order number: each line is an order (no merging)
-        grouped = not ("order_id" in cols and got["ids"] == got["lines"] == got["distinct_ids"])
-        drop_returns = s.returns_mode != "net"
-        negative = got["negative"]
-        if grouped and not drop_returns and negative:  # (a negative line may be part of an order)
-            negative = con._execute(f"{_orders_head(d, rel, cols, purchase)} SELECT SUM(CASE WHEN a < 0 THEN 1 "
-                                    f"ELSE 0 END) FROM crm_orders").fetchone()[0] or 0
-        if negative and not drop_returns:
-            raise NotPushable(f"有 {int(negative):,} 笔退货/负金额订单需要冲减",
-                              f"{int(negative):,} returns (negative totals) are to be netted")
-        today = None if s.analysis_date is None else (pd.Timestamp(s.analysis_date).date() - _DAY0).days
-        per_customer, per_month = aggregate_sql(d, rel, cols, purchase, today, drop_returns, grouped)
-        cust = con._execute(per_customer).fetchall()
-        months = con._execute(per_month).fetchall()
+        d, got, today, cust, months = _engine_rows(con, spec, overrides, s)
+    except (NotPushable, InputError):
+        raise
+    except con.errors as e:  # a query the engine cannot run (e.g. a function sqlglot has no translation for)
+        raise engine_failed(e) from None
     finally:
         if own:
             con.close()
+    rows = got["rows"]
 
     frame = pd.DataFrame(cust, columns=["raw", "orders", "monetary", "first_day", "last_day", "days", "repeat"])
     if today is None:  # the analysis date: the latest purchase
@@ -570,7 +495,9 @@ def engine_aggregates(spec: SourceSpec | str, settings=None, *, overrides=None, 
     unknown = out.index.isin(_UNKNOWN_IDS)
     out.loc[unknown, ["frequency", "recency", "T", "monetary_value"]] = np.nan
     out = out.sort_index()
-    m = pd.DataFrame(months, columns=["month", "orders", "revenue", "customers"]).sort_values("month")
+    m = pd.DataFrame(months, columns=["month", "orders", "revenue", "customers"])
+    m["month"] = [month_label(v) for v in m["month"]]
+    m = m.sort_values("month")
     m = m.astype({"orders": np.int64, "revenue": float, "customers": np.int64}).reset_index(drop=True)
     return EngineAggregates(as_of=as_of, customers=out, months=m, rows=rows, purchases=int(out["orders"].sum()),
                             dialect=d.name)

@@ -289,17 +289,37 @@ def _group_lines(work: pd.DataFrame, order_id: pd.Series, s: AnalysisSettings) -
     key_id = np.where(has_id, order_id.astype(object).to_numpy(), np.array(None, dtype=object))
     if s.order_grouping == "row":
         key_id = np.where(has_id, key_id, np.arange(len(work)).astype(str))
+    if len(work) and has_id.all() and pd.Index(key_id).is_unique:
+        # every line has its own order number (an order-level export): each line is an order
+        return _one_order_a_line(amount, cust, day, has_id)
+    codes, n_orders, sizes, totals, first, earliest = _grouped_lines(key_id, cust, day, has_id, amount)
+    return _Grouped(amount=amount, cust=cust, day=day, has_id=has_id, codes=codes, n_orders=n_orders, sizes=sizes,
+                    totals=totals, first=first, earliest=earliest)
+
+
+def _grouped_lines(key_id: np.ndarray, cust: np.ndarray, day: np.ndarray, has_id: np.ndarray, amount: np.ndarray):
+    """(codes, number of orders, lines, total, first line and earliest day per order): the
+    lines grouped by order number, customer and (without a number) day, numbered in order of
+    first appearance."""
     grp = pd.DataFrame({"k": key_id, "c": cust, "d": np.where(has_id, np.datetime64("NaT", "ns"), day)})
     # group numbers as np.intp: bincount and fancy indexing need the platform's index type (wasm32: int32)
     codes = grp.groupby(["k", "c", "d"], sort=False, dropna=False).ngroup().to_numpy().astype(np.intp)
     n_orders = int(codes.max()) + 1 if len(codes) else 0
     sizes = np.bincount(codes, minlength=n_orders)
     totals = np.bincount(codes, weights=amount, minlength=n_orders)
-    first = np.full(n_orders, len(work), dtype=np.intp)
-    np.minimum.at(first, codes, np.arange(len(work), dtype=np.intp))
-    earliest = pd.Series(day).groupby(codes).min().to_numpy() if len(work) else day
-    return _Grouped(amount=amount, cust=cust, day=day, has_id=has_id, codes=codes, n_orders=n_orders, sizes=sizes,
-                    totals=totals, first=first, earliest=earliest)
+    first = np.full(n_orders, len(codes), dtype=np.intp)
+    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.intp))
+    earliest = pd.Series(day).groupby(codes).min().to_numpy() if len(codes) else day
+    return codes, n_orders, sizes, totals, first, earliest
+
+
+def _one_order_a_line(amount: np.ndarray, cust: np.ndarray, day: np.ndarray, has_id: np.ndarray) -> _Grouped:
+    """:func:`_grouped_lines` where every line has an order number of its own (no grouping to
+    do: ~30 ms of 100k lines); the same arrays (a test holds it to it)."""
+    codes = np.arange(len(amount), dtype=np.intp)
+    return _Grouped(amount=amount, cust=cust, day=day, has_id=has_id, codes=codes, n_orders=len(amount),
+                    sizes=np.ones(len(amount), dtype=np.intp), totals=amount + 0.0,  # (as bincount sums: -0.0 -> 0.0)
+                    first=codes.copy(), earliest=day.copy())
 
 
 def _orders_frame(work: pd.DataFrame, g: _Grouped, s: AnalysisSettings, line_sheet: np.ndarray,

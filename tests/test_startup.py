@@ -163,3 +163,38 @@ def test_python_text_storage_writes_the_same_workbook_from_a_dirty_workbook_inpu
     a, b = _parts(default), _parts(python)
     assert sorted(a) == sorted(b)
     assert [n for n in a if a[n] != b[n]] == []
+
+
+# --- progress on stderr: rich on a terminal, plain lines elsewhere (issue 20)
+
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(monkeypatch, capsys):
+    """A pipe or log file gets the lines rich prints there, without rich's live display."""
+    import io
+    import sys
+
+    from crm_xl.cli.common import _is_terminal, progress
+
+    for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(var, raising=False)
+    assert not _is_terminal(io.StringIO())
+    with progress(False, "zh") as p:
+        p.step("读取导出文件")
+        p.inform("orders.csv → 订单: 订单编号→订单编号")
+        p.inform("注意：76% 的订单行没有计入购买", loud=True)
+    assert capsys.readouterr().err.splitlines() == ["· 读取导出文件", "  orders.csv → 订单: 订单编号→订单编号",
+                                                   "! 注意：76% 的订单行没有计入购买"]
+    with progress(True, "zh") as p:  # --quiet: warnings only
+        p.step("读取导出文件")
+        p.inform("a note")
+        p.inform("a warning", loud=True)
+    assert capsys.readouterr().err.splitlines() == ["a warning"]
+
+    class _Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert _is_terminal(_Tty())
+    monkeypatch.setattr(sys, "stderr", _Tty())
+    with progress(False, "zh") as p:  # a terminal: rich's console, whose text is the same
+        p.step("读取导出文件")
+    assert "读取导出文件" in sys.stderr.getvalue()

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from ..schema import ORDERS
 from ..settings import AnalysisSettings
@@ -250,8 +251,8 @@ def _credit_note_mask(order_id: pd.Series, prefixes: tuple[str, ...]) -> np.ndar
     codes, uniq = pd.factorize(ids, use_na_sentinel=True)
     if len(uniq) == 0:
         return np.zeros(n, dtype=bool)
-    texts = [str(u) for u in uniq]
-    digits = np.array([t.isdigit() for t in texts], dtype=bool)
+    texts = uniq.tolist() if infer_dtype(uniq, skipna=False) == "string" else [str(u) for u in uniq]
+    digits = np.fromiter(map(str.isdigit, texts), dtype=bool, count=len(texts))
     if digits.mean() < 0.5:
         return np.zeros(n, dtype=bool)
     pat = re.compile("^(?:" + "|".join(re.escape(p.upper()) for p in prefixes if p) + r")\d+$")

@@ -163,6 +163,24 @@ def test_cjk_widths():
     assert column_width(ColumnSpec("m", "累计购买金额(元)", "money"), pd.Series([150000.0])) == display_width("累计购买金额(元)") + 3
 
 
+@given(st.lists(st.one_of(st.text(alphabet="abcXYZ019-_ 客户\n", max_size=12), st.none(), st.integers(-999, 99999),
+                          st.floats(allow_nan=True, allow_infinity=False, width=32)), max_size=60),
+       st.booleans())
+def test_a_text_column_is_as_wide_as_its_widest_first_line(values, distinct):
+    """A text column's width is its widest value's first line, CJK counting 2, numbers by
+    their text; a column of mostly distinct texts (order numbers) is measured without
+    finding its distinct values first (issue 20): the same width either way."""
+    from crm_xl.render.xlsx_styles import _text_widths
+
+    vals = [f"{v}#{i}" if distinct and isinstance(v, str) else v for i, v in enumerate(values)]
+    s = pd.Series(vals, dtype=object)
+    texts = [str(v) for v in s.dropna().tolist()]
+    want = max((display_width(t.split("\n", 1)[0]) for t in texts), default=0)
+    assert _text_widths(s) == want
+    if all(isinstance(v, str) for v in vals):
+        assert _text_widths(s.astype("str")) == want
+
+
 def test_spec_validation_names_the_problem():
     ok = TableBlock("T", (ColumnSpec("a", "A"),), pd.DataFrame({"a": [1]}))
     with pytest.raises(SpecError, match="invalid sheet name"):

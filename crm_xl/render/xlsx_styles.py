@@ -41,6 +41,13 @@ def _text_widths(values: pd.Series) -> int:
     s = values.dropna()
     if s.empty:
         return 0
+    head = s.iloc[:1000].tolist()
+    if len(set(map(str, head))) * 2 > len(head) and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+        # mostly distinct (order numbers, IDs): measured without finding the distinct values first
+        every = s.tolist()
+        joined = "".join(every) if all(map(str.__instancecheck__, every)) else None
+        if joined is not None and joined.isascii() and "\n" not in joined:
+            return max(map(len, every))  # (each character counts 1)
     if s.dtype != object and pd.api.types.is_string_dtype(s.dtype):
         texts = s.unique().tolist()  # (a column of str: its distinct values found by pandas/Arrow)
     else:

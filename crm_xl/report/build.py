@@ -337,21 +337,24 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         # the churn table's usual gaps between purchases (cached) while a child fits the CLV
         # models, rather than after waiting for it (~1 s at ten million orders)
         first.prepared.median_gap_days  # noqa: B018 - computed for its cache
+        # what needs no CLV result is made while the child still fits: the sources' mappings
+        # and the raw data sheets
+        mappings = source_mappings(raw_tables, s.lang)
+        data: list[SheetSpec] = []
+        if include_data_sheets:
+            from ..sources import sheet_rows_limit
+
+            mappings = _mappings_in_book(mappings, raw_tables, s.lang)
+            data = _data_sheets(raw_tables, s.lang, sheet_rows_limit(s.source) if s.source else None)
         result = analysis_after_clv(first, clv.result())
     finally:
         clv.cancel()
     first.prepared.forget_purchase_days()  # (the report sheets do not read it)
     cleaned = _log_future_orders(cleaned, result.as_of, s.lang)
     step(t.step_sheets)
-    mappings = source_mappings(raw_tables, s.lang)
-    if include_data_sheets:
-        mappings = _mappings_in_book(mappings, raw_tables, s.lang)
     sheets = report_sheets(cleaned, result, goals, formulas=formulas, previous_strategy=previous_strategy,
                            mappings=mappings, scenarios=scenarios, prepared=first.prepared)
     if include_data_sheets:
-        from ..sources import sheet_rows_limit
-
-        data = _data_sheets(raw_tables, s.lang, sheet_rows_limit(s.source) if s.source else None)
         sheets = sheets[:-1] + data + sheets[-1:]  # the cleaning log follows the data it describes
     spec = with_currency(ReportSpec(sheets=tuple(sheets), lang=s.lang),
                          *(currency_label(code, lang, raw=code) for lang in ("zh", "en")))

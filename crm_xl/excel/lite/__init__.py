@@ -60,8 +60,8 @@ REQUIRES_DIST = (
     "defusedxml>=0.7.0",
     "python-calamine>=0.9.1; sys_platform != 'emscripten'",
     "charset-normalizer>=3.4.2; sys_platform != 'emscripten'",
-    "isal>=1.9.1; sys_platform != 'emscripten' and platform_machine in 'x86_64 AMD64 aarch64 arm64' and not "
-    "(sys_platform == 'darwin' and platform_machine == 'x86_64')",
+    "isal>=1.9.1; (sys_platform == 'linux' and (platform_machine == 'x86_64' or platform_machine == 'aarch64')) "
+    "or (sys_platform == 'win32' and platform_machine == 'AMD64') or (sys_platform == 'darwin' and platform_machine == 'arm64')",
 )
 
 

@@ -24,7 +24,8 @@ wall time (ibis converts it to UTC).
 Passwords: never in the URL (refused, as for PostgreSQL). When the URL names a user and the
 system keyring holds a password for it (``crm-xl password URL``, :mod:`crm_xl.sources.secrets`),
 it is handed to ``ibis.connect`` and forgotten; otherwise the backend finds its own
-credentials (PGPASSWORD and ~/.pgpass for ``ibis+postgres``, the cloud SDK's login for
+credentials (PGPASSWORD and ~/.pgpass for ``ibis+postgres``: crm_xl hands PGPASSWORD over itself,
+since ibis-framework before 10.8 keeps libpq from reading it or ~/.pgpass; the cloud SDK's login for
 BigQuery, ...). ibis-framework is optional and imported lazily (``pip install "crm_xl[ibis]"``,
 plus the backend's extra, e.g. ``pip install "ibis-framework[bigquery]"``).
 
@@ -50,6 +51,7 @@ from __future__ import annotations
 
 __all__ = ["PREFIX", "checked_url", "connect", "IbisConnection", "IbisSqlConnection"]
 
+import os
 import pathlib
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
@@ -163,10 +165,15 @@ def connect(url: str, label: str) -> IbisConnection:
     scheme = urlsplit(url).scheme.lower()
     _local_file(url, label)
     password = _keyring_password(url)
+    from_keyring = password is not None
+    if password is None and scheme in ("postgres", "postgresql") and urlsplit(url).username:
+        # ibis-framework before 10.8 hands libpq an empty password for a URL without one, so
+        # that libpq no longer reads PGPASSWORD (nor ~/.pgpass): PGPASSWORD is handed over here
+        password = os.environ.get("PGPASSWORD") or None
     try:
         con = ibis.connect(url if password is None else _with_password(url, password))
     except Exception as e:  # noqa: BLE001 - ibis passes on each backend's own errors
-        zh, en = _reason(e, scheme, password is not None)
+        zh, en = _reason(e, scheme, from_keyring)
         raise InputError(f"无法连接数据源 {label}：{zh}。", f"cannot connect to the source {label}: {en}.") from None
     return _with_dialect(label, con)
 

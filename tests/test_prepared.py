@@ -216,7 +216,7 @@ def test_codes_and_days_are_32_bit_and_products_are_codes_into_the_sold_products
     assert p.o_code.dtype == np.int32 and p.o_day.dtype == np.int32
     assert p.purchase_days[0].dtype == np.int32 and p.purchase_days[1].dtype == np.int32
     np.testing.assert_array_equal(p.o_day, (np.datetime64("2024-01-01") + days[kept]).astype(np.int64))
-    codes, texts = p.product_codes
+    codes, texts = p.o_product, p.products
     assert codes.dtype == np.int32 and len(codes) == kept.sum()
     want = products[kept]
     got = np.where(codes >= 0, np.asarray(texts, dtype=object)[np.maximum(codes, 0)], None)

@@ -16,9 +16,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-import numpy as np
-from pandas.api.types import infer_dtype
-
 DEFAULT_CURRENCY = "CNY"
 
 # ISO code -> (Chinese unit, English label)
@@ -74,10 +71,7 @@ def detect_currency(cells: Iterable[object] = (), headers: Iterable[str] = (),
     cell text), a currency column's values (one per row given), a unit in an amount header
     (weighted as many cells)."""
     found: Counter[str] = Counter()
-    if isinstance(cells, np.ndarray) and cells.dtype == object and infer_dtype(cells, skipna=False) == "string":
-        texts = cells.tolist()  # (all text: no filtering, one C-level pass)
-    else:
-        texts = [v for v in cells if isinstance(v, str)]
+    texts = [v for v in cells if isinstance(v, str)]
     # a match needs a symbol or a letter: amount columns of plain numbers, the usual case,
     # are seen to hold none in one pass over their characters, not one search per text
     if texts and not _ANY_CELL_CHAR.search("".join(texts)):

@@ -87,7 +87,7 @@ def _new_product_facts(p: Prepared, codes: np.ndarray, s: AnalysisSettings) -> t
     bought_new = np.zeros(len(codes), dtype=bool)
     active_recent = p.orders_between(since - 1)[codes] > 0
     if p.o_product.size:
-        pc, products = p.product_codes  # missing product: -1
+        pc, products = p.o_product, p.products  # missing product: -1
         known = pc >= 0
         first_sale = _first_day_by_code(pc, p.o_day, len(products))
         is_new_product = first_sale >= since

@@ -377,12 +377,6 @@ class Prepared:
         out[codes[ok]] = values[ok]
         return out
 
-    @property
-    def product_codes(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each order's product as a code into the distinct product names (text; -1 when
-        missing), and those names: (``o_product``, ``products``)."""
-        return self.o_product, self.products
-
     @cached_property
     def _type_codes(self) -> tuple[np.ndarray, np.ndarray]:
         return factorize_objects(self.i_type.to_numpy(dtype=object))

@@ -41,8 +41,9 @@ def _text_widths(values: pd.Series) -> int:
     s = values.dropna()
     if s.empty:
         return 0
-    head = s.iloc[:1000].tolist()
-    if len(set(map(str, head))) * 2 > len(head) and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+    textual = s.dtype == object or pd.api.types.is_string_dtype(s.dtype)
+    head = s.iloc[:1000].tolist() if textual else []
+    if textual and len(set(map(str, head))) * 2 > len(head):
         # mostly distinct (order numbers, IDs): measured without finding the distinct values first
         every = s.tolist()
         joined = "".join(every) if all(map(str.__instancecheck__, every)) else None

@@ -282,3 +282,39 @@ def test_transpiled_sql_leaves_zoned_order_dates_to_python(datasets, sources, un
     with pytest.raises(NotPushable) as e:
         engine_aggregates(url, AnalysisSettings())
     assert "订单日期带时区" in e.value.zh and "time zone" in e.value.en
+
+
+class _StubBackend:
+    """What PortableConnection reads of an ibis backend to transpile: its name and dialect;
+    ``disconnect`` records that it was called."""
+
+    def __init__(self, name: str, dialect: str) -> None:
+        self.name, self.dialect, self.disconnected = name, dialect, False
+
+    def disconnect(self) -> None:
+        self.disconnected = True
+
+
+def test_spark_numbers_rows_in_the_order_it_reads_them():
+    """Spark refuses row_number() OVER () (no ORDER BY): its rows are numbered by
+    monotonically_increasing_id(), the partition's number then the row's place in it (the
+    order SELECT * gives); other engines keep the empty window. (Spark itself:
+    tests/test_sources_spark.py.)"""
+    from crm_xl.sources.portable import PortableConnection
+
+    sql = "SELECT v, row_number() OVER () AS rn FROM t"
+    spark = PortableConnection("spark", _StubBackend("pyspark", "spark")).transpiled(sql)
+    assert spark == "SELECT v, ROW_NUMBER() OVER (ORDER BY MONOTONICALLY_INCREASING_ID()) AS rn FROM t"
+    assert PortableConnection("trino", _StubBackend("trino", "trino")).transpiled(sql) == \
+        "SELECT v, ROW_NUMBER() OVER () AS rn FROM t"
+
+
+def test_closing_a_spark_source_leaves_the_session_running():
+    """ibis's pyspark backend is the process's SparkSession (a notebook's, say): closing the
+    source must not stop it; other backends are disconnected."""
+    from crm_xl.sources.portable import PortableConnection
+
+    spark, trino = _StubBackend("pyspark", "spark"), _StubBackend("trino", "trino")
+    PortableConnection("spark", spark).close()
+    PortableConnection("trino", trino).close()
+    assert (spark.disconnected, trino.disconnected) == (False, True)

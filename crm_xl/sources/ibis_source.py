@@ -194,6 +194,12 @@ def _with_dialect(label: str, backend) -> IbisConnection:
     return IbisConnection(label, backend)
 
 
+# backends whose connection is the process's session, shared with whoever else uses it:
+# ibis's pyspark backend takes the running SparkSession (getOrCreate) and its disconnect stops
+# it, which would end a notebook's Spark; it is left running (the crm-xl command's ends with it)
+_SHARED_SESSIONS = frozenset({"pyspark"})
+
+
 class IbisConnection(Connection):
     """A :class:`~crm_xl.sources.Connection` over an ibis backend, read through Arrow. No
     ``dialect``: the push-down does not apply (the subclasses below have one)."""
@@ -225,6 +231,8 @@ class IbisConnection(Connection):
             raise self.error(f"「{kind}」的查询执行失败", f"the query for '{kind}' failed", e) from None
 
     def close(self) -> None:
+        if getattr(self.con, "name", "") in _SHARED_SESSIONS:
+            return
         try:
             self.con.disconnect()
         except Exception:  # noqa: BLE001 - closing a read-only connection cannot lose anything

@@ -52,8 +52,9 @@ class Portable(_Dialect):
         return f"DATE_DIFF('day', DATE '1970-01-01', CAST({x} AS DATE))"
 
     def round6(self, x: str) -> str:
-        # numpy's np.round(x, 6) but for exact ties (rint(x * 1e6) / 1e6); no ROUND(double, n) in PostgreSQL
-        return f"(FLOOR({x} * 1000000 + 0.5) / 1000000)"
+        # numpy's np.round(x, 6) but for exact ties (rint(x * 1e6) / 1e6); no ROUND(double, n) in
+        # PostgreSQL. FLOOR gives a BIGINT in Spark, where NaN becomes 0: NaN is kept apart.
+        return f"(CASE WHEN {self.is_nan(x)} THEN CAST('NaN' AS DOUBLE) ELSE CAST(FLOOR({x} * 1000000 + 0.5) AS DOUBLE) / 1000000 END)"
 
     def line_month(self, t: str) -> str | None:
         return f"CAST(EXTRACT(YEAR FROM CAST({t} AS DATE)) * 100 + EXTRACT(MONTH FROM CAST({t} AS DATE)) AS INTEGER)"
@@ -210,6 +211,14 @@ def _kind(dtype) -> str:
     return next((kind for test, kind in _KINDS if getattr(dtype, test)()), "other")
 
 
+# Engines that refuse ``row_number() OVER ()`` (a window without ORDER BY), and the order
+# that numbers the rows as ``SELECT *`` returns them there: Spark reads a table partition
+# by partition, and ``monotonically_increasing_id()`` is the partition's number, then the
+# row's place in it
+_ORDERED_ROW_NUMBERS = {"pyspark": "ROW_NUMBER() OVER (ORDER BY MONOTONICALLY_INCREASING_ID())"}
+_EMPTY_OVER = re.compile(r"ROW_NUMBER\(\)\s+OVER\s*\(\s*\)", re.IGNORECASE)
+
+
 class PortableConnection(IbisConnection):
     """An ibis backend whose SQL crm_xl does not write: the push-down's DuckDB SQL transpiled
     by sqlglot to the backend's dialect, results through Arrow (see the module docstring)."""
@@ -226,6 +235,9 @@ class PortableConnection(IbisConnection):
         import sqlglot
 
         text = sqlglot.transpile(sql, read="duckdb", write=self.con.dialect)[0]
+        numbered = _ORDERED_ROW_NUMBERS.get(getattr(self.con, "name", ""))
+        if numbered is not None:
+            text = _EMPTY_OVER.sub(numbered, text)
         for key, query in self._queries.items():
             word = re.compile(rf"\b{key}\b")
             text, n = word.subn(lambda _m, q=query: f"({q})", text)
@@ -249,6 +261,8 @@ class PortableConnection(IbisConnection):
             return res
         if callable(getattr(res, "to_arrow", None)):
             return ArrowCursor(res.to_arrow())
+        if callable(getattr(res, "toArrow", None)):  # (a Spark DataFrame: ibis's to_pyarrow makes its NaN NULL)
+            return ArrowCursor(res.toArrow())
         return ArrowCursor(self.con.sql(text).to_pyarrow())
 
     def kinds(self, rel: str, columns: list[str]) -> list[str]:

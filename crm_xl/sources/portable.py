@@ -23,7 +23,9 @@ the console. Order dates with a time zone are left to Python (the engine's curso
 session's time zone, the rows read through ibis are in UTC). What the check cannot see: an engine whose grouping, window or COUNT DISTINCT
 differ from standard SQL's, and ``row_number() OVER ()`` in an engine that numbers rows in
 another order than ``SELECT *`` returns them (a distributed engine: the cleaning log's row
-numbers may then differ from the in-memory path's; the counts and sums do not).
+numbers may then differ from the in-memory path's; the counts and sums do not). Spark refuses
+that window without an ORDER BY: its rows are numbered in the order it reads them
+(:data:`_ORDERED_ROW_NUMBERS`).
 
 A ``--query`` is in the engine's own dialect: it is not transpiled. The push-down's SQL
 refers to it by a placeholder (:meth:`PortableConnection.query_relation`) that is replaced by

@@ -91,9 +91,24 @@ def _fetch(con: Connection, sql: str, names: list[str]) -> dict[str, np.ndarray]
             out[n] = np.concatenate(parts[j]) if parts[j] else np.zeros(0)
             parts[j] = []
         return out
+    table = getattr(cur, "arrow_table", None)
+    if table is not None:  # an Arrow result (crm_xl.sources.portable.ArrowCursor): column by column
+        return {n: _arrow_column(table.column(j)) for j, n in enumerate(names)}
     rows = cur.fetchall()
     cols = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     return {n: np.array(c, dtype=object) for n, c in zip(names, cols, strict=True)}
+
+
+def _arrow_column(col) -> np.ndarray:
+    """An Arrow column as :func:`_fetch` gives columns: numbers as numpy numbers (NULL: NaN),
+    texts as objects (NULL: None), anything else (DECIMAL, dates) as the Python values the row
+    cursor gives."""
+    import pyarrow.types as pt
+
+    t = col.type
+    if pt.is_integer(t) or pt.is_floating(t) or pt.is_string(t) or pt.is_large_string(t):
+        return col.to_numpy()
+    return np.array(col.to_pylist(), dtype=object)
 
 
 def _ints(a: np.ndarray, missing: int) -> np.ndarray:

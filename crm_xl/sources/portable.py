@@ -180,13 +180,23 @@ def check(con, d: Portable, settings) -> None:
 
 class ArrowCursor:
     """An Arrow table's rows as the DB-API cursor the push-down reads (description, fetchone,
-    fetchall, fetchmany)."""
+    fetchall, fetchmany); the table itself is ``arrow_table``, for a reader that takes its
+    columns whole (:func:`crm_xl.sources.engine_orders._fetch`: a million purchases as row
+    tuples cost ~10 s). The rows are made on the first fetch."""
 
     def __init__(self, table):
+        self.arrow_table = table
         self.description = [(str(f.name), str(f.type), None, None, None, None, None) for f in table.schema]
-        cols = [c.to_pylist() for c in table.columns]
-        self._rows = list(zip(*cols, strict=True)) if cols else [()] * table.num_rows
+        self._made: list[tuple] | None = None
         self._at = 0
+
+    @property
+    def _rows(self) -> list[tuple]:
+        if self._made is None:
+            table = self.arrow_table
+            cols = [c.to_pylist() for c in table.columns]
+            self._made = list(zip(*cols, strict=True)) if cols else [()] * table.num_rows
+        return self._made
 
     def fetchmany(self, size: int = 1) -> list[tuple]:
         rows = self._rows[self._at:self._at + size]

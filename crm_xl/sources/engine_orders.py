@@ -210,7 +210,7 @@ def _check_dates(con: Connection, d: _Dialect, rel: str, col: str, head: str, sh
     from ..schema import ORDERS
 
     rows = con._execute(f"SELECT v, COUNT(*), MIN(rn) FROM (SELECT {col} AS v, row_number() OVER () AS rn FROM {rel}) "
-                        f"AS crm_d WHERE v IS NOT NULL GROUP BY v ORDER BY 3").fetchall()
+                        f"AS crm_d WHERE v IS NOT NULL GROUP BY v ORDER BY MIN(rn)").fetchall()
     values = [_value(v) for v, _, _ in rows]
     notes: list = []
     for repeat in (False, True):

@@ -41,8 +41,9 @@ Push-down (the report's engine path for a large orders table,
   :class:`crm_xl.sources.portable.PortableConnection`): DuckDB's SQL transpiled by sqlglot,
   its expressions checked in the engine on probe values before any query over the data; a
   difference or a query the engine cannot run falls back to reading the rows, with the one-line
-  note. Tested here on a real Spark (local mode, tests/test_sources_spark.py) and on PostgreSQL
-  taken for an unknown backend; the cloud warehouses themselves are not tested (no server here).
+  note. Tested here on a real Spark (local mode, tests/test_sources_spark.py), MariaDB
+  (tests/test_sources_mysql.py) and PostgreSQL taken for an unknown backend; the cloud
+  warehouses themselves are not tested (no server here).
 * a backend without ``raw_sql``, ``sql`` and a sqlglot dialect (no SQL at all): no ``dialect``,
   every row is read.
 """

@@ -33,14 +33,18 @@ import pytest
 import crm_xl.sources.engine_orders as engine_orders
 from crm_xl.settings import AnalysisSettings
 from crm_xl.sources.pushdown import engine_aggregates
+from tests import test_sources_secrets
 from tests.test_sources import _free_port, _q, _typed, comparable, sheets
 from tests.test_sources_engine_report import accepted, without_snapshot
 from tests.test_sources_pushdown import _parquet_dir, assert_same, dirty, in_memory
+
+memory_keyring = test_sources_secrets.memory_keyring  # (the fixture, shared)
 
 pytestmark = [pytest.mark.mysql, pytest.mark.slow]
 
 N_CUSTOMERS = 120
 USER = "crm"
+SECRET_USER, SECRET = "analyst", "s3cret-Maria"  # (a user with a password, read from the keyring)
 _TYPES = {"date": "DATE", "float": "DOUBLE", "int": "BIGINT", "text": "TEXT"}
 
 
@@ -86,6 +90,8 @@ class MariaServer:
         cur = con.cursor()
         cur.execute(f"CREATE USER '{USER}'@'127.0.0.1'")
         cur.execute(f"GRANT ALL ON *.* TO '{USER}'@'127.0.0.1'")
+        cur.execute(f"CREATE USER '{SECRET_USER}'@'127.0.0.1' IDENTIFIED BY '{SECRET}'")
+        cur.execute(f"GRANT SELECT ON *.* TO '{SECRET_USER}'@'127.0.0.1'")
         con.close()
 
     def stop(self) -> None:
@@ -206,3 +212,23 @@ def test_report_through_mariadb_equals_the_in_memory_report(pushed, datasets, bo
     assert not [t for t in told if "汇总未下推" in t[0]], told  # (no fallback)
     want, _ = run(f"parquet://{folder}", tmp_path / "memory.xlsx", 10**15)
     assert comparable(got) == comparable(want)
+
+
+@pytest.mark.filterwarnings(_NO_UTC)
+def test_password_from_the_keyring_and_a_wrong_one(datasets, both, memory_keyring):
+    """A MariaDB user with a password: crm_xl hands ibis the keyring's password (never from the
+    URL); with a wrong one the error is one line naming the source and the keyring, in zh and en."""
+    from crm_xl.errors import InputError
+    from crm_xl.sources.secrets import SERVICE, keyring_user
+
+    url, folder = both(datasets["demo"])
+    secret_url = url.replace(f"//{USER}@", f"//{SECRET_USER}@")
+    memory_keyring.set_password(SERVICE, keyring_user(secret_url), SECRET)
+    s = AnalysisSettings()
+    assert_same(engine_aggregates(secret_url, s), *in_memory(f"parquet://{folder}", s))
+    memory_keyring.set_password(SERVICE, keyring_user(secret_url), "wrong")
+    with pytest.raises(InputError) as e:
+        engine_aggregates(secret_url, s)
+    assert secret_url in e.value.zh and secret_url in e.value.en
+    assert "\n" not in e.value.zh and "\n" not in e.value.en
+    assert "密钥环" in e.value.zh and "keyring" in e.value.en

@@ -169,10 +169,13 @@ def check(con, d: Portable, settings) -> None:
         raise NotPushable(f"数据库无法执行转译后的 SQL（{line}）", f"the engine cannot run the transpiled SQL ({line})") from None
     # An engine without NaN (MySQL, MariaDB; SQLite stores it as NULL) reads the probe's 'NaN' as 0
     # or NULL: its data cannot hold NaN, so that row is checked with the number the engine holds
+    nan_rows = {k for k, _t, _ts, a, _s, _i in _PROBE if a == "NaN"}
     af = names.index("af")
-    numbers = {int(r[0]): (None if r[af] is None else float(r[af])) for r in got
-               if any(k == int(r[0]) and a == "NaN" for k, _t, _ts, a, _s, _i in _PROBE)
-               and not (r[af] is not None and math.isnan(float(r[af])))}
+    numbers: dict[int, float | None] = {}
+    for r in got:
+        held = None if r[af] is None else float(r[af])
+        if int(r[0]) in nan_rows and (held is None or not math.isnan(held)):
+            numbers[int(r[0])] = held
     want = _expected(prefixes, numbers)
     for row, truth in zip(got, want, strict=False):
         for name, value in zip(names, row, strict=True):

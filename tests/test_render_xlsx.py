@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crm_xl.atomic import atomic_write
@@ -166,6 +166,8 @@ def test_cjk_widths():
 @given(st.lists(st.one_of(st.text(alphabet="abcXYZ019-_ 客户\n", max_size=12), st.none(), st.integers(-999, 99999),
                           st.floats(allow_nan=True, allow_infinity=False, width=32)), max_size=60),
        st.booleans())
+@example([0.0, -0.0], False)  # (found by CI: pandas takes 0.0 and -0.0 for one value, their texts differ)
+@example([0, 0.0], False)  # (and 0 and 0.0)
 def test_a_text_column_is_as_wide_as_its_widest_first_line(values, distinct):
     """A text column's width is its widest value's first line, CJK counting 2, numbers by
     their text; a column of mostly distinct texts (order numbers) is measured without
@@ -179,6 +181,14 @@ def test_a_text_column_is_as_wide_as_its_widest_first_line(values, distinct):
     assert _text_widths(s) == want
     if all(isinstance(v, str) for v in vals):
         assert _text_widths(s.astype("str")) == want
+
+
+def test_a_float_column_holding_0_and_minus_0_is_as_wide_as_minus_0():
+    from crm_xl.render.xlsx_styles import _text_widths
+
+    assert _text_widths(pd.Series([0.0, -0.0, 1.5])) == len("-0.0")
+    assert _text_widths(pd.Series([0.0, 0.0, 1.5])) == len("0.0")
+    assert _text_widths(pd.Series([-0.0, 12.25])) == len("12.25")
 
 
 def test_spec_validation_names_the_problem():

@@ -51,8 +51,16 @@ def _text_widths(values: pd.Series) -> int:
             return max(map(len, every))  # (each character counts 1)
     if s.dtype != object and pd.api.types.is_string_dtype(s.dtype):
         texts = s.unique().tolist()  # (a column of str: its distinct values found by pandas/Arrow)
+    elif s.dtype == object:
+        # values of several kinds: distinct texts (0 and 0.0, 0.0 and -0.0, 1 and True are one value
+        # to pandas, not one text)
+        texts = list(set(map(str, s.tolist())))
     else:
         texts = list(map(str, pd.unique(s.to_numpy(dtype=object))))
+        if s.dtype.kind == "f":  # (0.0 and -0.0: one value, two texts)
+            zero = s.to_numpy()
+            sign = np.signbit(zero[zero == 0])
+            texts += ["-0.0"] * bool(sign.any()) + ["0.0"] * bool((~sign).any())
     if len(texts) > 20000:  # the widest of a large column is found among its longest texts
         lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         cut = np.quantile(lens, 0.99)

@@ -56,11 +56,10 @@ def _text_widths(values: pd.Series) -> int:
         # to pandas, not one text)
         texts = list(set(map(str, s.tolist())))
     else:
-        texts = list(map(str, pd.unique(s.to_numpy(dtype=object))))
-        if s.dtype.kind == "f":  # (0.0 and -0.0: one value, two texts)
-            zero = s.to_numpy()
-            sign = np.signbit(zero[zero == 0])
-            texts += ["-0.0"] * bool(sign.any()) + ["0.0"] * bool((~sign).any())
+        keys = s.to_numpy()
+        if keys.dtype.kind == "f":  # (floats by their bits: 0.0 and -0.0 are one value to pandas, two texts)
+            keys = keys.view(f"i{keys.itemsize}")
+        texts = list(map(str, s.to_numpy(dtype=object)[~pd.Series(keys).duplicated().to_numpy()]))
     if len(texts) > 20000:  # the widest of a large column is found among its longest texts
         lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         cut = np.quantile(lens, 0.99)

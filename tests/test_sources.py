@@ -69,6 +69,7 @@ _TYPES = {
     "sqlite": {"date": "TEXT", "float": "REAL", "int": "INTEGER", "text": "TEXT"},
     "duckdb": {"date": "DATE", "float": "DOUBLE", "int": "BIGINT", "text": "VARCHAR"},
     "postgres": {"date": "date", "float": "double precision", "int": "bigint", "text": "text"},
+    "mysql": {"date": "DATE", "float": "DOUBLE", "int": "BIGINT", "text": "TEXT"},  # (names "quoted": ANSI_QUOTES)
 }
 
 
@@ -79,7 +80,7 @@ def _q(name: str) -> str:
 def load(con, dialect: str, tables: dict[str, pd.DataFrame]) -> None:
     """Create and fill one table per frame through a DB-API connection."""
     cur = con.cursor()
-    mark = "%s" if dialect == "postgres" else "?"
+    mark = "%s" if dialect in ("postgres", "mysql") else "?"
     for table, frame in tables.items():
         names, kinds, rows = _typed(frame)
         if dialect == "sqlite":

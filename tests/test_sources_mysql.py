@@ -30,12 +30,11 @@ import time
 
 import pytest
 
-import crm_xl.sources.engine_orders as engine_orders
 from crm_xl.settings import AnalysisSettings
 from crm_xl.sources.pushdown import engine_aggregates
 from tests import test_sources_secrets
-from tests.test_sources import _free_port, _q, _typed, comparable, sheets
-from tests.test_sources_engine_report import accepted, without_snapshot
+from tests.test_sources import _free_port, comparable, load
+from tests.test_sources_engine_report import accepted, run, without_snapshot
 from tests.test_sources_pushdown import _parquet_dir, assert_same, dirty, in_memory
 
 memory_keyring = test_sources_secrets.memory_keyring  # (the fixture, shared)
@@ -45,7 +44,6 @@ pytestmark = [pytest.mark.mysql, pytest.mark.slow]
 N_CUSTOMERS = 120
 USER = "crm"
 SECRET_USER, SECRET = "analyst", "s3cret-Maria"  # (a user with a password, read from the keyring)
-_TYPES = {"date": "DATE", "float": "DOUBLE", "int": "BIGINT", "text": "TEXT"}
 
 
 def _binaries() -> tuple[str, str] | None:
@@ -110,12 +108,8 @@ class MariaServer:
         cur = con.cursor()
         cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
         cur.execute(f"USE `{name}`")
-        cur.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')")  # (the tests' "quoted" names)
-        for table, frame in tables.items():
-            names, kinds, rows = _typed(frame)
-            cur.execute(f"CREATE TABLE {_q(table)} ({', '.join(f'{_q(n)} {_TYPES[k]}' for n, k in zip(names, kinds, strict=True))})")
-            cur.executemany(f"INSERT INTO {_q(table)} VALUES ({', '.join(['%s'] * len(names))})", rows)
-        con.commit()
+        cur.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')")  # (load's "quoted" names)
+        load(con, "mysql", tables)
         con.close()
         return f"ibis+mysql://{USER}@127.0.0.1:{self.port}/{name}"
 
@@ -198,20 +192,11 @@ def test_zero_amounts_are_not_nan_in_mariadb(datasets, both):
 def test_report_through_mariadb_equals_the_in_memory_report(pushed, datasets, both, tmp_path, monkeypatch):
     """The whole report, the orders' purchase rules run in MariaDB (the engine path) or the rows
     read from it, cell for cell the report of the same data read from Parquet files in Python."""
-    from crm_xl.cli.report import run_report
-
     url, folder = both(datasets["mess"])
-
-    def run(source, out, rows):
-        monkeypatch.setattr(engine_orders, "PUSHDOWN_ROWS", rows)
-        told: list[tuple[str, bool]] = []
-        run_report(out, source=source, sheet_rows=50, inform=lambda t, loud=False: told.append((t, loud)))
-        return without_snapshot(sheets(out)), told
-
-    got, told = run(url, tmp_path / "maria.xlsx", 10 if pushed else 10**15)
+    got, told, _s = run(url, tmp_path / "maria.xlsx", monkeypatch, 10 if pushed else 10**15)
     assert not [t for t in told if "汇总未下推" in t[0]], told  # (no fallback)
-    want, _ = run(f"parquet://{folder}", tmp_path / "memory.xlsx", 10**15)
-    assert comparable(got) == comparable(want)
+    want, _told, _s2 = run(f"parquet://{folder}", tmp_path / "memory.xlsx", monkeypatch, 10**15)
+    assert comparable(without_snapshot(got)) == comparable(without_snapshot(want))
 
 
 @pytest.mark.filterwarnings(_NO_UTC)

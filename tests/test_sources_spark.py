@@ -24,12 +24,11 @@ import shutil
 
 import pytest
 
-import crm_xl.sources.engine_orders as engine_orders
 from crm_xl.settings import AnalysisSettings
 from crm_xl.sources import SourceSpec
 from crm_xl.sources.pushdown import engine_aggregates
-from tests.test_sources import comparable, sheets
-from tests.test_sources_engine_report import accepted, without_snapshot
+from tests.test_sources import comparable
+from tests.test_sources_engine_report import accepted, run, without_snapshot
 from tests.test_sources_pushdown import _parquet_dir, assert_same, dirty, in_memory
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -128,17 +127,8 @@ def test_report_through_spark_equals_the_in_memory_report(pushed, datasets, lake
     """The whole report, the orders' purchase rules run in Spark (the engine path) or the rows
     read from Spark (a table below PUSHDOWN_ROWS), cell for cell the report of the same data
     read from the Parquet files and cleaned in Python."""
-    from crm_xl.cli.report import run_report
-
     folder = lake(datasets["mess"])
-
-    def run(url, out, rows):
-        monkeypatch.setattr(engine_orders, "PUSHDOWN_ROWS", rows)
-        told: list[tuple[str, bool]] = []
-        run_report(out, source=url, sheet_rows=50, inform=lambda t, loud=False: told.append((t, loud)))
-        return without_snapshot(sheets(out)), told
-
-    got, told = run("ibis+pyspark://", tmp_path / "spark.xlsx", 10 if pushed else 10**15)
+    got, told, _s = run("ibis+pyspark://", tmp_path / "spark.xlsx", monkeypatch, 10 if pushed else 10**15)
     assert not [t for t in told if "汇总未下推" in t[0]], told  # (no fallback)
-    want, _ = run(f"parquet://{folder}", tmp_path / "memory.xlsx", 10**15)
-    assert comparable(got) == comparable(want)
+    want, _told, _s2 = run(f"parquet://{folder}", tmp_path / "memory.xlsx", monkeypatch, 10**15)
+    assert comparable(without_snapshot(got)) == comparable(without_snapshot(want))

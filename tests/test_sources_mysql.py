@@ -197,6 +197,9 @@ def test_report_through_mariadb_equals_the_in_memory_report(pushed, datasets, bo
     assert not [t for t in told if "汇总未下推" in t[0]], told  # (no fallback)
     want, _told, _s2 = run(f"parquet://{folder}", tmp_path / "memory.xlsx", monkeypatch, 10**15)
     assert comparable(without_snapshot(got)) == comparable(without_snapshot(want))
+    # 设置 remembers the source, and says where its password comes from (the keyring for MySQL)
+    url_row = next(r for r in got["设置"] if r and r[0] == "source.url")
+    assert url_row[1] == url and "crm-xl password" in url_row[2]
 
 
 @pytest.mark.filterwarnings(_NO_UTC)

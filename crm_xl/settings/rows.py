@@ -58,10 +58,11 @@ TEXTS = Texts({
     "strategy": ("「{label}」策略：{what}", "strategy for '{label}': {what}"),
     "extra": ("（未识别的设置，原样保留）", "(unrecognised setting, kept as is)"),
     # the data source's rows
-    "source_url": ("数据源：运行 crm-xl report 本工作簿 时从这里重新读取数据（不含密码：密码来自环境变量 PGPASSWORD 或 "
-                   "~/.pgpass）；清空则改用工作簿中的数据表",
-                   "Data source: `crm-xl report BOOK` reads the data from here again (no password: it comes from "
-                   "PGPASSWORD or ~/.pgpass); clear it to use the workbook's data sheets"),
+    "source_url": ("数据源：运行 crm-xl report 本工作簿 时从这里重新读取数据（不含密码：密码来自系统密钥环，即 "
+                   "crm-xl password 地址，或数据库自己的设置，如 PostgreSQL 的 PGPASSWORD、~/.pgpass）；清空则改用工作簿中的数据表",
+                   "Data source: `crm-xl report BOOK` reads the data from here again (no password: it comes from the "
+                   "system keyring, crm-xl password URL, or the engine's own settings such as PostgreSQL's PGPASSWORD "
+                   "or ~/.pgpass); clear it to use the workbook's data sheets"),
     "source_table": ("数据源中各类数据所在的表（数据表=表名，逗号分隔）",
                      "Tables of the source holding each kind of data (TABLE=NAME, comma separated)"),
     "source_query": ("从数据源读取「{table}」的查询（SQL）", "Query (SQL) that reads '{table}' from the source"),

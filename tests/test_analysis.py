@@ -164,7 +164,7 @@ def test_median_of_the_other_groups_is_numpys(seed):
 
 
 def test_first_sale_per_product_by_counting_is_the_minimum():
-    from crm_xl.core.layer_problems import _first_day_by_code
+    from crm_xl.core.order_facts import _first_day_by_code
 
     rng = np.random.default_rng(9)
     for span, n in ((700, 5), (3, 40), (1 << 20, 30)):  # the last one through np.minimum.at

@@ -66,13 +66,13 @@ def test_lookups_and_shared_arrays_match_the_string_operations():
     p = prepare(data, AnalysisSettings())
     assert list(p.ids[:3000]) == list(ids) and p.ids[-1] == "NEW1"
     known = pd.notna(oid)
-    np.testing.assert_array_equal(p.o_code, p.ids.get_indexer(pd.Index(oid[known], dtype="str")))
+    np.testing.assert_array_equal(p.facts.code, p.ids.get_indexer(pd.Index(oid[known], dtype="str")))
     # customer-ID order by integer rank
     order = np.argsort(p.ids.to_numpy(dtype=object))
     np.testing.assert_array_equal(np.argsort(p.id_rank), order)
     # one row per (customer, day): the order totals of that day, sorted by customer then day
-    c, d, total = p.purchase_days
-    g = pd.DataFrame({"c": p.o_code, "d": p.o_day, "a": p.o_amount}).groupby(["c", "d"], sort=True)["a"]
+    c, d, total = p.facts._purchase_days
+    g = pd.DataFrame({"c": p.facts.code, "d": p.facts.day, "a": p.facts.amount}).groupby(["c", "d"], sort=True)["a"]
     ref = g.sum()
     np.testing.assert_array_equal(c, ref.index.get_level_values(0))
     np.testing.assert_array_equal(d, ref.index.get_level_values(1))
@@ -146,12 +146,13 @@ def test_periods_feedback_and_keyword_counts_match_the_masks():
     for start, end in ((p.day_months_before(3), None), (p.day_months_before(6), p.day_months_before(3)),
                        (np.iinfo(np.int64).min, None)):
         stop = p.today if end is None else end
-        m = (p.o_day > start) & (p.o_day <= stop)
-        mask, codes = p.window(start, end)
-        np.testing.assert_array_equal(mask, m)
-        np.testing.assert_array_equal(codes, p.o_code[m])
-        np.testing.assert_array_equal(p.orders_between(start, end), np.bincount(p.o_code[m], minlength=p.n))
-        assert p.window(start, end)[1] is codes and not codes.flags.writeable  # computed once, read-only
+        m = (p.facts.day > start) & (p.facts.day <= stop)
+        f = p.facts
+        counts = f.orders_between(start, end)
+        np.testing.assert_array_equal(counts, np.bincount(f.code[m], minlength=p.n))
+        np.testing.assert_array_equal(f.amount_between(start, end),
+                                      np.bincount(f.code[m], weights=f.amount[m], minlength=p.n))
+        assert f.orders_between(start, end) is counts and not counts.flags.writeable  # computed once, read-only
     fw, unres, tmo = p.feedback_counts(180, 48)
     ref_fw = p.i_day > p.today - 180
     np.testing.assert_array_equal(fw, ref_fw)
@@ -165,10 +166,10 @@ def test_periods_feedback_and_keyword_counts_match_the_masks():
 def test_median_gap_and_sorted_id_ranks_match_plain_pandas():
     data = _small_data(6)
     p = prepare(data, AnalysisSettings())
-    days = pd.DataFrame({"c": p.o_code, "d": p.o_day}).drop_duplicates().sort_values(["c", "d"])
+    days = pd.DataFrame({"c": p.facts.code, "d": p.facts.day}).drop_duplicates().sort_values(["c", "d"])
     gaps = days.assign(g=days.groupby("c")["d"].diff()).dropna()
     ref = gaps.groupby("c")["g"].median().reindex(range(p.n))
-    np.testing.assert_array_equal(p.median_gap_days, ref.to_numpy(dtype=float))
+    np.testing.assert_array_equal(p.facts.median_gap_days, ref.to_numpy(dtype=float))
     # customer IDs already in order: ranks are positions, as the sort would give
     data.customers = data.customers.sort_values("customer_id", ignore_index=True)
     q = prepare(data, AnalysisSettings())
@@ -213,25 +214,25 @@ def test_codes_and_days_are_32_bit_and_products_are_codes_into_the_sold_products
     products[days > 250] = "FUTURE"  # only in orders after the analysis date: never sold by then
     p = prepare(_product_data(products, days), AnalysisSettings(analysis_date=pd.Timestamp("2024-09-07").date()))
     kept = days <= 250
-    assert p.o_code.dtype == np.int32 and p.o_day.dtype == np.int32
-    assert p.purchase_days[0].dtype == np.int32 and p.purchase_days[1].dtype == np.int32
-    np.testing.assert_array_equal(p.o_day, (np.datetime64("2024-01-01") + days[kept]).astype(np.int64))
-    codes, texts = p.o_product, p.products
+    assert p.facts.code.dtype == np.int32 and p.facts.day.dtype == np.int32
+    assert p.facts._purchase_days[0].dtype == np.int32 and p.facts._purchase_days[1].dtype == np.int32
+    np.testing.assert_array_equal(p.facts.day, (np.datetime64("2024-01-01") + days[kept]).astype(np.int64))
+    codes, texts = p.facts.product, p.facts.products
     assert codes.dtype == np.int32 and len(codes) == kept.sum()
     want = products[kept]
     got = np.where(codes >= 0, np.asarray(texts, dtype=object)[np.maximum(codes, 0)], None)
     assert list(got) == list(want)  # each order's product, None where missing
     assert sorted(texts) == sorted({v for v in want if v is not None})  # distinct, sold by the analysis date
     # the sort by customer and day is numpy's stable sort of the (customer, day) pairs
-    np.testing.assert_array_equal(p.orders_by_customer_day(), np.lexsort((p.o_day, p.o_code)))
+    np.testing.assert_array_equal(p.facts.orders_by_customer_day(), np.lexsort((p.facts.day, p.facts.code)))
 
 
 def test_purchase_days_forgotten_are_made_again_the_same():
     rng = np.random.default_rng(5)
     days = rng.integers(0, 300, 5000)
     p = prepare(_product_data(np.array(["A"] * 5000, dtype=object), days), AnalysisSettings())
-    first = [a.copy() for a in p.purchase_days]
-    p.forget_purchase_days()
-    assert "purchase_days" not in p.__dict__
-    for a, b in zip(first, p.purchase_days, strict=True):
+    first = [a.copy() for a in p.facts._purchase_days]
+    p.facts.forget()
+    assert "_purchase_days" not in p.facts.__dict__
+    for a, b in zip(first, p.facts._purchase_days, strict=True):
         np.testing.assert_array_equal(a, b)

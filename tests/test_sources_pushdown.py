@@ -162,7 +162,7 @@ def in_memory(url: str, s: AnalysisSettings):
     """(as_of, per-customer frame, per-month frame) from the in-memory path's arrays."""
     cleaned = clean_dataset(read_source(SourceSpec(url)), settings=s)
     p = prepare(cleaned.data, s)
-    o = pd.DataFrame({"c": p.ids[p.o_code], "d": p.o_day, "a": p.o_amount})
+    o = pd.DataFrame({"c": p.ids[p.facts.code], "d": p.facts.day, "a": p.facts.amount})
     g = o.groupby("c")
     cust = pd.DataFrame({"orders": g.size(), "monetary": g["a"].sum(),
                          "first_purchase": g["d"].min().astype("datetime64[D]").astype("datetime64[ns]"),
@@ -278,8 +278,8 @@ def test_query_and_table_options_apply(datasets, make_source):
     got = engine_aggregates(spec, s)
     cleaned = clean_dataset(read_source(spec), settings=s)
     p = prepare(cleaned.data, s)
-    assert got.purchases == p.o_code.size
-    assert got.customers["monetary"].sum() == pytest.approx(p.o_amount.sum(), rel=1e-12)
+    assert got.purchases == p.facts.size
+    assert got.customers["monetary"].sum() == pytest.approx(p.facts.amount.sum(), rel=1e-12)
 
 
 def test_mixed_case_ids_and_prefixed_order_numbers_are_pushed(datasets, make_source):

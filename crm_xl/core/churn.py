@@ -240,13 +240,13 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         prepared = prepare(data, settings)
     p = prepared
     s = settings
-    rows = np.flatnonzero(p.has_orders)
+    rows = np.flatnonzero(p.facts.has_orders)
     m = s.churn_compare_months
     mid, start = p.day_months_before(m), p.day_months_before(2 * m)
-    last = p.orders_between(mid)[rows]
-    prev = p.orders_between(start, mid)[rows]
-    days = (p.today - p.last_day[rows]).astype(float)
-    gap = p.median_gap_days[rows]
+    last = p.facts.orders_between(mid)[rows]
+    prev = p.facts.orders_between(start, mid)[rows]
+    days = (p.today - p.facts.last_day[rows]).astype(float)
+    gap = p.facts.median_gap_days[rows]
     fw, unres_all, tmo_all = p.feedback_counts(s.churn_feedback_days, s.churn_timeout_hours)
     negative = fw & (p.i_complaint | (p.i_sat <= s.negative_satisfaction_max) | (p.i_nps <= s.nps_detractor_max))
     neg = p.count(p.i_code[negative])[rows]
@@ -268,7 +268,7 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         monetary[at < 0] = np.nan
     else:
         layer = layer_label = text_array(np.full(rows.size, "", dtype=object))
-        monetary = p.count(p.o_code, p.o_amount)[rows]
+        monetary = p.facts.total[rows]
     # sorted by risk, then value (largest first), then customer ID; every column in that order
     order = np.lexsort((p.id_rank[rows], -monetary, rank))
     rows, rank, count = rows[order], rank[order], count[order]
@@ -292,7 +292,7 @@ def churn_table(data: CrmData | None = None, settings: AnalysisSettings | None =
         "risk": text(np.array(["high", "medium", "low"], dtype=object)[rank]),
         "risk_label": text(np.array([RISK_LABELS[s.lang][k] for k in ("high", "medium", "low")], dtype=object)[rank]),
         "reasons": text(churn_reasons(days, gap, last, prev, neg, unres, tmo, s, p_alive=alive)),
-        "last_purchase_date": p.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]"),
+        "last_purchase_date": p.facts.last_day[rows].astype("datetime64[D]").astype("datetime64[ns]"),
         "layer": layer,
         "layer_label": layer_label,
         "monetary": monetary,

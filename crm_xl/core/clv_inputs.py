@@ -1,7 +1,7 @@
-"""The CLV models' per-customer summary built from the shared :class:`~crm_xl.core.prepared.Prepared`
-arrays (frequency, recency, T, monetary value; issue 9): ``np.add.reduceat`` on integer
-codes gives the same numbers as :func:`~crm_xl.core.clv_summary.clv_summary` several times
-faster on 1M orders, once for the whole history and once for the calibration period.
+"""The CLV models' per-customer summary (frequency, recency, T, monetary value; issue 9) built
+from the order facts' purchase-day summary (:meth:`crm_xl.core.order_facts.ArrayFacts.day_summary`):
+the same numbers as :func:`~crm_xl.core.clv_summary.clv_summary` several times faster on 1M
+orders, once for the whole history and once for the calibration period.
 Used by :func:`crm_xl.core.clv_report.clv_analysis` (and checked against the engine's
 aggregation of a database source, :mod:`crm_xl.sources.pushdown`).
 """
@@ -14,25 +14,21 @@ import numpy as np
 import pandas as pd
 
 from .clv_summary import TIME_UNITS
+from .order_facts import DaySummary
 from .prepared import Prepared
 
 _UNKNOWN_IDS = ("未知", "Unknown", "")
 
 
-def _purchase_days(p: Prepared) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One row per (customer, purchase day), sorted by customer code then day: codes,
-    day numbers and the day's total amount. Customers with an unknown ID are dropped."""
-    code, day, amount = p.purchase_days
+def _known_customers(p: Prepared) -> np.ndarray:
+    """Per customer: False for the customers with an unknown ID (未知, Unknown or blank),
+    whom the models leave out."""
     found = p.ids.get_indexer(pd.Index(_UNKNOWN_IDS, dtype=p.ids.dtype)) if p.ids.is_unique else None
     if found is None:
-        bad = np.asarray(p.ids.isin(_UNKNOWN_IDS), dtype=bool)
-    else:  # three lookups instead of hashing every ID
-        bad = np.zeros(p.n, dtype=bool)
-        bad[found[found >= 0]] = True
-    if code.size and bad.any():
-        keep = ~bad[code]
-        code, day, amount = code[keep], day[keep], amount[keep]
-    return code, day, amount
+        return ~np.asarray(p.ids.isin(_UNKNOWN_IDS), dtype=bool)
+    known = np.ones(p.n, dtype=bool)  # three lookups instead of hashing every ID
+    known[found[found >= 0]] = False
+    return known
 
 
 class _SharedCodes(np.ndarray):
@@ -50,22 +46,19 @@ class _SharedCodes(np.ndarray):
         return self
 
 
-def _summarise(p: Prepared, code: np.ndarray, day: np.ndarray, amount: np.ndarray, end_day: int,
-               days_per_unit: float) -> pd.DataFrame:
-    """The lifetimes summary of purchase-day rows (sorted by code, then day) up to ``end_day``."""
+def _summarise(p: Prepared, days: DaySummary, known: np.ndarray, end_day: int, days_per_unit: float) -> pd.DataFrame:
+    """The lifetimes summary of the customers of ``days`` whose ID is ``known``, observed up to ``end_day``."""
+    keep = known[days.codes]
+    code = days.codes[keep]
     if code.size == 0:
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ("frequency", "recency", "T", "monetary_value")})
         empty["first_purchase"] = pd.Series(dtype="datetime64[ns]")
         empty["last_purchase"] = pd.Series(dtype="datetime64[ns]")
         empty.index = pd.Index([], dtype="str", name="customer_id")
         return empty
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    ends = np.r_[starts[1:], code.size] - 1
-    first, last = day[starts], day[ends]
-    freq = (ends - starts).astype(float)
-    repeat = amount.copy()
-    repeat[starts] = 0.0
-    repeat_sum = np.add.reduceat(repeat, starts)
+    first, last = days.first[keep], days.last[keep]
+    freq = (days.days[keep] - 1).astype(float)
+    repeat_sum = days.repeat_amount[keep]
     with np.errstate(invalid="ignore", divide="ignore"):
         money = np.where(freq > 0, repeat_sum / np.where(freq > 0, freq, 1.0), 0.0)
     out = pd.DataFrame({
@@ -75,8 +68,8 @@ def _summarise(p: Prepared, code: np.ndarray, day: np.ndarray, amount: np.ndarra
         "monetary_value": money,
         "first_purchase": first.astype("datetime64[D]").astype("datetime64[ns]"),
         "last_purchase": last.astype("datetime64[D]").astype("datetime64[ns]"),
-    }, index=p.ids[code[starts]].rename("customer_id"))
-    out.attrs["codes"] = _SharedCodes.of(code[starts])
+    }, index=p.ids[code].rename("customer_id"))
+    out.attrs["codes"] = _SharedCodes.of(code)
     return out
 
 
@@ -106,21 +99,16 @@ def prepared_clv_summary(p: Prepared, unit: str = "weeks", *, holdout_months: in
         holdout or when no customer bought before the calibration end.
     """
     days_per_unit = TIME_UNITS[unit]
-    code, day, amount = _purchase_days(p)
-    summary = _summarise(p, code, day, amount, p.today, days_per_unit)
+    known = _known_customers(p)
+    summary = _summarise(p, p.facts.day_summary(), known, p.today, days_per_unit)
     summary.attrs.update(observation_end=p.as_of, unit_days=days_per_unit)
     if holdout_months <= 0:
         return summary, None
     cal_day = p.day_months_before(holdout_months)
-    in_cal = day <= cal_day
-    cal = _summarise(p, code[in_cal], day[in_cal], amount[in_cal], cal_day, days_per_unit)
+    cal = _summarise(p, p.facts.day_summary(cal_day), known, cal_day, days_per_unit)
     if cal.empty:
         return summary, None
-    cohort = np.zeros(p.n, dtype=bool)
-    cohort[np.asarray(cal.attrs["codes"])] = True
-    hold = ~in_cal & cohort[code]
-    n_hold = np.bincount(code[hold], minlength=p.n).astype(float)
-    s_hold = np.bincount(code[hold], weights=amount[hold], minlength=p.n)
+    n_hold, s_hold = p.facts.days_between(cal_day)  # (the purchase days after the calibration)
     cc = np.asarray(cal.attrs["codes"])
     out = cal.rename(columns={"frequency": "frequency_cal", "recency": "recency_cal", "T": "T_cal",
                               "monetary_value": "monetary_value_cal"})

@@ -50,6 +50,7 @@ from ..settings import AnalysisSettings
 from ..texts import Texts
 from .carry import map_distinct
 from .dataset import CrmData
+from .order_facts import prefix_sums, range_sums
 from .prepared import Prepared, match_keywords, prepare
 from .strategy import _dates, is_retired, overdue_mask, status_key
 
@@ -103,64 +104,6 @@ def row_status(table: pd.DataFrame) -> np.ndarray:
     return keys
 
 
-def _prefix_sums(v: np.ndarray) -> np.ndarray:
-    """0, then the running sums of ``v`` (``np.concatenate([[0.0], np.cumsum(v)])`` made in one array)."""
-    c = np.empty(v.size + 1, dtype=float)
-    c[0] = 0.0
-    np.cumsum(v, dtype=float, out=c[1:])
-    return c
-
-
-class _OrderKeys:
-    """The orders sorted by customer and day (:meth:`~crm_xl.core.prepared.Prepared.orders_by_customer_day`)
-    as keys ``customer << bits | day - d0`` (32-bit where every key fits: ten million orders
-    hold 40 MB, not 80) and the running sums of their amounts in that order; :meth:`query` makes
-    the key of a customer's day window boundary."""
-
-    def __init__(self, p: Prepared):
-        o_ord = p.orders_by_customer_day()
-        self.d0 = int(p.o_day.min()) if o_ord.size else 0
-        self.bits = max(int(int(p.o_day.max()) - self.d0 + 1).bit_length(), 1) if o_ord.size else 1
-        wide = (p.n << self.bits) >= 2**31  # (a boundary key reaches p.n << bits)
-        self.dtype = np.int64 if wide else np.int32
-        key = p.o_code[o_ord].astype(self.dtype, copy=False)  # (a fresh array: made in place)
-        key <<= self.bits
-        day = p.o_day[o_ord]
-        day -= self.d0
-        key |= day.astype(self.dtype, copy=False)
-        del day
-        self.key = key
-        self.sums = [_prefix_sums_taken(p.o_amount, o_ord)]
-
-    def query(self, code: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """The key of ``day`` (any day: before the first or after the last order's, the window
-        boundary stays within the customer's keys) of customers ``code``."""
-        span = np.clip(day.astype(np.int64) - self.d0, 0, 1 << self.bits)
-        return ((code.astype(np.int64) << self.bits) + span).astype(self.dtype)
-
-
-def _prefix_sums_taken(v: np.ndarray, rows: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
-    """``_prefix_sums(v[rows])`` made without ``v[rows]``, a chunk of rows at a time (each
-    chunk's first value adds the sum so far, so the sums are those of one running sum)."""
-    c = np.empty(rows.size + 1, dtype=float)
-    c[0] = 0.0
-    for i in range(0, rows.size, chunk):
-        j = min(i + chunk, rows.size)
-        part = v[rows[i:j]].astype(float, copy=False)
-        if i:
-            part[0] += c[i]
-        np.cumsum(part, dtype=float, out=c[i + 1:j + 1])
-    return c
-
-
-def _range_sums(key: np.ndarray, prefixes: list[np.ndarray], lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
-    """Sums over ``lo <= key < hi`` (``key`` sorted) of each array whose :func:`_prefix_sums` are
-    ``prefixes`` (computed once for both windows); first: counts."""
-    a = np.searchsorted(key, lo, side="left")
-    b = np.searchsorted(key, hi, side="left")
-    return [(b - a).astype(float), *(c[b] - c[a] for c in prefixes)]
-
-
 def _nps(prom: float, det: float, resp: float) -> float:
     return (prom - det) / resp * 100.0 if resp > 0 else np.nan
 
@@ -171,7 +114,6 @@ def _window_sums(p: Prepared, s: AnalysisSettings, ok: np.ndarray, code: np.ndar
     ``start_day``): orders, revenue, promoters, detractors, responses and complaints in the
     window before and after its start (0 for the rows not evaluated)."""
     base = np.int64(1 << 22)  # day numbers are < 2^22 until the year 13000
-    okeys = _OrderKeys(p)
     ikey = p.i_code.astype(np.int64) * base + p.i_day.astype(np.int64)
     i_ord = np.argsort(ikey, kind="stable")
     nps_v = p.i_nps[i_ord]
@@ -184,11 +126,12 @@ def _window_sums(p: Prepared, s: AnalysisSettings, ok: np.ndarray, code: np.ndar
     cbase = ocode.astype(np.int64) * base
     sd = np.where(ok, start_day, 0).astype(np.int64)
     Lw = np.where(ok, L, 0).astype(np.int64)
-    i_sums = [_prefix_sums(v) for v in (prom, det, resp, compl)]
+    i_sums = [prefix_sums(v) for v in (prom, det, resp, compl)]
     cols = {}
-    for when, lo, hi in (("before", sd - Lw, sd), ("after", sd, sd + Lw)):
-        cnt, rev = _range_sums(okeys.key, okeys.sums, okeys.query(ocode, lo), okeys.query(ocode, hi))
-        _, pr, de, rs, cp = _range_sums(ikey, i_sums, cbase + lo, cbase + hi)
+    windows = (("before", sd - Lw, sd), ("after", sd, sd + Lw))
+    order_sums = p.facts.window_totals(ocode, [(lo, hi) for _, lo, hi in windows])
+    for (when, lo, hi), (cnt, rev) in zip(windows, order_sums, strict=True):
+        _, pr, de, rs, cp = range_sums(ikey, i_sums, cbase + lo, cbase + hi)
         for name, v in (("orders", cnt), ("revenue", rev), ("promoters", pr), ("detractors", de),
                         ("responses", rs), ("complaints", cp)):
             cols[f"{name}_{when}"] = np.where(ok, v, 0.0)

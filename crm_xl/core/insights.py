@@ -193,14 +193,12 @@ def _kpi_name(kpi: str, lang: str) -> str:
 
 def _period_sums(p: Prepared, months: int) -> pd.DataFrame:
     mid, start = p.day_months_before(months), p.day_months_before(2 * months)
-    cur, c_cur = p.window(mid)
-    prev, c_prev = p.window(start, mid)
-    n_cur, n_prev = p.orders_between(mid), p.orders_between(start, mid)
+    n_cur, n_prev = p.facts.orders_between(mid), p.facts.orders_between(start, mid)
     return pd.DataFrame({
         "buyers_cur": (n_cur >= 1).astype(float), "repeat_cur": (n_cur >= 2).astype(float),
         "buyers_prev": (n_prev >= 1).astype(float), "repeat_prev": (n_prev >= 2).astype(float),
-        "revenue_cur": p.count(c_cur, p.o_amount[cur]),
-        "revenue_prev": p.count(c_prev, p.o_amount[prev]),
+        "revenue_cur": p.facts.amount_between(mid),
+        "revenue_prev": p.facts.amount_between(start, mid),
     }, index=p.ids)
 
 

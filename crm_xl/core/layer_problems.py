@@ -51,28 +51,6 @@ TEXTS = Texts({
 })
 
 
-def _first_day_by_code(codes: np.ndarray, days: np.ndarray, n: int) -> np.ndarray:
-    """Earliest of ``days`` per code 0..n-1 (int64 max where a code has none; codes < 0
-    are skipped): ``np.minimum.at``, or for few codes over a short span of days a count
-    per (code, day) and the first day counted (faster than ``ufunc.at`` on 1M orders)."""
-    first = np.full(n, np.iinfo(np.int64).max)
-    known = codes >= 0
-    if not known.all():
-        codes, days = codes[known], days[known]
-    if codes.size == 0:
-        return first
-    d0 = int(days.min())
-    span = int(days.max()) - d0 + 1
-    if n * span > 1 << 24:
-        np.minimum.at(first, codes, days)
-        return first
-    cell = (codes * span + (days - d0)).astype(np.intp)  # (below 2**24; bincount wants np.intp: 32-bit in wasm32)
-    seen = np.bincount(cell, minlength=n * span).reshape(n, span) > 0
-    has = seen.any(axis=1)
-    first[has] = d0 + seen[has].argmax(axis=1)
-    return first
-
-
 def _empty_problems() -> pd.DataFrame:
     """The problems table with no rows (its columns typed)."""
     return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("customers_affected", "customers", "share", "count")
@@ -83,19 +61,9 @@ def _new_product_facts(p: Prepared, codes: np.ndarray, s: AnalysisSettings) -> t
     """The products first sold in the last ``new_product_days`` (names, sorted); per customer
     whether they bought one, and whether they ordered at all in that period."""
     since = p.today - s.new_product_days
-    new_products: list[str] = []
-    bought_new = np.zeros(len(codes), dtype=bool)
-    active_recent = p.orders_between(since - 1)[codes] > 0
-    if p.o_product.size:
-        pc, products = p.o_product, p.products  # missing product: -1
-        known = pc >= 0
-        first_sale = _first_day_by_code(pc, p.o_day, len(products))
-        is_new_product = first_sale >= since
-        new_products = sorted(str(x) for x in np.asarray(products, dtype=object)[is_new_product])
-        if new_products:
-            is_new = known & is_new_product[np.maximum(pc, 0)]
-            bought_new = p.count(p.o_code[is_new])[codes] > 0
-    return new_products, bought_new, active_recent
+    active_recent = p.facts.orders_between(since - 1)[codes] > 0
+    new_products, orders_new = p.facts.new_products(since)
+    return new_products, orders_new[codes] > 0, active_recent
 
 
 def _nps_by_layer(kpis_by_layer: pd.DataFrame | None) -> dict:

@@ -1,10 +1,11 @@
 """One pass over ``CrmData`` that every analysis module shares.
 
-Customers get integer codes (position in :attr:`Prepared.ids`); orders and interactions
-up to the analysis date are kept as plain numpy arrays (customer code, day number,
-amount, ...). Every per-customer aggregate is then a ``np.bincount`` or ``ufunc.at`` on
-integer codes instead of a string ``groupby``, which is what keeps a 100k-customer /
-1M-order analysis near the speed of a single pandas groupby.
+Customers get integer codes (position in :attr:`Prepared.ids`); interactions up to the
+analysis date are kept as plain numpy arrays (customer code, day number, scores, ...), and
+the orders as :class:`~crm_xl.core.order_facts.ArrayFacts`, which gives the analysis their
+totals per customer and per group. Every per-customer aggregate is then a ``np.bincount`` or
+``ufunc.at`` on integer codes instead of a string ``groupby``, which is what keeps a
+100k-customer / 1M-order analysis near the speed of a single pandas groupby.
 
 Dates become day numbers (days since 1970-01-01); "N months before the analysis date" is
 calendar arithmetic (``pd.DateOffset``), so "近3个月" from 2024-09-30 starts after 2024-06-30.
@@ -38,6 +39,7 @@ from .codes import (
     used_codes,
 )
 from .dataset import CrmData, empty_table
+from .order_facts import ArrayFacts
 from .text import as_text, text_array
 
 __all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort",
@@ -118,16 +120,12 @@ class Prepared:
         Customer universe: the customers table's IDs, then IDs that appear only in orders.
     customers : DataFrame
         The customers table aligned to ``ids`` (index ``customer_id``).
-    o_* : arrays
-        Orders dated up to ``as_of`` with a known customer: ``o_code`` (position in
-        ``ids``), ``o_day``, ``o_amount``, ``o_profit`` (NaN unknown), ``o_promo`` (bought at
-        a discount or in a campaign), ``o_product`` (a code into ``products``, -1 when the
-        product is missing). Codes and days are 32-bit integers (``np.int32``; 64-bit codes
-        from 2**31 customers): per order, half the memory of ``np.intp`` (ten million orders:
-        40 MB less per array and per array derived from it); numpy indexes and counts with
-        them as fast. Per-customer arrays (``first_day``, ...) stay 64-bit.
-    products : array
-        The distinct product names (texts) of the orders, in no particular order.
+    facts : ArrayFacts
+        The orders dated up to ``as_of`` with a known customer and amount, as the analysis
+        reads them: totals per customer and per group (:mod:`crm_xl.core.order_facts`).
+        Customer codes and days are 32-bit integers per order (``np.int32``; 64-bit codes
+        from 2**31 customers): half the memory of ``np.intp`` (ten million orders: 40 MB less
+        per array); per-customer arrays (``facts.first_day``, ...) stay 64-bit.
     i_* : arrays
         Interactions dated up to ``as_of``: ``i_code``, ``i_day``, ``i_sat``, ``i_nps``,
         ``i_resp_hours``, ``i_responded`` / ``i_resolved`` (1.0 / 0.0 / NaN),
@@ -139,13 +137,7 @@ class Prepared:
     today: int
     ids: pd.Index
     customers: pd.DataFrame
-    o_code: np.ndarray
-    o_day: np.ndarray
-    o_amount: np.ndarray
-    o_profit: np.ndarray
-    o_promo: np.ndarray
-    o_product: np.ndarray
-    products: np.ndarray
+    facts: ArrayFacts
     i_code: np.ndarray
     i_day: np.ndarray
     i_sat: np.ndarray
@@ -169,22 +161,6 @@ class Prepared:
         """Per-customer count (or weighted sum) of ``codes`` -> float array of length n."""
         return np.bincount(codes, weights=weights, minlength=self.n).astype(float)
 
-    def window(self, start_excl: int, end_incl: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The orders with ``start_excl < day <= end_incl`` (default ``today``): a boolean
-        mask over the orders and their customer codes. Computed once per window (the KPI,
-        tag, churn and diagnosis periods coincide by default); read-only."""
-        end = self.today if end_incl is None else int(end_incl)
-        cache = self.__dict__.setdefault("_windows", {})
-        key = (int(start_excl), end)
-        if key not in cache:
-            m = self.o_day > start_excl
-            if end < self.today:  # (every order is dated up to today)
-                m &= self.o_day <= end
-            codes = self.o_code[m]
-            m.flags.writeable = codes.flags.writeable = False
-            cache[key] = (m, codes)
-        return cache[key]
-
     def feedback_counts(self, days: int, timeout_hours: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Interactions in the last ``days`` days (boolean per interaction) and per customer
         the interactions marked not resolved and those answered slower than
@@ -200,122 +176,6 @@ class Prepared:
                 a.flags.writeable = False
             cache[key] = (fw, unres, tmo)
         return cache[key]
-
-    def orders_between(self, start_excl: int, end_incl: int | None = None) -> np.ndarray:
-        """Per-customer order counts with ``start_excl < day <= end_incl`` (default ``today``),
-        computed once per window; read-only."""
-        end = self.today if end_incl is None else int(end_incl)
-        cache = self.__dict__.setdefault("_window_counts", {})
-        key = (int(start_excl), end)
-        if key not in cache:
-            out = self.count(self.window(start_excl, end)[1])
-            out.flags.writeable = False
-            cache[key] = out
-        return cache[key]
-
-    @cached_property
-    def o_count(self) -> np.ndarray:
-        """All orders up to ``as_of`` per customer."""
-        return self.count(self.o_code)
-
-    @cached_property
-    def first_day(self) -> np.ndarray:
-        """Day of each customer's first order (int64 min when none)."""
-        out = np.full(self.n, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(out, self.o_code, self.o_day)
-        out[out == np.iinfo(np.int64).max] = _NAT
-        return out
-
-    @cached_property
-    def last_day(self) -> np.ndarray:
-        """Day of each customer's last order (int64 min when none)."""
-        out = np.full(self.n, _NAT, dtype=np.int64)
-        np.maximum.at(out, self.o_code, self.o_day)
-        return out
-
-    @cached_property
-    def has_orders(self) -> np.ndarray:
-        return self.o_count > 0
-
-    @cached_property
-    def _customer_day_order(self) -> tuple[np.ndarray, int, int]:
-        """(the orders' stable sort by customer and day packed in one non-negative key, the
-        day's bits in the key, the first day): computed once for :attr:`purchase_days` and
-        :meth:`orders_by_customer_day` (the key itself is made again where needed, not held:
-        80 MB at ten million orders); the orders must not be empty."""
-        d0 = int(self.o_day.min())
-        bits = max(int(int(self.o_day.max()) - d0 + 1).bit_length(), 1)
-        key = self._customer_day_key(bits, d0)
-        order = stable_argsort(key, bits + max(int(self.n).bit_length(), 1))
-        del key
-        return order.astype(np.int32) if order.size < 2**31 else order, bits, d0  # (positions: 32 bits, as the codes)
-
-    def _customer_day_key(self, bits: int, d0: int, rows: np.ndarray | None = None) -> np.ndarray:
-        """Customer and day of the orders (``rows`` of them: all when None) packed in one key."""
-        code, day = (self.o_code, self.o_day) if rows is None else (self.o_code[rows], self.o_day[rows])
-        kind: type[np.signedinteger] = np.int32 if (int(self.n) << bits) < 2**31 else np.int64  # (32-bit where it fits)
-        key: np.ndarray = code.astype(kind)
-        key <<= bits
-        key |= (day - d0).astype(kind, copy=False)
-        return key
-
-    def orders_by_customer_day(self) -> np.ndarray:
-        """The positions of the orders sorted by customer code, then day, stable (orders of one
-        customer and day in their order in the orders table); computed once, read-only."""
-        if self.o_code.size == 0:
-            return np.zeros(0, dtype=np.intp)
-        order = self._customer_day_order[0]
-        order.flags.writeable = False
-        return order
-
-    @cached_property
-    def purchase_days(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One row per (customer, purchase day), sorted by customer code, then day: codes,
-        day numbers and the day's total amount (the orders of a day added in their order in
-        the orders table)."""
-        if self.o_code.size == 0:
-            return self.o_code[:0], self.o_day[:0], self.o_amount[:0]
-        order, bits, d0 = self._customer_day_order
-        key, amount = self._customer_day_key(bits, d0, order), self.o_amount[order]
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        total = np.add.reduceat(amount, starts)
-        key = key[starts]
-        return (key >> bits).astype(self.o_code.dtype), ((key & ((1 << bits) - 1)) + d0).astype(np.int32), total
-
-    def forget_purchase_days(self) -> None:
-        """Let :attr:`purchase_days` go (ten million orders: ~150 MB) once the steps reading it (the
-        CLV inputs, :attr:`median_gap_days`) are done; read again, it is made again, the same."""
-        self.__dict__.pop("purchase_days", None)
-
-    @cached_property
-    def median_gap_days(self) -> np.ndarray:
-        """Each customer's usual gap between purchase days: the median of the gaps between
-        consecutive distinct order days (NaN with fewer than two distinct days)."""
-        out = np.full(self.n, np.nan)
-        c, d, _ = self.purchase_days  # one purchase day counts once
-        if c.size < 2:
-            return out
-        same = c[1:] == c[:-1]
-        # gaps are below the span of the purchase days: (customer, gap) packed in one key,
-        # computed for every pair of consecutive rows and kept where both are one customer's
-        bits = max(int(int(d.max()) - int(d.min())).bit_length(), 1)
-        narrow = int(self.n).bit_length() + bits <= 31  # a 32-bit sort is twice as fast
-        c1: np.ndarray = c[1:].astype(np.int32 if narrow else np.int64)  # (codes are np.intp: 32-bit in wasm32)
-        dd = d[1:] - d[:-1]
-        key = ((c1 << bits) | (dd.astype(np.int32) if narrow else dd))[same]
-        if key.size == 0:
-            return out
-        # sorted by customer, then gap; the keys are already grouped by customer, which the
-        # run-detecting stable sort (timsort) exploits: about 2.5x faster than quicksort here
-        k2 = np.sort(key, kind="stable")
-        gc = k2 >> bits
-        starts = np.flatnonzero(np.r_[True, gc[1:] != gc[:-1]])
-        counts = np.diff(np.r_[starts, gc.size])
-        lo = starts + (counts - 1) // 2
-        hi = starts + counts // 2
-        mask = (1 << bits) - 1
-        out[gc[starts]] = ((k2[lo] & mask).astype(float) + (k2[hi] & mask).astype(float)) / 2
-        return out
 
     @cached_property
     def id_rank(self) -> np.ndarray:
@@ -341,7 +201,7 @@ class Prepared:
     def rfm_rows(self) -> np.ndarray:
         """Codes of the customers with orders, in customer-ID order: the rows of the RFM
         table (:func:`crm_xl.core.rfm.rfm_table`) and of the layers built on it."""
-        rows = np.flatnonzero(self.has_orders)
+        rows = np.flatnonzero(self.facts.has_orders)
         return rows[np.argsort(self.id_rank[rows], kind="stable")]  # (distinct ranks: any sort; fast when in order)
 
     def codes_of(self, customer_ids) -> np.ndarray:
@@ -501,13 +361,16 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         today=today,
         ids=ids,
         customers=customers,
-        o_code=own(o_codes).astype(code_type, copy=False),
-        o_day=own(o_day).astype(np.int32),  # (the days kept are dates: within 32 bits)
-        o_amount=sel(amount),
-        o_profit=_unless_all_missing(profit, sel, int(keep.sum())),
-        o_promo=own(promo),
-        o_product=o_product,
-        products=products,
+        facts=ArrayFacts(
+            len(ids), today,
+            code=own(o_codes).astype(code_type, copy=False),
+            day=own(o_day).astype(np.int32),  # (the days kept are dates: within 32 bits)
+            amount=sel(amount),
+            profit=_unless_all_missing(profit, sel, int(keep.sum())),
+            promo=own(promo),
+            product=o_product,
+            products=products,
+        ),
         i_code=i_codes.astype(np.intp),
         i_day=i_day,
         i_sat=_float(_col(inter, "satisfaction", "interactions")),

@@ -218,13 +218,12 @@ def rfm_table(data: CrmData, settings: AnalysisSettings | None = None, *,
     settings = settings or AnalysisSettings()
     p = prepared if prepared is not None else prepare(data, settings)
     if settings.rfm_window_months is None:
-        freq, mon = p.o_count, p.count(p.o_code, p.o_amount)
+        freq, mon = p.facts.count, p.facts.total
     else:
         start = p.day_months_before(settings.rfm_window_months)
-        w, wc = p.window(start)
-        freq, mon = p.orders_between(start), p.count(wc, p.o_amount[w])
+        freq, mon = p.facts.orders_between(start), p.facts.amount_between(start)
     rows = p.rfm_rows
-    last, first = p.last_day[rows], p.first_day[rows]
+    last, first = p.facts.last_day[rows], p.facts.first_day[rows]
     recency = (p.today - last).astype(float)
     if settings.rfm_window_months is None:
         years = np.maximum((p.today - first + 1) / 365.25, 1.0)

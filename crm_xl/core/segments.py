@@ -196,8 +196,8 @@ def customer_remarks(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.T
     if prepared is not None:
         p = prepared
         codes = p.codes_of(rfm["customer_id"])
-        recent_all = p.orders_between(p.today - trend - 1)
-        before_all = p.orders_between(p.today - 2 * trend - 1, p.today - trend - 1)
+        recent_all = p.facts.orders_between(p.today - trend - 1)
+        before_all = p.facts.orders_between(p.today - 2 * trend - 1, p.today - trend - 1)
         n_recent = np.where(codes >= 0, recent_all[codes], 0.0)
         n_before = np.where(codes >= 0, before_all[codes], 0.0)
     else:
@@ -236,9 +236,8 @@ def assign_layers(rfm: pd.DataFrame, orders: pd.DataFrame | None, as_of: pd.Time
         if prepared is not None:
             p = prepared
             start = p.day_months_before(settings.rule_window_months)
-            w, wc = p.window(start)
             codes = p.codes_of(out["customer_id"])
-            f_all, m_all = p.orders_between(start), p.count(wc, p.o_amount[w])
+            f_all, m_all = p.facts.orders_between(start), p.facts.amount_between(start)
             f12 = np.where(codes >= 0, f_all[codes], 0.0)
             m12 = np.where(codes >= 0, m_all[codes], 0.0)
         else:

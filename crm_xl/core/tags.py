@@ -67,9 +67,8 @@ def tag_metrics(data: CrmData | None = None, settings: AnalysisSettings | None =
     p = prepared
     s = settings
     start = _window_start(p)
-    ow, _ = p.window(start)
-    n_orders = p.orders_between(start)
-    n_promo = p.count(p.o_code[ow & p.o_promo])
+    n_orders = p.facts.orders_between(start)
+    n_promo = p.facts.promo_between(start)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n_orders >= max(s.tag_min_orders, 1), n_promo / n_orders, np.nan)
     iw = p.i_day > start

@@ -24,6 +24,7 @@ from ..settings import AnalysisSettings
 from ..texts import Texts
 from .dataset import CrmData
 from .kpis import safe_ratio
+from .order_facts import month_index
 from .prepared import Prepared, prepare
 from .text import text_array
 
@@ -36,16 +37,6 @@ TEXTS = Texts({
 
 TREND_COLUMNS = ("month", "month_start", "active_customers", "new_customers", "orders", "revenue",
                  "repurchase_rate", "nps", "nps_responses", "reason")
-
-
-def _month_index(days: np.ndarray) -> np.ndarray:
-    """Months since 1970-01 of day numbers (days since 1970-01-01); no missing days."""
-    if days.size > 1000:
-        lo, hi = int(days.min()), int(days.max())
-        if hi - lo < days.size:  # month of each day in the range once, then a lookup
-            lut = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-            return lut[days - lo]
-    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
 
 
 def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | None = None, *,
@@ -61,29 +52,11 @@ def monthly_trends(data: CrmData | None = None, settings: AnalysisSettings | Non
     t = s.trend_months
     last_m = int(np.datetime64(p.as_of, "M").astype(np.int64))
     first_m = last_m - t + 1
-    # orders from the first day of the first month (a day comparison: months only for those)
-    first_day = int(np.datetime64(first_m, "M").astype("datetime64[D]").astype(np.int64))
-    ok, codes = p.window(first_day - 1)
-    mi = (_month_index(p.o_day[ok]) - first_m).astype(np.intp)  # (an index array: np.intp, 32-bit in wasm32)
-    orders = np.bincount(mi, minlength=t).astype(float)
-    revenue = np.bincount(mi, weights=p.o_amount[ok], minlength=t)
-    # (customer, month) pairs with an order, distinct and sorted (codes are 32-bit: 64 where that overflows)
-    key = (codes if p.n * t < 2**31 else codes.astype(np.int64)) * t + mi
-    if p.n * t <= 50_000_000:
-        seen = np.zeros(p.n * t, dtype=bool)
-        seen[key] = True
-        pairs = np.flatnonzero(seen)
-    else:
-        pairs = np.unique(key)
-    pc, pm = pairs // t, pairs % t
-    active = np.bincount(pm, minlength=t).astype(float)
-    month_start_day = (np.arange(first_m, last_m + 1).astype("datetime64[M]").astype("datetime64[D]")
-                       .astype(np.int64))
-    returning = np.bincount(pm[p.first_day[pc] < month_start_day[pm]], minlength=t).astype(float)
-    fm = _month_index(p.first_day[p.has_orders])
+    orders, revenue, active, returning = p.facts.monthly(first_m, t)
+    fm = month_index(p.facts.first_day[p.facts.has_orders])
     fm = (fm[fm >= first_m] - first_m).astype(np.intp)
     new = np.bincount(fm, minlength=t).astype(float)
-    im = _month_index(p.i_day)
+    im = month_index(p.i_day)
     score = p.i_nps
     valid = (im >= first_m) & ~np.isnan(score) & (score >= 0) & (score <= 10)
     vm = (im[valid] - first_m).astype(np.intp)

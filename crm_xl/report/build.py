@@ -336,7 +336,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         scenarios = scenario_sheets_before_churn(cleaned.data, s, first.as_of, first.prepared)
         # the churn table's usual gaps between purchases (cached) while a child fits the CLV
         # models, rather than after waiting for it (~1 s at ten million orders)
-        first.prepared.median_gap_days  # noqa: B018 - computed for its cache
+        first.prepared.facts.median_gap_days  # noqa: B018 - computed for its cache
         # what needs no CLV result is made while the child still fits: the sources' mappings
         # and the raw data sheets
         mappings = source_mappings(raw_tables, s.lang)
@@ -349,7 +349,7 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         result = analysis_after_clv(first, clv.result())
     finally:
         clv.cancel()
-    first.prepared.forget_purchase_days()  # (the report sheets do not read it)
+    first.prepared.facts.forget()  # (the purchase days: the report sheets do not read them)
     cleaned = _log_future_orders(cleaned, result.as_of, s.lang)
     step(t.step_sheets)
     sheets = report_sheets(cleaned, result, goals, formulas=formulas, previous_strategy=previous_strategy,

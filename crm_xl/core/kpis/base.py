@@ -29,7 +29,7 @@ def _window_years(p: Prepared) -> np.ndarray:
     m = p.settings.kpi_window_months
     if m is not None:
         return np.full(p.n, m / 12)
-    first = p.first_day.astype(float)
+    first = p.facts.first_day.astype(float)
     with np.errstate(invalid="ignore"):
         return np.maximum((p.today - first + 1) / 365.25, 1.0)
 
@@ -52,24 +52,16 @@ class _PerCustomer:
     @cached_property
     def orders(self) -> np.ndarray:
         """Orders in the KPI window."""
-        return self.p.orders_between(self.start).copy()
+        return self.p.facts.orders_between(self.start).copy()
 
     @cached_property
     def revenue(self) -> np.ndarray:
-        ow, oc = self.p.window(self.start)
-        return self.p.count(oc, self.p.o_amount[ow])
+        return self.p.facts.amount_between(self.start)
 
     @cached_property
     def profit(self) -> tuple[np.ndarray, np.ndarray]:
         """Profit in the window and the revenue of the same orders (those with a known profit)."""
-        p = self.p
-        ow, oc = p.window(self.start)
-        if np.isnan(p.o_profit[ow]).any():
-            prof_known = ow & ~np.isnan(p.o_profit)
-            pc = p.o_code[prof_known]
-            return p.count(pc, p.o_profit[prof_known]), p.count(pc, p.o_amount[prof_known])
-        # every profit known: the same orders as revenue
-        return p.count(oc, p.o_profit[ow]), self.revenue.copy()
+        return self.p.facts.profit_between(self.start)
 
     @cached_property
     def active(self) -> np.ndarray:
@@ -82,12 +74,12 @@ class _PerCustomer:
         m = self.s.kpi_window_months
         if m is None:
             return np.zeros(self.p.n, dtype=bool)
-        return self.p.orders_between(self.p.day_months_before(2 * m), self.start) >= 1
+        return self.p.facts.orders_between(self.p.day_months_before(2 * m), self.start) >= 1
 
     @cached_property
     def new_buyers(self) -> np.ndarray:
         """First purchase in the window."""
-        return (self.p.first_day > self.start) & self.p.has_orders
+        return (self.p.facts.first_day > self.start) & self.p.facts.has_orders
 
     @cached_property
     def ltv(self) -> np.ndarray:
@@ -183,7 +175,7 @@ _columns(
     revenue=lambda c: c.revenue,
     repeat=lambda c: (c.orders >= 2).astype(float),
     new_buyers=lambda c: c.new_buyers.astype(float),
-    new_repeat=lambda c: (c.new_buyers & (c.p.o_count >= 2)).astype(float),
+    new_repeat=lambda c: (c.new_buyers & (c.p.facts.count >= 2)).astype(float),
     prev_active=lambda c: c.prev_active.astype(float),
     lapsed=lambda c: (c.prev_active & ~c.active).astype(float),
     profit=lambda c: c.profit[0],
@@ -262,7 +254,7 @@ def kpi_base(prepared: Prepared, layers: pd.DataFrame | None = None) -> pd.DataF
     if c.layers is not None:
         base["layer"] = take_texts(c.layers["layer"], c.layer_rows).fillna("no_purchase")
     else:
-        layer = np.where(p.has_orders, "unclassified", np.array(None, dtype=object)).astype(object)
+        layer = np.where(p.facts.has_orders, "unclassified", np.array(None, dtype=object)).astype(object)
         base["layer"] = text_array(np.where(pd.isna(layer), "no_purchase", layer))
     for dim in ("industry", "region", "owner"):
         t = p.text_array(dim).copy()  # missing -> "未知"/"Unknown"

@@ -153,24 +153,17 @@ def _first_orders_prepared(p) -> tuple[pd.Series, pd.Series, pd.Series]:
     """:func:`_first_orders` of the orders of a :class:`~crm_xl.core.prepared.Prepared` (the
     valid orders up to its analysis date, in the table's order), from its one stable sort of
     the orders by customer and day."""
-    if p.o_code.size == 0:
+    if p.facts.size == 0:
         return _first_orders(pd.DataFrame({"customer_id": [], "order_date": [], "amount": []}))
-    order = p.orders_by_customer_day()
-    sc, sd = p.o_code[order], p.o_day[order]
-    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
-    codes, first_day = sc[starts], sd[starts]
-    later = np.flatnonzero(sd > np.repeat(first_day, np.diff(np.r_[starts, sc.size])))
-    lc = sc[later]  # (sorted by customer then day: each customer's first later row is its second day)
-    at = np.flatnonzero(np.r_[True, lc[1:] != lc[:-1]]) if lc.size else np.zeros(0, dtype=np.intp)
-    has = lc[at]
+    codes, first_day, first_amount, has, second_day = p.facts.first_orders()
 
     def by_id(cs: np.ndarray, values: np.ndarray, name: str) -> pd.Series:
         o = np.argsort(p.id_rank[cs], kind="stable")  # customers in the order of their IDs' texts
         return pd.Series(values[o], index=pd.Index(p.id_array[cs[o]], name="customer_id"), name=name)
 
     stamp = (lambda d: d.astype("datetime64[D]").astype("datetime64[ns]"))
-    return (by_id(codes, stamp(first_day), "order_date"), by_id(codes, p.o_amount[order[starts]], "amount"),
-            by_id(has, stamp(sd[later[at]]), "order_date"))
+    return (by_id(codes, stamp(first_day), "order_date"), by_id(codes, first_amount, "amount"),
+            by_id(has, stamp(second_day), "order_date"))
 
 
 def _by_customer_day(codes: np.ndarray, day: np.ndarray, n: int) -> np.ndarray:

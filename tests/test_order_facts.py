@@ -4,13 +4,14 @@ module reads an order itself."""
 
 import ast
 import pathlib
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import crm_xl
-from crm_xl.core.order_facts import NO_DAY, ArrayFacts
+from crm_xl.core.order_facts import NO_DAY, ArrayFacts, money_scale
 
 N, TODAY = 60, 20_000  # customers; the analysis date's day number
 
@@ -122,6 +123,46 @@ def test_day_windows_months_and_new_products_are_the_group_bys():
     names, bought = f.new_products(TODAY - 30)
     assert names == ["P5"]  # P0-P4 were sold before
     np.testing.assert_array_equal(bought, _per_customer(o[o["prod"] == 5].groupby("c").size()))
+
+
+def _exact(values) -> float:
+    """The float nearest the exact decimal sum of ``values`` (each read as the decimal it prints as)."""
+    return float(sum((Decimal(repr(float(v))) for v in values), Decimal(0)))
+
+
+def test_money_is_added_up_exactly_whatever_the_order():
+    rng = np.random.default_rng(7)
+    o = _orders(5, 20_000)
+    o["a"] = np.round(rng.uniform(0, 100, len(o)), 2) + np.where(rng.random(len(o)) < 0.1, 0.1, 0.0)
+    o["a"] = np.round(o["a"], 2)  # cents, 0.1 + 0.2 style sums among them
+    f = _facts(o)
+    assert f.scale == 100
+    for c in range(0, N, 7):
+        mine = o.loc[o["c"] == c, "a"]
+        assert f.total[c] == _exact(mine)  # to the last bit, not approximately
+        assert f.total[c] == _facts(o.iloc[::-1]).total[c]  # in another order: the same bits
+        recent = o.loc[(o["c"] == c) & (o["d"] > TODAY - 90), "a"]
+        assert f.amount_between(TODAY - 90)[c] == _exact(recent)
+    month = np.asarray(o["d"], dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    last_m = int(month.max())
+    revenue = f.monthly(last_m, 1)[1][0]
+    assert revenue == _exact(o.loc[month == last_m, "a"])
+    (_, amt), = f.window_totals(np.array([1]), [(np.array([TODAY - 300]), np.array([TODAY - 100]))])
+    assert amt[0] == _exact(o.loc[(o["c"] == 1) & (o["d"] >= TODAY - 300) & (o["d"] < TODAY - 100), "a"])
+    days = f.day_summary()
+    first = o[o["c"] == 2]["d"].min()
+    assert days.repeat_amount[list(days.codes).index(2)] == _exact(o.loc[(o["c"] == 2) & (o["d"] > first), "a"])
+
+
+def test_the_money_unit_is_the_fewest_decimals_that_write_every_amount():
+    assert money_scale(np.array([12.0, 7.0, -3.0]), np.array([np.nan])) == (1.0, True)
+    assert money_scale(np.array([12.5, 7.25]), np.array([0.1])) == (100.0, True)
+    assert money_scale(np.array([0.123456, 1.0])) == (1e6, True)
+    assert money_scale(np.array([0.1234567])) == (1.0, False)  # more than the cleaning's 6 decimals: floats
+    assert money_scale(np.array([1e15, 1e15, 0.5])) == (1.0, False)  # sums too large to stay exact
+    assert money_scale(np.zeros(0)) == (100.0, True)
+    # a value the first thousand do not show still decides
+    assert money_scale(np.r_[np.ones(5000), 0.001]) == (1000.0, True)
 
 
 def test_no_orders_give_empty_facts():

@@ -150,8 +150,8 @@ def test_periods_feedback_and_keyword_counts_match_the_masks():
         f = p.facts
         counts = f.orders_between(start, end)
         np.testing.assert_array_equal(counts, np.bincount(f.code[m], minlength=p.n))
-        np.testing.assert_array_equal(f.amount_between(start, end),
-                                      np.bincount(f.code[m], weights=f.amount[m], minlength=p.n))
+        np.testing.assert_allclose(f.amount_between(start, end),
+                                   np.bincount(f.code[m], weights=f.amount[m], minlength=p.n), rtol=1e-12)
         assert f.orders_between(start, end) is counts and not counts.flags.writeable  # computed once, read-only
     fw, unres, tmo = p.feedback_counts(180, 48)
     ref_fw = p.i_day > p.today - 180

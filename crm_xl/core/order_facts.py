@@ -17,11 +17,20 @@ customer universe (``n``); results asked for twice are computed once and read-on
 
 Days are day numbers (days since 1970-01-01); a period is ``start_excl < day <= end_incl``
 (``end_incl`` defaults to the analysis date's day), as the settings' "last N months" mean it.
+
+Money is added up exactly. The cleaning rounds every amount to at most 6 decimals, so the
+amounts (and profits) are whole numbers of a unit of 10**-k (:func:`money_scale`: the fewest
+decimals k that write them all; cents for most exports); sums of whole numbers below 2**53 are
+exact in float64 whatever the order of the additions, so every total (per customer, per
+month, over a window, the CLV's purchase-day totals) is the float nearest the exact decimal
+sum. That is what lets an engine, adding in its own order, give the same totals as numpy
+here to the last bit; it also spares users ``0.30000000000000004``. Data beyond that (amounts
+with more than 6 decimals, totals above ~4.5e15 units) is added up as floats, as before.
 """
 
 from __future__ import annotations
 
-__all__ = ["ArrayFacts", "DaySummary", "NO_DAY", "month_index", "prefix_sums", "range_sums"]
+__all__ = ["ArrayFacts", "DaySummary", "NO_DAY", "money_scale", "month_index", "prefix_sums", "range_sums"]
 
 from functools import cached_property
 from typing import NamedTuple
@@ -43,6 +52,45 @@ class DaySummary(NamedTuple):
     first: np.ndarray
     last: np.ndarray
     repeat_amount: np.ndarray
+
+
+_MAX_DECIMALS = 6  # the cleaning rounds every order's amount to 6 decimals
+_EXACT_UNITS = 2.0 ** 52  # sums of whole numbers below 2**53 are exact in float64 (a margin for the bound)
+
+
+def money_scale(*columns: np.ndarray) -> tuple[float, bool]:
+    """The money unit of the orders (see module docstring): ``(scale, exact)``.
+
+    ``scale`` is 10**k for the fewest decimals k (0-6) that write every value of ``columns``
+    (NaN: unknown, skipped); ``exact`` says that in units of 1 / scale every value is a whole
+    number and the sum of all of them stays below 2**52, so any sum of them, in any order, is
+    exact. Otherwise (values with more decimals, or totals that large) ``(1.0, False)``: money
+    is added up as floats."""
+    values = [v[~np.isnan(v)] for v in columns if v.size and not (v.strides == (0,) and np.isnan(v[0]))]
+    if not values or not sum(v.size for v in values):
+        return float(10 ** 2), True
+    probe = np.concatenate([v[:1000] for v in values])
+    for k in range(_MAX_DECIMALS + 1):
+        scale = float(10 ** k)
+        if not _writes(probe, scale):
+            continue  # (a few values decide where to start; every value confirms)
+        if all(_writes(v, scale) for v in values):
+            total = sum(float(np.abs(v).sum()) for v in values) * scale
+            return (scale, True) if total < _EXACT_UNITS else (1.0, False)
+    return 1.0, False
+
+
+def _writes(values: np.ndarray, scale: float) -> bool:
+    """Every value is a whole number of 1 / scale (to the float nearest it)."""
+    return bool((np.rint(values * scale) / scale == values).all())
+
+
+def _units(values: np.ndarray, scale: float, exact: bool) -> np.ndarray:
+    """``values`` in units of 1 / scale: whole numbers where ``exact`` (NaN stays NaN; an
+    all-unknown column shared read-only stays so)."""
+    if not exact or (values.size and values.strides == (0,) and np.isnan(values[0])):
+        return values
+    return np.rint(values * scale)
 
 
 def prefix_sums(v: np.ndarray) -> np.ndarray:
@@ -127,8 +175,11 @@ class ArrayFacts:
     def __init__(self, n: int, today: int, code: np.ndarray, day: np.ndarray, amount: np.ndarray,
                  profit: np.ndarray, promo: np.ndarray, product: np.ndarray, products: np.ndarray) -> None:
         self.n, self.today = int(n), int(today)
-        self.code, self.day, self.amount, self.profit = code, day, amount, profit
+        self.code, self.day = code, day
         self.promo, self.product, self.products = promo, product, products
+        self.scale, exact = money_scale(amount, profit)
+        # the money in units of 1 / scale (whole numbers where exact; NaN: an unknown profit)
+        self._amount, self._profit = (_units(amount, self.scale, exact), _units(profit, self.scale, exact))
         self._windows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self._per_window: dict[tuple[str, int, int], object] = {}
 
@@ -137,8 +188,23 @@ class ArrayFacts:
         """The number of orders."""
         return int(self.code.size)
 
-    def _count(self, codes: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(codes, weights=weights, minlength=self.n).astype(float)
+    def _count(self, codes: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, minlength=self.n).astype(float)
+
+    def _sum(self, codes: np.ndarray, units: np.ndarray, minlength: int | None = None) -> np.ndarray:
+        """Money per code (customer, or ``minlength`` groups): whole units added up, then divided."""
+        # (divided into a new float array: bincount gives integers when there is nothing to add)
+        return np.bincount(codes, weights=units, minlength=self.n if minlength is None else minlength) / self.scale
+
+    @property
+    def amount(self) -> np.ndarray:
+        """Each order's amount (a new array)."""
+        return self._amount / self.scale
+
+    @property
+    def profit(self) -> np.ndarray:
+        """Each order's profit, NaN where unknown (a new array)."""
+        return self._profit / self.scale
 
     # ------------------------------------------------------------------------------------
     # per customer, all time
@@ -152,7 +218,7 @@ class ArrayFacts:
     @cached_property
     def total(self) -> np.ndarray:
         """Amount per customer."""
-        return self._count(self.code, self.amount)
+        return self._sum(self.code, self._amount)
 
     @cached_property
     def first_day(self) -> np.ndarray:
@@ -209,7 +275,7 @@ class ArrayFacts:
         """Amount per customer in the period; read-only."""
         def make():
             m, codes = self._window(start_excl, end_incl)
-            return self._count(codes, self.amount[m])
+            return self._sum(codes, self._amount[m])
         return self._once("amount", start_excl, end_incl, make)
 
     def promo_between(self, start_excl: int, end_incl: int | None = None) -> np.ndarray:
@@ -222,12 +288,12 @@ class ArrayFacts:
         the amount of the same orders; read-only."""
         def make():
             m, codes = self._window(start_excl, end_incl)
-            if np.isnan(self.profit[m]).any():
-                known = m & ~np.isnan(self.profit)
+            if np.isnan(self._profit[m]).any():
+                known = m & ~np.isnan(self._profit)
                 pc = self.code[known]
-                return self._count(pc, self.profit[known]), self._count(pc, self.amount[known])
+                return self._sum(pc, self._profit[known]), self._sum(pc, self._amount[known])
             # every profit known: the same orders as the amount
-            return self._count(codes, self.profit[m]), self.amount_between(start_excl, end_incl).copy()
+            return self._sum(codes, self._profit[m]), self.amount_between(start_excl, end_incl).copy()
         return self._once("profit", start_excl, end_incl, make)
 
     # ------------------------------------------------------------------------------------
@@ -268,12 +334,11 @@ class ArrayFacts:
     @cached_property
     def _purchase_days(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One row per (customer, purchase day), sorted by customer code, then day: codes,
-        day numbers and the day's total amount (the orders of a day added in their order in
-        the orders table)."""
+        day numbers and the day's total amount in money units (1 / :attr:`scale`)."""
         if self.code.size == 0:
-            return self.code[:0], self.day[:0], self.amount[:0]
+            return self.code[:0], self.day[:0], self._amount[:0]
         order, bits, d0 = self._customer_day_order
-        key, amount = self._customer_day_key(bits, d0, order), self.amount[order]
+        key, amount = self._customer_day_key(bits, d0, order), self._amount[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
         total = np.add.reduceat(amount, starts)
         key = key[starts]
@@ -298,7 +363,9 @@ class ArrayFacts:
         ends = np.r_[starts[1:], code.size] - 1
         repeat = amount.copy()
         repeat[starts] = 0.0
-        return DaySummary(code[starts], ends - starts + 1, day[starts], day[ends], np.add.reduceat(repeat, starts))
+        total = np.add.reduceat(repeat, starts)
+        total /= self.scale
+        return DaySummary(code[starts], ends - starts + 1, day[starts], day[ends], total)
 
     def days_between(self, start_excl: int, end_incl: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Per customer: the purchase days in the period and their total amount."""
@@ -306,7 +373,7 @@ class ArrayFacts:
         m = day > start_excl
         if end_incl is not None and end_incl < self.today:
             m &= day <= end_incl
-        return self._count(code[m]), self._count(code[m], amount[m])
+        return self._count(code[m]), self._sum(code[m], amount[m])
 
     @cached_property
     def median_gap_days(self) -> np.ndarray:
@@ -349,7 +416,7 @@ class ArrayFacts:
         later = np.flatnonzero(sd > np.repeat(first_day, np.diff(np.r_[starts, sc.size])))
         lc = sc[later]  # (sorted by customer then day: each customer's first later row is its second day)
         at = np.flatnonzero(np.r_[True, lc[1:] != lc[:-1]]) if lc.size else np.zeros(0, dtype=np.intp)
-        return codes, first_day, self.amount[order[starts]], lc[at], sd[later[at]]
+        return codes, first_day, self._amount[order[starts]] / self.scale, lc[at], sd[later[at]]
 
     def window_totals(self, code: np.ndarray, windows: list[tuple[np.ndarray, np.ndarray]]
                       ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -367,7 +434,7 @@ class ArrayFacts:
         day -= d0
         key |= day.astype(kind, copy=False)
         del day
-        sums = [_prefix_sums_taken(self.amount, o_ord)]
+        sums = [_prefix_sums_taken(self._amount, o_ord)]
 
         def at(day: np.ndarray) -> np.ndarray:  # the key of a day (any: clipped to the customer's keys)
             span = np.clip(day.astype(np.int64) - d0, 0, 1 << bits)
@@ -376,6 +443,7 @@ class ArrayFacts:
         out = []
         for lo, hi in windows:
             cnt, amt = range_sums(key, sums, at(lo), at(hi))
+            amt /= self.scale
             out.append((cnt, amt))
         return out
 
@@ -392,7 +460,7 @@ class ArrayFacts:
         ok, codes = self._window(first_day - 1)
         mi = (month_index(self.day[ok]) - first_month).astype(np.intp)  # (an index array: np.intp, 32-bit in wasm32)
         orders = np.bincount(mi, minlength=t).astype(float)
-        revenue = np.bincount(mi, weights=self.amount[ok], minlength=t)
+        revenue = self._sum(mi, self._amount[ok], t)
         # (customer, month) pairs with an order, distinct and sorted (codes are 32-bit: 64 where that overflows)
         key = (codes if self.n * t < 2**31 else codes.astype(np.int64)) * t + mi
         if self.n * t <= 50_000_000:

@@ -61,15 +61,6 @@ def test_factorising_and_membership_from_the_codes():
     np.testing.assert_array_equal(isin_texts(column, wanted), column.isin(wanted).to_numpy())
 
 
-def test_activation_sorts_orders_as_lexsort_does():
-    from crm_xl.core.scenarios.activation import _by_customer_day
-
-    rng = np.random.default_rng(3)
-    codes = rng.integers(0, 400, 20_000)
-    day = (np.datetime64("2022-01-01") + rng.integers(0, 900, 20_000)).astype("datetime64[ns]")
-    np.testing.assert_array_equal(_by_customer_day(codes, day, 400), np.lexsort((day, codes)))
-
-
 def test_text_codes_are_the_texts_of_the_column():
     """Engine codes (a repeated text, a missing slot), a pyarrow column, an object column mixing
     1 and "1": each row's text (None where missing) is ``texts[code]``; ``texts`` distinct."""

@@ -34,8 +34,8 @@ def _orders(seed: int, n_orders: int = 3000) -> pd.DataFrame:
 
 def _facts(o: pd.DataFrame) -> ArrayFacts:
     return ArrayFacts(N, TODAY, o["c"].to_numpy(np.int32), o["d"].to_numpy(np.int32), o["a"].to_numpy(float),
-                      o["p"].to_numpy(float), o["promo"].to_numpy(bool), o["prod"].to_numpy(np.int32),
-                      np.array([f"P{i}" for i in range(6)], dtype=object))
+                      o["p"].to_numpy(float), o["promo"].to_numpy(bool),
+                      {"product": (o["prod"].to_numpy(np.int32), np.array([f"P{i}" for i in range(6)], dtype=object))})
 
 
 def _per_customer(s: pd.Series) -> np.ndarray:
@@ -176,8 +176,8 @@ def test_no_orders_give_empty_facts():
 
 
 # the per-order arrays: read by crm_xl.core.order_facts and made by crm_xl.core.prepared only
-PER_ORDER = {"code", "day", "amount", "profit", "promo", "product", "products", "orders_by_customer_day",
-             "_purchase_days", "_window", "_customer_day_order"}
+PER_ORDER = {"code", "day", "amount", "profit", "promo", "labels", "orders_by_customer_day",
+             "_purchase_days", "_window", "_customer_day_order", "_amount", "_profit"}
 ALLOWED = {"core/order_facts.py", "core/prepared.py"}
 
 

@@ -217,7 +217,7 @@ def test_codes_and_days_are_32_bit_and_products_are_codes_into_the_sold_products
     assert p.facts.code.dtype == np.int32 and p.facts.day.dtype == np.int32
     assert p.facts._purchase_days[0].dtype == np.int32 and p.facts._purchase_days[1].dtype == np.int32
     np.testing.assert_array_equal(p.facts.day, (np.datetime64("2024-01-01") + days[kept]).astype(np.int64))
-    codes, texts = p.facts.product, p.facts.products
+    codes, texts = p.facts.labels["product"]
     assert codes.dtype == np.int32 and len(codes) == kept.sum()
     want = products[kept]
     got = np.where(codes >= 0, np.asarray(texts, dtype=object)[np.maximum(codes, 0)], None)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 __all__ = ["ArrayFacts", "DaySummary", "NO_DAY", "money_scale", "month_index", "prefix_sums", "range_sums"]
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import NamedTuple
 
@@ -40,6 +41,17 @@ import numpy as np
 from .codes import stable_argsort
 
 NO_DAY = np.iinfo(np.int64).min  # a customer without a purchase: its first / last day
+LABELS = ("product", "owner", "campaign")  # the orders' texts the analysis groups by
+
+
+class GroupTotals(NamedTuple):
+    """Orders and amount per (customer, label) pair with orders: the customer's code, the
+    label's code (-1: missing; 0 without a label), sorted by customer, then label."""
+
+    customer: np.ndarray
+    label: np.ndarray
+    orders: np.ndarray
+    amount: np.ndarray
 
 
 class DaySummary(NamedTuple):
@@ -164,20 +176,25 @@ class ArrayFacts:
         Customers in the universe (codes 0..n-1).
     today : int
         The analysis date's day number; every order is dated on or before it.
-    code, day, amount, profit, promo, product : arrays
+    code, day, amount, profit, promo : arrays
         Per order: the customer's code, the day number (both ``np.int32``, or 64-bit codes
         from 2**31 customers), the amount, the profit (NaN unknown), bought at a discount or
-        in a campaign, a code into ``products`` (-1: no product).
-    products : array
-        The distinct product names (texts) of the orders.
+        in a campaign.
+    labels : mapping
+        ``product``, ``owner``, ``campaign`` (each optional) -> (per order a code into the
+        texts, -1 where missing; the distinct texts, an object array). A label without texts
+        is left out (:meth:`label_names` gives no names).
     """
 
     def __init__(self, n: int, today: int, code: np.ndarray, day: np.ndarray, amount: np.ndarray,
-                 profit: np.ndarray, promo: np.ndarray, product: np.ndarray, products: np.ndarray) -> None:
+                 profit: np.ndarray, promo: np.ndarray,
+                 labels: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
         self.n, self.today = int(n), int(today)
-        self.code, self.day = code, day
-        self.promo, self.product, self.products = promo, product, products
+        self.code, self.day, self.promo = code, day, promo
+        # (a label no order has is left out: no array per order for it)
+        self.labels = {k: v for k, v in (labels or {}).items() if k in LABELS and len(v[1])}
         self.scale, exact = money_scale(amount, profit)
+        self._exact = exact
         # the money in units of 1 / scale (whole numbers where exact; NaN: an unknown profit)
         self._amount, self._profit = (_units(amount, self.scale, exact), _units(profit, self.scale, exact))
         self._windows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -479,9 +496,9 @@ class ArrayFacts:
     def new_products(self, since: int) -> tuple[list[str], np.ndarray]:
         """The products first sold on day ``since`` or later (names, sorted), and per customer
         the orders of those products."""
-        if not self.product.size:
+        if "product" not in self.labels or self.code.size == 0:
             return [], np.zeros(self.n)
-        pc, products = self.product, self.products  # missing product: -1
+        pc, products = self.labels["product"]  # missing product: -1
         first_sale = _first_day_by_code(pc, self.day, len(products))
         is_new_product = first_sale >= since
         names = sorted(str(x) for x in np.asarray(products, dtype=object)[is_new_product])
@@ -489,3 +506,40 @@ class ArrayFacts:
             return [], np.zeros(self.n)
         is_new = (pc >= 0) & is_new_product[np.maximum(pc, 0)]
         return names, self._count(self.code[is_new])
+
+    def totals_by(self, label: str | None, lo: int, hi: int, *, customers: np.ndarray | None = None,
+                  only: "int | list[int] | None" = None) -> GroupTotals:
+        """Orders and amount per customer, or per customer and ``label`` (product, owner,
+        campaign: :data:`LABELS`), of the orders with ``lo <= day < hi``; only those of
+        ``customers`` (codes) when given, only those whose label has code ``only`` (or one of
+        them) when given."""
+        m = (self.day >= lo) & (self.day < hi)
+        if customers is not None:
+            chosen = np.zeros(self.n, dtype=bool)
+            chosen[np.asarray(customers)[np.asarray(customers) >= 0]] = True
+            m &= chosen[self.code]
+        codes, names = (None, np.zeros(0, dtype=object)) if label is None else \
+            self.labels.get(label, (np.full(self.code.size, -1, dtype=np.int32), np.zeros(0, dtype=object)))
+        if codes is not None and only is not None:
+            m &= np.isin(codes, only)
+        width = len(names) + 1
+        key = self.code[m].astype(np.int64) * width
+        if codes is not None:
+            key += codes[m].astype(np.int64) + 1
+        pairs, at = np.unique(key, return_inverse=True)
+        at = at.ravel()  # (numpy 2.0-2.1 gave the input's shape)
+        return GroupTotals(pairs // width, pairs % width - (1 if codes is not None else 0),
+                           np.bincount(at, minlength=pairs.size).astype(float),
+                           self._sum(at, self._amount[m], pairs.size))
+
+    def add(self, amounts: np.ndarray) -> float:
+        """The total of money amounts this class gave (per customer or group): added in whole
+        units, so exact and in any order the same (floats added where money is not exact)."""
+        a = np.asarray(amounts, dtype=float)
+        if not self._exact:
+            return float(a.sum())
+        return float(np.rint(a * self.scale).sum() / self.scale)
+
+    def label_names(self, label: str) -> np.ndarray:
+        """The distinct texts of ``label`` (:data:`LABELS`) the codes of :meth:`totals_by` point into."""
+        return self.labels[label][1] if label in self.labels else np.zeros(0, dtype=object)

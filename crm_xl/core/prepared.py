@@ -100,6 +100,15 @@ def _bool_float(s: pd.Series) -> np.ndarray:
     return s.astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
+def _label_codes(orders: pd.DataFrame, key: str, own) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, texts) of an orders text column for the orders kept (``own``); no codes when
+    no order has a value (no array per order)."""
+    if key not in orders.columns or not orders[key].notna().any():
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+    codes, texts = text_codes(orders[key])
+    return own(codes), texts
+
+
 def _unless_all_missing(values: np.ndarray, sel, n: int) -> np.ndarray:
     """``sel(values)``, or where every value is NaN (orders without profits) one read-only NaN
     seen ``n`` times (read-only, no memory per order: nothing writes into it)."""
@@ -368,8 +377,9 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
             amount=sel(amount),
             profit=_unless_all_missing(profit, sel, int(keep.sum())),
             promo=own(promo),
-            product=o_product,
-            products=products,
+            labels={"product": (o_product, products),
+                    **{k: used_codes(*_label_codes(orders, column, own))
+                       for k, column in (("owner", "owner"), ("campaign", "campaign_id"))}},
         ),
         i_code=i_codes.astype(np.intp),
         i_day=i_day,

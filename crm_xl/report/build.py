@@ -163,7 +163,7 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
         diagnosis_sheet(result),
         strategy_sheet(result, table=table, carried_over=previous_strategy is not None),
         effect_sheet(effect, s),
-        *scenario_sheets(result, cleaned.data, s, first=scenarios),
+        *scenario_sheets(result, cleaned.data, s, first=scenarios, prepared=prepared),
         *([clv_sheet(result)] if result.clv is not None else []),
         charts,
         conclusions_sheet(result, dict(goals or {})),

@@ -336,23 +336,24 @@ def key_account_sheet(profiles: pd.DataFrame, settings: AnalysisSettings) -> She
 
 
 def scenario_sheets(result, data, settings: AnalysisSettings | None = None, *,
-                    first: "list[SheetSpec] | None" = None) -> list[SheetSpec]:
+                    first: "list[SheetSpec] | None" = None, prepared=None) -> list[SheetSpec]:
     """The four scenario sheets for ``result`` on cleaned ``data``; ``first``: the three of
-    :func:`scenario_sheets_before_churn`, when they were built already."""
+    :func:`scenario_sheets_before_churn`, when they were built already; ``prepared``: the
+    analysis's :class:`~crm_xl.core.prepared.Prepared` of ``data`` (else prepared again)."""
     s = settings or result.settings
     if first is None:
-        first = scenario_sheets_before_churn(data, s, result.as_of)
-    return [*first, key_account_sheet(key_account_profiles(result, data, s), s)]
+        first = scenario_sheets_before_churn(data, s, result.as_of, prepared)
+    return [*first, key_account_sheet(key_account_profiles(result, data, s, prepared=prepared), s)]
 
 
 def scenario_sheets_before_churn(data, settings: AnalysisSettings, as_of, prepared=None) -> list[SheetSpec]:
     """The three scenario sheets that need neither the churn warnings nor the CLV model
     (sales targets, campaigns, new-customer activation): the report builds them while the
     CLV models are fitted (:mod:`crm_xl.report.build`). ``prepared``: the analysis's
-    :class:`~crm_xl.core.prepared.Prepared` of ``data`` (activation reuses its sort)."""
+    :class:`~crm_xl.core.prepared.Prepared` of ``data`` (its order facts; else prepared again)."""
     s = settings
     return [
-        target_review_sheet(sales_target_review(data, s, as_of=as_of), s),
-        campaign_sheet(campaign_evaluation(data, s, as_of=as_of), s),
+        target_review_sheet(sales_target_review(data, s, as_of=as_of, prepared=prepared), s),
+        campaign_sheet(campaign_evaluation(data, s, as_of=as_of, prepared=prepared), s),
         activation_sheet(new_customer_activation(data, s, as_of=as_of, prepared=prepared), s),
     ]

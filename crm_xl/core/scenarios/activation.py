@@ -10,9 +10,9 @@ import pandas as pd
 
 from ...settings import AnalysisSettings
 from ...texts import Texts
-from ..codes import factorize_known, stable_argsort
 from ..dataset import CrmData
-from .common import _as_of, _pct, _texts, _valid_orders
+from ..prepared import Prepared, prepare
+from .common import _as_of, _pct, _texts
 
 ACTIVATION_COLUMNS = ("customer_id", "customer_name", "owner", "first_order_date", "first_amount",
                       "second_order_date", "days_to_second", "days_since_first", "status", "status_label")
@@ -66,9 +66,9 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     ``activation_days`` ago), 未激活 (longer). Activation rate = 已激活 / new customers whose
     first order is at least ``activation_days`` old (the others cannot have failed yet).
 
-    ``prepared``: the analysis's :class:`~crm_xl.core.prepared.Prepared` of ``data`` (cleaned
-    data, its dates at midnight), whose orders sorted by customer and day give the first
-    orders without sorting them again; used when its analysis date is ``as_of``.
+    ``prepared``: the analysis's :class:`~crm_xl.core.prepared.Prepared` of ``data``, whose
+    order facts give the first orders; used when its analysis date is ``as_of``, else
+    ``data`` is prepared here.
     """
     s = settings or AnalysisSettings()
     t = TEXTS.lang(s.lang)
@@ -76,10 +76,8 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ACTIVATION_COLUMNS})
     if as_of is None or len(data.orders) == 0:
         return Activation(empty, _summary([], s.lang), t.no_orders)
-    if prepared is not None and prepared.as_of == as_of:
-        first, first_amount, second = _first_orders_prepared(prepared)
-    else:
-        first, first_amount, second = _first_orders(_valid_orders(data, as_of))
+    p = prepared if prepared is not None and prepared.as_of == as_of else prepare(data, s, as_of)
+    first, first_amount, second = _first_orders(p)
     new = first[first > as_of - pd.Timedelta(days=int(s.new_customer_days))]
     if len(new) == 0:
         return Activation(empty, _summary([], s.lang), t("no_new", days=s.new_customer_days))
@@ -125,36 +123,10 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     return Activation(out, summ, "", tuple(concl))
 
 
-def _first_orders(o: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Per customer (index: customer_id, sorted): the first order day, the amount of the
-    first order (the earliest row of that day), and the first later order day (customers
-    with one only). One factorisation and one stable sort of the orders, where three
-    string groupbys took ~3 s at 1M orders."""
-    if len(o) == 0:
-        empty = pd.Series(dtype="datetime64[ns]", index=pd.Index([], dtype=object, name="customer_id"))
-        return empty.rename("order_date"), pd.Series(dtype=float, index=empty.index, name="amount"), empty.copy()
-    codes, uniq = factorize_known(o["customer_id"]) or pd.factorize(o["customer_id"].to_numpy(dtype=object), sort=True)
-    day = o["order_date"].to_numpy(dtype="datetime64[ns]")
-    amount = o["amount"].to_numpy(dtype=float)
-    order = _by_customer_day(codes, day, len(uniq))  # by customer, then day; ties keep the rows' order (stable)
-    sc, sd = codes[order], day[order]
-    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
-    index = pd.Index(uniq, name="customer_id")
-    first_day = sd[starts]
-    first = pd.Series(first_day, index=index, name="order_date")
-    first_amount = pd.Series(amount[order[starts]], index=index, name="amount")
-    later = np.flatnonzero(sd > first_day[sc])  # sorted by customer then day: a customer's first is its minimum
-    has, at = np.unique(sc[later], return_index=True)
-    second = pd.Series(sd[later[at]], index=pd.Index(uniq[has], name="customer_id"), name="order_date")
-    return first, first_amount, second
-
-
-def _first_orders_prepared(p) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """:func:`_first_orders` of the orders of a :class:`~crm_xl.core.prepared.Prepared` (the
-    valid orders up to its analysis date, in the table's order), from its one stable sort of
-    the orders by customer and day."""
-    if p.facts.size == 0:
-        return _first_orders(pd.DataFrame({"customer_id": [], "order_date": [], "amount": []}))
+def _first_orders(p: Prepared) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per customer with orders (index: customer_id, sorted): the first order day, the amount
+    of the first order (the earliest row of that day), and the first later order day
+    (customers with one only), from the order facts of a :class:`~crm_xl.core.prepared.Prepared`."""
     codes, first_day, first_amount, has, second_day = p.facts.first_orders()
 
     def by_id(cs: np.ndarray, values: np.ndarray, name: str) -> pd.Series:
@@ -164,18 +136,6 @@ def _first_orders_prepared(p) -> tuple[pd.Series, pd.Series, pd.Series]:
     stamp = (lambda d: d.astype("datetime64[D]").astype("datetime64[ns]"))
     return (by_id(codes, stamp(first_day), "order_date"), by_id(codes, first_amount, "amount"),
             by_id(has, stamp(second_day), "order_date"))
-
-
-def _by_customer_day(codes: np.ndarray, day: np.ndarray, n: int) -> np.ndarray:
-    """``np.lexsort((day, codes))`` (codes >= 0, dates at midnight): a radix sort of the two
-    packed into one integer when they fit in 48 bits, the same order."""
-    days = day.astype("datetime64[D]").astype(np.int64)
-    d0 = int(days.min())
-    bits = max(int(days.max() - d0 + 1).bit_length(), 1)
-    width = bits + max(int(n).bit_length(), 1)
-    if width > 48 or (codes < 0).any() or not (days.astype("datetime64[D]") == day).all():
-        return np.lexsort((day, codes))
-    return stable_argsort((codes.astype(np.int64) << bits) | (days - d0), width)
 
 
 def _summary(metrics: list[tuple[str, float]], lang: str) -> pd.DataFrame:

@@ -11,8 +11,8 @@ import pandas as pd
 from ...settings import AnalysisSettings
 from ...texts import Texts
 from ..dataset import CrmData
-from ..prepared import stage_matches
-from .common import _as_of, _pct, _text, _texts, _valid_orders
+from ..prepared import Prepared, prepare, stage_matches
+from .common import _as_of, _day, _pct, _text, _texts
 
 CAMPAIGN_COLUMNS = ("campaign_id", "campaign_name", "channel", "start_date", "end_date", "window_end", "partial",
                     "cost", "reached", "participants", "participation_rate", "leads", "leads_won", "converted",
@@ -46,7 +46,8 @@ class CampaignReview:
     conclusions: tuple[str, ...] = field(default_factory=tuple)
 
 
-def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None, *, as_of=None) -> CampaignReview:
+def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None, *, as_of=None,
+                        prepared: Prepared | None = None) -> CampaignReview:
     """Participation, conversion and ROI per campaign.
 
     For campaign ``c`` with window ``[start, end + campaign_attribution_days]`` (clipped at
@@ -63,6 +64,9 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
       window / in the same number of days just before ``start``;
       incremental_revenue = revenue_during - revenue_before;
     * roi = (incremental_revenue - cost) / cost (NaN without a positive cost).
+
+    ``prepared``: the analysis's :class:`~crm_xl.core.prepared.Prepared` of ``data`` (its order
+    facts give the revenue), else ``data`` is prepared here.
     """
     s = settings or AnalysisSettings()
     t = TEXTS.lang(s.lang)
@@ -73,7 +77,7 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
         return CampaignReview(empty, t.no_campaigns)
     if as_of is None:
         return CampaignReview(empty, t.no_orders)
-    rows, skipped = _Evaluation.of(data, s, as_of).rows(camp, as_of, int(s.campaign_attribution_days))
+    rows, skipped = _Evaluation.of(data, s, as_of, prepared).rows(camp, as_of, int(s.campaign_attribution_days))
     out = pd.DataFrame(rows, columns=list(CAMPAIGN_COLUMNS)) if rows else empty
     if len(out):
         out = out.sort_values("start_date", ascending=False, kind="stable").reset_index(drop=True)
@@ -87,37 +91,31 @@ def campaign_evaluation(data: CrmData, settings: AnalysisSettings | None = None,
 
 @dataclass
 class _Evaluation:
-    """What every campaign's figures are read from: the valid orders as arrays (customer
-    codes, days, amounts, campaign codes, customers) and the leads (campaign, customer, won)."""
+    """What every campaign's figures are read from: the order facts of the analysis (orders
+    per customer and campaign over a window), the campaigns' codes there by their texts, and
+    the leads (campaign, customer, won)."""
 
-    cust_code: np.ndarray
-    code_of: dict
-    day_arr: np.ndarray
-    amt_arr: np.ndarray
-    camp_code: np.ndarray
-    camp_of: dict
-    cust_arr: np.ndarray
+    p: Prepared
+    campaign_codes: dict
     leads: pd.DataFrame
     l_camp: pd.Series
     l_cust: pd.Series
     won: np.ndarray
 
     @classmethod
-    def of(cls, data: CrmData, s: AnalysisSettings, as_of) -> "_Evaluation":
-        """The orders valid at ``as_of`` and the leads of ``data``, ready for :meth:`row`."""
-        orders = _valid_orders(data, as_of)
-        o_camp = _texts(orders["campaign_id"]) if "campaign_id" in orders else pd.Series("", index=orders.index)
+    def of(cls, data: CrmData, s: AnalysisSettings, as_of, prepared: Prepared | None = None) -> "_Evaluation":
+        """The order facts at ``as_of`` (``prepared``'s, else ``data`` prepared here) and the
+        leads of ``data``, ready for :meth:`row`."""
+        p = prepared if prepared is not None and prepared.as_of == as_of else prepare(data, s, as_of)
+        names = _texts(pd.Series(p.facts.label_names("campaign"), dtype=object)).tolist()
+        codes: dict[str, list[int]] = {}
+        for code, name in enumerate(names):  # (texts that differ only by spaces: one campaign)
+            codes.setdefault(name, []).append(code)
         leads = data.leads
         l_camp = _texts(leads["campaign_id"]) if len(leads) and "campaign_id" in leads else pd.Series(dtype=object)
         won = stage_matches(leads["stage"], s.stage_won) if len(leads) else np.zeros(0, dtype=bool)
         l_cust = _texts(leads["customer_id"]) if len(leads) and "customer_id" in leads else pd.Series("", index=leads.index)
-        orders = orders.reset_index(drop=True)
-        cust_code, cust_uniques = pd.factorize(orders["customer_id"])
-        camp_code, camp_uniques = pd.factorize(o_camp)
-        return cls(cust_code, {v: i for i, v in enumerate(cust_uniques)},
-                   orders["order_date"].to_numpy(dtype="datetime64[ns]"), orders["amount"].to_numpy(float),
-                   camp_code, {v: i for i, v in enumerate(camp_uniques)}, orders["customer_id"].to_numpy(dtype=object),
-                   leads, l_camp, l_cust, won)
+        return cls(p, codes, leads, l_camp, l_cust, won)
 
     def rows(self, camp: pd.DataFrame, as_of, attribution_days: int) -> tuple[list[dict], int]:
         """One row of :data:`CAMPAIGN_COLUMNS` per started campaign (in the sheet's order), and the
@@ -139,21 +137,20 @@ class _Evaluation:
     def row(self, c: dict, cid: str, start: pd.Timestamp, as_of, attribution_days: int) -> dict:
         """The figures of campaign ``c`` (ID ``cid``, started on ``start``), as its docstring in
         :func:`campaign_evaluation` defines them."""
-        day_arr, amt_arr = self.day_arr, self.amt_arr
+        facts, ids = self.p.facts, self.p.id_array
         end = pd.to_datetime(c.get("end_date"), errors="coerce")
         end = start if pd.isna(end) or end < start else end.normalize()
         w_end_full = end + pd.Timedelta(days=attribution_days)
         w_end = min(w_end_full, as_of)
         days = (w_end - start).days + 1
-        before_start = start - pd.Timedelta(days=days)
-        in_win = (day_arr >= start.to_datetime64()) & (day_arr <= w_end.to_datetime64())
-        tagged = in_win & (self.camp_code == self.camp_of.get(cid, -2))
-        buyers = set(self.cust_arr[tagged].tolist())
+        lo, hi = _day(start), _day(w_end) + 1  # the window: lo <= day < hi
+        tagged = facts.totals_by("campaign", lo, hi, only=self.campaign_codes.get(cid, [-2]))
+        buyers = set(ids[np.unique(tagged.customer)].tolist())
         part_custs, participants, converted, lm, lw = self.people(cid, buyers)
-        codes = [self.code_of[x] for x in part_custs if x in self.code_of]
-        pc = np.isin(self.cust_code, codes) if codes else np.zeros(len(self.cust_code), dtype=bool)
-        during = float(amt_arr[pc & (day_arr >= start.to_datetime64()) & (day_arr <= w_end.to_datetime64())].sum())
-        before = float(amt_arr[pc & (day_arr >= before_start.to_datetime64()) & (day_arr < start.to_datetime64())].sum())
+        codes = self.p.ids.get_indexer(pd.Index(sorted(part_custs), dtype="str"))
+        codes = codes[codes >= 0]
+        during = facts.add(facts.totals_by(None, lo, hi, customers=codes).amount)
+        before = facts.add(facts.totals_by(None, lo - days, lo, customers=codes).amount)
         cost = pd.to_numeric(pd.Series([c.get("cost")]), errors="coerce").iloc[0]
         reached = pd.to_numeric(pd.Series([c.get("reached")]), errors="coerce").iloc[0]
         incr = during - before
@@ -165,7 +162,7 @@ class _Evaluation:
             "participation_rate": participants / reached if reached == reached and reached > 0 else np.nan,
             "leads": float(lm.sum()), "leads_won": float(lw.sum()), "converted": float(converted),
             "conversion_rate": converted / participants if participants else np.nan,
-            "attributed_revenue": float(amt_arr[tagged].sum()),
+            "attributed_revenue": facts.add(tagged.amount),
             "revenue_before": before, "revenue_during": during, "incremental_revenue": incr,
             "roi": (incr - cost) / cost if cost == cost and cost > 0 else np.nan,
         }

@@ -1,5 +1,6 @@
-"""What the scenarios share: the language, the analysis date, the valid orders up to it, text
-cleaning and percentages for their conclusions."""
+"""What the scenarios share: the language, the analysis date, day numbers, text cleaning and
+percentages for their conclusions (the orders they read are the analysis's order facts,
+:mod:`crm_xl.core.order_facts`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import pandas as pd
 
 from ...settings import AnalysisSettings
 from ..carry import map_distinct
-from ..codes import carry_codes
 from ..dataset import CrmData
 from ..prepared import resolve_analysis_date
 
@@ -26,22 +26,9 @@ def _as_of(data: CrmData, settings: AnalysisSettings, as_of) -> pd.Timestamp | N
         return None
 
 
-def _valid_orders(data: CrmData, as_of: pd.Timestamp) -> pd.DataFrame:
-    o = data.orders
-    if len(o) == 0:
-        return o.assign(order_date=pd.Series(dtype="datetime64[ns]"))
-    d = pd.to_datetime(o["order_date"], errors="coerce")
-    amt = pd.to_numeric(o["amount"], errors="coerce")
-    keep = (d.notna() & (d <= as_of) & amt.notna() & o["customer_id"].notna()).to_numpy()
-    # usual: every order valid, no filtering copy (the columns set below are replaced, not
-    # written into), and the customer IDs keep the codes remembered with them
-    every = bool(keep.all())
-    out = o.copy(deep=False) if every else o.loc[keep].copy()
-    out["order_date"] = (d if every else d[keep]).dt.normalize()
-    out["amount"] = (amt if every else amt[keep]).astype(float)
-    out["customer_id"] = out["customer_id"].astype(str)
-    carry_codes([o["customer_id"]], None if every else np.flatnonzero(keep), out["customer_id"])
-    return out
+def _day(when: pd.Timestamp) -> int:
+    """The day number (days since 1970-01-01) of a date."""
+    return int(np.datetime64(pd.Timestamp(when), "D").astype(np.int64))
 
 
 def _text(v: object) -> str:

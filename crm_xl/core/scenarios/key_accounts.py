@@ -3,16 +3,14 @@ open issues, tags and recommended actions for the top customers."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
 from ...settings import AnalysisSettings
 from ...texts import Texts
-from ..codes import isin_texts
 from ..dataset import CrmData
-from .common import _text, _texts, _valid_orders
+from ..prepared import Prepared, prepare
+from .common import _day, _text, _texts
 
 KEY_ACCOUNT_COLUMNS = ("rank", "customer_id", "customer_name", "industry", "region", "owner", "layer_label",
                        "first_purchase_date", "last_purchase_date", "orders", "monetary", "revenue_recent",
@@ -31,7 +29,8 @@ TEXTS = Texts({
 })
 
 
-def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | None = None) -> pd.DataFrame:
+def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | None = None, *,
+                         prepared: Prepared | None = None) -> pd.DataFrame:
     """Profiles of the top ``key_account_top_n`` customers by amount (累计购买金额).
 
     Per customer: layer, purchase history (first / last purchase, orders, amount; revenue
@@ -40,6 +39,9 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
     recommendation score), open issues (interactions not resolved, the latest text), tags,
     churn risk with its reasons, and recommended actions (the layer's strategy, plus
     closing open issues, a call-back for churn risk, a review of a revenue drop).
+
+    ``prepared``: the analysis's :class:`~crm_xl.core.prepared.Prepared` of ``data`` (its
+    order facts give the amounts and products), else ``data`` is prepared here.
 
     Returns
     -------
@@ -57,11 +59,13 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
     months = s.kpi_window_months or 12
     recent_start = as_of - pd.DateOffset(months=months)
     prev_start = recent_start - pd.DateOffset(months=months)
-    # the top customers' valid orders (their orders first: the validity of ten million is not needed)
-    o = _valid_orders(replace(data, orders=data.orders[isin_texts(data.orders["customer_id"], set(ids))]), as_of)
-    rec = o[o["order_date"] > recent_start].groupby("customer_id")["amount"].sum()
-    prv = o[(o["order_date"] > prev_start) & (o["order_date"] <= recent_start)].groupby("customer_id")["amount"].sum()
-    prods = _top_products(o, t)
+    p = prepared if prepared is not None and prepared.as_of == as_of else prepare(data, s, as_of)
+    codes = p.ids.get_indexer(pd.Index(ids, dtype="str"))
+    recent_day, prev_day = _day(recent_start), _day(prev_start)
+    known = codes >= 0
+    rec = pd.Series(p.facts.amount_between(recent_day)[codes[known]], index=ids.to_numpy()[known])
+    prv = pd.Series(p.facts.amount_between(prev_day, recent_day)[codes[known]], index=ids.to_numpy()[known])
+    prods = _top_products(p, codes, t)
     inter = _interactions(data.interactions, set(ids), as_of, recent_start)
     churn = result.churn.drop_duplicates("customer_id").set_index("customer_id") if len(result.churn) else None
     rows = []
@@ -92,12 +96,18 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
     return pd.DataFrame(rows, columns=list(KEY_ACCOUNT_COLUMNS))
 
 
-def _top_products(o: pd.DataFrame, t) -> dict[str, str]:
-    """Customer ID -> its three largest products with their share of its amount ("A 50%、B 30%"),
-    where the orders name products."""
-    prods = {}
-    if "product" in o and len(o):
-        pa = o.assign(product=_texts(o["product"])).groupby(["customer_id", "product"])["amount"].sum()
+def _top_products(p: Prepared, codes: np.ndarray, t) -> dict[str, str]:
+    """Customer ID (of ``codes``) -> its three largest products with their share of its amount
+    ("A 50%、B 30%"), where the orders name products."""
+    prods: dict[str, str] = {}
+    names = p.facts.label_names("product")
+    if len(names):
+        g = p.facts.totals_by("product", np.iinfo(np.int64).min, p.today + 1, customers=codes)
+        product = np.where(g.label >= 0, names[np.maximum(g.label, 0)], None)
+        pa = pd.Series(g.amount, index=pd.MultiIndex.from_arrays(
+            [p.id_array[g.customer], _texts(pd.Series(product, dtype=object)).to_numpy()],
+            names=["customer_id", "product"]))
+        pa = pa.groupby(level=[0, 1]).sum()  # (products whose texts differ only by spaces: one)
         for cid, grp in pa.groupby(level=0):
             g = grp.droplevel(0).sort_values(ascending=False)
             g = g[g.index != ""]

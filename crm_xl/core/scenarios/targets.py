@@ -12,7 +12,8 @@ from ...settings import AnalysisSettings
 from ...texts import Texts
 from ..dataset import CrmData
 from ..kpis import safe_ratio
-from .common import _as_of, _pct, _text, _texts, _valid_orders
+from ..prepared import Prepared, prepare
+from .common import _as_of, _day, _pct, _text, _texts
 from .periods import parse_period
 
 TARGET_COLUMNS = ("period", "owner", "region", "period_start", "period_end", "partial", "target", "actual",
@@ -85,7 +86,7 @@ def _rollup(detail: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None, *, as_of=None,
-                        top_n: int = 10) -> TargetReview:
+                        top_n: int = 10, prepared: Prepared | None = None) -> TargetReview:
     """Target vs actual per target row, period, owner and region; growth contributors.
 
     Actual of a target row = order amounts dated in its period (up to the analysis date)
@@ -102,6 +103,9 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
         Default: the analysis date of the settings / data.
     top_n : int
         Number of growth contributors listed.
+    prepared : Prepared, optional
+        The analysis's :class:`~crm_xl.core.prepared.Prepared` of ``data`` (its order facts give
+        the sales), else ``data`` is prepared here.
     """
     s = settings or AnalysisSettings()
     t = TEXTS.lang(s.lang)
@@ -119,9 +123,9 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
         return nothing(t.no_targets)
     if as_of is None:
         return nothing(t.no_orders)
-    orders = _valid_orders(data, as_of)
+    p = prepared if prepared is not None and prepared.as_of == as_of else prepare(data, s, as_of)
     cust = data.customers.drop_duplicates("customer_id").set_index(data.customers["customer_id"].drop_duplicates().astype(str))
-    sales = _Sales.of(orders, cust)
+    sales = _Sales(p)
     rows, bad, future = sales.target_rows(targets, as_of, t)
     detail = pd.DataFrame(rows, columns=[c for c in TARGET_COLUMNS if c not in ("attainment", "gap")])
     if len(detail):
@@ -143,38 +147,28 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
     return TargetReview(detail, by_period, by_owner, by_region, contrib, latest, " ".join(notes), concl)
 
 
-@dataclass
 class _Sales:
-    """The valid orders as the review reads them: ``o`` (customer_id, date, amount, owner,
-    region; by date), with the days, amounts and owner/region codes as arrays for the
-    per-target sums."""
+    """The sales as the review reads them: from the order facts, per customer and owner over a
+    period (the owner of an order: its own, else its customer's), with each customer's region."""
 
-    o: pd.DataFrame
-    day: np.ndarray
-    amount: np.ndarray
-    owner_codes: np.ndarray
-    region_codes: np.ndarray
-    owner_code: dict
-    region_code: dict
+    def __init__(self, p: Prepared) -> None:
+        self.p = p
+        self.order_owner = _texts(pd.Series(p.facts.label_names("owner"), dtype=object)).to_numpy()
+        self.customer_owner, self.region = (np.asarray(_texts(pd.Series(p.text(k), dtype=object)).to_numpy(), dtype=object)
+                                            for k in ("owner", "region"))
+        self._periods: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
-    @classmethod
-    def of(cls, orders: pd.DataFrame, cust: pd.DataFrame) -> "_Sales":
-        """The orders with their owner (the order's, else the customer's) and the customer's region."""
-        o_owner = orders["owner"].astype(object) if "owner" in orders else pd.Series(None, index=orders.index, dtype=object)
-        c_owner = cust["owner"].reindex(orders["customer_id"]).to_numpy(dtype=object) if "owner" in cust else None
-        owner = _texts(o_owner).to_numpy().copy()
-        if c_owner is not None:
-            blank = owner == ""
-            owner[blank] = _texts(pd.Series(c_owner[blank], dtype=object)).to_numpy()
-        region = (_texts(cust["region"].reindex(orders["customer_id"])).tolist() if "region" in cust
-                  else [""] * len(orders))
-        o = pd.DataFrame({"customer_id": orders["customer_id"].to_numpy(), "date": orders["order_date"].to_numpy(),
-                          "amount": orders["amount"].to_numpy(), "owner": owner, "region": region})
-        o = o.sort_values("date", kind="stable").reset_index(drop=True)
-        oc, ou = pd.factorize(o["owner"])
-        rc, ru = pd.factorize(o["region"])
-        return cls(o, o["date"].to_numpy(dtype="datetime64[ns]"), o["amount"].to_numpy(dtype=float), oc, rc,
-                   {v: i for i, v in enumerate(ou)}, {v: i for i, v in enumerate(ru)})
+    def _period(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(owner, region, amount) per customer and order owner with orders ``lo <= day < hi``."""
+        if (lo, hi) not in self._periods:
+            g = self.p.facts.totals_by("owner", lo, hi)
+            own = np.full(g.label.size, "", dtype=object)
+            has = g.label >= 0
+            own[has] = self.order_owner[g.label[has]]
+            blank = own == ""
+            own[blank] = self.customer_owner[g.customer[blank]]
+            self._periods[(lo, hi)] = (own, self.region[g.customer], g.amount)
+        return self._periods[(lo, hi)]
 
     def target_rows(self, targets: pd.DataFrame, as_of, t) -> tuple[list[dict], list[str], int]:
         """Per target row reviewed, its detail row without attainment and gap; the periods that
@@ -201,18 +195,17 @@ class _Sales:
 
     def actual(self, start, end, own: str, reg: str) -> float:
         """The order amounts dated in [start, end) of owner ``own`` in region ``reg`` (blank: all)."""
-        lo, hi = np.searchsorted(self.day, start.to_datetime64()), np.searchsorted(self.day, end.to_datetime64())
-        m = np.ones(hi - lo, dtype=bool)
+        owners, regions, amount = self._period(_day(start), _day(end))
+        m = np.ones(amount.size, dtype=bool)
         if own:
-            m &= self.owner_codes[lo:hi] == self.owner_code.get(own, -2)
+            m &= owners == own
         if reg:
-            m &= self.region_codes[lo:hi] == self.region_code.get(reg, -2)
-        return float(self.amount[lo:hi][m].sum())
+            m &= regions == reg
+        return self.p.facts.add(amount[m])
 
     def contributors(self, detail: pd.DataFrame, cust: pd.DataFrame, top_n: int) -> tuple[str, pd.DataFrame]:
         """The latest reviewed period (the last complete one, else the last) and the ``top_n``
         customers with the largest revenue growth in it vs the period before."""
-        o = self.o
         complete = detail[~detail["partial"]]
         last = (complete if len(complete) else detail).iloc[-1]
         start = last["period_start"]
@@ -222,8 +215,7 @@ class _Sales:
         end = start + pd.DateOffset(months=months)
         prev = start - pd.DateOffset(months=months)
         latest = last["period"]
-        now_rev = o[(o["date"] >= start) & (o["date"] < end)].groupby("customer_id")["amount"].sum()
-        prev_rev = o[(o["date"] >= prev) & (o["date"] < start)].groupby("customer_id")["amount"].sum()
+        now_rev, prev_rev = self._revenue(start, end), self._revenue(prev, start)
         both = pd.concat([prev_rev.rename("revenue_previous"), now_rev.rename("revenue_latest")], axis=1).fillna(0.0)
         both["change"] = both["revenue_latest"] - both["revenue_previous"]
         gross = float(both["change"].clip(lower=0).sum())  # the increase of all growing customers
@@ -239,6 +231,15 @@ class _Sales:
             "change": grow["change"].to_numpy(), "share_of_growth": grow["share_of_growth"].to_numpy(),
         })
         return latest, contrib
+
+
+    def _revenue(self, start, end) -> pd.Series:
+        """Per customer with orders dated in [start, end), by customer ID: their amount."""
+        f, lo, hi = self.p.facts, _day(start) - 1, _day(end) - 1  # (the facts' periods: lo < day <= hi)
+        buyers = np.flatnonzero(f.orders_between(lo, hi) > 0)
+        out = pd.Series(f.amount_between(lo, hi)[buyers], index=pd.Index(self.p.id_array[buyers], name="customer_id"),
+                        name="amount")
+        return out.sort_index()
 
 
 def _target_conclusions(detail, by_period, by_owner, by_region, contrib, latest, lang) -> tuple[str, ...]:

@@ -30,7 +30,8 @@ with more than 6 decimals, totals above ~4.5e15 units) is added up as floats, as
 
 from __future__ import annotations
 
-__all__ = ["ArrayFacts", "DaySummary", "NO_DAY", "money_scale", "month_index", "prefix_sums", "range_sums"]
+__all__ = ["ArrayFacts", "DaySummary", "GroupTotals", "LABELS", "MAX_DECIMALS", "NO_DAY", "OrderFacts", "money_scale",
+           "money_unit", "month_index", "prefix_sums", "range_sums"]
 
 from collections.abc import Mapping
 from functools import cached_property
@@ -66,7 +67,7 @@ class DaySummary(NamedTuple):
     repeat_amount: np.ndarray
 
 
-_MAX_DECIMALS = 6  # the cleaning rounds every order's amount to 6 decimals
+MAX_DECIMALS = 6  # the cleaning rounds every order's amount to 6 decimals
 _EXACT_UNITS = 2.0 ** 52  # sums of whole numbers below 2**53 are exact in float64 (a margin for the bound)
 
 
@@ -82,14 +83,22 @@ def money_scale(*columns: np.ndarray) -> tuple[float, bool]:
     if not values or not sum(v.size for v in values):
         return float(10 ** 2), True
     probe = np.concatenate([v[:1000] for v in values])
-    for k in range(_MAX_DECIMALS + 1):
+    for k in range(MAX_DECIMALS + 1):
         scale = float(10 ** k)
         if not _writes(probe, scale):
             continue  # (a few values decide where to start; every value confirms)
         if all(_writes(v, scale) for v in values):
-            total = sum(float(np.abs(v).sum()) for v in values) * scale
-            return (scale, True) if total < _EXACT_UNITS else (1.0, False)
-    return 1.0, False
+            return money_unit(k, sum(float(np.abs(v).sum()) for v in values))
+    return money_unit(None, 0.0)
+
+
+def money_unit(decimals: int | None, total_abs: float) -> tuple[float, bool]:
+    """:func:`money_scale` from what an engine found: the fewest decimals (0-6) that write every
+    value (None: none does) and the sum of the values' magnitudes."""
+    if decimals is None:
+        return 1.0, False
+    scale = float(10 ** decimals)
+    return (scale, True) if total_abs * scale < _EXACT_UNITS else (1.0, False)
 
 
 def _writes(values: np.ndarray, scale: float) -> bool:
@@ -167,7 +176,36 @@ def month_index(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
 
 
-class ArrayFacts:
+class OrderFacts:
+    """What both kinds of order facts share: the customer universe (``n`` codes), the analysis
+    date's day number ``today``, the money unit (``scale``, exact or not) and how money the
+    facts gave is added up (:meth:`add`). The questions (:class:`ArrayFacts`'s methods) are
+    answered by :class:`ArrayFacts` in memory and by :class:`crm_xl.sources.engine_facts.EngineFacts`
+    in the engine, with the same numbers."""
+
+    n: int
+    today: int
+    scale: float
+    _exact: bool
+
+    @cached_property
+    def has_orders(self) -> np.ndarray:
+        return self.count > 0
+
+    @property
+    def count(self) -> np.ndarray:  # (the implementations compute it)
+        raise NotImplementedError
+
+    def add(self, amounts: np.ndarray) -> float:
+        """The total of money amounts these facts gave (per customer or group): added in whole
+        units, so exact and in any order the same (floats added where money is not exact)."""
+        a = np.asarray(amounts, dtype=float)
+        if not self._exact:
+            return float(a.sum())
+        return float(np.rint(a * self.scale).sum() / self.scale)
+
+
+class ArrayFacts(OrderFacts):
     """The order facts of an in-memory analysis, from per-order arrays (see module docstring).
 
     Parameters
@@ -251,10 +289,6 @@ class ArrayFacts:
         out = np.full(self.n, NO_DAY, dtype=np.int64)
         np.maximum.at(out, self.code, self.day)
         return out
-
-    @cached_property
-    def has_orders(self) -> np.ndarray:
-        return self.count > 0
 
     # ------------------------------------------------------------------------------------
     # per customer, over a period
@@ -531,14 +565,6 @@ class ArrayFacts:
         return GroupTotals(pairs // width, pairs % width - (1 if codes is not None else 0),
                            np.bincount(at, minlength=pairs.size).astype(float),
                            self._sum(at, self._amount[m], pairs.size))
-
-    def add(self, amounts: np.ndarray) -> float:
-        """The total of money amounts this class gave (per customer or group): added in whole
-        units, so exact and in any order the same (floats added where money is not exact)."""
-        a = np.asarray(amounts, dtype=float)
-        if not self._exact:
-            return float(a.sum())
-        return float(np.rint(a * self.scale).sum() / self.scale)
 
     def label_names(self, label: str) -> np.ndarray:
         """The distinct texts of ``label`` (:data:`LABELS`) the codes of :meth:`totals_by` point into."""

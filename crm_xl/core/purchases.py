@@ -326,13 +326,14 @@ def _one_order_a_line(amount: np.ndarray, cust: np.ndarray, day: np.ndarray, has
 def _orders_frame(work: pd.DataFrame, g: _Grouped, s: AnalysisSettings, line_sheet: np.ndarray,
                   line_row: np.ndarray) -> pd.DataFrame:
     """One row per order: its first line's fields, its earliest day, the summed amount (and
-    profit), an order number made up where it had none."""
+    profit), both rounded to 6 decimals (the order facts add money in whole units of its
+    decimals: crm_xl.core.order_facts), an order number made up where it had none."""
     orders = work.iloc[g.first].reset_index(drop=True)
     orders["order_date"] = g.earliest
     orders["amount"] = np.round(g.totals, 6)
     if "profit" in work and work["profit"].notna().any():
         prof = work["profit"].to_numpy(dtype="float64")
-        orders["profit"] = np.bincount(g.codes, weights=np.nan_to_num(prof), minlength=g.n_orders)
+        orders["profit"] = np.round(np.bincount(g.codes, weights=np.nan_to_num(prof), minlength=g.n_orders), 6)
         none = np.bincount(g.codes, weights=np.isnan(prof).astype(float), minlength=g.n_orders) == g.sizes
         orders.loc[none, "profit"] = np.nan
     no_id = ~g.has_id[g.first]

@@ -260,6 +260,9 @@ class Connection:
 
     what_zh = what_en = "数据库"
     errors: tuple[type[BaseException], ...] = ()
+    # a temporary table can be made on the read-only connection (DuckDB, SQLite; not a read-only
+    # PostgreSQL session, where any CREATE fails and aborts the transaction)
+    temp_tables = False
 
     def __init__(self, label: str, con):
         self.label = label
@@ -296,6 +299,11 @@ class Connection:
         cur = self.con.cursor()
         cur.execute(sql)
         return cur
+
+    def session(self):
+        """A function running a query and returning its rows, every query in one session (a
+        temporary table one makes, the next sees: :mod:`crm_xl.sources.engine_purchases`)."""
+        return lambda sql: self._execute(sql).fetchall()
 
     def columns(self, name: str) -> list[str]:
         try:

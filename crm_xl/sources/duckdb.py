@@ -27,11 +27,18 @@ def _duckdb():
 class DuckdbConnection(Connection):
     what_zh = what_en = "DuckDB"
     dialect = "duckdb"
+    temp_tables = True
 
     list_sql = (
         "SELECT table_schema, table_name, table_schema = current_schema() FROM information_schema.tables "
         "WHERE table_catalog = current_database() AND table_schema NOT IN ('information_schema', 'pg_catalog') "
         "ORDER BY table_schema = current_schema() DESC, table_schema, table_name")
+
+    def session(self):
+        """Every query on one cursor (a DuckDB cursor is a connection of its own: a temporary
+        table is seen only by the cursor that made it)."""
+        cur = self.con.cursor()
+        return lambda sql: cur.execute(sql).fetchall()
 
 
 def connect(path: str, label: str) -> DuckdbConnection:

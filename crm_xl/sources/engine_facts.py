@@ -21,8 +21,9 @@ merged into orders, dated up to the analysis date) and the columns:
   1970-01-01), ``a`` the amount (a double), ``p`` the profit (NULL: unknown), ``pm`` 1 for an
   order bought at a discount or in a campaign (else 0), ``rn`` the order's place in the table
   (the first of a day's orders is the one with the least ``rn``);
-* ``product``, ``owner``, ``campaign`` (texts, NULL where missing) for those of
-  :data:`~crm_xl.core.order_facts.LABELS` the orders have.
+* ``product``, ``owner``, ``campaign`` for those of :data:`~crm_xl.core.order_facts.LABELS` the
+  orders have: texts (NULL where missing), or ranks into a list of texts given with them (-1, or
+  a rank whose text is missing: missing).
 
 Customer keys are turned into customer codes by ``codes_of`` (a function of the distinct keys a
 query returned: the cleaning's normalisation, in Python, per customer) and back by ``keys``
@@ -38,7 +39,7 @@ from __future__ import annotations
 
 __all__ = ["EngineFacts"]
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -72,16 +73,19 @@ class EngineFacts(OrderFacts):
         Customer codes (an int array) of a list of keys as the relation holds them.
     keys : sequence
         The key of each customer code (index: the code).
-    labels : sequence of str
-        The labels (:data:`~crm_xl.core.order_facts.LABELS`) the relation has columns for.
+    labels : sequence of str, or mapping
+        The labels (:data:`~crm_xl.core.order_facts.LABELS`) the relation has columns for;
+        a mapping gives each label's texts where its column holds ranks into them (None: texts).
     """
 
     def __init__(self, run: Callable[[str], Rows], relation: str, n: int, today: int,
-                 codes_of: Callable[[list], np.ndarray], keys: Sequence, labels: Sequence[str] = ()) -> None:
+                 codes_of: Callable[[list], np.ndarray], keys: Sequence,
+                 labels: "Sequence[str] | Mapping[str, np.ndarray | None]" = ()) -> None:
         self._run, self._rel = run, f"({relation}) AS crm_p"
         self.n, self.today = int(n), int(today)
         self._codes_of, self._keys = codes_of, keys
-        self._labels = tuple(k for k in labels if k in LABELS)
+        given = labels if isinstance(labels, Mapping) else dict.fromkeys(labels)
+        self._labels = {k: v for k, v in given.items() if k in LABELS}
         self._cache: dict[tuple, object] = {}
         checks = ", ".join(f"MIN(CASE WHEN v IS NULL OR ROUND(v * {10 ** k}) / {10 ** k} = v THEN 1 ELSE 0 END)"
                            for k in range(MAX_DECIMALS + 1))
@@ -94,6 +98,32 @@ class EngineFacts(OrderFacts):
         self._pu = f"ROUND(p * {self.scale:.0f})" if self._exact else "p"
 
     # ------------------------------------------------------------------------------------
+
+    def _text(self, label: str, value) -> str | None:
+        """The text of a label's value as the relation holds it (None: missing)."""
+        texts = self._labels[label]
+        if texts is None:
+            return None if value is None else str(value)
+        if value is None or int(value) < 0:
+            return None
+        v = texts[int(value)]
+        return None if v is None or v != v else str(v)
+
+    def _present(self, label: str) -> str:
+        """SQL: the order has a value of ``label``."""
+        texts = self._labels[label]
+        if texts is None:
+            return f"{label} IS NOT NULL"
+        missing = [k for k, v in enumerate(texts) if v is None or v != v]
+        return f"{label} >= 0" + (f" AND {label} NOT IN ({', '.join(map(str, missing))})" if missing else "")
+
+    def _values(self, label: str, names: list[str]) -> list:
+        """The values the relation holds for the texts ``names`` of ``label``."""
+        texts = self._labels[label]
+        if texts is None:
+            return list(names)
+        wanted = set(names)
+        return [k for k, v in enumerate(texts) if v is not None and v == v and str(v) in wanted]
 
     def _per_customer(self, sql: str, columns: int) -> list[np.ndarray]:
         """The rows of ``sql`` (``c`` then ``columns`` numbers) as arrays of length ``n``
@@ -243,7 +273,8 @@ class EngineFacts(OrderFacts):
         for lo, hi in windows:
             cnt, amt = np.zeros(len(code)), np.zeros(len(code))
             rows_sql = [f"({i}, {_lit(self._keys[c])}, {int(a)}, {int(b)})"
-                        for i, (c, a, b) in enumerate(zip(code, lo, hi, strict=True)) if b > a and 0 <= c < self.n]
+                        for i, (c, a, b) in enumerate(zip(code, lo, hi, strict=True))
+                        if b > a and 0 <= c < self.n and self._keys[c] is not None]
             for part in range(0, len(rows_sql), 5000):
                 got = self._run(f"WITH crm_w(i, c, lo, hi) AS (VALUES {', '.join(rows_sql[part:part + 5000])}) "
                                 f"SELECT crm_w.i, COUNT(*), SUM({self._u}) FROM crm_w JOIN {self._rel} "
@@ -275,8 +306,9 @@ class EngineFacts(OrderFacts):
     def new_products(self, since: int) -> tuple[list[str], np.ndarray]:
         if "product" not in self._labels:
             return [], np.zeros(self.n)
-        first = f"SELECT product, MIN(d) AS fs FROM {self._rel} WHERE product IS NOT NULL GROUP BY product"
-        names = sorted(str(r[0]) for r in self._run(f"SELECT product FROM ({first}) AS crm_fs WHERE fs >= {int(since)}"))
+        first = f"SELECT product, MIN(d) AS fs FROM {self._rel} WHERE {self._present('product')} GROUP BY product"
+        names = sorted({self._text("product", r[0]) for r in  # type: ignore[type-var]
+                        self._run(f"SELECT product FROM ({first}) AS crm_fs WHERE fs >= {int(since)}")})
         if not names:
             return [], np.zeros(self.n)
         (bought,) = self._per_customer(f"SELECT crm_p.c, COUNT(*) FROM {self._rel} JOIN ({first}) AS crm_fs "
@@ -288,15 +320,15 @@ class EngineFacts(OrderFacts):
             return np.zeros(0, dtype=object)
         key = ("names", label)
         if key not in self._cache:
-            self._cache[key] = np.array(sorted(r[0] for r in self._run(
-                f"SELECT DISTINCT {label} FROM {self._rel} WHERE {label} IS NOT NULL")), dtype=object)
+            self._cache[key] = np.array(sorted({self._text(label, r[0]) for r in self._run(  # type: ignore[type-var]
+                f"SELECT DISTINCT {label} FROM {self._rel} WHERE {self._present(label)}")}), dtype=object)
         return self._cache[key]  # type: ignore[return-value]
 
     def totals_by(self, label: str | None, lo: int, hi: int, *, customers: np.ndarray | None = None,
                   only: "int | list[int] | None" = None) -> GroupTotals:
         where = [f"d >= {int(lo)}" if lo > NO_DAY else "1 = 1", f"d < {int(hi)}"]
         if customers is not None:
-            chosen = sorted({int(c) for c in np.asarray(customers) if 0 <= c < self.n})
+            chosen = sorted({int(c) for c in np.asarray(customers) if 0 <= c < self.n and self._keys[int(c)] is not None})
             if not chosen:
                 return GroupTotals(*(np.zeros(0, dtype=np.int64) for _ in range(2)), np.zeros(0), np.zeros(0))
             where.append(f"c IN ({', '.join(_lit(self._keys[c]) for c in chosen)})")
@@ -306,7 +338,10 @@ class EngineFacts(OrderFacts):
             picked = [names[k] for k in np.atleast_1d(only) if 0 <= k < len(names)]
             if not picked:
                 return GroupTotals(*(np.zeros(0, dtype=np.int64) for _ in range(2)), np.zeros(0), np.zeros(0))
-            where.append(f"{label} IN ({', '.join(_lit(str(v)) for v in picked)})")
+            values = self._values(label, [str(v) for v in picked])
+            if not values:
+                return GroupTotals(*(np.zeros(0, dtype=np.int64) for _ in range(2)), np.zeros(0), np.zeros(0))
+            where.append(f"{label} IN ({', '.join(_lit(v) for v in values)})")
         group = f"c, {label}" if has else "c"
         rows = self._run(f"SELECT {group}, COUNT(*), SUM({self._u}) FROM {self._rel} WHERE {' AND '.join(where)} "
                          f"GROUP BY {group}")
@@ -315,10 +350,14 @@ class EngineFacts(OrderFacts):
         codes = self._codes_of([r[0] for r in rows])
         if has:
             at = {v: k for k, v in enumerate(names)}
-            lab = np.array([-1 if r[1] is None else at[r[1]] for r in rows], dtype=np.int64)
-        else:
-            lab = np.full(len(rows), -1 if label is not None else 0, dtype=np.int64)
-        o = np.lexsort((lab, codes))
+            lab = np.array([at.get(self._text(label, r[1]), -1) for r in rows], dtype=np.int64)
+        else:  # (no such label: every order's is missing; no label asked: -1 packs the pair, 0 is returned)
+            lab = np.full(len(rows), -1, dtype=np.int64)
         j = 2 if has else 1
-        return GroupTotals(codes[o].astype(np.int64), lab[o], np.array([r[j] for r in rows], dtype=float)[o],
-                           self._money(np.array([r[j + 1] for r in rows], dtype=float)[o]))
+        orders, units = np.array([r[j] for r in rows], dtype=float), np.array([r[j + 1] for r in rows], dtype=float)
+        # (customer, label) pairs sorted; values that are one text here (a missing one) made one pair
+        width = len(names) + 1
+        pairs, at_pair = np.unique(codes.astype(np.int64) * width + lab + 1, return_inverse=True)
+        at_pair = at_pair.ravel()
+        return GroupTotals(pairs // width, pairs % width - 1 if label is not None else pairs * 0,
+                           np.bincount(at_pair, orders, pairs.size), self._money(np.bincount(at_pair, units, pairs.size)))

@@ -43,9 +43,10 @@ order ``SELECT *`` returns them in, which is what the in-memory path numbers.
 
 from __future__ import annotations
 
-__all__ = ["PUSHDOWN_ROWS", "Large", "engine_orders", "table_rows"]
+__all__ = ["PUSHDOWN_ROWS", "Large", "OrdersPlan", "engine_orders", "plan_orders", "table_rows"]
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -366,7 +367,7 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
             v = _floats(got.pop(f"f_{k}"))  # (a fresh array: rounded in place)
             if rounded and k in ("amount", "profit"):
                 np.add(v, 0.0, out=v)  # (-0.0 as 0.0; NaN stays NaN)
-            if rounded and k == "amount":
+            if rounded and k in ("amount", "profit"):
                 np.round(v, 6, out=v)
             out[k] = pd.Series(v, copy=False)
         elif k == "order_id" and with_ids and k in cols:
@@ -380,13 +381,30 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
     return pd.DataFrame(out, copy=False)  # (the columns are this frame's own: not copied into 2-d blocks)
 
 
-def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int, str], sheet: str, settings,
-                  rows: int):
-    """:class:`crm_xl.core.pushed_orders.PushedOrders` of the orders table ``rel`` (columns ``names``,
-    mapped by ``mapping`` as the mapping layer decided), or NotPushable (see the module docstring)."""
-    from ..core.clean import CleanResult
-    from ..core.currency import detect_currency
-    from ..core.pushed_orders import PushedOrders
+@dataclass
+class OrdersPlan:
+    """What :func:`plan_orders` found about an orders table the engine holds: the dialect, the
+    mapped columns (quoted; the user's headers), each text column's distinct values cleaned,
+    the date column's log and notes, the statuses counted as purchases that no list names, and
+    the SQL head (``WITH ... crm_x``: every row as ``rn``, ``k_*`` ranks, ``d``, ``f_*`` numbers,
+    ``o`` and ``p`` = a purchase line with its keys) with its column names; ``grouped``: lines
+    are merged into orders (not every purchase line has an order number of its own)."""
+
+    d: _Dialect
+    cols: dict[str, str]
+    heads: dict[str, str]
+    texts: dict[str, _Column]
+    log: pd.DataFrame
+    notes: list
+    unknown_statuses: dict[str, int]
+    grouped: bool
+    head: str
+    fields: list[str]
+
+
+def plan_orders(con: Connection, rel: str, names: list[str], mapping: dict[int, str], sheet: str,
+                settings) -> OrdersPlan:
+    """The checks and the SQL head of :func:`engine_orders` (NotPushable: see the module docstring)."""
     from ..schema import ORDERS
 
     s = settings
@@ -423,6 +441,21 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
         unknown_statuses, purchase = {}, "1 = 1"
     grouped = not ("order_id" in cols and got["ids"] == got["lines"] == got["distinct_ids"])
     head, fields = _select(d, rel, cols, texts, purchase, grouped)
+    return OrdersPlan(d, cols, heads, texts, log, notes, unknown_statuses, grouped, head, fields)
+
+
+def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int, str], sheet: str, settings,
+                  rows: int):
+    """:class:`crm_xl.core.pushed_orders.PushedOrders` of the orders table ``rel`` (columns ``names``,
+    mapped by ``mapping`` as the mapping layer decided), or NotPushable (see the module docstring)."""
+    from ..core.clean import CleanResult
+    from ..core.currency import detect_currency
+    from ..core.pushed_orders import PushedOrders
+
+    plan = plan_orders(con, rel, names, mapping, sheet, settings)
+    cols, heads, texts, grouped, head, fields = (plan.cols, plan.heads, plan.texts, plan.grouped, plan.head,
+                                                 plan.fields)
+    log, notes, unknown_statuses = plan.log, plan.notes, plan.unknown_statuses
     keys = [f for f in fields if f != "o"]
     cast = {f: f"CAST(COALESCE(d, {_NO_DAY}) AS INTEGER) AS d" if f == "d" else f"CAST({f} AS INTEGER) AS {f}"
             for f in keys if f == "d" or f.startswith("k_")}

@@ -16,6 +16,7 @@ class SqliteConnection(Connection):
     what_zh = what_en = "SQLite"
     dialect = "sqlite"
     errors = (sqlite3.Error,)
+    temp_tables = True
 
     def _list(self):
         cur = self._execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "

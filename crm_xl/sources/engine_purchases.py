@@ -1,0 +1,150 @@
+"""The purchases of an orders table left in the engine, as orders the analysis asks facts of
+(issue 19 item 2): :class:`EngineOrders`.
+
+:func:`crm_xl.sources.engine_orders.plan_orders` checks that the engine can apply the purchase
+rules exactly and gives the SQL head numbering every row (``rn``), with its text columns as
+ranks into their cleaned distinct values (``k_*``), its day (``d``), numbers (``f_*``), order
+number (``o``) and whether it is a purchase line with its keys (``p``). Here the purchase lines
+become orders in the engine, as :func:`crm_xl.core.purchases.consolidate_orders` makes them in
+Python: lines sharing an order number and customer (without a number: a customer and day) are
+one order, dated by its earliest line, placed at its first line (the least ``rn``), with that
+line's product, owner, campaign and discount; its amount is the lines' sum rounded to 6
+decimals as numpy rounds (``ROUND(x * 1e6) / 1e6``), its profit the sum of the known profits
+(NULL when none), rounded the same way. Every purchase line with its own order number: each line
+is an order, nothing is grouped.
+
+:class:`EngineOrders` holds that relation and answers what the report reads of the orders
+besides the analysis's facts: how many there are, lines and merges (for the cleaning's summary
+and log), the last day (the analysis date), the customers in the order they first appear, the
+orders dated after the analysis date (logged one by one). :meth:`EngineOrders.facts` gives the
+:class:`~crm_xl.sources.engine_facts.EngineFacts` of the orders up to the analysis date, over a
+temporary table holding the relation once where the connection can make one
+(``Connection.temp_tables``: DuckDB and SQLite, read-only connections included; not a read-only
+PostgreSQL session, whose every CREATE fails), else every question reads the relation again.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EngineOrders", "purchases_sql"]
+
+import numpy as np
+import pandas as pd
+
+from ..core.order_facts import NO_DAY
+from .engine_facts import EngineFacts
+from .engine_orders import OrdersPlan, _in
+
+_LABELS = (("product", "product"), ("owner", "owner"), ("campaign", "campaign_id"))  # label, orders column
+_TEMP = "crm_purchases"
+
+
+def _rounded(d, x: str) -> str:
+    """``x`` rounded to 6 decimals as numpy rounds (``rint(x * 1e6) / 1e6``)."""
+    return f"ROUND(CAST({x} AS {d.double}) * 1000000) / 1000000"
+
+
+def _known(d, x: str) -> str:
+    """``x`` where it is a number (not NULL, not NaN), else NULL."""
+    return f"CASE WHEN {x} IS NULL OR {d.is_nan(x)} THEN NULL ELSE {x} END"
+
+
+def purchases_sql(plan: OrdersPlan) -> str:
+    """The orders of the purchase lines of ``plan`` (see module docstring): columns ``c`` (the
+    customer's rank), ``d``, ``a``, ``p``, ``pm``, ``rn`` and the labels' ranks (``product``,
+    ``owner``, ``campaign``; -1 where missing), every date."""
+    d, texts = plan.d, plan.texts
+    has = set(plan.fields)
+    profit = "f_profit" in has
+    first = ["crm_x.k_customer_id AS c"]
+    for label, key in _LABELS:
+        if f"k_{key}" in has:
+            first.append(f"crm_x.k_{key} AS {label}")
+    discount = (f"(crm_x.f_discount IS NOT NULL AND NOT {d.is_nan('crm_x.f_discount')} AND crm_x.f_discount > 0)"
+                if "f_discount" in has else "1 = 0")
+    campaign = (f"(crm_x.k_campaign_id >= 0 AND crm_x.k_campaign_id NOT IN "
+                f"{_in(np.flatnonzero(texts['campaign_id'].missing))})" if "k_campaign_id" in has else "1 = 0")
+    first.append(f"CASE WHEN {discount} OR {campaign} THEN 1 ELSE 0 END AS pm")
+    if not plan.grouped:  # every purchase line its own order
+        p = _rounded(d, f"({_known(d, 'f_profit')} + 0.0)") if profit else "NULL"
+        return (f"{plan.head} SELECT {', '.join(first)}, crm_x.d AS d, {_rounded(d, 'crm_x.f_amount')} AS a, "
+                f"{p.replace('f_profit', 'crm_x.f_profit')} AS p, crm_x.rn AS rn FROM crm_x WHERE crm_x.p = 1")
+    p = _rounded(d, f"SUM({_known(d, 'f_profit')})") if profit else "NULL"
+    orders = (f"SELECT MIN(rn) AS rn, MIN(d) AS d, {_rounded(d, 'SUM(f_amount)')} AS a, {p} AS p FROM crm_x "
+              f"WHERE p = 1 GROUP BY o, k_customer_id, CASE WHEN o IS NULL THEN d END")
+    return (f"{plan.head}, crm_o AS ({orders}) SELECT {', '.join(first)}, crm_o.d AS d, crm_o.a AS a, crm_o.p AS p, "
+            f"crm_o.rn AS rn FROM crm_o JOIN crm_x ON crm_x.rn = crm_o.rn")
+
+
+class EngineOrders:
+    """The purchases of an orders table held in the engine (see module docstring).
+
+    Parameters
+    ----------
+    run : callable
+        Runs a query, returns its rows.
+    plan : OrdersPlan
+        :func:`~crm_xl.sources.engine_orders.plan_orders` of the table.
+    sheet : str
+        The table's name as the cleaning log names it.
+    """
+
+    def __init__(self, run, plan: OrdersPlan, sheet: str) -> None:
+        self._run, self.plan, self.sheet = run, plan, sheet
+        self.relation = purchases_sql(plan)
+        self.ids = plan.texts["customer_id"].cleaned  # the cleaned ID of each customer rank (last: missing)
+        self.labels = {label: np.asarray(plan.texts[key].cleaned, dtype=object) for label, key in _LABELS
+                       if key in plan.texts}
+        self._table: str | None = None
+        counts = self._run(self._counts_sql())[0]
+        self.orders, self.purchase_lines = int(counts[0] or 0), int(counts[1] or 0)
+        # lines of orders with several lines: with an order number, without (one per customer and day)
+        self.merged = (int(counts[2] or 0), int(counts[3] or 0))
+        self.grouped_days = (int(counts[4] or 0), int(counts[5] or 0))
+        self.max_day = NO_DAY if counts[6] is None else int(counts[6])
+
+    def _counts_sql(self) -> str:
+        plan = self.plan
+        if not plan.grouped:
+            return (f"{plan.head} SELECT COUNT(*), COUNT(*), 0, 0, 0, 0, MAX(d) FROM crm_x WHERE p = 1")
+        groups = ("SELECT o, COUNT(*) AS n, MIN(d) AS d FROM crm_x WHERE p = 1 "
+                  "GROUP BY o, k_customer_id, CASE WHEN o IS NULL THEN d END")
+        many = "n > 1 AND o IS {} NULL"
+        return (f"{plan.head}, crm_g AS ({groups}) SELECT COUNT(*), SUM(n), "
+                f"SUM(CASE WHEN {many.format('NOT')} THEN n ELSE 0 END), SUM(CASE WHEN {many.format('NOT')} THEN 1 ELSE 0 END), "
+                f"SUM(CASE WHEN {many.format('')} THEN n ELSE 0 END), SUM(CASE WHEN {many.format('')} THEN 1 ELSE 0 END), "
+                f"MAX(d) FROM crm_g")
+
+    def _rel(self) -> str:
+        """The relation, from the temporary table once it is made."""
+        return f"SELECT * FROM {self._table}" if self._table else self.relation
+
+    def materialise(self) -> None:
+        """Hold the orders in a temporary table, each question then reads it instead of the
+        source table (only on a connection that makes one: ``Connection.temp_tables``)."""
+        if self._table is None:
+            self._run(f"CREATE TEMP TABLE {_TEMP} AS {self.relation}")
+            self._table = _TEMP
+
+    def customers(self) -> list[str]:
+        """The cleaned IDs of the customers with orders, in the order they first appear."""
+        rows = self._run(f"SELECT c, MIN(rn) FROM ({self._rel()}) AS crm_c GROUP BY c ORDER BY MIN(rn)")
+        return [self.ids[int(c)] for c, _ in rows]
+
+    def after(self, today: int) -> tuple[np.ndarray, np.ndarray]:
+        """The orders dated after day ``today``, in the order of their first lines: each first
+        line's place in the table (0-based) and the order's day."""
+        rows = self._run(f"SELECT rn, d FROM ({self._rel()}) AS crm_a WHERE d > {int(today)} ORDER BY rn")
+        return (np.array([int(r[0]) - 1 for r in rows], dtype=np.int64), np.array([int(r[1]) for r in rows],
+                                                                                   dtype=np.int64))
+
+    def facts(self, ids: pd.Index, today: int) -> EngineFacts:
+        """The order facts of the orders up to day ``today`` for the customer universe ``ids``."""
+        rank_of = {v: k for k, v in enumerate(self.ids[:-1]) if v is not None and v == v}
+        keys = np.array([rank_of.get(v, None) for v in ids.to_numpy(dtype=object)], dtype=object)
+        texts = pd.Index(np.asarray(self.ids, dtype=object), dtype="str")
+
+        def codes_of(ranks: list) -> np.ndarray:
+            return ids.get_indexer(texts[np.asarray(ranks, dtype=np.int64)])
+
+        return EngineFacts(self._run, f"SELECT * FROM ({self._rel()}) AS crm_t WHERE d <= {int(today)}", len(ids),
+                           today, codes_of, keys, labels=self.labels)

@@ -16,6 +16,7 @@ report.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -102,20 +103,15 @@ def test_report_through_the_engine_equals_the_in_memory_report(engine, data, dat
         assert any("缺少" in r or "缺" in r for r in reasons), reasons
 
 
-def as_text(orders: pd.DataFrame) -> pd.DataFrame:
-    """``orders`` with the categorical columns (the engine path's products and statuses) as
-    the text columns the in-memory cleaning makes."""
-    kinds = {c: orders[c].cat.categories.dtype for c in orders.columns if isinstance(orders[c].dtype, pd.CategoricalDtype)}
-    return orders.astype(kinds)
-
-
-def test_engine_path_is_taken_and_its_orders_match(datasets, make_source, tmp_path, monkeypatch):
-    """The cleaned orders handed to the analysis: the frame the in-memory cleaning makes (but
-    the order numbers, which the engine path does not bring over, and the products and
-    statuses, held as categoricals of the same values)."""
+def test_engine_path_is_taken_and_no_order_reaches_python(datasets, make_source, tmp_path, monkeypatch):
+    """The engine holds the purchases: Python gets the rows that are no purchase (logged one by
+    one) and, for the analysis, the order facts; the cleaning's log, summary and customers are
+    the in-memory cleaning's, its orders frame holds no order (issue 19 item 2)."""
     from crm_xl.core.clean import clean_dataset
+    from crm_xl.core.prepared import prepare
     from crm_xl.settings import AnalysisSettings
     from crm_xl.sources import SourceSpec, read_source
+    from crm_xl.sources.engine_facts import EngineFacts
 
     url = make_source("duckdb", datasets["mess"])
     s = AnalysisSettings()
@@ -123,27 +119,21 @@ def test_engine_path_is_taken_and_its_orders_match(datasets, make_source, tmp_pa
     pushed = read_source(SourceSpec(url), settings=s)
     got = pushed["orders"][0].pushed
     assert got is not None and not pushed.warnings
-    # most orders come as arrays; Python consolidates the rows left out and the merged lines
-    # left out: 2 cancelled or refunded, 1 open, 1 without customer, 1 without amount; 5 lines of 2 orders
-    assert len(got.single) > 1000 and len(got.lines.frame) == 2 + 1 + 1 + 1 + 5
+    # the rows left out come to Python: 2 cancelled or refunded, 1 open, 1 without customer, 1 without amount
+    assert len(got.lines.frame) == 2 + 1 + 1 + 1
     assert got.rows == len(datasets["mess"]["orders"])
     monkeypatch.setattr(engine_orders, "PUSHDOWN_ROWS", 10**15)
     memory = read_source(SourceSpec(url), settings=s)
     assert memory["orders"][0].pushed is None
-    single, single_rows = got.single.copy(), got.single_rows.copy()
-    a, b = clean_dataset(pushed, settings=s), clean_dataset(memory, settings=s)
-    assert [c for c in a.data.orders.columns if isinstance(a.data.orders[c].dtype, pd.CategoricalDtype)] == \
-        ["product", "status"]
-    pd.testing.assert_frame_equal(as_text(a.data.orders.drop(columns="order_id")), b.data.orders.drop(columns="order_id"))
-    # the single-line orders are held in the merged frame only, and read back from it the same
-    assert got._single is None
-    pd.testing.assert_frame_equal(got.single, single)
-    assert (got.single_rows == single_rows).all()
-    pd.testing.assert_frame_equal(clean_dataset(pushed, settings=s).data.orders, a.data.orders)
-    assert a.data.orders["order_id"].isna().all()
-    pd.testing.assert_frame_equal(a.data.customers, b.data.customers)
-    pd.testing.assert_frame_equal(a.log, b.log)
-    assert a.intake == b.intake and b.intake.merged_lines == 5 and b.intake.dropped["cancelled"] == 2
+    try:
+        a, b = clean_dataset(pushed, settings=s), clean_dataset(memory, settings=s)
+        assert len(a.data.orders) == 0 and a.data.order_count == len(b.data.orders) > 1000
+        pd.testing.assert_frame_equal(a.data.customers, b.data.customers)
+        pd.testing.assert_frame_equal(a.log, b.log)
+        assert a.intake == b.intake and b.intake.merged_lines == 5 and b.intake.dropped["cancelled"] == 2
+        assert isinstance(prepare(a.data, s).facts, EngineFacts)
+    finally:
+        pushed.close()
 
 
 @pytest.mark.slow
@@ -161,6 +151,7 @@ def test_mixed_case_customer_ids_keep_their_case_through_the_engine(datasets, ma
     the engine path fetches (not in another pass over the table), the orders go through the
     engine and keep their case, as the in-memory cleaning keeps it."""
     from crm_xl.core.clean import clean_dataset
+    from crm_xl.core.prepared import prepare
     from crm_xl.settings import AnalysisSettings
     from crm_xl.sources import SourceSpec, read_source
 
@@ -176,6 +167,11 @@ def test_mixed_case_customer_ids_keep_their_case_through_the_engine(datasets, ma
     monkeypatch.setattr(engine_orders, "PUSHDOWN_ROWS", 10**15)
     memory = read_source(SourceSpec(url), settings=s)
     a, b = clean_dataset(pushed, settings=s), clean_dataset(memory, settings=s)
-    assert a.data.orders["customer_id"].str.contains("x").any()
-    pd.testing.assert_frame_equal(as_text(a.data.orders.drop(columns="order_id")), b.data.orders.drop(columns="order_id"))
-    pd.testing.assert_frame_equal(a.data.customers, b.data.customers)
+    try:
+        assert a.data.customers["customer_id"].str.contains("x").any()
+        pd.testing.assert_frame_equal(a.data.customers, b.data.customers)
+        pa, pb = prepare(a.data, s), prepare(b.data, s)
+        assert list(pa.ids) == list(pb.ids)
+        np.testing.assert_array_equal(pa.facts.total, pb.facts.total)
+    finally:
+        pushed.close()

@@ -125,8 +125,11 @@ def run_report(book: pathlib.Path, *, out: pathlib.Path | None = None, inputs: l
     legacy = exists and file_kind(book) == "ole"
     target = _target(book, out, legacy)
     ensure_writable(target)  # a locked or read-only target is refused before any work
-    run = build_report(raw, settings, goals=goals, include_data_sheets=not exists or legacy, formulas=formulas,
-                       previous_strategy=previous, progress=step)
+    try:
+        run = build_report(raw, settings, goals=goals, include_data_sheets=not exists or legacy, formulas=formulas,
+                           previous_strategy=previous, progress=step)
+    finally:
+        getattr(raw, "close", lambda: None)()  # (a source whose engine held the orders: its connection)
     _tell_cleaned(run.cleaned, settings.lang, tell)
     spec = run.spec
     step(TEXTS.lang(settings.lang)("writing", target=target))

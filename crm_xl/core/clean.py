@@ -418,18 +418,20 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
     bought = consolidate_orders(lines.frame, sheets, lines.rows if lines.rows is not None else np.arange(n_lines) + 2,
                                 lines.pending, headers, s)
     if pushed is not None:
-        bought = pushed.merged(bought)
+        bought = pushed.merged(bought, lang)
     logs.append(bought.log)
     orders = bought.orders
+    held = pushed.engine if pushed is not None else None  # the purchases an engine holds
     if no_orders:
         notes.append(Note("没有订单数据：报告只包含不需要订单的部分（互动与服务指标、投诉、NPS、响应）；RFM 分层、购买类指标和流失预警为空。",
                       "no order data: the report holds what needs no orders (interaction and service KPIs, complaints, "
                       "NPS, response); RFM layers, purchase KPIs and churn warnings are empty."))
-    elif len(orders) == 0:
+    elif len(orders) == 0 and not (held is not None and held.orders):
         log_so_far = pd.concat([x for x in logs if len(x)], ignore_index=True) if any(len(x) for x in logs) else None
         raise _no_rows_error(log_so_far, set(pd.unique(sheets)) if n_lines else
                              {getattr(x, "sheet", "") for x in _items(raw_tables["orders"])}, bought.summary, lang)
-    customers = _customers(results, orders, no_orders, raw_tables, logs, lang)
+    referenced = orders["customer_id"] if held is None else pd.Series(held.customers(), dtype="str")
+    customers = _customers(results, referenced, no_orders, raw_tables, logs, lang)
     tables = {k: r.frame[[c for c in r.frame.columns if c not in {x.key for x in TABLES[k].intake_columns}]]
               for k, r in results.items()}
     tables["orders"] = orders
@@ -438,7 +440,7 @@ def clean_dataset(raw_tables: Mapping[str, object], *, lang: Literal["zh", "en"]
         tables["leads"] = bought.deals
         notes.append(Note("没有线索表：销售漏斗按订单表中的商机阶段（赢单、输单、进行中）统计。",
                       "no leads table: the funnel counts the deals of the order export by stage (won, lost, open)."))
-    data = CrmData(**{k: tables.get(k, empty_table(k)) for k in TABLES})
+    data = CrmData(**{k: tables.get(k, empty_table(k)) for k in TABLES}, orders_in_engine=held)
     log = pd.concat([l for l in logs if len(l)], ignore_index=True) if any(len(l) for l in logs) else _Log("", lang).frame()
     return CleanedData(data=data, log=log, unknown_columns={k: r.unknown_columns for k, r in results.items() if r.unknown_columns},
                        intake=bought.summary, notes=notes, order_origin=bought.origin, headers=headers,
@@ -509,11 +511,12 @@ def _no_orders_error(raw_tables: Mapping[str, object]) -> InputError:
     )
 
 
-def _customers(results: dict[str, CleanResult], orders: pd.DataFrame, no_orders: bool,
+def _customers(results: dict[str, CleanResult], referenced: pd.Series, no_orders: bool,
                raw_tables: Mapping[str, object], logs: list[pd.DataFrame], lang: str) -> pd.DataFrame:
     """The customer table: the cleaned one (without intake columns; none: derived, logged), plus
-    the customers the orders (or, with no orders, the interactions) name that it lacks, their
-    fields 未知 or from their order lines; what was derived or added is appended to ``logs``."""
+    the customers the orders name (``referenced``: their customer IDs, in the orders' order; or,
+    with no orders, those the interactions name) that it lacks, their fields 未知 or from their
+    order lines; what was derived or added is appended to ``logs``."""
     unknown_text = _t("unknown", lang)
     if "customers" in results:
         customers = results["customers"].frame
@@ -524,7 +527,6 @@ def _customers(results: dict[str, CleanResult], orders: pd.DataFrame, no_orders:
                                    "old_value": "", "new_value": "", "rule": _t("rule_reference", lang),
                                    "reason": _t("customers_derived", lang)}]))
     known = set(customers["customer_id"].dropna())
-    referenced = orders["customer_id"]
     if no_orders and "customers" not in results:  # the customers are those the interactions name
         referenced = results["interactions"].frame["customer_id"]
     missing_ids = pd.unique(referenced[~isin_texts(referenced, known)].dropna())

@@ -23,6 +23,7 @@ from __future__ import annotations
 __all__ = ["CrmData", "empty_table", "DTYPE_BY_KIND"]
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import pandas as pd
 
@@ -78,6 +79,15 @@ class CrmData:
     leads: pd.DataFrame = _empty("leads")
     campaigns: pd.DataFrame = _empty("campaigns")
     targets: pd.DataFrame = _empty("targets")
+    # the purchases of an orders table an engine holds (crm_xl.sources.engine_purchases.EngineOrders:
+    # a long table of a database source; None: every order is in ``orders``). The analysis asks it
+    # for the order facts (crm_xl.core.order_facts); ``orders`` then holds no purchase.
+    orders_in_engine: Any = None
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "orders_in_engine"}
+
+    @property
+    def order_count(self) -> int:
+        """The orders (purchases), wherever they are held."""
+        return len(self.orders) + (self.orders_in_engine.orders if self.orders_in_engine is not None else 0)

@@ -59,6 +59,9 @@ def resolve_analysis_date(data: CrmData, settings: AnalysisSettings) -> pd.Times
     """
     if settings.analysis_date is not None:
         return pd.Timestamp(settings.analysis_date)
+    held = data.orders_in_engine
+    if held is not None and held.orders:  # (the latest order the engine holds)
+        return pd.Timestamp(np.datetime64(int(held.max_day), "D"))
     if (len(data.orders) == 0 or data.orders["order_date"].isna().all()) and len(data.interactions) \
             and data.interactions["date"].notna().any():
         # an export of tickets or interactions only: the latest interaction
@@ -316,15 +319,17 @@ class Prepared:
 
 
 def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | None = None) -> Prepared:
-    """Build the shared :class:`Prepared` arrays for ``data`` at the analysis date."""
+    """Build the shared :class:`Prepared` arrays for ``data`` at the analysis date (the orders'
+    facts from ``data.orders``, or from the engine holding them: ``data.orders_in_engine``)."""
     as_of = resolve_analysis_date(data, settings) if as_of is None else pd.Timestamp(as_of).normalize()
     today = int(np.datetime64(as_of, "D").astype(np.int64))
-    cust, orders, inter = data.customers, data.orders, data.interactions
+    cust, orders, inter, held = data.customers, data.orders, data.interactions, data.orders_in_engine
 
     # (the final str Index named customer_id from the start: one hash table for every lookup)
     cust_ids = pd.Index(as_text(_col(cust, "customer_id", "customers").dropna()).unique(), dtype="str",
                         name="customer_id")
-    o_ids = as_text(_col(orders, "customer_id", "orders"))
+    # the orders' customers: per order, or (held by an engine) each once, in the order they first appear
+    o_ids = as_text(_col(orders, "customer_id", "orders") if held is None else pd.Series(held.customers(), dtype="str"))
     o_codes = lookup_objects(cust_ids, o_ids)
     missing = np.flatnonzero(o_codes < 0)  # IDs not in the customers table (or blank)
     extra = o_ids.iloc[missing].dropna().unique() if missing.size else []
@@ -332,15 +337,12 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         ids = as_text(cust_ids.append(pd.Index(extra, dtype="str"))).rename("customer_id")
     else:
         ids = cust_ids
-    if len(extra):  # the customers table's IDs keep their positions; look up the others only
-        o_codes[missing] = ids.get_indexer(o_ids.iloc[missing])
-    o_day = _days(_col(orders, "order_date", "orders"))
-    amount = _float(_col(orders, "amount", "orders"))
-    keep = (o_codes >= 0) & (o_day != _NAT) & (o_day <= today) & ~np.isnan(amount)
-    profit = _float(_col(orders, "profit", "orders"))
-    disc = _float(_col(orders, "discount", "orders"))
-    promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
-    product, products = text_codes(_col(orders, "product", "orders"))
+    if held is None:
+        if len(extra):  # the customers table's IDs keep their positions; look up the others only
+            o_codes[missing] = ids.get_indexer(o_ids.iloc[missing])
+        facts = _array_facts(orders, o_codes, ids, today)
+    else:
+        facts = held.facts(ids, today)
 
     i_codes = lookup_objects(ids, as_text(_col(inter, "customer_id", "interactions")))
     i_day = _days(_col(inter, "date", "interactions"))
@@ -349,11 +351,6 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         inter = inter.loc[ikeep]
         i_codes, i_day = i_codes[ikeep], i_day[ikeep]
 
-    # orders kept (a plain copy when all are: faster than a masked gather, never a view of the input)
-    sel = (lambda a: a.copy()) if keep.all() else (lambda a: a[keep])
-    own = (lambda a: a) if keep.all() else sel  # arrays computed here: no copy needed
-    code_type = np.int32 if len(ids) < 2**31 else np.int64
-    o_product, products = used_codes(own(product), products)
     if len(cust) and len(cust_ids) == len(cust) and not len(extra):
         # every row a distinct known ID: the table is already aligned to ids
         customers = cust.set_index("customer_id")
@@ -370,17 +367,7 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         today=today,
         ids=ids,
         customers=customers,
-        facts=ArrayFacts(
-            len(ids), today,
-            code=own(o_codes).astype(code_type, copy=False),
-            day=own(o_day).astype(np.int32),  # (the days kept are dates: within 32 bits)
-            amount=sel(amount),
-            profit=_unless_all_missing(profit, sel, int(keep.sum())),
-            promo=own(promo),
-            labels={"product": (o_product, products),
-                    **{k: used_codes(*_label_codes(orders, column, own))
-                       for k, column in (("owner", "owner"), ("campaign", "campaign_id"))}},
-        ),
+        facts=facts,
         i_code=i_codes.astype(np.intp),
         i_day=i_day,
         i_sat=_float(_col(inter, "satisfaction", "interactions")),
@@ -391,4 +378,31 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         i_type=_col(inter, "type", "interactions").reset_index(drop=True),
         i_content=_col(inter, "content", "interactions").reset_index(drop=True),
         leads=data.leads,
+    )
+
+
+def _array_facts(orders: pd.DataFrame, o_codes: np.ndarray, ids: pd.Index, today: int) -> ArrayFacts:
+    """The facts of the orders frame: its orders dated up to ``today`` with a known customer
+    (``o_codes``, positions in ``ids``) and amount."""
+    o_day = _days(_col(orders, "order_date", "orders"))
+    amount = _float(_col(orders, "amount", "orders"))
+    keep = (o_codes >= 0) & (o_day != _NAT) & (o_day <= today) & ~np.isnan(amount)
+    profit = _float(_col(orders, "profit", "orders"))
+    disc = _float(_col(orders, "discount", "orders"))
+    promo = (np.nan_to_num(disc) > 0) | _col(orders, "campaign_id", "orders").notna().to_numpy()
+    product, products = text_codes(_col(orders, "product", "orders"))
+    # orders kept (a plain copy when all are: faster than a masked gather, never a view of the input)
+    sel = (lambda a: a.copy()) if keep.all() else (lambda a: a[keep])
+    own = (lambda a: a) if keep.all() else sel  # arrays computed here: no copy needed
+    code_type = np.int32 if len(ids) < 2**31 else np.int64
+    return ArrayFacts(
+        len(ids), today,
+        code=own(o_codes).astype(code_type, copy=False),
+        day=own(o_day).astype(np.int32),  # (the days kept are dates: within 32 bits)
+        amount=sel(amount),
+        profit=_unless_all_missing(profit, sel, int(keep.sum())),
+        promo=own(promo),
+        labels={"product": used_codes(own(product), products),
+                **{k: used_codes(*_label_codes(orders, column, own))
+                   for k, column in (("owner", "owner"), ("campaign", "campaign_id"))}},
     )

@@ -119,6 +119,13 @@ def _reason(key: str, lang: str, **kw) -> str:
 _SPACES = re.compile(r"[\s_\-]+")
 
 
+def merge_log(sheet: str, key: str, lines: int, orders: int, lang: str) -> pd.DataFrame:
+    """The cleaning log's line for ``lines`` lines of ``sheet`` merged into ``orders`` orders
+    (``key``: ``merged_lines``, by order number; ``grouped_days``, per customer and day)."""
+    return log_frame(np.array([sheet]), np.array([0]), "", "", "", TEXTS.lang(lang).rule,
+                     _reason(key, lang, lines=f"{lines:,}", orders=f"{orders:,}"))
+
+
 def normalize_status(text) -> str:
     """A status or stage as compared with the 设置 lists: NFKC, lower case, runs of spaces,
     underscores and hyphens as one space ("Closed_Won" == "closed won")."""
@@ -405,9 +412,7 @@ class _Intake:
             if sel.any():
                 for sh in pd.unique(self.sheets[idx][sel]):
                     on = sel & (self.sheets[idx] == sh)
-                    k = int(len(np.unique(g.codes[on])))
-                    self.logs.append(log_frame(np.array([sh]), np.array([0]), "", "", "", TEXTS.lang(self.lang).rule,
-                                               _reason(key, self.lang, lines=f"{int(on.sum()):,}", orders=f"{k:,}")))
+                    self.logs.append(merge_log(sh, key, int(on.sum()), int(len(np.unique(g.codes[on]))), self.lang))
         self.summary.merged_lines = int(multi.sum())
 
     def drop_bad_totals(self, total: np.ndarray, idx: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -47,6 +47,16 @@ class Sources(dict):
         super().__init__(*args, **kw)
         self.mappings: list[SourceMapping] = []
         self.warnings: list[tuple[str, str]] = []
+        self._open: list = []  # connections the tables still read from (an orders table an engine holds)
+
+    def keep_open(self, connection) -> None:
+        """Close ``connection`` with :meth:`close`, not before: an engine holds orders read through it."""
+        self._open.append(connection)
+
+    def close(self) -> None:
+        """Close the connections the tables still read from (once the report is built)."""
+        while self._open:
+            self._open.pop().close()
 
     @property
     def unknown_sheets(self) -> list[str]:

@@ -25,6 +25,7 @@ from ..core.analysis import AnalysisResult, analysis_after_clv, analysis_before_
 from ..core.churn import RISK_LABELS
 from ..core.clean import CleanedData, clean_dataset
 from ..core.cleanlog import text as log_text
+from ..core.clv_inputs import prepared_clv_summary
 from ..core.clv_report import clv_analysis
 from ..core.currency import currency_label
 from ..core.effect import effect_tracking
@@ -88,7 +89,7 @@ class ReportRun:
     @property
     def summary(self) -> dict[str, int]:
         d = self.cleaned.data
-        return {"customers": len(d.customers), "orders": len(d.orders), "log_entries": len(self.cleaned.log)}
+        return {"customers": len(d.customers), "orders": d.order_count, "log_entries": len(self.cleaned.log)}
 
 
 def _summary_lines(run_summary: dict[str, int], as_of: pd.Timestamp, lang: str) -> list[str]:
@@ -140,7 +141,7 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
     for effect tracking (without it the data is prepared again)."""
     s = result.settings
     lang = s.lang
-    summary = {"customers": len(cleaned.data.customers), "orders": len(cleaned.data.orders),
+    summary = {"customers": len(cleaned.data.customers), "orders": cleaned.data.order_count,
                "log_entries": len(cleaned.log)}
     settings_spec = settings_sheet(s, _scoring_lines(result))
     refs = settings_refs(settings_spec) if formulas else None
@@ -174,21 +175,30 @@ def report_sheets(cleaned: CleanedData, result: AnalysisResult, goals: Mapping[s
 def _log_future_orders(cleaned: CleanedData, as_of: pd.Timestamp, lang: str) -> CleanedData:
     """One cleaning-log entry per order dated after the analysis date (kept in the data,
     left out of the RFM layering), on the order's Excel row where it can be found."""
-    orders = cleaned.data.orders
-    late = orders[orders["order_date"] > as_of]
-    if late.empty:
-        return cleaned
     from dataclasses import replace as _replace
 
     from ..schema import ORDERS
 
-    default_head = ORDERS.column("order_date").label(lang)
-    where = np.flatnonzero((orders["order_date"] > as_of).to_numpy())
-    if cleaned.order_origin is not None:
-        sheets, rows = (np.asarray(a)[where] for a in cleaned.order_origin)
-        rows = rows.astype(np.int64, copy=False)  # (the engine path's rows are 32-bit)
+    held = cleaned.data.orders_in_engine
+    if held is not None:  # (the orders an engine holds: those after the analysis date, one row each)
+        places, days = held.after(int(np.datetime64(as_of, "D").astype(np.int64)))
+        if not len(places):
+            return cleaned
+        late_dates = pd.Series(days.astype("datetime64[D]").astype("datetime64[ns]"))
+        sheets, rows = np.full(len(places), held.sheet, dtype=object), places + 2
     else:
-        sheets, rows = np.full(len(where), ORDERS.sheet_name(lang), dtype=object), np.zeros(len(where), dtype=np.int64)
+        orders = cleaned.data.orders
+        late = orders[orders["order_date"] > as_of]
+        if late.empty:
+            return cleaned
+        late_dates = late["order_date"]
+        where = np.flatnonzero((orders["order_date"] > as_of).to_numpy())
+        if cleaned.order_origin is not None:
+            sheets, rows = (np.asarray(a)[where] for a in cleaned.order_origin)
+            rows = rows.astype(np.int64, copy=False)  # (the engine path's rows are 32-bit)
+        else:
+            sheets, rows = np.full(len(where), ORDERS.sheet_name(lang), dtype=object), np.zeros(len(where), dtype=np.int64)
+    default_head = ORDERS.column("order_date").label(lang)
     heads = [cleaned.headers.get(sh, {}).get("order_date", default_head) for sh in sheets]
     day = f"{as_of:%Y-%m-%d}"
     reason = TEXTS.lang(lang)("future_order", day=day)
@@ -196,7 +206,7 @@ def _log_future_orders(cleaned: CleanedData, as_of: pd.Timestamp, lang: str) -> 
         "sheet": sheets,
         "row": rows,
         "column": heads,
-        "old_value": late["order_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "old_value": late_dates.dt.strftime("%Y-%m-%d").to_numpy(),
         "new_value": "",
         "rule": log_text("rule_reference", lang),
         "reason": reason,
@@ -324,6 +334,10 @@ def build_report(raw_tables: Mapping[str, object], settings: AnalysisSettings | 
         cleaned = _replace(cleaned, notes=[*cleaned.notes, *currency_notes])
     step(t.step_analysing)
     layered = analysis_layers(cleaned.data, s)
+    if cleaned.data.orders_in_engine is not None:
+        # the engine's answers the CLV models read, asked here: a child process cannot use the
+        # connection (the facts go to it with their answers; crm_xl.sources.engine_facts)
+        prepared_clv_summary(layered.prepared, s.clv_time_unit, holdout_months=s.clv_holdout_months)
     # the CLV models are fitted beside (crm_xl.beside) as soon as the customers are layered,
     # while the rest of the analysis and the sheets that do not depend on them are made here:
     # from BESIDE_CUSTOMERS on by a child forked now (sharing this process's memory), below by

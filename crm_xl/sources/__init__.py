@@ -444,12 +444,20 @@ def read_source(spec: SourceSpec, overrides=None, *, progress=None, lang: str = 
     With ``settings`` (the purchase rules), an orders table longer than
     :data:`crm_xl.sources.engine_orders.PUSHDOWN_ROWS` rows is read by the engine
     (:mod:`crm_xl.sources.engine_orders`): only its first rows come as a frame (the data
-    sheet's sample), the purchases as a :class:`crm_xl.core.pushed_orders.PushedOrders`."""
+    sheet's sample), the purchases as a :class:`crm_xl.core.pushed_orders.PushedOrders` held in
+    the engine: the connection then stays open until the caller's ``close()`` of the result
+    (after the report is built; :func:`crm_xl.cli.report.run_report` does it)."""
     con = open_source(spec.url)
     try:
-        return read_tables(con, spec, overrides, progress=progress, lang=lang, settings=settings)
-    finally:
+        out = read_tables(con, spec, overrides, progress=progress, lang=lang, settings=settings)
+    except BaseException:
         con.close()
+        raise
+    if any(getattr(rt, "pushed", None) is not None for rt in out.get("orders", ())):
+        out.keep_open(con)  # (the engine holds the purchases: the report asks it; Sources.close closes it)
+    else:
+        con.close()
+    return out
 
 
 def read_tables(con: Connection, spec: SourceSpec, overrides=None, *, progress=None, lang: str = "zh", settings=None):

@@ -451,42 +451,32 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
     from ..core.clean import CleanResult
     from ..core.currency import detect_currency
     from ..core.pushed_orders import PushedOrders
+    from .engine_purchases import EngineOrders
 
     plan = plan_orders(con, rel, names, mapping, sheet, settings)
-    cols, heads, texts, grouped, head, fields = (plan.cols, plan.heads, plan.texts, plan.grouped, plan.head,
-                                                 plan.fields)
+    cols, heads, texts, head, fields = plan.cols, plan.heads, plan.texts, plan.head, plan.fields
     log, notes, unknown_statuses = plan.log, plan.notes, plan.unknown_statuses
     keys = [f for f in fields if f != "o"]
     cast = {f: f"CAST(COALESCE(d, {_NO_DAY}) AS INTEGER) AS d" if f == "d" else f"CAST({f} AS INTEGER) AS {f}"
             for f in keys if f == "d" or f.startswith("k_")}
     chosen = ", ".join(cast.get(f, f) for f in keys)
-    if grouped:  # g: lines of the purchase's order (order number, customer; without a number, the day)
-        part = ("SELECT *, CASE WHEN p = 1 THEN COUNT(*) OVER (PARTITION BY p, o, k_customer_id, "
-                "CASE WHEN o IS NULL THEN d END) ELSE 0 END AS g FROM crm_x")
-        sql = f"{head}, crm_g AS ({part}) SELECT {chosen}, CASE WHEN p = 0 OR g > 1 THEN o END AS o, " \
-              "CASE WHEN p = 0 OR g > 1 THEN 1 ELSE 0 END AS few FROM crm_g"
-    else:
-        sql = f"{head} SELECT {chosen}, 1 - p AS few FROM crm_x"
-    every = _fetch(con, sql, [*keys, "o", "few"] if grouped else [*keys, "few"])
-    rn = _ints(every["rn"], 0)
+    # the rows that are no purchase line (another status, a key missing): the cleaning logs them
+    small = _fetch(con, f"{head} SELECT {chosen}, o FROM crm_x WHERE p = 0", [*keys, "o"])
+    rn = _ints(small["rn"], 0)
     if len(rn) > 1 and not (rn[1:] > rn[:-1]).all():  # in the table's order (the engine may return it otherwise)
         order = np.argsort(rn, kind="stable")
-        every = {k: v[order] for k, v in every.items()}
-    few = _ints(every.pop("few"), 0).astype(bool)
-    small = {k: v[few] for k, v in every.items()}
-    small.setdefault("o", np.full(int(few.sum()), None, dtype=object))
-    many = ~few
-    big = {k: every.pop(k)[many] for k in list(every) if k != "o"}
-    del every
+        small = {k: v[order] for k, v in small.items()}
     lines = _frame(small, cols, texts, with_ids=True)
     pending = {"customer_id": lines["customer_id"].isna().to_numpy(), "order_date": lines["order_date"].isna().to_numpy(),
                "amount": lines["amount"].isna().to_numpy()}
     currencies = Counter(detect_currency((), [heads["amount"]]))
     result = CleanResult(frame=lines, log=log, rows=_ints(small["rn"], 0) + 1, pending=pending, headers=heads,
                          notes=notes, currencies=currencies, sheet=sheet)
-    single = _frame(big, cols, texts, with_ids=False, rounded=True, coded=_CODED)
-    return PushedOrders(lines=result, single=single, single_rows=_ints(big["rn"], 0) + 1, sheet=sheet, rows=rows,
-                        unknown_statuses=unknown_statuses)
+    # the purchases stay in the engine, merged into orders there
+    held = EngineOrders(con.session(), plan, sheet)
+    if con.temp_tables:
+        held.materialise()
+    return PushedOrders(lines=result, engine=held, sheet=sheet, rows=rows, unknown_statuses=unknown_statuses)
 
 
 class Large:

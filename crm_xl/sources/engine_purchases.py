@@ -27,6 +27,9 @@ from __future__ import annotations
 
 __all__ = ["EngineOrders", "purchases_sql"]
 
+import itertools
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 
@@ -35,7 +38,7 @@ from .engine_facts import EngineFacts
 from .engine_orders import OrdersPlan, _in
 
 _LABELS = (("product", "product"), ("owner", "owner"), ("campaign", "campaign_id"))  # label, orders column
-_TEMP = "crm_purchases"
+_TABLES = itertools.count(1)  # temporary tables: one name each (two sources may share a session)
 
 
 def _rounded(d, x: str) -> str:
@@ -50,29 +53,34 @@ def _known(d, x: str) -> str:
 
 def purchases_sql(plan: OrdersPlan) -> str:
     """The orders of the purchase lines of ``plan`` (see module docstring): columns ``c`` (the
-    customer's rank), ``d``, ``a``, ``p``, ``pm``, ``rn`` and the labels' ranks (``product``,
-    ``owner``, ``campaign``; -1 where missing), every date."""
+    customer's rank), ``d``, ``a``, ``p``, ``pm``, ``rn``, the labels' ranks (``product``,
+    ``owner``, ``campaign``; -1 where missing), and for the cleaning's counts ``n`` (the order's
+    lines) and ``numbered`` (1: it has an order number), every date; integers as 32-bit where
+    they fit (a temporary table of ten million orders: half the memory)."""
     d, texts = plan.d, plan.texts
     has = set(plan.fields)
     profit = "f_profit" in has
-    first = ["crm_x.k_customer_id AS c"]
+    first = ["CAST(crm_x.k_customer_id AS INTEGER) AS c"]
     for label, key in _LABELS:
         if f"k_{key}" in has:
-            first.append(f"crm_x.k_{key} AS {label}")
+            first.append(f"CAST(crm_x.k_{key} AS INTEGER) AS {label}")
     discount = (f"(crm_x.f_discount IS NOT NULL AND NOT {d.is_nan('crm_x.f_discount')} AND crm_x.f_discount > 0)"
                 if "f_discount" in has else "1 = 0")
     campaign = (f"(crm_x.k_campaign_id >= 0 AND crm_x.k_campaign_id NOT IN "
                 f"{_in(np.flatnonzero(texts['campaign_id'].missing))})" if "k_campaign_id" in has else "1 = 0")
-    first.append(f"CASE WHEN {discount} OR {campaign} THEN 1 ELSE 0 END AS pm")
+    first.append(f"CAST(CASE WHEN {discount} OR {campaign} THEN 1 ELSE 0 END AS SMALLINT) AS pm")
     if not plan.grouped:  # every purchase line its own order
-        p = _rounded(d, f"({_known(d, 'f_profit')} + 0.0)") if profit else "NULL"
-        return (f"{plan.head} SELECT {', '.join(first)}, crm_x.d AS d, {_rounded(d, 'crm_x.f_amount')} AS a, "
-                f"{p.replace('f_profit', 'crm_x.f_profit')} AS p, crm_x.rn AS rn FROM crm_x WHERE crm_x.p = 1")
+        p = _rounded(d, _known(d, "crm_x.f_profit") + " + 0.0") if profit else "NULL"
+        return (f"{plan.head} SELECT {', '.join(first)}, CAST(crm_x.d AS INTEGER) AS d, "
+                f"{_rounded(d, 'crm_x.f_amount')} AS a, {p} AS p, crm_x.rn AS rn, 1 AS n, 1 AS numbered "
+                f"FROM crm_x WHERE crm_x.p = 1")
     p = _rounded(d, f"SUM({_known(d, 'f_profit')})") if profit else "NULL"
-    orders = (f"SELECT MIN(rn) AS rn, MIN(d) AS d, {_rounded(d, 'SUM(f_amount)')} AS a, {p} AS p FROM crm_x "
+    orders = (f"SELECT MIN(rn) AS rn, MIN(d) AS d, {_rounded(d, 'SUM(f_amount)')} AS a, {p} AS p, COUNT(*) AS n, "
+              f"CASE WHEN o IS NULL THEN 0 ELSE 1 END AS numbered FROM crm_x "
               f"WHERE p = 1 GROUP BY o, k_customer_id, CASE WHEN o IS NULL THEN d END")
-    return (f"{plan.head}, crm_o AS ({orders}) SELECT {', '.join(first)}, crm_o.d AS d, crm_o.a AS a, crm_o.p AS p, "
-            f"crm_o.rn AS rn FROM crm_o JOIN crm_x ON crm_x.rn = crm_o.rn")
+    return (f"{plan.head}, crm_o AS ({orders}) SELECT {', '.join(first)}, CAST(crm_o.d AS INTEGER) AS d, crm_o.a AS a, "
+            f"crm_o.p AS p, crm_o.rn AS rn, CAST(crm_o.n AS INTEGER) AS n, CAST(crm_o.numbered AS SMALLINT) AS numbered "
+            f"FROM crm_o JOIN crm_x ON crm_x.rn = crm_o.rn")
 
 
 class EngineOrders:
@@ -95,24 +103,38 @@ class EngineOrders:
         self.labels = {label: np.asarray(plan.texts[key].cleaned, dtype=object) for label, key in _LABELS
                        if key in plan.texts}
         self._table: str | None = None
-        counts = self._run(self._counts_sql())[0]
-        self.orders, self.purchase_lines = int(counts[0] or 0), int(counts[1] or 0)
-        # lines of orders with several lines: with an order number, without (one per customer and day)
-        self.merged = (int(counts[2] or 0), int(counts[3] or 0))
-        self.grouped_days = (int(counts[4] or 0), int(counts[5] or 0))
-        self.max_day = NO_DAY if counts[6] is None else int(counts[6])
 
-    def _counts_sql(self) -> str:
-        plan = self.plan
-        if not plan.grouped:
-            return (f"{plan.head} SELECT COUNT(*), COUNT(*), 0, 0, 0, 0, MAX(d) FROM crm_x WHERE p = 1")
-        groups = ("SELECT o, COUNT(*) AS n, MIN(d) AS d FROM crm_x WHERE p = 1 "
-                  "GROUP BY o, k_customer_id, CASE WHEN o IS NULL THEN d END")
-        many = "n > 1 AND o IS {} NULL"
-        return (f"{plan.head}, crm_g AS ({groups}) SELECT COUNT(*), SUM(n), "
-                f"SUM(CASE WHEN {many.format('NOT')} THEN n ELSE 0 END), SUM(CASE WHEN {many.format('NOT')} THEN 1 ELSE 0 END), "
-                f"SUM(CASE WHEN {many.format('')} THEN n ELSE 0 END), SUM(CASE WHEN {many.format('')} THEN 1 ELSE 0 END), "
-                f"MAX(d) FROM crm_g")
+    @cached_property
+    def _counts(self) -> tuple[int, ...]:
+        """Orders, their lines, lines and orders merged by number, lines and orders merged per
+        customer and day, the last day (one pass over the orders)."""
+        many = "n > 1 AND numbered = {}"
+        row = self._run(f"SELECT COUNT(*), SUM(n), SUM(CASE WHEN {many.format(1)} THEN n ELSE 0 END), "
+                        f"SUM(CASE WHEN {many.format(1)} THEN 1 ELSE 0 END), SUM(CASE WHEN {many.format(0)} THEN n ELSE 0 END), "
+                        f"SUM(CASE WHEN {many.format(0)} THEN 1 ELSE 0 END), MAX(d) FROM ({self._rel()}) AS crm_n")[0]
+        return tuple(NO_DAY if v is None and i == 6 else int(v or 0) for i, v in enumerate(row))
+
+    @property
+    def orders(self) -> int:
+        return self._counts[0]
+
+    @property
+    def purchase_lines(self) -> int:
+        return self._counts[1]
+
+    @property
+    def merged(self) -> tuple[int, int]:
+        """Lines merged into orders by their order number, and those orders."""
+        return self._counts[2], self._counts[3]
+
+    @property
+    def grouped_days(self) -> tuple[int, int]:
+        """Lines without an order number merged per customer and day, and those orders."""
+        return self._counts[4], self._counts[5]
+
+    @property
+    def max_day(self) -> int:
+        return self._counts[6]
 
     def _rel(self) -> str:
         """The relation, from the temporary table once it is made."""
@@ -122,8 +144,9 @@ class EngineOrders:
         """Hold the orders in a temporary table, each question then reads it instead of the
         source table (only on a connection that makes one: ``Connection.temp_tables``)."""
         if self._table is None:
-            self._run(f"CREATE TEMP TABLE {_TEMP} AS {self.relation}")
-            self._table = _TEMP
+            name = f"crm_purchases_{next(_TABLES)}"
+            self._run(f"CREATE TEMP TABLE {name} AS {self.relation}")
+            self._table = name
 
     def customers(self) -> list[str]:
         """The cleaned IDs of the customers with orders, in the order they first appear."""
@@ -141,10 +164,17 @@ class EngineOrders:
         """The order facts of the orders up to day ``today`` for the customer universe ``ids``."""
         rank_of = {v: k for k, v in enumerate(self.ids[:-1]) if v is not None and v == v}
         keys = np.array([rank_of.get(v, None) for v in ids.to_numpy(dtype=object)], dtype=object)
-        texts = pd.Index(np.asarray(self.ids, dtype=object), dtype="str")
-
-        def codes_of(ranks: list) -> np.ndarray:
-            return ids.get_indexer(texts[np.asarray(ranks, dtype=np.int64)])
-
         return EngineFacts(self._run, f"SELECT * FROM ({self._rel()}) AS crm_t WHERE d <= {int(today)}", len(ids),
-                           today, codes_of, keys, labels=self.labels)
+                           today, _CodesOfRanks(ids, self.ids), keys, labels=self.labels,
+                           fast=self.plan.d.name == "duckdb")
+
+
+class _CodesOfRanks:
+    """Customer codes (positions in ``ids``) of customer ranks (positions in ``texts``, the
+    cleaned IDs); a class, not a closure, so that the facts can be pickled."""
+
+    def __init__(self, ids: pd.Index, texts) -> None:
+        self.ids, self.texts = ids, pd.Index(np.asarray(texts, dtype=object), dtype="str")
+
+    def __call__(self, ranks: list) -> np.ndarray:
+        return self.ids.get_indexer(self.texts[np.asarray(ranks, dtype=np.int64)])

@@ -74,7 +74,7 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     t = TEXTS.lang(s.lang)
     as_of = _as_of(data, s, as_of)
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ACTIVATION_COLUMNS})
-    if as_of is None or len(data.orders) == 0:
+    if as_of is None or data.order_count == 0:
         return Activation(empty, _summary([], s.lang), t.no_orders)
     p = prepared if prepared is not None and prepared.as_of == as_of else prepare(data, s, as_of)
     first, first_amount, second = _first_orders(p)

@@ -25,9 +25,8 @@ def test_helpers_keep_missing_values_missing():
 
 def test_a_column_of_missing_texts_is_the_one_as_text_makes(monkeypatch):
     """missing_texts (repeated shared chunks where pandas' text is pyarrow's) equals as_text of
-    None values, also filtered, reordered and stacked with a column holding texts."""
+    None values, also filtered."""
     import crm_xl.core.text as text_module
-    from crm_xl.core.clean_rows import stacked_rows
 
     monkeypatch.setattr(text_module, "_SHARED_CHUNK", 4)  # several chunks and a rest on a short column
     for n in (0, 3, 4, 11):
@@ -36,31 +35,6 @@ def test_a_column_of_missing_texts_is_the_one_as_text_makes(monkeypatch):
         assert all_missing(got) and (n == 0 or not all_missing(as_text(pd.Series(["a"] + [None] * (n - 1)))))
         keep = np.arange(n) % 2 == 0
         pd.testing.assert_series_equal(got[keep].reset_index(drop=True), want[keep].reset_index(drop=True))
-    a = pd.DataFrame({"x": missing_texts(11), "y": as_text(pd.Series(["t"] * 11))})
-    b = pd.DataFrame({"x": as_text(pd.Series([None, "u"], dtype=object)), "y": as_text(pd.Series(["v", None]))})
-    for frames in ([a, a], [a, b]):
-        order = np.arange(sum(map(len, frames)))[::-1]
-        want = pd.concat(frames, ignore_index=True).iloc[order].reset_index(drop=True)
-        pd.testing.assert_frame_equal(stacked_rows(frames, order), want)
-
-
-def test_a_categorical_part_stacks_into_a_categorical_of_the_same_values():
-    """The engine path's products and statuses are categoricals: stacked with the lines Python
-    consolidated (texts, a missing one, a value the categorical lacks), the values are those of
-    the texts stacked, and the column stays categorical (the first part's categories first)."""
-    from crm_xl.core.clean_rows import stacked_rows
-
-    lines = pd.DataFrame({"p": as_text(pd.Series(["B", None, "新"], dtype=object))})
-    single = pd.DataFrame({"p": pd.Series(pd.Categorical(["A", "B", None, "A"], categories=["B", "A"]))})
-    order = np.array([3, 0, 6, 1, 4, 2, 5])
-    want = pd.concat([lines["p"], as_text(single["p"].astype(object))], ignore_index=True).iloc[order]
-    for frames in ([lines, single], [single, lines]):
-        got = stacked_rows(frames, order)["p"]
-        assert isinstance(got.dtype, pd.CategoricalDtype) and list(got.cat.categories[:2]) == ["B", "A"]
-        flat = pd.concat([f["p"].astype(object) for f in frames], ignore_index=True).iloc[order]
-        assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in flat]
-    assert sorted(v for v in want if not pd.isna(v)) == sorted(v for v in stacked_rows([lines, single], order)["p"]
-                                                               if not pd.isna(v))
 
 
 def test_blank_campaign_ids_stay_missing_after_cleaning():

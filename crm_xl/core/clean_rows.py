@@ -13,7 +13,6 @@ from ..schema import ColumnKind, Table
 from .cleanlog import RowLog as _Log
 from .cleanlog import cell_text as _fmt
 from .cleanlog import text as _t
-from .text import STR_IS_TEXT_DTYPE, all_missing, missing_texts
 
 if TYPE_CHECKING:
     pass
@@ -135,29 +134,3 @@ def _repeated_keys(frame: pd.DataFrame, pk: list[str], pk_codes: np.ndarray | No
     if pk_codes is not None:
         return _repeated(pk_codes) & (pk_codes >= 0)
     return (frame.duplicated(subset=pk, keep="first") & frame[pk].notna().all(axis=1)).to_numpy()
-
-
-def stacked_rows(frames: list[pd.DataFrame], order: np.ndarray) -> pd.DataFrame:
-    """``pd.concat(frames, ignore_index=True).iloc[order].reset_index(drop=True)`` (frames with
-    the same columns), made a column at a time: the concatenated table is never held whole
-    beside its reordered copy (ten million orders: about a gigabyte less at the peak)."""
-    if any(list(f.columns) != list(frames[0].columns) for f in frames):
-        return pd.concat(frames, ignore_index=True).iloc[order].reset_index(drop=True)
-    cols = {c: _stacked_column([f[c] for f in frames], order) for c in frames[0].columns}
-    return pd.DataFrame(cols, copy=False)
-
-
-def _stacked_column(parts: list[pd.Series], order: np.ndarray) -> pd.Series:
-    """One column of :func:`stacked_rows`; a text column missing in every part stays the
-    column of :func:`~crm_xl.core.text.missing_texts` (no memory per row)."""
-    if STR_IS_TEXT_DTYPE and all(p.dtype == "str" and all_missing(p) for p in parts):
-        return missing_texts(len(order))
-    coded = [p for p in parts if isinstance(p.dtype, pd.CategoricalDtype)]
-    if coded:  # (stays categorical: the first one's categories, then the others' values)
-        cats = coded[0].cat.categories
-        for p in parts:
-            more = p.cat.categories if isinstance(p.dtype, pd.CategoricalDtype) else pd.Index(p.dropna().unique())
-            cats = cats.append(more[~more.isin(cats)])
-        codes = np.concatenate([pd.Categorical(p, categories=cats).codes for p in parts])
-        return pd.Series(pd.Categorical.from_codes(codes[order], categories=cats), copy=False)
-    return pd.concat(parts, ignore_index=True).iloc[order].reset_index(drop=True)

@@ -1,18 +1,10 @@
 """Integer codes for arrays of objects, the primitives :class:`crm_xl.core.prepared.Prepared`
 and the analysis modules build on: stable sorting of integer keys, factorising, looking up and
-taking texts, and matching keywords per distinct text.
-
-A text column built from codes (the orders' customer IDs the engine gives as a code into
-their distinct values, :mod:`crm_xl.sources.engine_orders`) can have them remembered
-(:func:`remember_codes`): looking its values up (:func:`lookup_objects`) then looks up the
-distinct values only, not ten million texts. The codes are tied to the column's pyarrow
-array, which is immutable: a copy of the column shares it, a filtered or reordered column
-does not (and is looked up as usual)."""
+taking texts, and matching keywords per distinct text."""
 
 from __future__ import annotations
 
 import re
-import weakref
 
 import numpy as np
 import pandas as pd
@@ -45,14 +37,6 @@ def repeat_object(value, n: int) -> np.ndarray:
     out = np.empty(n, dtype=object)
     out.fill(value)
     return out
-
-
-def same_object(value, n: int) -> np.ndarray:
-    """A read-only object array of ``n`` references to ``value`` that holds one: no memory
-    per element (:func:`repeat_object` holds ``n`` references: 80 MB at ten million)."""
-    one = np.empty(1, dtype=object)
-    one[0] = value
-    return np.broadcast_to(one, (n,))
 
 
 def _identities(values: np.ndarray) -> np.ndarray | None:
@@ -111,72 +95,26 @@ def _object_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return ref_codes, rep
 
 
-_KNOWN: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id of a pyarrow array -> (codes, slots)
-
-
 def _arrow_of(values):
     """The pyarrow array under a pandas ``str`` Series or array (pandas 3's text dtype), else None."""
     arr = values.array if isinstance(values, (pd.Series, pd.Index)) else values
     return getattr(arr, "_pa_array", None) if isinstance(arr, pd.api.extensions.ExtensionArray) else None
 
 
-def remember_codes(column, codes: np.ndarray, slots) -> None:
-    """Remember that ``column[i] == slots[codes[i]]`` for every row (``codes`` non-negative,
-    ``slots`` may hold missing values), for :func:`known_codes`. Nothing is remembered for a
-    column not held as a pyarrow array (pandas 2's object columns)."""
-    pa_array = _arrow_of(column)
-    if pa_array is None or len(codes) != len(pa_array):
-        return
-    key = id(pa_array)
-    slots = np.asarray(slots, dtype=object)
-    if key not in _KNOWN:  # (else the same live array: its codes are replaced, its finaliser stays)
-        weakref.finalize(pa_array, _KNOWN.pop, key, None)  # forgotten with the array
-    _KNOWN[key] = (np.asarray(codes, dtype=np.int32 if slots.size < 2**31 else np.int64), slots)
-
-
-def known_codes(values) -> tuple[np.ndarray, np.ndarray] | None:
-    """(codes, slots) remembered for ``values`` (a Series or array) by :func:`remember_codes`, or None."""
-    pa_array = _arrow_of(values)
-    return _KNOWN.get(id(pa_array)) if pa_array is not None else None
-
-
-def factorize_known(values) -> tuple[np.ndarray, np.ndarray] | None:
-    """``pd.factorize(values, sort=True)`` as (codes, sorted distinct texts: an object array)
-    from the codes remembered for ``values`` (only the distinct values are factorised), or
-    None when none are remembered."""
-    known = known_codes(values)
-    if known is None:
-        return None
-    codes, slots = known
-    used = np.flatnonzero(np.bincount(codes, minlength=len(slots)))
-    slot_codes, uniques = pd.factorize(slots[used], sort=True)
-    out = np.full(len(slots), -1, dtype=np.intp)
-    out[used] = slot_codes
-    return out[codes], np.asarray(uniques, dtype=object)
-
-
 def isin_texts(values: pd.Series, wanted) -> np.ndarray:
-    """``values.isin(wanted).to_numpy()`` of a text Series, per distinct value when its codes
-    are remembered."""
-    known = known_codes(values)
-    if known is None:
-        return values.isin(wanted).to_numpy(dtype=bool)
-    codes, slots = known  # (as objects: pandas' pyarrow isin makes a pyarrow scalar of every wanted text)
-    return pd.Series(slots, dtype=object).isin(wanted).to_numpy(dtype=bool)[codes]
+    """``values.isin(wanted).to_numpy()`` of a text Series."""
+    return values.isin(wanted).to_numpy(dtype=bool)
 
 
 def text_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, texts) of a text column: each row's value as a 32-bit code into ``texts`` (the
-    distinct texts, an object array), -1 where the value is missing. The codes the engine gave
-    are taken as they are (:func:`known_codes` or a categorical column's: nothing is hashed;
-    ``texts`` then in its order of the values), a pyarrow column is factorised by pyarrow, other columns per distinct object
+    distinct texts, an object array), -1 where the value is missing. A categorical column's
+    codes are taken as they are (nothing is hashed; ``texts`` then in the order of its
+    categories), a pyarrow column is factorised by pyarrow, other columns per distinct object
     (:func:`factorize_objects`, in order of first appearance); distinct values that are the same
     text (1 and "1") share a code. Half the memory of ``np.intp`` codes, a quarter of an object
     array of the values."""
-    known = known_codes(column)
-    if known is not None:
-        codes, slots = known
-    elif isinstance(column.dtype, pd.CategoricalDtype):  # (its codes: nothing to hash)
+    if isinstance(column.dtype, pd.CategoricalDtype):  # (its codes: nothing to hash)
         codes, slots = column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object)
     elif _arrow_of(column) is not None:
         codes, slots = pd.factorize(column, use_na_sentinel=True)
@@ -202,25 +140,6 @@ def used_codes(codes: np.ndarray, texts: np.ndarray) -> tuple[np.ndarray, np.nda
     return renumber[codes], texts[used]
 
 
-def carry_codes(parts: list[pd.Series], order: np.ndarray | None, column) -> None:
-    """Remember codes for ``column``, which holds the rows ``order`` (None: all, in order) of
-    the text Series ``parts`` stacked, when some part has codes remembered (the other parts,
-    a few rows, are factorised here)."""
-    got = [known_codes(part) for part in parts]
-    if all(g is None for g in got):
-        return
-    codes, slots, n = [], [], 0
-    for part, g in zip(parts, got, strict=True):
-        if g is None:
-            c, u = pd.factorize(part.to_numpy(dtype=object), use_na_sentinel=False)
-            g = (c, np.asarray(u, dtype=object))
-        codes.append(np.asarray(g[0], dtype=np.int64) + n)
-        slots.append(g[1])
-        n += len(g[1])
-    stacked = np.concatenate(codes)
-    remember_codes(column, stacked if order is None else stacked[order], np.concatenate(slots))
-
-
 def lookup_objects(index: pd.Index, values) -> np.ndarray:
     """``index.get_indexer(values)`` for a long object array (or Series) of texts, looking
     each distinct *object* up once.
@@ -230,13 +149,8 @@ def lookup_objects(index: pd.Index, values) -> np.ndarray:
     are grouped by object identity (integer hashing of the references, about a third of
     the cost of hashing the texts), and one text per object is looked up in ``index``.
     Equal texts in distinct objects get the same position anyway. Falls back on a plain
-    lookup when most objects are distinct. A column with codes remembered
-    (:func:`remember_codes`) is looked up per distinct value.
+    lookup when most objects are distinct.
     """
-    known = known_codes(values)
-    if known is not None:
-        codes, slots = known
-        return index.get_indexer(pd.Index(slots, dtype=index.dtype))[codes]
     if isinstance(values, pd.Series):
         values = values.to_numpy(dtype=object)
     values = np.asarray(values, dtype=object)

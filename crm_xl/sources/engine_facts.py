@@ -82,12 +82,16 @@ class EngineFacts(OrderFacts):
         functions (the same answers, several times faster on ten million orders).
     """
 
-    def __init__(self, run: Callable[[str], Rows], relation: str, n: int, today: int,
+    def __init__(self, run: Callable[[str], Rows], relation: "str | tuple[str, str]", n: int, today: int,
                  codes_of: Callable[[list], np.ndarray], keys: Sequence,
                  labels: "Sequence[str] | Mapping[str, np.ndarray | None]" = (), fast: bool = False) -> None:
         self._run: Callable[[str], Rows] | None = run
         self._pid = os.getpid()
-        self._rel = f"({relation}) AS crm_p"
+        # the relation as common table expressions (where it has some) and a SELECT, given to every
+        # query as ``WITH <its expressions>, crm_p AS (<the SELECT>)``: one WITH at the top (engines
+        # such as Spark refuse a WITH nested in a sub-query as sqlglot carries it over)
+        self._ctes, self._select = (relation if isinstance(relation, tuple) else ("", relation))
+        self._rel = "crm_p"
         self.n, self.today = int(n), int(today)
         self._codes_of, self._keys = codes_of, keys
         self._fast = fast
@@ -106,13 +110,15 @@ class EngineFacts(OrderFacts):
 
     # ------------------------------------------------------------------------------------
 
-    def _query(self, sql: str) -> Rows:
-        """The rows of ``sql``, asked of the engine; only in the process that opened the source
-        (a forked child or an unpickled copy has no connection: it raises, and the caller
-        computes the value itself, :mod:`crm_xl.beside`)."""
+    def _query(self, sql: str, more: str = "") -> Rows:
+        """The rows of ``sql`` (reading the relation as ``crm_p``; ``more``: further common table
+        expressions), asked of the engine; only in the process that opened the source (a forked
+        child or an unpickled copy has no connection: it raises, and the caller computes the
+        value itself, :mod:`crm_xl.beside`)."""
         if self._run is None or os.getpid() != self._pid:
             raise RuntimeError("the engine holding the orders is asked only by the process that opened it")
-        return self._run(sql)
+        ctes = [x for x in (self._ctes, f"crm_p AS ({self._select})", more) if x]
+        return self._run(f"WITH {', '.join(ctes)} {sql}")
 
     def __getstate__(self) -> dict:
         """Pickled without the connection (the answers given so far go along)."""
@@ -328,9 +334,9 @@ class EngineFacts(OrderFacts):
                         for i, (c, a, b) in enumerate(zip(code, lo, hi, strict=True))
                         if b > a and 0 <= c < self.n and self._keys[c] is not None]
             for part in range(0, len(rows_sql), 5000):
-                got = self._query(f"WITH crm_w(i, c, lo, hi) AS (VALUES {', '.join(rows_sql[part:part + 5000])}) "
-                                f"SELECT crm_w.i, COUNT(*), SUM({self._u}) FROM crm_w JOIN {self._rel} "
-                                f"ON crm_p.c = crm_w.c AND crm_p.d >= crm_w.lo AND crm_p.d < crm_w.hi GROUP BY crm_w.i")
+                got = self._query(f"SELECT crm_w.i, COUNT(*), SUM({self._u}) FROM crm_w JOIN {self._rel} "
+                                  f"ON crm_p.c = crm_w.c AND crm_p.d >= crm_w.lo AND crm_p.d < crm_w.hi GROUP BY crm_w.i",
+                                  more=f"crm_w(i, c, lo, hi) AS (VALUES {', '.join(rows_sql[part:part + 5000])})")
                 for i, n, u in got:
                     cnt[i], amt[i] = n, u
             out.append((cnt, self._money(amt)))

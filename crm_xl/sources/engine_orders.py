@@ -1,34 +1,24 @@
-"""The report's orders from the engine: the purchase rules applied where the data is (issue 19).
+"""The report's orders left in the engine: the purchase rules applied where the data is (issue 19).
 
 For an orders table longer than :data:`PUSHDOWN_ROWS` rows, ``crm-xl report --source`` does
-not bring every order line to Python. :func:`engine_orders` lets the engine find, in a few
-passes over the table, which rows are purchases and which lines belong to one order, and
-brings to Python:
+not bring its rows to Python. :func:`plan_orders` checks, in a few passes over the table, that
+the engine can apply the purchase rules exactly, and brings to Python only:
 
 * the **distinct values** of each text column (customer IDs, products, owners, campaigns,
   statuses; dates), cleaned and classified there by the cleaning's own functions
   (:func:`crm_xl.core.clean_values._clean_distinct`, :func:`crm_xl.core.purchases.status_classes`);
-* the **single-line orders** (one purchase line, its own order), the bulk of the table, as
-  arrays: the row number, each text column as a code into its distinct values (pandas
-  ``str`` columns are then taken from those values, so ten million orders of 200,000
-  customers hold 200,000 ID strings, not ten million), the day as a number, the amounts as
-  floats; amounts rounded as :func:`crm_xl.core.purchases.consolidate_orders` rounds them;
-* the few **other rows** (no purchase status, a missing key, lines of an order with several
-  lines) as the same arrays: :func:`~crm_xl.core.purchases.consolidate_orders` treats them in
-  Python exactly as in the in-memory path, so the cleaning log's entries (sheet, row, reason),
-  the merged lines and the console's summary come out the same.
+* the SQL head numbering every row, with each text column as a rank into its cleaned distinct
+  values and ``p`` = a purchase line with its keys.
 
-:class:`crm_xl.core.pushed_orders.PushedOrders` joins both; the cleaning
-(:func:`crm_xl.core.clean.clean_dataset`) uses it in place of the table's frame. The analysis
-is unchanged: it gets the orders frame the cleaning would make, in the same order (by the row
-of each order's first line), with one difference: the order numbers are not brought over
-(ten million distinct texts; nothing after the cleaning reads them), the column is empty.
-
-Why not the per-customer aggregates of :mod:`crm_xl.sources.pushdown`: the report's modules
-(RFM, KPIs, churn, trends, tags, scenarios, effect tracking) read per-order arrays of
-:class:`crm_xl.core.prepared.Prepared`; handing them the purchases keeps one analysis for both
-paths, identical by construction, and what costs time and memory at ten million rows is the
-lines as Python objects and their cleaning, which this removes.
+:func:`engine_orders` then fetches the few **rows that are no purchase line** (another status,
+a customer, date or amount missing): :func:`~crm_xl.core.purchases.consolidate_orders` treats
+them in Python exactly as in the in-memory path, so the cleaning log's entries (sheet, row,
+reason) and the console's summary come out the same. The **purchases stay in the engine**:
+:class:`crm_xl.sources.engine_purchases.EngineOrders` merges the lines into orders there and
+answers the analysis's questions with per-customer and per-group rows
+(:class:`crm_xl.sources.engine_facts.EngineFacts`); :class:`crm_xl.core.pushed_orders.PushedOrders`
+hands both to the cleaning (:func:`crm_xl.core.clean.clean_dataset`), in place of the table's
+frame. The report equals the in-memory path's, cell for cell (tests/test_sources_engine_report.py).
 
 Where the cleaning would log something per cell (a value it rewrites: an ID to normalise, a
 text to trim, a placeholder date, a missing product or owner filled with 未知, an amount out
@@ -59,9 +49,6 @@ PUSHDOWN_ROWS = 1_000_000
 
 _TEXT_KEYS = ("customer_id", "product", "campaign_id", "owner", "status")  # cleaned per distinct value
 _FLOAT_KEYS = ("amount", "profit", "discount")
-# the single-line orders' text columns held as categoricals: few distinct values, and read after the
-# cleaning only per distinct value (core.codes.text_codes) or for a few orders (key accounts' products)
-_CODED = ("product", "status")
 
 
 def table_rows(con: Connection, rel: str) -> int:
@@ -135,29 +122,11 @@ class _Column:
         self.cleaned = cleaned.array
         self.missing = np.asarray(cleaned.iloc[:len(values)].isna().to_numpy(), dtype=bool)
 
-    def take(self, codes: np.ndarray, remember: bool = False) -> pd.Series:
-        """Per row; code -1 (NULL) takes the last slot, as :meth:`crm_xl.core.parse.Distinct.expand` does.
-        ``remember``: the codes are remembered with the column (:func:`crm_xl.core.codes.remember_codes`),
-        so that looking its values up looks up the distinct values only."""
-        slots = np.asarray(codes, dtype=np.intp)  # (the caller's fresh array: set in place, no 10M-row copy)
+    def take(self, codes: np.ndarray) -> pd.Series:
+        """Per row; code -1 (NULL) takes the last slot, as :meth:`crm_xl.core.parse.Distinct.expand` does."""
+        slots = np.asarray(codes, dtype=np.intp)  # (the caller's fresh array: set in place)
         slots[slots < 0] = len(self.cleaned) - 1
-        out = pd.Series(self.cleaned.take(slots))
-        if remember:
-            from ..core.codes import remember_codes
-
-            remember_codes(out, slots, np.asarray(self.cleaned, dtype=object))
-        return out
-
-
-    def coded(self, codes: np.ndarray) -> pd.Series:
-        """Per row as a categorical column (the distinct cleaned texts its categories; NULL and
-        a value cleaned to missing: missing): one small integer per row, not a text."""
-        slots = np.asarray(codes, dtype=np.int64)
-        keep = ~self.missing
-        category = np.append(np.where(keep, np.cumsum(keep) - 1, -1), -1)  # (slot -1, NULL: the last)
-        texts = pd.Index(np.asarray(self.cleaned[:len(self.values)], dtype=object)[keep], dtype=self.cleaned.dtype)
-        kind = np.int8 if len(texts) < 2**7 else np.int16 if len(texts) < 2**15 else np.int32
-        return pd.Series(pd.Categorical.from_codes(category.astype(kind)[slots], categories=texts), copy=False)
+        return pd.Series(self.cleaned.take(slots))
 
 
 def _distinct(con: Connection, rel: str, c: str) -> list[tuple]:
@@ -338,14 +307,8 @@ def _select(d: _Dialect, rel: str, cols: dict[str, str], texts: dict[str, _Colum
     return head, names
 
 
-def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _Column], with_ids: bool,
-           rounded: bool = False, coded: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The rows fetched as the cleaning's order columns (canonical order, cleaned types);
-    ``rounded``: amounts and profits as :func:`~crm_xl.core.purchases.consolidate_orders` makes
-    an order's (put in before the frame is made: a column set afterwards is copied again when
-    pandas consolidates the frame's float columns, ~1 s at ten million orders); ``coded``: text
-    columns held as categoricals (the same values; ten million orders' statuses as text hold
-    ~170 MB, as a categorical 10 MB)."""
+def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _Column]) -> pd.DataFrame:
+    """The rows fetched as the cleaning's order columns (canonical order, cleaned types)."""
     from ..core.dataset import DTYPE_BY_KIND
     from ..core.text import as_dtype, missing_texts
     from ..schema import ORDERS
@@ -354,25 +317,18 @@ def _frame(got: dict[str, np.ndarray], cols: dict[str, str], texts: dict[str, _C
     out = {}
     for col in ORDERS.columns:
         k = col.key
-        if k in texts and k in coded:
-            out[k] = texts[k].coded(_ints(got.pop(f"k_{k}"), -1))
-        elif k in texts:
-            out[k] = texts[k].take(_ints(got.pop(f"k_{k}"), -1), remember=k in ("customer_id", "product"))
+        if k in texts:
+            out[k] = texts[k].take(_ints(got.pop(f"k_{k}"), -1))
         elif k == "order_date":
             days = _ints(got.pop("d"), _NO_DAY)
             stamp = np.where(days == _NO_DAY, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
             stamp[days == _NO_DAY] = np.datetime64("NaT", "ns")
             out[k] = pd.Series(stamp, copy=False)  # (pandas 3 copies an array by default: ~80 MB each at 10M)
         elif k in _FLOAT_KEYS and k in cols:
-            v = _floats(got.pop(f"f_{k}"))  # (a fresh array: rounded in place)
-            if rounded and k in ("amount", "profit"):
-                np.add(v, 0.0, out=v)  # (-0.0 as 0.0; NaN stays NaN)
-            if rounded and k in ("amount", "profit"):
-                np.round(v, 6, out=v)
-            out[k] = pd.Series(v, copy=False)
-        elif k == "order_id" and with_ids and k in cols:
+            out[k] = pd.Series(_floats(got.pop(f"f_{k}")), copy=False)
+        elif k == "order_id" and k in cols:
             out[k] = as_dtype(pd.Series(np.asarray(got["o"], dtype=object), dtype=object), "str")
-        elif DTYPE_BY_KIND[col.kind] == "str":  # an absent column, or the order numbers not brought over
+        elif DTYPE_BY_KIND[col.kind] == "str":  # an absent column
             out[k] = missing_texts(n)  # (no memory per row where pandas' text is pyarrow's)
         elif DTYPE_BY_KIND[col.kind] == "float64":  # (one read-only NaN seen n times: no memory per row)
             out[k] = pd.Series(np.broadcast_to(np.float64(np.nan), (n,)), copy=False)
@@ -466,7 +422,7 @@ def engine_orders(con: Connection, rel: str, names: list[str], mapping: dict[int
     if len(rn) > 1 and not (rn[1:] > rn[:-1]).all():  # in the table's order (the engine may return it otherwise)
         order = np.argsort(rn, kind="stable")
         small = {k: v[order] for k, v in small.items()}
-    lines = _frame(small, cols, texts, with_ids=True)
+    lines = _frame(small, cols, texts)
     pending = {"customer_id": lines["customer_id"].isna().to_numpy(), "order_date": lines["order_date"].isna().to_numpy(),
                "amount": lines["amount"].isna().to_numpy()}
     currencies = Counter(detect_currency((), [heads["amount"]]))

@@ -51,13 +51,16 @@ def _known(d, x: str) -> str:
     return f"CASE WHEN {x} IS NULL OR {d.is_nan(x)} THEN NULL ELSE {x} END"
 
 
-def purchases_sql(plan: OrdersPlan) -> str:
-    """The orders of the purchase lines of ``plan`` (see module docstring): columns ``c`` (the
+def purchases_sql(plan: OrdersPlan) -> tuple[str, str]:
+    """(common table expressions, a SELECT reading them): the orders of the purchase lines of
+    ``plan`` (see module docstring), columns ``c`` (the
     customer's rank), ``d``, ``a``, ``p``, ``pm``, ``rn``, the labels' ranks (``product``,
     ``owner``, ``campaign``; -1 where missing), and for the cleaning's counts ``n`` (the order's
     lines) and ``numbered`` (1: it has an order number), every date; integers as 32-bit where
     they fit (a temporary table of ten million orders: half the memory)."""
     d, texts = plan.d, plan.texts
+    assert plan.head.startswith("WITH ")
+    ctes = plan.head[len("WITH "):]
     has = set(plan.fields)
     profit = "f_profit" in has
     first = ["CAST(crm_x.k_customer_id AS INTEGER) AS c"]
@@ -71,16 +74,17 @@ def purchases_sql(plan: OrdersPlan) -> str:
     first.append(f"CAST(CASE WHEN {discount} OR {campaign} THEN 1 ELSE 0 END AS SMALLINT) AS pm")
     if not plan.grouped:  # every purchase line its own order
         p = _rounded(d, _known(d, "crm_x.f_profit") + " + 0.0") if profit else "NULL"
-        return (f"{plan.head} SELECT {', '.join(first)}, CAST(crm_x.d AS INTEGER) AS d, "
-                f"{_rounded(d, 'crm_x.f_amount')} AS a, {p} AS p, crm_x.rn AS rn, 1 AS n, 1 AS numbered "
-                f"FROM crm_x WHERE crm_x.p = 1")
+        return ctes, (f"SELECT {', '.join(first)}, CAST(crm_x.d AS INTEGER) AS d, "
+                      f"{_rounded(d, 'crm_x.f_amount')} AS a, {p} AS p, crm_x.rn AS rn, 1 AS n, 1 AS numbered "
+                      f"FROM crm_x WHERE crm_x.p = 1")
     p = _rounded(d, f"SUM({_known(d, 'f_profit')})") if profit else "NULL"
     orders = (f"SELECT MIN(rn) AS rn, MIN(d) AS d, {_rounded(d, 'SUM(f_amount)')} AS a, {p} AS p, COUNT(*) AS n, "
               f"CASE WHEN o IS NULL THEN 0 ELSE 1 END AS numbered FROM crm_x "
               f"WHERE p = 1 GROUP BY o, k_customer_id, CASE WHEN o IS NULL THEN d END")
-    return (f"{plan.head}, crm_o AS ({orders}) SELECT {', '.join(first)}, CAST(crm_o.d AS INTEGER) AS d, crm_o.a AS a, "
-            f"crm_o.p AS p, crm_o.rn AS rn, CAST(crm_o.n AS INTEGER) AS n, CAST(crm_o.numbered AS SMALLINT) AS numbered "
-            f"FROM crm_o JOIN crm_x ON crm_x.rn = crm_o.rn")
+    return f"{ctes}, crm_o AS ({orders})", (
+        f"SELECT {', '.join(first)}, CAST(crm_o.d AS INTEGER) AS d, crm_o.a AS a, crm_o.p AS p, crm_o.rn AS rn, "
+        f"CAST(crm_o.n AS INTEGER) AS n, CAST(crm_o.numbered AS SMALLINT) AS numbered "
+        f"FROM crm_o JOIN crm_x ON crm_x.rn = crm_o.rn")
 
 
 class EngineOrders:
@@ -98,7 +102,7 @@ class EngineOrders:
 
     def __init__(self, run, plan: OrdersPlan, sheet: str) -> None:
         self._run, self.plan, self.sheet = run, plan, sheet
-        self.relation = purchases_sql(plan)
+        self._ctes, self._select = purchases_sql(plan)
         self.ids = plan.texts["customer_id"].cleaned  # the cleaned ID of each customer rank (last: missing)
         self.labels = {label: np.asarray(plan.texts[key].cleaned, dtype=object) for label, key in _LABELS
                        if key in plan.texts}
@@ -109,9 +113,9 @@ class EngineOrders:
         """Orders, their lines, lines and orders merged by number, lines and orders merged per
         customer and day, the last day (one pass over the orders)."""
         many = "n > 1 AND numbered = {}"
-        row = self._run(f"SELECT COUNT(*), SUM(n), SUM(CASE WHEN {many.format(1)} THEN n ELSE 0 END), "
+        row = self._run(self._over(f"SELECT COUNT(*), SUM(n), SUM(CASE WHEN {many.format(1)} THEN n ELSE 0 END), "
                         f"SUM(CASE WHEN {many.format(1)} THEN 1 ELSE 0 END), SUM(CASE WHEN {many.format(0)} THEN n ELSE 0 END), "
-                        f"SUM(CASE WHEN {many.format(0)} THEN 1 ELSE 0 END), MAX(d) FROM ({self._rel()}) AS crm_n")[0]
+                        f"SUM(CASE WHEN {many.format(0)} THEN 1 ELSE 0 END), MAX(d) FROM crm_all"))[0]
         return tuple(NO_DAY if v is None and i == 6 else int(v or 0) for i, v in enumerate(row))
 
     @property
@@ -136,27 +140,29 @@ class EngineOrders:
     def max_day(self) -> int:
         return self._counts[6]
 
-    def _rel(self) -> str:
-        """The relation, from the temporary table once it is made."""
-        return f"SELECT * FROM {self._table}" if self._table else self.relation
+    def _over(self, sql: str) -> str:
+        """``sql`` reading the orders as ``crm_all`` (the temporary table once it is made)."""
+        if self._table:
+            return f"WITH crm_all AS (SELECT * FROM {self._table}) {sql}"
+        return f"WITH {self._ctes}, crm_all AS ({self._select}) {sql}"
 
     def materialise(self) -> None:
         """Hold the orders in a temporary table, each question then reads it instead of the
         source table (only on a connection that makes one: ``Connection.temp_tables``)."""
         if self._table is None:
             name = f"crm_purchases_{next(_TABLES)}"
-            self._run(f"CREATE TEMP TABLE {name} AS {self.relation}")
+            self._run(f"CREATE TEMP TABLE {name} AS WITH {self._ctes} {self._select}")
             self._table = name
 
     def customers(self) -> list[str]:
         """The cleaned IDs of the customers with orders, in the order they first appear."""
-        rows = self._run(f"SELECT c, MIN(rn) FROM ({self._rel()}) AS crm_c GROUP BY c ORDER BY MIN(rn)")
+        rows = self._run(self._over("SELECT c, MIN(rn) FROM crm_all GROUP BY c ORDER BY MIN(rn)"))
         return [self.ids[int(c)] for c, _ in rows]
 
     def after(self, today: int) -> tuple[np.ndarray, np.ndarray]:
         """The orders dated after day ``today``, in the order of their first lines: each first
         line's place in the table (0-based) and the order's day."""
-        rows = self._run(f"SELECT rn, d FROM ({self._rel()}) AS crm_a WHERE d > {int(today)} ORDER BY rn")
+        rows = self._run(self._over(f"SELECT rn, d FROM crm_all WHERE d > {int(today)} ORDER BY rn"))
         return (np.array([int(r[0]) - 1 for r in rows], dtype=np.int64), np.array([int(r[1]) for r in rows],
                                                                                    dtype=np.int64))
 
@@ -164,7 +170,9 @@ class EngineOrders:
         """The order facts of the orders up to day ``today`` for the customer universe ``ids``."""
         rank_of = {v: k for k, v in enumerate(self.ids[:-1]) if v is not None and v == v}
         keys = np.array([rank_of.get(v, None) for v in ids.to_numpy(dtype=object)], dtype=object)
-        return EngineFacts(self._run, f"SELECT * FROM ({self._rel()}) AS crm_t WHERE d <= {int(today)}", len(ids),
+        all_orders = f"crm_all AS (SELECT * FROM {self._table})" if self._table else \
+            f"{self._ctes}, crm_all AS ({self._select})"
+        return EngineFacts(self._run, (all_orders, f"SELECT * FROM crm_all WHERE d <= {int(today)}"), len(ids),
                            today, _CodesOfRanks(ids, self.ids), keys, labels=self.labels,
                            fast=self.plan.d.name == "duckdb")
 

@@ -185,4 +185,7 @@ class _CodesOfRanks:
         self.ids, self.texts = ids, pd.Index(np.asarray(texts, dtype=object), dtype="str")
 
     def __call__(self, ranks: list) -> np.ndarray:
-        return self.ids.get_indexer(self.texts[np.asarray(ranks, dtype=np.int64)])
+        codes = self.ids.get_indexer(self.texts[np.asarray(ranks, dtype=np.int64)])
+        if (codes < 0).any():  # (every customer with orders is in the analysis: prepare puts them there)
+            raise AssertionError("a customer the engine holds orders of is not in the analysis's customers")
+        return codes

@@ -42,7 +42,9 @@ import numpy as np
 from .codes import stable_argsort
 
 NO_DAY = np.iinfo(np.int64).min  # a customer without a purchase: its first / last day
-LABELS = ("product", "owner", "campaign")  # the orders' texts the analysis groups by
+# the orders' texts the analysis groups by, and the orders column each is read from
+LABEL_COLUMNS = {"product": "product", "owner": "owner", "campaign": "campaign_id"}
+LABELS = tuple(LABEL_COLUMNS)
 
 
 class GroupTotals(NamedTuple):
@@ -53,6 +55,11 @@ class GroupTotals(NamedTuple):
     label: np.ndarray
     orders: np.ndarray
     amount: np.ndarray
+
+    @classmethod
+    def none(cls) -> "GroupTotals":
+        """No pair (no order in the selection)."""
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
 
 
 class DaySummary(NamedTuple):
@@ -196,6 +203,18 @@ class OrderFacts:
     def count(self) -> np.ndarray:  # (the implementations compute it)
         raise NotImplementedError
 
+    def _memo(self, key: tuple, make, *, read_only: bool = False):
+        """``make()``, computed once per ``key`` (asked again -- or, of the engine's facts, by a
+        CLV child -- the same answer); ``read_only``: its arrays can no longer be written."""
+        cache = self.__dict__.setdefault("_cache", {})
+        if key not in cache:
+            out = make()
+            if read_only:
+                for a in (out if isinstance(out, (tuple, list)) else (out,)):
+                    a.flags.writeable = False
+            cache[key] = out
+        return cache[key]
+
     def add(self, amounts: np.ndarray) -> float:
         """The total of money amounts these facts gave (per customer or group): added in whole
         units, so exact and in any order the same (floats added where money is not exact)."""
@@ -236,7 +255,6 @@ class ArrayFacts(OrderFacts):
         # the money in units of 1 / scale (whole numbers where exact; NaN: an unknown profit)
         self._amount, self._profit = (_units(amount, self.scale, exact), _units(profit, self.scale, exact))
         self._windows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-        self._per_window: dict[tuple[str, int, int], object] = {}
 
     @property
     def size(self) -> int:
@@ -310,13 +328,9 @@ class ArrayFacts(OrderFacts):
         return self._windows[key]
 
     def _once(self, what: str, start_excl: int, end_incl: int | None, make):
-        key = (what, int(start_excl), self.today if end_incl is None else int(end_incl))
-        if key not in self._per_window:
-            out = make()
-            for a in (out if isinstance(out, tuple) else (out,)):
-                a.flags.writeable = False
-            self._per_window[key] = out
-        return self._per_window[key]
+        """A per-period answer, computed once, read-only."""
+        return self._memo((what, int(start_excl), self.today if end_incl is None else int(end_incl)), make,
+                          read_only=True)
 
     def orders_between(self, start_excl: int, end_incl: int | None = None) -> np.ndarray:
         """Orders per customer in the period; read-only."""

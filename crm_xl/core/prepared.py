@@ -39,7 +39,7 @@ from .codes import (
     used_codes,
 )
 from .dataset import CrmData, empty_table
-from .order_facts import ArrayFacts
+from .order_facts import LABEL_COLUMNS, ArrayFacts
 from .text import as_text, text_array
 
 __all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort",
@@ -404,5 +404,5 @@ def _array_facts(orders: pd.DataFrame, o_codes: np.ndarray, ids: pd.Index, today
         promo=own(promo),
         labels={"product": used_codes(own(product), products),
                 **{k: used_codes(*_label_codes(orders, column, own))
-                   for k, column in (("owner", "owner"), ("campaign", "campaign_id"))}},
+                   for k, column in LABEL_COLUMNS.items() if k != "product"}},
     )

@@ -97,7 +97,6 @@ class EngineFacts(OrderFacts):
         self._fast = fast
         given = labels if isinstance(labels, Mapping) else dict.fromkeys(labels)
         self._labels = {k: v for k, v in given.items() if k in LABELS}
-        self._cache: dict[tuple, object] = {}
         checks = ", ".join(f"MIN(CASE WHEN v IS NULL OR ROUND(v * {10 ** k}) / {10 ** k} = v THEN 1 ELSE 0 END)"
                            for k in range(MAX_DECIMALS + 1))
         row = self._query(f"SELECT {checks}, SUM(ABS(v)), COUNT(*) FROM (SELECT a AS v FROM {self._rel} UNION ALL "
@@ -125,12 +124,6 @@ class EngineFacts(OrderFacts):
         state = dict(self.__dict__)
         state["_run"] = None
         return state
-
-    def _memo(self, key: tuple, make):
-        """``make()``, remembered under ``key`` (asked again, or by a CLV child: the same answer)."""
-        if key not in self._cache:
-            self._cache[key] = make()
-        return self._cache[key]
 
     def _text(self, label: str, value) -> str | None:
         """The text of a label's value as the relation holds it (None: missing)."""
@@ -212,20 +205,19 @@ class EngineFacts(OrderFacts):
     # per customer, over a period
 
     def _between(self, start_excl: int, end_incl: int | None) -> list[np.ndarray]:
+        """Orders, amount, promotions, known profit and the amount of those orders per customer in
+        the period: one query for the four questions, asked once, read-only."""
         end = self.today if end_incl is None else int(end_incl)
-        key = ("between", int(start_excl), end)
-        if key not in self._cache:
+
+        def make() -> list[np.ndarray]:
             where = f"d > {int(start_excl)}" if start_excl > NO_DAY else "1 = 1"
             if end < self.today:
                 where += f" AND d <= {end}"
             orders, amount, promo, profit, known = self._per_customer(
                 f"SELECT c, COUNT(*), SUM({self._u}), SUM(pm), SUM(CASE WHEN p IS NOT NULL THEN {self._pu} ELSE 0 END), "
                 f"SUM(CASE WHEN p IS NOT NULL THEN {self._u} ELSE 0 END) FROM {self._rel} WHERE {where} GROUP BY c", 5)
-            out = [orders, self._money(amount), promo, self._money(profit), self._money(known)]
-            for a in out:
-                a.flags.writeable = False
-            self._cache[key] = out
-        return self._cache[key]  # type: ignore[return-value]
+            return [orders, self._money(amount), promo, self._money(profit), self._money(known)]
+        return self._memo(("between", int(start_excl), end), make, read_only=True)
 
     def orders_between(self, start_excl: int, end_incl: int | None = None) -> np.ndarray:
         return self._between(start_excl, end_incl)[0]
@@ -379,11 +371,10 @@ class EngineFacts(OrderFacts):
     def label_names(self, label: str) -> np.ndarray:
         if label not in self._labels:
             return np.zeros(0, dtype=object)
-        key = ("names", label)
-        if key not in self._cache:
-            self._cache[key] = np.array(sorted({self._text(label, r[0]) for r in self._query(  # type: ignore[type-var]
-                f"SELECT DISTINCT {label} FROM {self._rel} WHERE {self._present(label)}")}), dtype=object)
-        return self._cache[key]  # type: ignore[return-value]
+        def make() -> np.ndarray:
+            rows = self._query(f"SELECT DISTINCT {label} FROM {self._rel} WHERE {self._present(label)}")
+            return np.array(sorted({self._text(label, r[0]) for r in rows}), dtype=object)  # type: ignore[type-var]
+        return self._memo(("names", label), make)
 
     def totals_by(self, label: str | None, lo: int, hi: int, *, customers: np.ndarray | None = None,
                   only: "int | list[int] | None" = None) -> GroupTotals:
@@ -391,23 +382,23 @@ class EngineFacts(OrderFacts):
         if customers is not None:
             chosen = sorted({int(c) for c in np.asarray(customers) if 0 <= c < self.n and self._keys[int(c)] is not None})
             if not chosen:
-                return GroupTotals(*(np.zeros(0, dtype=np.int64) for _ in range(2)), np.zeros(0), np.zeros(0))
+                return GroupTotals.none()
             where.append(f"c IN ({', '.join(_lit(self._keys[c]) for c in chosen)})")
         names = self.label_names(label) if label else np.zeros(0, dtype=object)
         has = label is not None and label in self._labels
         if label is not None and only is not None:
             picked = [names[k] for k in np.atleast_1d(only) if 0 <= k < len(names)]
             if not picked:
-                return GroupTotals(*(np.zeros(0, dtype=np.int64) for _ in range(2)), np.zeros(0), np.zeros(0))
+                return GroupTotals.none()
             values = self._values(label, [str(v) for v in picked])
             if not values:
-                return GroupTotals(*(np.zeros(0, dtype=np.int64) for _ in range(2)), np.zeros(0), np.zeros(0))
+                return GroupTotals.none()
             where.append(f"{label} IN ({', '.join(_lit(v) for v in values)})")
         group = f"c, {label}" if has else "c"
         rows = self._query(f"SELECT {group}, COUNT(*), SUM({self._u}) FROM {self._rel} WHERE {' AND '.join(where)} "
                          f"GROUP BY {group}")
         if not rows:
-            return GroupTotals(*(np.zeros(0, dtype=np.int64) for _ in range(2)), np.zeros(0), np.zeros(0))
+            return GroupTotals.none()
         codes = self._codes_of([r[0] for r in rows])
         if has:
             at = {v: k for k, v in enumerate(names)}

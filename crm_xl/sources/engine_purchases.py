@@ -33,11 +33,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ..core.order_facts import NO_DAY
+from ..core.order_facts import LABEL_COLUMNS, NO_DAY
 from .engine_facts import EngineFacts
 from .engine_orders import OrdersPlan, _in
 
-_LABELS = (("product", "product"), ("owner", "owner"), ("campaign", "campaign_id"))  # label, orders column
 _TABLES = itertools.count(1)  # temporary tables: one name each (two sources may share a session)
 
 
@@ -64,7 +63,7 @@ def purchases_sql(plan: OrdersPlan) -> tuple[str, str]:
     has = set(plan.fields)
     profit = "f_profit" in has
     first = ["CAST(crm_x.k_customer_id AS INTEGER) AS c"]
-    for label, key in _LABELS:
+    for label, key in LABEL_COLUMNS.items():
         if f"k_{key}" in has:
             first.append(f"CAST(crm_x.k_{key} AS INTEGER) AS {label}")
     discount = (f"(crm_x.f_discount IS NOT NULL AND NOT {d.is_nan('crm_x.f_discount')} AND crm_x.f_discount > 0)"
@@ -104,7 +103,7 @@ class EngineOrders:
         self._run, self.plan, self.sheet = run, plan, sheet
         self._ctes, self._select = purchases_sql(plan)
         self.ids = plan.texts["customer_id"].cleaned  # the cleaned ID of each customer rank (last: missing)
-        self.labels = {label: np.asarray(plan.texts[key].cleaned, dtype=object) for label, key in _LABELS
+        self.labels = {label: np.asarray(plan.texts[key].cleaned, dtype=object) for label, key in LABEL_COLUMNS.items()
                        if key in plan.texts}
         self._table: str | None = None
 

@@ -51,7 +51,7 @@ from ..texts import Texts
 from .carry import map_distinct
 from .dataset import CrmData
 from .order_facts import prefix_sums, range_sums
-from .prepared import Prepared, match_keywords, prepare
+from .prepared import Prepared, match_keywords, prepared_for
 from .strategy import _dates, is_retired, overdue_mask, status_key
 
 EFFECT_COLUMNS = (
@@ -167,10 +167,7 @@ def effect_tracking(table: pd.DataFrame, data: CrmData, settings: AnalysisSettin
     """
     s = settings or AnalysisSettings()
     lang = s.lang
-    if prepared is not None and (as_of is None or prepared.as_of == pd.Timestamp(as_of).normalize()):
-        p = prepared
-    else:
-        p = prepare(data, s, as_of)
+    p = prepared_for(data, s, as_of, prepared)
     today = pd.Timestamp(today if today is not None else p.as_of).normalize()
     t = table.reset_index(drop=True).copy()
     for c in ("customer_id", "customer_name", "layer_label", "action", "owner", "status", "deadline", "start_date",

@@ -42,7 +42,7 @@ from .dataset import CrmData, empty_table
 from .order_facts import LABEL_COLUMNS, ArrayFacts
 from .text import as_text, text_array
 
-__all__ = ["Prepared", "prepare", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort",
+__all__ = ["Prepared", "prepare", "prepared_for", "resolve_analysis_date", "match_keywords", "stage_matches", "stable_argsort",
            "factorize_objects", "factorize_sorted", "lookup_objects", "take_texts"]
 
 
@@ -379,6 +379,14 @@ def prepare(data: CrmData, settings: AnalysisSettings, as_of: pd.Timestamp | Non
         i_content=_col(inter, "content", "interactions").reset_index(drop=True),
         leads=data.leads,
     )
+
+
+def prepared_for(data: CrmData, settings: AnalysisSettings, as_of, prepared: Prepared | None) -> Prepared:
+    """``prepared`` (the analysis's, shared by the report's steps) where it is of the analysis
+    date ``as_of`` (None: any), else ``data`` prepared at ``as_of``."""
+    if prepared is not None and (as_of is None or prepared.as_of == pd.Timestamp(as_of).normalize()):
+        return prepared
+    return prepare(data, settings, as_of)
 
 
 def _array_facts(orders: pd.DataFrame, o_codes: np.ndarray, ids: pd.Index, today: int) -> ArrayFacts:

@@ -11,7 +11,7 @@ import pandas as pd
 from ...settings import AnalysisSettings
 from ...texts import Texts
 from ..dataset import CrmData
-from ..prepared import Prepared, prepare
+from ..prepared import Prepared, prepared_for
 from .common import _as_of, _pct, _texts
 
 ACTIVATION_COLUMNS = ("customer_id", "customer_name", "owner", "first_order_date", "first_amount",
@@ -76,7 +76,7 @@ def new_customer_activation(data: CrmData, settings: AnalysisSettings | None = N
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in ACTIVATION_COLUMNS})
     if as_of is None or data.order_count == 0:
         return Activation(empty, _summary([], s.lang), t.no_orders)
-    p = prepared if prepared is not None and prepared.as_of == as_of else prepare(data, s, as_of)
+    p = prepared_for(data, s, as_of, prepared)
     first, first_amount, second = _first_orders(p)
     new = first[first > as_of - pd.Timedelta(days=int(s.new_customer_days))]
     if len(new) == 0:

@@ -11,7 +11,7 @@ import pandas as pd
 from ...settings import AnalysisSettings
 from ...texts import Texts
 from ..dataset import CrmData
-from ..prepared import Prepared, prepare, stage_matches
+from ..prepared import Prepared, prepared_for, stage_matches
 from .common import _as_of, _day, _pct, _text, _texts
 
 CAMPAIGN_COLUMNS = ("campaign_id", "campaign_name", "channel", "start_date", "end_date", "window_end", "partial",
@@ -106,7 +106,7 @@ class _Evaluation:
     def of(cls, data: CrmData, s: AnalysisSettings, as_of, prepared: Prepared | None = None) -> "_Evaluation":
         """The order facts at ``as_of`` (``prepared``'s, else ``data`` prepared here) and the
         leads of ``data``, ready for :meth:`row`."""
-        p = prepared if prepared is not None and prepared.as_of == as_of else prepare(data, s, as_of)
+        p = prepared_for(data, s, as_of, prepared)
         names = _texts(pd.Series(p.facts.label_names("campaign"), dtype=object)).tolist()
         codes: dict[str, list[int]] = {}
         for code, name in enumerate(names):  # (texts that differ only by spaces: one campaign)

@@ -9,7 +9,7 @@ import pandas as pd
 from ...settings import AnalysisSettings
 from ...texts import Texts
 from ..dataset import CrmData
-from ..prepared import Prepared, prepare
+from ..prepared import Prepared, prepared_for
 from .common import _day, _text, _texts
 
 KEY_ACCOUNT_COLUMNS = ("rank", "customer_id", "customer_name", "industry", "region", "owner", "layer_label",
@@ -59,7 +59,7 @@ def key_account_profiles(result, data: CrmData, settings: AnalysisSettings | Non
     months = s.kpi_window_months or 12
     recent_start = as_of - pd.DateOffset(months=months)
     prev_start = recent_start - pd.DateOffset(months=months)
-    p = prepared if prepared is not None and prepared.as_of == as_of else prepare(data, s, as_of)
+    p = prepared_for(data, s, as_of, prepared)
     codes = p.ids.get_indexer(pd.Index(ids, dtype="str"))
     recent_day, prev_day = _day(recent_start), _day(prev_start)
     known = codes >= 0

@@ -12,7 +12,7 @@ from ...settings import AnalysisSettings
 from ...texts import Texts
 from ..dataset import CrmData
 from ..kpis import safe_ratio
-from ..prepared import Prepared, prepare
+from ..prepared import Prepared, prepared_for
 from .common import _as_of, _day, _pct, _text, _texts
 from .periods import parse_period
 
@@ -123,7 +123,7 @@ def sales_target_review(data: CrmData, settings: AnalysisSettings | None = None,
         return nothing(t.no_targets)
     if as_of is None:
         return nothing(t.no_orders)
-    p = prepared if prepared is not None and prepared.as_of == as_of else prepare(data, s, as_of)
+    p = prepared_for(data, s, as_of, prepared)
     cust = data.customers.drop_duplicates("customer_id").set_index(data.customers["customer_id"].drop_duplicates().astype(str))
     sales = _Sales(p)
     rows, bad, future = sales.target_rows(targets, as_of, t)
